@@ -1,0 +1,43 @@
+# polydm_add_plugin(<name> SOURCES <src>... [LIBRARIES <lib>...] [STATIC])
+#
+# Builds a polydm plugin from <src>.  <name> is the plugin id of its
+# descriptor ([a-z0-9-]+); the C identifier used in PDM_PLUGIN_DEFINE() is
+# <name> with '-' replaced by '_'.
+#
+# By default the plugin is a MODULE "<name>.so" that exports exactly one
+# symbol, pdm_plugin_entry (hidden visibility, a one-symbol version script
+# and --no-undefined: a plugin never links against the core).  With STATIC,
+# or when PDM_STATIC_PLUGINS is ON in the polydm build itself, it becomes a
+# static archive whose hidden pdm_plugin_<id>_entry() a generated registry
+# references.  Shipped with the installed SDK (find_package(polydm)), so
+# third-party plugins are built exactly like the shipped ones.
+set(_PDM_PLUGIN_CMAKE_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+function(polydm_add_plugin name)
+  cmake_parse_arguments(P "STATIC" "" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT name MATCHES "^[a-z0-9][a-z0-9-]*$")
+    message(FATAL_ERROR "polydm_add_plugin: bad plugin name '${name}'")
+  endif()
+  if(TARGET polydm_sdk)
+    set(_sdk polydm_sdk)            # inside the polydm source tree
+  else()
+    set(_sdk polydm::sdk)           # an installed SDK
+  endif()
+  if(P_STATIC OR PDM_STATIC_PLUGINS)
+    add_library(${name} STATIC ${P_SOURCES})
+    set_property(GLOBAL APPEND PROPERTY PDM_STATIC_PLUGIN_TARGETS ${name})
+  else()
+    add_library(${name} MODULE ${P_SOURCES})
+    target_compile_definitions(${name} PRIVATE PDM_PLUGIN_BUILD_MODULE)
+    if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+      target_link_options(${name} PRIVATE
+        LINKER:--no-undefined
+        LINKER:--version-script=${_PDM_PLUGIN_CMAKE_DIR}/pdm_plugin.map)
+      set_property(TARGET ${name} APPEND PROPERTY
+        LINK_DEPENDS ${_PDM_PLUGIN_CMAKE_DIR}/pdm_plugin.map)
+    endif()
+  endif()
+  set_target_properties(${name} PROPERTIES PREFIX "" C_VISIBILITY_PRESET hidden
+    POSITION_INDEPENDENT_CODE ON)
+  target_link_libraries(${name} PRIVATE ${_sdk} ${P_LIBRARIES})
+endfunction()

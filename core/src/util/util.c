@@ -1,0 +1,348 @@
+/*
+ * Core allocator, arena, byte buffer and string helpers (see util.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "util/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- allocator --------------------------------------------------------- */
+
+static long fail_after = -1; /* allocations left before failing, -1 = off */
+static long alloc_count;
+
+static bool alloc_should_fail(void)
+{
+    alloc_count++;
+    if (fail_after < 0)
+        return false;
+    if (fail_after == 0)
+        return true;
+    fail_after--;
+    return false;
+}
+
+long pdm__alloc_fail_after(long n)
+{
+    long c = alloc_count;
+    alloc_count = 0;
+    fail_after = n;
+    return c;
+}
+
+void *pdm__malloc(size_t n)
+{
+    if (alloc_should_fail())
+        return NULL;
+    return malloc(n ? n : 1);
+}
+
+void *pdm__calloc(size_t n, size_t size)
+{
+    if (alloc_should_fail())
+        return NULL;
+    return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *pdm__realloc(void *p, size_t n)
+{
+    if (alloc_should_fail())
+        return NULL;
+    return realloc(p, n ? n : 1);
+}
+
+void pdm__free(void *p) { free(p); }
+
+char *pdm__strndup(const char *s, size_t n)
+{
+    char *d;
+    if (!s)
+        return NULL;
+    d = pdm__malloc(n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *pdm__strdup(const char *s)
+{
+    return s ? pdm__strndup(s, strlen(s)) : NULL;
+}
+
+/* ---- arena ------------------------------------------------------------- */
+
+struct pdm__arena_chunk {
+    pdm__arena_chunk *next;
+    size_t size, used;
+    /* max_align_t keeps the payload aligned for any object */
+    _Alignas(16) unsigned char mem[];
+};
+
+void pdm__arena_init(pdm__arena *a, size_t chunk_size)
+{
+    a->head = NULL;
+    a->chunk_size = chunk_size ? chunk_size : 8192;
+}
+
+void *pdm__arena_alloc(pdm__arena *a, size_t n)
+{
+    pdm__arena_chunk *c = a->head;
+    size_t need = (n + 15) & ~(size_t)15;
+    if (need < n)
+        return NULL; /* overflow */
+    if (!c || c->size - c->used < need) {
+        size_t sz = need > a->chunk_size ? need : a->chunk_size;
+        c = pdm__malloc(sizeof(*c) + sz);
+        if (!c)
+            return NULL;
+        c->size = sz;
+        c->used = 0;
+        c->next = a->head;
+        a->head = c;
+        /* Big requests get their own chunk; grow the default size slowly so
+         * that huge documents do not need thousands of chunks. */
+        if (a->chunk_size < (1u << 20))
+            a->chunk_size *= 2;
+    }
+    void *p = c->mem + c->used;
+    c->used += need;
+    return p;
+}
+
+void *pdm__arena_zalloc(pdm__arena *a, size_t n)
+{
+    void *p = pdm__arena_alloc(a, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+char *pdm__arena_memdup(pdm__arena *a, const void *p, size_t n)
+{
+    char *d = pdm__arena_alloc(a, n + 1);
+    if (!d)
+        return NULL;
+    if (n)
+        memcpy(d, p, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *pdm__arena_strdup(pdm__arena *a, const char *s)
+{
+    return s ? pdm__arena_memdup(a, s, strlen(s)) : NULL;
+}
+
+void pdm__arena_reset(pdm__arena *a)
+{
+    pdm__arena_chunk *c = a->head, *keep = NULL;
+    while (c) {
+        pdm__arena_chunk *n = c->next;
+        if (!n) {
+            keep = c; /* the oldest (first) chunk */
+            break;
+        }
+        pdm__free(c);
+        c = n;
+    }
+    if (keep)
+        keep->used = 0;
+    a->head = keep;
+}
+
+void pdm__arena_free(pdm__arena *a)
+{
+    pdm__arena_chunk *c = a->head;
+    while (c) {
+        pdm__arena_chunk *n = c->next;
+        pdm__free(c);
+        c = n;
+    }
+    a->head = NULL;
+}
+
+/* ---- buffer ------------------------------------------------------------ */
+
+void pdm__buf_init(pdm__buf *b) { memset(b, 0, sizeof(*b)); }
+
+void pdm__buf_free(pdm__buf *b)
+{
+    pdm__free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+void pdm__buf_reset(pdm__buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = 0;
+    b->oom = false;
+}
+
+bool pdm__buf_reserve(pdm__buf *b, size_t extra)
+{
+    size_t need;
+    if (b->oom)
+        return false;
+    need = b->len + extra + 1;
+    if (need < b->len) {
+        b->oom = true;
+        return false;
+    }
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < need) {
+            if (cap > SIZE_MAX / 2) {
+                cap = need;
+                break;
+            }
+            cap *= 2;
+        }
+        uint8_t *d = pdm__realloc(b->data, cap);
+        if (!d) {
+            b->oom = true;
+            return false;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    return true;
+}
+
+void pdm__buf_append(pdm__buf *b, const void *p, size_t n)
+{
+    if (!pdm__buf_reserve(b, n))
+        return;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+void pdm__buf_puts(pdm__buf *b, const char *s) { pdm__buf_append(b, s, strlen(s)); }
+
+void pdm__buf_putc(pdm__buf *b, int c)
+{
+    unsigned char ch = (unsigned char)c;
+    pdm__buf_append(b, &ch, 1);
+}
+
+void pdm__buf_vprintf(pdm__buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    int n;
+    va_copy(ap2, ap);
+    n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0 || !pdm__buf_reserve(b, (size_t)n)) {
+        b->oom = true;
+        return;
+    }
+    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void pdm__buf_printf(pdm__buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pdm__buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+uint8_t *pdm__buf_steal(pdm__buf *b, size_t *len)
+{
+    uint8_t *d;
+    if (b->oom) {
+        pdm__buf_free(b);
+        return NULL;
+    }
+    if (!b->data && !pdm__buf_reserve(b, 0))
+        return NULL;
+    d = b->data;
+    if (len)
+        *len = b->len;
+    memset(b, 0, sizeof(*b));
+    return d;
+}
+
+/* ---- strings ----------------------------------------------------------- */
+
+size_t pdm__strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t n = strlen(src);
+    if (size) {
+        size_t c = n < size - 1 ? n : size - 1;
+        memcpy(dst, src, c);
+        dst[c] = '\0';
+    }
+    return n;
+}
+
+int pdm__parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+    if (!s || !*s || isspace((unsigned char)*s))
+        return PDM_EINVAL;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return PDM_EINVAL;
+    *out = v;
+    return PDM_OK;
+}
+
+bool pdm__streq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+bool pdm__strcaseeq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    while (*a && *b) {
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+int pdm__read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    pdm__buf b;
+    uint8_t tmp[16384];
+    size_t n;
+    if (!f)
+        return errno == ENOENT ? PDM_ENOTFOUND : PDM_EIO;
+    pdm__buf_init(&b);
+    while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+        if (b.len + n > max) {
+            fclose(f);
+            pdm__buf_free(&b);
+            return PDM_ETOOBIG;
+        }
+        pdm__buf_append(&b, tmp, n);
+    }
+    if (ferror(f)) {
+        fclose(f);
+        pdm__buf_free(&b);
+        return PDM_EIO;
+    }
+    fclose(f);
+    *out = pdm__buf_steal(&b, len);
+    return *out ? PDM_OK : PDM_ENOMEM;
+}

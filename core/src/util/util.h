@@ -1,0 +1,89 @@
+/*
+ * Internal utilities of libpolydm: the core allocator (with a failure hook
+ * for allocation-torture tests), a bump arena for decoded messages, a
+ * growable byte buffer and small string helpers.  Never installed.
+ */
+#ifndef PDM_UTIL_H
+#define PDM_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <polydm/types.h>
+
+/* ---- allocator ---------------------------------------------------------
+ * Every allocation of the core goes through these so that a test can fail
+ * the Nth allocation (pdm__alloc_fail_after) and check that the caller
+ * returns PDM_ENOMEM cleanly. */
+void *pdm__malloc(size_t n);
+void *pdm__calloc(size_t n, size_t size);
+void *pdm__realloc(void *p, size_t n);
+void pdm__free(void *p);
+char *pdm__strdup(const char *s);
+char *pdm__strndup(const char *s, size_t n);
+/* Test hook: after `n` more successful allocations every allocation fails;
+ * n < 0 disables the hook.  Returns the number of allocations counted since
+ * the last call (so a test can first count, then fail each in turn). */
+long pdm__alloc_fail_after(long n);
+
+/* ---- arena -------------------------------------------------------------
+ * Bump allocator: many small objects, freed all at once.  Used for decoded
+ * documents and per-package scratch data. */
+typedef struct pdm__arena_chunk pdm__arena_chunk;
+typedef struct pdm__arena {
+    pdm__arena_chunk *head; /* current chunk, newest first */
+    size_t chunk_size;      /* default size of new chunks */
+} pdm__arena;
+
+void pdm__arena_init(pdm__arena *a, size_t chunk_size);
+/* Returns NULL on out-of-memory.  Memory is 16-byte aligned, not zeroed. */
+void *pdm__arena_alloc(pdm__arena *a, size_t n);
+void *pdm__arena_zalloc(pdm__arena *a, size_t n);
+/* Copies n bytes and appends a NUL (so text is usable as a C string). */
+char *pdm__arena_memdup(pdm__arena *a, const void *p, size_t n);
+char *pdm__arena_strdup(pdm__arena *a, const char *s);
+void pdm__arena_reset(pdm__arena *a); /* keeps the first chunk */
+void pdm__arena_free(pdm__arena *a);
+
+/* ---- growable byte buffer ----------------------------------------------
+ * `data` is always NUL-terminated when non-NULL (the NUL is not counted in
+ * len), so text built in a buffer can be used as a C string.  After an
+ * allocation failure the buffer sets `oom` and ignores further appends; the
+ * caller checks once at the end (pdm__buf_ok). */
+typedef struct pdm__buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+    bool oom;
+} pdm__buf;
+
+void pdm__buf_init(pdm__buf *b);
+void pdm__buf_free(pdm__buf *b);
+void pdm__buf_reset(pdm__buf *b); /* len = 0, keeps memory */
+bool pdm__buf_reserve(pdm__buf *b, size_t extra);
+void pdm__buf_append(pdm__buf *b, const void *p, size_t n);
+void pdm__buf_puts(pdm__buf *b, const char *s);
+void pdm__buf_putc(pdm__buf *b, int c);
+void pdm__buf_printf(pdm__buf *b, const char *fmt, ...) PDM_PRINTF(2, 3);
+void pdm__buf_vprintf(pdm__buf *b, const char *fmt, va_list ap);
+static inline bool pdm__buf_ok(const pdm__buf *b) { return !b->oom; }
+/* Hands the bytes to the caller (free with pdm__free); buffer becomes empty.
+ * Returns NULL after an allocation failure. */
+uint8_t *pdm__buf_steal(pdm__buf *b, size_t *len);
+
+/* ---- strings -----------------------------------------------------------*/
+/* Bounded copy that always terminates; returns strlen(src). */
+size_t pdm__strlcpy(char *dst, const char *src, size_t size);
+/* Parses a decimal integer in [min,max]; whole string must be used. */
+int pdm__parse_long(const char *s, long min, long max, long *out);
+bool pdm__streq(const char *a, const char *b); /* NULL-safe */
+bool pdm__strcaseeq(const char *a, const char *b); /* ASCII, NULL-safe */
+/* Reads a whole file (binary).  Returns PDM_OK, PDM_ENOTFOUND, PDM_EIO,
+ * PDM_ETOOBIG (over max bytes) or PDM_ENOMEM. */
+int pdm__read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+
+#define PDM__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif /* PDM_UTIL_H */

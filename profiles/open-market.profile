@@ -1,0 +1,2 @@
+[profile]
+id = open-market

@@ -1,0 +1,105 @@
+/*
+ * polydm SDK — bootstrap source components (PDM_KIND_BOOTSTRAP).
+ *
+ * A bootstrap source *finds* bootstrap documents: a smart card's
+ * EF(DM_Bootstrap), an OMA CP document received by WAP push or read from a
+ * file, a factory file.  It hands the core the raw bytes, their content type
+ * and the security metadata that came with them (SEC method and MAC).  It
+ * never validates: MAC/PIN verification, schema checks, the bootstrap
+ * acceptance policy and applying the document to the tree are core code
+ * (DESIGN.md §3, "the core owns security").
+ *
+ * Ownership and versioning rules: see <polydm/plugin.h>.
+ */
+#ifndef POLYDM_BOOTSTRAP_H
+#define POLYDM_BOOTSTRAP_H
+
+#include <polydm/plugin.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Security method of a bootstrap document (the SEC parameter).  The wire
+ *  values are SEC 0..3; 0 here means "no SEC parameter given". */
+typedef enum pdm_sec {
+    PDM_SEC_NONE = 0,        /**< unauthenticated document */
+    PDM_SEC_NETWPIN = 1,     /**< SEC=0: key from the IMSI */
+    PDM_SEC_USERPIN = 2,     /**< SEC=1: key = user PIN */
+    PDM_SEC_USERNETWPIN = 3, /**< SEC=2: IMSI and user PIN */
+    PDM_SEC_USERPINMAC = 4   /**< SEC=3: PIN carries the MAC */
+} pdm_sec;
+
+/** Where a bootstrap document came from (its origin class). */
+typedef enum pdm_bootstrap_origin {
+    PDM_ORIGIN_UNKNOWN = 0,
+    PDM_ORIGIN_FACTORY = 1,   /**< built into the device image */
+    PDM_ORIGIN_SMARTCARD = 2, /**< read from the SIM/UICC */
+    PDM_ORIGIN_PUSH = 3,      /**< received over the air (WAP push/SMS) */
+    PDM_ORIGIN_FILE = 4,      /**< a file named by the user or integrator */
+    PDM_ORIGIN_USER = 5       /**< typed in or chosen by the user */
+} pdm_bootstrap_origin;
+
+/**
+ * One bootstrap document, filled by bootstrap_ops::read.  Growable.
+ *
+ * The core zeroes it and sets struct_size to the size it knows before the
+ * call; the plugin writes only fields that fit within that struct_size.
+ * Every pointer the plugin sets is allocated with host->alloc/host->strdup
+ * and becomes the core's on PDM_OK (rule 2); on error the plugin frees them.
+ */
+typedef struct pdm_bootstrap_doc {
+    uint32_t struct_size;  /**< set by the core */
+    uint32_t origin;       /**< a pdm_bootstrap_origin */
+    pdm_blob body;         /**< the exact document bytes (WBXML or XML) */
+    char *content_type;    /**< e.g. "application/vnd.wap.connectivity-wbxml"
+                                or "application/vnd.syncml.dm+wbxml" */
+    uint32_t sec;          /**< a pdm_sec value */
+    uint32_t reserved0;    /**< 0 */
+    char *mac_hex;         /**< MAC parameter as sent (hex), or NULL */
+    char *source_id;       /**< stable id of this document's origin, used
+                                to remove accounts when it disappears (e.g.
+                                the card's ICCID); or NULL */
+} pdm_bootstrap_doc;
+
+/** Bootstrap-source vtable.  Starts with the common head (kind
+ *  PDM_KIND_BOOTSTRAP).  Growable. */
+typedef struct pdm_bootstrap_ops {
+    pdm_ops_head head;
+    /**
+     * probe() - is a document available now?
+     * Returns PDM_OK (call read next), PDM_ENOTFOUND (nothing to offer), or
+     * another negative pdm_rc on failure (the core logs it and continues
+     * with other sources).  Required.
+     */
+    int (*probe)(void *inst);
+    /**
+     * read() - hand over the available document.
+     * @out: (out) see pdm_bootstrap_doc.
+     * Returns PDM_OK, PDM_ENOTFOUND, or a negative pdm_rc.  Required.
+     */
+    int (*read)(void *inst, pdm_bootstrap_doc *out);
+    /**
+     * consumed() - the core finished with the document that read() gave.
+     * @outcome: PDM_OK if applied, otherwise why it was refused.  A source
+     * should not offer the same document again after PDM_OK.  Optional.
+     */
+    void (*consumed)(void *inst, int outcome);
+    /**
+     * present_ids() - which source_ids (see pdm_bootstrap_doc) are still
+     * present, so the core can remove accounts from a removed card (S2).
+     * @out: (out) array of host->alloc'd strings, itself host->alloc'd;
+     * @n:   (out) its length.  Returns PDM_OK or a negative pdm_rc.
+     * Optional: NULL means "accounts from this source never disappear".
+     */
+    int (*present_ids)(void *inst, char ***out, size_t *n);
+} pdm_bootstrap_ops;
+
+/** Size of the ABI 1.0 vtable: the smallest the core accepts. */
+#define PDM_BOOTSTRAP_OPS_SIZE_1_0 sizeof(pdm_bootstrap_ops)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* POLYDM_BOOTSTRAP_H */

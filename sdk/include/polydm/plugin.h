@@ -1,0 +1,322 @@
+/*
+ * polydm SDK — the plugin ABI: entry symbol, descriptor, components and the
+ * host services table.
+ *
+ * A plugin is a shared object (or, in a static firmware build, an archive)
+ * that provides one or more *components*: bootstrap sources, authorities,
+ * policies and MO handlers (one header per kind: bootstrap.h, authority.h,
+ * policy.h, mo.h).  It exports exactly one symbol, `pdm_plugin_entry`, which
+ * returns a pointer to a `static const pdm_plugin_desc`.  The entry function
+ * must do nothing else, so that `polydm plugins inspect` and
+ * `polydm profile check` can read a descriptor without running plugin logic.
+ * Write it with PDM_PLUGIN_DEFINE() as the last line of the plugin.
+ *
+ * ===================== Versioning (ABI major.minor) ======================
+ *  - The core accepts a plugin when plugin abi_major == PDM_ABI_MAJOR and
+ *    plugin abi_minor <= the core's PDM_ABI_MINOR.  Anything else is refused
+ *    with a message that names the file and both versions.
+ *  - Every growable struct starts with `uint32_t struct_size` and only grows
+ *    at its end.  The side that reads a struct supplied by the other side
+ *    uses only the fields that fit in `struct_size` (the core copies
+ *    min(struct_size, sizeof) into a zeroed copy, so unknown new fields read
+ *    as 0/NULL).  Methods added after 1.0 are called only when they fit in
+ *    the vtable's struct_size and are non-NULL.
+ *  - Structs used as array elements (pdm_component, pdm_option_desc) or
+ *    embedded by value (pdm_ops_head, pdm_blob, pdm_verdict) never change
+ *    size; they carry reserved slots instead.
+ *  - Changing or removing anything bumps PDM_ABI_MAJOR (see docs/abi.md).
+ *
+ * ===================== Ownership and lifetime rules ======================
+ *  1. Borrowed by default.  A pointer passed into a plugin function (and a
+ *     pointer a host function passes back, unless stated otherwise) is valid
+ *     only until that call returns.  To keep it, copy it with host->strdup
+ *     or host->alloc.  Where a longer lifetime is guaranteed the
+ *     documentation says so explicitly ("valid until fini").
+ *  2. Out parameters belong to the receiver.  A plugin fills pdm_blob
+ *     values, strings and arrays it hands to the core with memory from
+ *     host->alloc/host->strdup; the core releases them with host->free.
+ *     Nobody frees memory from the other side with libc free().
+ *  3. Ownership transfers only on success.  If a function that would take
+ *     ownership of an out value returns an error, the plugin must free what
+ *     it allocated and leave the out value empty; the core ignores it.
+ *  4. Static plugin data (descriptor, components, vtables, option tables,
+ *     strings in them) must be `static const` and stay valid for as long as
+ *     the module is loaded.  The entry function never returns heap memory.
+ *  5. Instances: the core calls a component's `destroy` exactly once for
+ *     every successful `create`, and never after a failed one.  `create`
+ *     cleans up after itself on failure.  `fini` is called once after every
+ *     instance of the plugin has been destroyed, and only if `init`
+ *     succeeded.
+ *  6. Threading: in ABI 1.x every plugin function is called from the one
+ *     engine thread, never concurrently.  Host functions may only be called
+ *     from that thread, during a call from the core (or from `init`).
+ *  7. Secrets: plugins must never log or put into error text, verdict
+ *     reasons or status messages any AAuthSecret, nonce, PIN or key.
+ */
+#ifndef POLYDM_PLUGIN_H
+#define POLYDM_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <polydm/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** ABI major version: a plugin must be built with the same major. */
+#define PDM_ABI_MAJOR 1
+/** ABI minor version: a plugin's minor must not exceed the core's. */
+#define PDM_ABI_MINOR 0
+
+/** Name of the one symbol a plugin module exports. */
+#define PDM_PLUGIN_ENTRY_SYMBOL "pdm_plugin_entry"
+
+/**
+ * Opaque per-plugin context.  The core creates one for each loaded plugin
+ * and passes it to init/fini/create and to every host function, so that
+ * logs, errors, options and key/value data are attributed to the plugin.
+ * Valid from init until fini returns.
+ */
+typedef struct pdm_plugin_ctx pdm_plugin_ctx;
+
+/** Component kinds.  Append-only; 0 terminates a component array. */
+typedef enum pdm_kind {
+    PDM_KIND_END = 0,       /**< terminator of a component array */
+    PDM_KIND_BOOTSTRAP = 1, /**< bootstrap source (bootstrap.h) */
+    PDM_KIND_AUTHORITY = 2, /**< authority model (authority.h) */
+    PDM_KIND_POLICY = 3,    /**< policy (policy.h) */
+    PDM_KIND_MO = 4         /**< management-object handler (mo.h) */
+} pdm_kind;
+
+/**
+ * The head every component vtable starts with.  Embedded by value, so it
+ * never changes (ABI 1.0 forever).
+ */
+typedef struct pdm_ops_head {
+    /** sizeof the whole vtable as compiled into the plugin.  Must be at
+     *  least the 1.0 size of that kind's vtable. */
+    uint32_t struct_size;
+    /** Must equal the kind of the component that points at this vtable. */
+    uint32_t kind;
+    /**
+     * create() - make an instance of the component.
+     * @pc:          (in) the plugin context.
+     * @plugin_data: (in) what init stored in *plugin_data (may be NULL).
+     * @inst:        (out) the instance handle, passed back to every method
+     *               and to destroy.  May be set to NULL for stateless
+     *               components.
+     * Returns PDM_OK, or a negative pdm_rc after calling host->set_error.
+     * Optional: NULL means "stateless; inst is NULL".
+     */
+    int (*create)(pdm_plugin_ctx *pc, void *plugin_data, void **inst);
+    /** destroy() - release an instance made by create.  Optional. */
+    void (*destroy)(void *inst);
+} pdm_ops_head;
+
+/**
+ * One component of a plugin.  Array element: fixed size forever.
+ * A plugin's components are an array terminated by an element whose kind is
+ * PDM_KIND_END.
+ */
+typedef struct pdm_component {
+    uint32_t kind;             /**< a pdm_kind value */
+    uint32_t flags;            /**< 0 in ABI 1.0 */
+    const char *name;          /**< unique within the plugin, e.g. "lock" */
+    const pdm_ops_head *ops;   /**< the kind's vtable; never NULL */
+    const void *reserved[2];   /**< NULL */
+} pdm_component;
+
+/** Flags of a declared option. */
+#define PDM_OPTION_REQUIRED 0x1u /**< profile check fails if absent */
+#define PDM_OPTION_SECRET 0x2u   /**< value is never printed or logged */
+
+/**
+ * One option a plugin accepts from its profile section
+ * (`option.<key> = value`).  Declaring options lets `polydm profile check`
+ * reject unknown or missing keys without running the plugin.  Array element:
+ * fixed size forever; an element with key == NULL terminates the array.
+ */
+typedef struct pdm_option_desc {
+    const char *key;         /**< e.g. "path" (without "option.") */
+    const char *help;        /**< one line for `plugins inspect` */
+    const char *def;         /**< default value shown in help, or NULL */
+    uint32_t flags;          /**< PDM_OPTION_* */
+    uint32_t reserved0;      /**< 0 */
+    const void *reserved[2]; /**< NULL */
+} pdm_option_desc;
+
+typedef struct pdm_host_api pdm_host_api;
+
+/**
+ * The plugin descriptor: `static const` in the plugin, returned by the entry
+ * function.  Growable: new fields are appended (see the versioning rules).
+ */
+typedef struct pdm_plugin_desc {
+    uint32_t struct_size; /**< sizeof(pdm_plugin_desc) at build time */
+    uint16_t abi_major;   /**< PDM_ABI_MAJOR at build time */
+    uint16_t abi_minor;   /**< PDM_ABI_MINOR at build time */
+    /** Unique plugin id: [a-z0-9-]+, equal to the module file name without
+     *  ".so" (the loader refuses a mismatch).  Profiles name plugins by it. */
+    const char *name;
+    const char *version; /**< the plugin's own version, informational */
+    const char *summary; /**< one line describing the plugin */
+    const pdm_component *components; /**< terminated by PDM_KIND_END */
+    const pdm_option_desc *options;  /**< terminated by key NULL; or NULL */
+    /**
+     * init() - called once after loading, before any create().
+     * @pc:          (in) the plugin context, valid until fini returns.
+     * @host:        (in) host services; valid until fini returns.  Store it.
+     * @plugin_data: (out) plugin-wide state passed to create and fini.
+     * Returns PDM_OK or a negative pdm_rc (call host->set_error first to say
+     * why); on failure the plugin is unloaded and fini is not called.
+     * Optional (NULL: nothing to initialise).
+     */
+    int (*init)(pdm_plugin_ctx *pc, const pdm_host_api *host,
+                void **plugin_data);
+    /** fini() - called once before unloading if init succeeded.  Optional. */
+    void (*fini)(pdm_plugin_ctx *pc, void *plugin_data);
+} pdm_plugin_desc;
+
+/** Size of the ABI 1.0 descriptor: the smallest the core accepts. */
+#define PDM_PLUGIN_DESC_SIZE_1_0 \
+    (offsetof(pdm_plugin_desc, fini) + sizeof(void (*)(void)))
+
+/** A Generic Alert (1226) a plugin asks the core to send.  Growable. */
+typedef struct pdm_generic_alert {
+    uint32_t struct_size;   /**< sizeof(pdm_generic_alert) */
+    uint32_t reserved0;     /**< 0 */
+    const char *source_uri; /**< Item/Source/LocURI (the MO node), or NULL */
+    const char *type;       /**< Item Meta Type (URN), required */
+    const char *format;     /**< Item Meta Format, required (e.g. "int") */
+    const char *mark;       /**< Item Meta Mark, or NULL (informational) */
+    const char *correlator; /**< Exec correlator to echo, or NULL */
+    pdm_blob data;          /**< Item Data */
+    const char *server_id;  /**< target server, or NULL = the Exec's */
+} pdm_generic_alert;
+
+/**
+ * Services the core offers to plugins.  Allocated by the core, valid from
+ * init until fini returns.  Append-only: test for members added after 1.0
+ * with PDM_HOST_HAS(host, member).
+ */
+struct pdm_host_api {
+    uint32_t struct_size; /**< sizeof(pdm_host_api) in the core */
+    uint16_t abi_major;   /**< the core's PDM_ABI_MAJOR */
+    uint16_t abi_minor;   /**< the core's PDM_ABI_MINOR */
+
+    /** Memory for everything that crosses the ABI (rules 2 and 3).
+     *  alloc returns NULL on failure; free(NULL) is a no-op; strdup(NULL)
+     *  returns NULL.  (since 1.0) */
+    void *(*alloc)(size_t n);
+    void (*free)(void *p);
+    char *(*strdup)(const char *s);
+
+    /** Writes a log line attributed to the plugin.  @level is a
+     *  pdm_log_level.  Never pass secrets.  (since 1.0) */
+    void (*log)(pdm_plugin_ctx *pc, int level, const char *fmt, ...)
+        PDM_PRINTF(3, 4);
+    /** Records why the current call fails; the core shows it with the
+     *  plugin name when the call returns @rc.  (since 1.0) */
+    void (*set_error)(pdm_plugin_ctx *pc, int rc, const char *fmt, ...)
+        PDM_PRINTF(3, 4);
+    /** Reports a lasting condition ("SIM bootstrap unavailable: no card"),
+     *  shown by `polydm status`.  @severity is a pdm_log_level.  (1.0) */
+    void (*status)(pdm_plugin_ctx *pc, int severity, const char *msg);
+
+    /** Returns the value of `option.<key>` of the plugin's profile section,
+     *  or NULL if absent.  Borrowed; valid until fini.  (since 1.0) */
+    const char *(*get_option)(pdm_plugin_ctx *pc, const char *key);
+
+    /**
+     * tree_read() - read a leaf value of the management tree (no ACL check:
+     * this is the device reading itself).  AAuthSecret/AAuthData are never
+     * returned (PDM_EDENIED).
+     * @out: (out) the value, owned by the caller (free with host->free).
+     * Returns PDM_OK, PDM_ENOTFOUND, PDM_EDENIED or PDM_ENOMEM.  (1.0)
+     */
+    int (*tree_read)(pdm_plugin_ctx *pc, const char *uri, pdm_blob *out);
+
+    /** Milliseconds of a monotonic clock.  (since 1.0) */
+    uint64_t (*now_ms)(void);
+    /** Fills @buf with @n cryptographically random bytes.  (1.0) */
+    int (*random)(void *buf, size_t n);
+    /** pdm_strerror() for plugins (plugins do not link the core).  (1.0) */
+    const char *(*strerror)(int rc);
+
+    /**
+     * Persistent key/value data private to the plugin, committed with the
+     * current package (or immediately outside a session).
+     * kv_get: @out owned by the caller; PDM_ENOTFOUND if absent.
+     * kv_put: copies @val.  kv_del: PDM_OK even if absent.  (since 1.0)
+     */
+    int (*kv_get)(pdm_plugin_ctx *pc, const char *key, pdm_blob *out);
+    int (*kv_put)(pdm_plugin_ctx *pc, const char *key, const void *val,
+                  size_t len);
+    int (*kv_del)(pdm_plugin_ctx *pc, const char *key);
+
+    /**
+     * generic_alert() - queue a Generic Alert (1226) for the server, sent in
+     * the current session or, outside a session, in the next one (the core
+     * starts one if the agent allows).  Copies everything.  (since 1.0)
+     */
+    int (*generic_alert)(pdm_plugin_ctx *pc, const pdm_generic_alert *ga);
+};
+
+/** True if @h offers member @fn (added in some 1.x) and it is non-NULL. */
+#define PDM_HOST_HAS(h, fn)                                       \
+    ((h) != NULL &&                                               \
+     (h)->struct_size >= offsetof(pdm_host_api, fn) + sizeof((h)->fn) && \
+     (h)->fn != NULL)
+
+/** Type of the entry function. */
+typedef const pdm_plugin_desc *(*pdm_plugin_entry_fn)(void);
+
+/* ---- defining a plugin -------------------------------------------------- */
+
+#if defined(__GNUC__)
+#define PDM_PLUGIN_HIDDEN __attribute__((visibility("hidden")))
+#define PDM_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define PDM_PLUGIN_HIDDEN
+#define PDM_PLUGIN_EXPORT
+#endif
+
+#if defined(PDM_PLUGIN_BUILD_MODULE)
+#define PDM__PLUGIN_MODULE_ENTRY(id)                                       \
+    PDM_PLUGIN_EXPORT const pdm_plugin_desc *pdm_plugin_entry(void);        \
+    PDM_PLUGIN_EXPORT const pdm_plugin_desc *pdm_plugin_entry(void)         \
+    {                                                                       \
+        return pdm_plugin_##id##_entry();                                   \
+    }
+#else
+#define PDM__PLUGIN_MODULE_ENTRY(id)
+#endif
+
+/**
+ * PDM_PLUGIN_DEFINE(id, desc) - the last line of every plugin.
+ * @id:   the plugin name as a C identifier ('-' written as '_').
+ * @desc: the `static const pdm_plugin_desc` object.
+ *
+ * Always defines the hidden `pdm_plugin_<id>_entry()` used by a static build's
+ * generated registry; when built as a MODULE (polydm_add_plugin() defines
+ * PDM_PLUGIN_BUILD_MODULE) also the exported `pdm_plugin_entry()`.
+ */
+#define PDM_PLUGIN_DEFINE(id, desc)                                         \
+    PDM_PLUGIN_HIDDEN const pdm_plugin_desc *pdm_plugin_##id##_entry(void); \
+    PDM_PLUGIN_HIDDEN const pdm_plugin_desc *pdm_plugin_##id##_entry(void)  \
+    {                                                                       \
+        return &(desc);                                                     \
+    }                                                                       \
+    PDM__PLUGIN_MODULE_ENTRY(id)
+
+/** Initialiser for a descriptor's head fields. */
+#define PDM_PLUGIN_DESC_HEAD                                             \
+    sizeof(pdm_plugin_desc), PDM_ABI_MAJOR, PDM_ABI_MINOR
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* POLYDM_PLUGIN_H */

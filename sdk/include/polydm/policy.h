@@ -1,0 +1,82 @@
+/*
+ * polydm SDK — policy components (PDM_KIND_POLICY).
+ *
+ * A policy *restricts*.  For every request the core first applies the
+ * node's ACL (for servers) or the spec's rule (for local and bootstrap
+ * principals); only if that grants does it ask each policy component in
+ * profile order.  Each answers ALLOW, DENY or ABSTAIN:
+ *   - any DENY vetoes the request (it is audited with the component name and
+ *     the verdict's reason);
+ *   - an error return (rc < 0), or a decision value the core does not know,
+ *     counts as DENY (fail closed);
+ *   - ALLOW and ABSTAIN let the request go on.  ALLOW can never override an
+ *     ACL denial: policies add restrictions, never bypasses.
+ *
+ * Ownership and versioning rules: see <polydm/plugin.h>.
+ */
+#ifndef POLYDM_POLICY_H
+#define POLYDM_POLICY_H
+
+#include <polydm/plugin.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Flags of a policy request. */
+#define PDM_REQ_TLS 0x1u          /**< transport is TLS (server verified) */
+#define PDM_REQ_AUTHENTICATED 0x2u /**< the server passed authentication */
+#define PDM_REQ_IN_ATOMIC 0x4u    /**< inside an Atomic */
+#define PDM_REQ_DEVICE_LOCKED 0x8u /**< the device is locked (S1) */
+
+/**
+ * A request a policy is asked about.  Built by the core; every pointer is
+ * borrowed for the duration of check() (rule 1); absent values are NULL.
+ * Growable: read only fields within struct_size.
+ */
+typedef struct pdm_policy_req {
+    uint32_t struct_size;   /**< sizeof as known to the core */
+    uint32_t op;            /**< a pdm_op */
+    uint32_t principal;     /**< a pdm_principal */
+    uint32_t flags;         /**< PDM_REQ_* */
+    const char *server_id;  /**< ServerID for PDM_PRINCIPAL_SERVER; the
+                                 bootstrap's target ServerID for
+                                 PDM_OP_BOOTSTRAP; else NULL */
+    const char *uri;        /**< target node URI (normalised, no "./"
+                                 prefix except root "."), or NULL */
+    const char *node_owner; /**< authority that created the target node
+                                 (or its nearest existing ancestor): a
+                                 ServerID, "local", "factory" or
+                                 "bootstrap:<source>"; or NULL */
+    const char *root_owner; /**< authority that owns root, or NULL */
+    const char *source;     /**< for bootstrap: the bootstrap source
+                                 component ("plugin/component"); or NULL */
+    uint32_t sec;           /**< for bootstrap: a pdm_sec value */
+    uint32_t origin;        /**< for bootstrap: a pdm_bootstrap_origin */
+    const char *address;    /**< server address (URL) when known */
+    const char *detail;     /**< op-specific text, e.g. the new ACL value
+                                 for PDM_OP_ACL_EDIT, the new owner for
+                                 PDM_OP_TAKEOVER; never a secret */
+    const char *key_pin;    /**< TLS public-key pin of the peer
+                                 ("sha256//..."), when known */
+} pdm_policy_req;
+
+/** Policy vtable (kind PDM_KIND_POLICY).  Growable. */
+typedef struct pdm_policy_ops {
+    pdm_ops_head head;
+    /**
+     * check() - decide on @req.
+     * @out: (out) zeroed by the core; set out->decision and, for DENY, a
+     *       reason.
+     * Returns PDM_OK; a negative pdm_rc counts as DENY.  Required.
+     */
+    int (*check)(void *inst, const pdm_policy_req *req, pdm_verdict *out);
+} pdm_policy_ops;
+
+#define PDM_POLICY_OPS_SIZE_1_0 sizeof(pdm_policy_ops)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* POLYDM_POLICY_H */

@@ -1,0 +1,176 @@
+/*
+ * polydm SDK — basic types shared by the core, plugins and integrators.
+ *
+ * This header is part of the plugin ABI (see <polydm/plugin.h> for the
+ * ownership and versioning rules).  Everything here is append-only:
+ *
+ *  - pdm_rc values are never renumbered, removed or reused; new values are
+ *    appended with the next free negative (or positive) number and carry
+ *    "since ABI 1.N" in their comment.
+ *  - pdm_blob and pdm_verdict are fixed-size forever (they are embedded by
+ *    value in other structs).
+ *
+ * Functions in the SDK and the integrator API return `int` holding a pdm_rc
+ * value rather than the enum type itself, so that a value appended in a later
+ * version is still well defined when it crosses the ABI.  The core treats any
+ * value it does not know as PDM_ERROR (and, for decisions, as DENY).
+ */
+#ifndef POLYDM_TYPES_H
+#define POLYDM_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Symbol visibility for functions exported by libpolydm. */
+#if defined(PDM_BUILDING_CORE) && defined(__GNUC__)
+#define PDM_API __attribute__((visibility("default")))
+#else
+#define PDM_API
+#endif
+
+/** printf-style format checking where the compiler supports it. */
+#if defined(__GNUC__)
+#define PDM_PRINTF(fmt_idx, arg_idx) \
+    __attribute__((format(printf, fmt_idx, arg_idx)))
+#else
+#define PDM_PRINTF(fmt_idx, arg_idx)
+#endif
+
+/**
+ * Result codes.  0 is success, negative values are errors, the few positive
+ * values are non-error states.  `rc < 0` always means failure.
+ *
+ * Plugins and integrators never choose SyncML status codes: the core maps a
+ * pdm_rc to a status in exactly one table (see docs/error-codes.md).  The
+ * status each value usually becomes is given in brackets.
+ */
+typedef enum pdm_rc {
+    PDM_OK = 0,                /**<  0 success [200] (since 1.0) */
+    PDM_PENDING = 1,           /**<  1 accepted, completes later [202] (1.0) */
+
+    PDM_ERROR = -1,            /**< -1 generic failure [500] (1.0) */
+    PDM_ENOMEM = -2,           /**< -2 out of memory [500] (1.0) */
+    PDM_EINVAL = -3,           /**< -3 invalid argument or value [400] (1.0) */
+    PDM_ENOTFOUND = -4,        /**< -4 no such node/object [404] (1.0) */
+    PDM_EEXISTS = -5,          /**< -5 already exists [418] (1.0) */
+    PDM_EDENIED = -6,          /**< -6 permission denied by ACL or policy
+                                    [425] (1.0) */
+    PDM_ENOTSUP = -7,          /**< -7 optional feature not supported
+                                    [406] (1.0) */
+    PDM_ENOTALLOWED = -8,      /**< -8 command not allowed on this target,
+                                    e.g. permanent node [405] (1.0) */
+    PDM_ENOSPC = -9,           /**< -9 device full [420] (1.0) */
+    PDM_EABI = -10,            /**< -10 ABI/version mismatch (1.0) */
+    PDM_EIO = -11,             /**< -11 I/O or store error [510] (1.0) */
+    PDM_EPASSTHROUGH = -12,    /**< -12 "not mine": behave as if this
+                                    component were absent (1.0) */
+    PDM_EFORBIDDEN = -13,      /**< -13 refused for a non-ACL reason [403]
+                                    (1.0) */
+    PDM_ETOOLONG = -14,        /**< -14 URI too long/deep [414] (1.0) */
+    PDM_ETOOBIG = -15,         /**< -15 object or message too large
+                                    [413] (1.0) */
+    PDM_EAUTH = -16,           /**< -16 authentication failed [401] (1.0) */
+    PDM_EFORMAT = -17,         /**< -17 unsupported media type or format
+                                    [415] (1.0) */
+    PDM_ECANCELLED = -18,      /**< -18 cancelled by the user [214] (1.0) */
+    PDM_ETIMEOUT = -19,        /**< -19 timed out [408] (1.0) */
+    PDM_ECORRUPT = -20,        /**< -20 stored data corrupt or foreign
+                                    (1.0) */
+    PDM_EBUSY = -21,           /**< -21 temporarily unavailable, retry later
+                                    [417] (1.0) */
+    PDM_EPARSE = -22,          /**< -22 malformed input [400] (1.0) */
+    PDM_ESIZE = -23,           /**< -23 size mismatch [424] (1.0) */
+    PDM_ELOCKED = -24,         /**< -24 refused while the device is locked
+                                    [425] (1.0) */
+    PDM_ENOTEMPTY = -25,       /**< -25 operation needs an empty target
+                                    (1.0) */
+    PDM_ECOMMAND = -26         /**< -26 command failed [500] (1.0) */
+} pdm_rc;
+
+/** The most negative pdm_rc this version of the header defines. */
+#define PDM_RC_MIN PDM_ECOMMAND
+
+/**
+ * pdm_strerror() - a short English description of @rc.
+ *
+ * Returns a static string (never NULL, never to be freed).  Unknown values
+ * give "unknown error".  Provided by libpolydm and also inline-free for
+ * plugins through pdm_host_api::strerror (plugins never link the core).
+ */
+PDM_API const char *pdm_strerror(int rc);
+
+/**
+ * A byte string with an explicit length.  Binary-safe.  Fixed size forever.
+ *
+ * Ownership depends on where it appears and is stated there: an `in` blob
+ * is borrowed for the duration of the call; an `out` blob is filled with
+ * memory from pdm_host_api::alloc and becomes the receiver's.  `data` may be
+ * NULL only when `len` is 0.
+ */
+typedef struct pdm_blob {
+    uint8_t *data; /**< bytes; not necessarily NUL-terminated */
+    size_t len;    /**< number of bytes at data */
+} pdm_blob;
+
+/** Answer of a policy or authority component. */
+typedef enum pdm_decision {
+    PDM_ABSTAIN = 0, /**< no opinion; the next component decides */
+    PDM_ALLOW = 1,   /**< allow (cannot override an ACL denial) */
+    PDM_DENY = 2     /**< deny; any DENY vetoes the request */
+} pdm_decision;
+
+/**
+ * A decision together with its reason, filled in by a component.
+ * Fixed size forever.  The core zeroes it before each call; the component
+ * sets `decision` and, for DENY, a short human-readable `reason` (it is
+ * audited and shown by `polydm tree explain`; never put secrets in it).
+ */
+typedef struct pdm_verdict {
+    uint32_t decision; /**< a pdm_decision value */
+    uint32_t reserved; /**< 0 */
+    char reason[184];  /**< NUL-terminated; truncated if longer */
+} pdm_verdict;
+
+/** Who asks for an operation. */
+typedef enum pdm_principal {
+    PDM_PRINCIPAL_NONE = 0,
+    PDM_PRINCIPAL_SERVER = 1,    /**< an authenticated DM server (ServerID) */
+    PDM_PRINCIPAL_LOCAL = 2,     /**< the local user through CLI or API */
+    PDM_PRINCIPAL_BOOTSTRAP = 3, /**< a bootstrap document being applied */
+    PDM_PRINCIPAL_FACTORY = 4    /**< the factory tree / the core itself */
+} pdm_principal;
+
+/** Operations a policy can be asked about. Append-only. */
+typedef enum pdm_op {
+    PDM_OP_NONE = 0,
+    PDM_OP_GET = 1,
+    PDM_OP_ADD = 2,
+    PDM_OP_REPLACE = 3,
+    PDM_OP_DELETE = 4,
+    PDM_OP_EXEC = 5,
+    PDM_OP_COPY = 6,
+    PDM_OP_BOOTSTRAP = 7,     /**< accept a bootstrap document */
+    PDM_OP_SESSION = 8,       /**< start a session with a server */
+    PDM_OP_ACL_EDIT = 9,      /**< local change of an ACL (S4) */
+    PDM_OP_TAKEOVER = 10,     /**< local change of root owner (S3) */
+    PDM_OP_SEND_SECRET = 11,  /**< send credentials over a transport */
+    PDM_OP_ACCOUNT_DELETE = 12 /**< local deletion of a DM account */
+} pdm_op;
+
+/** Log levels (syslog order). */
+typedef enum pdm_log_level {
+    PDM_LOG_ERROR = 3,
+    PDM_LOG_WARN = 4,
+    PDM_LOG_INFO = 6,
+    PDM_LOG_DEBUG = 7
+} pdm_log_level;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* POLYDM_TYPES_H */

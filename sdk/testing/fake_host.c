@@ -1,0 +1,344 @@
+/*
+ * The SDK's fake host (see fake_host.h).  Simple lists; tests are small.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "fake_host.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct kv {
+    struct kv *next;
+    char *key;
+    void *val;
+    size_t len;
+} kv;
+
+typedef struct strlist {
+    char **v;
+    size_t n;
+} strlist;
+
+struct pdm_plugin_ctx {
+    pdm_fake_host *fh;
+};
+
+struct pdm_fake_host {
+    pdm_host_api api;
+    struct pdm_plugin_ctx ctx;
+    kv *options, *tree, *store;
+    strlist logs, errors, statuses, alerts;
+    int last_rc;
+    long live;
+    long fail_after;
+};
+
+/* The host functions receive no fake-host pointer, so the allocator
+ * counts through the one active instance. */
+static pdm_fake_host *active;
+
+static void *fh_alloc(size_t n)
+{
+    void *p;
+    if (active && active->fail_after == 0)
+        return NULL;
+    if (active && active->fail_after > 0)
+        active->fail_after--;
+    p = malloc(n ? n : 1);
+    if (p && active)
+        active->live++;
+    return p;
+}
+
+static void fh_free(void *p)
+{
+    if (p && active)
+        active->live--;
+    free(p);
+}
+
+static char *fh_strdup(const char *s)
+{
+    char *d;
+    if (!s)
+        return NULL;
+    d = fh_alloc(strlen(s) + 1);
+    if (d)
+        memcpy(d, s, strlen(s) + 1);
+    return d;
+}
+
+static void push(strlist *l, const char *s)
+{
+    char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+    if (!v)
+        return;
+    l->v = v;
+    l->v[l->n] = strdup(s);
+    if (l->v[l->n])
+        l->n++;
+}
+
+static void vpush(strlist *l, const char *fmt, va_list ap)
+{
+    char buf[1024];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    push(l, buf);
+}
+
+static void fh_log(pdm_plugin_ctx *pc, int level, const char *fmt, ...)
+{
+    va_list ap;
+    (void)level;
+    va_start(ap, fmt);
+    vpush(&pc->fh->logs, fmt, ap);
+    va_end(ap);
+}
+
+static void fh_set_error(pdm_plugin_ctx *pc, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    pc->fh->last_rc = rc;
+    va_start(ap, fmt);
+    vpush(&pc->fh->errors, fmt, ap);
+    va_end(ap);
+}
+
+static void fh_status(pdm_plugin_ctx *pc, int severity, const char *msg)
+{
+    (void)severity;
+    push(&pc->fh->statuses, msg);
+}
+
+static kv *kv_find(kv *l, const char *key)
+{
+    for (; l; l = l->next)
+        if (strcmp(l->key, key) == 0)
+            return l;
+    return NULL;
+}
+
+static int kv_set(kv **l, const char *key, const void *val, size_t len)
+{
+    kv *e = kv_find(*l, key);
+    void *copy = malloc(len + 1);
+    if (!copy)
+        return PDM_ENOMEM;
+    memcpy(copy, val, len);
+    ((char *)copy)[len] = 0;
+    if (!e) {
+        e = calloc(1, sizeof(*e));
+        if (!e || !(e->key = strdup(key))) {
+            free(e);
+            free(copy);
+            return PDM_ENOMEM;
+        }
+        e->next = *l;
+        *l = e;
+    } else {
+        free(e->val);
+    }
+    e->val = copy;
+    e->len = len;
+    return PDM_OK;
+}
+
+static const char *fh_get_option(pdm_plugin_ctx *pc, const char *key)
+{
+    kv *e = kv_find(pc->fh->options, key);
+    return e ? e->val : NULL;
+}
+
+static int blob_out(const kv *e, pdm_blob *out)
+{
+    out->data = fh_alloc(e->len + 1);
+    if (!out->data)
+        return PDM_ENOMEM;
+    memcpy(out->data, e->val, e->len);
+    out->data[e->len] = 0;
+    out->len = e->len;
+    return PDM_OK;
+}
+
+static int fh_tree_read(pdm_plugin_ctx *pc, const char *uri, pdm_blob *out)
+{
+    kv *e = kv_find(pc->fh->tree, uri);
+    if (strstr(uri, "AAuthSecret") || strstr(uri, "AAuthData"))
+        return PDM_EDENIED;
+    return e ? blob_out(e, out) : PDM_ENOTFOUND;
+}
+
+static uint64_t fh_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int fh_random(void *buf, size_t n)
+{
+    /* Deterministic bytes: tests want reproducible output. */
+    for (size_t i = 0; i < n; i++)
+        ((unsigned char *)buf)[i] = (unsigned char)(i * 31u + 7u);
+    return PDM_OK;
+}
+
+static int fh_kv_get(pdm_plugin_ctx *pc, const char *key, pdm_blob *out)
+{
+    kv *e = kv_find(pc->fh->store, key);
+    return e ? blob_out(e, out) : PDM_ENOTFOUND;
+}
+
+static int fh_kv_put(pdm_plugin_ctx *pc, const char *key, const void *val,
+                     size_t len)
+{
+    return kv_set(&pc->fh->store, key, val, len);
+}
+
+static int fh_kv_del(pdm_plugin_ctx *pc, const char *key)
+{
+    for (kv **pp = &pc->fh->store; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->key, key) == 0) {
+            kv *e = *pp;
+            *pp = e->next;
+            free(e->key);
+            free(e->val);
+            free(e);
+            break;
+        }
+    }
+    return PDM_OK;
+}
+
+static int fh_generic_alert(pdm_plugin_ctx *pc, const pdm_generic_alert *ga)
+{
+    char buf[1024];
+    if (!ga || !ga->type || !ga->format)
+        return PDM_EINVAL;
+    snprintf(buf, sizeof buf, "%s|%s|%s|%s|%.*s", ga->type, ga->format,
+             ga->source_uri ? ga->source_uri : "",
+             ga->correlator ? ga->correlator : "", (int)ga->data.len,
+             ga->data.data ? (const char *)ga->data.data : "");
+    push(&pc->fh->alerts, buf);
+    return PDM_OK;
+}
+
+pdm_fake_host *pdm_fake_host_new(void)
+{
+    pdm_fake_host *fh = calloc(1, sizeof(*fh));
+    if (!fh)
+        return NULL;
+    fh->api.struct_size = sizeof(pdm_host_api);
+    fh->api.abi_major = PDM_ABI_MAJOR;
+    fh->api.abi_minor = PDM_ABI_MINOR;
+    fh->api.alloc = fh_alloc;
+    fh->api.free = fh_free;
+    fh->api.strdup = fh_strdup;
+    fh->api.log = fh_log;
+    fh->api.set_error = fh_set_error;
+    fh->api.status = fh_status;
+    fh->api.get_option = fh_get_option;
+    fh->api.tree_read = fh_tree_read;
+    fh->api.now_ms = fh_now_ms;
+    fh->api.random = fh_random;
+    fh->api.strerror = pdm_strerror;
+    fh->api.kv_get = fh_kv_get;
+    fh->api.kv_put = fh_kv_put;
+    fh->api.kv_del = fh_kv_del;
+    fh->api.generic_alert = fh_generic_alert;
+    fh->ctx.fh = fh;
+    fh->fail_after = -1;
+    active = fh;
+    return fh;
+}
+
+static void kv_free(kv *l)
+{
+    while (l) {
+        kv *n = l->next;
+        free(l->key);
+        free(l->val);
+        free(l);
+        l = n;
+    }
+}
+
+static void list_free(strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+void pdm_fake_host_free(pdm_fake_host *fh)
+{
+    if (!fh)
+        return;
+    kv_free(fh->options);
+    kv_free(fh->tree);
+    kv_free(fh->store);
+    list_free(&fh->logs);
+    list_free(&fh->errors);
+    list_free(&fh->statuses);
+    list_free(&fh->alerts);
+    if (active == fh)
+        active = NULL;
+    free(fh);
+}
+
+const pdm_host_api *pdm_fake_host_api(pdm_fake_host *fh) { return &fh->api; }
+pdm_plugin_ctx *pdm_fake_host_ctx(pdm_fake_host *fh) { return &fh->ctx; }
+
+int pdm_fake_host_set_option(pdm_fake_host *fh, const char *key,
+                             const char *value)
+{
+    return kv_set(&fh->options, key, value, strlen(value));
+}
+
+int pdm_fake_host_set_tree(pdm_fake_host *fh, const char *uri,
+                           const char *value)
+{
+    return kv_set(&fh->tree, uri, value, strlen(value));
+}
+
+static const char *at(const strlist *l, size_t i)
+{
+    return i < l->n ? l->v[i] : NULL;
+}
+
+const char *pdm_fake_host_log(const pdm_fake_host *fh, size_t i)
+{
+    return at(&fh->logs, i);
+}
+const char *pdm_fake_host_error(const pdm_fake_host *fh, size_t i)
+{
+    return at(&fh->errors, i);
+}
+const char *pdm_fake_host_status(const pdm_fake_host *fh, size_t i)
+{
+    return at(&fh->statuses, i);
+}
+const char *pdm_fake_host_alert(const pdm_fake_host *fh, size_t i)
+{
+    return at(&fh->alerts, i);
+}
+int pdm_fake_host_last_error_rc(const pdm_fake_host *fh) { return fh->last_rc; }
+
+const void *pdm_fake_host_kv(const pdm_fake_host *fh, const char *key,
+                             size_t *len)
+{
+    kv *e = kv_find(fh->store, key);
+    if (e && len)
+        *len = e->len;
+    return e ? e->val : NULL;
+}
+
+long pdm_fake_host_live_allocs(const pdm_fake_host *fh) { return fh->live; }
+
+void pdm_fake_host_fail_alloc_after(pdm_fake_host *fh, long n)
+{
+    fh->fail_after = n;
+}
