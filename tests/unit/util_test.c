@@ -1,0 +1,64 @@
+/*
+ * Unit tests of core/src/util: arena, buffer, string helpers, allocator hook.
+ */
+#include "cu_main.h"
+#include "util/util.h"
+
+#include <string.h>
+
+/* The arena returns aligned, distinct blocks and memdup NUL-terminates. */
+static void test_util__arena(void)
+{
+    pdm__arena a;
+    pdm__arena_init(&a, 64);
+    char *p = pdm__arena_memdup(&a, "abc", 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    PDM_ASSERT_STR(p, "abc");
+    void *big = pdm__arena_alloc(&a, 10000); /* larger than a chunk */
+    CU_ASSERT_PTR_NOT_NULL(big);
+    CU_ASSERT_EQUAL((uintptr_t)big % 16, 0);
+    pdm__arena_free(&a);
+}
+
+/* The buffer grows, stays NUL-terminated and records OOM once. */
+static void test_util__buf(void)
+{
+    pdm__buf b;
+    pdm__buf_init(&b);
+    pdm__buf_puts(&b, "x=");
+    pdm__buf_printf(&b, "%d", 42);
+    CU_ASSERT_EQUAL(b.len, 4);
+    PDM_ASSERT_STR((char *)b.data, "x=42");
+    pdm__alloc_fail_after(0);
+    for (int i = 0; i < 100; i++)
+        pdm__buf_puts(&b, "0123456789");
+    pdm__alloc_fail_after(-1);
+    CU_ASSERT_FALSE(pdm__buf_ok(&b));
+    pdm__buf_free(&b);
+}
+
+/* parse_long takes whole decimal strings inside the range only. */
+static void test_util__parse_long(void)
+{
+    long v = 0;
+    CU_ASSERT_EQUAL(pdm__parse_long("123", 0, 1000, &v), PDM_OK);
+    CU_ASSERT_EQUAL(v, 123);
+    CU_ASSERT_EQUAL(pdm__parse_long("12a", 0, 1000, &v), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm__parse_long("", 0, 1000, &v), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm__parse_long(" 1", 0, 1000, &v), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm__parse_long("1001", 0, 1000, &v), PDM_EINVAL);
+}
+
+static const pdm_test tests[] = {
+    {"arena", test_util__arena},
+    {"buf", test_util__buf},
+    {"parse_long", test_util__parse_long},
+    {NULL, NULL},
+};
+
+static const pdm_suite suites[] = {
+    {"util", tests, NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv) { return pdm_test_run(suites, argc, argv); }
