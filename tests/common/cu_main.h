@@ -35,6 +35,7 @@ unsigned char *pdm_test_read(const char *path, size_t *len);
 /* A fresh empty temporary directory (removed at exit). */
 const char *pdm_test_tmpdir(void);
 
-#define PDM_ASSERT_STR(a, b) CU_ASSERT_STRING_EQUAL((a) ? (a) : "(null)", (b))
+static inline const char *pdm_test_nn(const char *s) { return s ? s : "(null)"; }
+#define PDM_ASSERT_STR(a, b) CU_ASSERT_STRING_EQUAL(pdm_test_nn(a), (b))
 
 #endif

@@ -1,0 +1,72 @@
+/*
+ * The polydm command-line tool: shared state of all subcommands, exit
+ * codes, output helpers (text or --json) and the command table.
+ */
+#ifndef PDM_CLI_H
+#define PDM_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <polydm/polydm.h>
+
+/* Exit codes (documented in docs/cli.md and `polydm --help`). */
+enum {
+    CLI_OK = 0,       /* success */
+    CLI_REFUSED = 1,  /* operation refused or failed */
+    CLI_USAGE = 2,    /* bad command line */
+    CLI_BADINPUT = 3, /* bad input file (profile, TNDS, package...) */
+    CLI_IOERR = 4     /* I/O or store error */
+};
+
+typedef struct cli {
+    const char *profile;     /* --profile, $POLYDM_PROFILE or default */
+    const char *state_dir;   /* --state, $POLYDM_STATE_DIR or default */
+    const char *plugin_path; /* --plugin-path or NULL */
+    bool json;               /* --json */
+    int verbosity;           /* -v: +1, -q: -1 */
+    const char *argv0;
+} cli;
+
+typedef struct cli_cmd {
+    const char *name;    /* "plugins list" (space-separated words) */
+    const char *args;    /* synopsis of the arguments */
+    const char *summary; /* one line */
+    const char *help;    /* the --help text after the synopsis, or NULL */
+    int (*run)(cli *c, int argc, char **argv); /* argv[0] = last word */
+} cli_cmd;
+
+/* Maps a pdm_rc to an exit code (input errors → 3, store/IO → 4). */
+int cli_exit_for_rc(int rc);
+/* Opens a context on the profile (flags: PDM_CTX_*).  On failure prints
+ * the error and returns the exit code; on success returns CLI_OK. */
+int cli_open(cli *c, pdm_ctx **out, unsigned flags);
+/* Prints "polydm: <msg>" to stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Handles "--help"/"-h" for a command with no other options: returns 1 if
+ * help was printed (caller returns CLI_OK), 0 if not, -1 on a bad option. */
+int cli_simple_opts(const cli_cmd *cmd, int argc, char **argv);
+void cli_cmd_help(const cli_cmd *cmd, FILE *f);
+
+/* ---- JSON output ---- */
+typedef struct cli_json {
+    FILE *f;
+    int depth;
+    bool need_comma[32];
+} cli_json;
+void cj_begin(cli_json *j, FILE *f);
+void cj_obj(cli_json *j, const char *key);   /* key NULL inside arrays */
+void cj_arr(cli_json *j, const char *key);
+void cj_end_obj(cli_json *j);
+void cj_end_arr(cli_json *j);
+void cj_str(cli_json *j, const char *key, const char *val); /* NULL → null */
+void cj_strn(cli_json *j, const char *key, const char *val, size_t len);
+void cj_int(cli_json *j, const char *key, long long v);
+void cj_bool(cli_json *j, const char *key, bool v);
+void cj_finish(cli_json *j); /* newline */
+
+/* Command groups (each file defines its commands). */
+extern const cli_cmd cli_plugins_cmds[];
+extern const cli_cmd cli_profile_cmds[];
+
+#endif

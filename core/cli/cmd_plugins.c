@@ -1,0 +1,214 @@
+/*
+ * polydm plugins list | inspect
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "loader/loader.h"
+
+static int plugins_list(cli *c, int argc, char **argv);
+static int plugins_inspect(cli *c, int argc, char **argv);
+
+const cli_cmd cli_plugins_cmds[] = {
+    {"plugins list", "", "list the plugins of the profile (runs their init)",
+     "Loads the profile's plugins in profile order (policy order), starts\n"
+     "them and prints name, version, file and components.\n",
+     plugins_list},
+    {"plugins inspect", "FILE.so",
+     "show a plugin's descriptor without starting it",
+     "Reads the descriptor of a plugin module: name, version, ABI it was\n"
+     "built for and whether this polydm accepts it, components and declared\n"
+     "options.  Only the entry function runs (in a child process), never\n"
+     "the plugin's init.  Exit 3 if the module is refused.\n",
+     plugins_inspect},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static int plugins_list(cli *c, int argc, char **argv)
+{
+    pdm_ctx *ctx;
+    int rc = cli_simple_opts(&cli_plugins_cmds[0], argc, argv);
+    size_t n;
+    cli_json j;
+
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+    if (argc > 1) {
+        cli_err("plugins list: unexpected argument '%s'", argv[1]);
+        return CLI_USAGE;
+    }
+    rc = cli_open(c, &ctx, PDM_CTX_NO_STORE);
+    if (rc != CLI_OK)
+        return rc;
+    n = pdm_ctx_plugin_count(ctx);
+    if (c->json) {
+        cj_begin(&j, stdout);
+        cj_obj(&j, NULL);
+        cj_str(&j, "profile", pdm_ctx_profile_id(ctx));
+        cj_arr(&j, "plugins");
+    } else {
+        printf("profile %s: %zu plugin%s\n", pdm_ctx_profile_id(ctx), n,
+               n == 1 ? "" : "s");
+    }
+    for (size_t i = 0; i < n; i++) {
+        pdm_plugin_info pi;
+        const char *kind, *name;
+        pdm_ctx_plugin_info(&pi, ctx, i);
+        if (c->json) {
+            cj_obj(&j, NULL);
+            cj_str(&j, "name", pi.name);
+            cj_str(&j, "version", pi.version);
+            cj_str(&j, "summary", pi.summary);
+            cj_str(&j, "path", *pi.path ? pi.path : NULL);
+            cj_arr(&j, "components");
+        } else {
+            printf("%zu. %s %s  [%s]\n   %s\n", i + 1, pi.name, pi.version,
+                   *pi.path ? pi.path : "static", pi.summary);
+        }
+        for (size_t k = 0; pdm_ctx_component(&kind, &name, ctx, i, k) == 0;
+             k++) {
+            if (c->json) {
+                cj_obj(&j, NULL);
+                cj_str(&j, "kind", kind);
+                cj_str(&j, "name", name);
+                cj_end_obj(&j);
+            } else {
+                printf("   component: %s %s\n", kind, name);
+            }
+        }
+        if (c->json) {
+            cj_end_arr(&j);
+            cj_end_obj(&j);
+        }
+    }
+    if (c->json) {
+        cj_end_arr(&j);
+        cj_end_obj(&j);
+        cj_finish(&j);
+    }
+    pdm_ctx_close(ctx);
+    return CLI_OK;
+}
+
+static void print_desc(cli *c, const char *file, const pdm__plugin *p)
+{
+    const pdm_plugin_desc *d = &p->desc;
+    cli_json j;
+    if (c->json) {
+        cj_begin(&j, stdout);
+        cj_obj(&j, NULL);
+        cj_str(&j, "file", file);
+        cj_str(&j, "name", d->name);
+        cj_str(&j, "version", d->version);
+        cj_str(&j, "summary", d->summary);
+        cj_int(&j, "abi_major", d->abi_major);
+        cj_int(&j, "abi_minor", d->abi_minor);
+        cj_bool(&j, "compatible", true);
+        cj_arr(&j, "components");
+        for (size_t i = 0; i < p->ncomps; i++) {
+            cj_obj(&j, NULL);
+            cj_str(&j, "kind", pdm__kind_name(p->comps[i].kind));
+            cj_str(&j, "name", p->comps[i].name);
+            if (p->comps[i].kind == PDM_KIND_MO) {
+                cj_str(&j, "base", p->comps[i].ops.mo.base_uri);
+                cj_str(&j, "mo_id", p->comps[i].ops.mo.mo_id);
+            }
+            cj_end_obj(&j);
+        }
+        cj_end_arr(&j);
+        cj_arr(&j, "options");
+        for (const pdm_option_desc *o = d->options; o && o->key; o++) {
+            cj_obj(&j, NULL);
+            cj_str(&j, "key", o->key);
+            cj_str(&j, "help", o->help);
+            cj_str(&j, "default", o->def);
+            cj_bool(&j, "required", o->flags & PDM_OPTION_REQUIRED);
+            cj_end_obj(&j);
+        }
+        cj_end_arr(&j);
+        cj_end_obj(&j);
+        cj_finish(&j);
+        return;
+    }
+    printf("file:      %s\n", file);
+    printf("name:      %s\n", d->name);
+    printf("version:   %s\n", d->version ? d->version : "");
+    printf("summary:   %s\n", d->summary ? d->summary : "");
+    printf("abi:       %u.%u (this polydm: %d.%d, compatible)\n", d->abi_major,
+           d->abi_minor, PDM_ABI_MAJOR, PDM_ABI_MINOR);
+    for (size_t i = 0; i < p->ncomps; i++) {
+        const pdm__comp *cp = &p->comps[i];
+        printf("component: %s %s", pdm__kind_name(cp->kind), cp->name);
+        if (cp->kind == PDM_KIND_MO)
+            printf(" (base %s%s%s)", cp->ops.mo.base_uri,
+                   cp->ops.mo.mo_id ? ", " : "",
+                   cp->ops.mo.mo_id ? cp->ops.mo.mo_id : "");
+        putchar('\n');
+    }
+    for (const pdm_option_desc *o = d->options; o && o->key; o++)
+        printf("option:    %s%s  %s%s%s%s\n", o->key,
+               (o->flags & PDM_OPTION_REQUIRED) ? " (required)" : "",
+               o->help ? o->help : "", o->def ? " [default: " : "",
+               o->def ? o->def : "", o->def ? "]" : "");
+}
+
+/* Runs in a child process so that a plugin whose entry function (or ELF
+ * constructor) crashes cannot take the CLI down with it. */
+static int inspect_child(cli *c, const char *file)
+{
+    pdm__plugin *p;
+    pdm__diag d;
+    int rc;
+    pdm__diag_init(&d);
+    rc = pdm__plugin_open(&p, NULL, file, NULL, &d, NULL, 0);
+    if (rc != PDM_OK) {
+        for (const pdm__diag_item *it = d.head; it; it = it->next)
+            cli_err("%s", it->msg);
+        if (!d.head)
+            cli_err("%s: %s", file, pdm_strerror(rc));
+        pdm__diag_free(&d);
+        return CLI_BADINPUT;
+    }
+    print_desc(c, file, p);
+    fflush(stdout);
+    pdm__plugin_close(p);
+    pdm__diag_free(&d);
+    return CLI_OK;
+}
+
+static int plugins_inspect(cli *c, int argc, char **argv)
+{
+    int rc = cli_simple_opts(&cli_plugins_cmds[1], argc, argv), status;
+    pid_t pid;
+    char path[4096];
+
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+    if (argc != 2) {
+        cli_err("plugins inspect: expected one FILE.so (see --help)");
+        return CLI_USAGE;
+    }
+    /* dlopen() searches the library path for names without a slash. */
+    if (!strchr(argv[1], '/'))
+        snprintf(path, sizeof path, "./%s", argv[1]);
+    else
+        snprintf(path, sizeof path, "%s", argv[1]);
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0)
+        return inspect_child(c, path);
+    if (pid == 0)
+        _exit(inspect_child(c, path));
+    if (waitpid(pid, &status, 0) < 0)
+        return CLI_IOERR;
+    if (WIFSIGNALED(status)) {
+        cli_err("%s: plugin crashed while its descriptor was read (signal "
+                "%d)", path, WTERMSIG(status));
+        return CLI_BADINPUT;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : CLI_REFUSED;
+}

@@ -1,0 +1,109 @@
+/*
+ * polydm profile check | keys
+ */
+#include "cli.h"
+
+#include <string.h>
+
+#include "loader/loader.h"
+#include "profile/profile.h"
+
+static int profile_check(cli *c, int argc, char **argv);
+static int profile_keys(cli *c, int argc, char **argv);
+
+const cli_cmd cli_profile_cmds[] = {
+    {"profile check", "FILE...", "validate profiles offline",
+     "Parses each profile and checks it against the descriptors of the\n"
+     "plugins it names, without running any plugin's init: malformed lines,\n"
+     "unknown sections and keys, bad values, unknown plugins, ABI mismatch,\n"
+     "unknown or missing plugin options, wrong component kinds, duplicate\n"
+     "MO base URIs.  Every problem is printed as FILE:LINE: message.\n"
+     "Exit 0 if all files are valid, 3 otherwise.\n",
+     profile_check},
+    {"profile keys", "", "list the keys a profile may contain", NULL,
+     profile_keys},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static int profile_check(cli *c, int argc, char **argv)
+{
+    int rc = cli_simple_opts(&cli_profile_cmds[0], argc, argv);
+    int worst = CLI_OK;
+    const char *search = pdm__plugin_search_path(c->plugin_path);
+    cli_json j;
+
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+    if (argc < 2) {
+        cli_err("profile check: expected one or more profile files");
+        return CLI_USAGE;
+    }
+    if (c->json) {
+        cj_begin(&j, stdout);
+        cj_arr(&j, NULL);
+    }
+    for (int i = 1; i < argc; i++) {
+        pdm__profile *p = NULL;
+        pdm__diag d;
+        pdm__diag_init(&d);
+        rc = pdm__profile_load(&p, argv[i], &d);
+        if (p && rc != PDM_ENOMEM)
+            pdm__loader_check_profile(p, search, &d);
+        if (c->json) {
+            cj_obj(&j, NULL);
+            cj_str(&j, "file", argv[i]);
+            cj_bool(&j, "ok", d.errors == 0);
+            cj_arr(&j, "problems");
+        }
+        for (const pdm__diag_item *it = d.head; it; it = it->next) {
+            if (c->json) {
+                cj_obj(&j, NULL);
+                cj_int(&j, "line", it->line);
+                cj_str(&j, "severity", it->warning ? "warning" : "error");
+                cj_str(&j, "message", it->msg);
+                cj_end_obj(&j);
+            } else {
+                char line[800];
+                pdm__diag_format(it, line, sizeof line);
+                fprintf(stderr, "%s\n", line);
+            }
+        }
+        if (c->json) {
+            cj_end_arr(&j);
+            cj_end_obj(&j);
+        } else if (!d.errors) {
+            printf("%s: ok (profile %s, %zu plugin%s)\n", argv[i], p->id,
+                   p->nplugins, p->nplugins == 1 ? "" : "s");
+        }
+        if (rc == PDM_ENOMEM)
+            worst = CLI_REFUSED;
+        else if (rc == PDM_EIO && worst == CLI_OK)
+            worst = CLI_IOERR;
+        else if (d.errors)
+            worst = CLI_BADINPUT;
+        pdm__profile_free(p);
+        pdm__diag_free(&d);
+    }
+    if (c->json) {
+        cj_end_arr(&j);
+        cj_finish(&j);
+    }
+    return worst;
+}
+
+static int profile_keys(cli *c, int argc, char **argv)
+{
+    int rc = cli_simple_opts(&cli_profile_cmds[1], argc, argv);
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+    for (const pdm__profile_key *k = pdm__profile_keys(); k->key; k++)
+        printf("%-24s %-20s %s\n", k->key, k->type, k->help);
+    printf("%-24s %-20s %s\n", "plugin.path", "path",
+           "[plugin <name>] explicit module file (relative to the profile)");
+    printf("%-24s %-20s %s\n", "plugin.option.<key>", "string",
+           "[plugin <name>] option declared by the plugin");
+    printf("%-24s %-20s %s\n", "plugin.mo.<comp>.base", "uri",
+           "[plugin <name>] base URI of an MO handler component");
+    (void)c;
+    return CLI_OK;
+}

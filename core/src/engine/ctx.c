@@ -1,0 +1,148 @@
+/*
+ * pdm_ctx lifecycle and plugin introspection (integrator API).
+ */
+#include "engine/engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/util.h"
+
+PDM_API const char *pdm_version(void) { return PDM_VERSION; }
+
+void pdm__ctx_error(pdm_ctx *ctx, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->err, sizeof ctx->err, fmt, ap);
+    va_end(ap);
+    pdm__logf(&ctx->log, PDM_LOG_ERROR, "core", "%s (%s)", ctx->err,
+              pdm_strerror(rc));
+}
+
+/* Moves every diagnostic to the log; the first error becomes the context's
+ * error text. */
+static void report_diag(pdm_ctx *ctx, const pdm__diag *d)
+{
+    bool first = true;
+    for (const pdm__diag_item *it = d->head; it; it = it->next) {
+        char line[700];
+        pdm__diag_format(it, line, sizeof line);
+        pdm__logf(&ctx->log, it->warning ? PDM_LOG_WARN : PDM_LOG_ERROR,
+                  "profile", "%s", line);
+        if (first && !it->warning) {
+            pdm__strlcpy(ctx->err, line, sizeof ctx->err);
+            first = false;
+        }
+    }
+}
+
+PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
+{
+    pdm_ctx *ctx;
+    pdm_config c;
+    pdm__diag d;
+    int rc;
+
+    if (!out)
+        return PDM_EINVAL;
+    *out = NULL;
+    if (!cfg || cfg->struct_size < offsetof(pdm_config, log_level) + sizeof(int))
+        return PDM_EINVAL;
+    memset(&c, 0, sizeof c);
+    memcpy(&c, cfg, cfg->struct_size < sizeof c ? cfg->struct_size : sizeof c);
+    ctx = pdm__calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return PDM_ENOMEM;
+    *out = ctx;
+    ctx->flags = c.flags;
+    ctx->log.fn = c.log;
+    ctx->log.user = c.log_user;
+    ctx->log.level = c.log_level ? c.log_level : PDM_LOG_INFO;
+    if (!c.profile) {
+        pdm__ctx_error(ctx, PDM_EINVAL, "no profile given");
+        return PDM_EINVAL;
+    }
+    if (c.state_dir && !(ctx->state_dir = pdm__strdup(c.state_dir)))
+        return PDM_ENOMEM;
+
+    pdm__diag_init(&d);
+    rc = pdm__profile_load(&ctx->profile, c.profile, &d);
+    if (rc == PDM_OK && !(ctx->flags & PDM_CTX_NO_PLUGINS)) {
+        rc = pdm__plugins_start(&ctx->plugins, ctx->profile,
+                                pdm__plugin_search_path(c.plugin_path), NULL,
+                                &ctx->log, &d);
+        ctx->plugins_started = rc == PDM_OK;
+    } else if (rc == PDM_OK) {
+        rc = pdm__loader_check_profile(ctx->profile,
+                                       pdm__plugin_search_path(c.plugin_path),
+                                       &d);
+    }
+    report_diag(ctx, &d);
+    pdm__diag_free(&d);
+    return rc;
+}
+
+PDM_API void pdm_ctx_close(pdm_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->plugins_started)
+        pdm__plugins_stop(&ctx->plugins);
+    pdm__profile_free(ctx->profile);
+    pdm__free(ctx->state_dir);
+    pdm__free(ctx);
+}
+
+PDM_API const char *pdm_ctx_last_error(const pdm_ctx *ctx)
+{
+    return ctx ? ctx->err : "";
+}
+
+PDM_API const char *pdm_ctx_profile_id(const pdm_ctx *ctx)
+{
+    return ctx && ctx->profile && ctx->profile->id ? ctx->profile->id : "";
+}
+
+PDM_API size_t pdm_ctx_plugin_count(const pdm_ctx *ctx)
+{
+    return ctx && ctx->plugins_started ? ctx->plugins.n : 0;
+}
+
+PDM_API int pdm_ctx_plugin_info(pdm_plugin_info *out, const pdm_ctx *ctx,
+                                size_t i)
+{
+    const pdm__plugin *p;
+    if (!out || !ctx)
+        return PDM_EINVAL;
+    if (i >= pdm_ctx_plugin_count(ctx))
+        return PDM_ENOTFOUND;
+    p = ctx->plugins.v[i];
+    out->name = p->name;
+    out->version = p->desc.version ? p->desc.version : "";
+    out->summary = p->desc.summary ? p->desc.summary : "";
+    out->path = p->path ? p->path : "";
+    out->abi_major = p->desc.abi_major;
+    out->abi_minor = p->desc.abi_minor;
+    out->ncomponents = p->ncomps;
+    return PDM_OK;
+}
+
+PDM_API int pdm_ctx_component(const char **kind, const char **name,
+                              const pdm_ctx *ctx, size_t i, size_t j)
+{
+    const pdm__plugin *p;
+    if (!ctx)
+        return PDM_EINVAL;
+    if (i >= pdm_ctx_plugin_count(ctx))
+        return PDM_ENOTFOUND;
+    p = ctx->plugins.v[i];
+    if (j >= p->ncomps)
+        return PDM_ENOTFOUND;
+    if (kind)
+        *kind = pdm__kind_name(p->comps[j].kind);
+    if (name)
+        *name = p->comps[j].name;
+    return PDM_OK;
+}

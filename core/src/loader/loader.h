@@ -1,0 +1,137 @@
+/*
+ * Plugin loader: finds plugin modules (or the static registry), validates
+ * their descriptors and vtables against the ABI rules of <polydm/plugin.h>,
+ * runs init/create and fini/destroy in the documented pairs, and offers the
+ * host services table.
+ *
+ * Validation (pdm__plugin_open) runs only the entry function, never init:
+ * `polydm plugins inspect` and `polydm profile check` use it to read
+ * descriptors offline.
+ */
+#ifndef PDM_LOADER_H
+#define PDM_LOADER_H
+
+#include <stdbool.h>
+
+#include <polydm/authority.h>
+#include <polydm/bootstrap.h>
+#include <polydm/mo.h>
+#include <polydm/plugin.h>
+#include <polydm/policy.h>
+
+#include "diag/diag.h"
+#include "log/log.h"
+#include "profile/profile.h"
+
+struct pdm__plugin;
+
+/* A component with a zero-padded copy of its vtable: methods the plugin's
+ * vtable does not have read as NULL, methods newer than the core are not
+ * visible. */
+typedef struct pdm__comp {
+    struct pdm__plugin *plugin;
+    uint32_t kind;    /* pdm_kind */
+    const char *name; /* borrowed from the module's static data */
+    union {
+        pdm_ops_head head;
+        pdm_bootstrap_ops bootstrap;
+        pdm_authority_ops authority;
+        pdm_policy_ops policy;
+        pdm_mo_ops mo;
+    } ops;
+    const char *mo_base; /* MO: effective base URI (profile or default) */
+    void *inst;          /* from create */
+    bool created;
+} pdm__comp;
+
+/* Services the engine provides behind the host table; NULL members make
+ * the corresponding host function return PDM_ENOTSUP. */
+typedef struct pdm__services {
+    void *user;
+    int (*tree_read)(void *user, const char *uri, pdm_blob *out);
+    int (*kv_get)(void *user, const char *plugin, const char *key,
+                  pdm_blob *out);
+    int (*kv_put)(void *user, const char *plugin, const char *key,
+                  const void *val, size_t len);
+    int (*kv_del)(void *user, const char *plugin, const char *key);
+    int (*generic_alert)(void *user, const char *plugin,
+                         const pdm_generic_alert *ga);
+} pdm__services;
+
+typedef struct pdm__plugins pdm__plugins;
+
+struct pdm_plugin_ctx {
+    struct pdm__plugin *plugin;
+};
+
+typedef struct pdm__plugin {
+    char *name;    /* plugin id */
+    char *path;    /* module file, or NULL for a statically linked plugin */
+    void *dl;      /* dlopen handle, or NULL */
+    pdm_plugin_desc desc; /* zero-padded copy of the descriptor */
+    uint32_t desc_size;   /* struct_size the plugin declared */
+    pdm__comp *comps;
+    size_t ncomps;
+    const pdm__profile_plugin *conf; /* its profile section, or NULL */
+    pdm__plugins *set;               /* owner, for host services */
+    struct pdm_plugin_ctx ctx;
+    void *plugin_data;
+    bool inited;
+    int err_rc;        /* last host->set_error */
+    char err[256];
+    int status_level;  /* last host->status */
+    char status[256];
+} pdm__plugin;
+
+struct pdm__plugins {
+    pdm__plugin **v; /* in profile order */
+    size_t n;
+    pdm_host_api host;
+    pdm__services svc;
+    pdm__logger log;
+    /* The active authority component (or NULL = spec default). */
+    pdm__comp *authority;
+};
+
+/* Opens and validates one plugin without running init.
+ * @name: plugin id to look for (static registry, then "<name>.so" on the
+ *        search path), or NULL when @path is given.
+ * @path: explicit module path, or NULL.
+ * @search: colon-separated directories (may be NULL).
+ * Problems are added to @d with @file/@line (0 = none).  Returns PDM_OK,
+ * PDM_ENOTFOUND (no such plugin), PDM_EABI (refused), PDM_ENOMEM. */
+int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
+                     const char *search, pdm__diag *d, const char *file,
+                     unsigned line);
+/* Destroys instances, runs fini if init succeeded, unloads. */
+void pdm__plugin_close(pdm__plugin *p);
+
+/* The search path to use: @explicit_path, else $POLYDM_PLUGIN_PATH, else
+ * the install directory.  Borrowed (explicit or environment or static). */
+const char *pdm__plugin_search_path(const char *explicit_path);
+
+/* Checks a parsed profile against the plugins it names (descriptors only):
+ * unknown plugin, ABI, option keys (unknown / missing required),
+ * mo.<component>.base for unknown or non-MO components, duplicate MO base
+ * URIs (also against the core's standard MOs), the authority key.
+ * Returns PDM_OK or the rc of the first problem. */
+int pdm__loader_check_profile(const pdm__profile *p, const char *search,
+                              pdm__diag *d);
+
+/* Loads, initialises and creates every component of the profile's plugins.
+ * On failure everything started so far is stopped again and @d says why.
+ * @svc may be NULL.  The set must later be released with
+ * pdm__plugins_stop. */
+int pdm__plugins_start(pdm__plugins *set, const pdm__profile *p,
+                       const char *search, const pdm__services *svc,
+                       const pdm__logger *log, pdm__diag *d);
+void pdm__plugins_stop(pdm__plugins *set);
+
+/* Iterates components of one kind in profile order: pass NULL first. */
+pdm__comp *pdm__plugins_next(const pdm__plugins *set, pdm__comp *prev,
+                             uint32_t kind);
+
+/* Name of a kind ("policy", ...) or "unknown". */
+const char *pdm__kind_name(uint32_t kind);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * Core logging front end (see log.h).
+ */
+#include "log/log.h"
+
+#include <stdio.h>
+
+void pdm__vlogf(const pdm__logger *lg, int level, const char *component,
+                const char *fmt, va_list ap)
+{
+    char buf[1024];
+    if (!lg || !lg->fn || level > lg->level)
+        return;
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    lg->fn(lg->user, level, component ? component : "core", buf);
+}
+
+void pdm__logf(const pdm__logger *lg, int level, const char *component,
+               const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pdm__vlogf(lg, level, component, fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,567 @@
+/*
+ * Profile file parser (see profile.h and profiles/README.md).
+ *
+ * The format is deliberately small: `[section]` or `[plugin <id>]` headers,
+ * `key = value` lines, `#`/`;` comments (full line, or after whitespace at
+ * the end of a value).  Every malformed line is reported with its line
+ * number and parsing goes on, so one run shows every problem of a file.
+ */
+#include "profile/profile.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <polydm/plugin.h>
+
+#include "util/util.h"
+
+enum vtype { V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF };
+
+typedef struct keydef {
+    const char *key; /* "section.key" */
+    enum vtype type;
+    const char *help;
+} keydef;
+
+/* The core's keys.  Adding a key: add it here and to profiles/README.md. */
+static const keydef keydefs[] = {
+    {"profile.id", V_ID, "profile id, [a-z0-9-]+ (required)"},
+    {"profile.description", V_STRING, "one line describing the market"},
+    {"profile.abi", V_ABI, "plugin ABI major the profile is written for"},
+    {"profile.authority", V_REF,
+     "active authority component: plugin or plugin/component"},
+    {"profile.factory_tree", V_PATH,
+     "TNDS file loaded into an empty store (relative to the profile)"},
+    {"device.devid", V_STRING, "DevInfo/DevId, e.g. IMEI:493005100592800"},
+    {"device.man", V_STRING, "DevInfo/Man"},
+    {"device.mod", V_STRING, "DevInfo/Mod"},
+    {"device.dmv", V_STRING, "DevInfo/DmV (default: polydm version)"},
+    {"device.lang", V_STRING, "DevInfo/Lang (default en)"},
+    {"device.devtyp", V_STRING, "DevDetail/DevTyp"},
+    {"device.oem", V_STRING, "DevDetail/OEM"},
+    {"device.fwv", V_STRING, "DevDetail/FwV"},
+    {"device.swv", V_STRING, "DevDetail/SwV"},
+    {"device.hwv", V_STRING, "DevDetail/HwV"},
+    {"device.max_depth", V_UINT16, "DevDetail/URI/MaxDepth (0 = unlimited)"},
+    {"device.max_tot_len", V_UINT16,
+     "DevDetail/URI/MaxTotLen (0 = unlimited)"},
+    {"device.max_seg_len", V_UINT16,
+     "DevDetail/URI/MaxSegLen (0 = unlimited)"},
+    {NULL, V_STRING, NULL},
+};
+
+static const char *const sections[] = {"profile", "device", NULL};
+
+const pdm__profile_key *pdm__profile_keys(void)
+{
+    static pdm__profile_key keys[PDM__ARRAY_LEN(keydefs)];
+    static const char *const tn[] = {"string", "id", "bool", "uint16",
+                                     "abi", "path", "plugin[/component]"};
+    for (size_t i = 0; i < PDM__ARRAY_LEN(keydefs); i++) {
+        keys[i].key = keydefs[i].key;
+        keys[i].type = keydefs[i].key ? tn[keydefs[i].type] : NULL;
+        keys[i].help = keydefs[i].help;
+    }
+    return keys;
+}
+
+static bool valid_id(const char *s)
+{
+    if (!*s || !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
+        return false;
+    for (; *s; s++)
+        if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) ||
+              *s == '-'))
+            return false;
+    return true;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+    static const char *const t[] = {"true", "yes", "on", "1"};
+    static const char *const f[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (pdm__strcaseeq(v, t[i])) {
+            *out = true;
+            return true;
+        }
+        if (pdm__strcaseeq(v, f[i])) {
+            *out = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+static char *trim(char *s, char *end)
+{
+    while (s < end && isspace((unsigned char)*s))
+        s++;
+    while (end > s && isspace((unsigned char)end[-1]))
+        end--;
+    *end = '\0';
+    return s;
+}
+
+static char *join_path(const char *dir, const char *rel)
+{
+    pdm__buf b;
+    if (rel[0] == '/' || !dir || !*dir)
+        return pdm__strdup(rel);
+    pdm__buf_init(&b);
+    pdm__buf_printf(&b, "%s/%s", dir, rel);
+    return (char *)pdm__buf_steal(&b, NULL);
+}
+
+static int kv_append(pdm__kv **head, const char *key, const char *val,
+                     unsigned line)
+{
+    pdm__kv *kv = pdm__calloc(1, sizeof(*kv)), **pp;
+    if (!kv)
+        return PDM_ENOMEM;
+    kv->key = pdm__strdup(key);
+    kv->value = pdm__strdup(val);
+    kv->line = line;
+    if (!kv->key || !kv->value) {
+        pdm__free(kv->key);
+        pdm__free(kv->value);
+        pdm__free(kv);
+        return PDM_ENOMEM;
+    }
+    for (pp = head; *pp; pp = &(*pp)->next)
+        ;
+    *pp = kv;
+    return PDM_OK;
+}
+
+static pdm__kv *kv_find(pdm__kv *l, const char *key)
+{
+    for (; l; l = l->next)
+        if (strcmp(l->key, key) == 0)
+            return l;
+    return NULL;
+}
+
+static void kv_free(pdm__kv *l)
+{
+    while (l) {
+        pdm__kv *n = l->next;
+        pdm__free(l->key);
+        pdm__free(l->value);
+        pdm__free(l);
+        l = n;
+    }
+}
+
+typedef struct parser {
+    pdm__profile *p;
+    pdm__diag *diag;
+    const char *name;
+    unsigned line;
+    const char *section;         /* core section name, or NULL */
+    pdm__profile_plugin *plugin; /* current plugin section */
+    bool in_section;             /* a header has been seen */
+    bool bad_section;            /* current section header was invalid */
+    int rc;                      /* PDM_ENOMEM if memory ran out */
+    bool id_seen;                /* an "id" line was there (maybe bad) */
+} parser;
+
+#define ERR(ps, ...) pdm__diag_add((ps)->diag, (ps)->name, (ps)->line, \
+                                   PDM_EPARSE, __VA_ARGS__)
+
+static void section_header(parser *ps, char *s, char *end)
+{
+    char *name = trim(s, end);
+    ps->section = NULL;
+    ps->plugin = NULL;
+    ps->in_section = true;
+    ps->bad_section = true;
+    if (strncmp(name, "plugin", 6) == 0 &&
+        (name[6] == '\0' || isspace((unsigned char)name[6]))) {
+        char *id = trim(name + 6, name + strlen(name));
+        pdm__profile_plugin *pp, **tail;
+        if (!*id) {
+            ERR(ps, "[plugin] section without a plugin name");
+            return;
+        }
+        if (!valid_id(id)) {
+            ERR(ps, "invalid plugin name '%s' (expected [a-z0-9-]+)", id);
+            return;
+        }
+        for (pp = ps->p->plugins; pp; pp = pp->next) {
+            if (strcmp(pp->name, id) == 0) {
+                ERR(ps, "duplicate section [plugin %s] (first at line %u)", id,
+                    pp->line);
+                return;
+            }
+        }
+        pp = pdm__calloc(1, sizeof(*pp));
+        if (!pp || !(pp->name = pdm__strdup(id))) {
+            pdm__free(pp);
+            ps->rc = PDM_ENOMEM;
+            return;
+        }
+        pp->line = ps->line;
+        for (tail = &ps->p->plugins; *tail; tail = &(*tail)->next)
+            ;
+        *tail = pp;
+        ps->p->nplugins++;
+        ps->plugin = pp;
+        ps->bad_section = false;
+        return;
+    }
+    for (size_t i = 0; sections[i]; i++) {
+        if (strcmp(name, sections[i]) == 0) {
+            ps->section = sections[i];
+            ps->bad_section = false;
+            return;
+        }
+    }
+    ERR(ps, "unknown section [%s] (expected [profile], [device] or "
+            "[plugin <name>])", name);
+}
+
+static void plugin_key(parser *ps, const char *key, const char *val)
+{
+    pdm__profile_plugin *pp = ps->plugin;
+    if (strcmp(key, "path") == 0) {
+        if (pp->path) {
+            ERR(ps, "duplicate key 'path' (first at line %u)", pp->path_line);
+            return;
+        }
+        if (!*val) {
+            ERR(ps, "empty value for 'path'");
+            return;
+        }
+        pp->path = join_path(ps->p->dir, val);
+        pp->path_line = ps->line;
+        if (!pp->path)
+            ps->rc = PDM_ENOMEM;
+        return;
+    }
+    if (strncmp(key, "option.", 7) == 0 && key[7]) {
+        pdm__kv *old = kv_find(pp->options, key + 7);
+        if (old) {
+            ERR(ps, "duplicate key '%s' (first at line %u)", key, old->line);
+            return;
+        }
+        if (kv_append(&pp->options, key + 7, val, ps->line) != PDM_OK)
+            ps->rc = PDM_ENOMEM;
+        return;
+    }
+    if (strncmp(key, "mo.", 3) == 0) {
+        const char *comp = key + 3;
+        const char *dot = strrchr(comp, '.');
+        char cname[128];
+        pdm__kv *old;
+        if (!dot || dot == comp || strcmp(dot, ".base") != 0 ||
+            (size_t)(dot - comp) >= sizeof cname) {
+            ERR(ps, "unknown key '%s' (MO keys are mo.<component>.base)",
+                key);
+            return;
+        }
+        memcpy(cname, comp, (size_t)(dot - comp));
+        cname[dot - comp] = '\0';
+        if ((old = kv_find(pp->mo_base, cname))) {
+            ERR(ps, "duplicate key '%s' (first at line %u)", key, old->line);
+            return;
+        }
+        if (val[0] != '.') {
+            ERR(ps, "%s: MO base must be an absolute URI starting with './'",
+                key);
+            return;
+        }
+        if (kv_append(&pp->mo_base, cname, val, ps->line) != PDM_OK)
+            ps->rc = PDM_ENOMEM;
+        return;
+    }
+    ERR(ps, "unknown key '%s' in [plugin %s] (expected path, option.<key> "
+            "or mo.<component>.base)", key, pp->name);
+}
+
+static void core_key(parser *ps, const char *key, const char *val)
+{
+    char full[160];
+    const keydef *kd = NULL;
+    pdm__kv *old;
+    bool b;
+    long l;
+
+    snprintf(full, sizeof full, "%s.%s", ps->section, key);
+    if (strcmp(full, "profile.id") == 0)
+        ps->id_seen = true;
+    for (const keydef *k = keydefs; k->key; k++)
+        if (strcmp(k->key, full) == 0)
+            kd = k;
+    if (!kd) {
+        ERR(ps, "unknown key '%s' in [%s]", key, ps->section);
+        return;
+    }
+    if ((old = kv_find(ps->p->settings, full))) {
+        ERR(ps, "duplicate key '%s' (first at line %u)", key, old->line);
+        return;
+    }
+    switch (kd->type) {
+    case V_ID:
+        if (!valid_id(val)) {
+            ERR(ps, "%s: invalid id '%s' (expected [a-z0-9-]+)", key, val);
+            return;
+        }
+        break;
+    case V_BOOL:
+        if (!parse_bool(val, &b)) {
+            ERR(ps, "%s: '%s' is not a boolean (true/false/yes/no/on/off)",
+                key, val);
+            return;
+        }
+        break;
+    case V_UINT16:
+        if (pdm__parse_long(val, 0, 65535, &l) != PDM_OK) {
+            ERR(ps, "%s: '%s' is not an integer in 0..65535", key, val);
+            return;
+        }
+        break;
+    case V_ABI:
+        if (pdm__parse_long(val, 0, INT_MAX, &l) != PDM_OK) {
+            ERR(ps, "%s: '%s' is not an ABI major number", key, val);
+            return;
+        }
+        if (l != PDM_ABI_MAJOR) {
+            pdm__diag_add(ps->diag, ps->name, ps->line, PDM_EABI,
+                          "profile is written for plugin ABI %ld, this polydm "
+                          "has ABI %d", l, PDM_ABI_MAJOR);
+            return;
+        }
+        break;
+    case V_PATH:
+    case V_REF:
+    case V_STRING:
+        if (!*val) {
+            ERR(ps, "%s: empty value", key);
+            return;
+        }
+        break;
+    }
+    if (kv_append(&ps->p->settings, full, val, ps->line) != PDM_OK) {
+        ps->rc = PDM_ENOMEM;
+        return;
+    }
+    if (strcmp(full, "profile.id") == 0) {
+        ps->p->id = pdm__strdup(val);
+    } else if (strcmp(full, "profile.description") == 0) {
+        ps->p->description = pdm__strdup(val);
+    } else if (strcmp(full, "profile.authority") == 0) {
+        ps->p->authority = pdm__strdup(val);
+        ps->p->authority_line = ps->line;
+    } else if (strcmp(full, "profile.factory_tree") == 0) {
+        ps->p->factory_tree = join_path(ps->p->dir, val);
+        ps->p->factory_tree_line = ps->line;
+        if (!ps->p->factory_tree)
+            ps->rc = PDM_ENOMEM;
+    }
+}
+
+static void key_line(parser *ps, char *s, char *end)
+{
+    char *eq = memchr(s, '=', (size_t)(end - s));
+    char *key, *val, *vend;
+    if (!eq) {
+        ERR(ps, "expected 'key = value' or '[section]'");
+        return;
+    }
+    key = trim(s, eq);
+    vend = end;
+    /* An inline comment starts at whitespace followed by # or ;. */
+    for (char *c = eq + 1; c < end; c++) {
+        if ((*c == '#' || *c == ';') && isspace((unsigned char)c[-1])) {
+            vend = c;
+            break;
+        }
+    }
+    val = trim(eq + 1, vend);
+    if (strlen(val) >= 2 && val[0] == '"' && val[strlen(val) - 1] == '"') {
+        val[strlen(val) - 1] = '\0';
+        val++;
+    }
+    if (!*key) {
+        ERR(ps, "missing key before '='");
+        return;
+    }
+    for (const char *k = key; *k; k++) {
+        if (!(isalnum((unsigned char)*k) || *k == '_' || *k == '.' ||
+              *k == '-')) {
+            ERR(ps, "invalid key '%s'", key);
+            return;
+        }
+    }
+    if (!ps->in_section) {
+        ERR(ps, "key '%s' outside of any section", key);
+        return;
+    }
+    if (ps->bad_section)
+        return; /* already reported at the header */
+    if (ps->plugin)
+        plugin_key(ps, key, val);
+    else
+        core_key(ps, key, val);
+}
+
+int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,
+                       const char *text, size_t len, pdm__diag *diag)
+{
+    parser ps;
+    pdm__profile *p;
+    size_t errors_before = diag->errors;
+    char *copy;
+
+    *out = NULL;
+    p = pdm__calloc(1, sizeof(*p));
+    if (!p)
+        return PDM_ENOMEM;
+    p->file = pdm__strdup(name);
+    p->dir = pdm__strdup(dir ? dir : ".");
+    copy = pdm__strndup(text, len);
+    if (!p->file || !p->dir || !copy) {
+        pdm__free(copy);
+        pdm__profile_free(p);
+        return PDM_ENOMEM;
+    }
+    memset(&ps, 0, sizeof ps);
+    ps.p = p;
+    ps.diag = diag;
+    ps.name = name;
+    /* A NUL byte would silently cut the file short: refuse the file. */
+    if (memchr(text, '\0', len)) {
+        const char *nul = memchr(text, '\0', len);
+        ps.line = 1;
+        for (const char *c = text; c < nul; c++)
+            ps.line += *c == '\n';
+        ERR(&ps, "NUL byte in profile (binary file?)");
+        pdm__free(copy);
+        *out = p;
+        return PDM_EPARSE;
+    }
+    for (char *line = copy; line && ps.rc == PDM_OK;) {
+        char *nl = strchr(line, '\n');
+        char *end = nl ? nl : line + strlen(line);
+        char *s;
+        ps.line++;
+        if (end > line && end[-1] == '\r')
+            end--;
+        *end = '\0';
+        s = trim(line, end);
+        if (*s == '\0' || *s == '#' || *s == ';') {
+            /* blank or comment */
+        } else if (*s == '[') {
+            char *close = strchr(s, ']');
+            if (!close) {
+                ERR(&ps, "section header without ']'");
+            } else {
+                char *after = trim(close + 1, s + strlen(s));
+                if (*after && *after != '#' && *after != ';')
+                    ERR(&ps, "unexpected text after section header");
+                else
+                    section_header(&ps, s + 1, close);
+            }
+        } else {
+            key_line(&ps, s, s + strlen(s));
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    pdm__free(copy);
+    if (ps.rc != PDM_OK) {
+        pdm__profile_free(p);
+        return ps.rc;
+    }
+    if (!p->id && !pdm__profile_get(p, "profile.id") && !ps.id_seen)
+        pdm__diag_add(diag, name, 0, PDM_EPARSE,
+                      "missing required key 'id' in [profile]");
+    *out = p;
+    return diag->errors > errors_before ? PDM_EPARSE : PDM_OK;
+}
+
+int pdm__profile_load(pdm__profile **out, const char *path, pdm__diag *diag)
+{
+    uint8_t *text;
+    size_t len;
+    char *dir, *slash;
+    int rc;
+
+    *out = NULL;
+    rc = pdm__read_file(path, 1u << 20, &text, &len);
+    if (rc != PDM_OK) {
+        pdm__diag_add(diag, path, 0, rc == PDM_ENOTFOUND ? PDM_ENOTFOUND : rc,
+                      "cannot read profile: %s", pdm_strerror(rc));
+        return rc;
+    }
+    dir = pdm__strdup(path);
+    if (!dir) {
+        pdm__free(text);
+        return PDM_ENOMEM;
+    }
+    slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        pdm__strlcpy(dir, ".", 2);
+    rc = pdm__profile_parse(out, path, slash ? (slash == dir ? "/" : dir) : ".",
+                            (const char *)text, len, diag);
+    pdm__free(dir);
+    pdm__free(text);
+    return rc;
+}
+
+void pdm__profile_free(pdm__profile *p)
+{
+    pdm__profile_plugin *pp;
+    if (!p)
+        return;
+    pp = p->plugins;
+    while (pp) {
+        pdm__profile_plugin *n = pp->next;
+        pdm__free(pp->name);
+        pdm__free(pp->path);
+        kv_free(pp->options);
+        kv_free(pp->mo_base);
+        pdm__free(pp);
+        pp = n;
+    }
+    kv_free(p->settings);
+    pdm__free(p->file);
+    pdm__free(p->dir);
+    pdm__free(p->id);
+    pdm__free(p->description);
+    pdm__free(p->authority);
+    pdm__free(p->factory_tree);
+    pdm__free(p);
+}
+
+const char *pdm__profile_get(const pdm__profile *p, const char *key)
+{
+    pdm__kv *kv = p ? kv_find(p->settings, key) : NULL;
+    return kv ? kv->value : NULL;
+}
+
+bool pdm__profile_get_bool(const pdm__profile *p, const char *key, bool def)
+{
+    const char *v = pdm__profile_get(p, key);
+    bool b;
+    return v && parse_bool(v, &b) ? b : def;
+}
+
+long pdm__profile_get_long(const pdm__profile *p, const char *key, long def)
+{
+    const char *v = pdm__profile_get(p, key);
+    long l;
+    return v && pdm__parse_long(v, LONG_MIN, LONG_MAX, &l) == PDM_OK ? l : def;
+}
+
+const char *pdm__profile_plugin_option(const pdm__profile_plugin *pp,
+                                       const char *key)
+{
+    pdm__kv *kv = pp ? kv_find(pp->options, key) : NULL;
+    return kv ? kv->value : NULL;
+}
