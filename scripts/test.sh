@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The README's test command: installs dependencies, then builds and tests
+# with the "dev" and "asan" presets, and builds one static market preset.
+# Usage: scripts/test.sh [ctest args...]   (e.g. -L unit)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup-deps.sh
+
+jobs=$(nproc)
+for preset in dev asan; do
+  echo "== $preset: configure and build" >&2
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  echo "== $preset: test" >&2
+  ctest --preset "$preset" -j "$jobs" "$@"
+done
+
+# A firmware-style build: the profile's plugins linked into libpolydm.
+echo "== gsm-operator (static plugins): build and smoke test" >&2
+cmake --preset gsm-operator >/dev/null
+cmake --build --preset gsm-operator -j "$jobs"
+POLYDM_PLUGIN_PATH=/nonexistent build/gsm-operator/bin/polydm \
+  --profile profiles/gsm-operator.profile plugins list
+echo "== all tests passed" >&2

@@ -1,0 +1,230 @@
+/*
+ * Profile parser: syntax, core keys and values, plugin sections, and that
+ * every malformed line is reported with its own line number.
+ */
+#include <string.h>
+
+#include "cu_main.h"
+#include "profile/profile.h"
+#include "util/util.h"
+
+static pdm__profile *parse(const char *text, pdm__diag *d, int *rc)
+{
+    pdm__profile *p = NULL;
+    pdm__diag_init(d);
+    *rc = pdm__profile_parse(&p, "t.profile", "/etc/pdm", text, strlen(text), d);
+    return p;
+}
+
+/* The problem reported for @line, or NULL. */
+static const char *at_line(const pdm__diag *d, unsigned line)
+{
+    for (const pdm__diag_item *it = d->head; it; it = it->next)
+        if (it->line == line)
+            return it->msg;
+    return NULL;
+}
+
+/* True if the problem at @line contains @needle. */
+static int line_has(const pdm__diag *d, unsigned line, const char *needle)
+{
+    const char *m = at_line(d, line);
+    return m && strstr(m, needle);
+}
+
+/* A complete profile: sections, comments, quotes, plugin order, options. */
+static void test_profile__valid(void)
+{
+    pdm__diag d;
+    int rc;
+    pdm__profile *p = parse("# comment\n"
+                            "; another\n"
+                            "[profile]\n"
+                            "id = gsm-x\n"
+                            "description = \"  spaced  \"\n"
+                            "abi = 1\n"
+                            "factory_tree = trees/f.xml   # inline comment\n"
+                            "\n"
+                            "[device]\r\n"
+                            "devid = IMEI:1#2\n"
+                            "max_depth = 16\n"
+                            "[plugin b-first]\n"
+                            "option.x = 1\n"
+                            "option.url = http://h/p?a=b\n"
+                            "mo.lock.base = ./LAWMO\n"
+                            "[ plugin   a-second ]\n"
+                            "path = /opt/a-second.so\n",
+                            &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    CU_ASSERT_EQUAL(d.errors, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    PDM_ASSERT_STR(p->id, "gsm-x");
+    PDM_ASSERT_STR(p->description, "  spaced  ");
+    PDM_ASSERT_STR(p->factory_tree, "/etc/pdm/trees/f.xml");
+    PDM_ASSERT_STR(pdm__profile_get(p, "device.devid"), "IMEI:1#2");
+    CU_ASSERT_EQUAL(pdm__profile_get_long(p, "device.max_depth", 0), 16);
+    CU_ASSERT_EQUAL(p->nplugins, 2);
+    PDM_ASSERT_STR(p->plugins->name, "b-first");
+    PDM_ASSERT_STR(p->plugins->next->name, "a-second");
+    PDM_ASSERT_STR(pdm__profile_plugin_option(p->plugins, "url"), "http://h/p?a=b");
+    PDM_ASSERT_STR(p->plugins->mo_base->key, "lock");
+    PDM_ASSERT_STR(p->plugins->mo_base->value, "./LAWMO");
+    PDM_ASSERT_STR(p->plugins->next->path, "/opt/a-second.so");
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
+/* Every malformed line gets its own error with its line number. */
+static void test_profile__errors_have_lines(void)
+{
+    pdm__diag d;
+    int rc;
+    pdm__profile *p = parse("key = outside\n"            /* 1 */
+                            "[profile]\n"                /* 2 */
+                            "id = Not_Valid\n"           /* 3 */
+                            "abi = 7\n"                  /* 4 */
+                            "authority =\n"              /* 5 */
+                            "nonsense\n"                 /* 6 */
+                            "[profile\n"                 /* 7 */
+                            "[devices]\n"                /* 8 */
+                            "devid = x\n"                /* 9: in bad section */
+                            "[device]\n"                 /* 10 */
+                            "max_seg_len = 70000\n"      /* 11 */
+                            "max_depth = 1\n"            /* 12 */
+                            "max_depth = 2\n"            /* 13 */
+                            "bogus = 1\n"                /* 14 */
+                            "[plugin]\n"                 /* 15 */
+                            "[plugin Bad]\n"             /* 16 */
+                            "[plugin ok]\n"              /* 17 */
+                            "option.a = 1\n"             /* 18 */
+                            "option.a = 2\n"             /* 19 */
+                            "mo.x = ./X\n"               /* 20 */
+                            "mo.x.base = X\n"            /* 21 */
+                            "frob = 1\n"                 /* 22 */
+                            "[plugin ok]\n"              /* 23 */
+                            "= v\n"                      /* 24 */
+                            "k!y = v\n",                 /* 25 */
+                            &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+    CU_ASSERT(line_has(&d, 1, "outside of any section"));
+    CU_ASSERT(line_has(&d, 3, "invalid id 'Not_Valid'"));
+    CU_ASSERT(line_has(&d, 4, "plugin ABI 7"));
+    CU_ASSERT(line_has(&d, 5, "empty value"));
+    CU_ASSERT(line_has(&d, 6, "expected 'key = value'"));
+    CU_ASSERT(line_has(&d, 7, "without ']'"));
+    CU_ASSERT(line_has(&d, 8, "unknown section [devices]"));
+    CU_ASSERT_PTR_NULL(at_line(&d, 9)); /* reported once, at the header */
+    CU_ASSERT(line_has(&d, 11, "0..65535"));
+    CU_ASSERT_PTR_NULL(at_line(&d, 12));
+    CU_ASSERT(line_has(&d, 13, "duplicate key 'max_depth' (first at line 12)"));
+    CU_ASSERT(line_has(&d, 14, "unknown key 'bogus' in [device]"));
+    CU_ASSERT(line_has(&d, 15, "without a plugin name"));
+    CU_ASSERT(line_has(&d, 16, "invalid plugin name 'Bad'"));
+    CU_ASSERT(line_has(&d, 19, "duplicate key 'option.a'"));
+    CU_ASSERT(line_has(&d, 20, "mo.<component>.base"));
+    CU_ASSERT(line_has(&d, 21, "absolute URI"));
+    CU_ASSERT(line_has(&d, 22, "unknown key 'frob' in [plugin ok]"));
+    CU_ASSERT(line_has(&d, 23, "duplicate section [plugin ok] (first at line 17)"));
+    CU_ASSERT(line_has(&d, 24, "missing key"));
+    CU_ASSERT(line_has(&d, 25, "invalid key"));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
+/* A file without [profile] id is refused; a NUL byte is refused with its
+ * line; an empty file too. */
+static void test_profile__missing_id_and_binary(void)
+{
+    pdm__diag d;
+    pdm__profile *p = NULL;
+    int rc;
+    p = parse("[device]\ndevid = x\n", &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(d.head->msg, "missing required key 'id'"));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+
+    pdm__diag_init(&d);
+    rc = pdm__profile_parse(&p, "b.profile", ".", "[profile]\nid = a\n\0x\n",
+                            20, &d);
+    CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+    CU_ASSERT_EQUAL(d.head->line, 3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(d.head->msg, "NUL byte"));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
+/* Unreadable file: not found, with the path in the message. */
+static void test_profile__unreadable(void)
+{
+    pdm__diag d;
+    pdm__profile *p = NULL;
+    pdm__diag_init(&d);
+    CU_ASSERT_EQUAL(pdm__profile_load(&p, "/nonexistent/x.profile", &d),
+                    PDM_ENOTFOUND);
+    CU_ASSERT_PTR_NULL(p);
+    PDM_ASSERT_STR(d.head->file, "/nonexistent/x.profile");
+    pdm__diag_free(&d);
+}
+
+/* Every shipped profile parses cleanly. */
+static void test_profile__shipped(void)
+{
+    static const char *const names[] = {"gsm-operator", "cdma-3gpp2",
+                                        "enterprise", "open-market"};
+    for (size_t i = 0; i < 4; i++) {
+        char path[1024];
+        pdm__diag d;
+        pdm__profile *p = NULL;
+        pdm__diag_init(&d);
+        snprintf(path, sizeof path, "%s/profiles/%s.profile",
+                 pdm_test_source_dir(), names[i]);
+        CU_ASSERT_EQUAL(pdm__profile_load(&p, path, &d), PDM_OK);
+        CU_ASSERT_EQUAL(d.errors, 0);
+        if (p)
+            PDM_ASSERT_STR(p->id, names[i]);
+        pdm__profile_free(p);
+        pdm__diag_free(&d);
+    }
+}
+
+/* Allocation failures give PDM_ENOMEM (or a clean success), never a crash
+ * or leak. */
+static void test_profile__alloc_failures(void)
+{
+    const char *text = "[profile]\nid = a\n[device]\ndevid = x\n"
+                       "[plugin p]\noption.k = v\nmo.c.base = ./C\n";
+    for (long n = 0;; n++) {
+        pdm__diag d;
+        pdm__profile *p = NULL;
+        int rc;
+        pdm__diag_init(&d);
+        pdm__alloc_fail_after(n);
+        rc = pdm__profile_parse(&p, "t", ".", text, strlen(text), &d);
+        pdm__alloc_fail_after(-1);
+        CU_ASSERT(rc == PDM_OK || rc == PDM_ENOMEM || rc == PDM_EPARSE);
+        pdm__profile_free(p);
+        pdm__diag_free(&d);
+        if (rc == PDM_OK)
+            break;
+        if (n > 10000) {
+            CU_FAIL("never succeeded");
+            break;
+        }
+    }
+}
+
+static const pdm_test tests[] = {
+    {"valid", test_profile__valid},
+    {"errors_have_lines", test_profile__errors_have_lines},
+    {"missing_id_and_binary", test_profile__missing_id_and_binary},
+    {"unreadable", test_profile__unreadable},
+    {"shipped", test_profile__shipped},
+    {"alloc_failures", test_profile__alloc_failures},
+    {NULL, NULL},
+};
+
+static const pdm_suite suites[] = {{"profile", tests, NULL, NULL},
+                                   {NULL, NULL, NULL, NULL}};
+
+int main(int argc, char **argv) { return pdm_test_run(suites, argc, argv); }
