@@ -11,7 +11,12 @@
 # static archive whose hidden pdm_plugin_<id>_entry() a generated registry
 # references.  Shipped with the installed SDK (find_package(polydm)), so
 # third-party plugins are built exactly like the shipped ones.
-set(_PDM_PLUGIN_CMAKE_DIR ${CMAKE_CURRENT_LIST_DIR})
+#
+# The module is only built; installing it is the caller's choice, e.g.
+#   install(TARGETS my-plugin LIBRARY DESTINATION ${POLYDM_PLUGIN_DIR})
+if(CMAKE_VERSION VERSION_LESS 3.17) # CMAKE_CURRENT_FUNCTION_LIST_DIR
+  message(FATAL_ERROR "polydm_add_plugin() needs CMake 3.17 or newer")
+endif()
 
 function(polydm_add_plugin name)
   cmake_parse_arguments(P "STATIC" "" "SOURCES;LIBRARIES" ${ARGN})
@@ -23,6 +28,12 @@ function(polydm_add_plugin name)
   else()
     set(_sdk polydm::sdk)           # an installed SDK
   endif()
+  if(NOT P_SOURCES)
+    message(FATAL_ERROR "polydm_add_plugin(${name}): SOURCES is required")
+  endif()
+  # The version script next to this file (found from the function's own
+  # location, so it works in any directory scope that calls it).
+  set(_map "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/pdm_plugin.map")
   if(P_STATIC OR PDM_STATIC_PLUGINS)
     add_library(${name} STATIC ${P_SOURCES})
     set_property(GLOBAL APPEND PROPERTY PDM_STATIC_PLUGIN_TARGETS ${name})
@@ -32,9 +43,8 @@ function(polydm_add_plugin name)
     if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
       target_link_options(${name} PRIVATE
         LINKER:--no-undefined
-        LINKER:--version-script=${_PDM_PLUGIN_CMAKE_DIR}/pdm_plugin.map)
-      set_property(TARGET ${name} APPEND PROPERTY
-        LINK_DEPENDS ${_PDM_PLUGIN_CMAKE_DIR}/pdm_plugin.map)
+        "LINKER:--version-script=${_map}")
+      set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS "${_map}")
     endif()
   endif()
   set_target_properties(${name} PROPERTIES PREFIX "" C_VISIBILITY_PRESET hidden
