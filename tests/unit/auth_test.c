@@ -357,6 +357,7 @@ static void test_auth__hmac_header_parse_bad(void)
         {"username=\"Bruce2, mac=" A5_MAC, PDM_EPARSE},      /* unterminated */
         {"username=\"Bru\\", PDM_EPARSE},
         {"username=\"Bru\r\nce2\", mac=" A5_MAC, PDM_EPARSE}, /* CTL */
+        {"username=\"Bru\tce2\", mac=" A5_MAC, PDM_EPARSE},   /* HTAB */
         {"username=\"\", mac=" A5_MAC, PDM_EPARSE},          /* empty user */
         {"username=\"Bruce2\", mac=\"\"", PDM_EPARSE},       /* empty mac */
         {"username=\"Bruce2\", mac=6AZk96DG$6F0j", PDM_EPARSE},

@@ -405,7 +405,7 @@ static int hdr_value(const unsigned char *s, size_t len, size_t *i,
                 }
                 c = s[(*i)++];
             }
-            if (is_ctl(c) && c != '\t') {
+            if (is_ctl(c)) {
                 pdm__auth_err(err, errlen,
                               "x-syncml-hmac: control character in value");
                 return PDM_EPARSE;
