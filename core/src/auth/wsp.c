@@ -600,6 +600,8 @@ int pdm__wsp_push_build(const pdm__wsp_push *in, pdm__buf *out, char *err,
     }
     if (in->mac[0]) {
         pdm__buf_putc(&ct, 0x80 | WK_PARAM_MAC);
+        if (in->mac[0] == QUOTE) /* Quoted-string, so the '"' survives */
+            pdm__buf_putc(&ct, QUOTE);
         pdm__buf_append(&ct, in->mac, strlen(in->mac) + 1);
     }
     if (general) {
