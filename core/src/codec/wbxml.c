@@ -76,7 +76,10 @@ static const uint16_t tok_prov1[64] = {
 
 static const uint16_t *const pages_syncml[] = {tok_syncml, tok_metinf,
                                                tok_ddf};
-static const uint16_t *const pages_ddf[] = {tok_ddf};
+static const uint16_t tok_none[64];
+/* A standalone DDF document has its tags on page 0 (our encoder, el.h);
+ * libwbxml writes them on page 2 as inside SyncML: both are accepted. */
+static const uint16_t *const pages_ddf[] = {tok_ddf, tok_none, tok_ddf};
 static const uint16_t *const pages_prov[] = {tok_prov0, tok_prov1};
 
 /* ---- languages --------------------------------------------------------- */
@@ -137,6 +140,9 @@ typedef struct dec {
     /* last LITERAL name, so repeated LITERALs share one arena copy */
     const char *lit_name;
     uint32_t lit_idx;
+    /* bump region carved from the arena (saves a call per allocation) */
+    uint8_t *bump;
+    size_t bump_left;
 } dec;
 
 static int fail(dec *d, int rc, const uint8_t *at, const char *fmt, ...)
@@ -168,11 +174,55 @@ static int truncated(dec *d, const uint8_t *at, const char *what)
     return fail(d, PDM_EPARSE, at, "input ends inside %s", what);
 }
 
+/* ---- allocation: 8-byte aligned blocks from the document arena -------- */
+#define BUMP_BLOCK 8192
+
+static void *bump_refill(dec *d, size_t need)
+{
+    uint8_t *b;
+    if (need > BUMP_BLOCK / 4) /* big text: its own arena block */
+        return pdm__arena_alloc(&d->doc->arena, need);
+    b = pdm__arena_alloc(&d->doc->arena, BUMP_BLOCK);
+    if (!b)
+        return NULL;
+    d->bump = b + need;
+    d->bump_left = BUMP_BLOCK - need;
+    return b;
+}
+
+static inline void *bump_alloc(dec *d, size_t n)
+{
+    size_t need;
+    void *p;
+    if (n > SIZE_MAX - 8)
+        return NULL;
+    need = (n + 7) & ~(size_t)7;
+    if (need > d->bump_left)
+        return bump_refill(d, need);
+    p = d->bump;
+    d->bump += need;
+    d->bump_left -= need;
+    return p;
+}
+
+/* n bytes + NUL */
+static inline char *bump_memdup(dec *d, const void *src, size_t n)
+{
+    char *t = bump_alloc(d, n + 1);
+    if (t) {
+        if (n)
+            memcpy(t, src, n);
+        t[n] = 0;
+    }
+    return t;
+}
+
 /* mb_u_int32: at most 5 bytes, value below 2^32. */
 static int get_mb_slow(dec *d, uint32_t *out, const char *what)
 {
     const uint8_t *start = d->p;
     uint64_t v = 0;
+    *out = 0;
     for (unsigned i = 0; i < 5; i++) {
         uint8_t b;
         if (d->p >= d->end)
@@ -207,6 +257,8 @@ static int strtbl_get(dec *d, uint32_t idx, const uint8_t *at,
 {
     const uint8_t *p, *z;
     size_t max;
+    *s = NULL;
+    *n = 0;
     if (idx >= d->strtbl_len)
         return fail(d, PDM_EPARSE, at,
                     "string table index %u out of range (table has %zu "
@@ -224,6 +276,7 @@ static int strtbl_get(dec *d, uint32_t idx, const uint8_t *at,
 static int entity_utf8(dec *d, uint32_t c, const uint8_t *at, uint8_t *u,
                        size_t *n)
 {
+    *n = 0;
     if (c == 0 || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
         return fail(d, PDM_EPARSE, at, "invalid character entity 0x%X",
                     (unsigned)c);
@@ -249,16 +302,8 @@ static int entity_utf8(dec *d, uint32_t c, const uint8_t *at, uint8_t *u,
     return PDM_OK;
 }
 
-/* Adds a text piece to the open element `f`.  `stable` pieces point into
- * the input (valid until the end of decoding) and need no copy yet. */
-static int text_add(dec *d, frame *f, const uint8_t *p, size_t n, bool stable)
+static int text_add_slow(dec *d, frame *f, const uint8_t *p, size_t n)
 {
-    if (f->mode == 0 && stable) {
-        f->mode = 1;
-        f->piece = p;
-        f->plen = n;
-        return PDM_OK;
-    }
     if (f->mode != 2) {
         f->tstart = d->scratch.len;
         if (f->mode == 1)
@@ -269,8 +314,22 @@ static int text_add(dec *d, frame *f, const uint8_t *p, size_t n, bool stable)
     return pdm__buf_ok(&d->scratch) ? PDM_OK : oom(d);
 }
 
+/* Adds a text piece to the open element `f`.  `stable` pieces point into
+ * the input (valid until the end of decoding) and need no copy yet. */
+static inline int text_add(dec *d, frame *f, const uint8_t *p, size_t n,
+                           bool stable)
+{
+    if (f->mode == 0 && stable) {
+        f->mode = 1;
+        f->piece = p;
+        f->plen = n;
+        return PDM_OK;
+    }
+    return text_add_slow(d, f, p, n);
+}
+
 /* The element of `f` is closed: its text goes to the arena. */
-static int text_finish(dec *d, frame *f)
+static inline int text_finish(dec *d, frame *f)
 {
     const uint8_t *src;
     size_t n;
@@ -284,7 +343,7 @@ static int text_finish(dec *d, frame *f)
         src = d->scratch.data + f->tstart;
         n = d->scratch.len - f->tstart;
     }
-    t = (uint8_t *)pdm__arena_memdup(&d->doc->arena, src, n);
+    t = (uint8_t *)bump_memdup(d, src, n);
     if (f->mode == 2) {
         d->scratch.len = f->tstart;
         d->scratch.data[d->scratch.len] = 0;
@@ -321,7 +380,7 @@ static int literal_name(dec *d, const uint8_t *at, const char **name)
         return rc;
     if (n == 0)
         return fail(d, PDM_EPARSE, at, "LITERAL with an empty name");
-    *name = pdm__arena_memdup(&d->doc->arena, s, n);
+    *name = bump_memdup(d, s, n);
     if (!*name)
         return oom(d);
     d->lit_name = *name;
@@ -489,12 +548,12 @@ static int parse_attrs(dec *d, pdm__el *el)
             if (memchr(vp, 0, vn))
                 return fail(d, PDM_EPARSE, at,
                             "NUL byte in an attribute value");
-            a = pdm__arena_alloc(&d->doc->arena, sizeof(*a));
+            a = bump_alloc(d, sizeof(*a));
             if (!a)
                 return oom(d);
             a->next = NULL;
             a->name = name;
-            a->value = pdm__arena_memdup(&d->doc->arena, vp, vn);
+            a->value = bump_memdup(d, vp, vn);
             if (!a->value)
                 return oom(d);
             *tail = a;
@@ -611,12 +670,33 @@ static int parse_header(dec *d)
     return PDM_OK;
 }
 
+/* After the root element: processing instructions and stray END tokens
+ * (see the top of the file) only. */
+static int parse_epilog(dec *d)
+{
+    while (d->p < d->end) {
+        const uint8_t *at = d->p;
+        uint8_t t = *d->p++;
+        int rc;
+        if (t == WB_END)
+            continue;
+        if (t != WB_PI)
+            return fail(d, PDM_EPARSE, at,
+                        "trailing data after the root element (token "
+                        "0x%02X)",
+                        t);
+        if ((rc = parse_attrs(d, NULL)) != PDM_OK)
+            return rc;
+    }
+    return PDM_OK;
+}
+
+/* Prolog, root element and content, iteratively; depth = open elements. */
 static int parse_body(dec *d)
 {
     frame local[DEFAULT_MAX_DEPTH];
-    frame *stack = local;
+    frame *stack = local, *top = NULL; /* top: innermost open element */
     unsigned cap = DEFAULT_MAX_DEPTH, depth = 0;
-    bool root_done = false;
     int rc = PDM_OK;
 
     for (;;) {
@@ -629,8 +709,6 @@ static int parse_body(dec *d)
         uint8_t t, u[4];
 
         if (d->p >= d->end) {
-            if (root_done)
-                break;
             if (!d->doc->root)
                 rc = fail(d, PDM_EPARSE, at, "no root element");
             else
@@ -641,18 +719,9 @@ static int parse_body(dec *d)
             goto out;
         }
         t = *d->p++;
-        if (root_done && t == WB_END)
-            continue; /* tolerated, see below */
-        if (root_done && t != WB_PI) {
-            rc = fail(d, PDM_EPARSE, at,
-                      "trailing data after the root element (token 0x%02X)",
-                      t);
-            goto out;
-        }
         if (!WB_IS_GLOBAL(t)) {
-            unsigned tok = t & 0x3F;
             tag = d->tag_page < d->npages
-                      ? (pdm__tag)d->pages[d->tag_page][tok]
+                      ? (pdm__tag)d->pages[d->tag_page][t & 0x3F]
                       : PDM_TAG_NONE;
             if (tag == PDM_TAG_NONE) {
                 rc = fail(d, PDM_EPARSE, at,
@@ -664,6 +733,36 @@ static int parse_body(dec *d)
         }
 
         switch (t) {
+        case WB_END:
+            if (!top) {
+                rc = fail(d, PDM_EPARSE, at, "END without an open element");
+                goto out;
+            }
+            if ((rc = text_finish(d, top)) != PDM_OK)
+                goto out;
+            if (--depth == 0)
+                goto root_closed;
+            top--;
+            continue;
+        case WB_STR_I:
+            if (!top)
+                goto text_outside;
+            s = memchr(d->p, 0, (size_t)(d->end - d->p));
+            if (!s) {
+                rc = truncated(d, at, "an inline string");
+                goto out;
+            }
+            rc = text_add(d, top, d->p, (size_t)(s - d->p), true);
+            d->p = s + 1;
+            break;
+        case WB_STR_T:
+            if (!top)
+                goto text_outside;
+            if ((rc = get_mb(d, &v, "STR_T index")) != PDM_OK ||
+                (rc = strtbl_get(d, v, at, &s, &n)) != PDM_OK)
+                goto out;
+            rc = text_add(d, top, s, n, true);
+            break;
         case WB_SWITCH_PAGE:
             if (d->p >= d->end) {
                 rc = truncated(d, at, "SWITCH_PAGE");
@@ -671,16 +770,29 @@ static int parse_body(dec *d)
             }
             d->tag_page = *d->p++;
             continue;
-        case WB_END:
-            if (depth == 0) {
-                rc = fail(d, PDM_EPARSE, at, "END without an open element");
+        case WB_OPAQUE:
+            if (!top)
+                goto text_outside;
+            if ((rc = get_mb(d, &v, "OPAQUE length")) != PDM_OK)
+                goto out;
+            if (v > (size_t)(d->end - d->p)) {
+                rc = fail(d, PDM_EPARSE, at,
+                          "OPAQUE length %u exceeds the %zu bytes left",
+                          (unsigned)v, (size_t)(d->end - d->p));
                 goto out;
             }
-            if ((rc = text_finish(d, &stack[depth - 1])) != PDM_OK)
+            top->el->flags |= PDM_EL_OPAQUE;
+            rc = text_add(d, top, d->p, v, true);
+            d->p += v;
+            break;
+        case WB_ENTITY:
+            if (!top)
+                goto text_outside;
+            if ((rc = get_mb(d, &v, "ENTITY")) != PDM_OK ||
+                (rc = entity_utf8(d, v, at, u, &n)) != PDM_OK)
                 goto out;
-            if (--depth == 0)
-                root_done = true;
-            continue;
+            rc = text_add(d, top, u, n, false);
+            break;
         case WB_LITERAL:
         case WB_LITERAL_C:
         case WB_LITERAL_A:
@@ -693,70 +805,20 @@ static int parse_body(dec *d)
             if ((rc = parse_attrs(d, NULL)) != PDM_OK)
                 goto out;
             continue;
-        case WB_EXT_I_0:
-        case WB_EXT_I_1:
-        case WB_EXT_I_2:
-        case WB_EXT_T_0:
-        case WB_EXT_T_1:
-        case WB_EXT_T_2:
-        case WB_EXT_0:
-        case WB_EXT_1:
-        case WB_EXT_2:
+        default: /* EXT_I_*, EXT_T_*, EXT_* */
             rc = fail(d, PDM_EPARSE, at,
                       "extension token 0x%02X not supported", t);
             goto out;
-        default:
-            break;
-        }
-
-        /* character data: STR_I, STR_T, OPAQUE, ENTITY */
-        if (depth == 0) {
-            rc = fail(d, PDM_EPARSE, at,
-                      "character data (token 0x%02X) outside the root "
-                      "element",
-                      t);
-            goto out;
-        }
-        switch (t) {
-        case WB_STR_I:
-            s = memchr(d->p, 0, (size_t)(d->end - d->p));
-            if (!s) {
-                rc = truncated(d, at, "an inline string");
-                goto out;
-            }
-            rc = text_add(d, &stack[depth - 1], d->p, (size_t)(s - d->p),
-                          true);
-            d->p = s + 1;
-            break;
-        case WB_STR_T:
-            if ((rc = get_mb(d, &v, "STR_T index")) != PDM_OK ||
-                (rc = strtbl_get(d, v, at, &s, &n)) != PDM_OK)
-                goto out;
-            rc = text_add(d, &stack[depth - 1], s, n, true);
-            break;
-        case WB_OPAQUE:
-            if ((rc = get_mb(d, &v, "OPAQUE length")) != PDM_OK)
-                goto out;
-            if (v > (size_t)(d->end - d->p)) {
-                rc = fail(d, PDM_EPARSE, at,
-                          "OPAQUE length %u exceeds the %zu bytes left",
-                          (unsigned)v, (size_t)(d->end - d->p));
-                goto out;
-            }
-            stack[depth - 1].el->flags |= PDM_EL_OPAQUE;
-            rc = text_add(d, &stack[depth - 1], d->p, v, true);
-            d->p += v;
-            break;
-        default: /* WB_ENTITY */
-            if ((rc = get_mb(d, &v, "ENTITY")) != PDM_OK ||
-                (rc = entity_utf8(d, v, at, u, &n)) != PDM_OK)
-                goto out;
-            rc = text_add(d, &stack[depth - 1], u, n, false);
-            break;
         }
         if (rc != PDM_OK)
             goto out;
         continue;
+
+    text_outside:
+        rc = fail(d, PDM_EPARSE, at,
+                  "character data (token 0x%02X) outside the root element",
+                  t);
+        goto out;
 
     start_element:
         if (depth >= d->max_depth) {
@@ -766,7 +828,7 @@ static int parse_body(dec *d)
         }
         if ((rc = count_node(d, at)) != PDM_OK)
             goto out;
-        el = pdm__arena_alloc(&d->doc->arena, sizeof(*el));
+        el = bump_alloc(d, sizeof(*el));
         if (!el) {
             rc = oom(d);
             goto out;
@@ -774,8 +836,8 @@ static int parse_body(dec *d)
         memset(el, 0, sizeof(*el));
         el->tag = (uint16_t)tag;
         el->name = name;
-        if (depth) {
-            pdm__el *parent = stack[depth - 1].el;
+        if (top) {
+            pdm__el *parent = top->el;
             el->parent = parent;
             if (parent->last)
                 parent->last->next = el;
@@ -790,7 +852,7 @@ static int parse_body(dec *d)
         if (!(t & WB_HAS_CONTENT)) {
             el->flags |= PDM_EL_EMPTY_TAG;
             if (depth == 0)
-                root_done = true;
+                goto root_closed;
             continue;
         }
         if (depth == cap) {
@@ -806,10 +868,12 @@ static int parse_body(dec *d)
             stack = ns;
             cap = ncap;
         }
-        stack[depth].el = el;
-        stack[depth].mode = 0;
-        depth++;
+        top = &stack[depth++];
+        top->el = el;
+        top->mode = 0;
     }
+root_closed:
+    rc = parse_epilog(d);
 out:
     if (stack != local)
         pdm__free(stack);
