@@ -55,6 +55,18 @@ static int b64_gnutls(const void *data, size_t len, gnutls_datum_t *res)
     return PDM_OK;
 }
 
+/* GnuTLS-allocated base64 text may encode a secret (Basic credentials):
+ * wipe it before it goes back to the heap. */
+static void b64_free(gnutls_datum_t *d)
+{
+    if (d->data) {
+        gnutls_memset(d->data, 0, d->size);
+        gnutls_free(d->data);
+    }
+    d->data = NULL;
+    d->size = 0;
+}
+
 int pdm__b64_encode(const void *data, size_t len, pdm__buf *out)
 {
     gnutls_datum_t res;
@@ -68,7 +80,7 @@ int pdm__b64_encode(const void *data, size_t len, pdm__buf *out)
         pdm__buf_append(out, res.data, res.size);
     else
         pdm__buf_reserve(out, 0); /* data becomes a valid C string */
-    gnutls_free(res.data);
+    b64_free(&res);
     return pdm__buf_ok(out) ? PDM_OK : PDM_ENOMEM;
 }
 
@@ -83,13 +95,13 @@ int pdm__b64_encode_to(const void *data, size_t len, char *out, size_t outsz)
     if (rc != PDM_OK)
         return rc;
     if (res.size >= outsz) {
-        gnutls_free(res.data);
+        b64_free(&res);
         return PDM_ETOOBIG;
     }
     if (res.size)
         memcpy(out, res.data, res.size);
     out[res.size] = '\0';
-    gnutls_free(res.data);
+    b64_free(&res);
     return PDM_OK;
 }
 
@@ -135,22 +147,15 @@ int pdm__b64_decode(const char *text, size_t len, uint8_t **out,
     }
     copy = pdm__malloc(res.size + 1);
     if (!copy) {
-        if (res.data) {
-            gnutls_memset(res.data, 0, res.size);
-            gnutls_free(res.data);
-        }
+        b64_free(&res);
         return PDM_ENOMEM;
     }
     if (res.size)
         memcpy(copy, res.data, res.size);
     copy[res.size] = 0;
-    if (res.data) {
-        /* decoded nonces/credentials: do not leave a copy in the heap */
-        gnutls_memset(res.data, 0, res.size);
-        gnutls_free(res.data);
-    }
     *out = copy;
     *outlen = res.size;
+    b64_free(&res); /* decoded nonces/credentials: no stray heap copy */
     return PDM_OK;
 }
 

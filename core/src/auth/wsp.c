@@ -582,7 +582,8 @@ int pdm__wsp_push_build(const pdm__wsp_push *in, pdm__buf *out, char *err,
         (in->mac[0] && !printable_text(in->mac)) ||
         (in->app_id_code < 0 && in->app_id[0] &&
          !printable_text(in->app_id)) ||
-        in->app_id_code > (long)UINT32_MAX) {
+        (in->app_id_code > 0 &&
+         (unsigned long)in->app_id_code > 0xFFFFFFFFul)) {
         pdm__auth_err(err, errlen, "WSP push: a field cannot be encoded");
         return PDM_EINVAL;
     }
