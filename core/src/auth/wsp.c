@@ -170,6 +170,9 @@ static int get_integer(rd *r, uint32_t *v, const char *what)
     return PDM_OK;
 }
 
+/* Does an Integer-value (short, or long of 1..4 bytes) start with b? */
+static bool integer_start(uint8_t b) { return b >= 0x80 || (b >= 1 && b <= 4); }
+
 /* Skips one value by the generic WSP rules (first octet decides). */
 static int skip_value(rd *r, const char *what)
 {
@@ -204,32 +207,16 @@ static int get_text_value(rd *r, char *out, size_t outsz, const char *what)
     return get_text(r, out, outsz, what);
 }
 
-/* Token-text of any length: name and n give it (not copied). */
-static int get_token(rd *r, const uint8_t **name, size_t *n, const char *what)
+/* Token-text of any length, left in place: *name is NUL-terminated inside
+ * the PDU (get_text found the NUL). */
+static int get_token(rd *r, const char **name, const char *what)
 {
     size_t start = r->pos;
     int rc = get_text(r, NULL, 0, what);
     if (rc)
         return rc;
-    *name = r->p + start;
-    *n = r->pos - start - 1;
+    *name = (const char *)r->p + start;
     return PDM_OK;
-}
-
-static bool token_is(const uint8_t *s, size_t n, const char *lit)
-{
-    if (strlen(lit) != n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char a = s[i], b = (unsigned char)lit[i];
-        if (a >= 'A' && a <= 'Z')
-            a = (unsigned char)(a - 'A' + 'a');
-        if (b >= 'A' && b <= 'Z')
-            b = (unsigned char)(b - 'A' + 'a');
-        if (a != b)
-            return false;
-    }
-    return true;
 }
 
 static int set_sec(rd *r, pdm__wsp_push *out, uint32_t wire)
@@ -287,14 +274,12 @@ static int parse_params(rd *r, pdm__wsp_push *out)
             FAIL(r, "parameter expected");
         } else {
             /* Untyped-parameter: Token-text Untyped-value */
-            const uint8_t *name;
-            size_t nlen;
-            rc = get_token(r, &name, &nlen, "parameter name");
+            const char *name;
+            rc = get_token(r, &name, "parameter name");
             if (rc)
                 return rc;
-            if (token_is(name, nlen, "SEC")) {
-                uint8_t v0 = r->pos < r->end ? r->p[r->pos] : 0;
-                if (v0 >= 0x80 || (v0 >= 1 && v0 <= 4)) {
+            if (pdm__strcaseeq(name, "SEC")) {
+                if (r->pos < r->end && integer_start(r->p[r->pos])) {
                     uint32_t v;
                     rc = get_integer(r, &v, "SEC parameter");
                     if (!rc)
@@ -312,7 +297,7 @@ static int parse_params(rd *r, pdm__wsp_push *out)
                     }
                     rc = set_sec(r, out, (uint32_t)(sec - PDM_SEC_NETWPIN));
                 }
-            } else if (token_is(name, nlen, "MAC")) {
+            } else if (pdm__strcaseeq(name, "MAC")) {
                 rc = get_mac(r, out);
             } else {
                 rc = skip_value(r, "parameter value");
@@ -395,7 +380,7 @@ static int parse_app_id(rd *r, pdm__wsp_push *out)
     if (r->pos >= r->end)
         FAIL(r, "truncated (X-WAP-Application-ID)");
     b = r->p[r->pos];
-    if (b >= 0x80 || (b >= 1 && b <= 4)) {
+    if (integer_start(b)) {
         uint32_t code;
         rc = get_integer(r, &code, "X-WAP-Application-ID");
         if (rc)
@@ -445,12 +430,11 @@ static int parse_headers(rd *r, pdm__wsp_push *out)
             FAIL(r, "header expected");
         } else {
             /* Application-header: Token-text Application-specific-value */
-            const uint8_t *name;
-            size_t nlen;
-            rc = get_token(r, &name, &nlen, "application header");
+            const char *name;
+            rc = get_token(r, &name, "application header");
             if (rc)
                 return rc;
-            if (token_is(name, nlen, "X-WAP-Application-ID"))
+            if (pdm__strcaseeq(name, "X-WAP-Application-ID"))
                 rc = parse_app_id(r, out);
             else
                 rc = get_text_string(r, NULL, 0, "application header value");
