@@ -14,6 +14,10 @@
  * schema is refused with PDM_ECORRUPT and a clear message; it is never
  * overwritten or "repaired" silently.  New files are created with mode 0600
  * (the store holds AAuthSecret values), and the state directory 0700.
+ *
+ * A store object belongs to one thread at a time (the SQLite connection is
+ * opened without its own mutex).  Error messages never contain node values,
+ * nonces or plugin data.
  */
 #ifndef PDM_STORE_H
 #define PDM_STORE_H
@@ -32,10 +36,17 @@ enum {
 };
 
 /* Opens (creating if needed) "<dir>/polydm.db".  Creates dir (0700) if
- * missing.  err gets a message naming the file and the problem.
+ * missing (only the last component; an existing dir is never chmod-ed).
+ * err gets a message naming the file and the problem.
  * Returns PDM_OK, PDM_ECORRUPT (not a polydm store, damaged, or newer
- * schema), PDM_EIO (cannot create/open/permission), PDM_ENOTFOUND
- * (NO_CREATE and missing), PDM_EBUSY (locked by another writer), PDM_ENOMEM. */
+ * schema), PDM_EIO (cannot create/open/permission; also an existing dir
+ * that group or others may write to, and a database that is a symlink),
+ * PDM_ENOTFOUND (NO_CREATE or READONLY and missing or an empty file),
+ * PDM_EBUSY (locked by another writer; READONLY on an older schema that
+ * needs a read-write open to upgrade), PDM_ENOMEM.
+ * A file is checked through a read-only connection (application_id,
+ * user_version, PRAGMA quick_check) before anything is written to it.
+ * An empty file, or an empty SQLite database, counts as new. */
 int pdm__store_open(pdm__store **out, const char *dir, unsigned flags,
                     char *err, size_t errlen);
 void pdm__store_close(pdm__store *s);
@@ -73,18 +84,25 @@ typedef struct pdm__node_rec {
 int pdm__store_load_nodes(pdm__store *s,
                           int (*cb)(void *user, const pdm__node_rec *r),
                           void *user);
-/* Largest node id in the store (0 if empty). */
+/* Largest node id in the store (0 if empty; a negative pdm_rc on
+ * failure). */
 int64_t pdm__store_max_node_id(pdm__store *s);
 
 /* ---- transactions --------------------------------------------------------
- * All writes happen between begin and commit/rollback.  Writes outside a
- * transaction return PDM_EINVAL.  Nested begin is an error. */
+ * Node writes happen between begin and commit/rollback; outside a
+ * transaction they return PDM_EINVAL.  Nested begin is PDM_EINVAL, so is
+ * any write on a READONLY store.  begin takes the write lock at once
+ * (BEGIN IMMEDIATE) and returns PDM_EBUSY if another writer keeps it for
+ * more than 2 s.  If commit fails the transaction is rolled back and none
+ * of it is stored.  After a failed write the caller rolls back; the store
+ * stays usable.  rollback without a transaction does nothing. */
 int pdm__store_begin(pdm__store *s);
 int pdm__store_commit(pdm__store *s);
 void pdm__store_rollback(pdm__store *s);
 
 int pdm__store_put_node(pdm__store *s, const pdm__node_rec *r); /* upsert */
-int pdm__store_del_node(pdm__store *s, int64_t id); /* row only */
+/* Row only; PDM_ENOTFOUND if there is no such row. */
+int pdm__store_del_node(pdm__store *s, int64_t id);
 
 /* ---- audit log (append-only) ---------------------------------------------- */
 typedef struct pdm__audit_rec {
@@ -98,6 +116,9 @@ typedef struct pdm__audit_rec {
     const char *reason;     /* human readable, never a secret */
 } pdm__audit_rec;
 
+/* Part of the current transaction if one is open, otherwise its own
+ * (autocommit) transaction.  principal, op and decision are required.
+ * Stored entries can never be changed or deleted (SQL triggers refuse). */
 int pdm__store_audit_add(pdm__store *s, const pdm__audit_rec *a);
 /* Calls cb for entries with ts_ms >= since_ms in sequence order. */
 int pdm__store_audit_query(pdm__store *s, int64_t since_ms,
@@ -106,17 +127,33 @@ int pdm__store_audit_query(pdm__store *s, int64_t since_ms,
 
 /* ---- nonces (per account) ------------------------------------------------- */
 /* kind: "client" (nonce we use to answer the server's challenge) or
- * "server" (nonce we gave the server to authenticate itself). */
+ * "server" (nonce we gave the server to authenticate itself).
+ * get: PDM_ENOTFOUND when absent; on success *out is allocated with
+ * pdm__malloc (caller frees with pdm__free), never NULL even for a
+ * zero-length value.  put overwrites; it is part of the current
+ * transaction if one is open, otherwise its own (autocommit) transaction. */
 int pdm__store_nonce_get(pdm__store *s, const char *server_id,
                          const char *kind, uint8_t **out, size_t *len);
 int pdm__store_nonce_put(pdm__store *s, const char *server_id,
                          const char *kind, const uint8_t *val, size_t len);
 
-/* ---- per-plugin key/value --------------------------------------------------- */
+/* ---- per-plugin key/value ---------------------------------------------------
+ * Same rules as the nonces: get returns PDM_ENOTFOUND when absent and a
+ * pdm__malloc copy otherwise; put (overwrites) and del (PDM_ENOTFOUND when
+ * absent) are part of the current transaction if one is open, otherwise
+ * their own (autocommit) transaction. */
 int pdm__store_kv_get(pdm__store *s, const char *plugin, const char *key,
                       uint8_t **out, size_t *len);
 int pdm__store_kv_put(pdm__store *s, const char *plugin, const char *key,
                       const uint8_t *val, size_t len);
 int pdm__store_kv_del(pdm__store *s, const char *plugin, const char *key);
+
+/* ---- tests only ---------------------------------------------------------- */
+/* Pretends this build knows n more schema versions: extra[i] is the SQL
+ * that upgrades version B+i to B+i+1, B being the built-in version (1), so
+ * the current version becomes B+n.  NULL or n == 0 restores the built-in
+ * schema.  Lets tests exercise the upgrade mechanism before a version 2
+ * exists.  Not thread-safe. */
+void pdm__store_test_schema(const char *const *extra, int n);
 
 #endif /* PDM_STORE_H */
