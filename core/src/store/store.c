@@ -171,12 +171,12 @@ struct pdm__store {
 };
 
 /* ---- errors -------------------------------------------------------------- */
+/* Used for failures only: an unexpected SQLITE_ROW or SQLITE_DONE (a query
+ * without its row) is an error too. */
 static int map_sqlite(int src)
 {
     switch (src & 0xff) {
     case SQLITE_OK:
-    case SQLITE_DONE:
-    case SQLITE_ROW:
         return PDM_OK;
     case SQLITE_FULL:
         return PDM_ENOSPC;
@@ -221,7 +221,7 @@ static int fail(pdm__store *s, sqlite3 *db, int src, const char *what)
     int rc = map_sqlite(src), e = 0;
     if (db && (sqlite3_extended_errcode(db) & 0xff) != (src & 0xff))
         msg = sqlite3_errstr(src); /* db's message belongs to another error */
-    if (db && ((src & 0xff) == SQLITE_IOERR || (src & 0xff) == SQLITE_FULL))
+    if (db && (src & 0xff) == SQLITE_IOERR)
         e = sqlite3_system_errno(db);
     if (e == ENOSPC || e == EFBIG
 #ifdef EDQUOT
@@ -331,19 +331,19 @@ static int prepare_dir(pdm__store *s, const char *dir, unsigned flags)
                 return set_err(s, PDM_EIO, "cannot create directory %s: %s",
                                dir, strerror(errno));
         } else {
-            int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            /* mkdir's mode went through the umask; set exactly 0700. */
-            if (chmod(dir, 0700) != 0) {
+            /* mkdir's mode went through the umask; set exactly 0700 on the
+             * directory just made (by descriptor: no symlink swapped in). */
+            int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                    O_CLOEXEC);
+            if (dfd < 0 || fchmod(dfd, 0700) != 0) {
+                int e = errno;
                 if (dfd >= 0)
                     close(dfd);
-                return set_err(s, PDM_EIO, "cannot chmod directory %s: %s",
-                               dir, strerror(errno));
+                return set_err(s, PDM_EIO, "cannot set the mode of directory "
+                               "%s: %s", dir, strerror(e));
             }
-            if (dfd >= 0) {
-                sync_dir_fd(openat(dfd, "..", O_RDONLY | O_DIRECTORY |
-                                                  O_CLOEXEC));
-                close(dfd);
-            }
+            sync_dir_fd(openat(dfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+            close(dfd);
         }
         if (stat(dir, &st) != 0)
             return set_err(s, PDM_EIO, "cannot access directory %s: %s", dir,
