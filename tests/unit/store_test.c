@@ -649,6 +649,16 @@ static void test_store__permissions(void)
     CU_ASSERT_EQUAL(mode_of(shm), 0600);
     pdm__store_close(s);
 
+    /* A umask that strips the owner's write bit does not cripple the store:
+     * modes are set exactly, not through the umask. */
+    old = umask(0277);
+    s = open_ok(case_dir("perm_umask"), 0);
+    umask(old);
+    CU_ASSERT_EQUAL(mode_of(case_dir("perm_umask")), 0700);
+    CU_ASSERT_EQUAL(mode_of(db_path(case_dir("perm_umask"))), 0600);
+    put_commit(s, &root);
+    pdm__store_close(s);
+
     /* Only the last component is created. */
     {
         char deep[600], err[512];
