@@ -1,0 +1,1008 @@
+/*
+ * Management tree structure: node storage with an O(1) (parent, name)
+ * hash, the undo log behind Atomic and package rollback, loading from and
+ * committing to the store, core-internal writes, and the audit queue.
+ * Requests with access decisions are in tree_ops.c.
+ */
+#include "tree/tree_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+/* ---- hashing --------------------------------------------------------------- */
+
+static uint32_t node_hash(const pdm__node *parent, const char *name, size_t len)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)parent;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)name[i];
+        h *= 1099511628211ull;
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static void hash_insert(pdm__tree *t, pdm__node *n)
+{
+    size_t b = n->hash & (t->nbuckets - 1);
+    n->hnext = t->buckets[b];
+    t->buckets[b] = n;
+}
+
+static void hash_remove(pdm__tree *t, pdm__node *n)
+{
+    pdm__node **pp = &t->buckets[n->hash & (t->nbuckets - 1)];
+    while (*pp && *pp != n)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = n->hnext;
+    n->hnext = NULL;
+}
+
+static int hash_grow(pdm__tree *t)
+{
+    size_t nb = t->nbuckets ? t->nbuckets * 2 : 1024;
+    pdm__node **b = pdm__calloc(nb, sizeof(*b));
+    if (!b)
+        return PDM_ENOMEM;
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        pdm__node *n = t->buckets[i];
+        while (n) {
+            pdm__node *next = n->hnext;
+            size_t k = n->hash & (nb - 1);
+            n->hnext = b[k];
+            b[k] = n;
+            n = next;
+        }
+    }
+    pdm__free(t->buckets);
+    t->buckets = b;
+    t->nbuckets = nb;
+    return PDM_OK;
+}
+
+pdm__node *pdm__tree_child(const pdm__tree *t, const pdm__node *parent,
+                           const char *name, size_t len)
+{
+    uint32_t h = node_hash(parent, name, len);
+    for (pdm__node *n = t->buckets[h & (t->nbuckets - 1)]; n; n = n->hnext)
+        if (n->hash == h && n->parent == parent &&
+            strncmp(n->name, name, len) == 0 && n->name[len] == '\0')
+            return n;
+    return NULL;
+}
+
+/* ---- nodes ------------------------------------------------------------------ */
+
+static void node_free_fields(pdm__node *n)
+{
+    pdm__free(n->name);
+    pdm__free(n->type);
+    pdm__free(n->title);
+    pdm__free(n->acl_str);
+    pdm__acl_free(&n->acl);
+    pdm__free(n->value);
+}
+
+static void node_free(pdm__node *n)
+{
+    node_free_fields(n);
+    pdm__free(n);
+}
+
+/* Frees a detached subtree (children first, iteratively by depth). */
+static void subtree_free(pdm__node *n)
+{
+    pdm__node *c = n->first;
+    while (c) {
+        pdm__node *next = c->next;
+        subtree_free(c);
+        c = next;
+    }
+    node_free(n);
+}
+
+static void link_child(pdm__node *parent, pdm__node *n, pdm__node *after)
+{
+    n->parent = parent;
+    n->prev = after;
+    n->next = after ? after->next : parent->first;
+    if (n->next)
+        n->next->prev = n;
+    else
+        parent->last = n;
+    if (after)
+        after->next = n;
+    else
+        parent->first = n;
+    parent->nchildren++;
+}
+
+static void unlink_child(pdm__node *n)
+{
+    pdm__node *p = n->parent;
+    if (n->prev)
+        n->prev->next = n->next;
+    else
+        p->first = n->next;
+    if (n->next)
+        n->next->prev = n->prev;
+    else
+        p->last = n->prev;
+    p->nchildren--;
+    n->next = n->prev = NULL;
+}
+
+/* Adds/removes a subtree's nodes to/from the hash and the count. */
+static void subtree_hash(pdm__tree *t, pdm__node *n, bool insert)
+{
+    if (insert) {
+        hash_insert(t, n);
+        t->count++;
+    } else {
+        hash_remove(t, n);
+        t->count--;
+    }
+    for (pdm__node *c = n->first; c; c = c->next)
+        subtree_hash(t, c, insert);
+}
+
+const char *pdm__tree_intern(pdm__tree *t, const char *s)
+{
+    pdm__intern *in;
+    size_t len;
+    if (!s)
+        return NULL;
+    for (in = t->interned; in; in = in->next)
+        if (strcmp(in->s, s) == 0)
+            return in->s;
+    len = strlen(s);
+    in = pdm__malloc(sizeof(*in) + len + 1);
+    if (!in)
+        return NULL;
+    memcpy(in->s, s, len + 1);
+    in->next = t->interned;
+    t->interned = in;
+    return in->s;
+}
+
+static int undo_push(pdm__tree *t, pdm__undo_kind k, pdm__node *n,
+                     pdm__node *prev, pdm__node *saved)
+{
+    if (!t->in_tx)
+        return PDM_OK; /* outside a transaction changes are final */
+    if (t->nundo == t->capundo) {
+        size_t cap = t->capundo ? t->capundo * 2 : 64;
+        pdm__undo *u = pdm__realloc(t->undo, cap * sizeof(*u));
+        if (!u)
+            return PDM_ENOMEM;
+        t->undo = u;
+        t->capundo = cap;
+    }
+    t->undo[t->nundo].kind = k;
+    t->undo[t->nundo].node = n;
+    t->undo[t->nundo].prev = prev;
+    t->undo[t->nundo].saved = saved;
+    t->nundo++;
+    return PDM_OK;
+}
+
+static int64_t now_s(void) { return (int64_t)time(NULL); }
+
+void pdm__node_bump(pdm__node *n)
+{
+    n->tstamp = now_s();
+    n->verno = (uint16_t)(n->verno + 1); /* 16-bit, wraps FFFF -> 0000 */
+}
+
+pdm__node *pdm__tree_new_child(pdm__tree *t, pdm__node *parent,
+                               const char *name, size_t len, uint32_t format,
+                               const char *owner)
+{
+    pdm__node *n;
+    if (t->count + 1 > t->nbuckets && hash_grow(t) != PDM_OK)
+        return NULL;
+    n = pdm__calloc(1, sizeof(*n));
+    if (!n)
+        return NULL;
+    n->name = pdm__strndup(name, len);
+    if (!n->name) {
+        pdm__free(n);
+        return NULL;
+    }
+    n->id = t->next_id++;
+    n->format = format;
+    if (pdm__tree_is_secret_name(n->name))
+        n->flags |= PDM_NODE_SECRET;
+    n->owner = pdm__tree_intern(t, owner);
+    n->tstamp = now_s();
+    n->hash = node_hash(parent, name, len);
+    if (undo_push(t, U_CREATE, n, NULL, NULL) != PDM_OK) {
+        node_free(n);
+        return NULL;
+    }
+    link_child(parent, n, parent->last);
+    hash_insert(t, n);
+    t->count++;
+    return n;
+}
+
+int pdm__tree_detach(pdm__tree *t, pdm__node *n)
+{
+    int rc = undo_push(t, U_DELETE, n, n->prev, NULL);
+    pdm__node *parent = n->parent;
+    if (rc != PDM_OK)
+        return rc;
+    subtree_hash(t, n, false);
+    unlink_child(n);
+    n->parent = parent; /* kept to reattach on rollback */
+    n->detached = true;
+    if (!t->in_tx)
+        subtree_free(n);
+    return PDM_OK;
+}
+
+int pdm__tree_touch(pdm__tree *t, pdm__node *n)
+{
+    pdm__node *s;
+    int rc;
+    if (!t->in_tx)
+        return PDM_OK;
+    s = pdm__calloc(1, sizeof(*s));
+    if (!s)
+        return PDM_ENOMEM;
+    /* A deep copy of everything a change may alter. */
+    s->name = pdm__strdup(n->name);
+    s->type = n->type ? pdm__strdup(n->type) : NULL;
+    s->title = n->title ? pdm__strdup(n->title) : NULL;
+    s->acl_str = n->acl_str ? pdm__strdup(n->acl_str) : NULL;
+    s->value = n->has_value ? pdm__malloc(n->value_len ? n->value_len : 1)
+                            : NULL;
+    if (!s->name || (n->type && !s->type) || (n->title && !s->title) ||
+        (n->acl_str && !s->acl_str) || (n->has_value && !s->value) ||
+        pdm__acl_copy(&s->acl, &n->acl) != PDM_OK) {
+        node_free(s);
+        return PDM_ENOMEM;
+    }
+    if (n->value_len)
+        memcpy(s->value, n->value, n->value_len);
+    s->value_len = n->value_len;
+    s->has_value = n->has_value;
+    s->format = n->format;
+    s->flags = n->flags;
+    s->owner = n->owner;
+    s->tstamp = n->tstamp;
+    s->verno = n->verno;
+    s->handler = n->handler;
+    rc = undo_push(t, U_MODIFY, n, NULL, s);
+    if (rc != PDM_OK)
+        node_free(s);
+    return rc;
+}
+
+static void swap_fields(pdm__node *n, pdm__node *s)
+{
+    pdm__node tmp = *n;
+    n->name = s->name;
+    n->type = s->type;
+    n->title = s->title;
+    n->acl_str = s->acl_str;
+    n->acl = s->acl;
+    n->value = s->value;
+    n->value_len = s->value_len;
+    n->has_value = s->has_value;
+    n->format = s->format;
+    n->flags = s->flags;
+    n->owner = s->owner;
+    n->tstamp = s->tstamp;
+    n->verno = s->verno;
+    n->handler = s->handler;
+    s->name = tmp.name;
+    s->type = tmp.type;
+    s->title = tmp.title;
+    s->acl_str = tmp.acl_str;
+    s->acl = tmp.acl;
+    s->value = tmp.value;
+}
+
+int pdm__node_set_value(pdm__node *n, const uint8_t *v, size_t len)
+{
+    uint8_t *nv = NULL;
+    if (v) {
+        nv = pdm__malloc(len ? len : 1);
+        if (!nv)
+            return PDM_ENOMEM;
+        if (len)
+            memcpy(nv, v, len);
+    }
+    pdm__free(n->value);
+    n->value = nv;
+    n->value_len = v ? len : 0;
+    n->has_value = v != NULL;
+    return PDM_OK;
+}
+
+int pdm__node_set_str(char **field, const char *s)
+{
+    char *d = NULL;
+    if (s && *s && !(d = pdm__strdup(s)))
+        return PDM_ENOMEM;
+    pdm__free(*field);
+    *field = d;
+    return PDM_OK;
+}
+
+int pdm__node_set_acl(pdm__node *n, const char *acl, char *err, size_t nerr)
+{
+    pdm__acl parsed;
+    pdm__buf canon;
+    char *str = NULL;
+    int rc = pdm__acl_parse(acl ? acl : "", &parsed, err, nerr);
+    if (rc != PDM_OK)
+        return rc;
+    if (!pdm__acl_is_empty(&parsed)) {
+        pdm__buf_init(&canon);
+        pdm__acl_format(&parsed, &canon);
+        str = (char *)pdm__buf_steal(&canon, NULL);
+        if (!str) {
+            pdm__acl_free(&parsed);
+            return PDM_ENOMEM;
+        }
+    }
+    pdm__acl_free(&n->acl);
+    pdm__free(n->acl_str);
+    n->acl = parsed;
+    n->acl_str = str;
+    return PDM_OK;
+}
+
+bool pdm__tree_is_secret_name(const char *name)
+{
+    /* DMAcc credentials (TND/DMAcc: "no Get").  Any node of these names is
+     * treated as secret, wherever it is: failing closed costs nothing. */
+    return strcmp(name, "AAuthSecret") == 0 || strcmp(name, "AAuthData") == 0;
+}
+
+int pdm__node_rename(pdm__tree *t, pdm__node *n, const char *name, size_t len)
+{
+    char *nn = pdm__strndup(name, len);
+    if (!nn)
+        return PDM_ENOMEM;
+    /* Renaming never makes a secret readable; renaming to a secret name
+     * makes the node secret. */
+    if (pdm__tree_is_secret_name(nn))
+        n->flags |= PDM_NODE_SECRET;
+    hash_remove(t, n);
+    pdm__free(n->name);
+    n->name = nn;
+    n->hash = node_hash(n->parent, name, len);
+    hash_insert(t, n);
+    return PDM_OK;
+}
+
+void *pdm__node_handler(const pdm__node *n, const pdm__node **base)
+{
+    for (; n; n = n->parent)
+        if (n->handler) {
+            if (base)
+                *base = n;
+            return n->handler;
+        }
+    return NULL;
+}
+
+bool pdm__node_subtree_has(const pdm__node *n, uint32_t f)
+{
+    if (n->flags & f)
+        return true;
+    for (const pdm__node *c = n->first; c; c = c->next)
+        if (pdm__node_subtree_has(c, f))
+            return true;
+    return false;
+}
+
+/* ---- accessors ---------------------------------------------------------------- */
+
+pdm__node *pdm__tree_root(const pdm__tree *t) { return t->root; }
+size_t pdm__tree_count(const pdm__tree *t) { return t->count; }
+pdm__node *pdm__node_parent(const pdm__node *n) { return n->parent; }
+pdm__node *pdm__node_first_child(const pdm__node *n) { return n->first; }
+pdm__node *pdm__node_next_sibling(const pdm__node *n) { return n->next; }
+const char *pdm__node_name(const pdm__node *n) { return n->name; }
+bool pdm__node_is_interior(const pdm__node *n)
+{
+    return n->format == PDM_FORMAT_NODE;
+}
+uint32_t pdm__node_format(const pdm__node *n) { return n->format; }
+uint32_t pdm__node_flags(const pdm__node *n) { return n->flags; }
+const char *pdm__node_type(const pdm__node *n) { return n->type ? n->type : ""; }
+const char *pdm__node_title(const pdm__node *n)
+{
+    return n->title ? n->title : "";
+}
+const char *pdm__node_acl(const pdm__node *n)
+{
+    return n->acl_str ? n->acl_str : "";
+}
+const char *pdm__node_owner(const pdm__node *n)
+{
+    return n->owner ? n->owner : "";
+}
+int64_t pdm__node_tstamp(const pdm__node *n) { return n->tstamp; }
+uint32_t pdm__node_verno(const pdm__node *n) { return n->verno; }
+size_t pdm__node_child_count(const pdm__node *n) { return n->nchildren; }
+
+const uint8_t *pdm__node_value(const pdm__node *n, size_t *len)
+{
+    if (len)
+        *len = n->value_len;
+    return n->value;
+}
+
+void pdm__node_path(const pdm__node *n, pdm__buf *b)
+{
+    const pdm__node *chain[256];
+    size_t depth = 0;
+    if (!n->parent) {
+        pdm__buf_putc(b, '.');
+        return;
+    }
+    for (const pdm__node *c = n; c->parent && depth < 256; c = c->parent)
+        chain[depth++] = c;
+    while (depth-- > 0) {
+        pdm__buf_puts(b, chain[depth]->name);
+        if (depth)
+            pdm__buf_putc(b, '/');
+    }
+}
+
+const pdm__acl *pdm__node_effective_acl(const pdm__node *n,
+                                        const pdm__node **from)
+{
+    for (const pdm__node *c = n; c; c = c->parent) {
+        if (!pdm__acl_is_empty(&c->acl)) {
+            if (from)
+                *from = c;
+            return &c->acl;
+        }
+    }
+    if (from)
+        *from = NULL;
+    return NULL;
+}
+
+pdm__node *pdm__tree_find(const pdm__tree *t, const char *path, size_t len)
+{
+    pdm__node *n = t->root;
+    const char *p = path, *end = path + len;
+    if (pdm__uri_is_root(path, len))
+        return n;
+    while (p < end && n) {
+        const char *slash = memchr(p, '/', (size_t)(end - p));
+        size_t seg = slash ? (size_t)(slash - p) : (size_t)(end - p);
+        n = pdm__tree_child(t, n, p, seg);
+        p += seg + 1;
+    }
+    return n;
+}
+
+pdm__node *pdm__tree_lookup(const pdm__tree *t, const char *uri)
+{
+    pdm__uri u;
+    pdm__node *n = NULL;
+    if (!uri || pdm__uri_parse(&u, uri, strlen(uri), NULL, NULL, 0) != PDM_OK)
+        return NULL;
+    if (u.query == PDM_URI_Q_NONE)
+        n = pdm__tree_find(t, u.path, u.len);
+    pdm__uri_free(&u);
+    return n;
+}
+
+void pdm__tree_set_limits(pdm__tree *t, const pdm__uri_limits *lim)
+{
+    t->cfg.limits = *lim;
+}
+
+const pdm__uri_limits *pdm__tree_limits(const pdm__tree *t)
+{
+    return &t->cfg.limits;
+}
+
+/* ---- open / load --------------------------------------------------------------- */
+
+typedef struct loader {
+    pdm__tree *t;
+    pdm__node **byid; /* simple open-addressing id -> node map */
+    size_t cap;
+    char *err;
+    size_t errlen;
+} loader;
+
+static size_t id_slot(const loader *L, int64_t id)
+{
+    return (size_t)((uint64_t)id * 11400714819323198485ull >> 20) & (L->cap - 1);
+}
+
+static pdm__node *id_find(const loader *L, int64_t id)
+{
+    for (size_t s = id_slot(L, id);; s = (s + 1) & (L->cap - 1)) {
+        if (!L->byid[s])
+            return NULL;
+        if (L->byid[s]->id == id)
+            return L->byid[s];
+    }
+}
+
+static int id_put(loader *L, pdm__node *n)
+{
+    if (L->t->count * 2 + 2 > L->cap) {
+        size_t nc = L->cap ? L->cap * 2 : 4096;
+        pdm__node **nb = pdm__calloc(nc, sizeof(*nb));
+        if (!nb)
+            return PDM_ENOMEM;
+        for (size_t i = 0; i < L->cap; i++) {
+            pdm__node *x = L->byid[i];
+            if (x) {
+                size_t s = (size_t)((uint64_t)x->id * 11400714819323198485ull >> 20) & (nc - 1);
+                while (nb[s])
+                    s = (s + 1) & (nc - 1);
+                nb[s] = x;
+            }
+        }
+        pdm__free(L->byid);
+        L->byid = nb;
+        L->cap = nc;
+    }
+    size_t s = id_slot(L, n->id);
+    while (L->byid[s])
+        s = (s + 1) & (L->cap - 1);
+    L->byid[s] = n;
+    return PDM_OK;
+}
+
+static int load_cb(void *user, const pdm__node_rec *r)
+{
+    loader *L = user;
+    pdm__tree *t = L->t;
+    pdm__node *n, *parent = NULL;
+    char aerr[160];
+    int rc;
+
+    if (r->id == 1) {
+        if (t->root) {
+            snprintf(L->err, L->errlen, "store holds two root nodes");
+            return PDM_ECORRUPT;
+        }
+    } else {
+        parent = id_find(L, r->parent);
+        if (!parent) {
+            snprintf(L->err, L->errlen,
+                     "node %lld '%s' has no parent %lld (store damaged)",
+                     (long long)r->id, r->name, (long long)r->parent);
+            return PDM_ECORRUPT;
+        }
+        if (parent->format != PDM_FORMAT_NODE) {
+            snprintf(L->err, L->errlen, "node %lld has a leaf as parent",
+                     (long long)r->id);
+            return PDM_ECORRUPT;
+        }
+        if (pdm__tree_child(t, parent, r->name, strlen(r->name))) {
+            snprintf(L->err, L->errlen, "duplicate node name '%s'", r->name);
+            return PDM_ECORRUPT;
+        }
+    }
+    if (r->format > PDM_FORMAT_FLOAT) {
+        snprintf(L->err, L->errlen, "node %lld has unknown format %u",
+                 (long long)r->id, (unsigned)r->format);
+        return PDM_ECORRUPT;
+    }
+    if (t->count + 1 > t->nbuckets && hash_grow(t) != PDM_OK)
+        return PDM_ENOMEM;
+    n = pdm__calloc(1, sizeof(*n));
+    if (!n)
+        return PDM_ENOMEM;
+    n->name = pdm__strdup(r->name);
+    if (!n->name || pdm__node_set_str(&n->type, r->type) != PDM_OK ||
+        pdm__node_set_str(&n->title, r->title) != PDM_OK ||
+        (r->has_value && pdm__node_set_value(n, r->value ? r->value : (const uint8_t *)"",
+                                              r->value_len) != PDM_OK)) {
+        node_free(n);
+        return PDM_ENOMEM;
+    }
+    rc = pdm__node_set_acl(n, r->acl, aerr, sizeof aerr);
+    if (rc != PDM_OK) {
+        node_free(n);
+        if (rc == PDM_ENOMEM)
+            return rc;
+        snprintf(L->err, L->errlen, "node %lld has an invalid ACL: %s",
+                 (long long)r->id, aerr);
+        return PDM_ECORRUPT;
+    }
+    n->id = r->id;
+    n->format = r->format;
+    n->flags = r->flags;
+    n->owner = pdm__tree_intern(t, r->owner);
+    n->tstamp = r->tstamp;
+    n->verno = (uint16_t)r->verno;
+    if (id_put(L, n) != PDM_OK) {
+        node_free(n);
+        return PDM_ENOMEM;
+    }
+    if (!parent) {
+        t->root = n;
+        n->hash = node_hash(NULL, n->name, strlen(n->name));
+        t->count++;
+        return PDM_OK;
+    }
+    n->hash = node_hash(parent, n->name, strlen(n->name));
+    link_child(parent, n, parent->last);
+    hash_insert(t, n);
+    t->count++;
+    return PDM_OK;
+}
+
+static int make_root(pdm__tree *t)
+{
+    char err[128];
+    pdm__node *r = pdm__calloc(1, sizeof(*r));
+    if (!r || !(r->name = pdm__strdup("."))) {
+        pdm__free(r);
+        return PDM_ENOMEM;
+    }
+    r->id = 1;
+    r->format = PDM_FORMAT_NODE;
+    r->flags = PDM_NODE_PERMANENT;
+    r->owner = pdm__tree_intern(t, "factory");
+    r->tstamp = now_s();
+    if (pdm__node_set_acl(r, PDM_ACL_ROOT_DEFAULT, err, sizeof err) != PDM_OK) {
+        node_free(r);
+        return PDM_ENOMEM;
+    }
+    t->root = r;
+    t->count = 1;
+    return PDM_OK;
+}
+
+int pdm__tree_open(pdm__tree **out, const pdm__tree_config *cfg, char *err,
+                   size_t errlen)
+{
+    pdm__tree *t;
+    int rc = PDM_OK;
+    char dummy[8];
+    if (!err) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    err[0] = '\0';
+    *out = NULL;
+    t = pdm__calloc(1, sizeof(*t));
+    if (!t)
+        return PDM_ENOMEM;
+    t->cfg = *cfg;
+    t->next_id = 2;
+    if (hash_grow(t) != PDM_OK) {
+        pdm__free(t);
+        return PDM_ENOMEM;
+    }
+    if (cfg->store) {
+        loader L = {t, NULL, 0, err, errlen};
+        rc = pdm__store_load_nodes(cfg->store, load_cb, &L);
+        pdm__free(L.byid);
+        if (rc == PDM_OK) {
+            int64_t mx = pdm__store_max_node_id(cfg->store);
+            t->next_id = mx + 1 > 2 ? mx + 1 : 2;
+        } else if (!err[0]) {
+            snprintf(err, errlen, "%s", pdm__store_error(cfg->store));
+        }
+    }
+    if (rc == PDM_OK && !t->root)
+        rc = t->count ? PDM_ECORRUPT : make_root(t);
+    if (rc != PDM_OK) {
+        if (rc == PDM_ECORRUPT && !err[0])
+            snprintf(err, errlen, "store has nodes but no root");
+        pdm__tree_free(t);
+        return rc;
+    }
+    *out = t;
+    return PDM_OK;
+}
+
+static void audit_free(pdm__audit_q *a)
+{
+    while (a) {
+        pdm__audit_q *n = a->next;
+        pdm__free(a->principal);
+        pdm__free(a->op);
+        pdm__free(a->uri);
+        pdm__free(a->decision);
+        pdm__free(a->component);
+        pdm__free(a->reason);
+        pdm__free(a);
+        a = n;
+    }
+}
+
+void pdm__tree_free(pdm__tree *t)
+{
+    if (!t)
+        return;
+    if (t->in_tx)
+        pdm__tree_abort(t);
+    if (t->root)
+        subtree_free(t->root);
+    pdm__free(t->buckets);
+    pdm__free(t->undo);
+    audit_free(t->audit_head);
+    while (t->interned) {
+        pdm__intern *n = t->interned->next;
+        pdm__free(t->interned);
+        t->interned = n;
+    }
+    pdm__free(t);
+}
+
+/* ---- transactions ------------------------------------------------------------- */
+
+int pdm__tree_begin(pdm__tree *t)
+{
+    if (t->in_tx)
+        return PDM_EINVAL;
+    t->in_tx = true;
+    t->nundo = 0;
+    return PDM_OK;
+}
+
+bool pdm__tree_in_transaction(const pdm__tree *t) { return t->in_tx; }
+
+size_t pdm__tree_savepoint(const pdm__tree *t) { return t->nundo; }
+
+static void undo_one(pdm__tree *t, pdm__undo *u)
+{
+    pdm__node *n = u->node;
+    switch (u->kind) {
+    case U_CREATE:
+        /* Everything created below it later was undone first (LIFO). */
+        hash_remove(t, n);
+        unlink_child(n);
+        t->count--;
+        node_free(n);
+        break;
+    case U_DELETE:
+        n->detached = false;
+        link_child(n->parent, n, u->prev);
+        subtree_hash(t, n, true);
+        break;
+    case U_MODIFY: {
+        bool renamed = strcmp(n->name, u->saved->name) != 0;
+        if (renamed)
+            hash_remove(t, n);
+        swap_fields(n, u->saved);
+        if (renamed) {
+            n->hash = node_hash(n->parent, n->name, strlen(n->name));
+            hash_insert(t, n);
+        }
+        node_free(u->saved);
+        break;
+    }
+    }
+}
+
+void pdm__tree_rollback_to(pdm__tree *t, size_t sp)
+{
+    while (t->nundo > sp)
+        undo_one(t, &t->undo[--t->nundo]);
+}
+
+static bool node_live(const pdm__node *n)
+{
+    for (; n; n = n->parent)
+        if (n->detached)
+            return false;
+    return true;
+}
+
+static void rec_from_node(pdm__node_rec *r, const pdm__node *n)
+{
+    r->id = n->id;
+    r->parent = n->parent ? n->parent->id : 0;
+    r->name = n->name;
+    r->format = n->format;
+    r->flags = n->flags;
+    r->type = n->type;
+    r->title = n->title;
+    r->acl = n->acl_str;
+    r->owner = n->owner;
+    r->tstamp = n->tstamp;
+    r->verno = n->verno;
+    r->value = n->value;
+    r->value_len = n->value_len;
+    /* Handler-valued leaves keep no value in the store. */
+    r->has_value = n->has_value;
+}
+
+static int del_subtree_rows(pdm__store *s, const pdm__node *n)
+{
+    int rc = pdm__store_del_node(s, n->id);
+    for (const pdm__node *c = n->first; c && rc == PDM_OK; c = c->next)
+        rc = del_subtree_rows(s, c);
+    return rc;
+}
+
+static int write_audit(pdm__tree *t)
+{
+    int rc = PDM_OK;
+    for (pdm__audit_q *a = t->audit_head; a && rc == PDM_OK; a = a->next) {
+        pdm__audit_rec r = {0, a->ts_ms, a->principal, a->op, a->uri,
+                            a->decision, a->component, a->reason};
+        rc = pdm__store_audit_add(t->cfg.store, &r);
+    }
+    return rc;
+}
+
+static void drop_undo(pdm__tree *t)
+{
+    /* MODIFY snapshots first: they may describe nodes inside subtrees that
+     * are freed below.  Each detached root is unlinked from its parent, so
+     * freeing one never reaches another. */
+    for (size_t i = 0; i < t->nundo; i++)
+        if (t->undo[i].kind == U_MODIFY)
+            node_free(t->undo[i].saved);
+    for (size_t i = 0; i < t->nundo; i++)
+        if (t->undo[i].kind == U_DELETE && t->undo[i].node->detached)
+            subtree_free(t->undo[i].node);
+    t->nundo = 0;
+}
+
+int pdm__tree_commit(pdm__tree *t)
+{
+    pdm__store *s = t->cfg.store;
+    int rc = PDM_OK;
+    if (!t->in_tx)
+        return PDM_EINVAL;
+    if (s && (t->nundo || t->audit_head)) {
+        rc = pdm__store_begin(s);
+        /* Renamed nodes lose their old row first, so that a rename chain
+         * (A->T, B->A, T->B) never trips the (parent, name) uniqueness. */
+        for (size_t i = 0; i < t->nundo && rc == PDM_OK; i++) {
+            pdm__undo *u = &t->undo[i];
+            if (u->kind == U_MODIFY && node_live(u->node) &&
+                strcmp(u->saved->name, u->node->name) != 0)
+                rc = pdm__store_del_node(s, u->node->id);
+        }
+        t->mark_gen++;
+        for (size_t i = 0; i < t->nundo && rc == PDM_OK; i++) {
+            pdm__undo *u = &t->undo[i];
+            pdm__node *n = u->node;
+            if (u->kind == U_DELETE) {
+                if (n->detached)
+                    rc = del_subtree_rows(s, n);
+                continue;
+            }
+            if (n->mark == t->mark_gen || !node_live(n))
+                continue;
+            n->mark = t->mark_gen;
+            pdm__node_rec r;
+            rec_from_node(&r, n);
+            rc = pdm__store_put_node(s, &r);
+        }
+        if (rc == PDM_OK)
+            rc = write_audit(t);
+        if (rc == PDM_OK)
+            rc = pdm__store_commit(s);
+        else
+            pdm__store_rollback(s);
+        if (rc != PDM_OK) {
+            pdm__logf(&t->cfg.log, PDM_LOG_ERROR, "tree",
+                      "commit failed, package undone: %s",
+                      pdm__store_error(s));
+            pdm__tree_rollback_to(t, 0);
+            t->in_tx = false;
+            /* The audit entries still matter: try once on their own. */
+            if (pdm__store_begin(s) == PDM_OK) {
+                if (write_audit(t) == PDM_OK)
+                    pdm__store_commit(s);
+                else
+                    pdm__store_rollback(s);
+            }
+            audit_free(t->audit_head);
+            t->audit_head = t->audit_tail = NULL;
+            return rc == PDM_ENOSPC ? rc : PDM_EIO;
+        }
+    }
+    drop_undo(t);
+    audit_free(t->audit_head);
+    t->audit_head = t->audit_tail = NULL;
+    t->in_tx = false;
+    return PDM_OK;
+}
+
+void pdm__tree_abort(pdm__tree *t)
+{
+    if (!t->in_tx)
+        return;
+    pdm__tree_rollback_to(t, 0);
+    t->in_tx = false;
+    if (t->cfg.store && t->audit_head && pdm__store_begin(t->cfg.store) == PDM_OK) {
+        if (write_audit(t) == PDM_OK)
+            pdm__store_commit(t->cfg.store);
+        else
+            pdm__store_rollback(t->cfg.store);
+    }
+    audit_free(t->audit_head);
+    t->audit_head = t->audit_tail = NULL;
+}
+
+/* ---- audit -------------------------------------------------------------------- */
+
+void pdm__who_format(const pdm__who *w, char *buf, size_t size)
+{
+    switch (w ? w->principal : PDM_PRINCIPAL_NONE) {
+    case PDM_PRINCIPAL_SERVER:
+        snprintf(buf, size, "server:%s", w->server_id ? w->server_id : "?");
+        break;
+    case PDM_PRINCIPAL_LOCAL:
+        snprintf(buf, size, "local");
+        break;
+    case PDM_PRINCIPAL_BOOTSTRAP:
+        snprintf(buf, size, "bootstrap:%s", w->source ? w->source : "?");
+        break;
+    case PDM_PRINCIPAL_FACTORY:
+        snprintf(buf, size, "factory");
+        break;
+    default:
+        snprintf(buf, size, "unknown");
+    }
+}
+
+static int64_t now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+void pdm__tree_audit(pdm__tree *t, const pdm__who *w, const char *op,
+                     const char *uri, const pdm__decision *dec)
+{
+    char who[160];
+    pdm__audit_q *a;
+    const char *decision = !dec ? "info" : dec->rc == PDM_OK ? "allow"
+                           : dec->rc == PDM_EDENIED || dec->rc == PDM_ENOTALLOWED ||
+                                   dec->rc == PDM_ELOCKED
+                               ? "deny"
+                               : "error";
+    pdm__who_format(w, who, sizeof who);
+    pdm__logf(&t->cfg.log, dec && dec->rc ? PDM_LOG_INFO : PDM_LOG_DEBUG,
+              "audit", "%s %s %s: %s (%s) %s", who, op, uri ? uri : "",
+              decision, dec ? dec->component : "", dec ? dec->reason : "");
+    if (!t->cfg.store)
+        return;
+    a = pdm__calloc(1, sizeof(*a));
+    if (!a)
+        return;
+    a->ts_ms = now_ms();
+    a->principal = pdm__strdup(who);
+    a->op = pdm__strdup(op);
+    a->uri = uri ? pdm__strdup(uri) : NULL;
+    a->decision = pdm__strdup(decision);
+    a->component = pdm__strdup(dec && dec->component[0] ? dec->component : "core");
+    a->reason = pdm__strdup(dec ? dec->reason : "");
+    if (!a->principal || !a->op || (uri && !a->uri) || !a->decision ||
+        !a->component || !a->reason) {
+        audit_free(a);
+        return;
+    }
+    if (!t->in_tx) {
+        pdm__audit_rec r = {0, a->ts_ms, a->principal, a->op, a->uri,
+                            a->decision, a->component, a->reason};
+        pdm__store_audit_add(t->cfg.store, &r);
+        audit_free(a);
+        return;
+    }
+    if (t->audit_tail)
+        t->audit_tail->next = a;
+    else
+        t->audit_head = a;
+    t->audit_tail = a;
+}

@@ -1,0 +1,256 @@
+/*
+ * The management tree (OMA DM 1.2 TND): nodes, properties, ACL enforcement
+ * with explanations, authority ownership, MO handler dispatch, undo log for
+ * Atomic/package rollback, and persistence through the store.
+ *
+ * Model
+ *  - The tree lives in memory; the store (optional) holds the committed
+ *    state.  Every change made between pdm__tree_begin and pdm__tree_commit
+ *    is written to the store in ONE transaction.  pdm__tree_savepoint /
+ *    pdm__tree_rollback_to undo changes in memory (Atomic), and
+ *    pdm__tree_abort undoes the whole package.
+ *  - Paths are canonical (see uri.h): no "./" prefix, root is ".".
+ *    Requests take URIs as received ("./A/B?prop=ACL") and parse them.
+ *  - Lookups cost O(depth): a hash of (parent, name) per node.
+ *
+ * Access decisions (pdm__tree_check and every operation)
+ *  1. Structural rules first: unknown node (404), permanent node (405),
+ *     root Delete (405), Get on ./Inbox or below (405), AAuthSecret and
+ *     AAuthData never readable (405), unsupported property op (405/406).
+ *  2. Then who may do it:
+ *     - a server: the node's effective ACL (nearest non-empty ACL up the
+ *       tree) must grant the command to its ServerID; ACL property changes
+ *       follow TND §6.6 (interior: Replace on node or parent; leaf: Replace
+ *       on parent); Add checks the nearest existing ancestor;
+ *     - the local user and the factory: allowed by the core (policies
+ *       decide what the user may really do, e.g. ACL edits);
+ *     - a bootstrap: node ACLs do not apply (TND/DM_Bootstrap), policies do.
+ *  3. Then the policy hook (profile-ordered policies, deny-overrides, fail
+ *     closed), which also sees the node's owner authority.
+ *  Every decision says which node and ACL entry or which rule decided; every
+ *  denial and every change is appended to the audit log.
+ */
+#ifndef PDM_TREE_H
+#define PDM_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <polydm/mo.h>
+#include <polydm/policy.h>
+#include <polydm/types.h>
+
+#include "log/log.h"
+#include "store/store.h"
+#include "tree/acl.h"
+#include "tree/uri.h"
+
+typedef struct pdm__tree pdm__tree;
+typedef struct pdm__node pdm__node;
+
+/* Node flags (stored). */
+enum {
+    PDM_NODE_PERMANENT = 1u << 0,     /* servers cannot Add/Delete (405) */
+    PDM_NODE_HANDLER_VALUE = 1u << 1, /* value from an MO handler */
+    PDM_NODE_EXEC = 1u << 2,          /* Exec goes to the handler */
+    PDM_NODE_NO_GET = 1u << 3,        /* Get not allowed (405) */
+    PDM_NODE_NO_REPLACE = 1u << 4,    /* Replace not allowed (405) */
+    PDM_NODE_SECRET = 1u << 5,        /* value never leaves the device:
+                                         AAuthSecret, AAuthData */
+    PDM_NODE_ADD_ONLY = 1u << 6       /* Inbox: Add only, Get → 405 */
+};
+
+/* Who performs an operation. */
+typedef struct pdm__who {
+    int principal;          /* pdm_principal */
+    const char *server_id;  /* SERVER: the authenticated ServerID */
+    const char *source;     /* BOOTSTRAP: "plugin/component" or a name */
+    uint32_t req_flags;     /* PDM_REQ_* for policies */
+} pdm__who;
+
+/* Result of an access decision, for audit and `tree explain`. */
+typedef struct pdm__decision {
+    int rc;              /* PDM_OK, or why not (EDENIED 425, ENOTALLOWED
+                            405, ENOTFOUND 404, ETOOLONG 414, ...) */
+    char rule[48];       /* "acl", "acl-parent", "permanent", "root",
+                            "secret", "inbox", "local", "factory",
+                            "bootstrap", "policy", "uri", "missing" ... */
+    char node[256];      /* URI of the node whose ACL decided, or "" */
+    char entry[192];     /* the deciding ACL entry, e.g. "Replace=ServerC",
+                            "(none for Replace)" or "" */
+    char component[96];  /* "acl", "core", "policy:<plugin>/<component>" */
+    char reason[256];    /* one line for humans; never a secret */
+} pdm__decision;
+
+/* Policy hook: returns PDM_OK to allow or a negative rc (usually
+ * PDM_EDENIED) to deny, filling dec->component and dec->reason.  The
+ * request is complete except that the tree fills uri/node_owner/
+ * root_owner/op/principal/server_id. */
+typedef int (*pdm__policy_fn)(void *user, const pdm_policy_req *req,
+                              pdm__decision *dec);
+
+/* MO handler hooks: `handler` is the opaque pointer given to
+ * pdm__tree_declare_mo; the engine dispatches to plugins or to the core's
+ * standard MOs. */
+typedef struct pdm__mo_hooks {
+    void *user;
+    int (*get)(void *user, void *handler, const char *uri, pdm_blob *out);
+    int (*replace)(void *user, void *handler, const char *uri,
+                   const pdm_blob *value);
+    int (*exec)(void *user, void *handler, const char *uri,
+                const pdm_blob *data, const char *correlator);
+    int (*notify)(void *user, void *handler, int op, const char *uri);
+} pdm__mo_hooks;
+
+typedef struct pdm__tree_config {
+    pdm__store *store;           /* NULL: in memory only */
+    pdm__logger log;
+    pdm__uri_limits limits;      /* DevDetail/URI limits (0 = unlimited) */
+    pdm__policy_fn policy;       /* NULL: no policies */
+    void *policy_user;
+    pdm__mo_hooks mo;            /* members may be NULL */
+    bool root_add_star;          /* servers may not remove Add=* from root
+                                    (TND §6.7 allows 405); default true */
+} pdm__tree_config;
+
+/* Creates a tree and loads the store's nodes (if any).  An empty store gets
+ * a root with ACL "Add=*&Get=*".  Returns PDM_OK, PDM_ECORRUPT (rows that
+ * do not form a tree: orphans, duplicate names, bad values), PDM_EIO,
+ * PDM_ENOMEM; err gets a message. */
+int pdm__tree_open(pdm__tree **out, const pdm__tree_config *cfg, char *err,
+                   size_t errlen);
+void pdm__tree_free(pdm__tree *t);
+size_t pdm__tree_count(const pdm__tree *t);
+/* Changes the URI limits (e.g. after DevDetail was set up). */
+void pdm__tree_set_limits(pdm__tree *t, const pdm__uri_limits *lim);
+const pdm__uri_limits *pdm__tree_limits(const pdm__tree *t);
+
+/* ---- nodes (read access for the core; no ACL checks) ------------------ */
+pdm__node *pdm__tree_root(const pdm__tree *t);
+/* Finds a node by canonical path ("." = root).  NULL if absent. */
+pdm__node *pdm__tree_find(const pdm__tree *t, const char *path, size_t len);
+/* Same for any URI form ("./A/B" or "A/B"); NULL if invalid or absent. */
+pdm__node *pdm__tree_lookup(const pdm__tree *t, const char *uri);
+pdm__node *pdm__node_parent(const pdm__node *n);
+pdm__node *pdm__node_first_child(const pdm__node *n);
+pdm__node *pdm__node_next_sibling(const pdm__node *n);
+const char *pdm__node_name(const pdm__node *n);
+bool pdm__node_is_interior(const pdm__node *n);
+uint32_t pdm__node_format(const pdm__node *n); /* pdm_format */
+uint32_t pdm__node_flags(const pdm__node *n);
+const char *pdm__node_type(const pdm__node *n);  /* "" if none */
+const char *pdm__node_title(const pdm__node *n); /* "" if none */
+const char *pdm__node_acl(const pdm__node *n);   /* own ACL, "" if empty */
+const char *pdm__node_owner(const pdm__node *n); /* "" if unknown */
+int64_t pdm__node_tstamp(const pdm__node *n);
+uint32_t pdm__node_verno(const pdm__node *n);
+size_t pdm__node_child_count(const pdm__node *n);
+/* Stored value (NULL/0 for interior or handler-valued nodes).  Borrowed. */
+const uint8_t *pdm__node_value(const pdm__node *n, size_t *len);
+/* Appends the canonical path of n to b. */
+void pdm__node_path(const pdm__node *n, pdm__buf *b);
+/* Effective ACL: the node's own if non-empty, else the nearest ancestor's;
+ * *from gets the node that holds it. */
+const pdm__acl *pdm__node_effective_acl(const pdm__node *n,
+                                        const pdm__node **from);
+
+/* ---- requests (ACL + policies enforced) ---------------------------------- */
+
+/* What a Get returns.  Allocated with pdm__malloc; free with
+ * pdm__tree_result_free. */
+typedef struct pdm__tree_result {
+    uint8_t *data;      /* value / child list / property / TNDS document */
+    size_t len;
+    uint32_t format;    /* pdm_format of data (PDM_FORMAT_NODE: child list,
+                           PDM_FORMAT_XML: TNDS document) */
+    char *type;         /* MIME type for data (leaf Type, "text/plain",
+                           TNDS MIME type) or NULL */
+} pdm__tree_result;
+void pdm__tree_result_free(pdm__tree_result *r);
+
+/* A value to Add or Replace. */
+typedef struct pdm__tree_item {
+    const uint8_t *data; /* may be NULL if len == 0 */
+    size_t len;
+    uint32_t format;     /* pdm_format; PDM_FORMAT_NODE for interior */
+    const char *type;    /* Meta Type (MIME or MO id), may be NULL */
+    bool has_format;     /* Meta Format was given */
+} pdm__tree_item;
+
+/* Checks without doing anything (for `tree explain` and the session's
+ * pre-checks).  op is a pdm_op; uri may carry ?prop=.  Returns dec->rc. */
+int pdm__tree_check(pdm__tree *t, const pdm__who *w, int op, const char *uri,
+                    pdm__decision *dec);
+
+/* Get: leaf value, interior child list ("a/b/c", format node), property
+ * (?prop=), or a tree export (?list= → TNDS XML).  AAuthSecret/Data: 405. */
+int pdm__tree_get(pdm__tree *t, const pdm__who *w, const char *uri,
+                  pdm__tree_result *out, pdm__decision *dec);
+/* Add a node (creating missing interior parents); 418 if it exists. */
+int pdm__tree_add(pdm__tree *t, const pdm__who *w, const char *uri,
+                  const pdm__tree_item *item, pdm__decision *dec);
+/* Replace a leaf value or a property (?prop=ACL|Name|Title). */
+int pdm__tree_replace(pdm__tree *t, const pdm__who *w, const char *uri,
+                      const pdm__tree_item *item, pdm__decision *dec);
+/* Delete a node and its subtree. */
+int pdm__tree_delete(pdm__tree *t, const pdm__who *w, const char *uri,
+                     pdm__decision *dec);
+/* Copy a leaf value to a leaf (created if missing). */
+int pdm__tree_copy(pdm__tree *t, const pdm__who *w, const char *target,
+                   const char *source, pdm__decision *dec);
+/* Exec on a node; PDM_PENDING when the handler completes later. */
+int pdm__tree_exec(pdm__tree *t, const pdm__who *w, const char *uri,
+                   const pdm_blob *data, const char *correlator,
+                   pdm__decision *dec);
+
+/* ---- core-internal writes (no ACL, no policy; still audited) ----------- */
+/* Creates or updates a node as `owner` ("factory", "local", "bootstrap:x",
+ * a ServerID): used for standard MOs, declared MO nodes and bootstrap.
+ * Missing parents are created as interior nodes.  value may be NULL. */
+int pdm__tree_put(pdm__tree *t, const char *path, uint32_t format,
+                  uint32_t flags, const char *type, const char *acl,
+                  const uint8_t *value, size_t len, const char *owner);
+/* Binds the subtree at `path` (existing) to an MO handler. */
+int pdm__tree_declare_mo(pdm__tree *t, const char *path, void *handler);
+/* Removes `server_id` from every ACL of the tree (TND §6.8). */
+int pdm__tree_remove_server(pdm__tree *t, const char *server_id,
+                            size_t *changed_nodes);
+/* Sets a node's ACL without access checks (authority decisions, local ACL
+ * edit after its policy check).  Validates the ACL (PDM_EPARSE), root
+ * rules (PDM_ENOTALLOWED for an empty root ACL). */
+int pdm__tree_set_acl(pdm__tree *t, const char *path, const char *acl,
+                      char *err, size_t errlen);
+
+/* ---- transactions --------------------------------------------------------- */
+/* Starts a package (or a local change).  Nested calls are an error. */
+int pdm__tree_begin(pdm__tree *t);
+/* Marks the current point of the undo log (for Atomic). */
+size_t pdm__tree_savepoint(const pdm__tree *t);
+/* Undoes every change after sp, in memory. */
+void pdm__tree_rollback_to(pdm__tree *t, size_t sp);
+/* Writes the package's changes and audit entries in one store transaction.
+ * On failure the package is undone in memory and PDM_EIO/PDM_ENOSPC is
+ * returned. */
+int pdm__tree_commit(pdm__tree *t);
+/* Undoes the whole package in memory; audit entries are still written. */
+void pdm__tree_abort(pdm__tree *t);
+bool pdm__tree_in_transaction(const pdm__tree *t);
+
+/* ---- audit ------------------------------------------------------------------ */
+/* Queues an audit entry (written with the next commit or abort, or at once
+ * outside a transaction).  principal may be NULL (→ from w). */
+void pdm__tree_audit(pdm__tree *t, const pdm__who *w, const char *op,
+                     const char *uri, const pdm__decision *dec);
+/* "server:<id>", "local", "factory", "bootstrap:<source>" for w. */
+void pdm__who_format(const pdm__who *w, char *buf, size_t size);
+
+/* TNDS MIME types. */
+#define PDM_MIME_TNDS_XML "application/vnd.syncml.dmtnds+xml"
+#define PDM_MIME_TNDS_WBXML "application/vnd.syncml.dmtnds+wbxml"
+
+/* Format names ("chr", "node", ...) and back (-1 if unknown). */
+const char *pdm__format_name(uint32_t format);
+int pdm__format_from_name(const char *name, size_t len);
+
+#endif /* PDM_TREE_H */

@@ -1,0 +1,99 @@
+/*
+ * Private structures of the management tree, shared by tree.c (structure,
+ * undo log, persistence) and tree_ops.c (requests and access decisions).
+ */
+#ifndef PDM_TREE_INT_H
+#define PDM_TREE_INT_H
+
+#include "tree/tree.h"
+
+struct pdm__node {
+    pdm__node *parent;
+    pdm__node *first, *last;  /* children in creation order */
+    pdm__node *next, *prev;   /* siblings */
+    pdm__node *hnext;         /* (parent, name) hash chain */
+    char *name;               /* "." for the root */
+    uint32_t hash;            /* hash of (parent, name) */
+    uint32_t nchildren;
+    int64_t id;               /* store row id; root = 1 */
+    uint32_t format;          /* pdm_format */
+    uint32_t flags;           /* PDM_NODE_* */
+    char *type;               /* NULL = none */
+    char *title;
+    char *acl_str;            /* NULL = empty ACL (inherit) */
+    pdm__acl acl;             /* parsed acl_str (empty when NULL) */
+    const char *owner;        /* interned authority string, or NULL */
+    uint8_t *value;           /* NULL when !has_value */
+    size_t value_len;
+    bool has_value;
+    bool detached;            /* root of a deleted (undo-able) subtree */
+    int64_t tstamp;
+    uint16_t verno;
+    void *handler;            /* MO handler bound at this node, or NULL */
+    uint32_t mark;            /* commit bookkeeping */
+};
+
+/* Undo log entry. */
+typedef enum { U_CREATE, U_DELETE, U_MODIFY } pdm__undo_kind;
+
+typedef struct pdm__undo {
+    pdm__undo_kind kind;
+    pdm__node *node;
+    pdm__node *prev;  /* U_DELETE: sibling it followed, to reinsert */
+    pdm__node *saved; /* U_MODIFY: detached copy of the old fields */
+} pdm__undo;
+
+typedef struct pdm__audit_q {
+    struct pdm__audit_q *next;
+    int64_t ts_ms;
+    char *principal, *op, *uri, *decision, *component, *reason;
+} pdm__audit_q;
+
+typedef struct pdm__intern {
+    struct pdm__intern *next;
+    char s[];
+} pdm__intern;
+
+struct pdm__tree {
+    pdm__tree_config cfg;
+    pdm__node *root;
+    pdm__node **buckets;
+    size_t nbuckets;
+    size_t count;        /* live nodes */
+    int64_t next_id;
+    bool in_tx;
+    pdm__undo *undo;
+    size_t nundo, capundo;
+    uint32_t mark_gen;
+    pdm__audit_q *audit_head, *audit_tail;
+    pdm__intern *interned;
+};
+
+/* tree.c internals used by tree_ops.c */
+pdm__node *pdm__tree_child(const pdm__tree *t, const pdm__node *parent,
+                           const char *name, size_t len);
+/* Creates a child (undo-logged).  Returns NULL on out-of-memory. */
+pdm__node *pdm__tree_new_child(pdm__tree *t, pdm__node *parent,
+                               const char *name, size_t len, uint32_t format,
+                               const char *owner);
+/* Detaches a subtree (undo-logged). */
+int pdm__tree_detach(pdm__tree *t, pdm__node *n);
+/* Saves the node's fields before a change (undo-logged). */
+int pdm__tree_touch(pdm__tree *t, pdm__node *n);
+/* Sets fields of a touched node. */
+int pdm__node_set_value(pdm__node *n, const uint8_t *v, size_t len);
+int pdm__node_set_str(char **field, const char *s);
+int pdm__node_set_acl(pdm__node *n, const char *acl, char *err, size_t n_err);
+int pdm__node_rename(pdm__tree *t, pdm__node *n, const char *name, size_t len);
+/* Bumps TStamp and VerNo (wraps at 0xFFFF). */
+void pdm__node_bump(pdm__node *n);
+const char *pdm__tree_intern(pdm__tree *t, const char *s);
+/* Nearest MO handler bound at n or above (NULL if none); *base gets the
+ * node it is bound at. */
+void *pdm__node_handler(const pdm__node *n, const pdm__node **base);
+/* AAuthSecret / AAuthData: values that never leave the device. */
+bool pdm__tree_is_secret_name(const char *name);
+/* True if n or a node below it has flag f. */
+bool pdm__node_subtree_has(const pdm__node *n, uint32_t f);
+
+#endif

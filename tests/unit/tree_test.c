@@ -1,0 +1,629 @@
+/*
+ * Management tree: the TND rules one by one, the spec's ACL example tree
+ * (test-vectors §D), properties, URI limits, permanent nodes, rename,
+ * creator rule, Atomic-style rollback, ServerID removal, secrets, Inbox,
+ * the policy hook and MO handler dispatch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cu_main.h"
+#include "tree/tree_int.h"
+#include "util/util.h"
+
+static pdm__tree *T;
+static pdm__decision D;
+
+static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0};
+static const pdm__who FACTORY = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
+static const pdm__who SA = {PDM_PRINCIPAL_SERVER, "ServerA", NULL, 0};
+static const pdm__who SB = {PDM_PRINCIPAL_SERVER, "ServerB", NULL, 0};
+static const pdm__who SC = {PDM_PRINCIPAL_SERVER, "ServerC", NULL, 0};
+static const pdm__who BOOT = {PDM_PRINCIPAL_BOOTSTRAP, NULL, "cp-bootstrap/cp", 0};
+
+static pdm__tree *new_tree(void)
+{
+    pdm__tree_config cfg;
+    pdm__tree *t = NULL;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.root_add_star = true;
+    if (pdm__tree_open(&t, &cfg, NULL, 0) != PDM_OK)
+        abort();
+    return t;
+}
+
+static int add_leaf(const pdm__who *w, const char *uri, const char *v)
+{
+    pdm__tree_item it = {(const uint8_t *)v, strlen(v), PDM_FORMAT_CHR,
+                         "text/plain", true};
+    return pdm__tree_add(T, w, uri, &it, &D);
+}
+
+static int add_node(const pdm__who *w, const char *uri)
+{
+    pdm__tree_item it = {NULL, 0, PDM_FORMAT_NODE, NULL, true};
+    return pdm__tree_add(T, w, uri, &it, &D);
+}
+
+static int replace(const pdm__who *w, const char *uri, const char *v)
+{
+    pdm__tree_item it = {(const uint8_t *)v, strlen(v), PDM_FORMAT_CHR, NULL,
+                         false};
+    return pdm__tree_replace(T, w, uri, &it, &D);
+}
+
+/* Get as a string into a static buffer ("" on failure). */
+static const char *get(const pdm__who *w, const char *uri, int *rc)
+{
+    static char buf[1024];
+    pdm__tree_result r;
+    *rc = pdm__tree_get(T, w, uri, &r, &D);
+    buf[0] = '\0';
+    if (*rc == PDM_OK) {
+        snprintf(buf, sizeof buf, "%.*s", (int)r.len, (const char *)r.data);
+        pdm__tree_result_free(&r);
+    }
+    return buf;
+}
+
+static void fresh(void)
+{
+    pdm__tree_free(T);
+    T = new_tree();
+}
+
+static int setup(void)
+{
+    T = new_tree();
+    return 0;
+}
+
+static int teardown(void)
+{
+    pdm__tree_free(T);
+    T = NULL;
+    return 0;
+}
+
+/* The spec's example tree (test-vectors §D), built by the factory. */
+static void build_spec_tree(void)
+{
+    char err[200];
+    pdm__tree_free(T);
+    T = new_tree();
+    CU_ASSERT_EQUAL(add_node(&FACTORY, "./NodeA"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&FACTORY, "./NodeA/Node1", "one"), PDM_OK);
+    CU_ASSERT_EQUAL(add_node(&FACTORY, "./NodeB/Node3"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&FACTORY, "./NodeB/Node2", "two"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&FACTORY, "./NodeB/Node3/Node4", "four"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&FACTORY, "./NodeB/Node3/Node5", "five"), PDM_OK);
+    CU_ASSERT_EQUAL(add_node(&FACTORY, "./NodeC"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, "./NodeA", "Get=ServerC&Replace=ServerC", err, sizeof err), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, "./NodeA/Node1", "Get=*", err, sizeof err), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, "./NodeB", "Get=ServerA&Replace=ServerA", err, sizeof err), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, "./NodeB/Node3", "Get=ServerB&Replace=ServerB&Delete=ServerB", err, sizeof err), PDM_OK);
+    /* The drawing's Node5 ACL repeats Get: a malformed ACL, refused. */
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, "./NodeB/Node3/Node5", "Get=ServerA&Replace=ServerA&Get=ServerB", err, sizeof err), PDM_EPARSE);
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, "./NodeB/Node3/Node5", "Get=ServerA+ServerB&Replace=ServerA", err, sizeof err), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, "./NodeC", "Get=ServerA&Replace=ServerA", err, sizeof err), PDM_OK);
+}
+
+/* Every expected outcome of the spec's ACL example. */
+static void test_tree__spec_acl_example(void)
+{
+    int rc;
+    build_spec_tree();
+    /* anyone may Get ./NodeA/Node1 */
+    PDM_ASSERT_STR(get(&SA, "./NodeA/Node1", &rc), "one");
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    PDM_ASSERT_STR(D.entry, "Get=*");
+    PDM_ASSERT_STR(D.node, "./NodeA/Node1");
+    PDM_ASSERT_STR(get(&SB, "./NodeA/Node1", &rc), "one");
+    /* only ServerC may Replace ./NodeA/Node1?prop=ACL (parent Replace) */
+    CU_ASSERT_EQUAL(replace(&SA, "./NodeA/Node1?prop=ACL", "Get=ServerA"), PDM_EDENIED);
+    CU_ASSERT_EQUAL(replace(&SB, "./NodeA/Node1?prop=ACL", "Get=ServerB"), PDM_EDENIED);
+    CU_ASSERT_EQUAL(pdm__tree_check(T, &SC, PDM_OP_REPLACE, "./NodeA/Node1?prop=ACL", &D), PDM_OK);
+    PDM_ASSERT_STR(D.rule, "acl-parent");
+    PDM_ASSERT_STR(D.node, "./NodeA");
+    PDM_ASSERT_STR(D.entry, "Replace=ServerC");
+    /* nobody may Replace or Delete ./NodeA/Node1 directly */
+    CU_ASSERT_EQUAL(replace(&SC, "./NodeA/Node1", "x"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.entry, "(no Replace entry)");
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SC, "./NodeA/Node1", &D), PDM_EDENIED);
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SA, "./NodeA/Node1", &D), PDM_EDENIED);
+    /* Get ./NodeA/Node1?prop=ACL returns its own ACL */
+    PDM_ASSERT_STR(get(&SA, "./NodeA/Node1?prop=ACL", &rc), "Get=*");
+    /* an empty ACL returns empty data, not the inherited one */
+    PDM_ASSERT_STR(get(&SB, "./NodeB/Node3/Node4?prop=ACL", &rc), "");
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    /* Node4 inherits Node3's ACL: ServerB may Get, ServerA may not */
+    PDM_ASSERT_STR(get(&SB, "./NodeB/Node3/Node4", &rc), "four");
+    PDM_ASSERT_STR(D.node, "./NodeB/Node3");
+    get(&SA, "./NodeB/Node3/Node4", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EDENIED);
+    /* Replace ./NodeB/Node3/Node5 by ServerA succeeds */
+    CU_ASSERT_EQUAL(replace(&SA, "./NodeB/Node3/Node5", "5!"), PDM_OK);
+    PDM_ASSERT_STR(get(&SB, "./NodeB/Node3/Node5", &rc), "5!");
+    /* ServerB may Delete Node3 (its own Delete right) */
+    CU_ASSERT_EQUAL(pdm__tree_check(T, &SB, PDM_OP_DELETE, "./NodeB/Node3", &D), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_check(T, &SA, PDM_OP_DELETE, "./NodeB/Node3", &D), PDM_EDENIED);
+    /* ServerC took over Node1 in two steps: change ACL, then access */
+    CU_ASSERT_EQUAL(replace(&SC, "./NodeA/Node1?prop=ACL", "Get=*&Replace=ServerC"), PDM_OK);
+    CU_ASSERT_EQUAL(replace(&SC, "./NodeA/Node1", "mine"), PDM_OK);
+}
+
+/* ACL change rules: interior by own Replace or parent's; leaf only by
+ * parent's. */
+static void test_tree__acl_change_rules(void)
+{
+    char err[200];
+    build_spec_tree();
+    /* interior NodeB: ServerA has Replace on it -> may change its ACL */
+    CU_ASSERT_EQUAL(pdm__tree_check(T, &SA, PDM_OP_REPLACE, "./NodeB?prop=ACL", &D), PDM_OK);
+    PDM_ASSERT_STR(D.rule, "acl");
+    /* leaf Node5: ServerA has Replace on the leaf but not on its parent
+     * Node3 -> may not change the leaf's ACL */
+    CU_ASSERT_EQUAL(pdm__tree_check(T, &SA, PDM_OP_REPLACE, "./NodeB/Node3/Node5?prop=ACL", &D), PDM_EDENIED);
+    /* ServerB has Replace on Node3 -> may change Node5's ACL */
+    CU_ASSERT_EQUAL(pdm__tree_check(T, &SB, PDM_OP_REPLACE, "./NodeB/Node3/Node5?prop=ACL", &D), PDM_OK);
+    /* malformed ACL value -> 400, never half-applied */
+    {
+        int r = replace(&SB, "./NodeB/Node3/Node5?prop=ACL", "Get=&Add=x");
+        CU_ASSERT_EQUAL(r, PDM_EINVAL);
+    }
+    CU_ASSERT_PTR_NOT_NULL(strstr(D.reason, "malformed ACL"));
+    {
+        int rc;
+        PDM_ASSERT_STR(get(&SB, "./NodeB/Node3/Node5?prop=ACL", &rc), "Get=ServerA+ServerB&Replace=ServerA");
+    }
+    /* root ACL: servers may not drop Add=* nor empty it */
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, ".", "Add=*&Get=*&Replace=ServerA", err, sizeof err), PDM_OK);
+    CU_ASSERT_EQUAL(replace(&SA, ".?prop=ACL", "Get=*&Replace=ServerA"), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(replace(&SA, ".?prop=ACL", ""), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(replace(&SA, ".?prop=ACL", "Add=*&Get=*&Replace=ServerA+ServerB"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, ".", "", err, sizeof err), PDM_ENOTALLOWED);
+}
+
+/* Creator rule: an interior node (and implicit parents) added by a server
+ * without Replace on the parent gets Add/Delete/Replace for that server;
+ * leaves and servers with parent Replace inherit. */
+static void test_tree__creator_rule(void)
+{
+    int rc;
+    build_spec_tree();
+    CU_ASSERT_EQUAL(add_leaf(&SB, "./X/Y/leaf", "v"), PDM_OK);
+    PDM_ASSERT_STR(get(&LOCAL, "./X?prop=ACL", &rc), "Add=ServerB&Delete=ServerB&Replace=ServerB");
+    PDM_ASSERT_STR(get(&LOCAL, "./X/Y?prop=ACL", &rc), "");
+    PDM_ASSERT_STR(get(&LOCAL, "./X/Y/leaf?prop=ACL", &rc), "");
+    /* ownership recorded for every created node */
+    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./X/Y/leaf")), "ServerB");
+    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./X")), "ServerB");
+    /* ServerB now controls X; ServerA (root Add=* only) may add below X?
+     * no: X's ACL has no Add for ServerA */
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./X/other", "v"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.node, "./X");
+    /* a leaf added by ServerA at root stays with an empty ACL */
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./L", "v"), PDM_OK);
+    PDM_ASSERT_STR(get(&LOCAL, "./L?prop=ACL", &rc), "");
+    /* local/bootstrap additions never trigger the rule */
+    CU_ASSERT_EQUAL(add_node(&LOCAL, "./LocalNode"), PDM_OK);
+    PDM_ASSERT_STR(get(&LOCAL, "./LocalNode?prop=ACL", &rc), "");
+    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./LocalNode")), "local");
+    CU_ASSERT_EQUAL(add_node(&BOOT, "./Boot"), PDM_OK);
+    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./Boot")), "bootstrap:cp-bootstrap/cp");
+}
+
+/* Add: exists 418, leaf parent 405, properties 405, format node w/ value. */
+static void test_tree__add_rules(void)
+{
+    pdm__tree_item bad = {(const uint8_t *)"x", 1, PDM_FORMAT_NODE, NULL, true};
+    fresh();
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./a", "1"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./a", "1"), PDM_EEXISTS);
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./a/b", "1"), PDM_ENOTALLOWED);
+    PDM_ASSERT_STR(D.rule, "leaf-parent");
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./a?prop=Title", "t"), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(pdm__tree_add(T, &SA, "./n", &bad, &D), PDM_EINVAL);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(T, "./n"));
+    /* unauthenticated principal */
+    {
+        pdm__who none = {PDM_PRINCIPAL_NONE, NULL, NULL, 0};
+        CU_ASSERT_EQUAL(add_leaf(&none, "./z", "1"), PDM_EDENIED);
+    }
+}
+
+/* Get of an interior node lists children; empty list is valid. */
+static void test_tree__get_interior(void)
+{
+    int rc;
+    fresh();
+    CU_ASSERT_EQUAL(add_node(&LOCAL, "./P"), PDM_OK);
+    PDM_ASSERT_STR(get(&SA, "./P", &rc), "");
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    add_leaf(&LOCAL, "./P/x", "1");
+    add_node(&LOCAL, "./P/y");
+    add_leaf(&LOCAL, "./P/z", "3");
+    PDM_ASSERT_STR(get(&SA, "./P", &rc), "x/y/z");
+    PDM_ASSERT_STR(get(&SA, "P/x", &rc), "1");
+    get(&SA, "./nope", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_ENOTFOUND);
+    PDM_ASSERT_STR(D.rule, "missing");
+}
+
+/* URI rules and limits: bad URIs are 400, limits 414. */
+static void test_tree__uri_limits(void)
+{
+    pdm__uri_limits lim = {3, 20, 5};
+    int rc;
+    fresh();
+    pdm__tree_set_limits(T, &lim);
+    CU_ASSERT_EQUAL(add_node(&LOCAL, "./a/b/c"), PDM_OK);
+    CU_ASSERT_EQUAL(add_node(&LOCAL, "./a/b/c/d"), PDM_ETOOLONG);
+    PDM_ASSERT_STR(D.rule, "uri");
+    CU_ASSERT_EQUAL(add_node(&LOCAL, "./abcdef"), PDM_ETOOLONG);
+    CU_ASSERT_EQUAL(add_node(&LOCAL, "./abcde"), PDM_OK);
+    get(&LOCAL, "./abcde/abcde/abcde/a", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_ETOOLONG);
+    CU_ASSERT_EQUAL(add_node(&LOCAL, "./a//b"), PDM_EINVAL);
+    CU_ASSERT_EQUAL(add_node(&LOCAL, "./a/../b"), PDM_EINVAL);
+    CU_ASSERT_EQUAL(add_node(&LOCAL, "./x/"), PDM_EINVAL);
+    get(&LOCAL, "./a?prop=Bogus", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_ENOTSUP);
+    /* rename respects MaxSegLen */
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./a?prop=Name", "toolong"), PDM_ETOOLONG);
+}
+
+/* Permanent nodes: no Delete (also via an ancestor), no rename, no
+ * Format/Type change; root cannot be deleted. */
+static void test_tree__permanent(void)
+{
+    pdm__tree_item it = {(const uint8_t *)"1", 1, PDM_FORMAT_INT, NULL, true};
+    fresh();
+    CU_ASSERT_EQUAL(pdm__tree_put(T, "./Dev/Perm", PDM_FORMAT_CHR, PDM_NODE_PERMANENT, "text/plain", "Get=*&Replace=*&Delete=*", (const uint8_t *)"p", 1, "factory"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SA, "./Dev/Perm", &D), PDM_ENOTALLOWED);
+    PDM_ASSERT_STR(D.rule, "permanent");
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &LOCAL, "./Dev", &D), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(replace(&SA, "./Dev/Perm?prop=Name", "Other"), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(pdm__tree_replace(T, &SA, "./Dev/Perm", &it, &D), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(replace(&SA, "./Dev/Perm", "q"), PDM_OK); /* value may change */
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &LOCAL, ".", &D), PDM_ENOTALLOWED);
+    PDM_ASSERT_STR(D.rule, "root");
+    CU_ASSERT_EQUAL(replace(&LOCAL, ".?prop=Name", "x"), PDM_ENOTALLOWED);
+}
+
+/* Rename: clash 418, success moves the node, lookups follow. */
+static void test_tree__rename(void)
+{
+    int rc;
+    fresh();
+    add_leaf(&LOCAL, "./R/one", "1");
+    add_leaf(&LOCAL, "./R/two", "2");
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./R/one?prop=Name", "two"), PDM_EEXISTS);
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./R/one?prop=Name", "uno"), PDM_OK);
+    PDM_ASSERT_STR(get(&LOCAL, "./R/uno", &rc), "1");
+    get(&LOCAL, "./R/one", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_ENOTFOUND);
+    PDM_ASSERT_STR(get(&LOCAL, "./R/uno?prop=Name", &rc), "uno");
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./R/uno?prop=Name", "bad/name"), PDM_EINVAL);
+}
+
+/* Properties: Format, Type, Size, Title (<= 255), TStamp, VerNo wrap,
+ * read-only properties. */
+static void test_tree__properties(void)
+{
+    char title[300];
+    int rc;
+    pdm__node *n;
+    pdm__tree_item it = {(const uint8_t *)"12345", 5, PDM_FORMAT_INT, "text/plain", true};
+    fresh();
+    CU_ASSERT_EQUAL(pdm__tree_add(T, &LOCAL, "./p", &it, &D), PDM_OK);
+    PDM_ASSERT_STR(get(&LOCAL, "./p?prop=Format", &rc), "int");
+    PDM_ASSERT_STR(get(&LOCAL, "./p?prop=Type", &rc), "text/plain");
+    PDM_ASSERT_STR(get(&LOCAL, "./p?prop=Size", &rc), "5");
+    PDM_ASSERT_STR(get(&LOCAL, "./p?prop=VerNo", &rc), "0");
+    CU_ASSERT_EQUAL(strlen(get(&LOCAL, "./p?prop=TStamp", &rc)), 16);
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./p?prop=Title", "A title"), PDM_OK);
+    PDM_ASSERT_STR(get(&LOCAL, "./p?prop=Title", &rc), "A title");
+    PDM_ASSERT_STR(get(&LOCAL, "./p?prop=VerNo", &rc), "1");
+    memset(title, 't', 256);
+    title[256] = 0;
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./p?prop=Title", title), PDM_ETOOBIG);
+    for (const char *p = "Format\0Type\0Size\0TStamp\0VerNo\0"; *p; p += strlen(p) + 1) {
+        char u[64];
+        snprintf(u, sizeof u, "./p?prop=%s", p);
+        CU_ASSERT_EQUAL(replace(&LOCAL, u, "x"), PDM_ENOTALLOWED);
+    }
+    get(&LOCAL, ".?prop=Size", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_ENOTSUP);
+    /* VerNo is 16-bit and wraps */
+    n = pdm__tree_lookup(T, "./p");
+    for (int i = 0; i < 65535; i++)
+        pdm__node_bump(n);
+    PDM_ASSERT_STR(get(&LOCAL, "./p?prop=VerNo", &rc), "0");
+    /* Replace changes VerNo and the value */
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./p", "7"), PDM_OK);
+    PDM_ASSERT_STR(get(&LOCAL, "./p?prop=VerNo", &rc), "1");
+    PDM_ASSERT_STR(get(&LOCAL, "./p?prop=Size", &rc), "1");
+}
+
+/* Savepoint rollback restores creations, deletions, renames, ACLs and
+ * values exactly (Atomic); abort undoes a whole package. */
+static void test_tree__rollback(void)
+{
+    size_t sp;
+    int rc;
+    fresh();
+    add_leaf(&LOCAL, "./K/v", "old");
+    add_leaf(&LOCAL, "./K/w", "w");
+    CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_EINVAL);
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./K/v", "new"), PDM_OK);
+    sp = pdm__tree_savepoint(T);
+    CU_ASSERT_EQUAL(add_leaf(&LOCAL, "./K/x/y/z", "deep"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &LOCAL, "./K/w", &D), PDM_OK);
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./K/v?prop=Name", "vv"), PDM_OK);
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./K?prop=ACL", "Get=ServerA"), PDM_OK);
+    pdm__tree_rollback_to(T, sp);
+    PDM_ASSERT_STR(get(&LOCAL, "./K", &rc), "v/w");
+    PDM_ASSERT_STR(get(&LOCAL, "./K/v", &rc), "new");
+    PDM_ASSERT_STR(get(&LOCAL, "./K/w", &rc), "w");
+    PDM_ASSERT_STR(get(&LOCAL, "./K?prop=ACL", &rc), "");
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(T, "./K/x"));
+    pdm__tree_abort(T);
+    PDM_ASSERT_STR(get(&LOCAL, "./K/v", &rc), "old");
+    CU_ASSERT_FALSE(pdm__tree_in_transaction(T));
+    /* a committed package stays */
+    CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &LOCAL, "./K", &D), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(T, "./K"));
+}
+
+/* Deleting a ServerID scrubs it from every ACL; root falls back to "*". */
+static void test_tree__remove_server(void)
+{
+    char err[200];
+    size_t n = 0;
+    int rc;
+    build_spec_tree();
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, ".", "Add=*&Get=*&Replace=ServerA", err, sizeof err), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_remove_server(T, "ServerA", &n), PDM_OK);
+    CU_ASSERT_EQUAL(n, 4); /* root, NodeB, Node5, NodeC */
+    PDM_ASSERT_STR(get(&LOCAL, ".?prop=ACL", &rc), "Add=*&Get=*&Replace=*");
+    PDM_ASSERT_STR(get(&LOCAL, "./NodeB?prop=ACL", &rc), "");
+    PDM_ASSERT_STR(get(&LOCAL, "./NodeB/Node3/Node5?prop=ACL", &rc), "Get=ServerB");
+    PDM_ASSERT_STR(get(&LOCAL, "./NodeA?prop=ACL", &rc), "Get=ServerC&Replace=ServerC");
+}
+
+/* Secrets (AAuthSecret/AAuthData) never readable; Inbox is Add-only. */
+static void test_tree__secret_and_inbox(void)
+{
+    int rc;
+    fresh();
+    pdm__tree_put(T, "./DMAcc/x/AppAuth/1/AAuthSecret", PDM_FORMAT_CHR, PDM_NODE_SECRET, NULL, "Get=*&Replace=*", (const uint8_t *)"s3cret", 6, "factory");
+    get(&SA, "./DMAcc/x/AppAuth/1/AAuthSecret", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_ENOTALLOWED);
+    PDM_ASSERT_STR(D.rule, "secret");
+    CU_ASSERT_PTR_NULL(strstr(D.reason, "s3cret"));
+    get(&LOCAL, "./DMAcc/x/AppAuth/1/AAuthSecret", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_ENOTALLOWED);
+    get(&LOCAL, "./DMAcc/x/AppAuth/1/AAuthSecret?prop=Size", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_ENOTALLOWED);
+    PDM_ASSERT_STR(get(&LOCAL, "./DMAcc/x/AppAuth/1/AAuthSecret?prop=Format", &rc), "chr");
+    /* servers may still set a new secret */
+    CU_ASSERT_EQUAL(replace(&SA, "./DMAcc/x/AppAuth/1/AAuthSecret", "n3w"), PDM_OK);
+
+    pdm__tree_put(T, "./Inbox", PDM_FORMAT_NODE, PDM_NODE_PERMANENT | PDM_NODE_ADD_ONLY, "urn:oma:mo:oma-dm-inbox:1.0", NULL, NULL, 0, "factory");
+    get(&SA, "./Inbox", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_ENOTALLOWED);
+    PDM_ASSERT_STR(D.rule, "inbox");
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./Inbox/item", "x"), PDM_OK);
+    get(&SA, "./Inbox/item", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(replace(&SA, "./Inbox/item", "y"), PDM_ENOTALLOWED);
+}
+
+/* The policy hook runs after the ACL granted, sees the node owner, and a
+ * denial names the policy; it never runs when the ACL already denied. */
+static int policy_calls;
+static char seen_owner[64];
+static int deny_b_on_a(void *user, const pdm_policy_req *req, pdm__decision *dec)
+{
+    (void)user;
+    policy_calls++;
+    snprintf(seen_owner, sizeof seen_owner, "%s", req->node_owner ? req->node_owner : "");
+    if (req->server_id && strcmp(req->server_id, "ServerB") == 0 &&
+        req->node_owner && strcmp(req->node_owner, "ServerA") == 0) {
+        snprintf(dec->component, sizeof dec->component, "policy:isolation/iso");
+        snprintf(dec->reason, sizeof dec->reason, "ServerB may not change ServerA's nodes");
+        return PDM_EDENIED;
+    }
+    return PDM_OK;
+}
+
+static void test_tree__policy_hook(void)
+{
+    pdm__tree_config cfg;
+    pdm__tree *t2;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.policy = deny_b_on_a;
+    CU_ASSERT_EQUAL_FATAL(pdm__tree_open(&t2, &cfg, NULL, 0), PDM_OK);
+    pdm__tree_free(T);
+    T = t2;
+    {
+        char err[100];
+        pdm__tree_set_acl(T, ".", "Add=*&Get=*&Replace=*&Delete=*", err, sizeof err);
+    }
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./a-node", "v"), PDM_OK);
+    PDM_ASSERT_STR(seen_owner, "factory"); /* owner of the parent (root) */
+    policy_calls = 0;
+    CU_ASSERT_EQUAL(replace(&SB, "./a-node", "w"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.component, "policy:isolation/iso");
+    PDM_ASSERT_STR(seen_owner, "ServerA");
+    CU_ASSERT_EQUAL(policy_calls, 1);
+    CU_ASSERT_EQUAL(replace(&SA, "./a-node", "w"), PDM_OK);
+    /* ACL denial first: the policy is not consulted */
+    {
+        char err[100];
+        pdm__tree_set_acl(T, "./a-node", "Get=ServerA", err, sizeof err);
+    }
+    policy_calls = 0;
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SB, "./a-node", &D), PDM_EDENIED);
+    PDM_ASSERT_STR(D.component, "acl");
+    CU_ASSERT_EQUAL(policy_calls, 0);
+}
+
+/* MO handler dispatch: handler values, Exec, notify veto. */
+static char handler_value[32] = "30";
+static int mo_get(void *u, void *h, const char *uri, pdm_blob *out)
+{
+    (void)u;
+    (void)h;
+    (void)uri;
+    out->len = strlen(handler_value);
+    out->data = pdm__malloc(out->len + 1);
+    memcpy(out->data, handler_value, out->len + 1);
+    return PDM_OK;
+}
+static int mo_replace(void *u, void *h, const char *uri, const pdm_blob *v)
+{
+    (void)u;
+    (void)h;
+    (void)uri;
+    if (v->len >= sizeof handler_value)
+        return PDM_EINVAL;
+    memcpy(handler_value, v->data, v->len);
+    handler_value[v->len] = 0;
+    return PDM_OK;
+}
+static char exec_uri[64];
+static int mo_exec(void *u, void *h, const char *uri, const pdm_blob *d, const char *corr)
+{
+    (void)u;
+    (void)h;
+    (void)d;
+    snprintf(exec_uri, sizeof exec_uri, "%s", uri);
+    return corr ? PDM_PENDING : PDM_OK;
+}
+static int mo_notify(void *u, void *h, int op, const char *uri)
+{
+    (void)u;
+    (void)h;
+    (void)op;
+    return strstr(uri, "forbidden") ? PDM_EINVAL : PDM_OK;
+}
+
+static void test_tree__mo_handler(void)
+{
+    pdm__tree_config cfg;
+    pdm__tree *t2;
+    int rc, handler = 1;
+    pdm_blob none = {NULL, 0};
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mo.get = mo_get;
+    cfg.mo.replace = mo_replace;
+    cfg.mo.exec = mo_exec;
+    cfg.mo.notify = mo_notify;
+    CU_ASSERT_EQUAL_FATAL(pdm__tree_open(&t2, &cfg, NULL, 0), PDM_OK);
+    pdm__tree_free(T);
+    T = t2;
+    pdm__tree_put(T, "./LAWMO", PDM_FORMAT_NODE, PDM_NODE_PERMANENT, "urn:oma:mo:oma-lawmo:1.0", "Get=*&Exec=*&Replace=*&Add=*", NULL, 0, "factory");
+    pdm__tree_put(T, "./LAWMO/State", PDM_FORMAT_INT, PDM_NODE_PERMANENT | PDM_NODE_HANDLER_VALUE, NULL, NULL, NULL, 0, "factory");
+    pdm__tree_put(T, "./LAWMO/Operations/FullyLock", PDM_FORMAT_NULL, PDM_NODE_PERMANENT | PDM_NODE_EXEC, NULL, NULL, NULL, 0, "factory");
+    CU_ASSERT_EQUAL(pdm__tree_declare_mo(T, "./LAWMO", &handler), PDM_OK);
+    PDM_ASSERT_STR(get(&SA, "./LAWMO/State", &rc), "30");
+    CU_ASSERT_EQUAL(replace(&SA, "./LAWMO/State", "10"), PDM_OK);
+    PDM_ASSERT_STR(get(&SA, "./LAWMO/State", &rc), "10");
+    CU_ASSERT_EQUAL(pdm__tree_exec(T, &SA, "./LAWMO/Operations/FullyLock", &none, NULL, &D), PDM_OK);
+    PDM_ASSERT_STR(exec_uri, "./LAWMO/Operations/FullyLock");
+    CU_ASSERT_EQUAL(pdm__tree_exec(T, &SA, "./LAWMO/Operations/FullyLock", &none, "corr-1", &D), PDM_PENDING);
+    CU_ASSERT_EQUAL(pdm__tree_exec(T, &SA, "./LAWMO/State", &none, NULL, &D), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./LAWMO/forbidden", "x"), PDM_EINVAL);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(T, "./LAWMO/forbidden"));
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./LAWMO/fine", "x"), PDM_OK);
+}
+
+/* Copy: Get on source + Add/Replace on target; leaves only. */
+static void test_tree__copy(void)
+{
+    int rc;
+    char err[100];
+    fresh();
+    add_leaf(&LOCAL, "./src", "data");
+    add_node(&LOCAL, "./dir");
+    CU_ASSERT_EQUAL(pdm__tree_copy(T, &SA, "./dst", "./src", &D), PDM_OK);
+    PDM_ASSERT_STR(get(&LOCAL, "./dst", &rc), "data");
+    CU_ASSERT_EQUAL(pdm__tree_copy(T, &SA, "./dir", "./src", &D), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(pdm__tree_copy(T, &SA, "./x", "./dir", &D), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(pdm__tree_copy(T, &SA, "./x", "./missing", &D), PDM_ENOTFOUND);
+    pdm__tree_set_acl(T, "./src", "Get=ServerC", err, sizeof err);
+    CU_ASSERT_EQUAL(pdm__tree_copy(T, &SA, "./dst2", "./src", &D), PDM_EDENIED);
+    /* replacing an existing target needs Replace on it (root has none) */
+    CU_ASSERT_EQUAL(pdm__tree_copy(T, &SC, "./dst", "./src", &D), PDM_EDENIED);
+}
+
+/* Explain gives the deciding node/entry for grants and denials. */
+static void test_tree__explain(void)
+{
+    build_spec_tree();
+    CU_ASSERT_EQUAL(pdm__tree_check(T, &SB, PDM_OP_GET, "./NodeB/Node2", &D), PDM_EDENIED);
+    PDM_ASSERT_STR(D.node, "./NodeB");
+    PDM_ASSERT_STR(D.entry, "Get=ServerA");
+    CU_ASSERT_PTR_NOT_NULL(strstr(D.reason, "(inherited)"));
+    CU_ASSERT_EQUAL(pdm__tree_check(T, &SA, PDM_OP_ADD, "./NodeC/new", &D), PDM_EDENIED);
+    PDM_ASSERT_STR(D.entry, "(no Add entry)");
+    CU_ASSERT_EQUAL(pdm__tree_check(T, &SA, PDM_OP_ADD, "./Top", &D), PDM_OK);
+    PDM_ASSERT_STR(D.node, ".");
+    PDM_ASSERT_STR(D.entry, "Add=*");
+}
+
+/* Allocation failures in a package: never a crash, the tree stays usable
+ * and consistent (OK or ENOMEM). */
+static void test_tree__alloc_failures(void)
+{
+    for (long n = 0; n < 400; n++) {
+        int rc, grc;
+        pdm__tree_free(T);
+        T = new_tree();
+        pdm__tree_begin(T);
+        pdm__alloc_fail_after(n);
+        rc = add_leaf(&SA, "./a/b/c", "v");
+        if (rc == PDM_OK)
+            rc = replace(&LOCAL, "./a/b/c?prop=Name", "d");
+        pdm__alloc_fail_after(-1);
+        if (rc == PDM_OK) {
+            pdm__tree_commit(T);
+            PDM_ASSERT_STR(get(&LOCAL, "./a/b/d", &grc), "v");
+            break;
+        }
+        pdm__tree_abort(T);
+        CU_ASSERT_PTR_NULL(pdm__tree_lookup(T, "./a"));
+    }
+}
+
+static const pdm_test tests[] = {
+    {"spec_acl_example", test_tree__spec_acl_example},
+    {"acl_change_rules", test_tree__acl_change_rules},
+    {"creator_rule", test_tree__creator_rule},
+    {"add_rules", test_tree__add_rules},
+    {"get_interior", test_tree__get_interior},
+    {"uri_limits", test_tree__uri_limits},
+    {"permanent", test_tree__permanent},
+    {"rename", test_tree__rename},
+    {"properties", test_tree__properties},
+    {"rollback", test_tree__rollback},
+    {"remove_server", test_tree__remove_server},
+    {"secret_and_inbox", test_tree__secret_and_inbox},
+    {"policy_hook", test_tree__policy_hook},
+    {"mo_handler", test_tree__mo_handler},
+    {"copy", test_tree__copy},
+    {"explain", test_tree__explain},
+    {"alloc_failures", test_tree__alloc_failures},
+    {NULL, NULL},
+};
+
+static const pdm_suite suites[] = {{"tree", tests, setup, teardown},
+                                   {NULL, NULL, NULL, NULL}};
+
+int main(int argc, char **argv) { return pdm_test_run(suites, argc, argv); }
