@@ -1,0 +1,593 @@
+/*
+ * TNDS export and import (see tnds.h).
+ *
+ * Export builds a MgmtTree document in the codec's element model and
+ * encodes it as XML or WBXML.  Import decodes either form and replays the
+ * document as tree operations by the requesting principal inside one
+ * savepoint, so the access rules are exactly those of single commands and
+ * a failure anywhere leaves the tree unchanged.
+ *
+ * Value encoding: TNDS XML carries text, so values of Format bin are
+ * written base64-encoded and decoded again on import; WBXML carries them
+ * raw as OPAQUE.  Values of Format b64 are base64 text already and are
+ * kept as they are.
+ */
+#include "tree/tnds.h"
+
+#include <stdio.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/auth.h"
+#include "codec/codec.h"
+#include "tree/tree_int.h"
+
+static const uint16_t format_tags[] = {
+    PDM_TAG_DDF_NODE_FMT, PDM_TAG_DDF_CHR,  PDM_TAG_DDF_INT,
+    PDM_TAG_DDF_BOOL,     PDM_TAG_DDF_BIN,  PDM_TAG_DDF_B64,
+    PDM_TAG_DDF_NULL,     PDM_TAG_DDF_XML,  PDM_TAG_DDF_DATE,
+    PDM_TAG_DDF_TIME,     PDM_TAG_DDF_FLOAT};
+
+static int format_from_tag(uint16_t tag)
+{
+    for (size_t i = 0; i < PDM__ARRAY_LEN(format_tags); i++)
+        if (format_tags[i] == tag)
+            return (int)i;
+    return -1;
+}
+
+/* ---- export ---------------------------------------------------------------- */
+
+typedef struct exporter {
+    pdm__tree *t;
+    const pdm__who *w;
+    const pdm__tnds_opts *o;
+    pdm__doc doc;
+    pdm__buf path; /* scratch */
+    int rc;
+} exporter;
+
+static bool want(const exporter *x, pdm__uri_prop p)
+{
+    if (x->o->list == PDM_URI_LIST_STRUCT)
+        return p == PDM_URI_PROP_FORMAT;
+    if (x->o->list == PDM_URI_LIST_STRUCTDATA)
+        return p == PDM_URI_PROP_FORMAT || p == PDM_URI_PROP_VALUE;
+    return (x->o->props & PDM_URI_PROP_BIT(p)) != 0;
+}
+
+static bool may_get(exporter *x, const pdm__node *n)
+{
+    pdm__decision d;
+    pdm__buf_reset(&x->path);
+    pdm__buf_puts(&x->path, "./");
+    pdm__node_path(n, &x->path);
+    /* A secret's structure may be listed, its value never: ask for a
+     * property so that only the ACL decides. */
+    if (n->flags & PDM_NODE_SECRET)
+        pdm__buf_puts(&x->path, "?prop=Format");
+    if (!pdm__buf_ok(&x->path))
+        return false;
+    if (!n->parent)
+        return pdm__tree_check(x->t, x->w, PDM_OP_GET, ".", &d) == PDM_OK;
+    return pdm__tree_check(x->t, x->w, PDM_OP_GET, (char *)x->path.data, &d) ==
+           PDM_OK;
+}
+
+static pdm__el *add_str(exporter *x, pdm__el *parent, pdm__tag tag,
+                        const char *s)
+{
+    pdm__el *e = pdm__el_add_str(&x->doc, parent, tag, s);
+    if (!e)
+        x->rc = PDM_ENOMEM;
+    return e;
+}
+
+static void export_value(exporter *x, pdm__el *en, const pdm__node *n)
+{
+    pdm_blob v = {NULL, 0};
+    pdm__el *ve = NULL;
+    if (n->flags & PDM_NODE_SECRET) {
+        if (x->o->redact)
+            add_str(x, en, PDM_TAG_DDF_VALUE, "*****");
+        return; /* a secret never leaves the device */
+    }
+    if (n->flags & PDM_NODE_HANDLER_VALUE) {
+        pdm__tree_result r;
+        pdm__decision d;
+        pdm__buf_reset(&x->path);
+        pdm__buf_puts(&x->path, "./");
+        pdm__node_path(n, &x->path);
+        if (!pdm__buf_ok(&x->path) ||
+            pdm__tree_get(x->t, x->w, (char *)x->path.data, &r, &d) != PDM_OK)
+            return; /* unreadable handler values are left out */
+        v.data = r.data;
+        v.len = r.len;
+        r.data = NULL;
+        pdm__tree_result_free(&r);
+    } else if (n->has_value) {
+        v.data = n->value;
+        v.len = n->value_len;
+    } else {
+        return;
+    }
+    if (n->format == PDM_FORMAT_BIN && !x->o->wbxml) {
+        pdm__buf b64;
+        pdm__buf_init(&b64);
+        if (pdm__b64_encode(v.data, v.len, &b64) != PDM_OK ||
+            !pdm__buf_ok(&b64))
+            x->rc = PDM_ENOMEM;
+        else
+            ve = pdm__el_add_text(&x->doc, en, PDM_TAG_DDF_VALUE, b64.data,
+                                  b64.len);
+        pdm__buf_free(&b64);
+    } else {
+        ve = pdm__el_add_text(&x->doc, en, PDM_TAG_DDF_VALUE, v.data, v.len);
+        if (ve && x->o->wbxml && n->format == PDM_FORMAT_BIN)
+            ve->flags |= PDM_EL_OPAQUE;
+        if (!ve)
+            x->rc = PDM_ENOMEM;
+    }
+    if (v.data != n->value)
+        pdm__free(v.data);
+}
+
+static void export_node(exporter *x, pdm__el *parent, const pdm__node *n,
+                        const char *path_attr)
+{
+    pdm__el *en, *rt;
+    char num[32];
+    if (x->rc != PDM_OK || !may_get(x, n))
+        return;
+    en = pdm__el_add(&x->doc, parent, PDM_TAG_DDF_NODE);
+    if (!en) {
+        x->rc = PDM_ENOMEM;
+        return;
+    }
+    add_str(x, en, PDM_TAG_DDF_NODENAME, n->parent ? n->name : "");
+    if (path_attr)
+        add_str(x, en, PDM_TAG_DDF_PATH, path_attr);
+    rt = pdm__el_add(&x->doc, en, PDM_TAG_DDF_RTPROPERTIES);
+    if (!rt) {
+        x->rc = PDM_ENOMEM;
+        return;
+    }
+    if (want(x, PDM_URI_PROP_ACL) && n->acl_str)
+        add_str(x, rt, PDM_TAG_DDF_ACL, n->acl_str);
+    if (want(x, PDM_URI_PROP_FORMAT) && n->format < PDM__ARRAY_LEN(format_tags)) {
+        pdm__el *f = pdm__el_add(&x->doc, rt, PDM_TAG_DDF_FORMAT);
+        if (!f || !pdm__el_add(&x->doc, f, (pdm__tag)format_tags[n->format]))
+            x->rc = PDM_ENOMEM;
+    }
+    if (want(x, PDM_URI_PROP_NAME))
+        add_str(x, rt, PDM_TAG_DDF_NAME, n->parent ? n->name : ".");
+    if (want(x, PDM_URI_PROP_SIZE) && n->format != PDM_FORMAT_NODE &&
+        !(n->flags & (PDM_NODE_SECRET | PDM_NODE_HANDLER_VALUE))) {
+        snprintf(num, sizeof num, "%zu", n->value_len);
+        add_str(x, rt, PDM_TAG_DDF_SIZE, num);
+    }
+    if (want(x, PDM_URI_PROP_TITLE) && n->title)
+        add_str(x, rt, PDM_TAG_DDF_TITLE, n->title);
+    if (want(x, PDM_URI_PROP_TSTAMP) && n->tstamp) {
+        time_t tt = (time_t)n->tstamp;
+        struct tm tm;
+        if (gmtime_r(&tt, &tm)) {
+            strftime(num, sizeof num, "%Y%m%dT%H%M%SZ", &tm);
+            add_str(x, rt, PDM_TAG_DDF_TSTAMP, num);
+        }
+    }
+    if (want(x, PDM_URI_PROP_TYPE) && n->type) {
+        pdm__el *ty = pdm__el_add(&x->doc, rt, PDM_TAG_DDF_TYPE);
+        if (!ty || !add_str(x, ty, n->format == PDM_FORMAT_NODE
+                                       ? PDM_TAG_DDF_DDFNAME
+                                       : PDM_TAG_DDF_MIME,
+                            n->type))
+            x->rc = PDM_ENOMEM;
+    }
+    if (want(x, PDM_URI_PROP_VERNO)) {
+        snprintf(num, sizeof num, "%u", (unsigned)n->verno);
+        add_str(x, rt, PDM_TAG_DDF_VERNO, num);
+    }
+    if (n->format != PDM_FORMAT_NODE && want(x, PDM_URI_PROP_VALUE))
+        export_value(x, en, n);
+    for (const pdm__node *c = n->first; c && x->rc == PDM_OK; c = c->next)
+        export_node(x, en, c, NULL);
+}
+
+int pdm__tnds_export(pdm__tree *t, const pdm__who *w, const char *path,
+                     const pdm__tnds_opts *opts, pdm__buf *out,
+                     pdm__decision *dec)
+{
+    exporter x;
+    pdm__node *n = pdm__tree_find(t, path, strlen(path));
+    pdm__codec_err cerr;
+    pdm__el *root;
+    int rc;
+
+    memset(dec, 0, sizeof(*dec));
+    if (!n) {
+        dec->rc = PDM_ENOTFOUND;
+        snprintf(dec->reason, sizeof dec->reason, "%s does not exist", path);
+        return PDM_ENOTFOUND;
+    }
+    rc = pdm__tree_check(t, w, PDM_OP_GET,
+                         strcmp(path, ".") == 0 ? "." : path, dec);
+    if (rc != PDM_OK)
+        return rc;
+    memset(&x, 0, sizeof x);
+    x.t = t;
+    x.w = w;
+    x.o = opts;
+    pdm__doc_init(&x.doc);
+    pdm__buf_init(&x.path);
+    x.doc.lang = PDM_LANG_DDF12;
+    root = pdm__el_add(&x.doc, NULL, PDM_TAG_DDF_MGMTTREE);
+    if (!root || !add_str(&x, root, PDM_TAG_DDF_VERDTD, "1.2"))
+        x.rc = PDM_ENOMEM;
+    if (x.rc == PDM_OK) {
+        if (!n->parent) {
+            for (const pdm__node *c = n->first; c && x.rc == PDM_OK; c = c->next)
+                export_node(&x, root, c, NULL);
+        } else {
+            pdm__buf pp;
+            pdm__buf_init(&pp);
+            pdm__buf_puts(&pp, "./");
+            pdm__node_path(n->parent, &pp);
+            if (!n->parent->parent) {
+                pdm__buf_reset(&pp);
+                pdm__buf_puts(&pp, ".");
+            }
+            if (pdm__buf_ok(&pp))
+                export_node(&x, root, n, (char *)pp.data);
+            else
+                x.rc = PDM_ENOMEM;
+            pdm__buf_free(&pp);
+        }
+    }
+    if (x.rc == PDM_OK) {
+        if (opts->wbxml) {
+            rc = pdm__wbxml_encode(out, &x.doc, NULL, &cerr);
+        } else {
+            pdm__xml_opts xo = {opts->pretty, false};
+            rc = pdm__xml_encode(out, &x.doc, &xo, &cerr);
+            if (rc == PDM_EFORMAT) {
+                snprintf(dec->reason, sizeof dec->reason,
+                         "a value cannot be written as XML text: %s",
+                         cerr.msg);
+            }
+        }
+    } else {
+        rc = x.rc;
+    }
+    pdm__buf_free(&x.path);
+    pdm__doc_free(&x.doc);
+    dec->rc = rc;
+    return rc;
+}
+
+/* ---- import ------------------------------------------------------------------ */
+
+typedef struct importer {
+    pdm__tree *t;
+    const pdm__who *w;
+    pdm__decision *dec;
+    pdm__buf uri;
+} importer;
+
+static int fail(importer *im, int rc, const char *fmt, ...) PDM_PRINTF(3, 4);
+static int fail(importer *im, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    im->dec->rc = rc;
+    snprintf(im->dec->rule, sizeof im->dec->rule, "tnds");
+    snprintf(im->dec->component, sizeof im->dec->component, "core");
+    va_start(ap, fmt);
+    vsnprintf(im->dec->reason, sizeof im->dec->reason, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Text of a child element, or NULL; *len gets its length. */
+static const char *child_text(const pdm__el *e, pdm__tag tag, size_t *len)
+{
+    pdm__el *c = pdm__el_child(e, tag);
+    if (!c)
+        return NULL;
+    if (len)
+        *len = c->len;
+    return c->text ? (const char *)c->text : "";
+}
+
+/* Trims XML indentation around short texts (names, properties). */
+static char *trimmed(const char *s, size_t *len)
+{
+    size_t n = *len;
+    while (n && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\r' ||
+                 s[n - 1] == '\t'))
+        n--;
+    *len = n;
+    return pdm__strndup(s, n);
+}
+
+static int import_node(importer *im, const pdm__el *en, const char *parent,
+                       size_t depth);
+
+static int import_children(importer *im, const pdm__el *e, const char *path,
+                           size_t depth)
+{
+    for (pdm__el *c = pdm__el_child(e, PDM_TAG_DDF_NODE); c;
+         c = pdm__el_next(c, PDM_TAG_DDF_NODE)) {
+        int rc = import_node(im, c, path, depth + 1);
+        if (rc != PDM_OK)
+            return rc;
+    }
+    return PDM_OK;
+}
+
+static int import_node(importer *im, const pdm__el *en, const char *parent,
+                       size_t depth)
+{
+    const pdm__el *rt = pdm__el_child(en, PDM_TAG_DDF_RTPROPERTIES);
+    const pdm__el *fe = rt ? pdm__el_child(rt, PDM_TAG_DDF_FORMAT) : NULL;
+    const pdm__el *te = rt ? pdm__el_child(rt, PDM_TAG_DDF_TYPE) : NULL;
+    const pdm__el *ve = pdm__el_child(en, PDM_TAG_DDF_VALUE);
+    const char *s;
+    size_t len = 0;
+    char *name = NULL, *relpath = NULL, *type = NULL, *path = NULL;
+    uint8_t *bin = NULL;
+    pdm__tree_item item;
+    pdm__node *existing;
+    pdm__buf b;
+    int rc = PDM_OK, fmt;
+
+    if (depth > 64)
+        return fail(im, PDM_ETOOLONG, "TNDS nesting is too deep");
+    pdm__buf_init(&b);
+    memset(&item, 0, sizeof item);
+    s = child_text(en, PDM_TAG_DDF_NODENAME, &len);
+    if (!s)
+        return fail(im, PDM_EPARSE, "a Node has no NodeName");
+    name = trimmed(s, &len);
+    if (!name) {
+        rc = PDM_ENOMEM;
+        goto out;
+    }
+    if (*name) {
+        char err[160];
+        if (pdm__uri_check_name(name, len, pdm__tree_limits(im->t), err,
+                                sizeof err) != PDM_OK) {
+            rc = fail(im, PDM_EINVAL, "invalid NodeName '%.64s': %s", name,
+                      err);
+            goto out;
+        }
+    }
+    if ((s = child_text(en, PDM_TAG_DDF_PATH, &len)) != NULL) {
+        relpath = trimmed(s, &len);
+        if (!relpath) {
+            rc = PDM_ENOMEM;
+            goto out;
+        }
+    }
+    /* The node's URI: parent [/ Path] / NodeName; Path is relative to the
+     * import target (a leading "./" or "." is the target itself). */
+    if (strcmp(parent, ".") != 0)
+        pdm__buf_puts(&b, parent);
+    if (relpath) {
+        const char *r = relpath;
+        if (r[0] == '.' && r[1] == '/')
+            r += 2;
+        else if (r[0] == '.' && r[1] == '\0')
+            r++;
+        if (*r) {
+            if (b.len)
+                pdm__buf_putc(&b, '/');
+            pdm__buf_puts(&b, r);
+        }
+    }
+    if (*name) {
+        if (b.len)
+            pdm__buf_putc(&b, '/');
+        pdm__buf_puts(&b, name);
+    }
+    if (!b.len)
+        pdm__buf_putc(&b, '.');
+    if (!pdm__buf_ok(&b)) {
+        rc = PDM_ENOMEM;
+        goto out;
+    }
+    path = (char *)pdm__buf_steal(&b, NULL);
+    if (!path) {
+        rc = PDM_ENOMEM;
+        goto out;
+    }
+    /* Format: the element inside <Format> names it. */
+    fmt = -1;
+    if (fe && fe->first)
+        fmt = format_from_tag(fe->first->tag);
+    if (fe && fmt < 0) {
+        rc = fail(im, PDM_EFORMAT, "unknown Format in TNDS node %s", path);
+        goto out;
+    }
+    if (fmt < 0) /* no Format: a Value makes a leaf */
+        fmt = ve ? PDM_FORMAT_CHR : PDM_FORMAT_NODE;
+    if (fmt == PDM_FORMAT_NODE && ve && ve->len) {
+        rc = fail(im, PDM_EINVAL, "interior node %s has a Value", path);
+        goto out;
+    }
+    if (fmt != PDM_FORMAT_NODE && pdm__el_child(en, PDM_TAG_DDF_NODE)) {
+        rc = fail(im, PDM_EINVAL, "leaf node %s has child nodes", path);
+        goto out;
+    }
+    if (te && te->first && te->first->text) {
+        len = te->first->len;
+        type = trimmed((const char *)te->first->text, &len);
+        if (!type) {
+            rc = PDM_ENOMEM;
+            goto out;
+        }
+    }
+    item.format = (uint32_t)fmt;
+    item.has_format = true;
+    item.type = type;
+    if (ve && ve->len) {
+        if (fmt == PDM_FORMAT_BIN && !(ve->flags & PDM_EL_OPAQUE)) {
+            rc = pdm__b64_decode((const char *)ve->text, ve->len, &bin, &len);
+            if (rc != PDM_OK) {
+                rc = fail(im, PDM_EINVAL,
+                          "the bin Value of %s is not valid base64", path);
+                goto out;
+            }
+            item.data = bin;
+            item.len = len;
+        } else {
+            item.data = ve->text;
+            item.len = ve->len;
+        }
+    }
+    existing = pdm__tree_lookup(im->t, path);
+    if (existing && existing->format == PDM_FORMAT_NODE &&
+        fmt == PDM_FORMAT_NODE) {
+        /* Merge into an existing interior node (e.g. ./DMAcc). */
+    } else {
+        pdm__decision d;
+        char uri[1024];
+        snprintf(uri, sizeof uri, "%s%s", strcmp(path, ".") ? "./" : "", path);
+        rc = pdm__tree_add(im->t, im->w, uri, &item, &d);
+        if (rc != PDM_OK) {
+            *im->dec = d;
+            goto out;
+        }
+    }
+    if (rt) {
+        static const struct {
+            pdm__tag tag;
+            const char *prop;
+        } props[] = {{PDM_TAG_DDF_ACL, "ACL"}, {PDM_TAG_DDF_TITLE, "Title"}};
+        for (size_t i = 0; i < PDM__ARRAY_LEN(props); i++) {
+            const char *v = child_text(rt, props[i].tag, &len);
+            char *val, uri[1100];
+            pdm__tree_item pi;
+            pdm__decision d;
+            if (!v)
+                continue;
+            val = trimmed(v, &len);
+            if (!val) {
+                rc = PDM_ENOMEM;
+                goto out;
+            }
+            memset(&pi, 0, sizeof pi);
+            pi.data = (const uint8_t *)val;
+            pi.len = len;
+            pi.format = PDM_FORMAT_CHR;
+            snprintf(uri, sizeof uri, "%s%s?prop=%s",
+                     strcmp(path, ".") ? "./" : "", path, props[i].prop);
+            rc = pdm__tree_replace(im->t, im->w, uri, &pi, &d);
+            pdm__free(val);
+            if (rc != PDM_OK) {
+                *im->dec = d;
+                goto out;
+            }
+        }
+    }
+    rc = import_children(im, en, path, depth);
+out:
+    if (rc == PDM_ENOMEM && !im->dec->rc)
+        fail(im, rc, "out of memory");
+    pdm__buf_free(&b);
+    pdm__free(name);
+    pdm__free(relpath);
+    pdm__free(type);
+    pdm__free(path);
+    pdm__free(bin);
+    return rc;
+}
+
+int pdm__tnds_import_el(pdm__tree *t, const pdm__who *w, const char *target,
+                        const pdm__el *mgmttree, pdm__decision *dec)
+{
+    importer im;
+    size_t sp;
+    bool began = false;
+    int rc;
+
+    memset(dec, 0, sizeof(*dec));
+    if (!mgmttree || mgmttree->tag != PDM_TAG_DDF_MGMTTREE) {
+        dec->rc = PDM_EFORMAT;
+        snprintf(dec->rule, sizeof dec->rule, "tnds");
+        snprintf(dec->reason, sizeof dec->reason,
+                 "not a TNDS document (root element must be MgmtTree)");
+        return PDM_EFORMAT;
+    }
+    if (!pdm__tree_find(t, target, strlen(target))) {
+        dec->rc = PDM_ENOTFOUND;
+        snprintf(dec->rule, sizeof dec->rule, "missing");
+        snprintf(dec->reason, sizeof dec->reason,
+                 "TNDS target %s does not exist", target);
+        return PDM_ENOTFOUND;
+    }
+    memset(&im, 0, sizeof im);
+    im.t = t;
+    im.w = w;
+    im.dec = dec;
+    if (!pdm__tree_in_transaction(t))
+        began = pdm__tree_begin(t) == PDM_OK;
+    sp = pdm__tree_savepoint(t);
+    rc = import_children(&im, mgmttree, target, 0);
+    if (rc != PDM_OK) {
+        pdm__tree_rollback_to(t, sp); /* all or nothing */
+        if (!dec->rc)
+            dec->rc = rc;
+    } else {
+        snprintf(dec->rule, sizeof dec->rule, "tnds");
+        snprintf(dec->reason, sizeof dec->reason, "TNDS document imported");
+    }
+    if (began) {
+        if (rc == PDM_OK) {
+            int c = pdm__tree_commit(t);
+            if (c != PDM_OK)
+                rc = c;
+        } else {
+            pdm__tree_abort(t);
+        }
+    }
+    return rc;
+}
+
+int pdm__tnds_import(pdm__tree *t, const pdm__who *w, const char *target,
+                     const uint8_t *data, size_t len, pdm__decision *dec)
+{
+    pdm__doc doc;
+    pdm__codec_err cerr;
+    pdm__codec_limits lim = {16u << 20, 0, 0};
+    size_t i = 0;
+    int rc;
+
+    memset(dec, 0, sizeof(*dec));
+    pdm__doc_init(&doc);
+    memset(&cerr, 0, sizeof cerr);
+    while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' ||
+                       data[i] == '\t' || data[i] == 0xEF || data[i] == 0xBB ||
+                       data[i] == 0xBF))
+        i++;
+    if (i < len && data[i] == '<')
+        rc = pdm__xml_decode(&doc, data, len, &lim, &cerr);
+    else
+        rc = pdm__wbxml_decode(&doc, data, len, &lim, &cerr);
+    if (rc != PDM_OK) {
+        dec->rc = rc == PDM_ENOMEM ? rc : PDM_EPARSE;
+        snprintf(dec->rule, sizeof dec->rule, "tnds");
+        snprintf(dec->component, sizeof dec->component, "core");
+        snprintf(dec->reason, sizeof dec->reason, "malformed TNDS document: %s",
+                 cerr.msg);
+        pdm__doc_free(&doc);
+        return dec->rc;
+    }
+    rc = pdm__tnds_import_el(t, w, target, doc.root, dec);
+    pdm__doc_free(&doc);
+    return rc;
+}

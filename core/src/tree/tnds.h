@@ -1,0 +1,50 @@
+/*
+ * Tree exchange: TNDS (OMA DM Tree and Description Serialization) export
+ * and import, XML and WBXML, and the `?list=Struct|StructData|TNDS`
+ * results of Get.
+ *
+ * Export walks the subtree and includes only nodes the principal may Get
+ * (and never the values of secret nodes such as AAuthSecret); import is
+ * all-or-nothing: it runs inside a tree savepoint and creates each node
+ * through the normal tree operations, so ACLs, policies and the creator
+ * rule apply exactly as for single Adds.
+ */
+#ifndef PDM_TREE_TNDS_H
+#define PDM_TREE_TNDS_H
+
+#include "codec/el.h"
+#include "tree/tree.h"
+
+/* What to include in an export. */
+typedef struct pdm__tnds_opts {
+    int list;        /* pdm__uri_list: STRUCT (names + Format),
+                        STRUCTDATA (+ values), TNDS (props by mask) */
+    uint32_t props;  /* PDM_URI_PROP_BIT mask for TNDS lists */
+    bool wbxml;      /* encode as WBXML (DDF code page) instead of XML */
+    bool pretty;     /* XML: indented (CLI) */
+    bool redact;     /* local exports: secret values shown as "*****"
+                        instead of omitted */
+} pdm__tnds_opts;
+
+/* Exports the subtree at canonical @path as a TNDS document into @out.
+ * Nodes @w may not Get are left out (with their subtree).  Returns PDM_OK,
+ * PDM_ENOTFOUND, PDM_EDENIED (no Get on @path itself), PDM_ENOMEM; @dec
+ * says why. */
+int pdm__tnds_export(pdm__tree *t, const pdm__who *w, const char *path,
+                     const pdm__tnds_opts *opts, pdm__buf *out,
+                     pdm__decision *dec);
+
+/* Imports a TNDS document (XML or WBXML, detected from the bytes) under
+ * canonical @target (the MgmtTree's top-level nodes become children of
+ * @target; a Path element is relative to @target).  All-or-nothing.
+ * Returns PDM_OK or the rc of the first failing node (dec names it):
+ * PDM_EPARSE/PDM_EFORMAT for a malformed document, PDM_EEXISTS,
+ * PDM_EDENIED, ... */
+int pdm__tnds_import(pdm__tree *t, const pdm__who *w, const char *target,
+                     const uint8_t *data, size_t len, pdm__decision *dec);
+/* Same from an already decoded MgmtTree element (e.g. TNDS embedded as XML
+ * elements inside a SyncML <Data>). */
+int pdm__tnds_import_el(pdm__tree *t, const pdm__who *w, const char *target,
+                        const pdm__el *mgmttree, pdm__decision *dec);
+
+#endif
