@@ -41,6 +41,23 @@ typedef struct pdm_ctx pdm_ctx;
 typedef void (*pdm_log_fn)(void *user, int level, const char *component,
                            const char *msg);
 
+/**
+ * Device hooks: how the core learns facts only the device knows.  All
+ * members are optional; set struct_size = sizeof(pdm_device_hooks).
+ * Called from the thread that uses the context.
+ */
+typedef struct pdm_device_hooks {
+    uint32_t struct_size; /**< sizeof(pdm_device_hooks) */
+    void *user;           /**< passed to every hook */
+    /**
+     * info() - a DevInfo/DevDetail value, e.g. key "DevInfo/DevId",
+     * "DevInfo/Man", "DevDetail/FwV".  Write a NUL-terminated value into
+     * @buf (at most @size bytes) and return PDM_OK, or return PDM_ENOTFOUND
+     * to use the profile's [device] value.  Any other rc fails the Get.
+     */
+    int (*info)(void *user, const char *key, char *buf, size_t size);
+} pdm_device_hooks;
+
 /** Options of pdm_ctx_open.  Set struct_size = sizeof(pdm_config) and
  *  zero every field you do not use. */
 typedef struct pdm_config {
@@ -55,6 +72,9 @@ typedef struct pdm_config {
     void *log_user;          /**< passed to log */
     int log_level;           /**< highest pdm_log_level passed to log;
                                   0 means PDM_LOG_INFO */
+    const pdm_device_hooks *hooks; /**< device hooks, or NULL (profile
+                                        values only); borrowed until
+                                        pdm_ctx_close */
 } pdm_config;
 
 /** Do not start plugins (init/create are not run).  For inspection. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tree/tnds.h"
 #include "util/util.h"
 
 PDM_API const char *pdm_version(void) { return PDM_VERSION; }
@@ -38,10 +39,89 @@ static void report_diag(pdm_ctx *ctx, const pdm__diag *d)
     }
 }
 
+/* Loads the profile's factory tree (TNDS) into a new store. */
+static int load_factory_tree(pdm_ctx *ctx)
+{
+    const pdm__who factory = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
+    pdm__decision d;
+    uint8_t *data;
+    size_t len;
+    int rc = pdm__read_file(ctx->profile->factory_tree, 64u << 20, &data, &len);
+    if (rc != PDM_OK) {
+        pdm__ctx_error(ctx, rc, "%s:%u: factory_tree %s: %s",
+                       ctx->profile->file, ctx->profile->factory_tree_line,
+                       ctx->profile->factory_tree, pdm_strerror(rc));
+        return rc == PDM_ENOTFOUND ? PDM_EINVAL : rc;
+    }
+    rc = pdm__tnds_import(ctx->tree, &factory, ".", data, len, &d);
+    pdm__free(data);
+    if (rc != PDM_OK) {
+        pdm__ctx_error(ctx, rc, "%s: factory tree refused: %s",
+                       ctx->profile->factory_tree, d.reason);
+        return rc == PDM_ENOMEM ? rc : PDM_EPARSE;
+    }
+    return PDM_OK;
+}
+
+static int open_tree(pdm_ctx *ctx)
+{
+    pdm__tree_config tc;
+    char err[512];
+    bool fresh = true;
+    int rc;
+
+    if (!(ctx->flags & PDM_CTX_NO_STORE)) {
+        if (!ctx->state_dir) {
+            pdm__ctx_error(ctx, PDM_EINVAL, "no state directory given");
+            return PDM_EINVAL;
+        }
+        rc = pdm__store_open(&ctx->store, ctx->state_dir,
+                             (ctx->flags & PDM_CTX_READONLY)
+                                 ? PDM_STORE_READONLY | PDM_STORE_NO_CREATE
+                                 : 0,
+                             err, sizeof err);
+        if (rc != PDM_OK) {
+            pdm__ctx_error(ctx, rc, "%s", err);
+            return rc;
+        }
+        fresh = pdm__store_is_new(ctx->store);
+    }
+    memset(&tc, 0, sizeof tc);
+    tc.store = ctx->store;
+    tc.log = ctx->log;
+    tc.root_add_star = true;
+    pdm__engine_limits(ctx, &tc.limits);
+    pdm__engine_tree_hooks(ctx, &tc);
+    rc = pdm__tree_open(&ctx->tree, &tc, err, sizeof err);
+    if (rc != PDM_OK) {
+        pdm__ctx_error(ctx, rc, "%s: %s",
+                       ctx->store ? pdm__store_path(ctx->store) : "tree", err);
+        return rc;
+    }
+    /* Standard MOs, plugin MOs and the factory tree: one transaction. */
+    rc = pdm__tree_begin(ctx->tree);
+    if (rc == PDM_OK)
+        rc = pdm__engine_setup_tree(ctx);
+    if (rc == PDM_OK && fresh && ctx->profile->factory_tree)
+        rc = load_factory_tree(ctx);
+    if (rc == PDM_OK) {
+        rc = pdm__tree_commit(ctx->tree);
+        if (rc != PDM_OK)
+            pdm__ctx_error(ctx, rc, "cannot write the initial tree: %s",
+                           ctx->store ? pdm__store_error(ctx->store) : "");
+    } else {
+        pdm__tree_abort(ctx->tree);
+        if (!ctx->err[0])
+            pdm__ctx_error(ctx, rc, "cannot set up the management tree");
+    }
+    return rc;
+}
+
 PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
 {
     pdm_ctx *ctx;
     pdm_config c;
+    pdm__services svc;
     pdm__diag d;
     int rc;
 
@@ -60,6 +140,12 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
     ctx->log.fn = c.log;
     ctx->log.user = c.log_user;
     ctx->log.level = c.log_level ? c.log_level : PDM_LOG_INFO;
+    if (c.hooks) {
+        size_t n = c.hooks->struct_size < sizeof ctx->hooks
+                       ? c.hooks->struct_size
+                       : sizeof ctx->hooks;
+        memcpy(&ctx->hooks, c.hooks, n);
+    }
     if (!c.profile) {
         pdm__ctx_error(ctx, PDM_EINVAL, "no profile given");
         return PDM_EINVAL;
@@ -68,10 +154,11 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
         return PDM_ENOMEM;
 
     pdm__diag_init(&d);
+    pdm__engine_services(ctx, &svc);
     rc = pdm__profile_load(&ctx->profile, c.profile, &d);
     if (rc == PDM_OK && !(ctx->flags & PDM_CTX_NO_PLUGINS)) {
         rc = pdm__plugins_start(&ctx->plugins, ctx->profile,
-                                pdm__plugin_search_path(c.plugin_path), NULL,
+                                pdm__plugin_search_path(c.plugin_path), &svc,
                                 &ctx->log, &d);
         ctx->plugins_started = rc == PDM_OK;
     } else if (rc == PDM_OK) {
@@ -81,6 +168,8 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
     }
     report_diag(ctx, &d);
     pdm__diag_free(&d);
+    if (rc == PDM_OK)
+        rc = open_tree(ctx);
     return rc;
 }
 
@@ -88,8 +177,12 @@ PDM_API void pdm_ctx_close(pdm_ctx *ctx)
 {
     if (!ctx)
         return;
+    /* The tree goes first: plugin MO bindings point into the plugins. */
+    pdm__tree_free(ctx->tree);
+    pdm__store_close(ctx->store);
     if (ctx->plugins_started)
         pdm__plugins_stop(&ctx->plugins);
+    pdm__free(ctx->plugin_mos);
     pdm__profile_free(ctx->profile);
     pdm__free(ctx->state_dir);
     pdm__free(ctx);

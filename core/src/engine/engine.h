@@ -1,7 +1,8 @@
 /*
  * The context behind the integrator API (pdm_ctx): it owns the profile,
- * the running plugins and, as later modules land, the store, the tree and
- * the audit log.  Internal modules reach each other through it.
+ * the running plugins, the store, the management tree and the audit log,
+ * and wires them together (policy hook, MO dispatch, plugin key/value
+ * data, standard MOs).  Internal modules reach each other through it.
  */
 #ifndef PDM_ENGINE_H
 #define PDM_ENGINE_H
@@ -12,6 +13,16 @@
 #include "loader/loader.h"
 #include "log/log.h"
 #include "profile/profile.h"
+#include "store/store.h"
+#include "tree/tree.h"
+
+/* What an MO binding in the tree points at. */
+typedef enum pdm__mo_kind { PDM_MO_CORE_DEVICE, PDM_MO_PLUGIN } pdm__mo_kind;
+
+typedef struct pdm__mo_binding {
+    pdm__mo_kind kind;
+    pdm__comp *comp; /* PDM_MO_PLUGIN */
+} pdm__mo_binding;
 
 struct pdm_ctx {
     pdm__profile *profile;
@@ -20,11 +31,27 @@ struct pdm_ctx {
     pdm__logger log;
     uint32_t flags;
     char *state_dir;
+    pdm_device_hooks hooks;
+    pdm__store *store;
+    pdm__tree *tree;
+    pdm__mo_binding device_mo;  /* DevInfo/DevDetail */
+    pdm__mo_binding *plugin_mos; /* one per plugin MO component */
+    size_t nplugin_mos;
     char err[512];
 };
 
 /* Records a failure message on the context (and logs it at ERROR). */
 void pdm__ctx_error(pdm_ctx *ctx, int rc, const char *fmt, ...)
     PDM_PRINTF(3, 4);
+
+/* Builds the standard MOs (DevInfo, DevDetail, DMAcc, Inbox) and the
+ * nodes plugins' MO handlers declare; binds handlers.  stdmo.c */
+int pdm__engine_setup_tree(pdm_ctx *ctx);
+/* Tree hooks: policies and MO dispatch.  services.c */
+void pdm__engine_tree_hooks(pdm_ctx *ctx, pdm__tree_config *cfg);
+/* Host services for plugins (tree_read, kv).  services.c */
+void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc);
+/* The URI limits from the profile's [device] section. */
+void pdm__engine_limits(const pdm_ctx *ctx, pdm__uri_limits *lim);
 
 #endif

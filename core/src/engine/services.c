@@ -1,0 +1,239 @@
+/*
+ * Glue between the tree, the store and the plugins: the policy hook
+ * (deny-overrides over the profile's policy components, fail closed), MO
+ * handler dispatch (plugins and the core's device MOs), and the host
+ * services plugins call (tree_read, key/value data).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/engine.h"
+#include "util/util.h"
+
+/* ---- policies ------------------------------------------------------------- */
+
+static int policy_hook(void *user, const pdm_policy_req *req,
+                       pdm__decision *dec)
+{
+    pdm_ctx *ctx = user;
+    for (pdm__comp *c = pdm__plugins_next(&ctx->plugins, NULL, PDM_KIND_POLICY);
+         c; c = pdm__plugins_next(&ctx->plugins, c, PDM_KIND_POLICY)) {
+        pdm_verdict v;
+        int rc;
+        memset(&v, 0, sizeof v);
+        c->plugin->err[0] = '\0';
+        rc = c->ops.policy.check(c->inst, req, &v);
+        v.reason[sizeof v.reason - 1] = '\0';
+        snprintf(dec->component, sizeof dec->component, "policy:%s/%s",
+                 c->plugin->name, c->name);
+        snprintf(dec->rule, sizeof dec->rule, "policy");
+        if (rc < 0) {
+            /* An error is a denial (fail closed). */
+            snprintf(dec->reason, sizeof dec->reason,
+                     "policy failed (%s), request denied: %.150s",
+                     pdm_strerror(rc),
+                     c->plugin->err[0] ? c->plugin->err : "no details");
+            return PDM_EDENIED;
+        }
+        if (v.decision == PDM_DENY) {
+            snprintf(dec->reason, sizeof dec->reason, "%s",
+                     v.reason[0] ? v.reason : "denied by policy");
+            return PDM_EDENIED;
+        }
+        if (v.decision != PDM_ALLOW && v.decision != PDM_ABSTAIN) {
+            snprintf(dec->reason, sizeof dec->reason,
+                     "policy answered unknown decision %u: denied",
+                     (unsigned)v.decision);
+            return PDM_EDENIED;
+        }
+    }
+    return PDM_OK;
+}
+
+/* ---- MO dispatch ------------------------------------------------------------ */
+
+/* The device MOs' values: device hook first, then the profile. */
+static int device_value(pdm_ctx *ctx, const char *uri, pdm_blob *out)
+{
+    static const struct {
+        const char *key, *profile_key, *def;
+    } map[] = {
+        {"DevInfo/DevId", "device.devid", "IMEI:000000000000000"},
+        {"DevInfo/Man", "device.man", "polydm"},
+        {"DevInfo/Mod", "device.mod", "polydm"},
+        {"DevInfo/DmV", "device.dmv", PDM_VERSION},
+        {"DevInfo/Lang", "device.lang", "en"},
+        {"DevDetail/DevTyp", "device.devtyp", "phone"},
+        {"DevDetail/OEM", "device.oem", ""},
+        {"DevDetail/FwV", "device.fwv", ""},
+        {"DevDetail/SwV", "device.swv", PDM_VERSION},
+        {"DevDetail/HwV", "device.hwv", ""},
+        {"DevDetail/LrgObj", NULL, "true"},
+        {"DevDetail/URI/MaxDepth", "device.max_depth", "0"},
+        {"DevDetail/URI/MaxTotLen", "device.max_tot_len", "0"},
+        {"DevDetail/URI/MaxSegLen", "device.max_seg_len", "0"},
+    };
+    const char *key = strncmp(uri, "./", 2) == 0 ? uri + 2 : uri;
+    char buf[512];
+    const char *v = NULL;
+    for (size_t i = 0; i < PDM__ARRAY_LEN(map); i++) {
+        if (strcmp(map[i].key, key) != 0)
+            continue;
+        /* The URI limits are the tree's own (from the profile), so that
+         * what DevDetail says is what the tree enforces. */
+        if (ctx->hooks.info && strncmp(key, "DevDetail/URI/", 14) != 0) {
+            int rc;
+            buf[0] = '\0';
+            rc = ctx->hooks.info(ctx->hooks.user, key, buf, sizeof buf);
+            buf[sizeof buf - 1] = '\0';
+            if (rc == PDM_OK)
+                v = buf;
+            else if (rc != PDM_ENOTFOUND)
+                return rc < 0 ? rc : PDM_ERROR;
+        }
+        if (!v && map[i].profile_key)
+            v = pdm__profile_get(ctx->profile, map[i].profile_key);
+        if (!v)
+            v = map[i].def;
+        out->len = strlen(v);
+        out->data = pdm__malloc(out->len + 1);
+        if (!out->data)
+            return PDM_ENOMEM;
+        memcpy(out->data, v, out->len + 1);
+        return PDM_OK;
+    }
+    return PDM_ENOTFOUND;
+}
+
+static int mo_get(void *user, void *handler, const char *uri, pdm_blob *out)
+{
+    pdm__mo_binding *b = handler;
+    pdm__comp *c = b->comp;
+    int rc;
+    if (b->kind == PDM_MO_CORE_DEVICE)
+        return device_value(user, uri, out);
+    if (!c->ops.mo.get)
+        return PDM_ENOTFOUND;
+    memset(out, 0, sizeof(*out));
+    rc = c->ops.mo.get(c->inst, uri, out);
+    if (rc != PDM_OK) {
+        pdm__free(out->data); /* ownership transfers only on success */
+        memset(out, 0, sizeof(*out));
+        return rc > 0 ? PDM_ERROR : rc;
+    }
+    return PDM_OK;
+}
+
+static int mo_replace(void *user, void *handler, const char *uri,
+                      const pdm_blob *value)
+{
+    pdm__mo_binding *b = handler;
+    (void)user;
+    if (b->kind != PDM_MO_PLUGIN || !b->comp->ops.mo.replace)
+        return PDM_ENOTALLOWED;
+    return b->comp->ops.mo.replace(b->comp->inst, uri, value);
+}
+
+static int mo_exec(void *user, void *handler, const char *uri,
+                   const pdm_blob *data, const char *correlator)
+{
+    pdm__mo_binding *b = handler;
+    int rc;
+    (void)user;
+    if (b->kind != PDM_MO_PLUGIN || !b->comp->ops.mo.exec)
+        return PDM_ENOTALLOWED;
+    rc = b->comp->ops.mo.exec(b->comp->inst, uri, data, correlator);
+    return rc > PDM_PENDING ? PDM_ERROR : rc;
+}
+
+static int mo_notify(void *user, void *handler, int op, const char *uri)
+{
+    pdm__mo_binding *b = handler;
+    (void)user;
+    if (b->kind != PDM_MO_PLUGIN || !b->comp->ops.mo.notify)
+        return PDM_OK;
+    return b->comp->ops.mo.notify(b->comp->inst, op, uri);
+}
+
+void pdm__engine_tree_hooks(pdm_ctx *ctx, pdm__tree_config *cfg)
+{
+    cfg->policy = policy_hook;
+    cfg->policy_user = ctx;
+    cfg->mo.user = ctx;
+    cfg->mo.get = mo_get;
+    cfg->mo.replace = mo_replace;
+    cfg->mo.exec = mo_exec;
+    cfg->mo.notify = mo_notify;
+}
+
+/* ---- host services ------------------------------------------------------------ */
+
+static int svc_tree_read(void *user, const char *uri, pdm_blob *out)
+{
+    pdm_ctx *ctx = user;
+    pdm__tree_result r;
+    pdm__decision d;
+    /* The device reading itself: factory principal, no ACL; secrets are
+     * still refused by the tree's structural rule. */
+    static const pdm__who self = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
+    int rc;
+    if (!ctx->tree)
+        return PDM_ENOTSUP;
+    rc = pdm__tree_get(ctx->tree, &self, uri, &r, &d);
+    if (rc == PDM_ENOTALLOWED)
+        return PDM_EDENIED;
+    if (rc != PDM_OK)
+        return rc;
+    out->data = r.data;
+    out->len = r.len;
+    r.data = NULL;
+    pdm__tree_result_free(&r);
+    return PDM_OK;
+}
+
+static int svc_kv_get(void *user, const char *plugin, const char *key,
+                      pdm_blob *out)
+{
+    pdm_ctx *ctx = user;
+    if (!ctx->store)
+        return PDM_ENOTSUP;
+    return pdm__store_kv_get(ctx->store, plugin, key, &out->data, &out->len);
+}
+
+static int svc_kv_put(void *user, const char *plugin, const char *key,
+                      const void *val, size_t len)
+{
+    pdm_ctx *ctx = user;
+    if (!ctx->store)
+        return PDM_ENOTSUP;
+    return pdm__store_kv_put(ctx->store, plugin, key, val, len);
+}
+
+static int svc_kv_del(void *user, const char *plugin, const char *key)
+{
+    pdm_ctx *ctx = user;
+    if (!ctx->store)
+        return PDM_ENOTSUP;
+    return pdm__store_kv_del(ctx->store, plugin, key);
+}
+
+void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc)
+{
+    memset(svc, 0, sizeof(*svc));
+    svc->user = ctx;
+    svc->tree_read = svc_tree_read;
+    svc->kv_get = svc_kv_get;
+    svc->kv_put = svc_kv_put;
+    svc->kv_del = svc_kv_del;
+    /* generic_alert arrives with the session engine. */
+}
+
+void pdm__engine_limits(const pdm_ctx *ctx, pdm__uri_limits *lim)
+{
+    lim->max_depth = (uint32_t)pdm__profile_get_long(ctx->profile,
+                                                     "device.max_depth", 0);
+    lim->max_tot_len = (uint32_t)pdm__profile_get_long(ctx->profile,
+                                                       "device.max_tot_len", 0);
+    lim->max_seg_len = (uint32_t)pdm__profile_get_long(ctx->profile,
+                                                       "device.max_seg_len", 0);
+}
