@@ -68,5 +68,6 @@ void cj_finish(cli_json *j); /* newline */
 /* Command groups (each file defines its commands). */
 extern const cli_cmd cli_plugins_cmds[];
 extern const cli_cmd cli_profile_cmds[];
+extern const cli_cmd cli_tree_cmds[];
 
 #endif

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# CLI tree, explain and audit commands against a real store with a factory
+# tree; secrets never printed; store refusals give exit 4.
+# Usage: tree_cli_test.sh POLYDM SOURCE_DIR
+set -u
+PDM=$1 SRC=$2
+fails=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+expect() {
+  local want=$1 name=$2; shift 2
+  out=$("$@" 2>&1); local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL $name: exit $got, expected $want"; echo "$out" | sed 's/^/    /'
+    fails=$((fails+1)); return 1
+  fi
+  echo "ok   $name"
+}
+contains() {
+  if ! grep -qF -- "$2" <<<"$out"; then
+    echo "FAIL $1: output lacks: $2"; echo "$out" | sed 's/^/    /'; fails=$((fails+1))
+  fi
+}
+lacks() {
+  if grep -qF -- "$2" <<<"$out"; then
+    echo "FAIL $1: output contains: $2"; fails=$((fails+1))
+  fi
+}
+
+# The shipped open-market profile plus a factory tree.
+awk -v f="$SRC/tests/data/factory-test.tnds.xml" \
+  '/^\[profile\]/ {print; print "factory_tree = " f; next} {print}' \
+  "$SRC/profiles/open-market.profile" > "$tmp/q.profile"
+P=(--profile "$tmp/q.profile" --state "$tmp/state")
+
+expect 0 "get devid" "$PDM" "${P[@]}" tree get ./DevInfo/DevId
+contains "devid" "IMEI:493005100592800"
+expect 0 "list DMAcc account" "$PDM" "${P[@]}" tree list ./DMAcc/testsrv
+contains "list" "ServerID"
+expect 0 "get interior" "$PDM" "${P[@]}" tree get ./Vendor
+contains "children" "Color"
+expect 0 "get prop ACL" "$PDM" "${P[@]}" tree get ./Vendor --prop ACL
+contains "acl" "Add=test.server&Get=*&Replace=test.server"
+expect 1 "secret never shown" "$PDM" "${P[@]}" tree get ./DMAcc/testsrv/AppAuth/1/AAuthSecret
+lacks "secret" "Cl1entS3cret"
+contains "secret reason" "never leaves the device"
+expect 0 "export redacts" "$PDM" "${P[@]}" tree export
+lacks "export secret 1" "Cl1entS3cret"
+lacks "export secret 2" "S3rverS3cret"
+lacks "export secret 3" "bm9uY2U="
+contains "export marker" "*****"
+expect 0 "export wbxml" "$PDM" "${P[@]}" tree export ./Vendor --wbxml -o "$tmp/v.wbxml"
+if command -v wbxml2xml >/dev/null; then
+  expect 0 "wbxml2xml decodes export" wbxml2xml -o "$tmp/v.xml" "$tmp/v.wbxml"
+  grep -q "blue" "$tmp/v.xml" || { echo "FAIL wbxml2xml content"; fails=$((fails+1)); }
+fi
+expect 0 "explain allow" "$PDM" "${P[@]}" tree explain --server test.server --op Replace ./Vendor/Color
+contains "allow" "allow: test.server Replace ./Vendor/Color"
+contains "entry" "entry:     Replace=test.server"
+expect 1 "explain deny" "$PDM" "${P[@]}" tree explain --server rogue --op Replace ./Vendor/Color
+contains "deny" "deny: rogue Replace ./Vendor/Color"
+contains "deny node" "node:      ./Vendor"
+expect 1 "explain leaf ACL rule" "$PDM" "${P[@]}" tree explain --server other.server --op Replace "./Vendor/Locked/Item?prop=ACL"
+expect 0 "explain json" "$PDM" --json "${P[@]}" tree explain --server test.server --op Get ./Vendor/Color
+contains "json allow" '"decision":"allow"'
+expect 1 "explain json deny" "$PDM" --json "${P[@]}" tree explain --server test.server --op Get ./Vendor/Locked/Item
+contains "json" '"decision":"deny"'
+
+printf '<MgmtTree><Node><NodeName>New</NodeName><Value>n</Value></Node></MgmtTree>' > "$tmp/add.xml"
+expect 0 "import" "$PDM" "${P[@]}" tree import "$tmp/add.xml" --target ./Vendor
+expect 0 "imported value persists" "$PDM" "${P[@]}" tree get ./Vendor/New
+contains "persist" "n"
+expect 1 "import again: exists" "$PDM" "${P[@]}" tree import "$tmp/add.xml" --target ./Vendor
+printf '<MgmtTree><Node><NodeName>x' > "$tmp/bad.xml"
+expect 3 "import malformed" "$PDM" "${P[@]}" tree import "$tmp/bad.xml"
+expect 0 "audit" "$PDM" "${P[@]}" audit
+contains "audit add" "Add"
+lacks "audit secret" "Cl1entS3cret"
+expect 0 "audit json since" "$PDM" --json "${P[@]}" audit --since 1h
+contains "audit json" '"principal":"local"'
+expect 2 "audit bad since" "$PDM" "${P[@]}" audit --since yesterday
+
+# A foreign or damaged store is refused with exit 4 and never changed.
+mkdir -p "$tmp/foreign"; echo "not a database at all, just text" > "$tmp/foreign/polydm.db"
+sum1=$(sha256sum "$tmp/foreign/polydm.db")
+expect 4 "foreign store" "$PDM" --profile "$tmp/q.profile" --state "$tmp/foreign" tree get ./DevInfo/DevId
+sum2=$(sha256sum "$tmp/foreign/polydm.db")
+[ "$sum1" = "$sum2" ] || { echo "FAIL foreign store modified"; fails=$((fails+1)); }
+
+echo "tree cli: $fails failure(s)"
+[ "$fails" -eq 0 ]
