@@ -23,6 +23,8 @@
 #define POLYDM_AUTHORITY_H
 
 #include <polydm/bootstrap.h>
+#include <stddef.h>
+
 #include <polydm/plugin.h>
 
 #ifdef __cplusplus
@@ -90,7 +92,10 @@ typedef struct pdm_authority_ops {
                     const char *uri, pdm_verdict *out);
 } pdm_authority_ops;
 
-#define PDM_AUTHORITY_OPS_SIZE_1_0 sizeof(pdm_authority_ops)
+/** Size of the ABI 1.0 vtable (fixed forever): the smallest the core
+ *  accepts.  Never sizeof(): that grows when methods are appended. */
+#define PDM_AUTHORITY_OPS_SIZE_1_0 \
+    (offsetof(pdm_authority_ops, override) + sizeof(void (*)(void)))
 
 #ifdef __cplusplus
 }

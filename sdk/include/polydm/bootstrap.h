@@ -14,6 +14,8 @@
 #ifndef POLYDM_BOOTSTRAP_H
 #define POLYDM_BOOTSTRAP_H
 
+#include <stddef.h>
+
 #include <polydm/plugin.h>
 
 #ifdef __cplusplus
@@ -95,8 +97,10 @@ typedef struct pdm_bootstrap_ops {
     int (*present_ids)(void *inst, char ***out, size_t *n);
 } pdm_bootstrap_ops;
 
-/** Size of the ABI 1.0 vtable: the smallest the core accepts. */
-#define PDM_BOOTSTRAP_OPS_SIZE_1_0 sizeof(pdm_bootstrap_ops)
+/** Size of the ABI 1.0 vtable (fixed forever): the smallest the core
+ *  accepts.  Never sizeof(): that grows when methods are appended. */
+#define PDM_BOOTSTRAP_OPS_SIZE_1_0 \
+    (offsetof(pdm_bootstrap_ops, present_ids) + sizeof(void (*)(void)))
 
 #ifdef __cplusplus
 }

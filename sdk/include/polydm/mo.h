@@ -16,6 +16,8 @@
 #ifndef POLYDM_MO_H
 #define POLYDM_MO_H
 
+#include <stddef.h>
+
 #include <polydm/plugin.h>
 
 #ifdef __cplusplus
@@ -112,7 +114,10 @@ typedef struct pdm_mo_ops {
     void (*rollback)(void *inst);
 } pdm_mo_ops;
 
-#define PDM_MO_OPS_SIZE_1_0 sizeof(pdm_mo_ops)
+/** Size of the ABI 1.0 vtable (fixed forever): the smallest the core
+ *  accepts.  Never sizeof(): that grows when methods are appended. */
+#define PDM_MO_OPS_SIZE_1_0 \
+    (offsetof(pdm_mo_ops, rollback) + sizeof(void (*)(void)))
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,8 @@
 #ifndef POLYDM_POLICY_H
 #define POLYDM_POLICY_H
 
+#include <stddef.h>
+
 #include <polydm/plugin.h>
 
 #ifdef __cplusplus
@@ -42,8 +44,9 @@ typedef struct pdm_policy_req {
     const char *server_id;  /**< ServerID for PDM_PRINCIPAL_SERVER; the
                                  bootstrap's target ServerID for
                                  PDM_OP_BOOTSTRAP; else NULL */
-    const char *uri;        /**< target node URI (normalised, no "./"
-                                 prefix except root "."), or NULL */
+    const char *uri;        /**< target node URI, absolute and
+                                 normalised: "./A/B", root "." (the same
+                                 form MO handlers get); or NULL */
     const char *node_owner; /**< authority that created the target node
                                  (or its nearest existing ancestor): a
                                  ServerID, "local", "factory" or
@@ -73,7 +76,10 @@ typedef struct pdm_policy_ops {
     int (*check)(void *inst, const pdm_policy_req *req, pdm_verdict *out);
 } pdm_policy_ops;
 
-#define PDM_POLICY_OPS_SIZE_1_0 sizeof(pdm_policy_ops)
+/** Size of the ABI 1.0 vtable (fixed forever): the smallest the core
+ *  accepts.  Never sizeof(): that grows when methods are appended. */
+#define PDM_POLICY_OPS_SIZE_1_0 \
+    (offsetof(pdm_policy_ops, check) + sizeof(void (*)(void)))
 
 #ifdef __cplusplus
 }
