@@ -65,7 +65,7 @@ static pdm__tree *open_tree(pdm__store **st, const char *dir, double *secs)
 
 static void run(size_t n, const char *base)
 {
-    char dir[512], uri[128], val[16], err[128], dbpath[600];
+    char dir[512], uri[128], val[32], err[128], dbpath[600];
     pdm__store *st;
     pdm__tree *t;
     pdm__decision d;
