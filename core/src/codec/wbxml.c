@@ -16,9 +16,19 @@
  * one byte short, so that the wrapped document's END spills into the outer
  * message (libwbxml ignores trailing bytes altogether).
  *
+ * Tag and attribute code pages are tracked separately (WBXML 1.3 §5.8.1).
+ * PROV AAUTHTYPE pieces (`,` `HTTP-` `BASIC` `DIGEST`, facts §9.3) are read
+ * at 0x90-0x93 on attribute page 1 and, from the older table, at 0x80-0x82
+ * (EXT_T_*, never used by PROV) and 0x83 when the string table is empty
+ * (otherwise 0x83 is STR_T).  A standalone DDF document is read with its
+ * tags on page 0 or page 2 (libwbxml writes page 2).
+ *
  * Encoder: walks the tree iteratively (parent/next links), emits
  * SWITCH_PAGE only on page changes, LITERAL + string table for unknown
- * elements and attribute names, OPAQUE for binary text.
+ * elements and attribute names, OPAQUE for binary text, PROV ATTRSTART /
+ * ATTRVALUE tokens where a table entry matches (never the disputed
+ * AAUTHTYPE piece tokens: those values go out as STR_I), DDF tags of a
+ * standalone DDF document on page 0 (el.h).
  */
 #include "codec/codec.h"
 #include "codec/wbxml_int.h"
@@ -417,9 +427,9 @@ static int parse_attrs(dec *d, pdm__el *el)
         t = *d->p++;
         switch (t) {
         case WB_END:
-        case WB_SWITCH_PAGE:
+        case WB_SWITCH_PAGE: /* keeps the attribute being built open */
         case WB_LITERAL:
-            start = true; /* these end the attribute being built */
+            start = true; /* not a value piece: handled below */
             break;
         case WB_STR_I:
             s = memchr(d->p, 0, (size_t)(d->end - d->p));
