@@ -701,6 +701,13 @@ static int parse_once(xdec *st, const uint8_t *buf, size_t len)
     xmlSetStructuredErrorFunc(st, on_serror);
     xmlParseDocument(ctxt);
     xmlSetStructuredErrorFunc(old_ctx, old_fn);
+    /* For "expat compatibility" libxml2 records internal entity
+     * declarations in a fake document even in SAX mode, and frees it only
+     * when xmlParseDocument() runs to its normal end. */
+    if (ctxt->myDoc) {
+        xmlFreeDoc(ctxt->myDoc);
+        ctxt->myDoc = NULL;
+    }
 
     if (!st->stopped && !ctxt->wellFormed) {
         st->rc = PDM_EPARSE;
