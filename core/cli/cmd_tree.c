@@ -475,7 +475,7 @@ static int tree_explain(cli *c, int argc, char **argv)
     w.server_id = o.server;
     if ((ex = open_ctx(c, &ctx)) != CLI_OK)
         return ex;
-    rc = pdm__tree_check(ctx->tree, &w, op, argv[first], &d);
+    rc = pdm__tree_explain(ctx->tree, &w, op, argv[first], &d);
     if (c->json) {
         cli_json j;
         cj_begin(&j, stdout);

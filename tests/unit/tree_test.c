@@ -117,13 +117,14 @@ static void test_tree__spec_acl_example(void)
     /* anyone may Get ./NodeA/Node1 */
     PDM_ASSERT_STR(get(&SA, "./NodeA/Node1", &rc), "one");
     CU_ASSERT_EQUAL(rc, PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_explain(T, &SA, PDM_OP_GET, "./NodeA/Node1", &D), PDM_OK);
     PDM_ASSERT_STR(D.entry, "Get=*");
     PDM_ASSERT_STR(D.node, "./NodeA/Node1");
     PDM_ASSERT_STR(get(&SB, "./NodeA/Node1", &rc), "one");
     /* only ServerC may Replace ./NodeA/Node1?prop=ACL (parent Replace) */
     CU_ASSERT_EQUAL(replace(&SA, "./NodeA/Node1?prop=ACL", "Get=ServerA"), PDM_EDENIED);
     CU_ASSERT_EQUAL(replace(&SB, "./NodeA/Node1?prop=ACL", "Get=ServerB"), PDM_EDENIED);
-    CU_ASSERT_EQUAL(pdm__tree_check(T, &SC, PDM_OP_REPLACE, "./NodeA/Node1?prop=ACL", &D), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_explain(T, &SC, PDM_OP_REPLACE, "./NodeA/Node1?prop=ACL", &D), PDM_OK);
     PDM_ASSERT_STR(D.rule, "acl-parent");
     PDM_ASSERT_STR(D.node, "./NodeA");
     PDM_ASSERT_STR(D.entry, "Replace=ServerC");
@@ -139,6 +140,7 @@ static void test_tree__spec_acl_example(void)
     CU_ASSERT_EQUAL(rc, PDM_OK);
     /* Node4 inherits Node3's ACL: ServerB may Get, ServerA may not */
     PDM_ASSERT_STR(get(&SB, "./NodeB/Node3/Node4", &rc), "four");
+    pdm__tree_explain(T, &SB, PDM_OP_GET, "./NodeB/Node3/Node4", &D);
     PDM_ASSERT_STR(D.node, "./NodeB/Node3");
     get(&SA, "./NodeB/Node3/Node4", &rc);
     CU_ASSERT_EQUAL(rc, PDM_EDENIED);
@@ -146,8 +148,8 @@ static void test_tree__spec_acl_example(void)
     CU_ASSERT_EQUAL(replace(&SA, "./NodeB/Node3/Node5", "5!"), PDM_OK);
     PDM_ASSERT_STR(get(&SB, "./NodeB/Node3/Node5", &rc), "5!");
     /* ServerB may Delete Node3 (its own Delete right) */
-    CU_ASSERT_EQUAL(pdm__tree_check(T, &SB, PDM_OP_DELETE, "./NodeB/Node3", &D), PDM_OK);
-    CU_ASSERT_EQUAL(pdm__tree_check(T, &SA, PDM_OP_DELETE, "./NodeB/Node3", &D), PDM_EDENIED);
+    CU_ASSERT_EQUAL(pdm__tree_explain(T, &SB, PDM_OP_DELETE, "./NodeB/Node3", &D), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_explain(T, &SA, PDM_OP_DELETE, "./NodeB/Node3", &D), PDM_EDENIED);
     /* ServerC took over Node1 in two steps: change ACL, then access */
     CU_ASSERT_EQUAL(replace(&SC, "./NodeA/Node1?prop=ACL", "Get=*&Replace=ServerC"), PDM_OK);
     CU_ASSERT_EQUAL(replace(&SC, "./NodeA/Node1", "mine"), PDM_OK);
@@ -160,13 +162,13 @@ static void test_tree__acl_change_rules(void)
     char err[200];
     build_spec_tree();
     /* interior NodeB: ServerA has Replace on it -> may change its ACL */
-    CU_ASSERT_EQUAL(pdm__tree_check(T, &SA, PDM_OP_REPLACE, "./NodeB?prop=ACL", &D), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_explain(T, &SA, PDM_OP_REPLACE, "./NodeB?prop=ACL", &D), PDM_OK);
     PDM_ASSERT_STR(D.rule, "acl");
     /* leaf Node5: ServerA has Replace on the leaf but not on its parent
      * Node3 -> may not change the leaf's ACL */
-    CU_ASSERT_EQUAL(pdm__tree_check(T, &SA, PDM_OP_REPLACE, "./NodeB/Node3/Node5?prop=ACL", &D), PDM_EDENIED);
+    CU_ASSERT_EQUAL(pdm__tree_explain(T, &SA, PDM_OP_REPLACE, "./NodeB/Node3/Node5?prop=ACL", &D), PDM_EDENIED);
     /* ServerB has Replace on Node3 -> may change Node5's ACL */
-    CU_ASSERT_EQUAL(pdm__tree_check(T, &SB, PDM_OP_REPLACE, "./NodeB/Node3/Node5?prop=ACL", &D), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_explain(T, &SB, PDM_OP_REPLACE, "./NodeB/Node3/Node5?prop=ACL", &D), PDM_OK);
     /* malformed ACL value -> 400, never half-applied */
     {
         int r = replace(&SB, "./NodeB/Node3/Node5?prop=ACL", "Get=&Add=x");
@@ -567,13 +569,13 @@ static void test_tree__copy(void)
 static void test_tree__explain(void)
 {
     build_spec_tree();
-    CU_ASSERT_EQUAL(pdm__tree_check(T, &SB, PDM_OP_GET, "./NodeB/Node2", &D), PDM_EDENIED);
+    CU_ASSERT_EQUAL(pdm__tree_explain(T, &SB, PDM_OP_GET, "./NodeB/Node2", &D), PDM_EDENIED);
     PDM_ASSERT_STR(D.node, "./NodeB");
     PDM_ASSERT_STR(D.entry, "Get=ServerA");
     CU_ASSERT_PTR_NOT_NULL(strstr(D.reason, "(inherited)"));
-    CU_ASSERT_EQUAL(pdm__tree_check(T, &SA, PDM_OP_ADD, "./NodeC/new", &D), PDM_EDENIED);
+    CU_ASSERT_EQUAL(pdm__tree_explain(T, &SA, PDM_OP_ADD, "./NodeC/new", &D), PDM_EDENIED);
     PDM_ASSERT_STR(D.entry, "(no Add entry)");
-    CU_ASSERT_EQUAL(pdm__tree_check(T, &SA, PDM_OP_ADD, "./Top", &D), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_explain(T, &SA, PDM_OP_ADD, "./Top", &D), PDM_OK);
     PDM_ASSERT_STR(D.node, ".");
     PDM_ASSERT_STR(D.entry, "Add=*");
 }

@@ -511,53 +511,27 @@ const pdm__uri_limits *pdm__tree_limits(const pdm__tree *t)
 
 /* ---- open / load --------------------------------------------------------------- */
 
+/* Loading: rows arrive in ascending id order, parents first.  Ids are
+ * dense (they only grow and gaps come from deletions), so a plain array
+ * indexed by id finds a parent in O(1) without hashing. */
 typedef struct loader {
     pdm__tree *t;
-    pdm__node **byid; /* simple open-addressing id -> node map */
-    size_t cap;
+    pdm__node **byid; /* index = id, sized max_id + 1 */
+    int64_t max_id;
     char *err;
     size_t errlen;
 } loader;
 
-static size_t id_slot(const loader *L, int64_t id)
-{
-    return (size_t)((uint64_t)id * 11400714819323198485ull >> 20) & (L->cap - 1);
-}
-
 static pdm__node *id_find(const loader *L, int64_t id)
 {
-    for (size_t s = id_slot(L, id);; s = (s + 1) & (L->cap - 1)) {
-        if (!L->byid[s])
-            return NULL;
-        if (L->byid[s]->id == id)
-            return L->byid[s];
-    }
+    return id > 0 && id <= L->max_id ? L->byid[id] : NULL;
 }
 
 static int id_put(loader *L, pdm__node *n)
 {
-    if (L->t->count * 2 + 2 > L->cap) {
-        size_t nc = L->cap ? L->cap * 2 : 4096;
-        pdm__node **nb = pdm__calloc(nc, sizeof(*nb));
-        if (!nb)
-            return PDM_ENOMEM;
-        for (size_t i = 0; i < L->cap; i++) {
-            pdm__node *x = L->byid[i];
-            if (x) {
-                size_t s = (size_t)((uint64_t)x->id * 11400714819323198485ull >> 20) & (nc - 1);
-                while (nb[s])
-                    s = (s + 1) & (nc - 1);
-                nb[s] = x;
-            }
-        }
-        pdm__free(L->byid);
-        L->byid = nb;
-        L->cap = nc;
-    }
-    size_t s = id_slot(L, n->id);
-    while (L->byid[s])
-        s = (s + 1) & (L->cap - 1);
-    L->byid[s] = n;
+    if (n->id <= 0 || n->id > L->max_id || L->byid[n->id])
+        return PDM_ECORRUPT;
+    L->byid[n->id] = n;
     return PDM_OK;
 }
 
@@ -626,8 +600,10 @@ static int load_cb(void *user, const pdm__node_rec *r)
     n->tstamp = r->tstamp;
     n->verno = (uint16_t)r->verno;
     if (id_put(L, n) != PDM_OK) {
+        snprintf(L->err, L->errlen, "node id %lld out of range or repeated",
+                 (long long)r->id);
         node_free(n);
-        return PDM_ENOMEM;
+        return PDM_ECORRUPT;
     }
     if (!parent) {
         t->root = n;
@@ -687,14 +663,24 @@ int pdm__tree_open(pdm__tree **out, const pdm__tree_config *cfg, char *err,
     }
     if (cfg->store) {
         loader L = {t, NULL, 0, err, errlen};
-        rc = pdm__store_load_nodes(cfg->store, load_cb, &L);
-        pdm__free(L.byid);
-        if (rc == PDM_OK) {
-            int64_t mx = pdm__store_max_node_id(cfg->store);
-            t->next_id = mx + 1 > 2 ? mx + 1 : 2;
-        } else if (!err[0]) {
-            snprintf(err, errlen, "%s", pdm__store_error(cfg->store));
+        L.max_id = pdm__store_max_node_id(cfg->store);
+        if (L.max_id < 0 || L.max_id > (int64_t)(SIZE_MAX / sizeof(void *)) - 1) {
+            rc = PDM_ECORRUPT;
+            snprintf(err, errlen, "node ids out of range");
+        } else if (!(L.byid = pdm__calloc((size_t)L.max_id + 1, sizeof(*L.byid)))) {
+            rc = PDM_ENOMEM;
+        } else {
+            /* Size the name hash once instead of growing it row by row. */
+            while (t->nbuckets < (size_t)L.max_id && rc == PDM_OK)
+                rc = hash_grow(t);
+            if (rc == PDM_OK)
+                rc = pdm__store_load_nodes(cfg->store, load_cb, &L);
         }
+        pdm__free(L.byid);
+        if (rc == PDM_OK)
+            t->next_id = L.max_id + 1 > 2 ? L.max_id + 1 : 2;
+        else if (!err[0])
+            snprintf(err, errlen, "%s", pdm__store_error(cfg->store));
     }
     if (rc == PDM_OK && !t->root)
         rc = t->count ? PDM_ECORRUPT : make_root(t);
@@ -821,9 +807,17 @@ static void rec_from_node(pdm__node_rec *r, const pdm__node *n)
     r->has_value = n->has_value;
 }
 
+/* Deletes a node's row; a row that is not there (a node created and
+ * deleted in the same package, or deleted twice) is fine. */
+static int del_row(pdm__store *s, int64_t id)
+{
+    int rc = pdm__store_del_node(s, id);
+    return rc == PDM_ENOTFOUND ? PDM_OK : rc;
+}
+
 static int del_subtree_rows(pdm__store *s, const pdm__node *n)
 {
-    int rc = pdm__store_del_node(s, n->id);
+    int rc = del_row(s, n->id);
     for (const pdm__node *c = n->first; c && rc == PDM_OK; c = c->next)
         rc = del_subtree_rows(s, c);
     return rc;
@@ -868,7 +862,7 @@ int pdm__tree_commit(pdm__tree *t)
             pdm__undo *u = &t->undo[i];
             if (u->kind == U_MODIFY && node_live(u->node) &&
                 strcmp(u->saved->name, u->node->name) != 0)
-                rc = pdm__store_del_node(s, u->node->id);
+                rc = del_row(s, u->node->id);
         }
         t->mark_gen++;
         for (size_t i = 0; i < t->nundo && rc == PDM_OK; i++) {

@@ -183,6 +183,12 @@ typedef struct pdm__tree_item {
 int pdm__tree_check(pdm__tree *t, const pdm__who *w, int op, const char *uri,
                     pdm__decision *dec);
 
+/* pdm__tree_check with the full explanation also for grants (node, ACL
+ * entry, reason text) — for `polydm tree explain`.  pdm__tree_check fills
+ * the text only for refusals, to keep the request path cheap. */
+int pdm__tree_explain(pdm__tree *t, const pdm__who *w, int op,
+                      const char *uri, pdm__decision *dec);
+
 /* Get: leaf value, interior child list ("a/b/c", format node), property
  * (?prop=), or a tree export (?list= → TNDS XML).  AAuthSecret/Data: 405. */
 int pdm__tree_get(pdm__tree *t, const pdm__who *w, const char *uri,

@@ -72,6 +72,17 @@ static int dec_set(pdm__decision *d, int rc, const char *rule,
     return rc;
 }
 
+/* Same without formatting, for constant texts on hot paths. */
+static int dec_text(pdm__decision *d, int rc, const char *rule,
+                    const char *component, const char *text)
+{
+    d->rc = rc;
+    pdm__strlcpy(d->rule, rule, sizeof d->rule);
+    pdm__strlcpy(d->component, component, sizeof d->component);
+    pdm__strlcpy(d->reason, text, sizeof d->reason);
+    return rc;
+}
+
 /* Path of a node as "./A/B" (root ".") into a fixed buffer. */
 static void node_uri(const pdm__node *n, char *buf, size_t size)
 {
@@ -136,7 +147,7 @@ static bool under_flag(const pdm__node *n, uint32_t f)
 
 /* The ACL step for a server on node n (whose effective ACL applies). */
 static int acl_grants(const pdm__who *w, int op, const pdm__node *n,
-                      const char *what, pdm__decision *dec)
+                      const char *what, bool verbose, pdm__decision *dec)
 {
     const pdm__node *from;
     const pdm__acl *eff = pdm__node_effective_acl(n, &from);
@@ -144,6 +155,15 @@ static int acl_grants(const pdm__who *w, int op, const pdm__node *n,
     bool ok = eff && pdm__acl_allows(eff, op, w->server_id, &idx);
     char nu[256];
     pdm__buf e;
+
+    /* A grant on the hot path needs no text: nothing reads it unless the
+     * caller asked for an explanation. */
+    if (ok && !verbose) {
+        dec->rc = PDM_OK;
+        memcpy(dec->rule, "acl", 4);
+        memcpy(dec->component, "acl", 4);
+        return PDM_OK;
+    }
 
     node_uri(from ? from : n, nu, sizeof nu);
     pdm__strlcpy(dec->node, nu, sizeof dec->node);
@@ -171,18 +191,18 @@ static int principal_rule(const pdm__who *w, pdm__decision *dec)
 {
     switch (w->principal) {
     case PDM_PRINCIPAL_LOCAL:
-        return dec_set(dec, PDM_OK, "local", "core",
-                       "local user: node ACLs do not apply; policies decide");
+        return dec_text(dec, PDM_OK, "local", "core",
+                        "local user: node ACLs do not apply; policies decide");
     case PDM_PRINCIPAL_FACTORY:
-        return dec_set(dec, PDM_OK, "factory", "core",
-                       "factory configuration");
+        return dec_text(dec, PDM_OK, "factory", "core",
+                        "factory configuration");
     case PDM_PRINCIPAL_BOOTSTRAP:
-        return dec_set(dec, PDM_OK, "bootstrap", "core",
-                       "bootstrap: node ACLs do not apply (DM_Bootstrap); "
-                       "policies decide");
+        return dec_text(dec, PDM_OK, "bootstrap", "core",
+                        "bootstrap: node ACLs do not apply (DM_Bootstrap); "
+                        "policies decide");
     }
-    return dec_set(dec, PDM_EDENIED, "principal", "core",
-                   "no authenticated principal");
+    return dec_text(dec, PDM_EDENIED, "principal", "core",
+                    "no authenticated principal");
 }
 
 /* Step 3: the policy hook. */
@@ -231,11 +251,12 @@ typedef struct target {
 } target;
 
 static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
-                  target *tg, const char *detail, pdm__decision *dec)
+                  target *tg, const char *detail, bool verbose,
+                  pdm__decision *dec)
 {
     int rc;
     pdm__uri *u = &tg->u;
-    char what[64], turi[256];
+    char turi[256];
 
     dec_clear(dec);
     memset(tg, 0, sizeof(*tg));
@@ -343,7 +364,7 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
     if (w->principal != PDM_PRINCIPAL_SERVER) {
         rc = principal_rule(w, dec);
     } else if (op == PDM_OP_ADD) {
-        rc = acl_grants(w, PDM_OP_ADD, tg->anc, "Add", dec);
+        rc = acl_grants(w, PDM_OP_ADD, tg->anc, "Add", verbose, dec);
     } else if (op == PDM_OP_REPLACE && u->query == PDM_URI_Q_PROP &&
                u->prop == PDM_URI_PROP_ACL) {
         /* TND §6.6: interior: Replace on node or parent; leaf: parent. */
@@ -354,14 +375,15 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
         pdm__acl_change ch = pdm__acl_may_change_acl(
             n->format == PDM_FORMAT_NODE, ne, pe, w->server_id);
         if (ch == PDM_ACL_CHANGE_BY_NODE) {
-            rc = acl_grants(w, PDM_OP_REPLACE, n, "Replace of the ACL", dec);
+            rc = acl_grants(w, PDM_OP_REPLACE, n, "Replace of the ACL", verbose,
+                            dec);
         } else if (ch == PDM_ACL_CHANGE_BY_PARENT) {
             rc = acl_grants(w, PDM_OP_REPLACE, n->parent,
-                            "Replace of the ACL (parent rule)", dec);
+                            "Replace of the ACL (parent rule)", verbose, dec);
             pdm__strlcpy(dec->rule, "acl-parent", sizeof dec->rule);
         } else {
             rc = acl_grants(w, PDM_OP_REPLACE, n->parent ? n->parent : n,
-                            "Replace of the ACL", dec);
+                            "Replace of the ACL", true, dec);
             pdm__strlcpy(dec->rule, n->format == PDM_FORMAT_NODE
                                         ? "acl-change"
                                         : "acl-parent",
@@ -378,8 +400,7 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
             dec->rc = rc;
         }
     } else {
-        snprintf(what, sizeof what, "%s", op_name(op));
-        rc = acl_grants(w, op, tg->node, what, dec);
+        rc = acl_grants(w, op, tg->node, op_name(op), verbose, dec);
     }
     if (rc != PDM_OK)
         return rc;
@@ -388,6 +409,20 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
      * the "./A/B" form plugins get everywhere). */
     return ask_policies(t, w, op, turi, tg->node ? tg->node : tg->anc,
                         detail, dec);
+}
+
+/* What the audit log records: every refusal, every change by a principal
+ * other than a server (local user, bootstrap, factory), and the changes of
+ * servers that shift control (ACL, Name, Delete, Exec).  Plain value
+ * writes by authenticated servers are ordinary management and would flood
+ * the log (and the device's flash) at one row per command; the session
+ * records them as a whole. */
+static void audit_change(pdm__tree *t, const pdm__who *w, const char *op,
+                         const char *uri, const pdm__decision *dec,
+                         bool sensitive)
+{
+    if (dec->rc != PDM_OK || sensitive || w->principal != PDM_PRINCIPAL_SERVER)
+        pdm__tree_audit(t, w, op, uri, dec);
 }
 
 /* Requests outside a package run as their own transaction, so that a
@@ -420,7 +455,16 @@ int pdm__tree_check(pdm__tree *t, const pdm__who *w, int op, const char *uri,
                     pdm__decision *dec)
 {
     target tg;
-    int rc = decide(t, w, op, uri, &tg, NULL, dec);
+    int rc = decide(t, w, op, uri, &tg, NULL, false, dec);
+    target_free(&tg);
+    return rc;
+}
+
+int pdm__tree_explain(pdm__tree *t, const pdm__who *w, int op,
+                      const char *uri, pdm__decision *dec)
+{
+    target tg;
+    int rc = decide(t, w, op, uri, &tg, NULL, true, dec);
     target_free(&tg);
     return rc;
 }
@@ -542,7 +586,7 @@ int pdm__tree_get(pdm__tree *t, const pdm__who *w, const char *uri,
     target tg;
     int rc;
     memset(out, 0, sizeof(*out));
-    rc = decide(t, w, PDM_OP_GET, uri, &tg, NULL, dec);
+    rc = decide(t, w, PDM_OP_GET, uri, &tg, NULL, false, dec);
     if (rc != PDM_OK) {
         pdm__tree_audit(t, w, "Get", uri, dec);
         target_free(&tg);
@@ -721,7 +765,7 @@ int pdm__tree_add(pdm__tree *t, const pdm__who *w, const char *uri,
         pdm__uri_free(&u);
         return rc;
     }
-    rc = decide(t, w, PDM_OP_ADD, uri, &tg, NULL, dec);
+    rc = decide(t, w, PDM_OP_ADD, uri, &tg, NULL, false, dec);
     if (rc == PDM_OK && item->format == PDM_FORMAT_NODE && item->len)
         rc = dec_set(dec, PDM_EINVAL, "format", "core",
                      "an interior node (Format node) cannot have a value");
@@ -741,7 +785,7 @@ int pdm__tree_add(pdm__tree *t, const pdm__who *w, const char *uri,
     rc = add_nodes(t, w, &tg, item, owner, dec);
     if (rc != PDM_OK)
         pdm__tree_rollback_to(t, sp);
-    pdm__tree_audit(t, w, "Add", uri, dec);
+    audit_change(t, w, "Add", uri, dec, false);
     target_free(&tg);
     return auto_end(t, began, rc);
 }
@@ -840,15 +884,11 @@ int pdm__tree_replace(pdm__tree *t, const pdm__who *w, const char *uri,
     target tg;
     bool began = auto_begin(t);
     size_t sp = pdm__tree_savepoint(t);
-    int rc = decide(t, w, PDM_OP_REPLACE, uri, &tg, NULL, dec);
+    int rc = decide(t, w, PDM_OP_REPLACE, uri, &tg, NULL, false, dec);
     pdm__node *n = tg.node;
 
     if (rc == PDM_OK && tg.u.query == PDM_URI_Q_PROP) {
-        char decided[sizeof dec->reason];
-        pdm__strlcpy(decided, dec->reason, sizeof decided);
         rc = replace_prop(t, w, &tg, item, dec);
-        if (rc == PDM_OK)
-            pdm__strlcpy(dec->reason, decided, sizeof dec->reason);
     } else if (rc == PDM_OK && n->format == PDM_FORMAT_NODE) {
         rc = is_tnds(item->type)
                  ? dec_set(dec, PDM_ENOTSUP, "tnds", "core",
@@ -902,7 +942,9 @@ int pdm__tree_replace(pdm__tree *t, const pdm__who *w, const char *uri,
     }
     if (rc != PDM_OK && tg.parsed)
         pdm__tree_rollback_to(t, sp);
-    pdm__tree_audit(t, w, "Replace", uri, dec);
+    audit_change(t, w, "Replace", uri, dec,
+                 tg.parsed && tg.u.query == PDM_URI_Q_PROP &&
+                     tg.u.prop != PDM_URI_PROP_TITLE);
     target_free(&tg);
     return auto_end(t, began, rc);
 }
@@ -925,7 +967,7 @@ int pdm__tree_delete(pdm__tree *t, const pdm__who *w, const char *uri,
     target tg;
     bool began = auto_begin(t);
     size_t sp = pdm__tree_savepoint(t);
-    int rc = decide(t, w, PDM_OP_DELETE, uri, &tg, NULL, dec);
+    int rc = decide(t, w, PDM_OP_DELETE, uri, &tg, NULL, false, dec);
     if (rc == PDM_OK) {
         pdm__node *parent = tg.node->parent;
         rc = notify_subtree(t, tg.node, dec);
@@ -950,7 +992,7 @@ int pdm__tree_exec(pdm__tree *t, const pdm__who *w, const char *uri,
 {
     target tg;
     bool began = auto_begin(t);
-    int rc = decide(t, w, PDM_OP_EXEC, uri, &tg, NULL, dec);
+    int rc = decide(t, w, PDM_OP_EXEC, uri, &tg, NULL, false, dec);
     if (rc == PDM_OK) {
         void *h = pdm__node_handler(tg.node, NULL);
         char nu[256];

@@ -1,0 +1,172 @@
+/*
+ * Audit log through the tree and the store: what is recorded (refusals,
+ * non-server changes, control-shifting server changes), that entries
+ * survive a rolled-back package, that they never contain secret values,
+ * and that the store survives reopening with the same committed tree.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cu_main.h"
+#include "store/store.h"
+#include "tree/tree.h"
+#include "util/util.h"
+
+typedef struct rows {
+    char text[64][512];
+    size_t n;
+} rows;
+
+static int collect(void *user, const pdm__audit_rec *a)
+{
+    rows *r = user;
+    if (r->n < 64)
+        snprintf(r->text[r->n++], 512, "%s|%s|%s|%s|%s|%s", a->principal,
+                 a->op, a->uri ? a->uri : "", a->decision, a->component,
+                 a->reason);
+    return 0;
+}
+
+static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0};
+static const pdm__who SA = {PDM_PRINCIPAL_SERVER, "ServerA", NULL, 0};
+static const pdm__who SB = {PDM_PRINCIPAL_SERVER, "ServerB", NULL, 0};
+
+static void open_all(const char *dir, pdm__store **s, pdm__tree **t)
+{
+    pdm__tree_config cfg;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(pdm__store_open(s, dir, 0, err, sizeof err), PDM_OK);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.store = *s;
+    cfg.root_add_star = true;
+    CU_ASSERT_EQUAL_FATAL(pdm__tree_open(t, &cfg, err, sizeof err), PDM_OK);
+}
+
+static int contains(const rows *r, const char *needle)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (strstr(r->text[i], needle))
+            return 1;
+    return 0;
+}
+
+/* What gets audited, and persistence of tree + audit across reopen. */
+static void test_audit__what_is_recorded(void)
+{
+    char dir[512];
+    pdm__store *s;
+    pdm__tree *t;
+    pdm__decision d;
+    rows r;
+    pdm__tree_item v = {(const uint8_t *)"v", 1, PDM_FORMAT_CHR, NULL, true};
+    pdm__tree_item secret = {(const uint8_t *)"Sup3rS3cret", 11, PDM_FORMAT_CHR, NULL, true};
+    pdm__tree_item acl = {(const uint8_t *)"Get=ServerA&Replace=ServerA", 27, PDM_FORMAT_CHR, NULL, false};
+
+    snprintf(dir, sizeof dir, "%s/audit1", pdm_test_tmpdir());
+    open_all(dir, &s, &t);
+    /* local change: recorded */
+    CU_ASSERT_EQUAL(pdm__tree_add(t, &LOCAL, "./L", &v, &d), PDM_OK);
+    /* package: a server adds and replaces values (not recorded), changes
+     * an ACL (recorded), is refused once (recorded) */
+    CU_ASSERT_EQUAL(pdm__tree_begin(t), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_add(t, &SA, "./S", &v, &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_add(t, &SA, "./Acc/AAuthSecret", &secret, &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_replace(t, &SA, "./Acc?prop=ACL", &acl, &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_replace(t, &SB, "./Acc/AAuthSecret", &v, &d), PDM_EDENIED);
+    CU_ASSERT_EQUAL(pdm__tree_commit(t), PDM_OK);
+    /* a rolled-back package keeps its audit entries */
+    CU_ASSERT_EQUAL(pdm__tree_begin(t), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_delete(t, &LOCAL, "./S", &d), PDM_OK);
+    pdm__tree_abort(t);
+    pdm__tree_free(t);
+    pdm__store_close(s);
+
+    open_all(dir, &s, &t);
+    CU_ASSERT_PTR_NOT_NULL(pdm__tree_lookup(t, "./S")); /* abort undid it */
+    CU_ASSERT_PTR_NOT_NULL(pdm__tree_lookup(t, "./Acc/AAuthSecret"));
+    PDM_ASSERT_STR(pdm__node_acl(pdm__tree_lookup(t, "./Acc")), "Get=ServerA&Replace=ServerA");
+    memset(&r, 0, sizeof r);
+    CU_ASSERT_EQUAL(pdm__store_audit_query(s, 0, collect, &r), PDM_OK);
+    CU_ASSERT(contains(&r, "local|Add|./L|allow|core|local user"));
+    CU_ASSERT(contains(&r, "server:ServerA|Replace|./Acc?prop=ACL|allow|acl|"));
+    CU_ASSERT(contains(&r, "server:ServerB|Replace|./Acc/AAuthSecret|deny|acl|Replace not granted to ServerB"));
+    CU_ASSERT(contains(&r, "local|Delete|./S|allow"));
+    CU_ASSERT_FALSE(contains(&r, "|Add|./S|"));
+    CU_ASSERT_FALSE(contains(&r, "Sup3rS3cret"));
+    CU_ASSERT_EQUAL(r.n, 4);
+    pdm__tree_free(t);
+    pdm__store_close(s);
+}
+
+/* A rename chain inside one package commits (no unique-name clash). */
+static void test_audit__rename_chain_commits(void)
+{
+    char dir[512];
+    pdm__store *s;
+    pdm__tree *t;
+    pdm__decision d;
+    pdm__tree_item v = {(const uint8_t *)"a", 1, PDM_FORMAT_CHR, NULL, true};
+    pdm__tree_item n1 = {(const uint8_t *)"T", 1, PDM_FORMAT_CHR, NULL, false};
+    pdm__tree_item n2 = {(const uint8_t *)"A", 1, PDM_FORMAT_CHR, NULL, false};
+    pdm__tree_item n3 = {(const uint8_t *)"B", 1, PDM_FORMAT_CHR, NULL, false};
+    snprintf(dir, sizeof dir, "%s/audit2", pdm_test_tmpdir());
+    open_all(dir, &s, &t);
+    pdm__tree_add(t, &LOCAL, "./A", &v, &d);
+    v.data = (const uint8_t *)"b";
+    pdm__tree_add(t, &LOCAL, "./B", &v, &d);
+    pdm__tree_begin(t);
+    CU_ASSERT_EQUAL(pdm__tree_replace(t, &LOCAL, "./A?prop=Name", &n1, &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_replace(t, &LOCAL, "./B?prop=Name", &n2, &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_replace(t, &LOCAL, "./T?prop=Name", &n3, &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_commit(t), PDM_OK);
+    pdm__tree_free(t);
+    pdm__store_close(s);
+    open_all(dir, &s, &t);
+    {
+        size_t l;
+        const uint8_t *a = pdm__node_value(pdm__tree_lookup(t, "./A"), &l);
+        const uint8_t *b = pdm__node_value(pdm__tree_lookup(t, "./B"), &l);
+        CU_ASSERT(a && a[0] == 'b');
+        CU_ASSERT(b && b[0] == 'a');
+    }
+    pdm__tree_free(t);
+    pdm__store_close(s);
+}
+
+/* A node created and deleted in the same package commits (its row never
+ * existed); so does a subtree deleted after a child was deleted. */
+static void test_audit__create_delete_same_package(void)
+{
+    char dir[512];
+    pdm__store *s;
+    pdm__tree *t;
+    pdm__decision d;
+    pdm__tree_item v = {(const uint8_t *)"x", 1, PDM_FORMAT_CHR, NULL, true};
+    snprintf(dir, sizeof dir, "%s/audit3", pdm_test_tmpdir());
+    open_all(dir, &s, &t);
+    pdm__tree_add(t, &LOCAL, "./P/old", &v, &d);
+    CU_ASSERT_EQUAL(pdm__tree_begin(t), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_add(t, &LOCAL, "./P/tmp/leaf", &v, &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_delete(t, &LOCAL, "./P/tmp/leaf", &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_delete(t, &LOCAL, "./P/old", &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_delete(t, &LOCAL, "./P", &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_commit(t), PDM_OK);
+    pdm__tree_free(t);
+    pdm__store_close(s);
+    open_all(dir, &s, &t);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./P"));
+    pdm__tree_free(t);
+    pdm__store_close(s);
+}
+
+static const pdm_test tests[] = {
+    {"create_delete_same_package", test_audit__create_delete_same_package},
+    {"what_is_recorded", test_audit__what_is_recorded},
+    {"rename_chain_commits", test_audit__rename_chain_commits},
+    {NULL, NULL},
+};
+
+static const pdm_suite suites[] = {{"audit", tests, NULL, NULL},
+                                   {NULL, NULL, NULL, NULL}};
+
+int main(int argc, char **argv) { return pdm_test_run(suites, argc, argv); }
