@@ -1091,9 +1091,13 @@ static int tag_page(const enc *e, pdm__tag tag)
     case PDM_NS_METINF:
         return e->lang == PDM_LANG_SYNCML12 ? 1 : -1;
     case PDM_NS_DDF:
-        return e->lang == PDM_LANG_SYNCML12 ? 2
-               : e->lang == PDM_LANG_DDF12  ? 0
-                                            : -1;
+        /* Page 2 also in a standalone TNDS document: that is what libwbxml
+         * (the only other implementation at hand) writes and expects, so
+         * wbxml2xml shows our TNDS with its real element names.  The
+         * decoder accepts page 0 too. */
+        return e->lang == PDM_LANG_SYNCML12 || e->lang == PDM_LANG_DDF12
+                   ? 2
+                   : -1;
     case PDM_NS_PROV:
         if (e->lang != PDM_LANG_PROV10)
             return -1;
