@@ -155,7 +155,7 @@ static int tree_get(cli *c, int argc, char **argv)
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     get_opts o = {NULL};
-    int ex, first = parse_opts(&cli_tree_cmds[C_GET], argc, argv, lo, "p:h",
+    int ex = CLI_USAGE, first = parse_opts(&cli_tree_cmds[C_GET], argc, argv, lo, "p:h",
                                get_set, &o, &ex);
     pdm_ctx *ctx;
     pdm__tree_result r;
@@ -305,7 +305,7 @@ static int tree_export(cli *c, int argc, char **argv)
         {"wbxml", no_argument, NULL, 'w'}, {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     export_opts o = {PDM_URI_LIST_TNDS, false, NULL};
-    int ex, first = parse_opts(&cli_tree_cmds[C_EXPORT], argc, argv, lo,
+    int ex = CLI_USAGE, first = parse_opts(&cli_tree_cmds[C_EXPORT], argc, argv, lo,
                                "o:h", export_set, &o, &ex);
     pdm_ctx *ctx;
     pdm__uri u;
@@ -376,7 +376,7 @@ static int tree_import(cli *c, int argc, char **argv)
         {"target", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *target = ".";
-    int ex, first = parse_opts(&cli_tree_cmds[C_IMPORT], argc, argv, lo, "h",
+    int ex = CLI_USAGE, first = parse_opts(&cli_tree_cmds[C_IMPORT], argc, argv, lo, "h",
                                import_set, &target, &ex);
     pdm_ctx *ctx;
     pdm__decision d;
@@ -452,7 +452,7 @@ static int tree_explain(cli *c, int argc, char **argv)
                {"Replace", PDM_OP_REPLACE}, {"Delete", PDM_OP_DELETE},
                {"Exec", PDM_OP_EXEC}};
     explain_opts o = {NULL, NULL};
-    int ex, op = 0, first = parse_opts(&cli_tree_cmds[C_EXPLAIN], argc, argv,
+    int ex = CLI_USAGE, op = 0, first = parse_opts(&cli_tree_cmds[C_EXPLAIN], argc, argv,
                                        lo, "h", explain_set, &o, &ex);
     pdm_ctx *ctx;
     pdm__decision d;
@@ -588,7 +588,7 @@ static int audit_cmd(cli *c, int argc, char **argv)
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     int64_t since = 0;
-    int ex, first = parse_opts(&cli_tree_cmds[C_AUDIT], argc, argv, lo, "h",
+    int ex = CLI_USAGE, first = parse_opts(&cli_tree_cmds[C_AUDIT], argc, argv, lo, "h",
                                since_set, &since, &ex);
     audit_ctx ac;
     pdm_ctx *ctx;

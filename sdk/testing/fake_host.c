@@ -82,6 +82,7 @@ static void push(strlist *l, const char *s)
         l->n++;
 }
 
+static void vpush(strlist *l, const char *fmt, va_list ap) PDM_PRINTF(2, 0);
 static void vpush(strlist *l, const char *fmt, va_list ap)
 {
     char buf[1024];
@@ -89,6 +90,8 @@ static void vpush(strlist *l, const char *fmt, va_list ap)
     push(l, buf);
 }
 
+static void fh_log(pdm_plugin_ctx *pc, int level, const char *fmt, ...)
+    PDM_PRINTF(3, 4);
 static void fh_log(pdm_plugin_ctx *pc, int level, const char *fmt, ...)
 {
     va_list ap;
@@ -98,6 +101,8 @@ static void fh_log(pdm_plugin_ctx *pc, int level, const char *fmt, ...)
     va_end(ap);
 }
 
+static void fh_set_error(pdm_plugin_ctx *pc, int rc, const char *fmt, ...)
+    PDM_PRINTF(3, 4);
 static void fh_set_error(pdm_plugin_ctx *pc, int rc, const char *fmt, ...)
 {
     va_list ap;

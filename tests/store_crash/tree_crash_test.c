@@ -79,7 +79,7 @@ static int package(pdm__tree *t, long g)
         rc = pdm__tree_add(t, &SRV, uri, &it, &d);
     }
     if (rc == PDM_OK) {
-        char name[32];
+        char name[64];
         pdm__tree_item it = {NULL, 0, PDM_FORMAT_CHR, NULL, false};
         snprintf(uri, sizeof uri, "./R/x%ld?prop=Name", g - 1);
         snprintf(name, sizeof name, "x%ld", g);

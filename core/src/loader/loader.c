@@ -599,6 +599,8 @@ static pdm__plugin *ctx_plugin(pdm_plugin_ctx *pc)
 }
 
 static void host_log(pdm_plugin_ctx *pc, int level, const char *fmt, ...)
+    PDM_PRINTF(3, 4);
+static void host_log(pdm_plugin_ctx *pc, int level, const char *fmt, ...)
 {
     pdm__plugin *p = ctx_plugin(pc);
     va_list ap;
@@ -609,6 +611,8 @@ static void host_log(pdm_plugin_ctx *pc, int level, const char *fmt, ...)
     va_end(ap);
 }
 
+static void host_set_error(pdm_plugin_ctx *pc, int rc, const char *fmt, ...)
+    PDM_PRINTF(3, 4);
 static void host_set_error(pdm_plugin_ctx *pc, int rc, const char *fmt, ...)
 {
     pdm__plugin *p = ctx_plugin(pc);

@@ -23,6 +23,6 @@ typedef struct pdm__logger {
 void pdm__logf(const pdm__logger *lg, int level, const char *component,
                const char *fmt, ...) PDM_PRINTF(4, 5);
 void pdm__vlogf(const pdm__logger *lg, int level, const char *component,
-                const char *fmt, va_list ap);
+                const char *fmt, va_list ap) PDM_PRINTF(4, 0);
 
 #endif

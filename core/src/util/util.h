@@ -67,7 +67,8 @@ void pdm__buf_append(pdm__buf *b, const void *p, size_t n);
 void pdm__buf_puts(pdm__buf *b, const char *s);
 void pdm__buf_putc(pdm__buf *b, int c);
 void pdm__buf_printf(pdm__buf *b, const char *fmt, ...) PDM_PRINTF(2, 3);
-void pdm__buf_vprintf(pdm__buf *b, const char *fmt, va_list ap);
+void pdm__buf_vprintf(pdm__buf *b, const char *fmt, va_list ap)
+    PDM_PRINTF(2, 0);
 static inline bool pdm__buf_ok(const pdm__buf *b) { return !b->oom; }
 /* Hands the bytes to the caller (free with pdm__free); buffer becomes empty.
  * Returns NULL after an allocation failure. */
