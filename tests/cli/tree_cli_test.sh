@@ -72,6 +72,13 @@ contains "persist" "n"
 expect 1 "import again: exists" "$PDM" "${P[@]}" tree import "$tmp/add.xml" --target ./Vendor
 printf '<MgmtTree><Node><NodeName>x' > "$tmp/bad.xml"
 expect 3 "import malformed" "$PDM" "${P[@]}" tree import "$tmp/bad.xml"
+# Debug logging of a fresh store (factory import, exports, refusals) never
+# shows a secret either.
+expect 0 "verbose first open" "$PDM" -v -v --profile "$tmp/q.profile" --state "$tmp/state2" tree export
+lacks "log secret 1" "Cl1entS3cret"
+lacks "log secret 2" "S3rverS3cret"
+expect 1 "verbose refused get" "$PDM" -v -v "${P[@]}" tree get ./DMAcc/testsrv/AppAuth/2/AAuthSecret
+lacks "log secret 3" "S3rverS3cret"
 expect 0 "audit" "$PDM" "${P[@]}" audit
 contains "audit add" "Add"
 lacks "audit secret" "Cl1entS3cret"
