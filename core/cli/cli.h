@@ -69,5 +69,6 @@ void cj_finish(cli_json *j); /* newline */
 extern const cli_cmd cli_plugins_cmds[];
 extern const cli_cmd cli_profile_cmds[];
 extern const cli_cmd cli_tree_cmds[];
+extern const cli_cmd cli_session_cmds[];
 
 #endif

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 static const cli_cmd *const groups[] = {cli_plugins_cmds, cli_profile_cmds,
-                                        cli_tree_cmds,
+                                        cli_tree_cmds, cli_session_cmds,
                                         NULL};
 
 void cli_err(const char *fmt, ...)

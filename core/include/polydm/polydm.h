@@ -41,6 +41,9 @@ typedef struct pdm_ctx pdm_ctx;
 typedef void (*pdm_log_fn)(void *user, int level, const char *component,
                            const char *msg);
 
+typedef struct pdm_ui_request pdm_ui_request;
+typedef struct pdm_ui_response pdm_ui_response;
+
 /**
  * Device hooks: how the core learns facts only the device knows.  All
  * members are optional; set struct_size = sizeof(pdm_device_hooks).
@@ -56,7 +59,42 @@ typedef struct pdm_device_hooks {
      * to use the profile's [device] value.  Any other rc fails the Get.
      */
     int (*info)(void *user, const char *key, char *buf, size_t size);
+    /**
+     * ui() - show a server's user-interaction alert (1100-1104) and wait
+     * for the user.  Optional: without it UI alerts are answered 406.
+     * Return PDM_OK with @resp filled, PDM_ECANCELLED (user cancelled),
+     * PDM_ETIMEOUT (MAXDT elapsed without an answer) or another rc.
+     */
+    int (*ui)(void *user, const pdm_ui_request *req, pdm_ui_response *resp);
 } pdm_device_hooks;
+
+/** A user-interaction alert from a server, passed to pdm_device_hooks::ui.
+ *  Everything is borrowed for the call. */
+struct pdm_ui_request {
+    uint32_t struct_size;
+    int type;            /**< 1100 display, 1101 confirm, 1102 text input,
+                              1103 single choice, 1104 multiple choice */
+    const char *server_id; /**< who asks */
+    const char *text;    /**< the message to show */
+    const char *const *choices; /**< 1103/1104: choice texts, numbered from
+                                     1 */
+    size_t nchoices;
+    long mindt;          /**< MINDT seconds, or -1 */
+    long maxdt;          /**< MAXDT seconds, or -1 */
+    const char *dr;      /**< DR default response text, or NULL */
+    long maxlen;         /**< MAXLEN for text input, or -1 */
+    char it;             /**< IT input type: 'A','N','D','T','P','I' */
+    char et;             /**< ET echo type: 'T' text, 'P' password */
+};
+
+/** The user's answer.  The core zeroes it before the call. */
+struct pdm_ui_response {
+    uint32_t struct_size;
+    int accepted;        /**< 1101: 1 = yes, 0 = no */
+    char text[512];      /**< 1102: the text entered */
+    int chosen[32];      /**< 1103: chosen[0]; 1104: all chosen numbers */
+    size_t nchosen;
+};
 
 /** Options of pdm_ctx_open.  Set struct_size = sizeof(pdm_config) and
  *  zero every field you do not use. */
@@ -128,6 +166,83 @@ PDM_API int pdm_ctx_plugin_info(pdm_plugin_info *out, const pdm_ctx *ctx,
  *  PDM_ENOTFOUND past the end.  Strings are borrowed. */
 PDM_API int pdm_ctx_component(const char **kind, const char **name,
                               const pdm_ctx *ctx, size_t i, size_t j);
+
+/* ---- sessions ------------------------------------------------------------ */
+
+/**
+ * A DM session with one server, driven by the integrator (sans-I/O): the
+ * core produces client messages and consumes server replies; the
+ * integrator moves the bytes (HTTP(S)) and passes them on unchanged.
+ *
+ *     pdm_session *s;  pdm_message m;
+ *     pdm_session_open(&s, ctx, &opts);
+ *     while (pdm_session_next(s, &m) == PDM_OK && m.body) {
+ *         reply = http_post(m.url, m.body, m.len, m.content_type, m.hmac);
+ *         pdm_session_reply(s, reply.body, reply.len, reply.content_type,
+ *                           reply.hmac);
+ *     }
+ *     pdm_session_result(s) ...; pdm_session_close(s);
+ */
+typedef struct pdm_session pdm_session;
+
+/** Use WBXML for this session's messages (default XML). */
+#define PDM_SESSION_WBXML 0x1u
+/** The transport is TLS with a verified server (for policies). */
+#define PDM_SESSION_TLS 0x2u
+
+typedef struct pdm_session_opts {
+    uint32_t struct_size;  /**< sizeof(pdm_session_opts) */
+    uint32_t flags;        /**< PDM_SESSION_* */
+    const char *server_id; /**< account to use; NULL = the only account */
+    /** Server-initiated: the package 0 that triggered the session (it is
+     *  verified against the account's server credentials first; a failed
+     *  check refuses the session).  NULL for client-initiated. */
+    const uint8_t *pkg0;
+    size_t pkg0_len;
+    /** Client-initiated only: the SessionID to use (1-4 hex digits or a
+     *  decimal up to 65535), or NULL to pick one.  For replaying recorded
+     *  server packages. */
+    const char *session_id;
+} pdm_session_opts;
+
+/** A client message to send.  Borrowed from the session until the next
+ *  call on it. */
+typedef struct pdm_message {
+    const uint8_t *body;      /**< NULL when the session is over */
+    size_t len;
+    const char *content_type; /**< application/vnd.syncml.dm+xml|+wbxml */
+    const char *url;          /**< where to POST (server address/RespURI) */
+    const char *hmac;         /**< value of the x-syncml-hmac header, or
+                                   NULL */
+} pdm_message;
+
+/**
+ * pdm_session_open() - start a session (verifies a package 0 if given).
+ * Returns PDM_OK, PDM_ENOTFOUND (no such account), PDM_EAUTH (package 0
+ * digest wrong: refused and audited), PDM_EDENIED (a policy refused the
+ * session), PDM_EPARSE (malformed package 0), PDM_EEXISTS (this package 0
+ * session id was already handled), PDM_ENOMEM.  On failure *out is still
+ * set (for pdm_session_error) unless NULL; close it in every case.
+ */
+PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
+                             const pdm_session_opts *opts);
+/** Produces the next client message into @out; out->body == NULL means
+ *  the session is over.  Returns PDM_OK or an error. */
+PDM_API int pdm_session_next(pdm_session *s, pdm_message *out);
+/** Processes the server's reply to the last message.  @hmac is the
+ *  x-syncml-hmac header value or NULL.  Returns PDM_OK (call next again)
+ *  or an error (the session is then over). */
+PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body,
+                              size_t len, const char *content_type,
+                              const char *hmac);
+/** Tells the session the transport failed; it ends without committing the
+ *  package in progress. */
+PDM_API void pdm_session_transport_failed(pdm_session *s, int rc);
+/** Outcome: PDM_OK if the session ended normally, else why not. */
+PDM_API int pdm_session_result(const pdm_session *s);
+/** Message describing the outcome (borrowed). */
+PDM_API const char *pdm_session_error(const pdm_session *s);
+PDM_API void pdm_session_close(pdm_session *s);
 
 #ifdef __cplusplus
 }

@@ -18,7 +18,7 @@
 
 #include "util/util.h"
 
-enum vtype { V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF };
+enum vtype { V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF, V_SIZE };
 
 typedef struct keydef {
     const char *key; /* "section.key" */
@@ -50,16 +50,23 @@ static const keydef keydefs[] = {
      "DevDetail/URI/MaxTotLen (0 = unlimited)"},
     {"device.max_seg_len", V_UINT16,
      "DevDetail/URI/MaxSegLen (0 = unlimited)"},
+    {"session.max_msg_size", V_SIZE,
+     "MaxMsgSize the client advertises and accepts (bytes, default 1048576)"},
+    {"session.max_obj_size", V_SIZE,
+     "MaxObjSize the client advertises (bytes, default 4194304)"},
+    {"session.server_auth", V_BOOL,
+     "refuse servers without server credentials (SRVCRED) (default true)"},
     {NULL, V_STRING, NULL},
 };
 
-static const char *const sections[] = {"profile", "device", NULL};
+static const char *const sections[] = {"profile", "device", "session", NULL};
 
 const pdm__profile_key *pdm__profile_keys(void)
 {
     static pdm__profile_key keys[PDM__ARRAY_LEN(keydefs)];
     static const char *const tn[] = {"string", "id", "bool", "uint16",
-                                     "abi", "path", "plugin[/component]"};
+                                     "abi", "path", "plugin[/component]",
+                                     "size"};
     for (size_t i = 0; i < PDM__ARRAY_LEN(keydefs); i++) {
         keys[i].key = keydefs[i].key;
         keys[i].type = keydefs[i].key ? tn[keydefs[i].type] : NULL;
@@ -220,8 +227,8 @@ static void section_header(parser *ps, char *s, char *end)
             return;
         }
     }
-    ERR(ps, "unknown section [%s] (expected [profile], [device] or "
-            "[plugin <name>])", name);
+    ERR(ps, "unknown section [%s] (expected [profile], [device], [session] "
+            "or [plugin <name>])", name);
 }
 
 static void plugin_key(parser *ps, const char *key, const char *val)
@@ -321,6 +328,13 @@ static void core_key(parser *ps, const char *key, const char *val)
     case V_UINT16:
         if (pdm__parse_long(val, 0, 65535, &l) != PDM_OK) {
             ERR(ps, "%s: '%s' is not an integer in 0..65535", key, val);
+            return;
+        }
+        break;
+    case V_SIZE:
+        if (pdm__parse_long(val, 1024, 256L << 20, &l) != PDM_OK) {
+            ERR(ps, "%s: '%s' is not a size in bytes (1024..268435456)", key,
+                val);
             return;
         }
         break;

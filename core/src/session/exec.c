@@ -1,0 +1,678 @@
+/*
+ * Running the commands of a server message: Add, Get, Replace, Delete,
+ * Copy, Exec through the tree (ACLs and policies apply there), Atomic
+ * (savepoint: 200, or 507 with 216/215 for the members), Sequence
+ * (ordered; 215 after an abort), user-interaction alerts through the
+ * integrator's UI hook, and large objects (MoreData, 213, Meta Size, 424,
+ * 1225).  Every command gets its Status; Results follow their Status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session/session_int.h"
+#include "tree/tnds.h"
+#include "util/util.h"
+
+typedef struct xctx {
+    pdm_session *s;
+    unsigned msg_ref;
+} xctx;
+
+/* Outcome of one command, deferred so Atomic can rewrite it. */
+typedef struct outcome {
+    pdm__el *status;   /* queued Status (its Data may be rewritten) */
+    int code;
+    bool executed;     /* changed something that a rollback undoes */
+} outcome;
+
+static const char *text(const pdm__el *e, pdm__tag t)
+{
+    return pdm__el_child_text(e, t);
+}
+
+static const char *item_uri(const pdm__el *item, pdm__tag which)
+{
+    pdm__el *t = pdm__el_child(item, which);
+    return t ? text(t, PDM_TAG_LOCURI) : NULL;
+}
+
+/* Meta value of an item, falling back to the command's Meta. */
+static const char *meta_of(const pdm__el *cmd, const pdm__el *item,
+                           pdm__tag tag)
+{
+    pdm__el *m = item ? pdm__el_child(item, PDM_TAG_META) : NULL;
+    const char *v = m ? text(m, tag) : NULL;
+    if (!v) {
+        m = pdm__el_child(cmd, PDM_TAG_META);
+        v = m ? text(m, tag) : NULL;
+    }
+    return v;
+}
+
+/* Rewrites the code of a queued Status (Atomic outcome).  Status texts
+ * live in the session arena and every code has three digits. */
+static void set_code(pdm__el *status, int code)
+{
+    pdm__el *d = status ? pdm__el_child(status, PDM_TAG_DATA) : NULL;
+    char buf[8];
+    snprintf(buf, sizeof buf, "%d", code);
+    if (d && d->text && d->len == 3 && strlen(buf) == 3)
+        memcpy(d->text, buf, 3);
+}
+
+static pdm__el *queue_status(xctx *x, const pdm__el *cmd, int code)
+{
+    pdm__el *st = pdm__out_status(x->s, x->msg_ref, text(cmd, PDM_TAG_CMDID),
+                                  pdm__el_name(cmd), code);
+    pdm__out_queue(x->s, st);
+    return st;
+}
+
+/* ---- leaf commands --------------------------------------------------------------- */
+
+static int item_data(const pdm__el *item, pdm__tree_item *ti)
+{
+    pdm__el *d = pdm__el_child(item, PDM_TAG_DATA);
+    ti->data = d && d->text ? d->text : (const uint8_t *)"";
+    ti->len = d && d->text ? d->len : 0;
+    return PDM_OK;
+}
+
+static int fill_item(const pdm__el *cmd, const pdm__el *item,
+                     pdm__tree_item *ti, bool is_add)
+{
+    const char *fmt = meta_of(cmd, item, PDM_TAG_MI_FORMAT);
+    memset(ti, 0, sizeof(*ti));
+    item_data(item, ti);
+    ti->type = meta_of(cmd, item, PDM_TAG_MI_TYPE);
+    if (fmt) {
+        int f = pdm__format_from_name(fmt, strlen(fmt));
+        if (f < 0)
+            return PDM_EFORMAT;
+        ti->format = (uint32_t)f;
+        ti->has_format = true;
+    } else {
+        /* DM: Format defaults to chr; an Add without Data and Format is
+         * taken as an interior node only when it has no Data at all. */
+        ti->format = is_add && !pdm__el_child(item, PDM_TAG_DATA)
+                         ? PDM_FORMAT_NODE
+                         : PDM_FORMAT_CHR;
+    }
+    return PDM_OK;
+}
+
+/* Add/Replace of one item (TNDS bodies included). */
+static int do_write(xctx *x, const pdm__el *cmd, const pdm__el *item,
+                    pdm__tree_item *ti, pdm__decision *d)
+{
+    pdm_session *s = x->s;
+    const char *target = item_uri(item, PDM_TAG_TARGET);
+    bool add = cmd->tag == PDM_TAG_ADD;
+    pdm__el *data = pdm__el_child(item, PDM_TAG_DATA);
+    pdm__el *mt = data ? pdm__el_child(data, PDM_TAG_DDF_MGMTTREE) : NULL;
+
+    if (!target) {
+        snprintf(d->reason, sizeof d->reason, "item without Target");
+        return PDM_EINVAL;
+    }
+    if (mt) {
+        /* TNDS given as XML elements inside Data. */
+        pdm__uri u;
+        char err[160];
+        int rc;
+        if (!add) {
+            snprintf(d->reason, sizeof d->reason,
+                     "Replace with a TNDS body is not supported");
+            return PDM_ENOTSUP;
+        }
+        rc = pdm__uri_parse(&u, target, strlen(target),
+                            pdm__tree_limits(s->ctx->tree), err, sizeof err);
+        if (rc != PDM_OK) {
+            snprintf(d->reason, sizeof d->reason, "%s", err);
+            return rc == PDM_EPARSE ? PDM_EINVAL : rc;
+        }
+        rc = pdm__tnds_import_el(s->ctx->tree, &s->who, u.path, mt, d);
+        pdm__uri_free(&u);
+        return rc;
+    }
+    return add ? pdm__tree_add(s->ctx->tree, &s->who, target, ti, d)
+               : pdm__tree_replace(s->ctx->tree, &s->who, target, ti, d);
+}
+
+static void lo_clear(pdm__lo *lo)
+{
+    pdm__buf_free(&lo->data);
+    pdm__free(lo->target);
+    pdm__free(lo->source);
+    pdm__free(lo->format);
+    pdm__free(lo->type);
+    memset(lo, 0, sizeof(*lo));
+}
+
+/* Large objects: a chunk of Add/Replace with MoreData, or the last chunk
+ * of one in progress.  Returns the status code; *done is true when the
+ * command was executed (last chunk). */
+static int do_chunk(xctx *x, const pdm__el *cmd, const pdm__el *item,
+                    bool more, pdm__decision *d)
+{
+    pdm_session *s = x->s;
+    pdm__lo *lo = &s->lo;
+    pdm__el *data = pdm__el_child(item, PDM_TAG_DATA);
+    const char *target = item_uri(item, PDM_TAG_TARGET);
+    if (!lo->active) {
+        const char *size = meta_of(cmd, item, PDM_TAG_MI_SIZE);
+        long declared;
+        if (!size || pdm__parse_long(size, 0, 0x7fffffff, &declared) != PDM_OK)
+            return PDM_SC_INCOMPLETE; /* first chunk must give Meta Size */
+        if ((unsigned long)declared > s->max_obj)
+            return PDM_SC_TOO_LARGE;
+        memset(lo, 0, sizeof(*lo));
+        lo->active = true;
+        lo->cmd_tag = cmd->tag;
+        lo->target = pdm__strdup(target ? target : "");
+        lo->format = meta_of(cmd, item, PDM_TAG_MI_FORMAT)
+                         ? pdm__strdup(meta_of(cmd, item, PDM_TAG_MI_FORMAT))
+                         : NULL;
+        lo->type = meta_of(cmd, item, PDM_TAG_MI_TYPE)
+                       ? pdm__strdup(meta_of(cmd, item, PDM_TAG_MI_TYPE))
+                       : NULL;
+        lo->declared = (size_t)declared;
+        pdm__buf_init(&lo->data);
+        if (!lo->target)
+            return PDM_SC_COMMAND_FAILED;
+    }
+    if (data && data->text)
+        pdm__buf_append(&lo->data, data->text, data->len);
+    if (!pdm__buf_ok(&lo->data) || lo->data.len > s->max_obj ||
+        lo->data.len > lo->declared) {
+        int code = !pdm__buf_ok(&lo->data) ? PDM_SC_COMMAND_FAILED
+                   : lo->data.len > lo->declared ? PDM_SC_SIZE_MISMATCH
+                                                 : PDM_SC_TOO_LARGE;
+        lo_clear(lo);
+        return code;
+    }
+    if (more)
+        return PDM_SC_CHUNK_ACCEPTED;
+    /* Last chunk: the assembled object must have the announced size. */
+    if (lo->data.len != lo->declared) {
+        snprintf(d->reason, sizeof d->reason,
+                 "large object is %zu bytes, Meta Size said %zu", lo->data.len,
+                 lo->declared);
+        lo_clear(lo);
+        return PDM_SC_SIZE_MISMATCH;
+    }
+    {
+        pdm__tree_item ti;
+        int rc, f;
+        memset(&ti, 0, sizeof ti);
+        ti.data = lo->data.data;
+        ti.len = lo->data.len;
+        ti.type = lo->type;
+        f = lo->format ? pdm__format_from_name(lo->format, strlen(lo->format))
+                       : PDM_FORMAT_CHR;
+        ti.format = f < 0 ? PDM_FORMAT_CHR : (uint32_t)f;
+        ti.has_format = lo->format != NULL;
+        rc = lo->cmd_tag == PDM_TAG_ADD
+                 ? pdm__tree_add(s->ctx->tree, &s->who, lo->target, &ti, d)
+                 : pdm__tree_replace(s->ctx->tree, &s->who, lo->target, &ti, d);
+        lo_clear(lo);
+        return pdm__status_from_rc(rc);
+    }
+}
+
+/* One item of Add/Replace/Delete/Get/Copy/Exec; returns its status code
+ * and queues Results for Get. */
+static int exec_item(xctx *x, const pdm__el *cmd, const pdm__el *item,
+                     bool *changed, pdm__el **results)
+{
+    pdm_session *s = x->s;
+    pdm__decision d;
+    pdm__tree_item ti;
+    const char *target = item_uri(item, PDM_TAG_TARGET);
+    int rc;
+
+    memset(&d, 0, sizeof d);
+    *changed = false;
+    switch (cmd->tag) {
+    case PDM_TAG_ADD:
+    case PDM_TAG_REPLACE: {
+        bool more = pdm__el_child(item, PDM_TAG_MOREDATA) != NULL;
+        if (more || s->lo.active) {
+            if (s->lo.active && (s->lo.cmd_tag != (int)cmd->tag ||
+                                 !pdm__streq(s->lo.target, target))) {
+                /* A new object before the last chunk: 1225, discard. */
+                pdm__el *a = pdm__out_alert(s, 1225);
+                pdm__out_queue(s, a);
+                lo_clear(&s->lo);
+                if (!more)
+                    goto plain;
+            }
+            rc = do_chunk(x, cmd, item, more, &d);
+            *changed = rc == PDM_SC_OK;
+            return rc;
+        }
+    plain:
+        if (fill_item(cmd, item, &ti, cmd->tag == PDM_TAG_ADD) != PDM_OK)
+            return PDM_SC_UNSUPPORTED_MEDIA;
+        if (s->server_max_obj || s->max_obj) {
+            if (ti.len > s->max_obj)
+                return PDM_SC_TOO_LARGE;
+        }
+        rc = do_write(x, cmd, item, &ti, &d);
+        *changed = rc == PDM_OK;
+        return pdm__status_from_rc(rc);
+    }
+    case PDM_TAG_DELETE:
+        if (!target)
+            return PDM_SC_BAD_REQUEST;
+        rc = pdm__tree_delete(s->ctx->tree, &s->who, target, &d);
+        *changed = rc == PDM_OK;
+        return pdm__status_from_rc(rc);
+    case PDM_TAG_COPY: {
+        const char *src = item_uri(item, PDM_TAG_SOURCE);
+        if (!target || !src)
+            return PDM_SC_BAD_REQUEST;
+        rc = pdm__tree_copy(s->ctx->tree, &s->who, target, src, &d);
+        *changed = rc == PDM_OK;
+        return pdm__status_from_rc(rc);
+    }
+    case PDM_TAG_EXEC: {
+        pdm__el *data = pdm__el_child(item, PDM_TAG_DATA);
+        pdm_blob b = {data && data->text ? data->text : NULL,
+                      data && data->text ? data->len : 0};
+        if (!target)
+            return PDM_SC_BAD_REQUEST;
+        rc = pdm__tree_exec(s->ctx->tree, &s->who, target, &b,
+                            text(cmd, PDM_TAG_CORRELATOR), &d);
+        *changed = rc == PDM_OK || rc == PDM_PENDING;
+        return pdm__status_from_rc(rc);
+    }
+    case PDM_TAG_GET: {
+        pdm__tree_result r;
+        if (!target)
+            return PDM_SC_BAD_REQUEST;
+        rc = pdm__tree_get(s->ctx->tree, &s->who, target, &r, &d);
+        if (rc == PDM_OK) {
+            /* Results go after the Status: queued by the caller. */
+            pdm__el *res = pdm__out_results(s, x->msg_ref,
+                                            text(cmd, PDM_TAG_CMDID), target,
+                                            &r);
+            pdm__tree_result_free(&r);
+            if (!res)
+                return PDM_SC_COMMAND_FAILED;
+            *results = res;
+        }
+        return pdm__status_from_rc(rc);
+    }
+    }
+    return PDM_SC_NOT_IMPLEMENTED;
+}
+
+/* A whole Add/Replace/Delete/Get/Copy/Exec command: one Status per item
+ * (with TargetRef when there are several), Results after them. */
+static outcome exec_leaf_cmd(xctx *x, const pdm__el *cmd)
+{
+    outcome o = {NULL, PDM_SC_OK, false};
+    size_t nitems = 0;
+    pdm__el **results = NULL;
+    size_t nres = 0;
+
+    for (pdm__el *i = pdm__el_child(cmd, PDM_TAG_ITEM); i;
+         i = pdm__el_next(i, PDM_TAG_ITEM))
+        nitems++;
+    if (nitems == 0) {
+        o.code = PDM_SC_INCOMPLETE;
+        o.status = queue_status(x, cmd, o.code);
+        return o;
+    }
+    results = pdm__calloc(nitems, sizeof(*results));
+    for (pdm__el *i = pdm__el_child(cmd, PDM_TAG_ITEM); i;
+         i = pdm__el_next(i, PDM_TAG_ITEM)) {
+        bool changed = false;
+        pdm__el *res = NULL;
+        int code = exec_item(x, cmd, i, &changed, &res);
+        o.executed |= changed;
+        /* The command's outcome: its first failure, else the last code. */
+        if (pdm__status_ok(o.code))
+            o.code = code;
+        if (nitems > 1 || !o.status) {
+            pdm__el *st = queue_status(x, cmd, code);
+            if (nitems > 1)
+                pdm__out_status_ref(x->s, st, item_uri(i, PDM_TAG_TARGET),
+                                    item_uri(i, PDM_TAG_SOURCE));
+            if (!o.status)
+                o.status = st;
+        }
+        if (res && results)
+            results[nres++] = res;
+    }
+    for (size_t k = 0; k < nres; k++)
+        pdm__out_queue(x->s, results[k]);
+    pdm__free(results);
+    x->s->cmds_executed++;
+    return o;
+}
+
+/* ---- user interaction --------------------------------------------------------- */
+
+static char hexval(char c)
+{
+    return (char)(c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1);
+}
+
+/* URL-decodes in place ('+' is a space, %HH). */
+static void url_decode(char *s)
+{
+    char *w = s;
+    for (; *s; s++) {
+        if (*s == '+') {
+            *w++ = ' ';
+        } else if (*s == '%' && s[1] && s[2] && hexval(s[1]) >= 0 &&
+                   hexval(s[2]) >= 0) {
+            *w++ = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+            s += 2;
+        } else {
+            *w++ = *s;
+        }
+    }
+    *w = '\0';
+}
+
+/* Parses the option string of the first Item (facts §2.2); unknown options
+ * are ignored, as the spec requires. */
+static void ui_options(char *opts, pdm_ui_request *rq, char *dr, size_t drsz)
+{
+    char *save = NULL;
+    for (char *kv = opts ? strtok_r(opts, "&", &save) : NULL; kv;
+         kv = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(kv, '=');
+        long v;
+        if (!eq)
+            continue;
+        *eq++ = '\0';
+        url_decode(eq);
+        if (strcmp(kv, "MINDT") == 0 && pdm__parse_long(eq, 0, 86400, &v) == PDM_OK)
+            rq->mindt = v;
+        else if (strcmp(kv, "MAXDT") == 0 &&
+                 pdm__parse_long(eq, 0, 86400, &v) == PDM_OK)
+            rq->maxdt = v;
+        else if (strcmp(kv, "MAXLEN") == 0 &&
+                 pdm__parse_long(eq, 0, 65535, &v) == PDM_OK)
+            rq->maxlen = v;
+        else if (strcmp(kv, "DR") == 0) {
+            pdm__strlcpy(dr, eq, drsz);
+            rq->dr = dr;
+        } else if (strcmp(kv, "IT") == 0 && strlen(eq) == 1 &&
+                   strchr("ANDTPI", eq[0]))
+            rq->it = eq[0];
+        else if (strcmp(kv, "ET") == 0 && strlen(eq) == 1 && strchr("TP", eq[0]))
+            rq->et = eq[0];
+    }
+}
+
+static outcome exec_ui(xctx *x, const pdm__el *cmd, int type)
+{
+    pdm_session *s = x->s;
+    outcome o = {NULL, PDM_SC_OK, false};
+    pdm_ui_request rq;
+    pdm_ui_response rs;
+    const char *choices[64];
+    char *opts = NULL, dr[128] = "";
+    size_t n = 0;
+    int rc;
+
+    memset(&rq, 0, sizeof rq);
+    memset(&rs, 0, sizeof rs);
+    rq.struct_size = sizeof rq;
+    rs.struct_size = sizeof rs;
+    rq.type = type;
+    rq.server_id = s->acc.server_id;
+    rq.mindt = rq.maxdt = rq.maxlen = -1;
+    rq.it = 'A';
+    rq.et = 'T';
+    for (pdm__el *i = pdm__el_child(cmd, PDM_TAG_ITEM); i;
+         i = pdm__el_next(i, PDM_TAG_ITEM), n++) {
+        const char *d = text(i, PDM_TAG_DATA);
+        if (n == 0)
+            opts = pdm__strdup(d ? d : "");
+        else if (n == 1)
+            rq.text = d ? d : "";
+        else if (rq.nchoices < PDM__ARRAY_LEN(choices))
+            choices[rq.nchoices++] = d ? d : "";
+    }
+    rq.choices = choices;
+    ui_options(opts, &rq, dr, sizeof dr);
+    if (n < 2 || (type >= 1103 && rq.nchoices == 0)) {
+        pdm__free(opts);
+        o.code = PDM_SC_INCOMPLETE;
+        o.status = queue_status(x, cmd, o.code);
+        return o;
+    }
+    if (!s->ctx->hooks.ui) {
+        pdm__free(opts);
+        o.code = PDM_SC_OPTIONAL_NOT_SUPPORTED; /* no UI on this device */
+        o.status = queue_status(x, cmd, o.code);
+        return o;
+    }
+    rc = s->ctx->hooks.ui(s->ctx->hooks.user, &rq, &rs);
+    pdm__free(opts);
+    if (rc == PDM_ECANCELLED)
+        o.code = PDM_SC_CANCELLED;
+    else if (rc == PDM_ETIMEOUT)
+        o.code = PDM_SC_TIMEOUT;
+    else if (rc != PDM_OK)
+        o.code = PDM_SC_COMMAND_FAILED;
+    else if (type == 1101 && !rs.accepted)
+        o.code = PDM_SC_NOT_MODIFIED; /* "No" */
+    o.status = queue_status(x, cmd, o.code);
+    if (rc == PDM_OK && o.status) {
+        /* Answers travel as Status Items. */
+        if (type == 1102) {
+            pdm__el *it = pdm__el_add(&s->out, o.status, PDM_TAG_ITEM);
+            if (it)
+                pdm__el_add_str(&s->out, it, PDM_TAG_DATA, rs.text);
+        } else if (type == 1103 || type == 1104) {
+            size_t k = type == 1103 && rs.nchosen > 1 ? 1 : rs.nchosen;
+            for (size_t i = 0; i < k && i < PDM__ARRAY_LEN(rs.chosen); i++) {
+                char num[16];
+                pdm__el *it = pdm__el_add(&s->out, o.status, PDM_TAG_ITEM);
+                snprintf(num, sizeof num, "%d", rs.chosen[i]);
+                if (it)
+                    pdm__el_add_str(&s->out, it, PDM_TAG_DATA, num);
+            }
+        }
+    }
+    return o;
+}
+
+static outcome exec_alert(xctx *x, const pdm__el *cmd)
+{
+    outcome o = {NULL, PDM_SC_OK, false};
+    long code = -1;
+    const char *d = text(cmd, PDM_TAG_DATA);
+    if (d)
+        pdm__parse_long(d, 0, 9999, &code);
+    if (code >= 1100 && code <= 1104)
+        return exec_ui(x, cmd, (int)code);
+    if (code == 1222) {
+        /* The server asks for the next message of our package. */
+        o.status = queue_status(x, cmd, PDM_SC_OK);
+        return o;
+    }
+    o.code = PDM_SC_OPTIONAL_NOT_SUPPORTED;
+    o.status = queue_status(x, cmd, o.code);
+    return o;
+}
+
+/* ---- containers ----------------------------------------------------------------- */
+
+static outcome exec_cmd(xctx *x, const pdm__el *cmd);
+
+static bool allowed_in_atomic(const pdm__el *c)
+{
+    return c->tag == PDM_TAG_ADD || c->tag == PDM_TAG_REPLACE ||
+           c->tag == PDM_TAG_DELETE || c->tag == PDM_TAG_COPY ||
+           c->tag == PDM_TAG_ALERT;
+}
+
+static bool is_command(const pdm__el *c)
+{
+    return c->tag != PDM_TAG_CMDID && c->tag != PDM_TAG_META &&
+           c->tag != PDM_TAG_NORESP && c->tag != PDM_TAG_CRED;
+}
+
+/* Atomic: all members or none.  A member that may not be in an Atomic
+ * (Get, a nested Atomic, Sequence, Exec) makes the whole Atomic 500 with
+ * nothing executed. */
+static outcome exec_atomic(xctx *x, const pdm__el *cmd)
+{
+    pdm_session *s = x->s;
+    outcome o = {NULL, PDM_SC_OK, false};
+    size_t sp, n = 0, qstart;
+    bool failed = false, bad = false;
+
+    for (const pdm__el *c = cmd->first; c; c = c->next)
+        if (is_command(c) && !allowed_in_atomic(c))
+            bad = true;
+    o.status = queue_status(x, cmd, PDM_SC_OK);
+    if (bad) {
+        o.code = PDM_SC_COMMAND_FAILED;
+        set_code(o.status, o.code);
+        for (const pdm__el *c = cmd->first; c; c = c->next)
+            if (is_command(c))
+                queue_status(x, c, PDM_SC_NOT_EXECUTED);
+        return o;
+    }
+    sp = pdm__tree_savepoint(s->ctx->tree);
+    qstart = s->nqueue;
+    outcome *members = NULL;
+    for (const pdm__el *c = cmd->first; c; c = c->next)
+        if (is_command(c))
+            n++;
+    members = pdm__calloc(n ? n : 1, sizeof(*members));
+    if (!members) {
+        o.code = PDM_SC_COMMAND_FAILED;
+        set_code(o.status, o.code);
+        return o;
+    }
+    n = 0;
+    for (const pdm__el *c = cmd->first; c; c = c->next) {
+        if (!is_command(c))
+            continue;
+        if (failed) {
+            members[n++] = (outcome){queue_status(x, c, PDM_SC_NOT_EXECUTED),
+                                     PDM_SC_NOT_EXECUTED, false};
+            continue;
+        }
+        members[n] = exec_cmd(x, c);
+        /* A "No" (304) or a cancel to a UI alert fails the Atomic too. */
+        if (!pdm__status_ok(members[n].code) || members[n].code == PDM_SC_CANCELLED)
+            failed = true;
+        n++;
+    }
+    if (failed) {
+        pdm__tree_rollback_to(s->ctx->tree, sp);
+        o.code = PDM_SC_ATOMIC_FAILED;
+        set_code(o.status, o.code);
+        for (size_t i = 0; i < n; i++)
+            if (pdm__status_ok(members[i].code) &&
+                members[i].code != PDM_SC_NOT_EXECUTED && members[i].status)
+                set_code(members[i].status, PDM_SC_ATOMIC_ROLLBACK_OK);
+        /* Results of rolled-back members are void: drop them. */
+        for (size_t q = qstart; q < s->nqueue; q++)
+            if (s->queue[q]->tag == PDM_TAG_RESULTS) {
+                memmove(&s->queue[q], &s->queue[q + 1],
+                        (s->nqueue - q - 1) * sizeof(*s->queue));
+                s->nqueue--;
+                q--;
+            }
+    }
+    pdm__free(members);
+    return o;
+}
+
+/* Sequence: in order; after an aborted UI alert the rest is 215. */
+static outcome exec_sequence(xctx *x, const pdm__el *cmd)
+{
+    outcome o = {NULL, PDM_SC_OK, false};
+    bool aborted = false;
+    o.status = queue_status(x, cmd, PDM_SC_OK);
+    for (const pdm__el *c = cmd->first; c; c = c->next) {
+        outcome m;
+        if (!is_command(c))
+            continue;
+        if (aborted) {
+            queue_status(x, c, PDM_SC_NOT_EXECUTED);
+            continue;
+        }
+        if (c->tag == PDM_TAG_ATOMIC || c->tag == PDM_TAG_SEQUENCE) {
+            m = c->tag == PDM_TAG_ATOMIC ? exec_atomic(x, c) : (outcome){
+                queue_status(x, c, PDM_SC_COMMAND_FAILED), PDM_SC_COMMAND_FAILED, false};
+        } else {
+            m = exec_cmd(x, c);
+        }
+        o.executed |= m.executed;
+        if (c->tag == PDM_TAG_ALERT &&
+            (m.code == PDM_SC_NOT_MODIFIED || m.code == PDM_SC_CANCELLED ||
+             m.code == PDM_SC_TIMEOUT))
+            aborted = true;
+    }
+    return o;
+}
+
+static outcome exec_cmd(xctx *x, const pdm__el *cmd)
+{
+    outcome o = {NULL, PDM_SC_OK, false};
+    switch (cmd->tag) {
+    case PDM_TAG_ADD:
+    case PDM_TAG_REPLACE:
+    case PDM_TAG_DELETE:
+    case PDM_TAG_GET:
+    case PDM_TAG_COPY:
+    case PDM_TAG_EXEC:
+        return exec_leaf_cmd(x, cmd);
+    case PDM_TAG_ALERT:
+        return exec_alert(x, cmd);
+    case PDM_TAG_ATOMIC:
+        return exec_atomic(x, cmd);
+    case PDM_TAG_SEQUENCE:
+        return exec_sequence(x, cmd);
+    case PDM_TAG_SYNC:
+    case PDM_TAG_MAP:
+    case PDM_TAG_PUT:
+    case PDM_TAG_SEARCH:
+    case PDM_TAG_RESULTS:
+        o.code = PDM_SC_OPTIONAL_NOT_SUPPORTED; /* not used in DM */
+        break;
+    default:
+        o.code = PDM_SC_NOT_IMPLEMENTED;
+    }
+    o.status = queue_status(x, cmd, o.code);
+    return o;
+}
+
+void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
+                            unsigned msg_ref)
+{
+    xctx x = {s, msg_ref};
+    for (const pdm__el *c = body->first; c; c = c->next) {
+        if (c->tag == PDM_TAG_STATUS || c->tag == PDM_TAG_FINAL)
+            continue;
+        if (c->tag == PDM_TAG_ALERT &&
+            pdm__streq(text(c, PDM_TAG_DATA), "1223"))
+            continue; /* handled before */
+        if (s->lo.active && c->tag != PDM_TAG_ADD && c->tag != PDM_TAG_REPLACE &&
+            !(c->tag == PDM_TAG_ALERT &&
+              pdm__streq(text(c, PDM_TAG_DATA), "1222"))) {
+            /* Another command before the last chunk (large objects):
+             * 1225 and the object is discarded. */
+            pdm__out_queue(s, pdm__out_alert(s, 1225));
+            lo_clear(&s->lo);
+        }
+        exec_cmd(&x, c);
+    }
+}

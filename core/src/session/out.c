@@ -1,0 +1,355 @@
+/*
+ * Client messages: the queue of outgoing commands of the current package
+ * (Status, Results, Alerts, the DevInfo Replace) and their encoding into
+ * messages that respect the server's MaxMsgSize, with CmdIDs numbered per
+ * message, Final on the last message of the package and the credentials
+ * of the SyncHdr (Cred element or x-syncml-hmac header).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "session/session_int.h"
+#include "util/util.h"
+
+int pdm__out_init(pdm_session *s)
+{
+    pdm__doc_init(&s->out);
+    pdm__buf_init(&s->msg);
+    return PDM_OK;
+}
+
+void pdm__out_reset(pdm_session *s)
+{
+    pdm__doc_free(&s->out);
+    pdm__doc_init(&s->out);
+    s->nqueue = s->qhead = 0;
+    s->hdr_status = NULL;
+}
+
+int pdm__out_queue(pdm_session *s, pdm__el *cmd)
+{
+    if (!cmd)
+        return PDM_ENOMEM;
+    if (s->nqueue == s->capqueue) {
+        size_t cap = s->capqueue ? s->capqueue * 2 : 64;
+        pdm__el **q = pdm__realloc(s->queue, cap * sizeof(*q));
+        if (!q)
+            return PDM_ENOMEM;
+        s->queue = q;
+        s->capqueue = cap;
+    }
+    s->queue[s->nqueue++] = cmd;
+    return PDM_OK;
+}
+
+/* A command element with its CmdID placeholder as first child. */
+static pdm__el *new_cmd(pdm_session *s, pdm__tag tag)
+{
+    pdm__el *e = pdm__el_add(&s->out, NULL, tag);
+    /* pdm__el_add(NULL parent) makes it the doc root: undo that, queued
+     * commands are free-standing until a message links them. */
+    if (!e)
+        return NULL;
+    s->out.root = NULL;
+    if (!pdm__el_add_str(&s->out, e, PDM_TAG_CMDID, "0"))
+        return NULL;
+    return e;
+}
+
+static pdm__el *add_num(pdm_session *s, pdm__el *p, pdm__tag tag, unsigned v)
+{
+    char b[16];
+    snprintf(b, sizeof b, "%u", v);
+    return pdm__el_add_str(&s->out, p, tag, b);
+}
+
+pdm__el *pdm__out_status(pdm_session *s, unsigned msg_ref,
+                         const char *cmd_ref, const char *cmd, int code)
+{
+    pdm__el *st = new_cmd(s, PDM_TAG_STATUS);
+    char c[8];
+    if (!st || !add_num(s, st, PDM_TAG_MSGREF, msg_ref) ||
+        !pdm__el_add_str(&s->out, st, PDM_TAG_CMDREF, cmd_ref ? cmd_ref : "0") ||
+        !pdm__el_add_str(&s->out, st, PDM_TAG_CMD, cmd))
+        return NULL;
+    snprintf(c, sizeof c, "%d", code);
+    /* Data last: TargetRef/SourceRef/Chal go before it (DTD order). */
+    if (!pdm__el_add_str(&s->out, st, PDM_TAG_DATA, c))
+        return NULL;
+    return st;
+}
+
+/* Inserts el before the Data child of a Status (DTD element order). */
+static void insert_before_data(pdm__el *st, pdm__el *el)
+{
+    pdm__el *prev = NULL;
+    for (pdm__el *c = st->first; c; prev = c, c = c->next) {
+        if (c == el)
+            break;
+        if (c->tag == PDM_TAG_DATA) {
+            /* unlink el from the end */
+            pdm__el *p = st->first;
+            while (p && p->next != el)
+                p = p->next;
+            if (p) {
+                p->next = NULL;
+                st->last = p;
+            }
+            el->next = c;
+            if (prev)
+                prev->next = el;
+            else
+                st->first = el;
+            return;
+        }
+    }
+}
+
+void pdm__out_status_ref(pdm_session *s, pdm__el *st, const char *target,
+                         const char *source)
+{
+    if (target) {
+        pdm__el *e = pdm__el_add_str(&s->out, st, PDM_TAG_TARGETREF, target);
+        if (e)
+            insert_before_data(st, e);
+    }
+    if (source) {
+        pdm__el *e = pdm__el_add_str(&s->out, st, PDM_TAG_SOURCEREF, source);
+        if (e)
+            insert_before_data(st, e);
+    }
+}
+
+pdm__el *pdm__out_results(pdm_session *s, unsigned msg_ref,
+                          const char *cmd_ref, const char *uri,
+                          const pdm__tree_result *r)
+{
+    pdm__el *res = new_cmd(s, PDM_TAG_RESULTS), *item, *meta, *src, *data;
+    const char *fmt = pdm__format_name(r->format);
+    bool binary = r->format == PDM_FORMAT_BIN;
+    if (!res || !add_num(s, res, PDM_TAG_MSGREF, msg_ref) ||
+        !pdm__el_add_str(&s->out, res, PDM_TAG_CMDREF, cmd_ref ? cmd_ref : "0"))
+        return NULL;
+    item = pdm__el_add(&s->out, res, PDM_TAG_ITEM);
+    src = item ? pdm__el_add(&s->out, item, PDM_TAG_SOURCE) : NULL;
+    if (!src || !pdm__el_add_str(&s->out, src, PDM_TAG_LOCURI, uri))
+        return NULL;
+    meta = pdm__el_add(&s->out, item, PDM_TAG_META);
+    if (!meta)
+        return NULL;
+    /* Binary values travel raw (OPAQUE) in WBXML and base64 in XML, where
+     * Meta Format says so. */
+    if (binary && !s->wbxml)
+        fmt = "b64";
+    if (!pdm__el_add_str(&s->out, meta, PDM_TAG_MI_FORMAT, fmt))
+        return NULL;
+    if (r->type && *r->type &&
+        !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_TYPE, r->type))
+        return NULL;
+    if (binary && !s->wbxml) {
+        pdm__buf b;
+        pdm__buf_init(&b);
+        if (pdm__b64_encode(r->data, r->len, &b) != PDM_OK || !pdm__buf_ok(&b)) {
+            pdm__buf_free(&b);
+            return NULL;
+        }
+        data = pdm__el_add_text(&s->out, item, PDM_TAG_DATA, b.data, b.len);
+        pdm__buf_free(&b);
+    } else {
+        data = pdm__el_add_text(&s->out, item, PDM_TAG_DATA, r->data, r->len);
+        if (data && binary)
+            data->flags |= PDM_EL_OPAQUE;
+    }
+    return data ? res : NULL;
+}
+
+pdm__el *pdm__out_alert(pdm_session *s, int code)
+{
+    pdm__el *a = new_cmd(s, PDM_TAG_ALERT);
+    char c[8];
+    snprintf(c, sizeof c, "%d", code);
+    if (!a || !pdm__el_add_str(&s->out, a, PDM_TAG_DATA, c))
+        return NULL;
+    return a;
+}
+
+/* ---- encoding ---------------------------------------------------------------- */
+
+static int add_hdr(pdm_session *s, pdm__doc *d, pdm__el *root)
+{
+    pdm__el *h = pdm__el_add(d, root, PDM_TAG_SYNCHDR), *t, *src, *meta;
+    char num[24];
+    if (!h)
+        return PDM_ENOMEM;
+    pdm__el_add_str(d, h, PDM_TAG_VERDTD, "1.2");
+    pdm__el_add_str(d, h, PDM_TAG_VERPROTO, "DM/1.2");
+    pdm__el_add_str(d, h, PDM_TAG_SESSIONID, s->session_id);
+    snprintf(num, sizeof num, "%u", s->msg_id);
+    pdm__el_add_str(d, h, PDM_TAG_MSGID, num);
+    t = pdm__el_add(d, h, PDM_TAG_TARGET);
+    if (!t || !pdm__el_add_str(d, t, PDM_TAG_LOCURI, s->acc.addr))
+        return PDM_ENOMEM;
+    src = pdm__el_add(d, h, PDM_TAG_SOURCE);
+    if (!src || !pdm__el_add_str(d, src, PDM_TAG_LOCURI, s->devid))
+        return PDM_ENOMEM;
+    /* LocName carries the user for MD5 digest (and names the account). */
+    if (s->cl_type != PDM_AUTH_NONE && s->acc.cl.name &&
+        !pdm__el_add_str(d, src, PDM_TAG_LOCNAME, s->acc.cl.name))
+        return PDM_ENOMEM;
+    if (!s->cl_accepted &&
+        (s->cl_type == PDM_AUTH_BASIC || s->cl_type == PDM_AUTH_MD5)) {
+        pdm__el *cred = pdm__el_add(d, h, PDM_TAG_CRED), *cm;
+        char md5[PDM__B64_MD5_SIZE];
+        pdm__buf b;
+        int rc;
+        cm = cred ? pdm__el_add(d, cred, PDM_TAG_META) : NULL;
+        if (!cm || !pdm__el_add_str(d, cm, PDM_TAG_MI_FORMAT, "b64") ||
+            !pdm__el_add_str(d, cm, PDM_TAG_MI_TYPE,
+                             pdm__auth_type_meta(s->cl_type)))
+            return PDM_ENOMEM;
+        if (s->cl_type == PDM_AUTH_BASIC) {
+            pdm__buf_init(&b);
+            rc = pdm__auth_basic(s->acc.cl.name ? s->acc.cl.name : "",
+                                 s->acc.cl.secret ? s->acc.cl.secret : "", &b);
+            if (rc == PDM_OK &&
+                !pdm__el_add_text(d, cred, PDM_TAG_DATA, b.data, b.len))
+                rc = PDM_ENOMEM;
+            /* the buffer held "user:password" in base64: wipe it */
+            if (b.data)
+                memset(b.data, 0, b.cap);
+            pdm__buf_free(&b);
+        } else {
+            rc = pdm__auth_md5(s->acc.cl.name ? s->acc.cl.name : "",
+                               s->acc.cl.secret ? s->acc.cl.secret : "",
+                               s->cl_nonce, s->cl_nonce_len, md5);
+            if (rc == PDM_OK && !pdm__el_add_str(d, cred, PDM_TAG_DATA, md5))
+                rc = PDM_ENOMEM;
+        }
+        if (rc != PDM_OK)
+            return rc;
+    }
+    meta = pdm__el_add(d, h, PDM_TAG_META);
+    if (!meta)
+        return PDM_ENOMEM;
+    snprintf(num, sizeof num, "%u", s->max_msg);
+    pdm__el_add_str(d, meta, PDM_TAG_MI_MAXMSGSIZE, num);
+    snprintf(num, sizeof num, "%u", s->max_obj);
+    if (!pdm__el_add_str(d, meta, PDM_TAG_MI_MAXOBJSIZE, num))
+        return PDM_ENOMEM;
+    return PDM_OK;
+}
+
+/* Encodes a message with queue[qhead .. qhead+n) and Final if asked. */
+static int encode(pdm_session *s, size_t n, bool final, pdm__buf *out)
+{
+    pdm__doc d;
+    pdm__el *root, *body, *fin = NULL;
+    pdm__codec_err cerr;
+    int rc;
+
+    pdm__doc_init(&d);
+    d.lang = PDM_LANG_SYNCML12;
+    root = pdm__el_add(&d, NULL, PDM_TAG_SYNCML);
+    rc = root ? add_hdr(s, &d, root) : PDM_ENOMEM;
+    body = rc == PDM_OK ? pdm__el_add(&d, root, PDM_TAG_SYNCBODY) : NULL;
+    if (rc == PDM_OK && !body)
+        rc = PDM_ENOMEM;
+    if (rc == PDM_OK && final && !(fin = pdm__el_add(&d, NULL, PDM_TAG_FINAL)))
+        rc = PDM_ENOMEM;
+    if (rc == PDM_OK) {
+        /* Link the queued commands in (borrowed from s->out). */
+        pdm__el *prev = NULL;
+        for (size_t i = 0; i < n; i++) {
+            pdm__el *c = s->queue[s->qhead + i];
+            char id[24];
+            snprintf(id, sizeof id, "%zu", i + 1);
+            c->first->text = (uint8_t *)pdm__arena_strdup(&d.arena, id);
+            c->first->len = strlen(id);
+            c->parent = body;
+            c->next = NULL;
+            if (prev)
+                prev->next = c;
+            else
+                body->first = c;
+            prev = c;
+        }
+        if (fin) {
+            fin->parent = body;
+            if (prev)
+                prev->next = fin;
+            else
+                body->first = fin;
+            prev = fin;
+        }
+        body->last = prev;
+        d.root = root;
+        pdm__buf_reset(out);
+        if (s->wbxml)
+            rc = pdm__wbxml_encode(out, &d, NULL, &cerr);
+        else
+            rc = pdm__xml_encode(out, &d, NULL, &cerr);
+        if (rc != PDM_OK)
+            pdm__session_fail(s, rc, "cannot encode a message: %s", cerr.msg);
+        /* Unlink again: the queue keeps its elements. */
+        for (size_t i = 0; i < n; i++) {
+            s->queue[s->qhead + i]->next = NULL;
+            s->queue[s->qhead + i]->first->text = NULL;
+        }
+    }
+    pdm__doc_free(&d);
+    return rc;
+}
+
+int pdm__out_build(pdm_session *s)
+{
+    size_t left = s->nqueue - s->qhead, n = left;
+    size_t limit = s->server_max_msg ? s->server_max_msg : (size_t)-1;
+    int rc;
+
+    s->msg_id++;
+    for (;;) {
+        bool final = n == left && !s->want_next_msg;
+        rc = encode(s, n, final, &s->msg);
+        if (rc != PDM_OK)
+            return rc;
+        if (s->msg.len <= limit)
+            break;
+        if (n <= 1) {
+            return pdm__session_fail(
+                s, PDM_ETOOBIG,
+                "a single response command does not fit the server's "
+                "MaxMsgSize of %zu bytes",
+                limit);
+        }
+        /* Shrink proportionally, then by halves. */
+        {
+            size_t est = (size_t)((double)n * (double)limit /
+                                  (double)s->msg.len * 0.9);
+            n = est && est < n ? est : n / 2;
+        }
+    }
+    s->sent_final = n == left && !s->want_next_msg;
+    s->sent_cmds = (unsigned)n;
+    s->qhead += n;
+    s->hmac[0] = '\0';
+    if (s->cl_type == PDM_AUTH_HMAC) {
+        char mac[PDM__B64_MD5_SIZE];
+        pdm__buf h;
+        rc = pdm__auth_hmac_mac(s->acc.cl.name ? s->acc.cl.name : "",
+                                s->acc.cl.secret ? s->acc.cl.secret : "",
+                                s->cl_nonce, s->cl_nonce_len, s->msg.data,
+                                s->msg.len, mac);
+        pdm__buf_init(&h);
+        if (rc == PDM_OK)
+            rc = pdm__auth_hmac_header_build(s->acc.cl.name ? s->acc.cl.name
+                                                            : "",
+                                             mac, &h);
+        if (rc == PDM_OK)
+            pdm__strlcpy(s->hmac, (char *)h.data, sizeof s->hmac);
+        pdm__buf_free(&h);
+        if (rc != PDM_OK)
+            return pdm__session_fail(s, rc, "cannot compute the HMAC header");
+    }
+    return PDM_OK;
+}

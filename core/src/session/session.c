@@ -1,0 +1,853 @@
+/*
+ * The DM 1.2 session state machine (sans-I/O, see <polydm/polydm.h>):
+ * package 1 (Alert 1201/1200 + DevInfo), the reply loop, authentication in
+ * both directions (client Cred / HMAC header, server Cred / HMAC header,
+ * challenges and nonces), package 0 verification, multi-message packages,
+ * and the tree transaction that spans each server package.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "session/session_int.h"
+#include "tree/tree_int.h"
+#include "util/util.h"
+
+#define DEFAULT_MAX_MSG (1u << 20)
+#define DEFAULT_MAX_OBJ (4u << 20)
+#define MAX_CLIENT_CHALLENGES 2
+#define MAX_SERVER_FAILURES 1
+
+int pdm__session_fail(pdm_session *s, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    if (s->result == PDM_OK || !s->err[0]) {
+        va_start(ap, fmt);
+        vsnprintf(s->err, sizeof s->err, fmt, ap);
+        va_end(ap);
+        s->result = rc;
+    }
+    pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session", "%s: %s",
+              s->acc.server_id ? s->acc.server_id : "?", s->err);
+    return rc;
+}
+
+void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
+                        const char *reason)
+{
+    pdm__decision d;
+    memset(&d, 0, sizeof d);
+    d.rc = strcmp(decision, "allow") == 0 ? PDM_OK : PDM_EDENIED;
+    snprintf(d.component, sizeof d.component, "session");
+    snprintf(d.reason, sizeof d.reason, "%s", reason);
+    pdm__tree_audit(s->ctx->tree, &s->who, op, s->acc.uri, &d);
+}
+
+/* ---- session setup ------------------------------------------------------------- */
+
+static int devinfo_value(pdm_session *s, const char *leaf, pdm__tree_result *r)
+{
+    static const pdm__who self = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
+    pdm__decision d;
+    char uri[64];
+    snprintf(uri, sizeof uri, "./DevInfo/%s", leaf);
+    return pdm__tree_get(s->ctx->tree, &self, uri, r, &d);
+}
+
+/* Package 1: Alert 1201/1200, DevInfo Replace, pending Generic Alerts. */
+static int queue_pkg1(pdm_session *s)
+{
+    static const char *const leaves[] = {"DevId", "Man", "Mod", "DmV", "Lang"};
+    pdm__el *rep, *a;
+    pdm__out_reset(s);
+    a = pdm__out_alert(s, s->server_initiated ? 1200 : 1201);
+    if (pdm__out_queue(s, a) != PDM_OK)
+        return PDM_ENOMEM;
+    rep = pdm__el_add(&s->out, NULL, PDM_TAG_REPLACE);
+    s->out.root = NULL;
+    if (!rep || !pdm__el_add_str(&s->out, rep, PDM_TAG_CMDID, "0"))
+        return PDM_ENOMEM;
+    for (size_t i = 0; i < PDM__ARRAY_LEN(leaves); i++) {
+        pdm__tree_result r;
+        pdm__el *item, *src, *meta;
+        char uri[64];
+        if (devinfo_value(s, leaves[i], &r) != PDM_OK)
+            continue;
+        snprintf(uri, sizeof uri, "./DevInfo/%s", leaves[i]);
+        item = pdm__el_add(&s->out, rep, PDM_TAG_ITEM);
+        src = item ? pdm__el_add(&s->out, item, PDM_TAG_SOURCE) : NULL;
+        meta = src ? pdm__el_add(&s->out, item, PDM_TAG_META) : NULL;
+        if (!meta || !pdm__el_add_str(&s->out, src, PDM_TAG_LOCURI, uri) ||
+            !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_FORMAT, "chr") ||
+            !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_TYPE, "text/plain") ||
+            !pdm__el_add_text(&s->out, item, PDM_TAG_DATA, r.data, r.len)) {
+            pdm__tree_result_free(&r);
+            return PDM_ENOMEM;
+        }
+        pdm__tree_result_free(&r);
+    }
+    return pdm__out_queue(s, rep);
+}
+
+/* Package 0: verify the notification against the account's server
+ * credentials (SRVCRED), with the nonce resynchronisation variants. */
+static int check_pkg0(pdm_session *s, pdm_ctx *ctx, const uint8_t *buf,
+                      size_t len, char *server_id, size_t sidlen)
+{
+    pdm__pkg0 p;
+    char err[256];
+    unsigned which = 0;
+    int rc = pdm__pkg0_parse(&p, buf, len, err, sizeof err);
+    if (rc != PDM_OK) {
+        pdm__session_fail(s, PDM_EPARSE, "package 0 refused: %s", err);
+        return PDM_EPARSE;
+    }
+    pdm__strlcpy(server_id, p.server_id, sidlen);
+    rc = pdm__account_load(&s->acc, ctx, p.server_id, err, sizeof err);
+    if (rc != PDM_OK) {
+        pdm__decision d;
+        pdm__who w = {PDM_PRINCIPAL_SERVER, p.server_id, NULL, 0};
+        memset(&d, 0, sizeof d);
+        d.rc = PDM_EDENIED;
+        snprintf(d.component, sizeof d.component, "session");
+        snprintf(d.reason, sizeof d.reason,
+                 "package 0 from unknown server '%.64s' refused", p.server_id);
+        pdm__tree_audit(ctx->tree, &w, "Notify", NULL, &d);
+        return pdm__session_fail(s, rc, "package 0 refused: %s", err);
+    }
+    s->who.server_id = s->acc.server_id;
+    if (!s->acc.srv.secret) {
+        pdm__session_audit(s, "Notify", "deny",
+                           "package 0 refused: the account has no server "
+                           "credentials to verify it");
+        return pdm__session_fail(s, PDM_EAUTH,
+                                 "package 0 refused: account %s has no server "
+                                 "credentials (SRVCRED)",
+                                 s->acc.uri);
+    }
+    rc = pdm__pkg0_verify(&p, s->acc.srv.secret, s->acc.srv.nonce,
+                          s->acc.srv.nonce_len, PDM__PKG0_VERIFY_DEFAULT,
+                          &which);
+    if (rc != PDM_OK) {
+        pdm__session_audit(s, "Notify", "deny",
+                           "package 0 digest does not match the server "
+                           "credentials");
+        return pdm__session_fail(s, PDM_EAUTH,
+                                 "package 0 from %s refused: bad digest",
+                                 s->acc.server_id);
+    }
+    if (which != PDM__PKG0_NONCE_STORED)
+        pdm__logf(&ctx->log, PDM_LOG_INFO, "session",
+                  "%s: package 0 verified with the resynchronisation nonce; "
+                  "a new server nonce will be issued",
+                  s->acc.server_id);
+    pdm__pkg0_session_id_str(p.session_id, s->session_id);
+    /* The same notification (server + session id) is acted on once. */
+    if (ctx->store) {
+        uint8_t *last = NULL;
+        size_t ll = 0;
+        char key[300];
+        snprintf(key, sizeof key, "pkg0:%s", s->acc.server_id);
+        if (pdm__store_kv_get(ctx->store, "core", key, &last, &ll) == PDM_OK &&
+            ll == strlen(s->session_id) &&
+            memcmp(last, s->session_id, ll) == 0) {
+            pdm__free(last);
+            pdm__session_audit(s, "Notify", "deny",
+                               "duplicate package 0 session id ignored");
+            return pdm__session_fail(s, PDM_EEXISTS,
+                                     "package 0 session %s of %s was already "
+                                     "handled",
+                                     s->session_id, s->acc.server_id);
+        }
+        pdm__free(last);
+        pdm__store_kv_put(ctx->store, "core", key,
+                          (const uint8_t *)s->session_id,
+                          strlen(s->session_id));
+    }
+    s->server_initiated = true;
+    pdm__session_audit(s, "Notify", "allow", "package 0 verified");
+    return PDM_OK;
+}
+
+static int ask_session_policy(pdm_session *s)
+{
+    pdm_policy_req req;
+    pdm__decision d;
+    pdm_ctx *ctx = s->ctx;
+    memset(&req, 0, sizeof req);
+    memset(&d, 0, sizeof d);
+    req.struct_size = sizeof req;
+    req.op = PDM_OP_SESSION;
+    req.principal = PDM_PRINCIPAL_SERVER;
+    req.flags = s->tls ? PDM_REQ_TLS : 0;
+    req.server_id = s->acc.server_id;
+    req.uri = s->acc.uri;
+    req.address = s->acc.addr;
+    {
+        pdm__tree_config tc;
+        memset(&tc, 0, sizeof tc);
+        pdm__engine_tree_hooks(ctx, &tc);
+        if (tc.policy && tc.policy(tc.policy_user, &req, &d) != PDM_OK) {
+            pdm__session_audit(s, "Session", "deny", d.reason);
+            return pdm__session_fail(s, PDM_EDENIED,
+                                     "session refused by %s: %s", d.component,
+                                     d.reason);
+        }
+    }
+    return PDM_OK;
+}
+
+PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
+                             const pdm_session_opts *opts)
+{
+    pdm_session *s;
+    pdm_session_opts o;
+    pdm__tree_result r;
+    char err[256], sid[256];
+    int rc;
+
+    if (!out)
+        return PDM_EINVAL;
+    *out = NULL;
+    if (!ctx || !opts || !ctx->tree || opts->struct_size < offsetof(pdm_session_opts, pkg0_len) + sizeof(size_t))
+        return PDM_EINVAL;
+    memset(&o, 0, sizeof o);
+    memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
+    s = pdm__calloc(1, sizeof(*s));
+    if (!s)
+        return PDM_ENOMEM;
+    *out = s;
+    s->ctx = ctx;
+    s->wbxml = (o.flags & PDM_SESSION_WBXML) != 0;
+    s->tls = (o.flags & PDM_SESSION_TLS) != 0;
+    s->who.principal = PDM_PRINCIPAL_SERVER;
+    s->who.req_flags = s->tls ? PDM_REQ_TLS : 0;
+    s->max_msg = (unsigned)pdm__profile_get_long(ctx->profile,
+                                                 "session.max_msg_size",
+                                                 DEFAULT_MAX_MSG);
+    s->max_obj = (unsigned)pdm__profile_get_long(ctx->profile,
+                                                 "session.max_obj_size",
+                                                 DEFAULT_MAX_OBJ);
+    s->server_auth_required = pdm__profile_get_bool(ctx->profile,
+                                                    "session.server_auth",
+                                                    true);
+    pdm__out_init(s);
+    if (o.pkg0) {
+        rc = check_pkg0(s, ctx, o.pkg0, o.pkg0_len, sid, sizeof sid);
+        if (rc != PDM_OK)
+            goto fail;
+    } else {
+        rc = pdm__account_load(&s->acc, ctx, o.server_id, err, sizeof err);
+        if (rc != PDM_OK) {
+            pdm__session_fail(s, rc, "%s", err);
+            goto fail;
+        }
+        s->who.server_id = s->acc.server_id;
+        if (o.session_id) {
+            long v;
+            if (pdm__parse_long(o.session_id, 0, 65535, &v) != PDM_OK &&
+                strspn(o.session_id, "0123456789ABCDEFabcdef") !=
+                    strlen(o.session_id)) {
+                rc = pdm__session_fail(s, PDM_EINVAL, "bad session id '%.16s'",
+                                       o.session_id);
+                goto fail;
+            }
+            pdm__strlcpy(s->session_id, o.session_id, sizeof s->session_id);
+        } else {
+            uint16_t v = 0;
+            while (!v) {
+                uint8_t b[16];
+                pdm__auth_nonce_new(b);
+                v = (uint16_t)(b[0] << 8 | b[1]);
+            }
+            snprintf(s->session_id, sizeof s->session_id, "%u", (unsigned)v);
+        }
+    }
+    if (s->server_auth_required && !s->acc.srv.secret) {
+        rc = pdm__session_fail(s, PDM_EAUTH,
+                               "account %s has no server credentials "
+                               "(SRVCRED) and the profile requires server "
+                               "authentication",
+                               s->acc.uri);
+        pdm__session_audit(s, "Session", "deny", s->err);
+        goto fail;
+    }
+    if ((rc = ask_session_policy(s)) != PDM_OK)
+        goto fail;
+    if (devinfo_value(s, "DevId", &r) != PDM_OK) {
+        rc = pdm__session_fail(s, PDM_EINVAL, "no ./DevInfo/DevId");
+        goto fail;
+    }
+    s->devid = pdm__strndup((const char *)r.data, r.len);
+    pdm__tree_result_free(&r);
+    s->url = pdm__strdup(s->acc.addr);
+    if (!s->devid || !s->url) {
+        rc = PDM_ENOMEM;
+        goto fail;
+    }
+    s->cl_type = s->acc.cl.secret ? s->acc.cl.type : PDM_AUTH_NONE;
+    if (s->acc.cl.nonce_len <= sizeof s->cl_nonce) {
+        memcpy(s->cl_nonce, s->acc.cl.nonce ? s->acc.cl.nonce : (uint8_t *)"",
+               s->acc.cl.nonce_len);
+        s->cl_nonce_len = s->acc.cl.nonce_len;
+    }
+    s->pkg = 1;
+    rc = queue_pkg1(s);
+    if (rc != PDM_OK)
+        goto fail;
+    s->state = PDM_SS_SEND;
+    pdm__logf(&ctx->log, PDM_LOG_INFO, "session",
+              "%s: session %s started (%s-initiated, %s)", s->acc.server_id,
+              s->session_id, s->server_initiated ? "server" : "client",
+              s->wbxml ? "WBXML" : "XML");
+    return PDM_OK;
+fail:
+    s->state = PDM_SS_DONE;
+    if (s->result == PDM_OK)
+        s->result = rc;
+    return rc;
+}
+
+/* ---- producing messages -------------------------------------------------------- */
+
+PDM_API int pdm_session_next(pdm_session *s, pdm_message *out)
+{
+    int rc;
+    if (!s || !out)
+        return PDM_EINVAL;
+    memset(out, 0, sizeof(*out));
+    if (s->state == PDM_SS_DONE)
+        return PDM_OK;
+    if (s->state == PDM_SS_WAIT)
+        return PDM_EINVAL; /* the reply to the last message is missing */
+    rc = pdm__out_build(s);
+    if (rc != PDM_OK) {
+        s->state = PDM_SS_DONE;
+        if (s->in_package_tx)
+            pdm__tree_abort(s->ctx->tree);
+        s->in_package_tx = false;
+        return rc;
+    }
+    out->body = s->msg.data;
+    out->len = s->msg.len;
+    out->content_type = s->wbxml ? "application/vnd.syncml.dm+wbxml"
+                                 : "application/vnd.syncml.dm+xml";
+    out->url = s->url;
+    out->hmac = s->hmac[0] ? s->hmac : NULL;
+    /* An abort message is the last one: no reply is awaited. */
+    s->state = s->aborting ? PDM_SS_DONE : PDM_SS_WAIT;
+    return PDM_OK;
+}
+
+/* ---- processing the server's reply --------------------------------------------- */
+
+static const char *child_text(const pdm__el *e, pdm__tag t)
+{
+    return pdm__el_child_text(e, t);
+}
+
+static long text_long(const char *s)
+{
+    long v;
+    return s && pdm__parse_long(s, 0, 0x7fffffffL, &v) == PDM_OK ? v : -1;
+}
+
+/* Decodes Chal/Meta NextNonce (base64) into buf. */
+static int chal_nonce(const pdm__el *chal, uint8_t *buf, size_t size,
+                      size_t *len, pdm__auth_type *type)
+{
+    pdm__el *meta = pdm__el_child(chal, PDM_TAG_META);
+    const char *nn = meta ? child_text(meta, PDM_TAG_MI_NEXTNONCE) : NULL;
+    const char *fmt = meta ? child_text(meta, PDM_TAG_MI_FORMAT) : NULL;
+    uint8_t *dec = NULL;
+    size_t dl = 0;
+    *type = pdm__auth_type_from_meta(meta ? child_text(meta, PDM_TAG_MI_TYPE)
+                                          : NULL);
+    *len = 0;
+    if (!nn)
+        return PDM_ENOTFOUND;
+    /* NextNonce is base64 (Format b64 is mandatory); a raw nonce is taken
+     * as it is when the Format says otherwise. */
+    if ((!fmt || pdm__strcaseeq(fmt, "b64")) &&
+        pdm__b64_decode(nn, strlen(nn), &dec, &dl) == PDM_OK) {
+        if (dl > size) {
+            pdm__free(dec);
+            return PDM_ETOOBIG;
+        }
+        memcpy(buf, dec, dl);
+        *len = dl;
+        pdm__free(dec);
+        return PDM_OK;
+    }
+    if (strlen(nn) > size)
+        return PDM_ETOOBIG;
+    memcpy(buf, nn, strlen(nn));
+    *len = strlen(nn);
+    return PDM_OK;
+}
+
+/* The server's Status for our SyncHdr: client authentication result. */
+static int handle_hdr_status(pdm_session *s, const pdm__el *st)
+{
+    long code = text_long(child_text(st, PDM_TAG_DATA));
+    pdm__el *chal = pdm__el_child(st, PDM_TAG_CHAL);
+    uint8_t nonce[128];
+    size_t nlen = 0;
+    pdm__auth_type ctype = PDM_AUTH_NONE;
+
+    if (chal && chal_nonce(chal, nonce, sizeof nonce, &nlen, &ctype) == PDM_OK) {
+        memcpy(s->cl_nonce, nonce, nlen);
+        s->cl_nonce_len = nlen;
+        /* TND/Security: a nonce from a server we have not authenticated
+         * may be used for the next Cred but is not stored over ours. */
+        if (s->srv_authed)
+            pdm__account_store_nonce(s->ctx, &s->acc.cl, nonce, nlen);
+    }
+    switch (code) {
+    case 212:
+        s->cl_accepted = true;
+        return PDM_OK;
+    case 200:
+        return PDM_OK;
+    case 401:
+    case 407:
+        if (s->cl_attempts >= MAX_CLIENT_CHALLENGES || !chal ||
+            !s->acc.cl.secret) {
+            pdm__session_audit(s, "Session", "deny",
+                               "the server refused our credentials");
+            return pdm__session_fail(s, PDM_EAUTH,
+                                     "server %s refused our credentials "
+                                     "(status %ld)",
+                                     s->acc.server_id, code);
+        }
+        if (ctype != PDM_AUTH_NONE && ctype != s->cl_type) {
+            /* The challenge names the type to use for the rest of the
+             * session (Security: answer with the challenged type). */
+            s->cl_type = ctype;
+        }
+        if (s->cl_type == PDM_AUTH_NONE)
+            s->cl_type = PDM_AUTH_MD5;
+        s->cl_attempts++;
+        s->resend_pkg1 = true;
+        return PDM_OK;
+    default:
+        if (code < 0)
+            return pdm__session_fail(s, PDM_EPARSE,
+                                     "server status for SyncHdr has no code");
+        return pdm__session_fail(s, PDM_EAUTH,
+                                 "server answered our message with status %ld",
+                                 code);
+    }
+}
+
+/* Server authentication (SRVCRED): MD5 Cred in the SyncHdr or the HMAC
+ * header, checked against the nonce we issued.  Returns the status code
+ * for the server's SyncHdr (200/212, or 401/407 for a failure). */
+static int check_server(pdm_session *s, const pdm__el *hdr, const uint8_t *body,
+                        size_t len, const char *hmac_hdr)
+{
+    pdm__cred *c = &s->acc.srv;
+    const char *name = c->name ? c->name : s->acc.server_id;
+    if (!s->server_auth_required && !c->secret)
+        return PDM_SC_OK;
+    if (c->type == PDM_AUTH_HMAC) {
+        pdm__auth_hmac_hdr h;
+        char err[128];
+        if (!hmac_hdr)
+            return PDM_SC_MISSING_CRED;
+        if (pdm__auth_hmac_header_parse(hmac_hdr, strlen(hmac_hdr), &h, err,
+                                        sizeof err) != PDM_OK ||
+            strcmp(h.username, name) != 0 ||
+            pdm__auth_hmac_verify(name, c->secret, c->nonce, c->nonce_len, body,
+                                  len, h.mac) != PDM_OK)
+            return PDM_SC_INVALID_CRED;
+        s->srv_authed = true;
+        return PDM_SC_OK; /* HMAC: 200 on every message */
+    }
+    if (s->srv_authed)
+        return PDM_SC_AUTH_ACCEPTED;
+    {
+        pdm__el *cred = pdm__el_child(hdr, PDM_TAG_CRED);
+        pdm__el *meta = cred ? pdm__el_child(cred, PDM_TAG_META) : NULL;
+        const char *type = meta ? child_text(meta, PDM_TAG_MI_TYPE) : NULL;
+        const char *data = cred ? child_text(cred, PDM_TAG_DATA) : NULL;
+        if (!cred || !data)
+            return PDM_SC_MISSING_CRED;
+        if (pdm__auth_type_from_meta(type) != PDM_AUTH_MD5 ||
+            c->type != PDM_AUTH_MD5 ||
+            pdm__auth_md5_verify(name, c->secret, c->nonce, c->nonce_len, data,
+                                 strlen(data)) != PDM_OK)
+            return PDM_SC_INVALID_CRED;
+    }
+    s->srv_authed = true;
+    return PDM_SC_AUTH_ACCEPTED;
+}
+
+/* Our Status for the server's SyncHdr, with a Chal carrying a fresh nonce
+ * for the server's next authentication when server credentials exist. */
+static int queue_hdr_status(pdm_session *s, unsigned msg_ref, int code)
+{
+    pdm__el *st = pdm__out_status(s, msg_ref, "0", "SyncHdr", code);
+    if (!st)
+        return PDM_ENOMEM;
+    pdm__out_status_ref(s, st, s->devid, s->acc.addr);
+    if (s->acc.srv.secret &&
+        (code != PDM_SC_AUTH_ACCEPTED || !s->srv_nonce_issued ||
+         s->acc.srv.type == PDM_AUTH_HMAC)) {
+        pdm__el *chal = pdm__el_add(&s->out, st, PDM_TAG_CHAL), *meta;
+        char b64[64];
+        uint8_t n[16];
+        meta = chal ? pdm__el_add(&s->out, chal, PDM_TAG_META) : NULL;
+        if (!meta || pdm__auth_nonce_new(n) != PDM_OK ||
+            pdm__b64_encode_to(n, sizeof n, b64, sizeof b64) != PDM_OK)
+            return PDM_ENOMEM;
+        pdm__el_add_str(&s->out, meta, PDM_TAG_MI_TYPE,
+                        pdm__auth_type_meta(s->acc.srv.type ? s->acc.srv.type
+                                                            : PDM_AUTH_MD5));
+        pdm__el_add_str(&s->out, meta, PDM_TAG_MI_FORMAT, "b64");
+        pdm__el_add_str(&s->out, meta, PDM_TAG_MI_NEXTNONCE, b64);
+        /* Chal sits before Data (DTD order). */
+        {
+            pdm__el *prev = NULL, *data = NULL;
+            for (pdm__el *k = st->first; k; k = k->next) {
+                if (k->tag == PDM_TAG_DATA)
+                    data = k;
+                if (k->next == chal)
+                    prev = k;
+            }
+            if (data && prev) {
+                prev->next = NULL;
+                st->last = prev;
+                pdm__el *bd = st->first;
+                while (bd->next != data)
+                    bd = bd->next;
+                bd->next = chal;
+                chal->next = data;
+            }
+        }
+        /* We issued it: storing it is safe whoever the peer is. */
+        pdm__account_store_nonce(s->ctx, &s->acc.srv, n, sizeof n);
+        memcpy(s->srv_next_nonce, n, sizeof n);
+        s->srv_nonce_issued = true;
+    }
+    s->hdr_status = st;
+    return pdm__out_queue(s, st);
+}
+
+/* Answers every command of a refused message with "not executed". */
+static void refuse_commands(pdm_session *s, const pdm__el *body,
+                            unsigned msg_ref, int code)
+{
+    for (const pdm__el *c = body->first; c; c = c->next) {
+        const char *id = child_text(c, PDM_TAG_CMDID);
+        if (c->tag == PDM_TAG_FINAL || c->tag == PDM_TAG_STATUS || !id)
+            continue;
+        pdm__out_queue(s, pdm__out_status(s, msg_ref, id, pdm__el_name(c), code));
+    }
+}
+
+static int decode_msg(pdm_session *s, const uint8_t *body, size_t len,
+                      const char *ctype, pdm__doc *doc)
+{
+    pdm__codec_limits lim = {s->max_msg, 0, 0};
+    pdm__codec_err cerr;
+    bool xml;
+    int rc;
+    memset(&cerr, 0, sizeof cerr);
+    if (len > s->max_msg)
+        return pdm__session_fail(s, PDM_ETOOBIG,
+                                 "server message of %zu bytes exceeds our "
+                                 "MaxMsgSize %u",
+                                 len, s->max_msg);
+    if (ctype && strstr(ctype, "wbxml"))
+        xml = false;
+    else if (ctype && strstr(ctype, "xml"))
+        xml = true;
+    else
+        xml = len && (body[0] == '<' || body[0] == ' ' || body[0] == 0xEF);
+    rc = xml ? pdm__xml_decode(doc, body, len, &lim, &cerr)
+             : pdm__wbxml_decode(doc, body, len, &lim, &cerr);
+    if (rc != PDM_OK)
+        return pdm__session_fail(s, rc == PDM_ENOMEM ? rc : PDM_EPARSE,
+                                 "malformed server message: %s", cerr.msg);
+    if (!doc->root || doc->root->tag != PDM_TAG_SYNCML ||
+        !pdm__el_child(doc->root, PDM_TAG_SYNCHDR) ||
+        !pdm__el_child(doc->root, PDM_TAG_SYNCBODY))
+        return pdm__session_fail(s, PDM_EPARSE,
+                                 "server message is not a SyncML message");
+    return PDM_OK;
+}
+
+/* Does a server message require an answer?  Only Statuses (and Final):
+ * no (DM 1.2: the would-be answer must not be sent). */
+static bool needs_answer(const pdm__el *body)
+{
+    for (const pdm__el *c = body->first; c; c = c->next)
+        if (c->tag != PDM_TAG_STATUS && c->tag != PDM_TAG_FINAL)
+            return true;
+    return false;
+}
+
+static void end_session(pdm_session *s, int rc)
+{
+    if (s->in_package_tx) {
+        if (rc == PDM_OK) {
+            int c = pdm__tree_commit(s->ctx->tree);
+            if (c != PDM_OK && s->result == PDM_OK)
+                pdm__session_fail(s, c, "cannot store the package: %s",
+                                  pdm_strerror(c));
+        } else {
+            pdm__tree_abort(s->ctx->tree);
+        }
+        s->in_package_tx = false;
+    }
+    s->state = PDM_SS_DONE;
+    if (rc != PDM_OK && s->result == PDM_OK)
+        s->result = rc;
+}
+
+PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
+                              const char *content_type, const char *hmac)
+{
+    pdm__doc doc;
+    pdm__el *hdr, *sbody, *st;
+    const char *sid, *ver, *proto, *resp;
+    long msgid;
+    bool final;
+    int rc, hdr_code;
+    size_t pend_start, pend_end;
+
+    if (!s || (!body && len))
+        return PDM_EINVAL;
+    if (s->state != PDM_SS_WAIT)
+        return PDM_EINVAL;
+    pdm__doc_init(&doc);
+    rc = decode_msg(s, body, len, content_type, &doc);
+    if (rc != PDM_OK)
+        goto out_fail;
+    hdr = pdm__el_child(doc.root, PDM_TAG_SYNCHDR);
+    sbody = pdm__el_child(doc.root, PDM_TAG_SYNCBODY);
+    ver = child_text(hdr, PDM_TAG_VERDTD);
+    proto = child_text(hdr, PDM_TAG_VERPROTO);
+    sid = child_text(hdr, PDM_TAG_SESSIONID);
+    msgid = text_long(child_text(hdr, PDM_TAG_MSGID));
+    if (!ver || strcmp(ver, "1.2") != 0 || !proto ||
+        strcmp(proto, "DM/1.2") != 0) {
+        rc = pdm__session_fail(s, PDM_ENOTSUP,
+                               "server speaks %s %s, not DM/1.2 with VerDTD "
+                               "1.2",
+                               proto ? proto : "?", ver ? ver : "?");
+        goto out_fail;
+    }
+    if (!sid || strcmp(sid, s->session_id) != 0) {
+        rc = pdm__session_fail(s, PDM_EPARSE,
+                               "server message is for session '%.16s', not "
+                               "'%s'",
+                               sid ? sid : "", s->session_id);
+        goto out_fail;
+    }
+    if (msgid <= 0) {
+        rc = pdm__session_fail(s, PDM_EPARSE, "server message without MsgID");
+        goto out_fail;
+    }
+    s->server_msg_id = (unsigned)msgid;
+    final = pdm__el_child(sbody, PDM_TAG_FINAL) != NULL;
+    if ((resp = child_text(hdr, PDM_TAG_RESPURI)) && *resp) {
+        char *u = pdm__strdup(resp);
+        if (u) {
+            pdm__free(s->url);
+            s->url = u;
+        }
+    }
+    {
+        pdm__el *meta = pdm__el_child(hdr, PDM_TAG_META);
+        long v;
+        if (meta && (v = text_long(child_text(meta, PDM_TAG_MI_MAXMSGSIZE))) > 0)
+            s->server_max_msg = (unsigned)v;
+        if (meta && (v = text_long(child_text(meta, PDM_TAG_MI_MAXOBJSIZE))) > 0)
+            s->server_max_obj = (unsigned)v;
+    }
+
+    /* Statuses for what we sent (first the SyncHdr one). */
+    s->resend_pkg1 = false;
+    for (st = pdm__el_child(sbody, PDM_TAG_STATUS); st;
+         st = pdm__el_next(st, PDM_TAG_STATUS)) {
+        const char *cmd = child_text(st, PDM_TAG_CMD);
+        if (cmd && strcmp(cmd, "SyncHdr") == 0) {
+            if ((rc = handle_hdr_status(s, st)) != PDM_OK)
+                goto out_fail;
+        } else {
+            long code = text_long(child_text(st, PDM_TAG_DATA));
+            if (code >= 300 && code != 304)
+                pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session",
+                          "%s: server answered our %s with %ld",
+                          s->acc.server_id, cmd ? cmd : "?", code);
+        }
+    }
+    /* The server authenticates itself before anything is executed. */
+    hdr_code = check_server(s, hdr, body, len, hmac);
+    /* Commands of our package not sent yet (it spans messages) stay
+     * queued behind what this message needs answered. */
+    pend_start = s->qhead;
+    pend_end = s->nqueue;
+    if (pend_start >= pend_end)
+        pdm__out_reset(s);
+    s->want_next_msg = !final;
+    if (hdr_code == PDM_SC_INVALID_CRED || hdr_code == PDM_SC_MISSING_CRED) {
+        pdm__session_audit(s, "Session", "deny",
+                           hdr_code == PDM_SC_MISSING_CRED
+                               ? "server sent no credentials"
+                               : "server credentials are wrong");
+        if (++s->srv_failures > MAX_SERVER_FAILURES) {
+            /* Refused: nothing executed, session aborted. */
+            s->aborting = true;
+            s->want_next_msg = false;
+            /* Undo the package first, so that the nonce issued with the
+             * refusal is stored on its own. */
+            if (s->in_package_tx) {
+                pdm__tree_abort(s->ctx->tree);
+                s->in_package_tx = false;
+            }
+            queue_hdr_status(s, s->server_msg_id, hdr_code);
+            pdm__out_queue(s, pdm__out_alert(s, 1223));
+            pdm__session_fail(s, PDM_EAUTH,
+                              "server %s failed to authenticate: session "
+                              "refused",
+                              s->acc.server_id);
+            s->state = PDM_SS_SEND;
+            pdm__doc_free(&doc);
+            return PDM_OK;
+        }
+        /* One challenge: the server may retry with our fresh nonce. */
+        queue_hdr_status(s, s->server_msg_id, hdr_code);
+        refuse_commands(s, sbody, s->server_msg_id, hdr_code);
+        s->want_next_msg = false;
+        s->state = PDM_SS_SEND;
+        pdm__doc_free(&doc);
+        return PDM_OK;
+    }
+    if (s->resend_pkg1) {
+        /* Client challenged: redo package 1 with credentials. */
+        s->msg_id = 0;
+        rc = queue_pkg1(s);
+        if (rc != PDM_OK)
+            goto out_fail;
+        s->state = PDM_SS_SEND;
+        pdm__doc_free(&doc);
+        return PDM_OK;
+    }
+    /* A server Alert 1223 ends the session at once, without an answer. */
+    for (pdm__el *a = pdm__el_child(sbody, PDM_TAG_ALERT); a;
+         a = pdm__el_next(a, PDM_TAG_ALERT)) {
+        if (pdm__streq(child_text(a, PDM_TAG_DATA), "1223")) {
+            pdm__session_fail(s, PDM_ECANCELLED, "server aborted the session");
+            end_session(s, PDM_ECANCELLED);
+            pdm__doc_free(&doc);
+            return PDM_OK;
+        }
+    }
+    if (!needs_answer(sbody) && final && !s->lo.active) {
+        /* Nothing to answer: the session is over. */
+        end_session(s, PDM_OK);
+        pdm__doc_free(&doc);
+        return PDM_OK;
+    }
+    if (!s->in_package_tx) {
+        if ((rc = pdm__tree_begin(s->ctx->tree)) != PDM_OK) {
+            pdm__session_fail(s, rc, "cannot start the package transaction");
+            goto out_fail;
+        }
+        s->in_package_tx = true;
+    }
+    s->who.req_flags = (s->tls ? PDM_REQ_TLS : 0) |
+                       (s->srv_authed ? PDM_REQ_AUTHENTICATED : 0);
+    rc = queue_hdr_status(s, s->server_msg_id, hdr_code);
+    if (rc == PDM_OK)
+        pdm__session_exec_body(s, sbody, s->server_msg_id);
+    if (s->result != PDM_OK && s->state == PDM_SS_DONE) {
+        pdm__doc_free(&doc);
+        return s->result;
+    }
+    if (final && !s->lo.active && s->in_package_tx) {
+        /* The server's package is complete: one store transaction. */
+        int c = pdm__tree_commit(s->ctx->tree);
+        s->in_package_tx = false;
+        if (c != PDM_OK) {
+            rc = pdm__session_fail(s, c, "cannot store the package: %s",
+                                   pdm_strerror(c));
+            goto out_fail;
+        }
+    }
+    if (s->want_next_msg || s->lo.active) {
+        /* Ask for the next message of the server's package (1222). */
+        s->want_next_msg = true;
+        pdm__out_queue(s, pdm__out_alert(s, 1222));
+    } else {
+        s->pkg += 2;
+    }
+    if (pend_start < pend_end) {
+        /* Move the still-unsent commands behind this message's answers. */
+        size_t npend = pend_end - pend_start, nnew = s->nqueue - pend_end;
+        pdm__el **tmp = pdm__malloc((npend ? npend : 1) * sizeof(*tmp));
+        if (!tmp) {
+            rc = PDM_ENOMEM;
+            goto out_fail;
+        }
+        memcpy(tmp, &s->queue[pend_start], npend * sizeof(*tmp));
+        memmove(&s->queue[pend_start], &s->queue[pend_end],
+                nnew * sizeof(*tmp));
+        memcpy(&s->queue[pend_start + nnew], tmp, npend * sizeof(*tmp));
+        pdm__free(tmp);
+        s->qhead = pend_start;
+    }
+    s->state = PDM_SS_SEND;
+    pdm__doc_free(&doc);
+    return PDM_OK;
+out_fail:
+    pdm__doc_free(&doc);
+    end_session(s, rc ? rc : PDM_ERROR);
+    return rc ? rc : PDM_ERROR;
+}
+
+PDM_API void pdm_session_transport_failed(pdm_session *s, int rc)
+{
+    if (!s || s->state == PDM_SS_DONE)
+        return;
+    pdm__session_fail(s, rc < 0 ? rc : PDM_EIO, "transport failed: %s",
+                      pdm_strerror(rc));
+    end_session(s, rc < 0 ? rc : PDM_EIO);
+}
+
+PDM_API int pdm_session_result(const pdm_session *s)
+{
+    return s ? s->result : PDM_EINVAL;
+}
+
+PDM_API const char *pdm_session_error(const pdm_session *s)
+{
+    return s ? s->err : "";
+}
+
+PDM_API void pdm_session_close(pdm_session *s)
+{
+    if (!s)
+        return;
+    if (s->in_package_tx)
+        pdm__tree_abort(s->ctx->tree);
+    pdm__out_reset(s);
+    pdm__doc_free(&s->out);
+    pdm__free(s->queue);
+    pdm__buf_free(&s->msg);
+    pdm__buf_free(&s->lo.data);
+    pdm__free(s->lo.target);
+    pdm__free(s->lo.source);
+    pdm__free(s->lo.format);
+    pdm__free(s->lo.type);
+    pdm__account_free(&s->acc);
+    pdm__free(s->url);
+    pdm__free(s->devid);
+    memset(s->cl_nonce, 0, sizeof s->cl_nonce);
+    pdm__free(s);
+}

@@ -1,0 +1,163 @@
+/*
+ * Private structures of the DM session engine (sans-I/O): the account a
+ * session talks to, the session state, the queue of outgoing commands and
+ * the large-object reassembly buffer.  session.c drives the state machine
+ * and authentication, exec.c runs server commands, out.c builds and
+ * encodes client messages, account.c reads DMAcc.
+ */
+#ifndef PDM_SESSION_INT_H
+#define PDM_SESSION_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <polydm/polydm.h>
+
+#include "codec/codec.h"
+#include "engine/engine.h"
+#include "session/status.h"
+
+/* Authentication types of DMAcc AppAuth/AAuthType the engine speaks. */
+typedef enum pdm__auth_type {
+    PDM_AUTH_NONE = 0,
+    PDM_AUTH_BASIC,
+    PDM_AUTH_MD5,  /* DIGEST: syncml:auth-md5 */
+    PDM_AUTH_HMAC  /* HMAC: syncml:auth-MAC, x-syncml-hmac header */
+} pdm__auth_type;
+
+/* One AppAuth entry (CLCRED or SRVCRED). */
+typedef struct pdm__cred {
+    pdm__auth_type type;
+    char *name;          /* AAuthName */
+    char *secret;        /* AAuthSecret (never logged) */
+    uint8_t *nonce;      /* AAuthData decoded */
+    size_t nonce_len;
+    char *nonce_uri;     /* where AAuthData lives (to store new nonces) */
+} pdm__cred;
+
+/* A DM account (./DMAcc/<x>) as the session needs it. */
+typedef struct pdm__account {
+    char *uri;        /* "./DMAcc/x" */
+    char *server_id;  /* ServerID */
+    char *addr;       /* AppAddr/<first>/Addr */
+    pdm__cred cl;     /* client credentials (CLCRED) */
+    pdm__cred srv;    /* server credentials (SRVCRED) */
+} pdm__account;
+
+/* Finds the account of @server_id (NULL: the only one).  Returns PDM_OK,
+ * PDM_ENOTFOUND, PDM_EINVAL (several accounts and none named), PDM_ENOMEM;
+ * err names the problem. */
+int pdm__account_load(pdm__account *out, pdm_ctx *ctx, const char *server_id,
+                      char *err, size_t errlen);
+void pdm__account_free(pdm__account *a);
+/* Stores a new nonce into the entry's AAuthData (in the tree, committed
+ * with the session's package or at once). */
+int pdm__account_store_nonce(pdm_ctx *ctx, pdm__cred *c, const uint8_t *n,
+                             size_t len);
+const char *pdm__auth_type_meta(pdm__auth_type t); /* "syncml:auth-md5" */
+pdm__auth_type pdm__auth_type_from_meta(const char *s);
+
+typedef enum pdm__sstate {
+    PDM_SS_SEND,   /* a client message is ready or can be built */
+    PDM_SS_WAIT,   /* waiting for the server's reply */
+    PDM_SS_DONE,   /* over (result says how) */
+} pdm__sstate;
+
+/* A server command being reassembled from chunks (large object). */
+typedef struct pdm__lo {
+    bool active;
+    int cmd_tag;       /* PDM_TAG_ADD or PDM_TAG_REPLACE */
+    char *target;      /* Target LocURI */
+    char *source;
+    char *format;      /* Meta Format name */
+    char *type;        /* Meta Type */
+    size_t declared;   /* Meta Size of the first chunk */
+    pdm__buf data;
+} pdm__lo;
+
+struct pdm_session {
+    pdm_ctx *ctx;
+    pdm__account acc;
+    pdm__who who;             /* the server as principal */
+    bool wbxml, tls;
+    bool server_initiated;
+    char session_id[8];       /* as sent, e.g. "1234" */
+    unsigned msg_id;          /* our last MsgID */
+    unsigned server_msg_id;   /* server's last MsgID */
+    char *url;                /* server address or RespURI */
+    char *devid;
+    pdm__sstate state;
+    int result;
+    char err[384];
+    unsigned max_msg;         /* what we advertise/accept */
+    unsigned max_obj;
+    unsigned server_max_msg;  /* what the server accepts (0 = unknown) */
+    unsigned server_max_obj;
+    bool server_auth_required;
+
+    /* client authentication */
+    pdm__auth_type cl_type;   /* type we use now */
+    bool cl_accepted;         /* server said 212: no more Cred */
+    unsigned cl_attempts;     /* challenges answered */
+    uint8_t cl_nonce[128];
+    size_t cl_nonce_len;
+    /* server authentication */
+    bool srv_authed;
+    unsigned srv_failures;
+    uint8_t srv_next_nonce[16]; /* nonce we gave the server last */
+    bool srv_nonce_issued;
+
+    /* package bookkeeping */
+    unsigned pkg;             /* our package number (1, 3, 5...) */
+    bool in_package_tx;       /* a tree transaction spans the server's
+                                 package */
+    bool resend_pkg1;         /* server challenged pkg1: redo it */
+    bool want_next_msg;       /* server package not final: ask 1222 */
+    bool aborting;            /* send Alert 1223 and stop */
+    pdm__lo lo;               /* large object in progress */
+
+    /* outgoing: queued commands of the current package */
+    pdm__doc out;             /* owns queued elements */
+    pdm__el **queue;
+    size_t nqueue, capqueue, qhead;
+    pdm__el *hdr_status;      /* Status for the server's SyncHdr */
+    pdm__buf msg;             /* the encoded current message */
+    char hmac[320];           /* x-syncml-hmac value for msg */
+    bool sent_final;          /* last message carried Final */
+    unsigned sent_cmds;       /* commands in the last message */
+
+    /* replay/diagnostics */
+    unsigned cmds_executed;
+};
+
+/* exec.c: runs the commands of one server message (body children). */
+void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
+                            unsigned msg_ref);
+/* out.c */
+int pdm__out_init(pdm_session *s);
+void pdm__out_reset(pdm_session *s);
+/* Queues an element (built in s->out) as the next outgoing command. */
+int pdm__out_queue(pdm_session *s, pdm__el *cmd);
+/* Builds a Status element for (msg_ref, cmd_ref, cmd name). */
+pdm__el *pdm__out_status(pdm_session *s, unsigned msg_ref,
+                         const char *cmd_ref, const char *cmd, int code);
+/* Adds Target/SourceRef items to a status (for multi-item commands). */
+void pdm__out_status_ref(pdm_session *s, pdm__el *st, const char *target,
+                         const char *source);
+/* Builds a Results element for a Get item. */
+pdm__el *pdm__out_results(pdm_session *s, unsigned msg_ref,
+                          const char *cmd_ref, const char *uri,
+                          const pdm__tree_result *r);
+/* Builds an Alert with a code (1201, 1200, 1222, 1223...). */
+pdm__el *pdm__out_alert(pdm_session *s, int code);
+/* Encodes the next message from the queue (header + what fits). */
+int pdm__out_build(pdm_session *s);
+/* Sets s->err and s->result; returns rc. */
+int pdm__session_fail(pdm_session *s, int rc, const char *fmt, ...)
+    PDM_PRINTF(3, 4);
+/* Audit helper for session-level events. */
+void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
+                        const char *reason);
+
+#endif

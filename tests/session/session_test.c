@@ -1,0 +1,514 @@
+/*
+ * Data-driven session tests: every tests/session/cases/<name>.case file is
+ * one session (server messages in, expected client messages out, compared
+ * structurally), run twice: with XML and with WBXML on the wire.
+ *
+ * Case file format (see tests/session/README.md):
+ *
+ *   # free text
+ *   server: srv-md5            account to talk to (DMAcc ServerID)
+ *   server_auth: no            profile [session] server_auth (default no)
+ *   pkg0: <hex>                optional: start server-initiated
+ *   ui: yes|no|cancel|timeout|text=<t>|choose=<n>[,<n>...]   UI answers,
+ *                              one line per UI alert, in order
+ *   tree: <TNDS file>          extra factory nodes (default tree.tnds.xml)
+ *   --- client                 the client message expected next
+ *   <SyncML>...</SyncML>
+ *   --- server                 the server message the client gets next
+ *   <SyncML>...</SyncML>
+ *   --- hmac <header value>    x-syncml-hmac of the next server message
+ *   --- end <rc>               expected pdm_session_result (ok, EAUTH, ...)
+ *   --- check <URI> = <value>  after the session: the node's value
+ *   --- absent <URI>           after the session: the node does not exist
+ *
+ * In expected client messages an element whose text is "*" matches any
+ * text, and an element <Any/> in place of children matches any children.
+ * Whitespace around texts is ignored.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <polydm/polydm.h>
+
+#include "codec/codec.h"
+#include "cu_main.h"
+#include "engine/engine.h"
+#include "tree/tree.h"
+#include "util/util.h"
+
+#define CASE_DIR PDM_SOURCE_DIR "/tests/session/cases"
+
+typedef struct step {
+    enum { ST_CLIENT, ST_SERVER, ST_HMAC, ST_END, ST_CHECK, ST_ABSENT } kind;
+    char *text; /* message XML, header value, rc name, URI */
+    char *value;
+} step;
+
+typedef struct scase {
+    char name[256];
+    char server[128];
+    bool server_auth;
+    char tree[256];
+    char *pkg0_hex;
+    char *ui[16];
+    size_t nui, uipos;
+    step steps[64];
+    size_t nsteps;
+} scase;
+
+static char failbuf[8192];
+
+static void failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void failf(const char *fmt, ...)
+{
+    va_list ap;
+    size_t n = strlen(failbuf);
+    va_start(ap, fmt);
+    vsnprintf(failbuf + n, sizeof failbuf - n, fmt, ap);
+    va_end(ap);
+}
+
+static char *trim(char *s)
+{
+    char *e;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+                     e[-1] == '\n'))
+        *--e = '\0';
+    return s;
+}
+
+static int parse_case(scase *c, const char *path)
+{
+    size_t len;
+    char *text = (char *)pdm_test_read(path, &len), *line, *save = NULL;
+    step *cur = NULL;
+    pdm__buf body;
+    memset(c, 0, sizeof(*c));
+    snprintf(c->tree, sizeof c->tree, "tree.tnds.xml");
+    snprintf(c->server, sizeof c->server, "srv-none");
+    pdm__buf_init(&body);
+    for (line = strtok_r(text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "--- ", 4) == 0) {
+            char *kw = line + 4, *arg;
+            if (cur && (cur->kind == ST_CLIENT || cur->kind == ST_SERVER))
+                cur->text = (char *)pdm__buf_steal(&body, NULL);
+            pdm__buf_init(&body);
+            cur = &c->steps[c->nsteps++];
+            memset(cur, 0, sizeof(*cur));
+            arg = strchr(kw, ' ');
+            if (arg)
+                *arg++ = '\0';
+            if (strcmp(kw, "client") == 0)
+                cur->kind = ST_CLIENT;
+            else if (strcmp(kw, "server") == 0)
+                cur->kind = ST_SERVER;
+            else if (strcmp(kw, "hmac") == 0)
+                cur->kind = ST_HMAC;
+            else if (strcmp(kw, "end") == 0)
+                cur->kind = ST_END;
+            else if (strcmp(kw, "check") == 0)
+                cur->kind = ST_CHECK;
+            else if (strcmp(kw, "absent") == 0)
+                cur->kind = ST_ABSENT;
+            else {
+                fprintf(stderr, "%s: unknown step '%s'\n", path, kw);
+                return -1;
+            }
+            if (cur->kind == ST_CHECK && arg) {
+                char *eq = strstr(arg, " = ");
+                if (eq) {
+                    *eq = '\0';
+                    cur->value = strdup(eq + 3);
+                }
+            }
+            if (arg && cur->kind != ST_CLIENT && cur->kind != ST_SERVER)
+                cur->text = strdup(trim(arg));
+            continue;
+        }
+        if (!cur) {
+            char *v = strchr(line, ':');
+            if (line[0] == '#' || !v)
+                continue;
+            *v++ = '\0';
+            v = trim(v);
+            if (strcmp(line, "server") == 0)
+                snprintf(c->server, sizeof c->server, "%s", v);
+            else if (strcmp(line, "server_auth") == 0)
+                c->server_auth = strcmp(v, "yes") == 0;
+            else if (strcmp(line, "tree") == 0)
+                snprintf(c->tree, sizeof c->tree, "%s", v);
+            else if (strcmp(line, "pkg0") == 0)
+                c->pkg0_hex = strdup(v);
+            else if (strcmp(line, "ui") == 0 && c->nui < 16)
+                c->ui[c->nui++] = strdup(v);
+            continue;
+        }
+        pdm__buf_puts(&body, line);
+        pdm__buf_putc(&body, '\n');
+    }
+    if (cur && (cur->kind == ST_CLIENT || cur->kind == ST_SERVER))
+        cur->text = (char *)pdm__buf_steal(&body, NULL);
+    pdm__buf_free(&body);
+    free(text);
+    return 0;
+}
+
+static void free_case(scase *c)
+{
+    for (size_t i = 0; i < c->nsteps; i++) {
+        pdm__free(c->steps[i].text);
+        free(c->steps[i].value);
+    }
+    for (size_t i = 0; i < c->nui; i++)
+        free(c->ui[i]);
+    free(c->pkg0_hex);
+}
+
+/* ---- structural compare -------------------------------------------------------- */
+
+static bool text_eq(const pdm__el *exp, const pdm__el *got)
+{
+    char *a = exp->text ? pdm__strndup((char *)exp->text, exp->len) : pdm__strdup("");
+    char *b = got->text ? pdm__strndup((char *)got->text, got->len) : pdm__strdup("");
+    bool eq = strcmp(trim(a), "*") == 0 || strcmp(trim(a), trim(b)) == 0;
+    pdm__free(a);
+    pdm__free(b);
+    return eq;
+}
+
+static bool compare(const pdm__el *exp, const pdm__el *got, const char *path)
+{
+    char here[512];
+    const pdm__el *e, *g;
+    snprintf(here, sizeof here, "%s/%s", path, pdm__el_name(exp));
+    if (exp->tag != got->tag ||
+        (exp->tag == PDM_TAG_UNKNOWN && strcmp(exp->name, got->name) != 0)) {
+        failf("  %s: expected <%s>, got <%s>\n", path, pdm__el_name(exp),
+              pdm__el_name(got));
+        return false;
+    }
+    if (exp->first && exp->first->tag == PDM_TAG_UNKNOWN &&
+        strcmp(exp->first->name, "Any") == 0)
+        return true;
+    if (!exp->first && !got->first) {
+        if (!text_eq(exp, got)) {
+            failf("  %s: expected text '%.*s', got '%.*s'\n", here,
+                  (int)exp->len, exp->text ? (char *)exp->text : "",
+                  (int)(got->len > 200 ? 200 : got->len),
+                  got->text ? (char *)got->text : "");
+            return false;
+        }
+        return true;
+    }
+    for (e = exp->first, g = got->first; e && g; e = e->next, g = g->next)
+        if (!compare(e, g, here))
+            return false;
+    if (e || g) {
+        failf("  %s: %s child <%s>\n", here, e ? "missing" : "unexpected",
+              pdm__el_name(e ? e : g));
+        return false;
+    }
+    return true;
+}
+
+static int decode_any(pdm__doc *d, const uint8_t *data, size_t len)
+{
+    pdm__codec_err e;
+    pdm__doc_init(d);
+    if (len && data[0] == '<')
+        return pdm__xml_decode(d, data, len, NULL, &e);
+    return pdm__wbxml_decode(d, data, len, NULL, &e);
+}
+
+/* ---- UI hook ---------------------------------------------------------------------- */
+
+static scase *ui_case;
+
+static int ui_hook(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
+{
+    const char *a;
+    (void)user;
+    (void)rq;
+    if (!ui_case || ui_case->uipos >= ui_case->nui)
+        return PDM_ECANCELLED;
+    a = ui_case->ui[ui_case->uipos++];
+    if (strcmp(a, "yes") == 0) {
+        rs->accepted = 1;
+        return PDM_OK;
+    }
+    if (strcmp(a, "no") == 0)
+        return PDM_OK;
+    if (strcmp(a, "cancel") == 0)
+        return PDM_ECANCELLED;
+    if (strcmp(a, "timeout") == 0)
+        return PDM_ETIMEOUT;
+    if (strncmp(a, "text=", 5) == 0) {
+        snprintf(rs->text, sizeof rs->text, "%s", a + 5);
+        return PDM_OK;
+    }
+    if (strncmp(a, "choose=", 7) == 0) {
+        for (const char *p = a + 7; *p && rs->nchosen < 32;) {
+            rs->chosen[rs->nchosen++] = atoi(p);
+            p += strcspn(p, ",");
+            if (*p == ',')
+                p++;
+        }
+        return PDM_OK;
+    }
+    return PDM_OK;
+}
+
+/* ---- running a case --------------------------------------------------------------- */
+
+static const char *rc_name(int rc)
+{
+    switch (rc) {
+    case PDM_OK: return "ok";
+    case PDM_EAUTH: return "EAUTH";
+    case PDM_ECANCELLED: return "ECANCELLED";
+    case PDM_EPARSE: return "EPARSE";
+    case PDM_ETOOBIG: return "ETOOBIG";
+    case PDM_EDENIED: return "EDENIED";
+    case PDM_ENOTSUP: return "ENOTSUP";
+    case PDM_EEXISTS: return "EEXISTS";
+    case PDM_ENOTFOUND: return "ENOTFOUND";
+    }
+    return pdm_strerror(rc);
+}
+
+/* Converts an XML server message to WBXML (the server's encoding). */
+static uint8_t *to_wbxml(const char *xml, size_t *len)
+{
+    pdm__doc d;
+    pdm__buf b;
+    pdm__codec_err e;
+    uint8_t *out = NULL;
+    pdm__doc_init(&d);
+    pdm__buf_init(&b);
+    if (pdm__xml_decode(&d, (const uint8_t *)xml, strlen(xml), NULL, &e) ==
+            PDM_OK &&
+        pdm__wbxml_encode(&b, &d, NULL, &e) == PDM_OK)
+        out = pdm__buf_steal(&b, len);
+    pdm__buf_free(&b);
+    pdm__doc_free(&d);
+    return out;
+}
+
+static bool run_case(scase *c, bool wbxml)
+{
+    char dir[512], profile[700], tree[700], sid[32] = "1";
+    pdm_config cfg;
+    pdm_device_hooks hooks;
+    pdm_ctx *ctx = NULL;
+    pdm_session *s = NULL;
+    pdm_session_opts so;
+    pdm_message m;
+    const char *hmac = NULL;
+    bool ok = true;
+    static int seq;
+    FILE *f;
+    uint8_t *pkg0 = NULL;
+    size_t pkg0_len = 0;
+
+    snprintf(dir, sizeof dir, "%s/s%d", pdm_test_tmpdir(), seq++);
+    snprintf(tree, sizeof tree, "%s/tests/session/%s", PDM_SOURCE_DIR, c->tree);
+    snprintf(profile, sizeof profile, "%s.profile", dir);
+    f = fopen(profile, "w");
+    fprintf(f, "[profile]\nid = session-test\nfactory_tree = %s\n[device]\n"
+               "devid = IMEI:493005100592800\nman = polydm\nmod = test\n"
+               "dmv = 1.2\nlang = en\nmax_depth = 12\nmax_tot_len = 256\n"
+               "max_seg_len = 40\n[session]\nserver_auth = %s\n",
+            tree, c->server_auth ? "true" : "false");
+    fclose(f);
+    memset(&hooks, 0, sizeof hooks);
+    hooks.struct_size = sizeof hooks;
+    hooks.ui = ui_hook;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.struct_size = sizeof cfg;
+    cfg.profile = profile;
+    cfg.state_dir = dir;
+    cfg.hooks = &hooks;
+    cfg.log_level = PDM_LOG_ERROR;
+    ui_case = c;
+    c->uipos = 0;
+    if (pdm_ctx_open(&ctx, &cfg) != PDM_OK) {
+        failf("  ctx: %s\n", pdm_ctx_last_error(ctx));
+        pdm_ctx_close(ctx);
+        return false;
+    }
+    /* The session id is the first server message's. */
+    for (size_t i = 0; i < c->nsteps; i++) {
+        char *p;
+        if (c->steps[i].kind == ST_SERVER && c->steps[i].text &&
+            (p = strstr(c->steps[i].text, "<SessionID>"))) {
+            snprintf(sid, sizeof sid, "%.*s", (int)strcspn(p + 11, "<"), p + 11);
+            break;
+        }
+    }
+    if (c->pkg0_hex) {
+        size_t n = strlen(c->pkg0_hex) / 2;
+        pkg0 = malloc(n);
+        for (size_t i = 0; i < n; i++)
+            sscanf(c->pkg0_hex + 2 * i, "%2hhx", &pkg0[i]);
+        pkg0_len = n;
+    }
+    memset(&so, 0, sizeof so);
+    so.struct_size = sizeof so;
+    so.flags = wbxml ? PDM_SESSION_WBXML : 0;
+    so.server_id = pkg0 ? NULL : c->server;
+    so.session_id = pkg0 ? NULL : sid;
+    so.pkg0 = pkg0;
+    so.pkg0_len = pkg0_len;
+    if (pdm_session_open(&s, ctx, &so) != PDM_OK) {
+        /* a refused open is compared with "--- end" */
+        for (size_t i = 0; i < c->nsteps; i++)
+            if (c->steps[i].kind == ST_END &&
+                strcmp(c->steps[i].text, rc_name(pdm_session_result(s))) == 0)
+                goto done;
+        failf("  open: %s\n", pdm_session_error(s));
+        ok = false;
+        goto done;
+    }
+    for (size_t i = 0; i < c->nsteps && ok; i++) {
+        step *st = &c->steps[i];
+        switch (st->kind) {
+        case ST_CLIENT: {
+            pdm__doc exp, got;
+            if (pdm_session_next(s, &m) != PDM_OK || !m.body) {
+                failf("  step %zu: expected a client message, session over "
+                      "(%s)\n",
+                      i, pdm_session_error(s));
+                ok = false;
+                break;
+            }
+            decode_any(&exp, (const uint8_t *)st->text, strlen(st->text));
+            if (decode_any(&got, m.body, m.len) != PDM_OK) {
+                failf("  step %zu: client message does not decode\n", i);
+                ok = false;
+            } else if (!exp.root || !compare(exp.root, got.root, "")) {
+                failf("  step %zu: client message differs; got:\n%.*s\n", i,
+                      (int)(m.len > 3000 || wbxml ? 0 : m.len),
+                      (const char *)m.body);
+                ok = false;
+            }
+            pdm__doc_free(&exp);
+            pdm__doc_free(&got);
+            break;
+        }
+        case ST_SERVER: {
+            uint8_t *body;
+            size_t len;
+            if (wbxml)
+                body = to_wbxml(st->text, &len);
+            else {
+                body = (uint8_t *)pdm__strdup(st->text);
+                len = strlen(st->text);
+            }
+            if (!body) {
+                failf("  step %zu: bad server message in case\n", i);
+                ok = false;
+                break;
+            }
+            pdm_session_reply(s, body, len,
+                              wbxml ? "application/vnd.syncml.dm+wbxml"
+                                    : "application/vnd.syncml.dm+xml",
+                              hmac);
+            hmac = NULL;
+            pdm__free(body);
+            break;
+        }
+        case ST_HMAC:
+            hmac = st->text;
+            break;
+        case ST_END:
+            if (pdm_session_next(s, &m) != PDM_OK || m.body) {
+                failf("  step %zu: expected the session to be over, client "
+                      "sent:\n%.*s\n",
+                      i, (int)(m.body && !wbxml ? m.len : 0),
+                      m.body ? (const char *)m.body : "");
+                ok = false;
+            } else if (strcmp(st->text, rc_name(pdm_session_result(s))) != 0) {
+                failf("  step %zu: session ended %s (%s), expected %s\n", i,
+                      rc_name(pdm_session_result(s)), pdm_session_error(s),
+                      st->text);
+                ok = false;
+            }
+            break;
+        case ST_CHECK:
+        case ST_ABSENT: {
+            pdm__node *n = pdm__tree_lookup(ctx->tree, st->text);
+            size_t vl = 0;
+            const uint8_t *v = n ? pdm__node_value(n, &vl) : NULL;
+            if (st->kind == ST_ABSENT && n) {
+                failf("  %s exists\n", st->text);
+                ok = false;
+            } else if (st->kind == ST_CHECK &&
+                       (!n || vl != strlen(st->value ? st->value : "") ||
+                        memcmp(v, st->value, vl) != 0)) {
+                failf("  %s is '%.*s', expected '%s'\n", st->text, (int)vl,
+                      v ? (const char *)v : "(absent)", st->value);
+                ok = false;
+            }
+            break;
+        }
+        }
+    }
+done:
+    pdm_session_close(s);
+    pdm_ctx_close(ctx);
+    free(pkg0);
+    ui_case = NULL;
+    return ok;
+}
+
+static void test_session__cases(void)
+{
+    DIR *d = opendir(CASE_DIR);
+    struct dirent *e;
+    char *names[512];
+    size_t n = 0, failed = 0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    while ((e = readdir(d)) && n < 512)
+        if (strstr(e->d_name, ".case"))
+            names[n++] = strdup(e->d_name);
+    closedir(d);
+    for (size_t i = 0; i < n; i++) {
+        char path[1024];
+        scase c;
+        const char *only = getenv("PDM_CASE");
+        if (only && !strstr(names[i], only)) {
+            free(names[i]);
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s", CASE_DIR, names[i]);
+        if (parse_case(&c, path) != 0) {
+            failed++;
+            continue;
+        }
+        for (int w = 0; w < 2; w++) {
+            failbuf[0] = '\0';
+            if (!run_case(&c, w == 1)) {
+                printf("\n  FAIL %s (%s)\n%s", names[i], w ? "WBXML" : "XML",
+                       failbuf);
+                failed++;
+            }
+        }
+        free_case(&c);
+        free(names[i]);
+    }
+    printf("\n  %zu case files, %zu failed runs\n", n, failed);
+    CU_ASSERT_EQUAL(failed, 0);
+}
+
+static const pdm_test tests[] = {{"cases", test_session__cases}, {NULL, NULL}};
+static const pdm_suite suites[] = {{"session", tests, NULL, NULL},
+                                   {NULL, NULL, NULL, NULL}};
+
+int main(int argc, char **argv) { return pdm_test_run(suites, argc, argv); }
