@@ -388,6 +388,22 @@ static bool run_case(scase *c, bool wbxml)
                 ok = false;
                 break;
             }
+            {
+                /* PDM_DUMP_DIR: keep every client message for the oracle
+                 * test (wbxml2xml, tshark). */
+                const char *dump = getenv("PDM_DUMP_DIR");
+                static int dumped;
+                if (dump) {
+                    char p[1024];
+                    FILE *df;
+                    snprintf(p, sizeof p, "%s/msg-%04d.%s", dump, dumped++,
+                             wbxml ? "wbxml" : "xml");
+                    if ((df = fopen(p, "wb"))) {
+                        fwrite(m.body, 1, m.len, df);
+                        fclose(df);
+                    }
+                }
+            }
             decode_any(&exp, (const uint8_t *)st->text, strlen(st->text));
             if (decode_any(&got, m.body, m.len) != PDM_OK) {
                 failf("  step %zu: client message does not decode\n", i);
