@@ -183,6 +183,7 @@ PDM_API void pdm_ctx_close(pdm_ctx *ctx)
     if (ctx->plugins_started)
         pdm__plugins_stop(&ctx->plugins);
     pdm__free(ctx->plugin_mos);
+    pdm__engine_free_alerts(ctx->alerts);
     pdm__profile_free(ctx->profile);
     pdm__free(ctx->state_dir);
     pdm__free(ctx);

@@ -24,6 +24,15 @@ typedef struct pdm__mo_binding {
     pdm__comp *comp; /* PDM_MO_PLUGIN */
 } pdm__mo_binding;
 
+/* A Generic Alert (1226) waiting to be sent to its server. */
+typedef struct pdm__alert {
+    struct pdm__alert *next;
+    char *server_id; /* NULL: whichever server the next session talks to */
+    char *source, *type, *format, *mark, *correlator;
+    uint8_t *data;
+    size_t len;
+} pdm__alert;
+
 struct pdm_ctx {
     pdm__profile *profile;
     pdm__plugins plugins;
@@ -37,6 +46,7 @@ struct pdm_ctx {
     pdm__mo_binding device_mo;  /* DevInfo/DevDetail */
     pdm__mo_binding *plugin_mos; /* one per plugin MO component */
     size_t nplugin_mos;
+    pdm__alert *alerts;          /* queued Generic Alerts, oldest first */
     char err[512];
 };
 
@@ -51,6 +61,11 @@ int pdm__engine_setup_tree(pdm_ctx *ctx);
 void pdm__engine_tree_hooks(pdm_ctx *ctx, pdm__tree_config *cfg);
 /* Host services for plugins (tree_read, kv).  services.c */
 void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc);
+/* Queues a Generic Alert (copies everything).  services.c */
+int pdm__engine_queue_alert(pdm_ctx *ctx, const char *server_id,
+                            const pdm_generic_alert *ga);
+void pdm__engine_free_alerts(pdm__alert *a);
+
 /* The URI limits from the profile's [device] section. */
 void pdm__engine_limits(const pdm_ctx *ctx, pdm__uri_limits *lim);
 

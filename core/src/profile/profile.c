@@ -56,10 +56,18 @@ static const keydef keydefs[] = {
      "MaxObjSize the client advertises (bytes, default 4194304)"},
     {"session.server_auth", V_BOOL,
      "refuse servers without server credentials (SRVCRED) (default true)"},
+    {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
+    {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
+    {"transport.client_key", V_PATH, "PEM key of the client certificate"},
+    {"transport.allow_plain_http", V_BOOL,
+     "allow http:// server addresses (default false)"},
+    {"transport.timeout_ms", V_SIZE, "timeout of one HTTP request (ms)"},
+    {"transport.retries", V_UINT16, "extra attempts on network errors (0-5)"},
     {NULL, V_STRING, NULL},
 };
 
-static const char *const sections[] = {"profile", "device", "session", NULL};
+static const char *const sections[] = {"profile", "device", "session",
+                                      "transport", NULL};
 
 const pdm__profile_key *pdm__profile_keys(void)
 {
@@ -303,6 +311,17 @@ static void core_key(parser *ps, const char *key, const char *val)
     for (const keydef *k = keydefs; k->key; k++)
         if (strcmp(k->key, full) == 0)
             kd = k;
+    /* transport.pin.<ServerID> = sha256//...: a TLS key pin per server. */
+    if (!kd && strncmp(full, "transport.pin.", 14) == 0 && full[14]) {
+        static const keydef pin = {"transport.pin.*", V_STRING,
+                                   "TLS public-key pin of one server"};
+        if (strncmp(val, "sha256//", 8) != 0) {
+            ERR(ps, "%s: a pin is sha256//<base64> (certtool --pubkey-info "
+                    "prints it)", key);
+            return;
+        }
+        kd = &pin;
+    }
     if (!kd) {
         ERR(ps, "unknown key '%s' in [%s]", key, ps->section);
         return;
@@ -571,6 +590,12 @@ long pdm__profile_get_long(const pdm__profile *p, const char *key, long def)
     const char *v = pdm__profile_get(p, key);
     long l;
     return v && pdm__parse_long(v, LONG_MIN, LONG_MAX, &l) == PDM_OK ? l : def;
+}
+
+char *pdm__profile_path(const pdm__profile *p, const char *key)
+{
+    const char *v = pdm__profile_get(p, key);
+    return v ? join_path(p->dir, v) : NULL;
 }
 
 const char *pdm__profile_plugin_option(const pdm__profile_plugin *pp,

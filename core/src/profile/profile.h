@@ -64,6 +64,10 @@ const char *pdm__profile_get(const pdm__profile *p, const char *key);
 bool pdm__profile_get_bool(const pdm__profile *p, const char *key, bool def);
 long pdm__profile_get_long(const pdm__profile *p, const char *key, long def);
 
+/* A path setting made absolute against the profile's directory
+ * (pdm__malloc'd, NULL if absent or out of memory). */
+char *pdm__profile_path(const pdm__profile *p, const char *key);
+
 /* Option of a plugin section, or NULL. */
 const char *pdm__profile_plugin_option(const pdm__profile_plugin *pp,
                                        const char *key);

@@ -59,23 +59,21 @@ static pdm__el *new_cmd(pdm_session *s, pdm__tag tag)
 
 static pdm__el *add_num(pdm_session *s, pdm__el *p, pdm__tag tag, unsigned v)
 {
-    char b[16];
-    snprintf(b, sizeof b, "%u", v);
-    return pdm__el_add_str(&s->out, p, tag, b);
+    char b[24];
+    size_t n = pdm__utoa(v, b);
+    return pdm__el_add_text(&s->out, p, tag, b, n);
 }
 
 pdm__el *pdm__out_status(pdm_session *s, unsigned msg_ref,
                          const char *cmd_ref, const char *cmd, int code)
 {
     pdm__el *st = new_cmd(s, PDM_TAG_STATUS);
-    char c[8];
     if (!st || !add_num(s, st, PDM_TAG_MSGREF, msg_ref) ||
         !pdm__el_add_str(&s->out, st, PDM_TAG_CMDREF, cmd_ref ? cmd_ref : "0") ||
         !pdm__el_add_str(&s->out, st, PDM_TAG_CMD, cmd))
         return NULL;
-    snprintf(c, sizeof c, "%d", code);
     /* Data last: TargetRef/SourceRef/Chal go before it (DTD order). */
-    if (!pdm__el_add_str(&s->out, st, PDM_TAG_DATA, c))
+    if (!add_num(s, st, PDM_TAG_DATA, (unsigned)code))
         return NULL;
     return st;
 }
@@ -263,9 +261,9 @@ static int encode(pdm_session *s, size_t n, bool final, pdm__buf *out)
         for (size_t i = 0; i < n; i++) {
             pdm__el *c = s->queue[s->qhead + i];
             char id[24];
-            snprintf(id, sizeof id, "%zu", i + 1);
-            c->first->text = (uint8_t *)pdm__arena_strdup(&d.arena, id);
-            c->first->len = strlen(id);
+            size_t idl = pdm__utoa(i + 1, id);
+            c->first->text = (uint8_t *)pdm__arena_memdup(&d.arena, id, idl);
+            c->first->len = idl;
             c->parent = body;
             c->next = NULL;
             if (prev)

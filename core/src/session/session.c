@@ -41,7 +41,7 @@ void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
     memset(&d, 0, sizeof d);
     d.rc = strcmp(decision, "allow") == 0 ? PDM_OK : PDM_EDENIED;
     snprintf(d.component, sizeof d.component, "session");
-    snprintf(d.reason, sizeof d.reason, "%s", reason);
+    pdm__strlcpy(d.reason, reason, sizeof d.reason);
     pdm__tree_audit(s->ctx->tree, &s->who, op, s->acc.uri, &d);
 }
 
@@ -54,6 +54,48 @@ static int devinfo_value(pdm_session *s, const char *leaf, pdm__tree_result *r)
     char uri[64];
     snprintf(uri, sizeof uri, "./DevInfo/%s", leaf);
     return pdm__tree_get(s->ctx->tree, &self, uri, r, &d);
+}
+
+/* Generic Alerts (1226) queued for this server (or for any server) go
+ * into the package being built; they leave the queue once sent. */
+static int queue_generic_alerts(pdm_session *s)
+{
+    pdm__alert **pp = &s->ctx->alerts;
+    while (*pp) {
+        pdm__alert *a = *pp;
+        pdm__el *al, *item, *meta;
+        if (a->server_id && strcmp(a->server_id, s->acc.server_id) != 0) {
+            pp = &a->next;
+            continue;
+        }
+        al = pdm__out_alert(s, 1226);
+        if (!al)
+            return PDM_ENOMEM;
+        /* Correlator comes before the Items (DTD order). */
+        if (a->correlator &&
+            !pdm__el_add_str(&s->out, al, PDM_TAG_CORRELATOR, a->correlator))
+            return PDM_ENOMEM;
+        item = pdm__el_add(&s->out, al, PDM_TAG_ITEM);
+        if (!item)
+            return PDM_ENOMEM;
+        if (a->source) {
+            pdm__el *src = pdm__el_add(&s->out, item, PDM_TAG_SOURCE);
+            if (!src || !pdm__el_add_str(&s->out, src, PDM_TAG_LOCURI, a->source))
+                return PDM_ENOMEM;
+        }
+        meta = pdm__el_add(&s->out, item, PDM_TAG_META);
+        if (!meta || !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_TYPE, a->type) ||
+            !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_FORMAT, a->format) ||
+            (a->mark && !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_MARK, a->mark)) ||
+            !pdm__el_add_text(&s->out, item, PDM_TAG_DATA, a->data, a->len))
+            return PDM_ENOMEM;
+        if (pdm__out_queue(s, al) != PDM_OK)
+            return PDM_ENOMEM;
+        *pp = a->next;
+        a->next = NULL;
+        pdm__engine_free_alerts(a);
+    }
+    return PDM_OK;
 }
 
 /* Package 1: Alert 1201/1200, DevInfo Replace, pending Generic Alerts. */
@@ -88,7 +130,9 @@ static int queue_pkg1(pdm_session *s)
         }
         pdm__tree_result_free(&r);
     }
-    return pdm__out_queue(s, rep);
+    if (pdm__out_queue(s, rep) != PDM_OK)
+        return PDM_ENOMEM;
+    return queue_generic_alerts(s);
 }
 
 /* Package 0: verify the notification against the account's server
@@ -785,6 +829,9 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
         s->want_next_msg = true;
         pdm__out_queue(s, pdm__out_alert(s, 1222));
     } else {
+        /* Our package: the answers, then alerts raised meanwhile (e.g.
+         * the result of an asynchronous Exec). */
+        queue_generic_alerts(s);
         s->pkg += 2;
     }
     if (pend_start < pend_end) {

@@ -50,9 +50,13 @@ static const char *op_name(int op)
     return "?";
 }
 
+/* Empties a decision.  Only the heads of its text buffers: the struct is
+ * large and cleared on every request. */
 static void dec_clear(pdm__decision *d)
 {
-    memset(d, 0, sizeof(*d));
+    d->rc = 0;
+    d->rule[0] = d->node[0] = d->entry[0] = d->component[0] = '\0';
+    d->reason[0] = '\0';
 }
 
 static int dec_set(pdm__decision *d, int rc, const char *rule,
@@ -97,10 +101,17 @@ static void node_uri(const pdm__node *n, char *buf, size_t size)
 
 static void uri_dot(const char *path, char *buf, size_t size)
 {
-    if (strcmp(path, ".") == 0)
-        snprintf(buf, size, ".");
-    else
-        snprintf(buf, size, "./%s", path);
+    size_t n = strlen(path);
+    if (strcmp(path, ".") == 0 || size < 4) {
+        pdm__strlcpy(buf, ".", size);
+        return;
+    }
+    if (n > size - 3)
+        n = size - 3;
+    buf[0] = '.';
+    buf[1] = '/';
+    memcpy(buf + 2, path, n);
+    buf[n + 2] = '\0';
 }
 
 /* Parses a request URI with the tree's limits. */
@@ -259,7 +270,9 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
     char turi[256];
 
     dec_clear(dec);
-    memset(tg, 0, sizeof(*tg));
+    tg->parsed = false;
+    tg->node = tg->anc = NULL;
+    tg->missing = 0;
     if ((rc = parse_uri(t, uri, u, dec)) != PDM_OK)
         return rc;
     tg->parsed = true;

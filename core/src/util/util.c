@@ -275,6 +275,20 @@ uint8_t *pdm__buf_steal(pdm__buf *b, size_t *len)
 
 /* ---- strings ----------------------------------------------------------- */
 
+size_t pdm__utoa(unsigned long long v, char *buf)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
+
 size_t pdm__strlcpy(char *dst, const char *src, size_t size)
 {
     size_t n = strlen(src);

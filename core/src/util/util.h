@@ -75,6 +75,9 @@ static inline bool pdm__buf_ok(const pdm__buf *b) { return !b->oom; }
 uint8_t *pdm__buf_steal(pdm__buf *b, size_t *len);
 
 /* ---- strings -----------------------------------------------------------*/
+/* Writes v in decimal to buf (>= 21 bytes); returns the length.  For hot
+ * paths where snprintf costs more than the rest of the work. */
+size_t pdm__utoa(unsigned long long v, char *buf);
 /* Bounded copy that always terminates; returns strlen(src). */
 size_t pdm__strlcpy(char *dst, const char *src, size_t size);
 /* Parses a decimal integer in [min,max]; whole string must be used. */
