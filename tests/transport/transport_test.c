@@ -8,6 +8,7 @@
  *               and answers 403 unless one signed by CA 1 was presented.
  *               Paths pick the behaviour (echo, 503 twice, 404, 302...).
  *  - mhd_other: same CA, but a certificate for other.example only.
+ *  - mhd_expired: same CA, a certificate that expired in 2021.
  *  - mhd_plain: plain HTTP, same handler.
  *  - raw GnuTLS servers (a thread each) for what libmicrohttpd cannot do:
  *    *require* a client certificate at the TLS level (TLS 1.2 and TLS 1.3
@@ -49,7 +50,7 @@
 static char dir[300];
 static char ca_pem[400], ca2_pem[400], cli_pem[400], cli_key[400],
     cli2_pem[400], cli2_key[400], srv_pem[400], srv_key[400],
-    other_pem[400];
+    other_pem[400], expired_pem[400];
 static char pin_good[128], pin_bad[128], pin_list[300];
 
 static int sh(const char *fmt, ...) PDM_PRINTF(1, 2);
@@ -123,6 +124,7 @@ static int make_pki(void)
     P(srv_pem, "srv.pem");
     P(srv_key, "srv.key");
     P(other_pem, "other.pem");
+    P(expired_pem, "expired.pem");
 #undef P
     if (write_file("ca.tmpl", "cn = \"polydm test CA\"\nca\n"
                               "cert_signing_key\nexpiration_days = 2\n") ||
@@ -137,6 +139,11 @@ static int make_pki(void)
                                  "dns_name = \"other.example\"\n"
                                  "tls_www_server\nsigning_key\n"
                                  "expiration_days = 2\n") ||
+        write_file("expired.tmpl",
+                   "cn = \"localhost\"\nip_address = \"127.0.0.1\"\n"
+                   "tls_www_server\nsigning_key\n"
+                   "activation_date = \"2020-01-01 00:00:00\"\n"
+                   "expiration_date = \"2021-01-01 00:00:00\"\n") ||
         write_file("cli.tmpl", "cn = \"" CLIENT_CN "\"\n"
                                "organization = \"polydm test device\"\n"
                                "tls_www_client\nsigning_key\n"
@@ -158,6 +165,7 @@ static int make_pki(void)
        dir, PDM_CERTTOOL)
     if (SIGN("srv.pem", "srv.key", "srv.tmpl", "ca") ||
         SIGN("other.pem", "srv.key", "other.tmpl", "ca") ||
+        SIGN("expired.pem", "srv.key", "expired.tmpl", "ca") ||
         SIGN("cli.pem", "cli.key", "cli.tmpl", "ca") ||
         SIGN("cli2.pem", "cli2.key", "cli.tmpl", "ca2"))
         return -1;
@@ -198,7 +206,7 @@ typedef struct mhd_srv {
     bool last_expect;
 } mhd_srv;
 
-static mhd_srv mhd_tls, mhd_other, mhd_plain;
+static mhd_srv mhd_tls, mhd_other, mhd_expired, mhd_plain;
 
 typedef struct req {
     char *data;
@@ -647,8 +655,9 @@ static int setup(void)
                 PDM_CERTTOOL);
         return -1;
     }
-    if (mhd_start(&mhd_tls, true, srv_pem) || mhd_start(&mhd_other, true,
-                                                        other_pem) ||
+    if (mhd_start(&mhd_tls, true, srv_pem) ||
+        mhd_start(&mhd_other, true, other_pem) ||
+        mhd_start(&mhd_expired, true, expired_pem) ||
         mhd_start(&mhd_plain, false, NULL)) {
         fprintf(stderr, "could not start libmicrohttpd servers\n");
         return -1;
@@ -673,6 +682,7 @@ static int teardown(void)
 {
     mhd_stop(&mhd_tls);
     mhd_stop(&mhd_other);
+    mhd_stop(&mhd_expired);
     mhd_stop(&mhd_plain);
     raw_stop(&raw12);
     raw_stop(&raw12_rst);
@@ -865,6 +875,16 @@ static void test_wrong_host(void)
     o.pin = NULL;
     CU_ASSERT_EQUAL(post(&o, tls_url(&mhd_other, R_ECHO), &r), PDM_EAUTH);
     ASSERT_ERR_HAS("server certificate was not issued for this host name");
+    pdm_http_resp_free(&r);
+}
+
+static void test_expired_server_cert(void)
+{
+    pdm_http_opts o = good_opts();
+    pdm_http_resp r;
+    o.pin = NULL;
+    CU_ASSERT_EQUAL(post(&o, tls_url(&mhd_expired, R_ECHO), &r), PDM_EAUTH);
+    ASSERT_ERR_HAS("server certificate has expired");
     pdm_http_resp_free(&r);
 }
 
@@ -1229,6 +1249,7 @@ static const pdm_test tests[] = {
     {"wrong_pin", test_wrong_pin},
     {"pin_does_not_bypass_ca", test_pin_does_not_bypass_ca},
     {"wrong_host", test_wrong_host},
+    {"expired_server_cert", test_expired_server_cert},
     {"bad_options", test_bad_options},
     {"client_cert_required_tls12", test_client_cert_required_tls12},
     {"client_cert_required_tls12_reset",
