@@ -25,6 +25,8 @@ typedef struct cli {
     const char *plugin_path; /* --plugin-path or NULL */
     bool json;               /* --json */
     int verbosity;           /* -v: +1, -q: -1 */
+    bool syslog;             /* agent: log to syslog instead of stderr */
+    const pdm_device_hooks *hooks; /* device hooks for cli_open, or NULL */
     const char *argv0;
 } cli;
 
@@ -65,10 +67,36 @@ void cj_int(cli_json *j, const char *key, long long v);
 void cj_bool(cli_json *j, const char *key, bool v);
 void cj_finish(cli_json *j); /* newline */
 
+/* ---- sessions over HTTP(S) (net.c) ---- */
+#include <signal.h>
+typedef struct cli_net_opts {
+    const char *server;  /* account, or NULL */
+    const char *ca, *cert, *key, *pin; /* override the profile's [transport] */
+    const char *trace;   /* directory for every message both ways, or NULL */
+    bool wbxml;
+} cli_net_opts;
+/* Runs an opened session until it ends; *stop (may be NULL) ends it
+ * between messages.  Returns pdm_session_result(). */
+int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
+                      volatile sig_atomic_t *stop);
+
+/* ---- reference device hooks (device.c) ---- */
+typedef struct cli_device {
+    pdm_device_hooks hooks;
+    FILE *script;           /* scripted UI answers, or NULL */
+    const char *state_file; /* device-state log (JSON lines), or NULL */
+} cli_device;
+int cli_device_init(cli_device *d, const char *ui_script,
+                    const char *state_file);
+void cli_device_fini(cli_device *d);
+/* Appends {"time":..,"action":..,"detail":..} to the device-state file. */
+void cli_device_record(cli_device *d, const char *action, const char *detail);
+
 /* Command groups (each file defines its commands). */
 extern const cli_cmd cli_plugins_cmds[];
 extern const cli_cmd cli_profile_cmds[];
 extern const cli_cmd cli_tree_cmds[];
 extern const cli_cmd cli_session_cmds[];
+extern const cli_cmd cli_agent_cmds[];
 
 #endif

@@ -13,9 +13,20 @@
 
 #include "codec/codec.h"
 #include "engine/engine.h"
+#include "session/session_int.h"
+#include "transport.h"
 #include "util/util.h"
 
 static int replay_cmd(cli *c, int argc, char **argv);
+static int session_cmd(cli *c, int argc, char **argv);
+static int notify_cmd(cli *c, int argc, char **argv);
+
+#define TRANSPORT_HELP \
+    "  --ca FILE     PEM CA bundle (default: transport.ca_file of the profile)\n" \
+    "  --cert FILE   client certificate (default: transport.client_cert)\n"    \
+    "  --key FILE    client key (default: transport.client_key)\n"             \
+    "  --pin PIN     server key pin sha256//... (default: transport.pin.<id>)\n" \
+    "  --trace DIR   write every message both ways to DIR\n"
 
 const cli_cmd cli_session_cmds[] = {
     {"replay", "[--wbxml] [--out DIR] [--server ID] [--pkg0 FILE] "
@@ -33,8 +44,144 @@ const cli_cmd cli_session_cmds[] = {
      "  --pkg0 FILE  start server-initiated from this package 0\n"
      "Exit 0 if the session ended normally, 1 otherwise.\n",
      replay_cmd},
+    {"session", "[--server ID] [--wbxml] [transport options]",
+     "run a client-initiated session with a DM server",
+     "Connects to the account's server address (HTTP or HTTPS), sends\n"
+     "package 1 (Alert 1201 and DevInfo) and answers the server until the\n"
+     "session ends.  Changes are stored one package at a time.\n"
+     "  --server ID   the account (default: the only one)\n"
+     "  --wbxml       use WBXML instead of XML\n" TRANSPORT_HELP
+     "Exit 0 if the session ended normally, 1 if it was refused or failed.\n",
+     session_cmd},
+    {"notify", "FILE|- [--wbxml] [transport options]",
+     "handle a package 0 (verify, then run the session)",
+     "Reads a package 0 (the binary General Notification) from FILE or\n"
+     "stdin, verifies its digest against the server credentials of the\n"
+     "account it names, and runs the server-initiated session (Alert\n"
+     "1200).  A bad digest, an unknown server or a repeated session id is\n"
+     "refused (exit 1) and audited.\n"
+     "  --wbxml       use WBXML instead of XML\n" TRANSPORT_HELP,
+     notify_cmd},
     {NULL, NULL, NULL, NULL, NULL},
 };
+
+static int parse_net(const cli_cmd *cmd, int argc, char **argv, cli_net_opts *o,
+                     int *exit_code)
+{
+    static const struct option lo[] = {
+        {"server", required_argument, NULL, 's'},
+        {"wbxml", no_argument, NULL, 'w'},
+        {"ca", required_argument, NULL, 'C'},
+        {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"pin", required_argument, NULL, 'p'},
+        {"trace", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int opt;
+    optind = 0;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (opt) {
+        case 's': o->server = optarg; break;
+        case 'w': o->wbxml = true; break;
+        case 'C': o->ca = optarg; break;
+        case 'c': o->cert = optarg; break;
+        case 'k': o->key = optarg; break;
+        case 'p': o->pin = optarg; break;
+        case 't': o->trace = optarg; break;
+        case 'h': cli_cmd_help(cmd, stdout); *exit_code = CLI_OK; return -1;
+        default:
+            cli_err("%s: bad option '%s' (see polydm %s --help)", cmd->name,
+                    argv[optind - 1], cmd->name);
+            *exit_code = CLI_USAGE;
+            return -1;
+        }
+    }
+    return optind;
+}
+
+static int run_session(cli *c, const cli_net_opts *o, const uint8_t *pkg0,
+                       size_t pkg0_len)
+{
+    pdm_ctx *ctx;
+    pdm_session *s = NULL;
+    pdm_session_opts so;
+    int ex, rc;
+    if ((ex = cli_open(c, &ctx, 0)) != CLI_OK)
+        return ex;
+    memset(&so, 0, sizeof so);
+    so.struct_size = sizeof so;
+    so.flags = o->wbxml ? PDM_SESSION_WBXML : 0;
+    so.server_id = o->server;
+    so.pkg0 = pkg0;
+    so.pkg0_len = pkg0_len;
+    rc = pdm_session_open(&s, ctx, &so);
+    if (rc != PDM_OK) {
+        cli_err("%s", pdm_session_error(s));
+        ex = rc == PDM_EPARSE ? CLI_BADINPUT : CLI_REFUSED;
+    } else {
+        /* TLS is what the transport verified; the engine only needs to
+         * know for policies (S9). */
+        if (s->url && strncmp(s->url, "https://", 8) == 0)
+            s->tls = true;
+        rc = cli_drive_session(ctx, s, o, NULL);
+        ex = rc == PDM_OK ? CLI_OK : CLI_REFUSED;
+    }
+    pdm_session_close(s);
+    pdm_ctx_close(ctx);
+    return ex;
+}
+
+static int session_cmd(cli *c, int argc, char **argv)
+{
+    cli_net_opts o;
+    int ex = CLI_USAGE, first;
+    memset(&o, 0, sizeof o);
+    first = parse_net(&cli_session_cmds[1], argc, argv, &o, &ex);
+    if (first < 0)
+        return ex;
+    if (first != argc) {
+        cli_err("session: unexpected argument '%s'", argv[first]);
+        return CLI_USAGE;
+    }
+    return run_session(c, &o, NULL, 0);
+}
+
+static int notify_cmd(cli *c, int argc, char **argv)
+{
+    cli_net_opts o;
+    int ex = CLI_USAGE, first, rc;
+    uint8_t *pkg0 = NULL;
+    size_t len = 0;
+    memset(&o, 0, sizeof o);
+    first = parse_net(&cli_session_cmds[2], argc, argv, &o, &ex);
+    if (first < 0)
+        return ex;
+    if (argc - first != 1) {
+        cli_err("notify: expected one FILE (or - for stdin)");
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[first], "-") == 0) {
+        pdm__buf b;
+        uint8_t tmp[1024];
+        size_t r;
+        pdm__buf_init(&b);
+        while ((r = fread(tmp, 1, sizeof tmp, stdin)) > 0 && b.len < 65536)
+            pdm__buf_append(&b, tmp, r);
+        pkg0 = pdm__buf_steal(&b, &len);
+        rc = pkg0 ? PDM_OK : PDM_ENOMEM;
+    } else {
+        rc = pdm__read_file(argv[first], 65536, &pkg0, &len);
+    }
+    if (rc != PDM_OK) {
+        cli_err("notify: cannot read %s: %s", argv[first], pdm_strerror(rc));
+        return CLI_BADINPUT;
+    }
+    ex = run_session(c, &o, pkg0, len);
+    pdm__free(pkg0);
+    return ex;
+}
 
 /* SessionID of a server package, for the session to match it. */
 static int peek_session_id(const uint8_t *data, size_t len, char *out,

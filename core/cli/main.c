@@ -14,6 +14,7 @@
 
 static const cli_cmd *const groups[] = {cli_plugins_cmds, cli_profile_cmds,
                                         cli_tree_cmds, cli_session_cmds,
+                                        cli_agent_cmds,
                                         NULL};
 
 void cli_err(const char *fmt, ...)
@@ -59,7 +60,11 @@ static const char *level_name(int level)
 static void log_stderr(void *user, int level, const char *component,
                        const char *msg)
 {
-    (void)user;
+    const cli *c = user;
+    if (c && c->syslog) {
+        syslog(level, "[%s] %s", component, msg);
+        return;
+    }
     fprintf(stderr, "polydm[%s] %s: %s\n", component, level_name(level), msg);
 }
 
@@ -74,6 +79,8 @@ int cli_open(cli *c, pdm_ctx **out, unsigned flags)
     cfg.state_dir = c->state_dir;
     cfg.plugin_path = c->plugin_path;
     cfg.log = log_stderr;
+    cfg.log_user = c;
+    cfg.hooks = c->hooks;
     cfg.log_level = c->verbosity > 0   ? PDM_LOG_DEBUG
                     : c->verbosity < 0 ? PDM_LOG_ERROR
                                        : PDM_LOG_WARN;

@@ -61,6 +61,11 @@ int pdm__engine_setup_tree(pdm_ctx *ctx);
 void pdm__engine_tree_hooks(pdm_ctx *ctx, pdm__tree_config *cfg);
 /* Host services for plugins (tree_read, kv).  services.c */
 void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc);
+/* MO handlers' transaction hooks around a package or an Atomic: begin
+ * (nested begins are savepoints), commit, rollback.  services.c */
+enum { PDM__MO_BEGIN, PDM__MO_COMMIT, PDM__MO_ROLLBACK };
+int pdm__engine_mo_tx(pdm_ctx *ctx, int what);
+
 /* Queues a Generic Alert (copies everything).  services.c */
 int pdm__engine_queue_alert(pdm_ctx *ctx, const char *server_id,
                             const pdm_generic_alert *ga);

@@ -155,6 +155,25 @@ static int mo_notify(void *user, void *handler, int op, const char *uri)
     return b->comp->ops.mo.notify(b->comp->inst, op, uri);
 }
 
+int pdm__engine_mo_tx(pdm_ctx *ctx, int what)
+{
+    int rc = PDM_OK;
+    for (pdm__comp *c = pdm__plugins_next(&ctx->plugins, NULL, PDM_KIND_MO); c;
+         c = pdm__plugins_next(&ctx->plugins, c, PDM_KIND_MO)) {
+        const pdm_mo_ops *o = &c->ops.mo;
+        int r = PDM_OK;
+        if (what == PDM__MO_BEGIN && o->begin)
+            r = o->begin(c->inst);
+        else if (what == PDM__MO_COMMIT && o->commit)
+            r = o->commit(c->inst);
+        else if (what == PDM__MO_ROLLBACK && o->rollback)
+            o->rollback(c->inst);
+        if (r != PDM_OK && rc == PDM_OK)
+            rc = r < 0 ? r : PDM_ERROR;
+    }
+    return rc;
+}
+
 void pdm__engine_tree_hooks(pdm_ctx *ctx, pdm__tree_config *cfg)
 {
     cfg->policy = policy_hook;

@@ -548,6 +548,7 @@ static outcome exec_atomic(xctx *x, const pdm__el *cmd)
         return o;
     }
     sp = pdm__tree_savepoint(s->ctx->tree);
+    pdm__engine_mo_tx(s->ctx, PDM__MO_BEGIN); /* a savepoint for handlers */
     qstart = s->nqueue;
     outcome *members = NULL;
     for (const pdm__el *c = cmd->first; c; c = c->next)
@@ -574,8 +575,11 @@ static outcome exec_atomic(xctx *x, const pdm__el *cmd)
             failed = true;
         n++;
     }
+    if (!failed && pdm__engine_mo_tx(s->ctx, PDM__MO_COMMIT) != PDM_OK)
+        failed = true; /* a handler could not keep the Atomic's changes */
     if (failed) {
         pdm__tree_rollback_to(s->ctx->tree, sp);
+        pdm__engine_mo_tx(s->ctx, PDM__MO_ROLLBACK);
         o.code = PDM_SC_ATOMIC_FAILED;
         set_code(o.status, o.code);
         for (size_t i = 0; i < n; i++)

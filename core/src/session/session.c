@@ -354,6 +354,8 @@ fail:
     return rc;
 }
 
+static int package_end(pdm_session *s, bool commit);
+
 /* ---- producing messages -------------------------------------------------------- */
 
 PDM_API int pdm_session_next(pdm_session *s, pdm_message *out)
@@ -369,9 +371,7 @@ PDM_API int pdm_session_next(pdm_session *s, pdm_message *out)
     rc = pdm__out_build(s);
     if (rc != PDM_OK) {
         s->state = PDM_SS_DONE;
-        if (s->in_package_tx)
-            pdm__tree_abort(s->ctx->tree);
-        s->in_package_tx = false;
+        package_end(s, false);
         return rc;
     }
     out->body = s->msg.data;
@@ -634,18 +634,45 @@ static bool needs_answer(const pdm__el *body)
     return false;
 }
 
+/* The package transaction: the tree (one store transaction) and the MO
+ * handlers' own state, begun together and ended together. */
+static int package_begin(pdm_session *s)
+{
+    int rc = pdm__tree_begin(s->ctx->tree);
+    if (rc == PDM_OK) {
+        pdm__engine_mo_tx(s->ctx, PDM__MO_BEGIN);
+        s->in_package_tx = true;
+    }
+    return rc;
+}
+
+static int package_end(pdm_session *s, bool commit)
+{
+    int rc = PDM_OK;
+    if (!s->in_package_tx)
+        return PDM_OK;
+    s->in_package_tx = false;
+    if (commit && pdm__engine_mo_tx(s->ctx, PDM__MO_COMMIT) != PDM_OK)
+        commit = false;
+    if (commit) {
+        rc = pdm__tree_commit(s->ctx->tree);
+        if (rc != PDM_OK)
+            pdm__engine_mo_tx(s->ctx, PDM__MO_ROLLBACK);
+    } else {
+        pdm__tree_abort(s->ctx->tree);
+        pdm__engine_mo_tx(s->ctx, PDM__MO_ROLLBACK);
+        rc = PDM_ECANCELLED;
+    }
+    return rc;
+}
+
 static void end_session(pdm_session *s, int rc)
 {
     if (s->in_package_tx) {
-        if (rc == PDM_OK) {
-            int c = pdm__tree_commit(s->ctx->tree);
-            if (c != PDM_OK && s->result == PDM_OK)
-                pdm__session_fail(s, c, "cannot store the package: %s",
-                                  pdm_strerror(c));
-        } else {
-            pdm__tree_abort(s->ctx->tree);
-        }
-        s->in_package_tx = false;
+        int c = package_end(s, rc == PDM_OK);
+        if (rc == PDM_OK && c != PDM_OK && s->result == PDM_OK)
+            pdm__session_fail(s, c, "cannot store the package: %s",
+                              pdm_strerror(c));
     }
     s->state = PDM_SS_DONE;
     if (rc != PDM_OK && s->result == PDM_OK)
@@ -750,10 +777,7 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
             s->want_next_msg = false;
             /* Undo the package first, so that the nonce issued with the
              * refusal is stored on its own. */
-            if (s->in_package_tx) {
-                pdm__tree_abort(s->ctx->tree);
-                s->in_package_tx = false;
-            }
+            package_end(s, false);
             queue_hdr_status(s, s->server_msg_id, hdr_code);
             pdm__out_queue(s, pdm__out_alert(s, 1223));
             pdm__session_fail(s, PDM_EAUTH,
@@ -798,12 +822,9 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
         pdm__doc_free(&doc);
         return PDM_OK;
     }
-    if (!s->in_package_tx) {
-        if ((rc = pdm__tree_begin(s->ctx->tree)) != PDM_OK) {
-            pdm__session_fail(s, rc, "cannot start the package transaction");
-            goto out_fail;
-        }
-        s->in_package_tx = true;
+    if (!s->in_package_tx && (rc = package_begin(s)) != PDM_OK) {
+        pdm__session_fail(s, rc, "cannot start the package transaction");
+        goto out_fail;
     }
     s->who.req_flags = (s->tls ? PDM_REQ_TLS : 0) |
                        (s->srv_authed ? PDM_REQ_AUTHENTICATED : 0);
@@ -816,8 +837,7 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
     }
     if (final && !s->lo.active && s->in_package_tx) {
         /* The server's package is complete: one store transaction. */
-        int c = pdm__tree_commit(s->ctx->tree);
-        s->in_package_tx = false;
+        int c = package_end(s, true);
         if (c != PDM_OK) {
             rc = pdm__session_fail(s, c, "cannot store the package: %s",
                                    pdm_strerror(c));
@@ -881,8 +901,7 @@ PDM_API void pdm_session_close(pdm_session *s)
 {
     if (!s)
         return;
-    if (s->in_package_tx)
-        pdm__tree_abort(s->ctx->tree);
+    package_end(s, false);
     pdm__out_reset(s);
     pdm__doc_free(&s->out);
     pdm__free(s->queue);

@@ -1,0 +1,631 @@
+/*
+ * polydm agent: the reference device agent.  One process, one thread, one
+ * poll() loop over
+ *   - a UDP socket receiving WAP push (WSP connectionless push PDUs): a
+ *     package 0 (application/vnd.syncml.notification for
+ *     x-wap-application:syncml.dm) queues a server-initiated session; OMA
+ *     CP documents are refused until the bootstrap pipeline exists;
+ *   - a control socket (UNIX, <state>/agent.sock, mode 0600) used by
+ *     `polydm status` and `polydm trigger`;
+ *   - the session queue: one session at a time, a queued request per
+ *     server (a newer one replaces an older one), bounded retries with
+ *     exponential backoff for network failures, never for refusals.
+ * The queue is kept in the store, so a restart resumes it.  SIGTERM/SIGINT
+ * stop the loop; a session in progress ends between two messages and its
+ * uncommitted package is undone (committed packages are already stored).
+ *
+ * polydm status / polydm trigger talk to a running agent.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "engine/engine.h"
+#include "session/session_int.h"
+#include "util/util.h"
+
+static int agent_cmd(cli *c, int argc, char **argv);
+static int status_cmd(cli *c, int argc, char **argv);
+static int trigger_cmd(cli *c, int argc, char **argv);
+
+const cli_cmd cli_agent_cmds[] = {
+    {"agent", "[--listen ADDR:PORT] [--wbxml] [--ui-script FILE] "
+              "[--device-state FILE] [--syslog] [--exit-after N]",
+     "run the device agent (WAP push intake, session queue, control socket)",
+     "Listens for WAP push on UDP (default 127.0.0.1:2948): a verified\n"
+     "package 0 runs a server-initiated session.  Sessions run one at a\n"
+     "time; network failures are retried with backoff (5 attempts).\n"
+     "`polydm status` and `polydm trigger` talk to it through\n"
+     "<state>/agent.sock.  SIGTERM stops it cleanly.\n"
+     "  --listen ADDR:PORT   UDP address for WAP push\n"
+     "  --wbxml              sessions use WBXML\n"
+     "  --ui-script FILE     answers for UI prompts, one per line (yes, no,\n"
+     "                       cancel, timeout, text=..., choose=1,3); without\n"
+     "                       it the device has no UI\n"
+     "  --device-state FILE  append every device action as a JSON line\n"
+     "  --syslog             log to syslog instead of stderr\n"
+     "  --exit-after N       exit after N sessions ended (tests, demos)\n",
+     agent_cmd},
+    {"status", "", "show the state of the running agent", NULL, status_cmd},
+    {"trigger", "[--server ID]",
+     "ask the running agent for a client-initiated session", NULL,
+     trigger_cmd},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+#define MAX_ATTEMPTS 5
+#define FIRST_BACKOFF_S 5
+
+typedef struct job {
+    struct job *next;
+    char *server;     /* account (NULL: the only one) */
+    uint8_t *pkg0;    /* server-initiated, or NULL */
+    size_t pkg0_len;
+    unsigned attempts;
+    time_t not_before;
+} job;
+
+typedef struct agent {
+    cli *c;
+    pdm_ctx *ctx;
+    cli_net_opts net;
+    cli_device dev;
+    job *queue;
+    int udp, ctl;
+    char sock_path[300];
+    unsigned sessions_ended, exit_after;
+    char last[512];   /* outcome of the last session */
+    time_t started;
+} agent;
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void job_free(job *j)
+{
+    pdm__free(j->server);
+    pdm__free(j->pkg0);
+    pdm__free(j);
+}
+
+/* ---- the queue, persisted in the store ------------------------------------------- */
+
+static void save_queue(agent *a)
+{
+    pdm__buf b;
+    pdm__buf_init(&b);
+    for (job *j = a->queue; j; j = j->next) {
+        pdm__buf_printf(&b, "%s\t", j->server ? j->server : "-");
+        for (size_t i = 0; i < j->pkg0_len; i++)
+            pdm__buf_printf(&b, "%02x", j->pkg0[i]);
+        pdm__buf_printf(&b, "\t%u\n", j->attempts);
+    }
+    if (a->ctx->store && pdm__buf_ok(&b))
+        pdm__store_kv_put(a->ctx->store, "agent", "queue",
+                          b.data ? b.data : (const uint8_t *)"", b.len);
+    pdm__buf_free(&b);
+}
+
+static void enqueue(agent *a, const char *server, const uint8_t *pkg0,
+                    size_t len, unsigned attempts, bool persist)
+{
+    job *j, **pp;
+    /* One request per server: a newer notification replaces an older. */
+    for (pp = &a->queue; *pp; pp = &(*pp)->next) {
+        if (pdm__streq((*pp)->server, server)) {
+            j = *pp;
+            *pp = j->next;
+            job_free(j);
+            break;
+        }
+    }
+    j = pdm__calloc(1, sizeof(*j));
+    if (!j)
+        return;
+    j->server = server ? pdm__strdup(server) : NULL;
+    if (pkg0 && len) {
+        j->pkg0 = pdm__malloc(len);
+        if (j->pkg0) {
+            memcpy(j->pkg0, pkg0, len);
+            j->pkg0_len = len;
+        }
+    }
+    j->attempts = attempts;
+    for (pp = &a->queue; *pp; pp = &(*pp)->next)
+        ;
+    *pp = j;
+    if (persist)
+        save_queue(a);
+}
+
+static void load_queue(agent *a)
+{
+    uint8_t *data;
+    size_t len;
+    char *text, *line, *save = NULL;
+    if (!a->ctx->store ||
+        pdm__store_kv_get(a->ctx->store, "agent", "queue", &data, &len) != PDM_OK)
+        return;
+    text = pdm__strndup((const char *)data, len);
+    pdm__free(data);
+    for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *srv = line, *hex = strchr(line, '\t'), *att;
+        uint8_t pkg0[512];
+        size_t n = 0;
+        long attempts = 0;
+        if (!hex)
+            continue;
+        *hex++ = '\0';
+        att = strchr(hex, '\t');
+        if (att) {
+            *att++ = '\0';
+            pdm__parse_long(att, 0, MAX_ATTEMPTS, &attempts);
+        }
+        for (; hex[0] && hex[1] && n < sizeof pkg0; hex += 2)
+            sscanf(hex, "%2hhx", &pkg0[n++]);
+        enqueue(a, strcmp(srv, "-") ? srv : NULL, n ? pkg0 : NULL, n,
+                (unsigned)attempts, false);
+    }
+    pdm__free(text);
+    if (a->queue)
+        pdm__logf(&a->ctx->log, PDM_LOG_INFO, "agent",
+                  "resuming %s queued session request(s)", "the");
+}
+
+/* ---- running one session ----------------------------------------------------------- */
+
+/* Asks the user (UI hook) before a server-initiated session in
+ * user-interaction mode; informative mode shows a message. */
+static bool consent(agent *a, const uint8_t *pkg0, size_t len,
+                    const char *server)
+{
+    pdm__pkg0 p;
+    char err[128], text[300];
+    pdm_ui_request rq;
+    pdm_ui_response rs;
+    int rc;
+    if (pdm__pkg0_parse(&p, pkg0, len, err, sizeof err) != PDM_OK)
+        return false;
+    if (p.ui_mode != 2 && p.ui_mode != 3)
+        return true; /* not specified or background */
+    memset(&rq, 0, sizeof rq);
+    memset(&rs, 0, sizeof rs);
+    rq.struct_size = sizeof rq;
+    rs.struct_size = sizeof rs;
+    rq.type = p.ui_mode == 3 ? 1101 : 1100;
+    rq.server_id = server;
+    snprintf(text, sizeof text,
+             p.ui_mode == 3 ? "Server %s wants to manage this device. Allow?"
+                            : "Server %s is managing this device.",
+             server);
+    rq.text = text;
+    rq.mindt = rq.maxdt = rq.maxlen = -1;
+    rq.it = 'A';
+    rq.et = 'T';
+    if (!a->dev.hooks.ui) {
+        if (p.ui_mode == 3) {
+            pdm__logf(&a->ctx->log, PDM_LOG_WARN, "agent",
+                      "%s asks for user consent, but this device has no UI: "
+                      "session not started",
+                      server);
+            return false;
+        }
+        return true;
+    }
+    rc = a->dev.hooks.ui(a->dev.hooks.user, &rq, &rs);
+    if (p.ui_mode == 2)
+        return true;
+    return rc == PDM_OK && rs.accepted;
+}
+
+static void run_job(agent *a, job *j)
+{
+    pdm_session_opts so;
+    pdm_session *s = NULL;
+    int rc;
+
+    memset(&so, 0, sizeof so);
+    so.struct_size = sizeof so;
+    so.flags = a->net.wbxml ? PDM_SESSION_WBXML : 0;
+    so.server_id = j->pkg0 ? NULL : j->server;
+    so.pkg0 = j->pkg0;
+    so.pkg0_len = j->pkg0_len;
+    j->attempts++;
+    rc = pdm_session_open(&s, a->ctx, &so);
+    if (rc == PDM_OK && j->pkg0 && j->attempts == 1 &&
+        !consent(a, j->pkg0, j->pkg0_len, s->acc.server_id)) {
+        pdm__session_audit(s, "Session", "deny", "the user declined");
+        snprintf(a->last, sizeof a->last, "%s: the user declined the session",
+                 s->acc.server_id);
+        cli_device_record(&a->dev, "session", a->last);
+        pdm_session_close(s);
+        a->sessions_ended++;
+        return;
+    }
+    if (rc == PDM_OK)
+        rc = cli_drive_session(a->ctx, s, &a->net, &stop_flag);
+    snprintf(a->last, sizeof a->last, "%s: %s%s",
+             s && s->acc.server_id ? s->acc.server_id
+                                   : (j->server ? j->server : "?"),
+             rc == PDM_OK ? "ended normally" : "failed: ",
+             rc == PDM_OK ? "" : pdm_session_error(s));
+    cli_device_record(&a->dev, "session", a->last);
+    /* Network trouble is retried; refusals and protocol errors are not. */
+    if ((rc == PDM_EIO || rc == PDM_ETIMEOUT || rc == PDM_EBUSY) &&
+        !stop_flag && j->attempts < MAX_ATTEMPTS) {
+        unsigned back = FIRST_BACKOFF_S << (j->attempts - 1);
+        pdm__logf(&a->ctx->log, PDM_LOG_INFO, "agent",
+                  "retrying in %u s (attempt %u of %d)", back, j->attempts + 1,
+                  MAX_ATTEMPTS);
+        enqueue(a, j->server ? j->server : (s ? s->acc.server_id : NULL),
+                j->pkg0, j->pkg0_len, j->attempts, true);
+        for (job *q = a->queue; q; q = q->next)
+            if (pdm__streq(q->server, j->server ? j->server
+                                                : (s ? s->acc.server_id : NULL)))
+                q->not_before = time(NULL) + back;
+    } else if (stop_flag && rc != PDM_OK) {
+        /* Interrupted by shutdown: keep it for the restart. */
+        enqueue(a, j->server, j->pkg0, j->pkg0_len, j->attempts - 1, true);
+    } else {
+        a->sessions_ended++;
+    }
+    pdm_session_close(s);
+}
+
+static void run_queue(agent *a)
+{
+    time_t now = time(NULL);
+    job **pp = &a->queue;
+    while (*pp && !stop_flag) {
+        job *j = *pp;
+        if (j->not_before > now) {
+            pp = &j->next;
+            continue;
+        }
+        *pp = j->next;
+        save_queue(a);
+        run_job(a, j);
+        job_free(j);
+        pp = &a->queue;
+        if (a->exit_after && a->sessions_ended >= a->exit_after)
+            break;
+    }
+}
+
+/* ---- WAP push intake ------------------------------------------------------------------ */
+
+static void on_push(agent *a)
+{
+    uint8_t buf[2048];
+    struct sockaddr_storage from;
+    socklen_t fl = sizeof from;
+    ssize_t n = recvfrom(a->udp, buf, sizeof buf, 0, (struct sockaddr *)&from,
+                         &fl);
+    pdm__wsp_push p;
+    char err[200];
+    if (n <= 0)
+        return;
+    if (pdm__wsp_push_parse(buf, (size_t)n, &p, err, sizeof err) != PDM_OK) {
+        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push",
+                  "ignored a malformed WAP push (%zd bytes): %s", n, err);
+        return;
+    }
+    if (p.ct_code == PDM__WSP_CT_CONNECTIVITY_WBXML ||
+        p.ct_code == PDM__WSP_CT_CONNECTIVITY_XML) {
+        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push",
+                  "refused an OMA CP bootstrap document (%zu bytes): CP "
+                  "bootstrap is not supported by this build",
+                  p.body_len);
+        return;
+    }
+    if (!pdm__wsp_push_is_dm_notification(&p)) {
+        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push",
+                  "ignored a WAP push that is not a DM notification "
+                  "(content type %s, application %s)",
+                  p.content_type[0] ? p.content_type : "?",
+                  p.app_id[0] ? p.app_id : "none");
+        return;
+    }
+    {
+        pdm__pkg0 pk;
+        if (pdm__pkg0_parse(&pk, p.body, p.body_len, err, sizeof err) != PDM_OK) {
+            pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push",
+                      "ignored a malformed package 0: %s", err);
+            return;
+        }
+        pdm__logf(&a->ctx->log, PDM_LOG_INFO, "push",
+                  "package 0 from %s (session %04X) queued", pk.server_id,
+                  pk.session_id);
+        enqueue(a, pk.server_id, p.body, p.body_len, 0, true);
+    }
+}
+
+/* ---- control socket --------------------------------------------------------------------- */
+
+static void on_control(agent *a)
+{
+    int fd = accept(a->ctl, NULL, NULL);
+    char line[300];
+    ssize_t n;
+    pdm__buf out;
+    if (fd < 0)
+        return;
+    n = read(fd, line, sizeof line - 1);
+    line[n > 0 ? n : 0] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    pdm__buf_init(&out);
+    if (strcmp(line, "status") == 0) {
+        size_t q = 0;
+        pdm__buf_printf(&out, "{\"profile\":\"%s\",\"uptime_s\":%lld,"
+                              "\"sessions_ended\":%u,\"queued\":[",
+                        pdm_ctx_profile_id(a->ctx),
+                        (long long)(time(NULL) - a->started),
+                        a->sessions_ended);
+        for (job *j = a->queue; j; j = j->next, q++)
+            pdm__buf_printf(&out, "%s{\"server\":\"%s\",\"initiated\":\"%s\","
+                                  "\"attempts\":%u}",
+                            q ? "," : "", j->server ? j->server : "",
+                            j->pkg0 ? "server" : "client", j->attempts);
+        pdm__buf_printf(&out, "],\"last\":\"");
+        for (const char *c = a->last; *c; c++)
+            pdm__buf_printf(&out, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+        pdm__buf_puts(&out, "\"}\n");
+    } else if (strncmp(line, "session", 7) == 0) {
+        const char *srv = line[7] == ' ' ? line + 8 : NULL;
+        enqueue(a, srv && *srv ? srv : NULL, NULL, 0, 0, true);
+        pdm__buf_puts(&out, "queued\n");
+    } else {
+        pdm__buf_puts(&out, "error: unknown request\n");
+    }
+    if (pdm__buf_ok(&out) && write(fd, out.data, out.len) < 0)
+        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "agent", "control reply lost");
+    pdm__buf_free(&out);
+    close(fd);
+}
+
+static int open_udp(const char *listen_at, char *err, size_t errlen)
+{
+    char host[128];
+    const char *colon = strrchr(listen_at, ':');
+    long port;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int fd, one = 1;
+    memset(&ss, 0, sizeof ss);
+    if (!colon || pdm__parse_long(colon + 1, 0, 65535, &port) != PDM_OK ||
+        (size_t)(colon - listen_at) >= sizeof host) {
+        snprintf(err, errlen, "--listen %s: expected ADDR:PORT", listen_at);
+        return -1;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - listen_at), listen_at);
+    if (host[0] == '[') {
+        memmove(host, host + 1, strlen(host));
+        host[strcspn(host, "]")] = '\0';
+    }
+    if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+        ((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+        sl = sizeof(struct sockaddr_in);
+    } else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) ==
+               1) {
+        ((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+        sl = sizeof(struct sockaddr_in6);
+    } else {
+        snprintf(err, errlen, "--listen %s: not an IP address", host);
+        return -1;
+    }
+    fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ||
+        bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+        snprintf(err, errlen, "cannot listen on UDP %s: %s", listen_at,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int open_control(agent *a, const char *state_dir)
+{
+    struct sockaddr_un sun;
+    int fd;
+    mode_t old;
+    memset(&sun, 0, sizeof sun);
+    sun.sun_family = AF_UNIX;
+    snprintf(a->sock_path, sizeof a->sock_path, "%s/agent.sock", state_dir);
+    if (strlen(a->sock_path) >= sizeof sun.sun_path)
+        return -1;
+    memcpy(sun.sun_path, a->sock_path, strlen(a->sock_path) + 1);
+    unlink(a->sock_path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    old = umask(0077); /* the socket is the agent's: 0600 */
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
+        listen(fd, 4) != 0) {
+        umask(old);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    umask(old);
+    return fd;
+}
+
+static int agent_cmd(cli *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"listen", required_argument, NULL, 'l'},
+        {"wbxml", no_argument, NULL, 'w'},
+        {"ui-script", required_argument, NULL, 'u'},
+        {"device-state", required_argument, NULL, 'd'},
+        {"syslog", no_argument, NULL, 's'},
+        {"exit-after", required_argument, NULL, 'x'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *listen_at = "127.0.0.1:2948", *ui = NULL, *state = NULL;
+    agent a;
+    struct sigaction sa;
+    char err[256];
+    int opt, ex;
+    long v;
+
+    memset(&a, 0, sizeof a);
+    a.c = c;
+    a.udp = a.ctl = -1;
+    optind = 0;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (opt) {
+        case 'l': listen_at = optarg; break;
+        case 'w': a.net.wbxml = true; break;
+        case 'u': ui = optarg; break;
+        case 'd': state = optarg; break;
+        case 's': c->syslog = true; break;
+        case 'x':
+            if (pdm__parse_long(optarg, 1, 1000000, &v) != PDM_OK) {
+                cli_err("agent: --exit-after wants a positive number");
+                return CLI_USAGE;
+            }
+            a.exit_after = (unsigned)v;
+            break;
+        case 'h': cli_cmd_help(&cli_agent_cmds[0], stdout); return CLI_OK;
+        default:
+            cli_err("agent: bad option '%s' (see polydm agent --help)",
+                    argv[optind - 1]);
+            return CLI_USAGE;
+        }
+    }
+    if (cli_device_init(&a.dev, ui, state) != 0)
+        return CLI_BADINPUT;
+    if (c->syslog)
+        openlog("polydm", LOG_PID, LOG_DAEMON);
+    c->hooks = &a.dev.hooks;
+    if ((ex = cli_open(c, &a.ctx, 0)) != CLI_OK) {
+        cli_device_fini(&a.dev);
+        return ex;
+    }
+    a.udp = open_udp(listen_at, err, sizeof err);
+    a.ctl = open_control(&a, c->state_dir);
+    if (a.udp < 0 || a.ctl < 0) {
+        cli_err("agent: %s", a.udp < 0 ? err : "cannot create the control socket");
+        ex = CLI_IOERR;
+        goto out;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    a.started = time(NULL);
+    load_queue(&a);
+    pdm__logf(&a.ctx->log, PDM_LOG_INFO, "agent",
+              "listening for WAP push on udp %s, control %s", listen_at,
+              a.sock_path);
+    printf("polydm agent: listening on udp %s\n", listen_at);
+    fflush(stdout);
+    while (!stop_flag && !(a.exit_after && a.sessions_ended >= a.exit_after)) {
+        struct pollfd pf[2] = {{a.udp, POLLIN, 0}, {a.ctl, POLLIN, 0}};
+        int timeout = 1000;
+        if (poll(pf, 2, a.queue ? 200 : timeout) < 0 && errno != EINTR)
+            break;
+        if (pf[0].revents & POLLIN)
+            on_push(&a);
+        if (pf[1].revents & POLLIN)
+            on_control(&a);
+        run_queue(&a);
+    }
+    pdm__logf(&a.ctx->log, PDM_LOG_INFO, "agent", "stopping (%u sessions)",
+              a.sessions_ended);
+    ex = CLI_OK;
+out:
+    save_queue(&a);
+    if (a.udp >= 0)
+        close(a.udp);
+    if (a.ctl >= 0) {
+        close(a.ctl);
+        unlink(a.sock_path);
+    }
+    while (a.queue) {
+        job *j = a.queue;
+        a.queue = j->next;
+        job_free(j);
+    }
+    pdm_ctx_close(a.ctx);
+    cli_device_fini(&a.dev);
+    return ex;
+}
+
+/* ---- clients of the control socket ---------------------------------------------------- */
+
+static int ask_agent(cli *c, const char *req)
+{
+    struct sockaddr_un sun;
+    char buf[8192];
+    ssize_t n;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    memset(&sun, 0, sizeof sun);
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s/agent.sock", c->state_dir);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+        cli_err("no agent is running for state directory %s", c->state_dir);
+        if (fd >= 0)
+            close(fd);
+        return CLI_REFUSED;
+    }
+    if (write(fd, req, strlen(req)) < 0) {
+        close(fd);
+        return CLI_IOERR;
+    }
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        fwrite(buf, 1, (size_t)n, stdout);
+    close(fd);
+    return CLI_OK;
+}
+
+static int status_cmd(cli *c, int argc, char **argv)
+{
+    int rc = cli_simple_opts(&cli_agent_cmds[1], argc, argv);
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+    return ask_agent(c, "status\n");
+}
+
+static int trigger_cmd(cli *c, int argc, char **argv)
+{
+    char req[300];
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        cli_cmd_help(&cli_agent_cmds[2], stdout);
+        return CLI_OK;
+    }
+    if (argc == 3 && strcmp(argv[1], "--server") == 0)
+        snprintf(req, sizeof req, "session %s\n", argv[2]);
+    else if (argc == 1)
+        snprintf(req, sizeof req, "session\n");
+    else {
+        cli_err("trigger: usage: polydm trigger [--server ID]");
+        return CLI_USAGE;
+    }
+    return ask_agent(c, req);
+}

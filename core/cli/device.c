@@ -1,0 +1,127 @@
+/*
+ * The reference agent's device hooks: identity comes from the profile (the
+ * core falls back to it when a hook says PDM_ENOTFOUND), UI prompts are
+ * answered from a script file (one answer per line: yes, no, cancel,
+ * timeout, text=..., choose=1,3) or refused when there is none, and every
+ * action the device is asked to do is appended to a device-state file as
+ * one JSON object per line, so tests can observe what happened.  An OEM
+ * replaces this file with calls into the real device.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/util.h"
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+void cli_device_record(cli_device *d, const char *action, const char *detail)
+{
+    FILE *f;
+    if (!d || !d->state_file)
+        return;
+    f = fopen(d->state_file, "a");
+    if (!f)
+        return;
+    fprintf(f, "{\"time\":%lld,\"action\":", (long long)time(NULL));
+    json_str(f, action);
+    fprintf(f, ",\"detail\":");
+    json_str(f, detail ? detail : "");
+    fprintf(f, "}\n");
+    fclose(f);
+}
+
+/* Next scripted answer, or NULL when the script is exhausted. */
+static char *next_answer(cli_device *d)
+{
+    char line[600];
+    if (!d->script)
+        return NULL;
+    while (fgets(line, sizeof line, d->script)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] && line[0] != '#')
+            return strdup(line);
+    }
+    return NULL;
+}
+
+static int dev_ui(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
+{
+    cli_device *d = user;
+    char *a = next_answer(d);
+    char detail[900];
+    int rc = PDM_OK;
+
+    if (!a) {
+        snprintf(detail, sizeof detail, "%d from %s: \"%.300s\": no answer",
+                 rq->type, rq->server_id ? rq->server_id : "?",
+                 rq->text ? rq->text : "");
+        cli_device_record(d, "ui", detail);
+        return PDM_ECANCELLED;
+    }
+    if (strcmp(a, "yes") == 0) {
+        rs->accepted = 1;
+    } else if (strcmp(a, "no") == 0) {
+        rs->accepted = 0;
+    } else if (strcmp(a, "cancel") == 0) {
+        rc = PDM_ECANCELLED;
+    } else if (strcmp(a, "timeout") == 0) {
+        rc = PDM_ETIMEOUT;
+    } else if (strncmp(a, "text=", 5) == 0) {
+        pdm__strlcpy(rs->text, a + 5, sizeof rs->text);
+    } else if (strncmp(a, "choose=", 7) == 0) {
+        for (const char *p = a + 7; *p && rs->nchosen < 32;) {
+            long v;
+            char num[16];
+            size_t n = strcspn(p, ",");
+            snprintf(num, sizeof num, "%.*s", (int)(n < 15 ? n : 15), p);
+            if (pdm__parse_long(num, 1, 1000, &v) == PDM_OK)
+                rs->chosen[rs->nchosen++] = (int)v;
+            p += n + (p[n] == ',');
+        }
+    }
+    snprintf(detail, sizeof detail, "%d from %s: \"%.300s\": %s", rq->type,
+             rq->server_id ? rq->server_id : "?", rq->text ? rq->text : "", a);
+    cli_device_record(d, "ui", detail);
+    free(a);
+    return rc;
+}
+
+int cli_device_init(cli_device *d, const char *ui_script,
+                    const char *state_file)
+{
+    memset(d, 0, sizeof(*d));
+    d->state_file = state_file;
+    if (ui_script && !(d->script = fopen(ui_script, "r"))) {
+        cli_err("cannot read UI script %s", ui_script);
+        return -1;
+    }
+    d->hooks.struct_size = sizeof d->hooks;
+    d->hooks.user = d;
+    /* Identity: the profile's [device] section (info hook left NULL). */
+    d->hooks.ui = ui_script ? dev_ui : NULL;
+    return 0;
+}
+
+void cli_device_fini(cli_device *d)
+{
+    if (d->script)
+        fclose(d->script);
+    d->script = NULL;
+}

@@ -1,0 +1,111 @@
+/*
+ * Driving a session over HTTP(S): the loop shared by `polydm session`,
+ * `polydm notify` and the agent.  TLS settings come from the command line
+ * or the profile's [transport] section (CA file, client certificate and
+ * key, a key pin per server).
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/engine.h"
+#include "session/session_int.h"
+#include "transport.h"
+#include "util/util.h"
+
+static void trace(const char *dir, unsigned n, const char *who,
+                  const uint8_t *body, size_t len, bool wbxml)
+{
+    char path[4096];
+    FILE *f;
+    if (!dir)
+        return;
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/%02u-%s.%s", dir, n, who,
+             wbxml ? "wbxml" : "xml");
+    if ((f = fopen(path, "wb"))) {
+        fwrite(body, 1, len, f);
+        fclose(f);
+    }
+}
+
+int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
+                      volatile sig_atomic_t *stop)
+{
+    pdm_http_opts ho;
+    pdm_http_session *hs = NULL;
+    char err[512] = "", pinkey[300];
+    char *ca, *cert, *key;
+    pdm_message m;
+    unsigned n = 0;
+    int rc;
+
+    memset(&ho, 0, sizeof ho);
+    ca = o->ca ? pdm__strdup(o->ca)
+               : pdm__profile_path(ctx->profile, "transport.ca_file");
+    cert = o->cert ? pdm__strdup(o->cert)
+                   : pdm__profile_path(ctx->profile, "transport.client_cert");
+    key = o->key ? pdm__strdup(o->key)
+                 : pdm__profile_path(ctx->profile, "transport.client_key");
+    ho.ca_file = ca;
+    ho.client_cert = cert;
+    ho.client_key = key;
+    snprintf(pinkey, sizeof pinkey, "transport.pin.%s", s->acc.server_id);
+    ho.pin = o->pin ? o->pin : pdm__profile_get(ctx->profile, pinkey);
+    ho.allow_plain_http = pdm__profile_get_bool(ctx->profile,
+                                                "transport.allow_plain_http",
+                                                false);
+    ho.timeout_ms = pdm__profile_get_long(ctx->profile, "transport.timeout_ms",
+                                          0);
+    ho.retries = (int)pdm__profile_get_long(ctx->profile, "transport.retries",
+                                            2);
+    /* The engine tells policies whether secrets travel over TLS (S9); the
+     * reference transport verifies every https:// server. */
+    s->tls = strncmp(s->url, "https://", 8) == 0;
+    s->who.req_flags |= s->tls ? PDM_REQ_TLS : 0;
+    rc = pdm_http_session_open(&hs, &ho, err, sizeof err);
+    while (rc == PDM_OK && pdm_session_next(s, &m) == PDM_OK && m.body) {
+        pdm_http_resp r;
+        bool abort_msg = s->state == PDM_SS_DONE; /* 1223: no answer */
+        trace(o->trace, ++n, "client", m.body, m.len, o->wbxml);
+        rc = pdm_http_session_post(hs, &r, m.url, m.body, m.len,
+                                   m.content_type, m.hmac, err, sizeof err);
+        if (rc == PDM_OK && r.status != 200) {
+            snprintf(err, sizeof err, "server answered HTTP %ld", r.status);
+            rc = PDM_EIO;
+        }
+        if (rc != PDM_OK || abort_msg || (stop && *stop)) {
+            pdm_http_resp_free(&r);
+            if (rc != PDM_OK) {
+                pdm_session_transport_failed(s, rc);
+                /* the transport's words are the useful ones */
+                snprintf(s->err, sizeof s->err, "transport: %.360s", err);
+            }
+            else if (stop && *stop)
+                pdm_session_transport_failed(s, PDM_ECANCELLED);
+            break;
+        }
+        trace(o->trace, ++n, "server", r.body, r.len,
+              r.content_type && strstr(r.content_type, "wbxml"));
+        rc = pdm_session_reply(s, r.body, r.len, r.content_type, r.hmac);
+        pdm_http_resp_free(&r);
+    }
+    if (rc != PDM_OK && err[0])
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "transport", "%s", err);
+    pdm_http_session_close(hs);
+    pdm__free(ca);
+    pdm__free(cert);
+    pdm__free(key);
+    rc = pdm_session_result(s);
+    if (rc == PDM_OK)
+        pdm__logf(&ctx->log, PDM_LOG_INFO, "session",
+                  "session %s with %s ended normally", s->session_id,
+                  s->acc.server_id);
+    else
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "session",
+                  "session with %s failed: %s", s->acc.server_id,
+                  pdm_session_error(s));
+    return rc;
+}
