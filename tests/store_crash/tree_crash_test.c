@@ -112,6 +112,7 @@ static int writer(const char *dir, int fd)
     if (!out || open_tree(dir, &s, &t, err, sizeof err) != PDM_OK)
         return 2;
     setvbuf(out, NULL, _IONBF, 0);
+    fprintf(out, "o\n"); /* open: kills from now on hit packages */
     /* Continue from the state on disk. */
     {
         pdm__node *x = pdm__node_first_child(pdm__tree_lookup(t, "./R"));
@@ -235,13 +236,15 @@ static void test_tree_crash__sigkill_loop(void)
             _exit(127);
         }
         close(fds[1]);
-        {
+        in = fdopen(fds[0], "r");
+        /* Wait until the writer has the store open (slow under ASan), so
+         * that the kill lands among packages, not in start-up. */
+        if (in && fgets(line, sizeof line, in)) {
             struct timespec ts = {0, (long)(rand() % 25000) * 1000L};
             nanosleep(&ts, NULL);
         }
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
-        in = fdopen(fds[0], "r");
         while (in && fgets(line, sizeof line, in))
             if (sscanf(line, "c %ld", &g) == 1 && g > last_committed)
                 last_committed = g;

@@ -299,6 +299,135 @@ static int encode(pdm_session *s, size_t n, bool final, pdm__buf *out)
     return rc;
 }
 
+/* Splits the Results at the head of the queue: a first chunk that fits
+ * the message (with MoreData, and Meta Size on the object's first chunk)
+ * goes in front, the rest stays queued for the next message.  The server
+ * acknowledges each chunk and asks for more with Alert 1222. */
+static int split_results(pdm_session *s, size_t pos, size_t limit)
+{
+    pdm__el *head = s->queue[pos], *item, *data, *meta, *chunk, *citem,
+            *cmeta = NULL, *cd;
+    pdm__buf probe;
+    size_t total, lo, hi, best = 0;
+    uint8_t *full;
+    bool first_chunk;
+    int rc = PDM_OK;
+
+    item = head->tag == PDM_TAG_RESULTS ? pdm__el_child(head, PDM_TAG_ITEM)
+                                        : NULL;
+    data = item ? pdm__el_child(item, PDM_TAG_DATA) : NULL;
+    if (!data || data->len < 2)
+        return pdm__session_fail(s, PDM_ETOOBIG,
+                                 "a response command does not fit the "
+                                 "server's MaxMsgSize of %zu bytes",
+                                 limit);
+    first_chunk = s->split_el != head;
+    s->split_el = head;
+    meta = pdm__el_child(item, PDM_TAG_META);
+    total = data->len;
+    full = data->text;
+    chunk = new_cmd(s, PDM_TAG_RESULTS);
+    if (!chunk)
+        return PDM_ENOMEM;
+    for (pdm__el *c = head->first->next; c; c = c->next)
+        if (c->tag != PDM_TAG_ITEM &&
+            !pdm__el_add_text(&s->out, chunk, (pdm__tag)c->tag, c->text, c->len))
+            return PDM_ENOMEM;
+    citem = pdm__el_add(&s->out, chunk, PDM_TAG_ITEM);
+    if (!citem)
+        return PDM_ENOMEM;
+    for (pdm__el *c = item->first; c; c = c->next) {
+        pdm__el *copy;
+        if (c->tag == PDM_TAG_DATA || c->tag == PDM_TAG_META)
+            continue;
+        /* Source (and its LocURI) copied: encoders walk parent links, so
+         * elements cannot be shared between two commands. */
+        copy = pdm__el_add(&s->out, citem, (pdm__tag)c->tag);
+        if (!copy)
+            return PDM_ENOMEM;
+        for (pdm__el *g = c->first; g; g = g->next)
+            if (!pdm__el_add_text(&s->out, copy, (pdm__tag)g->tag, g->text,
+                                  g->len))
+                return PDM_ENOMEM;
+    }
+    if (meta) {
+        cmeta = pdm__el_add(&s->out, citem, PDM_TAG_META);
+        if (!cmeta)
+            return PDM_ENOMEM;
+        for (pdm__el *c = meta->first; c; c = c->next)
+            if (!pdm__el_add_text(&s->out, cmeta, (pdm__tag)c->tag, c->text,
+                                  c->len))
+                return PDM_ENOMEM;
+    }
+    if (first_chunk) {
+        /* Meta Size: the whole object, on its first chunk only. */
+        char num[24];
+        size_t nl = pdm__utoa(total, num);
+        if (!cmeta && !(cmeta = pdm__el_add(&s->out, citem, PDM_TAG_META)))
+            return PDM_ENOMEM;
+        if (!pdm__el_add_text(&s->out, cmeta, PDM_TAG_MI_SIZE, num, nl))
+            return PDM_ENOMEM;
+    }
+    cd = pdm__el_add(&s->out, citem, PDM_TAG_DATA);
+    if (!cd || !pdm__el_add(&s->out, citem, PDM_TAG_MOREDATA))
+        return PDM_ENOMEM;
+    cd->flags = data->flags;
+    /* Put the chunk in front of the rest. */
+    if (pdm__out_queue(s, chunk) != PDM_OK)
+        return PDM_ENOMEM;
+    memmove(&s->queue[pos + 1], &s->queue[pos],
+            (s->nqueue - pos - 1) * sizeof(*s->queue));
+    s->queue[pos] = chunk;
+    /* Largest prefix that fits: binary search on the encoded size (XML
+     * escaping makes the size of a prefix hard to predict). */
+    lo = 1;
+    hi = total - 1;
+    pdm__buf_init(&probe);
+    while (lo <= hi && rc == PDM_OK) {
+        size_t mid = lo + (hi - lo) / 2;
+        /* Element texts are NUL-terminated: each probe gets a copy. */
+        cd->text = (uint8_t *)pdm__arena_memdup(&s->out.arena, full, mid);
+        cd->len = mid;
+        if (!cd->text)
+            rc = PDM_ENOMEM;
+        else
+            rc = encode(s, pos - s->qhead + 1, false, &probe);
+        if (rc == PDM_OK && probe.len <= limit) {
+            best = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    pdm__buf_free(&probe);
+    if (rc != PDM_OK)
+        return rc;
+    if (!best) {
+        /* No room for data after what precedes it: undo, try next time. */
+        memmove(&s->queue[pos], &s->queue[pos + 1],
+                (s->nqueue - pos - 1) * sizeof(*s->queue));
+        s->nqueue--;
+        data->text = full;
+        data->len = total;
+        if (first_chunk)
+            s->split_el = NULL;
+        return pos == s->qhead ? pdm__session_fail(
+                                     s, PDM_ETOOBIG,
+                                     "the server's MaxMsgSize of %zu bytes "
+                                     "leaves no room for data",
+                                     limit)
+                               : PDM_ENOTFOUND;
+    }
+    cd->text = (uint8_t *)pdm__arena_memdup(&s->out.arena, full, best);
+    cd->len = best;
+    if (!cd->text)
+        return PDM_ENOMEM;
+    /* The rest: same Results, the data after the chunk, no Size. */
+    data->text = full + best;
+    data->len = total - best;
+    return PDM_OK;
+}
+
 int pdm__out_build(pdm_session *s)
 {
     size_t left = s->nqueue - s->qhead, n = left;
@@ -306,26 +435,44 @@ int pdm__out_build(pdm_session *s)
     int rc;
 
     s->msg_id++;
-    for (;;) {
-        bool final = n == left && !s->want_next_msg;
-        rc = encode(s, n, final, &s->msg);
-        if (rc != PDM_OK)
+    rc = encode(s, n, !s->want_next_msg, &s->msg);
+    if (rc != PDM_OK)
+        return rc;
+    if (s->msg.len > limit) {
+        /* Too big for the server: the largest prefix of the queue that
+         * fits (binary search on whole commands; rare, so a few encodes
+         * are fine).  Without Final: the server asks for more (1222). */
+        size_t lo = 1, hi = left - 1, best = 0;
+        while (lo <= hi && hi > 0) {
+            size_t mid = lo + (hi - lo) / 2;
+            if ((rc = encode(s, mid, false, &s->msg)) != PDM_OK)
+                return rc;
+            if (s->msg.len <= limit) {
+                best = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if (s->queue[s->qhead + best]->tag == PDM_TAG_RESULTS) {
+            /* The first command that does not fit is a Results: send what
+             * fits of it now as a large-object chunk (MoreData). */
+            rc = split_results(s, s->qhead + best, limit);
+            if (rc == PDM_OK) {
+                left = s->nqueue - s->qhead;
+                best++;
+            } else if (rc != PDM_ENOTFOUND) {
+                return rc;
+            }
+        }
+        if (!best)
+            return pdm__session_fail(s, PDM_ETOOBIG,
+                                     "a response command does not fit the "
+                                     "server's MaxMsgSize of %zu bytes",
+                                     limit);
+        n = best;
+        if ((rc = encode(s, n, false, &s->msg)) != PDM_OK)
             return rc;
-        if (s->msg.len <= limit)
-            break;
-        if (n <= 1) {
-            return pdm__session_fail(
-                s, PDM_ETOOBIG,
-                "a single response command does not fit the server's "
-                "MaxMsgSize of %zu bytes",
-                limit);
-        }
-        /* Shrink proportionally, then by halves. */
-        {
-            size_t est = (size_t)((double)n * (double)limit /
-                                  (double)s->msg.len * 0.9);
-            n = est && est < n ? est : n / 2;
-        }
     }
     s->sent_final = n == left && !s->want_next_msg;
     s->sent_cmds = (unsigned)n;

@@ -125,6 +125,7 @@ struct pdm_session {
     pdm__buf msg;             /* the encoded current message */
     char hmac[320];           /* x-syncml-hmac value for msg */
     bool sent_final;          /* last message carried Final */
+    pdm__el *split_el;        /* Results being sent in chunks, or NULL */
     unsigned sent_cmds;       /* commands in the last message */
 
     /* replay/diagnostics */
