@@ -62,7 +62,7 @@ static int same(const pdm__el *a, const pdm__el *b, const char *file)
 
 static void check_wbxml2xml(const char *path)
 {
-    char cmd[2048], xmlpath[1100];
+    char cmd[4400], xmlpath[2100];
     uint8_t *w, *x;
     size_t wl, xl;
     pdm__doc dw, dx;

@@ -11,12 +11,19 @@
  *   pkg0: <hex>                optional: start server-initiated
  *   ui: yes|no|cancel|timeout|text=<t>|choose=<n>[,<n>...]   UI answers,
  *                              one line per UI alert, in order
+ *   ui: none                   the device has no UI hook at all
+ *   encodings: xml|wbxml       run in one encoding only (sizes that
+ *                              split messages differ between the two)
  *   tree: <TNDS file>          extra factory nodes (default tree.tnds.xml)
  *   --- client                 the client message expected next
  *   <SyncML>...</SyncML>
  *   --- server                 the server message the client gets next
  *   <SyncML>...</SyncML>
  *   --- hmac <header value>    x-syncml-hmac of the next server message
+ *   --- hmac auto <user> <password> <nonce>
+ *                              x-syncml-hmac computed over the bytes the
+ *                              harness sends (XML or WBXML) with the nonce
+ *                              as text; "auto-bad" tampers the mac
  *   --- end <rc>               expected pdm_session_result (ok, EAUTH, ...)
  *   --- check <URI> = <value>  after the session: the node's value
  *   --- absent <URI>           after the session: the node does not exist
@@ -33,6 +40,7 @@
 
 #include <polydm/polydm.h>
 
+#include "auth/auth.h"
 #include "codec/codec.h"
 #include "cu_main.h"
 #include "engine/engine.h"
@@ -55,6 +63,8 @@ typedef struct scase {
     char *pkg0_hex;
     char *ui[16];
     size_t nui, uipos;
+    bool no_ui;
+    int only_enc; /* 0 both, 1 XML, 2 WBXML */
     step steps[64];
     size_t nsteps;
 } scase;
@@ -146,6 +156,12 @@ static int parse_case(scase *c, const char *path)
                 snprintf(c->tree, sizeof c->tree, "%s", v);
             else if (strcmp(line, "pkg0") == 0)
                 c->pkg0_hex = strdup(v);
+            else if (strcmp(line, "encodings") == 0)
+                c->only_enc = strcmp(v, "xml") == 0     ? 1
+                              : strcmp(v, "wbxml") == 0 ? 2
+                                                        : 0;
+            else if (strcmp(line, "ui") == 0 && strcmp(v, "none") == 0)
+                c->no_ui = true;
             else if (strcmp(line, "ui") == 0 && c->nui < 16)
                 c->ui[c->nui++] = strdup(v);
             continue;
@@ -301,6 +317,32 @@ static uint8_t *to_wbxml(const char *xml, size_t *len)
     return out;
 }
 
+/* "auto[-bad] <user> <password> <nonce>": the x-syncml-hmac header over
+ * the exact bytes sent, so one case serves both encodings. */
+static char *auto_hmac(const char *spec, const uint8_t *body, size_t len)
+{
+    char kind[16], user[128], pw[128], nonce[128], mac[PDM__B64_MD5_SIZE];
+    pdm__buf b;
+    if (sscanf(spec, "%15s %127s %127s %127s", kind, user, pw, nonce) != 4 ||
+        pdm__auth_hmac_mac(user, pw, (const uint8_t *)nonce, strlen(nonce),
+                           body, len, mac) != PDM_OK)
+        return NULL;
+    if (strcmp(kind, "auto-bad") == 0)
+        mac[0] = mac[0] == 'A' ? 'B' : 'A';
+    pdm__buf_init(&b);
+    if (pdm__auth_hmac_header_build(user, mac, &b) != PDM_OK) {
+        pdm__buf_free(&b);
+        return NULL;
+    }
+    {
+        size_t n;
+        char *p = (char *)pdm__buf_steal(&b, &n);
+        char *r = p ? strdup(p) : NULL;
+        pdm__free(p);
+        return r;
+    }
+}
+
 static bool run_case(scase *c, bool wbxml)
 {
     char dir[512], profile[700], tree[700], sid[32] = "1";
@@ -311,6 +353,7 @@ static bool run_case(scase *c, bool wbxml)
     pdm_session_opts so;
     pdm_message m;
     const char *hmac = NULL;
+    char *hmac_hdr = NULL;
     bool ok = true;
     static int seq;
     FILE *f;
@@ -329,7 +372,7 @@ static bool run_case(scase *c, bool wbxml)
     fclose(f);
     memset(&hooks, 0, sizeof hooks);
     hooks.struct_size = sizeof hooks;
-    hooks.ui = ui_hook;
+    hooks.ui = c->no_ui ? NULL : ui_hook;
     memset(&cfg, 0, sizeof cfg);
     cfg.struct_size = sizeof cfg;
     cfg.profile = profile;
@@ -432,10 +475,19 @@ static bool run_case(scase *c, bool wbxml)
                 ok = false;
                 break;
             }
+            if (hmac && strncmp(hmac, "auto", 4) == 0 &&
+                !(hmac_hdr = auto_hmac(hmac, body, len))) {
+                failf("  step %zu: bad '--- hmac auto' line\n", i);
+                ok = false;
+                pdm__free(body);
+                break;
+            }
             pdm_session_reply(s, body, len,
                               wbxml ? "application/vnd.syncml.dm+wbxml"
                                     : "application/vnd.syncml.dm+xml",
-                              hmac);
+                              hmac_hdr ? hmac_hdr : hmac);
+            free(hmac_hdr);
+            hmac_hdr = NULL;
             hmac = NULL;
             pdm__free(body);
             break;
@@ -492,7 +544,8 @@ static void test_session__cases(void)
     size_t n = 0, failed = 0;
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     while ((e = readdir(d)) && n < 512)
-        if (strstr(e->d_name, ".case"))
+        if (strlen(e->d_name) > 5 &&
+            strcmp(e->d_name + strlen(e->d_name) - 5, ".case") == 0)
             names[n++] = strdup(e->d_name);
     closedir(d);
     for (size_t i = 0; i < n; i++) {
@@ -509,6 +562,8 @@ static void test_session__cases(void)
             continue;
         }
         for (int w = 0; w < 2; w++) {
+            if ((c.only_enc == 1 && w == 1) || (c.only_enc == 2 && w == 0))
+                continue;
             failbuf[0] = '\0';
             if (!run_case(&c, w == 1)) {
                 printf("\n  FAIL %s (%s)\n%s", names[i], w ? "WBXML" : "XML",
