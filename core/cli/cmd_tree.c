@@ -179,7 +179,38 @@ static int tree_get(cli *c, int argc, char **argv)
         pdm_ctx_close(ctx);
         return exit_for_dec(rc);
     }
-    if (c->json) {
+    if (r.items) {
+        /* ?list=Struct/StructData: one node per line (or JSON object). */
+        cli_json j;
+        if (c->json) {
+            cj_begin(&j, stdout);
+            cj_arr(&j, NULL);
+        }
+        for (size_t i = 0; i < r.nitems; i++) {
+            const pdm__tree_list_item *it = &r.items[i];
+            bool show = it->data && printable(it->data, it->len);
+            if (c->json) {
+                cj_obj(&j, NULL);
+                cj_str(&j, "uri", it->uri);
+                cj_str(&j, "format", pdm__format_name(it->format));
+                cj_str(&j, "type", it->type);
+                if (it->data && show)
+                    cj_strn(&j, "value", (const char *)it->data, it->len);
+                cj_end_obj(&j);
+            } else {
+                printf("%s	%s", it->uri, pdm__format_name(it->format));
+                if (it->data && show)
+                    printf("	%.*s", (int)it->len, (const char *)it->data);
+                else if (it->data)
+                    printf("	(%zu bytes)", it->len);
+                putchar('\n');
+            }
+        }
+        if (c->json) {
+            cj_end_arr(&j);
+            cj_finish(&j);
+        }
+    } else if (c->json) {
         cli_json j;
         cj_begin(&j, stdout);
         cj_obj(&j, NULL);

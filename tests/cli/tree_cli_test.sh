@@ -43,6 +43,13 @@ contains "acl" "Add=test.server&Get=*&Replace=test.server"
 expect 1 "secret never shown" "$PDM" "${P[@]}" tree get ./DMAcc/testsrv/AppAuth/1/AAuthSecret
 lacks "secret" "Cl1entS3cret"
 contains "secret reason" "never leaves the device"
+expect 0 "list StructData" "$PDM" "${P[@]}" tree get "./DMAcc/testsrv/AppAuth/1?list=StructData"
+contains "structdata node" "./DMAcc/testsrv/AppAuth/1	node"
+contains "structdata secret listed" "./DMAcc/testsrv/AppAuth/1/AAuthSecret	chr"
+lacks "structdata secret value" "Cl1entS3cret"
+expect 0 "list Struct json" "$PDM" "${P[@]}" --json tree get "./Vendor?list=Struct"
+contains "struct json" '"uri":"./Vendor/Color"'
+lacks "struct has no values" "blue"
 expect 0 "export redacts" "$PDM" "${P[@]}" tree export
 lacks "export secret 1" "Cl1entS3cret"
 lacks "export secret 2" "S3rverS3cret"

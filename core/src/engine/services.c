@@ -203,6 +203,12 @@ static int svc_tree_read(void *user, const char *uri, pdm_blob *out)
         return PDM_EDENIED;
     if (rc != PDM_OK)
         return rc;
+    if (r.items) {
+        /* ?list=Struct/StructData is an answer of many items: plugins
+         * walk the tree node by node (or ask for ?list=TNDS). */
+        pdm__tree_result_free(&r);
+        return PDM_ENOTSUP;
+    }
     out->data = r.data;
     out->len = r.len;
     r.data = NULL;

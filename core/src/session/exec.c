@@ -140,6 +140,22 @@ static int do_write(xctx *x, const pdm__el *cmd, const pdm__el *item,
                : pdm__tree_replace(s->ctx->tree, &s->who, target, ti, d);
 }
 
+/* Alert 1225 for the object being received: it names the interrupted
+ * command's Target/Source so the server can tell which one failed (DM
+ * Protocol 2.2). */
+static void queue_lo_interrupted(pdm_session *s)
+{
+    pdm__el *a = pdm__out_alert(s, 1225), *item;
+    if (a && (item = pdm__el_add(&s->out, a, PDM_TAG_ITEM))) {
+        pdm__el *t;
+        if (s->lo.target && (t = pdm__el_add(&s->out, item, PDM_TAG_TARGET)))
+            pdm__el_add_str(&s->out, t, PDM_TAG_LOCURI, s->lo.target);
+        if (s->lo.source && (t = pdm__el_add(&s->out, item, PDM_TAG_SOURCE)))
+            pdm__el_add_str(&s->out, t, PDM_TAG_LOCURI, s->lo.source);
+    }
+    pdm__out_queue(s, a);
+}
+
 static void lo_clear(pdm__lo *lo)
 {
     pdm__buf_free(&lo->data);
@@ -242,8 +258,7 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__el *item,
             if (s->lo.active && (s->lo.cmd_tag != (int)cmd->tag ||
                                  !pdm__streq(s->lo.target, target))) {
                 /* A new object before the last chunk: 1225, discard. */
-                pdm__el *a = pdm__out_alert(s, 1225);
-                pdm__out_queue(s, a);
+                queue_lo_interrupted(s);
                 lo_clear(&s->lo);
                 if (!more)
                     goto plain;
@@ -290,9 +305,24 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__el *item,
     }
     case PDM_TAG_GET: {
         pdm__tree_result r;
+        size_t biggest;
         if (!target)
             return PDM_SC_BAD_REQUEST;
         rc = pdm__tree_get(s->ctx->tree, &s->who, target, &r, &d);
+        biggest = r.len;
+        for (size_t i = 0; rc == PDM_OK && i < r.nitems; i++)
+            if (r.items[i].len > biggest)
+                biggest = r.items[i].len;
+        if (rc == PDM_OK && s->server_max_obj && biggest > s->server_max_obj) {
+            /* The server's MaxObjSize holds for the session: no object
+             * larger than it may be sent (DM Protocol 2.2). */
+            pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session",
+                      "%s: Get %s: %zu bytes exceed the server's MaxObjSize "
+                      "%u (413)",
+                      s->acc.server_id, target, biggest, s->server_max_obj);
+            pdm__tree_result_free(&r);
+            return PDM_SC_TOO_LARGE;
+        }
         if (rc == PDM_OK) {
             /* Results go after the Status: queued by the caller. */
             pdm__el *res = pdm__out_results(s, x->msg_ref,
@@ -582,10 +612,18 @@ static outcome exec_atomic(xctx *x, const pdm__el *cmd)
         pdm__engine_mo_tx(s->ctx, PDM__MO_ROLLBACK);
         o.code = PDM_SC_ATOMIC_FAILED;
         set_code(o.status, o.code);
-        for (size_t i = 0; i < n; i++)
-            if (pdm__status_ok(members[i].code) &&
-                members[i].code != PDM_SC_NOT_EXECUTED && members[i].status)
-                set_code(members[i].status, PDM_SC_ATOMIC_ROLLBACK_OK);
+        /* Every Status of an executed-then-undone item becomes 216; a
+         * multi-item member has one Status per item, and a failing item
+         * keeps its own code. */
+        for (size_t q = qstart; q < s->nqueue; q++) {
+            pdm__el *st = s->queue[q];
+            const char *d = st->tag == PDM_TAG_STATUS ? text(st, PDM_TAG_DATA)
+                                                      : NULL;
+            long code;
+            if (d && pdm__parse_long(d, 100, 599, &code) == PDM_OK &&
+                pdm__status_ok((int)code) && code != PDM_SC_NOT_EXECUTED)
+                set_code(st, PDM_SC_ATOMIC_ROLLBACK_OK);
+        }
         /* Results of rolled-back members are void: drop them. */
         for (size_t q = qstart; q < s->nqueue; q++)
             if (s->queue[q]->tag == PDM_TAG_RESULTS) {
@@ -674,7 +712,7 @@ void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
               pdm__streq(text(c, PDM_TAG_DATA), "1222"))) {
             /* Another command before the last chunk (large objects):
              * 1225 and the object is discarded. */
-            pdm__out_queue(s, pdm__out_alert(s, 1225));
+            queue_lo_interrupted(s);
             lo_clear(&s->lo);
         }
         exec_cmd(&x, c);

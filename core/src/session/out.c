@@ -25,6 +25,8 @@ void pdm__out_reset(pdm_session *s)
     pdm__doc_init(&s->out);
     s->nqueue = s->qhead = 0;
     s->hdr_status = NULL;
+    /* They pointed into the freed document. */
+    s->split_el = s->deferred_el = NULL;
 }
 
 int pdm__out_queue(pdm_session *s, pdm__el *cmd)
@@ -119,47 +121,70 @@ void pdm__out_status_ref(pdm_session *s, pdm__el *st, const char *target,
     }
 }
 
+/* One Results Item: Source, Meta Format (and Type), Data unless @data is
+ * NULL (Struct lists: interior nodes and secrets). */
+static bool add_result_item(pdm_session *s, pdm__el *res, const char *uri,
+                            uint32_t format, const char *type,
+                            const uint8_t *data, size_t len, bool has_data)
+{
+    pdm__el *item = pdm__el_add(&s->out, res, PDM_TAG_ITEM), *meta, *src, *d;
+    const char *fmt = pdm__format_name(format);
+    bool binary = format == PDM_FORMAT_BIN;
+    src = item ? pdm__el_add(&s->out, item, PDM_TAG_SOURCE) : NULL;
+    if (!src || !pdm__el_add_str(&s->out, src, PDM_TAG_LOCURI, uri))
+        return false;
+    meta = pdm__el_add(&s->out, item, PDM_TAG_META);
+    if (!meta)
+        return false;
+    /* Binary values travel raw (OPAQUE) in WBXML and base64 in XML, where
+     * Meta Format says so. */
+    if (binary && !s->wbxml && has_data)
+        fmt = "b64";
+    if (!pdm__el_add_str(&s->out, meta, PDM_TAG_MI_FORMAT, fmt))
+        return false;
+    if (type && *type && !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_TYPE, type))
+        return false;
+    if (!has_data)
+        return true;
+    if (binary && !s->wbxml) {
+        pdm__buf b;
+        pdm__buf_init(&b);
+        if (pdm__b64_encode(data, len, &b) != PDM_OK || !pdm__buf_ok(&b)) {
+            pdm__buf_free(&b);
+            return false;
+        }
+        d = pdm__el_add_text(&s->out, item, PDM_TAG_DATA, b.data, b.len);
+        pdm__buf_free(&b);
+    } else {
+        d = pdm__el_add_text(&s->out, item, PDM_TAG_DATA, data, len);
+        if (d && binary)
+            d->flags |= PDM_EL_OPAQUE;
+    }
+    return d != NULL;
+}
+
 pdm__el *pdm__out_results(pdm_session *s, unsigned msg_ref,
                           const char *cmd_ref, const char *uri,
                           const pdm__tree_result *r)
 {
-    pdm__el *res = new_cmd(s, PDM_TAG_RESULTS), *item, *meta, *src, *data;
-    const char *fmt = pdm__format_name(r->format);
-    bool binary = r->format == PDM_FORMAT_BIN;
+    pdm__el *res = new_cmd(s, PDM_TAG_RESULTS);
     if (!res || !add_num(s, res, PDM_TAG_MSGREF, msg_ref) ||
         !pdm__el_add_str(&s->out, res, PDM_TAG_CMDREF, cmd_ref ? cmd_ref : "0"))
         return NULL;
-    item = pdm__el_add(&s->out, res, PDM_TAG_ITEM);
-    src = item ? pdm__el_add(&s->out, item, PDM_TAG_SOURCE) : NULL;
-    if (!src || !pdm__el_add_str(&s->out, src, PDM_TAG_LOCURI, uri))
-        return NULL;
-    meta = pdm__el_add(&s->out, item, PDM_TAG_META);
-    if (!meta)
-        return NULL;
-    /* Binary values travel raw (OPAQUE) in WBXML and base64 in XML, where
-     * Meta Format says so. */
-    if (binary && !s->wbxml)
-        fmt = "b64";
-    if (!pdm__el_add_str(&s->out, meta, PDM_TAG_MI_FORMAT, fmt))
-        return NULL;
-    if (r->type && *r->type &&
-        !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_TYPE, r->type))
-        return NULL;
-    if (binary && !s->wbxml) {
-        pdm__buf b;
-        pdm__buf_init(&b);
-        if (pdm__b64_encode(r->data, r->len, &b) != PDM_OK || !pdm__buf_ok(&b)) {
-            pdm__buf_free(&b);
-            return NULL;
+    if (r->items) {
+        /* ?list=Struct/StructData: one Item per node (TND 8.4.2). */
+        for (size_t i = 0; i < r->nitems; i++) {
+            const pdm__tree_list_item *it = &r->items[i];
+            if (!add_result_item(s, res, it->uri, it->format, it->type,
+                                 it->data, it->len, it->data != NULL))
+                return NULL;
         }
-        data = pdm__el_add_text(&s->out, item, PDM_TAG_DATA, b.data, b.len);
-        pdm__buf_free(&b);
-    } else {
-        data = pdm__el_add_text(&s->out, item, PDM_TAG_DATA, r->data, r->len);
-        if (data && binary)
-            data->flags |= PDM_EL_OPAQUE;
+        return res;
     }
-    return data ? res : NULL;
+    return add_result_item(s, res, uri, r->format, r->type, r->data, r->len,
+                           true)
+               ? res
+               : NULL;
 }
 
 pdm__el *pdm__out_alert(pdm_session *s, int code)
@@ -299,6 +324,78 @@ static int encode(pdm_session *s, size_t n, bool final, pdm__buf *out)
     return rc;
 }
 
+/* A Results with several Items (a Struct list) that does not fit: the
+ * Items that fit stay, the others move to a second Results for the same
+ * command, queued right behind it (whole items: only a single object is
+ * ever cut into MoreData chunks).  PDM_ENOTFOUND: not even one Item fits
+ * behind what precedes it in this message. */
+static int split_items(pdm_session *s, size_t pos, size_t limit)
+{
+    pdm__el *head = s->queue[pos], *rest, **items;
+    size_t k = 0, lo, hi, best = 0;
+    pdm__buf probe;
+    int rc = PDM_OK;
+
+    for (pdm__el *i = pdm__el_child(head, PDM_TAG_ITEM); i;
+         i = pdm__el_next(i, PDM_TAG_ITEM))
+        k++;
+    items = pdm__malloc(k * sizeof(*items));
+    if (!items)
+        return PDM_ENOMEM;
+    k = 0;
+    for (pdm__el *i = pdm__el_child(head, PDM_TAG_ITEM); i;
+         i = pdm__el_next(i, PDM_TAG_ITEM))
+        items[k++] = i;
+    pdm__buf_init(&probe);
+    lo = 1;
+    hi = k - 1;
+    while (lo <= hi && rc == PDM_OK) {
+        size_t mid = lo + (hi - lo) / 2;
+        pdm__el *cut = items[mid - 1], *after = cut->next, *last = head->last;
+        cut->next = NULL;
+        head->last = cut;
+        rc = encode(s, pos - s->qhead + 1, false, &probe);
+        cut->next = after;
+        head->last = last;
+        if (rc == PDM_OK && probe.len <= limit) {
+            best = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    pdm__buf_free(&probe);
+    if (rc == PDM_OK && !best)
+        rc = pos == s->qhead
+                 ? pdm__session_fail(s, PDM_ETOOBIG,
+                                     "a Results item does not fit the "
+                                     "server's MaxMsgSize of %zu bytes",
+                                     limit)
+                 : PDM_ENOTFOUND;
+    if (rc == PDM_OK && !(rest = new_cmd(s, PDM_TAG_RESULTS)))
+        rc = PDM_ENOMEM;
+    if (rc == PDM_OK) {
+        for (pdm__el *c = head->first->next; c && rc == PDM_OK; c = c->next)
+            if (c->tag != PDM_TAG_ITEM &&
+                !pdm__el_add_text(&s->out, rest, (pdm__tag)c->tag, c->text,
+                                  c->len))
+                rc = PDM_ENOMEM;
+    }
+    if (rc == PDM_OK && (rc = pdm__out_queue(s, rest)) == PDM_OK) {
+        for (size_t i = best; i < k; i++)
+            items[i]->parent = rest;
+        rest->last->next = items[best];
+        rest->last = head->last;
+        items[best - 1]->next = NULL;
+        head->last = items[best - 1];
+        memmove(&s->queue[pos + 2], &s->queue[pos + 1],
+                (s->nqueue - pos - 2) * sizeof(*s->queue));
+        s->queue[pos + 1] = rest;
+    }
+    pdm__free(items);
+    return rc;
+}
+
 /* Splits the Results at the head of the queue: a first chunk that fits
  * the message (with MoreData, and Meta Size on the object's first chunk)
  * goes in front, the rest stays queued for the next message.  The server
@@ -315,6 +412,8 @@ static int split_results(pdm_session *s, size_t pos, size_t limit)
 
     item = head->tag == PDM_TAG_RESULTS ? pdm__el_child(head, PDM_TAG_ITEM)
                                         : NULL;
+    if (item && pdm__el_next(item, PDM_TAG_ITEM))
+        return split_items(s, pos, limit);
     data = item ? pdm__el_child(item, PDM_TAG_DATA) : NULL;
     if (!data || data->len < 2)
         return pdm__session_fail(s, PDM_ETOOBIG,
@@ -428,6 +527,30 @@ static int split_results(pdm_session *s, size_t pos, size_t limit)
     return PDM_OK;
 }
 
+/* Does the head of the queue, up to @n commands, hold more than
+ * Statuses? */
+static bool carries_commands(const pdm_session *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s->queue[s->qhead + i]->tag != PDM_TAG_STATUS)
+            return true;
+    return false;
+}
+
+/* Would a message holding only the Results at @pos fit? */
+static bool results_fit_alone(pdm_session *s, size_t pos, size_t limit)
+{
+    pdm__buf probe;
+    size_t head = s->qhead;
+    bool fits;
+    pdm__buf_init(&probe);
+    s->qhead = pos;
+    fits = encode(s, 1, false, &probe) == PDM_OK && probe.len <= limit;
+    s->qhead = head;
+    pdm__buf_free(&probe);
+    return fits;
+}
+
 int pdm__out_build(pdm_session *s)
 {
     size_t left = s->nqueue - s->qhead, n = left;
@@ -454,7 +577,16 @@ int pdm__out_build(pdm_session *s)
                 hi = mid - 1;
             }
         }
-        if (s->queue[s->qhead + best]->tag == PDM_TAG_RESULTS) {
+        if (s->queue[s->qhead + best]->tag == PDM_TAG_RESULTS &&
+            carries_commands(s, best) &&
+            s->deferred_el != s->queue[s->qhead + best] &&
+            results_fit_alone(s, s->qhead + best, limit)) {
+            /* Objects that fit within one message MUST NOT be chunked (DM
+             * Protocol 2.2): it goes whole into the next message, which
+             * starts with Statuses only.  Once only, so that those
+             * Statuses cannot hold it back for ever. */
+            s->deferred_el = s->queue[s->qhead + best];
+        } else if (s->queue[s->qhead + best]->tag == PDM_TAG_RESULTS) {
             /* The first command that does not fit is a Results: send what
              * fits of it now as a large-object chunk (MoreData). */
             rc = split_results(s, s->qhead + best, limit);

@@ -99,11 +99,20 @@ static int queue_generic_alerts(pdm_session *s)
 }
 
 /* Package 1: Alert 1201/1200, DevInfo Replace, pending Generic Alerts. */
-static int queue_pkg1(pdm_session *s)
+static int queue_hdr_status(pdm_session *s, const pdm__el *hdr,
+                            unsigned msg_ref, int code);
+
+/* Package 1 (Alert 1200/1201 + DevInfo).  When it is redone after the
+ * server challenged our credentials, @hdr is the server's SyncHdr: the
+ * redone package answers it first (DM Protocol 2.4: the message with the
+ * proper credentials MUST carry a Status for the SyncHdr). */
+static int queue_pkg1(pdm_session *s, const pdm__el *hdr, int hdr_code)
 {
     static const char *const leaves[] = {"DevId", "Man", "Mod", "DmV", "Lang"};
     pdm__el *rep, *a;
     pdm__out_reset(s);
+    if (hdr && queue_hdr_status(s, hdr, s->server_msg_id, hdr_code) != PDM_OK)
+        return PDM_ENOMEM;
     a = pdm__out_alert(s, s->server_initiated ? 1200 : 1201);
     if (pdm__out_queue(s, a) != PDM_OK)
         return PDM_ENOMEM;
@@ -338,7 +347,7 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
         s->cl_nonce_len = s->acc.cl.nonce_len;
     }
     s->pkg = 1;
-    rc = queue_pkg1(s);
+    rc = queue_pkg1(s, NULL, 0);
     if (rc != PDM_OK)
         goto fail;
     s->state = PDM_SS_SEND;
@@ -530,13 +539,21 @@ static int check_server(pdm_session *s, const pdm__el *hdr, const uint8_t *body,
 }
 
 /* Our Status for the server's SyncHdr, with a Chal carrying a fresh nonce
- * for the server's next authentication when server credentials exist. */
-static int queue_hdr_status(pdm_session *s, unsigned msg_ref, int code)
+ * for the server's next authentication when server credentials exist.
+ * TargetRef/SourceRef name the message answered: its Target and Source
+ * (a server that moved to its RespURI has a new Source). */
+static int queue_hdr_status(pdm_session *s, const pdm__el *hdr,
+                            unsigned msg_ref, int code)
 {
     pdm__el *st = pdm__out_status(s, msg_ref, "0", "SyncHdr", code);
+    const pdm__el *tg = pdm__el_child(hdr, PDM_TAG_TARGET);
+    const pdm__el *sc = pdm__el_child(hdr, PDM_TAG_SOURCE);
+    const char *tref = tg ? child_text(tg, PDM_TAG_LOCURI) : NULL;
+    const char *sref = sc ? child_text(sc, PDM_TAG_LOCURI) : NULL;
     if (!st)
         return PDM_ENOMEM;
-    pdm__out_status_ref(s, st, s->devid, s->acc.addr);
+    pdm__out_status_ref(s, st, tref ? tref : s->devid,
+                        sref ? sref : s->acc.addr);
     if (s->acc.srv.secret &&
         (code != PDM_SC_AUTH_ACCEPTED || !s->srv_nonce_issued ||
          s->acc.srv.type == PDM_AUTH_HMAC)) {
@@ -624,6 +641,16 @@ static int decode_msg(pdm_session *s, const uint8_t *body, size_t len,
     return PDM_OK;
 }
 
+/* Does the message body hold an Alert with this code? */
+static bool has_alert(const pdm__el *body, long code)
+{
+    for (const pdm__el *a = pdm__el_child(body, PDM_TAG_ALERT); a;
+         a = pdm__el_next(a, PDM_TAG_ALERT))
+        if (text_long(child_text(a, PDM_TAG_DATA)) == code)
+            return true;
+    return false;
+}
+
 /* Does a server message require an answer?  Only Statuses (and Final):
  * no (DM 1.2: the would-be answer must not be sent). */
 static bool needs_answer(const pdm__el *body)
@@ -686,7 +713,7 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
     pdm__el *hdr, *sbody, *st;
     const char *sid, *ver, *proto, *resp;
     long msgid;
-    bool final;
+    bool final, srv_bad, srv_wants_more;
     int rc, hdr_code;
     size_t pend_start, pend_end;
 
@@ -741,6 +768,12 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
             s->server_max_obj = (unsigned)v;
     }
 
+    /* The server authenticates itself before anything is used: a
+     * NextNonce in its Statuses is stored only if it is authenticated. */
+    hdr_code = check_server(s, hdr, body, len, hmac);
+    srv_bad = hdr_code == PDM_SC_INVALID_CRED ||
+              hdr_code == PDM_SC_MISSING_CRED;
+
     /* Statuses for what we sent (first the SyncHdr one). */
     s->resend_pkg1 = false;
     for (st = pdm__el_child(sbody, PDM_TAG_STATUS); st;
@@ -757,20 +790,33 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
                           s->acc.server_id, cmd ? cmd : "?", code);
         }
     }
-    /* The server authenticates itself before anything is executed. */
-    hdr_code = check_server(s, hdr, body, len, hmac);
     /* Commands of our package not sent yet (it spans messages) stay
      * queued behind what this message needs answered. */
     pend_start = s->qhead;
     pend_end = s->nqueue;
     if (pend_start >= pend_end)
         pdm__out_reset(s);
-    s->want_next_msg = !final;
-    if (hdr_code == PDM_SC_INVALID_CRED || hdr_code == PDM_SC_MISSING_CRED) {
+    /* A message without Final is part of a server package, unless it is
+     * the server's "Next Message" answer (Alert 1222) to our own
+     * unfinished package: then it is our turn to go on, not to ask. */
+    srv_wants_more = has_alert(sbody, 1222);
+    s->want_next_msg = !final && !srv_wants_more;
+    if (srv_bad) {
         pdm__session_audit(s, "Session", "deny",
                            hdr_code == PDM_SC_MISSING_CRED
                                ? "server sent no credentials"
                                : "server credentials are wrong");
+        if (!needs_answer(sbody) && final && !s->resend_pkg1) {
+            /* Only Statuses and no credentials: nothing to answer, and a
+             * message holding only a challenge MUST NOT be sent (DM
+             * Protocol 2.4). */
+            pdm__session_fail(s, PDM_EAUTH,
+                              "server %s did not authenticate itself",
+                              s->acc.server_id);
+            end_session(s, PDM_EAUTH);
+            pdm__doc_free(&doc);
+            return PDM_OK;
+        }
         if (++s->srv_failures > MAX_SERVER_FAILURES) {
             /* Refused: nothing executed, session aborted. */
             s->aborting = true;
@@ -778,7 +824,8 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
             /* Undo the package first, so that the nonce issued with the
              * refusal is stored on its own. */
             package_end(s, false);
-            queue_hdr_status(s, s->server_msg_id, hdr_code);
+            pdm__out_reset(s);
+            queue_hdr_status(s, hdr, s->server_msg_id, hdr_code);
             pdm__out_queue(s, pdm__out_alert(s, 1223));
             pdm__session_fail(s, PDM_EAUTH,
                               "server %s failed to authenticate: session "
@@ -788,20 +835,24 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
             pdm__doc_free(&doc);
             return PDM_OK;
         }
-        /* One challenge: the server may retry with our fresh nonce. */
-        queue_hdr_status(s, s->server_msg_id, hdr_code);
-        refuse_commands(s, sbody, s->server_msg_id, hdr_code);
-        s->want_next_msg = false;
-        s->state = PDM_SS_SEND;
-        pdm__doc_free(&doc);
-        return PDM_OK;
+        if (!s->resend_pkg1) {
+            /* One challenge: the server may retry with our fresh nonce. */
+            queue_hdr_status(s, hdr, s->server_msg_id, hdr_code);
+            refuse_commands(s, sbody, s->server_msg_id, hdr_code);
+            s->want_next_msg = false;
+            s->state = PDM_SS_SEND;
+            pdm__doc_free(&doc);
+            return PDM_OK;
+        }
     }
     if (s->resend_pkg1) {
-        /* Client challenged: redo package 1 with credentials. */
-        s->msg_id = 0;
-        rc = queue_pkg1(s);
+        /* Client challenged: redo package 1 with credentials, in the next
+         * message of the same session, answering the server's SyncHdr
+         * (with our own challenge if the server is not authenticated). */
+        rc = queue_pkg1(s, hdr, hdr_code);
         if (rc != PDM_OK)
             goto out_fail;
+        s->want_next_msg = false;
         s->state = PDM_SS_SEND;
         pdm__doc_free(&doc);
         return PDM_OK;
@@ -828,7 +879,7 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
     }
     s->who.req_flags = (s->tls ? PDM_REQ_TLS : 0) |
                        (s->srv_authed ? PDM_REQ_AUTHENTICATED : 0);
-    rc = queue_hdr_status(s, s->server_msg_id, hdr_code);
+    rc = queue_hdr_status(s, hdr, s->server_msg_id, hdr_code);
     if (rc == PDM_OK)
         pdm__session_exec_body(s, sbody, s->server_msg_id);
     if (s->result != PDM_OK && s->state == PDM_SS_DONE) {
@@ -848,7 +899,7 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
         /* Ask for the next message of the server's package (1222). */
         s->want_next_msg = true;
         pdm__out_queue(s, pdm__out_alert(s, 1222));
-    } else {
+    } else if (!srv_wants_more) {
         /* Our package: the answers, then alerts raised meanwhile (e.g.
          * the result of an asynchronous Exec). */
         queue_generic_alerts(s);

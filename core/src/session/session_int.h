@@ -126,6 +126,7 @@ struct pdm_session {
     char hmac[320];           /* x-syncml-hmac value for msg */
     bool sent_final;          /* last message carried Final */
     pdm__el *split_el;        /* Results being sent in chunks, or NULL */
+    pdm__el *deferred_el;     /* Results held back once to go whole */
     unsigned sent_cmds;       /* commands in the last message */
 
     /* replay/diagnostics */

@@ -266,6 +266,115 @@ int pdm__tnds_export(pdm__tree *t, const pdm__who *w, const char *path,
     return rc;
 }
 
+/* ---- ?list=Struct / StructData ---------------------------------------------- */
+
+typedef struct lister {
+    exporter x; /* for may_get (its scratch path and rights) */
+    bool with_data;
+    pdm__tree_result *out;
+    size_t cap;
+} lister;
+
+static int list_value(lister *l, const pdm__node *n, pdm__tree_list_item *it)
+{
+    if (n->format == PDM_FORMAT_NODE || (n->flags & PDM_NODE_SECRET))
+        return PDM_OK; /* a secret never leaves the device */
+    if (n->flags & PDM_NODE_HANDLER_VALUE) {
+        pdm__tree_result r;
+        pdm__decision d;
+        if (pdm__tree_get(l->x.t, l->x.w, it->uri, &r, &d) != PDM_OK)
+            return PDM_OK; /* unreadable handler values are left out */
+        it->data = r.data;
+        it->len = r.len;
+        r.data = NULL;
+        pdm__tree_result_free(&r);
+        return PDM_OK;
+    }
+    if (!n->has_value)
+        return PDM_OK;
+    it->data = pdm__malloc(n->value_len + 1);
+    if (!it->data)
+        return PDM_ENOMEM;
+    memcpy(it->data, n->value, n->value_len);
+    it->data[n->value_len] = 0;
+    it->len = n->value_len;
+    return PDM_OK;
+}
+
+static int list_node(lister *l, const pdm__node *n)
+{
+    pdm__tree_list_item *it;
+    pdm__buf uri;
+    int rc;
+    if (!may_get(&l->x, n))
+        return PDM_OK;
+    if (l->out->nitems == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        pdm__tree_list_item *v =
+            pdm__realloc(l->out->items, cap * sizeof(*v));
+        if (!v)
+            return PDM_ENOMEM;
+        l->out->items = v;
+        l->cap = cap;
+    }
+    it = &l->out->items[l->out->nitems];
+    memset(it, 0, sizeof(*it));
+    pdm__buf_init(&uri);
+    if (n->parent) {
+        pdm__buf_puts(&uri, "./");
+        pdm__node_path(n, &uri);
+    } else {
+        pdm__buf_puts(&uri, ".");
+    }
+    if (!pdm__buf_ok(&uri)) {
+        pdm__buf_free(&uri);
+        return PDM_ENOMEM;
+    }
+    it->uri = (char *)pdm__buf_steal(&uri, NULL);
+    it->format = n->format;
+    l->out->nitems++;
+    if (n->type && !(it->type = pdm__strdup(n->type)))
+        return PDM_ENOMEM;
+    if (l->with_data && (rc = list_value(l, n, it)) != PDM_OK)
+        return rc;
+    for (const pdm__node *c = n->first; c; c = c->next)
+        if ((rc = list_node(l, c)) != PDM_OK)
+            return rc;
+    return PDM_OK;
+}
+
+int pdm__tnds_list(pdm__tree *t, const pdm__who *w, const char *path,
+                   bool with_data, pdm__tree_result *out, pdm__decision *dec)
+{
+    lister l;
+    pdm__node *n = pdm__tree_find(t, path, strlen(path));
+    int rc;
+
+    memset(dec, 0, sizeof(*dec));
+    memset(out, 0, sizeof(*out));
+    if (!n) {
+        dec->rc = PDM_ENOTFOUND;
+        snprintf(dec->reason, sizeof dec->reason, "%s does not exist", path);
+        return PDM_ENOTFOUND;
+    }
+    rc = pdm__tree_check(t, w, PDM_OP_GET,
+                         strcmp(path, ".") == 0 ? "." : path, dec);
+    if (rc != PDM_OK)
+        return rc;
+    memset(&l, 0, sizeof l);
+    l.x.t = t;
+    l.x.w = w;
+    l.with_data = with_data;
+    l.out = out;
+    pdm__buf_init(&l.x.path);
+    rc = list_node(&l, n);
+    pdm__buf_free(&l.x.path);
+    if (rc != PDM_OK)
+        pdm__tree_result_free(out);
+    dec->rc = rc;
+    return rc;
+}
+
 /* ---- import ------------------------------------------------------------------ */
 
 typedef struct importer {

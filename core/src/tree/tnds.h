@@ -34,6 +34,14 @@ int pdm__tnds_export(pdm__tree *t, const pdm__who *w, const char *path,
                      const pdm__tnds_opts *opts, pdm__buf *out,
                      pdm__decision *dec);
 
+/* ?list=Struct / ?list=StructData: the subtree at canonical @path as one
+ * item per node, in document order (the node itself first).  Nodes @w may
+ * not Get are left out with their subtree, secrets carry no value.  Fills
+ * @out->items/nitems.  Returns PDM_OK, PDM_ENOTFOUND, PDM_EDENIED,
+ * PDM_ENOMEM; @dec says why. */
+int pdm__tnds_list(pdm__tree *t, const pdm__who *w, const char *path,
+                   bool with_data, pdm__tree_result *out, pdm__decision *dec);
+
 /* Imports a TNDS document (XML or WBXML, detected from the bytes) under
  * canonical @target (the MgmtTree's top-level nodes become children of
  * @target; a Path element is relative to @target).  All-or-nothing.

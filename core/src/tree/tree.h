@@ -157,6 +157,16 @@ const pdm__acl *pdm__node_effective_acl(const pdm__node *n,
 
 /* ---- requests (ACL + policies enforced) ---------------------------------- */
 
+/* One node of a ?list=Struct / ?list=StructData answer. */
+typedef struct pdm__tree_list_item {
+    char *uri;          /* "./a/b" */
+    uint32_t format;    /* the node's Format */
+    char *type;         /* the node's Type, or NULL */
+    uint8_t *data;      /* StructData: the leaf's value (NULL for interior
+                           nodes and secrets, which carry no Data) */
+    size_t len;
+} pdm__tree_list_item;
+
 /* What a Get returns.  Allocated with pdm__malloc; free with
  * pdm__tree_result_free. */
 typedef struct pdm__tree_result {
@@ -166,6 +176,9 @@ typedef struct pdm__tree_result {
                            PDM_FORMAT_XML: TNDS document) */
     char *type;         /* MIME type for data (leaf Type, "text/plain",
                            TNDS MIME type) or NULL */
+    pdm__tree_list_item *items; /* ?list=Struct/StructData: one per node
+                                   (then data is NULL), else NULL */
+    size_t nitems;
 } pdm__tree_result;
 void pdm__tree_result_free(pdm__tree_result *r);
 

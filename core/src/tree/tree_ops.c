@@ -490,6 +490,12 @@ void pdm__tree_result_free(pdm__tree_result *r)
         return;
     pdm__free(r->data);
     pdm__free(r->type);
+    for (size_t i = 0; i < r->nitems; i++) {
+        pdm__free(r->items[i].uri);
+        pdm__free(r->items[i].type);
+        pdm__free(r->items[i].data);
+    }
+    pdm__free(r->items);
     memset(r, 0, sizeof(*r));
 }
 
@@ -607,6 +613,10 @@ int pdm__tree_get(pdm__tree *t, const pdm__who *w, const char *uri,
     }
     if (tg.u.query == PDM_URI_Q_PROP) {
         rc = get_prop(t, tg.node, tg.u.prop, out);
+    } else if (tg.u.query == PDM_URI_Q_LIST &&
+               tg.u.list != PDM_URI_LIST_TNDS) {
+        rc = pdm__tnds_list(t, w, tg.u.path,
+                            tg.u.list == PDM_URI_LIST_STRUCTDATA, out, dec);
     } else if (tg.u.query == PDM_URI_Q_LIST) {
         pdm__tnds_opts o;
         pdm__buf b;
