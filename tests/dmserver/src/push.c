@@ -1,0 +1,207 @@
+/*
+ * WAP push: package 0 and bootstrap documents over UDP (see push.h).
+ */
+#include "push.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <polydm/bootstrap.h>
+
+#include "auth/auth.h"
+
+int dms_pkg0_build(const dms_pkg0_params *p, pdm__buf *out, char *err,
+                   size_t errlen)
+{
+    pdm__pkg0 in;
+    int rc;
+    memset(&in, 0, sizeof in);
+    if (!p->server_id || !*p->server_id || strlen(p->server_id) > 255) {
+        snprintf(err, errlen, "package 0 needs a server id of 1..255 bytes");
+        return -1;
+    }
+    in.version = p->version;
+    in.ui_mode = p->ui_mode;
+    in.initiator = p->initiator;
+    in.session_id = p->session_id;
+    pdm__strlcpy(in.server_id, p->server_id, sizeof in.server_id);
+    in.vendor = p->vendor;
+    in.vendor_len = p->vendor_len;
+    rc = pdm__pkg0_build(&in, p->password ? p->password : "", p->nonce,
+                         p->nonce_len, out);
+    if (rc != PDM_OK) {
+        snprintf(err, errlen, "package 0 cannot be built (a field does not "
+                 "fit: version %u, ui %u, initiator %u)", p->version,
+                 p->ui_mode, p->initiator);
+        return -1;
+    }
+    return 0;
+}
+
+int dms_wsp_notification(const uint8_t *pkg0, size_t len, uint8_t tid,
+                         pdm__buf *pdu, char *err, size_t errlen)
+{
+    pdm__wsp_push w;
+    memset(&w, 0, sizeof w);
+    w.tid = tid;
+    w.ct_code = PDM__WSP_CT_NOTIFICATION;
+    w.app_id_code = PDM__WSP_APPID_SYNCML_DM;
+    w.body = pkg0;
+    w.body_len = len;
+    return pdm__wsp_push_build(&w, pdu, err, errlen) == PDM_OK ? 0 : -1;
+}
+
+static const struct {
+    const char *name;
+    int code;
+} ctypes[] = {
+    {"text/vnd.wap.connectivity-xml", PDM__WSP_CT_CONNECTIVITY_XML},
+    {"application/vnd.wap.connectivity-wbxml",
+     PDM__WSP_CT_CONNECTIVITY_WBXML},
+    {"application/vnd.syncml.dm+wbxml", PDM__WSP_CT_DM_WBXML},
+    {"application/vnd.syncml.dm+xml", PDM__WSP_CT_DM_XML},
+    {"application/vnd.syncml.notification", PDM__WSP_CT_NOTIFICATION}};
+
+int dms_wsp_bootstrap(const uint8_t *body, size_t len, const char *ctype,
+                      const char *sec, const char *mac_hex, const char *imsi,
+                      const char *pin, const char *app_id, uint8_t tid,
+                      pdm__buf *pdu, char *err, size_t errlen)
+{
+    pdm__wsp_push w;
+    char *end;
+    long code;
+    memset(&w, 0, sizeof w);
+    w.tid = tid;
+    w.ct_code = -1;
+    w.app_id_code = -1;
+    code = strtol(ctype, &end, 0);
+    if (*ctype && !*end) {
+        if (code < 0 || code > 127) {
+            snprintf(err, errlen, "content type code %ld is not 0..127",
+                     code);
+            return -1;
+        }
+        w.ct_code = (int)code;
+    } else {
+        for (size_t i = 0; i < sizeof ctypes / sizeof ctypes[0]; i++)
+            if (strcasecmp(ctypes[i].name, ctype) == 0)
+                w.ct_code = ctypes[i].code;
+        if (w.ct_code < 0)
+            pdm__strlcpy(w.content_type, ctype, sizeof w.content_type);
+    }
+    if (sec && *sec) {
+        int s;
+        if (pdm__secmac_sec_parse(sec, &s) != PDM_OK || s < PDM_SEC_NETWPIN) {
+            snprintf(err, errlen, "unknown SEC method \"%s\"", sec);
+            return -1;
+        }
+        w.sec = s;
+        if (mac_hex && *mac_hex) {
+            pdm__strlcpy(w.mac, mac_hex, sizeof w.mac);
+        } else if (s == PDM_SEC_USERPINMAC) {
+            /* the MAC travels in the PIN the user types, not in MAC */
+        } else {
+            char hex[PDM__SECMAC_HEX_LEN + 1];
+            if (pdm__secmac_compute(s, imsi, pin, PDM__SECMAC_KEY_PRIMARY,
+                                    body, len, hex, err, errlen) != PDM_OK)
+                return -1;
+            pdm__strlcpy(w.mac, hex, sizeof w.mac);
+        }
+    }
+    if (app_id && *app_id && strcmp(app_id, "-1")) {
+        code = strtol(app_id, &end, 0);
+        if (!*end)
+            w.app_id_code = code;
+        else
+            pdm__strlcpy(w.app_id, app_id, sizeof w.app_id);
+    } else if (w.ct_code == PDM__WSP_CT_DM_WBXML ||
+               w.ct_code == PDM__WSP_CT_DM_XML) {
+        w.app_id_code = PDM__WSP_APPID_SYNCML_DM;
+    }
+    w.body = body;
+    w.body_len = len;
+    return pdm__wsp_push_build(&w, pdu, err, errlen) == PDM_OK ? 0 : -1;
+}
+
+int dms_udp_send(const char *to, const uint8_t *p, size_t n, char *err,
+                 size_t errlen)
+{
+    char host[256], port[16] = "2948";
+    const char *colon;
+    struct addrinfo hints, *ai = NULL;
+    int fd, rc;
+    ssize_t w;
+
+    if (!to || !*to)
+        to = DMS_PUSH_DEFAULT_TO;
+    if (to[0] == '[') {
+        const char *rb = strchr(to, ']');
+        if (!rb || (size_t)(rb - to - 1) >= sizeof host) {
+            snprintf(err, errlen, "bad push destination \"%s\"", to);
+            return -1;
+        }
+        memcpy(host, to + 1, (size_t)(rb - to - 1));
+        host[rb - to - 1] = 0;
+        if (rb[1] == ':')
+            pdm__strlcpy(port, rb + 2, sizeof port);
+    } else {
+        colon = strrchr(to, ':');
+        size_t hl = colon ? (size_t)(colon - to) : strlen(to);
+        if (hl >= sizeof host) {
+            snprintf(err, errlen, "bad push destination \"%s\"", to);
+            return -1;
+        }
+        memcpy(host, to, hl);
+        host[hl] = 0;
+        if (colon)
+            pdm__strlcpy(port, colon + 1, sizeof port);
+    }
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_DGRAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    rc = getaddrinfo(host, port, &hints, &ai);
+    if (rc != 0 || !ai) {
+        snprintf(err, errlen, "push destination %s: %s", to,
+                 gai_strerror(rc));
+        return -1;
+    }
+    fd = socket(ai->ai_family, SOCK_DGRAM, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        freeaddrinfo(ai);
+        return -1;
+    }
+    w = sendto(fd, p, n, 0, ai->ai_addr, ai->ai_addrlen);
+    close(fd);
+    freeaddrinfo(ai);
+    if (w < 0 || (size_t)w != n) {
+        snprintf(err, errlen, "sendto %s: %s", to,
+                 w < 0 ? strerror(errno) : "short write");
+        return -1;
+    }
+    return 0;
+}
+
+int dms_ui_mode_parse(const char *s)
+{
+    static const char *const names[] = {"unspecified", "background",
+                                        "informative", "interactive"};
+    if (!s)
+        return -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    if (strcmp(s, "user-interaction") == 0)
+        return 3;
+    if (s[0] >= '0' && s[0] <= '3' && s[1] == 0)
+        return s[0] - '0';
+    return -1;
+}

@@ -1,0 +1,57 @@
+/*
+ * WAP push from polydm-testserver: package 0 (notification) and bootstrap
+ * documents as WSP connectionless push PDUs over UDP (default
+ * 127.0.0.1:2948), built with the core's pdm__pkg0_build and
+ * pdm__wsp_push_build.
+ */
+#ifndef DMS_PUSH_H
+#define DMS_PUSH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+#define DMS_PUSH_DEFAULT_TO "127.0.0.1:2948"
+
+typedef struct dms_pkg0_params {
+    const char *server_id;
+    const char *password;   /* server password (client's SRVCRED secret) */
+    const uint8_t *nonce;   /* client's SRVCRED AAuthData nonce */
+    size_t nonce_len;
+    unsigned version;       /* 10-bit field: 11 (spec text) or 12 */
+    unsigned ui_mode;       /* 0..3 */
+    unsigned initiator;     /* 0 client/user, 1 server */
+    uint16_t session_id;
+    const uint8_t *vendor;
+    size_t vendor_len;
+} dms_pkg0_params;
+
+/* Builds package 0 (digest included) and appends it to out. */
+int dms_pkg0_build(const dms_pkg0_params *p, pdm__buf *out, char *err,
+                   size_t errlen);
+
+/* Wraps a package 0 in a push PDU: content type 0x44, app id 0x07. */
+int dms_wsp_notification(const uint8_t *pkg0, size_t len, uint8_t tid,
+                         pdm__buf *pdu, char *err, size_t errlen);
+
+/* Wraps a bootstrap document.  ctype: a code (0x42, 66) or a MIME name;
+ * sec: pdm_sec (0 none) with mac_hex (40 hex digits) or, if mac_hex is
+ * NULL and sec is 1..3, the MAC computed from imsi/pin; app_id: "-1"/NULL
+ * for the default (0x07 for DM content types, none otherwise), a number or
+ * a URI text. */
+int dms_wsp_bootstrap(const uint8_t *body, size_t len, const char *ctype,
+                      const char *sec, const char *mac_hex, const char *imsi,
+                      const char *pin, const char *app_id, uint8_t tid,
+                      pdm__buf *pdu, char *err, size_t errlen);
+
+/* Sends one UDP datagram to "host:port" (IPv4 or [IPv6]:port; port
+ * defaults to 2948). */
+int dms_udp_send(const char *to, const uint8_t *p, size_t n, char *err,
+                 size_t errlen);
+
+/* "background" / "2" -> 2 etc.; -1 if invalid. */
+int dms_ui_mode_parse(const char *s);
+
+#endif /* DMS_PUSH_H */

@@ -1,0 +1,1428 @@
+/*
+ * Tests of polydm-testserver (CTest label "dmserver"): each case starts
+ * the server binary on an ephemeral loopback port with a scenario and
+ * drives it with the fake client (fakeclient.c), then checks the server's
+ * exit code and report, the client's view of the server's messages, pushes
+ * received on a UDP socket and transcripts.
+ *
+ *   dmserver_test CASE      (cases: see main())
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <polydm/bootstrap.h>
+
+#include "auth/auth.h"
+#include "fakeclient.h"
+#include "scenario.h"
+#include "sml.h"
+
+static int g_fail;
+static char g_tmp[256];
+
+#define CHECK(cond, ...)                                                     \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__,  \
+                    #cond);                                                  \
+            fprintf(stderr, __VA_ARGS__);                                    \
+            fputc('\n', stderr);                                             \
+            g_fail++;                                                        \
+        }                                                                    \
+    } while (0)
+
+static const char *path_of(const char *rel)
+{
+    static char buf[8][1024];
+    static int k;
+    char *b = buf[k++ % 8];
+    snprintf(b, sizeof buf[0], "%s/%s", DMS_SOURCE_DIR, rel);
+    return b;
+}
+
+static const char *tmp_path(const char *name)
+{
+    static char buf[8][512];
+    static int k;
+    char *b = buf[k++ % 8];
+    snprintf(b, sizeof buf[0], "%s/%s", g_tmp, name);
+    return b;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *b = NULL;
+    size_t n = 0, cap = 0;
+    if (!f)
+        return NULL;
+    for (;;) {
+        size_t r;
+        if (cap - n < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            b = realloc(b, cap + 1);
+            if (!b)
+                abort();
+        }
+        r = fread(b + n, 1, cap - n, f);
+        if (!r)
+            break;
+        n += r;
+    }
+    fclose(f);
+    if (!b)
+        b = calloc(1, 1);
+    b[n] = 0;
+    if (len)
+        *len = n;
+    return b;
+}
+
+/* ---- running programs ----------------------------------------------------- */
+
+/* Runs argv, returns the exit code (-1 on signal); out and err get the
+ * program's stdout and stderr (malloc'd) when non-NULL. */
+static int run(char *const argv[], char **out, char **err)
+{
+    char op[600], ep[600];
+    int ofd, efd, st = 0;
+    pid_t pid;
+    snprintf(op, sizeof op, "%s/run-out-XXXXXX", g_tmp);
+    snprintf(ep, sizeof ep, "%s/run-err-XXXXXX", g_tmp);
+    ofd = mkstemp(op);
+    efd = mkstemp(ep);
+    pid = fork();
+    if (pid == 0) {
+        int nul = open("/dev/null", O_RDONLY);
+        dup2(nul, 0);
+        dup2(ofd, 1);
+        dup2(efd, 2);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(ofd);
+    close(efd);
+    waitpid(pid, &st, 0);
+    if (out)
+        *out = slurp(op, NULL);
+    if (err)
+        *err = slurp(ep, NULL);
+    unlink(op);
+    unlink(ep);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+typedef struct srv {
+    pid_t pid;
+    int port;
+    bool v6;
+    bool https;
+    char errpath[600];
+    char *err;
+    char url[128];
+    int code;
+} srv;
+
+static bool srv_start(srv *s, const char *scn, const char *const *extra)
+{
+    const char *argv[40];
+    int n = 0, outp[2], efd;
+    char buf[512];
+    size_t got = 0;
+    double deadline;
+    struct timespec ts;
+
+    memset(s, 0, sizeof *s);
+    argv[n++] = DMS_SERVER_BIN;
+    argv[n++] = "--scenario";
+    argv[n++] = scn;
+    argv[n++] = "--port";
+    argv[n++] = "0";
+    argv[n++] = "--once";
+    argv[n++] = "--timeout";
+    argv[n++] = "10";
+    argv[n++] = "--end-wait";
+    argv[n++] = "150";
+    for (int i = 0; extra && extra[i] && n < 36; i++)
+        argv[n++] = extra[i];
+    if (getenv("DMS_KEEP") && !(extra && extra[0] &&
+                                strcmp(extra[0], "--transcript") == 0)) {
+        /* debugging aid: keep a transcript of every server run */
+        static char tp[8][700];
+        static int k;
+        const char *b = strrchr(scn, '/');
+        snprintf(tp[k % 8], sizeof tp[0], "%s/%s.%d.transcript",
+                 getenv("DMS_KEEP"), b ? b + 1 : scn, k);
+        argv[n++] = "--transcript";
+        argv[n++] = tp[k++ % 8];
+    }
+    argv[n] = NULL;
+    if (pipe(outp) != 0)
+        return false;
+    snprintf(s->errpath, sizeof s->errpath, "%s/srv-err-XXXXXX", g_tmp);
+    efd = mkstemp(s->errpath);
+    s->pid = fork();
+    if (s->pid == 0) {
+        int nul = open("/dev/null", O_RDONLY);
+        dup2(nul, 0);
+        dup2(outp[1], 1);
+        dup2(efd, 2);
+        close(outp[0]);
+        execv(DMS_SERVER_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    close(outp[1]);
+    close(efd);
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    deadline = (double)ts.tv_sec + 10.0;
+    while (got < sizeof buf - 1) {
+        struct pollfd p = {outp[0], POLLIN, 0};
+        ssize_t r;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if ((double)ts.tv_sec > deadline)
+            break;
+        if (poll(&p, 1, 200) <= 0) {
+            if (memchr(buf, '\n', got))
+                break;
+            continue;
+        }
+        r = read(outp[0], buf + got, sizeof buf - 1 - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        buf[got] = 0;
+        if (strstr(buf, "[::1]") || (memchr(buf, '\n', got) && got > 30 &&
+                                       strchr(strchr(buf, '\n') + 1, '\n')))
+            break;
+    }
+    buf[got] = 0;
+    close(outp[0]);
+    {
+        const char *p = strstr(buf, "listening on ");
+        const char *c = p ? strstr(p, "127.0.0.1:") : NULL;
+        if (!c) {
+            fprintf(stderr, "server did not start: %s\n", buf);
+            kill(s->pid, SIGKILL);
+            waitpid(s->pid, NULL, 0);
+            return false;
+        }
+        s->port = atoi(c + 10);
+        s->https = strncmp(p + 13, "https", 5) == 0;
+        s->v6 = strstr(buf, "[::1]") != NULL;
+        snprintf(s->url, sizeof s->url, "%s://127.0.0.1:%d/dm",
+                 s->https ? "https" : "http", s->port);
+    }
+    return true;
+}
+
+static int srv_wait(srv *s, int timeout_ms)
+{
+    int st = 0;
+    for (int waited = 0;; waited += 10) {
+        pid_t r = waitpid(s->pid, &st, WNOHANG);
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        if (r == s->pid)
+            break;
+        if (waited >= timeout_ms) {
+            kill(s->pid, SIGKILL);
+            waitpid(s->pid, &st, 0);
+            fprintf(stderr, "server killed after %d ms\n", timeout_ms);
+            s->code = -1;
+            s->err = slurp(s->errpath, NULL);
+            unlink(s->errpath);
+            return -1;
+        }
+        nanosleep(&ts, NULL);
+    }
+    s->code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    s->err = slurp(s->errpath, NULL);
+    unlink(s->errpath);
+    return s->code;
+}
+
+static void srv_done(srv *s)
+{
+    free(s->err);
+    s->err = NULL;
+}
+
+static void base_client(fc_config *c, const srv *s)
+{
+    fc_config_init(c);
+    c->url = s->url;
+    c->server_id = "test.server";
+    c->tree = path_of("testdata/basic.tnds.xml");
+    c->verbose = getenv("DMS_VERBOSE") ? 1 : 0;
+}
+
+/* Runs a scenario against the fake client; returns the server's exit
+ * code; the client's result stays in *r (caller frees). */
+static int session(const char *scn, fc_config *c, fc_result *r,
+                   const char *const *extra, char **server_err)
+{
+    srv s;
+    int code;
+    if (!srv_start(&s, scn, extra)) {
+        g_fail++;
+        memset(r, 0, sizeof *r);
+        return -1;
+    }
+    c->url = s.url;
+    fc_run(c, r);
+    code = srv_wait(&s, 20000);
+    if (server_err)
+        *server_err = s.err ? strdup(s.err) : strdup("");
+    if (getenv("DMS_VERBOSE"))
+        fprintf(stderr, "--- server stderr (%s):\n%s", scn, s.err ? s.err : "");
+    srv_done(&s);
+    return code;
+}
+
+static int count_str(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; p && (p = strstr(p, needle)) != NULL;
+         p += strlen(needle))
+        n++;
+    return n;
+}
+
+static const char *const SRVPW_NONCE = "srvnonce";
+
+/* ---- cases ------------------------------------------------------------------ */
+
+static void t_parse(void)
+{
+    glob_t g;
+    const char *pats[] = {"scenarios/*.scn", "testdata/*.scn"};
+    int nfiles = 0;
+    for (int k = 0; k < 2; k++) {
+        if (glob(path_of(pats[k]), 0, NULL, &g) != 0)
+            continue;
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            char *argv[] = {(char *)DMS_SERVER_BIN, (char *)"--check",
+                            g.gl_pathv[i], NULL};
+            char *err = NULL;
+            int rc = run(argv, NULL, &err);
+            CHECK(rc == 0, "%s does not parse: %s", g.gl_pathv[i], err);
+            free(err);
+            nfiles++;
+        }
+        globfree(&g);
+    }
+    CHECK(nfiles >= 20, "only %d scenario files found", nfiles);
+    if (glob(path_of("testdata/bad/*.scn"), 0, NULL, &g) == 0) {
+        CHECK(g.gl_pathc >= 10, "bad scenarios missing");
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            char *text = slurp(g.gl_pathv[i], NULL);
+            char want[512] = "";
+            char *argv[] = {(char *)DMS_SERVER_BIN, (char *)"--check",
+                            g.gl_pathv[i], NULL};
+            char *err = NULL;
+            int rc;
+            if (text && strncmp(text, "# expect: ", 10) == 0) {
+                size_t n = strcspn(text + 10, "\n");
+                snprintf(want, sizeof want, "%.*s", (int)n, text + 10);
+            }
+            rc = run(argv, NULL, &err);
+            CHECK(rc == 2, "%s: exit %d, expected 2", g.gl_pathv[i], rc);
+            CHECK(want[0] && err && strstr(err, want),
+                  "%s: expected error \"%s\", got \"%s\"", g.gl_pathv[i],
+                  want, err ? err : "");
+            free(err);
+            free(text);
+        }
+        globfree(&g);
+    }
+    /* the parser directly: an empty scenario is one session */
+    {
+        char err[256];
+        scenario *s = sc_parse("mem.scn", "", 0, err, sizeof err);
+        CHECK(s && s->nsessions == 1 && s->sessions[0].end_kind == SC_END_SERVER,
+              "empty scenario");
+        sc_free(s);
+    }
+}
+
+static const char *BASIC_PKG2 =
+    "Status:SyncHdr=212 Status:Alert=200 Status:Replace=200 "
+    "Get:./Vendor/Color Get:./Vendor Add:./Vendor/New[chr] "
+    "Replace:./Vendor/Size[int] Delete:./Vendor/Old Copy:./Vendor/Copy "
+    "Alert:1101(2 items) Atomic{Replace:./Vendor/Color[chr] "
+    "Replace:./Vendor/Size[int]} Sequence{Get:./Vendor/Color "
+    "Get:./Vendor/Size?prop=Format} Final";
+
+static void t_basic(bool wbxml)
+{
+    srv s;
+    fc_config c;
+    fc_result r;
+    int code;
+    if (!srv_start(&s, path_of("testdata/basic.scn"), NULL)) {
+        g_fail++;
+        return;
+    }
+    base_client(&c, &s);
+    c.wbxml = wbxml;
+    c.cauth = SC_AUTH_BASIC;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    c.sauth = SC_AUTH_MD5;
+    c.sname = "test.server";
+    c.spw = "srvpw";
+    c.snonce = (const uint8_t *)SRVPW_NONCE;
+    c.snonce_len = strlen(SRVPW_NONCE);
+    if (wbxml && s.v6) {
+        static char u6[128];
+        snprintf(u6, sizeof u6, "http://[::1]:%d/dm", s.port);
+        c.url = u6; /* first message over IPv6, RespURI keeps it */
+    }
+    fc_run(&c, &r);
+    code = srv_wait(&s, 20000);
+    CHECK(r.rc == 0, "fake client: %s", r.err);
+    CHECK(code == 0, "server exit %d:\n%s", code, s.err);
+    CHECK(r.nrx == 3, "%zu server messages", r.nrx);
+    if (r.nrx == 3) {
+        char *k0 = fc_skeleton(&r, 0), *k1 = fc_skeleton(&r, 1),
+             *k2 = fc_skeleton(&r, 2);
+        CHECK(strcmp(k0, BASIC_PKG2) == 0, "package 2 is\n  %s\nexpected\n  %s",
+              k0, BASIC_PKG2);
+        CHECK(strcmp(k1, "Status:SyncHdr=200 Get:./Vendor/Copy "
+                         "Get:./Vendor/Old Get:./Vendor/New "
+                         "Exec:./Vendor/Color Final") == 0,
+              "package 4 is %s", k1);
+        CHECK(strcmp(k2, "Status:SyncHdr=200 Final") == 0,
+              "the end package is %s", k2);
+        free(k0);
+        free(k1);
+        free(k2);
+    }
+    CHECK(r.server_auth_ok >= 1 && r.server_auth_bad == 0,
+          "server MD5 credentials: %d ok, %d bad", r.server_auth_ok,
+          r.server_auth_bad);
+    CHECK(r.ui_alerts == 1, "UI alerts %d", r.ui_alerts);
+    if (wbxml)
+        CHECK(r.wbxml_checked == (int)r.nrx, "wbxml2xml checked %d of %zu",
+              r.wbxml_checked, r.nrx);
+    if (wbxml && s.v6)
+        CHECK(r.nrx && memmem(r.rx[0].body, r.rx[0].len, "[::1]", 5),
+              "RespURI does not keep the IPv6 host");
+    CHECK(s.err && strstr(s.err, "PASSED"), "no PASSED line: %s", s.err);
+    fc_result_free(&r);
+    srv_done(&s);
+}
+
+static void t_basic_xml(void) { t_basic(false); }
+static void t_basic_wbxml(void) { t_basic(true); }
+
+static void t_mismatch(void)
+{
+    fc_config c;
+    fc_result r;
+    char *err = NULL;
+    int code;
+    fc_config_init(&c);
+    base_client(&c, &(srv){0});
+    c.overrides[0] = (fc_override){"./Vendor/Size", "Replace", 404};
+    c.noverrides = 1;
+    code = session(path_of("testdata/mismatch.scn"), &c, &r, NULL, &err);
+    CHECK(r.rc == 0, "fake client: %s", r.err);
+    CHECK(code == 1, "server exit %d, expected 1", code);
+    CHECK(strstr(err, "mismatch.scn:9: session 1, package 3 (reply to "
+                      "package 2): Get 'g1' (./Vendor/Color): Results value: "
+                      "expected \"red\", got \"blue\""),
+          "value mismatch not reported:\n%s", err);
+    CHECK(strstr(err, "mismatch.scn:10: session 1, package 3 (reply to "
+                      "package 2): Replace 'r1' (./Vendor/Size): expected "
+                      "status 200, got 404"),
+          "status mismatch not reported:\n%s", err);
+    CHECK(strstr(err, "mismatch.scn:11:") &&
+              strstr(err, "Get 'g2' (./Vendor): children: expected exactly "
+                          "\"Color/Size\""),
+          "children mismatch not reported:\n%s", err);
+    CHECK(strstr(err, "FAILED (3 failures"), "summary:\n%s", err);
+    free(err);
+    fc_result_free(&r);
+}
+
+static void t_protocol(void)
+{
+    fc_config c;
+    fc_result r;
+    char *err = NULL;
+    int code;
+
+    /* the client answers the end package */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_BASIC;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    c.answer_after_end = true;
+    code = session(path_of("testdata/basic.scn"), &c, &r, NULL, &err);
+    CHECK(code == 1, "server exit %d", code);
+    CHECK(strstr(err, "after the server's final package"),
+          "late message not reported:\n%s", err);
+    free(err);
+    fc_result_free(&r);
+
+    /* no Alert 1222 for the next message */
+    base_client(&c, &(srv){0});
+    c.max_msg_size = 1200;
+    c.no_1222 = true;
+    code = session(path_of("testdata/multimsg.scn"), &c, &r, NULL, &err);
+    CHECK(code == 1, "server exit %d", code);
+    CHECK(strstr(err, "without Alert 1222"), "missing 1222 not reported:\n%s",
+          err);
+    free(err);
+    fc_result_free(&r);
+
+    /* a command without status */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_BASIC;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    c.drop_status = true;
+    c.sauth = SC_AUTH_MD5;
+    c.sname = "test.server";
+    c.spw = "srvpw";
+    c.snonce = (const uint8_t *)SRVPW_NONCE;
+    c.snonce_len = strlen(SRVPW_NONCE);
+    code = session(path_of("testdata/basic.scn"), &c, &r, NULL, &err);
+    CHECK(code == 1, "server exit %d", code);
+    CHECK(strstr(err, "basic.scn:14: session 1, package 3 (reply to package "
+                      "2): Get 'g1' (./Vendor/Color): no Status from the "
+                      "client"),
+          "missing status not reported:\n%s", err);
+    free(err);
+    fc_result_free(&r);
+}
+
+/* Returns the Chal Meta Type and NextNonce of message i's first status. */
+static void chal_of(const fc_result *r, size_t i, char *type, size_t tl,
+                    char *nonce, size_t nl)
+{
+    pdm__doc d;
+    const pdm__el *st;
+    type[0] = nonce[0] = 0;
+    if (i >= r->nrx)
+        return;
+    pdm__doc_init(&d);
+    if (sml_decode(&d, r->rx[i].body, r->rx[i].len,
+                   sml_ctype_encoding(r->rx[i].ctype), NULL, 0) == PDM_OK &&
+        d.root) {
+        st = pdm__el_child(pdm__el_child(d.root, PDM_TAG_SYNCBODY),
+                           PDM_TAG_STATUS);
+        if (st && pdm__el_child(st, PDM_TAG_CHAL)) {
+            const pdm__el *ch = pdm__el_child(st, PDM_TAG_CHAL);
+            const char *t = sml_meta(ch, PDM_TAG_MI_TYPE);
+            const char *n = sml_meta(ch, PDM_TAG_MI_NEXTNONCE);
+            snprintf(type, tl, "%s", t ? t : "");
+            snprintf(nonce, nl, "%s", n ? n : "");
+        }
+    }
+    pdm__doc_free(&d);
+}
+
+static void t_auth_basic(void)
+{
+    fc_config c;
+    fc_result r;
+    char *err = NULL, type[64], nonce[128];
+    int code;
+
+    /* scripted 407 challenge */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_BASIC;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    code = session(path_of("testdata/auth_basic.scn"), &c, &r, NULL, &err);
+    CHECK(r.rc == 0, "fake client: %s", r.err);
+    CHECK(code == 0, "server exit %d:\n%s", code, err);
+    if (r.nrx) {
+        char *k = fc_skeleton(&r, 0);
+        CHECK(strcmp(k, "Status:SyncHdr=407 Status:Alert=407 "
+                        "Status:Replace=407 Final") == 0,
+              "challenge message: %s", k);
+        free(k);
+        chal_of(&r, 0, type, sizeof type, nonce, sizeof nonce);
+        CHECK(strcmp(type, "syncml:auth-basic") == 0, "Chal type %s", type);
+    }
+    if (r.nrx > 1) {
+        char *k = fc_skeleton(&r, 1);
+        CHECK(strncmp(k, "Status:SyncHdr=212 ", 19) == 0, "after retry: %s", k);
+        free(k);
+    }
+    free(err);
+    fc_result_free(&r);
+
+    /* no scripted challenge: the client first sends no Cred */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_BASIC;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    c.no_initial_cred = true;
+    code = session(path_of("testdata/auth_basic_auto.scn"), &c, &r, NULL, &err);
+    CHECK(r.rc == 0, "fake client: %s", r.err);
+    CHECK(code == 0, "server exit %d:\n%s", code, err);
+    if (r.nrx) {
+        char *k = fc_skeleton(&r, 0);
+        CHECK(strncmp(k, "Status:SyncHdr=407 ", 19) == 0, "first answer: %s",
+              k);
+        free(k);
+    }
+    free(err);
+    fc_result_free(&r);
+}
+
+static void t_auth_md5(void)
+{
+    fc_config c;
+    fc_result r;
+    char *err = NULL, type[64], nonce[128];
+    int code;
+
+    /* a stale nonce: 401 + fresh nonce, then 212 with the next-session
+     * nonce */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_MD5;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    c.cnonce = (const uint8_t *)"stale";
+    c.cnonce_len = 5;
+    code = session(path_of("testdata/auth_md5.scn"), &c, &r, NULL, &err);
+    CHECK(r.rc == 0, "fake client: %s", r.err);
+    CHECK(code == 0, "server exit %d:\n%s", code, err);
+    chal_of(&r, 0, type, sizeof type, nonce, sizeof nonce);
+    CHECK(strcmp(type, "syncml:auth-md5") == 0 && strlen(nonce) == 24,
+          "401 Chal: %s %s", type, nonce);
+    if (r.nrx > 1) {
+        char *k = fc_skeleton(&r, 0);
+        CHECK(strncmp(k, "Status:SyncHdr=401 ", 19) == 0, "first: %s", k);
+        free(k);
+        k = fc_skeleton(&r, 1);
+        CHECK(strncmp(k, "Status:SyncHdr=212 ", 19) == 0, "second: %s", k);
+        free(k);
+    }
+    CHECK(strcmp(r.next_nonce, "bmV4dHNlc3Npb24=") == 0,
+          "NextNonce for the next session: %s", r.next_nonce);
+    free(err);
+    fc_result_free(&r);
+
+    /* the right nonce at once: 212 */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_MD5;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    c.cnonce = (const uint8_t *)"n0";
+    c.cnonce_len = 2;
+    code = session(path_of("testdata/auth_md5.scn"), &c, &r, NULL, &err);
+    CHECK(code == 0 && r.rc == 0, "server exit %d:\n%s\nclient: %s", code, err,
+          r.err);
+    if (r.nrx) {
+        char *k = fc_skeleton(&r, 0);
+        CHECK(strncmp(k, "Status:SyncHdr=212 ", 19) == 0, "first: %s", k);
+        free(k);
+    }
+    free(err);
+    fc_result_free(&r);
+
+    /* scripted challenge with a given nonce */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_MD5;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    c.cnonce = (const uint8_t *)"n0";
+    c.cnonce_len = 2;
+    code = session(path_of("testdata/auth_md5_chal.scn"), &c, &r, NULL, &err);
+    CHECK(code == 0 && r.rc == 0, "server exit %d:\n%s\nclient: %s", code, err,
+          r.err);
+    chal_of(&r, 0, type, sizeof type, nonce, sizeof nonce);
+    CHECK(strcmp(nonce, "ZnJlc2g=") == 0, "scripted nonce %s", nonce);
+    free(err);
+    fc_result_free(&r);
+}
+
+static void t_auth_hmac(void)
+{
+    fc_config c;
+    fc_result r;
+    char *err = NULL;
+    int code;
+    for (int w = 0; w < 2; w++) {
+        base_client(&c, &(srv){0});
+        c.wbxml = w;
+        c.cauth = SC_AUTH_HMAC;
+        c.cuser = "dev";
+        c.cpw = "devpw";
+        c.cnonce = (const uint8_t *)"cn0";
+        c.cnonce_len = 3;
+        c.sauth = SC_AUTH_HMAC;
+        c.sname = "test.server";
+        c.spw = "srvpw";
+        c.snonce = (const uint8_t *)"sn0";
+        c.snonce_len = 3;
+        code = session(path_of("testdata/auth_hmac.scn"), &c, &r, NULL, &err);
+        CHECK(r.rc == 0, "fake client (%s): %s", w ? "WBXML" : "XML", r.err);
+        CHECK(code == 0, "server exit %d:\n%s", code, err);
+        CHECK(r.nrx == 3 && r.server_auth_ok == 3 && r.server_auth_bad == 0,
+              "%zu messages, server HMAC ok %d bad %d", r.nrx,
+              r.server_auth_ok, r.server_auth_bad);
+        for (size_t i = 0; i < r.nrx; i++) {
+            char *k = fc_skeleton(&r, i);
+            CHECK(strncmp(k, "Status:SyncHdr=200 ", 19) == 0,
+                  "HMAC SyncHdr status must be 200: %s", k);
+            CHECK(strstr(r.rx[i].hmac, "username=\"test.server\""),
+                  "header %s", r.rx[i].hmac);
+            free(k);
+        }
+        free(err);
+        fc_result_free(&r);
+    }
+}
+
+static void t_auth_wrong_password(void)
+{
+    fc_config c;
+    fc_result r;
+    char *err = NULL;
+    int code;
+
+    /* expected: 401, the session is refused */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_BASIC;
+    c.cuser = "dev";
+    c.cpw = "wrong";
+    code = session(path_of("testdata/auth_fail.scn"), &c, &r, NULL, &err);
+    CHECK(code == 0, "server exit %d:\n%s", code, err);
+    CHECK(r.auth_refused, "the fake client was not refused");
+    if (r.nrx) {
+        char *k = fc_skeleton(&r, 0);
+        CHECK(strcmp(k, "Status:SyncHdr=401 Status:Alert=401 "
+                        "Status:Replace=401 Final") == 0,
+              "refusal: %s", k);
+        free(k);
+    }
+    free(err);
+    fc_result_free(&r);
+
+    /* not expected by the scenario: a failure */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_BASIC;
+    c.cuser = "dev";
+    c.cpw = "wrong";
+    code = session(path_of("testdata/auth_basic_auto.scn"), &c, &r, NULL, &err);
+    CHECK(code == 1, "server exit %d", code);
+    CHECK(strstr(err, "credentials were refused"), "report:\n%s", err);
+    free(err);
+    fc_result_free(&r);
+
+    /* md5 with a wrong password */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_MD5;
+    c.cuser = "dev";
+    c.cpw = "wrong";
+    c.cnonce = (const uint8_t *)"n0";
+    c.cnonce_len = 2;
+    code = session(path_of("testdata/auth_md5.scn"), &c, &r, NULL, &err);
+    CHECK(code == 1 && r.auth_refused, "server exit %d, refused %d", code,
+          r.auth_refused);
+    free(err);
+    fc_result_free(&r);
+}
+
+static void t_server_cred(void)
+{
+    fc_config c;
+    fc_result r;
+    char *err = NULL;
+    int code;
+    for (int w = 0; w < 2; w++) {
+        base_client(&c, &(srv){0});
+        c.wbxml = w;
+        c.sauth = SC_AUTH_MD5;
+        c.sname = "test.server";
+        c.spw = "srvpw";
+        c.snonce = (const uint8_t *)"sn0";
+        c.snonce_len = 3;
+        code = session(path_of("testdata/server_cred.scn"), &c, &r, NULL, &err);
+        CHECK(r.rc == 0, "fake client: %s", r.err);
+        CHECK(code == 0, "server exit %d:\n%s", code, err);
+        CHECK(r.refused_server && r.server_auth_bad == 1 &&
+                  r.server_auth_ok >= 1,
+              "refused %d, bad %d, ok %d", r.refused_server, r.server_auth_bad,
+              r.server_auth_ok);
+        free(err);
+        fc_result_free(&r);
+    }
+    /* a client that trusts another password refuses every server message */
+    base_client(&c, &(srv){0});
+    c.sauth = SC_AUTH_MD5;
+    c.sname = "test.server";
+    c.spw = "other";
+    c.snonce = (const uint8_t *)"sn0";
+    c.snonce_len = 3;
+    code = session(path_of("testdata/server_cred.scn"), &c, &r, NULL, &err);
+    CHECK(code == 1, "server exit %d", code);
+    CHECK(strstr(err, "server_cred.scn:14:") &&
+              strstr(err, "Get 'g1' (./Vendor/Color): expected status 200, got "
+                          "401"),
+          "report:\n%s", err);
+    free(err);
+    fc_result_free(&r);
+}
+
+static void t_multimsg(void)
+{
+    for (int w = 0; w < 2; w++) {
+        fc_config c;
+        fc_result r;
+        char *err = NULL;
+        int code, finals = 0;
+        base_client(&c, &(srv){0});
+        c.wbxml = w;
+        c.max_msg_size = 2000;
+        code = session(path_of("testdata/multimsg.scn"), &c, &r, NULL, &err);
+        CHECK(r.rc == 0, "fake client: %s", r.err);
+        CHECK(code == 0, "server exit %d:\n%s", code, err);
+        CHECK(r.nrx >= 4, "only %zu server messages", r.nrx);
+        for (size_t i = 0; i < r.nrx; i++) {
+            char *k = fc_skeleton(&r, i);
+            CHECK(r.rx[i].len <= 2000, "message %zu is %zu bytes", i,
+                  r.rx[i].len);
+            CHECK(!strstr(k, "MoreData"), "a command was chunked: %s", k);
+            if (strstr(k, "Final"))
+                finals++;
+            free(k);
+        }
+        CHECK(finals == 2, "%d messages with Final (expected the last of "
+              "package 2 and the end package)", finals);
+        if (r.nrx >= 2) {
+            char *k = fc_skeleton(&r, r.nrx - 2);
+            CHECK(strstr(k, "Get:./Vendor/Color Get:./Vendor/N4 Final"),
+                  "after `break`: %s", k);
+            free(k);
+            k = fc_skeleton(&r, 1);
+            CHECK(strncmp(k, "Status:SyncHdr=200 Status:Alert=200 ", 36) == 0,
+                  "the 2nd message must answer Alert 1222: %s", k);
+            free(k);
+        }
+        free(err);
+        fc_result_free(&r);
+    }
+}
+
+static void t_client_multimsg(void)
+{
+    fc_config c;
+    fc_result r;
+    char *err = NULL;
+    int code, nexts = 0;
+    base_client(&c, &(srv){0});
+    c.split_results = true;
+    c.results_chunk = 1000;
+    code = session(path_of("testdata/client_multimsg.scn"), &c, &r, NULL, &err);
+    CHECK(r.rc == 0, "fake client: %s", r.err);
+    CHECK(code == 0, "server exit %d:\n%s", code, err);
+    for (size_t i = 0; i < r.nrx; i++) {
+        char *k = fc_skeleton(&r, i);
+        if (strcmp(k, "Status:SyncHdr=200 Status:Results=213 Alert:1222") == 0)
+            nexts++;
+        free(k);
+    }
+    CHECK(nexts == 2, "%d next-message responses with 213 (expected 2)", nexts);
+    free(err);
+    fc_result_free(&r);
+}
+
+static void t_largeobj(void)
+{
+    for (int w = 0; w < 2; w++) {
+        fc_config c;
+        fc_result r;
+        char *err = NULL;
+        int code, chunks = 0;
+        base_client(&c, &(srv){0});
+        c.wbxml = w;
+        c.max_msg_size = 4000;
+        code = session(path_of("testdata/largeobj.scn"), &c, &r, NULL, &err);
+        CHECK(r.rc == 0, "fake client: %s", r.err);
+        CHECK(code == 0, "server exit %d:\n%s", code, err);
+        for (size_t i = 0; i < r.nrx; i++) {
+            char *k = fc_skeleton(&r, i);
+            chunks += count_str(k, "+MoreData");
+            CHECK(r.rx[i].len <= 4000, "message %zu: %zu bytes", i,
+                  r.rx[i].len);
+            free(k);
+        }
+        /* 4 + 2 explicit, at least 2 automatic */
+        CHECK(chunks >= 8, "%d chunks with MoreData", chunks);
+        if (r.nrx > 1) {
+            char *k = fc_skeleton(&r, 1);
+            CHECK(strstr(k, "Status:Alert=200 Replace:./Vendor/Color[chr]+"
+                            "MoreData"),
+                  "second chunk message: %s", k);
+            free(k);
+        }
+        free(err);
+        fc_result_free(&r);
+    }
+}
+
+static int udp_socket(int *port)
+{
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &al) != 0)
+        return -1;
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static ssize_t udp_recv(int fd, uint8_t *buf, size_t n, int timeout_ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0)
+        return -1;
+    return recv(fd, buf, n, 0);
+}
+
+static void t_pkg0_push(void)
+{
+    size_t vlen = 0;
+    char *vec = slurp(path_of("../data/vectors/derived_pkg0_example.bin"), &vlen);
+    int port, fd;
+    char to[64];
+
+    /* --notify: the derived vector B2 byte for byte */
+    {
+        char *argv[] = {(char *)DMS_SERVER_BIN, (char *)"--notify",
+                        (char *)"--no-send", (char *)"--server-id",
+                        (char *)"com.mgmtsrv.manage", (char *)"--password",
+                        (char *)"secret", (char *)"--nonce", (char *)"text:nonce",
+                        (char *)"--session-id", (char *)"1234", (char *)"--ui",
+                        (char *)"background", (char *)"--initiator",
+                        (char *)"client", (char *)"--version", (char *)"11",
+                        (char *)"--pkg0-out", (char *)tmp_path("pkg0.bin"),
+                        NULL};
+        char *out = NULL;
+        size_t n = 0;
+        char *got;
+        int rc = run(argv, &out, NULL);
+        CHECK(rc == 0, "--notify exit %d", rc);
+        got = slurp(tmp_path("pkg0.bin"), &n);
+        CHECK(vec && got && n == vlen && n == 42 && memcmp(got, vec, n) == 0,
+              "package 0 differs from derived_pkg0_example.bin (%zu bytes)", n);
+        free(got);
+        free(out);
+    }
+
+    /* the notify directive: WAP push over UDP, then the session */
+    fd = udp_socket(&port);
+    CHECK(fd >= 0, "UDP socket");
+    if (fd < 0)
+        return;
+    snprintf(to, sizeof to, "127.0.0.1:%d", port);
+    {
+        const char *extra[] = {"--push-to", to, NULL};
+        srv s;
+        uint8_t buf[2048];
+        ssize_t n;
+        fc_config c;
+        fc_result r;
+        pdm__wsp_push w;
+        pdm__pkg0 p;
+        char err[200];
+        int code;
+        if (!srv_start(&s, path_of("testdata/notify.scn"), extra)) {
+            g_fail++;
+            close(fd);
+            free(vec);
+            return;
+        }
+        n = udp_recv(fd, buf, sizeof buf, 5000);
+        CHECK(n > 0, "no push received");
+        if (n > 0) {
+            CHECK(pdm__wsp_push_parse(buf, (size_t)n, &w, err, sizeof err) ==
+                      PDM_OK,
+                  "push: %s", err);
+            CHECK(w.ct_code == 0x44 && w.app_id_code == 7 &&
+                      pdm__wsp_push_is_dm_notification(&w),
+                  "content type %d, app id %ld", w.ct_code, w.app_id_code);
+            CHECK(pdm__pkg0_parse(&p, w.body, w.body_len, err, sizeof err) ==
+                      PDM_OK,
+                  "pkg0: %s", err);
+            CHECK(pdm__pkg0_verify(&p, "secret", (const uint8_t *)"nonce", 5,
+                                   0, NULL) == PDM_OK,
+                  "pkg0 digest");
+            CHECK(p.session_id == 0x1234 && p.ui_mode == 1 &&
+                      p.initiator == 0 && p.version == 11 &&
+                      strcmp(p.server_id, "com.mgmtsrv.manage") == 0,
+                  "pkg0 fields sid %x ui %u init %u ver %u id %s",
+                  p.session_id, p.ui_mode, p.initiator, p.version, p.server_id);
+            CHECK(vec && w.body_len == vlen &&
+                      memcmp(w.body, vec, vlen) == 0,
+                  "pushed package 0 differs from the vector");
+        }
+        base_client(&c, &s);
+        c.alert = 1200;
+        c.session_id = "1234";
+        c.server_id = "com.mgmtsrv.manage";
+        c.sauth = SC_AUTH_MD5;
+        c.sname = "com.mgmtsrv.manage";
+        c.spw = "secret";
+        c.snonce = (const uint8_t *)"nonce";
+        c.snonce_len = 5;
+        fc_run(&c, &r);
+        code = srv_wait(&s, 20000);
+        CHECK(r.rc == 0, "fake client: %s", r.err);
+        CHECK(code == 0, "server exit %d:\n%s", code, s.err);
+        fc_result_free(&r);
+        srv_done(&s);
+    }
+    /* a client that answers with Alert 1201 and another session id */
+    {
+        const char *extra[] = {"--push-to", to, NULL};
+        srv s;
+        uint8_t buf[2048];
+        fc_config c;
+        fc_result r;
+        int code;
+        if (srv_start(&s, path_of("testdata/notify.scn"), extra)) {
+            udp_recv(fd, buf, sizeof buf, 5000);
+            base_client(&c, &s);
+            c.session_id = "99";
+            c.server_id = "com.mgmtsrv.manage";
+            fc_run(&c, &r);
+            code = srv_wait(&s, 20000);
+            CHECK(code == 1, "server exit %d", code);
+            CHECK(s.err && strstr(s.err, "must begin with Alert 1200") &&
+                      strstr(s.err, "package 0 carried session 1234, the "
+                                    "client sent 99"),
+                  "report:\n%s", s.err);
+            fc_result_free(&r);
+            srv_done(&s);
+        } else {
+            g_fail++;
+        }
+    }
+    close(fd);
+    free(vec);
+}
+
+static void t_bootstrap_push(void)
+{
+    int port, fd = udp_socket(&port);
+    char to[64];
+    uint8_t buf[8192];
+    ssize_t n;
+    pdm__wsp_push w;
+    char err[200];
+    size_t flen = 0;
+    char *file;
+    CHECK(fd >= 0, "UDP socket");
+    if (fd < 0)
+        return;
+    snprintf(to, sizeof to, "127.0.0.1:%d", port);
+
+    /* CP bootstrap with NETWPIN: Funambol's own MAC for this document */
+    file = slurp(path_of("../data/transcripts/funambol_cp_w7_bootstrap.wbxml"),
+                 &flen);
+    {
+        char *argv[] = {(char *)DMS_SERVER_BIN, (char *)"--push-bootstrap",
+                        (char *)path_of("../data/transcripts/"
+                                        "funambol_cp_w7_bootstrap.wbxml"),
+                        (char *)"--content-type",
+                        (char *)"application/vnd.wap.connectivity-wbxml",
+                        (char *)"--sec", (char *)"NETWPIN", (char *)"--imsi",
+                        (char *)"001010123456789", (char *)"--push-to", to,
+                        NULL};
+        int rc = run(argv, NULL, NULL);
+        CHECK(rc == 0, "--push-bootstrap exit %d", rc);
+        n = udp_recv(fd, buf, sizeof buf, 5000);
+        CHECK(n > 0, "no push");
+        if (n > 0) {
+            CHECK(pdm__wsp_push_parse(buf, (size_t)n, &w, err, sizeof err) ==
+                      PDM_OK,
+                  "%s", err);
+            CHECK(w.ct_code == 0x36 && w.sec == PDM_SEC_NETWPIN &&
+                      strcmp(w.mac, "AD7163230A2A4AE07605ECC3E4916ABA104B7211") ==
+                          0,
+                  "ct %d sec %d mac %s", w.ct_code, w.sec, w.mac);
+            CHECK(file && w.body_len == flen && memcmp(w.body, file, flen) == 0,
+                  "body differs");
+        }
+    }
+    free(file);
+
+    /* the bootstrap directive: DM profile with USERPIN, then the session */
+    file = slurp(path_of("../data/transcripts/funambol_dm_profile_bootstrap.wbxml"),
+                 &flen);
+    {
+        const char *extra[] = {"--push-to", to, NULL};
+        srv s;
+        fc_config c;
+        fc_result r;
+        int code;
+        if (srv_start(&s, path_of("testdata/bootstrap.scn"), extra)) {
+            n = udp_recv(fd, buf, sizeof buf, 5000);
+            CHECK(n > 0, "no push");
+            if (n > 0 &&
+                pdm__wsp_push_parse(buf, (size_t)n, &w, err, sizeof err) ==
+                    PDM_OK) {
+                CHECK(w.ct_code == 0x42 && w.app_id_code == 7 &&
+                          w.sec == PDM_SEC_USERPIN,
+                      "ct %d app %ld sec %d", w.ct_code, w.app_id_code, w.sec);
+                CHECK(pdm__secmac_verify(PDM_SEC_USERPIN, NULL, "1234", w.body,
+                                         w.body_len, w.mac, PDM__SECMAC_DM,
+                                         NULL, err, sizeof err) == PDM_OK,
+                      "MAC: %s", err);
+                CHECK(file && w.body_len == flen &&
+                          memcmp(w.body, file, flen) == 0,
+                      "body differs");
+            } else {
+                CHECK(0, "bootstrap push not parsed: %s", err);
+            }
+            base_client(&c, &s);
+            fc_run(&c, &r);
+            code = srv_wait(&s, 20000);
+            CHECK(r.rc == 0 && code == 0, "exit %d:\n%s\nclient %s", code,
+                  s.err, r.err);
+            fc_result_free(&r);
+            srv_done(&s);
+        } else {
+            g_fail++;
+        }
+    }
+    free(file);
+    close(fd);
+}
+
+static int certtool(const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "cd '%s' && certtool %s </dev/null >/dev/null "
+             "2>&1", g_tmp, args);
+    return system(cmd);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static void t_https_client_cert(void)
+{
+    srv s;
+    fc_config c;
+    fc_result r;
+    int code, rc = 0;
+    const char *extra[] = {"--tls-cert", tmp_path("srv.pem"),
+                           "--tls-key",  tmp_path("srv.key"),
+                           "--tls-ca",   tmp_path("ca.pem"),
+                           "--require-client-cert", "--transcript",
+                           tmp_path("tls.transcript"), NULL};
+    write_text(tmp_path("ca.tmpl"), "cn = \"dmserver test CA\"\nca\n"
+               "cert_signing_key\nexpiration_days = 2\n");
+    write_text(tmp_path("srv.tmpl"), "cn = \"localhost\"\ndns_name = "
+               "\"localhost\"\nip_address = \"127.0.0.1\"\ntls_www_server\n"
+               "expiration_days = 2\n");
+    write_text(tmp_path("cli.tmpl"), "cn = \"IMEI:493005100592800\"\n"
+               "tls_www_client\nexpiration_days = 2\n");
+    rc |= certtool("--generate-privkey --key-type=ecdsa --outfile ca.key");
+    rc |= certtool("--generate-self-signed --load-privkey ca.key --template "
+                   "ca.tmpl --outfile ca.pem");
+    rc |= certtool("--generate-privkey --key-type=ecdsa --outfile srv.key");
+    rc |= certtool("--generate-certificate --load-privkey srv.key "
+                   "--load-ca-certificate ca.pem --load-ca-privkey ca.key "
+                   "--template srv.tmpl --outfile srv.pem");
+    rc |= certtool("--generate-privkey --key-type=ecdsa --outfile cli.key");
+    rc |= certtool("--generate-certificate --load-privkey cli.key "
+                   "--load-ca-certificate ca.pem --load-ca-privkey ca.key "
+                   "--template cli.tmpl --outfile cli.pem");
+    rc |= certtool("--generate-privkey --key-type=ecdsa --outfile rogue.key");
+    rc |= certtool("--generate-self-signed --load-privkey rogue.key "
+                   "--template cli.tmpl --outfile rogue.pem");
+    CHECK(rc == 0, "certtool failed");
+    if (rc)
+        return;
+    if (!srv_start(&s, path_of("testdata/auth_basic_auto.scn"), extra)) {
+        g_fail++;
+        return;
+    }
+    CHECK(s.https, "not HTTPS");
+    /* without a client certificate: 403 or a handshake failure */
+    base_client(&c, &s);
+    c.ca = tmp_path("ca.pem");
+    c.cauth = SC_AUTH_BASIC;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    fc_run(&c, &r);
+    CHECK(r.rc != 0 && (r.http_last == 403 || r.curl_code != 0),
+          "a client without certificate got HTTP %ld (curl %ld)", r.http_last,
+          r.curl_code);
+    fc_result_free(&r);
+    /* a certificate from another CA */
+    c.cert = tmp_path("rogue.pem");
+    c.key = tmp_path("rogue.key");
+    fc_run(&c, &r);
+    CHECK(r.rc != 0 && (r.http_last == 403 || r.curl_code != 0),
+          "a client with an untrusted certificate got HTTP %ld (curl %ld)",
+          r.http_last, r.curl_code);
+    fc_result_free(&r);
+    /* the right one */
+    c.cert = tmp_path("cli.pem");
+    c.key = tmp_path("cli.key");
+    fc_run(&c, &r);
+    code = srv_wait(&s, 20000);
+    CHECK(r.rc == 0, "fake client with certificate: %s", r.err);
+    CHECK(code == 0, "server exit %d:\n%s", code, s.err);
+    CHECK(r.nrx && strstr((char *)r.rx[0].body, "https://127.0.0.1:"),
+          "RespURI is not https");
+    {
+        char *t = slurp(tmp_path("tls.transcript"), NULL);
+        CHECK(t && count_str(t, "refused with 403") >= 1,
+              "403 not in the transcript");
+        free(t);
+    }
+    fc_result_free(&r);
+    srv_done(&s);
+}
+
+static void t_transcript(void)
+{
+    fc_config c;
+    fc_result r;
+    char *err = NULL, *t;
+    int code;
+    const char *extra[] = {"--transcript", tmp_path("t.transcript"), NULL};
+    base_client(&c, &(srv){0});
+    c.wbxml = true;
+    c.cauth = SC_AUTH_HMAC;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    c.cnonce = (const uint8_t *)"cn0";
+    c.cnonce_len = 3;
+    c.sauth = SC_AUTH_HMAC;
+    c.sname = "test.server";
+    c.spw = "srvpw";
+    c.snonce = (const uint8_t *)"sn0";
+    c.snonce_len = 3;
+    code = session(path_of("testdata/auth_hmac.scn"), &c, &r, extra, &err);
+    CHECK(code == 0 && r.rc == 0, "exit %d:\n%s\nclient: %s", code, err, r.err);
+    t = slurp(tmp_path("t.transcript"), NULL);
+    CHECK(t != NULL, "no transcript");
+    if (t) {
+        CHECK(count_str(t, " C->S ") == 3 && count_str(t, " S->C ") == 3,
+              "entries C->S %d S->C %d", count_str(t, " C->S "),
+              count_str(t, " S->C "));
+        CHECK(count_str(t, "Content-Type: application/vnd.syncml.dm+wbxml") ==
+                  6,
+              "content types");
+        CHECK(count_str(t, "x-syncml-hmac: algorithm=MD5, username=\"dev\"") ==
+                      3 &&
+                  count_str(t, "x-syncml-hmac: algorithm=MD5, "
+                               "username=\"test.server\"") == 3,
+              "HMAC headers");
+        CHECK(count_str(t, "--- WBXML ") == 6 &&
+                  count_str(t, "--- XML (decoded)") == 6,
+              "WBXML hex and XML");
+        CHECK(strstr(t, "000000  02 a4 01 6a 00 6d") != NULL, "hex dump");
+        CHECK(strstr(t, "<Get>") && strstr(t, "<LocURI>./Vendor/Color</LocURI>"),
+              "XML text");
+        CHECK(strstr(t, "Z ") != NULL, "timestamps");
+    }
+    free(t);
+    free(err);
+    fc_result_free(&r);
+}
+
+/* scenarios/MANIFEST: "SCENARIO TREE" lines */
+static void t_funambol(void)
+{
+    char *m = slurp(path_of("scenarios/MANIFEST"), NULL);
+    int n = 0, round = 0;
+    CHECK(m != NULL, "no scenarios/MANIFEST");
+    if (!m)
+        return;
+    for (char *line = strtok(m, "\n"); line; line = strtok(NULL, "\n")) {
+        char scn[256], tree[256];
+        if (line[0] == '#' || sscanf(line, "%255s %255s", scn, tree) != 2)
+            continue;
+        for (int w = 0; w < 2; w++) {
+            fc_config c;
+            fc_result r;
+            char *err = NULL, sp[600], tp[600];
+            int code;
+            snprintf(sp, sizeof sp, "scenarios/%s", scn);
+            snprintf(tp, sizeof tp, "scenarios/%s", tree);
+            base_client(&c, &(srv){0});
+            c.wbxml = w;
+            c.tree = path_of(tp);
+            c.server_id = "funambol";
+            c.cauth = SC_AUTH_BASIC;
+            c.cuser = "funambol";
+            c.cpw = "funambol";
+            c.sauth = SC_AUTH_MD5;
+            c.sname = "funambol";
+            c.spw = "srvpwd";
+            code = session(path_of(sp), &c, &r, NULL, &err);
+            CHECK(r.rc == 0, "%s (%s): fake client: %s", scn,
+                  w ? "WBXML" : "XML", r.err);
+            CHECK(code == 0, "%s (%s): server exit %d:\n%s", scn,
+                  w ? "WBXML" : "XML", code, err);
+            free(err);
+            fc_result_free(&r);
+            round++;
+        }
+        n++;
+    }
+    CHECK(n >= 10, "only %d Funambol scenarios in the MANIFEST", n);
+    (void)round;
+    free(m);
+}
+
+static void t_factory_trees(void)
+{
+    const char *cli = getenv("PDM_CLI");
+    glob_t g;
+    if (!cli || !*cli) {
+        fprintf(stderr, "PDM_CLI not set: skipped\n");
+        return;
+    }
+    if (glob(path_of("scenarios/*.tnds.xml"), 0, NULL, &g) != 0) {
+        CHECK(0, "no factory trees");
+        return;
+    }
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char prof[600], state[600], text[1400];
+        char *out = NULL, *err = NULL;
+        int rc;
+        snprintf(prof, sizeof prof, "%s/t%zu.profile", g_tmp, i);
+        snprintf(state, sizeof state, "%s/state%zu", g_tmp, i);
+        snprintf(text, sizeof text,
+                 "[profile]\nid = dmserver-tree\nabi = 1\nfactory_tree = %s\n"
+                 "[device]\ndevid = IMEI:493005100592800\n", g.gl_pathv[i]);
+        write_text(prof, text);
+        {
+            char *argv[] = {(char *)cli, (char *)"--profile", prof,
+                            (char *)"--state", state, (char *)"tree",
+                            (char *)"list", (char *)".", NULL};
+            rc = run(argv, &out, &err);
+        }
+        CHECK(rc == 0, "%s is refused by polydm: %s", g.gl_pathv[i], err);
+        free(out);
+        free(err);
+    }
+    globfree(&g);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+    } cases[] = {{"parse", t_parse},
+                 {"basic_xml", t_basic_xml},
+                 {"basic_wbxml", t_basic_wbxml},
+                 {"mismatch", t_mismatch},
+                 {"protocol", t_protocol},
+                 {"auth_basic", t_auth_basic},
+                 {"auth_md5", t_auth_md5},
+                 {"auth_hmac", t_auth_hmac},
+                 {"auth_wrong_password", t_auth_wrong_password},
+                 {"server_cred", t_server_cred},
+                 {"multimsg", t_multimsg},
+                 {"client_multimsg", t_client_multimsg},
+                 {"largeobj", t_largeobj},
+                 {"pkg0_push", t_pkg0_push},
+                 {"bootstrap_push", t_bootstrap_push},
+                 {"https_client_cert", t_https_client_cert},
+                 {"transcript", t_transcript},
+                 {"funambol", t_funambol},
+                 {"factory_trees", t_factory_trees}};
+    char cmd[600];
+    int found = 0;
+    if (argc >= 3 && strcmp(argv[1], "run") == 0) {
+        /* developer aid: dmserver_test run SCENARIO [TREE] [wbxml] runs a
+         * scenario with the Funambol account against the fake client and
+         * prints the server's report */
+        fc_config c;
+        fc_result r;
+        char *err = NULL;
+        int code;
+        snprintf(g_tmp, sizeof g_tmp, "/tmp");
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        base_client(&c, &(srv){0});
+        c.tree = argc >= 4 ? argv[3] : path_of("scenarios/scts.tnds.xml");
+        c.wbxml = argc >= 5 && strcmp(argv[4], "wbxml") == 0;
+        c.server_id = "funambol";
+        c.cauth = SC_AUTH_BASIC;
+        c.cuser = "funambol";
+        c.cpw = "funambol";
+        c.sauth = SC_AUTH_MD5;
+        c.sname = "funambol";
+        c.spw = "srvpwd";
+        code = session(argv[2], &c, &r, NULL, &err);
+        fprintf(stderr, "%sfake client: %s\n", err, r.rc ? r.err : "ok");
+        free(err);
+        fc_result_free(&r);
+        curl_global_cleanup();
+        return code;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: dmserver_test CASE\n"
+                "       dmserver_test run SCENARIO [TREE] [wbxml]\n");
+        return 2;
+    }
+    snprintf(g_tmp, sizeof g_tmp, "/tmp/dmserver-test-XXXXXX");
+    if (!mkdtemp(g_tmp)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    signal(SIGPIPE, SIG_IGN);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (strcmp(cases[i].name, argv[1]) == 0) {
+            cases[i].fn();
+            found = 1;
+        }
+    curl_global_cleanup();
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_tmp);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", g_tmp);
+    if (!found) {
+        fprintf(stderr, "unknown case %s\n", argv[1]);
+        return 2;
+    }
+    if (g_fail)
+        fprintf(stderr, "dmserver_test %s: %d check(s) failed\n", argv[1],
+                g_fail);
+    else
+        fprintf(stderr, "dmserver_test %s: ok\n", argv[1]);
+    return g_fail ? 1 : 0;
+}
