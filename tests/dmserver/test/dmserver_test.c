@@ -154,7 +154,10 @@ static bool srv_start(srv *s, const char *scn, const char *const *extra)
     argv[n++] = scn;
     argv[n++] = "--port";
     argv[n++] = "0";
-    argv[n++] = "--once";
+    if (extra && extra[0] && strcmp(extra[0], "--serve") == 0)
+        extra++; /* server mode: no --once */
+    else
+        argv[n++] = "--once";
     argv[n++] = "--timeout";
     argv[n++] = "10";
     argv[n++] = "--end-wait";
@@ -349,6 +352,46 @@ static void t_parse(void)
             free(text);
         }
         globfree(&g);
+    }
+    /* the scenario examples of README.md parse */
+    {
+        char *md = slurp(path_of("README.md"), NULL);
+        int nex = 0;
+        const char *p = md;
+        CHECK(md != NULL, "README.md");
+        while (p && (p = strstr(p, "\n```\n")) != NULL) {
+            const char *body = p + 5, *end = strstr(body, "\n```");
+            static const char *const starts[] = {"server-id", "client-auth",
+                                                 "send", "pkg1", "session",
+                                                 NULL};
+            bool scn = false;
+            if (!end)
+                break;
+            for (int i = 0; starts[i]; i++)
+                if (strncmp(body, starts[i], strlen(starts[i])) == 0)
+                    scn = true;
+            if (scn) {
+                char path[600], *err = NULL;
+                FILE *f;
+                snprintf(path, sizeof path, "%s/readme-%d.scn", g_tmp, nex++);
+                f = fopen(path, "w");
+                if (f) {
+                    fwrite(body, 1, (size_t)(end - body) + 1, f);
+                    fclose(f);
+                }
+                {
+                    char *argv[] = {(char *)DMS_SERVER_BIN, (char *)"--check",
+                                    path, NULL};
+                    int rc = run(argv, NULL, &err);
+                    CHECK(rc == 0, "README example %d does not parse: %s", nex,
+                          err);
+                }
+                free(err);
+            }
+            p = end + 4;
+        }
+        CHECK(nex >= 4, "only %d scenario examples found in README.md", nex);
+        free(md);
     }
     /* the parser directly: an empty scenario is one session */
     {
@@ -1261,6 +1304,137 @@ static void t_transcript(void)
     fc_result_free(&r);
 }
 
+
+static void t_abort(void)
+{
+    fc_config c;
+    fc_result r;
+    char *err = NULL;
+    int code;
+    base_client(&c, &(srv){0});
+    c.abort_session = true;
+    code = session(path_of("testdata/abort.scn"), &c, &r, NULL, &err);
+    CHECK(r.rc == 0, "fake client: %s", r.err);
+    CHECK(code == 0, "server exit %d:\n%s", code, err);
+    if (r.nrx == 2) {
+        char *k = fc_skeleton(&r, 1);
+        CHECK(strcmp(k, "Status:SyncHdr=200 Status:Alert=200 Final") == 0,
+              "answer to the abort: %s", k);
+        free(k);
+    } else {
+        CHECK(0, "%zu server messages", r.nrx);
+    }
+    free(err);
+    fc_result_free(&r);
+
+    /* not expected: reported */
+    base_client(&c, &(srv){0});
+    c.abort_session = true;
+    code = session(path_of("testdata/mismatch.scn"), &c, &r, NULL, &err);
+    CHECK(code == 1, "server exit %d", code);
+    CHECK(strstr(err, "mismatch.scn:8: session 1, package 3 (reply to "
+                      "package 2): the client aborted the session (Alert "
+                      "1223)"),
+          "report:\n%s", err);
+    free(err);
+    fc_result_free(&r);
+}
+
+static void t_sessions(void)
+{
+    srv s;
+    fc_config c;
+    fc_result r1, r2;
+    int code;
+    if (!srv_start(&s, path_of("testdata/sessions.scn"), NULL)) {
+        g_fail++;
+        return;
+    }
+    base_client(&c, &s);
+    fc_run(&c, &r1);
+    CHECK(r1.rc == 0, "session 1: %s", r1.err);
+    base_client(&c, &s);
+    c.session_id = "2";
+    c.generic_type = "org.example.done";
+    c.generic_format = "chr";
+    c.generic_source = "./Vendor/Color";
+    c.generic_data = "1200";
+    c.generic_correlator = "corr-42";
+    c.generic_mark = "critical";
+    fc_run(&c, &r2);
+    CHECK(r2.rc == 0, "session 2: %s", r2.err);
+    code = srv_wait(&s, 20000);
+    CHECK(code == 0, "server exit %d:\n%s", code, s.err);
+    if (r2.nrx) {
+        char *k = fc_skeleton(&r2, 0);
+        CHECK(strcmp(k, "Status:SyncHdr=200 Status:Alert=200 "
+                        "Status:Replace=200 Status:Alert=202 "
+                        "Replace:./Vendor/Color[chr] Get:./Vendor/Color "
+                        "Final") == 0,
+              "session 2 package 2: %s", k);
+        free(k);
+    }
+    fc_result_free(&r1);
+    fc_result_free(&r2);
+    srv_done(&s);
+
+    /* the Generic Alert is missing: reported with what arrived */
+    if (!srv_start(&s, path_of("testdata/sessions.scn"), NULL)) {
+        g_fail++;
+        return;
+    }
+    base_client(&c, &s);
+    fc_run(&c, &r1);
+    base_client(&c, &s);
+    c.session_id = "2";
+    c.generic_type = "org.example.other";
+    c.generic_data = "1400";
+    fc_run(&c, &r2);
+    code = srv_wait(&s, 20000);
+    CHECK(code == 1, "server exit %d", code);
+    CHECK(s.err && strstr(s.err, "sessions.scn:16: session 2 \"report\", "
+                                 "package 1: expected a Generic Alert (1226) "
+                                 "type=org.example.done") &&
+              strstr(s.err, "got {type=org.example.other"),
+          "report:\n%s", s.err);
+    fc_result_free(&r1);
+    fc_result_free(&r2);
+    srv_done(&s);
+}
+
+static void t_server_mode(void)
+{
+    /* without --once: the scenario restarts after each run, a report per
+     * run, exit 0 on SIGTERM */
+    srv s;
+    fc_config c;
+    fc_result r;
+    int code;
+    const char *extra[] = {"--serve", NULL};
+    if (!srv_start(&s, path_of("testdata/auth_md5.scn"), extra)) {
+        g_fail++;
+        return;
+    }
+    for (int i = 0; i < 2; i++) {
+        struct timespec ts = {0, 400 * 1000 * 1000};
+        base_client(&c, &s);
+        c.cauth = SC_AUTH_MD5;
+        c.cuser = "dev";
+        c.cpw = "devpw";
+        c.cnonce = (const uint8_t *)"n0";
+        c.cnonce_len = 2;
+        fc_run(&c, &r);
+        CHECK(r.rc == 0, "run %d: %s", i, r.err);
+        fc_result_free(&r);
+        nanosleep(&ts, NULL); /* the end-wait of the run */
+    }
+    kill(s.pid, SIGTERM);
+    code = srv_wait(&s, 5000);
+    CHECK(code == 0, "exit %d", code);
+    CHECK(s.err && count_str(s.err, "PASSED") == 2, "reports:\n%s", s.err);
+    srv_done(&s);
+}
+
 /* scenarios/MANIFEST: "SCENARIO TREE" lines */
 static void t_funambol(void)
 {
@@ -1363,6 +1537,9 @@ int main(int argc, char **argv)
                  {"bootstrap_push", t_bootstrap_push},
                  {"https_client_cert", t_https_client_cert},
                  {"transcript", t_transcript},
+                 {"abort", t_abort},
+                 {"sessions", t_sessions},
+                 {"server_mode", t_server_mode},
                  {"funambol", t_funambol},
                  {"factory_trees", t_factory_trees}};
     char cmd[600];

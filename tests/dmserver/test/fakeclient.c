@@ -96,6 +96,7 @@ typedef struct fc {
     char *lo_target, *lo_format, *lo_type;
     bool dropped;
     bool answered_end;
+    bool aborting;
 } fc;
 
 /* ---- reporting ----------------------------------------------------------- */
@@ -503,6 +504,12 @@ static void build(fc *f, pdm__doc *d, bool pkg1, bool want_1222,
                 pdm__el *it = pdm__el_add(d, st, PDM_TAG_ITEM);
                 sml_add(d, it, PDM_TAG_DATA, e->items[k]);
             }
+        } else if (e->kind == OE_ALERT) {
+            pdm__el *al = pdm__el_add(d, body, PDM_TAG_ALERT);
+            int id = cmdid++;
+            sml_addf(d, al, PDM_TAG_CMDID, "%d", id);
+            sml_addf(d, al, PDM_TAG_DATA, "%d", e->alert_code);
+            note_sent(f, id, "Alert", e->alert_code, false);
         } else if (e->kind == OE_RESULTS) {
             pdm__el *r = pdm__el_add(d, body, PDM_TAG_RESULTS);
             int id = cmdid++;
@@ -1307,6 +1314,11 @@ static int process(fc *f, resp *r, bool *pkg1, bool *want_1222,
     }
     check_header(f, hdr, first);
     check_body(f, body, false);
+    if (f->aborting) {
+        /* the server's answer to our abort ends the session */
+        pdm__doc_free(&d);
+        return NEXT_STOP;
+    }
     server_ok = verify_server(f, hdr, r);
     if (c->sauth != SC_AUTH_NONE) {
         if (server_ok)
@@ -1403,6 +1415,23 @@ static int process(fc *f, resp *r, bool *pkg1, bool *want_1222,
         return NEXT_STOP;
     }
     f->in_pkg1 = false;
+
+    if (c->abort_session) {
+        for (const pdm__el *el = body->first; el; el = el->next)
+            if (el->tag != PDM_TAG_STATUS && el->tag != PDM_TAG_FINAL) {
+                /* abort: Alert 1223 + Final, nothing executed */
+                outent *e = enq(f);
+                e->kind = OE_ALERT;
+                e->alert_code = 1223;
+                f->in_pkg1 = false;
+                f->aborting = true;
+                pdm__doc_free(&d);
+                *pkg1 = false;
+                *want_1222 = false;
+                *allow_final = true;
+                return NEXT_SEND;
+            }
+    }
 
     /* the server's commands */
     pdm__tree_begin(f->tree);

@@ -57,6 +57,8 @@ typedef struct fc_config {
     bool no_1222;             /* misbehave: no Alert 1222 for more messages */
     bool drop_status;         /* misbehave: omit the status of the first
                                  server command of each package */
+    bool abort_session;       /* answer the first server package that has
+                                 commands with Alert 1223 (session abort) */
     int max_roundtrips;       /* safety (default 60) */
     bool wbxml_oracle;        /* run wbxml2xml on every WBXML body */
     int verbose;
