@@ -161,7 +161,7 @@ static bool srv_start(srv *s, const char *scn, const char *const *extra)
     argv[n++] = "--timeout";
     argv[n++] = "10";
     argv[n++] = "--end-wait";
-    argv[n++] = "150";
+    argv[n++] = "250";
     for (int i = 0; extra && extra[i] && n < 36; i++)
         argv[n++] = extra[i];
     if (getenv("DMS_KEEP") && !(extra && extra[0] &&
@@ -614,6 +614,20 @@ static void t_auth_basic(void)
     free(err);
     fc_result_free(&r);
 
+    /* initial=required: a first message without Cred is a failure, even
+     * though the client recovers after the 407 */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_BASIC;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    c.no_initial_cred = true;
+    code = session(path_of("testdata/auth_required.scn"), &c, &r, NULL, &err);
+    CHECK(code == 1, "server exit %d", code);
+    CHECK(strstr(err, "sent no credentials in its first message"),
+          "report:\n%s", err);
+    free(err);
+    fc_result_free(&r);
+
     /* no scripted challenge: the client first sends no Cred */
     base_client(&c, &(srv){0});
     c.cauth = SC_AUTH_BASIC;
@@ -680,6 +694,30 @@ static void t_auth_md5(void)
     if (r.nrx) {
         char *k = fc_skeleton(&r, 0);
         CHECK(strncmp(k, "Status:SyncHdr=212 ", 19) == 0, "first: %s", k);
+        free(k);
+    }
+    free(err);
+    fc_result_free(&r);
+
+    /* auth-accept message: 200 and a new nonce on every message */
+    base_client(&c, &(srv){0});
+    c.cauth = SC_AUTH_MD5;
+    c.cuser = "dev";
+    c.cpw = "devpw";
+    c.cnonce = (const uint8_t *)"n0";
+    c.cnonce_len = 2;
+    code = session(path_of("testdata/auth_md5_msg.scn"), &c, &r, NULL, &err);
+    CHECK(code == 0 && r.rc == 0, "server exit %d:\n%s\nclient: %s", code, err,
+          r.err);
+    for (size_t i = 0; i + 1 < r.nrx; i++) {
+        char *k = fc_skeleton(&r, i), prev[128];
+        snprintf(prev, sizeof prev, "%s", nonce);
+        CHECK(strncmp(k, "Status:SyncHdr=200 ", 19) == 0, "message %zu: %s", i,
+              k);
+        chal_of(&r, i, type, sizeof type, nonce, sizeof nonce);
+        CHECK(strcmp(type, "syncml:auth-md5") == 0 && strlen(nonce) == 24 &&
+                  strcmp(nonce, prev) != 0,
+              "message %zu: Chal %s %s", i, type, nonce);
         free(k);
     }
     free(err);
