@@ -80,7 +80,7 @@ char *pdm__strdup(const char *s)
 
 struct pdm__arena_chunk {
     pdm__arena_chunk *next;
-    size_t size, used;
+    size_t size;
     /* max_align_t keeps the payload aligned for any object */
     _Alignas(16) unsigned char mem[];
 };
@@ -89,31 +89,41 @@ void pdm__arena_init(pdm__arena *a, size_t chunk_size)
 {
     a->head = NULL;
     a->chunk_size = chunk_size ? chunk_size : 8192;
+    a->cur = NULL;
+    a->left = 0;
 }
 
-void *pdm__arena_alloc(pdm__arena *a, size_t n)
+void *pdm__arena_alloc_slow(pdm__arena *a, size_t n)
 {
-    pdm__arena_chunk *c = a->head;
-    size_t need = (n + 15) & ~(size_t)15;
+    pdm__arena_chunk *c;
+    size_t need = (n + 15) & ~(size_t)15, sz;
     if (need < n)
         return NULL; /* overflow */
-    if (!c || c->size - c->used < need) {
-        size_t sz = need > a->chunk_size ? need : a->chunk_size;
-        c = pdm__malloc(sizeof(*c) + sz);
+    if (need > a->chunk_size && a->head) {
+        /* A big request gets a chunk of its own, behind the current one,
+         * whose free space stays in use. */
+        c = pdm__malloc(sizeof(*c) + need);
         if (!c)
             return NULL;
-        c->size = sz;
-        c->used = 0;
-        c->next = a->head;
-        a->head = c;
-        /* Big requests get their own chunk; grow the default size slowly so
-         * that huge documents do not need thousands of chunks. */
-        if (a->chunk_size < (1u << 20))
-            a->chunk_size *= 2;
+        c->size = need;
+        c->next = a->head->next;
+        a->head->next = c;
+        return c->mem;
     }
-    void *p = c->mem + c->used;
-    c->used += need;
-    return p;
+    sz = need > a->chunk_size ? need : a->chunk_size;
+    c = pdm__malloc(sizeof(*c) + sz);
+    if (!c)
+        return NULL;
+    c->size = sz;
+    c->next = a->head;
+    a->head = c;
+    a->cur = c->mem + need;
+    a->left = sz - need;
+    /* Grow the default size slowly so that huge documents do not need
+     * thousands of chunks. */
+    if (a->chunk_size < (1u << 20))
+        a->chunk_size *= 2;
+    return c->mem;
 }
 
 void *pdm__arena_zalloc(pdm__arena *a, size_t n)
@@ -152,9 +162,9 @@ void pdm__arena_reset(pdm__arena *a)
         pdm__free(c);
         c = n;
     }
-    if (keep)
-        keep->used = 0;
     a->head = keep;
+    a->cur = keep ? keep->mem : NULL;
+    a->left = keep ? keep->size : 0;
 }
 
 void pdm__arena_free(pdm__arena *a)
@@ -166,6 +176,8 @@ void pdm__arena_free(pdm__arena *a)
         c = n;
     }
     a->head = NULL;
+    a->cur = NULL;
+    a->left = 0;
 }
 
 /* ---- buffer ------------------------------------------------------------ */
@@ -186,7 +198,7 @@ void pdm__buf_reset(pdm__buf *b)
     b->oom = false;
 }
 
-bool pdm__buf_reserve(pdm__buf *b, size_t extra)
+bool pdm__buf_grow(pdm__buf *b, size_t extra)
 {
     size_t need;
     if (b->oom)
@@ -277,15 +289,18 @@ uint8_t *pdm__buf_steal(pdm__buf *b, size_t *len)
 
 size_t pdm__utoa(unsigned long long v, char *buf)
 {
-    char tmp[24];
-    size_t n = 0;
+    size_t n = 1;
+    char *p;
+    /* Count the digits first, then write them from the end: no temporary
+     * and no copy (CmdIDs, MsgRefs and status codes are short). */
+    for (unsigned long long t = v; t >= 10; t /= 10)
+        n++;
+    p = buf + n;
+    *p = '\0';
     do {
-        tmp[n++] = (char)('0' + v % 10);
+        *--p = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
-    buf[n] = '\0';
     return n;
 }
 

@@ -35,11 +35,27 @@ typedef struct pdm__arena_chunk pdm__arena_chunk;
 typedef struct pdm__arena {
     pdm__arena_chunk *head; /* current chunk, newest first */
     size_t chunk_size;      /* default size of new chunks */
+    unsigned char *cur;     /* free space of head: [cur, cur + left) */
+    size_t left;
 } pdm__arena;
 
 void pdm__arena_init(pdm__arena *a, size_t chunk_size);
-/* Returns NULL on out-of-memory.  Memory is 16-byte aligned, not zeroed. */
-void *pdm__arena_alloc(pdm__arena *a, size_t n);
+/* The out-of-line part of pdm__arena_alloc: a new chunk. */
+void *pdm__arena_alloc_slow(pdm__arena *a, size_t n);
+/* Returns NULL on out-of-memory.  Memory is 16-byte aligned, not zeroed.
+ * Inline: decoders and the session build thousands of small objects per
+ * message, and the call would cost more than the bump itself. */
+static inline void *pdm__arena_alloc(pdm__arena *a, size_t n)
+{
+    size_t need = (n + 15) & ~(size_t)15;
+    if (need >= n && need <= a->left) {
+        void *p = a->cur;
+        a->cur += need;
+        a->left -= need;
+        return p;
+    }
+    return pdm__arena_alloc_slow(a, n);
+}
 void *pdm__arena_zalloc(pdm__arena *a, size_t n);
 /* Copies n bytes and appends a NUL (so text is usable as a C string). */
 char *pdm__arena_memdup(pdm__arena *a, const void *p, size_t n);
@@ -62,7 +78,16 @@ typedef struct pdm__buf {
 void pdm__buf_init(pdm__buf *b);
 void pdm__buf_free(pdm__buf *b);
 void pdm__buf_reset(pdm__buf *b); /* len = 0, keeps memory */
-bool pdm__buf_reserve(pdm__buf *b, size_t extra);
+/* The out-of-line part of pdm__buf_reserve: grows the block. */
+bool pdm__buf_grow(pdm__buf *b, size_t extra);
+/* Makes room for `extra` more bytes (plus the NUL).  Inline: encoders
+ * call it for every element and the room is nearly always there. */
+static inline bool pdm__buf_reserve(pdm__buf *b, size_t extra)
+{
+    if (!b->oom && extra < b->cap - b->len)
+        return true; /* cap > len always holds once data is allocated */
+    return pdm__buf_grow(b, extra);
+}
 void pdm__buf_append(pdm__buf *b, const void *p, size_t n);
 void pdm__buf_puts(pdm__buf *b, const char *s);
 void pdm__buf_putc(pdm__buf *b, int c);
