@@ -19,11 +19,11 @@ void pdm__doc_free(pdm__doc *d)
 
 pdm__el *pdm__el_add(pdm__doc *d, pdm__el *parent, pdm__tag tag)
 {
-    pdm__el *e = pdm__arena_zalloc(&d->arena, sizeof(*e));
+    pdm__el *e = pdm__arena_alloc(&d->arena, sizeof(*e));
     if (!e)
         return NULL;
-    e->tag = (uint16_t)tag;
-    e->parent = parent;
+    /* A compound literal, not memset: a few stores instead of a call. */
+    *e = (pdm__el){.parent = parent, .tag = (uint16_t)tag};
     if (!parent) {
         d->root = e;
     } else {
@@ -73,6 +73,19 @@ pdm__el *pdm__el_add_str(pdm__doc *d, pdm__el *parent, pdm__tag tag,
                          const char *s)
 {
     return pdm__el_add_text(d, parent, tag, s, strlen(s));
+}
+
+pdm__el *pdm__el_add_static(pdm__doc *d, pdm__el *parent, pdm__tag tag,
+                            const char *s, size_t len)
+{
+    pdm__el *e = pdm__el_add(d, parent, tag);
+    if (e) {
+        /* Never written through (see el.h): the cast only fits the
+         * field's type. */
+        e->text = (uint8_t *)(uintptr_t)s;
+        e->len = len;
+    }
+    return e;
 }
 
 int pdm__el_set_attr(pdm__doc *d, pdm__el *el, const char *name,

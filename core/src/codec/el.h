@@ -90,6 +90,12 @@ pdm__el *pdm__el_add_text(pdm__doc *d, pdm__el *parent, pdm__tag tag,
                           const void *text, size_t len);
 pdm__el *pdm__el_add_str(pdm__doc *d, pdm__el *parent, pdm__tag tag,
                          const char *s);
+/* Same without a copy: the element's text points at s[0..len), which
+ * must be NUL-terminated at len, outlive the document and never be
+ * written through the element (string literals, static tables).  For the
+ * constant parts of outgoing messages ("200", "chr", "text/plain"). */
+pdm__el *pdm__el_add_static(pdm__doc *d, pdm__el *parent, pdm__tag tag,
+                            const char *s, size_t len);
 /* Appends bytes to an element's text (used by decoders). */
 int pdm__el_append_text(pdm__doc *d, pdm__el *el, const void *p, size_t n);
 int pdm__el_set_attr(pdm__doc *d, pdm__el *el, const char *name,

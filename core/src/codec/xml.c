@@ -96,6 +96,20 @@ typedef xmlErrorPtr pdm__xml_errp;
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 static uint8_t tag_name_len[PDM_TAG_COUNT]; /* strlen of pdm__tags[].name */
+/* The encoder's markup per tag, "<Name" and "</Name>", and per namespace
+ * ' xmlns="uri"', each NUL-padded to a SLOT: it copies whole slots (a
+ * fixed-size copy the compiler turns into two vector moves) into room it
+ * has reserved, and advances by the real length.  A name too long for a
+ * slot has len 0 there and takes the general path. */
+#define SLOT 32
+static char tag_open[PDM_TAG_COUNT][SLOT], tag_close[PDM_TAG_COUNT][SLOT];
+static uint8_t tag_open_len[PDM_TAG_COUNT], tag_close_len[PDM_TAG_COUNT];
+static char ns_decl[PDM_NS_PROV + 1][SLOT];
+static uint8_t ns_decl_len[PDM_NS_PROV + 1];
+/* Bytes that text may hold as they are: the encoder copies runs of them
+ * and leaves everything else (markup characters, CR, controls, non-ASCII)
+ * to scan_chars/xmlEncodeSpecialChars. */
+static bool text_plain[256];
 /* Whether this libxml2 hands '&' in attribute values to SAX2 as "&#38;"
  * when entities are not substituted (2.9 does; probed once, see
  * attr_value()). */
@@ -110,13 +124,32 @@ static void probe_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
                        memcmp(attrs[3], "&#38;", 5) == 0;
 }
 
+static const char *ns_uri(pdm__ns ns);
+
 static void xml_init(void)
 {
     static const char probe[] = "<a b=\"&amp;\"/>";
     xmlParserCtxtPtr ctxt;
     xmlInitParser();
-    for (size_t t = 0; t < PDM_TAG_COUNT; t++)
-        tag_name_len[t] = (uint8_t)strlen(pdm__tags[t].name);
+    for (size_t t = 0; t < PDM_TAG_COUNT; t++) {
+        size_t n = strlen(pdm__tags[t].name);
+        tag_name_len[t] = (uint8_t)n;
+        if (n && n + 3 < SLOT) {
+            snprintf(tag_open[t], SLOT, "<%s", pdm__tags[t].name);
+            snprintf(tag_close[t], SLOT, "</%s>", pdm__tags[t].name);
+            tag_open_len[t] = (uint8_t)(n + 1);
+            tag_close_len[t] = (uint8_t)(n + 3);
+        }
+    }
+    for (int ns = PDM_NS_NONE; ns <= PDM_NS_PROV; ns++) {
+        const char *u = ns_uri((pdm__ns)ns);
+        if (u)
+            ns_decl_len[ns] = (uint8_t)snprintf(ns_decl[ns], SLOT,
+                                                " xmlns=\"%s\"", u);
+    }
+    for (int c = 0x20; c < 0x80; c++)
+        text_plain[c] = c != '&' && c != '<' && c != '>' && c != '"';
+    text_plain['\t'] = text_plain['\n'] = true;
     ctxt = xmlCreateMemoryParserCtxt(probe, (int)sizeof(probe) - 1);
     if (ctxt) {
         xmlSAXHandler h;
@@ -1041,6 +1074,33 @@ static const char *el_name(const pdm__el *el, size_t *len)
     return pdm__tags[el->tag].name;
 }
 
+/* Text of el that scan_chars found SCAN_SPECIAL: escaped by libxml2. */
+static int write_escaped(xenc *x, const pdm__el *el)
+{
+    /* validated: no NUL inside, and el->text is NUL-terminated */
+    xmlChar *e;
+    if (el->len > ESCAPE_MAX) {
+        set_err(x->err, PDM_ETOOBIG, 0, "text of <%.40s> too large to "
+                "escape", pdm__el_name(el));
+        return PDM_ETOOBIG;
+    }
+    e = xmlEncodeSpecialChars(NULL, el->text);
+    if (!e)
+        return PDM_ENOMEM;
+    pdm__buf_puts(x->out, (const char *)e);
+    xmlFree(e);
+    return PDM_OK;
+}
+
+static int text_not_chardata(xenc *x, const pdm__el *el, size_t bad)
+{
+    set_err(x->err, PDM_EFORMAT, bad,
+            "text of <%.40s> is not XML character data (byte %zu); "
+            "send it base64-encoded",
+            pdm__el_name(el), bad);
+    return PDM_EFORMAT;
+}
+
 /* Text of el: escaped by libxml2 (xmlEncodeSpecialChars) when needed,
  * else copied; CDATA-flagged text goes into CDATA sections. */
 static int write_text(xenc *x, const pdm__el *el)
@@ -1048,13 +1108,8 @@ static int write_text(xenc *x, const pdm__el *el)
     const uint8_t *t = el->text, *end = t + el->len;
     size_t bad = 0;
     int sc = scan_chars(t, el->len, false, &bad);
-    if (sc == SCAN_BAD) {
-        set_err(x->err, PDM_EFORMAT, bad,
-                "text of <%.40s> is not XML character data (byte %zu); "
-                "send it base64-encoded",
-                pdm__el_name(el), bad);
-        return PDM_EFORMAT;
-    }
+    if (sc == SCAN_BAD)
+        return text_not_chardata(x, el, bad);
     /* CDATA cannot keep a CR (parsers turn it into LF): escaped text can. */
     if ((el->flags & PDM_EL_CDATA) && !memchr(t, '\r', el->len)) {
         pdm__buf_append(x->out, "<![CDATA[", 9);
@@ -1071,18 +1126,7 @@ static int write_text(xenc *x, const pdm__el *el)
         }
         pdm__buf_append(x->out, "]]>", 3);
     } else if (sc == SCAN_SPECIAL) {
-        /* validated: no NUL inside, and el->text is NUL-terminated */
-        xmlChar *e;
-        if (el->len > ESCAPE_MAX) {
-            set_err(x->err, PDM_ETOOBIG, 0, "text of <%.40s> too large to "
-                    "escape", pdm__el_name(el));
-            return PDM_ETOOBIG;
-        }
-        e = xmlEncodeSpecialChars(NULL, t);
-        if (!e)
-            return PDM_ENOMEM;
-        pdm__buf_puts(x->out, (const char *)e);
-        xmlFree(e);
+        return write_escaped(x, el);
     } else {
         pdm__buf_append(x->out, t, el->len);
     }
@@ -1139,10 +1183,92 @@ static int write_attr(xenc *x, const pdm__el *el, const pdm__attr *a)
 }
 
 static int end_el(xenc *x, const pdm__el *el, size_t depth);
+static int start_el_general(xenc *x, const pdm__el *el, size_t depth);
+
+/* Whether el takes the fast path of start_el/end_el: a tag whose markup
+ * is in the slot tables, no attributes, no CDATA. */
+static bool fast_el(const pdm__el *el)
+{
+    return el->tag > PDM_TAG_UNKNOWN && el->tag < PDM_TAG_COUNT &&
+           tag_close_len[el->tag] && !el->attrs &&
+           !(el->flags & PDM_EL_CDATA);
+}
 
 /* Writes the start tag and text of el; when el has no children also its
- * end (or writes <X/>).  depth: root = 1. */
+ * end (or writes <X/>).  depth: root = 1.  The usual element (see
+ * fast_el) is written with one reservation for its markup and text; what
+ * start_el_general writes is the same. */
 static int start_el(xenc *x, const pdm__el *el, size_t depth)
+{
+    unsigned t = el->tag;
+    uint8_t scope = x->ns[depth - 1], ns, *p;
+    size_t n = el->text ? el->len : 0, room = 2 * depth + 3 * SLOT + 4;
+    int rc;
+
+    if (!fast_el(el) || n > SIZE_MAX / 2)
+        return start_el_general(x, el, depth);
+    p = w_begin(x->out, room + n);
+    if (!p)
+        return PDM_ENOMEM;
+    if (x->pretty && depth > 1)
+        p = w_indent(p, depth - 1);
+    memcpy(p, tag_open[t], SLOT);
+    p += tag_open_len[t];
+    ns = pdm__tags[t].ns;
+    if (ns != scope && ns_decl_len[ns]) {
+        memcpy(p, ns_decl[ns], SLOT);
+        p += ns_decl_len[ns];
+        scope = ns;
+    }
+    x->ns[depth] = scope;
+    if (!n && !el->first) {
+        /* NULL text: <X/>; empty non-NULL text keeps <X></X> */
+        if (el->text && !(el->flags & PDM_EL_EMPTY_TAG)) {
+            *p++ = '>';
+            memcpy(p, tag_close[t], SLOT);
+            p += tag_close_len[t];
+        } else {
+            *p++ = '/';
+            *p++ = '>';
+        }
+        w_end(x->out, p);
+        return PDM_OK;
+    }
+    *p++ = '>';
+    if (n) {
+        const uint8_t *s = el->text;
+        size_t i = 0, bad = 0;
+        int sc = SCAN_OK;
+        while (i < n && text_plain[s[i]])
+            i++;
+        /* The plain prefix is ASCII: scan_chars resumes at a character
+         * boundary and reports offsets relative to i. */
+        if (i < n && (sc = scan_chars(s + i, n - i, false, &bad)) == SCAN_BAD)
+            return text_not_chardata(x, el, i + bad);
+        if (sc == SCAN_SPECIAL) {
+            w_end(x->out, p);
+            if ((rc = write_escaped(x, el)) != PDM_OK)
+                return rc;
+            if (el->first)
+                return PDM_OK;
+            if (!(p = w_begin(x->out, SLOT)))
+                return PDM_ENOMEM;
+        } else {
+            memcpy(p, s, n);
+            p += n;
+        }
+    }
+    if (!el->first) {
+        memcpy(p, tag_close[t], SLOT);
+        p += tag_close_len[t];
+    }
+    w_end(x->out, p);
+    return PDM_OK;
+}
+
+/* start_el for elements fast_el() does not take: unknown names,
+ * attributes, CDATA. */
+static int start_el_general(xenc *x, const pdm__el *el, size_t depth)
 {
     pdm__ns ns;
     const char *name, *uri;
@@ -1210,16 +1336,23 @@ static int start_el(xenc *x, const pdm__el *el, size_t depth)
 
 static int end_el(xenc *x, const pdm__el *el, size_t depth)
 {
-    size_t nlen;
-    const char *name = el_name(el, &nlen);
-    uint8_t *p = w_begin(x->out, 2 * depth + nlen + 4);
+    /* start_el refused tags outside the tables */
+    bool slot = el->tag < PDM_TAG_COUNT && tag_close_len[el->tag];
+    size_t nlen = 0;
+    const char *name = slot ? NULL : el_name(el, &nlen);
+    uint8_t *p = w_begin(x->out, 2 * depth + (slot ? SLOT : nlen) + 4);
     if (!p)
         return PDM_ENOMEM;
     if (x->pretty && el->first)
         p = w_indent(p, depth - 1);
-    p = w_mem(p, "</", 2);
-    p = w_mem(p, name, nlen);
-    *p++ = '>';
+    if (slot) {
+        memcpy(p, tag_close[el->tag], SLOT);
+        p += tag_close_len[el->tag];
+    } else {
+        p = w_mem(p, "</", 2);
+        p = w_mem(p, name, nlen);
+        *p++ = '>';
+    }
     w_end(x->out, p);
     return PDM_OK;
 }
