@@ -45,39 +45,128 @@ int pdm__out_queue(pdm_session *s, pdm__el *cmd)
     return PDM_OK;
 }
 
-/* A command element with its CmdID placeholder as first child. */
-static pdm__el *new_cmd(pdm_session *s, pdm__tag tag)
+/* Outgoing commands are built by the thousand per package, so building
+ * them is kept cheap: an element and the copy of its text share one
+ * arena allocation (add_copy), and constant texts are not copied at all
+ * (pdm__el_add_static).  Texts taken from the server's message (CmdID,
+ * URIs) must be copies: that document is freed before the answer is
+ * encoded, and the queue can outlive it by several messages. */
+
+static void link_child(pdm__el *parent, pdm__el *e)
 {
-    pdm__el *e = pdm__el_add(&s->out, NULL, tag);
-    /* pdm__el_add(NULL parent) makes it the doc root: undo that, queued
-     * commands are free-standing until a message links them. */
+    if (parent->last)
+        parent->last->next = e;
+    else
+        parent->first = e;
+    parent->last = e;
+}
+
+/* A child of parent with a copy of text[0..len) (NUL-terminated). */
+static pdm__el *add_copy(pdm_session *s, pdm__el *parent, pdm__tag tag,
+                         const void *text, size_t len)
+{
+    pdm__el *e;
+    uint8_t *t;
+    if (len > SIZE_MAX - sizeof(*e) - 1)
+        return NULL;
+    e = pdm__arena_alloc(&s->out.arena, sizeof(*e) + len + 1);
     if (!e)
         return NULL;
-    s->out.root = NULL;
-    if (!pdm__el_add_str(&s->out, e, PDM_TAG_CMDID, "0"))
-        return NULL;
+    t = (uint8_t *)(e + 1);
+    if (len)
+        memcpy(t, text, len);
+    t[len] = 0;
+    *e = (pdm__el){.parent = parent, .text = t, .len = len,
+                   .tag = (uint16_t)tag};
+    link_child(parent, e);
     return e;
 }
 
-static pdm__el *add_num(pdm_session *s, pdm__el *p, pdm__tag tag, unsigned v)
+static pdm__el *add_str(pdm_session *s, pdm__el *parent, pdm__tag tag,
+                        const char *text)
 {
-    char b[24];
-    size_t n = pdm__utoa(v, b);
-    return pdm__el_add_text(&s->out, p, tag, b, n);
+    return add_copy(s, parent, tag, text, strlen(text));
+}
+
+/* A leaf child for add_group: its text is copied, or kept as it is when
+ * `keep` (static text, see pdm__el_add_static). */
+typedef struct kid {
+    pdm__tag tag;
+    const char *text;
+    size_t len;
+    bool keep;
+} kid;
+
+/* A new element `tag` with n leaf children, appended to parent (NULL: a
+ * free-standing command), in one arena allocation together with the
+ * copied texts. */
+static pdm__el *add_group(pdm_session *s, pdm__el *parent, pdm__tag tag,
+                          const kid *k, size_t n)
+{
+    size_t bytes = (n + 1) * sizeof(pdm__el);
+    pdm__el *e;
+    uint8_t *t;
+    for (size_t i = 0; i < n; i++) {
+        if (k[i].keep)
+            continue;
+        if (k[i].len > SIZE_MAX / 2 - bytes)
+            return NULL;
+        bytes += k[i].len + 1;
+    }
+    e = pdm__arena_alloc(&s->out.arena, bytes);
+    if (!e)
+        return NULL;
+    t = (uint8_t *)(e + n + 1);
+    e[0] = (pdm__el){.parent = parent, .first = n ? &e[1] : NULL,
+                     .last = n ? &e[n] : NULL, .tag = (uint16_t)tag};
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *txt = (uint8_t *)(uintptr_t)k[i].text;
+        if (!k[i].keep) {
+            txt = t;
+            if (k[i].len)
+                memcpy(t, k[i].text, k[i].len);
+            t[k[i].len] = 0;
+            t += k[i].len + 1;
+        }
+        e[i + 1] = (pdm__el){.parent = e,
+                             .next = i + 1 < n ? &e[i + 2] : NULL,
+                             .text = txt,
+                             .len = k[i].len,
+                             .tag = (uint16_t)k[i].tag};
+    }
+    if (parent)
+        link_child(parent, e);
+    return e;
+}
+
+/* A command element with its CmdID placeholder as first child (encode()
+ * sets the real CmdID per message). */
+static pdm__el *new_cmd(pdm_session *s, pdm__tag tag)
+{
+    pdm__el *e = pdm__arena_alloc(&s->out.arena, sizeof(*e));
+    /* Free-standing (no parent, not the root) until a message links it. */
+    if (!e)
+        return NULL;
+    *e = (pdm__el){.tag = (uint16_t)tag};
+    if (!pdm__el_add_static(&s->out, e, PDM_TAG_CMDID, "0", 1))
+        return NULL;
+    return e;
 }
 
 pdm__el *pdm__out_status(pdm_session *s, unsigned msg_ref,
                          const char *cmd_ref, const char *cmd, int code)
 {
-    pdm__el *st = new_cmd(s, PDM_TAG_STATUS);
-    if (!st || !add_num(s, st, PDM_TAG_MSGREF, msg_ref) ||
-        !pdm__el_add_str(&s->out, st, PDM_TAG_CMDREF, cmd_ref ? cmd_ref : "0") ||
-        !pdm__el_add_str(&s->out, st, PDM_TAG_CMD, cmd))
-        return NULL;
-    /* Data last: TargetRef/SourceRef/Chal go before it (DTD order). */
-    if (!add_num(s, st, PDM_TAG_DATA, (unsigned)code))
-        return NULL;
-    return st;
+    char mr[24], dc[24];
+    const char *cr = cmd_ref ? cmd_ref : "0";
+    /* CmdID is a placeholder (encode() sets it per message).  Data last:
+     * TargetRef/SourceRef/Chal go before it (DTD order); a copy, since
+     * Atomic rewrites the code in place (exec.c, set_code). */
+    kid k[] = {{PDM_TAG_CMDID, "0", 1, true},
+               {PDM_TAG_MSGREF, mr, pdm__utoa(msg_ref, mr), false},
+               {PDM_TAG_CMDREF, cr, strlen(cr), false},
+               {PDM_TAG_CMD, cmd, strlen(cmd), false},
+               {PDM_TAG_DATA, dc, pdm__utoa((unsigned)code, dc), false}};
+    return add_group(s, NULL, PDM_TAG_STATUS, k, PDM__ARRAY_LEN(k));
 }
 
 /* Inserts el before the Data child of a Status (DTD element order). */
@@ -110,12 +199,12 @@ void pdm__out_status_ref(pdm_session *s, pdm__el *st, const char *target,
                          const char *source)
 {
     if (target) {
-        pdm__el *e = pdm__el_add_str(&s->out, st, PDM_TAG_TARGETREF, target);
+        pdm__el *e = add_str(s, st, PDM_TAG_TARGETREF, target);
         if (e)
             insert_before_data(st, e);
     }
     if (source) {
-        pdm__el *e = pdm__el_add_str(&s->out, st, PDM_TAG_SOURCEREF, source);
+        pdm__el *e = add_str(s, st, PDM_TAG_SOURCEREF, source);
         if (e)
             insert_before_data(st, e);
     }
@@ -127,22 +216,28 @@ static bool add_result_item(pdm_session *s, pdm__el *res, const char *uri,
                             uint32_t format, const char *type,
                             const uint8_t *data, size_t len, bool has_data)
 {
-    pdm__el *item = pdm__el_add(&s->out, res, PDM_TAG_ITEM), *meta, *src, *d;
+    static const char text_plain[] = "text/plain";
+    pdm__el *item = pdm__el_add(&s->out, res, PDM_TAG_ITEM), *d;
+    /* format names are static strings */
     const char *fmt = pdm__format_name(format);
     bool binary = format == PDM_FORMAT_BIN;
-    src = item ? pdm__el_add(&s->out, item, PDM_TAG_SOURCE) : NULL;
-    if (!src || !pdm__el_add_str(&s->out, src, PDM_TAG_LOCURI, uri))
-        return false;
-    meta = pdm__el_add(&s->out, item, PDM_TAG_META);
-    if (!meta)
+    kid src = {PDM_TAG_LOCURI, uri, strlen(uri), false}, meta[2];
+    size_t nmeta = 1;
+
+    if (!item || !add_group(s, item, PDM_TAG_SOURCE, &src, 1))
         return false;
     /* Binary values travel raw (OPAQUE) in WBXML and base64 in XML, where
      * Meta Format says so. */
     if (binary && !s->wbxml && has_data)
         fmt = "b64";
-    if (!pdm__el_add_str(&s->out, meta, PDM_TAG_MI_FORMAT, fmt))
-        return false;
-    if (type && *type && !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_TYPE, type))
+    meta[0] = (kid){PDM_TAG_MI_FORMAT, fmt, strlen(fmt), true};
+    if (type && *type) {
+        bool plain = strcmp(type, text_plain) == 0;
+        meta[nmeta++] = (kid){PDM_TAG_MI_TYPE, plain ? text_plain : type,
+                              plain ? sizeof text_plain - 1 : strlen(type),
+                              plain};
+    }
+    if (!add_group(s, item, PDM_TAG_META, meta, nmeta))
         return false;
     if (!has_data)
         return true;
@@ -153,10 +248,10 @@ static bool add_result_item(pdm_session *s, pdm__el *res, const char *uri,
             pdm__buf_free(&b);
             return false;
         }
-        d = pdm__el_add_text(&s->out, item, PDM_TAG_DATA, b.data, b.len);
+        d = add_copy(s, item, PDM_TAG_DATA, b.data, b.len);
         pdm__buf_free(&b);
     } else {
-        d = pdm__el_add_text(&s->out, item, PDM_TAG_DATA, data, len);
+        d = add_copy(s, item, PDM_TAG_DATA, data, len);
         if (d && binary)
             d->flags |= PDM_EL_OPAQUE;
     }
@@ -167,9 +262,13 @@ pdm__el *pdm__out_results(pdm_session *s, unsigned msg_ref,
                           const char *cmd_ref, const char *uri,
                           const pdm__tree_result *r)
 {
-    pdm__el *res = new_cmd(s, PDM_TAG_RESULTS);
-    if (!res || !add_num(s, res, PDM_TAG_MSGREF, msg_ref) ||
-        !pdm__el_add_str(&s->out, res, PDM_TAG_CMDREF, cmd_ref ? cmd_ref : "0"))
+    char mr[24];
+    const char *cr = cmd_ref ? cmd_ref : "0";
+    kid k[] = {{PDM_TAG_CMDID, "0", 1, true},
+               {PDM_TAG_MSGREF, mr, pdm__utoa(msg_ref, mr), false},
+               {PDM_TAG_CMDREF, cr, strlen(cr), false}};
+    pdm__el *res = add_group(s, NULL, PDM_TAG_RESULTS, k, PDM__ARRAY_LEN(k));
+    if (!res)
         return NULL;
     if (r->items) {
         /* ?list=Struct/StructData: one Item per node (TND 8.4.2). */
@@ -269,6 +368,7 @@ static int encode(pdm_session *s, size_t n, bool final, pdm__buf *out)
     pdm__doc d;
     pdm__el *root, *body, *fin = NULL;
     pdm__codec_err cerr;
+    char *ids = NULL;
     int rc;
 
     pdm__doc_init(&d);
@@ -280,15 +380,19 @@ static int encode(pdm_session *s, size_t n, bool final, pdm__buf *out)
         rc = PDM_ENOMEM;
     if (rc == PDM_OK && final && !(fin = pdm__el_add(&d, NULL, PDM_TAG_FINAL)))
         rc = PDM_ENOMEM;
+    /* The CmdIDs of this message, 1..n, in one block (at most 20 digits
+     * and the NUL each). */
+    if (rc == PDM_OK && n &&
+        !(ids = n <= SIZE_MAX / 21 ? pdm__arena_alloc(&d.arena, n * 21) : NULL))
+        rc = PDM_ENOMEM;
     if (rc == PDM_OK) {
         /* Link the queued commands in (borrowed from s->out). */
         pdm__el *prev = NULL;
         for (size_t i = 0; i < n; i++) {
             pdm__el *c = s->queue[s->qhead + i];
-            char id[24];
-            size_t idl = pdm__utoa(i + 1, id);
-            c->first->text = (uint8_t *)pdm__arena_memdup(&d.arena, id, idl);
-            c->first->len = idl;
+            char *id = ids + 21 * i;
+            c->first->text = (uint8_t *)id;
+            c->first->len = pdm__utoa(i + 1, id);
             c->parent = body;
             c->next = NULL;
             if (prev)
@@ -308,6 +412,11 @@ static int encode(pdm_session *s, size_t n, bool final, pdm__buf *out)
         body->last = prev;
         d.root = root;
         pdm__buf_reset(out);
+        /* Room for a typical message of n commands at once, instead of a
+         * dozen doublings (each a copy) while a big package is encoded;
+         * only a guess, the buffer still grows when it is short. */
+        if (n < SIZE_MAX / 512)
+            pdm__buf_reserve(out, 512 + n * (s->wbxml ? 96 : 256));
         if (s->wbxml)
             rc = pdm__wbxml_encode(out, &d, NULL, &cerr);
         else
