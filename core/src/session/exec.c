@@ -248,7 +248,10 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__el *item,
     const char *target = item_uri(item, PDM_TAG_TARGET);
     int rc;
 
-    memset(&d, 0, sizeof d);
+    /* The heads of the texts only: the struct is large, and every tree
+     * request starts by clearing it again. */
+    d.rc = 0;
+    d.rule[0] = d.node[0] = d.entry[0] = d.component[0] = d.reason[0] = '\0';
     *changed = false;
     switch (cmd->tag) {
     case PDM_TAG_ADD:
@@ -345,7 +348,7 @@ static outcome exec_leaf_cmd(xctx *x, const pdm__el *cmd)
 {
     outcome o = {NULL, PDM_SC_OK, false};
     size_t nitems = 0;
-    pdm__el **results = NULL;
+    pdm__el **results = NULL, *few[8];
     size_t nres = 0;
 
     for (pdm__el *i = pdm__el_child(cmd, PDM_TAG_ITEM); i;
@@ -356,7 +359,10 @@ static outcome exec_leaf_cmd(xctx *x, const pdm__el *cmd)
         o.status = queue_status(x, cmd, o.code);
         return o;
     }
-    results = pdm__calloc(nitems, sizeof(*results));
+    /* Results wait until every item has its Status; commands nearly
+     * always have one item. */
+    results = nitems <= PDM__ARRAY_LEN(few) ? few
+                                            : pdm__calloc(nitems, sizeof(*results));
     for (pdm__el *i = pdm__el_child(cmd, PDM_TAG_ITEM); i;
          i = pdm__el_next(i, PDM_TAG_ITEM)) {
         bool changed = false;
@@ -379,7 +385,8 @@ static outcome exec_leaf_cmd(xctx *x, const pdm__el *cmd)
     }
     for (size_t k = 0; k < nres; k++)
         pdm__out_queue(x->s, results[k]);
-    pdm__free(results);
+    if (results != few)
+        pdm__free(results);
     x->s->cmds_executed++;
     return o;
 }

@@ -268,6 +268,7 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
     int rc;
     pdm__uri *u = &tg->u;
     char turi[256];
+    bool keep_uri;
 
     dec_clear(dec);
     tg->parsed = false;
@@ -372,8 +373,13 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
                        op);
     }
 
-    /* 2. Who may do it. */
-    pdm__strlcpy(turi, dec->node, sizeof turi);
+    /* 2. Who may do it.  Only a verbose ACL step rewrites dec->node (a
+     * refused ACL change is always verbose) before the policies need the
+     * target URI: the hot path skips the copy. */
+    keep_uri = verbose || (op == PDM_OP_REPLACE && u->query == PDM_URI_Q_PROP &&
+                           u->prop == PDM_URI_PROP_ACL);
+    if (keep_uri)
+        pdm__strlcpy(turi, dec->node, sizeof turi);
     if (w->principal != PDM_PRINCIPAL_SERVER) {
         rc = principal_rule(w, dec);
     } else if (op == PDM_OP_ADD) {
@@ -420,8 +426,8 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
 
     /* 3. Policies (they see the authority owning the node and the URI in
      * the "./A/B" form plugins get everywhere). */
-    return ask_policies(t, w, op, turi, tg->node ? tg->node : tg->anc,
-                        detail, dec);
+    return ask_policies(t, w, op, keep_uri ? turi : dec->node,
+                        tg->node ? tg->node : tg->anc, detail, dec);
 }
 
 /* What the audit log records: every refusal, every change by a principal
@@ -484,12 +490,17 @@ int pdm__tree_explain(pdm__tree *t, const pdm__who *w, int op,
 
 /* ---- Get --------------------------------------------------------------------- */
 
+/* The Type of nearly every leaf: a Get result points at this instead of
+ * a copy, and pdm__tree_result_free knows not to free it. */
+static char text_plain[] = "text/plain";
+
 void pdm__tree_result_free(pdm__tree_result *r)
 {
     if (!r)
         return;
     pdm__free(r->data);
-    pdm__free(r->type);
+    if (r->type != text_plain)
+        pdm__free(r->type);
     for (size_t i = 0; i < r->nitems; i++) {
         pdm__free(r->items[i].uri);
         pdm__free(r->items[i].type);
@@ -526,19 +537,49 @@ static void format_tstamp(int64_t ts, char *buf, size_t size)
     strftime(buf, size, "%Y%m%dT%H%M%SZ", &tm);
 }
 
+/* "./A/B" of a node other than the root into buf, or NULL when it does
+ * not fit (then the caller builds it with pdm__node_path). */
+static const char *node_uri_in(const pdm__node *n, char *buf, size_t size)
+{
+    size_t len = 1;
+    char *p;
+    for (const pdm__node *c = n; c->parent; c = c->parent) {
+        len += 1 + strlen(c->name);
+        if (len >= size)
+            return NULL;
+    }
+    p = buf + len;
+    *p = '\0';
+    for (const pdm__node *c = n; c->parent; c = c->parent) {
+        size_t l = strlen(c->name);
+        p -= l;
+        memcpy(p, c->name, l);
+        *--p = '/';
+    }
+    buf[0] = '.';
+    return buf;
+}
+
 static int leaf_value(pdm__tree *t, pdm__node *n, pdm__buf *path,
                       pdm_blob *out)
 {
     if (n->flags & PDM_NODE_HANDLER_VALUE) {
         void *h = pdm__node_handler(n, NULL);
+        char local[256];
+        const char *uri;
         if (!h || !t->cfg.mo.get)
             return PDM_ENOTFOUND;
-        pdm__buf_reset(path);
-        pdm__buf_puts(path, "./");
-        pdm__node_path(n, path);
-        if (!pdm__buf_ok(path))
-            return PDM_ENOMEM;
-        return t->cfg.mo.get(t->cfg.mo.user, h, (char *)path->data, out);
+        /* The usual URI fits on the stack: no allocation per Get. */
+        uri = n->parent ? node_uri_in(n, local, sizeof local) : NULL;
+        if (!uri) {
+            pdm__buf_reset(path);
+            pdm__buf_puts(path, "./");
+            pdm__node_path(n, path);
+            if (!pdm__buf_ok(path))
+                return PDM_ENOMEM;
+            uri = (const char *)path->data;
+        }
+        return t->cfg.mo.get(t->cfg.mo.user, h, uri, out);
     }
     out->len = n->value_len;
     out->data = pdm__malloc(n->value_len + 1);
@@ -662,8 +703,9 @@ int pdm__tree_get(pdm__tree *t, const pdm__who *w, const char *uri,
             out->data = v.data;
             out->len = v.len;
             out->format = tg.node->format;
-            out->type = pdm__strdup(tg.node->type ? tg.node->type
-                                                  : "text/plain");
+            out->type = !tg.node->type || strcmp(tg.node->type, text_plain) == 0
+                            ? text_plain
+                            : pdm__strdup(tg.node->type);
             if (!out->type)
                 rc = PDM_ENOMEM;
         } else {
