@@ -343,7 +343,7 @@ static uint8_t *text_dup(xdec *st, const uint8_t *p, size_t n)
         st->t_left = TEXT_BLOCK;
     }
     d = st->t_pool;
-    memcpy(d, p, n);
+    pdm__memcpy_small(d, p, n);
     d[n] = 0;
     st->t_pool += n + 1;
     st->t_left -= n + 1;
@@ -1185,6 +1185,33 @@ static int write_attr(xenc *x, const pdm__el *el, const pdm__attr *a)
 static int end_el(xenc *x, const pdm__el *el, size_t depth);
 static int start_el_general(xenc *x, const pdm__el *el, size_t depth);
 
+/* Whether a word of 8 bytes holds a zero byte (exact as a yes/no). */
+static inline uint64_t has_zero(uint64_t v)
+{
+    return (v - 0x0101010101010101u) & ~v & 0x8080808080808080u;
+}
+
+/* Length of the prefix of s[0..n) made of text_plain bytes.  Eight bytes
+ * at a time while no byte is non-ASCII, a control character or one of
+ * & < > " (the per-word tests are exact once no byte has bit 7 set; TAB
+ * and LF end the fast part too and are then taken byte by byte). */
+static size_t plain_prefix(const uint8_t *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+    size_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if ((w & high) | ((w - ones * 0x20) & ~w & high) |
+            has_zero(w ^ (ones * '&')) | has_zero(w ^ (ones * '<')) |
+            has_zero(w ^ (ones * '>')) | has_zero(w ^ (ones * '"')))
+            break;
+    }
+    while (i < n && text_plain[s[i]])
+        i++;
+    return i;
+}
+
 /* Whether el takes the fast path of start_el/end_el: a tag whose markup
  * is in the slot tables, no attributes, no CDATA. */
 static bool fast_el(const pdm__el *el)
@@ -1237,10 +1264,8 @@ static int start_el(xenc *x, const pdm__el *el, size_t depth)
     *p++ = '>';
     if (n) {
         const uint8_t *s = el->text;
-        size_t i = 0, bad = 0;
+        size_t i = plain_prefix(s, n), bad = 0;
         int sc = SCAN_OK;
-        while (i < n && text_plain[s[i]])
-            i++;
         /* The plain prefix is ASCII: scan_chars resumes at a character
          * boundary and reports offsets relative to i. */
         if (i < n && (sc = scan_chars(s + i, n - i, false, &bad)) == SCAN_BAD)
@@ -1254,7 +1279,7 @@ static int start_el(xenc *x, const pdm__el *el, size_t depth)
             if (!(p = w_begin(x->out, SLOT)))
                 return PDM_ENOMEM;
         } else {
-            memcpy(p, s, n);
+            pdm__memcpy_small(p, s, n);
             p += n;
         }
     }
@@ -1390,8 +1415,17 @@ static int encode_tree(xenc *x, const pdm__el *root)
             depth--;
             if (!el)
                 return PDM_EINVAL; /* broken tree */
-            if ((rc = end_el(x, el, depth)) != PDM_OK)
+            if (!x->pretty && el->tag < PDM_TAG_COUNT &&
+                tag_close_len[el->tag]) {
+                /* end_el's usual case, inline */
+                uint8_t *p = w_begin(x->out, SLOT);
+                if (!p)
+                    return PDM_ENOMEM;
+                memcpy(p, tag_close[el->tag], SLOT);
+                w_end(x->out, p + tag_close_len[el->tag]);
+            } else if ((rc = end_el(x, el, depth)) != PDM_OK) {
                 return rc;
+            }
         }
     }
 }

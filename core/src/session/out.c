@@ -73,8 +73,7 @@ static pdm__el *add_copy(pdm_session *s, pdm__el *parent, pdm__tag tag,
     if (!e)
         return NULL;
     t = (uint8_t *)(e + 1);
-    if (len)
-        memcpy(t, text, len);
+    pdm__memcpy_small(t, text, len);
     t[len] = 0;
     *e = (pdm__el){.parent = parent, .text = t, .len = len,
                    .tag = (uint16_t)tag};
@@ -123,8 +122,7 @@ static pdm__el *add_group(pdm_session *s, pdm__el *parent, pdm__tag tag,
         uint8_t *txt = (uint8_t *)(uintptr_t)k[i].text;
         if (!k[i].keep) {
             txt = t;
-            if (k[i].len)
-                memcpy(t, k[i].text, k[i].len);
+            pdm__memcpy_small(t, k[i].text, k[i].len);
             t[k[i].len] = 0;
             t += k[i].len + 1;
         }

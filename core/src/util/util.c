@@ -287,20 +287,38 @@ uint8_t *pdm__buf_steal(pdm__buf *b, size_t *len)
 
 /* ---- strings ----------------------------------------------------------- */
 
+/* "00" .. "99": two digits per step. */
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 size_t pdm__utoa(unsigned long long v, char *buf)
 {
     size_t n = 1;
     char *p;
-    /* Count the digits first, then write them from the end: no temporary
-     * and no copy (CmdIDs, MsgRefs and status codes are short). */
+    if (v < 10) {
+        buf[0] = (char)('0' + v);
+        buf[1] = '\0';
+        return 1;
+    }
+    /* Count the digits, then write them from the end two at a time: no
+     * temporary and no copy (CmdIDs, MsgRefs and codes are short). */
     for (unsigned long long t = v; t >= 10; t /= 10)
         n++;
     p = buf + n;
     *p = '\0';
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        p -= 2;
+        memcpy(p, digits2 + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, digits2 + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
     return n;
 }
 

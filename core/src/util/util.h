@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <polydm/types.h>
 
@@ -98,6 +99,33 @@ static inline bool pdm__buf_ok(const pdm__buf *b) { return !b->oom; }
 /* Hands the bytes to the caller (free with pdm__free); buffer becomes empty.
  * Returns NULL after an allocation failure. */
 uint8_t *pdm__buf_steal(pdm__buf *b, size_t *len);
+
+/* Copies n bytes like memcpy; inline for the short texts of DM messages
+ * (CmdIDs, codes, URIs, small values), where the call and the size
+ * dispatch of memcpy cost more than the copy. */
+static inline void pdm__memcpy_small(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    if (n > 16) {
+        memcpy(d, s, n);
+    } else if (n >= 8) {
+        uint64_t a, b; /* two overlapping words */
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            d[i] = s[i];
+    }
+}
 
 /* ---- strings -----------------------------------------------------------*/
 /* Writes v in decimal to buf (>= 21 bytes); returns the length.  For hot
