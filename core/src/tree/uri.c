@@ -340,6 +340,57 @@ static int parse_query(pdm__uri *u, const char *q, size_t qn, size_t qoff,
     }
 }
 
+/* The usual URI ("./A/B" or "A/B" of plain ASCII names, no query, no
+ * escape) in one pass into the inline storage, with the same result as
+ * the general parser below.  Returns false, with u in an unspecified
+ * state, for anything else, including every error: the general parser
+ * then decides and words the message. */
+static bool parse_plain(pdm__uri *u, const char *s, size_t n,
+                        const pdm__uri_limits *lim)
+{
+    size_t off = n >= 2 && s[0] == '.' && s[1] == '/' ? 2 : 0;
+    size_t o = 0, seg = 0, seg_o = 0;
+    char *P = u->ibuf_, *N;
+    if (n <= off || 2 * (n - off + 1) > sizeof u->ibuf_ ||
+        (lim && lim->max_tot_len && n > lim->max_tot_len))
+        return false; /* ASCII: characters = bytes */
+    N = P + (n - off + 1);
+    for (size_t i = off;; i++) {
+        if (i < n && s[i] != '/') {
+            if (!plain[(unsigned char)s[i]])
+                return false;
+            P[o] = N[o] = s[i];
+            o++;
+            continue;
+        }
+        /* end of a segment: not empty, not "." or "..", within limits */
+        size_t slen = o - seg_o;
+        if (slen == 0 || seg == PDM__URI_INLINE_SEGS ||
+            (P[seg_o] == '.' &&
+             (slen == 1 || (slen == 2 && P[seg_o + 1] == '.'))) ||
+            (lim && lim->max_seg_len && slen > lim->max_seg_len))
+            return false;
+        u->isegs_[seg].off = (uint32_t)seg_o;
+        u->isegs_[seg].len = (uint32_t)slen;
+        seg++;
+        if (i == n)
+            break;
+        if (lim && lim->max_depth && seg >= lim->max_depth)
+            return false;
+        P[o] = '/';
+        N[o] = '\0';
+        seg_o = ++o;
+    }
+    P[o] = N[o] = '\0';
+    u->path = P;
+    u->names = N;
+    u->len = o;
+    u->segs = u->isegs_;
+    u->nseg = seg;
+    u->chars = n;
+    return true;
+}
+
 int pdm__uri_parse(pdm__uri *u, const char *s, size_t n,
                    const pdm__uri_limits *lim, char *err, size_t errlen)
 {
@@ -354,6 +405,9 @@ int pdm__uri_parse(pdm__uri *u, const char *s, size_t n,
         s = "";
         n = 0;
     }
+    if (parse_plain(u, s, n, lim))
+        return PDM_OK;
+    uri_reset(u);
     qm = n ? memchr(s, '?', n) : NULL;
     pn = qm ? (size_t)(qm - s) : n;
     chars = count_chars(s, n);
@@ -462,11 +516,13 @@ int pdm__uri_parse(pdm__uri *u, const char *s, size_t n,
 
             /* fast path: a run of plain printable ASCII name characters */
             if (st.need == 0 && plain[(unsigned char)s[i]]) {
-                size_t j = i + 1;
-                while (j < pn && plain[(unsigned char)s[j]])
+                /* copied while scanned: segments are short, two memcpy
+                 * calls would cost more */
+                size_t j = i;
+                do {
+                    P[o + (j - i)] = N[o + (j - i)] = s[j];
                     j++;
-                memcpy(P + o, s + i, j - i);
-                memcpy(N + o, s + i, j - i);
+                } while (j < pn && plain[(unsigned char)s[j]]);
                 o += j - i;
                 seg_chars += j - i;
                 i = j;
