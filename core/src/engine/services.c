@@ -56,28 +56,33 @@ static int policy_hook(void *user, const pdm_policy_req *req,
 static int device_value(pdm_ctx *ctx, const char *uri, pdm_blob *out)
 {
     static const struct {
-        const char *key, *profile_key, *def;
+        const char *key;
+        size_t klen; /* strlen(key): most keys are told apart by length */
+        const char *profile_key, *def;
     } map[] = {
-        {"DevInfo/DevId", "device.devid", "IMEI:000000000000000"},
-        {"DevInfo/Man", "device.man", "polydm"},
-        {"DevInfo/Mod", "device.mod", "polydm"},
-        {"DevInfo/DmV", "device.dmv", PDM_VERSION},
-        {"DevInfo/Lang", "device.lang", "en"},
-        {"DevDetail/DevTyp", "device.devtyp", "phone"},
-        {"DevDetail/OEM", "device.oem", ""},
-        {"DevDetail/FwV", "device.fwv", ""},
-        {"DevDetail/SwV", "device.swv", PDM_VERSION},
-        {"DevDetail/HwV", "device.hwv", ""},
-        {"DevDetail/LrgObj", NULL, "true"},
-        {"DevDetail/URI/MaxDepth", "device.max_depth", "0"},
-        {"DevDetail/URI/MaxTotLen", "device.max_tot_len", "0"},
-        {"DevDetail/URI/MaxSegLen", "device.max_seg_len", "0"},
+#define KEY(k) k, sizeof(k) - 1
+        {KEY("DevInfo/DevId"), "device.devid", "IMEI:000000000000000"},
+        {KEY("DevInfo/Man"), "device.man", "polydm"},
+        {KEY("DevInfo/Mod"), "device.mod", "polydm"},
+        {KEY("DevInfo/DmV"), "device.dmv", PDM_VERSION},
+        {KEY("DevInfo/Lang"), "device.lang", "en"},
+        {KEY("DevDetail/DevTyp"), "device.devtyp", "phone"},
+        {KEY("DevDetail/OEM"), "device.oem", ""},
+        {KEY("DevDetail/FwV"), "device.fwv", ""},
+        {KEY("DevDetail/SwV"), "device.swv", PDM_VERSION},
+        {KEY("DevDetail/HwV"), "device.hwv", ""},
+        {KEY("DevDetail/LrgObj"), NULL, "true"},
+        {KEY("DevDetail/URI/MaxDepth"), "device.max_depth", "0"},
+        {KEY("DevDetail/URI/MaxTotLen"), "device.max_tot_len", "0"},
+        {KEY("DevDetail/URI/MaxSegLen"), "device.max_seg_len", "0"},
+#undef KEY
     };
     const char *key = strncmp(uri, "./", 2) == 0 ? uri + 2 : uri;
+    size_t klen = strlen(key);
     char buf[512];
     const char *v = NULL;
     for (size_t i = 0; i < PDM__ARRAY_LEN(map); i++) {
-        if (strcmp(map[i].key, key) != 0)
+        if (map[i].klen != klen || memcmp(map[i].key, key, klen) != 0)
             continue;
         /* The URI limits are the tree's own (from the profile), so that
          * what DevDetail says is what the tree enforces. */
