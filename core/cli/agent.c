@@ -45,7 +45,8 @@ static int trigger_cmd(cli *c, int argc, char **argv);
 
 const cli_cmd cli_agent_cmds[] = {
     {"agent", "[--listen ADDR:PORT] [--wbxml] [--ui-script FILE] "
-              "[--device-state FILE] [--syslog] [--exit-after N]",
+              "[--device-state FILE] [--trace DIR] [--syslog] "
+              "[--exit-after N]",
      "run the device agent (WAP push intake, session queue, control socket)",
      "Listens for WAP push on UDP (default 127.0.0.1:2948): a verified\n"
      "package 0 runs a server-initiated session.  Sessions run one at a\n"
@@ -55,9 +56,13 @@ const cli_cmd cli_agent_cmds[] = {
      "  --listen ADDR:PORT   UDP address for WAP push\n"
      "  --wbxml              sessions use WBXML\n"
      "  --ui-script FILE     answers for UI prompts, one per line (yes, no,\n"
-     "                       cancel, timeout, text=..., choose=1,3); without\n"
-     "                       it the device has no UI\n"
+     "                       cancel, timeout, text=..., choose=1,3,\n"
+     "                       default = the server's default response,\n"
+     "                       auto = default for this and every later\n"
+     "                       prompt); without it the device has no UI\n"
      "  --device-state FILE  append every device action as a JSON line\n"
+     "  --trace DIR          write every message of session N both ways to\n"
+     "                       DIR/NNN-<server>/ (for `polydm replay`)\n"
      "  --syslog             log to syslog instead of stderr\n"
      "  --exit-after N       exit after N sessions ended (tests, demos)\n",
      agent_cmd},
@@ -88,7 +93,9 @@ typedef struct agent {
     job *queue;
     int udp, ctl;
     char sock_path[300];
-    unsigned sessions_ended, exit_after;
+    char udp_name[64]; /* bound WAP push address */
+    unsigned sessions_ended, exit_after, sessions_run;
+    const char *trace; /* --trace DIR, or NULL */
     char last[512];   /* outcome of the last session */
     time_t started;
 } agent;
@@ -263,8 +270,28 @@ static void run_job(agent *a, job *j)
         a->sessions_ended++;
         return;
     }
-    if (rc == PDM_OK)
-        rc = cli_drive_session(a->ctx, s, &a->net, &stop_flag);
+    if (rc == PDM_OK) {
+        /* One trace folder per session run: replayable on its own. */
+        cli_net_opts net = a->net;
+        char dir[4096];
+        if (a->trace) {
+            mkdir(a->trace, 0755);
+            snprintf(dir, sizeof dir, "%s/%03u-%s", a->trace, ++a->sessions_run,
+                     s->acc.server_id);
+            net.trace = dir;
+            if (j->pkg0 && mkdir(dir, 0755) == 0) {
+                /* The package 0 too: `polydm replay --pkg0` needs it. */
+                char p0[4200];
+                FILE *f;
+                snprintf(p0, sizeof p0, "%s/00-pkg0.bin", dir);
+                if ((f = fopen(p0, "wb"))) {
+                    fwrite(j->pkg0, 1, j->pkg0_len, f);
+                    fclose(f);
+                }
+            }
+        }
+        rc = cli_drive_session(a->ctx, s, &net, &stop_flag);
+    }
     snprintf(a->last, sizeof a->last, "%s: %s%s",
              s && s->acc.server_id ? s->acc.server_id
                                    : (j->server ? j->server : "?"),
@@ -377,9 +404,10 @@ static void on_control(agent *a)
     pdm__buf_init(&out);
     if (strcmp(line, "status") == 0) {
         size_t q = 0;
-        pdm__buf_printf(&out, "{\"profile\":\"%s\",\"uptime_s\":%lld,"
+        pdm__buf_printf(&out, "{\"profile\":\"%s\",\"udp\":\"%s\","
+                              "\"uptime_s\":%lld,"
                               "\"sessions_ended\":%u,\"queued\":[",
-                        pdm_ctx_profile_id(a->ctx),
+                        pdm_ctx_profile_id(a->ctx), a->udp_name,
                         (long long)(time(NULL) - a->started),
                         a->sessions_ended);
         for (job *j = a->queue; j; j = j->next, q++)
@@ -448,6 +476,29 @@ static int open_udp(const char *listen_at, char *err, size_t errlen)
     return fd;
 }
 
+/* The bound address, e.g. "127.0.0.1:40123" (with --listen ...:0 the
+ * kernel picks the port; tests read it from here). */
+static void bound_name(int fd, char *out, size_t size)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+            port = ntohs(in->sin_port);
+        } else {
+            struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+            port = ntohs(in6->sin6_port);
+        }
+    }
+    snprintf(out, size, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
+             port);
+}
+
 static int open_control(agent *a, const char *state_dir)
 {
     struct sockaddr_un sun;
@@ -481,6 +532,7 @@ static int agent_cmd(cli *c, int argc, char **argv)
         {"ui-script", required_argument, NULL, 'u'},
         {"device-state", required_argument, NULL, 'd'},
         {"syslog", no_argument, NULL, 's'},
+        {"trace", required_argument, NULL, 't'},
         {"exit-after", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -503,6 +555,7 @@ static int agent_cmd(cli *c, int argc, char **argv)
         case 'u': ui = optarg; break;
         case 'd': state = optarg; break;
         case 's': c->syslog = true; break;
+        case 't': a.trace = optarg; break;
         case 'x':
             if (pdm__parse_long(optarg, 1, 1000000, &v) != PDM_OK) {
                 cli_err("agent: --exit-after wants a positive number");
@@ -540,10 +593,11 @@ static int agent_cmd(cli *c, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     a.started = time(NULL);
     load_queue(&a);
+    bound_name(a.udp, a.udp_name, sizeof a.udp_name);
     pdm__logf(&a.ctx->log, PDM_LOG_INFO, "agent",
-              "listening for WAP push on udp %s, control %s", listen_at,
+              "listening for WAP push on udp %s, control %s", a.udp_name,
               a.sock_path);
-    printf("polydm agent: listening on udp %s\n", listen_at);
+    printf("polydm agent: listening on udp %s\n", a.udp_name);
     fflush(stdout);
     while (!stop_flag && !(a.exit_after && a.sessions_ended >= a.exit_after)) {
         struct pollfd pf[2] = {{a.udp, POLLIN, 0}, {a.ctl, POLLIN, 0}};

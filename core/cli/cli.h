@@ -73,6 +73,7 @@ typedef struct cli_net_opts {
     const char *server;  /* account, or NULL */
     const char *ca, *cert, *key, *pin; /* override the profile's [transport] */
     const char *trace;   /* directory for every message both ways, or NULL */
+    const char *ui_script, *device_state; /* reference device hooks */
     bool wbxml;
 } cli_net_opts;
 /* Runs an opened session until it ends; *stop (may be NULL) ends it
@@ -84,6 +85,8 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
 typedef struct cli_device {
     pdm_device_hooks hooks;
     FILE *script;           /* scripted UI answers, or NULL */
+    bool auto_ui;           /* "auto" read: every later prompt gets its
+                               default response */
     const char *state_file; /* device-state log (JSON lines), or NULL */
 } cli_device;
 int cli_device_init(cli_device *d, const char *ui_script,

@@ -21,16 +21,21 @@ static int replay_cmd(cli *c, int argc, char **argv);
 static int session_cmd(cli *c, int argc, char **argv);
 static int notify_cmd(cli *c, int argc, char **argv);
 
+#define DEVICE_HELP \
+    "  --ui-script FILE     answers for UI prompts (see polydm agent --help)\n" \
+    "  --device-state FILE  append every device action as a JSON line\n"
+
 #define TRANSPORT_HELP \
     "  --ca FILE     PEM CA bundle (default: transport.ca_file of the profile)\n" \
     "  --cert FILE   client certificate (default: transport.client_cert)\n"    \
     "  --key FILE    client key (default: transport.client_key)\n"             \
     "  --pin PIN     server key pin sha256//... (default: transport.pin.<id>)\n" \
-    "  --trace DIR   write every message both ways to DIR\n"
+    "  --trace DIR   write every message both ways to DIR\n"                  \
+    DEVICE_HELP
 
 const cli_cmd cli_session_cmds[] = {
     {"replay", "[--wbxml] [--out DIR] [--server ID] [--pkg0 FILE] "
-               "SERVER_PKG...",
+               "[--ui-script FILE] SERVER_PKG...",
      "run one session offline from recorded server packages",
      "Opens a session (client-initiated, or server-initiated from --pkg0)\n"
      "and answers each SERVER_PKG file (XML or WBXML) in turn, as if it came\n"
@@ -42,6 +47,7 @@ const cli_cmd cli_session_cmds[] = {
      "  --out DIR    write client messages to DIR\n"
      "  --server ID  the account (default: the only one)\n"
      "  --pkg0 FILE  start server-initiated from this package 0\n"
+     DEVICE_HELP
      "Exit 0 if the session ended normally, 1 otherwise.\n",
      replay_cmd},
     {"session", "[--server ID] [--wbxml] [transport options]",
@@ -76,6 +82,8 @@ static int parse_net(const cli_cmd *cmd, int argc, char **argv, cli_net_opts *o,
         {"key", required_argument, NULL, 'k'},
         {"pin", required_argument, NULL, 'p'},
         {"trace", required_argument, NULL, 't'},
+        {"ui-script", required_argument, NULL, 'u'},
+        {"device-state", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int opt;
@@ -90,6 +98,8 @@ static int parse_net(const cli_cmd *cmd, int argc, char **argv, cli_net_opts *o,
         case 'k': o->key = optarg; break;
         case 'p': o->pin = optarg; break;
         case 't': o->trace = optarg; break;
+        case 'u': o->ui_script = optarg; break;
+        case 'd': o->device_state = optarg; break;
         case 'h': cli_cmd_help(cmd, stdout); *exit_code = CLI_OK; return -1;
         default:
             cli_err("%s: bad option '%s' (see polydm %s --help)", cmd->name,
@@ -107,9 +117,15 @@ static int run_session(cli *c, const cli_net_opts *o, const uint8_t *pkg0,
     pdm_ctx *ctx;
     pdm_session *s = NULL;
     pdm_session_opts so;
+    cli_device dev;
     int ex, rc;
-    if ((ex = cli_open(c, &ctx, 0)) != CLI_OK)
+    if (cli_device_init(&dev, o->ui_script, o->device_state) != 0)
+        return CLI_BADINPUT;
+    c->hooks = &dev.hooks;
+    if ((ex = cli_open(c, &ctx, 0)) != CLI_OK) {
+        cli_device_fini(&dev);
         return ex;
+    }
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
     so.flags = o->wbxml ? PDM_SESSION_WBXML : 0;
@@ -130,6 +146,7 @@ static int run_session(cli *c, const cli_net_opts *o, const uint8_t *pkg0,
     }
     pdm_session_close(s);
     pdm_ctx_close(ctx);
+    cli_device_fini(&dev);
     return ex;
 }
 
@@ -229,7 +246,7 @@ static int write_msg(const char *dir, unsigned n, const pdm_message *m,
 
 typedef struct replay_opts {
     bool wbxml;
-    const char *out, *server, *pkg0;
+    const char *out, *server, *pkg0, *ui_script, *device_state;
 } replay_opts;
 
 static int replay_cmd(cli *c, int argc, char **argv)
@@ -239,9 +256,12 @@ static int replay_cmd(cli *c, int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"server", required_argument, NULL, 's'},
         {"pkg0", required_argument, NULL, 'p'},
+        {"ui-script", required_argument, NULL, 'u'},
+        {"device-state", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    replay_opts o = {false, NULL, NULL, NULL};
+    replay_opts o = {false, NULL, NULL, NULL, NULL, NULL};
+    cli_device dev;
     pdm_session_opts so;
     pdm_session *s = NULL;
     pdm_ctx *ctx;
@@ -260,6 +280,8 @@ static int replay_cmd(cli *c, int argc, char **argv)
         case 'o': o.out = optarg; break;
         case 's': o.server = optarg; break;
         case 'p': o.pkg0 = optarg; break;
+        case 'u': o.ui_script = optarg; break;
+        case 'd': o.device_state = optarg; break;
         case 'h': cli_cmd_help(&cli_session_cmds[0], stdout); return CLI_OK;
         default:
             cli_err("replay: bad option '%s' (see polydm replay --help)",
@@ -299,8 +321,14 @@ static int replay_cmd(cli *c, int argc, char **argv)
             return CLI_BADINPUT;
         }
     }
+    if (cli_device_init(&dev, o.ui_script, o.device_state) != 0) {
+        pdm__free(pkg0);
+        return CLI_BADINPUT;
+    }
+    c->hooks = &dev.hooks;
     if ((ex = cli_open(c, &ctx, 0)) != CLI_OK) {
         pdm__free(pkg0);
+        cli_device_fini(&dev);
         return ex;
     }
     memset(&so, 0, sizeof so);
@@ -346,6 +374,7 @@ static int replay_cmd(cli *c, int argc, char **argv)
 out:
     pdm_session_close(s);
     pdm_ctx_close(ctx);
+    cli_device_fini(&dev);
     pdm__free(pkg0);
     return ex;
 }

@@ -61,10 +61,40 @@ static char *next_answer(cli_device *d)
     return NULL;
 }
 
+/* The user takes the server's default response (DR), the way a test UI
+ * that "just presses OK" does: 1101 DR=0 is "no", anything else "yes";
+ * 1102 the DR text; 1103/1104 the DR number(s) ('-' separated) or 1. */
+static void default_answer(const pdm_ui_request *rq, pdm_ui_response *rs)
+{
+    const char *dr = rq->dr ? rq->dr : "";
+    switch (rq->type) {
+    case 1101: rs->accepted = strcmp(dr, "0") != 0; break;
+    case 1102: pdm__strlcpy(rs->text, dr, sizeof rs->text); break;
+    case 1103:
+    case 1104:
+        for (const char *p = dr; *p && rs->nchosen < 32;) {
+            long v;
+            char num[16];
+            size_t n = strcspn(p, "-");
+            snprintf(num, sizeof num, "%.*s", (int)(n < 15 ? n : 15), p);
+            if (pdm__parse_long(num, 1, 1000, &v) == PDM_OK &&
+                (size_t)v <= rq->nchoices)
+                rs->chosen[rs->nchosen++] = (int)v;
+            p += n + (p[n] == '-');
+            if (rq->type == 1103)
+                break;
+        }
+        if (!rs->nchosen)
+            rs->chosen[rs->nchosen++] = 1;
+        break;
+    default: rs->accepted = 1; break;
+    }
+}
+
 static int dev_ui(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
 {
     cli_device *d = user;
-    char *a = next_answer(d);
+    char *a = d->auto_ui ? strdup("auto") : next_answer(d);
     char detail[900];
     int rc = PDM_OK;
 
@@ -75,7 +105,10 @@ static int dev_ui(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
         cli_device_record(d, "ui", detail);
         return PDM_ECANCELLED;
     }
-    if (strcmp(a, "yes") == 0) {
+    if (strcmp(a, "auto") == 0 || strcmp(a, "default") == 0) {
+        d->auto_ui |= strcmp(a, "auto") == 0;
+        default_answer(rq, rs);
+    } else if (strcmp(a, "yes") == 0) {
         rs->accepted = 1;
     } else if (strcmp(a, "no") == 0) {
         rs->accepted = 0;

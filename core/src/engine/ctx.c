@@ -63,13 +63,12 @@ static int load_factory_tree(pdm_ctx *ctx)
     return PDM_OK;
 }
 
-static int open_tree(pdm_ctx *ctx)
+/* The store opens before the plugins start: their create() may already
+ * read their key/value data. */
+static int open_store(pdm_ctx *ctx)
 {
-    pdm__tree_config tc;
     char err[512];
-    bool fresh = true;
     int rc;
-
     if (!(ctx->flags & PDM_CTX_NO_STORE)) {
         if (!ctx->state_dir) {
             pdm__ctx_error(ctx, PDM_EINVAL, "no state directory given");
@@ -84,8 +83,17 @@ static int open_tree(pdm_ctx *ctx)
             pdm__ctx_error(ctx, rc, "%s", err);
             return rc;
         }
-        fresh = pdm__store_is_new(ctx->store);
     }
+    return PDM_OK;
+}
+
+static int open_tree(pdm_ctx *ctx)
+{
+    pdm__tree_config tc;
+    char err[512];
+    bool fresh = ctx->store ? pdm__store_is_new(ctx->store) : true;
+    int rc;
+
     memset(&tc, 0, sizeof tc);
     tc.store = ctx->store;
     tc.log = ctx->log;
@@ -156,6 +164,8 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
     pdm__diag_init(&d);
     pdm__engine_services(ctx, &svc);
     rc = pdm__profile_load(&ctx->profile, c.profile, &d);
+    if (rc == PDM_OK)
+        rc = open_store(ctx);
     if (rc == PDM_OK && !(ctx->flags & PDM_CTX_NO_PLUGINS)) {
         rc = pdm__plugins_start(&ctx->plugins, ctx->profile,
                                 pdm__plugin_search_path(c.plugin_path), &svc,

@@ -73,10 +73,16 @@ static int setup_plugin_mo(pdm_ctx *ctx, pdm__comp *c, pdm__mo_binding *b)
 {
     const char *base = c->mo_base;
     int rc;
+    const char *base_acl = NULL;
     b->kind = PDM_MO_PLUGIN;
     b->comp = c;
+    /* The base itself may be declared (path ""): its ACL applies when the
+     * base is created, before the loop below finds it existing. */
+    for (const pdm_mo_node *mn = c->ops.mo.nodes; mn && mn->path; mn++)
+        if (!*mn->path)
+            base_acl = mn->acl;
     rc = ensure(ctx, base, PDM_FORMAT_NODE, PDM_NODE_PERMANENT, c->ops.mo.mo_id,
-                NULL, NULL);
+                base_acl, NULL);
     for (const pdm_mo_node *mn = c->ops.mo.nodes; rc == PDM_OK && mn && mn->path;
          mn++) {
         pdm__buf p;

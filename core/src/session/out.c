@@ -434,13 +434,16 @@ static int encode(pdm_session *s, size_t n, bool final, pdm__buf *out)
 /* A Results with several Items (a Struct list) that does not fit: the
  * Items that fit stay, the others move to a second Results for the same
  * command, queued right behind it (whole items: only a single object is
- * ever cut into MoreData chunks).  PDM_ENOTFOUND: not even one Item fits
- * behind what precedes it in this message. */
+ * ever cut into MoreData chunks).  When not even the first Item fits, it
+ * is sent alone in chunks (split_results). */
+static int split_results(pdm_session *s, size_t pos, size_t limit);
+
 static int split_items(pdm_session *s, size_t pos, size_t limit)
 {
     pdm__el *head = s->queue[pos], *rest, **items;
     size_t k = 0, lo, hi, best = 0;
     pdm__buf probe;
+    bool chunk_first;
     int rc = PDM_OK;
 
     for (pdm__el *i = pdm__el_child(head, PDM_TAG_ITEM); i;
@@ -472,13 +475,11 @@ static int split_items(pdm_session *s, size_t pos, size_t limit)
         }
     }
     pdm__buf_free(&probe);
-    if (rc == PDM_OK && !best)
-        rc = pos == s->qhead
-                 ? pdm__session_fail(s, PDM_ETOOBIG,
-                                     "a Results item does not fit the "
-                                     "server's MaxMsgSize of %zu bytes",
-                                     limit)
-                 : PDM_ENOTFOUND;
+    /* Not even the first Item fits: it goes alone, cut into MoreData
+     * chunks like any large object (below, after the others moved). */
+    chunk_first = rc == PDM_OK && !best;
+    if (chunk_first)
+        best = 1;
     if (rc == PDM_OK && !(rest = new_cmd(s, PDM_TAG_RESULTS)))
         rc = PDM_ENOMEM;
     if (rc == PDM_OK) {
@@ -500,6 +501,8 @@ static int split_items(pdm_session *s, size_t pos, size_t limit)
         s->queue[pos + 1] = rest;
     }
     pdm__free(items);
+    if (rc == PDM_OK && chunk_first)
+        return split_results(s, pos, limit);
     return rc;
 }
 
@@ -712,6 +715,19 @@ int pdm__out_build(pdm_session *s)
         n = best;
         if ((rc = encode(s, n, false, &s->msg)) != PDM_OK)
             return rc;
+    }
+    /* A message that leaves commands queued yet carries none of them
+     * makes no progress; twice in a row means the server's MaxMsgSize
+     * cannot carry what is left: fail rather than loop for ever. */
+    if (n < left && !carries_commands(s, n)) {
+        if (++s->stalls > 2)
+            return pdm__session_fail(s, PDM_ETOOBIG,
+                                     "the server's MaxMsgSize of %zu bytes "
+                                     "leaves no room for the rest of our "
+                                     "package",
+                                     limit);
+    } else {
+        s->stalls = 0;
     }
     s->sent_final = n == left && !s->want_next_msg;
     s->sent_cmds = (unsigned)n;

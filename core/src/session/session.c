@@ -29,8 +29,11 @@ int pdm__session_fail(pdm_session *s, int rc, const char *fmt, ...)
         va_end(ap);
         s->result = rc;
     }
-    pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session", "%s: %s",
-              s->acc.server_id ? s->acc.server_id : "?", s->err);
+    if (s->acc.server_id)
+        pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session", "%s: %s",
+                  s->acc.server_id, s->err);
+    else
+        pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session", "%s", s->err);
     return rc;
 }
 

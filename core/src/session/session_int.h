@@ -127,6 +127,7 @@ struct pdm_session {
     bool sent_final;          /* last message carried Final */
     pdm__el *split_el;        /* Results being sent in chunks, or NULL */
     pdm__el *deferred_el;     /* Results held back once to go whole */
+    unsigned stalls;          /* messages in a row without progress */
     unsigned sent_cmds;       /* commands in the last message */
 
     /* replay/diagnostics */

@@ -109,6 +109,9 @@ typedef struct pdm_ops_head {
      *               components.
      * Returns PDM_OK, or a negative pdm_rc after calling host->set_error.
      * Optional: NULL means "stateless; inst is NULL".
+     * The key/value services already work here (the store opens before
+     * plugins start); the management tree does not exist yet, so
+     * tree_read returns PDM_ENOTSUP.
      */
     int (*create)(pdm_plugin_ctx *pc, void *plugin_data, void **inst);
     /** destroy() - release an instance made by create.  Optional. */
