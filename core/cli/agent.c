@@ -46,7 +46,7 @@ static int trigger_cmd(cli *c, int argc, char **argv);
 const cli_cmd cli_agent_cmds[] = {
     {"agent", "[--listen ADDR:PORT] [--wbxml] [--ui-script FILE] "
               "[--device-state FILE] [--trace DIR] [--syslog] "
-              "[--exit-after N]",
+              "[--exit-after N] [transport options]",
      "run the device agent (WAP push intake, session queue, control socket)",
      "Listens for WAP push on UDP (default 127.0.0.1:2948): a verified\n"
      "package 0 runs a server-initiated session.  Sessions run one at a\n"
@@ -64,7 +64,10 @@ const cli_cmd cli_agent_cmds[] = {
      "  --trace DIR          write every message of session N both ways to\n"
      "                       DIR/NNN-<server>/ (for `polydm replay`)\n"
      "  --syslog             log to syslog instead of stderr\n"
-     "  --exit-after N       exit after N sessions ended (tests, demos)\n",
+     "  --exit-after N       exit after N sessions ended (tests, demos)\n"
+     "  --ca FILE  --cert FILE  --key FILE  --pin PIN\n"
+     "                       TLS settings instead of the profile's\n"
+     "                       [transport] (see polydm session --help)\n",
      agent_cmd},
     {"status", "", "show the state of the running agent", NULL, status_cmd},
     {"trigger", "[--server ID]",
@@ -533,6 +536,10 @@ static int agent_cmd(cli *c, int argc, char **argv)
         {"device-state", required_argument, NULL, 'd'},
         {"syslog", no_argument, NULL, 's'},
         {"trace", required_argument, NULL, 't'},
+        {"ca", required_argument, NULL, 'C'},
+        {"cert", required_argument, NULL, 'c'},
+        {"key", required_argument, NULL, 'k'},
+        {"pin", required_argument, NULL, 'p'},
         {"exit-after", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -556,6 +563,10 @@ static int agent_cmd(cli *c, int argc, char **argv)
         case 'd': state = optarg; break;
         case 's': c->syslog = true; break;
         case 't': a.trace = optarg; break;
+        case 'C': a.net.ca = optarg; break;
+        case 'c': a.net.cert = optarg; break;
+        case 'k': a.net.key = optarg; break;
+        case 'p': a.net.pin = optarg; break;
         case 'x':
             if (pdm__parse_long(optarg, 1, 1000000, &v) != PDM_OK) {
                 cli_err("agent: --exit-after wants a positive number");

@@ -20,11 +20,12 @@
 static int tree_get(cli *c, int argc, char **argv);
 static int tree_list(cli *c, int argc, char **argv);
 static int tree_export(cli *c, int argc, char **argv);
+static int tree_show(cli *c, int argc, char **argv);
 static int tree_import(cli *c, int argc, char **argv);
 static int tree_explain(cli *c, int argc, char **argv);
 static int audit_cmd(cli *c, int argc, char **argv);
 
-enum { C_GET, C_LIST, C_EXPORT, C_IMPORT, C_EXPLAIN, C_AUDIT };
+enum { C_GET, C_LIST, C_EXPORT, C_IMPORT, C_EXPLAIN, C_AUDIT, C_SHOW };
 
 const cli_cmd cli_tree_cmds[] = {
     [C_GET] = {"tree get", "URI [--prop NAME]",
@@ -67,6 +68,13 @@ const cli_cmd cli_tree_cmds[] = {
                  "TIME: seconds since the epoch, YYYY-MM-DD[THH:MM[:SS]] (UTC),"
                  "\nor an age like 30m, 2h, 7d.\n",
                  audit_cmd},
+    [C_SHOW] = {"tree show", "[URI]",
+                "print a subtree with its values, indented",
+                "One line per node: leaves with their value (cut at 60 "
+                "bytes; binary\nvalues as a size; AAuthSecret/AAuthData as "
+                "*****), interior nodes\nwith the authority that created "
+                "them.\n",
+                tree_show},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -326,6 +334,100 @@ static int export_set(int opt, const char *arg, void *u)
     case 'o': o->out = arg; return 0;
     }
     return -1;
+}
+
+/* ---- show ------------------------------------------------------------------- */
+
+static void show_node(pdm_ctx *ctx, const pdm__node *n, pdm__buf *path,
+                      int depth)
+{
+    size_t mark = path->len;
+    const char *owner = pdm__node_owner(n);
+    pdm__buf_putc(path, '/');
+    pdm__buf_puts(path, pdm__node_name(n));
+    printf("%*s%s", 2 * depth, "", pdm__node_name(n));
+    if (pdm__node_is_interior(n)) {
+        printf("/%s%s%s\n", *owner ? "  (" : "", owner,
+               *owner ? ")" : "");
+    } else if (pdm__node_flags(n) & PDM_NODE_SECRET) {
+        printf(" = *****\n");
+    } else {
+        pdm__tree_result r;
+        pdm__decision d;
+        if (!pdm__buf_ok(path) ||
+            pdm__tree_get(ctx->tree, &LOCAL, (char *)path->data, &r, &d) !=
+                PDM_OK)
+            printf(" (unreadable: %s)", d.reason);
+        else if (!r.len && pdm__node_format(n) == PDM_FORMAT_NULL)
+            ; /* e.g. an Exec target: nothing to show */
+        else if (!printable(r.data, r.len))
+            printf(" = (%zu bytes)", r.len);
+        else if (r.len > 60)
+            printf(" = %.57s... (%zu bytes)", (const char *)r.data, r.len);
+        else
+            printf(" = %.*s", (int)r.len, r.data ? (const char *)r.data : "");
+        if (pdm__buf_ok(path))
+            pdm__tree_result_free(&r);
+        /* Who wrote it, when it was not the factory. */
+        if (*owner && strcmp(owner, "factory") != 0)
+            printf("  (%s)", owner);
+        putchar('\n');
+    }
+    for (const pdm__node *k = pdm__node_first_child(n); k;
+         k = pdm__node_next_sibling(k))
+        show_node(ctx, k, path, depth + 1);
+    path->len = mark;
+    if (path->data)
+        path->data[mark] = '\0';
+}
+
+static int tree_show(cli *c, int argc, char **argv)
+{
+    int rc = cli_simple_opts(&cli_tree_cmds[C_SHOW], argc, argv), ex;
+    const char *uri = argc > 1 ? argv[1] : ".";
+    pdm_ctx *ctx;
+    pdm__decision d;
+    pdm__node *n;
+    pdm__buf path;
+
+    if (rc)
+        return rc > 0 ? CLI_OK : CLI_USAGE;
+    if (argc > 2) {
+        cli_err("tree show: expected at most one URI");
+        return CLI_USAGE;
+    }
+    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
+        return ex;
+    rc = pdm__tree_check(ctx->tree, &LOCAL, PDM_OP_GET, uri, &d);
+    n = rc == PDM_OK ? pdm__tree_lookup(ctx->tree, uri) : NULL;
+    if (!n) {
+        print_dec_error("show", uri, &d);
+        pdm_ctx_close(ctx);
+        return exit_for_dec(rc ? rc : PDM_ENOTFOUND);
+    }
+    /* An interior node is printed with its full URI and its subtree
+     * indented below; a leaf as one line below its parent's URI. */
+    {
+        const pdm__node *top = pdm__node_is_interior(n) ? n : pdm__node_parent(n);
+        pdm__buf_init(&path);
+        if (pdm__node_parent(top)) {
+            pdm__buf_puts(&path, "./");
+            pdm__node_path(top, &path);
+        } else {
+            pdm__buf_puts(&path, ".");
+        }
+        printf("%s\n", pdm__buf_ok(&path) ? (char *)path.data : uri);
+        if (top == n) {
+            for (const pdm__node *k = pdm__node_first_child(n); k;
+                 k = pdm__node_next_sibling(k))
+                show_node(ctx, k, &path, 1);
+        } else {
+            show_node(ctx, n, &path, 1);
+        }
+    }
+    pdm__buf_free(&path);
+    pdm_ctx_close(ctx);
+    return CLI_OK;
 }
 
 static int tree_export(cli *c, int argc, char **argv)
