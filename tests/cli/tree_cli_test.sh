@@ -50,6 +50,14 @@ lacks "structdata secret value" "Cl1entS3cret"
 expect 0 "list Struct json" "$PDM" "${P[@]}" --json tree get "./Vendor?list=Struct"
 contains "struct json" '"uri":"./Vendor/Color"'
 lacks "struct has no values" "blue"
+expect 0 "tree show" "$PDM" "${P[@]}" tree show ./DMAcc/testsrv
+contains "show secret redacted" "AAuthSecret = *****"
+contains "show value" "ServerID = test.server"
+lacks "show no secret 1" "Cl1entS3cret"
+lacks "show no secret 2" "S3rverS3cret"
+expect 0 "tree show leaf" "$PDM" "${P[@]}" tree show ./Vendor/Color
+contains "show leaf" "  Color = blue"
+expect 1 "tree show missing" "$PDM" "${P[@]}" tree show ./Nope
 expect 0 "export redacts" "$PDM" "${P[@]}" tree export
 lacks "export secret 1" "Cl1entS3cret"
 lacks "export secret 2" "S3rverS3cret"

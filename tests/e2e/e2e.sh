@@ -41,6 +41,13 @@ commands() {
   expect_not_in "$T/dev/audit.txt" "srvpw" "no server secret in the audit"
   expect_not_in "$T/dev/session.out" "devpw" "no secret in the log"
   [ "$enc" = wbxml ] && oracle_check "$T/dev/trace"
+  # The readable transcript of the trace names each answer's command.
+  "$PDM" transcript "$T/dev/trace" >"$T/dev/transcript.txt" 2>&1 || fail "polydm transcript"
+  expect_in "$T/dev/transcript.txt" "425 Permission denied <- Get ./Vendor/Private/Key" "transcript: refusal named"
+  expect_in "$T/dev/transcript.txt" "216 Atomic roll back OK <- Replace ./Ext/E2E/Counter" "transcript: rollback named"
+  expect_in "$T/dev/transcript.txt" 'answer "polydm user"' "transcript: UI answer"
+  expect_in "$T/dev/transcript.txt" "device credentials" "transcript: credentials noted"
+  expect_not_in "$T/dev/transcript.txt" "Cred" "transcript: no credential data"
 }
 
 # client_session SCENARIO SERVER ENC [expected client exit] [session args]
