@@ -112,30 +112,6 @@ const char *pdm__el_attr(const pdm__el *el, const char *name)
     return NULL;
 }
 
-pdm__el *pdm__el_child(const pdm__el *el, pdm__tag tag)
-{
-    if (!el)
-        return NULL;
-    for (pdm__el *c = el->first; c; c = c->next)
-        if (c->tag == tag)
-            return c;
-    return NULL;
-}
-
-pdm__el *pdm__el_next(const pdm__el *from, pdm__tag tag)
-{
-    for (pdm__el *c = from ? from->next : NULL; c; c = c->next)
-        if (c->tag == tag)
-            return c;
-    return NULL;
-}
-
-const char *pdm__el_child_text(const pdm__el *el, pdm__tag tag)
-{
-    pdm__el *c = pdm__el_child(el, tag);
-    return c && c->text ? (const char *)c->text : NULL;
-}
-
 pdm__el *pdm__el_path(const pdm__el *el, const uint16_t *tags)
 {
     pdm__el *cur = (pdm__el *)el;

@@ -102,12 +102,35 @@ int pdm__el_set_attr(pdm__doc *d, pdm__el *el, const char *name,
                      const char *value);
 const char *pdm__el_attr(const pdm__el *el, const char *name);
 
+/* The three lookups below are inline: the session engine and the
+ * importers call them several times per command. */
+
 /* First child with the given tag, or NULL. */
-pdm__el *pdm__el_child(const pdm__el *el, pdm__tag tag);
+static inline pdm__el *pdm__el_child(const pdm__el *el, pdm__tag tag)
+{
+    if (!el)
+        return NULL;
+    for (pdm__el *c = el->first; c; c = c->next)
+        if (c->tag == tag)
+            return c;
+    return NULL;
+}
+
 /* Next sibling after `from` with the given tag, or NULL. */
-pdm__el *pdm__el_next(const pdm__el *from, pdm__tag tag);
+static inline pdm__el *pdm__el_next(const pdm__el *from, pdm__tag tag)
+{
+    for (pdm__el *c = from ? from->next : NULL; c; c = c->next)
+        if (c->tag == tag)
+            return c;
+    return NULL;
+}
+
 /* Text of the first child with `tag` (NULL if absent or no text). */
-const char *pdm__el_child_text(const pdm__el *el, pdm__tag tag);
+static inline const char *pdm__el_child_text(const pdm__el *el, pdm__tag tag)
+{
+    pdm__el *c = pdm__el_child(el, tag);
+    return c && c->text ? (const char *)c->text : NULL;
+}
 /* Follows a path of tags, e.g. {PDM_TAG_TARGET, PDM_TAG_LOCURI, 0}. */
 pdm__el *pdm__el_path(const pdm__el *el, const uint16_t *tags);
 /* Name of an element as written in XML. */
