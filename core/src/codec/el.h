@@ -31,7 +31,11 @@ enum {
     PDM_EL_OPAQUE = 1u << 0, /* text is binary (WBXML OPAQUE); the WBXML
                                 encoder emits it as OPAQUE again */
     PDM_EL_CDATA = 1u << 1,  /* XML: text came from / goes to CDATA */
-    PDM_EL_EMPTY_TAG = 1u << 2 /* element had no content at all */
+    PDM_EL_EMPTY_TAG = 1u << 2, /* element had no content at all */
+    PDM_EL_PLAIN = 1u << 3   /* text is known to be printable ASCII
+                                without & < > " (digits, constants): the
+                                XML encoder copies it without scanning.
+                                Set only by whoever wrote the text. */
 };
 
 typedef struct pdm__el {

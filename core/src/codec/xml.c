@@ -1183,7 +1183,6 @@ static int write_attr(xenc *x, const pdm__el *el, const pdm__attr *a)
 }
 
 static int end_el(xenc *x, const pdm__el *el, size_t depth);
-static int start_el_general(xenc *x, const pdm__el *el, size_t depth);
 
 /* Whether a word of 8 bytes holds a zero byte (exact as a yes/no). */
 static inline uint64_t has_zero(uint64_t v)
@@ -1194,7 +1193,9 @@ static inline uint64_t has_zero(uint64_t v)
 /* Length of the prefix of s[0..n) made of text_plain bytes.  Eight bytes
  * at a time while no byte is non-ASCII, a control character or one of
  * & < > " (the per-word tests are exact once no byte has bit 7 set; TAB
- * and LF end the fast part too and are then taken byte by byte). */
+ * and LF end the fast part too and are then taken byte by byte).  The
+ * byte loop needs no bound: element texts end with a NUL (el.h), which
+ * is not plain. */
 static size_t plain_prefix(const uint8_t *s, size_t n)
 {
     const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
@@ -1207,93 +1208,16 @@ static size_t plain_prefix(const uint8_t *s, size_t n)
             has_zero(w ^ (ones * '>')) | has_zero(w ^ (ones * '"')))
             break;
     }
-    while (i < n && text_plain[s[i]])
+    while (text_plain[s[i]])
         i++;
     return i;
 }
 
-/* Whether el takes the fast path of start_el/end_el: a tag whose markup
- * is in the slot tables, no attributes, no CDATA. */
-static bool fast_el(const pdm__el *el)
-{
-    return el->tag > PDM_TAG_UNKNOWN && el->tag < PDM_TAG_COUNT &&
-           tag_close_len[el->tag] && !el->attrs &&
-           !(el->flags & PDM_EL_CDATA);
-}
-
 /* Writes the start tag and text of el; when el has no children also its
- * end (or writes <X/>).  depth: root = 1.  The usual element (see
- * fast_el) is written with one reservation for its markup and text; what
- * start_el_general writes is the same. */
+ * end (or writes <X/>).  depth: root = 1.  The general writer: pretty
+ * output and what encode_fast does not take (unknown names, attributes,
+ * CDATA) come here. */
 static int start_el(xenc *x, const pdm__el *el, size_t depth)
-{
-    unsigned t = el->tag;
-    uint8_t scope = x->ns[depth - 1], ns, *p;
-    size_t n = el->text ? el->len : 0, room = 2 * depth + 3 * SLOT + 4;
-    int rc;
-
-    if (!fast_el(el) || n > SIZE_MAX / 2)
-        return start_el_general(x, el, depth);
-    p = w_begin(x->out, room + n);
-    if (!p)
-        return PDM_ENOMEM;
-    if (x->pretty && depth > 1)
-        p = w_indent(p, depth - 1);
-    memcpy(p, tag_open[t], SLOT);
-    p += tag_open_len[t];
-    ns = pdm__tags[t].ns;
-    if (ns != scope && ns_decl_len[ns]) {
-        memcpy(p, ns_decl[ns], SLOT);
-        p += ns_decl_len[ns];
-        scope = ns;
-    }
-    x->ns[depth] = scope;
-    if (!n && !el->first) {
-        /* NULL text: <X/>; empty non-NULL text keeps <X></X> */
-        if (el->text && !(el->flags & PDM_EL_EMPTY_TAG)) {
-            *p++ = '>';
-            memcpy(p, tag_close[t], SLOT);
-            p += tag_close_len[t];
-        } else {
-            *p++ = '/';
-            *p++ = '>';
-        }
-        w_end(x->out, p);
-        return PDM_OK;
-    }
-    *p++ = '>';
-    if (n) {
-        const uint8_t *s = el->text;
-        size_t i = plain_prefix(s, n), bad = 0;
-        int sc = SCAN_OK;
-        /* The plain prefix is ASCII: scan_chars resumes at a character
-         * boundary and reports offsets relative to i. */
-        if (i < n && (sc = scan_chars(s + i, n - i, false, &bad)) == SCAN_BAD)
-            return text_not_chardata(x, el, i + bad);
-        if (sc == SCAN_SPECIAL) {
-            w_end(x->out, p);
-            if ((rc = write_escaped(x, el)) != PDM_OK)
-                return rc;
-            if (el->first)
-                return PDM_OK;
-            if (!(p = w_begin(x->out, SLOT)))
-                return PDM_ENOMEM;
-        } else {
-            pdm__memcpy_small(p, s, n);
-            p += n;
-        }
-    }
-    if (!el->first) {
-        memcpy(p, tag_close[t], SLOT);
-        p += tag_close_len[t];
-    }
-    w_end(x->out, p);
-    return PDM_OK;
-}
-
-/* start_el for elements fast_el() does not take: unknown names,
- * attributes, CDATA. */
-static int start_el_general(xenc *x, const pdm__el *el, size_t depth)
 {
     pdm__ns ns;
     const char *name, *uri;
@@ -1415,16 +1339,162 @@ static int encode_tree(xenc *x, const pdm__el *root)
             depth--;
             if (!el)
                 return PDM_EINVAL; /* broken tree */
-            if (!x->pretty && el->tag < PDM_TAG_COUNT &&
-                tag_close_len[el->tag]) {
-                /* end_el's usual case, inline */
-                uint8_t *p = w_begin(x->out, SLOT);
-                if (!p)
-                    return PDM_ENOMEM;
-                memcpy(p, tag_close[el->tag], SLOT);
-                w_end(x->out, p + tag_close_len[el->tag]);
-            } else if ((rc = end_el(x, el, depth)) != PDM_OK) {
+            if ((rc = end_el(x, el, depth)) != PDM_OK)
                 return rc;
+        }
+    }
+}
+
+/* The writer of encode_fast keeps its cursor in a local: `p` is where the
+ * next byte goes and `lim` the last byte of the buffer's room (kept for
+ * the NUL).  out_sync hands the position back to the buffer before any
+ * pdm__buf call, out_load takes it again. */
+static void out_sync(pdm__buf *b, uint8_t *p)
+{
+    b->len = (size_t)(p - b->data);
+    b->data[b->len] = 0;
+}
+
+static bool out_load(pdm__buf *b, size_t room, uint8_t **p, uint8_t **lim)
+{
+    if (!pdm__buf_reserve(b, room))
+        return false;
+    *p = b->data + b->len;
+    *lim = b->data + b->cap - 1;
+    return true;
+}
+
+/* The usual element: a tag whose markup is in the slot tables, no
+ * attributes, no CDATA. */
+static bool fast_el(const pdm__el *el)
+{
+    return el->tag < PDM_TAG_COUNT && tag_close_len[el->tag] && !el->attrs &&
+           !(el->flags & PDM_EL_CDATA);
+}
+
+/* encode_tree without pretty-printing, with the usual element written in
+ * place: markup copied as whole slots, the room checked with one compare
+ * (the buffer grows in steps of at least 4 KiB), clean text copied after
+ * plain_prefix.  Text that needs escaping or a closer look, and elements
+ * that are not fast_el, go through the general functions, so the bytes
+ * are the same as encode_tree's (and were, before this writer). */
+static int encode_fast(xenc *x, const pdm__el *root)
+{
+    pdm__buf *b = x->out;
+    const pdm__el *el = root;
+    size_t depth = 1;
+    uint8_t *p, *lim;
+    int rc;
+
+    if (!out_load(b, 4096, &p, &lim))
+        return PDM_ENOMEM;
+    for (;;) {
+        unsigned t = el->tag;
+        size_t n = el->text ? el->len : 0;
+        if (depth >= x->ns_cap) {
+            size_t cap = x->ns_cap * 2;
+            uint8_t *ns = pdm__realloc(x->ns, cap);
+            if (!ns)
+                return PDM_ENOMEM;
+            x->ns = ns;
+            x->ns_cap = cap;
+        }
+        if (!fast_el(el) || n > SIZE_MAX / 4) {
+            out_sync(b, p);
+            if ((rc = start_el(x, el, depth)) != PDM_OK)
+                return rc;
+            if (!out_load(b, 0, &p, &lim))
+                return PDM_ENOMEM;
+        } else {
+            uint8_t scope = x->ns[depth - 1], ns = pdm__tags[t].ns;
+            /* open + xmlns + '>' + text + close, slots copied whole */
+            if ((size_t)(lim - p) < 3 * SLOT + 2 + n) {
+                out_sync(b, p);
+                if (!out_load(b, 3 * SLOT + 2 + n + 4096, &p, &lim))
+                    return PDM_ENOMEM;
+            }
+            memcpy(p, tag_open[t], SLOT);
+            p += tag_open_len[t];
+            if (ns != scope && ns_decl_len[ns]) {
+                memcpy(p, ns_decl[ns], SLOT);
+                p += ns_decl_len[ns];
+                scope = ns;
+            }
+            x->ns[depth] = scope;
+            if (!n && !el->first) {
+                /* NULL text: <X/>; empty non-NULL text keeps <X></X> */
+                if (el->text && !(el->flags & PDM_EL_EMPTY_TAG)) {
+                    *p++ = '>';
+                    memcpy(p, tag_close[t], SLOT);
+                    p += tag_close_len[t];
+                } else {
+                    *p++ = '/';
+                    *p++ = '>';
+                }
+            } else {
+                *p++ = '>';
+                if (n) {
+                    const uint8_t *s = el->text;
+                    size_t i = el->flags & PDM_EL_PLAIN ? n : plain_prefix(s, n),
+                           bad = 0;
+                    int sc = SCAN_OK;
+                    /* The plain prefix is ASCII: scan_chars resumes at a
+                     * character boundary, offsets relative to i. */
+                    if (i < n &&
+                        (sc = scan_chars(s + i, n - i, false, &bad)) == SCAN_BAD)
+                        return text_not_chardata(x, el, i + bad);
+                    if (sc == SCAN_SPECIAL) {
+                        out_sync(b, p);
+                        if ((rc = write_escaped(x, el)) != PDM_OK)
+                            return rc;
+                        if (!out_load(b, SLOT + 4096, &p, &lim))
+                            return PDM_ENOMEM;
+                    } else {
+                        pdm__memcpy_small(p, s, n);
+                        p += n;
+                    }
+                }
+                if (!el->first) {
+                    memcpy(p, tag_close[t], SLOT);
+                    p += tag_close_len[t];
+                }
+            }
+        }
+        if (el->first) {
+            el = el->first;
+            depth++;
+            continue;
+        }
+        /* el is complete: climb until an element has a next sibling */
+        for (;;) {
+            if (el == root) {
+                out_sync(b, p);
+                return PDM_OK;
+            }
+            if (el->next) {
+                el = el->next;
+                break;
+            }
+            el = el->parent;
+            depth--;
+            if (!el) {
+                out_sync(b, p);
+                return PDM_EINVAL; /* broken tree */
+            }
+            if (el->tag < PDM_TAG_COUNT && tag_close_len[el->tag]) {
+                if ((size_t)(lim - p) < SLOT) {
+                    out_sync(b, p);
+                    if (!out_load(b, SLOT + 4096, &p, &lim))
+                        return PDM_ENOMEM;
+                }
+                memcpy(p, tag_close[el->tag], SLOT);
+                p += tag_close_len[el->tag];
+            } else {
+                out_sync(b, p);
+                if ((rc = end_el(x, el, depth)) != PDM_OK)
+                    return rc;
+                if (!out_load(b, 0, &p, &lim))
+                    return PDM_ENOMEM;
             }
         }
     }
@@ -1462,7 +1532,7 @@ int pdm__xml_encode(pdm__buf *out, const pdm__doc *doc,
     x.ns[0] = PDM_NS_NONE;
     if (!(opts && opts->no_decl))
         pdm__buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    rc = encode_tree(&x, doc->root);
+    rc = x.pretty ? encode_tree(&x, doc->root) : encode_fast(&x, doc->root);
     if (rc == PDM_OK && x.pretty)
         pdm__buf_putc(out, '\n');
     if (x.abuf)

@@ -88,12 +88,13 @@ static pdm__el *add_str(pdm_session *s, pdm__el *parent, pdm__tag tag,
 }
 
 /* A leaf child for add_group: its text is copied, or kept as it is when
- * `keep` (static text, see pdm__el_add_static). */
+ * `keep` (static text, see pdm__el_add_static); `plain` marks digits and
+ * constants (PDM_EL_PLAIN). */
 typedef struct kid {
     pdm__tag tag;
     const char *text;
     size_t len;
-    bool keep;
+    bool keep, plain;
 } kid;
 
 /* A new element `tag` with n leaf children, appended to parent (NULL: a
@@ -130,7 +131,8 @@ static pdm__el *add_group(pdm_session *s, pdm__el *parent, pdm__tag tag,
                              .next = i + 1 < n ? &e[i + 2] : NULL,
                              .text = txt,
                              .len = k[i].len,
-                             .tag = (uint16_t)k[i].tag};
+                             .tag = (uint16_t)k[i].tag,
+                             .flags = k[i].plain ? PDM_EL_PLAIN : 0};
     }
     if (parent)
         link_child(parent, e);
@@ -159,11 +161,11 @@ pdm__el *pdm__out_status(pdm_session *s, unsigned msg_ref,
     /* CmdID is a placeholder (encode() sets it per message).  Data last:
      * TargetRef/SourceRef/Chal go before it (DTD order); a copy, since
      * Atomic rewrites the code in place (exec.c, set_code). */
-    kid k[] = {{PDM_TAG_CMDID, "0", 1, true},
-               {PDM_TAG_MSGREF, mr, pdm__utoa(msg_ref, mr), false},
-               {PDM_TAG_CMDREF, cr, strlen(cr), false},
-               {PDM_TAG_CMD, cmd, strlen(cmd), false},
-               {PDM_TAG_DATA, dc, pdm__utoa((unsigned)code, dc), false}};
+    kid k[] = {{PDM_TAG_CMDID, "0", 1, true, true},
+               {PDM_TAG_MSGREF, mr, pdm__utoa(msg_ref, mr), false, true},
+               {PDM_TAG_CMDREF, cr, strlen(cr), false, false},
+               {PDM_TAG_CMD, cmd, strlen(cmd), false, false},
+               {PDM_TAG_DATA, dc, pdm__utoa((unsigned)code, dc), false, true}};
     return add_group(s, NULL, PDM_TAG_STATUS, k, PDM__ARRAY_LEN(k));
 }
 
@@ -219,7 +221,7 @@ static bool add_result_item(pdm_session *s, pdm__el *res, const char *uri,
     /* format names are static strings */
     const char *fmt = pdm__format_name(format);
     bool binary = format == PDM_FORMAT_BIN;
-    kid src = {PDM_TAG_LOCURI, uri, strlen(uri), false}, meta[2];
+    kid src = {PDM_TAG_LOCURI, uri, strlen(uri), false, false}, meta[2];
     size_t nmeta = 1;
 
     if (!item || !add_group(s, item, PDM_TAG_SOURCE, &src, 1))
@@ -228,12 +230,12 @@ static bool add_result_item(pdm_session *s, pdm__el *res, const char *uri,
      * Meta Format says so. */
     if (binary && !s->wbxml && has_data)
         fmt = "b64";
-    meta[0] = (kid){PDM_TAG_MI_FORMAT, fmt, strlen(fmt), true};
+    meta[0] = (kid){PDM_TAG_MI_FORMAT, fmt, strlen(fmt), true, true};
     if (type && *type) {
-        bool plain = strcmp(type, text_plain) == 0;
-        meta[nmeta++] = (kid){PDM_TAG_MI_TYPE, plain ? text_plain : type,
-                              plain ? sizeof text_plain - 1 : strlen(type),
-                              plain};
+        bool tp = strcmp(type, text_plain) == 0;
+        meta[nmeta++] = (kid){PDM_TAG_MI_TYPE, tp ? text_plain : type,
+                              tp ? sizeof text_plain - 1 : strlen(type), tp,
+                              tp};
     }
     if (!add_group(s, item, PDM_TAG_META, meta, nmeta))
         return false;
@@ -262,9 +264,9 @@ pdm__el *pdm__out_results(pdm_session *s, unsigned msg_ref,
 {
     char mr[24];
     const char *cr = cmd_ref ? cmd_ref : "0";
-    kid k[] = {{PDM_TAG_CMDID, "0", 1, true},
-               {PDM_TAG_MSGREF, mr, pdm__utoa(msg_ref, mr), false},
-               {PDM_TAG_CMDREF, cr, strlen(cr), false}};
+    kid k[] = {{PDM_TAG_CMDID, "0", 1, true, true},
+               {PDM_TAG_MSGREF, mr, pdm__utoa(msg_ref, mr), false, true},
+               {PDM_TAG_CMDREF, cr, strlen(cr), false, false}};
     pdm__el *res = add_group(s, NULL, PDM_TAG_RESULTS, k, PDM__ARRAY_LEN(k));
     if (!res)
         return NULL;
