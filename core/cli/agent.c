@@ -369,6 +369,16 @@ static void on_push(agent *a)
                   p.body_len);
         return;
     }
+    if (p.ct_code == PDM__WSP_CT_DM_WBXML || p.ct_code == PDM__WSP_CT_DM_XML) {
+        /* A pushed DM message is a DM bootstrap (DM_Bootstrap: a SyncML
+         * package carrying the account); it belongs to the bootstrap
+         * pipeline, which this build does not have. */
+        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push",
+                  "refused a pushed DM bootstrap message (%zu bytes, %s): "
+                  "DM bootstrap is not supported by this build",
+                  p.body_len, p.ct_code == PDM__WSP_CT_DM_WBXML ? "WBXML" : "XML");
+        return;
+    }
     if (!pdm__wsp_push_is_dm_notification(&p)) {
         pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push",
                   "ignored a WAP push that is not a DM notification "

@@ -247,6 +247,16 @@ agent_pkg0_refused() {
     grep -q "declined" "$T/dev/device.jsonl" 2>/dev/null && break; sleep 0.05
   done
   expect_in "$T/dev/device.jsonl" "declined" "the user declined the session"
+  # Bootstrap documents (CP, DM) are refused until a bootstrap plugin
+  # exists: a clear log line, nothing changes.
+  printf '<wap-provisioningdoc/>' >"$T/cp.xml"
+  "$SRV" --push-bootstrap "$T/cp.xml" --content-type 0x35 --push-to "$AGENT_UDP" >/dev/null 2>&1
+  "$SRV" --push-bootstrap "$T/cp.xml" --content-type 0x42 --push-to "$AGENT_UDP" >/dev/null 2>&1
+  for i in $(seq 1 100); do
+    grep -q "DM bootstrap" "$T/dev/agent.err" 2>/dev/null && break; sleep 0.05
+  done
+  expect_in "$T/dev/agent.err" "refused an OMA CP bootstrap document" "CP bootstrap refused with a clear line"
+  expect_in "$T/dev/agent.err" "refused a pushed DM bootstrap message" "DM bootstrap refused with a clear line"
   stop_agent
   expect_not_in "$T/dev/agent.err" "session 0C0C started" "no session after the refusal"
 }
