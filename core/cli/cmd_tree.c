@@ -260,30 +260,47 @@ static int tree_get(cli *c, int argc, char **argv)
 
 /* ---- list --------------------------------------------------------------------- */
 
-static int tree_list(cli *c, int argc, char **argv)
+/* The start of `tree list` and `tree show`: options, at most one URI
+ * (default the root), a context, and the node if the local user may Get
+ * it.  Returns the exit code; *ctx is NULL when there is nothing more to
+ * do (help printed, or an error). */
+static int open_one_node(cli *c, int which, int argc, char **argv,
+                         pdm_ctx **ctx, pdm__node **n)
 {
-    int rc = cli_simple_opts(&cli_tree_cmds[C_LIST], argc, argv), ex;
+    int rc = cli_simple_opts(&cli_tree_cmds[which], argc, argv), ex;
     const char *uri = argc > 1 ? argv[1] : ".";
-    pdm_ctx *ctx;
+    const char *verb = cli_tree_cmds[which].name + 5; /* after "tree " */
     pdm__decision d;
-    pdm__node *n;
-    cli_json j;
 
+    *ctx = NULL;
     if (rc)
         return rc > 0 ? CLI_OK : CLI_USAGE;
     if (argc > 2) {
-        cli_err("tree list: expected at most one URI");
+        cli_err("tree %s: expected at most one URI", verb);
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
+    if ((ex = open_ctx(c, ctx)) != CLI_OK)
         return ex;
-    rc = pdm__tree_check(ctx->tree, &LOCAL, PDM_OP_GET, uri, &d);
-    n = rc == PDM_OK ? pdm__tree_lookup(ctx->tree, uri) : NULL;
-    if (!n) {
-        print_dec_error("list", uri, &d);
-        pdm_ctx_close(ctx);
+    rc = pdm__tree_check((*ctx)->tree, &LOCAL, PDM_OP_GET, uri, &d);
+    *n = rc == PDM_OK ? pdm__tree_lookup((*ctx)->tree, uri) : NULL;
+    if (!*n) {
+        print_dec_error(verb, uri, &d);
+        pdm_ctx_close(*ctx);
+        *ctx = NULL;
         return exit_for_dec(rc ? rc : PDM_ENOTFOUND);
     }
+    return CLI_OK;
+}
+
+static int tree_list(cli *c, int argc, char **argv)
+{
+    pdm_ctx *ctx;
+    pdm__node *n = NULL;
+    cli_json j;
+    int ex = open_one_node(c, C_LIST, argc, argv, &ctx, &n);
+
+    if (!ctx)
+        return ex;
     if (c->json) {
         cj_begin(&j, stdout);
         cj_arr(&j, NULL);
@@ -383,28 +400,13 @@ static void show_node(pdm_ctx *ctx, const pdm__node *n, pdm__buf *path,
 
 static int tree_show(cli *c, int argc, char **argv)
 {
-    int rc = cli_simple_opts(&cli_tree_cmds[C_SHOW], argc, argv), ex;
-    const char *uri = argc > 1 ? argv[1] : ".";
     pdm_ctx *ctx;
-    pdm__decision d;
-    pdm__node *n;
+    pdm__node *n = NULL;
     pdm__buf path;
+    int ex = open_one_node(c, C_SHOW, argc, argv, &ctx, &n);
 
-    if (rc)
-        return rc > 0 ? CLI_OK : CLI_USAGE;
-    if (argc > 2) {
-        cli_err("tree show: expected at most one URI");
-        return CLI_USAGE;
-    }
-    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
+    if (!ctx)
         return ex;
-    rc = pdm__tree_check(ctx->tree, &LOCAL, PDM_OP_GET, uri, &d);
-    n = rc == PDM_OK ? pdm__tree_lookup(ctx->tree, uri) : NULL;
-    if (!n) {
-        print_dec_error("show", uri, &d);
-        pdm_ctx_close(ctx);
-        return exit_for_dec(rc ? rc : PDM_ENOTFOUND);
-    }
     /* An interior node is printed with its full URI and its subtree
      * indented below; a leaf as one line below its parent's URI. */
     {
@@ -416,7 +418,7 @@ static int tree_show(cli *c, int argc, char **argv)
         } else {
             pdm__buf_puts(&path, ".");
         }
-        printf("%s\n", pdm__buf_ok(&path) ? (char *)path.data : uri);
+        printf("%s\n", pdm__buf_ok(&path) ? (char *)path.data : "?");
         if (top == n) {
             for (const pdm__node *k = pdm__node_first_child(n); k;
                  k = pdm__node_next_sibling(k))

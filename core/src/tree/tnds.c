@@ -195,24 +195,30 @@ static void export_node(exporter *x, pdm__el *parent, const pdm__node *n,
         export_node(x, en, c, NULL);
 }
 
+/* The top node of an export or a list: it exists and @w may Get it. */
+static int readable_top(pdm__tree *t, const pdm__who *w, const char *path,
+                        pdm__node **n, pdm__decision *dec)
+{
+    memset(dec, 0, sizeof(*dec));
+    *n = pdm__tree_find(t, path, strlen(path));
+    if (!*n) {
+        dec->rc = PDM_ENOTFOUND;
+        snprintf(dec->reason, sizeof dec->reason, "%s does not exist", path);
+        return PDM_ENOTFOUND;
+    }
+    return pdm__tree_check(t, w, PDM_OP_GET, path, dec);
+}
+
 int pdm__tnds_export(pdm__tree *t, const pdm__who *w, const char *path,
                      const pdm__tnds_opts *opts, pdm__buf *out,
                      pdm__decision *dec)
 {
     exporter x;
-    pdm__node *n = pdm__tree_find(t, path, strlen(path));
+    pdm__node *n;
     pdm__codec_err cerr;
     pdm__el *root;
-    int rc;
+    int rc = readable_top(t, w, path, &n, dec);
 
-    memset(dec, 0, sizeof(*dec));
-    if (!n) {
-        dec->rc = PDM_ENOTFOUND;
-        snprintf(dec->reason, sizeof dec->reason, "%s does not exist", path);
-        return PDM_ENOTFOUND;
-    }
-    rc = pdm__tree_check(t, w, PDM_OP_GET,
-                         strcmp(path, ".") == 0 ? "." : path, dec);
     if (rc != PDM_OK)
         return rc;
     memset(&x, 0, sizeof x);
@@ -347,18 +353,11 @@ int pdm__tnds_list(pdm__tree *t, const pdm__who *w, const char *path,
                    bool with_data, pdm__tree_result *out, pdm__decision *dec)
 {
     lister l;
-    pdm__node *n = pdm__tree_find(t, path, strlen(path));
+    pdm__node *n;
     int rc;
 
-    memset(dec, 0, sizeof(*dec));
     memset(out, 0, sizeof(*out));
-    if (!n) {
-        dec->rc = PDM_ENOTFOUND;
-        snprintf(dec->reason, sizeof dec->reason, "%s does not exist", path);
-        return PDM_ENOTFOUND;
-    }
-    rc = pdm__tree_check(t, w, PDM_OP_GET,
-                         strcmp(path, ".") == 0 ? "." : path, dec);
+    rc = readable_top(t, w, path, &n, dec);
     if (rc != PDM_OK)
         return rc;
     memset(&l, 0, sizeof l);
