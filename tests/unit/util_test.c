@@ -37,6 +37,22 @@ static void test_util__buf(void)
     pdm__buf_free(&b);
 }
 
+/* A buffer whose first allocation appends nothing is still a valid C
+ * string (the base64 of empty input once was not). */
+static void test_util__buf_empty(void)
+{
+    pdm__buf b;
+    pdm__buf_init(&b);
+    CU_ASSERT_TRUE(pdm__buf_reserve(&b, 0));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b.data);
+    CU_ASSERT_EQUAL(b.data[0], 0);
+    pdm__buf_free(&b);
+    pdm__buf_init(&b);
+    CU_ASSERT_TRUE(pdm__buf_reserve(&b, 100)); /* room, nothing written */
+    CU_ASSERT_EQUAL(b.data[0], 0);
+    pdm__buf_free(&b);
+}
+
 /* parse_long takes whole decimal strings inside the range only. */
 static void test_util__parse_long(void)
 {
@@ -52,6 +68,7 @@ static void test_util__parse_long(void)
 static const pdm_test tests[] = {
     {"arena", test_util__arena},
     {"buf", test_util__buf},
+    {"buf_empty", test_util__buf_empty},
     {"parse_long", test_util__parse_long},
     {NULL, NULL},
 };

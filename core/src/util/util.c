@@ -224,6 +224,7 @@ bool pdm__buf_grow(pdm__buf *b, size_t extra)
         }
         b->data = d;
         b->cap = cap;
+        d[b->len] = 0; /* the invariant holds from the first allocation */
     }
     return true;
 }
