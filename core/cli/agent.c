@@ -42,6 +42,7 @@
 static int agent_cmd(cli *c, int argc, char **argv);
 static int status_cmd(cli *c, int argc, char **argv);
 static int trigger_cmd(cli *c, int argc, char **argv);
+static int alert_cmd(cli *c, int argc, char **argv);
 
 const cli_cmd cli_agent_cmds[] = {
     {"agent", "[--listen ADDR:PORT] [--wbxml] [--ui-script FILE] "
@@ -73,6 +74,15 @@ const cli_cmd cli_agent_cmds[] = {
     {"trigger", "[--server ID]",
      "ask the running agent for a client-initiated session", NULL,
      trigger_cmd},
+    {"alert", "--type URN --format FMT [--data TEXT] [--source URI] "
+              "[--mark MARK] [--correlator C] [--server ID]",
+     "queue a Generic Alert (1226) for a DM server",
+     "Hands the alert to the running agent, which starts a session with\n"
+     "the server (--server) to deliver it; without an agent the alert is\n"
+     "stored and goes out with the next session.  It stays queued until a\n"
+     "session that carried it ends normally.  Texts may not contain tabs\n"
+     "or newlines (binary data: --format b64 and base64 text).\n",
+     alert_cmd},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -97,6 +107,7 @@ typedef struct agent {
     int udp, ctl;
     char sock_path[300];
     char udp_name[64]; /* bound WAP push address */
+    time_t alerts_not_before; /* next automatic session for alerts */
     unsigned sessions_ended, exit_after, sessions_run;
     const char *trace; /* --trace DIR, or NULL */
     char last[512];   /* outcome of the last session */
@@ -401,12 +412,60 @@ static void on_push(agent *a)
     }
 }
 
+/* ---- Generic Alerts ---------------------------------------------------------------------- */
+
+/* "server\tsource\ttype\tformat\tmark\tcorrelator\tdata" (the control
+ * socket's and polydm alert's wire form; empty = absent). */
+static int queue_alert_line(pdm_ctx *ctx, char *line)
+{
+    char *f[7] = {NULL};
+    pdm_generic_alert ga;
+    int i = 0;
+    for (char *p = line; i < 7; i++) {
+        f[i] = p;
+        p += strcspn(p, "\t");
+        if (*p)
+            *p++ = '\0';
+        else if (i < 6)
+            return PDM_EINVAL;
+    }
+    memset(&ga, 0, sizeof ga);
+    ga.struct_size = sizeof ga;
+#define OPT(s) (*(s) ? (s) : NULL)
+    ga.server_id = OPT(f[0]);
+    ga.source_uri = OPT(f[1]);
+    ga.type = OPT(f[2]);
+    ga.format = OPT(f[3]);
+    ga.mark = OPT(f[4]);
+    ga.correlator = OPT(f[5]);
+#undef OPT
+    ga.data.data = (uint8_t *)f[6];
+    ga.data.len = strlen(f[6]);
+    return pdm_ctx_queue_alert(ctx, &ga);
+}
+
+/* Alerts for a named server start a session with it (once a minute at
+ * most, so an unreachable server is not hammered); alerts for any server
+ * ride with the next session. */
+static void maybe_deliver_alerts(agent *a)
+{
+    const char *srv = NULL;
+    time_t now = time(NULL);
+    if (a->queue || now < a->alerts_not_before ||
+        !pdm_ctx_pending_alerts(a->ctx, &srv) || !srv)
+        return;
+    a->alerts_not_before = now + 60;
+    pdm__logf(&a->ctx->log, PDM_LOG_INFO, "agent",
+              "Generic Alert(s) waiting for %s: starting a session", srv);
+    enqueue(a, srv, NULL, 0, 0, true);
+}
+
 /* ---- control socket --------------------------------------------------------------------- */
 
 static void on_control(agent *a)
 {
     int fd = accept(a->ctl, NULL, NULL);
-    char line[300];
+    char line[4096];
     ssize_t n;
     pdm__buf out;
     if (fd < 0)
@@ -418,10 +477,11 @@ static void on_control(agent *a)
     if (strcmp(line, "status") == 0) {
         size_t q = 0;
         pdm__buf_printf(&out, "{\"profile\":\"%s\",\"udp\":\"%s\","
-                              "\"uptime_s\":%lld,"
+                              "\"uptime_s\":%lld,\"alerts_waiting\":%zu,"
                               "\"sessions_ended\":%u,\"queued\":[",
                         pdm_ctx_profile_id(a->ctx), a->udp_name,
                         (long long)(time(NULL) - a->started),
+                        pdm_ctx_pending_alerts(a->ctx, NULL),
                         a->sessions_ended);
         for (job *j = a->queue; j; j = j->next, q++)
             pdm__buf_printf(&out, "%s{\"server\":\"%s\",\"initiated\":\"%s\","
@@ -432,6 +492,14 @@ static void on_control(agent *a)
         for (const char *c = a->last; *c; c++)
             pdm__buf_printf(&out, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
         pdm__buf_puts(&out, "\"}\n");
+    } else if (strncmp(line, "alert\t", 6) == 0) {
+        int rc = queue_alert_line(a->ctx, line + 6);
+        if (rc == PDM_OK) {
+            a->alerts_not_before = 0; /* deliver it now */
+            pdm__buf_puts(&out, "queued\n");
+        } else {
+            pdm__buf_printf(&out, "error: %s\n", pdm_strerror(rc));
+        }
     } else if (strncmp(line, "session", 7) == 0) {
         const char *srv = line[7] == ' ' ? line + 8 : NULL;
         enqueue(a, srv && *srv ? srv : NULL, NULL, 0, 0, true);
@@ -629,6 +697,7 @@ static int agent_cmd(cli *c, int argc, char **argv)
             on_push(&a);
         if (pf[1].revents & POLLIN)
             on_control(&a);
+        maybe_deliver_alerts(&a);
         run_queue(&a);
     }
     pdm__logf(&a.ctx->log, PDM_LOG_INFO, "agent", "stopping (%u sessions)",
@@ -703,4 +772,105 @@ static int trigger_cmd(cli *c, int argc, char **argv)
         return CLI_USAGE;
     }
     return ask_agent(c, req);
+}
+
+/* polydm alert: to the running agent, or into the store for the next
+ * session when no agent runs. */
+static int alert_cmd(cli *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"type", required_argument, NULL, 't'},
+        {"format", required_argument, NULL, 'f'},
+        {"data", required_argument, NULL, 'd'},
+        {"source", required_argument, NULL, 's'},
+        {"mark", required_argument, NULL, 'm'},
+        {"correlator", required_argument, NULL, 'c'},
+        {"server", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *v[7] = {"", "", "", "", "", "", ""}; /* wire order */
+    pdm__buf req;
+    struct sockaddr_un sun;
+    int opt, fd, ex;
+
+    optind = 0;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (opt) {
+        case 'S': v[0] = optarg; break;
+        case 's': v[1] = optarg; break;
+        case 't': v[2] = optarg; break;
+        case 'f': v[3] = optarg; break;
+        case 'm': v[4] = optarg; break;
+        case 'c': v[5] = optarg; break;
+        case 'd': v[6] = optarg; break;
+        case 'h': cli_cmd_help(&cli_agent_cmds[3], stdout); return CLI_OK;
+        default:
+            cli_err("alert: bad option '%s' (see polydm alert --help)",
+                    argv[optind - 1]);
+            return CLI_USAGE;
+        }
+    }
+    if (optind != argc || !*v[2] || !*v[3]) {
+        cli_err("alert: --type and --format are required, nothing else");
+        return CLI_USAGE;
+    }
+    for (int i = 0; i < 7; i++)
+        if (strpbrk(v[i], "\t\r\n")) {
+            cli_err("alert: values may not contain tabs or newlines");
+            return CLI_USAGE;
+        }
+    pdm__buf_init(&req);
+    pdm__buf_puts(&req, "alert");
+    for (int i = 0; i < 7; i++) {
+        pdm__buf_putc(&req, '\t');
+        pdm__buf_puts(&req, v[i]);
+    }
+    pdm__buf_putc(&req, '\n');
+    if (!pdm__buf_ok(&req) || req.len >= 4000) {
+        pdm__buf_free(&req);
+        cli_err("alert: too long");
+        return CLI_USAGE;
+    }
+    /* A running agent takes it (and starts the session). */
+    memset(&sun, 0, sizeof sun);
+    sun.sun_family = AF_UNIX;
+    snprintf(sun.sun_path, sizeof sun.sun_path, "%s/agent.sock", c->state_dir);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
+        char buf[256];
+        ssize_t n;
+        ex = write(fd, req.data, req.len) == (ssize_t)req.len ? CLI_OK
+                                                              : CLI_IOERR;
+        n = ex == CLI_OK ? read(fd, buf, sizeof buf - 1) : -1;
+        buf[n > 0 ? n : 0] = '\0';
+        close(fd);
+        pdm__buf_free(&req);
+        if (strncmp(buf, "queued", 6) != 0) {
+            cli_err("alert: the agent refused it: %s", buf[0] ? buf : "no answer");
+            return CLI_REFUSED;
+        }
+        printf("queued; the agent delivers it\n");
+        return ex;
+    }
+    if (fd >= 0)
+        close(fd);
+    {
+        pdm_ctx *ctx;
+        int rc;
+        if ((ex = cli_open(c, &ctx, 0)) != CLI_OK) {
+            pdm__buf_free(&req);
+            return ex;
+        }
+        req.data[--req.len] = '\0'; /* the newline */
+        rc = queue_alert_line(ctx, (char *)req.data + 6);
+        pdm_ctx_close(ctx);
+        pdm__buf_free(&req);
+        if (rc != PDM_OK) {
+            cli_err("alert: %s", pdm_strerror(rc));
+            return cli_exit_for_rc(rc);
+        }
+    }
+    printf("queued for the next session\n");
+    return CLI_OK;
 }

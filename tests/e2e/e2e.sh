@@ -288,6 +288,37 @@ agent_restart() {
   expect_in "$T/dev/device.jsonl" "ended normally" "the queued session ran after the restart"
 }
 
+# Generic Alerts from the integrator: kept in the store across a failed
+# session and an agent start, delivered by sessions the agent starts.
+alerts() {
+  # A port that is free now and will be the server's later.
+  start_server probe "$SCN/alerts.scn" || return
+  local port=$SRV_PORT
+  kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null
+  make_profile "$T/dev" "$TREE"
+  "$PDM" "${P[@]}" alert --server test.server --type urn:polydm:e2e:battery \
+    --format int --data 15 --correlator c-1 --source ./DevDetail/Ext/Battery \
+    >"$T/alert1.out" 2>&1 || { fail "polydm alert"; show "$T/alert1.out"; }
+  expect_in "$T/alert1.out" "queued for the next session" "alert stored without an agent"
+  "$PDM" "${P[@]}" session --server test.server >"$T/dead.out" 2>&1 &&
+    fail "session to a dead server succeeded" || ok "session to an unreachable server failed"
+  SRV_FIXED_PORT=$port start_server srv "$SCN/alerts.scn" || return
+  start_agent "$T/dev" --exit-after 2 || return
+  local i
+  for i in $(seq 1 100); do
+    "$PDM" "${P[@]}" --json status 2>/dev/null | grep -q '"sessions_ended":1' && break
+    sleep 0.1
+  done
+  "$PDM" "${P[@]}" --json status >"$T/status.json" 2>&1
+  expect_in "$T/status.json" '"alerts_waiting":0' "the first alert was delivered"
+  "$PDM" "${P[@]}" alert --type urn:polydm:e2e:event --format chr \
+    --data "second one" --mark critical --server test.server >"$T/alert2.out" 2>&1
+  expect_in "$T/alert2.out" "the agent delivers it" "alert handed to the agent"
+  wait_server srv
+  wait "$AGENT_PID"
+  expect_in "$T/dev/agent.err" "starting a session" "the agent started sessions for the alerts"
+}
+
 # Every Funambol-derived scenario (tests/dmserver/scenarios/MANIFEST) with
 # the real client, each on a fresh device with the scenario's factory tree.
 funambol() {
@@ -328,6 +359,7 @@ case "$case_name" in
   agent_trigger_replay_wbxml) agent_trigger_replay wbxml ;;
   agent_pkg0_refused) agent_pkg0_refused ;;
   agent_restart) agent_restart ;;
+  alerts) alerts ;;
   funambol_xml) funambol xml ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;

@@ -217,6 +217,28 @@ typedef struct pdm_message {
 } pdm_message;
 
 /**
+ * pdm_ctx_queue_alert() - queue a Generic Alert (1226) for a DM server,
+ * e.g. a device event the integrator reports.  Everything in @ga is copied.
+ * The queue is kept in the store: the alert goes out in the next session
+ * with ga->server_id (NULL: with whichever server the next session is)
+ * and leaves the queue only when that session ends normally; a failed
+ * session or a restart keeps it (it may then be sent twice: use a
+ * correlator or data the server can recognise).  The reference agent
+ * starts a session when alerts wait.
+ * Returns PDM_OK, PDM_EINVAL (NULL, struct too small, no type or format),
+ * PDM_ENOMEM.
+ */
+PDM_API int pdm_ctx_queue_alert(pdm_ctx *ctx, const pdm_generic_alert *ga);
+
+/**
+ * pdm_ctx_pending_alerts() - how many queued Generic Alerts no session is
+ * carrying now.  @server_id (may be NULL) receives the target server of
+ * the oldest one (NULL = any server); borrowed until the queue changes.
+ */
+PDM_API size_t pdm_ctx_pending_alerts(const pdm_ctx *ctx,
+                                      const char **server_id);
+
+/**
  * pdm_session_open() - start a session (verifies a package 0 if given).
  * Returns PDM_OK, PDM_ENOTFOUND (no such account), PDM_EAUTH (package 0
  * digest wrong: refused and audited), PDM_EDENIED (a policy refused the

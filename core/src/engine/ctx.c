@@ -180,6 +180,8 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
     pdm__diag_free(&d);
     if (rc == PDM_OK)
         rc = open_tree(ctx);
+    if (rc == PDM_OK)
+        pdm__alerts_load(ctx);
     return rc;
 }
 

@@ -31,6 +31,7 @@ typedef struct pdm__alert {
     char *source, *type, *format, *mark, *correlator;
     uint8_t *data;
     size_t len;
+    bool in_flight;  /* carried by the running session */
 } pdm__alert;
 
 struct pdm_ctx {
@@ -66,10 +67,21 @@ void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc);
 enum { PDM__MO_BEGIN, PDM__MO_COMMIT, PDM__MO_ROLLBACK };
 int pdm__engine_mo_tx(pdm_ctx *ctx, int what);
 
-/* Queues a Generic Alert (copies everything).  services.c */
+/* Generic Alerts waiting for a session (alerts.c).  They are kept in the
+ * store (plugin "core", key "alerts"), so a failed session or a restart
+ * loses none: an alert leaves the queue only when a session that carried
+ * it ends normally (at-least-once delivery; correlators let the server
+ * spot a repeat). */
+/* Queues an alert (copies everything) and saves the queue. */
 int pdm__engine_queue_alert(pdm_ctx *ctx, const char *server_id,
                             const pdm_generic_alert *ga);
 void pdm__engine_free_alerts(pdm__alert *a);
+/* Reads the saved queue at start-up; a damaged record is logged and
+ * dropped, never fatal. */
+void pdm__alerts_load(pdm_ctx *ctx);
+/* The session that carried the in-flight alerts ended: @delivered drops
+ * them, otherwise they wait for the next session. */
+void pdm__alerts_session_end(pdm_ctx *ctx, bool delivered);
 
 /* The URI limits from the profile's [device] section. */
 void pdm__engine_limits(const pdm_ctx *ctx, pdm__uri_limits *lim);

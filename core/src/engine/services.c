@@ -247,52 +247,6 @@ static int svc_kv_del(void *user, const char *plugin, const char *key)
     return pdm__store_kv_del(ctx->store, plugin, key);
 }
 
-void pdm__engine_free_alerts(pdm__alert *a)
-{
-    while (a) {
-        pdm__alert *n = a->next;
-        pdm__free(a->server_id);
-        pdm__free(a->source);
-        pdm__free(a->type);
-        pdm__free(a->format);
-        pdm__free(a->mark);
-        pdm__free(a->correlator);
-        pdm__free(a->data);
-        pdm__free(a);
-        a = n;
-    }
-}
-
-int pdm__engine_queue_alert(pdm_ctx *ctx, const char *server_id,
-                            const pdm_generic_alert *ga)
-{
-    pdm__alert *a = pdm__calloc(1, sizeof(*a)), **pp;
-    if (!a)
-        return PDM_ENOMEM;
-#define DUP(f, v) (a->f = (v) ? pdm__strdup(v) : NULL, !(v) || a->f)
-    if (!DUP(server_id, server_id) || !DUP(source, ga->source_uri) ||
-        !DUP(type, ga->type) || !DUP(format, ga->format) ||
-        !DUP(mark, ga->mark) || !DUP(correlator, ga->correlator)) {
-        pdm__engine_free_alerts(a);
-        return PDM_ENOMEM;
-    }
-#undef DUP
-    a->data = pdm__malloc(ga->data.len ? ga->data.len : 1);
-    if (!a->data) {
-        pdm__engine_free_alerts(a);
-        return PDM_ENOMEM;
-    }
-    if (ga->data.len)
-        memcpy(a->data, ga->data.data, ga->data.len);
-    a->len = ga->data.len;
-    for (pp = &ctx->alerts; *pp; pp = &(*pp)->next)
-        ;
-    *pp = a;
-    pdm__logf(&ctx->log, PDM_LOG_INFO, "core", "Generic Alert %s queued for %s",
-              a->type, server_id ? server_id : "the next session");
-    return PDM_OK;
-}
-
 static int svc_generic_alert(void *user, const char *plugin,
                              const pdm_generic_alert *ga)
 {

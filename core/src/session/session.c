@@ -63,14 +63,11 @@ static int devinfo_value(pdm_session *s, const char *leaf, pdm__tree_result *r)
  * into the package being built; they leave the queue once sent. */
 static int queue_generic_alerts(pdm_session *s)
 {
-    pdm__alert **pp = &s->ctx->alerts;
-    while (*pp) {
-        pdm__alert *a = *pp;
+    for (pdm__alert *a = s->ctx->alerts; a; a = a->next) {
         pdm__el *al, *item, *meta;
-        if (a->server_id && strcmp(a->server_id, s->acc.server_id) != 0) {
-            pp = &a->next;
+        if (a->in_flight ||
+            (a->server_id && strcmp(a->server_id, s->acc.server_id) != 0))
             continue;
-        }
         al = pdm__out_alert(s, 1226);
         if (!al)
             return PDM_ENOMEM;
@@ -94,9 +91,8 @@ static int queue_generic_alerts(pdm_session *s)
             return PDM_ENOMEM;
         if (pdm__out_queue(s, al) != PDM_OK)
             return PDM_ENOMEM;
-        *pp = a->next;
-        a->next = NULL;
-        pdm__engine_free_alerts(a);
+        /* Kept until the session ends normally (engine.h). */
+        a->in_flight = true;
     }
     return PDM_OK;
 }
@@ -114,6 +110,8 @@ static int queue_pkg1(pdm_session *s, const pdm__el *hdr, int hdr_code)
     static const char *const leaves[] = {"DevId", "Man", "Mod", "DmV", "Lang"};
     pdm__el *rep, *a;
     pdm__out_reset(s);
+    /* A redone package 1 carries the alerts of the first one again. */
+    pdm__alerts_session_end(s->ctx, false);
     if (hdr && queue_hdr_status(s, hdr, s->server_msg_id, hdr_code) != PDM_OK)
         return PDM_ENOMEM;
     a = pdm__out_alert(s, s->server_initiated ? 1200 : 1201);
@@ -707,6 +705,9 @@ static void end_session(pdm_session *s, int rc)
     s->state = PDM_SS_DONE;
     if (rc != PDM_OK && s->result == PDM_OK)
         s->result = rc;
+    /* The server answered every message that carried our alerts only if
+     * the session ended normally. */
+    pdm__alerts_session_end(s->ctx, s->result == PDM_OK);
 }
 
 PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
@@ -956,6 +957,9 @@ PDM_API void pdm_session_close(pdm_session *s)
     if (!s)
         return;
     package_end(s, false);
+    /* Alerts of a session that did not end normally wait for the next. */
+    if (s->ctx)
+        pdm__alerts_session_end(s->ctx, false);
     pdm__out_reset(s);
     pdm__doc_free(&s->out);
     pdm__free(s->queue);

@@ -186,18 +186,8 @@ typedef struct pdm_plugin_desc {
 #define PDM_PLUGIN_DESC_SIZE_1_0 \
     (offsetof(pdm_plugin_desc, fini) + sizeof(void (*)(void)))
 
-/** A Generic Alert (1226) a plugin asks the core to send.  Growable. */
-typedef struct pdm_generic_alert {
-    uint32_t struct_size;   /**< sizeof(pdm_generic_alert) */
-    uint32_t reserved0;     /**< 0 */
-    const char *source_uri; /**< Item/Source/LocURI (the MO node), or NULL */
-    const char *type;       /**< Item Meta Type (URN), required */
-    const char *format;     /**< Item Meta Format, required (e.g. "int") */
-    const char *mark;       /**< Item Meta Mark, or NULL (informational) */
-    const char *correlator; /**< Exec correlator to echo, or NULL */
-    pdm_blob data;          /**< Item Data */
-    const char *server_id;  /**< target server, or NULL = the Exec's */
-} pdm_generic_alert;
+/* pdm_generic_alert (a Generic Alert to send) is in <polydm/types.h>:
+ * integrators queue alerts too (pdm_ctx_queue_alert). */
 
 /**
  * Services the core offers to plugins.  Allocated by the core, valid from

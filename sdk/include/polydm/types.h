@@ -169,6 +169,25 @@ typedef enum pdm_log_level {
     PDM_LOG_DEBUG = 7
 } pdm_log_level;
 
+/**
+ * A Generic Alert (1226) for a DM server, from a plugin
+ * (host->generic_alert) or the integrator (pdm_ctx_queue_alert).
+ * Growable.  Everything is borrowed for the call and copied.  (since 1.0)
+ */
+typedef struct pdm_generic_alert {
+    uint32_t struct_size;   /**< sizeof(pdm_generic_alert) */
+    uint32_t reserved0;     /**< 0 */
+    const char *source_uri; /**< Item/Source/LocURI (the MO node), or NULL */
+    const char *type;       /**< Item Meta Type (URN), required */
+    const char *format;     /**< Item Meta Format, required (e.g. "int") */
+    const char *mark;       /**< Item Meta Mark, or NULL (informational) */
+    const char *correlator; /**< Exec correlator to echo, or NULL */
+    pdm_blob data;          /**< Item Data (only read) */
+    const char *server_id;  /**< target server; NULL: for a plugin the
+                                 server of the Exec being handled, else
+                                 whichever server the next session is with */
+} pdm_generic_alert;
+
 #ifdef __cplusplus
 }
 #endif

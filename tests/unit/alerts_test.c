@@ -1,0 +1,147 @@
+/*
+ * Unit tests of the Generic Alert queue (core/src/engine/alerts.c): it
+ * survives closing the context, a damaged saved queue is dropped with a
+ * log line (never a crash), and the public API checks its arguments.
+ */
+#include "cu_main.h"
+#include "engine/engine.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <polydm/polydm.h>
+
+static char profile[600], state[600];
+
+static pdm_ctx *open_ctx(void)
+{
+    pdm_config cfg;
+    pdm_ctx *ctx = NULL;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.struct_size = sizeof cfg;
+    cfg.profile = profile;
+    cfg.state_dir = state;
+    cfg.flags = PDM_CTX_NO_PLUGINS;
+    cfg.log_level = PDM_LOG_ERROR;
+    CU_ASSERT_EQUAL(pdm_ctx_open(&ctx, &cfg), PDM_OK);
+    return ctx;
+}
+
+static int setup(void)
+{
+    FILE *f;
+    snprintf(profile, sizeof profile, "%s/alerts.profile", pdm_test_tmpdir());
+    snprintf(state, sizeof state, "%s/alerts-state", pdm_test_tmpdir());
+    f = fopen(profile, "w");
+    if (!f)
+        return -1;
+    fputs("[profile]\nid = alerts-test\n[device]\ndevid = IMEI:1\n", f);
+    fclose(f);
+    return 0;
+}
+
+static void test_alerts__persist(void)
+{
+    pdm_generic_alert ga;
+    const char *srv = "x";
+    pdm_ctx *ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    memset(&ga, 0, sizeof ga);
+    ga.struct_size = sizeof ga;
+    ga.type = "urn:test:a";
+    ga.format = "bin";
+    ga.data.data = (uint8_t *)"a\0b:1:-";
+    ga.data.len = 7; /* NUL and separator bytes in the data */
+    ga.server_id = "srv-a";
+    ga.correlator = "c-7";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    ga.server_id = NULL;
+    ga.type = "urn:test:b";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, &srv), 2);
+    PDM_ASSERT_STR(srv, "srv-a");
+    pdm_ctx_close(ctx);
+
+    ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, &srv), 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx->alerts);
+    CU_ASSERT_EQUAL(ctx->alerts->len, 7);
+    CU_ASSERT_EQUAL(memcmp(ctx->alerts->data, "a\0b:1:-", 7), 0);
+    PDM_ASSERT_STR(ctx->alerts->correlator, "c-7");
+    CU_ASSERT_PTR_NULL(ctx->alerts->mark);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx->alerts->next);
+    CU_ASSERT_PTR_NULL(ctx->alerts->next->server_id);
+    /* Delivered by a session: gone, also after a reopen. */
+    for (pdm__alert *a = ctx->alerts; a; a = a->next)
+        a->in_flight = true;
+    pdm__alerts_session_end(ctx, true);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 0);
+    pdm_ctx_close(ctx);
+    ctx = open_ctx();
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 0);
+    pdm_ctx_close(ctx);
+}
+
+static void test_alerts__damaged(void)
+{
+    static const char *const bad[] = {"XX", "A1", "A13:srv", "A1-9999:x",
+                                      "A1-------", "A1--4:type3:int-"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pdm_ctx *ctx = open_ctx();
+        CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+        CU_ASSERT_EQUAL(pdm__store_kv_put(ctx->store, "core", "alerts",
+                                          (const uint8_t *)bad[i],
+                                          strlen(bad[i])),
+                        PDM_OK);
+        pdm_ctx_close(ctx);
+        ctx = open_ctx();
+        CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+        CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 0);
+        pdm_ctx_close(ctx);
+    }
+    /* A good record before a damaged one is kept. */
+    {
+        const char *rec = "A1--6:urn:ab3:chr--1:x" "garbage";
+        pdm_ctx *ctx = open_ctx();
+        pdm__store_kv_put(ctx->store, "core", "alerts", (const uint8_t *)rec,
+                          strlen(rec));
+        pdm_ctx_close(ctx);
+        ctx = open_ctx();
+        CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 1);
+        PDM_ASSERT_STR(ctx->alerts->type, "urn:ab");
+        pdm_ctx_close(ctx);
+    }
+}
+
+static void test_alerts__args(void)
+{
+    pdm_generic_alert ga;
+    pdm_ctx *ctx = open_ctx();
+    memset(&ga, 0, sizeof ga);
+    ga.struct_size = sizeof ga;
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL); /* no type */
+    ga.type = "urn:x";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL); /* no format */
+    ga.format = "chr";
+    ga.struct_size = 8;
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL); /* too small */
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(NULL, &ga), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(NULL, NULL), 0);
+    pdm_ctx_close(ctx);
+}
+
+static const pdm_test tests[] = {
+    {"persist", test_alerts__persist},
+    {"damaged", test_alerts__damaged},
+    {"args", test_alerts__args},
+    {NULL, NULL},
+};
+
+static const pdm_suite suites[] = {
+    {"alerts", tests, setup, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv) { return pdm_test_run(suites, argc, argv); }
