@@ -562,6 +562,18 @@ static bool is_command(const pdm__el *c)
            c->tag != PDM_TAG_NORESP && c->tag != PDM_TAG_CRED;
 }
 
+/* 215 for a command that is not executed, and for every command inside
+ * it when it is a container: each command the server sent gets a Status. */
+static pdm__el *not_executed(xctx *x, const pdm__el *c)
+{
+    pdm__el *st = queue_status(x, c, PDM_SC_NOT_EXECUTED);
+    if (c->tag == PDM_TAG_ATOMIC || c->tag == PDM_TAG_SEQUENCE)
+        for (const pdm__el *k = c->first; k; k = k->next)
+            if (is_command(k))
+                not_executed(x, k);
+    return st;
+}
+
 /* Atomic: all members or none.  A member that may not be in an Atomic
  * (Get, a nested Atomic, Sequence, Exec) makes the whole Atomic 500 with
  * nothing executed. */
@@ -581,7 +593,7 @@ static outcome exec_atomic(xctx *x, const pdm__el *cmd)
         set_code(o.status, o.code);
         for (const pdm__el *c = cmd->first; c; c = c->next)
             if (is_command(c))
-                queue_status(x, c, PDM_SC_NOT_EXECUTED);
+                not_executed(x, c);
         return o;
     }
     sp = pdm__tree_savepoint(s->ctx->tree);
@@ -602,8 +614,8 @@ static outcome exec_atomic(xctx *x, const pdm__el *cmd)
         if (!is_command(c))
             continue;
         if (failed) {
-            members[n++] = (outcome){queue_status(x, c, PDM_SC_NOT_EXECUTED),
-                                     PDM_SC_NOT_EXECUTED, false};
+            members[n++] = (outcome){not_executed(x, c), PDM_SC_NOT_EXECUTED,
+                                     false};
             continue;
         }
         members[n] = exec_cmd(x, c);
@@ -655,7 +667,7 @@ static outcome exec_sequence(xctx *x, const pdm__el *cmd)
         if (!is_command(c))
             continue;
         if (aborted) {
-            queue_status(x, c, PDM_SC_NOT_EXECUTED);
+            not_executed(x, c);
             continue;
         }
         if (c->tag == PDM_TAG_ATOMIC || c->tag == PDM_TAG_SEQUENCE) {
