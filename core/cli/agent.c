@@ -96,6 +96,7 @@ typedef struct job {
     size_t pkg0_len;
     unsigned attempts;
     time_t not_before;
+    char sid[8];      /* pkg0 already verified: its session id, else "" */
 } job;
 
 typedef struct agent {
@@ -139,7 +140,7 @@ static void save_queue(agent *a)
         pdm__buf_printf(&b, "%s\t", j->server ? j->server : "-");
         for (size_t i = 0; i < j->pkg0_len; i++)
             pdm__buf_printf(&b, "%02x", j->pkg0[i]);
-        pdm__buf_printf(&b, "\t%u\n", j->attempts);
+        pdm__buf_printf(&b, "\t%u\t%s\n", j->attempts, j->sid[0] ? j->sid : "-");
     }
     if (a->ctx->store && pdm__buf_ok(&b))
         pdm__store_kv_put(a->ctx->store, "agent", "queue",
@@ -148,7 +149,8 @@ static void save_queue(agent *a)
 }
 
 static void enqueue(agent *a, const char *server, const uint8_t *pkg0,
-                    size_t len, unsigned attempts, bool persist)
+                    size_t len, const char *sid, unsigned attempts,
+                    bool persist)
 {
     job *j, **pp;
     /* One request per server: a newer notification replaces an older. */
@@ -172,6 +174,8 @@ static void enqueue(agent *a, const char *server, const uint8_t *pkg0,
         }
     }
     j->attempts = attempts;
+    if (sid)
+        pdm__strlcpy(j->sid, sid, sizeof j->sid);
     for (pp = &a->queue; *pp; pp = &(*pp)->next)
         ;
     *pp = j;
@@ -191,7 +195,7 @@ static void load_queue(agent *a)
     pdm__free(data);
     for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
          line = strtok_r(NULL, "\n", &save)) {
-        char *srv = line, *hex = strchr(line, '\t'), *att;
+        char *srv = line, *hex = strchr(line, '\t'), *att, *sid = NULL;
         uint8_t pkg0[512];
         size_t n = 0;
         long attempts = 0;
@@ -201,11 +205,15 @@ static void load_queue(agent *a)
         att = strchr(hex, '\t');
         if (att) {
             *att++ = '\0';
+            if ((sid = strchr(att, '\t')))
+                *sid++ = '\0';
             pdm__parse_long(att, 0, MAX_ATTEMPTS, &attempts);
         }
+        if (sid && (strcmp(sid, "-") == 0 || strlen(sid) > 4))
+            sid = NULL;
         for (; hex[0] && hex[1] && n < sizeof pkg0; hex += 2)
             sscanf(hex, "%2hhx", &pkg0[n++]);
-        enqueue(a, strcmp(srv, "-") ? srv : NULL, n ? pkg0 : NULL, n,
+        enqueue(a, strcmp(srv, "-") ? srv : NULL, n ? pkg0 : NULL, n, sid,
                 (unsigned)attempts, false);
     }
     pdm__free(text);
@@ -272,8 +280,22 @@ static void run_job(agent *a, job *j)
     so.server_id = j->pkg0 ? NULL : j->server;
     so.pkg0 = j->pkg0;
     so.pkg0_len = j->pkg0_len;
+    if (j->pkg0 && j->sid[0]) {
+        /* Verified on an earlier attempt: a second verification would
+         * refuse it as a repeated notification. */
+        so.flags |= PDM_SESSION_SERVER_INITIATED;
+        so.server_id = j->server;
+        so.session_id = j->sid;
+        so.pkg0 = NULL;
+        so.pkg0_len = 0;
+    }
     j->attempts++;
     rc = pdm_session_open(&s, a->ctx, &so);
+    if (rc == PDM_OK && j->pkg0 && !j->sid[0]) {
+        pdm__strlcpy(j->sid, s->session_id, sizeof j->sid);
+        if (!j->server)
+            j->server = pdm__strdup(s->acc.server_id);
+    }
     if (rc == PDM_OK && j->pkg0 && j->attempts == 1 &&
         !consent(a, j->pkg0, j->pkg0_len, s->acc.server_id)) {
         pdm__session_audit(s, "Session", "deny", "the user declined");
@@ -320,14 +342,15 @@ static void run_job(agent *a, job *j)
                   "retrying in %u s (attempt %u of %d)", back, j->attempts + 1,
                   MAX_ATTEMPTS);
         enqueue(a, j->server ? j->server : (s ? s->acc.server_id : NULL),
-                j->pkg0, j->pkg0_len, j->attempts, true);
+                j->pkg0, j->pkg0_len, j->sid, j->attempts, true);
         for (job *q = a->queue; q; q = q->next)
             if (pdm__streq(q->server, j->server ? j->server
                                                 : (s ? s->acc.server_id : NULL)))
                 q->not_before = time(NULL) + back;
     } else if (stop_flag && rc != PDM_OK) {
         /* Interrupted by shutdown: keep it for the restart. */
-        enqueue(a, j->server, j->pkg0, j->pkg0_len, j->attempts - 1, true);
+        enqueue(a, j->server, j->pkg0, j->pkg0_len, j->sid, j->attempts - 1,
+                true);
     } else {
         a->sessions_ended++;
     }
@@ -408,7 +431,7 @@ static void on_push(agent *a)
         pdm__logf(&a->ctx->log, PDM_LOG_INFO, "push",
                   "package 0 from %s (session %04X) queued", pk.server_id,
                   pk.session_id);
-        enqueue(a, pk.server_id, p.body, p.body_len, 0, true);
+        enqueue(a, pk.server_id, p.body, p.body_len, NULL, 0, true);
     }
 }
 
@@ -457,7 +480,7 @@ static void maybe_deliver_alerts(agent *a)
     a->alerts_not_before = now + 60;
     pdm__logf(&a->ctx->log, PDM_LOG_INFO, "agent",
               "Generic Alert(s) waiting for %s: starting a session", srv);
-    enqueue(a, srv, NULL, 0, 0, true);
+    enqueue(a, srv, NULL, 0, NULL, 0, true);
 }
 
 /* ---- control socket --------------------------------------------------------------------- */
@@ -502,7 +525,7 @@ static void on_control(agent *a)
         }
     } else if (strncmp(line, "session", 7) == 0) {
         const char *srv = line[7] == ' ' ? line + 8 : NULL;
-        enqueue(a, srv && *srv ? srv : NULL, NULL, 0, 0, true);
+        enqueue(a, srv && *srv ? srv : NULL, NULL, 0, NULL, 0, true);
         pdm__buf_puts(&out, "queued\n");
     } else {
         pdm__buf_puts(&out, "error: unknown request\n");

@@ -288,6 +288,33 @@ agent_restart() {
   expect_in "$T/dev/device.jsonl" "ended normally" "the queued session ran after the restart"
 }
 
+# A package 0 whose session cannot reach the server: retried without
+# verifying the (now repeated) notification again, kept across an agent
+# restart, and answered with Alert 1200 and the notification's session id
+# once the server is up.
+agent_pkg0_retry() {
+  start_server probe "$SCN/pkg0.scn" || return
+  local port=$SRV_PORT
+  kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null
+  make_profile "$T/dev" "$TREE"
+  start_agent "$T/dev" || return
+  "$SRV" --notify --server-id test.server --password srvpw --nonce text:srvnonce \
+    --session-id 1A2B --push-to "$AGENT_UDP" >/dev/null 2>&1
+  local i
+  for i in $(seq 1 100); do
+    grep -q "retrying" "$T/dev/agent.err" 2>/dev/null && break; sleep 0.05
+  done
+  expect_in "$T/dev/agent.err" "retrying" "the unreachable server is retried"
+  stop_agent
+  SRV_FIXED_PORT=$port start_server srv "$SCN/pkg0.scn" || return
+  start_agent "$T/dev" --exit-after 1 || return
+  wait_server srv
+  wait "$AGENT_PID"
+  expect_value ./Vendor/Color red
+  expect_not_in "$T/dev/agent.err" "already handled" "the retry is not refused as a repeat"
+  expect_in "$T/dev/device.jsonl" "ended normally" "the session ran after the restart"
+}
+
 # Generic Alerts from the integrator: kept in the store across a failed
 # session and an agent start, delivered by sessions the agent starts.
 alerts() {
@@ -360,6 +387,7 @@ case "$case_name" in
   agent_pkg0_refused) agent_pkg0_refused ;;
   agent_restart) agent_restart ;;
   alerts) alerts ;;
+  agent_pkg0_retry) agent_pkg0_retry ;;
   funambol_xml) funambol xml ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;

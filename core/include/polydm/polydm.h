@@ -189,6 +189,13 @@ typedef struct pdm_session pdm_session;
 #define PDM_SESSION_WBXML 0x1u
 /** The transport is TLS with a verified server (for policies). */
 #define PDM_SESSION_TLS 0x2u
+/** Answer a package 0 that an earlier pdm_session_open already verified
+ *  (e.g. the retry after a network failure; the notification itself would
+ *  now be refused as a repeat): a server-initiated session (Alert 1200)
+ *  with opts.server_id and opts.session_id (the package 0's, 1-4 hex
+ *  digits, required), nothing verified again.  The server still has to
+ *  authenticate itself in the session. */
+#define PDM_SESSION_SERVER_INITIATED 0x4u
 
 typedef struct pdm_session_opts {
     uint32_t struct_size;  /**< sizeof(pdm_session_opts) */
@@ -199,9 +206,9 @@ typedef struct pdm_session_opts {
      *  check refuses the session).  NULL for client-initiated. */
     const uint8_t *pkg0;
     size_t pkg0_len;
-    /** Client-initiated only: the SessionID to use (1-4 hex digits or a
-     *  decimal up to 65535), or NULL to pick one.  For replaying recorded
-     *  server packages. */
+    /** Without pkg0: the SessionID to use (1-4 hex digits or a decimal up
+     *  to 65535), or NULL to pick one (for replaying recorded server
+     *  packages); required with PDM_SESSION_SERVER_INITIATED. */
     const char *session_id;
 } pdm_session_opts;
 

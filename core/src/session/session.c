@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "auth/auth.h"
@@ -299,7 +300,22 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
             goto fail;
         }
         s->who.server_id = s->acc.server_id;
-        if (o.session_id) {
+        if (o.flags & PDM_SESSION_SERVER_INITIATED) {
+            /* A retry of a verified package 0: its session id, Alert 1200. */
+            size_t n = o.session_id ? strlen(o.session_id) : 0;
+            if (n < 1 || n > 4 ||
+                strspn(o.session_id, "0123456789ABCDEFabcdef") != n) {
+                rc = pdm__session_fail(s, PDM_EINVAL,
+                                       "a server-initiated session needs the "
+                                       "package 0 session id (1-4 hex "
+                                       "digits), not '%.16s'",
+                                       o.session_id ? o.session_id : "");
+                goto fail;
+            }
+            for (size_t i = 0; i <= n; i++)
+                s->session_id[i] = (char)toupper((unsigned char)o.session_id[i]);
+            s->server_initiated = true;
+        } else if (o.session_id) {
             long v;
             if (pdm__parse_long(o.session_id, 0, 65535, &v) != PDM_OK &&
                 strspn(o.session_id, "0123456789ABCDEFabcdef") !=
