@@ -48,6 +48,8 @@ struct pdm_ctx {
     pdm__mo_binding *plugin_mos; /* one per plugin MO component */
     size_t nplugin_mos;
     pdm__alert *alerts;          /* queued Generic Alerts, oldest first */
+    const char *dev_profile[16]; /* [device] values of the device MOs */
+    bool dev_profile_done;
     char err[512];
 };
 

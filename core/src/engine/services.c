@@ -81,6 +81,18 @@ static int device_value(pdm_ctx *ctx, const char *uri, pdm_blob *out)
     size_t klen = strlen(key);
     char buf[512];
     const char *v = NULL;
+    _Static_assert(PDM__ARRAY_LEN(map) <= PDM__ARRAY_LEN(ctx->dev_profile),
+                   "room for every device value");
+    if (!ctx->dev_profile_done) {
+        /* The profile does not change while the context is open: look
+         * every [device] value up once, not on each Get. */
+        for (size_t i = 0; i < PDM__ARRAY_LEN(map); i++)
+            ctx->dev_profile[i] =
+                map[i].profile_key
+                    ? pdm__profile_get(ctx->profile, map[i].profile_key)
+                    : NULL;
+        ctx->dev_profile_done = true;
+    }
     for (size_t i = 0; i < PDM__ARRAY_LEN(map); i++) {
         if (map[i].klen != klen || memcmp(map[i].key, key, klen) != 0)
             continue;
@@ -96,8 +108,8 @@ static int device_value(pdm_ctx *ctx, const char *uri, pdm_blob *out)
             else if (rc != PDM_ENOTFOUND)
                 return rc < 0 ? rc : PDM_ERROR;
         }
-        if (!v && map[i].profile_key)
-            v = pdm__profile_get(ctx->profile, map[i].profile_key);
+        if (!v)
+            v = ctx->dev_profile[i];
         if (!v)
             v = map[i].def;
         out->len = strlen(v);
