@@ -21,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -311,18 +312,21 @@ static void run_job(agent *a, job *j)
         cli_net_opts net = a->net;
         char dir[4096];
         if (a->trace) {
-            mkdir(a->trace, 0755);
+            mkdir(a->trace, 0700);
             snprintf(dir, sizeof dir, "%s/%03u-%s", a->trace, ++a->sessions_run,
                      s->acc.server_id);
             net.trace = dir;
-            if (j->pkg0 && mkdir(dir, 0755) == 0) {
+            if (j->pkg0 && mkdir(dir, 0700) == 0) {
                 /* The package 0 too: `polydm replay --pkg0` needs it. */
                 char p0[4200];
-                FILE *f;
+                int fd;
                 snprintf(p0, sizeof p0, "%s/00-pkg0.bin", dir);
-                if ((f = fopen(p0, "wb"))) {
-                    fwrite(j->pkg0, 1, j->pkg0_len, f);
-                    fclose(f);
+                fd = open(p0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                if (fd >= 0) {
+                    if (write(fd, j->pkg0, j->pkg0_len) < 0)
+                        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "agent",
+                                  "cannot write %s", p0);
+                    close(fd);
                 }
             }
         }

@@ -2,7 +2,8 @@
  * polydm transcript DIR: a session trace (polydm session/agent --trace) as
  * a readable conversation: what the server asked, what the device
  * answered.  Credentials are never shown (only that they were present),
- * long values are cut, binary values are summarised.
+ * nor values of secret nodes (AAuthSecret, AAuthData) or TNDS documents
+ * (they may carry them); long values are cut, binary values summarised.
  */
 #define _GNU_SOURCE
 #include "cli.h"
@@ -14,6 +15,7 @@
 #include "auth/auth.h"
 #include "codec/codec.h"
 #include "session/status.h"
+#include "tree/tree.h"
 #include "util/util.h"
 
 static int transcript_cmd(cli *c, int argc, char **argv);
@@ -112,6 +114,27 @@ static const char *item_uri(const pdm__el *item, pdm__tag which)
     return e ? txt(e, PDM_TAG_LOCURI) : NULL;
 }
 
+/* The value of an Item for a human, with the tree's secrecy rule: a
+ * secret node's value or a TNDS document is never printed. */
+static void item_value(char *out, size_t size, const pdm__el *cmd,
+                       const pdm__el *item, const char *uri)
+{
+    const pdm__el *data = pdm__el_child(item, PDM_TAG_DATA);
+    const pdm__el *m = pdm__el_child(item, PDM_TAG_META);
+    const char *type = m ? txt(m, PDM_TAG_MI_TYPE) : NULL;
+    const char *last = uri ? strrchr(uri, '/') : NULL;
+    if (!type && (m = pdm__el_child(cmd, PDM_TAG_META)))
+        type = txt(m, PDM_TAG_MI_TYPE);
+    if (data && last && pdm__tree_is_secret_name(last + 1)) {
+        snprintf(out, size, "*****");
+    } else if (data && type && strstr(type, "dmtnds")) {
+        snprintf(out, size, "(a TNDS document, %zu bytes)",
+                 data->text ? data->len : (size_t)0);
+    } else {
+        value(out, size, data);
+    }
+}
+
 static const char *alert_name(long code)
 {
     switch (code) {
@@ -145,7 +168,7 @@ static void show_item_cmd(tx *t, const pdm__el *c, bool from_server,
         const char *tg = item_uri(it, PDM_TAG_TARGET);
         const char *sc = item_uri(it, PDM_TAG_SOURCE);
         char v[128], what[160];
-        value(v, sizeof v, pdm__el_child(it, PDM_TAG_DATA));
+        item_value(v, sizeof v, c, it, tg ? tg : sc);
         if (c->tag == PDM_TAG_COPY)
             snprintf(what, sizeof what, "Copy %s to %s", sc ? sc : "?",
                      tg ? tg : "?");
@@ -243,7 +266,7 @@ static void show_results(const tx *t, const pdm__el *c, const char *ind)
         const pdm__el *m = pdm__el_child(it, PDM_TAG_META);
         const char *fmt = m ? txt(m, PDM_TAG_MI_FORMAT) : NULL;
         char v[128];
-        value(v, sizeof v, pdm__el_child(it, PDM_TAG_DATA));
+        item_value(v, sizeof v, c, it, sc);
         if (fmt && strcmp(fmt, "node") == 0 && v[0])
             printf("%sResults %s: children %s\n", ind, sc ? sc : "?", v);
         else if (!v[0] && fmt)

@@ -8,7 +8,9 @@
 #include "cli.h"
 
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/engine.h"
 #include "session/session_int.h"
@@ -20,14 +22,20 @@ static void trace(const char *dir, unsigned n, const char *who,
 {
     char path[4096];
     FILE *f;
+    int fd;
     if (!dir)
         return;
-    mkdir(dir, 0755);
+    /* Traces hold what went over the wire, credentials included (a server
+     * may Add an AAuthSecret): readable by the device's owner only. */
+    mkdir(dir, 0700);
     snprintf(path, sizeof path, "%s/%02u-%s.%s", dir, n, who,
              wbxml ? "wbxml" : "xml");
-    if ((f = fopen(path, "wb"))) {
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0 && (f = fdopen(fd, "wb"))) {
         fwrite(body, 1, len, f);
         fclose(f);
+    } else if (fd >= 0) {
+        close(fd);
     }
 }
 

@@ -48,6 +48,12 @@ commands() {
   expect_in "$T/dev/transcript.txt" 'answer "polydm user"' "transcript: UI answer"
   expect_in "$T/dev/transcript.txt" "device credentials" "transcript: credentials noted"
   expect_not_in "$T/dev/transcript.txt" "Cred" "transcript: no credential data"
+  expect_in "$T/dev/transcript.txt" "Replace ./DMAcc/test/AppAuth/1/AAuthData = *****" "transcript: secret redacted"
+  expect_not_in "$T/dev/transcript.txt" "VerySecretNonce42" "transcript: no secret value"
+  local perms
+  perms=$(stat -c %a "$T/dev/trace" "$T/dev/trace"/01-client.* | sort -u | tr '\n' ' ')
+  [ "$perms" = "600 700 " ] && ok "trace readable by the owner only" ||
+    fail "trace permissions are $perms"
 }
 
 # client_session SCENARIO SERVER ENC [expected client exit] [session args]

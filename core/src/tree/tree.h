@@ -148,6 +148,9 @@ uint32_t pdm__node_verno(const pdm__node *n);
 size_t pdm__node_child_count(const pdm__node *n);
 /* Stored value (NULL/0 for interior or handler-valued nodes).  Borrowed. */
 const uint8_t *pdm__node_value(const pdm__node *n, size_t *len);
+/* AAuthSecret / AAuthData: names whose values never leave the device
+ * (also for tools that show wire traces). */
+bool pdm__tree_is_secret_name(const char *name);
 /* Appends the canonical path of n to b. */
 void pdm__node_path(const pdm__node *n, pdm__buf *b);
 /* Effective ACL: the node's own if non-empty, else the nearest ancestor's;

@@ -91,8 +91,6 @@ const char *pdm__tree_intern(pdm__tree *t, const char *s);
 /* Nearest MO handler bound at n or above (NULL if none); *base gets the
  * node it is bound at. */
 void *pdm__node_handler(const pdm__node *n, const pdm__node **base);
-/* AAuthSecret / AAuthData: values that never leave the device. */
-bool pdm__tree_is_secret_name(const char *name);
 /* True if n or a node below it has flag f. */
 bool pdm__node_subtree_has(const pdm__node *n, uint32_t f);
 
