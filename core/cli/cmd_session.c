@@ -6,7 +6,9 @@
 #define _GNU_SOURCE
 #include "cli.h"
 
+#include <fcntl.h>
 #include <getopt.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -233,9 +235,14 @@ static int write_msg(const char *dir, unsigned n, const pdm_message *m,
     {
         char path[4096];
         FILE *f;
+        int fd;
         snprintf(path, sizeof path, "%s/client-%u.%s", dir, n,
                  wbxml ? "wbxml" : "xml");
-        f = fopen(path, "wb");
+        /* Client messages carry credentials: the owner's only. */
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+        if (!f && fd >= 0)
+            close(fd);
         if (!f || fwrite(m->body, 1, m->len, f) != m->len || fclose(f)) {
             cli_err("replay: cannot write %s", path);
             return -1;
@@ -293,7 +300,7 @@ static int replay_cmd(cli *c, int argc, char **argv)
         cli_err("replay: expected at least one server package file");
         return CLI_USAGE;
     }
-    if (o.out && mkdir(o.out, 0755) != 0) {
+    if (o.out && mkdir(o.out, 0700) != 0) {
         struct stat st;
         if (stat(o.out, &st) != 0 || !S_ISDIR(st.st_mode)) {
             cli_err("replay: cannot create %s", o.out);
