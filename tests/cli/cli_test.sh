@@ -75,5 +75,21 @@ for c in "plugins list" "plugins inspect" "profile check" "profile keys"; do
 done
 expect 0 "version" "$PDM" --version
 
+for c in "tree show" "transcript" "alert" "agent" "status" "trigger" "session" \
+         "notify" "replay"; do
+  # shellcheck disable=SC2086
+  expect 0 "$c --help" "$PDM" $c --help
+done
+expect 2 "alert without type" "$PDM" --state "$tmp/st" alert --format chr
+expect 2 "alert with a newline" "$PDM" --state "$tmp/st" alert --type a --format chr --data "$(printf 'a\nb')"
+expect 2 "transcript usage" "$PDM" transcript
+expect 4 "transcript missing folder" "$PDM" transcript "$tmp/no-such-trace"
+mkdir -p "$tmp/empty-trace"
+expect 3 "transcript empty folder" "$PDM" transcript "$tmp/empty-trace"
+contains "transcript empty" "holds no traced messages"
+printf 'not xml' >"$tmp/empty-trace/01-server.xml"
+expect 3 "transcript garbage" "$PDM" transcript "$tmp/empty-trace"
+contains "transcript garbage names file" "01-server.xml"
+
 echo "cli: $fails failure(s)"
 [ "$fails" -eq 0 ]
