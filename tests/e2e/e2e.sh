@@ -238,10 +238,7 @@ agent_pkg0_refused() {
   start_agent "$T/dev" --ui-script "$T/ui.txt" || return
   "$SRV" --notify --server-id test.server --password forged --nonce text:srvnonce \
     --session-id 0BAD --push-to "$AGENT_UDP" >/dev/null 2>&1
-  local i
-  for i in $(seq 1 100); do
-    grep -q "0BAD\|digest" "$T/dev/agent.err" 2>/dev/null && break; sleep 0.05
-  done
+  wait_for "$T/dev/agent.err" "digest"
   expect_in "$T/dev/agent.err" "digest" "the agent logs the bad digest"
   "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
   expect_in "$T/dev/audit.txt" "deny" "the refusal is audited"
@@ -249,18 +246,14 @@ agent_pkg0_refused() {
   # Interactive mode: the user says no.
   "$SRV" --notify --server-id test.server --password srvpw --nonce text:srvnonce \
     --session-id 0C0C --ui interactive --push-to "$AGENT_UDP" >/dev/null 2>&1
-  for i in $(seq 1 100); do
-    grep -q "declined" "$T/dev/device.jsonl" 2>/dev/null && break; sleep 0.05
-  done
+  wait_for "$T/dev/device.jsonl" "declined"
   expect_in "$T/dev/device.jsonl" "declined" "the user declined the session"
   # Bootstrap documents (CP, DM) are refused until a bootstrap plugin
   # exists: a clear log line, nothing changes.
   printf '<wap-provisioningdoc/>' >"$T/cp.xml"
   "$SRV" --push-bootstrap "$T/cp.xml" --content-type 0x35 --push-to "$AGENT_UDP" >/dev/null 2>&1
   "$SRV" --push-bootstrap "$T/cp.xml" --content-type 0x42 --push-to "$AGENT_UDP" >/dev/null 2>&1
-  for i in $(seq 1 100); do
-    grep -q "DM bootstrap" "$T/dev/agent.err" 2>/dev/null && break; sleep 0.05
-  done
+  wait_for "$T/dev/agent.err" "DM bootstrap"
   expect_in "$T/dev/agent.err" "refused an OMA CP bootstrap document" "CP bootstrap refused with a clear line"
   expect_in "$T/dev/agent.err" "refused a pushed DM bootstrap message" "DM bootstrap refused with a clear line"
   stop_agent
@@ -270,17 +263,12 @@ agent_pkg0_refused() {
 # The agent stops (SIGTERM) while a session waits for a retry; after the
 # restart the queued session runs.
 agent_restart() {
-  # A port that is free now and will be the server's later.
-  start_server probe "$SCN/open.scn" || return
-  local port=$SRV_PORT url=$SRV_URL
-  kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null
+  free_port "$SCN/open.scn" || return
+  local port=$FREE_PORT
   make_profile "$T/dev" "$TREE" "[session]" "server_auth = false"
   start_agent "$T/dev" || return
   "$PDM" "${P[@]}" trigger --server open.server >/dev/null 2>&1
-  local i
-  for i in $(seq 1 100); do
-    grep -q "retrying" "$T/dev/agent.err" 2>/dev/null && break; sleep 0.05
-  done
+  wait_for "$T/dev/agent.err" "retrying"
   expect_in "$T/dev/agent.err" "retrying" "the unreachable server is retried"
   "$PDM" "${P[@]}" --json status >"$T/status1.json" 2>&1
   expect_in "$T/status1.json" '"server":"open.server"' "the session is queued"
@@ -299,17 +287,13 @@ agent_restart() {
 # restart, and answered with Alert 1200 and the notification's session id
 # once the server is up.
 agent_pkg0_retry() {
-  start_server probe "$SCN/pkg0.scn" || return
-  local port=$SRV_PORT
-  kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null
+  free_port "$SCN/pkg0.scn" || return
+  local port=$FREE_PORT
   make_profile "$T/dev" "$TREE"
   start_agent "$T/dev" || return
   "$SRV" --notify --server-id test.server --password srvpw --nonce text:srvnonce \
     --session-id 1A2B --push-to "$AGENT_UDP" >/dev/null 2>&1
-  local i
-  for i in $(seq 1 100); do
-    grep -q "retrying" "$T/dev/agent.err" 2>/dev/null && break; sleep 0.05
-  done
+  wait_for "$T/dev/agent.err" "retrying"
   expect_in "$T/dev/agent.err" "retrying" "the unreachable server is retried"
   stop_agent
   SRV_FIXED_PORT=$port start_server srv "$SCN/pkg0.scn" || return
@@ -324,10 +308,8 @@ agent_pkg0_retry() {
 # Generic Alerts from the integrator: kept in the store across a failed
 # session and an agent start, delivered by sessions the agent starts.
 alerts() {
-  # A port that is free now and will be the server's later.
-  start_server probe "$SCN/alerts.scn" || return
-  local port=$SRV_PORT
-  kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null
+  free_port "$SCN/alerts.scn" || return
+  local port=$FREE_PORT
   make_profile "$T/dev" "$TREE"
   "$PDM" "${P[@]}" alert --server test.server --type urn:polydm:e2e:battery \
     --format int --data 15 --correlator c-1 --source ./DevDetail/Ext/Battery \
@@ -337,11 +319,7 @@ alerts() {
     fail "session to a dead server succeeded" || ok "session to an unreachable server failed"
   SRV_FIXED_PORT=$port start_server srv "$SCN/alerts.scn" || return
   start_agent "$T/dev" --exit-after 2 || return
-  local i
-  for i in $(seq 1 100); do
-    "$PDM" "${P[@]}" --json status 2>/dev/null | grep -q '"sessions_ended":1' && break
-    sleep 0.1
-  done
+  wait_sessions 1
   "$PDM" "${P[@]}" --json status >"$T/status.json" 2>&1
   expect_in "$T/status.json" '"alerts_waiting":0' "the first alert was delivered"
   "$PDM" "${P[@]}" alert --type urn:polydm:e2e:event --format chr \

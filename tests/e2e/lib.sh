@@ -48,6 +48,16 @@ start_server() {
   SRV_PORT=${SRV_URL##*:}; SRV_PORT=${SRV_PORT%%/*}
 }
 
+# free_port SCENARIO: a TCP port that is free now, for a server started
+# later (start a throwaway server on an ephemeral port, stop it); sets
+# FREE_PORT.
+free_port() {
+  start_server probe "$1" || return 1
+  FREE_PORT=$SRV_PORT
+  kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null
+  return 0
+}
+
 # wait_server NAME [expected exit code]: the scenario's verdict.
 wait_server() {
   local name=$1 want=${2:-0} rc
