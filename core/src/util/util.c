@@ -294,19 +294,29 @@ static const char digits2[] =
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
+/* 10^0 .. 10^19: v has n digits when pow10[n-1] <= v < pow10[n]. */
+static const unsigned long long pow10[] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+    10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+    100000000000ull, 1000000000000ull, 10000000000000ull,
+    100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+    100000000000000000ull, 1000000000000000000ull,
+    10000000000000000000ull};
+
 size_t pdm__utoa(unsigned long long v, char *buf)
 {
-    size_t n = 1;
+    size_t n;
     char *p;
     if (v < 10) {
         buf[0] = (char)('0' + v);
         buf[1] = '\0';
         return 1;
     }
-    /* Count the digits, then write them from the end two at a time: no
-     * temporary and no copy (CmdIDs, MsgRefs and codes are short). */
-    for (unsigned long long t = v; t >= 10; t /= 10)
-        n++;
+    /* Count the digits (compares, no divisions), then write them from the
+     * end two at a time: no temporary and no copy (CmdIDs, MsgRefs and
+     * codes are short). */
+    for (n = 2; n < PDM__ARRAY_LEN(pow10) && v >= pow10[n]; n++)
+        ;
     p = buf + n;
     *p = '\0';
     while (v >= 100) {

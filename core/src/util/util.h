@@ -121,9 +121,14 @@ static inline void pdm__memcpy_small(void *dst, const void *src, size_t n)
         memcpy(&b, s + n - 4, 4);
         memcpy(d, &a, 4);
         memcpy(d + n - 4, &b, 4);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            d[i] = s[i];
+    } else if (n >= 2) {
+        uint16_t a, b;
+        memcpy(&a, s, 2);
+        memcpy(&b, s + n - 2, 2);
+        memcpy(d, &a, 2);
+        memcpy(d + n - 2, &b, 2);
+    } else if (n) {
+        d[0] = s[0];
     }
 }
 
