@@ -208,7 +208,10 @@ typedef struct tcache_ent {
 } tcache_ent;
 
 /* Where the pending character data of the current element is. */
-enum { PEND_NONE, PEND_ARENA, PEND_SCRATCH };
+enum { PEND_NONE, PEND_ARENA, PEND_WS, PEND_SCRATCH };
+
+/* Whitespace kept in xdec.ws (see on_chars). */
+#define WS_INLINE 64
 
 #define EL_BLOCK 64      /* elements carved from one arena allocation */
 #define TEXT_BLOCK 4096  /* small texts carved from one arena allocation */
@@ -231,6 +234,11 @@ typedef struct xdec {
     int pend_mode;
     uint8_t *pend;
     size_t pend_len;
+    /* PEND_WS: one whitespace-only piece in an element that already has
+     * a child element (the indentation between elements), which is
+     * dropped unless more text joins it. */
+    uint8_t ws[WS_INLINE];
+    size_t ws_len;
     pdm__buf text;
     bool text_cdata;       /* pending text includes a CDATA section */
     bool stopped;          /* an error was recorded; ignore callbacks */
@@ -358,6 +366,17 @@ static bool all_ws(const uint8_t *p, size_t n)
     return true;
 }
 
+/* Moves a piece kept in the arena or in st->ws to the scratch buffer (a
+ * second piece arrived). */
+static void pend_to_scratch(xdec *st)
+{
+    if (st->pend_mode == PEND_ARENA)
+        pdm__buf_append(&st->text, st->pend, st->pend_len);
+    else if (st->pend_mode == PEND_WS)
+        pdm__buf_append(&st->text, st->ws, st->ws_len);
+    st->pend_mode = PEND_SCRATCH;
+}
+
 /* Moves the pending character data into el.  `parent` says whether el has
  * (or is about to get) a child element: then whitespace-only text is
  * indentation and dropped. */
@@ -365,6 +384,13 @@ static int flush_text(xdec *st, pdm__el *el, bool parent)
 {
     pdm__buf *t = &st->text;
     int rc = PDM_OK;
+    if (st->pend_mode == PEND_WS) {
+        if (parent) {
+            st->pend_mode = PEND_NONE; /* indentation: dropped */
+            return PDM_OK;
+        }
+        pend_to_scratch(st); /* cannot happen (el has a child); as text */
+    }
     switch (st->pend_mode) {
     case PEND_NONE:
         return PDM_OK;
@@ -402,14 +428,6 @@ static int flush_text(xdec *st, pdm__el *el, bool parent)
     return rc;
 }
 
-/* Moves a piece kept in the arena to the scratch buffer (a second piece
- * arrived). */
-static void pend_to_scratch(xdec *st)
-{
-    if (st->pend_mode == PEND_ARENA)
-        pdm__buf_append(&st->text, st->pend, st->pend_len);
-    st->pend_mode = PEND_SCRATCH;
-}
 
 /* Attribute values arrive with '&' written as "&#38;" (libxml2 2.9 does
  * that when entities are not substituted, for its tree builder); every
@@ -599,6 +617,15 @@ static void on_chars(void *ctx, const xmlChar *ch, int len)
     xdec *st = ctx;
     if (dec_dead(st) || !st->cur || len <= 0)
         return;
+    if (st->pend_mode == PEND_NONE && st->cur->first &&
+        (size_t)len <= sizeof st->ws && all_ws(ch, (size_t)len)) {
+        /* Usual case: indentation after a child element.  Kept aside,
+         * not copied to the scratch buffer: flush_text drops it. */
+        memcpy(st->ws, ch, (size_t)len);
+        st->ws_len = (size_t)len;
+        st->pend_mode = PEND_WS;
+        return;
+    }
     if (st->pend_mode == PEND_NONE && !st->cur->first &&
         !all_ws(ch, (size_t)len)) {
         /* Usual case: the one piece of a leaf's text.  Copy it once. */
