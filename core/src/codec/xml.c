@@ -100,10 +100,19 @@ static uint8_t tag_name_len[PDM_TAG_COUNT]; /* strlen of pdm__tags[].name */
  * ' xmlns="uri"', each NUL-padded to a SLOT: it copies whole slots (a
  * fixed-size copy the compiler turns into two vector moves) into room it
  * has reserved, and advances by the real length.  A name too long for a
- * slot has len 0 there and takes the general path. */
+ * slot has len 0 there and takes the general path.  One record per tag,
+ * with the tag's vocabulary: the encoder finds all it needs of a tag from
+ * one address. */
 #define SLOT 32
-static char tag_open[PDM_TAG_COUNT][SLOT], tag_close[PDM_TAG_COUNT][SLOT];
-static uint8_t tag_open_len[PDM_TAG_COUNT], tag_close_len[PDM_TAG_COUNT];
+typedef struct tag_markup {
+    /* aligned so that records are 128 bytes apart: the address of a
+     * tag's record is one shift */
+    _Alignas(64) char open[SLOT];
+    char close[SLOT];
+    uint8_t open_len, close_len;
+    uint8_t ns; /* pdm__tags[].ns */
+} tag_markup;
+static tag_markup markup[PDM_TAG_COUNT];
 static char ns_decl[PDM_NS_PROV + 1][SLOT];
 static uint8_t ns_decl_len[PDM_NS_PROV + 1];
 /* Bytes that text may hold as they are: the encoder copies runs of them
@@ -134,11 +143,12 @@ static void xml_init(void)
     for (size_t t = 0; t < PDM_TAG_COUNT; t++) {
         size_t n = strlen(pdm__tags[t].name);
         tag_name_len[t] = (uint8_t)n;
+        markup[t].ns = pdm__tags[t].ns;
         if (n && n + 3 < SLOT) {
-            snprintf(tag_open[t], SLOT, "<%s", pdm__tags[t].name);
-            snprintf(tag_close[t], SLOT, "</%s>", pdm__tags[t].name);
-            tag_open_len[t] = (uint8_t)(n + 1);
-            tag_close_len[t] = (uint8_t)(n + 3);
+            snprintf(markup[t].open, SLOT, "<%s", pdm__tags[t].name);
+            snprintf(markup[t].close, SLOT, "</%s>", pdm__tags[t].name);
+            markup[t].open_len = (uint8_t)(n + 1);
+            markup[t].close_len = (uint8_t)(n + 3);
         }
     }
     for (int ns = PDM_NS_NONE; ns <= PDM_NS_PROV; ns++) {
@@ -1217,23 +1227,35 @@ static inline uint64_t has_zero(uint64_t v)
     return (v - 0x0101010101010101u) & ~v & 0x8080808080808080u;
 }
 
-/* Length of the prefix of s[0..n) made of text_plain bytes.  Eight bytes
- * at a time while no byte is non-ASCII, a control character or one of
- * & < > " (the per-word tests are exact once no byte has bit 7 set; TAB
- * and LF end the fast part too and are then taken byte by byte).  The
- * byte loop needs no bound: element texts end with a NUL (el.h), which
- * is not plain. */
-static size_t plain_prefix(const uint8_t *s, size_t n)
+/* Whether none of the 8 bytes of w is non-ASCII, a control character or
+ * one of & < > " (the tests are exact once no byte has bit 7 set; TAB and
+ * LF fail here and are then taken byte by byte). */
+static inline bool word_plain(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+    return !((w & high) | ((w - ones * 0x20) & ~w & high) |
+             has_zero(w ^ (ones * '&')) | has_zero(w ^ (ones * '<')) |
+             has_zero(w ^ (ones * '>')) | has_zero(w ^ (ones * '"')));
+}
+
+/* Length of the prefix of s[0..n) made of text_plain bytes: eight bytes
+ * at a time, the tail of a text of 8 bytes or more as the (overlapping)
+ * last word, the rest byte by byte.  The byte loop needs no bound:
+ * element texts end with a NUL (el.h), which is not plain. */
+static size_t plain_prefix(const uint8_t *s, size_t n)
+{
     size_t i = 0;
+    uint64_t w;
     for (; n - i >= 8; i += 8) {
-        uint64_t w;
         memcpy(&w, s + i, 8);
-        if ((w & high) | ((w - ones * 0x20) & ~w & high) |
-            has_zero(w ^ (ones * '&')) | has_zero(w ^ (ones * '<')) |
-            has_zero(w ^ (ones * '>')) | has_zero(w ^ (ones * '"')))
+        if (!word_plain(w))
             break;
+    }
+    if (n - i < 8 && n >= 8) {
+        /* every word so far was plain: one test for the tail */
+        memcpy(&w, s + n - 8, 8);
+        if (word_plain(w))
+            return n;
     }
     while (text_plain[s[i]])
         i++;
@@ -1313,7 +1335,7 @@ static int start_el(xenc *x, const pdm__el *el, size_t depth)
 static int end_el(xenc *x, const pdm__el *el, size_t depth)
 {
     /* start_el refused tags outside the tables */
-    bool slot = el->tag < PDM_TAG_COUNT && tag_close_len[el->tag];
+    bool slot = el->tag < PDM_TAG_COUNT && markup[el->tag].close_len;
     size_t nlen = 0;
     const char *name = slot ? NULL : el_name(el, &nlen);
     uint8_t *p = w_begin(x->out, 2 * depth + (slot ? SLOT : nlen) + 4);
@@ -1322,8 +1344,8 @@ static int end_el(xenc *x, const pdm__el *el, size_t depth)
     if (x->pretty && el->first)
         p = w_indent(p, depth - 1);
     if (slot) {
-        memcpy(p, tag_close[el->tag], SLOT);
-        p += tag_close_len[el->tag];
+        memcpy(p, markup[el->tag].close, SLOT);
+        p += markup[el->tag].close_len;
     } else {
         p = w_mem(p, "</", 2);
         p = w_mem(p, name, nlen);
@@ -1395,7 +1417,7 @@ static bool out_load(pdm__buf *b, size_t room, uint8_t **p, uint8_t **lim)
  * attributes, no CDATA. */
 static bool fast_el(const pdm__el *el)
 {
-    return el->tag < PDM_TAG_COUNT && tag_close_len[el->tag] && !el->attrs &&
+    return el->tag < PDM_TAG_COUNT && markup[el->tag].close_len && !el->attrs &&
            !(el->flags & PDM_EL_CDATA);
 }
 
@@ -1410,7 +1432,9 @@ static int encode_fast(xenc *x, const pdm__el *root)
     pdm__buf *b = x->out;
     const pdm__el *el = root;
     size_t depth = 1;
-    uint8_t *p, *lim;
+    /* x->ns in a local (it changes only when it grows): x lives in
+     * memory, every x->ns would be a load */
+    uint8_t *scope = x->ns, *p, *lim;
     int rc;
 
     if (!out_load(b, 4096, &p, &lim))
@@ -1418,42 +1442,37 @@ static int encode_fast(xenc *x, const pdm__el *root)
     for (;;) {
         unsigned t = el->tag;
         size_t n = el->text ? el->len : 0;
-        if (depth >= x->ns_cap) {
-            size_t cap = x->ns_cap * 2;
-            uint8_t *ns = pdm__realloc(x->ns, cap);
-            if (!ns)
-                return PDM_ENOMEM;
-            x->ns = ns;
-            x->ns_cap = cap;
-        }
-        if (!fast_el(el) || n > SIZE_MAX / 4) {
+        if (!fast_el(el)) {
             out_sync(b, p);
             if ((rc = start_el(x, el, depth)) != PDM_OK)
                 return rc;
             if (!out_load(b, 0, &p, &lim))
                 return PDM_ENOMEM;
         } else {
-            uint8_t scope = x->ns[depth - 1], ns = pdm__tags[t].ns;
-            /* open + xmlns + '>' + text + close, slots copied whole */
+            const tag_markup *m = &markup[t];
+            uint8_t up = scope[depth - 1], ns = m->ns;
+            /* open + xmlns + '>' + text + close, slots copied whole (no
+             * overflow: n is the size of a text in memory) */
             if ((size_t)(lim - p) < 3 * SLOT + 2 + n) {
                 out_sync(b, p);
-                if (!out_load(b, 3 * SLOT + 2 + n + 4096, &p, &lim))
+                if (n > SIZE_MAX / 4 ||
+                    !out_load(b, 3 * SLOT + 2 + n + 4096, &p, &lim))
                     return PDM_ENOMEM;
             }
-            memcpy(p, tag_open[t], SLOT);
-            p += tag_open_len[t];
-            if (ns != scope && ns_decl_len[ns]) {
+            memcpy(p, m->open, SLOT);
+            p += m->open_len;
+            if (ns != up && ns_decl_len[ns]) {
                 memcpy(p, ns_decl[ns], SLOT);
                 p += ns_decl_len[ns];
-                scope = ns;
+                up = ns;
             }
-            x->ns[depth] = scope;
+            scope[depth] = up;
             if (!n && !el->first) {
                 /* NULL text: <X/>; empty non-NULL text keeps <X></X> */
                 if (el->text && !(el->flags & PDM_EL_EMPTY_TAG)) {
                     *p++ = '>';
-                    memcpy(p, tag_close[t], SLOT);
-                    p += tag_close_len[t];
+                    memcpy(p, m->close, SLOT);
+                    p += m->close_len;
                 } else {
                     *p++ = '/';
                     *p++ = '>';
@@ -1462,14 +1481,16 @@ static int encode_fast(xenc *x, const pdm__el *root)
                 *p++ = '>';
                 if (n) {
                     const uint8_t *s = el->text;
-                    size_t i = el->flags & PDM_EL_PLAIN ? n : plain_prefix(s, n),
-                           bad = 0;
+                    size_t i = el->flags & PDM_EL_PLAIN ? n : plain_prefix(s, n);
                     int sc = SCAN_OK;
-                    /* The plain prefix is ASCII: scan_chars resumes at a
-                     * character boundary, offsets relative to i. */
-                    if (i < n &&
-                        (sc = scan_chars(s + i, n - i, false, &bad)) == SCAN_BAD)
-                        return text_not_chardata(x, el, i + bad);
+                    if (i < n) {
+                        /* The plain prefix is ASCII: scan_chars resumes at
+                         * a character boundary, offsets relative to i. */
+                        size_t bad = 0;
+                        sc = scan_chars(s + i, n - i, false, &bad);
+                        if (sc == SCAN_BAD)
+                            return text_not_chardata(x, el, i + bad);
+                    }
                     if (sc == SCAN_SPECIAL) {
                         out_sync(b, p);
                         if ((rc = write_escaped(x, el)) != PDM_OK)
@@ -1482,14 +1503,22 @@ static int encode_fast(xenc *x, const pdm__el *root)
                     }
                 }
                 if (!el->first) {
-                    memcpy(p, tag_close[t], SLOT);
-                    p += tag_close_len[t];
+                    memcpy(p, m->close, SLOT);
+                    p += m->close_len;
                 }
             }
         }
         if (el->first) {
             el = el->first;
-            depth++;
+            /* x->ns[depth] is written for every element at depth */
+            if (++depth >= x->ns_cap) {
+                size_t cap = x->ns_cap * 2;
+                uint8_t *ns = pdm__realloc(x->ns, cap);
+                if (!ns)
+                    return PDM_ENOMEM;
+                x->ns = scope = ns;
+                x->ns_cap = cap;
+            }
             continue;
         }
         /* el is complete: climb until an element has a next sibling */
@@ -1508,14 +1537,15 @@ static int encode_fast(xenc *x, const pdm__el *root)
                 out_sync(b, p);
                 return PDM_EINVAL; /* broken tree */
             }
-            if (el->tag < PDM_TAG_COUNT && tag_close_len[el->tag]) {
+            if (el->tag < PDM_TAG_COUNT && markup[el->tag].close_len) {
+                const tag_markup *m = &markup[el->tag];
                 if ((size_t)(lim - p) < SLOT) {
                     out_sync(b, p);
                     if (!out_load(b, SLOT + 4096, &p, &lim))
                         return PDM_ENOMEM;
                 }
-                memcpy(p, tag_close[el->tag], SLOT);
-                p += tag_close_len[el->tag];
+                memcpy(p, m->close, SLOT);
+                p += m->close_len;
             } else {
                 out_sync(b, p);
                 if ((rc = end_el(x, el, depth)) != PDM_OK)
