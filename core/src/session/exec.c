@@ -16,7 +16,7 @@
 
 typedef struct xctx {
     pdm_session *s;
-    unsigned msg_ref;
+    pdm__out_text msg_ref; /* the message's MsgID, shared by every answer */
 } xctx;
 
 /* Outcome of one command, deferred so Atomic can rewrite it. */
@@ -61,12 +61,24 @@ static void set_code(pdm__el *status, int code)
         memcpy(d->text, buf, 3);
 }
 
-static pdm__el *queue_status(xctx *x, const pdm__el *cmd, int code)
+/* Queues the Status of cmd; cmd_ref is its CmdID as a shared text, or
+ * NULL (then made here). */
+static pdm__el *queue_status_ref(xctx *x, const pdm__el *cmd,
+                                 const pdm__out_text *cmd_ref, int code)
 {
-    pdm__el *st = pdm__out_status(x->s, x->msg_ref, text(cmd, PDM_TAG_CMDID),
-                                  pdm__el_name(cmd), code);
+    pdm__out_text own;
+    pdm__el *st = NULL;
+    if (!cmd_ref && pdm__out_text_copy(x->s, text(cmd, PDM_TAG_CMDID), &own))
+        cmd_ref = &own;
+    if (cmd_ref)
+        st = pdm__out_status_for(x->s, &x->msg_ref, cmd_ref, cmd, code);
     pdm__out_queue(x->s, st);
     return st;
+}
+
+static pdm__el *queue_status(xctx *x, const pdm__el *cmd, int code)
+{
+    return queue_status_ref(x, cmd, NULL, code);
 }
 
 /* ---- leaf commands --------------------------------------------------------------- */
@@ -239,8 +251,8 @@ static int do_chunk(xctx *x, const pdm__el *cmd, const pdm__el *item,
 
 /* One item of Add/Replace/Delete/Get/Copy/Exec; returns its status code
  * and queues Results for Get. */
-static int exec_item(xctx *x, const pdm__el *cmd, const pdm__el *item,
-                     bool *changed, pdm__el **results)
+static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
+                     const pdm__el *item, bool *changed, pdm__el **results)
 {
     pdm_session *s = x->s;
     pdm__decision d;
@@ -328,9 +340,9 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__el *item,
         }
         if (rc == PDM_OK) {
             /* Results go after the Status: queued by the caller. */
-            pdm__el *res = pdm__out_results(s, x->msg_ref,
-                                            text(cmd, PDM_TAG_CMDID), target,
-                                            &r);
+            pdm__el *res = cmd_ref ? pdm__out_results(s, &x->msg_ref, cmd_ref,
+                                                      target, &r)
+                                   : NULL;
             pdm__tree_result_free(&r);
             if (!res)
                 return PDM_SC_COMMAND_FAILED;
@@ -350,6 +362,8 @@ static outcome exec_leaf_cmd(xctx *x, const pdm__el *cmd)
     size_t nitems = 0;
     pdm__el **results = NULL, *few[8];
     size_t nres = 0;
+    pdm__out_text ref;
+    const pdm__out_text *cmd_ref;
 
     for (pdm__el *i = pdm__el_child(cmd, PDM_TAG_ITEM); i;
          i = pdm__el_next(i, PDM_TAG_ITEM))
@@ -359,6 +373,10 @@ static outcome exec_leaf_cmd(xctx *x, const pdm__el *cmd)
         o.status = queue_status(x, cmd, o.code);
         return o;
     }
+    /* The CmdRef of every Status and Results of the command, copied once
+     * (NULL after out-of-memory: each Status tries again, Results fail). */
+    cmd_ref = pdm__out_text_copy(x->s, text(cmd, PDM_TAG_CMDID), &ref) ? &ref
+                                                                       : NULL;
     /* Results wait until every item has its Status; commands nearly
      * always have one item. */
     results = nitems <= PDM__ARRAY_LEN(few) ? few
@@ -367,13 +385,13 @@ static outcome exec_leaf_cmd(xctx *x, const pdm__el *cmd)
          i = pdm__el_next(i, PDM_TAG_ITEM)) {
         bool changed = false;
         pdm__el *res = NULL;
-        int code = exec_item(x, cmd, i, &changed, &res);
+        int code = exec_item(x, cmd, cmd_ref, i, &changed, &res);
         o.executed |= changed;
         /* The command's outcome: its first failure, else the last code. */
         if (pdm__status_ok(o.code))
             o.code = code;
         if (nitems > 1 || !o.status) {
-            pdm__el *st = queue_status(x, cmd, code);
+            pdm__el *st = queue_status_ref(x, cmd, cmd_ref, code);
             if (nitems > 1)
                 pdm__out_status_ref(x->s, st, item_uri(i, PDM_TAG_TARGET),
                                     item_uri(i, PDM_TAG_SOURCE));
@@ -719,7 +737,10 @@ static outcome exec_cmd(xctx *x, const pdm__el *cmd)
 void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
                             unsigned msg_ref)
 {
-    xctx x = {s, msg_ref};
+    xctx x = {s, {"0", 1, true}};
+    /* Out of memory here: the Statuses fail like every other element. */
+    if (!pdm__out_text_num(s, msg_ref, &x.msg_ref))
+        x.msg_ref = (pdm__out_text){NULL, 0, true};
     for (const pdm__el *c = body->first; c; c = c->next) {
         if (c->tag == PDM_TAG_STATUS || c->tag == PDM_TAG_FINAL)
             continue;

@@ -88,8 +88,8 @@ static pdm__el *add_str(pdm_session *s, pdm__el *parent, pdm__tag tag,
 }
 
 /* A leaf child for add_group: its text is copied, or kept as it is when
- * `keep` (static text, see pdm__el_add_static); `plain` marks digits and
- * constants (PDM_EL_PLAIN). */
+ * `keep` (static text, see pdm__el_add_static, or a pdm__out_text);
+ * `plain` marks digits and constants (PDM_EL_PLAIN). */
 typedef struct kid {
     pdm__tag tag;
     const char *text;
@@ -153,19 +153,102 @@ static pdm__el *new_cmd(pdm_session *s, pdm__tag tag)
     return e;
 }
 
+/* Whether c may be in a PDM_EL_PLAIN text: printable ASCII but & < > ".
+ * Bit c of a 128-bit mask, as two words. */
+static bool plain_byte(unsigned char c)
+{
+    static const uint64_t lo = 0xFFFFFFFF00000000ull & /* 0x20..0x3f */
+                               ~((1ull << '"') | (1ull << '&') |
+                                 (1ull << '<') | (1ull << '>'));
+    static const uint64_t hi = 0x7FFFFFFFFFFFFFFFull; /* 0x40..0x7e */
+    return c < 128 && (((c < 64 ? lo : hi) >> (c & 63)) & 1);
+}
+
+/* A copied leaf of add_group for a text from elsewhere (a CmdRef, a
+ * command name): strlen and, in the same pass, whether the text is
+ * PDM_EL_PLAIN, so that the XML encoder need not scan it again. */
+static kid copied_kid(pdm__tag tag, const char *text)
+{
+    size_t n = 0;
+    bool plain = true;
+    for (unsigned char c; (c = (unsigned char)text[n]) != 0; n++)
+        plain &= plain_byte(c);
+    return (kid){tag, text, n, false, plain};
+}
+
+/* A leaf of add_group for a shared text (not copied again). */
+static kid shared_kid(pdm__tag tag, const pdm__out_text *t)
+{
+    return (kid){tag, t->text, t->len, true, t->plain};
+}
+
+bool pdm__out_text_copy(pdm_session *s, const char *text, pdm__out_text *out)
+{
+    kid k = copied_kid(PDM_TAG_NONE, text ? text : "0");
+    char *t = pdm__arena_alloc(&s->out.arena, k.len + 1);
+    if (!t)
+        return false;
+    memcpy(t, k.text, k.len + 1);
+    *out = (pdm__out_text){t, k.len, k.plain};
+    return true;
+}
+
+bool pdm__out_text_num(pdm_session *s, unsigned long long v,
+                       pdm__out_text *out)
+{
+    char *t = pdm__arena_alloc(&s->out.arena, 21);
+    if (!t)
+        return false;
+    *out = (pdm__out_text){t, pdm__utoa(v, t), true};
+    return true;
+}
+
+/* Writes a status code (or any number) in decimal; three digits, the
+ * usual case, without pdm__utoa. */
+static size_t code_text(int code, char *buf)
+{
+    if (code >= 100 && code <= 999) {
+        buf[0] = (char)('0' + code / 100);
+        buf[1] = (char)('0' + code / 10 % 10);
+        buf[2] = (char)('0' + code % 10);
+        buf[3] = '\0';
+        return 3;
+    }
+    return pdm__utoa((unsigned)code, buf);
+}
+
 pdm__el *pdm__out_status(pdm_session *s, unsigned msg_ref,
                          const char *cmd_ref, const char *cmd, int code)
 {
     char mr[24], dc[24];
-    const char *cr = cmd_ref ? cmd_ref : "0";
     /* CmdID is a placeholder (encode() sets it per message).  Data last:
      * TargetRef/SourceRef/Chal go before it (DTD order); a copy, since
      * Atomic rewrites the code in place (exec.c, set_code). */
     kid k[] = {{PDM_TAG_CMDID, "0", 1, true, true},
                {PDM_TAG_MSGREF, mr, pdm__utoa(msg_ref, mr), false, true},
-               {PDM_TAG_CMDREF, cr, strlen(cr), false, false},
-               {PDM_TAG_CMD, cmd, strlen(cmd), false, false},
-               {PDM_TAG_DATA, dc, pdm__utoa((unsigned)code, dc), false, true}};
+               copied_kid(PDM_TAG_CMDREF, cmd_ref ? cmd_ref : "0"),
+               copied_kid(PDM_TAG_CMD, cmd),
+               {PDM_TAG_DATA, dc, code_text(code, dc), false, true}};
+    return add_group(s, NULL, PDM_TAG_STATUS, k, PDM__ARRAY_LEN(k));
+}
+
+pdm__el *pdm__out_status_for(pdm_session *s, const pdm__out_text *msg_ref,
+                             const pdm__out_text *cmd_ref, const pdm__el *cmd,
+                             int code)
+{
+    char dc[24];
+    /* A known command's name is the tag table's (static, plain); an
+     * unknown element's name is the server's text: a copy. */
+    const char *name = pdm__el_name(cmd);
+    if (!msg_ref->text || !cmd_ref->text)
+        return NULL; /* one of them could not be made (out of memory) */
+    kid k[] = {{PDM_TAG_CMDID, "0", 1, true, true},
+               shared_kid(PDM_TAG_MSGREF, msg_ref),
+               shared_kid(PDM_TAG_CMDREF, cmd_ref),
+               cmd->tag == PDM_TAG_UNKNOWN
+                   ? copied_kid(PDM_TAG_CMD, name)
+                   : (kid){PDM_TAG_CMD, name, strlen(name), true, true},
+               {PDM_TAG_DATA, dc, code_text(code, dc), false, true}};
     return add_group(s, NULL, PDM_TAG_STATUS, k, PDM__ARRAY_LEN(k));
 }
 
@@ -210,63 +293,102 @@ void pdm__out_status_ref(pdm_session *s, pdm__el *st, const char *target,
     }
 }
 
+/* A copy of p[0..n) and a NUL at *t, which then moves past it. */
+static uint8_t *put_text(uint8_t **t, const void *p, size_t n)
+{
+    uint8_t *d = *t;
+    pdm__memcpy_small(d, p, n);
+    d[n] = 0;
+    *t += n + 1;
+    return d;
+}
+
 /* One Results Item: Source, Meta Format (and Type), Data unless @data is
- * NULL (Struct lists: interior nodes and secrets). */
+ * NULL (Struct lists: interior nodes and secrets).  One per Get: its
+ * elements and copied texts are one arena allocation, like add_group's. */
 static bool add_result_item(pdm_session *s, pdm__el *res, const char *uri,
                             uint32_t format, const char *type,
                             const uint8_t *data, size_t len, bool has_data)
 {
     static const char text_plain[] = "text/plain";
-    pdm__el *item = pdm__el_add(&s->out, res, PDM_TAG_ITEM), *d;
     /* format names are static strings */
     const char *fmt = pdm__format_name(format);
-    bool binary = format == PDM_FORMAT_BIN;
-    kid src = {PDM_TAG_LOCURI, uri, strlen(uri), false, false}, meta[2];
-    size_t nmeta = 1;
+    bool binary = format == PDM_FORMAT_BIN, has_type = type && *type,
+         tp = has_type && strcmp(type, text_plain) == 0;
+    size_t ulen = strlen(uri), tlen = tp ? sizeof text_plain - 1
+                                         : has_type ? strlen(type) : 0;
+    /* Item, Source, LocURI, Meta, Format, [Type], [Data] */
+    size_t nel = 5 + has_type + has_data, bytes;
+    pdm__el *e, *item, *src, *meta, *last;
+    uint8_t *t;
+    pdm__buf b;
 
-    if (!item || !add_group(s, item, PDM_TAG_SOURCE, &src, 1))
-        return false;
+    pdm__buf_init(&b);
     /* Binary values travel raw (OPAQUE) in WBXML and base64 in XML, where
      * Meta Format says so. */
-    if (binary && !s->wbxml && has_data)
+    if (binary && !s->wbxml && has_data) {
         fmt = "b64";
-    meta[0] = (kid){PDM_TAG_MI_FORMAT, fmt, strlen(fmt), true, true};
-    if (type && *type) {
-        bool tp = strcmp(type, text_plain) == 0;
-        meta[nmeta++] = (kid){PDM_TAG_MI_TYPE, tp ? text_plain : type,
-                              tp ? sizeof text_plain - 1 : strlen(type), tp,
-                              tp};
-    }
-    if (!add_group(s, item, PDM_TAG_META, meta, nmeta))
-        return false;
-    if (!has_data)
-        return true;
-    if (binary && !s->wbxml) {
-        pdm__buf b;
-        pdm__buf_init(&b);
         if (pdm__b64_encode(data, len, &b) != PDM_OK || !pdm__buf_ok(&b)) {
             pdm__buf_free(&b);
             return false;
         }
-        d = add_copy(s, item, PDM_TAG_DATA, b.data, b.len);
-        pdm__buf_free(&b);
-    } else {
-        d = add_copy(s, item, PDM_TAG_DATA, data, len);
-        if (d && binary)
-            d->flags |= PDM_EL_OPAQUE;
+        data = b.data;
+        len = b.len;
     }
-    return d != NULL;
+    if (ulen > SIZE_MAX / 4 || tlen > SIZE_MAX / 4 ||
+        (has_data && len > SIZE_MAX / 4)) {
+        pdm__buf_free(&b);
+        return false;
+    }
+    bytes = nel * sizeof(pdm__el) + ulen + 1 + (has_type && !tp ? tlen + 1 : 0) +
+            (has_data ? len + 1 : 0);
+    e = pdm__arena_alloc(&s->out.arena, bytes);
+    if (!e) {
+        pdm__buf_free(&b);
+        return false;
+    }
+    t = (uint8_t *)(e + nel);
+    item = &e[0];
+    src = &e[1];
+    meta = &e[3];
+    last = &e[nel - 1];
+    e[0] = (pdm__el){.parent = res, .first = src,
+                     .last = has_data ? last : meta, .tag = PDM_TAG_ITEM};
+    e[1] = (pdm__el){.parent = item, .first = &e[2], .last = &e[2],
+                     .next = meta, .tag = PDM_TAG_SOURCE};
+    e[2] = (pdm__el){.parent = src, .text = put_text(&t, uri, ulen),
+                     .len = ulen, .tag = PDM_TAG_LOCURI};
+    e[3] = (pdm__el){.parent = item, .first = &e[4],
+                     .last = has_type ? &e[5] : &e[4],
+                     .next = has_data ? last : NULL, .tag = PDM_TAG_META};
+    e[4] = (pdm__el){.parent = meta, .next = has_type ? &e[5] : NULL,
+                     .text = (uint8_t *)(uintptr_t)fmt, .len = strlen(fmt),
+                     .tag = PDM_TAG_MI_FORMAT, .flags = PDM_EL_PLAIN};
+    if (has_type)
+        e[5] = (pdm__el){.parent = meta,
+                         .text = tp ? (uint8_t *)(uintptr_t)text_plain
+                                    : put_text(&t, type, tlen),
+                         .len = tlen, .tag = PDM_TAG_MI_TYPE,
+                         .flags = tp ? PDM_EL_PLAIN : 0};
+    if (has_data)
+        *last = (pdm__el){.parent = item, .text = put_text(&t, data, len),
+                          .len = len, .tag = PDM_TAG_DATA,
+                          .flags = binary && s->wbxml ? PDM_EL_OPAQUE : 0};
+    if (b.data)
+        pdm__buf_free(&b);
+    link_child(res, item);
+    return true;
 }
 
-pdm__el *pdm__out_results(pdm_session *s, unsigned msg_ref,
-                          const char *cmd_ref, const char *uri,
+pdm__el *pdm__out_results(pdm_session *s, const pdm__out_text *msg_ref,
+                          const pdm__out_text *cmd_ref, const char *uri,
                           const pdm__tree_result *r)
 {
-    char mr[24];
-    const char *cr = cmd_ref ? cmd_ref : "0";
+    if (!msg_ref->text || !cmd_ref->text)
+        return NULL; /* one of them could not be made (out of memory) */
     kid k[] = {{PDM_TAG_CMDID, "0", 1, true, true},
-               {PDM_TAG_MSGREF, mr, pdm__utoa(msg_ref, mr), false, true},
-               {PDM_TAG_CMDREF, cr, strlen(cr), false, false}};
+               shared_kid(PDM_TAG_MSGREF, msg_ref),
+               shared_kid(PDM_TAG_CMDREF, cmd_ref)};
     pdm__el *res = add_group(s, NULL, PDM_TAG_RESULTS, k, PDM__ARRAY_LEN(k));
     if (!res)
         return NULL;
@@ -362,6 +484,23 @@ static int add_hdr(pdm_session *s, pdm__doc *d, pdm__el *root)
     return PDM_OK;
 }
 
+/* Adds one to the decimal number num[0..len) (NUL-terminated, room for
+ * 20 digits and the NUL); returns the new length. */
+static size_t dec_increment(char *num, size_t len)
+{
+    size_t i = len;
+    while (i > 0 && num[i - 1] == '9')
+        num[--i] = '0';
+    if (i > 0) {
+        num[i - 1]++;
+        return len;
+    }
+    /* all nines: one digit more */
+    memmove(num + 1, num, len + 1);
+    num[0] = '1';
+    return len + 1;
+}
+
 /* Encodes a message with queue[qhead .. qhead+n) and Final if asked. */
 static int encode(pdm_session *s, size_t n, bool final, pdm__buf *out)
 {
@@ -381,18 +520,24 @@ static int encode(pdm_session *s, size_t n, bool final, pdm__buf *out)
     if (rc == PDM_OK && final && !(fin = pdm__el_add(&d, NULL, PDM_TAG_FINAL)))
         rc = PDM_ENOMEM;
     /* The CmdIDs of this message, 1..n, in one block (at most 20 digits
-     * and the NUL each). */
+     * and the NUL each), counted in decimal rather than converted one by
+     * one. */
     if (rc == PDM_OK && n &&
         !(ids = n <= SIZE_MAX / 21 ? pdm__arena_alloc(&d.arena, n * 21) : NULL))
         rc = PDM_ENOMEM;
     if (rc == PDM_OK) {
         /* Link the queued commands in (borrowed from s->out). */
         pdm__el *prev = NULL;
+        char num[21] = "0";
+        size_t nlen = 1;
         for (size_t i = 0; i < n; i++) {
             pdm__el *c = s->queue[s->qhead + i];
             char *id = ids + 21 * i;
+            nlen = dec_increment(num, nlen);
+            memcpy(id, num, sizeof num);
             c->first->text = (uint8_t *)id;
-            c->first->len = pdm__utoa(i + 1, id);
+            c->first->len = nlen;
+            c->first->flags |= PDM_EL_PLAIN;
             c->parent = body;
             c->next = NULL;
             if (prev)

@@ -145,12 +145,31 @@ int pdm__out_queue(pdm_session *s, pdm__el *cmd);
 /* Builds a Status element for (msg_ref, cmd_ref, cmd name). */
 pdm__el *pdm__out_status(pdm_session *s, unsigned msg_ref,
                          const char *cmd_ref, const char *cmd, int code);
+/* A text that several answers carry (the MsgRef of a server message, the
+ * CmdRef of a command): copied into s->out once, measured once (length,
+ * and whether it is PDM_EL_PLAIN), and then shared by the elements that
+ * carry it (nothing writes through them).  Valid until pdm__out_reset. */
+typedef struct pdm__out_text {
+    const char *text;
+    size_t len;
+    bool plain;
+} pdm__out_text;
+/* Copies text (NULL: "0"); false on out-of-memory. */
+bool pdm__out_text_copy(pdm_session *s, const char *text, pdm__out_text *out);
+/* The same for a number in decimal. */
+bool pdm__out_text_num(pdm_session *s, unsigned long long v,
+                       pdm__out_text *out);
+/* pdm__out_status for a command of the server's message: CmdRef and MsgRef
+ * made above, Cmd the command's element name. */
+pdm__el *pdm__out_status_for(pdm_session *s, const pdm__out_text *msg_ref,
+                             const pdm__out_text *cmd_ref, const pdm__el *cmd,
+                             int code);
 /* Adds Target/SourceRef items to a status (for multi-item commands). */
 void pdm__out_status_ref(pdm_session *s, pdm__el *st, const char *target,
                          const char *source);
 /* Builds a Results element for a Get item. */
-pdm__el *pdm__out_results(pdm_session *s, unsigned msg_ref,
-                          const char *cmd_ref, const char *uri,
+pdm__el *pdm__out_results(pdm_session *s, const pdm__out_text *msg_ref,
+                          const pdm__out_text *cmd_ref, const char *uri,
                           const pdm__tree_result *r);
 /* Builds an Alert with a code (1201, 1200, 1222, 1223...). */
 pdm__el *pdm__out_alert(pdm_session *s, int code);
