@@ -99,10 +99,11 @@ static void node_uri(const pdm__node *n, char *buf, size_t size)
     pdm__buf_free(&b);
 }
 
-static void uri_dot(const char *path, char *buf, size_t size)
+/* "./path" of a parsed URI ("." for the root) into buf, cut to fit. */
+static void uri_dot(const pdm__uri *u, char *buf, size_t size)
 {
-    size_t n = strlen(path);
-    if (strcmp(path, ".") == 0 || size < 4) {
+    size_t n = u->len;
+    if ((n == 1 && u->path[0] == '.') || size < 4) {
         pdm__strlcpy(buf, ".", size);
         return;
     }
@@ -110,7 +111,7 @@ static void uri_dot(const char *path, char *buf, size_t size)
         n = size - 3;
     buf[0] = '.';
     buf[1] = '/';
-    memcpy(buf + 2, path, n);
+    pdm__memcpy_small(buf + 2, u->path, n);
     buf[n + 2] = '\0';
 }
 
@@ -279,7 +280,7 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
     tg->parsed = true;
     tg->anc = nearest(t, u, &tg->missing);
     tg->node = tg->missing ? NULL : tg->anc;
-    uri_dot(u->path, dec->node, sizeof dec->node);
+    uri_dot(u, dec->node, sizeof dec->node);
 
     /* 1. Structural rules. */
     if (op != PDM_OP_ADD && !tg->node)
@@ -538,22 +539,27 @@ static void format_tstamp(int64_t ts, char *buf, size_t size)
 }
 
 /* "./A/B" of a node other than the root into buf, or NULL when it does
- * not fit (then the caller builds it with pdm__node_path). */
+ * not fit (then the caller builds it with pdm__node_path).  The name
+ * lengths of the first levels are kept from the measuring pass. */
 static const char *node_uri_in(const pdm__node *n, char *buf, size_t size)
 {
-    size_t len = 1;
+    size_t len = 1, lens[8], depth = 0;
     char *p;
-    for (const pdm__node *c = n; c->parent; c = c->parent) {
-        len += 1 + strlen(c->name);
+    for (const pdm__node *c = n; c->parent; c = c->parent, depth++) {
+        size_t l = strlen(c->name);
+        if (depth < PDM__ARRAY_LEN(lens))
+            lens[depth] = l;
+        len += 1 + l;
         if (len >= size)
             return NULL;
     }
     p = buf + len;
     *p = '\0';
-    for (const pdm__node *c = n; c->parent; c = c->parent) {
-        size_t l = strlen(c->name);
+    depth = 0;
+    for (const pdm__node *c = n; c->parent; c = c->parent, depth++) {
+        size_t l = depth < PDM__ARRAY_LEN(lens) ? lens[depth] : strlen(c->name);
         p -= l;
-        memcpy(p, c->name, l);
+        pdm__memcpy_small(p, c->name, l);
         *--p = '/';
     }
     buf[0] = '.';

@@ -349,42 +349,47 @@ static bool parse_plain(pdm__uri *u, const char *s, size_t n,
                         const pdm__uri_limits *lim)
 {
     size_t off = n >= 2 && s[0] == '.' && s[1] == '/' ? 2 : 0;
-    size_t o = 0, seg = 0, seg_o = 0;
+    size_t pn = n - off, seg = 0, i = 0;
     char *P = u->ibuf_, *N;
-    if (n <= off || 2 * (n - off + 1) > sizeof u->ibuf_ ||
+    if (n <= off || 2 * (pn + 1) > sizeof u->ibuf_ ||
         (lim && lim->max_tot_len && n > lim->max_tot_len))
         return false; /* ASCII: characters = bytes */
-    N = P + (n - off + 1);
-    for (size_t i = off;; i++) {
-        if (i < n && s[i] != '/') {
-            if (!plain[(unsigned char)s[i]])
-                return false;
-            P[o] = N[o] = s[i];
-            o++;
-            continue;
-        }
+    N = P + pn + 1;
+    s += off;
+    /* Plain bytes are copied as they are: the path is s itself, the names
+     * are s with a NUL for each '/'.  The scan only finds the segments
+     * and checks them. */
+    for (;;) {
+        size_t start = i, slen;
+        while (i < pn && plain[(unsigned char)s[i]])
+            i++;
+        if (i < pn && s[i] != '/')
+            return false; /* escape, query, non-ASCII, ...: the general
+                             parser */
         /* end of a segment: not empty, not "." or "..", within limits */
-        size_t slen = o - seg_o;
+        slen = i - start;
         if (slen == 0 || seg == PDM__URI_INLINE_SEGS ||
-            (P[seg_o] == '.' &&
-             (slen == 1 || (slen == 2 && P[seg_o + 1] == '.'))) ||
+            (s[start] == '.' &&
+             (slen == 1 || (slen == 2 && s[start + 1] == '.'))) ||
             (lim && lim->max_seg_len && slen > lim->max_seg_len))
             return false;
-        u->isegs_[seg].off = (uint32_t)seg_o;
+        u->isegs_[seg].off = (uint32_t)start;
         u->isegs_[seg].len = (uint32_t)slen;
         seg++;
-        if (i == n)
+        if (i == pn)
             break;
         if (lim && lim->max_depth && seg >= lim->max_depth)
             return false;
-        P[o] = '/';
-        N[o] = '\0';
-        seg_o = ++o;
+        i++;
     }
-    P[o] = N[o] = '\0';
+    pdm__memcpy_small(P, s, pn);
+    pdm__memcpy_small(N, s, pn);
+    P[pn] = N[pn] = '\0';
+    for (size_t k = 0; k + 1 < seg; k++)
+        N[u->isegs_[k].off + u->isegs_[k].len] = '\0';
     u->path = P;
     u->names = N;
-    u->len = o;
+    u->len = pn;
     u->segs = u->isegs_;
     u->nseg = seg;
     u->chars = n;
