@@ -94,7 +94,19 @@ static int device_value(pdm_ctx *ctx, const char *uri, pdm_blob *out)
         ctx->dev_profile_done = true;
     }
     for (size_t i = 0; i < PDM__ARRAY_LEN(map); i++) {
-        if (map[i].klen != klen || memcmp(map[i].key, key, klen) != 0)
+        /* Keys of the same length differ in their last bytes ("DevInfo/
+         * Man", "DevInfo/Mod"): one word compare there rules most out
+         * before the full compare. */
+        uint64_t a, b;
+        if (map[i].klen != klen)
+            continue;
+        if (klen >= 8) {
+            memcpy(&a, map[i].key + klen - 8, 8);
+            memcpy(&b, key + klen - 8, 8);
+            if (a != b)
+                continue;
+        }
+        if (memcmp(map[i].key, key, klen) != 0)
             continue;
         /* The URI limits are the tree's own (from the profile), so that
          * what DevDetail says is what the tree enforces. */
