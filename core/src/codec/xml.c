@@ -215,6 +215,7 @@ typedef struct tcache_ent {
     const xmlChar *name;
     uint16_t tag;
     uint8_t pref;
+    uint8_t inner; /* the vocabulary the element's children default to */
 } tcache_ent;
 
 /* Where the pending character data of the current element is. */
@@ -346,8 +347,9 @@ static pdm__ns ns_from_uri(xdec *st, const xmlChar *uri)
     return ns;
 }
 
-/* Copy of p[0..n) plus a NUL in the arena; small ones share blocks. */
-static uint8_t *text_dup(xdec *st, const uint8_t *p, size_t n)
+/* Copy of p[0..n) plus a NUL in the arena; small ones share blocks.
+ * Inline: on_chars calls it for nearly every leaf. */
+static inline uint8_t *text_dup(xdec *st, const uint8_t *p, size_t n)
 {
     uint8_t *d;
     if (n >= TEXT_SMALL)
@@ -499,6 +501,39 @@ static int add_attrs(xdec *st, pdm__el *el, int n, const xmlChar **at)
 static const uint8_t fallback_order[] = {PDM_NS_SYNCML, PDM_NS_METINF,
                                          PDM_NS_DDF, PDM_NS_PROV};
 
+/* The tag of an element name not in the tag cache: looked up in the
+ * preferred vocabulary, then in the others; the cache entry ce gets it.
+ * *inner gets the vocabulary the element's children default to.  Out of
+ * line: the cache answers nearly every element, and on_start needs fewer
+ * registers without this. */
+static __attribute__((noinline)) pdm__tag tag_miss(xdec *st, tcache_ent *ce,
+                                                   const xmlChar *local,
+                                                   pdm__ns pref,
+                                                   unsigned *inner)
+{
+    size_t n = strlen((const char *)local);
+    pdm__tag tag = PDM_TAG_NONE;
+    if (pref != PDM_NS_NONE)
+        tag = pdm__tag_lookup(pref, (const char *)local, n);
+    for (size_t i = 0; !tag && i < PDM__ARRAY_LEN(fallback_order); i++)
+        if (fallback_order[i] != pref)
+            tag = pdm__tag_lookup((pdm__ns)fallback_order[i],
+                                  (const char *)local, n);
+    if (!tag)
+        tag = PDM_TAG_UNKNOWN;
+    *inner = tag == PDM_TAG_UNKNOWN ? pref
+             : tag == PDM_TAG_META  ? PDM_NS_METINF
+                                    : pdm__tags[tag].ns;
+    /* only names owned by the dictionary are stable */
+    if (xmlDictOwns(st->ctxt->dict, local) == 1) {
+        ce->name = local;
+        ce->pref = (uint8_t)pref;
+        ce->tag = (uint16_t)tag;
+        ce->inner = (uint8_t)*inner;
+    }
+    return tag;
+}
+
 static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
                      const xmlChar *uri, int nb_ns, const xmlChar **nss,
                      int nb_attrs, int nb_defaulted, const xmlChar **attrs)
@@ -506,6 +541,8 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
     xdec *st = ctx;
     pdm__ns pref = PDM_NS_NONE;
     pdm__tag tag = PDM_TAG_NONE;
+    unsigned inner; /* children's vocabulary: below a Meta MetInf, below an
+                       unknown element the same as for it, else the tag's */
     pdm__el *el;
 
     if (dec_dead(st))
@@ -520,7 +557,9 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
                  st->max_elements);
         return;
     }
-    if (st->pend_mode && flush_text(st, st->cur, true) != PDM_OK) {
+    if (st->pend_mode == PEND_WS) {
+        st->pend_mode = PEND_NONE; /* indentation (flush_text, inline) */
+    } else if (st->pend_mode && flush_text(st, st->cur, true) != PDM_OK) {
         dec_fail(st, PDM_ENOMEM, true, "out of memory");
         return;
     }
@@ -544,22 +583,9 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
         tcache_ent *ce = &st->tcache[h];
         if (ce->name == local && ce->pref == pref) {
             tag = (pdm__tag)ce->tag;
+            inner = ce->inner;
         } else {
-            size_t n = strlen((const char *)local);
-            if (pref != PDM_NS_NONE)
-                tag = pdm__tag_lookup(pref, (const char *)local, n);
-            for (size_t i = 0; !tag && i < PDM__ARRAY_LEN(fallback_order); i++)
-                if (fallback_order[i] != pref)
-                    tag = pdm__tag_lookup((pdm__ns)fallback_order[i],
-                                          (const char *)local, n);
-            if (!tag)
-                tag = PDM_TAG_UNKNOWN;
-            /* only names owned by the dictionary are stable */
-            if (xmlDictOwns(st->ctxt->dict, local) == 1) {
-                ce->name = local;
-                ce->pref = (uint8_t)pref;
-                ce->tag = (uint16_t)tag;
-            }
+            tag = tag_miss(st, ce, local, pref, &inner);
         }
     }
 
@@ -597,12 +623,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
     }
     st->cur = el;
     st->depth++;
-    if (tag == PDM_TAG_UNKNOWN)
-        st->ctx_ns[st->depth] = (uint8_t)pref;
-    else if (tag == PDM_TAG_META)
-        st->ctx_ns[st->depth] = PDM_NS_METINF;
-    else
-        st->ctx_ns[st->depth] = pdm__tags[tag].ns;
+    st->ctx_ns[st->depth] = (uint8_t)inner;
 }
 
 static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
@@ -612,7 +633,13 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
     pdm__el *el = st->cur;
     if (dec_dead(st) || !el)
         return;
-    if (st->pend_mode && flush_text(st, el, el->first != NULL) != PDM_OK) {
+    if (st->pend_mode == PEND_ARENA && !el->text) {
+        /* a leaf's one piece of text (flush_text, inline) */
+        el->text = st->pend;
+        el->len = st->pend_len;
+        st->pend_mode = PEND_NONE;
+    } else if (st->pend_mode &&
+               flush_text(st, el, el->first != NULL) != PDM_OK) {
         dec_fail(st, PDM_ENOMEM, true, "out of memory");
         return;
     }
@@ -631,7 +658,7 @@ static void on_chars(void *ctx, const xmlChar *ch, int len)
         (size_t)len <= sizeof st->ws && all_ws(ch, (size_t)len)) {
         /* Usual case: indentation after a child element.  Kept aside,
          * not copied to the scratch buffer: flush_text drops it. */
-        memcpy(st->ws, ch, (size_t)len);
+        pdm__memcpy_small(st->ws, ch, (size_t)len);
         st->ws_len = (size_t)len;
         st->pend_mode = PEND_WS;
         return;
