@@ -29,18 +29,17 @@ void pdm__out_reset(pdm_session *s)
     s->split_el = s->deferred_el = NULL;
 }
 
-int pdm__out_queue(pdm_session *s, pdm__el *cmd)
+int pdm__out_queue_grow(pdm_session *s, pdm__el *cmd)
 {
+    size_t cap = s->capqueue ? s->capqueue * 2 : 64;
+    pdm__el **q;
     if (!cmd)
         return PDM_ENOMEM;
-    if (s->nqueue == s->capqueue) {
-        size_t cap = s->capqueue ? s->capqueue * 2 : 64;
-        pdm__el **q = pdm__realloc(s->queue, cap * sizeof(*q));
-        if (!q)
-            return PDM_ENOMEM;
-        s->queue = q;
-        s->capqueue = cap;
-    }
+    q = pdm__realloc(s->queue, cap * sizeof(*q));
+    if (!q)
+        return PDM_ENOMEM;
+    s->queue = q;
+    s->capqueue = cap;
     s->queue[s->nqueue++] = cmd;
     return PDM_OK;
 }
@@ -153,16 +152,26 @@ static pdm__el *new_cmd(pdm_session *s, pdm__tag tag)
     return e;
 }
 
-/* Whether c may be in a PDM_EL_PLAIN text: printable ASCII but & < > ".
- * Bit c of a 128-bit mask, as two words. */
-static bool plain_byte(unsigned char c)
-{
-    static const uint64_t lo = 0xFFFFFFFF00000000ull & /* 0x20..0x3f */
-                               ~((1ull << '"') | (1ull << '&') |
-                                 (1ull << '<') | (1ull << '>'));
-    static const uint64_t hi = 0x7FFFFFFFFFFFFFFFull; /* 0x40..0x7e */
-    return c < 128 && (((c < 64 ? lo : hi) >> (c & 63)) & 1);
-}
+/* Bytes of PDM_EL_PLAIN texts: printable ASCII but & < > ". */
+static const bool plain_byte[256] = {
+    /* 0x20 */ [' '] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1,
+    ['\''] = 1, ['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1,
+    ['-'] = 1, ['.'] = 1, ['/'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, [':'] = 1, [';'] = 1,
+    ['='] = 1, ['?'] = 1, ['@'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1, ['['] = 1, ['\\'] = 1, [']'] = 1, ['^'] = 1,
+    ['_'] = 1, ['`'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
 
 /* A copied leaf of add_group for a text from elsewhere (a CmdRef, a
  * command name): strlen and, in the same pass, whether the text is
@@ -172,14 +181,8 @@ static kid copied_kid(pdm__tag tag, const char *text)
     size_t n = 0;
     bool plain = true;
     for (unsigned char c; (c = (unsigned char)text[n]) != 0; n++)
-        plain &= plain_byte(c);
+        plain &= plain_byte[c];
     return (kid){tag, text, n, false, plain};
-}
-
-/* A leaf of add_group for a shared text (not copied again). */
-static kid shared_kid(pdm__tag tag, const pdm__out_text *t)
-{
-    return (kid){tag, t->text, t->len, true, t->plain};
 }
 
 bool pdm__out_text_copy(pdm_session *s, const char *text, pdm__out_text *out)
@@ -232,24 +235,72 @@ pdm__el *pdm__out_status(pdm_session *s, unsigned msg_ref,
     return add_group(s, NULL, PDM_TAG_STATUS, k, PDM__ARRAY_LEN(k));
 }
 
+/* A copy of p[0..n) and a NUL at *t, which then moves past it. */
+static uint8_t *put_text(uint8_t **t, const void *p, size_t n)
+{
+    uint8_t *d = *t;
+    pdm__memcpy_small(d, p, n);
+    d[n] = 0;
+    *t += n + 1;
+    return d;
+}
+
+/* Sets up e as a leaf of parent (its sibling: next) with the given
+ * text, which is not copied. */
+static void leaf_at(pdm__el *e, pdm__el *parent, pdm__el *next, pdm__tag tag,
+                    const void *text, size_t len, uint8_t flags)
+{
+    *e = (pdm__el){.parent = parent, .next = next,
+                   .text = (uint8_t *)(uintptr_t)text, .len = len,
+                   .tag = (uint16_t)tag, .flags = flags};
+}
+
+/* A shared text as a leaf. */
+static void shared_at(pdm__el *e, pdm__el *parent, pdm__el *next,
+                      pdm__tag tag, const pdm__out_text *t)
+{
+    leaf_at(e, parent, next, tag, t->text, t->len,
+            t->plain ? PDM_EL_PLAIN : 0);
+}
+
 pdm__el *pdm__out_status_for(pdm_session *s, const pdm__out_text *msg_ref,
                              const pdm__out_text *cmd_ref, const pdm__el *cmd,
                              int code)
 {
-    char dc[24];
     /* A known command's name is the tag table's (static, plain); an
      * unknown element's name is the server's text: a copy. */
     const char *name = pdm__el_name(cmd);
+    size_t nlen = strlen(name);
+    bool copy_name = cmd->tag == PDM_TAG_UNKNOWN;
+    pdm__el *e;
+    uint8_t *t;
+    char *dc;
     if (!msg_ref->text || !cmd_ref->text)
         return NULL; /* one of them could not be made (out of memory) */
-    kid k[] = {{PDM_TAG_CMDID, "0", 1, true, true},
-               shared_kid(PDM_TAG_MSGREF, msg_ref),
-               shared_kid(PDM_TAG_CMDREF, cmd_ref),
-               cmd->tag == PDM_TAG_UNKNOWN
-                   ? copied_kid(PDM_TAG_CMD, name)
-                   : (kid){PDM_TAG_CMD, name, strlen(name), true, true},
-               {PDM_TAG_DATA, dc, code_text(code, dc), false, true}};
-    return add_group(s, NULL, PDM_TAG_STATUS, k, PDM__ARRAY_LEN(k));
+    if (nlen > SIZE_MAX / 4)
+        return NULL;
+    /* Status, CmdID, MsgRef, CmdRef, Cmd, Data and the texts: one
+     * allocation, like add_group's.  CmdID is a placeholder (encode()
+     * sets it per message); Data is a copy, since Atomic rewrites the
+     * code in place (exec.c, set_code), and last: TargetRef/SourceRef/
+     * Chal go before it (DTD order). */
+    e = pdm__arena_alloc(&s->out.arena,
+                         6 * sizeof(*e) + 24 + (copy_name ? nlen + 1 : 0));
+    if (!e)
+        return NULL;
+    t = (uint8_t *)(e + 6);
+    dc = (char *)t;
+    t += 24;
+    e[0] = (pdm__el){.first = &e[1], .last = &e[5], .tag = PDM_TAG_STATUS};
+    leaf_at(&e[1], e, &e[2], PDM_TAG_CMDID, "0", 1, PDM_EL_PLAIN);
+    shared_at(&e[2], e, &e[3], PDM_TAG_MSGREF, msg_ref);
+    shared_at(&e[3], e, &e[4], PDM_TAG_CMDREF, cmd_ref);
+    leaf_at(&e[4], e, &e[5], PDM_TAG_CMD,
+            copy_name ? put_text(&t, name, nlen) : (const uint8_t *)name, nlen,
+            copy_name ? 0 : PDM_EL_PLAIN);
+    leaf_at(&e[5], e, NULL, PDM_TAG_DATA, dc, code_text(code, dc),
+            PDM_EL_PLAIN);
+    return e;
 }
 
 /* Inserts el before the Data child of a Status (DTD element order). */
@@ -291,16 +342,6 @@ void pdm__out_status_ref(pdm_session *s, pdm__el *st, const char *target,
         if (e)
             insert_before_data(st, e);
     }
-}
-
-/* A copy of p[0..n) and a NUL at *t, which then moves past it. */
-static uint8_t *put_text(uint8_t **t, const void *p, size_t n)
-{
-    uint8_t *d = *t;
-    pdm__memcpy_small(d, p, n);
-    d[n] = 0;
-    *t += n + 1;
-    return d;
 }
 
 /* One Results Item: Source, Meta Format (and Type), Data unless @data is
@@ -384,14 +425,18 @@ pdm__el *pdm__out_results(pdm_session *s, const pdm__out_text *msg_ref,
                           const pdm__out_text *cmd_ref, const char *uri,
                           const pdm__tree_result *r)
 {
+    pdm__el *res;
     if (!msg_ref->text || !cmd_ref->text)
         return NULL; /* one of them could not be made (out of memory) */
-    kid k[] = {{PDM_TAG_CMDID, "0", 1, true, true},
-               shared_kid(PDM_TAG_MSGREF, msg_ref),
-               shared_kid(PDM_TAG_CMDREF, cmd_ref)};
-    pdm__el *res = add_group(s, NULL, PDM_TAG_RESULTS, k, PDM__ARRAY_LEN(k));
+    /* Results, CmdID (placeholder), MsgRef, CmdRef; the Items follow. */
+    res = pdm__arena_alloc(&s->out.arena, 4 * sizeof(*res));
     if (!res)
         return NULL;
+    res[0] = (pdm__el){.first = &res[1], .last = &res[3],
+                       .tag = PDM_TAG_RESULTS};
+    leaf_at(&res[1], res, &res[2], PDM_TAG_CMDID, "0", 1, PDM_EL_PLAIN);
+    shared_at(&res[2], res, &res[3], PDM_TAG_MSGREF, msg_ref);
+    shared_at(&res[3], res, NULL, PDM_TAG_CMDREF, cmd_ref);
     if (r->items) {
         /* ?list=Struct/StructData: one Item per node (TND 8.4.2). */
         for (size_t i = 0; i < r->nitems; i++) {

@@ -140,8 +140,17 @@ void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
 /* out.c */
 int pdm__out_init(pdm_session *s);
 void pdm__out_reset(pdm_session *s);
-/* Queues an element (built in s->out) as the next outgoing command. */
-int pdm__out_queue(pdm_session *s, pdm__el *cmd);
+/* Queues an element (built in s->out) as the next outgoing command;
+ * PDM_ENOMEM for a NULL cmd (a failed build) or when the queue cannot
+ * grow.  Inline: two per Get. */
+int pdm__out_queue_grow(pdm_session *s, pdm__el *cmd);
+static inline int pdm__out_queue(pdm_session *s, pdm__el *cmd)
+{
+    if (!cmd || s->nqueue == s->capqueue)
+        return pdm__out_queue_grow(s, cmd);
+    s->queue[s->nqueue++] = cmd;
+    return PDM_OK;
+}
 /* Builds a Status element for (msg_ref, cmd_ref, cmd name). */
 pdm__el *pdm__out_status(pdm_session *s, unsigned msg_ref,
                          const char *cmd_ref, const char *cmd, int code);
