@@ -77,7 +77,7 @@ static int device_value(pdm_ctx *ctx, const char *uri, pdm_blob *out)
         {KEY("DevDetail/URI/MaxSegLen"), "device.max_seg_len", "0"},
 #undef KEY
     };
-    const char *key = strncmp(uri, "./", 2) == 0 ? uri + 2 : uri;
+    const char *key = uri[0] == '.' && uri[1] == '/' ? uri + 2 : uri;
     size_t klen = strlen(key);
     char buf[512];
     const char *v = NULL;

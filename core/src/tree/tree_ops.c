@@ -502,12 +502,14 @@ void pdm__tree_result_free(pdm__tree_result *r)
     pdm__free(r->data);
     if (r->type != text_plain)
         pdm__free(r->type);
-    for (size_t i = 0; i < r->nitems; i++) {
-        pdm__free(r->items[i].uri);
-        pdm__free(r->items[i].type);
-        pdm__free(r->items[i].data);
+    if (r->items) { /* a Struct list (not the usual Get: no free(NULL)) */
+        for (size_t i = 0; i < r->nitems; i++) {
+            pdm__free(r->items[i].uri);
+            pdm__free(r->items[i].type);
+            pdm__free(r->items[i].data);
+        }
+        pdm__free(r->items);
     }
-    pdm__free(r->items);
     memset(r, 0, sizeof(*r));
 }
 
@@ -566,17 +568,27 @@ static const char *node_uri_in(const pdm__node *n, char *buf, size_t size)
     return buf;
 }
 
-static int leaf_value(pdm__tree *t, pdm__node *n, pdm__buf *path,
-                      pdm_blob *out)
+/* The value of leaf n.  u, when not NULL, is the parsed URI that found n
+ * (see nearest()): its path is n's, since names cannot hold a '/'. */
+static int leaf_value(pdm__tree *t, pdm__node *n, const pdm__uri *u,
+                      pdm__buf *path, pdm_blob *out)
 {
     if (n->flags & PDM_NODE_HANDLER_VALUE) {
         void *h = pdm__node_handler(n, NULL);
         char local[256];
-        const char *uri;
+        const char *uri = NULL;
         if (!h || !t->cfg.mo.get)
             return PDM_ENOTFOUND;
         /* The usual URI fits on the stack: no allocation per Get. */
-        uri = n->parent ? node_uri_in(n, local, sizeof local) : NULL;
+        if (u && u->nseg && u->len + 3 <= sizeof local) {
+            local[0] = '.';
+            local[1] = '/';
+            pdm__memcpy_small(local + 2, u->path, u->len);
+            local[u->len + 2] = '\0';
+            uri = local;
+        } else if (n->parent) {
+            uri = node_uri_in(n, local, sizeof local);
+        }
         if (!uri) {
             pdm__buf_reset(path);
             pdm__buf_puts(path, "./");
@@ -617,7 +629,7 @@ static int get_prop(pdm__tree *t, pdm__node *n, pdm__uri_prop p,
         pdm__buf path;
         int rc;
         pdm__buf_init(&path);
-        rc = leaf_value(t, n, &path, &v);
+        rc = leaf_value(t, n, NULL, &path, &v);
         pdm__buf_free(&path);
         if (rc != PDM_OK)
             return rc;
@@ -703,8 +715,9 @@ int pdm__tree_get(pdm__tree *t, const pdm__who *w, const char *uri,
         pdm_blob v = {0};
         pdm__buf path;
         pdm__buf_init(&path);
-        rc = leaf_value(t, tg.node, &path, &v);
-        pdm__buf_free(&path);
+        rc = leaf_value(t, tg.node, &tg.u, &path, &v);
+        if (path.data) /* only for URIs too long for leaf_value's stack */
+            pdm__buf_free(&path);
         if (rc == PDM_OK) {
             out->data = v.data;
             out->len = v.len;
