@@ -377,6 +377,13 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
     /* 2. Who may do it.  Only a verbose ACL step rewrites dec->node (a
      * refused ACL change is always verbose) before the policies need the
      * target URI: the hot path skips the copy. */
+    /* Operations that are audited even when allowed (ACL and name
+     * changes, Delete, Exec) get the full explanation for the audit log;
+     * they are rare, the hot Get/Replace/Add path stays terse. */
+    if (op == PDM_OP_DELETE || op == PDM_OP_EXEC ||
+        (op == PDM_OP_REPLACE && u->query == PDM_URI_Q_PROP &&
+         (u->prop == PDM_URI_PROP_ACL || u->prop == PDM_URI_PROP_NAME)))
+        verbose = true;
     keep_uri = verbose || (op == PDM_OP_REPLACE && u->query == PDM_URI_Q_PROP &&
                            u->prop == PDM_URI_PROP_ACL);
     if (keep_uri)
