@@ -39,6 +39,7 @@ commands() {
   expect_in "$T/dev/audit.txt" "test.server" "audit names the server"
   expect_in "$T/dev/audit.txt" "Delete granted to test.server by Delete=test.server" "audit explains an allowed Delete"
   expect_in "$T/dev/audit.txt" "Exec granted to test.server by Exec=* of ./Ext/E2E" "audit explains an allowed Exec"
+  expect_in "$T/dev/audit.txt" "Exec of ./Ext/E2E/Fail failed: ./Ext/E2E/Fail refuses to run" "audit has the plugin's own reason"
   expect_not_in "$T/dev/audit.txt" "devpw" "no client secret in the audit"
   expect_not_in "$T/dev/audit.txt" "srvpw" "no server secret in the audit"
   expect_not_in "$T/dev/session.out" "devpw" "no secret in the log"

@@ -163,6 +163,16 @@ static int mo_replace(void *user, void *handler, const char *uri,
     return b->comp->ops.mo.replace(b->comp->inst, uri, value);
 }
 
+/* The plugin's own words for its last failure (host->set_error). */
+static const char *mo_why(void *user, void *handler)
+{
+    pdm__mo_binding *b = handler;
+    (void)user;
+    if (b->kind != PDM_MO_PLUGIN || !b->comp->plugin->err[0])
+        return NULL;
+    return b->comp->plugin->err;
+}
+
 static int mo_exec(void *user, void *handler, const char *uri,
                    const pdm_blob *data, const char *correlator)
 {
@@ -171,6 +181,7 @@ static int mo_exec(void *user, void *handler, const char *uri,
     (void)user;
     if (b->kind != PDM_MO_PLUGIN || !b->comp->ops.mo.exec)
         return PDM_ENOTALLOWED;
+    b->comp->plugin->err[0] = '\0'; /* mo_why reports this call only */
     rc = b->comp->ops.mo.exec(b->comp->inst, uri, data, correlator);
     return rc > PDM_PENDING ? PDM_ERROR : rc;
 }
@@ -212,6 +223,7 @@ void pdm__engine_tree_hooks(pdm_ctx *ctx, pdm__tree_config *cfg)
     cfg->mo.replace = mo_replace;
     cfg->mo.exec = mo_exec;
     cfg->mo.notify = mo_notify;
+    cfg->mo.why = mo_why;
 }
 
 /* ---- host services ------------------------------------------------------------ */

@@ -101,6 +101,9 @@ typedef struct pdm__mo_hooks {
     int (*exec)(void *user, void *handler, const char *uri,
                 const pdm_blob *data, const char *correlator);
     int (*notify)(void *user, void *handler, int op, const char *uri);
+    /* Why the handler's last call failed, in its own words (host->
+     * set_error), or NULL.  Optional. */
+    const char *(*why)(void *user, void *handler);
 } pdm__mo_hooks;
 
 typedef struct pdm__tree_config {

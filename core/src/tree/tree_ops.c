@@ -1095,9 +1095,12 @@ int pdm__tree_exec(pdm__tree *t, const pdm__who *w, const char *uri,
         } else {
             rc = t->cfg.mo.exec(t->cfg.mo.user, h, nu, data ? data : &empty,
                                 correlator);
+            const char *why = rc < 0 && t->cfg.mo.why
+                                  ? t->cfg.mo.why(t->cfg.mo.user, h)
+                                  : NULL;
             if (rc < 0)
                 dec_set(dec, rc, "handler", "mo", "Exec of %s failed: %s", nu,
-                        pdm_strerror(rc));
+                        why ? why : pdm_strerror(rc));
             else if (rc == PDM_PENDING)
                 snprintf(dec->reason, sizeof dec->reason,
                          "Exec of %.200s accepted; result follows later", nu);
