@@ -953,8 +953,14 @@ PDM_API void pdm_session_transport_failed(pdm_session *s, int rc)
 {
     if (!s || s->state == PDM_SS_DONE)
         return;
-    pdm__session_fail(s, rc < 0 ? rc : PDM_EIO, "transport failed: %s",
-                      pdm_strerror(rc));
+    /* PDM_EIO's generic text ("I/O or store error") would mislead here:
+     * the transport's own words follow in its log line. */
+    if (rc == PDM_EIO || rc >= 0)
+        pdm__session_fail(s, PDM_EIO, "the connection to the server failed");
+    else if (rc == PDM_ECANCELLED)
+        pdm__session_fail(s, rc, "the session was interrupted (shutdown)");
+    else
+        pdm__session_fail(s, rc, "transport failed: %s", pdm_strerror(rc));
     end_session(s, rc < 0 ? rc : PDM_EIO);
 }
 
