@@ -285,6 +285,38 @@ agent_restart() {
   expect_in "$T/dev/device.jsonl" "ended normally" "the queued session ran after the restart"
 }
 
+# The agent stops (SIGTERM) in the middle of a session, while it waits for
+# the server's package 4: the committed package 2 stays, package 4 is not
+# executed, and after the restart the session runs again from the queue.
+agent_sigterm() {
+  start_server srv "$SCN/sigterm.scn" || return
+  make_profile "$T/dev" "$TREE" "[session]" "server_auth = false"
+  start_agent "$T/dev" || return
+  "$PDM" "${P[@]}" trigger --server open.server >/dev/null 2>&1
+  # the third trace file is the client's package 3, posted to the server
+  # that now holds package 4 back for 2.5 s
+  local i
+  for i in $(seq 1 200); do
+    ls "$T/dev/trace"/*/03-client.* >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  sleep 0.3
+  stop_agent
+  expect_in "$T/dev/agent.err" "interrupted" "the agent says the session was interrupted"
+  expect_value ./Vendor/Color committed
+  expect_value ./Vendor/Size 10
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "failed: the session was interrupted (shutdown)" \
+    "the interrupted session is audited"
+  start_agent "$T/dev" --exit-after 1 || return
+  wait_server srv
+  wait "$AGENT_PID"
+  expect_in "$T/dev/device.jsonl" "ended normally" "the interrupted session ran again after the restart"
+  expect_value ./Vendor/Color committed
+  "$PDM" "${P[@]}" audit >"$T/dev/audit2.txt" 2>&1
+  expect_in "$T/dev/audit2.txt" "ended normally after package 3" "the resumed session is audited"
+}
+
 # A package 0 whose session cannot reach the server: retried without
 # verifying the (now repeated) notification again, kept across an agent
 # restart, and answered with Alert 1200 and the notification's session id
@@ -373,6 +405,7 @@ case "$case_name" in
   agent_trigger_replay_wbxml) agent_trigger_replay wbxml ;;
   agent_pkg0_refused) agent_pkg0_refused ;;
   agent_restart) agent_restart ;;
+  agent_sigterm) agent_sigterm ;;
   alerts) alerts ;;
   agent_pkg0_retry) agent_pkg0_retry ;;
   funambol_xml) funambol xml ;;

@@ -2513,7 +2513,21 @@ static void to_end(dms_engine *e, sess *s, const char *host,
 {
     emit(e, s, MSG_END, host, resp);
     s->state = ST_WAIT_END;
-    s->deadline = now_ms() + (double)end_wait(e);
+    /* `end delay=`: main.c holds the answer back; the silence the client
+     * owes starts when it is sent */
+    resp->delay_ms = s->sc->end_delay_ms;
+    s->deadline = now_ms() + (double)(end_wait(e) + resp->delay_ms);
+}
+
+/* The client stopped answering the package whose reply expects
+ * `refused`: by silence, or by starting another session. */
+static void client_gave_up(dms_engine *e, sess *s)
+{
+    eval_step(e, s, true);
+    if ((size_t)s->step + 1 < s->sc->nsteps)
+        failf(e, s->sc->steps[s->step + 1].send_line,
+              "the client went silent; the rest of the session was not run");
+    session_done(e);
 }
 
 static void advance(dms_engine *e, sess *s, const char *host,
@@ -2534,6 +2548,10 @@ static void advance(dms_engine *e, sess *s, const char *host,
     if ((size_t)next < s->sc->nsteps) {
         start_step(e, s, next);
         emit(e, s, MSG_PACKAGE, host, resp);
+        /* `send delay=`: main.c holds the package back; the client's time
+         * to answer (timeout, expected silence) starts when it is sent */
+        resp->delay_ms = s->sc->steps[next].delay_ms;
+        s->t_last = now_ms() + (double)resp->delay_ms;
         return;
     }
     reset_exchange(s);
@@ -2684,6 +2702,14 @@ static void handle_msg(dms_engine *e, const dms_request *req,
     if (s && (strcmp(s->sid, sid) != 0 || strcmp(s->devid, src) != 0)) {
         if (s->state == ST_WAIT_END || s->state == ST_DONE) {
             session_done(e);
+            s = NULL;
+        } else if (s->state == ST_STEP && s->silence_ok && s->final_sent &&
+                   s->nsmsgs) {
+            /* a client that abandons the package it should refuse (an
+             * agent stopped mid-session) may come back with a new session
+             * before end-wait has passed */
+            set_where(e, s);
+            client_gave_up(e, s);
             s = NULL;
         } else {
             set_where(e, s);
@@ -2994,12 +3020,7 @@ bool dms_engine_tick(dms_engine *e)
         } else if (s->state == ST_STEP && s->silence_ok && s->final_sent &&
                    t - s->t_last >= (double)end_wait(e) && s->nsmsgs) {
             /* the client went silent after the package it should refuse */
-            eval_step(e, s, true);
-            if ((size_t)s->step + 1 < s->sc->nsteps)
-                failf(e, s->sc->steps[s->step + 1].send_line,
-                      "the client went silent; the rest of the session was "
-                      "not run");
-            session_done(e);
+            client_gave_up(e, s);
         } else if (s->state == ST_PKG1 && s->silence_ok &&
                    t >= s->deadline) {
             /* the client gave up after its credentials were refused */

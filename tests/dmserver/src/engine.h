@@ -50,6 +50,7 @@ typedef struct dms_response {
     size_t len;
     char content_type[64];
     char *hmac;    /* x-syncml-hmac value (malloc'd) or NULL */
+    long delay_ms; /* hold the answer back this long (`send delay=`) */
 } dms_response;
 
 dms_engine *dms_engine_new(scenario *sc, const dms_config *cfg);

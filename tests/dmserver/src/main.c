@@ -250,6 +250,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     pthread_mutex_lock(&g_lock);
     dms_engine_handle(g_engine, &rq, &rs);
     pthread_mutex_unlock(&g_lock);
+    if (rs.delay_ms > 0) {
+        /* `send delay=`: a slow server.  Sleeping here stalls the daemon's
+         * only thread, which is fine for the one client of a test. */
+        struct timespec ts = {rs.delay_ms / 1000,
+                              (rs.delay_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+    }
 
     mr = MHD_create_response_from_buffer(rs.len, rs.body,
                                          MHD_RESPMEM_MUST_COPY);

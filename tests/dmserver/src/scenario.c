@@ -1191,19 +1191,23 @@ static bool is_expect(const char *d)
 }
 
 static bool send_opts(pstate *ps, const char *dir, tok *t, int nt,
-                      char **cred)
+                      char **cred, long *delay_ms)
 {
-    static const keyspec sk[] = {{"cred", 0}, {NULL, 0}};
-    char *o[1] = {0};
+    static const keyspec sk[] = {{"cred", 0}, {"delay", 1}, {NULL, 0}};
+    char *o[2] = {0};
     char *pos[2];
     if (positionals(t, nt, pos, 2))
-        return perr(ps, "`%s` takes only cred=ok|wrong|none", dir);
+        return perr(ps, "`%s` takes only cred=ok|wrong|none and delay=MS",
+                    dir);
     if (!take_opts(ps, dir, t, nt, sk, o, NULL, NULL))
         return false;
     if (o[0] && strcmp(o[0], "ok") && strcmp(o[0], "wrong") &&
         strcmp(o[0], "none"))
         return perr(ps, "cred= must be ok, wrong or none");
     *cred = o[0];
+    *delay_ms = 0;
+    if (o[1] && !parse_long(o[1], 0, 60000, delay_ms))
+        return perr(ps, "delay= must be a number of milliseconds (0-60000)");
     return true;
 }
 
@@ -1249,6 +1253,7 @@ static bool do_line(pstate *ps, tok *t, int nt)
     }
     if (strcmp(d, "send") == 0) {
         char *cred = NULL;
+        long delay_ms = 0;
         need_session(ps);
         if (ps->ctx == CTX_SEND)
             return perr(ps, "the `send` at line %d has no `reply`",
@@ -1261,11 +1266,12 @@ static bool do_line(pstate *ps, tok *t, int nt)
                         "reply; nothing can follow in this session");
         if (ps->sess->auth_fails && ps->sess->nsteps == 0)
             return perr(ps, "after `auth-fails` the session ends");
-        if (!send_opts(ps, d, t, nt, &cred))
+        if (!send_opts(ps, d, t, nt, &cred, &delay_ms))
             return false;
         ps->step = GROW(ps->sess->steps, ps->sess->nsteps);
         ps->step->send_line = ps->line;
         ps->step->cred = cred;
+        ps->step->delay_ms = delay_ms;
         ps->refused = false;
         ps->ctx = CTX_SEND;
         ps->have_last = false;
@@ -1290,6 +1296,7 @@ static bool do_line(pstate *ps, tok *t, int nt)
     }
     if (strcmp(d, "end") == 0) {
         char *cred = NULL;
+        long delay_ms = 0;
         if (ps->ctx == CTX_SEND)
             return perr(ps, "`end` after a `send` without `reply`");
         if (ps->ctx == CTX_ENDED)
@@ -1301,11 +1308,12 @@ static bool do_line(pstate *ps, tok *t, int nt)
             return perr(ps, "after `auth-fails` the session ends without "
                         "`end`");
         need_session(ps);
-        if (!send_opts(ps, d, t, nt, &cred))
+        if (!send_opts(ps, d, t, nt, &cred, &delay_ms))
             return false;
         ps->sess->end_kind = SC_END_SERVER;
         ps->sess->end_line = ps->line;
         ps->sess->end_cred = cred;
+        ps->sess->end_delay_ms = delay_ms;
         ps->ctx = CTX_ENDED;
         return true;
     }

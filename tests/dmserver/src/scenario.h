@@ -170,6 +170,7 @@ typedef struct sc_step {
     int send_line;
     int reply_line;
     char *cred;       /* send cred=ok|wrong|none (NULL = ok) */
+    long delay_ms;    /* send delay=MS: held back this long (0 = none) */
     sc_cmd *cmds;
     size_t ncmds;
     sc_expect *ex;
@@ -200,6 +201,7 @@ typedef struct sc_session {
     int end_kind;
     int end_line;
     char *end_cred;
+    long end_delay_ms;
 } sc_session;
 
 typedef struct sc_auth {
