@@ -44,6 +44,8 @@ void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
     pdm__decision d;
     memset(&d, 0, sizeof d);
     d.rc = strcmp(decision, "allow") == 0 ? PDM_OK : PDM_EDENIED;
+    if (d.rc != PDM_OK && strcmp(op, "Session") == 0)
+        s->end_audited = true; /* a refused session needs no second row */
     snprintf(d.component, sizeof d.component, "session");
     pdm__strlcpy(d.reason, reason, sizeof d.reason);
     pdm__tree_audit(s->ctx->tree, &s->who, op, s->acc.uri, &d);
@@ -721,6 +723,24 @@ static void end_session(pdm_session *s, int rc)
     s->state = PDM_SS_DONE;
     if (rc != PDM_OK && s->result == PDM_OK)
         s->result = rc;
+    /* One row per session with its outcome: value writes of servers are
+     * not audited one by one (docs/architecture.md), so this row is what
+     * tells that a server managed the device, and how it ended. */
+    if (!s->end_audited) {
+        pdm__decision d;
+        memset(&d, 0, sizeof d);
+        d.rc = s->result;
+        snprintf(d.component, sizeof d.component, "session");
+        if (s->result == PDM_OK)
+            snprintf(d.reason, sizeof d.reason,
+                     "session %s ended normally after package %u",
+                     s->session_id, s->pkg);
+        else
+            snprintf(d.reason, sizeof d.reason, "session %s failed: %.200s",
+                     s->session_id, s->err);
+        s->end_audited = true;
+        pdm__tree_audit(s->ctx->tree, &s->who, "Session", s->acc.uri, &d);
+    }
     /* The server answered every message that carried our alerts only if
      * the session ended normally. */
     pdm__alerts_session_end(s->ctx, s->result == PDM_OK);

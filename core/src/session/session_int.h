@@ -110,6 +110,8 @@ struct pdm_session {
 
     /* package bookkeeping */
     unsigned pkg;             /* our package number (1, 3, 5...) */
+    bool end_audited;         /* the session's outcome is in the audit log
+                                 (a refusal, or the row end_session writes) */
     bool in_package_tx;       /* a tree transaction spans the server's
                                  package */
     bool resend_pkg1;         /* server challenged pkg1: redo it */
