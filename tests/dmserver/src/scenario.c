@@ -1201,13 +1201,20 @@ static bool send_opts(pstate *ps, const char *dir, tok *t, int nt,
                     dir);
     if (!take_opts(ps, dir, t, nt, sk, o, NULL, NULL))
         return false;
-    if (o[0] && strcmp(o[0], "ok") && strcmp(o[0], "wrong") &&
-        strcmp(o[0], "none"))
-        return perr(ps, "cred= must be ok, wrong or none");
-    *cred = o[0];
     *delay_ms = 0;
-    if (o[1] && !parse_long(o[1], 0, 60000, delay_ms))
+    if (o[0] && strcmp(o[0], "ok") && strcmp(o[0], "wrong") &&
+        strcmp(o[0], "none")) {
+        free(o[0]);
+        free(o[1]);
+        return perr(ps, "cred= must be ok, wrong or none");
+    }
+    if (o[1] && !parse_long(o[1], 0, 60000, delay_ms)) {
+        free(o[0]);
+        free(o[1]);
         return perr(ps, "delay= must be a number of milliseconds (0-60000)");
+    }
+    free(o[1]);
+    *cred = o[0]; /* the caller owns it */
     return true;
 }
 
