@@ -69,6 +69,7 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
                                           0);
     ho.retries = (int)pdm__profile_get_long(ctx->profile, "transport.retries",
                                             2);
+    ho.cancel = stop; /* SIGTERM abandons a request in flight */
     /* The engine tells policies whether secrets travel over TLS (S9); the
      * reference transport verifies every https:// server. */
     s->tls = strncmp(s->url, "https://", 8) == 0;
@@ -87,9 +88,13 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
         if (rc != PDM_OK || abort_msg || (stop && *stop)) {
             pdm_http_resp_free(&r);
             if (rc != PDM_OK) {
+                if (rc != PDM_ECANCELLED && s->result == PDM_OK) {
+                    /* the transport's words are the useful ones, in the
+                     * log and in the session's audit row */
+                    snprintf(s->err, sizeof s->err, "transport: %.360s", err);
+                    s->result = rc;
+                }
                 pdm_session_transport_failed(s, rc);
-                /* the transport's words are the useful ones */
-                snprintf(s->err, sizeof s->err, "transport: %.360s", err);
             }
             else if (stop && *stop)
                 pdm_session_transport_failed(s, PDM_ECANCELLED);
@@ -101,7 +106,9 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
         pdm_http_resp_free(&r);
     }
     if (rc != PDM_OK && err[0])
-        pdm__logf(&ctx->log, PDM_LOG_ERROR, "transport", "%s", err);
+        pdm__logf(&ctx->log, rc == PDM_ECANCELLED ? PDM_LOG_INFO
+                                                  : PDM_LOG_ERROR,
+                  "transport", "%s", err);
     pdm_http_session_close(hs);
     pdm__free(ca);
     pdm__free(cert);

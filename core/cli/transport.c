@@ -68,6 +68,7 @@ struct pdm_http_session {
     long retry_delay_ms;
     int retries;
     size_t max_response;
+    volatile sig_atomic_t *cancel; /* borrowed (pdm_http_opts.cancel) */
     char errbuf[CURL_ERROR_SIZE]; /* libcurl's CURLOPT_ERRORBUFFER */
 };
 
@@ -258,6 +259,20 @@ void pdm_http_session_close(pdm_http_session *s)
     pdm__free(s);
 }
 
+/* libcurl calls this at least once a second while a transfer waits: the
+ * way to abandon it at shutdown (CURLOPT_NOSIGNAL: a signal alone does
+ * not end libcurl's wait). */
+static int on_progress(void *p, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+                       curl_off_t un)
+{
+    const pdm_http_session *s = p;
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    return s->cancel && *s->cancel ? 1 : 0;
+}
+
 /* Options that are the same for every request of a session. */
 static CURLcode setup_handle(pdm_http_session *s)
 {
@@ -283,6 +298,11 @@ static CURLcode setup_handle(pdm_http_session *s)
             : (curl_off_t)s->max_response);
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_PREREQFUNCTION, on_prereq);
+    if (s->cancel) {
+        SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+        SET(CURLOPT_XFERINFODATA, s);
+        SET(CURLOPT_NOPROGRESS, 0L);
+    }
     /* TLS: none of these is configurable downwards. */
     SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
@@ -362,6 +382,7 @@ int pdm_http_session_open(pdm_http_session **out, const pdm_http_opts *opts,
     s->retry_delay_ms = opts->retry_delay_ms ? opts->retry_delay_ms
                                              : PDM_HTTP_RETRY_DELAY_MS;
     s->retries = opts->retries;
+    s->cancel = opts->cancel;
     s->max_response =
         opts->max_response ? opts->max_response : PDM_HTTP_MAX_RESPONSE;
 
@@ -722,6 +743,9 @@ static void classify_curl(const pdm_http_session *s, const xfer *x,
         why(v, PDM_EIO, true, "connection dropped (%s)",
             curl_easy_strerror(cc));
         return;
+    case CURLE_ABORTED_BY_CALLBACK:
+        why(v, PDM_ECANCELLED, false, "request abandoned (shutdown)");
+        return;
     default:
         why(v, PDM_ERROR, false, "%s", s->errbuf[0] ? s->errbuf
                                                     : curl_easy_strerror(cc));
@@ -773,13 +797,19 @@ static void classify_status(long st, bool have_cert, bool cert_requested,
 
 /* ---- the request ------------------------------------------------------ */
 
-static void sleep_ms(long ms)
+/* Backoff between attempts, cut short by the shutdown hook: slept in
+ * slices of 100 ms because the signal that raises the flag may be handled
+ * by another thread and never interrupt this one. */
+static void sleep_ms(long ms, volatile sig_atomic_t *cancel)
 {
-    struct timespec ts;
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
+    while (ms > 0 && !(cancel && *cancel)) {
+        long step = ms < 100 ? ms : 100;
+        struct timespec ts = {0, step * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR &&
+               !(cancel && *cancel))
+            ;
+        ms -= step;
+    }
 }
 
 /* "application/Vnd.SyncML.DM+WBXML; charset=x" -> lower-case type only. */
@@ -1023,7 +1053,11 @@ int pdm_http_session_post(pdm_http_session *s, pdm_http_resp *out,
         if (v.rc == PDM_OK || !v.retry ||
             out->attempts > (unsigned)s->retries)
             break;
-        sleep_ms(delay);
+        sleep_ms(delay, s->cancel);
+        if (s->cancel && *s->cancel) {
+            why(&v, PDM_ECANCELLED, false, "not retried (shutdown)");
+            break;
+        }
         delay = delay * 2 > PDM_HTTP_MAX_RETRY_DELAY_MS
                     ? PDM_HTTP_MAX_RETRY_DELAY_MS
                     : delay * 2;

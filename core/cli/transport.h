@@ -35,6 +35,7 @@
 #ifndef PDM_CLI_TRANSPORT_H
 #define PDM_CLI_TRANSPORT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -97,6 +98,11 @@ typedef struct pdm_http_opts {
     /** Largest response body accepted; a bigger one is abandoned while it
      *  is received and the call fails with PDM_ETOOBIG.  0 = 16 MiB. */
     size_t max_response;
+    /** Shutdown hook, or NULL.  When *cancel becomes non-zero (e.g. from a
+     *  SIGTERM handler) a request in progress is abandoned within about a
+     *  second and no further attempt is started; the call fails with
+     *  PDM_ECANCELLED.  Borrowed: it must outlive the session. */
+    volatile sig_atomic_t *cancel;
 } pdm_http_opts;
 
 /**

@@ -286,22 +286,27 @@ agent_restart() {
 }
 
 # The agent stops (SIGTERM) in the middle of a session, while it waits for
-# the server's package 4: the committed package 2 stays, package 4 is not
-# executed, and after the restart the session runs again from the queue.
+# the server's package 4: it abandons the request at once, the committed
+# package 2 stays, package 4 is never executed, and after the restart the
+# session runs again from the queue.
 agent_sigterm() {
   start_server srv "$SCN/sigterm.scn" || return
   make_profile "$T/dev" "$TREE" "[session]" "server_auth = false"
   start_agent "$T/dev" || return
   "$PDM" "${P[@]}" trigger --server open.server >/dev/null 2>&1
   # the third trace file is the client's package 3, posted to the server
-  # that now holds package 4 back for 2.5 s
-  local i
+  # that now holds package 4 back for 6 s
+  local i t0 ms
   for i in $(seq 1 200); do
     ls "$T/dev/trace"/*/03-client.* >/dev/null 2>&1 && break
     sleep 0.05
   done
   sleep 0.3
+  t0=$(date +%s%N)
   stop_agent
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  [ "$ms" -lt 4000 ] && ok "the agent stopped in $ms ms, not waiting for the slow server" ||
+    fail "the agent took $ms ms to stop (it waited for the server)"
   expect_in "$T/dev/agent.err" "interrupted" "the agent says the session was interrupted"
   expect_value ./Vendor/Color committed
   expect_value ./Vendor/Size 10

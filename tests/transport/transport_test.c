@@ -1176,6 +1176,65 @@ static void test_timeout(void)
     pdm_http_resp_free(&r);
 }
 
+/* The shutdown hook (pdm_http_opts.cancel), raised 200 ms into a call. */
+static volatile sig_atomic_t cancel_flag;
+
+static void *raise_cancel(void *arg)
+{
+    (void)arg;
+    usleep(200 * 1000);
+    cancel_flag = 1;
+    return NULL;
+}
+
+/* A server that never answers the TLS handshake (5 s connect limit), a
+ * flag raised after 200 ms: the request is abandoned within about a
+ * second (libcurl's progress period), long before the limit, and not
+ * retried. */
+static void test_cancel_in_flight(void)
+{
+    pdm_http_opts o = good_opts();
+    pdm_http_resp r;
+    pthread_t th;
+    double t0 = now_ms(), dt;
+    cancel_flag = 0;
+    o.cancel = &cancel_flag;
+    o.connect_timeout_ms = 5000;
+    o.retries = 2;
+    o.retry_delay_ms = 20;
+    CU_ASSERT_FATAL(pthread_create(&th, NULL, raise_cancel, NULL) == 0);
+    CU_ASSERT_EQUAL(post(&o, url("https", stall_port, "/dm"), &r),
+                    PDM_ECANCELLED);
+    dt = now_ms() - t0;
+    pthread_join(th, NULL);
+    ASSERT_ERR_HAS("request abandoned (shutdown)");
+    CU_ASSERT_EQUAL(r.attempts, 1);
+    CU_ASSERT(dt >= 190 && dt < 2500);
+    pdm_http_resp_free(&r);
+}
+
+/* Raised during a 5 s backoff: no further attempt, no full wait. */
+static void test_cancel_in_backoff(void)
+{
+    pdm_http_opts o = good_opts();
+    pdm_http_resp r;
+    pthread_t th;
+    double t0 = now_ms(), dt;
+    cancel_flag = 0;
+    o.cancel = &cancel_flag;
+    o.retries = 3;
+    o.retry_delay_ms = 5000;
+    CU_ASSERT_FATAL(pthread_create(&th, NULL, raise_cancel, NULL) == 0);
+    CU_ASSERT_EQUAL(post(&o, url("https", refused_port, "/dm"), &r),
+                    PDM_ECANCELLED);
+    dt = now_ms() - t0;
+    pthread_join(th, NULL);
+    ASSERT_ERR_HAS("not retried (shutdown)");
+    CU_ASSERT_EQUAL(r.attempts, 1);
+    CU_ASSERT(dt < 1500);
+    pdm_http_resp_free(&r);
+}
+
 /* TCP connects but the TLS handshake never gets an answer: the connect
  * timeout (which covers TCP and TLS) ends it. */
 static void test_connect_timeout(void)
@@ -1266,6 +1325,8 @@ static const pdm_test tests[] = {
     {"4xx_not_retried", test_4xx_not_retried},
     {"response_too_big", test_response_too_big},
     {"timeout", test_timeout},
+    {"cancel_in_flight", test_cancel_in_flight},
+    {"cancel_in_backoff", test_cancel_in_backoff},
     {"connect_timeout", test_connect_timeout},
     {"redirect_not_followed", test_redirect_not_followed},
     {"messages_hold_no_secrets", test_messages_hold_no_secrets},
