@@ -11,8 +11,9 @@
  *     server (a newer one replaces an older one), bounded retries with
  *     exponential backoff for network failures, never for refusals.
  * The queue is kept in the store, so a restart resumes it.  SIGTERM/SIGINT
- * stop the loop; a session in progress ends between two messages and its
- * uncommitted package is undone (committed packages are already stored).
+ * stop the loop; a session in progress abandons its HTTP request (the
+ * transport's cancel hook), its uncommitted package is undone (committed
+ * packages are already stored) and it is queued again.
  *
  * polydm status / polydm trigger talk to a running agent.
  */
