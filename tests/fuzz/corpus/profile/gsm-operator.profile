@@ -1,0 +1,28 @@
+# gsm-operator: a GSM/UMTS operator market (3GPP).
+# The operator bootstraps the device from the SIM or by NETWPIN/USERNETWPIN
+# CP push and owns the management tree.  The operator-root authority,
+# sim-bootstrap, cp-bootstrap, terminal-policy and lost-device-lock plugins
+# join this profile as they are implemented; until then the spec authority
+# model applies.
+[profile]
+id = gsm-operator
+description = GSM operator: SIM/NETWPIN-bootstrapped operator controls the device
+abi = 1
+authority = spec-authority
+
+[device]
+devid = IMEI:490154203237518
+man = polydm
+mod = gsm-reference
+lang = en
+devtyp = phone
+oem = polydm
+fwv = 1.0
+swv = 1.0
+hwv = 1.0
+max_depth = 16
+max_tot_len = 1024
+max_seg_len = 64
+
+[plugin spec-authority]
+option.account_rights = Get,Replace,Delete

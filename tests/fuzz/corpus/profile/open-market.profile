@@ -1,0 +1,26 @@
+# open-market: a user-owned phone sold unlocked.
+# Nobody owns root; each DM server keeps the subtree it created; the user
+# decides.  This is also the default profile of a plain build.
+[profile]
+id = open-market
+description = user-owned device: spec authority model, no operator root owner
+abi = 1
+authority = spec-authority
+
+[device]
+devid = IMEI:493005100592800
+man = polydm
+mod = reference-device
+lang = en
+devtyp = phone
+oem = polydm
+fwv = 1.0
+swv = 1.0
+hwv = 1.0
+max_depth = 16
+max_tot_len = 1024
+max_seg_len = 64
+
+[plugin spec-authority]
+# A bootstrapped server gets these rights on its own account node.
+option.account_rights = Get,Replace,Delete
