@@ -297,15 +297,15 @@ static void plugin_key(parser *ps, const char *key, const char *val)
             "or mo.<component>.base)", key, pp->name);
 }
 
-static void core_key(parser *ps, const char *key, const char *val)
+/* A core key: @full is "section.key", @key as written. */
+static void core_setting(parser *ps, const char *full, const char *key,
+                         const char *val)
 {
-    char full[160];
     const keydef *kd = NULL;
     pdm__kv *old;
     bool b;
     long l;
 
-    snprintf(full, sizeof full, "%s.%s", ps->section, key);
     if (strcmp(full, "profile.id") == 0)
         ps->id_seen = true;
     for (const keydef *k = keydefs; k->key; k++)
@@ -395,6 +395,25 @@ static void core_key(parser *ps, const char *key, const char *val)
         if (!ps->p->factory_tree)
             ps->rc = PDM_ENOMEM;
     }
+}
+
+static void core_key(parser *ps, const char *key, const char *val)
+{
+    char *full;
+    pdm__buf fb;
+
+    /* "section.key" of any length: a fixed buffer cut long keys (e.g.
+     * transport.pin.<long ServerID>), stored under a name nobody looks
+     * up. */
+    pdm__buf_init(&fb);
+    pdm__buf_printf(&fb, "%s.%s", ps->section, key);
+    if (!pdm__buf_ok(&fb) || !(full = (char *)pdm__buf_steal(&fb, NULL))) {
+        pdm__buf_free(&fb);
+        ps->rc = PDM_ENOMEM;
+        return;
+    }
+    core_setting(ps, full, key, val);
+    pdm__free(full);
 }
 
 static void key_line(parser *ps, char *s, char *end)
