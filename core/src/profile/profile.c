@@ -235,8 +235,8 @@ static void section_header(parser *ps, char *s, char *end)
             return;
         }
     }
-    ERR(ps, "unknown section [%s] (expected [profile], [device], [session] "
-            "or [plugin <name>])", name);
+    ERR(ps, "unknown section [%s] (expected [profile], [device], [session], "
+            "[transport] or [plugin <name>])", name);
 }
 
 static void plugin_key(parser *ps, const char *key, const char *val)
