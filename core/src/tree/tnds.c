@@ -380,8 +380,25 @@ typedef struct importer {
     pdm__tree *t;
     const pdm__who *w;
     pdm__decision *dec;
-    pdm__buf uri;
+    pdm__buf uri; /* scratch: the request URI of a node */
 } importer;
+
+/* "./path[?prop=prop]" (or "." for the root) in im->uri; NULL when out of
+ * memory.  Built to any length: a fixed buffer would cut a long URI and
+ * create a node at another place than the document says. */
+static const char *node_uri(importer *im, const char *path, const char *prop)
+{
+    pdm__buf_reset(&im->uri);
+    if (strcmp(path, ".") != 0)
+        pdm__buf_puts(&im->uri, "./");
+    pdm__buf_puts(&im->uri, path);
+    if (prop) {
+        pdm__buf_puts(&im->uri, "?prop=");
+        pdm__buf_puts(&im->uri, prop);
+    }
+    return pdm__buf_ok(&im->uri) && im->uri.data ? (const char *)im->uri.data
+                                                 : NULL;
+}
 
 static int fail(importer *im, int rc, const char *fmt, ...) PDM_PRINTF(3, 4);
 static int fail(importer *im, int rc, const char *fmt, ...)
@@ -563,8 +580,11 @@ static int import_node(importer *im, const pdm__el *en, const char *parent,
         /* Merge into an existing interior node (e.g. ./DMAcc). */
     } else {
         pdm__decision d;
-        char uri[1024];
-        snprintf(uri, sizeof uri, "%s%s", strcmp(path, ".") ? "./" : "", path);
+        const char *uri = node_uri(im, path, NULL);
+        if (!uri) {
+            rc = PDM_ENOMEM;
+            goto out;
+        }
         rc = pdm__tree_add(im->t, im->w, uri, &item, &d);
         if (rc != PDM_OK) {
             *im->dec = d;
@@ -578,7 +598,8 @@ static int import_node(importer *im, const pdm__el *en, const char *parent,
         } props[] = {{PDM_TAG_DDF_ACL, "ACL"}, {PDM_TAG_DDF_TITLE, "Title"}};
         for (size_t i = 0; i < PDM__ARRAY_LEN(props); i++) {
             const char *v = child_text(rt, props[i].tag, &len);
-            char *val, uri[1100];
+            const char *uri;
+            char *val;
             pdm__tree_item pi;
             pdm__decision d;
             if (!v)
@@ -592,8 +613,12 @@ static int import_node(importer *im, const pdm__el *en, const char *parent,
             pi.data = (const uint8_t *)val;
             pi.len = len;
             pi.format = PDM_FORMAT_CHR;
-            snprintf(uri, sizeof uri, "%s%s?prop=%s",
-                     strcmp(path, ".") ? "./" : "", path, props[i].prop);
+            uri = node_uri(im, path, props[i].prop);
+            if (!uri) {
+                pdm__free(val);
+                rc = PDM_ENOMEM;
+                goto out;
+            }
             rc = pdm__tree_replace(im->t, im->w, uri, &pi, &d);
             pdm__free(val);
             if (rc != PDM_OK) {
@@ -642,10 +667,12 @@ int pdm__tnds_import_el(pdm__tree *t, const pdm__who *w, const char *target,
     im.t = t;
     im.w = w;
     im.dec = dec;
+    pdm__buf_init(&im.uri);
     if (!pdm__tree_in_transaction(t))
         began = pdm__tree_begin(t) == PDM_OK;
     sp = pdm__tree_savepoint(t);
     rc = import_children(&im, mgmttree, target, 0);
+    pdm__buf_free(&im.uri);
     if (rc != PDM_OK) {
         pdm__tree_rollback_to(t, sp); /* all or nothing */
         if (!dec->rc)
