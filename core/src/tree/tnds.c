@@ -424,17 +424,31 @@ static const char *child_text(const pdm__el *e, pdm__tag tag, size_t *len)
     return c->text ? (const char *)c->text : "";
 }
 
-/* Trims XML indentation around short texts (names, properties). */
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* Trims XML indentation around short texts (names, properties): a run of
+ * whitespace at either end that holds a line break.  Other spaces are
+ * part of the text: the tree allows a node name such as "a " and the
+ * exporter writes it as it is, so trimming it would import another node
+ * than was exported. */
 static char *trimmed(const char *s, size_t *len)
 {
-    size_t n = *len;
-    while (n && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t')) {
-        s++;
-        n--;
+    size_t n = *len, a = 0, b;
+    bool nl = false;
+    for (; a < n && is_ws(s[a]); a++)
+        nl |= s[a] == '\n' || s[a] == '\r';
+    if (nl) {
+        s += a;
+        n -= a;
     }
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\n' || s[n - 1] == '\r' ||
-                 s[n - 1] == '\t'))
-        n--;
+    nl = false;
+    for (b = n; b && is_ws(s[b - 1]); b--)
+        nl |= s[b - 1] == '\n' || s[b - 1] == '\r';
+    if (nl)
+        n = b;
     *len = n;
     return pdm__strndup(s, n);
 }
