@@ -23,7 +23,8 @@
  *    its Value;
  *  - after a successful import the whole tree exports (WBXML), and that
  *    export imports into a new tree with the same limits and exports
- *    again to the same bytes.
+ *    again to the same bytes (for trees up to 58 levels: deeper ones do
+ *    not fit the decoders' 64 element levels).
  * $PDM_FUZZ_VERBOSE prints each import's outcome.
  */
 #include <stdint.h>
@@ -266,6 +267,37 @@ static void check_document(pdm__tree *t, const char *target,
     pdm__doc_free(&d);
 }
 
+/* Levels of nodes below @n. */
+static unsigned depth_below(const pdm__node *n)
+{
+    unsigned d = 0;
+    for (const pdm__node *c = pdm__node_first_child(n); c;
+         c = pdm__node_next_sibling(c)) {
+        unsigned k = 1 + depth_below(c);
+        d = k > d ? k : d;
+    }
+    return d;
+}
+
+static void roundtrip(pdm__tree *t, bool limits)
+{
+    pdm__tree *copy = new_tree(limits);
+    pdm__decision d;
+    uint8_t *after, *again;
+    size_t la, lc;
+    int rc;
+    after = export_all(t, false, &la);
+    rc = pdm__tnds_import(copy, &factory, ".", after, la, &d);
+    if (rc != PDM_OK)
+        fprintf(stderr, "fuzz_tnds: export does not import: %s\n", d.reason);
+    CHECK(rc == PDM_OK);
+    again = export_all(copy, false, &lc);
+    CHECK(la == lc && memcmp(after, again, la) == 0);
+    pdm__free(again);
+    pdm__free(after);
+    pdm__tree_free(copy);
+}
+
 static bool valid_rc(int rc)
 {
     return rc == PDM_OK || (rc <= PDM_ERROR && rc >= PDM_ECOMMAND);
@@ -309,21 +341,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(pdm__tree_count(ref) == pdm__tree_count(t));
     } else {
         check_document(t, targets[(flags >> 2) & 3], data + 1, size - 1);
-        /* What was imported exports, and the export imports again. */
-        pdm__tree *copy = new_tree(limits);
-        uint8_t *again;
-        size_t lc;
-        after = export_all(t, false, &la);
-        rc = pdm__tnds_import(copy, &factory, ".", after, la, &d);
-        if (rc != PDM_OK)
-            fprintf(stderr, "fuzz_tnds: export does not import: %s\n",
-                    d.reason);
-        CHECK(rc == PDM_OK);
-        again = export_all(copy, false, &lc);
-        CHECK(la == lc && memcmp(after, again, la) == 0);
-        pdm__free(again);
-        pdm__free(after);
-        pdm__tree_free(copy);
+        /* What was imported exports, and the export imports again.  A
+         * tree without URI limits may grow deeper than the 64 element
+         * levels the decoders accept: such an export is not readable (a
+         * known limit), so the round trip is left out there. */
+        if (depth_below(pdm__tree_root(t)) <= 58)
+            roundtrip(t, limits);
     }
     if (in_tx) {
         /* The package is abandoned: everything is undone. */
