@@ -134,20 +134,34 @@ static void job_free(job *j)
 
 /* ---- the queue, persisted in the store ------------------------------------------- */
 
-static void save_queue(agent *a)
+static void save_job(pdm__buf *b, const job *j)
+{
+    pdm__buf_printf(b, "%s\t", j->server ? j->server : "-");
+    for (size_t i = 0; i < j->pkg0_len; i++)
+        pdm__buf_printf(b, "%02x", j->pkg0[i]);
+    pdm__buf_printf(b, "\t%u\t%s\n", j->attempts, j->sid[0] ? j->sid : "-");
+}
+
+/* Persists the queue; @running (not in the list, or NULL) is the job whose
+ * session runs now: kept first, so that an agent killed in the middle of
+ * a session runs it again after the restart. */
+static void save_queue_run(agent *a, const job *running)
 {
     pdm__buf b;
     pdm__buf_init(&b);
-    for (job *j = a->queue; j; j = j->next) {
-        pdm__buf_printf(&b, "%s\t", j->server ? j->server : "-");
-        for (size_t i = 0; i < j->pkg0_len; i++)
-            pdm__buf_printf(&b, "%02x", j->pkg0[i]);
-        pdm__buf_printf(&b, "\t%u\t%s\n", j->attempts, j->sid[0] ? j->sid : "-");
-    }
+    if (running)
+        save_job(&b, running);
+    for (job *j = a->queue; j; j = j->next)
+        save_job(&b, j);
     if (a->ctx->store && pdm__buf_ok(&b))
         pdm__store_kv_put(a->ctx->store, "agent", "queue",
                           b.data ? b.data : (const uint8_t *)"", b.len);
     pdm__buf_free(&b);
+}
+
+static void save_queue(agent *a)
+{
+    save_queue_run(a, NULL);
 }
 
 static void enqueue(agent *a, const char *server, const uint8_t *pkg0,
@@ -209,7 +223,10 @@ static void load_queue(agent *a)
             *att++ = '\0';
             if ((sid = strchr(att, '\t')))
                 *sid++ = '\0';
-            pdm__parse_long(att, 0, MAX_ATTEMPTS, &attempts);
+            /* more than MAX_ATTEMPTS: run_job gives up on it */
+            if (pdm__parse_long(att, 0, 1000, &attempts) != PDM_OK ||
+                attempts > MAX_ATTEMPTS)
+                attempts = MAX_ATTEMPTS;
         }
         if (sid && (strcmp(sid, "-") == 0 || strlen(sid) > 4))
             sid = NULL;
@@ -276,6 +293,18 @@ static void run_job(agent *a, job *j)
     pdm_session *s = NULL;
     int rc;
 
+    if (j->attempts >= MAX_ATTEMPTS) {
+        /* Only an agent stopped or killed during each attempt gets here
+         * (network failures stop retrying earlier): a session that kills
+         * the agent must not do so at every start. */
+        snprintf(a->last, sizeof a->last,
+                 "%s: given up after %u attempts", j->server ? j->server : "?",
+                 j->attempts);
+        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "agent", "%s", a->last);
+        cli_device_record(&a->dev, "session", a->last);
+        save_queue(a);
+        return;
+    }
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
     so.flags = a->net.wbxml ? PDM_SESSION_WBXML : 0;
@@ -331,6 +360,9 @@ static void run_job(agent *a, job *j)
                 }
             }
         }
+        /* Stored as running only now, after the user's consent: an agent
+         * killed while the question is open must not skip it next time. */
+        save_queue_run(a, j);
         rc = cli_drive_session(a->ctx, s, &net, &stop_flag);
     }
     snprintf(a->last, sizeof a->last, "%s: %s%s",
@@ -358,6 +390,7 @@ static void run_job(agent *a, job *j)
                 true);
     } else {
         a->sessions_ended++;
+        save_queue(a); /* it no longer runs */
     }
     pdm_session_close(s);
 }
