@@ -17,11 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                             \
-    do {                                                                     \
-        if (!(c))                                                            \
-            abort();                                                         \
-    } while (0)
+#include "fuzz_check.h"
 
 static const int ops[] = {PDM_OP_ADD, PDM_OP_DELETE, PDM_OP_EXEC, PDM_OP_GET,
                           PDM_OP_REPLACE};

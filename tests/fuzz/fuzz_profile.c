@@ -23,14 +23,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                             \
-    do {                                                                     \
-        if (!(c)) {                                                          \
-            fprintf(stderr, "fuzz_profile: check failed: %s (line %d)\n",   \
-                    #c, __LINE__);                                           \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
+#include "fuzz_check.h"
 
 #define NAME "fuzz.profile"
 #define DIR "/etc/polydm"

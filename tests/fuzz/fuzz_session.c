@@ -50,14 +50,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                             \
-    do {                                                                     \
-        if (!(c)) {                                                          \
-            fprintf(stderr, "fuzz_session: check failed: %s (line %d)\n",   \
-                    #c, __LINE__);                                           \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
+#define PDM_FUZZ_NODES
+#include "fuzz_check.h"
 
 #define SEP "\n~~~\n"
 #define MAX_SERVER_MSGS 3
@@ -256,30 +250,17 @@ static void setup(void)
           PDM_OK);
 }
 
-static bool same_str(const char *a, const char *b)
-{
-    return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
 /* Node by node: what a reopened store loads is what the tree held. */
 static void same_tree(const pdm__node *a, const pdm__node *b)
 {
     const pdm__node *ca, *cb;
-    size_t la, lb;
-    const uint8_t *va = pdm__node_value(a, &la), *vb = pdm__node_value(b, &lb);
-    CHECK(same_str(pdm__node_name(a), pdm__node_name(b)));
-    CHECK(pdm__node_format(a) == pdm__node_format(b));
-    CHECK(pdm__node_flags(a) == pdm__node_flags(b));
-    CHECK(same_str(pdm__node_type(a), pdm__node_type(b)));
-    CHECK(same_str(pdm__node_title(a), pdm__node_title(b)));
-    CHECK(same_str(pdm__node_acl(a), pdm__node_acl(b)));
-    CHECK(same_str(pdm__node_owner(a), pdm__node_owner(b)));
-    CHECK(!va == !vb && la == lb && (!la || memcmp(va, vb, la) == 0));
+    fuzz_same_node(a, b);
     CHECK(pdm__node_child_count(a) == pdm__node_child_count(b));
     for (ca = pdm__node_first_child(a); ca; ca = pdm__node_next_sibling(ca)) {
         const char *n = pdm__node_name(ca);
         /* children may load in another order: find by name */
-        for (cb = pdm__node_first_child(b); cb && !same_str(n, pdm__node_name(cb));
+        for (cb = pdm__node_first_child(b);
+             cb && !fuzz_same_str(n, pdm__node_name(cb));
              cb = pdm__node_next_sibling(cb))
             ;
         CHECK(cb);

@@ -39,14 +39,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                             \
-    do {                                                                     \
-        if (!(c)) {                                                          \
-            fprintf(stderr, "fuzz_tnds: check failed: %s (line %d)\n", #c,   \
-                    __LINE__);                                               \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
+#define PDM_FUZZ_NODES
+#include "fuzz_check.h"
 
 static const pdm__who whos[] = {
     {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0},
@@ -135,27 +129,13 @@ static uint8_t *export_all(pdm__tree *t, bool stamps, size_t *len)
     return pdm__buf_steal(&b, len);
 }
 
-static bool same_str(const char *a, const char *b)
-{
-    return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
 /* Node by node, in order, with what an export leaves out (but TStamp:
  * the reference tree was built a moment later). */
 static void same_tree(const pdm__node *a, const pdm__node *b)
 {
     const pdm__node *ca, *cb;
-    size_t la, lb;
-    const uint8_t *va = pdm__node_value(a, &la), *vb = pdm__node_value(b, &lb);
-    CHECK(same_str(pdm__node_name(a), pdm__node_name(b)));
-    CHECK(pdm__node_format(a) == pdm__node_format(b));
-    CHECK(pdm__node_flags(a) == pdm__node_flags(b));
-    CHECK(same_str(pdm__node_type(a), pdm__node_type(b)));
-    CHECK(same_str(pdm__node_title(a), pdm__node_title(b)));
-    CHECK(same_str(pdm__node_acl(a), pdm__node_acl(b)));
-    CHECK(same_str(pdm__node_owner(a), pdm__node_owner(b)));
+    fuzz_same_node(a, b);
     CHECK(pdm__node_verno(a) == pdm__node_verno(b));
-    CHECK(!va == !vb && la == lb && (!la || memcmp(va, vb, la) == 0));
     for (ca = pdm__node_first_child(a), cb = pdm__node_first_child(b);
          ca && cb;
          ca = pdm__node_next_sibling(ca), cb = pdm__node_next_sibling(cb))

@@ -16,11 +16,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                             \
-    do {                                                                     \
-        if (!(c))                                                            \
-            abort();                                                         \
-    } while (0)
+#include "fuzz_check.h"
 
 static size_t check_tree(const pdm__el *root)
 {
