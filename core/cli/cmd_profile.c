@@ -52,7 +52,7 @@ static int profile_check(cli *c, int argc, char **argv)
         if (c->json) {
             cj_obj(&j, NULL);
             cj_str(&j, "file", argv[i]);
-            cj_bool(&j, "ok", d.errors == 0);
+            cj_bool(&j, "ok", d.errors == 0 && p);
             cj_arr(&j, "problems");
         }
         for (const pdm__diag_item *it = d.head; it; it = it->next) {
@@ -71,9 +71,12 @@ static int profile_check(cli *c, int argc, char **argv)
         if (c->json) {
             cj_end_arr(&j);
             cj_end_obj(&j);
-        } else if (!d.errors) {
+        } else if (!d.errors && p) {
             printf("%s: ok (profile %s, %zu plugin%s)\n", argv[i], p->id,
                    p->nplugins, p->nplugins == 1 ? "" : "s");
+        } else if (!d.errors) {
+            /* no profile and no diagnostic: out of memory */
+            fprintf(stderr, "%s: %s\n", argv[i], pdm_strerror(rc));
         }
         if (rc == PDM_ENOMEM)
             worst = CLI_REFUSED;
