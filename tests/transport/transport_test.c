@@ -1187,52 +1187,47 @@ static void *raise_cancel(void *arg)
     return NULL;
 }
 
-/* A server that never answers the TLS handshake (5 s connect limit), a
- * flag raised after 200 ms: the request is abandoned within about a
- * second (libcurl's progress period), long before the limit, and not
- * retried. */
-static void test_cancel_in_flight(void)
+/* Posts to @u with the flag raised 200 ms into the call: it must end
+ * with PDM_ECANCELLED, @why, one attempt, in less than @max_ms. */
+static void post_cancelled(pdm_http_opts *o, const char *u, const char *why,
+                           double max_ms)
 {
-    pdm_http_opts o = good_opts();
     pdm_http_resp r;
     pthread_t th;
     double t0 = now_ms(), dt;
     cancel_flag = 0;
-    o.cancel = &cancel_flag;
+    o->cancel = &cancel_flag;
+    CU_ASSERT_FATAL(pthread_create(&th, NULL, raise_cancel, NULL) == 0);
+    CU_ASSERT_EQUAL(post(o, u, &r), PDM_ECANCELLED);
+    dt = now_ms() - t0;
+    pthread_join(th, NULL);
+    ASSERT_ERR_HAS(why);
+    CU_ASSERT_EQUAL(r.attempts, 1);
+    CU_ASSERT(dt >= 190 && dt < max_ms);
+    pdm_http_resp_free(&r);
+}
+
+/* A server that never answers the TLS handshake (5 s connect limit): the
+ * request is abandoned within about a second (libcurl's progress period),
+ * long before the limit, and not retried. */
+static void test_cancel_in_flight(void)
+{
+    pdm_http_opts o = good_opts();
     o.connect_timeout_ms = 5000;
     o.retries = 2;
     o.retry_delay_ms = 20;
-    CU_ASSERT_FATAL(pthread_create(&th, NULL, raise_cancel, NULL) == 0);
-    CU_ASSERT_EQUAL(post(&o, url("https", stall_port, "/dm"), &r),
-                    PDM_ECANCELLED);
-    dt = now_ms() - t0;
-    pthread_join(th, NULL);
-    ASSERT_ERR_HAS("request abandoned (shutdown)");
-    CU_ASSERT_EQUAL(r.attempts, 1);
-    CU_ASSERT(dt >= 190 && dt < 2500);
-    pdm_http_resp_free(&r);
+    post_cancelled(&o, url("https", stall_port, "/dm"),
+                   "request abandoned (shutdown)", 2500);
 }
 
 /* Raised during a 5 s backoff: no further attempt, no full wait. */
 static void test_cancel_in_backoff(void)
 {
     pdm_http_opts o = good_opts();
-    pdm_http_resp r;
-    pthread_t th;
-    double t0 = now_ms(), dt;
-    cancel_flag = 0;
-    o.cancel = &cancel_flag;
     o.retries = 3;
     o.retry_delay_ms = 5000;
-    CU_ASSERT_FATAL(pthread_create(&th, NULL, raise_cancel, NULL) == 0);
-    CU_ASSERT_EQUAL(post(&o, url("https", refused_port, "/dm"), &r),
-                    PDM_ECANCELLED);
-    dt = now_ms() - t0;
-    pthread_join(th, NULL);
-    ASSERT_ERR_HAS("not retried (shutdown)");
-    CU_ASSERT_EQUAL(r.attempts, 1);
-    CU_ASSERT(dt < 1500);
-    pdm_http_resp_free(&r);
+    post_cancelled(&o, url("https", refused_port, "/dm"),
+                   "not retried (shutdown)", 1500);
 }
 
 /* TCP connects but the TLS handshake never gets an answer: the connect
