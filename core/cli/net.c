@@ -87,15 +87,8 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
         }
         if (rc != PDM_OK || abort_msg || (stop && *stop)) {
             pdm_http_resp_free(&r);
-            if (rc != PDM_OK) {
-                if (rc != PDM_ECANCELLED && s->result == PDM_OK) {
-                    /* the transport's words are the useful ones, in the
-                     * log and in the session's audit row */
-                    snprintf(s->err, sizeof s->err, "transport: %.360s", err);
-                    s->result = rc;
-                }
-                pdm_session_transport_failed(s, rc);
-            }
+            if (rc != PDM_OK)
+                pdm__session_transport_failed(s, rc, err);
             else if (stop && *stop)
                 pdm_session_transport_failed(s, PDM_ECANCELLED);
             break;

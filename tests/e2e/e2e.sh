@@ -275,6 +275,9 @@ agent_restart() {
   expect_in "$T/dev/agent.err" "retrying" "the unreachable server is retried"
   "$PDM" "${P[@]}" --json status >"$T/status1.json" 2>&1
   expect_in "$T/status1.json" '"server":"open.server"' "the session is queued"
+  "$PDM" "${P[@]}" audit >"$T/audit1.txt" 2>&1
+  expect_in "$T/audit1.txt" "failed: transport: http://127.0.0.1:$port: connection refused" \
+    "the failed attempt is audited with the transport's reason"
   stop_agent
   ok "agent stopped with a queued session"
   SRV_FIXED_PORT=$port start_server srv "$SCN/open.scn" || return

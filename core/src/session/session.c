@@ -969,19 +969,29 @@ out_fail:
     return rc ? rc : PDM_ERROR;
 }
 
-PDM_API void pdm_session_transport_failed(pdm_session *s, int rc)
+void pdm__session_transport_failed(pdm_session *s, int rc, const char *why)
 {
     if (!s || s->state == PDM_SS_DONE)
         return;
+    if (rc >= 0)
+        rc = PDM_EIO;
     /* PDM_EIO's generic text ("I/O or store error") would mislead here:
-     * the transport's own words follow in its log line. */
-    if (rc == PDM_EIO || rc >= 0)
-        pdm__session_fail(s, PDM_EIO, "the connection to the server failed");
-    else if (rc == PDM_ECANCELLED)
+     * the transport's own words (@why) are the useful ones, in the log
+     * and in the session's audit row. */
+    if (rc == PDM_ECANCELLED)
         pdm__session_fail(s, rc, "the session was interrupted (shutdown)");
+    else if (why && why[0])
+        pdm__session_fail(s, rc, "transport: %.360s", why);
+    else if (rc == PDM_EIO)
+        pdm__session_fail(s, rc, "the connection to the server failed");
     else
         pdm__session_fail(s, rc, "transport failed: %s", pdm_strerror(rc));
-    end_session(s, rc < 0 ? rc : PDM_EIO);
+    end_session(s, rc);
+}
+
+PDM_API void pdm_session_transport_failed(pdm_session *s, int rc)
+{
+    pdm__session_transport_failed(s, rc, NULL);
 }
 
 PDM_API int pdm_session_result(const pdm_session *s)

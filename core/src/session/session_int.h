@@ -190,6 +190,10 @@ int pdm__out_build(pdm_session *s);
 int pdm__session_fail(pdm_session *s, int rc, const char *fmt, ...)
     PDM_PRINTF(3, 4);
 /* Audit helper for session-level events. */
+/* pdm_session_transport_failed with the transport's own words (@why, or
+ * NULL), which become the session's error, log line and audit reason;
+ * PDM_ECANCELLED (shutdown) has its own text. */
+void pdm__session_transport_failed(pdm_session *s, int rc, const char *why);
 void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
                         const char *reason);
 
