@@ -497,8 +497,8 @@ static int load_table(const char *path)
         if (n < 3 || strlen(tok[0]) >= sizeof p->kind ||
             strlen(tok[1]) >= sizeof p->name)
             goto bad;
-        strcpy(p->kind, tok[0]);
-        strcpy(p->name, tok[1]);
+        snprintf(p->kind, sizeof p->kind, "%s", tok[0]);
+        snprintf(p->name, sizeof p->name, "%s", tok[1]);
         if (strcmp(p->kind, "struct") == 0) {
             if (n != 6 || strcmp(tok[2], "size") || strcmp(tok[4], "align") ||
                 parse_ll(tok[3], &p->a) || parse_ll(tok[5], &p->b))
@@ -513,7 +513,7 @@ static int load_table(const char *path)
         } else if (strcmp(p->kind, "string") == 0) {
             if (n != 3 || strlen(tok[2]) >= sizeof p->s)
                 goto bad;
-            strcpy(p->s, tok[2]);
+            snprintf(p->s, sizeof p->s, "%s", tok[2]);
         } else {
             goto bad;
         }

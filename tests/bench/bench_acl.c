@@ -42,7 +42,7 @@ static double now_ns(void)
 
 int main(int argc, char **argv)
 {
-    long n = argc > 1 ? atol(argv[1]) : 2000000;
+    long n = 2000000;
     static const char leaf[] = "./DMAcc/srv-1/AppAddr/1/Addr";
     static const char prop[] = "./DMAcc/srv-1/AppAddr/1/Addr?prop=ACL";
     static const char esc[] = "./Vendor/Caf%C3%A9/x%20y/Leaf";
@@ -57,6 +57,12 @@ int main(int argc, char **argv)
         o += 11;
     }
     memcpy(longuri + o, "Leaf", 5);
+
+    if (argc > 1 && pdm__parse_long(argv[1], 1, 1000000000L, &n) != PDM_OK) {
+        fprintf(stderr, "bench_acl: iterations must be 1..1000000000, not '%s'\n",
+                argv[1]);
+        return 2;
+    }
 
     printf("iterations: %ld\n", n);
     BENCH("uri parse  ./DMAcc/srv-1/AppAddr/1/Addr", n, {

@@ -116,8 +116,12 @@ int main(int argc, char **argv)
     FILE *f;
 
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
-            iters = atol(argv[++i]);
+        if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+            if (pdm__parse_long(argv[++i], 1, 1000000L, &iters) != PDM_OK) {
+                fprintf(stderr, "bench_session: -n must be 1..1000000\n");
+                return 2;
+            }
+        }
         else if (strcmp(argv[i], "--setup") == 0 && i + 1 < argc)
             setup = argv[++i];
         else if (strcmp(argv[i], "--memory") == 0)

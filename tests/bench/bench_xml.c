@@ -198,9 +198,17 @@ int main(int argc, char **argv)
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
-            iters = atol(argv[++i]);
+            if (pdm__parse_long(argv[++i], 1, 1000000000L, &iters) != PDM_OK) {
+                fprintf(stderr, "bench_xml: -n must be 1..1000000000\n");
+                return 2;
+            }
         } else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {
-            reps = atoi(argv[++i]);
+            long r;
+            if (pdm__parse_long(argv[++i], 1, 1000, &r) != PDM_OK) {
+                fprintf(stderr, "bench_xml: -r must be 1..1000\n");
+                return 2;
+            }
+            reps = (int)r;
         } else if (strcmp(argv[i], "-m") == 0 && i + 1 < argc) {
             const char *m = argv[++i];
             modes = strcmp(m, "floor") == 0     ? M_FLOOR

@@ -1537,7 +1537,8 @@ static int generic_status(dms_engine *e, sess *s, const rx_cmd *c)
         for (size_t k = 0; k < c->nitems; k++) {
             const char *t = ex[i].opt[EK_TYPE];
             if (!t || (c->items[k].type && strcmp(t, c->items[k].type) == 0))
-                return atoi(ex[i].opt[EK_STATUS]);
+                /* 100-599: checked by the parser */
+                return (int)strtol(ex[i].opt[EK_STATUS], NULL, 10);
         }
     }
     return 200;
