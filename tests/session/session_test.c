@@ -8,6 +8,10 @@
  *   # free text
  *   server: srv-md5            account to talk to (DMAcc ServerID)
  *   server_auth: no            profile [session] server_auth (default no)
+ *   tls: yes                   the transport is TLS (PDM_SESSION_TLS)
+ *   session: <key> = <value>   one more profile [session] line
+ *   profile: <line>            one more profile line after [session]
+ *                              (e.g. a [plugin ...] section, a path)
  *   pkg0: <hex>                optional: start server-initiated
  *   ui: yes|no|cancel|timeout|text=<t>|choose=<n>[,<n>...]   UI answers,
  *                              one line per UI alert, in order
@@ -27,6 +31,12 @@
  *   --- end <rc>               expected pdm_session_result (ok, EAUTH, ...)
  *   --- check <URI> = <value>  after the session: the node's value
  *   --- absent <URI>           after the session: the node does not exist
+ *   --- client <URL>           ... and the message goes to this URL
+ *   --- audit <text>           an audit row "<op> <decision> <reason>"
+ *                              contains the text
+ *   --- no-audit <text>        no audit row contains the text
+ *   --- reload                 reopen the context from its store: later
+ *                              checks see what was committed
  *
  * In expected client messages an element whose text is "*" matches any
  * text, and an element <Any/> in place of children matches any children.
@@ -50,7 +60,10 @@
 #define CASE_DIR PDM_SOURCE_DIR "/tests/session/cases"
 
 typedef struct step {
-    enum { ST_CLIENT, ST_SERVER, ST_HMAC, ST_END, ST_CHECK, ST_ABSENT } kind;
+    enum {
+        ST_CLIENT, ST_SERVER, ST_HMAC, ST_END, ST_CHECK, ST_ABSENT, ST_RELOAD,
+        ST_AUDIT, ST_NO_AUDIT
+    } kind;
     char *text; /* message XML, header value, rc name, URI */
     char *value;
 } step;
@@ -59,6 +72,9 @@ typedef struct scase {
     char name[256];
     char server[128];
     bool server_auth;
+    bool tls;
+    char extra_session[1024]; /* "session:" lines */
+    char extra_profile[1024]; /* "profile:" lines */
     char tree[256];
     char *pkg0_hex;
     char *ui[16];
@@ -127,6 +143,12 @@ static int parse_case(scase *c, const char *path)
                 cur->kind = ST_CHECK;
             else if (strcmp(kw, "absent") == 0)
                 cur->kind = ST_ABSENT;
+            else if (strcmp(kw, "reload") == 0)
+                cur->kind = ST_RELOAD;
+            else if (strcmp(kw, "audit") == 0)
+                cur->kind = ST_AUDIT;
+            else if (strcmp(kw, "no-audit") == 0)
+                cur->kind = ST_NO_AUDIT;
             else {
                 fprintf(stderr, "%s: unknown step '%s'\n", path, kw);
                 return -1;
@@ -140,6 +162,8 @@ static int parse_case(scase *c, const char *path)
             }
             if (arg && cur->kind != ST_CLIENT && cur->kind != ST_SERVER)
                 cur->text = strdup(trim(arg));
+            else if (arg && cur->kind == ST_CLIENT)
+                cur->value = strdup(trim(arg)); /* the URL */
             continue;
         }
         if (!cur) {
@@ -152,6 +176,13 @@ static int parse_case(scase *c, const char *path)
                 snprintf(c->server, sizeof c->server, "%s", v);
             else if (strcmp(line, "server_auth") == 0)
                 c->server_auth = strcmp(v, "yes") == 0;
+            else if (strcmp(line, "tls") == 0)
+                c->tls = strcmp(v, "yes") == 0;
+            else if (strcmp(line, "session") == 0 || strcmp(line, "profile") == 0) {
+                char *dst = line[0] == 's' ? c->extra_session : c->extra_profile;
+                size_t n = strlen(dst);
+                snprintf(dst + n, sizeof c->extra_session - n, "%s\n", v);
+            }
             else if (strcmp(line, "tree") == 0)
                 snprintf(c->tree, sizeof c->tree, "%s", v);
             else if (strcmp(line, "pkg0") == 0)
@@ -283,6 +314,22 @@ static int ui_hook(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
 
 /* ---- running a case --------------------------------------------------------------- */
 
+typedef struct audit_find {
+    const char *text;
+    bool found;
+} audit_find;
+
+static int audit_cb(void *user, const pdm__audit_rec *a)
+{
+    audit_find *f = user;
+    char row[1024];
+    snprintf(row, sizeof row, "%s %s %s", a->op, a->decision,
+             a->reason ? a->reason : "");
+    if (strstr(row, f->text))
+        f->found = true;
+    return 0;
+}
+
 static const char *rc_name(int rc)
 {
     switch (rc) {
@@ -367,8 +414,9 @@ static bool run_case(scase *c, bool wbxml)
     fprintf(f, "[profile]\nid = session-test\nfactory_tree = %s\n[device]\n"
                "devid = IMEI:493005100592800\nman = polydm\nmod = test\n"
                "dmv = 1.2\nlang = en\nmax_depth = 12\nmax_tot_len = 256\n"
-               "max_seg_len = 40\n[session]\nserver_auth = %s\n",
-            tree, c->server_auth ? "true" : "false");
+               "max_seg_len = 40\n[session]\nserver_auth = %s\n%s%s",
+            tree, c->server_auth ? "true" : "false", c->extra_session,
+            c->extra_profile);
     fclose(f);
     memset(&hooks, 0, sizeof hooks);
     hooks.struct_size = sizeof hooks;
@@ -404,7 +452,7 @@ static bool run_case(scase *c, bool wbxml)
     }
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
-    so.flags = wbxml ? PDM_SESSION_WBXML : 0;
+    so.flags = (wbxml ? PDM_SESSION_WBXML : 0) | (c->tls ? PDM_SESSION_TLS : 0);
     so.server_id = pkg0 ? NULL : c->server;
     so.session_id = pkg0 ? NULL : sid;
     so.pkg0 = pkg0;
@@ -457,6 +505,11 @@ static bool run_case(scase *c, bool wbxml)
                       (const char *)m.body);
                 ok = false;
             }
+            if (st->value && (!m.url || strcmp(st->value, m.url) != 0)) {
+                failf("  step %zu: client message to '%s', expected '%s'\n",
+                      i, m.url ? m.url : "", st->value);
+                ok = false;
+            }
             pdm__doc_free(&exp);
             pdm__doc_free(&got);
             break;
@@ -494,6 +547,28 @@ static bool run_case(scase *c, bool wbxml)
         }
         case ST_HMAC:
             hmac = st->text;
+            break;
+        case ST_AUDIT:
+        case ST_NO_AUDIT: {
+            audit_find af = {st->text, false};
+            pdm__store_audit_query(ctx->store, 0, audit_cb, &af);
+            if (af.found != (st->kind == ST_AUDIT)) {
+                failf("  step %zu: %s audit row with '%s'\n", i,
+                      af.found ? "an unexpected" : "no", st->text);
+                ok = false;
+            }
+            break;
+        }
+        case ST_RELOAD:
+            /* The session's end (or a crash) leaves only the store. */
+            pdm_session_close(s);
+            s = NULL;
+            pdm_ctx_close(ctx);
+            ctx = NULL;
+            if (pdm_ctx_open(&ctx, &cfg) != PDM_OK) {
+                failf("  reload: %s\n", pdm_ctx_last_error(ctx));
+                ok = false;
+            }
             break;
         case ST_END:
             if (pdm_session_next(s, &m) != PDM_OK || m.body) {

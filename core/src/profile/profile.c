@@ -56,6 +56,10 @@ static const keydef keydefs[] = {
      "MaxObjSize the client advertises (bytes, default 4194304)"},
     {"session.server_auth", V_BOOL,
      "refuse servers without server credentials (SRVCRED) (default true)"},
+    /* Client credentials (issue 9 item 2). */
+    {"session.allow_auth_downgrade", V_BOOL,
+     "follow a server's challenge to a weaker credential type than the "
+     "account's AAuthPref/AAuthType (default false)"},
     {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
     {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
     {"transport.client_key", V_PATH, "PEM key of the client certificate"},

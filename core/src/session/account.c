@@ -190,6 +190,7 @@ int pdm__account_load(pdm__account *out, pdm_ctx *ctx, const char *server_id,
         out->addr = first ? leaf_str(t, first, "Addr") : NULL;
     }
     pref = leaf_str(t, acc, "AAuthPref");
+    out->pref = type_from_dmacc(pref);
     {
         pdm__node *auth = rel(t, acc, "AppAuth");
         pdm__node *cl = NULL;
@@ -230,8 +231,11 @@ int pdm__account_store_nonce(pdm_ctx *ctx, pdm__cred *c, const uint8_t *n,
     int rc;
     if (!c->nonce_uri)
         return PDM_EINVAL;
-    rc = pdm__tree_put(ctx->tree, c->nonce_uri, PDM_FORMAT_BIN,
-                       PDM_NODE_SECRET, NULL, NULL, n, len, "factory");
+    /* Not part of the server's package: a nonce rotation the peer has seen
+     * must survive an aborted package (or the next session's credentials
+     * and package 0 digests no longer match). */
+    rc = pdm__tree_put_durable(ctx->tree, c->nonce_uri, PDM_FORMAT_BIN,
+                               PDM_NODE_SECRET, n, len, "factory");
     if (rc != PDM_OK)
         return rc;
     copy = pdm__malloc(len ? len : 1);

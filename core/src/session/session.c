@@ -25,9 +25,17 @@ int pdm__session_fail(pdm_session *s, int rc, const char *fmt, ...)
 {
     va_list ap;
     if (s->result == PDM_OK || !s->err[0]) {
+        char why[sizeof s->err];
         va_start(ap, fmt);
-        vsnprintf(s->err, sizeof s->err, fmt, ap);
+        vsnprintf(why, sizeof why, fmt, ap);
         va_end(ap);
+        /* What went wrong first (a server error the transport retried)
+         * is the real cause; what followed comes second. */
+        if (s->first_cause[0])
+            snprintf(s->err, sizeof s->err, "%.199s; then: %.170s", s->first_cause,
+                     why);
+        else
+            memcpy(s->err, why, sizeof why);
         s->result = rc;
     }
     if (s->acc.server_id)
@@ -256,6 +264,84 @@ static int ask_session_policy(pdm_session *s)
     return PDM_OK;
 }
 
+/* A credential type by its Meta Type name, for errors and policies. */
+static const char *type_name(pdm__auth_type t)
+{
+    return t == PDM_AUTH_NONE ? "none" : pdm__auth_type_meta(t);
+}
+
+/* Why a credential of type @t must not be sent now, or NULL.  Basic is
+ * the password itself (base64): never over a transport without TLS, and
+ * never sent unless the account asks for it.  The account's type is the
+ * floor; a weaker one only with session.allow_auth_downgrade. */
+static const char *cred_refusal(const pdm_session *s, pdm__auth_type t,
+                                char *buf, size_t size)
+{
+    if (t == PDM_AUTH_BASIC && !s->tls) {
+        snprintf(buf, size, "Basic credentials are never sent over a "
+                            "transport without TLS");
+        return buf;
+    }
+    if (t != PDM_AUTH_NONE && t < s->cl_floor && !s->allow_downgrade) {
+        snprintf(buf, size, "credential downgrade from %s to %s refused "
+                 "(the account allows nothing weaker than %s)",
+                 type_name(s->cl_floor), type_name(t),
+                 type_name(s->cl_floor));
+        return buf;
+    }
+    return NULL;
+}
+
+/* Ends the session on a credential the rules or a policy refuse: audited
+ * (the reason names types, never a secret), nothing sent. */
+static int refuse_cred(pdm_session *s, int rc, const char *reason)
+{
+    pdm__session_audit(s, "Session", "deny", reason);
+    return pdm__session_fail(s, rc, "%s: %s", s->acc.server_id, reason);
+}
+
+/* Does the next message carry a credential (Cred or HMAC header)? */
+static bool next_carries_cred(const pdm_session *s)
+{
+    return s->cl_type == PDM_AUTH_HMAC ||
+           (!s->cl_accepted &&
+            (s->cl_type == PDM_AUTH_BASIC || s->cl_type == PDM_AUTH_MD5));
+}
+
+/* Before a credential leaves the device: the rules above, then every
+ * policy (PDM_OP_SEND_SECRET, detail = the type), on every message that
+ * carries one. */
+static int may_send_cred(pdm_session *s)
+{
+    pdm_policy_req req;
+    pdm__decision d;
+    pdm__tree_config tc;
+    char why[256];
+    if (!next_carries_cred(s))
+        return PDM_OK;
+    if (cred_refusal(s, s->cl_type, why, sizeof why))
+        return refuse_cred(s, PDM_EDENIED, why);
+    memset(&req, 0, sizeof req);
+    memset(&d, 0, sizeof d);
+    memset(&tc, 0, sizeof tc);
+    req.struct_size = sizeof req;
+    req.op = PDM_OP_SEND_SECRET;
+    req.principal = PDM_PRINCIPAL_SERVER;
+    req.flags = (s->tls ? PDM_REQ_TLS : 0) |
+                (s->srv_authed ? PDM_REQ_AUTHENTICATED : 0);
+    req.server_id = s->acc.server_id;
+    req.uri = s->acc.uri;
+    req.address = s->url;
+    req.detail = pdm__auth_type_meta(s->cl_type);
+    pdm__engine_tree_hooks(s->ctx, &tc);
+    if (tc.policy && tc.policy(tc.policy_user, &req, &d) != PDM_OK) {
+        snprintf(why, sizeof why, "sending %s credentials refused by %.60s: %.150s",
+                 type_name(s->cl_type), d.component, d.reason);
+        return refuse_cred(s, PDM_EDENIED, why);
+    }
+    return PDM_OK;
+}
+
 PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
                              const pdm_session_opts *opts)
 {
@@ -290,6 +376,9 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
     s->server_auth_required = pdm__profile_get_bool(ctx->profile,
                                                     "session.server_auth",
                                                     true);
+    s->allow_downgrade = pdm__profile_get_bool(ctx->profile,
+                                               "session.allow_auth_downgrade",
+                                               false);
     pdm__out_init(s);
     if (o.pkg0) {
         rc = check_pkg0(s, ctx, o.pkg0, o.pkg0_len, sid, sizeof sid);
@@ -359,7 +448,16 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
         rc = PDM_ENOMEM;
         goto fail;
     }
-    s->cl_type = s->acc.cl.secret ? s->acc.cl.type : PDM_AUTH_NONE;
+    /* AAuthPref is the type to use first (DMAcc); the stronger of it and
+     * the CLCRED entry's type is also the weakest the session will send.
+     * An entry of a type we do not speak waits for the server's challenge
+     * and accepts nothing weaker than MD5 (the type every client has). */
+    {
+        pdm__auth_type first = s->acc.cl.type > s->acc.pref ? s->acc.cl.type
+                                                             : s->acc.pref;
+        s->cl_type = s->acc.cl.secret ? first : PDM_AUTH_NONE;
+        s->cl_floor = first != PDM_AUTH_NONE ? first : PDM_AUTH_MD5;
+    }
     if (s->acc.cl.nonce_len <= sizeof s->cl_nonce) {
         memcpy(s->cl_nonce, s->acc.cl.nonce ? s->acc.cl.nonce : (uint8_t *)"",
                s->acc.cl.nonce_len);
@@ -383,6 +481,7 @@ fail:
 }
 
 static int package_end(pdm_session *s, bool commit);
+static void end_session(pdm_session *s, int rc);
 
 /* ---- producing messages -------------------------------------------------------- */
 
@@ -396,6 +495,11 @@ PDM_API int pdm_session_next(pdm_session *s, pdm_message *out)
         return PDM_OK;
     if (s->state == PDM_SS_WAIT)
         return PDM_EINVAL; /* the reply to the last message is missing */
+    if (may_send_cred(s) != PDM_OK) {
+        /* Refused: the session is over, nothing is sent. */
+        end_session(s, s->result);
+        return PDM_OK;
+    }
     rc = pdm__out_build(s);
     if (rc != PDM_OK) {
         s->state = PDM_SS_DONE;
@@ -460,21 +564,75 @@ static int chal_nonce(const pdm__el *chal, uint8_t *buf, size_t size,
     return PDM_OK;
 }
 
-/* The server's Status for our SyncHdr: client authentication result. */
-static int handle_hdr_status(pdm_session *s, const pdm__el *st)
+/* The type a challenge asks for (@ctype; NONE: the current one), if the
+ * rules allow it.  A server that failed authentication (@trusted false)
+ * may only repeat the type in use: the spec's answer to a challenge of
+ * another type is the end of the session (facts §3.3), and an
+ * unauthenticated challenge must not pick what we send. */
+static int challenge_type(pdm_session *s, pdm__auth_type ctype, bool trusted)
+{
+    pdm__auth_type want = ctype != PDM_AUTH_NONE ? ctype : s->cl_type;
+    char why[256];
+    if (want == PDM_AUTH_NONE)
+        want = s->cl_floor;
+    if (want == s->cl_type)
+        return PDM_OK;
+    if (!trusted && s->cl_type != PDM_AUTH_NONE) {
+        snprintf(why, sizeof why, "a challenge to switch from %s to %s in a "
+                 "message that failed server authentication refused",
+                 type_name(s->cl_type), type_name(want));
+        return refuse_cred(s, PDM_EDENIED, why);
+    }
+    if (cred_refusal(s, want, why, sizeof why))
+        return refuse_cred(s, PDM_EDENIED, why);
+    s->cl_type = want;
+    return PDM_OK;
+}
+
+/* The server's Status for our SyncHdr: client authentication result.
+ * @trusted: the message passed server authentication (or none is
+ * configured).  From any other message only the challenge procedure is
+ * followed (facts §3.3): a 401/407 makes us send package 1 again with
+ * credentials of the type in use, computed with its NextNonce, which is
+ * used once and never stored; every other status, and a change of type,
+ * is not acted on. */
+static int handle_hdr_status(pdm_session *s, const pdm__el *st, bool trusted)
 {
     long code = text_long(child_text(st, PDM_TAG_DATA));
     pdm__el *chal = pdm__el_child(st, PDM_TAG_CHAL);
     uint8_t nonce[128];
     size_t nlen = 0;
+    bool have_nonce = false;
     pdm__auth_type ctype = PDM_AUTH_NONE;
+    int rc;
 
-    if (chal && chal_nonce(chal, nonce, sizeof nonce, &nlen, &ctype) == PDM_OK) {
+    if (chal && chal_nonce(chal, nonce, sizeof nonce, &nlen, &ctype) == PDM_OK)
+        have_nonce = true;
+    if (!trusted && code != 401 && code != 407)
+        return PDM_OK;
+    if (code == 401 || code == 407) {
+        /* The server wants credentials again (it may have lost the
+         * session): whatever it accepted before no longer counts. */
+        s->cl_accepted = false;
+        if (s->cl_attempts >= MAX_CLIENT_CHALLENGES || !chal ||
+            !s->acc.cl.secret) {
+            pdm__session_audit(s, "Session", "deny",
+                               "the server refused our credentials");
+            return pdm__session_fail(s, PDM_EAUTH,
+                                     "server %s refused our credentials "
+                                     "(status %ld)",
+                                     s->acc.server_id, code);
+        }
+        /* Security: answer with the challenged type, if allowed. */
+        if ((rc = challenge_type(s, ctype, trusted)) != PDM_OK)
+            return rc;
+    }
+    if (have_nonce) {
         memcpy(s->cl_nonce, nonce, nlen);
         s->cl_nonce_len = nlen;
         /* TND/Security: a nonce from a server we have not authenticated
          * may be used for the next Cred but is not stored over ours. */
-        if (s->srv_authed)
+        if (trusted && s->srv_authed)
             pdm__account_store_nonce(s->ctx, &s->acc.cl, nonce, nlen);
     }
     switch (code) {
@@ -485,22 +643,6 @@ static int handle_hdr_status(pdm_session *s, const pdm__el *st)
         return PDM_OK;
     case 401:
     case 407:
-        if (s->cl_attempts >= MAX_CLIENT_CHALLENGES || !chal ||
-            !s->acc.cl.secret) {
-            pdm__session_audit(s, "Session", "deny",
-                               "the server refused our credentials");
-            return pdm__session_fail(s, PDM_EAUTH,
-                                     "server %s refused our credentials "
-                                     "(status %ld)",
-                                     s->acc.server_id, code);
-        }
-        if (ctype != PDM_AUTH_NONE && ctype != s->cl_type) {
-            /* The challenge names the type to use for the rest of the
-             * session (Security: answer with the challenged type). */
-            s->cl_type = ctype;
-        }
-        if (s->cl_type == PDM_AUTH_NONE)
-            s->cl_type = PDM_AUTH_MD5;
         s->cl_attempts++;
         s->resend_pkg1 = true;
         return PDM_OK;
@@ -792,14 +934,21 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
     }
     s->server_msg_id = (unsigned)msgid;
     final = pdm__el_child(sbody, PDM_TAG_FINAL) != NULL;
-    if ((resp = child_text(hdr, PDM_TAG_RESPURI)) && *resp) {
+
+    /* The server authenticates itself before anything of its message is
+     * used: RespURI, its limits, its Statuses (handle_hdr_status) and its
+     * commands are acted on only if it passed. */
+    hdr_code = check_server(s, hdr, body, len, hmac);
+    srv_bad = hdr_code == PDM_SC_INVALID_CRED ||
+              hdr_code == PDM_SC_MISSING_CRED;
+    if (!srv_bad && (resp = child_text(hdr, PDM_TAG_RESPURI)) && *resp) {
         char *u = pdm__strdup(resp);
         if (u) {
             pdm__free(s->url);
             s->url = u;
         }
     }
-    {
+    if (!srv_bad) {
         pdm__el *meta = pdm__el_child(hdr, PDM_TAG_META);
         long v;
         if (meta && (v = text_long(child_text(meta, PDM_TAG_MI_MAXMSGSIZE))) > 0)
@@ -808,21 +957,15 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
             s->server_max_obj = (unsigned)v;
     }
 
-    /* The server authenticates itself before anything is used: a
-     * NextNonce in its Statuses is stored only if it is authenticated. */
-    hdr_code = check_server(s, hdr, body, len, hmac);
-    srv_bad = hdr_code == PDM_SC_INVALID_CRED ||
-              hdr_code == PDM_SC_MISSING_CRED;
-
     /* Statuses for what we sent (first the SyncHdr one). */
     s->resend_pkg1 = false;
     for (st = pdm__el_child(sbody, PDM_TAG_STATUS); st;
          st = pdm__el_next(st, PDM_TAG_STATUS)) {
         const char *cmd = child_text(st, PDM_TAG_CMD);
         if (cmd && strcmp(cmd, "SyncHdr") == 0) {
-            if ((rc = handle_hdr_status(s, st)) != PDM_OK)
+            if ((rc = handle_hdr_status(s, st, !srv_bad)) != PDM_OK)
                 goto out_fail;
-        } else {
+        } else if (!srv_bad) {
             long code = text_long(child_text(st, PDM_TAG_DATA));
             if (code >= 300 && code != 304)
                 pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session",
@@ -987,6 +1130,13 @@ void pdm__session_transport_failed(pdm_session *s, int rc, const char *why)
     else
         pdm__session_fail(s, rc, "transport failed: %s", pdm_strerror(rc));
     end_session(s, rc);
+}
+
+void pdm__session_transport_retried(pdm_session *s, const char *why)
+{
+    if (!s || s->first_cause[0] || !why || !why[0])
+        return;
+    snprintf(s->first_cause, sizeof s->first_cause, "%s (retried)", why);
 }
 
 PDM_API void pdm_session_transport_failed(pdm_session *s, int rc)

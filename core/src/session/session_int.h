@@ -18,7 +18,9 @@
 #include "engine/engine.h"
 #include "session/status.h"
 
-/* Authentication types of DMAcc AppAuth/AAuthType the engine speaks. */
+/* Authentication types of DMAcc AppAuth/AAuthType the engine speaks,
+ * ordered by strength (HMAC > MD5 > Basic): a lower value is a
+ * downgrade. */
 typedef enum pdm__auth_type {
     PDM_AUTH_NONE = 0,
     PDM_AUTH_BASIC,
@@ -43,6 +45,8 @@ typedef struct pdm__account {
     char *addr;       /* AppAddr/<first>/Addr */
     pdm__cred cl;     /* client credentials (CLCRED) */
     pdm__cred srv;    /* server credentials (SRVCRED) */
+    pdm__auth_type pref; /* AAuthPref (NONE: absent or not a type we
+                            speak) */
 } pdm__account;
 
 /* Finds the account of @server_id (NULL: the only one).  Returns PDM_OK,
@@ -51,8 +55,9 @@ typedef struct pdm__account {
 int pdm__account_load(pdm__account *out, pdm_ctx *ctx, const char *server_id,
                       char *err, size_t errlen);
 void pdm__account_free(pdm__account *a);
-/* Stores a new nonce into the entry's AAuthData (in the tree, committed
- * with the session's package or at once). */
+/* Stores a new nonce into the entry's AAuthData, durably and on its own:
+ * committed at once whatever package transaction is open, and kept when
+ * that package is aborted (pdm__tree_put_durable). */
 int pdm__account_store_nonce(pdm_ctx *ctx, pdm__cred *c, const uint8_t *n,
                              size_t len);
 const char *pdm__auth_type_meta(pdm__auth_type t); /* "syncml:auth-md5" */
@@ -98,6 +103,8 @@ struct pdm_session {
 
     /* client authentication */
     pdm__auth_type cl_type;   /* type we use now */
+    pdm__auth_type cl_floor;  /* weakest type the account allows */
+    bool allow_downgrade;     /* profile session.allow_auth_downgrade */
     bool cl_accepted;         /* server said 212: no more Cred */
     unsigned cl_attempts;     /* challenges answered */
     uint8_t cl_nonce[128];
@@ -134,6 +141,9 @@ struct pdm_session {
 
     /* replay/diagnostics */
     unsigned cmds_executed;
+    char first_cause[200];    /* the transport's first failure (an HTTP
+                                 500 it retried), told before the error
+                                 it led to */
 };
 
 /* exec.c: runs the commands of one server message (body children). */
@@ -194,6 +204,9 @@ int pdm__session_fail(pdm_session *s, int rc, const char *fmt, ...)
  * NULL), which become the session's error, log line and audit reason;
  * PDM_ECANCELLED (shutdown) has its own text. */
 void pdm__session_transport_failed(pdm_session *s, int rc, const char *why);
+/* The transport retried a message after @why (e.g. "HTTP 500"): the first
+ * such cause leads the session's error if the session then fails. */
+void pdm__session_transport_retried(pdm_session *s, const char *why);
 void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
                         const char *reason);
 

@@ -927,6 +927,113 @@ void pdm__tree_abort(pdm__tree *t)
     t->audit_head = t->audit_tail = NULL;
 }
 
+/* Was n, or one of its ancestors, created by the open transaction? */
+static bool created_in_tx(const pdm__tree *t, const pdm__node *n)
+{
+    for (size_t i = 0; i < t->nundo; i++)
+        if (t->undo[i].kind == U_CREATE)
+            for (const pdm__node *a = n; a; a = a->parent)
+                if (t->undo[i].node == a)
+                    return true;
+    return false;
+}
+
+int pdm__tree_put_durable(pdm__tree *t, const char *path, uint32_t format,
+                          uint32_t flags, const uint8_t *value, size_t len,
+                          const char *owner)
+{
+    pdm__node *n, *fresh = NULL;
+    const pdm__node *base;
+    pdm__node_rec r;
+    int rc = PDM_OK;
+
+    if (!t->in_tx)
+        return pdm__tree_put(t, path, format, flags, NULL, NULL, value, len,
+                             owner);
+    n = pdm__tree_lookup(t, path);
+    if (!n) {
+        const char *slash = strrchr(path, '/');
+        char *pp = slash ? pdm__strndup(path, (size_t)(slash - path)) : NULL;
+        pdm__node *parent = pp ? pdm__tree_lookup(t, pp) : NULL;
+        pdm__free(pp);
+        if (!slash)
+            return PDM_EINVAL;
+        if (!parent || parent->format != PDM_FORMAT_NODE || !slash[1])
+            return PDM_ENOTFOUND;
+        if (created_in_tx(t, parent))
+            goto in_package;
+        /* Created without an undo record: an abort must not remove it. */
+        t->in_tx = false;
+        fresh = pdm__tree_new_child(t, parent, slash + 1, strlen(slash + 1),
+                                    format, owner);
+        t->in_tx = true;
+        if (!fresh)
+            return PDM_ENOMEM;
+        n = fresh;
+    } else if (n->format == PDM_FORMAT_NODE) {
+        return PDM_EEXISTS;
+    } else if (created_in_tx(t, n)) {
+        goto in_package;
+    }
+    /* The row written now is the committed state of the node (its first
+     * snapshot in this package, if the package touched it) with the new
+     * value: nothing else of the open package reaches the store early. */
+    base = n;
+    for (size_t i = 0; i < t->nundo; i++)
+        if (t->undo[i].kind == U_MODIFY && t->undo[i].node == n) {
+            base = t->undo[i].saved;
+            break;
+        }
+    rec_from_node(&r, n);
+    r.name = base->name;
+    r.type = base->type;
+    r.title = base->title;
+    r.acl = base->acl_str;
+    r.owner = base->owner;
+    r.tstamp = base->tstamp;
+    r.verno = base->verno;
+    r.format = format;
+    r.flags = flags | (base->flags & PDM_NODE_SECRET);
+    r.value = value;
+    r.value_len = len;
+    r.has_value = true;
+    if (t->cfg.store) {
+        rc = pdm__store_begin(t->cfg.store);
+        if (rc == PDM_OK)
+            rc = pdm__store_put_node(t->cfg.store, &r);
+        if (rc == PDM_OK)
+            rc = pdm__store_commit(t->cfg.store);
+        else
+            pdm__store_rollback(t->cfg.store);
+    }
+    if (rc != PDM_OK) {
+        if (fresh) {
+            hash_remove(t, fresh);
+            unlink_child(fresh);
+            t->count--;
+            node_free(fresh);
+        }
+        return rc;
+    }
+    /* In memory: the node and every snapshot of it, so that neither an
+     * Atomic rollback nor a package abort brings the old value back. */
+    n->format = format;
+    n->flags = flags | (n->flags & PDM_NODE_SECRET);
+    rc = pdm__node_set_value(n, value, len);
+    for (size_t i = 0; i < t->nundo && rc == PDM_OK; i++)
+        if (t->undo[i].kind == U_MODIFY && t->undo[i].node == n) {
+            pdm__node *sv = t->undo[i].saved;
+            sv->format = format;
+            sv->flags = flags | (sv->flags & PDM_NODE_SECRET);
+            rc = pdm__node_set_value(sv, value, len);
+        }
+    return rc;
+in_package:
+    /* The node exists only through the open package: it follows it. */
+    return pdm__tree_put(t, path, format, flags, NULL, NULL, value, len,
+                         owner);
+}
+
 /* ---- audit -------------------------------------------------------------------- */
 
 void pdm__who_format(const pdm__who *w, char *buf, size_t size)

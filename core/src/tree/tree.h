@@ -236,6 +236,18 @@ int pdm__tree_exec(pdm__tree *t, const pdm__who *w, const char *uri,
 int pdm__tree_put(pdm__tree *t, const char *path, uint32_t format,
                   uint32_t flags, const char *type, const char *acl,
                   const uint8_t *value, size_t len, const char *owner);
+/* pdm__tree_put for a leaf value that must not follow the open package
+ * (a nonce the peer has seen): written to the store at once in its own
+ * transaction, and kept in memory by pdm__tree_abort and
+ * pdm__tree_rollback_to.  The rest of the node stays as committed.  A
+ * missing leaf is created under an existing parent.  A leaf (or parent)
+ * that the open package itself created follows the package, as with
+ * pdm__tree_put.  Outside a transaction it is pdm__tree_put.  Returns
+ * PDM_OK, PDM_ENOTFOUND (no parent), PDM_EEXISTS (an interior node),
+ * PDM_EIO/PDM_ENOSPC (store), PDM_ENOMEM. */
+int pdm__tree_put_durable(pdm__tree *t, const char *path, uint32_t format,
+                          uint32_t flags, const uint8_t *value, size_t len,
+                          const char *owner);
 /* Binds the subtree at `path` (existing) to an MO handler. */
 int pdm__tree_declare_mo(pdm__tree *t, const char *path, void *handler);
 /* Removes `server_id` from every ACL of the tree (TND §6.8). */
