@@ -39,6 +39,18 @@ static void trace(const char *dir, unsigned n, const char *who,
     }
 }
 
+/* Every HTTP retry is logged with its reason (-v), and the first one is
+ * the session's first cause: a server that failed (HTTP 500) and then
+ * answers the retry with a challenge has lost the session, and the error
+ * must say so rather than blame what followed. */
+static void on_retry(void *user, unsigned attempt, const char *why)
+{
+    pdm_session *s = user;
+    pdm__logf(&s->ctx->log, PDM_LOG_INFO, "transport",
+              "attempt %u failed (%s); retrying", attempt, why);
+    pdm__session_transport_retried(s, why);
+}
+
 int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
                       volatile sig_atomic_t *stop)
 {
@@ -70,6 +82,8 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
     ho.retries = (int)pdm__profile_get_long(ctx->profile, "transport.retries",
                                             2);
     ho.cancel = stop; /* SIGTERM abandons a request in flight */
+    ho.on_retry = on_retry;
+    ho.retry_user = s;
     /* The engine tells policies whether secrets travel over TLS (S9); the
      * reference transport verifies every https:// server. */
     s->tls = strncmp(s->url, "https://", 8) == 0;

@@ -69,6 +69,8 @@ struct pdm_http_session {
     int retries;
     size_t max_response;
     volatile sig_atomic_t *cancel; /* borrowed (pdm_http_opts.cancel) */
+    void (*on_retry)(void *user, unsigned attempt, const char *why);
+    void *retry_user;
     char errbuf[CURL_ERROR_SIZE]; /* libcurl's CURLOPT_ERRORBUFFER */
 };
 
@@ -383,6 +385,8 @@ int pdm_http_session_open(pdm_http_session **out, const pdm_http_opts *opts,
                                              : PDM_HTTP_RETRY_DELAY_MS;
     s->retries = opts->retries;
     s->cancel = opts->cancel;
+    s->on_retry = opts->on_retry;
+    s->retry_user = opts->retry_user;
     s->max_response =
         opts->max_response ? opts->max_response : PDM_HTTP_MAX_RESPONSE;
 
@@ -1053,6 +1057,11 @@ int pdm_http_session_post(pdm_http_session *s, pdm_http_resp *out,
         if (v.rc == PDM_OK || !v.retry ||
             out->attempts > (unsigned)s->retries)
             break;
+        if (s->on_retry) {
+            char msg[700];
+            snprintf(msg, sizeof msg, "%s: %s", origin, v.why);
+            s->on_retry(s->retry_user, out->attempts, msg);
+        }
         sleep_ms(delay, s->cancel);
         if (s->cancel && *s->cancel) {
             why(&v, PDM_ECANCELLED, false, "not retried (shutdown)");

@@ -103,6 +103,13 @@ typedef struct pdm_http_opts {
      *  second and no further attempt is started; the call fails with
      *  PDM_ECANCELLED.  Borrowed: it must outlive the session. */
     volatile sig_atomic_t *cancel;
+    /** Told before each retry, or NULL: @attempt is the number of the
+     *  attempt that failed (1 for the first), @why the reason with the
+     *  server's scheme://host:port (the same words as the error text:
+     *  never a body, credential or URL path).  Called on the caller's
+     *  thread; must not call back into this session. */
+    void (*on_retry)(void *user, unsigned attempt, const char *why);
+    void *retry_user; /**< passed to on_retry */
 } pdm_http_opts;
 
 /**

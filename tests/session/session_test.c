@@ -30,11 +30,15 @@
  *                              as text; "auto-bad" tampers the mac
  *   --- end <rc>               expected pdm_session_result (ok, EAUTH, ...)
  *   --- check <URI> = <value>  after the session: the node's value
+ *   --- check <URI> != <value> ... is not this one (but exists)
  *   --- absent <URI>           after the session: the node does not exist
  *   --- client <URL>           ... and the message goes to this URL
  *   --- audit <text>           an audit row "<op> <decision> <reason>"
  *                              contains the text
  *   --- no-audit <text>        no audit row contains the text
+ *   --- retried <why>          the transport retried the last message
+ *                              after <why> (pdm__session_transport_retried)
+ *   --- error <text>           pdm_session_error contains the text
  *   --- reload                 reopen the context from its store: later
  *                              checks see what was committed
  *
@@ -54,6 +58,7 @@
 #include "codec/codec.h"
 #include "cu_main.h"
 #include "engine/engine.h"
+#include "session/session_int.h"
 #include "tree/tree.h"
 #include "util/util.h"
 
@@ -62,10 +67,11 @@
 typedef struct step {
     enum {
         ST_CLIENT, ST_SERVER, ST_HMAC, ST_END, ST_CHECK, ST_ABSENT, ST_RELOAD,
-        ST_AUDIT, ST_NO_AUDIT
+        ST_AUDIT, ST_NO_AUDIT, ST_RETRIED, ST_ERROR
     } kind;
     char *text; /* message XML, header value, rc name, URI */
     char *value;
+    bool differs; /* "--- check <URI> != <value>" */
 } step;
 
 typedef struct scase {
@@ -149,13 +155,22 @@ static int parse_case(scase *c, const char *path)
                 cur->kind = ST_AUDIT;
             else if (strcmp(kw, "no-audit") == 0)
                 cur->kind = ST_NO_AUDIT;
+            else if (strcmp(kw, "retried") == 0)
+                cur->kind = ST_RETRIED;
+            else if (strcmp(kw, "error") == 0)
+                cur->kind = ST_ERROR;
             else {
                 fprintf(stderr, "%s: unknown step '%s'\n", path, kw);
                 return -1;
             }
             if (cur->kind == ST_CHECK && arg) {
                 char *eq = strstr(arg, " = ");
-                if (eq) {
+                char *ne = strstr(arg, " != ");
+                if (ne) {
+                    *ne = '\0';
+                    cur->value = strdup(ne + 4);
+                    cur->differs = true;
+                } else if (eq) {
                     *eq = '\0';
                     cur->value = strdup(eq + 3);
                 }
@@ -559,6 +574,16 @@ static bool run_case(scase *c, bool wbxml)
             }
             break;
         }
+        case ST_RETRIED:
+            pdm__session_transport_retried(s, st->text);
+            break;
+        case ST_ERROR:
+            if (!strstr(pdm_session_error(s), st->text)) {
+                failf("  step %zu: session error '%s' lacks '%s'\n", i,
+                      pdm_session_error(s), st->text);
+                ok = false;
+            }
+            break;
         case ST_RELOAD:
             /* The session's end (or a crash) leaves only the store. */
             pdm_session_close(s);
@@ -593,8 +618,9 @@ static bool run_case(scase *c, bool wbxml)
                 failf("  %s exists\n", st->text);
                 ok = false;
             } else if (st->kind == ST_CHECK &&
-                       (!n || vl != strlen(st->value ? st->value : "") ||
-                        memcmp(v, st->value, vl) != 0)) {
+                       (!n ||
+                        (vl == strlen(st->value ? st->value : "") &&
+                         memcmp(v, st->value, vl) == 0) == st->differs)) {
                 failf("  %s is '%.*s', expected '%s'\n", st->text, (int)vl,
                       v ? (const char *)v : "(absent)", st->value);
                 ok = false;

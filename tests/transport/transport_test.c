@@ -1098,6 +1098,43 @@ static void test_503_twice_then_200(void)
     pdm_http_resp_free(&r);
 }
 
+/* on_retry hears each retry, with its attempt number and reason. */
+typedef struct retry_log {
+    unsigned n, attempts[8];
+    char why[8][256];
+} retry_log;
+
+static void note_retry(void *user, unsigned attempt, const char *why)
+{
+    retry_log *l = user;
+    if (l->n < 8) {
+        l->attempts[l->n] = attempt;
+        snprintf(l->why[l->n], sizeof l->why[0], "%s", why);
+    }
+    l->n++;
+}
+
+static void test_retry_hook(void)
+{
+    pdm_http_opts o = good_opts();
+    pdm_http_resp r;
+    retry_log l;
+    memset(&l, 0, sizeof l);
+    reset_counts(&mhd_tls);
+    o.retries = 3;
+    o.retry_delay_ms = 20;
+    o.on_retry = note_retry;
+    o.retry_user = &l;
+    CU_ASSERT_EQUAL(post(&o, tls_url(&mhd_tls, R_FLAKY), &r), PDM_OK);
+    CU_ASSERT_EQUAL(r.attempts, 3);
+    CU_ASSERT_EQUAL(l.n, 2);
+    CU_ASSERT_EQUAL(l.attempts[0], 1);
+    CU_ASSERT_EQUAL(l.attempts[1], 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(l.why[0], "HTTP 503"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(l.why[0], "https://"));
+    pdm_http_resp_free(&r);
+}
+
 static void test_503_exhausted(void)
 {
     pdm_http_opts o = good_opts();
@@ -1316,6 +1353,7 @@ static const pdm_test tests[] = {
     {"plain_http", test_plain_http},
     {"connection_refused_retried", test_connection_refused_retried},
     {"503_twice_then_200", test_503_twice_then_200},
+    {"retry_hook", test_retry_hook},
     {"503_exhausted", test_503_exhausted},
     {"4xx_not_retried", test_4xx_not_retried},
     {"response_too_big", test_response_too_big},
