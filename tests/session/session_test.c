@@ -11,7 +11,8 @@
  *   tls: yes                   the transport is TLS (PDM_SESSION_TLS)
  *   session: <key> = <value>   one more profile [session] line
  *   profile: <line>            one more profile line after [session]
- *                              (e.g. a [plugin ...] section, a path)
+ *                              (e.g. a [plugin ...] section, a path;
+ *                              @FX@ is the fixture policy module)
  *   pkg0: <hex>                optional: start server-initiated
  *   ui: yes|no|cancel|timeout|text=<t>|choose=<n>[,<n>...]   UI answers,
  *                              one line per UI alert, in order
@@ -195,8 +196,15 @@ static int parse_case(scase *c, const char *path)
                 c->tls = strcmp(v, "yes") == 0;
             else if (strcmp(line, "session") == 0 || strcmp(line, "profile") == 0) {
                 char *dst = line[0] == 's' ? c->extra_session : c->extra_profile;
+                char *fx = strstr(v, "@FX@");
                 size_t n = strlen(dst);
-                snprintf(dst + n, sizeof c->extra_session - n, "%s\n", v);
+                /* @FX@: the fixture plugin built with the tests */
+                if (fx)
+                    snprintf(dst + n, sizeof c->extra_session - n,
+                             "%.*s%s/fx-secret-policy.so%s\n", (int)(fx - v),
+                             v, FX_DIR, fx + 4);
+                else
+                    snprintf(dst + n, sizeof c->extra_session - n, "%s\n", v);
             }
             else if (strcmp(line, "tree") == 0)
                 snprintf(c->tree, sizeof c->tree, "%s", v);
