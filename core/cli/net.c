@@ -39,16 +39,23 @@ static void trace(const char *dir, unsigned n, const char *who,
     }
 }
 
-/* Every HTTP retry is logged with its reason (-v), and the first one is
- * the session's first cause: a server that failed (HTTP 500) and then
- * answers the retry with a challenge has lost the session, and the error
- * must say so rather than blame what followed. */
+/* Every HTTP retry is logged with its reason (-v).  When a retry then
+ * gets through, the first reason becomes the session's first cause: a
+ * server that failed (HTTP 500) and answers the retry with a challenge has
+ * lost the session, and the error must say so rather than blame what
+ * followed.  (A request that gives up has its own error.) */
+typedef struct retries {
+    pdm_session *s;
+    char first[400];
+} retries;
+
 static void on_retry(void *user, unsigned attempt, const char *why)
 {
-    pdm_session *s = user;
-    pdm__logf(&s->ctx->log, PDM_LOG_INFO, "transport",
+    retries *r = user;
+    pdm__logf(&r->s->ctx->log, PDM_LOG_INFO, "transport",
               "attempt %u failed (%s); retrying", attempt, why);
-    pdm__session_transport_retried(s, why);
+    if (!r->first[0])
+        snprintf(r->first, sizeof r->first, "%s", why);
 }
 
 int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
@@ -60,6 +67,7 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
     char *ca, *cert, *key;
     pdm_message m;
     unsigned n = 0;
+    retries rt = {s, ""};
     int rc;
 
     memset(&ho, 0, sizeof ho);
@@ -83,7 +91,7 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
                                             2);
     ho.cancel = stop; /* SIGTERM abandons a request in flight */
     ho.on_retry = on_retry;
-    ho.retry_user = s;
+    ho.retry_user = &rt;
     /* The engine tells policies whether secrets travel over TLS (S9); the
      * reference transport verifies every https:// server. */
     s->tls = strncmp(s->url, "https://", 8) == 0;
@@ -107,6 +115,8 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
                 pdm_session_transport_failed(s, PDM_ECANCELLED);
             break;
         }
+        if (r.attempts > 1 && rt.first[0])
+            pdm__session_transport_retried(s, rt.first);
         trace(o->trace, ++n, "server", r.body, r.len,
               r.content_type && strstr(r.content_type, "wbxml"));
         rc = pdm_session_reply(s, r.body, r.len, r.content_type, r.hmac);

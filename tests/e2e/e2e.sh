@@ -119,9 +119,10 @@ multimsg() {
   expect_value ./Vendor/Size 11
 }
 
-# HTTPS with a client certificate from a throwaway PKI (certtool).
-https() {
-  local pki=$T/pki
+# make_pki DIR: a throwaway PKI (certtool): ca.pem, srv.pem/srv.key for
+# localhost and 127.0.0.1, cli.pem/cli.key for the device.
+make_pki() {
+  local pki=$1
   mkdir -p "$pki"
   printf 'cn = "e2e CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$pki/ca.tmpl"
   printf 'cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\ntls_www_server\nexpiration_days = 2\n' >"$pki/srv.tmpl"
@@ -135,7 +136,13 @@ https() {
     certtool --generate-privkey --key-type=ecdsa --outfile cli.key &&
     certtool --generate-certificate --load-privkey cli.key --load-ca-certificate ca.pem \
       --load-ca-privkey ca.key --template cli.tmpl --outfile cli.pem) >"$pki/log" 2>&1 ||
-    { fail "certtool"; show "$pki/log"; return; }
+    { fail "certtool"; show "$pki/log"; return 1; }
+}
+
+# HTTPS with a client certificate from a throwaway PKI.
+https() {
+  local pki=$T/pki
+  make_pki "$pki" || return
   local tls=(--tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-ca "$pki/ca.pem"
              --require-client-cert)
   # Without a client certificate: refused, with a clear error.
@@ -383,15 +390,19 @@ alerts() {
 
 # Every Funambol-derived scenario (tests/dmserver/scenarios/MANIFEST) with
 # the real client, each on a fresh device with the scenario's factory tree.
+# Their accounts use Basic client credentials, which are never sent
+# without TLS: the server runs HTTPS.
 funambol() {
-  local enc=$1 wb=() dir=$SRC/tests/dmserver/scenarios scn tree n=0
+  local enc=$1 wb=() dir=$SRC/tests/dmserver/scenarios scn tree n=0 pki=$T/pki
   [ "$enc" = wbxml ] && wb=(--wbxml)
+  make_pki "$pki" || return
   printf 'auto\n' >"$T/auto-ui.txt"
   while read -r scn tree; do
     case "$scn" in ''|'#'*) continue ;; esac
     n=$((n + 1))
-    start_server "f$n" "$dir/$scn" || continue
-    make_profile "$T/f$n" "$dir/$tree"
+    start_server "f$n" "$dir/$scn" --tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" ||
+      continue
+    make_profile "$T/f$n" "$dir/$tree" "ca_file = $pki/ca.pem"
     sed -i "s#http://127.0.0.1:18080/dm#$SRV_URL#" "$T/f$n/tree.xml"
     "$PDM" "${P[@]}" session --server funambol "${wb[@]}" --ui-script "$T/auto-ui.txt" \
       --trace "$T/f$n/trace" >"$T/f$n/session.out" 2>&1 ||
