@@ -103,6 +103,39 @@ auth_wrong_server() {
   expect_not_in "$T/dev/session.out" "rogue" "no secret in the log"
 }
 
+# Credential downgrade (issue 9): a 401 naming syncml:auth-basic, first
+# from a server that failed authentication (with a RespURI), then from an
+# authenticated one.  Each time: only package 1 was sent, no Basic
+# credential on the wire, the session fails, the refusal is audited.
+auth_downgrade() {
+  local scn what n
+  for scn in auth-downgrade auth-downgrade-authed; do
+    T0=$T; T=$T/$scn; mkdir -p "$T"
+    start_server srv "$SCN/$scn.scn" || { T=$T0; return; }
+    make_profile "$T/dev" "$TREE"
+    "$PDM" "${P[@]}" session --server test.server --trace "$T/dev/trace" \
+      >"$T/dev/session.out" 2>&1 && fail "$scn: the session succeeded" ||
+      ok "$scn: the session failed"
+    kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
+    n=$(ls "$T/dev/trace" | grep -c client)
+    [ "$n" = 1 ] && ok "$scn: only package 1 was sent" || fail "$scn: $n client messages"
+    cat "$T/dev/trace"/*client* >"$T/client-bytes"
+    expect_not_in "$T/client-bytes" "auth-basic" "$scn: no Basic credential sent"
+    expect_not_in "$T/client-bytes" "ZGV2OmRldnB3" "$scn: no b64(dev:devpw) sent"
+    "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+    if [ "$scn" = auth-downgrade ]; then
+      what="a challenge to switch from syncml:auth-md5 to syncml:auth-basic in a message that failed server authentication refused"
+    else
+      what="credential downgrade from syncml:auth-md5 to syncml:auth-basic refused"
+    fi
+    expect_in "$T/dev/audit.txt" "$what" "$scn: the refusal is audited"
+    expect_in "$T/dev/session.out" "$what" "$scn: the error says why"
+    expect_not_in "$T/dev/audit.txt" "devpw" "$scn: no secret in the audit"
+    expect_not_in "$T/dev/session.out" "devpw" "$scn: no secret in the log"
+    T=$T0
+  done
+}
+
 largeobj() {
   client_session largeobj.scn test.server "$1" 0
   local v
@@ -421,6 +454,7 @@ case "$case_name" in
   auth_hmac_wbxml) auth_hmac wbxml ;;
   auth_wrong_client) auth_wrong_client xml ;;
   auth_wrong_server) auth_wrong_server wbxml ;;
+  auth_downgrade) auth_downgrade ;;
   largeobj_xml) largeobj xml ;;
   largeobj_wbxml) largeobj wbxml ;;
   multimsg_xml) multimsg xml ;;

@@ -277,16 +277,16 @@ static const char *type_name(pdm__auth_type t)
 static const char *cred_refusal(const pdm_session *s, pdm__auth_type t,
                                 char *buf, size_t size)
 {
-    if (t == PDM_AUTH_BASIC && !s->tls) {
-        snprintf(buf, size, "Basic credentials are never sent over a "
-                            "transport without TLS");
-        return buf;
-    }
     if (t != PDM_AUTH_NONE && t < s->cl_floor && !s->allow_downgrade) {
         snprintf(buf, size, "credential downgrade from %s to %s refused "
                  "(the account allows nothing weaker than %s)",
                  type_name(s->cl_floor), type_name(t),
                  type_name(s->cl_floor));
+        return buf;
+    }
+    if (t == PDM_AUTH_BASIC && !s->tls) {
+        snprintf(buf, size, "Basic credentials are never sent over a "
+                            "transport without TLS");
         return buf;
     }
     return NULL;
