@@ -604,6 +604,91 @@ static void test_tree__alloc_failures(void)
     }
 }
 
+/* A value put durably inside a package is written at once and survives
+ * the package: an Atomic rollback and an abort keep it, in memory and in
+ * the store; the rest of the node stays as committed; a missing leaf is
+ * created; a leaf under a node of the package itself follows the package. */
+static const char *value_of(pdm__tree *t, const char *uri)
+{
+    static char buf[64];
+    pdm__node *n = pdm__tree_lookup(t, uri);
+    size_t vl = 0;
+    const uint8_t *v = n ? pdm__node_value(n, &vl) : NULL;
+    snprintf(buf, sizeof buf, "%.*s", v ? (int)vl : 8, v ? (const char *)v : "(absent)");
+    return buf;
+}
+
+static void open_stored(const char *dir, pdm__store **s, pdm__tree **t)
+{
+    pdm__tree_config cfg;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(pdm__store_open(s, dir, 0, err, sizeof err), PDM_OK);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.store = *s;
+    cfg.root_add_star = true;
+    CU_ASSERT_EQUAL_FATAL(pdm__tree_open(t, &cfg, err, sizeof err), PDM_OK);
+}
+
+static void test_tree__put_durable(void)
+{
+    char dir[512];
+    pdm__store *s;
+    pdm__tree *t;
+    size_t sp;
+    snprintf(dir, sizeof dir, "%s/durable", pdm_test_tmpdir());
+    open_stored(dir, &s, &t);
+    CU_ASSERT_EQUAL(pdm__tree_put(t, "./Acc/Auth/Data", PDM_FORMAT_CHR, 0, NULL,
+                                  NULL, (const uint8_t *)"old", 3, "factory"),
+                    PDM_OK);
+    CU_ASSERT_EQUAL_FATAL(pdm__tree_begin(t), PDM_OK);
+    /* The package changes the leaf (value and ACL) before and after an
+     * Atomic's savepoint, and creates a node of its own. */
+    CU_ASSERT_EQUAL(pdm__tree_put(t, "./Acc/Auth/Data", PDM_FORMAT_CHR, 0, NULL,
+                                  "Get=x", (const uint8_t *)"pkg", 3, "factory"),
+                    PDM_OK);
+    sp = pdm__tree_savepoint(t);
+    CU_ASSERT_EQUAL(pdm__tree_put(t, "./Acc/Auth/Data", PDM_FORMAT_CHR, 0, NULL,
+                                  NULL, (const uint8_t *)"atomic", 6, "factory"),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put(t, "./Acc/Pkg", PDM_FORMAT_NODE, 0, NULL, NULL,
+                                  NULL, 0, "factory"),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put_durable(t, "./Acc/Auth/Data", PDM_FORMAT_BIN, 0,
+                                          (const uint8_t *)"new", 3, "factory"),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put_durable(t, "./Acc/Auth/Fresh", PDM_FORMAT_BIN,
+                                          0, (const uint8_t *)"fr", 2, "factory"),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put_durable(t, "./Acc/Pkg/Data", PDM_FORMAT_BIN, 0,
+                                          (const uint8_t *)"p", 1, "factory"),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put_durable(t, "./Acc/None/Data", PDM_FORMAT_BIN,
+                                          0, (const uint8_t *)"p", 1, "factory"),
+                    PDM_ENOTFOUND);
+    CU_ASSERT_EQUAL(pdm__tree_put_durable(t, "./Acc/Auth", PDM_FORMAT_BIN, 0,
+                                          (const uint8_t *)"p", 1, "factory"),
+                    PDM_EEXISTS);
+    pdm__tree_rollback_to(t, sp);
+    PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Data"), "new");
+    pdm__tree_abort(t);
+    PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Data"), "new");
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Auth/Data")->acl_str);
+    CU_ASSERT_EQUAL(pdm__tree_lookup(t, "./Acc/Auth/Data")->format, PDM_FORMAT_BIN);
+    PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Fresh"), "fr");
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg"));
+    pdm__tree_free(t);
+    pdm__store_close(s);
+    /* What the store holds: the new value, nothing else of the package. */
+    open_stored(dir, &s, &t);
+    PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Data"), "new");
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Auth/Data")->acl_str);
+    PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Fresh"), "fr");
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg"));
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg/Data"));
+    pdm__tree_free(t);
+    pdm__store_close(s);
+}
+
 static const pdm_test tests[] = {
     {"spec_acl_example", test_tree__spec_acl_example},
     {"acl_change_rules", test_tree__acl_change_rules},
@@ -622,6 +707,7 @@ static const pdm_test tests[] = {
     {"copy", test_tree__copy},
     {"explain", test_tree__explain},
     {"alloc_failures", test_tree__alloc_failures},
+    {"put_durable", test_tree__put_durable},
     {NULL, NULL},
 };
 
