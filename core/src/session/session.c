@@ -297,7 +297,7 @@ static const char *cred_refusal(const pdm_session *s, pdm__auth_type t,
 static int refuse_cred(pdm_session *s, int rc, const char *reason)
 {
     pdm__session_audit(s, "Session", "deny", reason);
-    return pdm__session_fail(s, rc, "%s: %s", s->acc.server_id, reason);
+    return pdm__session_fail(s, rc, "%s", reason);
 }
 
 /* Does the next message carry a credential (Cred or HMAC header)? */

@@ -2615,6 +2615,19 @@ static sess *new_sess(dms_engine *e, const char *sid, const char *devid,
 }
 
 /* A minimal answer outside any scenario session. */
+/* Does the client's message answer our SyncHdr with 401 or 407? */
+static bool refused_our_hdr(const pdm__el *body)
+{
+    for (const pdm__el *st = pdm__el_child(body, PDM_TAG_STATUS); st;
+         st = pdm__el_next(st, PDM_TAG_STATUS)) {
+        const char *cmd = pdm__el_child_text(st, PDM_TAG_CMD);
+        long code = sml_child_long(st, PDM_TAG_DATA);
+        if (cmd && strcmp(cmd, "SyncHdr") == 0)
+            return code == 401 || code == 407;
+    }
+    return false;
+}
+
 static void answer_stray(dms_engine *e, const pdm__el *hdr, int enc,
                          dms_response *resp)
 {
@@ -2783,7 +2796,10 @@ static void handle_msg(dms_engine *e, const dms_request *req,
     else if (s->nmsgs > 0 && msgid != s->last_cmsg + 1)
         dms_engine_fail(e, "MsgID %ld does not follow %d", msgid,
                         s->last_cmsg);
-    if (s->resp_uri_sent && e->sc->resp_uri &&
+    /* A client that refused our previous message (401/407 for its
+     * SyncHdr: our credentials failed) must not act on anything in it,
+     * RespURI included (issue 9): it answers at the address it used. */
+    if (s->resp_uri_sent && e->sc->resp_uri && !refused_our_hdr(body) &&
         (!req->token || strcmp(req->token, s->token) != 0))
         dms_engine_fail(e, "the client did not send to the RespURI of the "
                         "previous message (request to %s%s%s)",
