@@ -157,7 +157,14 @@ typedef enum pdm_op {
     PDM_OP_SESSION = 8,       /**< start a session with a server */
     PDM_OP_ACL_EDIT = 9,      /**< local change of an ACL (S4) */
     PDM_OP_TAKEOVER = 10,     /**< local change of root owner (S3) */
-    PDM_OP_SEND_SECRET = 11,  /**< send credentials over a transport */
+    PDM_OP_SEND_SECRET = 11,  /**< send credentials over a transport:
+                                   asked before every client message that
+                                   carries a credential (Cred or HMAC
+                                   header); detail = its Meta Type (e.g.
+                                   "syncml:auth-md5", never the secret),
+                                   address = the URL it goes to, flags
+                                   TLS/AUTHENTICATED; a DENY ends the
+                                   session unsent (audited) */
     PDM_OP_ACCOUNT_DELETE = 12 /**< local deletion of a DM account */
 } pdm_op;
 
