@@ -56,6 +56,10 @@ static const keydef keydefs[] = {
      "MaxObjSize the client advertises (bytes, default 4194304)"},
     {"session.server_auth", V_BOOL,
      "refuse servers without server credentials (SRVCRED) (default true)"},
+    /* resource bounds (issue 9) */
+    {"session.response_budget", V_SIZE,
+     "bytes the answers of one server package may hold; past it commands "
+     "get 420, past twice it the session is aborted (default 8388608)"},
     {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
     {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
     {"transport.client_key", V_PATH, "PEM key of the client certificate"},

@@ -134,7 +134,19 @@ struct pdm_session {
 
     /* replay/diagnostics */
     unsigned cmds_executed;
+
+    /* Resource bound (profile session.response_budget): the bytes the
+     * answers of a package may hold (pdm__out_bytes).  Past it the
+     * server's commands are refused with 420; past twice it the session
+     * is aborted (exec.c). */
+    size_t budget;
 };
+
+/* What the queued answers hold now: the arena of s->out and the queue. */
+static inline size_t pdm__out_bytes(const pdm_session *s)
+{
+    return s->out.arena.bytes + s->capqueue * sizeof(*s->queue);
+}
 
 /* exec.c: runs the commands of one server message (body children). */
 void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
@@ -178,6 +190,10 @@ pdm__el *pdm__out_status_for(pdm_session *s, const pdm__out_text *msg_ref,
 /* Adds Target/SourceRef items to a status (for multi-item commands). */
 void pdm__out_status_ref(pdm_session *s, pdm__el *st, const char *target,
                          const char *source);
+/* What pdm__out_results will take from s->out for this result (an
+ * upper bound), so that a Results over the budget is never built. */
+size_t pdm__out_results_cost(const pdm_session *s, const char *uri,
+                             const pdm__tree_result *r);
 /* Builds a Results element for a Get item. */
 pdm__el *pdm__out_results(pdm_session *s, const pdm__out_text *msg_ref,
                           const pdm__out_text *cmd_ref, const char *uri,
