@@ -19,6 +19,14 @@ int pdm__out_init(pdm_session *s)
     return PDM_OK;
 }
 
+void pdm__out_sent(pdm_session *s)
+{
+    /* The caller's borrow of the message ends here; it may hold our Cred
+     * (Basic: the password in base64), which must not wait in the buffer
+     * for the next message. */
+    pdm__buf_reset(&s->msg);
+}
+
 void pdm__out_reset(pdm_session *s)
 {
     pdm__doc_free(&s->out);

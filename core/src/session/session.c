@@ -765,6 +765,7 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
         return PDM_EINVAL;
     if (s->state != PDM_SS_WAIT)
         return PDM_EINVAL;
+    pdm__out_sent(s);
     pdm__doc_init(&doc);
     rc = decode_msg(s, body, len, content_type, &doc);
     if (rc != PDM_OK)
@@ -997,6 +998,7 @@ void pdm__session_transport_failed(pdm_session *s, int rc, const char *why)
 {
     if (!s || s->state == PDM_SS_DONE)
         return;
+    pdm__out_sent(s);
     if (rc >= 0)
         rc = PDM_EIO;
     /* PDM_EIO's generic text ("I/O or store error") would mislead here:

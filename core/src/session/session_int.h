@@ -154,6 +154,9 @@ void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
 /* out.c */
 int pdm__out_init(pdm_session *s);
 void pdm__out_reset(pdm_session *s);
+/* The last message was sent (the reply came, or the transport failed):
+ * its bytes are wiped. */
+void pdm__out_sent(pdm_session *s);
 /* Queues an element (built in s->out) as the next outgoing command;
  * PDM_ENOMEM for a NULL cmd (a failed build) or when the queue cannot
  * grow.  Inline: two per Get. */

@@ -681,11 +681,13 @@ static int open_db(pdm__store *s, unsigned flags)
     sqlite3_finalize(st);
     if (rc != PDM_OK)
         return rc;
-    /* FULL: the WAL is synced at every commit (power-loss durability). */
+    /* FULL: the WAL is synced at every commit (power-loss durability).
+     * secure_delete: a replaced or deleted value (AAuthSecret, a nonce) is
+     * overwritten with zeros in the file, not left in free space. */
     char pragmas[160];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;"
-             " PRAGMA journal_size_limit = %d",
+             " PRAGMA journal_size_limit = %d; PRAGMA secure_delete = ON",
              STORE_WAL_LIMIT);
     rc = exec(s, s->db, pragmas, "cannot configure");
     if (rc != PDM_OK)

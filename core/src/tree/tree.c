@@ -82,7 +82,10 @@ static void node_free_fields(pdm__node *n)
     pdm__free(n->title);
     pdm__free(n->acl_str);
     pdm__acl_free(&n->acl);
-    pdm__free(n->value);
+    /* Values are wiped, whatever the node: an AAuthSecret, a nonce, or a
+     * PIN kept by an MO under another name, and their undo copies
+     * (pdm__tree_touch), all leave through here. */
+    pdm__free_wipe(n->value, n->value_len);
 }
 
 static void node_free(pdm__node *n)
@@ -304,6 +307,7 @@ static void swap_fields(pdm__node *n, pdm__node *s)
     s->acl_str = tmp.acl_str;
     s->acl = tmp.acl;
     s->value = tmp.value;
+    s->value_len = tmp.value_len; /* what node_free wipes */
 }
 
 int pdm__node_set_value(pdm__node *n, const uint8_t *v, size_t len)
@@ -316,7 +320,7 @@ int pdm__node_set_value(pdm__node *n, const uint8_t *v, size_t len)
         if (len)
             memcpy(nv, v, len);
     }
-    pdm__free(n->value);
+    pdm__free_wipe(n->value, n->value_len);
     n->value = nv;
     n->value_len = v ? len : 0;
     n->has_value = v != NULL;
