@@ -180,6 +180,7 @@ char *pdm__strdup(const char *s)
 struct pdm__arena_chunk {
     pdm__arena_chunk *next;
     size_t size;
+    size_t used; /* bytes handed out, once the chunk is not the head */
     /* max_align_t keeps the payload aligned for any object */
     _Alignas(16) unsigned char mem[];
 };
@@ -205,7 +206,7 @@ void *pdm__arena_alloc_slow(pdm__arena *a, size_t n)
         c = pdm__malloc(sizeof(*c) + need);
         if (!c)
             return NULL;
-        c->size = need;
+        c->size = c->used = need;
         c->next = a->head->next;
         a->head->next = c;
         a->bytes += sizeof(*c) + need;
@@ -216,6 +217,9 @@ void *pdm__arena_alloc_slow(pdm__arena *a, size_t n)
     if (!c)
         return NULL;
     c->size = sz;
+    c->used = 0;
+    if (a->head)
+        a->head->used = a->head->size - a->left;
     c->next = a->head;
     a->head = c;
     a->bytes += sizeof(*c) + sz;
@@ -252,15 +256,19 @@ char *pdm__arena_strdup(pdm__arena *a, const char *s)
     return s ? pdm__arena_memdup(a, s, strlen(s)) : NULL;
 }
 
-/* Wiped whole (arenas do not know how much of an older chunk is used). */
+/* Only the bytes handed out are wiped: the rest was never written, and
+ * touching it would map pages that were never needed. */
 static void chunk_free(pdm__arena_chunk *c)
 {
-    pdm__free_wipe(c, sizeof(*c) + c->size);
+    pdm__wipe(c->mem, c->used);
+    pdm__free(c);
 }
 
 void pdm__arena_reset(pdm__arena *a)
 {
     pdm__arena_chunk *c = a->head, *keep = NULL;
+    if (c)
+        c->used = c->size - a->left;
     while (c) {
         pdm__arena_chunk *n = c->next;
         if (!n) {
@@ -274,12 +282,15 @@ void pdm__arena_reset(pdm__arena *a)
     a->cur = keep ? keep->mem : NULL;
     a->left = keep ? keep->size : 0;
     a->bytes = keep ? sizeof(*keep) + keep->size : 0;
-    pdm__wipe(a->cur, a->left);
+    if (keep)
+        pdm__wipe(keep->mem, keep->used);
 }
 
 void pdm__arena_free(pdm__arena *a)
 {
     pdm__arena_chunk *c = a->head;
+    if (c)
+        c->used = c->size - a->left;
     while (c) {
         pdm__arena_chunk *n = c->next;
         chunk_free(c);
