@@ -801,6 +801,19 @@ int pdm__store_commit(pdm__store *s)
     return rc;
 }
 
+int pdm__store_checkpoint(pdm__store *s)
+{
+    int busy = 0, src;
+    if (s->readonly || s->in_tx)
+        return set_err(s, PDM_EINVAL, "checkpoint needs a writable store "
+                                      "outside a transaction");
+    src = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+                                    NULL, &busy);
+    if (src == SQLITE_BUSY)
+        return set_err(s, PDM_EBUSY, "checkpoint: a reader holds the WAL");
+    return src == SQLITE_OK ? PDM_OK : fail(s, s->db, src, "cannot checkpoint");
+}
+
 void pdm__store_rollback(pdm__store *s)
 {
     if (!s->in_tx)
