@@ -1050,6 +1050,8 @@ PDM_API void pdm_session_close(pdm_session *s)
     pdm__account_free(&s->acc);
     pdm__free(s->url);
     pdm__free(s->devid);
-    memset(s->cl_nonce, 0, sizeof s->cl_nonce);
+    /* pdm__wipe, not memset: a store right before free may be dropped. */
+    pdm__wipe(s->cl_nonce, sizeof s->cl_nonce);
+    pdm__wipe(s->srv_next_nonce, sizeof s->srv_next_nonce);
     pdm__free(s);
 }
