@@ -205,8 +205,10 @@ static void drain(pdm_session *s, tally *t, bool wbxml, unsigned *msgid)
     }
 }
 
-/* One 1 MB amplification message with the default budget (8 MiB). */
-static void amplification(bool wbxml)
+/* One 1 MB amplification message with the default budget (8 MiB); with
+ * @meta (a small server MaxMsgSize) the answers take hundreds of
+ * messages, most of them only the 420 Statuses. */
+static void amplification(bool wbxml, const char *meta)
 {
     logcount lc = {0, 0};
     pdm_ctx *ctx = open_ctx(wbxml ? "amp-wbxml" : "amp-xml", "server_auth = false", &lc);
@@ -220,7 +222,7 @@ static void amplification(bool wbxml)
 
     pdm__buf_init(&b);
     gets(&b, n, ".?list=StructData");
-    msg = server_msg(wbxml, msgid, "", (char *)b.data, true, &len);
+    msg = server_msg(wbxml, msgid, meta, (char *)b.data, true, &len);
     pdm__buf_free(&b);
     CU_ASSERT(len < (1u << 20));
     pdm__alloc_track(true);
@@ -229,8 +231,9 @@ static void amplification(bool wbxml)
     peak = pdm__alloc_peak();
     pdm__alloc_track(false);
     pdm__free(msg);
-    printf("\n  %s: %u x 200, %u x 420, peak %lld KiB held by the core\n",
-           wbxml ? "WBXML" : "XML", t.ok, t.full, peak / 1024);
+    printf("\n  %s: %u x 200, %u x 420 in %u messages, peak %lld KiB held "
+           "by the core\n",
+           wbxml ? "WBXML" : "XML", t.ok, t.full, t.messages, peak / 1024);
     /* Every Get has its Status, in order: 200 up to the budget, then 420;
      * a Results for each 200 and none for a 420. */
     CU_ASSERT_EQUAL(t.ok + t.full, n);
@@ -249,8 +252,18 @@ static void amplification(bool wbxml)
     pdm_ctx_close(ctx);
 }
 
-static void test_bounds__amplification_xml(void) { amplification(false); }
-static void test_bounds__amplification_wbxml(void) { amplification(true); }
+static const char small_msgs[] = "<Meta><MaxMsgSize xmlns='syncml:metinf'>"
+                                  "65536</MaxMsgSize></Meta>";
+
+static void test_bounds__amplification_xml(void) { amplification(false, ""); }
+static void test_bounds__amplification_wbxml(void)
+{
+    amplification(true, "");
+}
+static void test_bounds__amplification_small_messages(void)
+{
+    amplification(true, small_msgs);
+}
 
 /* A small budget, exact statuses, and the abort: the server sends a
  * second message (no Final before) full of commands while the answers of
@@ -380,6 +393,8 @@ static void test_bounds__log_lines_per_message(void)
 static const pdm_test tests[] = {
     {"amplification_xml", test_bounds__amplification_xml},
     {"amplification_wbxml", test_bounds__amplification_wbxml},
+    {"amplification_small_messages",
+     test_bounds__amplification_small_messages},
     {"abort_past_twice_the_budget", test_bounds__abort_past_twice_the_budget},
     {"chunks_cost_the_object_once", test_bounds__chunks_cost_the_object_once},
     {"log_lines_per_message", test_bounds__log_lines_per_message},

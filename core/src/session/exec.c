@@ -760,7 +760,11 @@ static outcome exec_sequence(xctx *x, const pdm__el *cmd)
 static outcome exec_cmd(xctx *x, const pdm__el *cmd)
 {
     outcome o = {NULL, PDM_SC_OK, false};
-    if (budget_spent(x)) {
+    /* The server's Alert 1222 asks for the rest of our answers: it is how
+     * a full queue drains, never refused for being full. */
+    bool next_msg = cmd->tag == PDM_TAG_ALERT &&
+                    pdm__streq(text(cmd, PDM_TAG_DATA), "1222");
+    if (!next_msg && budget_spent(x)) {
         o.code = PDM_SC_DEVICE_FULL;
         if (x->s->aborting)
             return o; /* the whole answer is dropped (session.c) */

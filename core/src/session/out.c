@@ -16,6 +16,7 @@ int pdm__out_init(pdm_session *s)
 {
     pdm__doc_init(&s->out);
     pdm__buf_init(&s->msg);
+    s->last_unsent = SIZE_MAX;
     return PDM_OK;
 }
 
@@ -32,6 +33,7 @@ void pdm__out_reset(pdm_session *s)
     pdm__doc_free(&s->out);
     pdm__doc_init(&s->out);
     s->nqueue = s->qhead = 0;
+    s->last_unsent = SIZE_MAX;
     s->hdr_status = NULL;
     /* They pointed into the freed document. */
     s->split_el = s->deferred_el = NULL;
@@ -941,10 +943,13 @@ int pdm__out_build(pdm_session *s)
         if ((rc = encode(s, n, false, &s->msg)) != PDM_OK)
             return rc;
     }
-    /* A message that leaves commands queued yet carries none of them
-     * makes no progress; twice in a row means the server's MaxMsgSize
-     * cannot carry what is left: fail rather than loop for ever. */
-    if (n < left && !carries_commands(s, n)) {
+    /* A message that leaves commands queued yet carries none of them, and
+     * leaves no fewer unsent than the last one (only the Statuses for the
+     * server's latest message fitted), makes no progress; twice in a row
+     * means the server's MaxMsgSize cannot carry what is left: fail rather
+     * than loop for ever.  A long tail of Statuses (thousands of refused
+     * commands) drains message by message: that is progress. */
+    if (n < left && !carries_commands(s, n) && left - n >= s->last_unsent) {
         if (++s->stalls > 2)
             return pdm__session_fail(s, PDM_ETOOBIG,
                                      "the server's MaxMsgSize of %zu bytes "
@@ -954,6 +959,7 @@ int pdm__out_build(pdm_session *s)
     } else {
         s->stalls = 0;
     }
+    s->last_unsent = n < left ? left - n : SIZE_MAX;
     s->sent_final = n == left && !s->want_next_msg;
     s->sent_cmds = (unsigned)n;
     s->qhead += n;

@@ -130,6 +130,8 @@ struct pdm_session {
     pdm__el *split_el;        /* Results being sent in chunks, or NULL */
     pdm__el *deferred_el;     /* Results held back once to go whole */
     unsigned stalls;          /* messages in a row without progress */
+    size_t last_unsent;       /* commands the last message left queued
+                                 (SIZE_MAX: none, or a new package) */
     unsigned sent_cmds;       /* commands in the last message */
 
     /* replay/diagnostics */
