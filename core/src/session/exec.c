@@ -88,7 +88,7 @@ static pdm__el *queue_status(xctx *x, const pdm__el *cmd, int code)
 /* The answers of a package may hold s->budget bytes (session_int.h): a
  * command or item that finds them full is not executed and answered 420
  * (Device full: the device has no room for the answer; 413 is for an
- * answer that could never fit, see exec_get).  The Statuses of refused
+ * answer that could never fit, see the Get of exec_item).  The Statuses of refused
  * commands still cost memory, so a server that goes on sending past twice
  * the budget (several messages while our answers wait) loses the session:
  * refused whole, rolled back, aborted with Alert 1223 (session.c).
@@ -297,8 +297,13 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
     d.rc = 0;
     d.rule[0] = d.node[0] = d.entry[0] = d.component[0] = d.reason[0] = '\0';
     *changed = false;
-    if (budget_spent(x))
+    if (budget_spent(x)) {
+        /* A chunk refused in the middle of an object: the object is
+         * discarded, not assembled with a hole. */
+        if (s->lo.active)
+            lo_clear(&s->lo);
         return PDM_SC_DEVICE_FULL;
+    }
     switch (cmd->tag) {
     case PDM_TAG_ADD:
     case PDM_TAG_REPLACE: {
