@@ -122,11 +122,14 @@ static void print_desc(cli *c, const char *file, const pdm__plugin *p)
         cj_end_arr(&j);
         cj_arr(&j, "options");
         for (const pdm_option_desc *o = d->options; o && o->key; o++) {
+            bool secret = o->flags & PDM_OPTION_SECRET;
             cj_obj(&j, NULL);
             cj_str(&j, "key", o->key);
             cj_str(&j, "help", o->help);
-            cj_str(&j, "default", o->def);
+            /* A secret's value is never printed, its default neither. */
+            cj_str(&j, "default", secret ? NULL : o->def);
             cj_bool(&j, "required", o->flags & PDM_OPTION_REQUIRED);
+            cj_bool(&j, "secret", secret);
             cj_end_obj(&j);
         }
         cj_end_arr(&j);
@@ -149,11 +152,14 @@ static void print_desc(cli *c, const char *file, const pdm__plugin *p)
                    cp->ops.mo.mo_id ? cp->ops.mo.mo_id : "");
         putchar('\n');
     }
-    for (const pdm_option_desc *o = d->options; o && o->key; o++)
-        printf("option:    %s%s  %s%s%s%s\n", o->key,
+    for (const pdm_option_desc *o = d->options; o && o->key; o++) {
+        bool secret = o->flags & PDM_OPTION_SECRET;
+        const char *def = secret ? NULL : o->def;
+        printf("option:    %s%s%s  %s%s%s%s\n", o->key,
                (o->flags & PDM_OPTION_REQUIRED) ? " (required)" : "",
-               o->help ? o->help : "", o->def ? " [default: " : "",
-               o->def ? o->def : "", o->def ? "]" : "");
+               secret ? " (secret)" : "", o->help ? o->help : "",
+               def ? " [default: " : "", def ? def : "", def ? "]" : "");
+    }
 }
 
 /* Runs in a child process so that a plugin whose entry function (or ELF

@@ -104,7 +104,8 @@ static int profile_keys(cli *c, int argc, char **argv)
     printf("%-24s %-20s %s\n", "plugin.path", "path",
            "[plugin <name>] explicit module file (relative to the profile)");
     printf("%-24s %-20s %s\n", "plugin.option.<key>", "string",
-           "[plugin <name>] option declared by the plugin");
+           "[plugin <name>] option declared by the plugin (values of "
+           "secret options are never printed)");
     printf("%-24s %-20s %s\n", "plugin.mo.<comp>.base", "uri",
            "[plugin <name>] base URI of an MO handler component");
     (void)c;

@@ -241,7 +241,8 @@ void pdm_http_resp_free(pdm_http_resp *r)
 {
     if (!r)
         return;
-    pdm__free(r->body);
+    /* A server message may carry secrets (a Replace of AAuthSecret). */
+    pdm__free_wipe(r->body, r->len);
     pdm__free(r->content_type);
     pdm__free(r->hmac);
     pdm__free(r->tls_version);

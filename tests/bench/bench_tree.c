@@ -189,7 +189,7 @@ static void run(size_t n, const char *base)
     }
     /* ?list=StructData export of the whole tree. */
     {
-        pdm__tnds_opts o = {PDM_URI_LIST_STRUCTDATA, 0, false, false, false};
+        pdm__tnds_opts o = {PDM_URI_LIST_STRUCTDATA, 0, false, false, false, 0};
         pdm__buf b;
         const pdm__who local = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0};
         pdm__buf_init(&b);

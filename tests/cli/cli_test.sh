@@ -22,6 +22,12 @@ contains() {
     fails=$((fails+1))
   fi
 }
+lacks() {
+  if grep -qF -- "$2" <<<"$out"; then
+    echo "FAIL $1: output has: $2"; echo "$out" | sed 's/^/    /'
+    fails=$((fails+1))
+  fi
+}
 
 expect 0 "profile check shipped" "$PDM" profile check "$SRC"/profiles/*.profile
 contains "shipped ok" "gsm-operator.profile: ok"
@@ -61,6 +67,31 @@ expect 3 "inspect crash" "$PDM" plugins inspect "$FX/fx-entry-crash.so"
 contains "crash" "plugin crashed while its descriptor was read"
 expect 3 "inspect not a plugin" "$PDM" plugins inspect "$FX/fx-no-entry.so"
 expect 3 "inspect missing" "$PDM" plugins inspect "$tmp/none.so"
+
+# PDM_OPTION_SECRET: neither a secret option's default nor its value is
+# ever printed (inspect, JSON, profile check).
+expect 0 "inspect secret option" "$PDM" plugins inspect "$FX/fx-good.so"
+contains "inspect secret flag" "option:    password (secret)  a secret"
+lacks "inspect secret default" "default-pw-0d6e"
+expect 0 "inspect secret --json" "$PDM" --json plugins inspect "$FX/fx-good.so"
+contains "inspect secret json" '"key":"password","help":"a secret","default":null,"required":false,"secret":true'
+lacks "inspect secret json default" "default-pw-0d6e"
+cat > "$tmp/secret.profile" <<'P'
+[profile]
+id = secret
+[plugin fx-good]
+option.needed = yes
+option.password = s3cr3t-value-6b2a
+P
+chmod 644 "$tmp/secret.profile"
+expect 0 "profile check secret option" "$PDM" --plugin-path "$FX" profile check "$tmp/secret.profile"
+contains "secret profile readable" "$tmp/secret.profile:5: warning: option.password of plugin 'fx-good' is a secret"
+lacks "secret value not printed" "s3cr3t-value-6b2a"
+expect 0 "profile check secret --json" "$PDM" --json --plugin-path "$FX" profile check "$tmp/secret.profile"
+lacks "secret value not in json" "s3cr3t-value-6b2a"
+chmod 600 "$tmp/secret.profile"
+expect 0 "profile check secret 600" "$PDM" --plugin-path "$FX" profile check "$tmp/secret.profile"
+lacks "no warning at 600" "is a secret"
 
 expect 2 "no command" "$PDM"
 expect 2 "unknown command" "$PDM" frobnicate

@@ -7,8 +7,10 @@
  *
  * Every test works in its own subdirectory of pdm_test_tmpdir().
  */
+#define _GNU_SOURCE /* memmem */
 #include "cu_main.h"
 #include "store/store.h"
+#include "tree/tree.h"
 #include "util/util.h"
 
 #include <sqlite3.h>
@@ -1189,6 +1191,129 @@ static void test_store__alloc_failures(void)
     }
 }
 
+/* ---- secrets ---------------------------------------------------------------- */
+/* Does the file hold the text?  A missing file holds nothing. */
+static bool file_has(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "rb");
+    static unsigned char buf[1 << 20];
+    size_t n;
+    if (!f)
+        return false;
+    n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return memmem(buf, n, text, strlen(text)) != NULL;
+}
+
+/* Every new connection starts as a SQLite built without SECURE_DELETE
+ * (Debian's has it on by default; many embedded builds do not). */
+static int secure_delete_off(sqlite3 *db, const char **err, const void *api)
+{
+    (void)err;
+    (void)api;
+    return sqlite3_exec(db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
+}
+
+/* A replaced and a deleted value (AAuthSecret, AAuthData) leave no copy in
+ * the database file once committed and checkpointed (secure_delete). */
+static void test_store__secure_delete(void)
+{
+    const char *dir = case_dir("secdel");
+    char wal[700];
+    pdm__store *s;
+    sqlite3_auto_extension((void (*)(void))secure_delete_off);
+    s = open_ok(dir, 0);
+    pdm__node_rec root = node(1, 0, ".", NULL);
+    pdm__node_rec secret = node(2, 1, "AAuthSecret", "old-secret-4f1c9e");
+    pdm__node_rec data = node(3, 1, "AAuthData", "old-nonce-77a0b3");
+
+    root.format = 0;
+    put_commit(s, &root);
+    put_commit(s, &secret);
+    put_commit(s, &data);
+    pdm__store_close(s); /* checkpoint: the values are in the file */
+    CU_ASSERT_TRUE(file_has(db_path(dir), "old-secret-4f1c9e"));
+    s = open_ok(dir, 0);
+    secret = node(2, 1, "AAuthSecret", "new");
+    put_commit(s, &secret);
+    CU_ASSERT_EQUAL_FATAL(pdm__store_begin(s), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__store_del_node(s, 3), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__store_commit(s), PDM_OK);
+    pdm__store_close(s);
+    snprintf(wal, sizeof wal, "%s-wal", db_path(dir));
+    CU_ASSERT_FALSE(file_has(db_path(dir), "old-secret-4f1c9e"));
+    CU_ASSERT_FALSE(file_has(db_path(dir), "old-nonce-77a0b3"));
+    CU_ASSERT_FALSE(file_has(wal, "old-secret-4f1c9e"));
+    CU_ASSERT_FALSE(file_has(wal, "old-nonce-77a0b3"));
+    sqlite3_reset_auto_extension();
+}
+
+/* While the store stays open, a replaced secret's old page images are in
+ * the WAL; a checkpoint (the tree runs one after a package that changed a
+ * secret) leaves them neither there nor in the database. */
+static void test_store__checkpoint_secret(void)
+{
+    const char *dir = case_dir("ckpt");
+    char wal[700];
+    pdm__store *s;
+    pdm__node_rec root = node(1, 0, ".", NULL);
+    pdm__node_rec secret = node(2, 1, "AAuthSecret", "wal-secret-3d9a");
+    sqlite3_auto_extension((void (*)(void))secure_delete_off);
+    s = open_ok(dir, 0);
+    snprintf(wal, sizeof wal, "%s-wal", db_path(dir));
+    root.format = 0;
+    put_commit(s, &root);
+    put_commit(s, &secret);
+    secret = node(2, 1, "AAuthSecret", "new");
+    put_commit(s, &secret);
+    CU_ASSERT_TRUE(file_has(wal, "wal-secret-3d9a")); /* the precondition */
+    CU_ASSERT_EQUAL(pdm__store_checkpoint(s), PDM_OK);
+    CU_ASSERT_FALSE(file_has(wal, "wal-secret-3d9a"));
+    CU_ASSERT_FALSE(file_has(db_path(dir), "wal-secret-3d9a"));
+    CU_ASSERT_EQUAL_FATAL(pdm__store_begin(s), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__store_checkpoint(s), PDM_EINVAL);
+    pdm__store_rollback(s);
+    pdm__store_close(s);
+    sqlite3_reset_auto_extension();
+}
+
+/* The tree runs that checkpoint itself after a package that replaced a
+ * secret: with the store still open, no copy of the old secret is in the
+ * files. */
+static void test_store__tree_secret_commit(void)
+{
+    const char *dir = case_dir("treeckpt");
+    static const pdm__who server = {PDM_PRINCIPAL_SERVER, "srv", NULL, 0};
+    pdm__tree_item it = {(const uint8_t *)"new", 3, PDM_FORMAT_CHR, NULL,
+                         false};
+    pdm__tree_config cfg;
+    pdm__decision d;
+    pdm__store *s;
+    pdm__tree *t;
+    char wal[700], err[256];
+    const char *uri = "./DMAcc/x/AppAuth/1/AAuthSecret";
+    sqlite3_auto_extension((void (*)(void))secure_delete_off);
+    s = open_ok(dir, 0);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.store = s;
+    cfg.root_add_star = true;
+    CU_ASSERT_EQUAL_FATAL(pdm__tree_open(&t, &cfg, err, sizeof err), PDM_OK);
+    snprintf(wal, sizeof wal, "%s-wal", db_path(dir));
+    CU_ASSERT_EQUAL(pdm__tree_put(t, uri, PDM_FORMAT_CHR, PDM_NODE_SECRET,
+                                  NULL, "Replace=srv",
+                                  (const uint8_t *)"tree-secret-81fe", 16,
+                                  "factory"),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_begin(t), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_replace(t, &server, uri, &it, &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_commit(t), PDM_OK);
+    CU_ASSERT_FALSE(file_has(wal, "tree-secret-81fe"));
+    CU_ASSERT_FALSE(file_has(db_path(dir), "tree-secret-81fe"));
+    pdm__tree_free(t);
+    pdm__store_close(s);
+    sqlite3_reset_auto_extension();
+}
+
 static const pdm_test tests[] = {
     {"node_round_trip", test_store__node_round_trip},
     {"load_order", test_store__load_order},
@@ -1203,6 +1328,9 @@ static const pdm_test tests[] = {
     {"disk_full", test_store__disk_full},
     {"upgrade", test_store__upgrade},
     {"alloc_failures", test_store__alloc_failures},
+    {"secure_delete", test_store__secure_delete},
+    {"checkpoint_secret", test_store__checkpoint_secret},
+    {"tree_secret_commit", test_store__tree_secret_commit},
     {NULL, NULL},
 };
 

@@ -55,7 +55,7 @@ static char *export_str(pdm__tree *t, const pdm__who *w, const char *path,
                         int list, uint32_t props, bool wbxml, size_t *len,
                         int *rc)
 {
-    pdm__tnds_opts o = {list, props, wbxml, false, false};
+    pdm__tnds_opts o = {list, props, wbxml, false, false, 0};
     pdm__buf b;
     pdm__decision d;
     pdm__buf_init(&b);

@@ -426,6 +426,42 @@ static void test_tree__secret_and_inbox(void)
     CU_ASSERT_EQUAL(replace(&SA, "./Inbox/item", "y"), PDM_ENOTALLOWED);
 }
 
+/* Secret values leave memory wiped: the value replaced in a package, its
+ * undo copy (dropped at commit, or put back and dropped at abort), and
+ * the value of a deleted node.  The allocator's watch counts freed blocks
+ * that still hold the secret. */
+static void test_tree__secrets_wiped(void)
+{
+    static const char *const olds[] = {"old-secret-a41f", "aborted-secret-9c2e",
+                                       "deleted-secret-77b0"};
+    const char *uri = "./DMAcc/x/AppAuth/1/AAuthSecret";
+    for (size_t i = 0; i < sizeof olds / sizeof olds[0]; i++) {
+        fresh();
+        pdm__alloc_watch(olds[i], strlen(olds[i]));
+        pdm__tree_put(T, uri, PDM_FORMAT_CHR, PDM_NODE_SECRET, NULL,
+                      "Get=*&Replace=*&Delete=*", (const uint8_t *)olds[0],
+                      strlen(olds[0]), "factory");
+        /* committed Replace: the old value and its undo copy go */
+        CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
+        CU_ASSERT_EQUAL(replace(&SA, uri, olds[1]), PDM_OK);
+        CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
+        /* aborted Replace: the new value goes, the undo copy comes back */
+        CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
+        CU_ASSERT_EQUAL(replace(&SA, uri, "n3w"), PDM_OK);
+        pdm__tree_abort(T);
+        /* the value of a deleted node */
+        CU_ASSERT_EQUAL(replace(&SA, uri, olds[2]), PDM_OK);
+        CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
+        CU_ASSERT_EQUAL(pdm__tree_delete(T, &SA, uri, &D), PDM_OK);
+        CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
+        pdm__tree_free(T);
+        T = NULL;
+        CU_ASSERT_EQUAL(pdm__alloc_watch_hits(), 0);
+        pdm__alloc_watch(NULL, 0);
+    }
+    T = new_tree();
+}
+
 /* The policy hook runs after the ACL granted, sees the node owner, and a
  * denial names the policy; it never runs when the ACL already denied. */
 static int policy_calls;
@@ -702,6 +738,7 @@ static const pdm_test tests[] = {
     {"rollback", test_tree__rollback},
     {"remove_server", test_tree__remove_server},
     {"secret_and_inbox", test_tree__secret_and_inbox},
+    {"secrets_wiped", test_tree__secrets_wiped},
     {"policy_hook", test_tree__policy_hook},
     {"mo_handler", test_tree__mo_handler},
     {"copy", test_tree__copy},

@@ -401,6 +401,23 @@ static int check_plugin(const pdm__profile *prof,
                           p->desc.options ? " (see polydm plugins inspect)"
                                           : " (it declares no options)");
     }
+    /* A secret option's value is never printed (PDM_OPTION_SECRET); a
+     * profile that holds one should not be readable by everyone. */
+    for (const pdm_option_desc *o = p->desc.options; o && o->key; o++) {
+        const pdm__kv *kv;
+        struct stat st;
+        if (!(o->flags & PDM_OPTION_SECRET))
+            continue;
+        for (kv = pp->options; kv && strcmp(kv->key, o->key) != 0;
+             kv = kv->next)
+            ;
+        if (kv && stat(file, &st) == 0 && (st.st_mode & 077))
+            pdm__diag_add(d, file, kv->line, 0,
+                          "option.%s of plugin '%s' is a secret, but the "
+                          "profile is readable by group or others (mode "
+                          "%03o): chmod 600 it",
+                          o->key, pp->name, (unsigned)(st.st_mode & 0777));
+    }
     for (const pdm_option_desc *o = p->desc.options; o && o->key; o++)
         if ((o->flags & PDM_OPTION_REQUIRED) &&
             !pdm__profile_plugin_option(pp, o->key))

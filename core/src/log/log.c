@@ -23,3 +23,23 @@ void pdm__logf(const pdm__logger *lg, int level, const char *component,
     pdm__vlogf(lg, level, component, fmt, ap);
     va_end(ap);
 }
+
+void pdm__logf_burst(const pdm__logger *lg, pdm__log_burst *b, int level,
+                     const char *component, const char *fmt, ...)
+{
+    va_list ap;
+    if (++b->seen > PDM_LOG_BURST)
+        return;
+    va_start(ap, fmt);
+    pdm__vlogf(lg, level, component, fmt, ap);
+    va_end(ap);
+}
+
+void pdm__log_burst_end(const pdm__logger *lg, pdm__log_burst *b, int level,
+                        const char *component, const char *prefix)
+{
+    if (b->seen > PDM_LOG_BURST)
+        pdm__logf(lg, level, component, "%s: %lu more like this not logged",
+                  prefix, b->seen - PDM_LOG_BURST);
+    b->seen = 0;
+}

@@ -25,4 +25,20 @@ void pdm__logf(const pdm__logger *lg, int level, const char *component,
 void pdm__vlogf(const pdm__logger *lg, int level, const char *component,
                 const char *fmt, va_list ap) PDM_PRINTF(4, 0);
 
+/* Repeated lines from one input (a message's commands or Statuses): the
+ * first PDM_LOG_BURST lines of a site are written, the others only
+ * counted, and pdm__log_burst_end writes one summary line for them.  A
+ * peer cannot make the device write a line per element it sends.  Start
+ * from {0} for each input. */
+#define PDM_LOG_BURST 5
+typedef struct pdm__log_burst {
+    unsigned long seen; /* lines asked for, written or not */
+} pdm__log_burst;
+void pdm__logf_burst(const pdm__logger *lg, pdm__log_burst *b, int level,
+                     const char *component, const char *fmt, ...)
+    PDM_PRINTF(5, 6);
+/* "<prefix>: N more like this not logged", when lines were held back. */
+void pdm__log_burst_end(const pdm__logger *lg, pdm__log_burst *b, int level,
+                        const char *component, const char *prefix);
+
 #endif

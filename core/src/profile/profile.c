@@ -60,6 +60,10 @@ static const keydef keydefs[] = {
     {"session.allow_auth_downgrade", V_BOOL,
      "follow a server's challenge to a weaker credential type than the "
      "account's AAuthPref/AAuthType (default false)"},
+    /* resource bounds (issue 9) */
+    {"session.response_budget", V_SIZE,
+     "bytes the answers of one server package may hold; past it commands "
+     "get 420, past twice it the session is aborted (default 8388608)"},
     {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
     {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
     {"transport.client_key", V_PATH, "PEM key of the client certificate"},
@@ -169,7 +173,9 @@ static void kv_free(pdm__kv *l)
     while (l) {
         pdm__kv *n = l->next;
         pdm__free(l->key);
-        pdm__free(l->value);
+        /* A plugin option may be PDM_OPTION_SECRET (a password, a key):
+         * every value is wiped, the profile does not know which. */
+        pdm__free_secret(l->value);
         pdm__free(l);
         l = n;
     }
@@ -481,7 +487,7 @@ int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,
     p->dir = pdm__strdup(dir ? dir : ".");
     copy = pdm__strndup(text, len);
     if (!p->file || !p->dir || !copy) {
-        pdm__free(copy);
+        pdm__free_wipe(copy, len);
         pdm__profile_free(p);
         return PDM_ENOMEM;
     }
@@ -496,7 +502,7 @@ int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,
         for (const char *c = text; c < nul; c++)
             ps.line += *c == '\n';
         ERR(&ps, "NUL byte in profile (binary file?)");
-        pdm__free(copy);
+        pdm__free_wipe(copy, len);
         *out = p;
         return PDM_EPARSE;
     }
@@ -527,7 +533,7 @@ int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,
         }
         line = nl ? nl + 1 : NULL;
     }
-    pdm__free(copy);
+    pdm__free_wipe(copy, len);
     if (ps.rc != PDM_OK) {
         pdm__profile_free(p);
         return ps.rc;
@@ -566,7 +572,7 @@ int pdm__profile_load(pdm__profile **out, const char *path, pdm__diag *diag)
     rc = pdm__profile_parse(out, path, slash ? (slash == dir ? "/" : dir) : ".",
                             (const char *)text, len, diag);
     pdm__free(dir);
-    pdm__free(text);
+    pdm__free_wipe(text, len); /* it may hold secret plugin options */
     return rc;
 }
 

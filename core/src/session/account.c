@@ -118,14 +118,9 @@ static int read_cred(pdm__tree *t, pdm__node *entry, pdm__cred *c)
 static void cred_free(pdm__cred *c)
 {
     pdm__free(c->name);
-    if (c->secret) {
-        /* Secrets do not linger in freed heap memory. */
-        volatile char *p = c->secret;
-        while (*p)
-            *p++ = 0;
-    }
-    pdm__free(c->secret);
-    pdm__free(c->nonce);
+    /* Secrets do not linger in freed heap memory. */
+    pdm__free_secret(c->secret);
+    pdm__free_wipe(c->nonce, c->nonce_len);
     pdm__free(c->nonce_uri);
     memset(c, 0, sizeof(*c));
 }
@@ -242,7 +237,7 @@ int pdm__account_store_nonce(pdm_ctx *ctx, pdm__cred *c, const uint8_t *n,
     if (!copy)
         return PDM_ENOMEM;
     memcpy(copy, n, len);
-    pdm__free(c->nonce);
+    pdm__free_wipe(c->nonce, c->nonce_len);
     c->nonce = copy;
     c->nonce_len = len;
     return PDM_OK;

@@ -17,6 +17,8 @@
 typedef struct xctx {
     pdm_session *s;
     pdm__out_text msg_ref; /* the message's MsgID, shared by every answer */
+    unsigned long full;    /* commands and items refused with 420 */
+    pdm__log_burst big;    /* Gets refused as too large (413) */
 } xctx;
 
 /* Outcome of one command, deferred so Atomic can rewrite it. */
@@ -79,6 +81,36 @@ static pdm__el *queue_status_ref(xctx *x, const pdm__el *cmd,
 static pdm__el *queue_status(xctx *x, const pdm__el *cmd, int code)
 {
     return queue_status_ref(x, cmd, NULL, code);
+}
+
+/* ---- response budget ------------------------------------------------------------ */
+
+/* The answers of a package may hold s->budget bytes (session_int.h): a
+ * command or item that finds them full is not executed and answered 420
+ * (Device full: the device has no room for the answer; 413 is for an
+ * answer that could never fit, see the Get of exec_item).  The Statuses of refused
+ * commands still cost memory, so a server that goes on sending past twice
+ * the budget (several messages while our answers wait) loses the session:
+ * refused whole, rolled back, aborted with Alert 1223 (session.c).
+ * Returns true when @s may not execute anything more. */
+static bool budget_spent(xctx *x)
+{
+    pdm_session *s = x->s;
+    size_t used = pdm__out_bytes(s);
+    if (s->aborting)
+        return true;
+    if (used < s->budget)
+        return false;
+    if (used / 2 >= s->budget) {
+        s->aborting = true;
+        pdm__session_fail(s, PDM_ETOOBIG,
+                          "server %s sent more commands than twice the "
+                          "response budget can answer (%zu bytes, "
+                          "session.response_budget): session aborted",
+                          s->acc.server_id, s->budget);
+    }
+    x->full++;
+    return true;
 }
 
 /* ---- leaf commands --------------------------------------------------------------- */
@@ -265,6 +297,13 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
     d.rc = 0;
     d.rule[0] = d.node[0] = d.entry[0] = d.component[0] = d.reason[0] = '\0';
     *changed = false;
+    if (budget_spent(x)) {
+        /* A chunk refused in the middle of an object: the object is
+         * discarded, not assembled with a hole. */
+        if (s->lo.active)
+            lo_clear(&s->lo);
+        return PDM_SC_DEVICE_FULL;
+    }
     switch (cmd->tag) {
     case PDM_TAG_ADD:
     case PDM_TAG_REPLACE: {
@@ -320,10 +359,27 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
     }
     case PDM_TAG_GET: {
         pdm__tree_result r;
-        size_t biggest;
+        size_t biggest, cost;
         if (!target)
             return PDM_SC_BAD_REQUEST;
-        rc = pdm__tree_get(s->ctx->tree, &s->who, target, &r, &d);
+        /* No answer larger than the whole budget is ever built (413); one
+         * that only finds the budget used up by earlier answers is 420,
+         * like the commands after it. */
+        rc = pdm__tree_get_max(s->ctx->tree, &s->who, target, s->budget, &r,
+                               &d);
+        if (rc == PDM_ETOOBIG) {
+            pdm__logf_burst(&s->ctx->log, &x->big, PDM_LOG_WARN, "session",
+                            "%s: Get %s: %s (413)", s->acc.server_id, target,
+                            d.reason);
+            return PDM_SC_TOO_LARGE;
+        }
+        if (rc == PDM_OK && pdm__out_bytes(s) +
+                                    (cost = pdm__out_results_cost(s, target, &r)) >
+                                s->budget) {
+            pdm__tree_result_free(&r);
+            x->full++;
+            return cost > s->budget ? PDM_SC_TOO_LARGE : PDM_SC_DEVICE_FULL;
+        }
         biggest = r.len;
         for (size_t i = 0; rc == PDM_OK && i < r.nitems; i++)
             if (r.items[i].len > biggest)
@@ -331,10 +387,11 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
         if (rc == PDM_OK && s->server_max_obj && biggest > s->server_max_obj) {
             /* The server's MaxObjSize holds for the session: no object
              * larger than it may be sent (DM Protocol 2.2). */
-            pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session",
-                      "%s: Get %s: %zu bytes exceed the server's MaxObjSize "
-                      "%u (413)",
-                      s->acc.server_id, target, biggest, s->server_max_obj);
+            pdm__logf_burst(&s->ctx->log, &x->big, PDM_LOG_WARN, "session",
+                            "%s: Get %s: %zu bytes exceed the server's "
+                            "MaxObjSize %u (413)",
+                            s->acc.server_id, target, biggest,
+                            s->server_max_obj);
             pdm__tree_result_free(&r);
             return PDM_SC_TOO_LARGE;
         }
@@ -400,6 +457,8 @@ static outcome exec_leaf_cmd(xctx *x, const pdm__el *cmd)
         }
         if (res && results)
             results[nres++] = res;
+        if (x->s->aborting)
+            break;
     }
     for (size_t k = 0; k < nres; k++)
         pdm__out_queue(x->s, results[k]);
@@ -706,6 +765,21 @@ static outcome exec_sequence(xctx *x, const pdm__el *cmd)
 static outcome exec_cmd(xctx *x, const pdm__el *cmd)
 {
     outcome o = {NULL, PDM_SC_OK, false};
+    /* The server's Alert 1222 asks for the rest of our answers: it is how
+     * a full queue drains, never refused for being full. */
+    bool next_msg = cmd->tag == PDM_TAG_ALERT &&
+                    pdm__streq(text(cmd, PDM_TAG_DATA), "1222");
+    if (!next_msg && budget_spent(x)) {
+        o.code = PDM_SC_DEVICE_FULL;
+        if (x->s->aborting)
+            return o; /* the whole answer is dropped (session.c) */
+        o.status = queue_status(x, cmd, o.code);
+        if (cmd->tag == PDM_TAG_ATOMIC || cmd->tag == PDM_TAG_SEQUENCE)
+            for (const pdm__el *k = cmd->first; k; k = k->next)
+                if (is_command(k))
+                    not_executed(x, k);
+        return o;
+    }
     switch (cmd->tag) {
     case PDM_TAG_ADD:
     case PDM_TAG_REPLACE:
@@ -737,7 +811,7 @@ static outcome exec_cmd(xctx *x, const pdm__el *cmd)
 void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
                             unsigned msg_ref)
 {
-    xctx x = {s, {"0", 1, true}};
+    xctx x = {s, {"0", 1, true}, 0, {0}};
     /* Out of memory here: the Statuses fail like every other element. */
     if (!pdm__out_text_num(s, msg_ref, &x.msg_ref))
         x.msg_ref = (pdm__out_text){NULL, 0, true};
@@ -756,5 +830,16 @@ void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
             lo_clear(&s->lo);
         }
         exec_cmd(&x, c);
+        if (s->aborting)
+            break;
     }
+    /* One line for the message, not one per refused command. */
+    if (x.full && !s->aborting)
+        pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session",
+                  "%s: %lu commands or items refused with 420 (Device "
+                  "full): the answers of this package reached the response "
+                  "budget of %zu bytes (session.response_budget)",
+                  s->acc.server_id, x.full, s->budget);
+    pdm__log_burst_end(&s->ctx->log, &x.big, PDM_LOG_WARN, "session",
+                       s->acc.server_id ? s->acc.server_id : "session");
 }

@@ -16,7 +16,16 @@ int pdm__out_init(pdm_session *s)
 {
     pdm__doc_init(&s->out);
     pdm__buf_init(&s->msg);
+    s->last_unsent = SIZE_MAX;
     return PDM_OK;
+}
+
+void pdm__out_sent(pdm_session *s)
+{
+    /* The caller's borrow of the message ends here; it may hold our Cred
+     * (Basic: the password in base64), which must not wait in the buffer
+     * for the next message. */
+    pdm__buf_reset(&s->msg);
 }
 
 void pdm__out_reset(pdm_session *s)
@@ -24,6 +33,7 @@ void pdm__out_reset(pdm_session *s)
     pdm__doc_free(&s->out);
     pdm__doc_init(&s->out);
     s->nqueue = s->qhead = 0;
+    s->last_unsent = SIZE_MAX;
     s->hdr_status = NULL;
     /* They pointed into the freed document. */
     s->split_el = s->deferred_el = NULL;
@@ -421,6 +431,28 @@ static bool add_result_item(pdm_session *s, pdm__el *res, const char *uri,
     return true;
 }
 
+/* add_result_item's allocation for one item, with room for base64 and
+ * the arena's rounding. */
+static size_t item_cost(const pdm_session *s, const char *uri,
+                        const char *type, size_t len, uint32_t format)
+{
+    size_t data = format == PDM_FORMAT_BIN && !s->wbxml ? len / 3 * 4 + 4 : len;
+    return 7 * sizeof(pdm__el) + strlen(uri) + (type ? strlen(type) : 0) +
+           data + 3 + 16;
+}
+
+size_t pdm__out_results_cost(const pdm_session *s, const char *uri,
+                             const pdm__tree_result *r)
+{
+    size_t n = 4 * sizeof(pdm__el) + 16;
+    if (!r->items)
+        return n + item_cost(s, uri, r->type, r->len, r->format);
+    for (size_t i = 0; i < r->nitems; i++)
+        n += item_cost(s, r->items[i].uri, r->items[i].type, r->items[i].len,
+                       r->items[i].format);
+    return n;
+}
+
 pdm__el *pdm__out_results(pdm_session *s, const pdm__out_text *msg_ref,
                           const pdm__out_text *cmd_ref, const char *uri,
                           const pdm__tree_result *r)
@@ -784,15 +816,18 @@ static int split_results(pdm_session *s, size_t pos, size_t limit)
     lo = 1;
     hi = total - 1;
     pdm__buf_init(&probe);
+    cd->text = full;
     while (lo <= hi && rc == PDM_OK) {
         size_t mid = lo + (hi - lo) / 2;
-        /* Element texts are NUL-terminated: each probe gets a copy. */
-        cd->text = (uint8_t *)pdm__arena_memdup(&s->out.arena, full, mid);
+        /* Element texts are NUL-terminated: the probe cuts the value in
+         * place for a moment.  A copy per probe would stay in the arena
+         * until the package ends: a dozen copies of the object for every
+         * chunk sent. */
+        uint8_t cut = full[mid];
+        full[mid] = 0;
         cd->len = mid;
-        if (!cd->text)
-            rc = PDM_ENOMEM;
-        else
-            rc = encode(s, pos - s->qhead + 1, false, &probe);
+        rc = encode(s, pos - s->qhead + 1, false, &probe);
+        full[mid] = cut;
         if (rc == PDM_OK && probe.len <= limit) {
             best = mid;
             lo = mid + 1;
@@ -908,10 +943,13 @@ int pdm__out_build(pdm_session *s)
         if ((rc = encode(s, n, false, &s->msg)) != PDM_OK)
             return rc;
     }
-    /* A message that leaves commands queued yet carries none of them
-     * makes no progress; twice in a row means the server's MaxMsgSize
-     * cannot carry what is left: fail rather than loop for ever. */
-    if (n < left && !carries_commands(s, n)) {
+    /* A message that leaves commands queued yet carries none of them, and
+     * leaves no fewer unsent than the last one (only the Statuses for the
+     * server's latest message fitted), makes no progress; twice in a row
+     * means the server's MaxMsgSize cannot carry what is left: fail rather
+     * than loop for ever.  A long tail of Statuses (thousands of refused
+     * commands) drains message by message: that is progress. */
+    if (n < left && !carries_commands(s, n) && left - n >= s->last_unsent) {
         if (++s->stalls > 2)
             return pdm__session_fail(s, PDM_ETOOBIG,
                                      "the server's MaxMsgSize of %zu bytes "
@@ -921,6 +959,7 @@ int pdm__out_build(pdm_session *s)
     } else {
         s->stalls = 0;
     }
+    s->last_unsent = n < left ? left - n : SIZE_MAX;
     s->sent_final = n == left && !s->want_next_msg;
     s->sent_cmds = (unsigned)n;
     s->qhead += n;

@@ -18,6 +18,7 @@
 
 #define DEFAULT_MAX_MSG (1u << 20)
 #define DEFAULT_MAX_OBJ (4u << 20)
+#define DEFAULT_RESPONSE_BUDGET (8u << 20)
 #define MAX_CLIENT_CHALLENGES 2
 #define MAX_SERVER_FAILURES 1
 
@@ -373,6 +374,9 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
     s->max_obj = (unsigned)pdm__profile_get_long(ctx->profile,
                                                  "session.max_obj_size",
                                                  DEFAULT_MAX_OBJ);
+    s->budget = (size_t)pdm__profile_get_long(ctx->profile,
+                                              "session.response_budget",
+                                              DEFAULT_RESPONSE_BUDGET);
     s->server_auth_required = pdm__profile_get_bool(ctx->profile,
                                                     "session.server_auth",
                                                     true);
@@ -903,6 +907,7 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
         return PDM_EINVAL;
     if (s->state != PDM_SS_WAIT)
         return PDM_EINVAL;
+    pdm__out_sent(s);
     pdm__doc_init(&doc);
     rc = decode_msg(s, body, len, content_type, &doc);
     if (rc != PDM_OK)
@@ -957,21 +962,29 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
             s->server_max_obj = (unsigned)v;
     }
 
-    /* Statuses for what we sent (first the SyncHdr one). */
+    /* Statuses for what we sent (first the SyncHdr one).  The refusals
+     * are logged as a burst: a message of thousands of Statuses must not
+     * write thousands of lines. */
     s->resend_pkg1 = false;
-    for (st = pdm__el_child(sbody, PDM_TAG_STATUS); st;
-         st = pdm__el_next(st, PDM_TAG_STATUS)) {
-        const char *cmd = child_text(st, PDM_TAG_CMD);
-        if (cmd && strcmp(cmd, "SyncHdr") == 0) {
-            if ((rc = handle_hdr_status(s, st, !srv_bad)) != PDM_OK)
-                goto out_fail;
-        } else if (!srv_bad) {
-            long code = text_long(child_text(st, PDM_TAG_DATA));
-            if (code >= 300 && code != 304)
-                pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session",
-                          "%s: server answered our %s with %ld",
-                          s->acc.server_id, cmd ? cmd : "?", code);
+    {
+        pdm__log_burst refused = {0};
+        for (st = pdm__el_child(sbody, PDM_TAG_STATUS); st;
+             st = pdm__el_next(st, PDM_TAG_STATUS)) {
+            const char *cmd = child_text(st, PDM_TAG_CMD);
+            if (cmd && strcmp(cmd, "SyncHdr") == 0) {
+                if ((rc = handle_hdr_status(s, st, !srv_bad)) != PDM_OK)
+                    goto out_fail;
+            } else if (!srv_bad) {
+                long code = text_long(child_text(st, PDM_TAG_DATA));
+                if (code >= 300 && code != 304)
+                    pdm__logf_burst(&s->ctx->log, &refused, PDM_LOG_WARN,
+                                    "session",
+                                    "%s: server answered our %s with %ld",
+                                    s->acc.server_id, cmd ? cmd : "?", code);
+            }
         }
+        pdm__log_burst_end(&s->ctx->log, &refused, PDM_LOG_WARN, "session",
+                           s->acc.server_id);
     }
     /* Commands of our package not sent yet (it spans messages) stay
      * queued behind what this message needs answered. */
@@ -1065,6 +1078,18 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
     rc = queue_hdr_status(s, hdr, s->server_msg_id, hdr_code);
     if (rc == PDM_OK)
         pdm__session_exec_body(s, sbody, s->server_msg_id);
+    if (s->aborting) {
+        /* exec.c gave up (the response budget): the package is undone and
+         * the server told so (Alert 1223) instead of answered. */
+        end_session(s, s->result);
+        pdm__out_reset(s);
+        queue_hdr_status(s, hdr, s->server_msg_id, hdr_code);
+        pdm__out_queue(s, pdm__out_alert(s, 1223));
+        s->want_next_msg = false;
+        s->state = PDM_SS_SEND;
+        pdm__doc_free(&doc);
+        return PDM_OK;
+    }
     if (s->result != PDM_OK && s->state == PDM_SS_DONE) {
         pdm__doc_free(&doc);
         return s->result;
@@ -1116,6 +1141,7 @@ void pdm__session_transport_failed(pdm_session *s, int rc, const char *why)
 {
     if (!s || s->state == PDM_SS_DONE)
         return;
+    pdm__out_sent(s);
     if (rc >= 0)
         rc = PDM_EIO;
     /* PDM_EIO's generic text ("I/O or store error") would mislead here:
@@ -1174,6 +1200,8 @@ PDM_API void pdm_session_close(pdm_session *s)
     pdm__account_free(&s->acc);
     pdm__free(s->url);
     pdm__free(s->devid);
-    memset(s->cl_nonce, 0, sizeof s->cl_nonce);
+    /* pdm__wipe, not memset: a store right before free may be dropped. */
+    pdm__wipe(s->cl_nonce, sizeof s->cl_nonce);
+    pdm__wipe(s->srv_next_nonce, sizeof s->srv_next_nonce);
     pdm__free(s);
 }

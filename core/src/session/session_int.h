@@ -137,6 +137,8 @@ struct pdm_session {
     pdm__el *split_el;        /* Results being sent in chunks, or NULL */
     pdm__el *deferred_el;     /* Results held back once to go whole */
     unsigned stalls;          /* messages in a row without progress */
+    size_t last_unsent;       /* commands the last message left queued
+                                 (SIZE_MAX: none, or a new package) */
     unsigned sent_cmds;       /* commands in the last message */
 
     /* replay/diagnostics */
@@ -144,7 +146,19 @@ struct pdm_session {
     char first_cause[200];    /* the transport's first failure (an HTTP
                                  500 it retried), told before the error
                                  it led to */
+
+    /* Resource bound (profile session.response_budget): the bytes the
+     * answers of a package may hold (pdm__out_bytes).  Past it the
+     * server's commands are refused with 420; past twice it the session
+     * is aborted (exec.c). */
+    size_t budget;
 };
+
+/* What the queued answers hold now: the arena of s->out and the queue. */
+static inline size_t pdm__out_bytes(const pdm_session *s)
+{
+    return s->out.arena.bytes + s->capqueue * sizeof(*s->queue);
+}
 
 /* exec.c: runs the commands of one server message (body children). */
 void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
@@ -152,6 +166,9 @@ void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
 /* out.c */
 int pdm__out_init(pdm_session *s);
 void pdm__out_reset(pdm_session *s);
+/* The last message was sent (the reply came, or the transport failed):
+ * its bytes are wiped. */
+void pdm__out_sent(pdm_session *s);
 /* Queues an element (built in s->out) as the next outgoing command;
  * PDM_ENOMEM for a NULL cmd (a failed build) or when the queue cannot
  * grow.  Inline: two per Get. */
@@ -188,6 +205,10 @@ pdm__el *pdm__out_status_for(pdm_session *s, const pdm__out_text *msg_ref,
 /* Adds Target/SourceRef items to a status (for multi-item commands). */
 void pdm__out_status_ref(pdm_session *s, pdm__el *st, const char *target,
                          const char *source);
+/* What pdm__out_results will take from s->out for this result (an
+ * upper bound), so that a Results over the budget is never built. */
+size_t pdm__out_results_cost(const pdm_session *s, const char *uri,
+                             const pdm__tree_result *r);
 /* Builds a Results element for a Get item. */
 pdm__el *pdm__out_results(pdm_session *s, const pdm__out_text *msg_ref,
                           const pdm__out_text *cmd_ref, const char *uri,

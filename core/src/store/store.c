@@ -681,11 +681,13 @@ static int open_db(pdm__store *s, unsigned flags)
     sqlite3_finalize(st);
     if (rc != PDM_OK)
         return rc;
-    /* FULL: the WAL is synced at every commit (power-loss durability). */
+    /* FULL: the WAL is synced at every commit (power-loss durability).
+     * secure_delete: a replaced or deleted value (AAuthSecret, a nonce) is
+     * overwritten with zeros in the file, not left in free space. */
     char pragmas[160];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;"
-             " PRAGMA journal_size_limit = %d",
+             " PRAGMA journal_size_limit = %d; PRAGMA secure_delete = ON",
              STORE_WAL_LIMIT);
     rc = exec(s, s->db, pragmas, "cannot configure");
     if (rc != PDM_OK)
@@ -797,6 +799,19 @@ int pdm__store_commit(pdm__store *s)
         run(s, s->st[ST_ROLLBACK], "cannot roll back");
     s->in_tx = false;
     return rc;
+}
+
+int pdm__store_checkpoint(pdm__store *s)
+{
+    int busy = 0, src;
+    if (s->readonly || s->in_tx)
+        return set_err(s, PDM_EINVAL, "checkpoint needs a writable store "
+                                      "outside a transaction");
+    src = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+                                    NULL, &busy);
+    if (src == SQLITE_BUSY)
+        return set_err(s, PDM_EBUSY, "checkpoint: a reader holds the WAL");
+    return src == SQLITE_OK ? PDM_OK : fail(s, s->db, src, "cannot checkpoint");
 }
 
 void pdm__store_rollback(pdm__store *s)

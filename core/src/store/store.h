@@ -99,6 +99,12 @@ int64_t pdm__store_max_node_id(pdm__store *s);
 int pdm__store_begin(pdm__store *s);
 int pdm__store_commit(pdm__store *s);
 void pdm__store_rollback(pdm__store *s);
+/* Copies the WAL into the database file and truncates the WAL, so that
+ * pages holding replaced values (with secure_delete, zeroed in the file)
+ * do not survive as old frames in the WAL.  For commits that changed a
+ * secret.  PDM_EBUSY if a reader kept part of the WAL (it is copied by a
+ * later checkpoint), PDM_EINVAL inside a transaction or read-only. */
+int pdm__store_checkpoint(pdm__store *s);
 
 int pdm__store_put_node(pdm__store *s, const pdm__node_rec *r); /* upsert */
 /* Row only; PDM_ENOTFOUND if there is no such row. */

@@ -140,6 +140,12 @@ static void export_node(exporter *x, pdm__el *parent, const pdm__node *n,
     char num[32];
     if (x->rc != PDM_OK || !may_get(x, n))
         return;
+    /* The element model is bigger than its encoding: past the limit, the
+     * document would be too. */
+    if (x->o->max_bytes && x->doc.arena.bytes > x->o->max_bytes) {
+        x->rc = PDM_ETOOBIG;
+        return;
+    }
     en = pdm__el_add(&x->doc, parent, PDM_TAG_DDF_NODE);
     if (!en) {
         x->rc = PDM_ENOMEM;
@@ -266,6 +272,12 @@ int pdm__tnds_export(pdm__tree *t, const pdm__who *w, const char *path,
     } else {
         rc = x.rc;
     }
+    if (rc == PDM_OK && opts->max_bytes && out->len > opts->max_bytes)
+        rc = PDM_ETOOBIG;
+    if (rc == PDM_ETOOBIG)
+        snprintf(dec->reason, sizeof dec->reason,
+                 "the TNDS document of %s is larger than %zu bytes", path,
+                 opts->max_bytes);
     pdm__buf_free(&x.path);
     pdm__doc_free(&x.doc);
     dec->rc = rc;
@@ -279,6 +291,7 @@ typedef struct lister {
     bool with_data;
     pdm__tree_result *out;
     size_t cap;
+    size_t bytes, max; /* what the items hold so far, and the limit */
 } lister;
 
 static int list_value(lister *l, const pdm__node *n, pdm__tree_list_item *it)
@@ -343,6 +356,10 @@ static int list_node(lister *l, const pdm__node *n)
         return PDM_ENOMEM;
     if (l->with_data && (rc = list_value(l, n, it)) != PDM_OK)
         return rc;
+    l->bytes += sizeof(*it) + strlen(it->uri) +
+                (it->type ? strlen(it->type) : 0) + it->len;
+    if (l->bytes > l->max)
+        return PDM_ETOOBIG;
     for (const pdm__node *c = n->first; c; c = c->next)
         if ((rc = list_node(l, c)) != PDM_OK)
             return rc;
@@ -350,7 +367,8 @@ static int list_node(lister *l, const pdm__node *n)
 }
 
 int pdm__tnds_list(pdm__tree *t, const pdm__who *w, const char *path,
-                   bool with_data, pdm__tree_result *out, pdm__decision *dec)
+                   bool with_data, size_t max, pdm__tree_result *out,
+                   pdm__decision *dec)
 {
     lister l;
     pdm__node *n;
@@ -365,9 +383,13 @@ int pdm__tnds_list(pdm__tree *t, const pdm__who *w, const char *path,
     l.x.w = w;
     l.with_data = with_data;
     l.out = out;
+    l.max = max;
     pdm__buf_init(&l.x.path);
     rc = list_node(&l, n);
     pdm__buf_free(&l.x.path);
+    if (rc == PDM_ETOOBIG)
+        snprintf(dec->reason, sizeof dec->reason,
+                 "the list of %s is larger than %zu bytes", path, max);
     if (rc != PDM_OK)
         pdm__tree_result_free(out);
     dec->rc = rc;

@@ -24,12 +24,15 @@ typedef struct pdm__tnds_opts {
     bool pretty;     /* XML: indented (CLI) */
     bool redact;     /* local exports: secret values shown as "*****"
                         instead of omitted */
+    size_t max_bytes; /* a document that grows past this (its element
+                         model or its encoding) is refused: PDM_ETOOBIG;
+                         0 = no limit */
 } pdm__tnds_opts;
 
 /* Exports the subtree at canonical @path as a TNDS document into @out.
  * Nodes @w may not Get are left out (with their subtree).  Returns PDM_OK,
- * PDM_ENOTFOUND, PDM_EDENIED (no Get on @path itself), PDM_ENOMEM; @dec
- * says why. */
+ * PDM_ENOTFOUND, PDM_EDENIED (no Get on @path itself), PDM_ETOOBIG (over
+ * opts->max_bytes), PDM_ENOMEM; @dec says why. */
 int pdm__tnds_export(pdm__tree *t, const pdm__who *w, const char *path,
                      const pdm__tnds_opts *opts, pdm__buf *out,
                      pdm__decision *dec);
@@ -37,10 +40,12 @@ int pdm__tnds_export(pdm__tree *t, const pdm__who *w, const char *path,
 /* ?list=Struct / ?list=StructData: the subtree at canonical @path as one
  * item per node, in document order (the node itself first).  Nodes @w may
  * not Get are left out with their subtree, secrets carry no value.  Fills
- * @out->items/nitems.  Returns PDM_OK, PDM_ENOTFOUND, PDM_EDENIED,
- * PDM_ENOMEM; @dec says why. */
+ * @out->items/nitems.  Items whose URIs, Types and values add up to more
+ * than @max bytes are not built: PDM_ETOOBIG.  Returns PDM_OK,
+ * PDM_ENOTFOUND, PDM_EDENIED, PDM_ETOOBIG, PDM_ENOMEM; @dec says why. */
 int pdm__tnds_list(pdm__tree *t, const pdm__who *w, const char *path,
-                   bool with_data, pdm__tree_result *out, pdm__decision *dec);
+                   bool with_data, size_t max, pdm__tree_result *out,
+                   pdm__decision *dec);
 
 /* Imports a TNDS document (XML or WBXML, detected from the bytes) under
  * canonical @target (the MgmtTree's top-level nodes become children of

@@ -82,7 +82,10 @@ static void node_free_fields(pdm__node *n)
     pdm__free(n->title);
     pdm__free(n->acl_str);
     pdm__acl_free(&n->acl);
-    pdm__free(n->value);
+    /* Values are wiped, whatever the node: an AAuthSecret, a nonce, or a
+     * PIN kept by an MO under another name, and their undo copies
+     * (pdm__tree_touch), all leave through here. */
+    pdm__free_wipe(n->value, n->value_len);
 }
 
 static void node_free(pdm__node *n)
@@ -304,6 +307,7 @@ static void swap_fields(pdm__node *n, pdm__node *s)
     s->acl_str = tmp.acl_str;
     s->acl = tmp.acl;
     s->value = tmp.value;
+    s->value_len = tmp.value_len; /* what node_free wipes */
 }
 
 int pdm__node_set_value(pdm__node *n, const uint8_t *v, size_t len)
@@ -316,7 +320,7 @@ int pdm__node_set_value(pdm__node *n, const uint8_t *v, size_t len)
         if (len)
             memcpy(nv, v, len);
     }
-    pdm__free(n->value);
+    pdm__free_wipe(n->value, n->value_len);
     n->value = nv;
     n->value_len = v ? len : 0;
     n->has_value = v != NULL;
@@ -834,6 +838,21 @@ static int write_audit(pdm__tree *t)
     return rc;
 }
 
+/* Did the package change a secret (AAuthSecret, AAuthData): a value
+ * replaced, a node created or deleted? */
+static bool touched_secret(const pdm__tree *t)
+{
+    for (size_t i = 0; i < t->nundo; i++) {
+        const pdm__undo *u = &t->undo[i];
+        if ((u->node->flags & PDM_NODE_SECRET) ||
+            (u->kind == U_MODIFY && (u->saved->flags & PDM_NODE_SECRET)) ||
+            (u->kind == U_DELETE &&
+             pdm__node_subtree_has(u->node, PDM_NODE_SECRET)))
+            return true;
+    }
+    return false;
+}
+
 static void drop_undo(pdm__tree *t)
 {
     /* MODIFY snapshots first: they may describe nodes inside subtrees that
@@ -903,6 +922,13 @@ int pdm__tree_commit(pdm__tree *t)
             t->audit_head = t->audit_tail = NULL;
             return rc == PDM_ENOSPC ? rc : PDM_EIO;
         }
+        /* The old value of a secret is zeroed in the database pages
+         * (secure_delete) but would stay in the WAL's older frames. */
+        if (touched_secret(t) && pdm__store_checkpoint(s) != PDM_OK)
+            pdm__logf(&t->cfg.log, PDM_LOG_WARN, "tree",
+                      "the WAL still holds a replaced secret until the next "
+                      "checkpoint: %s",
+                      pdm__store_error(s));
     }
     drop_undo(t);
     audit_free(t->audit_head);

@@ -212,6 +212,12 @@ int pdm__tree_explain(pdm__tree *t, const pdm__who *w, int op,
  * (?prop=), or a tree export (?list= → TNDS XML).  AAuthSecret/Data: 405. */
 int pdm__tree_get(pdm__tree *t, const pdm__who *w, const char *uri,
                   pdm__tree_result *out, pdm__decision *dec);
+/* pdm__tree_get that stops building an answer of more than @max bytes
+ * (values, URIs and Types of a Struct list, a TNDS document): PDM_ETOOBIG
+ * then, with nothing allocated, so that one Get of a huge subtree cannot
+ * make the device allocate without bound (a session's response budget). */
+int pdm__tree_get_max(pdm__tree *t, const pdm__who *w, const char *uri,
+                      size_t max, pdm__tree_result *out, pdm__decision *dec);
 /* Add a node (creating missing interior parents); 418 if it exists. */
 int pdm__tree_add(pdm__tree *t, const pdm__who *w, const char *uri,
                   const pdm__tree_item *item, pdm__decision *dec);

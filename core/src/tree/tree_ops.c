@@ -668,6 +668,12 @@ static int get_prop(pdm__tree *t, pdm__node *n, pdm__uri_prop p,
 int pdm__tree_get(pdm__tree *t, const pdm__who *w, const char *uri,
                   pdm__tree_result *out, pdm__decision *dec)
 {
+    return pdm__tree_get_max(t, w, uri, SIZE_MAX, out, dec);
+}
+
+int pdm__tree_get_max(pdm__tree *t, const pdm__who *w, const char *uri,
+                      size_t max, pdm__tree_result *out, pdm__decision *dec)
+{
     target tg;
     int rc;
     memset(out, 0, sizeof(*out));
@@ -682,12 +688,14 @@ int pdm__tree_get(pdm__tree *t, const pdm__who *w, const char *uri,
     } else if (tg.u.query == PDM_URI_Q_LIST &&
                tg.u.list != PDM_URI_LIST_TNDS) {
         rc = pdm__tnds_list(t, w, tg.u.path,
-                            tg.u.list == PDM_URI_LIST_STRUCTDATA, out, dec);
+                            tg.u.list == PDM_URI_LIST_STRUCTDATA, max, out,
+                            dec);
     } else if (tg.u.query == PDM_URI_Q_LIST) {
         pdm__tnds_opts o;
         pdm__buf b;
         memset(&o, 0, sizeof o);
         o.list = (int)tg.u.list;
+        o.max_bytes = max;
         o.props = tg.u.list_sel == '+' ? tg.u.list_props
                   : tg.u.list_sel == '-'
                       ? (PDM_URI_PROP_ALL & ~tg.u.list_props)
@@ -740,6 +748,13 @@ int pdm__tree_get(pdm__tree *t, const pdm__who *w, const char *uri,
                                               "%s: %s",
                     dec->node, pdm_strerror(rc));
         }
+    }
+    if (rc == PDM_OK && out->len > max) {
+        /* A value or child list: already built, but not handed on. */
+        rc = PDM_ETOOBIG;
+        dec_set(dec, rc, "size", "core", "the answer to Get %s is %zu bytes, "
+                                         "more than the %zu allowed",
+                uri, out->len, max);
     }
     if (rc != PDM_OK)
         pdm__tree_result_free(out);

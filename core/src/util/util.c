@@ -2,10 +2,12 @@
  * Core allocator, arena, byte buffer and string helpers (see util.h).
  */
 #define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* explicit_bzero, memmem */
 #include "util/util.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,14 @@
 
 static long fail_after = -1; /* allocations left before failing, -1 = off */
 static long alloc_count;
+
+/* Test hooks (util.h): byte accounting and the search for a secret in
+ * released blocks; `hooked` keeps the normal path at one branch. */
+static bool hooked, tracking;
+static long long live_bytes, peak_bytes;
+static const unsigned char *watch_needle;
+static size_t watch_len;
+static unsigned long watch_hits;
 
 static bool alloc_should_fail(void)
 {
@@ -35,28 +45,117 @@ long pdm__alloc_fail_after(long n)
     return c;
 }
 
+void pdm__alloc_track(bool on)
+{
+    tracking = on;
+    live_bytes = peak_bytes = 0;
+    hooked = tracking || watch_needle;
+}
+
+long long pdm__alloc_peak(void) { return peak_bytes; }
+
+void pdm__alloc_watch(const void *needle, size_t n)
+{
+    watch_needle = n ? needle : NULL;
+    watch_len = n;
+    watch_hits = 0;
+    hooked = tracking || watch_needle;
+}
+
+unsigned long pdm__alloc_watch_hits(void) { return watch_hits; }
+
+static void hook_alloc(void *p)
+{
+    if (p && tracking) {
+        live_bytes += (long long)malloc_usable_size(p);
+        if (live_bytes > peak_bytes)
+            peak_bytes = live_bytes;
+    }
+}
+
+static void hook_release(void *p)
+{
+    size_t n;
+    if (!p)
+        return;
+    n = malloc_usable_size(p);
+    if (tracking)
+        live_bytes -= (long long)n;
+    if (watch_needle && n >= watch_len &&
+        memmem(p, n, watch_needle, watch_len))
+        watch_hits++;
+}
+
 void *pdm__malloc(size_t n)
 {
+    void *p;
     if (alloc_should_fail())
         return NULL;
-    return malloc(n ? n : 1);
+    p = malloc(n ? n : 1);
+    if (hooked)
+        hook_alloc(p);
+    return p;
 }
 
 void *pdm__calloc(size_t n, size_t size)
 {
+    void *p;
     if (alloc_should_fail())
         return NULL;
-    return calloc(n ? n : 1, size ? size : 1);
+    p = calloc(n ? n : 1, size ? size : 1);
+    if (hooked)
+        hook_alloc(p);
+    return p;
 }
 
 void *pdm__realloc(void *p, size_t n)
 {
+    void *q;
     if (alloc_should_fail())
         return NULL;
-    return realloc(p, n ? n : 1);
+    if (hooked && p) {
+        /* Moved by hand, so that the block left behind can be searched
+         * before it goes. */
+        size_t old = malloc_usable_size(p);
+        q = malloc(n ? n : 1);
+        if (!q)
+            return NULL;
+        memcpy(q, p, old < n ? old : n);
+        hook_alloc(q);
+        hook_release(p);
+        free(p);
+        return q;
+    }
+    q = realloc(p, n ? n : 1);
+    if (hooked)
+        hook_alloc(q);
+    return q;
 }
 
-void pdm__free(void *p) { free(p); }
+void pdm__free(void *p)
+{
+    if (hooked)
+        hook_release(p);
+    free(p);
+}
+
+void pdm__wipe(void *p, size_t n)
+{
+    if (p && n)
+        explicit_bzero(p, n);
+}
+
+void pdm__free_wipe(void *p, size_t n)
+{
+    pdm__wipe(p, n);
+    pdm__free(p);
+}
+
+void pdm__free_secret(char *s)
+{
+    if (s)
+        pdm__free_wipe(s, strlen(s));
+}
 
 char *pdm__strndup(const char *s, size_t n)
 {
@@ -81,6 +180,7 @@ char *pdm__strdup(const char *s)
 struct pdm__arena_chunk {
     pdm__arena_chunk *next;
     size_t size;
+    size_t used; /* bytes handed out, once the chunk is not the head */
     /* max_align_t keeps the payload aligned for any object */
     _Alignas(16) unsigned char mem[];
 };
@@ -91,6 +191,7 @@ void pdm__arena_init(pdm__arena *a, size_t chunk_size)
     a->chunk_size = chunk_size ? chunk_size : 8192;
     a->cur = NULL;
     a->left = 0;
+    a->bytes = 0;
 }
 
 void *pdm__arena_alloc_slow(pdm__arena *a, size_t n)
@@ -105,9 +206,10 @@ void *pdm__arena_alloc_slow(pdm__arena *a, size_t n)
         c = pdm__malloc(sizeof(*c) + need);
         if (!c)
             return NULL;
-        c->size = need;
+        c->size = c->used = need;
         c->next = a->head->next;
         a->head->next = c;
+        a->bytes += sizeof(*c) + need;
         return c->mem;
     }
     sz = need > a->chunk_size ? need : a->chunk_size;
@@ -115,8 +217,12 @@ void *pdm__arena_alloc_slow(pdm__arena *a, size_t n)
     if (!c)
         return NULL;
     c->size = sz;
+    c->used = 0;
+    if (a->head)
+        a->head->used = a->head->size - a->left;
     c->next = a->head;
     a->head = c;
+    a->bytes += sizeof(*c) + sz;
     a->cur = c->mem + need;
     a->left = sz - need;
     /* Grow the default size slowly so that huge documents do not need
@@ -150,34 +256,50 @@ char *pdm__arena_strdup(pdm__arena *a, const char *s)
     return s ? pdm__arena_memdup(a, s, strlen(s)) : NULL;
 }
 
+/* Only the bytes handed out are wiped: the rest was never written, and
+ * touching it would map pages that were never needed. */
+static void chunk_free(pdm__arena_chunk *c)
+{
+    pdm__wipe(c->mem, c->used);
+    pdm__free(c);
+}
+
 void pdm__arena_reset(pdm__arena *a)
 {
     pdm__arena_chunk *c = a->head, *keep = NULL;
+    if (c)
+        c->used = c->size - a->left;
     while (c) {
         pdm__arena_chunk *n = c->next;
         if (!n) {
             keep = c; /* the oldest (first) chunk */
             break;
         }
-        pdm__free(c);
+        chunk_free(c);
         c = n;
     }
     a->head = keep;
     a->cur = keep ? keep->mem : NULL;
     a->left = keep ? keep->size : 0;
+    a->bytes = keep ? sizeof(*keep) + keep->size : 0;
+    if (keep)
+        pdm__wipe(keep->mem, keep->used);
 }
 
 void pdm__arena_free(pdm__arena *a)
 {
     pdm__arena_chunk *c = a->head;
+    if (c)
+        c->used = c->size - a->left;
     while (c) {
         pdm__arena_chunk *n = c->next;
-        pdm__free(c);
+        chunk_free(c);
         c = n;
     }
     a->head = NULL;
     a->cur = NULL;
     a->left = 0;
+    a->bytes = 0;
 }
 
 /* ---- buffer ------------------------------------------------------------ */
@@ -186,15 +308,14 @@ void pdm__buf_init(pdm__buf *b) { memset(b, 0, sizeof(*b)); }
 
 void pdm__buf_free(pdm__buf *b)
 {
-    pdm__free(b->data);
+    pdm__free_wipe(b->data, b->cap);
     memset(b, 0, sizeof(*b));
 }
 
 void pdm__buf_reset(pdm__buf *b)
 {
+    pdm__wipe(b->data, b->len);
     b->len = 0;
-    if (b->data)
-        b->data[0] = 0;
     b->oom = false;
 }
 
@@ -217,10 +338,15 @@ bool pdm__buf_grow(pdm__buf *b, size_t extra)
             }
             cap *= 2;
         }
-        uint8_t *d = pdm__realloc(b->data, cap);
+        /* Not realloc: the block left behind would keep its bytes. */
+        uint8_t *d = pdm__malloc(cap);
         if (!d) {
             b->oom = true;
             return false;
+        }
+        if (b->data) {
+            memcpy(d, b->data, b->len + 1);
+            pdm__free_wipe(b->data, b->cap);
         }
         b->data = d;
         b->cap = cap;

@@ -28,16 +28,40 @@ char *pdm__strndup(const char *s, size_t n);
  * n < 0 disables the hook.  Returns the number of allocations counted since
  * the last call (so a test can first count, then fail each in turn). */
 long pdm__alloc_fail_after(long n);
+/* Test hooks for memory bounds and secret hygiene (off by default; one
+ * branch per call when off).  pdm__alloc_track(true) starts counting the
+ * bytes the core holds (malloc_usable_size of each block, so frees of
+ * blocks from before the start count too: measure around a fresh object)
+ * and pdm__alloc_peak() returns the highest count since then.
+ * pdm__alloc_watch(needle, n) makes every block the core frees, or leaves
+ * behind when it grows one, be searched for @needle (n bytes, kept by the
+ * caller; NULL stops); pdm__alloc_watch_hits() counts the blocks that
+ * still held it: a secret that is wiped before free leaves none. */
+void pdm__alloc_track(bool on);
+long long pdm__alloc_peak(void);
+void pdm__alloc_watch(const void *needle, size_t n);
+unsigned long pdm__alloc_watch_hits(void);
+/* Overwrites n bytes with zeros in a way the compiler cannot drop
+ * (explicit_bzero): secrets are wiped before their memory is released. */
+void pdm__wipe(void *p, size_t n);
+/* pdm__wipe(p, n), then pdm__free(p). */
+void pdm__free_wipe(void *p, size_t n);
+/* A C string that held a secret: wiped (strlen), then freed. */
+void pdm__free_secret(char *s);
 
 /* ---- arena -------------------------------------------------------------
  * Bump allocator: many small objects, freed all at once.  Used for decoded
- * documents and per-package scratch data. */
+ * documents and per-package scratch data.  Chunks are wiped before they
+ * are released (reset, free): arenas hold decoded messages, whose values
+ * may be secrets (AAuthSecret, a Basic Cred, a PIN typed into a UI
+ * alert), and no caller has to remember which ones did. */
 typedef struct pdm__arena_chunk pdm__arena_chunk;
 typedef struct pdm__arena {
     pdm__arena_chunk *head; /* current chunk, newest first */
     size_t chunk_size;      /* default size of new chunks */
     unsigned char *cur;     /* free space of head: [cur, cur + left) */
     size_t left;
+    size_t bytes;           /* bytes of all chunks: what the arena holds */
 } pdm__arena;
 
 void pdm__arena_init(pdm__arena *a, size_t chunk_size);
@@ -68,7 +92,10 @@ void pdm__arena_free(pdm__arena *a);
  * `data` is always NUL-terminated when non-NULL (the NUL is not counted in
  * len), so text built in a buffer can be used as a C string.  After an
  * allocation failure the buffer sets `oom` and ignores further appends; the
- * caller checks once at the end (pdm__buf_ok). */
+ * caller checks once at the end (pdm__buf_ok).  Like arenas, buffers wipe
+ * what they release: the old block when they grow, the bytes written when
+ * reset, the whole block when freed (encoded messages carry credentials).
+ * A block handed out by pdm__buf_steal is the caller's to wipe. */
 typedef struct pdm__buf {
     uint8_t *data;
     size_t len;

@@ -133,7 +133,12 @@ typedef struct pdm_component {
 
 /** Flags of a declared option. */
 #define PDM_OPTION_REQUIRED 0x1u /**< profile check fails if absent */
-#define PDM_OPTION_SECRET 0x2u   /**< value is never printed or logged */
+/** The value is never printed or logged: `plugins inspect` shows the option
+ *  as "(secret)" without its default (JSON: "secret": true, "default":
+ *  null), `profile check` warns when the profile holding a value is readable
+ *  by group or others, and the core wipes option values when it frees the
+ *  profile.  The plugin must not log the value either. */
+#define PDM_OPTION_SECRET 0x2u
 
 /**
  * One option a plugin accepts from its profile section
