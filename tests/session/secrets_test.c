@@ -79,6 +79,7 @@ static void basic_session(const char *needle, const char *cmds,
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
     so.server_id = "srv-basic";
+    so.flags = PDM_SESSION_TLS; /* Basic is never sent without TLS */
     so.session_id = "5";
     CU_ASSERT_EQUAL_FATAL(pdm_session_open(&s, ctx, &so), PDM_OK);
     CU_ASSERT_EQUAL_FATAL(pdm_session_next(s, &m), PDM_OK);
