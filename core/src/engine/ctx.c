@@ -175,13 +175,18 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
         rc = pdm__loader_check_profile(ctx->profile,
                                        pdm__plugin_search_path(c.plugin_path),
                                        &d);
+        /* An inspection context: none of the listed plugins' policies
+         * runs, so nothing they would have to decide may happen. */
+        ctx->plugins_absent = ctx->profile->nplugins > 0;
     }
     report_diag(ctx, &d);
     pdm__diag_free(&d);
     if (rc == PDM_OK)
         rc = open_tree(ctx);
-    if (rc == PDM_OK)
+    if (rc == PDM_OK) {
         pdm__alerts_load(ctx);
+        ctx->ready = true;
+    }
     return rc;
 }
 
