@@ -256,8 +256,8 @@ PDM_API size_t pdm_ctx_pending_alerts(const pdm_ctx *ctx,
  * Returns PDM_OK, PDM_ENOTFOUND (no such account), PDM_EAUTH (package 0
  * digest wrong: refused and audited), PDM_EDENIED (a policy refused the
  * session, or @ctx cannot run its profile's policies: pdm_ctx_open failed
- * or PDM_CTX_NO_PLUGINS), PDM_EPARSE (malformed package 0), PDM_EEXISTS (this package 0
- * session id was already handled), PDM_ENOMEM.  On failure *out is still
+ * or PDM_CTX_NO_PLUGINS), PDM_EPARSE (malformed package 0), PDM_EEXISTS
+ * (this package 0 session id was already handled), PDM_ENOMEM.  On failure *out is still
  * set (for pdm_session_error) unless NULL; close it in every case.
  */
 PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
