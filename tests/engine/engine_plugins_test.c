@@ -180,7 +180,20 @@ static void test_two_contexts__overlapping_and_in_sequence(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(v, "fini:B"));
     CU_ASSERT_PTR_NULL(strstr(v, ":A"));
 
+    /* The shipped spec-authority alone (it keeps the host table in a
+     * static and frees its instance through it in destroy). */
+    pa = profile("sa-a", "[plugin spec-authority]\n");
+    pb = profile("sa-b", "[plugin spec-authority]\n");
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&a, pa, state("sa-a"), 0), PDM_OK);
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&b, pb, state("sa-b"), 0), PDM_OK);
+    pdm_ctx_close(b);
+    pdm_ctx_close(a);
+
     /* In sequence, and overlapping the other way round. */
+    pa = profile("ctx-a", "[plugin fx-teardown]\noption.tag = A\n"
+                          "[plugin spec-authority]\n");
+    pb = profile("ctx-b", "[plugin fx-teardown]\noption.tag = B\n"
+                          "[plugin spec-authority]\n");
     CU_ASSERT_EQUAL_FATAL(open_ctx(&a, pa, da, 0), PDM_OK);
     get_devid(a);
     pdm_ctx_close(a);
