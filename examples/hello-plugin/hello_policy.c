@@ -31,7 +31,7 @@
 
 /* Plugin-wide state, made by init and shared by every instance. */
 typedef struct hello_data {
-    const pdm_host_api *host; /* valid until fini */
+    const pdm_host_api *host; /* the core's static table (rule 9) */
     char *shown;              /* the option as configured, for reasons */
     const char *path;         /* shown without "./" and trailing '/' */
     size_t path_len;          /* 0: the protected node is the root */

@@ -14,6 +14,9 @@
 
 #include <string.h>
 
+/* The core's one static host table (plugin.h rule 9): the same for every
+ * context, so a static is safe.  Per-context state (the pdm_plugin_ctx,
+ * the options) is never kept here. */
 static const pdm_host_api *host;
 
 typedef struct inst {

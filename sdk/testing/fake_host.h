@@ -42,7 +42,8 @@ pdm_fake_host *pdm_fake_host_new(void);
 /** Frees it and everything it recorded. */
 void pdm_fake_host_free(pdm_fake_host *fh);
 
-/** The host table to pass to init (valid until pdm_fake_host_free). */
+/** The host table to pass to init: one static table for every fake host,
+ *  as the core's (plugin.h rule 9); valid for the program's lifetime. */
 const pdm_host_api *pdm_fake_host_api(pdm_fake_host *fh);
 /** The plugin context to pass to init/create/fini. */
 pdm_plugin_ctx *pdm_fake_host_ctx(pdm_fake_host *fh);

@@ -85,6 +85,33 @@ auth_hmac() {
   expect_value ./Vendor/Size 42
 }
 
+# Policies fail closed through a real session (fixture fx-policy of
+# tests/engine): a check() that returns 1 denies (425, nothing changes,
+# audited with the reason); a check() that reads the tree is answered
+# without recursion.  The values are read back with a profile without the
+# policy (it would decide the local reads too).
+policy() {
+  start_server srv "$SCN/policy-rc.scn" || return
+  make_profile "$T/dev" "$TREE" "[plugin fx-policy]" "option.mode = rc" \
+    "option.rc = 1" "option.prefix = ./Vendor/Size"
+  "$PDM" "${P[@]}" session --server hmac.server >"$T/dev/session.out" 2>&1 ||
+    { fail "session with the rc policy"; show "$T/dev/session.out"; }
+  wait_server srv
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "policy returned 1 instead of PDM_OK" "the denial is audited with its reason"
+  make_profile "$T/dev" "$TREE"
+  expect_value ./Vendor/Size 10
+  # A new device: the account's address is the new server's.
+  start_server srv "$SCN/policy-treeread.scn" || return
+  make_profile "$T/dev2" "$TREE" "[plugin fx-policy]" "option.mode = treeread" \
+    "option.prefix = ./Vendor" "option.read = ./Vendor/Color" "option.expect = blue"
+  "$PDM" "${P[@]}" session --server hmac.server >"$T/dev2/session.out" 2>&1 ||
+    { fail "session with the tree-reading policy"; show "$T/dev2/session.out"; }
+  wait_server srv
+  make_profile "$T/dev2" "$TREE"
+  expect_value ./Vendor/Size 42
+}
+
 # Wrong client secret: refused by the server, nothing changes.
 auth_wrong_client() {
   client_session auth-wrong-client.scn test.server "$1" 1
@@ -469,6 +496,7 @@ case "$case_name" in
   agent_sigterm) agent_stopped TERM ;;
   agent_sigkill) agent_stopped KILL ;;
   alerts) alerts ;;
+  policy) policy ;;
   agent_pkg0_retry) agent_pkg0_retry ;;
   funambol_xml) funambol xml ;;
   funambol_wbxml) funambol wbxml ;;

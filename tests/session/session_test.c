@@ -20,6 +20,9 @@
  *   encodings: xml|wbxml       run in one encoding only (sizes that
  *                              split messages differ between the two)
  *   tree: <TNDS file>          extra factory nodes (default tree.tnds.xml)
+ *   plugin: <name> [k=v ...]   a [plugin <name>] section with option.k = v
+ *                              (fixtures of tests/engine/fixtures)
+ *   flags: no_plugins          open the context with PDM_CTX_NO_PLUGINS
  *   --- client                 the client message expected next
  *   <SyncML>...</SyncML>
  *   --- server                 the server message the client gets next
@@ -88,6 +91,9 @@ typedef struct scase {
     size_t nui, uipos;
     bool no_ui;
     int only_enc; /* 0 both, 1 XML, 2 WBXML */
+    char *plugins[4]; /* "name k=v ..." */
+    size_t nplugins;
+    bool no_plugins;
     step steps[64];
     size_t nsteps;
 } scase;
@@ -218,6 +224,10 @@ static int parse_case(scase *c, const char *path)
                 c->no_ui = true;
             else if (strcmp(line, "ui") == 0 && c->nui < 16)
                 c->ui[c->nui++] = strdup(v);
+            else if (strcmp(line, "plugin") == 0 && c->nplugins < 4)
+                c->plugins[c->nplugins++] = strdup(v);
+            else if (strcmp(line, "flags") == 0)
+                c->no_plugins = strstr(v, "no_plugins") != NULL;
             continue;
         }
         pdm__buf_puts(&body, line);
@@ -238,6 +248,8 @@ static void free_case(scase *c)
     }
     for (size_t i = 0; i < c->nui; i++)
         free(c->ui[i]);
+    for (size_t i = 0; i < c->nplugins; i++)
+        free(c->plugins[i]);
     free(c->pkg0_hex);
 }
 
@@ -440,6 +452,16 @@ static bool run_case(scase *c, bool wbxml)
                "max_seg_len = 40\n[session]\nserver_auth = %s\n%s%s",
             tree, c->server_auth ? "true" : "false", c->extra_session,
             c->extra_profile);
+    for (size_t i = 0; i < c->nplugins; i++) {
+        /* "name k=v k=v": the section and its options. */
+        char spec[512], *tok, *save = NULL;
+        snprintf(spec, sizeof spec, "%s", c->plugins[i]);
+        tok = strtok_r(spec, " ", &save);
+        fprintf(f, "[plugin %s]\n", tok);
+        while ((tok = strtok_r(NULL, " ", &save)) && strchr(tok, '='))
+            fprintf(f, "option.%.*s = %s\n", (int)strcspn(tok, "="), tok,
+                    strchr(tok, '=') + 1);
+    }
     fclose(f);
     memset(&hooks, 0, sizeof hooks);
     hooks.struct_size = sizeof hooks;
@@ -448,6 +470,8 @@ static bool run_case(scase *c, bool wbxml)
     cfg.struct_size = sizeof cfg;
     cfg.profile = profile;
     cfg.state_dir = dir;
+    cfg.plugin_path = PDM_FIXTURE_DIR;
+    cfg.flags = c->no_plugins ? PDM_CTX_NO_PLUGINS : 0;
     cfg.hooks = &hooks;
     cfg.log_level = PDM_LOG_ERROR;
     ui_case = c;

@@ -115,7 +115,11 @@ typedef struct pdm_config {
                                         pdm_ctx_close */
 } pdm_config;
 
-/** Do not start plugins (init/create are not run).  For inspection. */
+/** Do not start plugins (init/create are not run).  For inspection only:
+ *  when the profile lists plugins, their policies cannot decide, so the
+ *  context runs no session (pdm_session_open: PDM_EDENIED) and the tree
+ *  refuses every request of a server, the local user or a bootstrap
+ *  (PDM_EDENIED); only the factory tree is loaded. */
 #define PDM_CTX_NO_PLUGINS 0x1u
 /** Do not open a store (everything is in memory and lost at close). */
 #define PDM_CTX_NO_STORE 0x2u
@@ -136,7 +140,9 @@ typedef struct pdm_config {
  */
 PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg);
 
-/** Stops plugins, closes the store, frees the context.  NULL is a no-op. */
+/** Stops the plugins first (every instance's destroy, then each plugin's
+ *  fini, while the store and the log are still open), then frees the tree,
+ *  closes the store and frees the context.  NULL is a no-op. */
 PDM_API void pdm_ctx_close(pdm_ctx *ctx);
 
 /** Message of the last failure on @ctx ("" if none).  Borrowed until the
@@ -249,8 +255,9 @@ PDM_API size_t pdm_ctx_pending_alerts(const pdm_ctx *ctx,
  * pdm_session_open() - start a session (verifies a package 0 if given).
  * Returns PDM_OK, PDM_ENOTFOUND (no such account), PDM_EAUTH (package 0
  * digest wrong: refused and audited), PDM_EDENIED (a policy refused the
- * session), PDM_EPARSE (malformed package 0), PDM_EEXISTS (this package 0
- * session id was already handled), PDM_ENOMEM.  On failure *out is still
+ * session, or @ctx cannot run its profile's policies: pdm_ctx_open failed
+ * or PDM_CTX_NO_PLUGINS), PDM_EPARSE (malformed package 0), PDM_EEXISTS
+ * (this package 0 session id was already handled), PDM_ENOMEM.  On failure *out is still
  * set (for pdm_session_error) unless NULL; close it in every case.
  */
 PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,

@@ -175,13 +175,18 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
         rc = pdm__loader_check_profile(ctx->profile,
                                        pdm__plugin_search_path(c.plugin_path),
                                        &d);
+        /* An inspection context: none of the listed plugins' policies
+         * runs, so nothing they would have to decide may happen. */
+        ctx->plugins_absent = ctx->profile->nplugins > 0;
     }
     report_diag(ctx, &d);
     pdm__diag_free(&d);
     if (rc == PDM_OK)
         rc = open_tree(ctx);
-    if (rc == PDM_OK)
+    if (rc == PDM_OK) {
         pdm__alerts_load(ctx);
+        ctx->ready = true;
+    }
     return rc;
 }
 
@@ -189,11 +194,20 @@ PDM_API void pdm_ctx_close(pdm_ctx *ctx)
 {
     if (!ctx)
         return;
-    /* The tree goes first: plugin MO bindings point into the plugins. */
-    pdm__tree_free(ctx->tree);
-    pdm__store_close(ctx->store);
+    /* Plugins stop first, while what their destroy and fini reach
+     * through host services (store, log, alert queue, options) is alive.
+     * The tree is not readable any more: its policies and MO handlers are
+     * the components being stopped (tree_read answers PDM_ENOTSUP). */
+    ctx->closing = true;
     if (ctx->plugins_started)
         pdm__plugins_stop(&ctx->plugins);
+    ctx->plugins_started = false;
+    /* The tree's MO bindings point at stopped components: freeing the
+     * tree never calls them. */
+    pdm__tree_free(ctx->tree);
+    ctx->tree = NULL;
+    pdm__store_close(ctx->store);
+    ctx->store = NULL;
     pdm__free(ctx->plugin_mos);
     pdm__engine_free_alerts(ctx->alerts);
     pdm__profile_free(ctx->profile);

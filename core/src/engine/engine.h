@@ -50,8 +50,20 @@ struct pdm_ctx {
     pdm__alert *alerts;          /* queued Generic Alerts, oldest first */
     const char *dev_profile[16]; /* [device] values of the device MOs */
     bool dev_profile_done;
+    /* Fail-closed state (see pdm__engine_unusable and the policy hook). */
+    bool ready;          /* pdm_ctx_open succeeded */
+    bool closing;        /* pdm_ctx_close began: plugins are stopping */
+    bool plugins_absent; /* the profile lists plugins that do not run
+                            (PDM_CTX_NO_PLUGINS): no policy can decide */
+    const pdm__comp *in_policy; /* policy whose check() runs now, or NULL */
+    unsigned host_reads; /* nesting of host tree_read calls */
     char err[512];
 };
+
+/* Why @ctx may not run sessions (nor, through the policy hook, changes
+ * by servers, the local user or a bootstrap), or NULL if it may: it did
+ * not open, or its profile's policies are not running. */
+const char *pdm__engine_unusable(const pdm_ctx *ctx);
 
 /* Records a failure message on the context (and logs it at ERROR). */
 void pdm__ctx_error(pdm_ctx *ctx, int rc, const char *fmt, ...)

@@ -4,50 +4,106 @@
  * handler dispatch (plugins and the core's device MOs), and the host
  * services plugins call (tree_read, key/value data).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "engine/engine.h"
 #include "util/util.h"
 
+/* ---- plugin results ------------------------------------------------------ */
+
+/* What a plugin's failure becomes in the core: its own rc when it is an
+ * error this core knows, PDM_ERROR otherwise.  A positive or unknown value
+ * is never read as success (types.h: "rc < 0 always means failure", and
+ * only PDM_OK is success unless a method documents PDM_PENDING). */
+static int plugin_failure(int rc)
+{
+    return rc < 0 && rc >= PDM_RC_MIN ? rc : PDM_ERROR;
+}
+
 /* ---- policies ------------------------------------------------------------- */
+
+static int deny(pdm__decision *dec, const char *component, const char *fmt,
+                ...) PDM_PRINTF(3, 4);
+static int deny(pdm__decision *dec, const char *component, const char *fmt,
+                ...)
+{
+    va_list ap;
+    snprintf(dec->component, sizeof dec->component, "%s", component);
+    snprintf(dec->rule, sizeof dec->rule, "policy");
+    va_start(ap, fmt);
+    vsnprintf(dec->reason, sizeof dec->reason, fmt, ap);
+    va_end(ap);
+    return PDM_EDENIED;
+}
 
 static int policy_hook(void *user, const pdm_policy_req *req,
                        pdm__decision *dec)
 {
     pdm_ctx *ctx = user;
+    /* The factory tree is the device's own configuration: it is loaded
+     * even by a context that runs no plugins. */
+    if (ctx->plugins_absent && req->principal != PDM_PRINCIPAL_FACTORY)
+        return deny(dec, "core",
+                    "the profile's plugins are not running (context opened "
+                    "without plugins): its policies cannot decide, request "
+                    "refused");
+    if (ctx->in_policy) {
+        /* A request from inside a policy's check() (its host->tree_read):
+         * asking the policies again would recurse without bound.  It is
+         * the device reading itself to make a decision, so it is answered
+         * without policies, and only as a read: the tree has already
+         * applied its structural rules (secrets stay unreadable). */
+        if (req->op == PDM_OP_GET && req->principal == PDM_PRINCIPAL_FACTORY)
+            return PDM_OK;
+        return deny(dec, "core",
+                    "request made inside the check of policy %s/%s refused: "
+                    "only reads are answered there",
+                    ctx->in_policy->plugin->name, ctx->in_policy->name);
+    }
     for (pdm__comp *c = pdm__plugins_next(&ctx->plugins, NULL, PDM_KIND_POLICY);
          c; c = pdm__plugins_next(&ctx->plugins, c, PDM_KIND_POLICY)) {
+        char who[sizeof dec->component];
         pdm_verdict v;
         int rc;
         memset(&v, 0, sizeof v);
         c->plugin->err[0] = '\0';
+        ctx->in_policy = c;
         rc = c->ops.policy.check(c->inst, req, &v);
+        ctx->in_policy = NULL;
         v.reason[sizeof v.reason - 1] = '\0';
-        snprintf(dec->component, sizeof dec->component, "policy:%s/%s",
-                 c->plugin->name, c->name);
-        snprintf(dec->rule, sizeof dec->rule, "policy");
-        if (rc < 0) {
-            /* An error is a denial (fail closed). */
-            snprintf(dec->reason, sizeof dec->reason,
-                     "policy failed (%s), request denied: %.150s",
-                     pdm_strerror(rc),
-                     c->plugin->err[0] ? c->plugin->err : "no details");
-            return PDM_EDENIED;
-        }
-        if (v.decision == PDM_DENY) {
-            snprintf(dec->reason, sizeof dec->reason, "%s",
-                     v.reason[0] ? v.reason : "denied by policy");
-            return PDM_EDENIED;
-        }
-        if (v.decision != PDM_ALLOW && v.decision != PDM_ABSTAIN) {
-            snprintf(dec->reason, sizeof dec->reason,
-                     "policy answered unknown decision %u: denied",
-                     (unsigned)v.decision);
-            return PDM_EDENIED;
-        }
+        snprintf(who, sizeof who, "policy:%s/%s", c->plugin->name, c->name);
+        /* Only PDM_OK with a known decision counts: an error, a positive
+         * rc or an unknown decision is a denial (fail closed). */
+        if (rc < 0)
+            return deny(dec, who, "policy failed (%s), request denied: %.150s",
+                        pdm_strerror(rc),
+                        c->plugin->err[0] ? c->plugin->err : "no details");
+        if (rc != PDM_OK)
+            return deny(dec, who,
+                        "policy returned %d instead of PDM_OK: request denied",
+                        rc);
+        if (v.decision == PDM_DENY)
+            return deny(dec, who, "%s",
+                        v.reason[0] ? v.reason : "denied by policy");
+        if (v.decision != PDM_ALLOW && v.decision != PDM_ABSTAIN)
+            return deny(dec, who,
+                        "policy answered unknown decision %u: denied",
+                        (unsigned)v.decision);
     }
     return PDM_OK;
+}
+
+const char *pdm__engine_unusable(const pdm_ctx *ctx)
+{
+    if (!ctx->ready || ctx->closing)
+        return "the context is not open (pdm_ctx_open failed or it is "
+               "closing)";
+    if (ctx->plugins_absent)
+        return "the profile's plugins are not running (context opened with "
+               "PDM_CTX_NO_PLUGINS): no policy can decide";
+    return NULL;
 }
 
 /* ---- MO dispatch ------------------------------------------------------------ */
@@ -146,9 +202,22 @@ static int mo_get(void *user, void *handler, const char *uri, pdm_blob *out)
     memset(out, 0, sizeof(*out));
     rc = c->ops.mo.get(c->inst, uri, out);
     if (rc != PDM_OK) {
-        pdm__free(out->data); /* ownership transfers only on success */
+        /* Rule 3: ownership transfers only on success.  What the plugin
+         * left in *out is still its own (maybe already freed): ignored. */
         memset(out, 0, sizeof(*out));
-        return rc > 0 ? PDM_ERROR : rc;
+        return plugin_failure(rc);
+    }
+    if (!out->data) {
+        /* A blob's data may be NULL only when it is empty (a broken
+         * answer is a failure); callers get a buffer as for stored
+         * values. */
+        if (out->len) {
+            out->len = 0;
+            return PDM_ERROR;
+        }
+        if (!(out->data = pdm__malloc(1)))
+            return PDM_ENOMEM;
+        out->data[0] = 0;
     }
     return PDM_OK;
 }
@@ -157,10 +226,12 @@ static int mo_replace(void *user, void *handler, const char *uri,
                       const pdm_blob *value)
 {
     pdm__mo_binding *b = handler;
+    int rc;
     (void)user;
     if (b->kind != PDM_MO_PLUGIN || !b->comp->ops.mo.replace)
         return PDM_ENOTALLOWED;
-    return b->comp->ops.mo.replace(b->comp->inst, uri, value);
+    rc = b->comp->ops.mo.replace(b->comp->inst, uri, value);
+    return rc == PDM_OK ? PDM_OK : plugin_failure(rc);
 }
 
 /* The plugin's own words for its last failure (host->set_error). */
@@ -183,16 +254,18 @@ static int mo_exec(void *user, void *handler, const char *uri,
         return PDM_ENOTALLOWED;
     b->comp->plugin->err[0] = '\0'; /* mo_why reports this call only */
     rc = b->comp->ops.mo.exec(b->comp->inst, uri, data, correlator);
-    return rc > PDM_PENDING ? PDM_ERROR : rc;
+    return rc == PDM_OK || rc == PDM_PENDING ? rc : plugin_failure(rc);
 }
 
 static int mo_notify(void *user, void *handler, int op, const char *uri)
 {
     pdm__mo_binding *b = handler;
+    int rc;
     (void)user;
     if (b->kind != PDM_MO_PLUGIN || !b->comp->ops.mo.notify)
         return PDM_OK;
-    return b->comp->ops.mo.notify(b->comp->inst, op, uri);
+    rc = b->comp->ops.mo.notify(b->comp->inst, op, uri);
+    return rc == PDM_OK ? PDM_OK : plugin_failure(rc);
 }
 
 int pdm__engine_mo_tx(pdm_ctx *ctx, int what)
@@ -209,7 +282,7 @@ int pdm__engine_mo_tx(pdm_ctx *ctx, int what)
         else if (what == PDM__MO_ROLLBACK && o->rollback)
             o->rollback(c->inst);
         if (r != PDM_OK && rc == PDM_OK)
-            rc = r < 0 ? r : PDM_ERROR;
+            rc = plugin_failure(r);
     }
     return rc;
 }
@@ -228,6 +301,11 @@ void pdm__engine_tree_hooks(pdm_ctx *ctx, pdm__tree_config *cfg)
 
 /* ---- host services ------------------------------------------------------------ */
 
+/* How deep host tree reads may nest: a policy reading a handler's value
+ * whose get() reads again is a design; a handler reading itself through
+ * the tree is a loop, which this bounds. */
+#define MAX_HOST_READ_NESTING 4
+
 static int svc_tree_read(void *user, const char *uri, pdm_blob *out)
 {
     pdm_ctx *ctx = user;
@@ -237,9 +315,16 @@ static int svc_tree_read(void *user, const char *uri, pdm_blob *out)
      * still refused by the tree's structural rule. */
     static const pdm__who self = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
     int rc;
-    if (!ctx->tree)
+    /* Before the tree exists (create) and from the moment the context
+     * closes (destroy, fini: the policies and MO handlers are the plugins
+     * being stopped) there is no tree to read. */
+    if (!ctx->tree || ctx->closing)
         return PDM_ENOTSUP;
+    if (ctx->host_reads >= MAX_HOST_READ_NESTING)
+        return PDM_EBUSY;
+    ctx->host_reads++;
     rc = pdm__tree_get(ctx->tree, &self, uri, &r, &d);
+    ctx->host_reads--;
     if (rc == PDM_ENOTALLOWED)
         return PDM_EDENIED;
     if (rc != PDM_OK)
@@ -278,9 +363,11 @@ static int svc_kv_put(void *user, const char *plugin, const char *key,
 static int svc_kv_del(void *user, const char *plugin, const char *key)
 {
     pdm_ctx *ctx = user;
+    int rc;
     if (!ctx->store)
         return PDM_ENOTSUP;
-    return pdm__store_kv_del(ctx->store, plugin, key);
+    rc = pdm__store_kv_del(ctx->store, plugin, key);
+    return rc == PDM_ENOTFOUND ? PDM_OK : rc; /* plugin.h: OK if absent */
 }
 
 static int svc_generic_alert(void *user, const char *plugin,

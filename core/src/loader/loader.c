@@ -730,28 +730,29 @@ static void *host_alloc(size_t n) { return pdm__malloc(n); }
 static void host_free(void *ptr) { pdm__free(ptr); }
 static char *host_strdup(const char *s) { return pdm__strdup(s); }
 
-static void fill_host(pdm_host_api *h)
-{
-    memset(h, 0, sizeof(*h));
-    h->struct_size = sizeof(*h);
-    h->abi_major = PDM_ABI_MAJOR;
-    h->abi_minor = PDM_ABI_MINOR;
-    h->alloc = host_alloc;
-    h->free = host_free;
-    h->strdup = host_strdup;
-    h->log = host_log;
-    h->set_error = host_set_error;
-    h->status = host_status;
-    h->get_option = host_get_option;
-    h->tree_read = host_tree_read;
-    h->now_ms = host_now_ms;
-    h->random = host_random;
-    h->strerror = pdm_strerror;
-    h->kv_get = host_kv_get;
-    h->kv_put = host_kv_put;
-    h->kv_del = host_kv_del;
-    h->generic_alert = host_generic_alert;
-}
+/* One table for every context and plugin, for as long as the core is
+ * loaded: a plugin may keep the pointer anywhere (plugin.h).  Nothing in
+ * it belongs to a context; that comes through the pdm_plugin_ctx. */
+static const pdm_host_api host_table = {
+    .struct_size = sizeof(pdm_host_api),
+    .abi_major = PDM_ABI_MAJOR,
+    .abi_minor = PDM_ABI_MINOR,
+    .alloc = host_alloc,
+    .free = host_free,
+    .strdup = host_strdup,
+    .log = host_log,
+    .set_error = host_set_error,
+    .status = host_status,
+    .get_option = host_get_option,
+    .tree_read = host_tree_read,
+    .now_ms = host_now_ms,
+    .random = host_random,
+    .strerror = pdm_strerror,
+    .kv_get = host_kv_get,
+    .kv_put = host_kv_put,
+    .kv_del = host_kv_del,
+    .generic_alert = host_generic_alert,
+};
 
 /* ---- start/stop ----------------------------------------------------------- */
 
@@ -761,7 +762,6 @@ int pdm__plugins_start(pdm__plugins *set, const pdm__profile *prof,
 {
     int rc;
     memset(set, 0, sizeof(*set));
-    fill_host(&set->host);
     if (svc)
         set->svc = *svc;
     if (log)
@@ -779,7 +779,7 @@ int pdm__plugins_start(pdm__plugins *set, const pdm__profile *prof,
         p->set = set;
         if (p->desc.init) {
             p->err[0] = '\0';
-            rc = p->desc.init(&p->ctx, &set->host, &p->plugin_data);
+            rc = p->desc.init(&p->ctx, &host_table, &p->plugin_data);
             if (rc != PDM_OK) {
                 if (rc > 0)
                     rc = PDM_ERROR; /* only 0 is success for init */

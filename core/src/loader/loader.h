@@ -86,7 +86,6 @@ typedef struct pdm__plugin {
 struct pdm__plugins {
     pdm__plugin **v; /* in profile order */
     size_t n;
-    pdm_host_api host;
     pdm__services svc;
     pdm__logger log;
     /* The active authority component (or NULL = spec default). */

@@ -350,12 +350,13 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
     pdm_session_opts o;
     pdm__tree_result r;
     char err[256], sid[256];
+    const char *unusable;
     int rc;
 
     if (!out)
         return PDM_EINVAL;
     *out = NULL;
-    if (!ctx || !opts || !ctx->tree || opts->struct_size < offsetof(pdm_session_opts, pkg0_len) + sizeof(size_t))
+    if (!ctx || !opts || opts->struct_size < offsetof(pdm_session_opts, pkg0_len) + sizeof(size_t))
         return PDM_EINVAL;
     memset(&o, 0, sizeof o);
     memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
@@ -364,6 +365,13 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
         return PDM_ENOMEM;
     *out = s;
     s->ctx = ctx;
+    /* Before anything of the request is looked at (a package 0 check
+     * writes the store): a context that cannot run its policies runs no
+     * session. */
+    if ((unusable = pdm__engine_unusable(ctx))) {
+        rc = pdm__session_fail(s, PDM_EDENIED, "no session: %s", unusable);
+        goto fail;
+    }
     s->wbxml = (o.flags & PDM_SESSION_WBXML) != 0;
     s->tls = (o.flags & PDM_SESSION_TLS) != 0;
     s->who.principal = PDM_PRINCIPAL_SERVER;

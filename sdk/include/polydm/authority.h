@@ -48,8 +48,9 @@ typedef struct pdm_authority_info {
 /**
  * What the component wants done after a bootstrap created or changed an
  * account.  Zeroed with struct_size set by the core; strings are
- * host->alloc'd and become the core's on PDM_OK (rule 2).  NULL fields mean
- * "no change".
+ * host->alloc'd and become the core's on PDM_OK only (rules 2 and 3: on
+ * any other return the component frees them and the core ignores the
+ * grant).  NULL fields mean "no change".
  */
 typedef struct pdm_authority_grant {
     uint32_t struct_size;
@@ -69,14 +70,15 @@ typedef struct pdm_authority_ops {
     /**
      * on_bootstrap() - a bootstrap created or updated the account @who.
      * @out: (out) see pdm_authority_grant.
-     * Returns PDM_OK, or a negative pdm_rc (the core then refuses the
-     * bootstrap: fail closed).  Required.
+     * Returns PDM_OK; anything else makes the core refuse the bootstrap
+     * (fail closed).  Required.
      */
     int (*on_bootstrap)(void *inst, const pdm_authority_info *who,
                         pdm_authority_grant *out);
     /**
      * takeover() - the local user asks to make @to the root owner.
      * @out: (out) ALLOW, DENY (with a reason) or ABSTAIN (= deny).
+     * A return other than PDM_OK, or an unknown decision, is a denial.
      * The core still asks the user to confirm and asks the policies.
      * Optional: NULL means takeover is never allowed.
      */
@@ -86,7 +88,8 @@ typedef struct pdm_authority_ops {
      * override() - may @actor (a ServerID) change a node created by another
      * authority @owner, where the node's ACL would allow it?
      * @out: (out) ALLOW lets the change go on; DENY or ABSTAIN keeps the
-     * isolation rule's denial.  Optional: NULL means never.
+     * isolation rule's denial, and so does a return other than PDM_OK.
+     * Optional: NULL means never.
      */
     int (*override)(void *inst, const char *actor, const char *owner,
                     const char *uri, pdm_verdict *out);

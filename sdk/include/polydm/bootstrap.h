@@ -48,7 +48,8 @@ typedef enum pdm_bootstrap_origin {
  * The core zeroes it and sets struct_size to the size it knows before the
  * call; the plugin writes only fields that fit within that struct_size.
  * Every pointer the plugin sets is allocated with host->alloc/host->strdup
- * and becomes the core's on PDM_OK (rule 2); on error the plugin frees them.
+ * and becomes the core's on PDM_OK only (rule 2); on any other return the
+ * plugin frees them and the core ignores the document (rule 3).
  */
 typedef struct pdm_bootstrap_doc {
     uint32_t struct_size;  /**< set by the core */
@@ -91,7 +92,8 @@ typedef struct pdm_bootstrap_ops {
      * present_ids() - which source_ids (see pdm_bootstrap_doc) are still
      * present, so the core can remove accounts from a removed card (S2).
      * @out: (out) array of host->alloc'd strings, itself host->alloc'd;
-     * @n:   (out) its length.  Returns PDM_OK or a negative pdm_rc.
+     * @n:   (out) its length.  Both the core's on PDM_OK only (rule 3).
+     * Returns PDM_OK or a negative pdm_rc.
      * Optional: NULL means "accounts from this source never disappear".
      */
     int (*present_ids)(void *inst, char ***out, size_t *n);

@@ -78,14 +78,18 @@ typedef struct pdm_mo_ops {
 
     /**
      * get() - value of a PDM_MO_HANDLER_VALUE leaf.
-     * @out: (out) host->alloc'd bytes, the core's on PDM_OK.
-     * Returns PDM_OK, PDM_ENOTFOUND or a negative pdm_rc.  Optional.
+     * @out: (out) host->alloc'd bytes, the core's on PDM_OK only; on any
+     *       other return the core ignores *out, so free what you allocated
+     *       (plugin.h rule 3).
+     * Returns PDM_OK, PDM_ENOTFOUND or a negative pdm_rc (any other value
+     * is a failure).  Optional.
      */
     int (*get)(void *inst, const char *uri, pdm_blob *out);
     /**
      * replace() - a server (or the local user) sets a PDM_MO_HANDLER_VALUE
      * leaf.  @value is borrowed.  Returns PDM_OK or a negative pdm_rc
-     * (e.g. PDM_EINVAL for a bad value).  Optional (NULL: 405).
+     * (e.g. PDM_EINVAL for a bad value); any other value is a failure.
+     * Optional (NULL: 405).
      */
     int (*replace)(void *inst, const char *uri, const pdm_blob *value);
     /**
@@ -94,14 +98,14 @@ typedef struct pdm_mo_ops {
      * @correlator: (in) the Exec's Correlator, or NULL.
      * Returns PDM_OK (done: 200), PDM_PENDING (accepted: 202; report the
      * result later with host->generic_alert, echoing the correlator), or a
-     * negative pdm_rc.  Optional (NULL: 405).
+     * negative pdm_rc; any other value is a failure.  Optional (NULL: 405).
      */
     int (*exec)(void *inst, const char *uri, const pdm_blob *data,
                 const char *correlator);
     /**
      * notify() - the core added (@op PDM_OP_ADD) or deleted (PDM_OP_DELETE)
      * a node below the base, e.g. a new AvailableWipeList entry.  Returning
-     * a negative pdm_rc makes the command fail and be undone.  Optional.
+     * anything but PDM_OK makes the command fail and be undone.  Optional.
      */
     int (*notify)(void *inst, int op, const char *uri);
     /**

@@ -37,8 +37,11 @@
  *     host->alloc/host->strdup; the core releases them with host->free.
  *     Nobody frees memory from the other side with libc free().
  *  3. Ownership transfers only on success.  If a function that would take
- *     ownership of an out value returns an error, the plugin must free what
- *     it allocated and leave the out value empty; the core ignores it.
+ *     ownership of an out value returns anything but success (rule 8), the
+ *     plugin must free what it allocated and leave the out value empty;
+ *     the core ignores the out value (it never frees nor reads it).  The
+ *     same holds the other way: a host function that fails leaves its out
+ *     value empty.
  *  4. Static plugin data (descriptor, components, vtables, option tables,
  *     strings in them) must be `static const` and stay valid for as long as
  *     the module is loaded.  The entry function never returns heap memory.
@@ -46,12 +49,29 @@
  *     every successful `create`, and never after a failed one.  `create`
  *     cleans up after itself on failure.  `fini` is called once after every
  *     instance of the plugin has been destroyed, and only if `init`
- *     succeeded.
+ *     succeeded.  Closing a context stops its plugins before anything
+ *     else: in destroy and fini the host services still work (key/value
+ *     data, log, errors, status, options, Generic Alerts, which are kept
+ *     for the next session), except tree_read (PDM_ENOTSUP: the tree's
+ *     policies and handlers are the plugins being stopped).
  *  6. Threading: in ABI 1.x every plugin function is called from the one
  *     engine thread, never concurrently.  Host functions may only be called
  *     from that thread, during a call from the core (or from `init`).
  *  7. Secrets: plugins must never log or put into error text, verdict
  *     reasons or status messages any AAuthSecret, nonce, PIN or key.
+ *  8. Results: PDM_OK (0) is the only success, and PDM_PENDING only where
+ *     a method says so (mo.h exec).  Any other value (negative, positive,
+ *     or one the core does not know) is a failure: the core treats it as
+ *     that error or PDM_ERROR, a policy's check as DENY, and ignores out
+ *     values (rule 3).
+ *  9. Host table and plugin context: the pdm_host_api table is one static
+ *     object of the core, the same for every context, valid while the core
+ *     is loaded; a plugin may keep the pointer, even in a static variable.
+ *     Everything that belongs to one context (its options, log, key/value
+ *     data, tree) is reached through the pdm_plugin_ctx passed to init,
+ *     create and every host function.  A module can be loaded by several
+ *     contexts at once (each runs init with its own pdm_plugin_ctx): keep
+ *     the pdm_plugin_ctx in plugin_data or the instance, never in a static.
  */
 #ifndef POLYDM_PLUGIN_H
 #define POLYDM_PLUGIN_H
@@ -75,9 +95,10 @@ extern "C" {
 
 /**
  * Opaque per-plugin context.  The core creates one for each loaded plugin
- * and passes it to init/fini/create and to every host function, so that
- * logs, errors, options and key/value data are attributed to the plugin.
- * Valid from init until fini returns.
+ * of each context and passes it to init/fini/create; the plugin passes it
+ * to every host function, so that logs, errors, options and key/value data
+ * are attributed to the plugin and the context.  Valid from init until
+ * fini returns (rule 9: one per context, never keep it in a static).
  */
 typedef struct pdm_plugin_ctx pdm_plugin_ctx;
 
@@ -114,7 +135,8 @@ typedef struct pdm_ops_head {
      * tree_read returns PDM_ENOTSUP.
      */
     int (*create)(pdm_plugin_ctx *pc, void *plugin_data, void **inst);
-    /** destroy() - release an instance made by create.  Optional. */
+    /** destroy() - release an instance made by create.  Host services
+     *  work as described in rule 5 (no tree_read).  Optional. */
     void (*destroy)(void *inst);
 } pdm_ops_head;
 
@@ -175,7 +197,8 @@ typedef struct pdm_plugin_desc {
     /**
      * init() - called once after loading, before any create().
      * @pc:          (in) the plugin context, valid until fini returns.
-     * @host:        (in) host services; valid until fini returns.  Store it.
+     * @host:        (in) host services: the core's one static table
+     *               (rule 9).  Store it.
      * @plugin_data: (out) plugin-wide state passed to create and fini.
      * Returns PDM_OK or a negative pdm_rc (call host->set_error first to say
      * why); on failure the plugin is unloaded and fini is not called.
@@ -183,7 +206,9 @@ typedef struct pdm_plugin_desc {
      */
     int (*init)(pdm_plugin_ctx *pc, const pdm_host_api *host,
                 void **plugin_data);
-    /** fini() - called once before unloading if init succeeded.  Optional. */
+    /** fini() - called once before unloading if init succeeded, after
+     *  every instance was destroyed; host services as in rule 5.
+     *  Optional. */
     void (*fini)(pdm_plugin_ctx *pc, void *plugin_data);
 } pdm_plugin_desc;
 
@@ -195,9 +220,10 @@ typedef struct pdm_plugin_desc {
  * integrators queue alerts too (pdm_ctx_queue_alert). */
 
 /**
- * Services the core offers to plugins.  Allocated by the core, valid from
- * init until fini returns.  Append-only: test for members added after 1.0
- * with PDM_HOST_HAS(host, member).
+ * Services the core offers to plugins.  One static table of the core,
+ * shared by every context and valid while the core is loaded (rule 9);
+ * the context a call is for is its pdm_plugin_ctx argument.  Append-only:
+ * test for members added after 1.0 with PDM_HOST_HAS(host, member).
  */
 struct pdm_host_api {
     uint32_t struct_size; /**< sizeof(pdm_host_api) in the core */
@@ -230,9 +256,13 @@ struct pdm_host_api {
     /**
      * tree_read() - read a leaf value of the management tree (no ACL check:
      * this is the device reading itself).  AAuthSecret/AAuthData are never
-     * returned (PDM_EDENIED).
+     * returned (PDM_EDENIED).  Called from a policy's check(), the read is
+     * answered without asking the policies again (no recursion); reads
+     * that nest through MO handlers' get() more than 4 deep fail with
+     * PDM_EBUSY.
      * @out: (out) the value, owned by the caller (free with host->free).
-     * Returns PDM_OK, PDM_ENOTFOUND, PDM_EDENIED or PDM_ENOMEM.  (1.0)
+     * Returns PDM_OK, PDM_ENOTFOUND, PDM_EDENIED, PDM_ENOMEM, PDM_EBUSY,
+     * or PDM_ENOTSUP in create, destroy and fini (no tree).  (1.0)
      */
     int (*tree_read)(pdm_plugin_ctx *pc, const char *uri, pdm_blob *out);
 

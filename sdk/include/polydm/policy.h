@@ -7,8 +7,10 @@
  * profile order.  Each answers ALLOW, DENY or ABSTAIN:
  *   - any DENY vetoes the request (it is audited with the component name and
  *     the verdict's reason);
- *   - an error return (rc < 0), or a decision value the core does not know,
- *     counts as DENY (fail closed);
+ *   - any return other than PDM_OK (an error, a positive value), or a
+ *     decision value the core does not know, counts as DENY (fail closed);
+ *   - a context that cannot run the profile's policies (opened with
+ *     PDM_CTX_NO_PLUGINS) refuses every request they would decide;
  *   - ALLOW and ABSTAIN let the request go on.  ALLOW can never override an
  *     ACL denial: policies add restrictions, never bypasses.
  *
@@ -71,7 +73,9 @@ typedef struct pdm_policy_ops {
      * check() - decide on @req.
      * @out: (out) zeroed by the core; set out->decision and, for DENY, a
      *       reason.
-     * Returns PDM_OK; a negative pdm_rc counts as DENY.  Required.
+     * May read the tree with host->tree_read: those reads are answered
+     * without asking the policies again (no recursion).
+     * Returns PDM_OK; anything else counts as DENY.  Required.
      */
     int (*check)(void *inst, const pdm_policy_req *req, pdm_verdict *out);
 } pdm_policy_ops;

@@ -42,7 +42,9 @@ extern "C" {
 
 /**
  * Result codes.  0 is success, negative values are errors, the few positive
- * values are non-error states.  `rc < 0` always means failure.
+ * values are non-error states.  `rc < 0` always means failure, and a
+ * plugin's result is a success only when it is PDM_OK (or PDM_PENDING where
+ * a method documents it): the core reads any other value as a failure.
  *
  * Plugins and integrators never choose SyncML status codes: the core maps a
  * pdm_rc to a status in exactly one table (see docs/error-codes.md).  The

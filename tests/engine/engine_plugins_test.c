@@ -1,0 +1,399 @@
+/*
+ * The engine with fixture plugins (tests/engine/fixtures), run under ASan
+ * by the asan preset:
+ *  - pdm_ctx_close stops plugins before the tree and the store: host
+ *    services used from destroy and fini work or answer an error, never
+ *    reach freed memory (fx-teardown);
+ *  - one module in two contexts, overlapping and in sequence, with the
+ *    host table kept in a static (fx-teardown, spec-authority);
+ *  - MO results: an out value is ignored unless get() returned PDM_OK,
+ *    positive or unknown results are failures, a read loop is bounded
+ *    (fx-mo);
+ *  - a context that cannot run its profile's policies (opened without
+ *    plugins, or failed to open) runs no session and no local change;
+ *    policy results other than PDM_OK deny, tree reads inside check()
+ *    do not recurse (fx-policy).
+ * The same policy and MO fixtures run through whole sessions in
+ * tests/session/cases (policy-*.case, mo-plugin-results.case).
+ */
+#include "cu_main.h"
+#include "engine/engine.h"
+#include "store/store.h"
+#include "tree/tree.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <polydm/polydm.h>
+
+static const pdm__who local = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0};
+
+/* Writes a profile "<tmp>/<name>.profile" with the session tests' factory
+ * tree and @plugins (raw profile text); returns its path (static). */
+static const char *profile(const char *name, const char *plugins)
+{
+    static char path[4][600];
+    static int next;
+    char *p = path[next++ % 4];
+    FILE *f;
+    snprintf(p, sizeof path[0], "%s/%s.profile", pdm_test_tmpdir(), name);
+    f = fopen(p, "w");
+    if (!f)
+        return NULL;
+    fprintf(f,
+            "[profile]\nid = engine-test\nfactory_tree = %s/tests/session/"
+            "tree.tnds.xml\n[device]\ndevid = IMEI:493005100592800\n"
+            "[session]\nserver_auth = false\n%s",
+            PDM_SOURCE_DIR, plugins);
+    fclose(f);
+    return p;
+}
+
+static const char *state(const char *name)
+{
+    static char path[4][600];
+    static int next;
+    char *p = path[next++ % 4];
+    snprintf(p, sizeof path[0], "%s/%s-state", pdm_test_tmpdir(), name);
+    return p;
+}
+
+/* Errors show up in the test output (the fixtures fail on purpose). */
+static void log_stderr(void *user, int level, const char *component,
+                       const char *msg)
+{
+    (void)user;
+    (void)level;
+    fprintf(stderr, "  [%s] %s\n", component, msg);
+}
+
+static int open_ctx(pdm_ctx **ctx, const char *prof, const char *dir,
+                    uint32_t flags)
+{
+    char plugin_path[1200];
+    pdm_config cfg;
+    snprintf(plugin_path, sizeof plugin_path, "%s:%s/plugins", FX_DIR,
+             PDM_BINARY_DIR);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.struct_size = sizeof cfg;
+    cfg.profile = prof;
+    cfg.state_dir = dir;
+    cfg.plugin_path = plugin_path;
+    cfg.flags = flags;
+    cfg.log = log_stderr;
+    cfg.log_level = PDM_LOG_ERROR;
+    return pdm_ctx_open(ctx, &cfg);
+}
+
+/* kv @key of @plugin in the store of @dir, as a string ("" if absent). */
+static void stored(const char *dir, const char *plugin, const char *key,
+                   char *buf, size_t size)
+{
+    pdm__store *st = NULL;
+    uint8_t *v = NULL;
+    size_t len = 0;
+    char err[256];
+    buf[0] = '\0';
+    CU_ASSERT_EQUAL_FATAL(pdm__store_open(&st, dir, 0, err, sizeof err),
+                          PDM_OK);
+    if (pdm__store_kv_get(st, plugin, key, &v, &len) == PDM_OK)
+        snprintf(buf, size, "%.*s", (int)len, (const char *)v);
+    pdm__free(v);
+    pdm__store_close(st);
+}
+
+static int session_open(pdm_ctx *ctx, const char **err)
+{
+    pdm_session_opts so;
+    pdm_session *s = NULL;
+    int rc;
+    static char msg[512];
+    memset(&so, 0, sizeof so);
+    so.struct_size = sizeof so;
+    so.server_id = "srv-none";
+    rc = pdm_session_open(&s, ctx, &so);
+    snprintf(msg, sizeof msg, "%s", s ? pdm_session_error(s) : "");
+    *err = msg;
+    pdm_session_close(s);
+    return rc;
+}
+
+/* ---- teardown (pdm_ctx_close) ------------------------------------------ */
+
+static void test_close__host_services_in_destroy_and_fini(void)
+{
+    const char *prof = profile("teardown",
+                               "[plugin fx-teardown]\noption.tag = T\n");
+    const char *dir = state("teardown");
+    pdm_ctx *ctx = NULL;
+    char v[300];
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&ctx, prof, dir, 0), PDM_OK);
+    pdm_ctx_close(ctx);
+
+    /* destroy and fini ran while the store was open: their kv writes and
+     * alerts were kept; tree_read answered PDM_ENOTSUP (-7). */
+    stored(dir, "fx-teardown", "destroy", v, sizeof v);
+    PDM_ASSERT_STR(v, "tree=-7 get=0 alert=0 del=0 random=0");
+    stored(dir, "fx-teardown", "fini", v, sizeof v);
+    PDM_ASSERT_STR(v, "tree=-7 get=0 alert=0 del=0 random=0");
+    stored(dir, "core", "alerts", v, sizeof v);
+    CU_ASSERT_PTR_NOT_NULL(strstr(v, "destroy:T"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(v, "fini:T"));
+}
+
+/* ---- one module, several contexts --------------------------------------- */
+
+static void get_devid(pdm_ctx *ctx)
+{
+    pdm__tree_result r;
+    pdm__decision d;
+    /* fx-teardown's policy logs through its static host table. */
+    CU_ASSERT_EQUAL(pdm__tree_get(ctx->tree, &local, "./DevInfo/DevId", &r,
+                                  &d),
+                    PDM_OK);
+    pdm__tree_result_free(&r);
+}
+
+static void test_two_contexts__overlapping_and_in_sequence(void)
+{
+    const char *pa = profile("ctx-a", "[plugin fx-teardown]\noption.tag = A\n"
+                                      "[plugin spec-authority]\n");
+    const char *pb = profile("ctx-b", "[plugin fx-teardown]\noption.tag = B\n"
+                                      "[plugin spec-authority]\n");
+    const char *da = state("ctx-a"), *db = state("ctx-b");
+    pdm_ctx *a = NULL, *b = NULL;
+    char v[300];
+
+    /* Overlapping: B opens after A and closes first; A keeps working. */
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&a, pa, da, 0), PDM_OK);
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&b, pb, db, 0), PDM_OK);
+    get_devid(b);
+    pdm_ctx_close(b);
+    get_devid(a);
+    pdm_ctx_close(a);
+    stored(da, "fx-teardown", "fini", v, sizeof v);
+    PDM_ASSERT_STR(v, "tree=-7 get=0 alert=0 del=0 random=0");
+    stored(da, "core", "alerts", v, sizeof v);
+    CU_ASSERT_PTR_NOT_NULL(strstr(v, "fini:A"));
+    CU_ASSERT_PTR_NULL(strstr(v, ":B"));
+    stored(db, "core", "alerts", v, sizeof v);
+    CU_ASSERT_PTR_NOT_NULL(strstr(v, "fini:B"));
+    CU_ASSERT_PTR_NULL(strstr(v, ":A"));
+
+    /* The shipped spec-authority alone (it keeps the host table in a
+     * static and frees its instance through it in destroy). */
+    pa = profile("sa-a", "[plugin spec-authority]\n");
+    pb = profile("sa-b", "[plugin spec-authority]\n");
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&a, pa, state("sa-a"), 0), PDM_OK);
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&b, pb, state("sa-b"), 0), PDM_OK);
+    pdm_ctx_close(b);
+    pdm_ctx_close(a);
+
+    /* In sequence, and overlapping the other way round. */
+    pa = profile("ctx-a", "[plugin fx-teardown]\noption.tag = A\n"
+                          "[plugin spec-authority]\n");
+    pb = profile("ctx-b", "[plugin fx-teardown]\noption.tag = B\n"
+                          "[plugin spec-authority]\n");
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&a, pa, da, 0), PDM_OK);
+    get_devid(a);
+    pdm_ctx_close(a);
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&b, pb, db, 0), PDM_OK);
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&a, pa, da, 0), PDM_OK);
+    pdm_ctx_close(a);
+    get_devid(b);
+    pdm_ctx_close(b);
+}
+
+/* ---- MO handler results --------------------------------------------------- */
+
+static void test_mo__results_and_ownership(void)
+{
+    const char *prof = profile("mo", "[plugin fx-mo]\n");
+    pdm_ctx *ctx = NULL;
+    pdm__tree_result r;
+    pdm__decision d;
+    pdm__tree_item item;
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&ctx, prof, state("mo"), 0), PDM_OK);
+
+    CU_ASSERT_EQUAL(pdm__tree_get(ctx->tree, &local, "./FxMo/Good", &r, &d),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(r.len, 4);
+    pdm__tree_result_free(&r);
+    /* The plugin freed its own copy on the error path (rule 3): the core
+     * must neither free nor read it. */
+    CU_ASSERT_EQUAL(pdm__tree_get(ctx->tree, &local, "./FxMo/Bad", &r, &d),
+                    PDM_EIO);
+    pdm__tree_result_free(&r);
+    /* rc 1 is not success: the same, and PDM_ERROR. */
+    CU_ASSERT_EQUAL(pdm__tree_get(ctx->tree, &local, "./FxMo/Pos", &r, &d),
+                    PDM_ERROR);
+    pdm__tree_result_free(&r);
+    CU_ASSERT_EQUAL(pdm__tree_get(ctx->tree, &local, "./FxMo/NullLen", &r,
+                                  &d),
+                    PDM_ERROR);
+    pdm__tree_result_free(&r);
+    /* A get() that reads itself through the host: bounded. */
+    CU_ASSERT_EQUAL(pdm__tree_get(ctx->tree, &local, "./FxMo/Loop", &r, &d),
+                    PDM_EBUSY);
+    pdm__tree_result_free(&r);
+
+    memset(&item, 0, sizeof item);
+    item.data = (const uint8_t *)"x";
+    item.len = 1;
+    item.format = PDM_FORMAT_CHR;
+    CU_ASSERT_EQUAL(pdm__tree_replace(ctx->tree, &local, "./FxMo/Pos", &item,
+                                      &d),
+                    PDM_ERROR);
+    CU_ASSERT_EQUAL(pdm__tree_exec(ctx->tree, &local, "./FxMo/Run", NULL, NULL,
+                                   &d),
+                    PDM_ERROR);
+    CU_ASSERT_EQUAL(pdm__tree_replace(ctx->tree, &local, "./FxMo/Good", &item,
+                                      &d),
+                    PDM_OK);
+    pdm_ctx_close(ctx);
+}
+
+/* ---- contexts that cannot run their policies ------------------------------ */
+
+static void test_policies__not_running(void)
+{
+    const char *with = profile("nopl", "[plugin fx-policy]\n");
+    const char *without = profile("nopl-none", "");
+    pdm_ctx *ctx = NULL;
+    pdm__tree_result r;
+    pdm__decision d;
+    pdm__tree_item item;
+    const char *err;
+
+    memset(&item, 0, sizeof item);
+    item.data = (const uint8_t *)"x";
+    item.len = 1;
+    item.format = PDM_FORMAT_CHR;
+
+    /* The profile lists a policy, the context runs no plugins. */
+    CU_ASSERT_EQUAL_FATAL(
+        open_ctx(&ctx, with, state("nopl"), PDM_CTX_NO_PLUGINS), PDM_OK);
+    CU_ASSERT_EQUAL(session_open(ctx, &err), PDM_EDENIED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not running"));
+    CU_ASSERT_EQUAL(pdm__tree_replace(ctx->tree, &local, "./Test/leaf", &item,
+                                      &d),
+                    PDM_EDENIED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(d.reason, "not running"));
+    CU_ASSERT_EQUAL(pdm__tree_get(ctx->tree, &local, "./Test/leaf", &r, &d),
+                    PDM_EDENIED);
+    pdm__tree_result_free(&r);
+    pdm_ctx_close(ctx);
+
+    /* The same store with its plugins running: both work. */
+    CU_ASSERT_EQUAL_FATAL(open_ctx(&ctx, with, state("nopl"), 0), PDM_OK);
+    CU_ASSERT_EQUAL(session_open(ctx, &err), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_replace(ctx->tree, &local, "./Test/leaf", &item,
+                                      &d),
+                    PDM_OK);
+    pdm_ctx_close(ctx);
+
+    /* Without plugins in the profile nothing is missing. */
+    CU_ASSERT_EQUAL_FATAL(
+        open_ctx(&ctx, without, state("nopl-none"), PDM_CTX_NO_PLUGINS),
+        PDM_OK);
+    CU_ASSERT_EQUAL(session_open(ctx, &err), PDM_OK);
+    pdm_ctx_close(ctx);
+}
+
+static void test_policies__failed_open(void)
+{
+    const char *prof = profile("initfail",
+                               "[plugin fx-policy]\noption.mode = initfail\n");
+    pdm_ctx *ctx = NULL;
+    const char *err;
+    CU_ASSERT_NOT_EQUAL(open_ctx(&ctx, prof, state("initfail"), 0), PDM_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pdm_ctx_last_error(ctx), "on purpose"));
+    /* An integrator that ignores the error gets no session. */
+    CU_ASSERT_EQUAL(session_open(ctx, &err), PDM_EDENIED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not open"));
+    pdm_ctx_close(ctx);
+}
+
+/* Every result of check() other than PDM_OK, and every unknown decision,
+ * denies; reads inside check() answer without recursion. */
+static void test_policies__results(void)
+{
+    static const struct {
+        const char *opts;
+        int get, replace;
+    } cases[] = {
+        {"option.mode = rc\noption.rc = -11\n", PDM_EDENIED, PDM_EDENIED},
+        {"option.mode = rc\noption.rc = -1000\n", PDM_EDENIED, PDM_EDENIED},
+        {"option.mode = rc\noption.rc = 1\n", PDM_EDENIED, PDM_EDENIED},
+        {"option.mode = rc\noption.rc = 42\n", PDM_EDENIED, PDM_EDENIED},
+        {"option.mode = decision\noption.decision = 3\n", PDM_EDENIED,
+         PDM_EDENIED},
+        {"option.mode = decision\noption.decision = 0xffffffff\n",
+         PDM_EDENIED, PDM_EDENIED},
+        {"option.mode = decision\noption.decision = 1\n", PDM_OK, PDM_OK},
+        {"option.mode = treeread\noption.read = ./Test/dir/a\n"
+         "option.expect = 1\n",
+         PDM_OK, PDM_OK},
+        {"option.mode = treeread\noption.read = ./Test/dir/a\n"
+         "option.expect = 2\n",
+         PDM_EDENIED, PDM_EDENIED},
+        {"option.mode = treeread\noption.read = "
+         "./DMAcc/md5/AppAuth/1/AAuthSecret\noption.expect = OhBehave\n",
+         PDM_EDENIED, PDM_EDENIED},
+        /* The read goes through another plugin's handler: no policy and
+         * no recursion on the way either. */
+        {"option.mode = treeread\noption.read = ./FxMo/Good\n"
+         "option.expect = good\n",
+         PDM_OK, PDM_OK},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[600], name[32];
+        const char *prof;
+        pdm_ctx *ctx = NULL;
+        pdm__tree_result r;
+        pdm__decision d;
+        pdm__tree_item item;
+        snprintf(name, sizeof name, "results-%zu", i);
+        snprintf(text, sizeof text, "[plugin fx-policy]\n%s[plugin fx-mo]\n",
+                 cases[i].opts);
+        prof = profile(name, text);
+        CU_ASSERT_EQUAL_FATAL(open_ctx(&ctx, prof, state(name), 0), PDM_OK);
+        memset(&item, 0, sizeof item);
+        item.data = (const uint8_t *)"x";
+        item.len = 1;
+        item.format = PDM_FORMAT_CHR;
+        if (pdm__tree_get(ctx->tree, &local, "./Test/leaf", &r, &d) !=
+            cases[i].get)
+            printf("case %zu: get: %s\n", i, d.reason);
+        CU_ASSERT_EQUAL(d.rc, cases[i].get);
+        pdm__tree_result_free(&r);
+        CU_ASSERT_EQUAL(pdm__tree_replace(ctx->tree, &local, "./Test/leaf",
+                                          &item, &d),
+                        cases[i].replace);
+        if (cases[i].replace != PDM_OK)
+            CU_ASSERT_PTR_NOT_NULL(strstr(d.component, "fx-policy"));
+        /* Requests the policy does not act on are unaffected. */
+        CU_ASSERT_EQUAL(pdm__tree_get(ctx->tree, &local, "./DevInfo/DevId",
+                                      &r, &d),
+                        PDM_OK);
+        pdm__tree_result_free(&r);
+        pdm_ctx_close(ctx);
+    }
+}
+
+static const pdm_test tests[] = {
+    {"close__host_services_in_destroy_and_fini",
+     test_close__host_services_in_destroy_and_fini},
+    {"two_contexts__overlapping_and_in_sequence",
+     test_two_contexts__overlapping_and_in_sequence},
+    {"mo__results_and_ownership", test_mo__results_and_ownership},
+    {"policies__not_running", test_policies__not_running},
+    {"policies__failed_open", test_policies__failed_open},
+    {"policies__results", test_policies__results},
+    {NULL, NULL}};
+
+static const pdm_suite suites[] = {{"engine_plugins", tests, NULL, NULL},
+                                   {NULL, NULL, NULL, NULL}};
+
+int main(int argc, char **argv) { return pdm_test_run(suites, argc, argv); }
