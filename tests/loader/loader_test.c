@@ -83,6 +83,24 @@ static void test_loader__refusals(void)
     expect_refused(FX("fx-misnamed"), "does not match the file name");
 }
 
+/* Reserved slots and unknown flag bits are refused at load, naming the
+ * plugin, the component (or option, node) and the field. */
+static void test_loader__reserved(void)
+{
+    expect_refused(FX("fx-reserved-comp"),
+                   "plugin 'fx-reserved-comp', component 'pol': reserved[1] "
+                   "must be NULL");
+    expect_refused(FX("fx-comp-flags"),
+                   "plugin 'fx-comp-flags', component 'pol': flags is 0x4, "
+                   "must be 0");
+    expect_refused(FX("fx-reserved-node"),
+                   "plugin 'fx-reserved-node', component 'mo', node 'Leaf': "
+                   "reserved[0] must be NULL");
+    expect_refused(FX("fx-reserved-option"),
+                   "plugin 'fx-reserved-option', option 'mode': reserved0 "
+                   "must be 0");
+}
+
 /* A descriptor larger than the core knows (same minor) is accepted and only
  * the known part is used. */
 static void test_loader__larger_descriptor(void)
@@ -248,6 +266,7 @@ static void test_loader__mo_clash(void)
 static const pdm_test tests[] = {
     {"good", test_loader__good},
     {"refusals", test_loader__refusals},
+    {"reserved", test_loader__reserved},
     {"larger_descriptor", test_loader__larger_descriptor},
     {"not_found", test_loader__not_found},
     {"lifecycle", test_loader__lifecycle},

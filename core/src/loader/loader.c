@@ -123,6 +123,77 @@ static bool valid_plugin_id(const char *s)
         goto fail; \
     } while (0)
 
+/* Reserved slots and unknown flag bits are refused, so that a later ABI
+ * minor can give them a meaning without old plugins' garbage taking it. */
+#define OPTION_FLAGS_1_0 (PDM_OPTION_REQUIRED | PDM_OPTION_SECRET)
+#define MO_NODE_FLAGS_1_0                                                 \
+    (PDM_MO_PERMANENT | PDM_MO_HANDLER_VALUE | PDM_MO_EXEC | PDM_MO_NO_GET | \
+     PDM_MO_NO_REPLACE)
+#define MAX_OPTIONS 256
+#define MAX_MO_NODES 4096
+
+static int check_options(pdm__plugin *p, const char *where, pdm__diag *d,
+                         const char *file, unsigned line)
+{
+    int rc = PDM_OK;
+    size_t n = 0;
+    for (const pdm_option_desc *o = p->desc.options; o && o->key; o++, n++) {
+        if (n >= MAX_OPTIONS)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s': more than %d options (missing "
+                    "terminator?)",
+                    where, p->desc.name, MAX_OPTIONS);
+        if (o->flags & ~OPTION_FLAGS_1_0)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s', option '%s': flags 0x%x has bits "
+                    "unknown in ABI %d.%d",
+                    where, p->desc.name, o->key, (unsigned)o->flags,
+                    PDM_ABI_MAJOR, PDM_ABI_MINOR);
+        if (o->reserved0)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s', option '%s': reserved0 must be 0",
+                    where, p->desc.name, o->key);
+        for (size_t r = 0; r < PDM__ARRAY_LEN(o->reserved); r++)
+            if (o->reserved[r])
+                PROBLEM(PDM_EABI,
+                        "%s: plugin '%s', option '%s': reserved[%zu] must "
+                        "be NULL",
+                        where, p->desc.name, o->key, r);
+    }
+fail:
+    return rc;
+}
+
+static int check_mo_nodes(pdm__plugin *p, const pdm__comp *pc,
+                          const char *where, pdm__diag *d, const char *file,
+                          unsigned line)
+{
+    int rc = PDM_OK;
+    size_t n = 0;
+    for (const pdm_mo_node *mn = pc->ops.mo.nodes; mn && mn->path;
+         mn++, n++) {
+        if (n >= MAX_MO_NODES)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s', component '%s': more than %d nodes "
+                    "(missing terminator?)",
+                    where, p->desc.name, pc->name, MAX_MO_NODES);
+        if (mn->flags & ~MO_NODE_FLAGS_1_0)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s', component '%s', node '%s': flags 0x%x "
+                    "has bits unknown in ABI %d.%d",
+                    where, p->desc.name, pc->name, mn->path,
+                    (unsigned)mn->flags, PDM_ABI_MAJOR, PDM_ABI_MINOR);
+        for (size_t r = 0; r < PDM__ARRAY_LEN(mn->reserved); r++)
+            if (mn->reserved[r])
+                PROBLEM(PDM_EABI,
+                        "%s: plugin '%s', component '%s', node '%s': "
+                        "reserved[%zu] must be NULL",
+                        where, p->desc.name, pc->name, mn->path, r);
+    }
+fail:
+    return rc;
+}
+
 /* Validates the descriptor and copies its components. */
 static int validate(pdm__plugin *p, const pdm_plugin_desc *raw,
                     const char *where, pdm__diag *d, const char *file,
@@ -163,6 +234,8 @@ static int validate(pdm__plugin *p, const pdm_plugin_desc *raw,
     if (!p->desc.components)
         PROBLEM(PDM_EABI, "%s: plugin '%s' has no component array", where,
                 p->desc.name);
+    if ((rc = check_options(p, where, d, file, line)) != PDM_OK)
+        goto fail;
     while (p->desc.components[n].kind != PDM_KIND_END) {
         if (++n > 64)
             PROBLEM(PDM_EABI,
@@ -190,6 +263,18 @@ static int validate(pdm__plugin *p, const pdm_plugin_desc *raw,
         if (!minsz)
             PROBLEM(PDM_EABI, "%s: component '%s' has unknown kind %u", where,
                     cn, (unsigned)c->kind);
+        if (c->flags)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s', component '%s': flags is 0x%x, must "
+                    "be 0 in ABI %d.%d",
+                    where, p->desc.name, cn, (unsigned)c->flags,
+                    PDM_ABI_MAJOR, PDM_ABI_MINOR);
+        for (size_t r = 0; r < PDM__ARRAY_LEN(c->reserved); r++)
+            if (c->reserved[r])
+                PROBLEM(PDM_EABI,
+                        "%s: plugin '%s', component '%s': reserved[%zu] "
+                        "must be NULL",
+                        where, p->desc.name, cn, r);
         if (!c->ops)
             PROBLEM(PDM_EABI, "%s: component '%s' has a NULL vtable", where,
                     cn);
@@ -235,6 +320,8 @@ static int validate(pdm__plugin *p, const pdm_plugin_desc *raw,
                         "(\"./...\")",
                         where, cn);
             pc->mo_base = pc->ops.mo.base_uri;
+            if ((rc = check_mo_nodes(p, pc, where, d, file, line)) != PDM_OK)
+                goto fail;
             break;
         }
     }

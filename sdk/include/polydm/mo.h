@@ -61,7 +61,7 @@ typedef struct pdm_mo_node {
                               identifier (URN) for interior; or NULL */
     const char *acl;     /**< initial ACL, or NULL (inherit) */
     const char *value;   /**< initial value of a core-stored leaf, or NULL */
-    const void *reserved[2]; /**< NULL */
+    const void *reserved[2]; /**< NULL (refused otherwise) */
 } pdm_mo_node;
 
 /** MO handler vtable (kind PDM_KIND_MO).  Growable. */
