@@ -2,6 +2,7 @@
  * Loader tests: the ABI acceptance rules and the init/create/destroy/fini
  * pairing, with fixture plugins that misbehave (tests/loader/fixtures).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -204,6 +205,64 @@ static void test_loader__create_fails(void)
     pdm__diag_free(&d);
 }
 
+static int alert_calls;
+static char alert_server[64];
+
+static int stub_alert(void *user, const char *plugin,
+                      const pdm_generic_alert *ga)
+{
+    (void)user;
+    (void)plugin;
+    alert_calls++;
+    pdm__strlcpy(alert_server, ga->server_id ? ga->server_id : "(null)",
+                 sizeof alert_server);
+    return PDM_OK;
+}
+
+/* host->generic_alert reads only what the plugin's struct_size covers: a
+ * struct that ends before server_id (ABI 1.0 has it) is refused instead
+ * of reading a server id from whatever follows it; a larger one (newer
+ * plugin) is read as far as the core knows it. */
+static void test_loader__alert_struct_size(void)
+{
+    pdm__services svc = {NULL, NULL, NULL, NULL, NULL, stub_alert};
+    pdm__logger lg = {rec_log, NULL, PDM_LOG_DEBUG};
+    pdm__plugins set;
+    pdm__diag d;
+    pdm__profile *p;
+    struct {
+        pdm_generic_alert ga;
+        char future[16];
+    } big;
+    pdm_plugin_ctx *pc;
+    pdm__diag_init(&d);
+    p = profile_from("[profile]\nid = t\n[plugin fx-good]\noption.needed = 1\n",
+                     &d);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL_FATAL(pdm__plugins_start(&set, p, FX_DIR, &svc, &lg, &d),
+                          PDM_OK);
+    pc = &set.v[0]->ctx;
+    memset(&big, 0, sizeof big);
+    big.ga.type = "urn:x";
+    big.ga.format = "chr";
+    big.ga.server_id = "victim"; /* beyond the declared struct */
+    big.ga.struct_size = offsetof(pdm_generic_alert, server_id);
+    alert_calls = 0;
+    CU_ASSERT_EQUAL(set.host.generic_alert(pc, &big.ga), PDM_EINVAL);
+    CU_ASSERT_EQUAL(alert_calls, 0);
+    big.ga.struct_size = sizeof big;
+    memset(big.future, 0x55, sizeof big.future);
+    CU_ASSERT_EQUAL(set.host.generic_alert(pc, &big.ga), PDM_OK);
+    CU_ASSERT_EQUAL(alert_calls, 1);
+    PDM_ASSERT_STR(alert_server, "victim");
+    big.ga.reserved0 = 1;
+    CU_ASSERT_EQUAL(set.host.generic_alert(pc, &big.ga), PDM_EINVAL);
+    CU_ASSERT_EQUAL(alert_calls, 1);
+    pdm__plugins_stop(&set);
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
 static const pdm__diag_item *find_diag(const pdm__diag *d, const char *needle)
 {
     for (const pdm__diag_item *it = d->head; it; it = it->next)
@@ -274,6 +333,7 @@ static const pdm_test tests[] = {
     {"create_fails", test_loader__create_fails},
     {"check_profile", test_loader__check_profile},
     {"mo_clash", test_loader__mo_clash},
+    {"alert_struct_size", test_loader__alert_struct_size},
     {NULL, NULL},
 };
 

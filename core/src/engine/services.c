@@ -177,12 +177,19 @@ static int mo_exec(void *user, void *handler, const char *uri,
                    const pdm_blob *data, const char *correlator)
 {
     pdm__mo_binding *b = handler;
+    pdm_ctx *ctx = user;
+    const char *outer;
     int rc;
-    (void)user;
     if (b->kind != PDM_MO_PLUGIN || !b->comp->ops.mo.exec)
         return PDM_ENOTALLOWED;
     b->comp->plugin->err[0] = '\0'; /* mo_why reports this call only */
+    /* A Generic Alert the handler queues without a server id during this
+     * call is the result of this Exec: it belongs to the server that sent
+     * it (NULL for the local user: such an alert is refused). */
+    outer = ctx->plugin_exec_server;
+    ctx->plugin_exec_server = ctx->exec_server;
     rc = b->comp->ops.mo.exec(b->comp->inst, uri, data, correlator);
+    ctx->plugin_exec_server = outer;
     return rc > PDM_PENDING ? PDM_ERROR : rc;
 }
 
@@ -283,11 +290,20 @@ static int svc_kv_del(void *user, const char *plugin, const char *key)
     return pdm__store_kv_del(ctx->store, plugin, key);
 }
 
+/* An alert without a server id is bound now, to the server whose Exec the
+ * plugin is handling; at any other time nobody can tell whose result it
+ * is, so it is refused rather than left to whichever session runs next. */
 static int svc_generic_alert(void *user, const char *plugin,
                              const pdm_generic_alert *ga)
 {
-    (void)plugin;
-    return pdm__engine_queue_alert(user, ga->server_id, ga);
+    pdm_ctx *ctx = user;
+    const char *server = ga->server_id ? ga->server_id : ctx->plugin_exec_server;
+    if (!server)
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, plugin,
+                  "Generic Alert %s without a server id outside an Exec "
+                  "from a server: refused (name the server)",
+                  ga->type);
+    return pdm__engine_queue_alert(ctx, server, ga);
 }
 
 void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc)

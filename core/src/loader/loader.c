@@ -785,15 +785,24 @@ static int host_kv_del(pdm_plugin_ctx *pc, const char *key)
     return p->set->svc.kv_del(p->set->svc.user, p->name, key);
 }
 
+/* The ABI 1.0 struct ends with server_id: a smaller one is refused, a
+ * larger one (a newer plugin) is read only as far as this core knows it. */
+#define GENERIC_ALERT_SIZE_1_0 \
+    (offsetof(pdm_generic_alert, server_id) + sizeof(const char *))
+
 static int host_generic_alert(pdm_plugin_ctx *pc, const pdm_generic_alert *ga)
 {
     pdm__plugin *p = ctx_plugin(pc);
-    if (!p || !ga || ga->struct_size < offsetof(pdm_generic_alert, server_id) ||
-        !ga->type || !ga->format)
+    pdm_generic_alert g;
+    if (!p || !ga || ga->struct_size < GENERIC_ALERT_SIZE_1_0)
+        return PDM_EINVAL;
+    memset(&g, 0, sizeof g);
+    memcpy(&g, ga, ga->struct_size < sizeof g ? ga->struct_size : sizeof g);
+    if (!g.type || !g.format || g.reserved0)
         return PDM_EINVAL;
     if (!p->set->svc.generic_alert)
         return PDM_ENOTSUP;
-    return p->set->svc.generic_alert(p->set->svc.user, p->name, ga);
+    return p->set->svc.generic_alert(p->set->svc.user, p->name, &g);
 }
 
 static void *host_alloc(size_t n) { return pdm__malloc(n); }

@@ -313,8 +313,11 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
                       data && data->text ? data->len : 0};
         if (!target)
             return PDM_SC_BAD_REQUEST;
+        /* The handler's result alerts belong to this server. */
+        s->ctx->exec_server = s->acc.server_id;
         rc = pdm__tree_exec(s->ctx->tree, &s->who, target, &b,
                             text(cmd, PDM_TAG_CORRELATOR), &d);
+        s->ctx->exec_server = NULL;
         *changed = rc == PDM_OK || rc == PDM_PENDING;
         return pdm__status_from_rc(rc);
     }

@@ -93,8 +93,10 @@ typedef struct pdm_mo_ops {
      * @data: (in) the Exec's Data (may be empty).
      * @correlator: (in) the Exec's Correlator, or NULL.
      * Returns PDM_OK (done: 200), PDM_PENDING (accepted: 202; report the
-     * result later with host->generic_alert, echoing the correlator), or a
-     * negative pdm_rc.  Optional (NULL: 405).
+     * result with host->generic_alert, echoing the correlator), or a
+     * negative pdm_rc.  An alert queued during this call with a NULL
+     * server_id goes to the server that sent the Exec; one queued after
+     * the call returned must name that server.  Optional (NULL: 405).
      */
     int (*exec)(void *inst, const char *uri, const pdm_blob *data,
                 const char *correlator);

@@ -254,9 +254,13 @@ struct pdm_host_api {
     int (*kv_del)(pdm_plugin_ctx *pc, const char *key);
 
     /**
-     * generic_alert() - queue a Generic Alert (1226) for the server, sent in
-     * the current session or, outside a session, in the next one (the core
-     * starts one if the agent allows).  Copies everything.  (since 1.0)
+     * generic_alert() - queue a Generic Alert (1226) for one server: sent in
+     * the current session if it is with that server, else in the next
+     * session with it (the agent starts one).  A NULL @ga->server_id means
+     * the server whose Exec the plugin's exec() method is handling now;
+     * anywhere else it is refused (see pdm_generic_alert).  Copies
+     * everything.  Returns PDM_OK, PDM_EINVAL (struct too small, no type or
+     * format, reserved0 not 0, no server), PDM_ENOMEM.  (since 1.0)
      */
     int (*generic_alert)(pdm_plugin_ctx *pc, const pdm_generic_alert *ga);
 };
