@@ -394,7 +394,7 @@ alert_owner() {
   awk -v b="$urlb" '/<NodeName>hmac<\/NodeName>/ { h = 1 }
     h && /@URL@/ { sub("@URL@", b); h = 0 } { print }' \
     "$TREE" >"$T/tree-ab.xml"
-  make_profile "$T/dev" "$T/tree-ab.xml" "timeout_ms = 1100" "retries = 0"
+  make_profile "$T/dev" "$T/tree-ab.xml" "timeout_ms = 4000" "retries = 0"
   "$PDM" "${P[@]}" -v session --server test.server --trace "$T/dev/trace" \
     >"$T/dev/a1.out" 2>&1 &&
     fail "test.server's first session succeeded" ||

@@ -20,6 +20,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "loader/loader_int.h"
 #include "loader/registry.h"
 #include "util/util.h"
 
@@ -105,7 +106,7 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static bool valid_plugin_id(const char *s)
+bool pdm__valid_plugin_id(const char *s)
 {
     if (!s || !*s)
         return false;
@@ -195,7 +196,7 @@ fail:
 }
 
 /* Validates the descriptor and copies its components. */
-static int validate(pdm__plugin *p, const pdm_plugin_desc *raw,
+int pdm__plugin_validate(pdm__plugin *p, const pdm_plugin_desc *raw,
                     const char *where, pdm__diag *d, const char *file,
                     unsigned line)
 {
@@ -228,7 +229,7 @@ static int validate(pdm__plugin *p, const pdm_plugin_desc *raw,
     memcpy(&p->desc, raw,
            raw->struct_size < sizeof p->desc ? raw->struct_size
                                              : sizeof p->desc);
-    if (!valid_plugin_id(p->desc.name))
+    if (!pdm__valid_plugin_id(p->desc.name))
         PROBLEM(PDM_EABI, "%s: invalid plugin name '%s' (expected [a-z0-9-]+)",
                 where, p->desc.name ? p->desc.name : "(null)");
     if (!p->desc.components)
@@ -330,18 +331,39 @@ fail:
     return rc;
 }
 
-int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
-                     const char *search, pdm__diag *d, const char *file,
-                     unsigned line)
+int pdm__plugin_read_module(pdm__plugin *p, const char *real, pdm__diag *d,
+                            const char *file, unsigned line)
 {
+    pdm_plugin_entry_fn entry;
+    int rc;
+    /* RTLD_NOW: missing symbols fail here, not in the middle of a
+     * session; RTLD_LOCAL: plugins cannot see each other. */
+    p->dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
+    if (!p->dl)
+        PROBLEM(PDM_EABI, "%s: cannot load: %s", p->path, dlerror());
+    *(void **)&entry = dlsym(p->dl, PDM_PLUGIN_ENTRY_SYMBOL);
+    if (!entry)
+        PROBLEM(PDM_EABI, "%s: no entry symbol '%s' (not a polydm plugin)",
+                p->path, PDM_PLUGIN_ENTRY_SYMBOL);
+    return pdm__plugin_validate(p, entry(), p->path, d, file, line);
+fail:
+    return rc;
+}
+
+int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
+                     const char *search, const pdm__open_opts *o,
+                     pdm__diag *d, const char *file, unsigned line)
+{
+    static const pdm__open_opts defaults = {false, false, 0};
     pdm__plugin *p;
     pdm_plugin_entry_fn entry = NULL;
-    const pdm_plugin_desc *raw;
-    char *found = NULL;
+    char *found = NULL, *real = NULL;
     const char *where;
     int rc;
 
     *out = NULL;
+    if (!o)
+        o = &defaults;
     p = pdm__calloc(1, sizeof(*p));
     if (!p)
         return PDM_ENOMEM;
@@ -374,22 +396,25 @@ int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
         }
         if (!file_exists(path))
             PROBLEM(PDM_ENOTFOUND, "%s: no such plugin file", path);
-        /* RTLD_NOW: missing symbols fail here, not in the middle of a
-         * session; RTLD_LOCAL: plugins cannot see each other. */
-        p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-        if (!p->dl)
-            PROBLEM(PDM_EABI, "%s: cannot load: %s", path, dlerror());
-        *(void **)&entry = dlsym(p->dl, PDM_PLUGIN_ENTRY_SYMBOL);
-        if (!entry)
-            PROBLEM(PDM_EABI,
-                    "%s: no entry symbol '%s' (not a polydm plugin)", path,
-                    PDM_PLUGIN_ENTRY_SYMBOL);
+        /* Who may replace the file decides what runs as us: checked
+         * before anything of it is mapped, and the checked (resolved)
+         * path is the one loaded. */
+        rc = pdm__module_check(p->path, o->relaxed_modes, &real, d, file,
+                               line);
+        if (rc == PDM_OK)
+            rc = o->isolated
+                     ? pdm__plugin_read_isolated(p, real, o->timeout_ms, d,
+                                                 file, line)
+                     : pdm__plugin_read_module(p, real, d, file, line);
+        if (rc != PDM_OK)
+            goto fail;
+    } else {
+        /* Linked into this build: part of the core, nothing to isolate. */
+        rc = pdm__plugin_validate(p, entry(), p->name, d, file, line);
+        if (rc != PDM_OK)
+            goto fail;
     }
     where = p->path ? p->path : p->name;
-    raw = entry();
-    rc = validate(p, raw, where, d, file, line);
-    if (rc != PDM_OK)
-        goto fail;
     if (p->path) {
         /* The file name is how profiles find a plugin: refuse a module
          * whose descriptor claims another name. */
@@ -416,10 +441,12 @@ int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
         pdm__free(p->name);
         p->name = n;
     }
+    pdm__free(real);
     pdm__free(found);
     *out = p;
     return PDM_OK;
 fail:
+    pdm__free(real);
     pdm__free(found);
     pdm__plugin_close(p);
     return rc;
@@ -441,6 +468,8 @@ void pdm__plugin_close(pdm__plugin *p)
     /* Only now: no vtable or instance of the module is referenced. */
     if (p->dl)
         dlclose(p->dl);
+    pdm__free(p->snap);
+    pdm__free(p->snap_options);
     pdm__free(p->comps);
     pdm__free(p->name);
     pdm__free(p->path);
@@ -590,20 +619,23 @@ static pdm__comp *find_authority(pdm__plugin **v, size_t n,
     return NULL;
 }
 
-/* Opens every listed plugin and runs the offline checks; v gets the
- * opened plugins (NULL where opening failed). */
+/* Opens every listed plugin (@isolated: in child processes) and runs the
+ * offline checks; v gets the opened plugins (NULL where opening failed). */
 static int open_and_check(const pdm__profile *prof, const char *search,
-                          pdm__plugin **v, pdm__comp **authority,
-                          pdm__diag *d)
+                          bool isolated, pdm__plugin **v,
+                          pdm__comp **authority, pdm__diag *d)
 {
     size_t i = 0, nclaims = 0, before = d->errors;
     mo_claim *claims = NULL;
     size_t ncap = 0;
     int rc = PDM_OK;
+    pdm__open_opts o = {
+        !pdm__profile_get_bool(prof, "profile.plugin_strict_modes", true),
+        isolated, 0};
 
     for (const pdm__profile_plugin *pp = prof->plugins; pp; pp = pp->next, i++) {
         int r = pdm__plugin_open(&v[i], pp->path ? NULL : pp->name, pp->path,
-                                 search, d, prof->file, pp->line);
+                                 search, &o, d, prof->file, pp->line);
         if (r == PDM_ENOMEM)
             return r;
         if (r != PDM_OK)
@@ -671,7 +703,7 @@ int pdm__loader_check_profile(const pdm__profile *prof, const char *search,
     v = pdm__calloc(prof->nplugins ? prof->nplugins : 1, sizeof(*v));
     if (!v)
         return PDM_ENOMEM;
-    rc = open_and_check(prof, search, v, &auth, d);
+    rc = open_and_check(prof, search, true, v, &auth, d);
     for (size_t i = 0; i < prof->nplugins; i++)
         pdm__plugin_close(v[i]);
     pdm__free(v);
@@ -850,7 +882,7 @@ int pdm__plugins_start(pdm__plugins *set, const pdm__profile *prof,
     if (!set->v)
         return PDM_ENOMEM;
     set->n = prof->nplugins;
-    rc = open_and_check(prof, search, set->v, &set->authority, d);
+    rc = open_and_check(prof, search, false, set->v, &set->authority, d);
     if (rc != PDM_OK)
         goto fail;
     for (size_t i = 0; i < set->n; i++) {
