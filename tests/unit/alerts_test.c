@@ -170,10 +170,44 @@ static void test_alerts__args(void)
     pdm_ctx_close(ctx);
 }
 
+/* A plugin's alert without a server id (host->generic_alert, through the
+ * engine's service): bound to the server whose command an MO method is
+ * handling at that moment; refused between such calls, during a session
+ * too, and for the local user. */
+static void test_alerts__plugin_binding(void)
+{
+    pdm__services svc;
+    pdm_generic_alert ga;
+    pdm_ctx *ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    pdm__engine_services(ctx, &svc);
+    memset(&ga, 0, sizeof ga);
+    ga.struct_size = sizeof ga;
+    ga.type = "urn:test:wipe-done";
+    ga.format = "int";
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_EINVAL);
+    ctx->cmd_server = "srv-a"; /* a session runs, no MO call now */
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_EINVAL);
+    ctx->mo_call_server = "srv-a"; /* inside exec() for srv-a's Exec */
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_OK);
+    ga.server_id = "srv-b"; /* named: the plugin's choice */
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_OK);
+    ctx->cmd_server = ctx->mo_call_server = NULL;
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx->alerts);
+    PDM_ASSERT_STR(ctx->alerts->server_id, "srv-a");
+    PDM_ASSERT_STR(ctx->alerts->next->server_id, "srv-b");
+    for (pdm__alert *a = ctx->alerts; a; a = a->next)
+        a->in_flight = true;
+    pdm__alerts_session_end(ctx, true);
+    pdm_ctx_close(ctx);
+}
+
 static const pdm_test tests[] = {
     {"persist", test_alerts__persist},
     {"damaged", test_alerts__damaged},
     {"args", test_alerts__args},
+    {"plugin_binding", test_alerts__plugin_binding},
     {NULL, NULL},
 };
 

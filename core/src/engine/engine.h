@@ -48,12 +48,13 @@ struct pdm_ctx {
     pdm__mo_binding *plugin_mos; /* one per plugin MO component */
     size_t nplugin_mos;
     pdm__alert *alerts;          /* queued Generic Alerts, oldest first */
-    /* The ServerID whose Exec the session is executing (set around the
-     * tree call by the session), and the same while the handler's exec
-     * method runs: a plugin's alert without a server id is bound to it
-     * then, and refused at any other time (alerts.c). */
-    const char *exec_server;
-    const char *plugin_exec_server;
+    /* The ServerID whose commands the session is executing (set by the
+     * session around them), and the same while an MO handler's method
+     * (get, replace, exec, notify) runs for one of them: a plugin's alert
+     * without a server id is bound to it then, and refused at any other
+     * time (services.c). */
+    const char *cmd_server;
+    const char *mo_call_server;
     const char *dev_profile[16]; /* [device] values of the device MOs */
     bool dev_profile_done;
     char err[512];

@@ -313,11 +313,8 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
                       data && data->text ? data->len : 0};
         if (!target)
             return PDM_SC_BAD_REQUEST;
-        /* The handler's result alerts belong to this server. */
-        s->ctx->exec_server = s->acc.server_id;
         rc = pdm__tree_exec(s->ctx->tree, &s->who, target, &b,
                             text(cmd, PDM_TAG_CORRELATOR), &d);
-        s->ctx->exec_server = NULL;
         *changed = rc == PDM_OK || rc == PDM_PENDING;
         return pdm__status_from_rc(rc);
     }
@@ -744,6 +741,9 @@ void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
     /* Out of memory here: the Statuses fail like every other element. */
     if (!pdm__out_text_num(s, msg_ref, &x.msg_ref))
         x.msg_ref = (pdm__out_text){NULL, 0, true};
+    /* MO handlers called for these commands act for this server: their
+     * Generic Alerts without a server id belong to it (services.c). */
+    s->ctx->cmd_server = s->acc.server_id;
     for (const pdm__el *c = body->first; c; c = c->next) {
         if (c->tag == PDM_TAG_STATUS || c->tag == PDM_TAG_FINAL)
             continue;
@@ -760,4 +760,5 @@ void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
         }
         exec_cmd(&x, c);
     }
+    s->ctx->cmd_server = NULL;
 }

@@ -257,8 +257,9 @@ struct pdm_host_api {
      * generic_alert() - queue a Generic Alert (1226) for one server: sent in
      * the current session if it is with that server, else in the next
      * session with it (the agent starts one).  A NULL @ga->server_id means
-     * the server whose Exec the plugin's exec() method is handling now;
-     * anywhere else it is refused (see pdm_generic_alert).  Copies
+     * the server whose command (e.g. an Exec) the plugin's MO method is
+     * handling now; anywhere else it is refused (see pdm_generic_alert).
+     * Copies
      * everything.  Returns PDM_OK, PDM_EINVAL (struct too small, no type or
      * format, reserved0 not 0, no server), PDM_ENOMEM.  (since 1.0)
      */

@@ -187,13 +187,14 @@ typedef struct pdm_generic_alert {
     const char *correlator; /**< Exec correlator to echo, or NULL */
     pdm_blob data;          /**< Item Data (only read) */
     const char *server_id;  /**< target server.  NULL only from a plugin
-                                 inside its exec() method called for a
-                                 server's Exec: that server.  NULL at any
-                                 other time (another method, later, the
-                                 local user's Exec, the integrator):
-                                 refused with PDM_EINVAL, so a result
-                                 reported after exec() returned must name
-                                 its server */
+                                 inside an MO method (get, replace, exec,
+                                 notify) called for a server's command,
+                                 e.g. the Exec being handled: that server.
+                                 NULL at any other time (another call,
+                                 later, the local user's command, the
+                                 integrator): refused with PDM_EINVAL, so
+                                 a result reported after the call returned
+                                 must name its server */
 } pdm_generic_alert;
 
 #ifdef __cplusplus
