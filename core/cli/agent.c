@@ -76,14 +76,15 @@ const cli_cmd cli_agent_cmds[] = {
     {"trigger", "[--server ID]",
      "ask the running agent for a client-initiated session", NULL,
      trigger_cmd},
-    {"alert", "--type URN --format FMT [--data TEXT] [--source URI] "
-              "[--mark MARK] [--correlator C] [--server ID]",
+    {"alert", "--server ID --type URN --format FMT [--data TEXT] "
+              "[--source URI] [--mark MARK] [--correlator C]",
      "queue a Generic Alert (1226) for a DM server",
      "Hands the alert to the running agent, which starts a session with\n"
      "the server (--server) to deliver it; without an agent the alert is\n"
-     "stored and goes out with the next session.  It stays queued until a\n"
-     "session that carried it ends normally.  Texts may not contain tabs\n"
-     "or newlines (binary data: --format b64 and base64 text).\n",
+     "stored and goes out with the next session with that server (never\n"
+     "with another one).  It stays queued until a session that carried it\n"
+     "ends normally.  Texts may not contain tabs or newlines (binary data:\n"
+     "--format b64 and base64 text).\n",
      alert_cmd},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -505,9 +506,8 @@ static int queue_alert_line(pdm_ctx *ctx, char *line)
     return pdm_ctx_queue_alert(ctx, &ga);
 }
 
-/* Alerts for a named server start a session with it (once a minute at
- * most, so an unreachable server is not hammered); alerts for any server
- * ride with the next session. */
+/* Alerts for a server start a session with it (once a minute at most, so
+ * an unreachable server is not hammered). */
 static void maybe_deliver_alerts(agent *a)
 {
     const char *srv = NULL;
@@ -872,8 +872,9 @@ static int alert_cmd(cli *c, int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (optind != argc || !*v[2] || !*v[3]) {
-        cli_err("alert: --type and --format are required, nothing else");
+    if (optind != argc || !*v[0] || !*v[2] || !*v[3]) {
+        cli_err("alert: --server, --type and --format are required, "
+                "nothing else");
         return CLI_USAGE;
     }
     for (int i = 0; i < 7; i++)

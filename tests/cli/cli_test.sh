@@ -92,6 +92,48 @@ lacks "secret value not in json" "s3cr3t-value-6b2a"
 chmod 600 "$tmp/secret.profile"
 expect 0 "profile check secret 600" "$PDM" --plugin-path "$FX" profile check "$tmp/secret.profile"
 lacks "no warning at 600" "is a secret"
+# Plugin files: a module or directory others can change is refused (a
+# developer's profile may relax it), and inspect / profile check never run
+# module code in polydm's own process (ELF constructors run in a child).
+mkdir -p "$tmp/mods"; chmod 755 "$tmp/mods"
+cp "$FX/fx-plain.so" "$tmp/mods/"; chmod 664 "$tmp/mods/fx-plain.so"
+expect 3 "inspect group-writable module" "$PDM" plugins inspect "$tmp/mods/fx-plain.so"
+contains "g+w module" "is writable by its group (mode 0664)"
+contains "g+w module hint" "plugin_strict_modes = false"
+chmod 644 "$tmp/mods/fx-plain.so"; chmod 777 "$tmp/mods"
+expect 3 "inspect world-writable dir" "$PDM" plugins inspect "$tmp/mods/fx-plain.so"
+contains "o+w dir" "its directory $(realpath "$tmp/mods") is writable by group and others (mode 0777)"
+chmod 755 "$tmp/mods"
+expect 0 "inspect after chmod go-w" "$PDM" plugins inspect "$tmp/mods/fx-plain.so"
+chmod 666 "$tmp/mods/fx-plain.so"
+printf '[profile]\nid = dev\nplugin_strict_modes = false\n' >"$tmp/dev.profile"
+expect 0 "inspect relaxed by the profile" "$PDM" --profile "$tmp/dev.profile" plugins inspect "$tmp/mods/fx-plain.so"
+contains "relaxed warning" "warning: $tmp/mods/fx-plain.so: the module"
+printf '[profile]\nid = t\n[plugin fx-plain]\npath = %s\n' "$tmp/mods/fx-plain.so" >"$tmp/mods.profile"
+expect 3 "profile check group-writable module" "$PDM" profile check "$tmp/mods.profile"
+contains "check g+w" "$tmp/mods.profile:3: error: $tmp/mods/fx-plain.so: refused: the module"
+# fx-ctor-marker's constructor writes the pid of the process it runs in.
+for cmd in inspect check; do
+  rm -f "$tmp/marker"
+  printf '[profile]\nid = t\n[plugin fx-ctor-marker]\npath = %s\n' "$FX/fx-ctor-marker.so" >"$tmp/ctor.profile"
+  if [ $cmd = inspect ]; then
+    FX_MARKER=$tmp/marker "$PDM" plugins inspect "$FX/fx-ctor-marker.so" >/dev/null 2>&1 & pid=$!
+  else
+    FX_MARKER=$tmp/marker "$PDM" profile check "$tmp/ctor.profile" >/dev/null 2>&1 & pid=$!
+  fi
+  wait $pid; rc=$?
+  mpid=$(cat "$tmp/marker" 2>/dev/null)
+  if [ "$rc" = 0 ] && [ -n "$mpid" ] && [ "$mpid" != "$pid" ]; then
+    echo "ok   $cmd: the module's constructor ran in another process ($mpid, not $pid)"
+  else
+    echo "FAIL $cmd: exit $rc, constructor ran in '$mpid' (polydm is $pid)"; fails=$((fails+1))
+  fi
+done
+expect 3 "inspect: constructor aborts" "$PDM" plugins inspect "$FX/fx-ctor-abort.so"
+contains "ctor abort" "plugin crashed while its descriptor was read (signal 6"
+printf '[profile]\nid = t\n[plugin fx-ctor-abort]\npath = %s\n' "$FX/fx-ctor-abort.so" >"$tmp/abort.profile"
+expect 3 "profile check: constructor aborts" "$PDM" profile check "$tmp/abort.profile"
+contains "check ctor abort" "abort.profile:3: error: $FX/fx-ctor-abort.so: refused: the plugin crashed"
 
 expect 2 "no command" "$PDM"
 expect 2 "unknown command" "$PDM" frobnicate
@@ -112,7 +154,9 @@ for c in "tree show" "transcript" "alert" "agent" "status" "trigger" "session" \
   expect 0 "$c --help" "$PDM" $c --help
 done
 expect 2 "alert without type" "$PDM" --state "$tmp/st" alert --format chr
-expect 2 "alert with a newline" "$PDM" --state "$tmp/st" alert --type a --format chr --data "$(printf 'a\nb')"
+expect 2 "alert with a newline" "$PDM" --state "$tmp/st" alert --server s --type a --format chr --data "$(printf 'a\nb')"
+expect 2 "alert without server" "$PDM" --state "$tmp/st" alert --type a --format chr
+contains "alert without server" "--server, --type and --format are required"
 expect 2 "transcript usage" "$PDM" transcript
 expect 4 "transcript missing folder" "$PDM" transcript "$tmp/no-such-trace"
 mkdir -p "$tmp/empty-trace"

@@ -448,6 +448,43 @@ alerts() {
   expect_in "$T/dev/agent.err" "starting a session" "the agent started sessions for the alerts"
 }
 
+# A plugin's asynchronous Exec result (a Generic Alert queued without a
+# server id) belongs to the server that sent the Exec: test.server's
+# session fails after the Exec (an HTTP timeout), a session with
+# hmac.server (its own test server) must not carry the alert, and
+# test.server's next session does.
+alert_owner() {
+  start_server srvb "$SCN/alert-owner-b.scn" || return
+  local urlb=$SRV_URL pidb=$SRV_PID
+  start_server srva "$SCN/alert-owner-a.scn" || return
+  local porta=$SRV_PORT
+  awk -v b="$urlb" '/<NodeName>hmac<\/NodeName>/ { h = 1 }
+    h && /@URL@/ { sub("@URL@", b); h = 0 } { print }' \
+    "$TREE" >"$T/tree-ab.xml"
+  make_profile "$T/dev" "$T/tree-ab.xml" "timeout_ms = 4000" "retries = 0"
+  "$PDM" "${P[@]}" -v session --server test.server --trace "$T/dev/trace" \
+    >"$T/dev/a1.out" 2>&1 &&
+    fail "test.server's first session succeeded" ||
+    ok "test.server's first session failed after the Exec"
+  expect_in "$T/dev/a1.out" "timed out" "it failed on the HTTP timeout"
+  expect_in "$T/dev/a1.out" "Generic Alert urn:polydm:at:e2e:done queued for test.server" \
+    "the plugin's alert is bound to the Exec's server"
+  "$PDM" "${P[@]}" session --server hmac.server >"$T/dev/b.out" 2>&1 &&
+    ok "hmac.server's session" || { fail "hmac.server's session"; show "$T/dev/b.out"; }
+  SRV_PID=$pidb wait_server srvb
+  wait_server srva
+  # test.server again: its own test server must authenticate with the
+  # server nonce the client issued (and stored) in the first session.
+  local nonce
+  nonce=$(cat "$T/dev/trace"/*-client.* | grep -o '<NextNonce[^>]*>[^<]*' | tail -1 | sed 's/.*>//')
+  sed "s#@NONCE@#$nonce#" "$SCN/alert-owner-a2.scn" >"$T/a2.scn"
+  SRV_FIXED_PORT=$porta start_server srva2 "$T/a2.scn" || return
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/a2.out" 2>&1 &&
+    ok "test.server's second session" || { fail "test.server's second session"; show "$T/dev/a2.out"; }
+  wait_server srva2
+  expect_not_in "$T/srvb.transcript" "urn:polydm:at:e2e:done" "hmac.server never saw the alert"
+}
+
 # Every Funambol-derived scenario (tests/dmserver/scenarios/MANIFEST) with
 # the real client, each on a fresh device with the scenario's factory tree.
 # Their accounts use Basic client credentials, which are never sent
@@ -497,6 +534,7 @@ case "$case_name" in
   agent_sigkill) agent_stopped KILL ;;
   alerts) alerts ;;
   policy) policy ;;
+  alert_owner) alert_owner ;;
   agent_pkg0_retry) agent_pkg0_retry ;;
   funambol_xml) funambol xml ;;
   funambol_wbxml) funambol wbxml ;;

@@ -2,8 +2,12 @@
  * Loader tests: the ABI acceptance rules and the init/create/destroy/fini
  * pairing, with fixture plugins that misbehave (tests/loader/fixtures).
  */
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cu_main.h"
 #include "loader/loader.h"
@@ -24,13 +28,15 @@ static void rec_log(void *user, int level, const char *comp, const char *msg)
              "%s:%s;", comp, msg);
 }
 
-/* Opens a fixture and returns rc; *msg gets the first diagnostic. */
-static int open_fx(const char *path, pdm__plugin **out, char *msg, size_t n)
+/* Opens a fixture (with @o, NULL = in process) and returns rc; *msg gets
+ * the first diagnostic. */
+static int open_fx_with(const char *path, const pdm__open_opts *o,
+                        pdm__plugin **out, char *msg, size_t n)
 {
     pdm__diag d;
     int rc;
     pdm__diag_init(&d);
-    rc = pdm__plugin_open(out, NULL, path, NULL, &d, NULL, 0);
+    rc = pdm__plugin_open(out, NULL, path, NULL, o, &d, NULL, 0);
     msg[0] = '\0';
     if (d.head)
         pdm__strlcpy(msg, d.head->msg, n);
@@ -38,17 +44,33 @@ static int open_fx(const char *path, pdm__plugin **out, char *msg, size_t n)
     return rc;
 }
 
-static void expect_refused(const char *path, const char *needle)
+static int open_fx(const char *path, pdm__plugin **out, char *msg, size_t n)
+{
+    return open_fx_with(path, NULL, out, msg, n);
+}
+
+static const pdm__open_opts isolated = {false, true, 2000};
+
+static void expect_refused_with(const char *path, const pdm__open_opts *o,
+                                int want, const char *needle)
 {
     pdm__plugin *p = (pdm__plugin *)1;
     char msg[512];
-    int rc = open_fx(path, &p, msg, sizeof msg);
-    CU_ASSERT_EQUAL(rc, PDM_EABI);
+    int rc = open_fx_with(path, o, &p, msg, sizeof msg);
+    CU_ASSERT_EQUAL(rc, want);
     CU_ASSERT_PTR_NULL(p);
     if (!strstr(msg, needle) || !strstr(msg, ".so")) {
         fprintf(stderr, "\n  %s: message '%s' lacks '%s'\n", path, msg, needle);
         CU_FAIL("refusal message");
     }
+}
+
+/* Every refusal is the same whether the descriptor is read here or in a
+ * child process. */
+static void expect_refused(const char *path, const char *needle)
+{
+    expect_refused_with(path, NULL, PDM_EABI, needle);
+    expect_refused_with(path, &isolated, PDM_EABI, needle);
 }
 
 /* A well-formed plugin opens with its components and vtables copied. */
@@ -83,6 +105,167 @@ static void test_loader__refusals(void)
     expect_refused(FX("fx-misnamed"), "does not match the file name");
 }
 
+/* Reserved slots and unknown flag bits are refused at load, naming the
+ * plugin, the component (or option, node) and the field. */
+static void test_loader__reserved(void)
+{
+    expect_refused(FX("fx-reserved-comp"),
+                   "plugin 'fx-reserved-comp', component 'pol': reserved[1] "
+                   "must be NULL");
+    expect_refused(FX("fx-comp-flags"),
+                   "plugin 'fx-comp-flags', component 'pol': flags is 0x4, "
+                   "must be 0");
+    expect_refused(FX("fx-reserved-node"),
+                   "plugin 'fx-reserved-node', component 'mo', node 'Leaf': "
+                   "reserved[0] must be NULL");
+    expect_refused(FX("fx-reserved-option"),
+                   "plugin 'fx-reserved-option', option 'mode': reserved0 "
+                   "must be 0");
+}
+
+/* Read in a child process, a plugin gives the same data as in process,
+ * and none of its code runs here: constructors (a marker with the pid), a
+ * crash, an abort, a hang are the child's. */
+static void test_loader__isolated(void)
+{
+    pdm__plugin *p;
+    char msg[512], marker[600], buf[32] = "";
+    FILE *f;
+    CU_ASSERT_EQUAL_FATAL(open_fx_with(FX("fx-good"), &isolated, &p, msg,
+                                       sizeof msg),
+                          PDM_OK);
+    PDM_ASSERT_STR(p->name, "fx-good");
+    PDM_ASSERT_STR(p->desc.version, "1.2.3");
+    CU_ASSERT_PTR_NULL(p->dl);
+    CU_ASSERT_EQUAL(p->ncomps, 4);
+    CU_ASSERT_EQUAL(p->comps[0].kind, PDM_KIND_POLICY);
+    PDM_ASSERT_STR(p->comps[0].name, "pol");
+    PDM_ASSERT_STR(p->comps[3].mo_base, "./FxGood");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p->desc.options);
+    PDM_ASSERT_STR(p->desc.options[0].key, "color");
+    PDM_ASSERT_STR(p->desc.options[0].def, "blue");
+    CU_ASSERT_EQUAL(p->desc.options[1].flags, PDM_OPTION_REQUIRED);
+    PDM_ASSERT_STR(p->desc.options[2].key, "password");
+    CU_ASSERT_EQUAL(p->desc.options[2].flags, PDM_OPTION_SECRET);
+    CU_ASSERT_PTR_NULL(p->desc.options[3].key);
+    pdm__plugin_close(p);
+
+    snprintf(marker, sizeof marker, "%s/ctor-marker", pdm_test_tmpdir());
+    remove(marker);
+    setenv("FX_MARKER", marker, 1);
+    CU_ASSERT_EQUAL_FATAL(open_fx_with(FX("fx-ctor-marker"), &isolated, &p,
+                                       msg, sizeof msg),
+                          PDM_OK);
+    pdm__plugin_close(p);
+    f = fopen(marker, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_PTR_NOT_NULL(fgets(buf, sizeof buf, f));
+    fclose(f);
+    CU_ASSERT_NOT_EQUAL(strtol(buf, NULL, 10), (long)getpid());
+    unsetenv("FX_MARKER");
+
+    /* SIGSEGV (SIGABRT under a sanitizer, which catches it) */
+    expect_refused_with(FX("fx-entry-crash"), &isolated, PDM_EABI,
+                        "crashed while its descriptor was read (signal ");
+    expect_refused_with(FX("fx-ctor-abort"), &isolated, PDM_EABI,
+                        "crashed while its descriptor was read (signal 6");
+    {
+        pdm__open_opts quick = {false, true, 300};
+        expect_refused_with(FX("fx-ctor-hang"), &quick, PDM_ETIMEOUT,
+                            "did not finish within 300 ms");
+    }
+}
+
+/* Copies fixture @name into the directory @dir (mode 0755), mode 0644. */
+static void copy_fx(const char *name, const char *dir, char *out, size_t n)
+{
+    char src[600], buf[8192];
+    FILE *in, *o;
+    size_t k;
+    mkdir(dir, 0755);
+    CU_ASSERT_EQUAL(chmod(dir, 0755), 0);
+    snprintf(src, sizeof src, FX_DIR "/%s.so", name);
+    snprintf(out, n, "%s/%s.so", dir, name);
+    in = fopen(src, "rb");
+    o = fopen(out, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    while ((k = fread(buf, 1, sizeof buf, in)) > 0)
+        fwrite(buf, 1, k, o);
+    fclose(in);
+    fclose(o);
+    CU_ASSERT_EQUAL(chmod(out, 0644), 0);
+}
+
+/* A module that others than root and its user can change is refused
+ * (the file, its directory, a directory above it), in process and
+ * isolated, before any of it is loaded; plugin_strict_modes = false makes
+ * it a warning. */
+static void test_loader__strict_modes(void)
+{
+    static const pdm__open_opts strict_iso = {false, true, 2000};
+    static const pdm__open_opts relaxed = {true, false, 0};
+    char dir[600], sub[700], mod[800], msg[512], marker[600];
+    pdm__plugin *p;
+    pdm__diag d;
+    snprintf(dir, sizeof dir, "%s/modes", pdm_test_tmpdir());
+    snprintf(sub, sizeof sub, "%s/plugins", dir);
+    mkdir(dir, 0755);
+    copy_fx("fx-ctor-marker", sub, mod, sizeof mod);
+    snprintf(marker, sizeof marker, "%s/modes-marker", pdm_test_tmpdir());
+    setenv("FX_MARKER", marker, 1);
+
+    CU_ASSERT_EQUAL(open_fx_with(mod, NULL, &p, msg, sizeof msg), PDM_OK);
+    pdm__plugin_close(p);
+    remove(marker);
+
+    CU_ASSERT_EQUAL(chmod(mod, 0664), 0);
+    expect_refused_with(mod, NULL, PDM_EFORBIDDEN,
+                        "is writable by its group (mode 0664)");
+    expect_refused_with(mod, &strict_iso, PDM_EFORBIDDEN, "refused: the module");
+    CU_ASSERT_EQUAL(chmod(mod, 0646), 0);
+    expect_refused_with(mod, NULL, PDM_EFORBIDDEN, "writable by others");
+    CU_ASSERT_EQUAL(access(marker, F_OK), -1); /* nothing of it ran */
+
+    /* Relaxed: loaded, with a warning that names the problem. */
+    pdm__diag_init(&d);
+    CU_ASSERT_EQUAL(pdm__plugin_open(&p, NULL, mod, NULL, &relaxed, &d,
+                                     "t.profile", 3),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(d.errors, 0);
+    CU_ASSERT_EQUAL(d.warnings, 1);
+    CU_ASSERT(d.head && strstr(d.head->msg, "plugin_strict_modes = false"));
+    pdm__plugin_close(p);
+    pdm__diag_free(&d);
+    remove(marker);
+    CU_ASSERT_EQUAL(chmod(mod, 0644), 0);
+
+    /* Its directory, then a directory above it (even sticky: only the
+     * root-owned sticky /tmp kind is accepted above the module's own). */
+    CU_ASSERT_EQUAL(chmod(sub, 0777), 0);
+    expect_refused_with(mod, NULL, PDM_EFORBIDDEN, "its directory");
+    CU_ASSERT_EQUAL(chmod(sub, 01777), 0);
+    expect_refused_with(mod, NULL, PDM_EFORBIDDEN, "its directory");
+    CU_ASSERT_EQUAL(chmod(sub, 0755), 0);
+    CU_ASSERT_EQUAL(chmod(dir, 0775), 0);
+    expect_refused_with(mod, NULL, PDM_EFORBIDDEN, "the directory");
+    if (geteuid() == 0) {
+        CU_ASSERT_EQUAL(chmod(dir, 01777), 0);
+        CU_ASSERT_EQUAL(open_fx_with(mod, NULL, &p, msg, sizeof msg), PDM_OK);
+        pdm__plugin_close(p);
+        CU_ASSERT_EQUAL(chown(dir, 4242, 0), 0);
+        expect_refused_with(mod, NULL, PDM_EFORBIDDEN, "owned by uid 4242");
+        CU_ASSERT_EQUAL(chown(dir, 0, 0), 0);
+        CU_ASSERT_EQUAL(chown(mod, 4242, 0), 0);
+        expect_refused_with(mod, NULL, PDM_EFORBIDDEN, "owned by uid 4242");
+        CU_ASSERT_EQUAL(chown(mod, 0, 0), 0);
+    }
+    CU_ASSERT_EQUAL(chmod(dir, 0755), 0);
+    CU_ASSERT_EQUAL(open_fx_with(mod, NULL, &p, msg, sizeof msg), PDM_OK);
+    pdm__plugin_close(p);
+    unsetenv("FX_MARKER");
+}
+
 /* A descriptor larger than the core knows (same minor) is accepted and only
  * the known part is used. */
 static void test_loader__larger_descriptor(void)
@@ -102,10 +285,10 @@ static void test_loader__not_found(void)
     pdm__plugin *p;
     pdm__diag d;
     pdm__diag_init(&d);
-    CU_ASSERT_EQUAL(pdm__plugin_open(&p, NULL, FX_DIR "/nope.so", NULL, &d,
-                                     "x.profile", 7),
+    CU_ASSERT_EQUAL(pdm__plugin_open(&p, NULL, FX_DIR "/nope.so", NULL, NULL,
+                                     &d, "x.profile", 7),
                     PDM_ENOTFOUND);
-    CU_ASSERT_EQUAL(pdm__plugin_open(&p, "nope", NULL, FX_DIR, &d,
+    CU_ASSERT_EQUAL(pdm__plugin_open(&p, "nope", NULL, FX_DIR, NULL, &d,
                                      "x.profile", 8),
                     PDM_ENOTFOUND);
     CU_ASSERT_EQUAL(d.errors, 2);
@@ -186,6 +369,64 @@ static void test_loader__create_fails(void)
     pdm__diag_free(&d);
 }
 
+static int alert_calls;
+static char alert_server[64];
+
+static int stub_alert(void *user, const char *plugin,
+                      const pdm_generic_alert *ga)
+{
+    (void)user;
+    (void)plugin;
+    alert_calls++;
+    pdm__strlcpy(alert_server, ga->server_id ? ga->server_id : "(null)",
+                 sizeof alert_server);
+    return PDM_OK;
+}
+
+/* host->generic_alert reads only what the plugin's struct_size covers: a
+ * struct that ends before server_id (ABI 1.0 has it) is refused instead
+ * of reading a server id from whatever follows it; a larger one (newer
+ * plugin) is read as far as the core knows it. */
+static void test_loader__alert_struct_size(void)
+{
+    pdm__services svc = {NULL, NULL, NULL, NULL, NULL, stub_alert};
+    pdm__logger lg = {rec_log, NULL, PDM_LOG_DEBUG};
+    pdm__plugins set;
+    pdm__diag d;
+    pdm__profile *p;
+    struct {
+        pdm_generic_alert ga;
+        char future[16];
+    } big;
+    pdm_plugin_ctx *pc;
+    pdm__diag_init(&d);
+    p = profile_from("[profile]\nid = t\n[plugin fx-good]\noption.needed = 1\n",
+                     &d);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL_FATAL(pdm__plugins_start(&set, p, FX_DIR, &svc, &lg, &d),
+                          PDM_OK);
+    pc = &set.v[0]->ctx;
+    memset(&big, 0, sizeof big);
+    big.ga.type = "urn:x";
+    big.ga.format = "chr";
+    big.ga.server_id = "victim"; /* beyond the declared struct */
+    big.ga.struct_size = offsetof(pdm_generic_alert, server_id);
+    alert_calls = 0;
+    CU_ASSERT_EQUAL(pdm__host_table()->generic_alert(pc, &big.ga), PDM_EINVAL);
+    CU_ASSERT_EQUAL(alert_calls, 0);
+    big.ga.struct_size = sizeof big;
+    memset(big.future, 0x55, sizeof big.future);
+    CU_ASSERT_EQUAL(pdm__host_table()->generic_alert(pc, &big.ga), PDM_OK);
+    CU_ASSERT_EQUAL(alert_calls, 1);
+    PDM_ASSERT_STR(alert_server, "victim");
+    big.ga.reserved0 = 1;
+    CU_ASSERT_EQUAL(pdm__host_table()->generic_alert(pc, &big.ga), PDM_EINVAL);
+    CU_ASSERT_EQUAL(alert_calls, 1);
+    pdm__plugins_stop(&set);
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
 static const pdm__diag_item *find_diag(const pdm__diag *d, const char *needle)
 {
     for (const pdm__diag_item *it = d->head; it; it = it->next)
@@ -227,6 +468,61 @@ static void test_loader__check_profile(void)
     pdm__diag_free(&d);
 }
 
+/* The offline profile check reads every module in a child process: a
+ * constructor that aborts is a refusal with its reason, one that leaves a
+ * marker left it from another process; a group-writable module is refused
+ * unless the profile relaxes the check. */
+static void test_loader__check_profile_isolated(void)
+{
+    pdm__diag d;
+    pdm__profile *p;
+    char marker[600], buf[32] = "", text[1200], dir[600], mod[800];
+    FILE *f;
+    snprintf(marker, sizeof marker, "%s/check-marker", pdm_test_tmpdir());
+    remove(marker);
+    setenv("FX_MARKER", marker, 1);
+    pdm__diag_init(&d);
+    p = profile_from("[profile]\nid = t\n"
+                     "[plugin fx-ctor-marker]\n"
+                     "[plugin fx-ctor-abort]\n",
+                     &d);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_NOT_EQUAL(pdm__loader_check_profile(p, FX_DIR, &d), PDM_OK);
+    CU_ASSERT_EQUAL(d.errors, 1);
+    CU_ASSERT(d.head && d.head->line == 4 &&
+              strstr(d.head->msg, "fx-ctor-abort.so: refused: the plugin "
+                                  "crashed while its descriptor was read "
+                                  "(signal 6"));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+    f = fopen(marker, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_PTR_NOT_NULL(fgets(buf, sizeof buf, f));
+    fclose(f);
+    CU_ASSERT(strtol(buf, NULL, 10) > 0);
+    CU_ASSERT_NOT_EQUAL(strtol(buf, NULL, 10), (long)getpid());
+    unsetenv("FX_MARKER");
+
+    snprintf(dir, sizeof dir, "%s/check-modes", pdm_test_tmpdir());
+    copy_fx("fx-plain", dir, mod, sizeof mod);
+    CU_ASSERT_EQUAL(chmod(mod, 0666), 0);
+    for (int relaxed = 0; relaxed < 2; relaxed++) {
+        snprintf(text, sizeof text,
+                 "[profile]\nid = t\n%s[plugin fx-plain]\npath = %s\n",
+                 relaxed ? "plugin_strict_modes = false\n" : "", mod);
+        pdm__diag_init(&d);
+        p = profile_from(text, &d);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        CU_ASSERT_EQUAL(pdm__loader_check_profile(p, FX_DIR, &d),
+                        relaxed ? PDM_OK : PDM_EFORBIDDEN);
+        CU_ASSERT_EQUAL(d.errors, relaxed ? 0 : 1);
+        CU_ASSERT_EQUAL(d.warnings, relaxed ? 1 : 0);
+        CU_ASSERT(d.head && strstr(d.head->msg, "writable by group and others"));
+        pdm__profile_free(p);
+        pdm__diag_free(&d);
+    }
+}
+
 /* Two plugins with the same MO base URI clash. */
 static void test_loader__mo_clash(void)
 {
@@ -248,13 +544,18 @@ static void test_loader__mo_clash(void)
 static const pdm_test tests[] = {
     {"good", test_loader__good},
     {"refusals", test_loader__refusals},
+    {"reserved", test_loader__reserved},
     {"larger_descriptor", test_loader__larger_descriptor},
+    {"isolated", test_loader__isolated},
+    {"strict_modes", test_loader__strict_modes},
     {"not_found", test_loader__not_found},
     {"lifecycle", test_loader__lifecycle},
     {"init_fails", test_loader__init_fails},
     {"create_fails", test_loader__create_fails},
     {"check_profile", test_loader__check_profile},
     {"mo_clash", test_loader__mo_clash},
+    {"check_profile_isolated", test_loader__check_profile_isolated},
+    {"alert_struct_size", test_loader__alert_struct_size},
     {NULL, NULL},
 };
 

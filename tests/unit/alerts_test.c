@@ -1,7 +1,8 @@
 /*
  * Unit tests of the Generic Alert queue (core/src/engine/alerts.c): it
  * survives closing the context, a damaged saved queue is dropped with a
- * log line (never a crash), and the public API checks its arguments.
+ * log line (never a crash), every alert names its server (a saved one
+ * that does not is dropped), and the public API checks its arguments.
  */
 #include "cu_main.h"
 #include "engine/engine.h"
@@ -56,7 +57,7 @@ static void test_alerts__persist(void)
     ga.server_id = "srv-a";
     ga.correlator = "c-7";
     CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
-    ga.server_id = NULL;
+    ga.server_id = "srv-b";
     ga.type = "urn:test:b";
     CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
     CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, &srv), 2);
@@ -72,7 +73,7 @@ static void test_alerts__persist(void)
     PDM_ASSERT_STR(ctx->alerts->correlator, "c-7");
     CU_ASSERT_PTR_NULL(ctx->alerts->mark);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx->alerts->next);
-    CU_ASSERT_PTR_NULL(ctx->alerts->next->server_id);
+    PDM_ASSERT_STR(ctx->alerts->next->server_id, "srv-b");
     /* Delivered by a session: gone, also after a reopen. */
     for (pdm__alert *a = ctx->alerts; a; a = a->next)
         a->in_flight = true;
@@ -103,7 +104,7 @@ static void test_alerts__damaged(void)
     }
     /* A good record before a damaged one is kept. */
     {
-        const char *rec = "A1--6:urn:ab3:chr--1:x" "garbage";
+        const char *rec = "A11:s-6:urn:ab3:chr--1:x" "garbage";
         pdm_ctx *ctx = open_ctx();
         pdm__store_kv_put(ctx->store, "core", "alerts", (const uint8_t *)rec,
                           strlen(rec));
@@ -111,6 +112,31 @@ static void test_alerts__damaged(void)
         ctx = open_ctx();
         CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 1);
         PDM_ASSERT_STR(ctx->alerts->type, "urn:ab");
+        pdm_ctx_close(ctx);
+    }
+    /* A saved alert without a server (an older queue's "any server") can
+     * be attributed to nobody: dropped, also from the store; the alerts
+     * around it stay. */
+    {
+        const char *rec = "A11:a-6:urn:no3:chr--1:x"
+                          "--6:urn:an3:chr--1:y"
+                          "1:b-6:urn:no3:chr--1:z";
+        const char *srv = NULL;
+        pdm_ctx *ctx = open_ctx();
+        pdm__store_kv_put(ctx->store, "core", "alerts", (const uint8_t *)rec,
+                          strlen(rec));
+        pdm_ctx_close(ctx);
+        ctx = open_ctx();
+        CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, &srv), 2);
+        PDM_ASSERT_STR(srv, "a");
+        for (pdm__alert *a = ctx->alerts; a; a = a->next)
+            CU_ASSERT_PTR_NOT_NULL(a->server_id);
+        pdm_ctx_close(ctx);
+        ctx = open_ctx();
+        CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 2);
+        for (pdm__alert *a = ctx->alerts; a; a = a->next)
+            a->in_flight = true;
+        pdm__alerts_session_end(ctx, true);
         pdm_ctx_close(ctx);
     }
 }
@@ -121,10 +147,22 @@ static void test_alerts__args(void)
     pdm_ctx *ctx = open_ctx();
     memset(&ga, 0, sizeof ga);
     ga.struct_size = sizeof ga;
+    ga.server_id = "srv";
     CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL); /* no type */
     ga.type = "urn:x";
     CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL); /* no format */
     ga.format = "chr";
+    /* No server: an alert for "whichever server comes next" could reach
+     * the wrong one. */
+    ga.server_id = NULL;
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
+    ga.server_id = "";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
+    ga.server_id = "srv";
+    ga.reserved0 = 1;
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
+    ga.reserved0 = 0;
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 0);
     ga.struct_size = 8;
     CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL); /* too small */
     CU_ASSERT_EQUAL(pdm_ctx_queue_alert(NULL, &ga), PDM_EINVAL);
@@ -132,10 +170,44 @@ static void test_alerts__args(void)
     pdm_ctx_close(ctx);
 }
 
+/* A plugin's alert without a server id (host->generic_alert, through the
+ * engine's service): bound to the server whose command an MO method is
+ * handling at that moment; refused between such calls, during a session
+ * too, and for the local user. */
+static void test_alerts__plugin_binding(void)
+{
+    pdm__services svc;
+    pdm_generic_alert ga;
+    pdm_ctx *ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    pdm__engine_services(ctx, &svc);
+    memset(&ga, 0, sizeof ga);
+    ga.struct_size = sizeof ga;
+    ga.type = "urn:test:wipe-done";
+    ga.format = "int";
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_EINVAL);
+    ctx->cmd_server = "srv-a"; /* a session runs, no MO call now */
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_EINVAL);
+    ctx->mo_call_server = "srv-a"; /* inside exec() for srv-a's Exec */
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_OK);
+    ga.server_id = "srv-b"; /* named: the plugin's choice */
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_OK);
+    ctx->cmd_server = ctx->mo_call_server = NULL;
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx->alerts);
+    PDM_ASSERT_STR(ctx->alerts->server_id, "srv-a");
+    PDM_ASSERT_STR(ctx->alerts->next->server_id, "srv-b");
+    for (pdm__alert *a = ctx->alerts; a; a = a->next)
+        a->in_flight = true;
+    pdm__alerts_session_end(ctx, true);
+    pdm_ctx_close(ctx);
+}
+
 static const pdm_test tests[] = {
     {"persist", test_alerts__persist},
     {"damaged", test_alerts__damaged},
     {"args", test_alerts__args},
+    {"plugin_binding", test_alerts__plugin_binding},
     {NULL, NULL},
 };
 

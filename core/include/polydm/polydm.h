@@ -232,21 +232,22 @@ typedef struct pdm_message {
 /**
  * pdm_ctx_queue_alert() - queue a Generic Alert (1226) for a DM server,
  * e.g. a device event the integrator reports.  Everything in @ga is copied.
- * The queue is kept in the store: the alert goes out in the next session
- * with ga->server_id (NULL: with whichever server the next session is)
- * and leaves the queue only when that session ends normally; a failed
- * session or a restart keeps it (it may then be sent twice: use a
- * correlator or data the server can recognise).  The reference agent
- * starts a session when alerts wait.
- * Returns PDM_OK, PDM_EINVAL (NULL, struct too small, no type or format),
- * PDM_ENOMEM.
+ * The queue is kept in the store: the alert goes out only in a session
+ * with exactly ga->server_id (required: an alert for "any server" could
+ * reach the wrong one) and leaves the queue only when that session ends
+ * normally; a failed session or a restart keeps it (it may then be sent
+ * twice: use a correlator or data the server can recognise).  The
+ * reference agent starts a session when alerts wait.
+ * Returns PDM_OK, PDM_EINVAL (NULL, struct too small, no server id, no
+ * type or format, reserved0 not 0), PDM_ENOMEM.
  */
 PDM_API int pdm_ctx_queue_alert(pdm_ctx *ctx, const pdm_generic_alert *ga);
 
 /**
  * pdm_ctx_pending_alerts() - how many queued Generic Alerts no session is
  * carrying now.  @server_id (may be NULL) receives the target server of
- * the oldest one (NULL = any server); borrowed until the queue changes.
+ * the oldest one (NULL when none waits); borrowed until the queue
+ * changes.
  */
 PDM_API size_t pdm_ctx_pending_alerts(const pdm_ctx *ctx,
                                       const char **server_id);

@@ -3,6 +3,10 @@
  * asynchronous Exec's result) and from the integrator, kept in the store
  * until a session delivers them.
  *
+ * Every alert is bound to one ServerID when it is queued and only a
+ * session with exactly that server carries it: a lock or wipe result
+ * must never reach another server.
+ *
  * Saved format (kv "core"/"alerts"): "A1" then per alert seven fields
  * (server id, source, type, format, mark, correlator, data), each "-" for
  * absent or "<decimal length>:<bytes>".  Small and self-delimiting; the
@@ -115,14 +119,21 @@ int pdm__engine_queue_alert(pdm_ctx *ctx, const char *server_id,
 {
     pdm__alert *a;
     if (!ga || !ga->type || !*ga->type || !ga->format || !*ga->format ||
-        (ga->data.len && !ga->data.data))
+        (ga->data.len && !ga->data.data) || ga->reserved0)
         return PDM_EINVAL;
+    if (!server_id || !*server_id) {
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
+                  "Generic Alert %s refused: it names no server and is not "
+                  "the result of an Exec being handled",
+                  ga->type);
+        return PDM_EINVAL;
+    }
     if (!(a = make_alert(server_id, ga)))
         return PDM_ENOMEM;
     append(ctx, a);
     save(ctx);
     pdm__logf(&ctx->log, PDM_LOG_INFO, "core", "Generic Alert %s queued for %s",
-              a->type, server_id ? server_id : "the next session");
+              a->type, server_id);
     return PDM_OK;
 }
 
@@ -153,6 +164,7 @@ void pdm__alerts_load(pdm_ctx *ctx)
     pdm_blob v = {NULL, 0};
     const uint8_t *p, *end;
     size_t n = 0;
+    bool dropped = false;
     if (!ctx->store ||
         pdm__store_kv_get(ctx->store, "core", "alerts", &v.data, &v.len) !=
             PDM_OK)
@@ -167,7 +179,7 @@ void pdm__alerts_load(pdm_ctx *ctx)
     }
     p += 2;
     while (p < end) {
-        char *f[7];
+        char *f[7] = {NULL};
         size_t len[7];
         bool ok = true;
         pdm__alert *a;
@@ -176,6 +188,17 @@ void pdm__alerts_load(pdm_ctx *ctx)
                 ok = get_field(&p, end, &f[i], &len[i]);
             else
                 f[i] = NULL;
+        if (ok && (!f[0] || !*f[0])) {
+            /* Saved by a version that queued alerts for "any server":
+             * nobody can say whose it is, so no server gets it. */
+            pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
+                      "a saved Generic Alert (%s) names no server: dropped",
+                      f[2] ? f[2] : "?");
+            for (int i = 0; i < 7; i++)
+                pdm__free(f[i]);
+            dropped = true;
+            continue;
+        }
         a = ok && f[2] && f[3] && f[6] ? pdm__calloc(1, sizeof(*a)) : NULL;
         if (!a) {
             for (int i = 0; i < 7; i++)
@@ -198,6 +221,8 @@ void pdm__alerts_load(pdm_ctx *ctx)
         n++;
     }
     pdm__free(v.data);
+    if (dropped)
+        save(ctx);
     if (n)
         pdm__logf(&ctx->log, PDM_LOG_INFO, "core",
                   "%zu Generic Alert(s) waiting for a session", n);

@@ -27,7 +27,7 @@ typedef struct pdm__mo_binding {
 /* A Generic Alert (1226) waiting to be sent to its server. */
 typedef struct pdm__alert {
     struct pdm__alert *next;
-    char *server_id; /* NULL: whichever server the next session talks to */
+    char *server_id; /* the only server it may be sent to (never NULL) */
     char *source, *type, *format, *mark, *correlator;
     uint8_t *data;
     size_t len;
@@ -48,6 +48,13 @@ struct pdm_ctx {
     pdm__mo_binding *plugin_mos; /* one per plugin MO component */
     size_t nplugin_mos;
     pdm__alert *alerts;          /* queued Generic Alerts, oldest first */
+    /* The ServerID whose commands the session is executing (set by the
+     * session around them), and the same while an MO handler's method
+     * (get, replace, exec, notify) runs for one of them: a plugin's alert
+     * without a server id is bound to it then, and refused at any other
+     * time (services.c). */
+    const char *cmd_server;
+    const char *mo_call_server;
     const char *dev_profile[16]; /* [device] values of the device MOs */
     bool dev_profile_done;
     /* Fail-closed state (see pdm__engine_unusable and the policy hook). */
@@ -86,7 +93,9 @@ int pdm__engine_mo_tx(pdm_ctx *ctx, int what);
  * loses none: an alert leaves the queue only when a session that carried
  * it ends normally (at-least-once delivery; correlators let the server
  * spot a repeat). */
-/* Queues an alert (copies everything) and saves the queue. */
+/* Queues an alert for @server_id (copies everything) and saves the
+ * queue.  @server_id NULL or empty: PDM_EINVAL (an alert that names no
+ * server could reach the wrong one).  @ga->reserved0 must be 0. */
 int pdm__engine_queue_alert(pdm_ctx *ctx, const char *server_id,
                             const pdm_generic_alert *ga);
 void pdm__engine_free_alerts(pdm__alert *a);

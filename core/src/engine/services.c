@@ -190,6 +190,21 @@ static int device_value(pdm_ctx *ctx, const char *uri, pdm_blob *out)
     return PDM_ENOTFOUND;
 }
 
+/* Around every MO handler method called for a server's command: a Generic
+ * Alert the handler queues meanwhile without a server id belongs to that
+ * server (NULL for the local user: such an alert is refused). */
+static const char *mo_call_begin(pdm_ctx *ctx)
+{
+    const char *outer = ctx->mo_call_server;
+    ctx->mo_call_server = ctx->cmd_server;
+    return outer;
+}
+
+static void mo_call_end(pdm_ctx *ctx, const char *outer)
+{
+    ctx->mo_call_server = outer;
+}
+
 static int mo_get(void *user, void *handler, const char *uri, pdm_blob *out)
 {
     pdm__mo_binding *b = handler;
@@ -200,7 +215,11 @@ static int mo_get(void *user, void *handler, const char *uri, pdm_blob *out)
     if (!c->ops.mo.get)
         return PDM_ENOTFOUND;
     memset(out, 0, sizeof(*out));
-    rc = c->ops.mo.get(c->inst, uri, out);
+    {
+        const char *outer = mo_call_begin(user);
+        rc = c->ops.mo.get(c->inst, uri, out);
+        mo_call_end(user, outer);
+    }
     if (rc != PDM_OK) {
         /* Rule 3: ownership transfers only on success.  What the plugin
          * left in *out is still its own (maybe already freed): ignored. */
@@ -226,11 +245,13 @@ static int mo_replace(void *user, void *handler, const char *uri,
                       const pdm_blob *value)
 {
     pdm__mo_binding *b = handler;
+    const char *outer;
     int rc;
-    (void)user;
     if (b->kind != PDM_MO_PLUGIN || !b->comp->ops.mo.replace)
         return PDM_ENOTALLOWED;
+    outer = mo_call_begin(user);
     rc = b->comp->ops.mo.replace(b->comp->inst, uri, value);
+    mo_call_end(user, outer);
     return rc == PDM_OK ? PDM_OK : plugin_failure(rc);
 }
 
@@ -248,23 +269,27 @@ static int mo_exec(void *user, void *handler, const char *uri,
                    const pdm_blob *data, const char *correlator)
 {
     pdm__mo_binding *b = handler;
+    const char *outer;
     int rc;
-    (void)user;
     if (b->kind != PDM_MO_PLUGIN || !b->comp->ops.mo.exec)
         return PDM_ENOTALLOWED;
     b->comp->plugin->err[0] = '\0'; /* mo_why reports this call only */
+    outer = mo_call_begin(user);
     rc = b->comp->ops.mo.exec(b->comp->inst, uri, data, correlator);
+    mo_call_end(user, outer);
     return rc == PDM_OK || rc == PDM_PENDING ? rc : plugin_failure(rc);
 }
 
 static int mo_notify(void *user, void *handler, int op, const char *uri)
 {
     pdm__mo_binding *b = handler;
+    const char *outer;
     int rc;
-    (void)user;
     if (b->kind != PDM_MO_PLUGIN || !b->comp->ops.mo.notify)
         return PDM_OK;
+    outer = mo_call_begin(user);
     rc = b->comp->ops.mo.notify(b->comp->inst, op, uri);
+    mo_call_end(user, outer);
     return rc == PDM_OK ? PDM_OK : plugin_failure(rc);
 }
 
@@ -370,11 +395,21 @@ static int svc_kv_del(void *user, const char *plugin, const char *key)
     return rc == PDM_ENOTFOUND ? PDM_OK : rc; /* plugin.h: OK if absent */
 }
 
+/* An alert without a server id is bound now, to the server whose command
+ * the plugin's MO method is handling; at any other time nobody can tell
+ * whose result it is, so it is refused rather than left to whichever
+ * session runs next. */
 static int svc_generic_alert(void *user, const char *plugin,
                              const pdm_generic_alert *ga)
 {
-    (void)plugin;
-    return pdm__engine_queue_alert(user, ga->server_id, ga);
+    pdm_ctx *ctx = user;
+    const char *server = ga->server_id ? ga->server_id : ctx->mo_call_server;
+    if (!server)
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, plugin,
+                  "Generic Alert %s without a server id outside an MO call "
+                  "for a server's command: refused (name the server)",
+                  ga->type);
+    return pdm__engine_queue_alert(ctx, server, ga);
 }
 
 void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc)

@@ -20,6 +20,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include "loader/loader_int.h"
 #include "loader/registry.h"
 #include "util/util.h"
 
@@ -105,7 +106,7 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static bool valid_plugin_id(const char *s)
+bool pdm__valid_plugin_id(const char *s)
 {
     if (!s || !*s)
         return false;
@@ -123,8 +124,79 @@ static bool valid_plugin_id(const char *s)
         goto fail; \
     } while (0)
 
+/* Reserved slots and unknown flag bits are refused, so that a later ABI
+ * minor can give them a meaning without old plugins' garbage taking it. */
+#define OPTION_FLAGS_1_0 (PDM_OPTION_REQUIRED | PDM_OPTION_SECRET)
+#define MO_NODE_FLAGS_1_0                                                 \
+    (PDM_MO_PERMANENT | PDM_MO_HANDLER_VALUE | PDM_MO_EXEC | PDM_MO_NO_GET | \
+     PDM_MO_NO_REPLACE)
+#define MAX_OPTIONS 256
+#define MAX_MO_NODES 4096
+
+static int check_options(pdm__plugin *p, const char *where, pdm__diag *d,
+                         const char *file, unsigned line)
+{
+    int rc = PDM_OK;
+    size_t n = 0;
+    for (const pdm_option_desc *o = p->desc.options; o && o->key; o++, n++) {
+        if (n >= MAX_OPTIONS)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s': more than %d options (missing "
+                    "terminator?)",
+                    where, p->desc.name, MAX_OPTIONS);
+        if (o->flags & ~OPTION_FLAGS_1_0)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s', option '%s': flags 0x%x has bits "
+                    "unknown in ABI %d.%d",
+                    where, p->desc.name, o->key, (unsigned)o->flags,
+                    PDM_ABI_MAJOR, PDM_ABI_MINOR);
+        if (o->reserved0)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s', option '%s': reserved0 must be 0",
+                    where, p->desc.name, o->key);
+        for (size_t r = 0; r < PDM__ARRAY_LEN(o->reserved); r++)
+            if (o->reserved[r])
+                PROBLEM(PDM_EABI,
+                        "%s: plugin '%s', option '%s': reserved[%zu] must "
+                        "be NULL",
+                        where, p->desc.name, o->key, r);
+    }
+fail:
+    return rc;
+}
+
+static int check_mo_nodes(pdm__plugin *p, const pdm__comp *pc,
+                          const char *where, pdm__diag *d, const char *file,
+                          unsigned line)
+{
+    int rc = PDM_OK;
+    size_t n = 0;
+    for (const pdm_mo_node *mn = pc->ops.mo.nodes; mn && mn->path;
+         mn++, n++) {
+        if (n >= MAX_MO_NODES)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s', component '%s': more than %d nodes "
+                    "(missing terminator?)",
+                    where, p->desc.name, pc->name, MAX_MO_NODES);
+        if (mn->flags & ~MO_NODE_FLAGS_1_0)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s', component '%s', node '%s': flags 0x%x "
+                    "has bits unknown in ABI %d.%d",
+                    where, p->desc.name, pc->name, mn->path,
+                    (unsigned)mn->flags, PDM_ABI_MAJOR, PDM_ABI_MINOR);
+        for (size_t r = 0; r < PDM__ARRAY_LEN(mn->reserved); r++)
+            if (mn->reserved[r])
+                PROBLEM(PDM_EABI,
+                        "%s: plugin '%s', component '%s', node '%s': "
+                        "reserved[%zu] must be NULL",
+                        where, p->desc.name, pc->name, mn->path, r);
+    }
+fail:
+    return rc;
+}
+
 /* Validates the descriptor and copies its components. */
-static int validate(pdm__plugin *p, const pdm_plugin_desc *raw,
+int pdm__plugin_validate(pdm__plugin *p, const pdm_plugin_desc *raw,
                     const char *where, pdm__diag *d, const char *file,
                     unsigned line)
 {
@@ -157,12 +229,14 @@ static int validate(pdm__plugin *p, const pdm_plugin_desc *raw,
     memcpy(&p->desc, raw,
            raw->struct_size < sizeof p->desc ? raw->struct_size
                                              : sizeof p->desc);
-    if (!valid_plugin_id(p->desc.name))
+    if (!pdm__valid_plugin_id(p->desc.name))
         PROBLEM(PDM_EABI, "%s: invalid plugin name '%s' (expected [a-z0-9-]+)",
                 where, p->desc.name ? p->desc.name : "(null)");
     if (!p->desc.components)
         PROBLEM(PDM_EABI, "%s: plugin '%s' has no component array", where,
                 p->desc.name);
+    if ((rc = check_options(p, where, d, file, line)) != PDM_OK)
+        goto fail;
     while (p->desc.components[n].kind != PDM_KIND_END) {
         if (++n > 64)
             PROBLEM(PDM_EABI,
@@ -190,6 +264,18 @@ static int validate(pdm__plugin *p, const pdm_plugin_desc *raw,
         if (!minsz)
             PROBLEM(PDM_EABI, "%s: component '%s' has unknown kind %u", where,
                     cn, (unsigned)c->kind);
+        if (c->flags)
+            PROBLEM(PDM_EABI,
+                    "%s: plugin '%s', component '%s': flags is 0x%x, must "
+                    "be 0 in ABI %d.%d",
+                    where, p->desc.name, cn, (unsigned)c->flags,
+                    PDM_ABI_MAJOR, PDM_ABI_MINOR);
+        for (size_t r = 0; r < PDM__ARRAY_LEN(c->reserved); r++)
+            if (c->reserved[r])
+                PROBLEM(PDM_EABI,
+                        "%s: plugin '%s', component '%s': reserved[%zu] "
+                        "must be NULL",
+                        where, p->desc.name, cn, r);
         if (!c->ops)
             PROBLEM(PDM_EABI, "%s: component '%s' has a NULL vtable", where,
                     cn);
@@ -235,6 +321,8 @@ static int validate(pdm__plugin *p, const pdm_plugin_desc *raw,
                         "(\"./...\")",
                         where, cn);
             pc->mo_base = pc->ops.mo.base_uri;
+            if ((rc = check_mo_nodes(p, pc, where, d, file, line)) != PDM_OK)
+                goto fail;
             break;
         }
     }
@@ -243,18 +331,39 @@ fail:
     return rc;
 }
 
-int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
-                     const char *search, pdm__diag *d, const char *file,
-                     unsigned line)
+int pdm__plugin_read_module(pdm__plugin *p, const char *real, pdm__diag *d,
+                            const char *file, unsigned line)
 {
+    pdm_plugin_entry_fn entry;
+    int rc;
+    /* RTLD_NOW: missing symbols fail here, not in the middle of a
+     * session; RTLD_LOCAL: plugins cannot see each other. */
+    p->dl = dlopen(real, RTLD_NOW | RTLD_LOCAL);
+    if (!p->dl)
+        PROBLEM(PDM_EABI, "%s: cannot load: %s", p->path, dlerror());
+    *(void **)&entry = dlsym(p->dl, PDM_PLUGIN_ENTRY_SYMBOL);
+    if (!entry)
+        PROBLEM(PDM_EABI, "%s: no entry symbol '%s' (not a polydm plugin)",
+                p->path, PDM_PLUGIN_ENTRY_SYMBOL);
+    return pdm__plugin_validate(p, entry(), p->path, d, file, line);
+fail:
+    return rc;
+}
+
+int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
+                     const char *search, const pdm__open_opts *o,
+                     pdm__diag *d, const char *file, unsigned line)
+{
+    static const pdm__open_opts defaults = {false, false, 0};
     pdm__plugin *p;
     pdm_plugin_entry_fn entry = NULL;
-    const pdm_plugin_desc *raw;
-    char *found = NULL;
+    char *found = NULL, *real = NULL;
     const char *where;
     int rc;
 
     *out = NULL;
+    if (!o)
+        o = &defaults;
     p = pdm__calloc(1, sizeof(*p));
     if (!p)
         return PDM_ENOMEM;
@@ -287,22 +396,25 @@ int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
         }
         if (!file_exists(path))
             PROBLEM(PDM_ENOTFOUND, "%s: no such plugin file", path);
-        /* RTLD_NOW: missing symbols fail here, not in the middle of a
-         * session; RTLD_LOCAL: plugins cannot see each other. */
-        p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-        if (!p->dl)
-            PROBLEM(PDM_EABI, "%s: cannot load: %s", path, dlerror());
-        *(void **)&entry = dlsym(p->dl, PDM_PLUGIN_ENTRY_SYMBOL);
-        if (!entry)
-            PROBLEM(PDM_EABI,
-                    "%s: no entry symbol '%s' (not a polydm plugin)", path,
-                    PDM_PLUGIN_ENTRY_SYMBOL);
+        /* Who may replace the file decides what runs as us: checked
+         * before anything of it is mapped, and the checked (resolved)
+         * path is the one loaded. */
+        rc = pdm__module_check(p->path, o->relaxed_modes, &real, d, file,
+                               line);
+        if (rc == PDM_OK)
+            rc = o->isolated
+                     ? pdm__plugin_read_isolated(p, real, o->timeout_ms, d,
+                                                 file, line)
+                     : pdm__plugin_read_module(p, real, d, file, line);
+        if (rc != PDM_OK)
+            goto fail;
+    } else {
+        /* Linked into this build: part of the core, nothing to isolate. */
+        rc = pdm__plugin_validate(p, entry(), p->name, d, file, line);
+        if (rc != PDM_OK)
+            goto fail;
     }
     where = p->path ? p->path : p->name;
-    raw = entry();
-    rc = validate(p, raw, where, d, file, line);
-    if (rc != PDM_OK)
-        goto fail;
     if (p->path) {
         /* The file name is how profiles find a plugin: refuse a module
          * whose descriptor claims another name. */
@@ -329,10 +441,12 @@ int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
         pdm__free(p->name);
         p->name = n;
     }
+    pdm__free(real);
     pdm__free(found);
     *out = p;
     return PDM_OK;
 fail:
+    pdm__free(real);
     pdm__free(found);
     pdm__plugin_close(p);
     return rc;
@@ -354,6 +468,8 @@ void pdm__plugin_close(pdm__plugin *p)
     /* Only now: no vtable or instance of the module is referenced. */
     if (p->dl)
         dlclose(p->dl);
+    pdm__free(p->snap);
+    pdm__free(p->snap_options);
     pdm__free(p->comps);
     pdm__free(p->name);
     pdm__free(p->path);
@@ -520,20 +636,23 @@ static pdm__comp *find_authority(pdm__plugin **v, size_t n,
     return NULL;
 }
 
-/* Opens every listed plugin and runs the offline checks; v gets the
- * opened plugins (NULL where opening failed). */
+/* Opens every listed plugin (@isolated: in child processes) and runs the
+ * offline checks; v gets the opened plugins (NULL where opening failed). */
 static int open_and_check(const pdm__profile *prof, const char *search,
-                          pdm__plugin **v, pdm__comp **authority,
-                          pdm__diag *d)
+                          bool isolated, pdm__plugin **v,
+                          pdm__comp **authority, pdm__diag *d)
 {
     size_t i = 0, nclaims = 0, before = d->errors;
     mo_claim *claims = NULL;
     size_t ncap = 0;
     int rc = PDM_OK;
+    pdm__open_opts o = {
+        !pdm__profile_get_bool(prof, "profile.plugin_strict_modes", true),
+        isolated, 0};
 
     for (const pdm__profile_plugin *pp = prof->plugins; pp; pp = pp->next, i++) {
         int r = pdm__plugin_open(&v[i], pp->path ? NULL : pp->name, pp->path,
-                                 search, d, prof->file, pp->line);
+                                 search, &o, d, prof->file, pp->line);
         if (r == PDM_ENOMEM)
             return r;
         if (r != PDM_OK)
@@ -601,7 +720,7 @@ int pdm__loader_check_profile(const pdm__profile *prof, const char *search,
     v = pdm__calloc(prof->nplugins ? prof->nplugins : 1, sizeof(*v));
     if (!v)
         return PDM_ENOMEM;
-    rc = open_and_check(prof, search, v, &auth, d);
+    rc = open_and_check(prof, search, true, v, &auth, d);
     for (size_t i = 0; i < prof->nplugins; i++)
         pdm__plugin_close(v[i]);
     pdm__free(v);
@@ -715,15 +834,24 @@ static int host_kv_del(pdm_plugin_ctx *pc, const char *key)
     return p->set->svc.kv_del(p->set->svc.user, p->name, key);
 }
 
+/* The ABI 1.0 struct ends with server_id: a smaller one is refused, a
+ * larger one (a newer plugin) is read only as far as this core knows it. */
+#define GENERIC_ALERT_SIZE_1_0 \
+    (offsetof(pdm_generic_alert, server_id) + sizeof(const char *))
+
 static int host_generic_alert(pdm_plugin_ctx *pc, const pdm_generic_alert *ga)
 {
     pdm__plugin *p = ctx_plugin(pc);
-    if (!p || !ga || ga->struct_size < offsetof(pdm_generic_alert, server_id) ||
-        !ga->type || !ga->format)
+    pdm_generic_alert g;
+    if (!p || !ga || ga->struct_size < GENERIC_ALERT_SIZE_1_0)
+        return PDM_EINVAL;
+    memset(&g, 0, sizeof g);
+    memcpy(&g, ga, ga->struct_size < sizeof g ? ga->struct_size : sizeof g);
+    if (!g.type || !g.format || g.reserved0)
         return PDM_EINVAL;
     if (!p->set->svc.generic_alert)
         return PDM_ENOTSUP;
-    return p->set->svc.generic_alert(p->set->svc.user, p->name, ga);
+    return p->set->svc.generic_alert(p->set->svc.user, p->name, &g);
 }
 
 static void *host_alloc(size_t n) { return pdm__malloc(n); }
@@ -754,6 +882,11 @@ static const pdm_host_api host_table = {
     .generic_alert = host_generic_alert,
 };
 
+const pdm_host_api *pdm__host_table(void)
+{
+    return &host_table;
+}
+
 /* ---- start/stop ----------------------------------------------------------- */
 
 int pdm__plugins_start(pdm__plugins *set, const pdm__profile *prof,
@@ -771,7 +904,7 @@ int pdm__plugins_start(pdm__plugins *set, const pdm__profile *prof,
     if (!set->v)
         return PDM_ENOMEM;
     set->n = prof->nplugins;
-    rc = open_and_check(prof, search, set->v, &set->authority, d);
+    rc = open_and_check(prof, search, false, set->v, &set->authority, d);
     if (rc != PDM_OK)
         goto fail;
     for (size_t i = 0; i < set->n; i++) {

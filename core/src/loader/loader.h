@@ -4,9 +4,19 @@
  * runs init/create and fini/destroy in the documented pairs, and offers the
  * host services table.
  *
- * Validation (pdm__plugin_open) runs only the entry function, never init:
- * `polydm plugins inspect` and `polydm profile check` use it to read
- * descriptors offline.
+ * Validation (pdm__plugin_open) runs only the entry function, never init.
+ * `polydm plugins inspect` and `polydm profile check` (and a context
+ * opened with PDM_CTX_NO_PLUGINS) read descriptors offline in a child
+ * process, so no code of a module (ELF constructors, entry function) ever
+ * runs in their own process.
+ *
+ * Module files are loaded only if nobody but root and the current user
+ * can change them (like sshd's StrictModes): the module and every
+ * directory above it must be owned by root or the effective user and not
+ * be writable by group or others; a directory above the module's own may
+ * be world-writable if it is sticky and owned by root (/tmp).  The
+ * profile key `plugin_strict_modes = false` in [profile] turns these
+ * refusals into warnings, for development only.
  */
 #ifndef PDM_LOADER_H
 #define PDM_LOADER_H
@@ -81,6 +91,10 @@ typedef struct pdm__plugin {
     char err[256];
     int status_level;  /* last host->status */
     char status[256];
+    /* Read in a child process (isolated): the strings of desc and comps
+     * point into snap; desc.options is snap_options; no dl, no methods. */
+    uint8_t *snap;
+    pdm_option_desc *snap_options;
 } pdm__plugin;
 
 struct pdm__plugins {
@@ -92,16 +106,31 @@ struct pdm__plugins {
     pdm__comp *authority;
 };
 
+/* How pdm__plugin_open treats a module file. */
+typedef struct pdm__open_opts {
+    /* File and directory permission problems are warnings, not refusals
+     * (profile: plugin_strict_modes = false). */
+    bool relaxed_modes;
+    /* Read the descriptor in a child process and keep only a copy of its
+     * data: the plugin cannot be started (no methods), but none of its
+     * code ran here.  A child that crashes, exits or hangs is reported. */
+    bool isolated;
+    unsigned timeout_ms; /* isolated: longest wait (0: 5000 ms) */
+} pdm__open_opts;
+
 /* Opens and validates one plugin without running init.
  * @name: plugin id to look for (static registry, then "<name>.so" on the
  *        search path), or NULL when @path is given.
  * @path: explicit module path, or NULL.
  * @search: colon-separated directories (may be NULL).
+ * @o: NULL = in-process, strict modes.
  * Problems are added to @d with @file/@line (0 = none).  Returns PDM_OK,
- * PDM_ENOTFOUND (no such plugin), PDM_EABI (refused), PDM_ENOMEM. */
+ * PDM_ENOTFOUND (no such plugin), PDM_EABI (refused), PDM_EFORBIDDEN
+ * (module or a directory above it writable by others, see above),
+ * PDM_ENOMEM. */
 int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
-                     const char *search, pdm__diag *d, const char *file,
-                     unsigned line);
+                     const char *search, const pdm__open_opts *o,
+                     pdm__diag *d, const char *file, unsigned line);
 /* Destroys instances, runs fini if init succeeded, unloads. */
 void pdm__plugin_close(pdm__plugin *p);
 
@@ -109,7 +138,8 @@ void pdm__plugin_close(pdm__plugin *p);
  * the install directory.  Borrowed (explicit or environment or static). */
 const char *pdm__plugin_search_path(const char *explicit_path);
 
-/* Checks a parsed profile against the plugins it names (descriptors only):
+/* Checks a parsed profile against the plugins it names (descriptors only,
+ * read in child processes: no plugin code runs in this process):
  * unknown plugin, ABI, option keys (unknown / missing required),
  * mo.<component>.base for unknown or non-MO components, duplicate MO base
  * URIs (also against the core's standard MOs), the authority key.
@@ -121,6 +151,10 @@ int pdm__loader_check_profile(const pdm__profile *p, const char *search,
  * On failure everything started so far is stopped again and @d says why.
  * @svc may be NULL.  The set must later be released with
  * pdm__plugins_stop. */
+/* The host table every plugin gets (one static object for the process);
+ * for tests that call host services directly. */
+const pdm_host_api *pdm__host_table(void);
+
 int pdm__plugins_start(pdm__plugins *set, const pdm__profile *p,
                        const char *search, const pdm__services *svc,
                        const pdm__logger *log, pdm__diag *d);

@@ -35,6 +35,10 @@ static const keydef keydefs[] = {
      "active authority component: plugin or plugin/component"},
     {"profile.factory_tree", V_PATH,
      "TNDS file loaded into an empty store (relative to the profile)"},
+    /* issue 9 item 18 (plugin files) */
+    {"profile.plugin_strict_modes", V_BOOL,
+     "refuse plugin modules others can change (default true; false: "
+     "warn only, for development)"},
     {"device.devid", V_STRING, "DevInfo/DevId, e.g. IMEI:493005100592800"},
     {"device.man", V_STRING, "DevInfo/Man"},
     {"device.mod", V_STRING, "DevInfo/Mod"},

@@ -815,6 +815,9 @@ void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
     /* Out of memory here: the Statuses fail like every other element. */
     if (!pdm__out_text_num(s, msg_ref, &x.msg_ref))
         x.msg_ref = (pdm__out_text){NULL, 0, true};
+    /* MO handlers called for these commands act for this server: their
+     * Generic Alerts without a server id belong to it (services.c). */
+    s->ctx->cmd_server = s->acc.server_id;
     for (const pdm__el *c = body->first; c; c = c->next) {
         if (c->tag == PDM_TAG_STATUS || c->tag == PDM_TAG_FINAL)
             continue;
@@ -842,4 +845,5 @@ void pdm__session_exec_body(pdm_session *s, const pdm__el *body,
                   s->acc.server_id, x.full, s->budget);
     pdm__log_burst_end(&s->ctx->log, &x.big, PDM_LOG_WARN, "session",
                        s->acc.server_id ? s->acc.server_id : "session");
+    s->ctx->cmd_server = NULL;
 }

@@ -71,14 +71,15 @@ static int devinfo_value(pdm_session *s, const char *leaf, pdm__tree_result *r)
     return pdm__tree_get(s->ctx->tree, &self, uri, r, &d);
 }
 
-/* Generic Alerts (1226) queued for this server (or for any server) go
- * into the package being built; they leave the queue once sent. */
+/* Generic Alerts (1226) queued for exactly this server go into the
+ * package being built; they leave the queue once the session ends
+ * normally. */
 static int queue_generic_alerts(pdm_session *s)
 {
     for (pdm__alert *a = s->ctx->alerts; a; a = a->next) {
         pdm__el *al, *item, *meta;
-        if (a->in_flight ||
-            (a->server_id && strcmp(a->server_id, s->acc.server_id) != 0))
+        if (a->in_flight || !a->server_id || !s->acc.server_id ||
+            strcmp(a->server_id, s->acc.server_id) != 0)
             continue;
         al = pdm__out_alert(s, 1226);
         if (!al)

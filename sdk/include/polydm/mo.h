@@ -61,7 +61,7 @@ typedef struct pdm_mo_node {
                               identifier (URN) for interior; or NULL */
     const char *acl;     /**< initial ACL, or NULL (inherit) */
     const char *value;   /**< initial value of a core-stored leaf, or NULL */
-    const void *reserved[2]; /**< NULL */
+    const void *reserved[2]; /**< NULL (refused otherwise) */
 } pdm_mo_node;
 
 /** MO handler vtable (kind PDM_KIND_MO).  Growable. */
@@ -97,8 +97,11 @@ typedef struct pdm_mo_ops {
      * @data: (in) the Exec's Data (may be empty).
      * @correlator: (in) the Exec's Correlator, or NULL.
      * Returns PDM_OK (done: 200), PDM_PENDING (accepted: 202; report the
-     * result later with host->generic_alert, echoing the correlator), or a
-     * negative pdm_rc; any other value is a failure.  Optional (NULL: 405).
+     * result with host->generic_alert, echoing the correlator), or a
+     * negative pdm_rc; any other value is a failure.  An alert queued
+     * during this call with a NULL server_id goes to the server that sent
+     * the Exec; one queued after the call returned must name that server.
+     * Optional (NULL: 405).
      */
     int (*exec)(void *inst, const char *uri, const pdm_blob *data,
                 const char *correlator);

@@ -23,7 +23,11 @@
  *    the vtable's struct_size and are non-NULL.
  *  - Structs used as array elements (pdm_component, pdm_option_desc) or
  *    embedded by value (pdm_ops_head, pdm_blob, pdm_verdict) never change
- *    size; they carry reserved slots instead.
+ *    size; they carry reserved slots instead.  Reserved slots must be
+ *    0/NULL and flags may hold only bits defined by the plugin's ABI
+ *    minor: the loader refuses anything else, naming plugin, component
+ *    (or option, MO node) and field, so that a later minor can give them
+ *    a meaning.
  *  - Changing or removing anything bumps PDM_ABI_MAJOR (see docs/abi.md).
  *
  * ===================== Ownership and lifetime rules ======================
@@ -147,10 +151,10 @@ typedef struct pdm_ops_head {
  */
 typedef struct pdm_component {
     uint32_t kind;             /**< a pdm_kind value */
-    uint32_t flags;            /**< 0 in ABI 1.0 */
+    uint32_t flags;            /**< 0 in ABI 1.0 (refused otherwise) */
     const char *name;          /**< unique within the plugin, e.g. "lock" */
     const pdm_ops_head *ops;   /**< the kind's vtable; never NULL */
-    const void *reserved[2];   /**< NULL */
+    const void *reserved[2];   /**< NULL (refused otherwise) */
 } pdm_component;
 
 /** Flags of a declared option. */
@@ -173,8 +177,8 @@ typedef struct pdm_option_desc {
     const char *help;        /**< one line for `plugins inspect` */
     const char *def;         /**< default value shown in help, or NULL */
     uint32_t flags;          /**< PDM_OPTION_* */
-    uint32_t reserved0;      /**< 0 */
-    const void *reserved[2]; /**< NULL */
+    uint32_t reserved0;      /**< 0 (refused otherwise) */
+    const void *reserved[2]; /**< NULL (refused otherwise) */
 } pdm_option_desc;
 
 typedef struct pdm_host_api pdm_host_api;
@@ -285,9 +289,14 @@ struct pdm_host_api {
     int (*kv_del)(pdm_plugin_ctx *pc, const char *key);
 
     /**
-     * generic_alert() - queue a Generic Alert (1226) for the server, sent in
-     * the current session or, outside a session, in the next one (the core
-     * starts one if the agent allows).  Copies everything.  (since 1.0)
+     * generic_alert() - queue a Generic Alert (1226) for one server: sent in
+     * the current session if it is with that server, else in the next
+     * session with it (the agent starts one).  A NULL @ga->server_id means
+     * the server whose command (e.g. an Exec) the plugin's MO method is
+     * handling now; anywhere else it is refused (see pdm_generic_alert).
+     * Copies
+     * everything.  Returns PDM_OK, PDM_EINVAL (struct too small, no type or
+     * format, reserved0 not 0, no server), PDM_ENOMEM.  (since 1.0)
      */
     int (*generic_alert)(pdm_plugin_ctx *pc, const pdm_generic_alert *ga);
 };

@@ -181,20 +181,29 @@ typedef enum pdm_log_level {
 /**
  * A Generic Alert (1226) for a DM server, from a plugin
  * (host->generic_alert) or the integrator (pdm_ctx_queue_alert).
- * Growable.  Everything is borrowed for the call and copied.  (since 1.0)
+ * Growable; struct_size must be at least the ABI 1.0 size (up to and
+ * including server_id), else PDM_EINVAL.  Everything is borrowed for the
+ * call and copied.  The alert is bound to one ServerID when it is queued
+ * and only a session with exactly that server carries it.  (since 1.0)
  */
 typedef struct pdm_generic_alert {
     uint32_t struct_size;   /**< sizeof(pdm_generic_alert) */
-    uint32_t reserved0;     /**< 0 */
+    uint32_t reserved0;     /**< 0 (PDM_EINVAL otherwise) */
     const char *source_uri; /**< Item/Source/LocURI (the MO node), or NULL */
     const char *type;       /**< Item Meta Type (URN), required */
     const char *format;     /**< Item Meta Format, required (e.g. "int") */
     const char *mark;       /**< Item Meta Mark, or NULL (informational) */
     const char *correlator; /**< Exec correlator to echo, or NULL */
     pdm_blob data;          /**< Item Data (only read) */
-    const char *server_id;  /**< target server; NULL: for a plugin the
-                                 server of the Exec being handled, else
-                                 whichever server the next session is with */
+    const char *server_id;  /**< target server.  NULL only from a plugin
+                                 inside an MO method (get, replace, exec,
+                                 notify) called for a server's command,
+                                 e.g. the Exec being handled: that server.
+                                 NULL at any other time (another call,
+                                 later, the local user's command, the
+                                 integrator): refused with PDM_EINVAL, so
+                                 a result reported after the call returned
+                                 must name its server */
 } pdm_generic_alert;
 
 #ifdef __cplusplus
