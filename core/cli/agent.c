@@ -720,6 +720,11 @@ static int agent_cmd(cli *c, int argc, char **argv)
             return CLI_USAGE;
         }
     }
+    if (a.net.pin && !pdm__key_pin_valid(a.net.pin)) {
+        cli_err("agent: --pin: a pin is sha256//<base64 of the SHA-256 of "
+                "the server's public key>, entries separated by ';'");
+        return CLI_BADINPUT;
+    }
     if (cli_device_init(&a.dev, ui, state) != 0)
         return CLI_BADINPUT;
     if (c->syslog)

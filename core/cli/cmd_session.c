@@ -110,6 +110,14 @@ static int parse_net(const cli_cmd *cmd, int argc, char **argv, cli_net_opts *o,
             return -1;
         }
     }
+    /* A pin that cannot be right is a configuration error (like a bad
+     * profile), not a reason to run without one. */
+    if (o->pin && !pdm__key_pin_valid(o->pin)) {
+        cli_err("%s: --pin: a pin is sha256//<base64 of the SHA-256 of the "
+                "server's public key>, entries separated by ';'", cmd->name);
+        *exit_code = CLI_BADINPUT;
+        return -1;
+    }
     return optind;
 }
 

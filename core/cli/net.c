@@ -75,6 +75,8 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
     s->tls = strncmp(s->url, "https://", 8) == 0;
     s->who.req_flags |= s->tls ? PDM_REQ_TLS : 0;
     rc = pdm_http_session_open(&hs, &ho, err, sizeof err);
+    if (rc != PDM_OK) /* the session ends with this reason, audited */
+        pdm__session_transport_failed(s, rc, err);
     while (rc == PDM_OK && pdm_session_next(s, &m) == PDM_OK && m.body) {
         pdm_http_resp r;
         bool abort_msg = s->state == PDM_SS_DONE; /* 1223: no answer */

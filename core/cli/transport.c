@@ -137,31 +137,6 @@ static bool header_value_ok(const char *v)
     return true;
 }
 
-/* "sha256//<44 chars base64>[;sha256//...]": libcurl would also accept a
- * file name, which we do not want to be guessed from a typo. */
-static bool pin_ok(const char *pin)
-{
-    const char *p = pin;
-    for (;;) {
-        size_t n = 0;
-        if (strncmp(p, "sha256//", 8) != 0)
-            return false;
-        p += 8;
-        while (p[n] && p[n] != ';') {
-            if (!isalnum((unsigned char)p[n]) && p[n] != '+' &&
-                p[n] != '/' && p[n] != '=')
-                return false;
-            n++;
-        }
-        if (n != 44 || p[43] != '=' || p[42] == '=')
-            return false;
-        p += n;
-        if (*p == '\0')
-            return true;
-        p++; /* ';' (libcurl takes no spaces around it) */
-    }
-}
-
 static char *dup_opt(const char *s, bool *oom)
 {
     char *d;
@@ -346,7 +321,7 @@ int pdm_http_session_open(pdm_http_session **out, const pdm_http_opts *opts,
                              "negative");
         return PDM_EINVAL;
     }
-    if (opts->pin && !pin_ok(opts->pin)) {
+    if (opts->pin && !pdm__key_pin_valid(opts->pin)) {
         set_err(err, errlen, "public-key pin must be sha256//<base64 of "
                              "the SHA-256 of the key> (several separated by "
                              "';'), as `certtool --pubkey-info` prints it");

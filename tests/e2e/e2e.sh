@@ -157,6 +157,33 @@ https() {
   expect_in "$T/srv.transcript" "https://" "the server ran HTTPS"
 }
 
+# A malformed key pin is a configuration error (exit 3) wherever it is
+# written; it never lets a session run without a pin or end quietly.
+pin_config() {
+  local bad='sha256//tooShort' line
+  SRV_URL=https://127.0.0.1:9/dm
+  make_profile "$T/dev" "$TREE" "pin.test.server = $bad"
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/session.out" 2>&1
+  local rc=$?
+  [ $rc = 3 ] && ok "profile pin: exit 3" || { fail "profile pin: exit $rc, expected 3"; show "$T/dev/session.out"; }
+  line=$(grep -n '^pin.test.server' "$T/dev/device.profile" | cut -d: -f1)
+  expect_in "$T/dev/session.out" "device.profile:$line: error: pin.test.server" "profile pin: file:line named"
+  "$PDM" "${P[@]}" agent --listen 127.0.0.1:0 >"$T/dev/agent.out" 2>&1
+  rc=$?
+  [ $rc = 3 ] && ok "profile pin: agent exit 3" || fail "profile pin: agent exit $rc, expected 3"
+  # The same on the command line, with a profile that is fine.
+  make_profile "$T/cli" "$TREE"
+  "$PDM" "${P[@]}" session --server test.server --pin "$bad" >"$T/cli/session.out" 2>&1
+  rc=$?
+  [ $rc = 3 ] && ok "--pin: exit 3" || { fail "--pin: exit $rc, expected 3"; show "$T/cli/session.out"; }
+  expect_in "$T/cli/session.out" "--pin: a pin is sha256//" "--pin: the error says what a pin is"
+  "$PDM" "${P[@]}" agent --listen 127.0.0.1:0 --pin "$bad" >"$T/cli/agent.out" 2>&1
+  rc=$?
+  [ $rc = 3 ] && ok "--pin: agent exit 3" || fail "--pin: agent exit $rc, expected 3"
+  "$PDM" "${P[@]}" audit >"$T/cli/audit.txt" 2>&1
+  expect_not_in "$T/cli/audit.txt" "Session" "no session ran"
+}
+
 # Package 0 over UDP to the agent: verified, then a server-initiated
 # session; the trace replays offline to the same client messages except the
 # nonces the client draws for the server.
@@ -415,6 +442,7 @@ case "$case_name" in
   multimsg_xml) multimsg xml ;;
   multimsg_wbxml) multimsg wbxml ;;
   https) https ;;
+  pin_config) pin_config ;;
   agent_pkg0_xml) agent_pkg0 xml ;;
   agent_pkg0_wbxml) agent_pkg0 wbxml ;;
   agent_trigger_replay_xml) agent_trigger_replay xml ;;

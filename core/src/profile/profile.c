@@ -315,9 +315,10 @@ static void core_setting(parser *ps, const char *full, const char *key,
     if (!kd && strncmp(full, "transport.pin.", 14) == 0 && full[14]) {
         static const keydef pin = {"transport.pin.*", V_STRING,
                                    "TLS public-key pin of one server"};
-        if (strncmp(val, "sha256//", 8) != 0) {
-            ERR(ps, "%s: a pin is sha256//<base64> (certtool --pubkey-info "
-                    "prints it)", key);
+        if (!pdm__key_pin_valid(val)) {
+            ERR(ps, "%s: a pin is sha256//<base64 of the SHA-256 of the "
+                    "server's public key>, entries separated by ';' "
+                    "(certtool --pubkey-info prints it)", key);
             return;
         }
         kd = &pin;
