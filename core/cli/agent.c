@@ -307,7 +307,9 @@ static void run_job(agent *a, job *j)
     }
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
-    so.flags = a->net.wbxml ? PDM_SESSION_WBXML : 0;
+    /* The transport reports what it verified (cli_drive_session). */
+    so.flags = (a->net.wbxml ? PDM_SESSION_WBXML : 0) |
+               PDM_SESSION_TRANSPORT_FACTS;
     so.server_id = j->pkg0 ? NULL : j->server;
     so.pkg0 = j->pkg0;
     so.pkg0_len = j->pkg0_len;

@@ -138,7 +138,8 @@ static int run_session(cli *c, const cli_net_opts *o, const uint8_t *pkg0,
     }
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
-    so.flags = o->wbxml ? PDM_SESSION_WBXML : 0;
+    /* The transport reports what it verified (cli_drive_session). */
+    so.flags = (o->wbxml ? PDM_SESSION_WBXML : 0) | PDM_SESSION_TRANSPORT_FACTS;
     so.server_id = o->server;
     so.pkg0 = pkg0;
     so.pkg0_len = pkg0_len;
@@ -147,10 +148,6 @@ static int run_session(cli *c, const cli_net_opts *o, const uint8_t *pkg0,
         cli_err("%s", pdm_session_error(s));
         ex = rc == PDM_EPARSE ? CLI_BADINPUT : CLI_REFUSED;
     } else {
-        /* TLS is what the transport verified; the engine only needs to
-         * know for policies (S9). */
-        if (s->url && strncmp(s->url, "https://", 8) == 0)
-            s->tls = true;
         rc = cli_drive_session(ctx, s, o, NULL);
         ex = rc == PDM_OK ? CLI_OK : CLI_REFUSED;
     }

@@ -39,6 +39,19 @@ static void trace(const char *dir, unsigned n, const char *who,
     }
 }
 
+/* The connection of each request, before anything is sent: the session
+ * learns what was verified and its policy may refuse the peer. */
+static int report_peer(void *user, const pdm_http_peer *peer)
+{
+    pdm_transport_info ti;
+    memset(&ti, 0, sizeof ti);
+    ti.struct_size = sizeof ti;
+    ti.flags = peer->verified ? PDM_TRANSPORT_VERIFIED : 0;
+    ti.tls_version = peer->tls_version;
+    ti.key_pin = peer->key_pin;
+    return pdm_session_set_transport(user, &ti) == PDM_OK ? 0 : -1;
+}
+
 int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
                       volatile sig_atomic_t *stop)
 {
@@ -70,10 +83,8 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
     ho.retries = (int)pdm__profile_get_long(ctx->profile, "transport.retries",
                                             2);
     ho.cancel = stop; /* SIGTERM abandons a request in flight */
-    /* The engine tells policies whether secrets travel over TLS (S9); the
-     * reference transport verifies every https:// server. */
-    s->tls = strncmp(s->url, "https://", 8) == 0;
-    s->who.req_flags |= s->tls ? PDM_REQ_TLS : 0;
+    ho.on_connect = report_peer;
+    ho.on_connect_user = s;
     rc = pdm_http_session_open(&hs, &ho, err, sizeof err);
     if (rc != PDM_OK) /* the session ends with this reason, audited */
         pdm__session_transport_failed(s, rc, err);
