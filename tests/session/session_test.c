@@ -50,7 +50,10 @@
 #define CASE_DIR PDM_SOURCE_DIR "/tests/session/cases"
 
 typedef struct step {
-    enum { ST_CLIENT, ST_SERVER, ST_HMAC, ST_END, ST_CHECK, ST_ABSENT } kind;
+    enum {
+        ST_CLIENT, ST_SERVER, ST_HMAC, ST_END, ST_CHECK, ST_ABSENT,
+        ST_TRANSPORT, ST_URL, ST_AUDIT
+    } kind;
     char *text; /* message XML, header value, rc name, URI */
     char *value;
 } step;
@@ -65,6 +68,8 @@ typedef struct scase {
     size_t nui, uipos;
     bool no_ui;
     int only_enc; /* 0 both, 1 XML, 2 WBXML */
+    char session_keys[512]; /* "session: k = v" lines for the profile */
+    uint32_t flags;         /* "flags: tls transport" */
     step steps[64];
     size_t nsteps;
 } scase;
@@ -127,6 +132,12 @@ static int parse_case(scase *c, const char *path)
                 cur->kind = ST_CHECK;
             else if (strcmp(kw, "absent") == 0)
                 cur->kind = ST_ABSENT;
+            else if (strcmp(kw, "transport") == 0)
+                cur->kind = ST_TRANSPORT;
+            else if (strcmp(kw, "url") == 0)
+                cur->kind = ST_URL;
+            else if (strcmp(kw, "audit") == 0)
+                cur->kind = ST_AUDIT;
             else {
                 fprintf(stderr, "%s: unknown step '%s'\n", path, kw);
                 return -1;
@@ -160,7 +171,16 @@ static int parse_case(scase *c, const char *path)
                 c->only_enc = strcmp(v, "xml") == 0     ? 1
                               : strcmp(v, "wbxml") == 0 ? 2
                                                         : 0;
-            else if (strcmp(line, "ui") == 0 && strcmp(v, "none") == 0)
+            else if (strcmp(line, "session") == 0) {
+                size_t n = strlen(c->session_keys);
+                snprintf(c->session_keys + n, sizeof c->session_keys - n,
+                         "%s\n", v);
+            } else if (strcmp(line, "flags") == 0) {
+                if (strstr(v, "tls"))
+                    c->flags |= PDM_SESSION_TLS;
+                if (strstr(v, "transport"))
+                    c->flags |= PDM_SESSION_TRANSPORT_FACTS;
+            } else if (strcmp(line, "ui") == 0 && strcmp(v, "none") == 0)
                 c->no_ui = true;
             else if (strcmp(line, "ui") == 0 && c->nui < 16)
                 c->ui[c->nui++] = strdup(v);
@@ -295,6 +315,8 @@ static const char *rc_name(int rc)
     case PDM_ENOTSUP: return "ENOTSUP";
     case PDM_EEXISTS: return "EEXISTS";
     case PDM_ENOTFOUND: return "ENOTFOUND";
+    case PDM_EFORBIDDEN: return "EFORBIDDEN";
+    case PDM_EINVAL: return "EINVAL";
     }
     return pdm_strerror(rc);
 }
@@ -343,6 +365,22 @@ static char *auto_hmac(const char *spec, const uint8_t *body, size_t len)
     }
 }
 
+typedef struct audit_find {
+    const char *want;
+    bool found;
+} audit_find;
+
+static int audit_match(void *user, const pdm__audit_rec *a)
+{
+    audit_find *af = user;
+    char row[600];
+    snprintf(row, sizeof row, "%s %s %s", a->op, a->decision,
+             a->reason ? a->reason : "");
+    if (strstr(row, af->want))
+        af->found = true;
+    return PDM_OK;
+}
+
 static bool run_case(scase *c, bool wbxml)
 {
     char dir[512], profile[700], tree[700], sid[32] = "1";
@@ -367,8 +405,8 @@ static bool run_case(scase *c, bool wbxml)
     fprintf(f, "[profile]\nid = session-test\nfactory_tree = %s\n[device]\n"
                "devid = IMEI:493005100592800\nman = polydm\nmod = test\n"
                "dmv = 1.2\nlang = en\nmax_depth = 12\nmax_tot_len = 256\n"
-               "max_seg_len = 40\n[session]\nserver_auth = %s\n",
-            tree, c->server_auth ? "true" : "false");
+               "max_seg_len = 40\n[session]\nserver_auth = %s\n%s",
+            tree, c->server_auth ? "true" : "false", c->session_keys);
     fclose(f);
     memset(&hooks, 0, sizeof hooks);
     hooks.struct_size = sizeof hooks;
@@ -380,6 +418,7 @@ static bool run_case(scase *c, bool wbxml)
     cfg.hooks = &hooks;
     cfg.log_level = PDM_LOG_ERROR;
     ui_case = c;
+    memset(&m, 0, sizeof m);
     c->uipos = 0;
     if (pdm_ctx_open(&ctx, &cfg) != PDM_OK) {
         failf("  ctx: %s\n", pdm_ctx_last_error(ctx));
@@ -404,7 +443,7 @@ static bool run_case(scase *c, bool wbxml)
     }
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
-    so.flags = wbxml ? PDM_SESSION_WBXML : 0;
+    so.flags = (wbxml ? PDM_SESSION_WBXML : 0) | c->flags;
     so.server_id = pkg0 ? NULL : c->server;
     so.session_id = pkg0 ? NULL : sid;
     so.pkg0 = pkg0;
@@ -495,6 +534,46 @@ static bool run_case(scase *c, bool wbxml)
         case ST_HMAC:
             hmac = st->text;
             break;
+        case ST_TRANSPORT: {
+            /* "<tls version>|plain [verified] [sha256//...] [=> RC]" */
+            pdm_transport_info ti;
+            char ver[32] = "", *pin = strstr(st->text, "sha256//"), pinb[80];
+            const char *want = strstr(st->text, "=> ");
+            int rc;
+            memset(&ti, 0, sizeof ti);
+            ti.struct_size = sizeof ti;
+            sscanf(st->text, "%31s", ver);
+            ti.tls_version = strcmp(ver, "plain") == 0 ? NULL : ver;
+            if (strstr(st->text, " verified"))
+                ti.flags |= PDM_TRANSPORT_VERIFIED;
+            if (pin) {
+                snprintf(pinb, sizeof pinb, "%.*s", (int)strcspn(pin, " "), pin);
+                ti.key_pin = pinb;
+            }
+            rc = pdm_session_set_transport(s, &ti);
+            if (strcmp(want ? want + 3 : "ok", rc_name(rc)) != 0) {
+                failf("  step %zu: set_transport gave %s\n", i, rc_name(rc));
+                ok = false;
+            }
+            break;
+        }
+        case ST_URL:
+            if (!m.url || strcmp(m.url, st->text) != 0) {
+                failf("  step %zu: the last client message went to %s\n", i,
+                      m.url ? m.url : "(none)");
+                ok = false;
+            }
+            break;
+        case ST_AUDIT: {
+            /* "<op> <decision> <text in the reason>" */
+            audit_find af = {st->text, false};
+            pdm__store_audit_query(ctx->store, 0, audit_match, &af);
+            if (!af.found) {
+                failf("  step %zu: no audit row '%s'\n", i, st->text);
+                ok = false;
+            }
+            break;
+        }
         case ST_END:
             if (pdm_session_next(s, &m) != PDM_OK || m.body) {
                 failf("  step %zu: expected the session to be over, client "

@@ -18,7 +18,10 @@
 
 #include "util/util.h"
 
-enum vtype { V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF, V_SIZE };
+enum vtype {
+    V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF, V_SIZE,
+    V_PERCENT, V_RESPURI_HOST
+};
 
 typedef struct keydef {
     const char *key; /* "section.key" */
@@ -56,6 +59,14 @@ static const keydef keydefs[] = {
      "MaxObjSize the client advertises (bytes, default 4194304)"},
     {"session.server_auth", V_BOOL,
      "refuse servers without server credentials (SRVCRED) (default true)"},
+    /* RespURI and message-size leniency (issue 9 items 3 and 19). */
+    {"session.respuri_downgrade", V_BOOL,
+     "let a RespURI move an https session to plain http (default false)"},
+    {"session.respuri_host", V_RESPURI_HOST,
+     "RespURI may go to: same (host and port, default) or any host"},
+    {"session.max_msg_overshoot", V_PERCENT,
+     "server messages up to this % over our MaxMsgSize are taken with a "
+     "warning (0-100, default 25)"},
     {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
     {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
     {"transport.client_key", V_PATH, "PEM key of the client certificate"},
@@ -74,7 +85,7 @@ const pdm__profile_key *pdm__profile_keys(void)
     static pdm__profile_key keys[PDM__ARRAY_LEN(keydefs)];
     static const char *const tn[] = {"string", "id", "bool", "uint16",
                                      "abi", "path", "plugin[/component]",
-                                     "size"};
+                                     "size", "percent", "same|any"};
     for (size_t i = 0; i < PDM__ARRAY_LEN(keydefs); i++) {
         keys[i].key = keydefs[i].key;
         keys[i].type = keydefs[i].key ? tn[keydefs[i].type] : NULL;
@@ -355,6 +366,18 @@ static void core_setting(parser *ps, const char *full, const char *key,
         if (pdm__parse_long(val, 1024, 256L << 20, &l) != PDM_OK) {
             ERR(ps, "%s: '%s' is not a size in bytes (1024..268435456)", key,
                 val);
+            return;
+        }
+        break;
+    case V_PERCENT:
+        if (pdm__parse_long(val, 0, 100, &l) != PDM_OK) {
+            ERR(ps, "%s: '%s' is not a percentage in 0..100", key, val);
+            return;
+        }
+        break;
+    case V_RESPURI_HOST:
+        if (strcmp(val, "same") != 0 && strcmp(val, "any") != 0) {
+            ERR(ps, "%s: '%s' is neither 'same' nor 'any'", key, val);
             return;
         }
         break;
