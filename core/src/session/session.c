@@ -24,8 +24,6 @@
 /* Real servers overfill their messages slightly (4,160 bytes against a
  * MaxMsgSize of 4,096 was seen): tolerated up to this much, in percent. */
 #define DEFAULT_MAX_MSG_OVERSHOOT 25
-/* 400s for malformed commands audited one by one per session. */
-#define MAX_AUDITED_BAD_REQUESTS 16
 
 int pdm__session_fail(pdm_session *s, int rc, const char *fmt, ...)
 {
