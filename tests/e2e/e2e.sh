@@ -147,14 +147,24 @@ https() {
   kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
   # With it: the scenario passes.
   start_server srv "$SCN/https.scn" "${tls[@]}" || return
+  # The e2e-watch policy records what policies are told.
   make_profile "$T/dev" "$TREE" "ca_file = $pki/ca.pem" "client_cert = $pki/cli.pem" \
-    "client_key = $pki/cli.key"
+    "client_key = $pki/cli.key" "[plugin e2e-watch]" "option.log = $T/dev/policy.log"
   "$PDM" "${P[@]}" session --server test.server --trace "$T/dev/trace" \
     >"$T/dev/session.out" 2>&1 && ok "session over HTTPS with a client certificate" ||
     { fail "HTTPS session"; show "$T/dev/session.out"; }
   wait_server srv
   expect_value ./Vendor/Color tls-green
   expect_in "$T/srv.transcript" "https://" "the server ran HTTPS"
+  # Policies see the verified transport: TLS and the server's key pin, in
+  # the session request and in the command requests.
+  local pin
+  pin=$(certtool --pubkey-info --infile "$pki/srv.pem" 2>/dev/null |
+    grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -1 | sed 's#pin-sha256:#sha256//#')
+  [ -n "$pin" ] || fail "certtool printed no pin"
+  expect_in "$T/dev/policy.log" "flags=1 server=test.server pin=$pin" "session policy: TLS and the key pin"
+  expect_in "$T/dev/policy.log" "flags=3 server=test.server pin=$pin" "command policy: TLS, authenticated, key pin"
+  expect_not_in "$T/dev/policy.log" "server=test.server pin=-" "no request of the server without the pin"
 }
 
 # A malformed key pin is a configuration error (exit 3) wherever it is
