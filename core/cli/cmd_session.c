@@ -373,10 +373,10 @@ static int replay_cmd(cli *c, int argc, char **argv)
             ex = CLI_BADINPUT;
             goto out;
         }
-        rc = pdm_session_reply(s, data, len, NULL, NULL);
+        /* A refused package may leave the session abort (Alert 1223) to
+         * write: the loop ends when there is no next message. */
+        pdm_session_reply(s, data, len, NULL, NULL);
         pdm__free(data);
-        if (rc != PDM_OK)
-            break;
     }
     rc = pdm_session_result(s);
     if (rc != PDM_OK) {

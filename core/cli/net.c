@@ -108,7 +108,11 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
         }
         trace(o->trace, ++n, "server", r.body, r.len,
               r.content_type && strstr(r.content_type, "wbxml"));
-        rc = pdm_session_reply(s, r.body, r.len, r.content_type, r.hmac);
+        /* A reply the session refuses may still leave one message to send
+         * (the session abort, Alert 1223): the loop ends when
+         * pdm_session_next has nothing more, and the outcome is
+         * pdm_session_result. */
+        pdm_session_reply(s, r.body, r.len, r.content_type, r.hmac);
         pdm_http_resp_free(&r);
     }
     if (rc != PDM_OK && err[0])

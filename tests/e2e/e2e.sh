@@ -165,6 +165,21 @@ https() {
   expect_in "$T/dev/policy.log" "flags=1 server=test.server pin=$pin" "session policy: TLS and the key pin"
   expect_in "$T/dev/policy.log" "flags=3 server=test.server pin=$pin" "command policy: TLS, authenticated, key pin"
   expect_not_in "$T/dev/policy.log" "server=test.server pin=-" "no request of the server without the pin"
+  # A RespURI from https to plain http is refused (the profile allows
+  # plain http for the account's own address, not as a downgrade).
+  start_server down "$SCN/respuri-downgrade.scn" "${tls[@]}" || return
+  make_profile "$T/down" "$TREE" "ca_file = $pki/ca.pem" "client_cert = $pki/cli.pem" \
+    "client_key = $pki/cli.key"
+  "$PDM" "${P[@]}" session --server test.server >"$T/down/session.out" 2>&1
+  local rc=$?
+  [ $rc = 1 ] && ok "RespURI downgrade: exit 1" || { fail "RespURI downgrade: exit $rc"; show "$T/down/session.out"; }
+  wait_server down
+  expect_in "$T/down/session.out" "RespURI refused: it moves the session from https to plain http" "RespURI downgrade: the error says why"
+  "$PDM" "${P[@]}" audit >"$T/down/audit.txt" 2>&1
+  expect_in "$T/down/audit.txt" "RespURI refused: it moves the session from https to plain http" "RespURI downgrade: audited"
+  expect_in "$T/down.transcript" "<Data>1223</Data>" "RespURI downgrade: the server was told (Alert 1223 over HTTPS)"
+  [ "$("$PDM" "${P[@]}" tree get ./Vendor/Color 2>&1)" != downgraded ] && ok "RespURI downgrade: nothing executed" ||
+    fail "the package of the refused RespURI was executed"
 }
 
 # A malformed key pin is a configuration error (exit 3) wherever it is

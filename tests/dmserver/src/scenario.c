@@ -1053,6 +1053,7 @@ static bool do_header(pstate *ps, const char *dir, tok *t, int nt)
         if (!check_vars(ps, pos[0]))
             return false;
         free(s->server_url);
+    free(s->resp_uri_base);
         s->server_url = xstrdup(pos[0]);
     } else if (strcmp(dir, "devid") == 0) {
         free(s->devid);
@@ -1077,8 +1078,13 @@ static bool do_header(pstate *ps, const char *dir, tok *t, int nt)
             s->resp_uri = true;
         else if (strcmp(pos[0], "off") == 0)
             s->resp_uri = false;
-        else
-            return perr(ps, "resp-uri must be on or off");
+        else if (strstr(pos[0], "://") && !strpbrk(pos[0], "?#")) {
+            s->resp_uri = true;
+            free(s->resp_uri_base);
+            s->resp_uri_base = xstrdup(pos[0]);
+        } else
+            return perr(ps, "resp-uri must be on, off or a URL without a "
+                            "query");
     } else if (strcmp(dir, "auth-accept") == 0) {
         if (strcmp(pos[0], "session") == 0)
             s->auth_per_message = false;
