@@ -1078,8 +1078,8 @@ int pdm_http_session_post(pdm_http_session *s, pdm_http_resp *out,
         c = curl_easy_perform(s->curl);
         curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
         if (x.refused)
-            why(&v, PDM_EDENIED, false, "the connection was refused before "
-                                        "the request was sent");
+            why(&v, PDM_EDENIED, false, "the session refused the connection "
+                                        "before the request was sent");
         else if (c != CURLE_OK)
             classify_curl(s, &x, c, &v);
         else if (status >= 200 && status < 300)

@@ -158,20 +158,34 @@ https() {
   expect_in "$T/srv.transcript" "https://" "the server ran HTTPS"
   # Policies see the verified transport: TLS and the server's key pin, in
   # the session request and in the command requests.
-  local pin
+  local pin rc
   pin=$(certtool --pubkey-info --infile "$pki/srv.pem" 2>/dev/null |
     grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -1 | sed 's#pin-sha256:#sha256//#')
   [ -n "$pin" ] || fail "certtool printed no pin"
   expect_in "$T/dev/policy.log" "flags=1 server=test.server pin=$pin" "session policy: TLS and the key pin"
   expect_in "$T/dev/policy.log" "flags=3 server=test.server pin=$pin" "command policy: TLS, authenticated, key pin"
   expect_not_in "$T/dev/policy.log" "server=test.server pin=-" "no request of the server without the pin"
+  # A session policy that wants another server key refuses the session
+  # when the TLS handshake is done, before package 1 (DevInfo,
+  # credentials) is sent.
+  start_server deny "$SCN/https.scn" "${tls[@]}" || return
+  make_profile "$T/deny" "$TREE" "ca_file = $pki/ca.pem" "client_cert = $pki/cli.pem" \
+    "client_key = $pki/cli.key" "[plugin e2e-watch]" "option.log = $T/deny/policy.log" \
+    "option.require_pin = sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+  "$PDM" "${P[@]}" session --server test.server >"$T/deny/session.out" 2>&1
+  rc=$?
+  [ $rc = 1 ] && ok "policy refuses the peer: exit 1" || { fail "policy refusal: exit $rc"; show "$T/deny/session.out"; }
+  kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
+  expect_not_in "$T/deny.transcript" "C->S" "policy refuses the peer: nothing was sent"
+  "$PDM" "${P[@]}" audit >"$T/deny/audit.txt" 2>&1
+  expect_in "$T/deny/audit.txt" "the server's key is not the one required (pin $pin)" "policy refusal audited with the peer's pin"
   # A RespURI from https to plain http is refused (the profile allows
   # plain http for the account's own address, not as a downgrade).
   start_server down "$SCN/respuri-downgrade.scn" "${tls[@]}" || return
   make_profile "$T/down" "$TREE" "ca_file = $pki/ca.pem" "client_cert = $pki/cli.pem" \
     "client_key = $pki/cli.key"
   "$PDM" "${P[@]}" session --server test.server >"$T/down/session.out" 2>&1
-  local rc=$?
+  rc=$?
   [ $rc = 1 ] && ok "RespURI downgrade: exit 1" || { fail "RespURI downgrade: exit $rc"; show "$T/down/session.out"; }
   wait_server down
   expect_in "$T/down/session.out" "RespURI refused: it moves the session from https to plain http" "RespURI downgrade: the error says why"

@@ -315,7 +315,8 @@ typedef struct pdm_transport_info {
  * Returns PDM_OK; PDM_EDENIED when the session policy refuses the session
  * with these facts (the session is over, audited: do not send the
  * message); PDM_EINVAL for a NULL or too small @ti, a malformed key_pin,
- * or a session that is over.
+ * or a session that is over (reporting the connection of the session
+ * abort message is accepted and changes nothing).
  */
 PDM_API int pdm_session_set_transport(pdm_session *s,
                                       const pdm_transport_info *ti);

@@ -434,8 +434,6 @@ static void give_up(pdm_session *s, const pdm__el *hdr, int hdr_code)
  * what the integrator claimed at open, for an https:// URL. */
 static void forget_transport(pdm_session *s)
 {
-    if (s->transport_known)
-        s->tls_claimed = false; /* reported facts replace the claim */
     s->transport_known = false;
     s->tls = s->tls_claimed && is_https(s->url);
     s->key_pin[0] = '\0';

@@ -5,22 +5,28 @@
  *
  *   op=<pdm_op> flags=<PDM_REQ_* in hex> server=<id> pin=<key_pin or ->
  *
- * and it always abstains.  The tests read the file to see that a session
- * over HTTPS reaches policies as TLS with the server's key pin.
+ * and it abstains, except that with option.require_pin a server's session
+ * (PDM_OP_SESSION) whose peer key has another pin is denied.  The tests
+ * read the file to see that a session over HTTPS reaches policies as TLS
+ * with the server's key pin, and that a denial comes before anything is
+ * sent.
  */
 #include <polydm/plugin.h>
 #include <polydm/policy.h>
 
 #include <stdio.h>
+#include <string.h>
 
 static const pdm_host_api *host;
 static const char *log_path;
+static const char *require_pin;
 
 static int watch_init(pdm_plugin_ctx *pc, const pdm_host_api *h, void **data)
 {
     (void)data;
     host = h;
     log_path = h->get_option(pc, "log");
+    require_pin = h->get_option(pc, "require_pin");
     return PDM_OK;
 }
 
@@ -43,6 +49,13 @@ static int watch_check(void *inst, const pdm_policy_req *req, pdm_verdict *out)
         fclose(f);
     }
     out->decision = PDM_ABSTAIN;
+    if (require_pin && req->op == PDM_OP_SESSION &&
+        (!req->key_pin || strcmp(req->key_pin, require_pin) != 0)) {
+        out->decision = PDM_DENY;
+        snprintf(out->reason, sizeof out->reason,
+                 "the server's key is not the one required (pin %.60s)",
+                 req->key_pin ? req->key_pin : "unknown");
+    }
     return PDM_OK;
 }
 
@@ -59,6 +72,8 @@ static const pdm_component components[] = {
 static const pdm_option_desc options[] = {
     {"log", "file that gets one line per policy request", NULL,
      PDM_OPTION_REQUIRED, 0, {NULL, NULL}},
+    {"require_pin", "deny sessions whose server key has another pin", NULL, 0,
+     0, {NULL, NULL}},
     {NULL, NULL, NULL, 0, 0, {NULL, NULL}},
 };
 
