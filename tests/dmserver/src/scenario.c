@@ -1053,7 +1053,6 @@ static bool do_header(pstate *ps, const char *dir, tok *t, int nt)
         if (!check_vars(ps, pos[0]))
             return false;
         free(s->server_url);
-    free(s->resp_uri_base);
         s->server_url = xstrdup(pos[0]);
     } else if (strcmp(dir, "devid") == 0) {
         free(s->devid);
@@ -1439,6 +1438,7 @@ void sc_free(scenario *s)
     free(s->dir);
     free(s->server_id);
     free(s->server_url);
+    free(s->resp_uri_base);
     free(s->devid);
     free_auth(&s->client_auth);
     free_auth(&s->server_auth);
