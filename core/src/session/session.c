@@ -413,18 +413,16 @@ static void end_session(pdm_session *s, int rc);
 
 /* The client gives up on the session (s->result says why) while the
  * transport still works: the package in progress is undone, the outcome
- * audited, and the server is told with a session abort (Alert 1223, after
- * the Status for its SyncHdr @hdr when there is one) instead of being left
- * waiting.  pdm_session_next gives that one message; no answer is read. */
-static void give_up(pdm_session *s, const pdm__el *hdr, int hdr_code)
+ * audited, and the server is told with a session abort (Alert 1223)
+ * instead of being left waiting.  pdm_session_next gives that one
+ * message; no answer is read. */
+static void give_up(pdm_session *s)
 {
     pdm__out_reset(s);
     s->want_next_msg = false;
     s->lo.active = false;
     end_session(s, s->result != PDM_OK ? s->result : PDM_ERROR);
-    if ((hdr && queue_hdr_status(s, hdr, s->server_msg_id, hdr_code) !=
-                    PDM_OK) ||
-        pdm__out_queue(s, pdm__out_alert(s, 1223)) != PDM_OK)
+    if (pdm__out_queue(s, pdm__out_alert(s, 1223)) != PDM_OK)
         return; /* out of memory: the session just ends */
     s->aborting = true;
     s->state = PDM_SS_SEND;
@@ -500,7 +498,7 @@ PDM_API int pdm_session_next(pdm_session *s, pdm_message *out)
         if (s->result == PDM_OK)
             pdm__session_fail(s, rc, "cannot build the next message: %s",
                               pdm_strerror(rc));
-        give_up(s, NULL, 0);
+        give_up(s);
         s->msg_id--; /* the failed build sent nothing */
         rc = s->state == PDM_SS_SEND ? pdm__out_build(s) : rc;
     }
@@ -936,7 +934,9 @@ static int respuri_check(pdm_session *s, const char *resp)
                                  "RespURI refused: not an http(s) URL with a "
                                  "host (user information is not accepted)");
     if (!url_split(s->url, &cur))
-        return PDM_OK; /* the account's own address: nothing to compare */
+        return pdm__session_fail(s, PDM_EFORBIDDEN,
+                                 "RespURI refused: the address in use is not "
+                                 "an http(s) URL to compare it with");
     if (cur.https && !to.https &&
         !pdm__profile_get_bool(s->ctx->profile, "session.respuri_downgrade",
                                false))
@@ -1189,7 +1189,7 @@ out_fail:
     if (s->result == PDM_OK)
         pdm__session_fail(s, rc ? rc : PDM_ERROR, "%s",
                           pdm_strerror(rc ? rc : PDM_ERROR));
-    give_up(s, NULL, 0);
+    give_up(s);
     pdm__doc_free(&doc);
     return rc ? rc : PDM_ERROR;
 }
