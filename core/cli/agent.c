@@ -308,7 +308,9 @@ static void run_job(agent *a, job *j)
     }
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
-    so.flags = a->net.wbxml ? PDM_SESSION_WBXML : 0;
+    /* The transport reports what it verified (cli_drive_session). */
+    so.flags = (a->net.wbxml ? PDM_SESSION_WBXML : 0) |
+               PDM_SESSION_TRANSPORT_FACTS;
     so.server_id = j->pkg0 ? NULL : j->server;
     so.pkg0 = j->pkg0;
     so.pkg0_len = j->pkg0_len;
@@ -719,6 +721,11 @@ static int agent_cmd(cli *c, int argc, char **argv)
                     argv[optind - 1]);
             return CLI_USAGE;
         }
+    }
+    if (a.net.pin && !pdm__key_pin_valid(a.net.pin)) {
+        cli_err("agent: --pin: a pin is sha256//<base64 of the SHA-256 of "
+                "the server's public key>, entries separated by ';'");
+        return CLI_BADINPUT;
     }
     if (cli_device_init(&a.dev, ui, state) != 0)
         return CLI_BADINPUT;

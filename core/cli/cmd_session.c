@@ -110,6 +110,14 @@ static int parse_net(const cli_cmd *cmd, int argc, char **argv, cli_net_opts *o,
             return -1;
         }
     }
+    /* A pin that cannot be right is a configuration error (like a bad
+     * profile), not a reason to run without one. */
+    if (o->pin && !pdm__key_pin_valid(o->pin)) {
+        cli_err("%s: --pin: a pin is sha256//<base64 of the SHA-256 of the "
+                "server's public key>, entries separated by ';'", cmd->name);
+        *exit_code = CLI_BADINPUT;
+        return -1;
+    }
     return optind;
 }
 
@@ -130,7 +138,8 @@ static int run_session(cli *c, const cli_net_opts *o, const uint8_t *pkg0,
     }
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
-    so.flags = o->wbxml ? PDM_SESSION_WBXML : 0;
+    /* The transport reports what it verified (cli_drive_session). */
+    so.flags = (o->wbxml ? PDM_SESSION_WBXML : 0) | PDM_SESSION_TRANSPORT_FACTS;
     so.server_id = o->server;
     so.pkg0 = pkg0;
     so.pkg0_len = pkg0_len;
@@ -139,10 +148,6 @@ static int run_session(cli *c, const cli_net_opts *o, const uint8_t *pkg0,
         cli_err("%s", pdm_session_error(s));
         ex = rc == PDM_EPARSE ? CLI_BADINPUT : CLI_REFUSED;
     } else {
-        /* TLS is what the transport verified; the engine only needs to
-         * know for policies (S9). */
-        if (s->url && strncmp(s->url, "https://", 8) == 0)
-            s->tls = true;
         rc = cli_drive_session(ctx, s, o, NULL);
         ex = rc == PDM_OK ? CLI_OK : CLI_REFUSED;
     }
@@ -368,10 +373,10 @@ static int replay_cmd(cli *c, int argc, char **argv)
             ex = CLI_BADINPUT;
             goto out;
         }
-        rc = pdm_session_reply(s, data, len, NULL, NULL);
+        /* A refused package may leave the session abort (Alert 1223) to
+         * write: the loop ends when there is no next message. */
+        pdm_session_reply(s, data, len, NULL, NULL);
         pdm__free(data);
-        if (rc != PDM_OK)
-            break;
     }
     rc = pdm_session_result(s);
     if (rc != PDM_OK) {

@@ -78,7 +78,7 @@ const cli_cmd cli_tree_cmds[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0};
+static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
 
 /* Parses the options of a command; returns the index of the first operand,
  * or -1 after printing help (CLI_OK) or an error (CLI_USAGE) into *exit. */
@@ -591,7 +591,7 @@ static int tree_explain(cli *c, int argc, char **argv)
                                        lo, "h", explain_set, &o, &ex);
     pdm_ctx *ctx;
     pdm__decision d;
-    pdm__who w = {PDM_PRINCIPAL_SERVER, NULL, NULL, 0};
+    pdm__who w = {PDM_PRINCIPAL_SERVER, NULL, NULL, 0, NULL};
     int rc;
 
     if (first < 0)

@@ -58,6 +58,19 @@ static void on_retry(void *user, unsigned attempt, const char *why)
         snprintf(r->first, sizeof r->first, "%s", why);
 }
 
+/* The connection of each request, before anything is sent: the session
+ * learns what was verified and its policy may refuse the peer. */
+static int report_peer(void *user, const pdm_http_peer *peer)
+{
+    pdm_transport_info ti;
+    memset(&ti, 0, sizeof ti);
+    ti.struct_size = sizeof ti;
+    ti.flags = peer->verified ? PDM_TRANSPORT_VERIFIED : 0;
+    ti.tls_version = peer->tls_version;
+    ti.key_pin = peer->key_pin;
+    return pdm_session_set_transport(user, &ti) == PDM_OK ? 0 : -1;
+}
+
 int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
                       volatile sig_atomic_t *stop)
 {
@@ -92,11 +105,11 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
     ho.cancel = stop; /* SIGTERM abandons a request in flight */
     ho.on_retry = on_retry;
     ho.retry_user = &rt;
-    /* The engine tells policies whether secrets travel over TLS (S9); the
-     * reference transport verifies every https:// server. */
-    s->tls = strncmp(s->url, "https://", 8) == 0;
-    s->who.req_flags |= s->tls ? PDM_REQ_TLS : 0;
+    ho.on_connect = report_peer;
+    ho.on_connect_user = s;
     rc = pdm_http_session_open(&hs, &ho, err, sizeof err);
+    if (rc != PDM_OK) /* the session ends with this reason, audited */
+        pdm__session_transport_failed(s, rc, err);
     while (rc == PDM_OK && pdm_session_next(s, &m) == PDM_OK && m.body) {
         pdm_http_resp r;
         bool abort_msg = s->state == PDM_SS_DONE; /* 1223: no answer */
@@ -119,7 +132,11 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
             pdm__session_transport_retried(s, rt.first);
         trace(o->trace, ++n, "server", r.body, r.len,
               r.content_type && strstr(r.content_type, "wbxml"));
-        rc = pdm_session_reply(s, r.body, r.len, r.content_type, r.hmac);
+        /* A reply the session refuses may still leave one message to send
+         * (the session abort, Alert 1223): the loop ends when
+         * pdm_session_next has nothing more, and the outcome is
+         * pdm_session_result. */
+        pdm_session_reply(s, r.body, r.len, r.content_type, r.hmac);
         pdm_http_resp_free(&r);
     }
     if (rc != PDM_OK && err[0])

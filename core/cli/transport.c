@@ -43,6 +43,8 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include "util/util.h"
@@ -71,6 +73,8 @@ struct pdm_http_session {
     volatile sig_atomic_t *cancel; /* borrowed (pdm_http_opts.cancel) */
     void (*on_retry)(void *user, unsigned attempt, const char *why);
     void *retry_user;
+    int (*on_connect)(void *user, const pdm_http_peer *peer);
+    void *on_connect_user;
     char errbuf[CURL_ERROR_SIZE]; /* libcurl's CURLOPT_ERRORBUFFER */
 };
 
@@ -84,6 +88,9 @@ typedef struct xfer {
     bool tls;            /* ... over TLS */
     bool cert_requested; /* the server asked for a client certificate */
     char tls_version[24];
+    char key_pin[64];    /* "sha256//..." of the server key, or "" */
+    bool refused;        /* on_connect refused the connection */
+    const pdm_http_session *s;
     const char *sni;     /* URL host when it is a DNS name, else NULL */
 } xfer;
 
@@ -139,31 +146,6 @@ static bool header_value_ok(const char *v)
     return true;
 }
 
-/* "sha256//<44 chars base64>[;sha256//...]": libcurl would also accept a
- * file name, which we do not want to be guessed from a typo. */
-static bool pin_ok(const char *pin)
-{
-    const char *p = pin;
-    for (;;) {
-        size_t n = 0;
-        if (strncmp(p, "sha256//", 8) != 0)
-            return false;
-        p += 8;
-        while (p[n] && p[n] != ';') {
-            if (!isalnum((unsigned char)p[n]) && p[n] != '+' &&
-                p[n] != '/' && p[n] != '=')
-                return false;
-            n++;
-        }
-        if (n != 44 || p[43] != '=' || p[42] == '=')
-            return false;
-        p += n;
-        if (*p == '\0')
-            return true;
-        p++; /* ';' (libcurl takes no spaces around it) */
-    }
-}
-
 static char *dup_opt(const char *s, bool *oom)
 {
     char *d;
@@ -211,6 +193,35 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
     return pdm__buf_ok(&x->body) ? n : 0;
 }
 
+/* The pin of the server's key: SHA-256 of its SubjectPublicKeyInfo, the
+ * value CURLOPT_PINNEDPUBLICKEY compares. */
+static void peer_pin(gnutls_session_t gs, char *out, size_t size)
+{
+    unsigned n = 0;
+    const gnutls_datum_t *certs = gnutls_certificate_get_peers(gs, &n);
+    gnutls_pubkey_t pk = NULL;
+    gnutls_datum_t spki = {NULL, 0}, b64 = {NULL, 0}, dg;
+    unsigned char d[32];
+    out[0] = '\0';
+    if (!certs || n == 0 || gnutls_pubkey_init(&pk) < 0)
+        return;
+    if (gnutls_pubkey_import_x509_raw(pk, &certs[0], GNUTLS_X509_FMT_DER, 0) >=
+            0 &&
+        gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &spki) >= 0 &&
+        gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size, d) >= 0) {
+        dg.data = d;
+        dg.size = sizeof d;
+        if (gnutls_base64_encode2(&dg, &b64) >= 0 && b64.size + 9 <= size) {
+            memcpy(out, "sha256//", 8);
+            memcpy(out + 8, b64.data, b64.size);
+            out[8 + b64.size] = '\0';
+        }
+    }
+    gnutls_free(spki.data);
+    gnutls_free(b64.data);
+    gnutls_pubkey_deinit(pk);
+}
+
 /* Runs once the connection (and TLS handshake) is up, just before the
  * request is sent, for new and reused connections alike. */
 static int on_prereq(void *user, char *primary_ip, char *local_ip,
@@ -231,6 +242,23 @@ static int on_prereq(void *user, char *primary_ip, char *local_ip,
         x->tls = true;
         x->cert_requested = gnutls_certificate_client_get_request_status(gs);
         pdm__strlcpy(x->tls_version, name ? name : "TLS", sizeof x->tls_version);
+        peer_pin(gs, x->key_pin, sizeof x->key_pin);
+    }
+    if (x->s->on_connect) {
+        pdm_http_peer peer;
+        long vr = -1;
+        peer.tls_version = x->tls ? x->tls_version : NULL;
+        /* Verification is on for every https request: a handshake that
+         * got here passed it; the GnuTLS status says so explicitly. */
+        peer.verified = x->tls &&
+                        curl_easy_getinfo(x->curl, CURLINFO_SSL_VERIFYRESULT,
+                                          &vr) == CURLE_OK &&
+                        vr == 0;
+        peer.key_pin = x->key_pin[0] ? x->key_pin : NULL;
+        if (x->s->on_connect(x->s->on_connect_user, &peer) != 0) {
+            x->refused = true;
+            return CURL_PREREQFUNC_ABORT;
+        }
     }
     return CURL_PREREQFUNC_OK;
 }
@@ -246,6 +274,7 @@ void pdm_http_resp_free(pdm_http_resp *r)
     pdm__free(r->content_type);
     pdm__free(r->hmac);
     pdm__free(r->tls_version);
+    pdm__free(r->key_pin);
     memset(r, 0, sizeof *r);
 }
 
@@ -349,7 +378,7 @@ int pdm_http_session_open(pdm_http_session **out, const pdm_http_opts *opts,
                              "negative");
         return PDM_EINVAL;
     }
-    if (opts->pin && !pin_ok(opts->pin)) {
+    if (opts->pin && !pdm__key_pin_valid(opts->pin)) {
         set_err(err, errlen, "public-key pin must be sha256//<base64 of "
                              "the SHA-256 of the key> (several separated by "
                              "';'), as `certtool --pubkey-info` prints it");
@@ -388,6 +417,8 @@ int pdm_http_session_open(pdm_http_session **out, const pdm_http_opts *opts,
     s->cancel = opts->cancel;
     s->on_retry = opts->on_retry;
     s->retry_user = opts->retry_user;
+    s->on_connect = opts->on_connect;
+    s->on_connect_user = opts->on_connect_user;
     s->max_response =
         opts->max_response ? opts->max_response : PDM_HTTP_MAX_RESPONSE;
 
@@ -931,6 +962,8 @@ static int fill_resp(pdm_http_session *s, xfer *x, bool answered,
         out->tls_version = pdm__strdup(x->tls_version);
         if (!out->tls_version)
             return PDM_ENOMEM;
+        if (x->key_pin[0] && !(out->key_pin = pdm__strdup(x->key_pin)))
+            return PDM_ENOMEM;
     }
     if (!answered)
         return PDM_OK; /* no complete answer: no partial body or headers */
@@ -1017,6 +1050,7 @@ int pdm_http_session_post(pdm_http_session *s, pdm_http_resp *out,
     x.curl = s->curl;
     x.max = s->max_response;
     x.sni = sni[0] ? sni : NULL;
+    x.s = s;
     pdm__buf_init(&x.body);
 #define SET(opt, val)                                  \
     do {                                               \
@@ -1040,15 +1074,18 @@ int pdm_http_session_post(pdm_http_session *s, pdm_http_resp *out,
     delay = s->retry_delay_ms;
     for (;;) {
         pdm__buf_reset(&x.body);
-        x.too_big = x.reached_http = x.tls = x.cert_requested = false;
-        x.tls_version[0] = '\0';
+        x.too_big = x.refused = x.reached_http = x.tls = x.cert_requested = false;
+        x.tls_version[0] = x.key_pin[0] = '\0';
         s->errbuf[0] = '\0';
         out->attempts++;
 
         status = 0;
         c = curl_easy_perform(s->curl);
         curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-        if (c != CURLE_OK)
+        if (x.refused)
+            why(&v, PDM_EDENIED, false, "the session refused the connection "
+                                        "before the request was sent");
+        else if (c != CURLE_OK)
             classify_curl(s, &x, c, &v);
         else if (status >= 200 && status < 300)
             why(&v, PDM_OK, false, "%s", "");

@@ -52,6 +52,19 @@
 #define PDM_HTTP_MAX_RETRIES 5
 #define PDM_HTTP_MAX_RETRY_DELAY_MS 30000L
 
+/** What an attempt's connection verified, for pdm_http_opts.on_connect.
+ *  Borrowed for the call. */
+typedef struct pdm_http_peer {
+    /** Negotiated protocol, e.g. "TLS1.3"; NULL for plain HTTP. */
+    const char *tls_version;
+    /** The certificate chain and host name were verified (always true for
+     *  a TLS connection this module made: it refuses the others). */
+    bool verified;
+    /** "sha256//<base64>" of the server's SubjectPublicKeyInfo (the form
+     *  of a pin), or NULL for plain HTTP or when it cannot be computed. */
+    const char *key_pin;
+} pdm_http_peer;
+
 /**
  * Connection options.  A zeroed struct is valid: system CA store, no client
  * certificate, no pin, https only, default timeouts, no retries.
@@ -110,6 +123,12 @@ typedef struct pdm_http_opts {
      *  thread; must not call back into this session. */
     void (*on_retry)(void *user, unsigned attempt, const char *why);
     void *retry_user; /**< passed to on_retry */
+    /** Called for every attempt once its connection (new or reused) is up
+     *  and before the request is sent, with what it verified.  A non-zero
+     *  return abandons the request (nothing of it is sent) and the call
+     *  fails with PDM_EDENIED, not retried.  NULL = no hook. */
+    int (*on_connect)(void *user, const pdm_http_peer *peer);
+    void *on_connect_user;
 } pdm_http_opts;
 
 /**
@@ -134,6 +153,8 @@ typedef struct pdm_http_resp {
     /** Negotiated protocol, e.g. "TLS1.3"; NULL for plain HTTP or when no
      *  connection was made. */
     char *tls_version;
+    /** The server's key pin ("sha256//<base64>"), NULL as tls_version. */
+    char *key_pin;
     /** Number of HTTP attempts made (1 + retries used); 0 if the request
      *  was refused before connecting. */
     unsigned attempts;
@@ -199,6 +220,7 @@ int pdm_http_session_open(pdm_http_session **out, const pdm_http_opts *opts,
  *                  other TLS failures, HTTP 5xx other than 503 (after the
  *                  retries).
  *  - PDM_EBUSY     HTTP 503 after the retries; HTTP 429.
+ *  - PDM_EDENIED   opts.on_connect refused the connection.
  *  - PDM_ENOTFOUND HTTP 404;  PDM_EFORMAT HTTP 415;  PDM_EINVAL other 4xx.
  *  - PDM_ENOMEM, PDM_ERROR (unexpected libcurl failure).
  * For HTTP statuses out->status and the body are filled.

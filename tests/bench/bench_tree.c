@@ -81,7 +81,7 @@ static void run(size_t n, const char *base)
     pdm__store *st;
     pdm__tree *t;
     pdm__decision d;
-    const pdm__who srv = {PDM_PRINCIPAL_SERVER, "srv", NULL, 0};
+    const pdm__who srv = {PDM_PRINCIPAL_SERVER, "srv", NULL, 0, NULL};
     size_t groups = (n + 99) / 100, before, after;
     double load, t0, dt;
     struct stat sb;
@@ -191,7 +191,7 @@ static void run(size_t n, const char *base)
     {
         pdm__tnds_opts o = {PDM_URI_LIST_STRUCTDATA, 0, false, false, false, 0};
         pdm__buf b;
-        const pdm__who local = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0};
+        const pdm__who local = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
         pdm__buf_init(&b);
         t0 = now();
         rc = pdm__tnds_export(t, &local, ".", &o, &b, &d);

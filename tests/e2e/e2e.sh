@@ -144,8 +144,11 @@ auth_downgrade() {
       >"$T/dev/session.out" 2>&1 && fail "$scn: the session succeeded" ||
       ok "$scn: the session failed"
     kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
+    # Package 1, then the session abort (Alert 1223) that tells the
+    # server the client gave up; nothing else.
     n=$(ls "$T/dev/trace" | grep -c client)
-    [ "$n" = 1 ] && ok "$scn: only package 1 was sent" || fail "$scn: $n client messages"
+    [ "$n" = 2 ] && ok "$scn: package 1 and the abort were sent" || fail "$scn: $n client messages"
+    expect_in "$(ls "$T/dev/trace"/*client* | tail -1)" "1223" "$scn: the last message is the abort"
     cat "$T/dev/trace"/*client* >"$T/client-bytes"
     expect_not_in "$T/client-bytes" "auth-basic" "$scn: no Basic credential sent"
     expect_not_in "$T/client-bytes" "ZGV2OmRldnB3" "$scn: no b64(dev:devpw) sent"
@@ -214,14 +217,80 @@ https() {
   kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
   # With it: the scenario passes.
   start_server srv "$SCN/https.scn" "${tls[@]}" || return
+  # The e2e-watch policy records what policies are told.
   make_profile "$T/dev" "$TREE" "ca_file = $pki/ca.pem" "client_cert = $pki/cli.pem" \
-    "client_key = $pki/cli.key"
+    "client_key = $pki/cli.key" "[plugin e2e-watch]" "option.log = $T/dev/policy.log"
   "$PDM" "${P[@]}" session --server test.server --trace "$T/dev/trace" \
     >"$T/dev/session.out" 2>&1 && ok "session over HTTPS with a client certificate" ||
     { fail "HTTPS session"; show "$T/dev/session.out"; }
   wait_server srv
   expect_value ./Vendor/Color tls-green
   expect_in "$T/srv.transcript" "https://" "the server ran HTTPS"
+  # Policies see the verified transport: TLS and the server's key pin, in
+  # the session request and in the command requests.
+  local pin rc
+  pin=$(certtool --pubkey-info --infile "$pki/srv.pem" 2>/dev/null |
+    grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -1 | sed 's#pin-sha256:#sha256//#')
+  [ -n "$pin" ] || fail "certtool printed no pin"
+  expect_in "$T/dev/policy.log" "flags=1 server=test.server pin=$pin" "session policy: TLS and the key pin"
+  expect_in "$T/dev/policy.log" "flags=3 server=test.server pin=$pin" "command policy: TLS, authenticated, key pin"
+  expect_not_in "$T/dev/policy.log" "server=test.server pin=-" "no request of the server without the pin"
+  # A session policy that wants another server key refuses the session
+  # when the TLS handshake is done, before package 1 (DevInfo,
+  # credentials) is sent.
+  start_server deny "$SCN/https.scn" "${tls[@]}" || return
+  make_profile "$T/deny" "$TREE" "ca_file = $pki/ca.pem" "client_cert = $pki/cli.pem" \
+    "client_key = $pki/cli.key" "[plugin e2e-watch]" "option.log = $T/deny/policy.log" \
+    "option.require_pin = sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+  "$PDM" "${P[@]}" session --server test.server >"$T/deny/session.out" 2>&1
+  rc=$?
+  [ $rc = 1 ] && ok "policy refuses the peer: exit 1" || { fail "policy refusal: exit $rc"; show "$T/deny/session.out"; }
+  kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
+  expect_not_in "$T/deny.transcript" "C->S" "policy refuses the peer: nothing was sent"
+  "$PDM" "${P[@]}" audit >"$T/deny/audit.txt" 2>&1
+  expect_in "$T/deny/audit.txt" "the server's key is not the one required (pin $pin)" "policy refusal audited with the peer's pin"
+  # A RespURI from https to plain http is refused (the profile allows
+  # plain http for the account's own address, not as a downgrade).
+  start_server down "$SCN/respuri-downgrade.scn" "${tls[@]}" || return
+  make_profile "$T/down" "$TREE" "ca_file = $pki/ca.pem" "client_cert = $pki/cli.pem" \
+    "client_key = $pki/cli.key"
+  "$PDM" "${P[@]}" session --server test.server >"$T/down/session.out" 2>&1
+  rc=$?
+  [ $rc = 1 ] && ok "RespURI downgrade: exit 1" || { fail "RespURI downgrade: exit $rc"; show "$T/down/session.out"; }
+  wait_server down
+  expect_in "$T/down/session.out" "RespURI refused: it moves the session from https to plain http" "RespURI downgrade: the error says why"
+  "$PDM" "${P[@]}" audit >"$T/down/audit.txt" 2>&1
+  expect_in "$T/down/audit.txt" "RespURI refused: it moves the session from https to plain http" "RespURI downgrade: audited"
+  expect_in "$T/down.transcript" "<Data>1223</Data>" "RespURI downgrade: the server was told (Alert 1223 over HTTPS)"
+  [ "$("$PDM" "${P[@]}" tree get ./Vendor/Color 2>&1)" != downgraded ] && ok "RespURI downgrade: nothing executed" ||
+    fail "the package of the refused RespURI was executed"
+}
+
+# A malformed key pin is a configuration error (exit 3) wherever it is
+# written; it never lets a session run without a pin or end quietly.
+pin_config() {
+  local bad='sha256//tooShort' line
+  SRV_URL=https://127.0.0.1:9/dm
+  make_profile "$T/dev" "$TREE" "pin.test.server = $bad"
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/session.out" 2>&1
+  local rc=$?
+  [ $rc = 3 ] && ok "profile pin: exit 3" || { fail "profile pin: exit $rc, expected 3"; show "$T/dev/session.out"; }
+  line=$(grep -n '^pin.test.server' "$T/dev/device.profile" | cut -d: -f1)
+  expect_in "$T/dev/session.out" "device.profile:$line: error: pin.test.server" "profile pin: file:line named"
+  "$PDM" "${P[@]}" agent --listen 127.0.0.1:0 >"$T/dev/agent.out" 2>&1
+  rc=$?
+  [ $rc = 3 ] && ok "profile pin: agent exit 3" || fail "profile pin: agent exit $rc, expected 3"
+  # The same on the command line, with a profile that is fine.
+  make_profile "$T/cli" "$TREE"
+  "$PDM" "${P[@]}" session --server test.server --pin "$bad" >"$T/cli/session.out" 2>&1
+  rc=$?
+  [ $rc = 3 ] && ok "--pin: exit 3" || { fail "--pin: exit $rc, expected 3"; show "$T/cli/session.out"; }
+  expect_in "$T/cli/session.out" "--pin: a pin is sha256//" "--pin: the error says what a pin is"
+  "$PDM" "${P[@]}" agent --listen 127.0.0.1:0 --pin "$bad" >"$T/cli/agent.out" 2>&1
+  rc=$?
+  [ $rc = 3 ] && ok "--pin: agent exit 3" || fail "--pin: agent exit $rc, expected 3"
+  "$PDM" "${P[@]}" audit >"$T/cli/audit.txt" 2>&1
+  expect_not_in "$T/cli/audit.txt" "Session" "no session ran"
 }
 
 # Package 0 over UDP to the agent: verified, then a server-initiated
@@ -524,6 +593,7 @@ case "$case_name" in
   multimsg_xml) multimsg xml ;;
   multimsg_wbxml) multimsg wbxml ;;
   https) https ;;
+  pin_config) pin_config ;;
   agent_pkg0_xml) agent_pkg0 xml ;;
   agent_pkg0_wbxml) agent_pkg0 wbxml ;;
   agent_trigger_replay_xml) agent_trigger_replay xml ;;

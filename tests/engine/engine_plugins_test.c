@@ -26,7 +26,7 @@
 
 #include <polydm/polydm.h>
 
-static const pdm__who local = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0};
+static const pdm__who local = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
 
 /* Writes a profile "<tmp>/<name>.profile" with the session tests' factory
  * tree and @plugins (raw profile text); returns its path (static). */

@@ -43,13 +43,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #include "fuzz_check.h"
 
 static const pdm__who whos[] = {
-    {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0},
-    {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0},
-    {PDM_PRINCIPAL_BOOTSTRAP, NULL, "fuzz", 0},
-    {PDM_PRINCIPAL_SERVER, "ServerA", NULL, 0},
+    {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL},
+    {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL},
+    {PDM_PRINCIPAL_BOOTSTRAP, NULL, "fuzz", 0, NULL},
+    {PDM_PRINCIPAL_SERVER, "ServerA", NULL, 0, NULL},
 };
-static const pdm__who local = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0};
-static const pdm__who factory = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
+static const pdm__who local = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
+static const pdm__who factory = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
 static const char *const targets[] = {".", "Vendor", "Vendor/sub", "Test"};
 
 static pdm__tree *new_tree(bool limits)

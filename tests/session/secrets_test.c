@@ -42,6 +42,18 @@ static pdm_ctx *open_ctx(const char *name)
     return ctx;
 }
 
+/* What an integrator reports for each message: a verified TLS 1.3
+ * connection. */
+static int report_tls(pdm_session *s)
+{
+    pdm_transport_info ti;
+    memset(&ti, 0, sizeof ti);
+    ti.struct_size = sizeof ti;
+    ti.flags = PDM_TRANSPORT_VERIFIED;
+    ti.tls_version = "TLS1.3";
+    return pdm_session_set_transport(s, &ti);
+}
+
 static char *server_msg(const char *body)
 {
     static char xml[4096];
@@ -79,10 +91,13 @@ static void basic_session(const char *needle, const char *cmds,
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
     so.server_id = "srv-basic";
-    so.flags = PDM_SESSION_TLS; /* Basic is never sent without TLS */
+    /* Basic is never sent without TLS: the test plays an integrator that
+     * reports a verified TLS connection for each message. */
+    so.flags = PDM_SESSION_TRANSPORT_FACTS;
     so.session_id = "5";
     CU_ASSERT_EQUAL_FATAL(pdm_session_open(&s, ctx, &so), PDM_OK);
     CU_ASSERT_EQUAL_FATAL(pdm_session_next(s, &m), PDM_OK);
+    CU_ASSERT_EQUAL_FATAL(report_tls(s), PDM_OK);
     CU_ASSERT_PTR_NOT_NULL(memmem(m.body, m.len, basic_b64, strlen(basic_b64)));
     sent = m.body;
     sent_len = m.len;
@@ -94,6 +109,7 @@ static void basic_session(const char *needle, const char *cmds,
      * still allocated (reused for the next message), its Cred gone. */
     *msg_wiped = !memmem(sent, sent_len, basic_b64, strlen(basic_b64));
     while (pdm_session_next(s, &m) == PDM_OK && m.body) {
+        CU_ASSERT_EQUAL(report_tls(s), PDM_OK);
         xml = server_msg("");
         pdm_session_reply(s, (const uint8_t *)xml, strlen(xml), NULL, NULL);
     }

@@ -8,7 +8,8 @@
  *   # free text
  *   server: srv-md5            account to talk to (DMAcc ServerID)
  *   server_auth: no            profile [session] server_auth (default no)
- *   tls: yes                   the transport is TLS (PDM_SESSION_TLS)
+ *   tls: yes                   a verified TLS connection is reported for
+ *                              every message (pdm_session_set_transport)
  *   session: <key> = <value>   one more profile [session] line
  *   profile: <line>            one more profile line after [session]
  *                              (e.g. a [plugin ...] section, a path;
@@ -22,7 +23,8 @@
  *   tree: <TNDS file>          extra factory nodes (default tree.tnds.xml)
  *   plugin: <name> [k=v ...]   a [plugin <name>] section with option.k = v
  *                              (fixtures of tests/engine/fixtures)
- *   flags: no_plugins          open the context with PDM_CTX_NO_PLUGINS
+ *   flags: no_plugins tls transport   PDM_CTX_NO_PLUGINS, PDM_SESSION_TLS,
+ *                              PDM_SESSION_TRANSPORT_FACTS
  *   --- client                 the client message expected next
  *   <SyncML>...</SyncML>
  *   --- server                 the server message the client gets next
@@ -71,7 +73,7 @@
 typedef struct step {
     enum {
         ST_CLIENT, ST_SERVER, ST_HMAC, ST_END, ST_CHECK, ST_ABSENT, ST_RELOAD,
-        ST_AUDIT, ST_NO_AUDIT, ST_RETRIED, ST_ERROR
+        ST_AUDIT, ST_NO_AUDIT, ST_RETRIED, ST_ERROR, ST_TRANSPORT, ST_URL
     } kind;
     char *text; /* message XML, header value, rc name, URI */
     char *value;
@@ -83,6 +85,7 @@ typedef struct scase {
     char server[128];
     bool server_auth;
     bool tls;
+    uint32_t flags; /* "flags: tls transport" */
     char extra_session[1024]; /* "session:" lines */
     char extra_profile[1024]; /* "profile:" lines */
     char tree[256];
@@ -166,6 +169,10 @@ static int parse_case(scase *c, const char *path)
                 cur->kind = ST_RETRIED;
             else if (strcmp(kw, "error") == 0)
                 cur->kind = ST_ERROR;
+            else if (strcmp(kw, "transport") == 0)
+                cur->kind = ST_TRANSPORT;
+            else if (strcmp(kw, "url") == 0)
+                cur->kind = ST_URL;
             else {
                 fprintf(stderr, "%s: unknown step '%s'\n", path, kw);
                 return -1;
@@ -198,6 +205,14 @@ static int parse_case(scase *c, const char *path)
                 snprintf(c->server, sizeof c->server, "%s", v);
             else if (strcmp(line, "server_auth") == 0)
                 c->server_auth = strcmp(v, "yes") == 0;
+            else if (strcmp(line, "flags") == 0) {
+                if (strstr(v, "tls"))
+                    c->flags |= PDM_SESSION_TLS;
+                if (strstr(v, "transport"))
+                    c->flags |= PDM_SESSION_TRANSPORT_FACTS;
+                if (strstr(v, "no_plugins"))
+                    c->no_plugins = true;
+            }
             else if (strcmp(line, "tls") == 0)
                 c->tls = strcmp(v, "yes") == 0;
             else if (strcmp(line, "session") == 0 || strcmp(line, "profile") == 0) {
@@ -226,8 +241,6 @@ static int parse_case(scase *c, const char *path)
                 c->ui[c->nui++] = strdup(v);
             else if (strcmp(line, "plugin") == 0 && c->nplugins < 4)
                 c->plugins[c->nplugins++] = strdup(v);
-            else if (strcmp(line, "flags") == 0)
-                c->no_plugins = strstr(v, "no_plugins") != NULL;
             continue;
         }
         pdm__buf_puts(&body, line);
@@ -370,6 +383,8 @@ static const char *rc_name(int rc)
     switch (rc) {
     case PDM_OK: return "ok";
     case PDM_EAUTH: return "EAUTH";
+    case PDM_EINVAL: return "EINVAL";
+    case PDM_EFORBIDDEN: return "EFORBIDDEN";
     case PDM_ECANCELLED: return "ECANCELLED";
     case PDM_EPARSE: return "EPARSE";
     case PDM_ETOOBIG: return "ETOOBIG";
@@ -475,6 +490,7 @@ static bool run_case(scase *c, bool wbxml)
     cfg.hooks = &hooks;
     cfg.log_level = PDM_LOG_ERROR;
     ui_case = c;
+    memset(&m, 0, sizeof m);
     c->uipos = 0;
     if (pdm_ctx_open(&ctx, &cfg) != PDM_OK) {
         failf("  ctx: %s\n", pdm_ctx_last_error(ctx));
@@ -499,7 +515,8 @@ static bool run_case(scase *c, bool wbxml)
     }
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
-    so.flags = (wbxml ? PDM_SESSION_WBXML : 0) | (c->tls ? PDM_SESSION_TLS : 0);
+    so.flags = (wbxml ? PDM_SESSION_WBXML : 0) |
+               (c->tls ? PDM_SESSION_TRANSPORT_FACTS : 0) | c->flags;
     so.server_id = pkg0 ? NULL : c->server;
     so.session_id = pkg0 ? NULL : sid;
     so.pkg0 = pkg0;
@@ -525,6 +542,21 @@ static bool run_case(scase *c, bool wbxml)
                       i, pdm_session_error(s));
                 ok = false;
                 break;
+            }
+            if (c->tls) {
+                /* "tls: yes": the integrator reports a verified TLS
+                 * connection for every message (as the CLI does). */
+                pdm_transport_info ti;
+                memset(&ti, 0, sizeof ti);
+                ti.struct_size = sizeof ti;
+                ti.flags = PDM_TRANSPORT_VERIFIED;
+                ti.tls_version = "TLS1.3";
+                if (pdm_session_set_transport(s, &ti) != PDM_OK) {
+                    failf("  step %zu: the transport report was refused "
+                          "(%s)\n", i, pdm_session_error(s));
+                    ok = false;
+                    break;
+                }
             }
             {
                 /* PDM_DUMP_DIR: keep every client message for the oracle
@@ -606,6 +638,36 @@ static bool run_case(scase *c, bool wbxml)
             }
             break;
         }
+        case ST_TRANSPORT: {
+            /* "<tls version>|plain [verified] [sha256//...] [=> RC]" */
+            pdm_transport_info ti;
+            char ver[32] = "", *pin = strstr(st->text, "sha256//"), pinb[80];
+            const char *want = strstr(st->text, "=> ");
+            int rc;
+            memset(&ti, 0, sizeof ti);
+            ti.struct_size = sizeof ti;
+            sscanf(st->text, "%31s", ver);
+            ti.tls_version = strcmp(ver, "plain") == 0 ? NULL : ver;
+            if (strstr(st->text, " verified"))
+                ti.flags |= PDM_TRANSPORT_VERIFIED;
+            if (pin) {
+                snprintf(pinb, sizeof pinb, "%.*s", (int)strcspn(pin, " "), pin);
+                ti.key_pin = pinb;
+            }
+            rc = pdm_session_set_transport(s, &ti);
+            if (strcmp(want ? want + 3 : "ok", rc_name(rc)) != 0) {
+                failf("  step %zu: set_transport gave %s\n", i, rc_name(rc));
+                ok = false;
+            }
+            break;
+        }
+        case ST_URL:
+            if (!m.url || strcmp(m.url, st->text) != 0) {
+                failf("  step %zu: the last client message went to %s\n", i,
+                      m.url ? m.url : "(none)");
+                ok = false;
+            }
+            break;
         case ST_RETRIED:
             pdm__session_transport_retried(s, st->text);
             break;
@@ -627,8 +689,21 @@ static bool run_case(scase *c, bool wbxml)
                 ok = false;
             }
             break;
-        case ST_END:
-            if (pdm_session_next(s, &m) != PDM_OK || m.body) {
+        case ST_END: {
+            int nrc = pdm_session_next(s, &m);
+            if (nrc == PDM_OK && m.body && c->tls) {
+                /* A message whose connection the session refuses when it
+                 * is reported (a credential it must not carry) is never
+                 * sent: the session is over. */
+                pdm_transport_info ti;
+                memset(&ti, 0, sizeof ti);
+                ti.struct_size = sizeof ti;
+                ti.flags = PDM_TRANSPORT_VERIFIED;
+                ti.tls_version = "TLS1.3";
+                if (pdm_session_set_transport(s, &ti) != PDM_OK)
+                    memset(&m, 0, sizeof m);
+            }
+            if (nrc != PDM_OK || m.body) {
                 failf("  step %zu: expected the session to be over, client "
                       "sent:\n%.*s\n",
                       i, (int)(m.body && !wbxml ? m.len : 0),
@@ -641,6 +716,7 @@ static bool run_case(scase *c, bool wbxml)
                 ok = false;
             }
             break;
+        }
         case ST_CHECK:
         case ST_ABSENT: {
             pdm__node *n = pdm__tree_lookup(ctx->tree, st->text);

@@ -32,8 +32,8 @@
 
 #define LEAVES 40
 
-static const pdm__who SRV = {PDM_PRINCIPAL_SERVER, "srv", NULL, 0};
-static const pdm__who FACT = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
+static const pdm__who SRV = {PDM_PRINCIPAL_SERVER, "srv", NULL, 0, NULL};
+static const pdm__who FACT = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
 
 static int open_tree(const char *dir, pdm__store **s, pdm__tree **t,
                      char *err, size_t errlen)

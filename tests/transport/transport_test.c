@@ -752,6 +752,26 @@ static double now_ms(void)
 
 /* ---- the tests -------------------------------------------------------- */
 
+/* What on_connect was told, for the tests. */
+typedef struct peer_log {
+    int calls;
+    bool verified;
+    char tls_version[32], key_pin[128];
+    int refuse; /* return value */
+} peer_log;
+
+static int record_peer(void *user, const pdm_http_peer *p)
+{
+    peer_log *l = user;
+    l->calls++;
+    l->verified = p->verified;
+    snprintf(l->tls_version, sizeof l->tls_version, "%s",
+             p->tls_version ? p->tls_version : "(none)");
+    snprintf(l->key_pin, sizeof l->key_pin, "%s",
+             p->key_pin ? p->key_pin : "(none)");
+    return l->refuse;
+}
+
 /* Mutual TLS with CA + pin: a > 64 KiB binary body with NUL bytes arrives
  * and comes back byte-exact; the request headers and hmac arrive; the
  * response hmac and media type are returned; a second message reuses the
@@ -763,8 +783,12 @@ static void test_echo_mutual_tls(void)
     pdm_http_resp r;
     size_t n = 100 * 1024 + 7;
     uint8_t *body = malloc(n);
+    peer_log pl;
     int rc;
 
+    memset(&pl, 0, sizeof pl);
+    o.on_connect = record_peer;
+    o.on_connect_user = &pl;
     for (size_t i = 0; i < n; i++)
         body[i] = (uint8_t)(i % 7 == 0 ? 0 : (i * 31) & 0xff);
     reset_counts(&mhd_tls);
@@ -781,6 +805,12 @@ static void test_echo_mutual_tls(void)
     PDM_ASSERT_STR(r.content_type, WBXML);
     PDM_ASSERT_STR(r.hmac, RESP_HMAC);
     PDM_ASSERT_STR(r.tls_version, "TLS1.3");
+    /* The verified facts: the server key's pin as certtool computes it. */
+    PDM_ASSERT_STR(r.key_pin, pin_good);
+    CU_ASSERT_EQUAL(pl.calls, 1);
+    CU_ASSERT_TRUE(pl.verified);
+    PDM_ASSERT_STR(pl.tls_version, "TLS1.3");
+    PDM_ASSERT_STR(pl.key_pin, pin_good);
     pthread_mutex_lock(&mhd_tls.mu);
     PDM_ASSERT_STR(mhd_tls.last_hmac, REQ_HMAC);
     PDM_ASSERT_STR(mhd_tls.last_ct, WBXML);
@@ -806,10 +836,35 @@ static void test_echo_mutual_tls(void)
     pthread_mutex_unlock(&mhd_tls.mu);
     CU_ASSERT_EQUAL(atomic_load(&mhd_tls.hits[R_ECHO]), 2);
     CU_ASSERT_EQUAL(atomic_load(&mhd_tls.connections), 1);
+    /* A reused connection is reported for its request too. */
+    CU_ASSERT_EQUAL(pl.calls, 2);
+    PDM_ASSERT_STR(pl.key_pin, pin_good);
     pdm_http_resp_free(&r);
     pdm_http_resp_free(&r); /* idempotent */
     pdm_http_session_close(s);
     free(body);
+}
+
+/* on_connect refuses the peer: the request is never sent (the server
+ * sees the connection, not the request), PDM_EDENIED, no retry. */
+static void test_on_connect_refuses(void)
+{
+    pdm_http_opts o = good_opts();
+    pdm_http_resp r;
+    peer_log pl;
+    memset(&pl, 0, sizeof pl);
+    pl.refuse = -1;
+    o.on_connect = record_peer;
+    o.on_connect_user = &pl;
+    o.retries = 2;
+    reset_counts(&mhd_tls);
+    CU_ASSERT_EQUAL(post(&o, tls_url(&mhd_tls, R_ECHO), &r), PDM_EDENIED);
+    ASSERT_ERR_HAS("the session refused the connection before the request "
+                   "was sent");
+    CU_ASSERT_EQUAL(pl.calls, 1);
+    CU_ASSERT_EQUAL(r.attempts, 1);
+    CU_ASSERT_EQUAL(atomic_load(&mhd_tls.hits[R_ECHO]), 0);
+    pdm_http_resp_free(&r);
 }
 
 /* A pin list matches when any entry matches; the one-shot API works. */
@@ -1051,10 +1106,21 @@ static void test_plain_http(void)
     pdm_http_resp_free(&r);
 
     o.allow_plain_http = true;
-    CU_ASSERT_EQUAL(post(&o, u, &r), PDM_OK);
+    {
+        peer_log pl;
+        memset(&pl, 0, sizeof pl);
+        o.on_connect = record_peer;
+        o.on_connect_user = &pl;
+        CU_ASSERT_EQUAL(post(&o, u, &r), PDM_OK);
+        CU_ASSERT_EQUAL(pl.calls, 1);
+        CU_ASSERT_FALSE(pl.verified);
+        PDM_ASSERT_STR(pl.tls_version, "(none)");
+        PDM_ASSERT_STR(pl.key_pin, "(none)");
+    }
     CU_ASSERT_EQUAL(r.status, 200);
     CU_ASSERT(r.len == 5 && memcmp(r.body, "hello", 5) == 0);
     CU_ASSERT_PTR_NULL(r.tls_version);
+    CU_ASSERT_PTR_NULL(r.key_pin);
     CU_ASSERT_EQUAL(atomic_load(&mhd_plain.hits[R_ECHO]), 1);
     pdm_http_resp_free(&r);
 }
@@ -1336,6 +1402,7 @@ static void test_messages_hold_no_secrets(void)
 static const pdm_test tests[] = {
     {"echo_mutual_tls", test_echo_mutual_tls},
     {"pin_list", test_pin_list},
+    {"on_connect_refuses", test_on_connect_refuses},
     {"wrong_ca", test_wrong_ca},
     {"wrong_pin", test_wrong_pin},
     {"pin_does_not_bypass_ca", test_pin_does_not_bypass_ca},

@@ -27,9 +27,9 @@ static int collect(void *user, const pdm__audit_rec *a)
     return 0;
 }
 
-static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0};
-static const pdm__who SA = {PDM_PRINCIPAL_SERVER, "ServerA", NULL, 0};
-static const pdm__who SB = {PDM_PRINCIPAL_SERVER, "ServerB", NULL, 0};
+static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
+static const pdm__who SA = {PDM_PRINCIPAL_SERVER, "ServerA", NULL, 0, NULL};
+static const pdm__who SB = {PDM_PRINCIPAL_SERVER, "ServerB", NULL, 0, NULL};
 
 static void open_all(const char *dir, pdm__store **s, pdm__tree **t)
 {

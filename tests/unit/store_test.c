@@ -1283,7 +1283,7 @@ static void test_store__checkpoint_secret(void)
 static void test_store__tree_secret_commit(void)
 {
     const char *dir = case_dir("treeckpt");
-    static const pdm__who server = {PDM_PRINCIPAL_SERVER, "srv", NULL, 0};
+    static const pdm__who server = {PDM_PRINCIPAL_SERVER, "srv", NULL, 0, NULL};
     pdm__tree_item it = {(const uint8_t *)"new", 3, PDM_FORMAT_CHR, NULL,
                          false};
     pdm__tree_config cfg;

@@ -14,10 +14,10 @@
 #include "tree/tree_int.h"
 #include "util/util.h"
 
-static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0};
-static const pdm__who SA = {PDM_PRINCIPAL_SERVER, "ServerA", NULL, 0};
-static const pdm__who SB = {PDM_PRINCIPAL_SERVER, "ServerB", NULL, 0};
-static const pdm__who BOOT = {PDM_PRINCIPAL_BOOTSTRAP, NULL, "test", 0};
+static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
+static const pdm__who SA = {PDM_PRINCIPAL_SERVER, "ServerA", NULL, 0, NULL};
+static const pdm__who SB = {PDM_PRINCIPAL_SERVER, "ServerB", NULL, 0, NULL};
+static const pdm__who BOOT = {PDM_PRINCIPAL_BOOTSTRAP, NULL, "test", 0, NULL};
 
 static pdm__tree *new_tree(void)
 {

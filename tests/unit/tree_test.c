@@ -15,12 +15,12 @@
 static pdm__tree *T;
 static pdm__decision D;
 
-static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0};
-static const pdm__who FACTORY = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
-static const pdm__who SA = {PDM_PRINCIPAL_SERVER, "ServerA", NULL, 0};
-static const pdm__who SB = {PDM_PRINCIPAL_SERVER, "ServerB", NULL, 0};
-static const pdm__who SC = {PDM_PRINCIPAL_SERVER, "ServerC", NULL, 0};
-static const pdm__who BOOT = {PDM_PRINCIPAL_BOOTSTRAP, NULL, "cp-bootstrap/cp", 0};
+static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
+static const pdm__who FACTORY = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
+static const pdm__who SA = {PDM_PRINCIPAL_SERVER, "ServerA", NULL, 0, NULL};
+static const pdm__who SB = {PDM_PRINCIPAL_SERVER, "ServerB", NULL, 0, NULL};
+static const pdm__who SC = {PDM_PRINCIPAL_SERVER, "ServerC", NULL, 0, NULL};
+static const pdm__who BOOT = {PDM_PRINCIPAL_BOOTSTRAP, NULL, "cp-bootstrap/cp", 0, NULL};
 
 static pdm__tree *new_tree(void)
 {
@@ -230,7 +230,7 @@ static void test_tree__add_rules(void)
     CU_ASSERT_PTR_NULL(pdm__tree_lookup(T, "./n"));
     /* unauthenticated principal */
     {
-        pdm__who none = {PDM_PRINCIPAL_NONE, NULL, NULL, 0};
+        pdm__who none = {PDM_PRINCIPAL_NONE, NULL, NULL, 0, NULL};
         CU_ASSERT_EQUAL(add_leaf(&none, "./z", "1"), PDM_EDENIED);
     }
 }

@@ -193,7 +193,10 @@ typedef struct pdm_session pdm_session;
 
 /** Use WBXML for this session's messages (default XML). */
 #define PDM_SESSION_WBXML 0x1u
-/** The transport is TLS with a verified server (for policies). */
+/** The integrator states that the transport is TLS with a verified
+ *  server.  Policies see PDM_REQ_TLS from it only for messages to an
+ *  https:// URL and only until the integrator reports verified facts with
+ *  pdm_session_set_transport (which then decide, message by message). */
 #define PDM_SESSION_TLS 0x2u
 /** Answer a package 0 that an earlier pdm_session_open already verified
  *  (e.g. the retry after a network failure; the notification itself would
@@ -202,6 +205,12 @@ typedef struct pdm_session pdm_session;
  *  digits, required), nothing verified again.  The server still has to
  *  authenticate itself in the session. */
 #define PDM_SESSION_SERVER_INITIATED 0x4u
+/** The integrator reports every connection with pdm_session_set_transport
+ *  (the reference CLI and agent do).  The session policy (PDM_OP_SESSION)
+ *  is then asked when the first connection's facts arrive, not at
+ *  pdm_session_open, and a server message whose connection was not
+ *  reported is refused (fail closed). */
+#define PDM_SESSION_TRANSPORT_FACTS 0x8u
 
 typedef struct pdm_session_opts {
     uint32_t struct_size;  /**< sizeof(pdm_session_opts) */
@@ -268,10 +277,57 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
 PDM_API int pdm_session_next(pdm_session *s, pdm_message *out);
 /** Processes the server's reply to the last message.  @hmac is the
  *  x-syncml-hmac header value or NULL.  Returns PDM_OK (call next again)
- *  or an error (the session is then over). */
+ *  or an error: the session is then over.  In both cases, when the client
+ *  gives up on a session whose transport still works (a message it cannot
+ *  accept, failed authentication, a refused RespURI, a policy refusal),
+ *  the next pdm_session_next gives one last message, the session abort
+ *  (Alert 1223), to send without waiting for an answer. */
 PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body,
                               size_t len, const char *content_type,
                               const char *hmac);
+/** What the integrator's transport verified about the connection that
+ *  carries one message.  Set struct_size = sizeof(pdm_transport_info) and
+ *  zero what you do not know.  Growable: fields are only appended. */
+typedef struct pdm_transport_info {
+    uint32_t struct_size;    /**< sizeof(pdm_transport_info) */
+    uint32_t flags;          /**< PDM_TRANSPORT_* */
+    /** Negotiated protocol, e.g. "TLS1.3"; NULL or "" for plain HTTP. */
+    const char *tls_version;
+    /** The peer's public-key pin, "sha256//<base64 of the SHA-256 of its
+     *  SubjectPublicKeyInfo>" (one entry, the form of CURLOPT_PINNEDPUBLICKEY
+     *  and `certtool --pubkey-info`), or NULL when not TLS or unknown. */
+    const char *key_pin;
+} pdm_transport_info;
+
+/** The peer's certificate chain and host name were verified (the
+ *  reference transport always verifies, so a TLS connection it made is
+ *  verified).  Without it TLS counts as plain HTTP for policies. */
+#define PDM_TRANSPORT_VERIFIED 0x1u
+
+/**
+ * pdm_session_set_transport() - report the connection of the message in
+ * flight: call it after pdm_session_next, once the connection (TLS
+ * handshake) is up and, when the transport allows it, before the message
+ * is sent (libcurl: CURLOPT_PREREQFUNCTION, which runs for new and reused
+ * connections alike); at the latest before pdm_session_reply for the
+ * answer that came over it.  Facts hold for one message: pdm_session_next
+ * forgets them, so a RespURI to another address never inherits them.
+ *
+ * Policies get PDM_REQ_TLS (TLS and PDM_TRANSPORT_VERIFIED) and
+ * pdm_policy_req::key_pin from them, in the session request and in every
+ * command request of the server's answer.  When the facts differ from
+ * those the session policy last decided on (first report, another key,
+ * TLS lost), the session policy is asked again.  Everything in @ti is
+ * copied.
+ *
+ * Returns PDM_OK; PDM_EDENIED when the session policy refuses the session
+ * with these facts (the session is over, audited: do not send the
+ * message); PDM_EINVAL for a NULL or too small @ti, a malformed key_pin,
+ * or a session that is over (reporting the connection of the session
+ * abort message is accepted and changes nothing).
+ */
+PDM_API int pdm_session_set_transport(pdm_session *s,
+                                      const pdm_transport_info *ti);
 /** Tells the session the transport failed; it ends without committing the
  *  package in progress. */
 PDM_API void pdm_session_transport_failed(pdm_session *s, int rc);

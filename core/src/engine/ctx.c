@@ -42,7 +42,7 @@ static void report_diag(pdm_ctx *ctx, const pdm__diag *d)
 /* Loads the profile's factory tree (TNDS) into a new store. */
 static int load_factory_tree(pdm_ctx *ctx)
 {
-    const pdm__who factory = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
+    const pdm__who factory = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
     pdm__decision d;
     uint8_t *data;
     size_t len;

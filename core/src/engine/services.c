@@ -338,7 +338,7 @@ static int svc_tree_read(void *user, const char *uri, pdm_blob *out)
     pdm__decision d;
     /* The device reading itself: factory principal, no ACL; secrets are
      * still refused by the tree's structural rule. */
-    static const pdm__who self = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
+    static const pdm__who self = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
     int rc;
     /* Before the tree exists (create) and from the moment the context
      * closes (destroy, fini: the policies and MO handlers are the plugins

@@ -18,7 +18,10 @@
 
 #include "util/util.h"
 
-enum vtype { V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF, V_SIZE };
+enum vtype {
+    V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF, V_SIZE,
+    V_PERCENT, V_RESPURI_HOST
+};
 
 typedef struct keydef {
     const char *key; /* "section.key" */
@@ -68,6 +71,14 @@ static const keydef keydefs[] = {
     {"session.response_budget", V_SIZE,
      "bytes the answers of one server package may hold; past it commands "
      "get 420, past twice it the session is aborted (default 8388608)"},
+    /* RespURI and message-size leniency (issue 9 items 3 and 19). */
+    {"session.respuri_downgrade", V_BOOL,
+     "let a RespURI move an https session to plain http (default false)"},
+    {"session.respuri_host", V_RESPURI_HOST,
+     "RespURI may go to: same (host and port, default) or any host"},
+    {"session.max_msg_overshoot", V_PERCENT,
+     "server messages up to this % over our MaxMsgSize are taken with a "
+     "warning (0-100, default 25)"},
     {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
     {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
     {"transport.client_key", V_PATH, "PEM key of the client certificate"},
@@ -86,7 +97,7 @@ const pdm__profile_key *pdm__profile_keys(void)
     static pdm__profile_key keys[PDM__ARRAY_LEN(keydefs)];
     static const char *const tn[] = {"string", "id", "bool", "uint16",
                                      "abi", "path", "plugin[/component]",
-                                     "size"};
+                                     "size", "percent", "same|any"};
     for (size_t i = 0; i < PDM__ARRAY_LEN(keydefs); i++) {
         keys[i].key = keydefs[i].key;
         keys[i].type = keydefs[i].key ? tn[keydefs[i].type] : NULL;
@@ -329,9 +340,10 @@ static void core_setting(parser *ps, const char *full, const char *key,
     if (!kd && strncmp(full, "transport.pin.", 14) == 0 && full[14]) {
         static const keydef pin = {"transport.pin.*", V_STRING,
                                    "TLS public-key pin of one server"};
-        if (strncmp(val, "sha256//", 8) != 0) {
-            ERR(ps, "%s: a pin is sha256//<base64> (certtool --pubkey-info "
-                    "prints it)", key);
+        if (!pdm__key_pin_valid(val)) {
+            ERR(ps, "%s: a pin is sha256//<base64 of the SHA-256 of the "
+                    "server's public key>, entries separated by ';' "
+                    "(certtool --pubkey-info prints it)", key);
             return;
         }
         kd = &pin;
@@ -368,6 +380,18 @@ static void core_setting(parser *ps, const char *full, const char *key,
         if (pdm__parse_long(val, 1024, 256L << 20, &l) != PDM_OK) {
             ERR(ps, "%s: '%s' is not a size in bytes (1024..268435456)", key,
                 val);
+            return;
+        }
+        break;
+    case V_PERCENT:
+        if (pdm__parse_long(val, 0, 100, &l) != PDM_OK) {
+            ERR(ps, "%s: '%s' is not a percentage in 0..100", key, val);
+            return;
+        }
+        break;
+    case V_RESPURI_HOST:
+        if (strcmp(val, "same") != 0 && strcmp(val, "any") != 0) {
+            ERR(ps, "%s: '%s' is neither 'same' nor 'any'", key, val);
             return;
         }
         break;

@@ -284,18 +284,19 @@ static int do_chunk(xctx *x, const pdm__el *cmd, const pdm__el *item,
 /* One item of Add/Replace/Delete/Get/Copy/Exec; returns its status code
  * and queues Results for Get. */
 static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
-                     const pdm__el *item, bool *changed, pdm__el **results)
+                     const pdm__el *item, bool *changed, pdm__el **results,
+                     pdm__decision *d)
 {
     pdm_session *s = x->s;
-    pdm__decision d;
     pdm__tree_item ti;
     const char *target = item_uri(item, PDM_TAG_TARGET);
     int rc;
 
     /* The heads of the texts only: the struct is large, and every tree
      * request starts by clearing it again. */
-    d.rc = 0;
-    d.rule[0] = d.node[0] = d.entry[0] = d.component[0] = d.reason[0] = '\0';
+    d->rc = 0;
+    d->rule[0] = d->node[0] = d->entry[0] = d->component[0] = d->reason[0] =
+        '\0';
     *changed = false;
     if (budget_spent(x)) {
         /* A chunk refused in the middle of an object: the object is
@@ -317,7 +318,7 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
                 if (!more)
                     goto plain;
             }
-            rc = do_chunk(x, cmd, item, more, &d);
+            rc = do_chunk(x, cmd, item, more, d);
             *changed = rc == PDM_SC_OK;
             return rc;
         }
@@ -328,21 +329,21 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
             if (ti.len > s->max_obj)
                 return PDM_SC_TOO_LARGE;
         }
-        rc = do_write(x, cmd, item, &ti, &d);
+        rc = do_write(x, cmd, item, &ti, d);
         *changed = rc == PDM_OK;
         return pdm__status_from_rc(rc);
     }
     case PDM_TAG_DELETE:
         if (!target)
             return PDM_SC_BAD_REQUEST;
-        rc = pdm__tree_delete(s->ctx->tree, &s->who, target, &d);
+        rc = pdm__tree_delete(s->ctx->tree, &s->who, target, d);
         *changed = rc == PDM_OK;
         return pdm__status_from_rc(rc);
     case PDM_TAG_COPY: {
         const char *src = item_uri(item, PDM_TAG_SOURCE);
         if (!target || !src)
             return PDM_SC_BAD_REQUEST;
-        rc = pdm__tree_copy(s->ctx->tree, &s->who, target, src, &d);
+        rc = pdm__tree_copy(s->ctx->tree, &s->who, target, src, d);
         *changed = rc == PDM_OK;
         return pdm__status_from_rc(rc);
     }
@@ -353,7 +354,7 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
         if (!target)
             return PDM_SC_BAD_REQUEST;
         rc = pdm__tree_exec(s->ctx->tree, &s->who, target, &b,
-                            text(cmd, PDM_TAG_CORRELATOR), &d);
+                            text(cmd, PDM_TAG_CORRELATOR), d);
         *changed = rc == PDM_OK || rc == PDM_PENDING;
         return pdm__status_from_rc(rc);
     }
@@ -366,11 +367,11 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
          * that only finds the budget used up by earlier answers is 420,
          * like the commands after it. */
         rc = pdm__tree_get_max(s->ctx->tree, &s->who, target, s->budget, &r,
-                               &d);
+                               d);
         if (rc == PDM_ETOOBIG) {
             pdm__logf_burst(&s->ctx->log, &x->big, PDM_LOG_WARN, "session",
                             "%s: Get %s: %s (413)", s->acc.server_id, target,
-                            d.reason);
+                            d->reason);
             return PDM_SC_TOO_LARGE;
         }
         if (rc == PDM_OK && pdm__out_bytes(s) +
@@ -411,6 +412,36 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
     return PDM_SC_NOT_IMPLEMENTED;
 }
 
+/* Rows per session for malformed commands: enough to diagnose a server,
+ * too few to flood the audit log. */
+#define MAX_AUDITED_BAD_REQUESTS 16
+
+/* A malformed command (400) is the server's mistake, not a refusal: say
+ * why at -v and in the audit log, a bounded number of rows per session. */
+static void note_bad_request(pdm_session *s, const pdm__el *cmd,
+                             const pdm__el *item, const char *why)
+{
+    const char *target = item_uri(item, PDM_TAG_TARGET);
+    pdm__decision d;
+    pdm__logf(&s->ctx->log, PDM_LOG_DEBUG, "session",
+              "%s: %s %s: 400 Bad request: %s", s->acc.server_id,
+              pdm__el_name(cmd), target ? target : "(no Target)",
+              why && *why ? why : "malformed command");
+    if (s->bad_requests > MAX_AUDITED_BAD_REQUESTS)
+        return;
+    memset(&d, 0, sizeof d);
+    d.rc = PDM_EINVAL;
+    snprintf(d.component, sizeof d.component, "session");
+    if (++s->bad_requests > MAX_AUDITED_BAD_REQUESTS)
+        snprintf(d.reason, sizeof d.reason,
+                 "further malformed commands of this session are only "
+                 "logged");
+    else
+        snprintf(d.reason, sizeof d.reason, "malformed command (400): %s",
+                 why && *why ? why : "malformed command");
+    pdm__tree_audit(s->ctx->tree, &s->who, pdm__el_name(cmd), target, &d);
+}
+
 /* A whole Add/Replace/Delete/Get/Copy/Exec command: one Status per item
  * (with TargetRef when there are several), Results after them. */
 static outcome exec_leaf_cmd(xctx *x, const pdm__el *cmd)
@@ -442,7 +473,10 @@ static outcome exec_leaf_cmd(xctx *x, const pdm__el *cmd)
          i = pdm__el_next(i, PDM_TAG_ITEM)) {
         bool changed = false;
         pdm__el *res = NULL;
-        int code = exec_item(x, cmd, cmd_ref, i, &changed, &res);
+        pdm__decision d;
+        int code = exec_item(x, cmd, cmd_ref, i, &changed, &res, &d);
+        if (code == PDM_SC_BAD_REQUEST)
+            note_bad_request(x->s, cmd, i, d.reason);
         o.executed |= changed;
         /* The command's outcome: its first failure, else the last code. */
         if (pdm__status_ok(o.code))

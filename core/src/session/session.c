@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/auth.h"
 #include "session/session_int.h"
@@ -21,6 +22,9 @@
 #define DEFAULT_RESPONSE_BUDGET (8u << 20)
 #define MAX_CLIENT_CHALLENGES 2
 #define MAX_SERVER_FAILURES 1
+/* Real servers overfill their messages slightly (4,160 bytes against a
+ * MaxMsgSize of 4,096 was seen): tolerated up to this much, in percent. */
+#define DEFAULT_MAX_MSG_OVERSHOOT 25
 
 int pdm__session_fail(pdm_session *s, int rc, const char *fmt, ...)
 {
@@ -64,7 +68,7 @@ void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
 
 static int devinfo_value(pdm_session *s, const char *leaf, pdm__tree_result *r)
 {
-    static const pdm__who self = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
+    static const pdm__who self = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
     pdm__decision d;
     char uri[64];
     snprintf(uri, sizeof uri, "./DevInfo/%s", leaf);
@@ -175,7 +179,7 @@ static int check_pkg0(pdm_session *s, pdm_ctx *ctx, const uint8_t *buf,
     rc = pdm__account_load(&s->acc, ctx, p.server_id, err, sizeof err);
     if (rc != PDM_OK) {
         pdm__decision d;
-        pdm__who w = {PDM_PRINCIPAL_SERVER, p.server_id, NULL, 0};
+        pdm__who w = {PDM_PRINCIPAL_SERVER, p.server_id, NULL, 0, NULL};
         memset(&d, 0, sizeof d);
         d.rc = PDM_EDENIED;
         snprintf(d.component, sizeof d.component, "session");
@@ -238,6 +242,11 @@ static int check_pkg0(pdm_session *s, pdm_ctx *ctx, const uint8_t *buf,
     return PDM_OK;
 }
 
+static bool is_https(const char *url)
+{
+    return url && strncasecmp(url, "https://", 8) == 0;
+}
+
 static int ask_session_policy(pdm_session *s)
 {
     pdm_policy_req req;
@@ -251,7 +260,12 @@ static int ask_session_policy(pdm_session *s)
     req.flags = s->tls ? PDM_REQ_TLS : 0;
     req.server_id = s->acc.server_id;
     req.uri = s->acc.uri;
-    req.address = s->acc.addr;
+    req.address = s->url ? s->url : s->acc.addr;
+    req.key_pin = s->key_pin[0] ? s->key_pin : NULL;
+    /* What this decision saw: other facts later ask again. */
+    s->policy_asked = true;
+    s->policy_tls = s->tls;
+    memcpy(s->policy_pin, s->key_pin, sizeof s->policy_pin);
     {
         pdm__tree_config tc;
         memset(&tc, 0, sizeof tc);
@@ -277,7 +291,7 @@ static const char *type_name(pdm__auth_type t)
  * never sent unless the account asks for it.  The account's type is the
  * floor; a weaker one only with session.allow_auth_downgrade. */
 static const char *cred_refusal(const pdm_session *s, pdm__auth_type t,
-                                char *buf, size_t size)
+                                bool check_tls, char *buf, size_t size)
 {
     if (t != PDM_AUTH_NONE && t < s->cl_floor && !s->allow_downgrade) {
         snprintf(buf, size, "credential downgrade from %s to %s refused "
@@ -286,7 +300,7 @@ static const char *cred_refusal(const pdm_session *s, pdm__auth_type t,
                  type_name(s->cl_floor));
         return buf;
     }
-    if (t == PDM_AUTH_BASIC && !s->tls) {
+    if (check_tls && t == PDM_AUTH_BASIC && !s->tls) {
         snprintf(buf, size, "Basic credentials are never sent over a "
                             "transport without TLS");
         return buf;
@@ -312,17 +326,24 @@ static bool next_carries_cred(const pdm_session *s)
 
 /* Before a credential leaves the device: the rules above, then every
  * policy (PDM_OP_SEND_SECRET, detail = the type), on every message that
- * carries one. */
-static int may_send_cred(pdm_session *s)
+ * carries one.  An integrator that reports its connections
+ * (PDM_SESSION_TRANSPORT_FACTS) has the TLS rule and the policies applied
+ * when the connection that carries the message is reported
+ * (@at_connect), on what it verified: at build time only the credential
+ * floor is known. */
+static int may_send_cred(pdm_session *s, bool at_connect)
 {
     pdm_policy_req req;
     pdm__decision d;
     pdm__tree_config tc;
     char why[256];
+    bool facts_now = at_connect || !s->transport_reports;
     if (!next_carries_cred(s))
         return PDM_OK;
-    if (cred_refusal(s, s->cl_type, why, sizeof why))
+    if (cred_refusal(s, s->cl_type, facts_now, why, sizeof why))
         return refuse_cred(s, PDM_EDENIED, why);
+    if (!facts_now)
+        return PDM_OK;
     memset(&req, 0, sizeof req);
     memset(&d, 0, sizeof d);
     memset(&tc, 0, sizeof tc);
@@ -334,6 +355,7 @@ static int may_send_cred(pdm_session *s)
     req.server_id = s->acc.server_id;
     req.uri = s->acc.uri;
     req.address = s->url;
+    req.key_pin = s->key_pin[0] ? s->key_pin : NULL;
     req.detail = pdm__auth_type_meta(s->cl_type);
     pdm__engine_tree_hooks(s->ctx, &tc);
     if (tc.policy && tc.policy(tc.policy_user, &req, &d) != PDM_OK) {
@@ -374,12 +396,18 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
         goto fail;
     }
     s->wbxml = (o.flags & PDM_SESSION_WBXML) != 0;
-    s->tls = (o.flags & PDM_SESSION_TLS) != 0;
+    s->tls_claimed = (o.flags & PDM_SESSION_TLS) != 0;
+    s->transport_reports = (o.flags & PDM_SESSION_TRANSPORT_FACTS) != 0;
     s->who.principal = PDM_PRINCIPAL_SERVER;
-    s->who.req_flags = s->tls ? PDM_REQ_TLS : 0;
     s->max_msg = (unsigned)pdm__profile_get_long(ctx->profile,
                                                  "session.max_msg_size",
                                                  DEFAULT_MAX_MSG);
+    s->max_msg_accept =
+        s->max_msg + (unsigned)((unsigned long long)s->max_msg *
+                                (unsigned long)pdm__profile_get_long(
+                                    ctx->profile, "session.max_msg_overshoot",
+                                    DEFAULT_MAX_MSG_OVERSHOOT) /
+                                100);
     s->max_obj = (unsigned)pdm__profile_get_long(ctx->profile,
                                                  "session.max_obj_size",
                                                  DEFAULT_MAX_OBJ);
@@ -448,7 +476,13 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
         pdm__session_audit(s, "Session", "deny", s->err);
         goto fail;
     }
-    if ((rc = ask_session_policy(s)) != PDM_OK)
+    /* Until the transport reports, TLS is what the integrator claims, and
+     * only for an https:// address. */
+    s->tls = s->tls_claimed && is_https(s->acc.addr);
+    s->who.req_flags = s->tls ? PDM_REQ_TLS : 0;
+    /* An integrator that reports its connections gets the session policy
+     * decided on what the first connection verified. */
+    if (!s->transport_reports && (rc = ask_session_policy(s)) != PDM_OK)
         goto fail;
     if (devinfo_value(s, "DevId", &r) != PDM_OK) {
         rc = pdm__session_fail(s, PDM_EINVAL, "no ./DevInfo/DevId");
@@ -496,6 +530,89 @@ fail:
 static int package_end(pdm_session *s, bool commit);
 static void end_session(pdm_session *s, int rc);
 
+/* The client gives up on the session (s->result says why) while the
+ * transport still works: the package in progress is undone, the outcome
+ * audited, and the server is told with a session abort (Alert 1223)
+ * instead of being left waiting.  pdm_session_next gives that one
+ * message; no answer is read. */
+static void give_up(pdm_session *s)
+{
+    pdm__out_reset(s);
+    s->want_next_msg = false;
+    s->lo.active = false;
+    end_session(s, s->result != PDM_OK ? s->result : PDM_ERROR);
+    if (pdm__out_queue(s, pdm__out_alert(s, 1223)) != PDM_OK)
+        return; /* out of memory: the session just ends */
+    s->aborting = true;
+    s->state = PDM_SS_SEND;
+}
+
+/* Facts hold for one message (polydm.h): without a report, TLS is only
+ * what the integrator claimed at open, for an https:// URL. */
+static void forget_transport(pdm_session *s)
+{
+    s->transport_known = false;
+    s->tls = s->tls_claimed && is_https(s->url);
+    s->key_pin[0] = '\0';
+    s->who.key_pin = NULL;
+    s->who.req_flags = (s->who.req_flags & ~PDM_REQ_TLS) |
+                       (s->tls ? PDM_REQ_TLS : 0);
+}
+
+PDM_API int pdm_session_set_transport(pdm_session *s,
+                                      const pdm_transport_info *ti)
+{
+    pdm_transport_info t;
+    int rc;
+    if (!s || !ti || ti->struct_size < offsetof(pdm_transport_info, key_pin) +
+                                           sizeof(const char *))
+        return PDM_EINVAL;
+    if (s->state == PDM_SS_DONE && !s->aborting)
+        return PDM_EINVAL;
+    memset(&t, 0, sizeof t);
+    memcpy(&t, ti, ti->struct_size < sizeof t ? ti->struct_size : sizeof t);
+    /* One entry of the pin syntax (a list is what a client pins, not what
+     * a peer has). */
+    if (t.key_pin && (!pdm__key_pin_valid(t.key_pin) ||
+                      strlen(t.key_pin) >= sizeof s->key_pin))
+        return PDM_EINVAL;
+    /* Unverified TLS is no better than plain HTTP for a policy. */
+    s->tls = t.tls_version && t.tls_version[0] &&
+             (t.flags & PDM_TRANSPORT_VERIFIED);
+    pdm__strlcpy(s->key_pin, s->tls && t.key_pin ? t.key_pin : "",
+                 sizeof s->key_pin);
+    s->transport_known = true;
+    s->tls_claimed = false;
+    s->who.key_pin = s->key_pin[0] ? s->key_pin : NULL;
+    s->who.req_flags = (s->who.req_flags & ~PDM_REQ_TLS) |
+                       (s->tls ? PDM_REQ_TLS : 0);
+    if (s->state == PDM_SS_DONE) {
+        /* The abort message needs no session decision, but a credential
+         * in it still never goes where the rules forbid. */
+        char why[256];
+        return s->msg_cred && cred_refusal(s, s->cl_type, true, why, sizeof why)
+                   ? PDM_EDENIED
+                   : PDM_OK;
+    }
+    if (!s->policy_asked || s->policy_tls != s->tls ||
+        strcmp(s->policy_pin, s->key_pin) != 0) {
+        rc = ask_session_policy(s);
+        if (rc != PDM_OK) {
+            /* Nothing more goes over a connection the policy refused, not
+             * even an abort. */
+            end_session(s, rc);
+            return rc;
+        }
+    }
+    /* The message in flight carries a credential: decided now, on what
+     * this connection verified, before any byte of it is sent. */
+    if (s->msg_cred && (rc = may_send_cred(s, true)) != PDM_OK) {
+        end_session(s, s->result);
+        return rc;
+    }
+    return PDM_OK;
+}
+
 /* ---- producing messages -------------------------------------------------------- */
 
 PDM_API int pdm_session_next(pdm_session *s, pdm_message *out)
@@ -508,17 +625,29 @@ PDM_API int pdm_session_next(pdm_session *s, pdm_message *out)
         return PDM_OK;
     if (s->state == PDM_SS_WAIT)
         return PDM_EINVAL; /* the reply to the last message is missing */
-    if (may_send_cred(s) != PDM_OK) {
+    s->msg_cred = next_carries_cred(s);
+    if (may_send_cred(s, false) != PDM_OK) {
         /* Refused: the session is over, nothing is sent. */
         end_session(s, s->result);
         return PDM_OK;
     }
     rc = pdm__out_build(s);
+    if (rc != PDM_OK && !s->aborting) {
+        /* Nothing the server can take: tell it we give up. */
+        if (s->result == PDM_OK)
+            pdm__session_fail(s, rc, "cannot build the next message: %s",
+                              pdm_strerror(rc));
+        give_up(s);
+        s->msg_id--; /* the failed build sent nothing */
+        rc = s->state == PDM_SS_SEND ? pdm__out_build(s) : rc;
+    }
     if (rc != PDM_OK) {
-        s->state = PDM_SS_DONE;
-        package_end(s, false);
+        end_session(s, rc);
         return rc;
     }
+    /* The facts of the last connection do not carry over to the next
+     * message (it may go to another address). */
+    forget_transport(s);
     out->body = s->msg.data;
     out->len = s->msg.len;
     out->content_type = s->wbxml ? "application/vnd.syncml.dm+wbxml"
@@ -596,7 +725,7 @@ static int challenge_type(pdm_session *s, pdm__auth_type ctype, bool trusted)
                  type_name(s->cl_type), type_name(want));
         return refuse_cred(s, PDM_EDENIED, why);
     }
-    if (cred_refusal(s, want, why, sizeof why))
+    if (cred_refusal(s, want, true, why, sizeof why))
         return refuse_cred(s, PDM_EDENIED, why);
     s->cl_type = want;
     return PDM_OK;
@@ -786,16 +915,25 @@ static void refuse_commands(pdm_session *s, const pdm__el *body,
 static int decode_msg(pdm_session *s, const uint8_t *body, size_t len,
                       const char *ctype, pdm__doc *doc)
 {
-    pdm__codec_limits lim = {s->max_msg, 0, 0};
+    pdm__codec_limits lim = {s->max_msg_accept, 0, 0};
     pdm__codec_err cerr;
     bool xml;
     int rc;
     memset(&cerr, 0, sizeof cerr);
-    if (len > s->max_msg)
+    if (len > s->max_msg_accept)
         return pdm__session_fail(s, PDM_ETOOBIG,
                                  "server message of %zu bytes exceeds our "
-                                 "MaxMsgSize %u",
-                                 len, s->max_msg);
+                                 "MaxMsgSize %u by more than the %u bytes "
+                                 "tolerated (session.max_msg_overshoot)",
+                                 len, s->max_msg, s->max_msg_accept - s->max_msg);
+    if (len > s->max_msg && !s->overshoot_warned) {
+        /* Interop: taken, but the server should know better. */
+        s->overshoot_warned = true;
+        pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session",
+                  "%s: server message of %zu bytes exceeds our MaxMsgSize %u "
+                  "(tolerated up to %u bytes)",
+                  s->acc.server_id, len, s->max_msg, s->max_msg_accept);
+    }
     if (ctype && strstr(ctype, "wbxml"))
         xml = false;
     else if (ctype && strstr(ctype, "xml"))
@@ -901,6 +1039,98 @@ static void end_session(pdm_session *s, int rc)
     pdm__alerts_session_end(s->ctx, s->result == PDM_OK);
 }
 
+/* Scheme, host (lower case, IPv6 literal with its brackets) and port of
+ * an http(s) URL; false for anything else, and for a URL with user
+ * information (a host hidden behind "user@"). */
+typedef struct url_parts {
+    bool https;
+    char host[256];
+    unsigned long port;
+} url_parts;
+
+static bool url_split(const char *url, url_parts *u)
+{
+    const char *p, *end, *colon;
+    size_t hl;
+    if (strncasecmp(url, "https://", 8) == 0) {
+        u->https = true;
+        p = url + 8;
+    } else if (strncasecmp(url, "http://", 7) == 0) {
+        u->https = false;
+        p = url + 7;
+    } else {
+        return false;
+    }
+    end = p + strcspn(p, "/?#");
+    if (memchr(p, '@', (size_t)(end - p)) || end == p)
+        return false;
+    if (*p == '[') {
+        const char *rb = memchr(p, ']', (size_t)(end - p));
+        if (!rb)
+            return false;
+        colon = rb + 1 < end ? rb + 1 : NULL;
+        if (colon && *colon != ':')
+            return false;
+        hl = (size_t)(rb + 1 - p);
+    } else {
+        colon = memchr(p, ':', (size_t)(end - p));
+        hl = (size_t)((colon ? colon : end) - p);
+    }
+    if (hl == 0 || hl >= sizeof u->host)
+        return false;
+    for (size_t i = 0; i < hl; i++)
+        u->host[i] = (char)tolower((unsigned char)p[i]);
+    u->host[hl] = '\0';
+    u->port = u->https ? 443 : 80;
+    if (colon && colon + 1 < end) {
+        char port[8];
+        long v;
+        size_t n = (size_t)(end - colon - 1);
+        if (n >= sizeof port)
+            return false;
+        memcpy(port, colon + 1, n);
+        port[n] = '\0';
+        if (pdm__parse_long(port, 1, 65535, &v) != PDM_OK)
+            return false;
+        u->port = (unsigned long)v;
+    }
+    return true;
+}
+
+/* May the session move to @resp (the server's RespURI)?  Never from https
+ * to http unless session.respuri_downgrade allows it, and only to the same
+ * host and port unless session.respuri_host = any.  Compared with the
+ * address in use, so a chain of RespURIs cannot walk away step by step. */
+static int respuri_check(pdm_session *s, const char *resp)
+{
+    url_parts cur, to;
+    const char *hosts = pdm__profile_get(s->ctx->profile,
+                                         "session.respuri_host");
+    if (!url_split(resp, &to))
+        return pdm__session_fail(s, PDM_EFORBIDDEN,
+                                 "RespURI refused: not an http(s) URL with a "
+                                 "host (user information is not accepted)");
+    if (!url_split(s->url, &cur))
+        return pdm__session_fail(s, PDM_EFORBIDDEN,
+                                 "RespURI refused: the address in use is not "
+                                 "an http(s) URL to compare it with");
+    if (cur.https && !to.https &&
+        !pdm__profile_get_bool(s->ctx->profile, "session.respuri_downgrade",
+                               false))
+        return pdm__session_fail(s, PDM_EFORBIDDEN,
+                                 "RespURI refused: it moves the session from "
+                                 "https to plain http "
+                                 "(session.respuri_downgrade)");
+    if ((!hosts || strcmp(hosts, "any") != 0) &&
+        (strcmp(cur.host, to.host) != 0 || cur.port != to.port))
+        return pdm__session_fail(s, PDM_EFORBIDDEN,
+                                 "RespURI refused: it moves the session from "
+                                 "%.100s:%lu to %.100s:%lu "
+                                 "(session.respuri_host)",
+                                 cur.host, cur.port, to.host, to.port);
+    return PDM_OK;
+}
+
 PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
                               const char *content_type, const char *hmac)
 {
@@ -918,6 +1148,14 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
         return PDM_EINVAL;
     pdm__out_sent(s);
     pdm__doc_init(&doc);
+    if (s->transport_reports && !s->transport_known) {
+        /* Fail closed: nothing the server says is used without knowing
+         * what carried it. */
+        rc = pdm__session_fail(s, PDM_EINVAL,
+                               "the transport did not report the connection "
+                               "of this message (pdm_session_set_transport)");
+        goto out_fail;
+    }
     rc = decode_msg(s, body, len, content_type, &doc);
     if (rc != PDM_OK)
         goto out_fail;
@@ -955,9 +1193,14 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
     hdr_code = check_server(s, hdr, body, len, hmac);
     srv_bad = hdr_code == PDM_SC_INVALID_CRED ||
               hdr_code == PDM_SC_MISSING_CRED;
-    if (!srv_bad && (resp = child_text(hdr, PDM_TAG_RESPURI)) && *resp) {
-        char *u = pdm__strdup(resp);
-        if (u) {
+    if (!srv_bad && (resp = child_text(hdr, PDM_TAG_RESPURI)) && *resp &&
+        strcmp(resp, s->url) != 0) {
+        char *u;
+        if ((rc = respuri_check(s, resp)) != PDM_OK) {
+            pdm__session_audit(s, "Session", "deny", s->err);
+            goto out_fail;
+        }
+        if ((u = pdm__strdup(resp))) {
             pdm__free(s->url);
             s->url = u;
         }
@@ -1141,8 +1384,12 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
     pdm__doc_free(&doc);
     return PDM_OK;
 out_fail:
+    /* The transport works (it brought this message): say goodbye. */
+    if (s->result == PDM_OK)
+        pdm__session_fail(s, rc ? rc : PDM_ERROR, "%s",
+                          pdm_strerror(rc ? rc : PDM_ERROR));
+    give_up(s);
     pdm__doc_free(&doc);
-    end_session(s, rc ? rc : PDM_ERROR);
     return rc ? rc : PDM_ERROR;
 }
 

@@ -99,7 +99,21 @@ struct pdm_session {
     unsigned max_obj;
     unsigned server_max_msg;  /* what the server accepts (0 = unknown) */
     unsigned server_max_obj;
+    unsigned max_msg_accept;  /* largest server message taken: max_msg plus
+                                 the profile's tolerated overshoot */
+    bool overshoot_warned;
     bool server_auth_required;
+
+    /* What the transport verified (pdm_session_set_transport), for the
+     * message in flight; tls above is derived from it. */
+    bool tls_claimed;         /* PDM_SESSION_TLS, until facts are reported */
+    bool transport_reports;   /* PDM_SESSION_TRANSPORT_FACTS */
+    bool transport_known;     /* facts reported for the message in flight */
+    char key_pin[64];         /* "sha256//...", "" when unknown */
+    /* What the session policy last decided on. */
+    bool policy_asked, policy_tls;
+    char policy_pin[64];
+    unsigned bad_requests;    /* 400s audited in this session (capped) */
 
     /* client authentication */
     pdm__auth_type cl_type;   /* type we use now */
@@ -143,6 +157,8 @@ struct pdm_session {
 
     /* replay/diagnostics */
     unsigned cmds_executed;
+    bool msg_cred;            /* the message being built / in flight
+                                 carries a client credential */
     char first_cause[200];    /* the transport's first failure (an HTTP
                                  500 it retried), told before the error
                                  it led to */

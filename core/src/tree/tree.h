@@ -67,6 +67,7 @@ typedef struct pdm__who {
     const char *server_id;  /* SERVER: the authenticated ServerID */
     const char *source;     /* BOOTSTRAP: "plugin/component" or a name */
     uint32_t req_flags;     /* PDM_REQ_* for policies */
+    const char *key_pin;    /* SERVER: the verified peer's key pin, or NULL */
 } pdm__who;
 
 /* Result of an access decision, for audit and `tree explain`. */

@@ -238,6 +238,7 @@ static int ask_policies(pdm__tree *t, const pdm__who *w, int op,
     req.root_owner = t->root->owner;
     req.source = w->source;
     req.detail = detail;
+    req.key_pin = w->key_pin;
     dec_clear(&pd);
     rc = t->cfg.policy(t->cfg.policy_user, &req, &pd);
     if (rc == PDM_OK)

@@ -491,6 +491,32 @@ bool pdm__streq(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
+bool pdm__key_pin_valid(const char *pin)
+{
+    const char *p = pin;
+    if (!p)
+        return false;
+    for (;;) {
+        size_t n = 0;
+        if (strncmp(p, "sha256//", 8) != 0)
+            return false;
+        p += 8;
+        while (p[n] && p[n] != ';') {
+            if (!isalnum((unsigned char)p[n]) && p[n] != '+' &&
+                p[n] != '/' && p[n] != '=')
+                return false;
+            n++;
+        }
+        /* 32 bytes are 43 base64 characters and one '=' of padding. */
+        if (n != 44 || p[43] != '=' || p[42] == '=')
+            return false;
+        p += n;
+        if (*p == '\0')
+            return true;
+        p++; /* ';' (libcurl takes no spaces around it) */
+    }
+}
+
 bool pdm__strcaseeq(const char *a, const char *b)
 {
     if (!a || !b)

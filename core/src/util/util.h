@@ -169,6 +169,11 @@ size_t pdm__strlcpy(char *dst, const char *src, size_t size);
 int pdm__parse_long(const char *s, long min, long max, long *out);
 bool pdm__streq(const char *a, const char *b); /* NULL-safe */
 bool pdm__strcaseeq(const char *a, const char *b); /* ASCII, NULL-safe */
+/* A TLS public-key pin list: "sha256//<base64 of 32 bytes>" entries
+ * separated by ';' (what `certtool --pubkey-info` prints as pin-sha256:).
+ * One syntax for the profile, the command line and the transport, so a
+ * typo is a configuration error wherever it is written. */
+bool pdm__key_pin_valid(const char *pin);
 /* Reads a whole file (binary).  Returns PDM_OK, PDM_ENOTFOUND, PDM_EIO,
  * PDM_ETOOBIG (over max bytes) or PDM_ENOMEM. */
 int pdm__read_file(const char *path, size_t max, uint8_t **out, size_t *len);

@@ -1066,7 +1066,10 @@ static void emit(dms_engine *e, sess *s, int kind, const char *host,
                 h = NULL;
         if (!h || !*h || strlen(h) > 300)
             h = NULL;
-        if (h)
+        if (sc->resp_uri_base)
+            snprintf(uri, sizeof uri, "%.500s?s=%s", sc->resp_uri_base,
+                     s->token);
+        else if (h)
             snprintf(uri, sizeof uri, "%s://%s/dm?s=%s", e->cfg.scheme, h,
                      s->token);
         else
@@ -2800,6 +2803,7 @@ static void handle_msg(dms_engine *e, const dms_request *req,
      * SyncHdr: our credentials failed) must not act on anything in it,
      * RespURI included (issue 9): it answers at the address it used. */
     if (s->resp_uri_sent && e->sc->resp_uri && !refused_our_hdr(body) &&
+        !e->sc->resp_uri_base &&
         (!req->token || strcmp(req->token, s->token) != 0))
         dms_engine_fail(e, "the client did not send to the RespURI of the "
                         "previous message (request to %s%s%s)",

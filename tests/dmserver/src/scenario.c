@@ -1077,8 +1077,13 @@ static bool do_header(pstate *ps, const char *dir, tok *t, int nt)
             s->resp_uri = true;
         else if (strcmp(pos[0], "off") == 0)
             s->resp_uri = false;
-        else
-            return perr(ps, "resp-uri must be on or off");
+        else if (strstr(pos[0], "://") && !strpbrk(pos[0], "?#")) {
+            s->resp_uri = true;
+            free(s->resp_uri_base);
+            s->resp_uri_base = xstrdup(pos[0]);
+        } else
+            return perr(ps, "resp-uri must be on, off or a URL without a "
+                            "query");
     } else if (strcmp(dir, "auth-accept") == 0) {
         if (strcmp(pos[0], "session") == 0)
             s->auth_per_message = false;
@@ -1433,6 +1438,7 @@ void sc_free(scenario *s)
     free(s->dir);
     free(s->server_id);
     free(s->server_url);
+    free(s->resp_uri_base);
     free(s->devid);
     free_auth(&s->client_auth);
     free_auth(&s->server_auth);

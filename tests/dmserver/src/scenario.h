@@ -229,6 +229,9 @@ typedef struct scenario {
     long max_msg_size;  /* ours, in SyncHdr Meta */
     long max_obj_size;
     bool resp_uri;
+    char *resp_uri_base; /* resp-uri URL: RespURI = URL?s=<token>, and the
+                            client need not follow it (the scenario
+                            checks what it does); NULL: scheme://Host */
     bool auth_per_message; /* auth-accept message */
     long end_wait_ms;
     long timeout_s;

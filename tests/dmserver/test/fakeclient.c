@@ -259,7 +259,7 @@ static int setup_tree(fc *f)
         uint8_t *data = NULL;
         size_t len = 0;
         pdm__decision d;
-        const pdm__who factory = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0};
+        const pdm__who factory = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
         int rc;
         if (pdm__read_file(f->cfg->tree, 16u << 20, &data, &len) != PDM_OK) {
             problem(f, "cannot read the factory tree %s", f->cfg->tree);
