@@ -103,7 +103,7 @@ typedef struct job {
 } job;
 
 /* Refused pushes are unauthenticated input: the first one of a kind
- * from a source within REFUSAL_WINDOW_S is logged and audited, later ones
+ * (for package 0s: of a verdict) from a source within REFUSAL_WINDOW_S is logged and audited, later ones
  * are counted and reported as one summary row when the window closes, so
  * a flood adds a bounded number of rows and log lines.  Beyond
  * REFUSAL_SOURCES (source, kind) pairs all share one "other sources" slot
@@ -119,6 +119,7 @@ typedef enum refusal_kind {
 typedef struct refusals {
     char src[INET6_ADDRSTRLEN]; /* "" = free slot; "*" = other sources */
     refusal_kind kind;
+    int code;                   /* RK_PKG0: the verdict (PDM_EAUTH, ...) */
     time_t since;               /* first refusal of this window */
     unsigned more;              /* refused after the first one */
 } refusals;
@@ -477,9 +478,9 @@ static void refusals_flush(agent *a, bool all)
     }
 }
 
-PDM_PRINTF(4, 5)
+PDM_PRINTF(5, 6)
 static void refuse_push(agent *a, const struct sockaddr_storage *from,
-                        refusal_kind kind, const char *fmt, ...)
+                        refusal_kind kind, int code, const char *fmt, ...)
 {
     char src[INET6_ADDRSTRLEN] = "?", text[400];
     refusals *r = NULL, *other = &a->refused[REFUSAL_SOURCES];
@@ -492,7 +493,8 @@ static void refuse_push(agent *a, const struct sockaddr_storage *from,
                   src, sizeof src);
     refusals_flush(a, false);
     for (size_t i = 0; i < REFUSAL_SOURCES && !r; i++)
-        if (strcmp(a->refused[i].src, src) == 0 && a->refused[i].kind == kind)
+        if (strcmp(a->refused[i].src, src) == 0 &&
+            a->refused[i].kind == kind && a->refused[i].code == code)
             r = &a->refused[i];
     for (size_t i = 0; i < REFUSAL_SOURCES && !r; i++)
         if (!a->refused[i].src[0])
@@ -505,6 +507,7 @@ static void refuse_push(agent *a, const struct sockaddr_storage *from,
     }
     pdm__strlcpy(r->src, r == other ? "*" : src, sizeof r->src);
     r->kind = kind;
+    r->code = code;
     r->since = time(NULL);
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
@@ -533,12 +536,12 @@ static void on_push(agent *a)
     if (n <= 0)
         return;
     if (pdm__wsp_push_parse(buf, (size_t)n, &p, err, sizeof err) != PDM_OK) {
-        refuse_push(a, &from, RK_MALFORMED, "malformed WAP push (%zd bytes): %s", n, err);
+        refuse_push(a, &from, RK_MALFORMED, 0, "malformed WAP push (%zd bytes): %s", n, err);
         return;
     }
     if (p.ct_code == PDM__WSP_CT_CONNECTIVITY_WBXML ||
         p.ct_code == PDM__WSP_CT_CONNECTIVITY_XML) {
-        refuse_push(a, &from, RK_CP,
+        refuse_push(a, &from, RK_CP, 0,
                     "refused an OMA CP bootstrap document (%zu bytes): CP "
                     "bootstrap is not supported by this build",
                     p.body_len);
@@ -548,7 +551,7 @@ static void on_push(agent *a)
         /* A pushed DM message is a DM bootstrap (DM_Bootstrap: a SyncML
          * package carrying the account); it belongs to the bootstrap
          * pipeline, which this build does not have. */
-        refuse_push(a, &from, RK_DM_BOOTSTRAP,
+        refuse_push(a, &from, RK_DM_BOOTSTRAP, 0,
                     "refused a pushed DM bootstrap message (%zu bytes, %s): "
                     "DM bootstrap is not supported by this build",
                     p.body_len,
@@ -556,7 +559,7 @@ static void on_push(agent *a)
         return;
     }
     if (!pdm__wsp_push_is_dm_notification(&p)) {
-        refuse_push(a, &from, RK_NOT_DM,
+        refuse_push(a, &from, RK_NOT_DM, 0,
                     "ignored a WAP push that is not a DM notification "
                     "(content type %s, application %s)",
                     p.content_type[0] ? p.content_type : "?",
@@ -568,7 +571,7 @@ static void on_push(agent *a)
     rc = pdm__pkg0_admit(a->ctx, p.body, p.body_len, server, sizeof server,
                          sid, err, sizeof err);
     if (rc != PDM_OK) {
-        refuse_push(a, &from, RK_PKG0, "package 0%s%.64s refused: %s",
+        refuse_push(a, &from, RK_PKG0, rc, "package 0%s%.64s refused: %s",
                     server[0] ? " naming " : "", server, err);
         return;
     }

@@ -356,6 +356,68 @@ agent_pkg0_retry() {
   expect_in "$T/dev/device.jsonl" "ended normally" "the session ran after the restart"
 }
 
+# Two captured package 0s signed with the resynchronisation nonce, pushed
+# alternately: each is verified and acted on once (the replay window), the
+# newer verified one replaces the older in the queue; once a session with
+# the server ended normally, the resync nonce is refused.
+agent_pkg0_replay() {
+  free_port "$SCN/pkg0-resync.scn" || return
+  local port=$FREE_PORT i n
+  SRV_URL=http://127.0.0.1:$port/dm
+  make_profile "$T/dev" "$TREE"
+  start_agent "$T/dev" || return
+  for i in A01 A02 A01 A02 A01 A02; do
+    "$SRV" --notify --server-id test.server --password srvpw --nonce b64:AAAAAA== \
+      --session-id $i --push-to "$AGENT_UDP" >/dev/null 2>&1
+    sleep 0.2
+  done
+  wait_for "$T/dev/agent.err" "already handled"
+  "$PDM" "${P[@]}" audit >"$T/dev/audit1.txt" 2>&1
+  n=$(grep -c "package 0 verified" "$T/dev/audit1.txt")
+  [ "$n" = 2 ] && ok "two notifications verified, their replays refused" ||
+    { fail "$n package 0s verified, expected 2"; show "$T/dev/audit1.txt"; }
+  expect_in "$T/dev/agent.err" "session id A01 was already handled" "the replay is refused by name"
+  SRV_FIXED_PORT=$port start_server srv "$SCN/pkg0-resync.scn" || return
+  wait_server srv
+  wait_sessions 1
+  expect_in "$T/dev/device.jsonl" "ended normally" "the newest verified notification ran"
+  # After that session the fixed resync nonce is worthless to a replayer.
+  "$SRV" --notify --server-id test.server --password srvpw --nonce b64:AAAAAA== \
+    --session-id 0A03 --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/agent.err" "resynchronisation is off"
+  expect_in "$T/dev/agent.err" "resynchronisation is off after the first session" \
+    "the resync nonce is refused after the first session"
+  stop_agent
+  expect_not_in "$T/dev/agent.err" "session A03 started" "no session for it"
+  expect_value ./Vendor/Color resynced
+}
+
+# A forged package 0 naming a server whose verified session waits for a
+# retry: refused at the intake, the verified session still runs.
+agent_pkg0_forged_waiting() {
+  free_port "$SCN/pkg0.scn" || return
+  local port=$FREE_PORT
+  SRV_URL=http://127.0.0.1:$port/dm
+  make_profile "$T/dev" "$TREE"
+  start_agent "$T/dev" --exit-after 1 || return
+  "$SRV" --notify --server-id test.server --password srvpw --nonce text:srvnonce \
+    --session-id 1A2B --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/agent.err" "retrying"
+  "$SRV" --notify --server-id test.server --password forged --nonce text:srvnonce \
+    --session-id 0BAD --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/agent.err" "bad digest"
+  expect_in "$T/dev/agent.err" "package 0 naming test.server refused: bad digest" \
+    "the forged package 0 is refused at the intake"
+  "$PDM" "${P[@]}" --json status >"$T/status.json" 2>&1
+  expect_in "$T/status.json" '"server":"test.server","initiated":"server","attempts":1' \
+    "the verified job still waits"
+  SRV_FIXED_PORT=$port start_server srv "$SCN/pkg0.scn" || return
+  wait_server srv
+  wait "$AGENT_PID"
+  expect_value ./Vendor/Color red
+  expect_in "$T/dev/device.jsonl" "ended normally" "the verified session ran"
+}
+
 # Generic Alerts from the integrator: kept in the store across a failed
 # session and an agent start, delivered by sessions the agent starts.
 alerts() {
@@ -425,6 +487,8 @@ case "$case_name" in
   agent_sigkill) agent_stopped KILL ;;
   alerts) alerts ;;
   agent_pkg0_retry) agent_pkg0_retry ;;
+  agent_pkg0_replay) agent_pkg0_replay ;;
+  agent_pkg0_forged_waiting) agent_pkg0_forged_waiting ;;
   funambol_xml) funambol xml ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;

@@ -56,6 +56,10 @@ static const keydef keydefs[] = {
      "MaxObjSize the client advertises (bytes, default 4194304)"},
     {"session.server_auth", V_BOOL,
      "refuse servers without server credentials (SRVCRED) (default true)"},
+    /* package 0 replay (issue 9 item 5) */
+    {"session.pkg0_resync_always", V_BOOL,
+     "accept a package 0 signed with the resynchronisation nonce even after "
+     "a session with its server ended normally (default false)"},
     {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
     {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
     {"transport.client_key", V_PATH, "PEM key of the client certificate"},
