@@ -223,11 +223,13 @@ static int pkg0_window(pdm_ctx *ctx, const pdm__pkg0 *p, const char *sid,
     }
     /* keep the newest PKG0_WINDOW - 1 entries, then add this one */
     keep = (const char *)old;
-    for (; keep && lines >= PKG0_WINDOW; lines--)
-        keep = (const char *)memchr(keep, '\n',
-                                    (size_t)((const char *)old + ol - keep)) + 1;
+    for (; keep && lines >= PKG0_WINDOW; lines--) {
+        const char *nl = memchr(keep, '\n',
+                                (size_t)((const char *)old + ol - keep));
+        keep = nl ? nl + 1 : NULL;
+    }
     pdm__buf_init(&b);
-    if (keep)
+    if (keep && keep < (const char *)old + ol)
         pdm__buf_append(&b, keep, (size_t)((const char *)old + ol - keep));
     pdm__free(old);
     snprintf(entry, sizeof entry, "%s ", sid);

@@ -1181,73 +1181,84 @@ static int seg_write(pdm__store *s, const char *path, int64_t last,
     return PDM_OK;
 }
 
+/* Records segment @id over rows [first, last] and drops those rows. */
+static int seg_record(pdm__store *s, int64_t id, int64_t first, int64_t last,
+                      int64_t nrows, const char *prev, const char *hash)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[80];
+    int src = sqlite3_prepare_v2(s->db, "INSERT INTO audit_seg(id, first_seq,"
+                                 " last_seq, nrows, ts_ms, prev_hash, hash)"
+                                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
+                                 &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, first);
+        sqlite3_bind_int64(st, 3, last);
+        sqlite3_bind_int64(st, 4, nrows);
+        sqlite3_bind_int64(st, 5, (int64_t)time(NULL) * 1000);
+        sqlite3_bind_text(st, 6, prev, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
+        src = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE)
+        return fail(s, s->db, src, "cannot record audit segment");
+    snprintf(sql, sizeof sql, "DELETE FROM audit WHERE seq <= %lld",
+             (long long)last);
+    return exec(s, s->db, sql, "cannot drop archived audit rows");
+}
+
 int pdm__store_audit_rotate(pdm__store *s)
 {
     char prev[PDM__AUDIT_HASH_HEX + 1], hash[PDM__AUDIT_HASH_HEX + 1];
     char path[PATH_MAX];
-    int64_t id, prev_last, first = 0, last = 0, nrows;
+    int64_t id, prev_last, first = 0, last = 0, nrows = 0;
     sqlite3_stmt *st = NULL;
     int rc, src;
 
     if (s->readonly || s->in_tx)
         return set_err(s, PDM_EINVAL, "audit_rotate: store is read-only or "
                        "in a transaction");
-    rc = seg_last(s, &id, &prev_last, prev);
-    if (rc != PDM_OK)
-        return rc;
-    src = sqlite3_prepare_v2(s->db, "SELECT min(seq), max(seq) FROM audit",
-                             -1, &st, NULL);
-    if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        first = sqlite3_column_int64(st, 0);
-        last = sqlite3_column_int64(st, 1);
-        src = SQLITE_DONE;
-    }
-    sqlite3_finalize(st);
-    if (src != SQLITE_DONE)
-        return fail(s, s->db, src, "cannot read audit log");
-    if (last == 0)
-        return PDM_OK; /* nothing to archive */
-    seg_path(s, id + 1, path, sizeof path);
-    rc = seg_write(s, path, last, prev, hash, &nrows);
-    if (rc != PDM_OK)
-        return rc;
+    /* Everything under the write lock: another process rotating the same
+     * store must neither pick the same segment id nor lose its file. */
     rc = pdm__store_begin(s);
+    if (rc != PDM_OK)
+        return rc;
+    rc = seg_last(s, &id, &prev_last, prev);
     if (rc == PDM_OK) {
-        src = sqlite3_prepare_v2(s->db, "INSERT INTO audit_seg(id, first_seq,"
-                                 " last_seq, nrows, ts_ms, prev_hash, hash)"
-                                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
-                                 &st, NULL);
-        if (src == SQLITE_OK) {
-            sqlite3_bind_int64(st, 1, id + 1);
-            sqlite3_bind_int64(st, 2, first);
-            sqlite3_bind_int64(st, 3, last);
-            sqlite3_bind_int64(st, 4, nrows);
-            sqlite3_bind_int64(st, 5, (int64_t)time(NULL) * 1000);
-            sqlite3_bind_text(st, 6, prev, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
-            src = sqlite3_step(st);
+        src = sqlite3_prepare_v2(s->db, "SELECT coalesce(min(seq), 0),"
+                                 " coalesce(max(seq), 0) FROM audit", -1, &st,
+                                 NULL);
+        if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            first = sqlite3_column_int64(st, 0);
+            last = sqlite3_column_int64(st, 1);
+            src = SQLITE_DONE;
         }
         sqlite3_finalize(st);
-        rc = src == SQLITE_DONE ? PDM_OK
-                                : fail(s, s->db, src, "cannot record audit segment");
-        if (rc == PDM_OK) {
-            char sql[80];
-            snprintf(sql, sizeof sql, "DELETE FROM audit WHERE seq <= %lld",
-                     (long long)last);
-            rc = exec(s, s->db, sql, "cannot drop archived audit rows");
-        }
-        if (rc == PDM_OK) {
-            s->rotating = true; /* commit must not rotate again */
-            rc = pdm__store_commit(s);
-            s->rotating = false;
-        } else {
-            pdm__store_rollback(s);
-        }
+        if (src != SQLITE_DONE)
+            rc = fail(s, s->db, src, "cannot read audit log");
     }
-    if (rc != PDM_OK) {
-        unlink(path); /* the rows stay in the table */
+    if (rc != PDM_OK || last == 0) { /* or nothing to archive */
+        pdm__store_rollback(s);
         return rc;
     }
+    seg_path(s, id + 1, path, sizeof path);
+    rc = seg_write(s, path, last, prev, hash, &nrows);
+    if (rc == PDM_OK)
+        rc = seg_record(s, id + 1, first, last, nrows, prev, hash);
+    if (rc != PDM_OK) {
+        /* The rows stay in the table; the file goes while the lock is
+         * still ours. */
+        unlink(path);
+        pdm__store_rollback(s);
+        return rc;
+    }
+    s->rotating = true; /* this commit must not rotate again */
+    rc = pdm__store_commit(s);
+    s->rotating = false;
+    if (rc != PDM_OK)
+        return rc; /* an unrecorded file: the next rotation replaces it */
     /* Retention: the newest seg_kept files stay. */
     for (int64_t old = id + 1 - s->seg_kept; old > 0; old--) {
         seg_path(s, old, path, sizeof path);
