@@ -206,6 +206,24 @@ static void test_pkg0admit__resync_after_session(void)
     pdm_ctx_close(ctx);
 }
 
+/* Without a store replays could not be refused: every package 0 is. */
+static void test_pkg0admit__no_store(void)
+{
+    pdm_config cfg;
+    pdm_ctx *ctx = NULL;
+    char why[300];
+    memset(&cfg, 0, sizeof cfg);
+    cfg.struct_size = sizeof cfg;
+    cfg.profile = profile;
+    cfg.flags = PDM_CTX_NO_PLUGINS | PDM_CTX_NO_STORE;
+    cfg.log_level = PDM_LOG_ERROR;
+    CU_ASSERT_EQUAL_FATAL(pdm_ctx_open(&ctx, &cfg), PDM_OK);
+    CU_ASSERT_EQUAL(admit(ctx, 0xC1, "srvpw", false, why, sizeof why),
+                    PDM_ENOTSUP);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "replay protection"));
+    pdm_ctx_close(ctx);
+}
+
 static void test_pkg0admit__malformed(void)
 {
     char why[300], server[64], sid[5];
@@ -227,6 +245,7 @@ static const pdm_test tests[] = {
     {"window_bounded", test_pkg0admit__window_bounded},
     {"forged", test_pkg0admit__forged},
     {"resync_after_session", test_pkg0admit__resync_after_session},
+    {"no_store", test_pkg0admit__no_store},
     {"malformed", test_pkg0admit__malformed},
     {NULL, NULL},
 };

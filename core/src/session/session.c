@@ -199,8 +199,12 @@ static int pkg0_window(pdm_ctx *ctx, const pdm__pkg0 *p, const char *sid,
     pdm__buf b;
     int rc;
 
-    if (!ctx->store)
-        return PDM_OK; /* no store, nothing to replay into */
+    if (!ctx->store) {
+        /* Replays could not be told apart: fail closed. */
+        snprintf(why, whylen, "a context without a store cannot remember "
+                 "notifications (replay protection)");
+        return PDM_ENOTSUP;
+    }
     snprintf(key, sizeof key, "pkg0-seen:%s", p->server_id);
     rc = pdm__store_kv_get(ctx->store, "core", key, &old, &ol);
     if (rc != PDM_OK && rc != PDM_ENOTFOUND) {

@@ -209,8 +209,9 @@ void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
  * @server_id holds the ServerID the package claims, if it parsed; the
  * caller reports it (aggregated: the input is unauthenticated).  Returns
  * PDM_OK, PDM_EPARSE (malformed), PDM_ENOTFOUND/PDM_EINVAL (no such
- * account), PDM_EAUTH (bad digest, no SRVCRED), PDM_EEXISTS (replay), or a
- * store error (nothing recorded: refused). */
+ * account), PDM_EAUTH (bad digest, no SRVCRED), PDM_EEXISTS (replay),
+ * PDM_ENOTSUP (a context without a store: replays could not be refused),
+ * or a store error (nothing recorded: refused). */
 int pdm__pkg0_admit(pdm_ctx *ctx, const uint8_t *buf, size_t len,
                     char *server_id, size_t sidlen, char sid[5], char *why,
                     size_t whylen);
