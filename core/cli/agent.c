@@ -3,8 +3,10 @@
  * poll() loop over
  *   - a UDP socket receiving WAP push (WSP connectionless push PDUs): a
  *     package 0 (application/vnd.syncml.notification for
- *     x-wap-application:syncml.dm) queues a server-initiated session; OMA
- *     CP documents are refused until the bootstrap pipeline exists;
+ *     x-wap-application:syncml.dm) is verified (digest, replay window)
+ *     and then queues a server-initiated session; nothing unverified
+ *     touches the queue; refusals are aggregated per source; OMA CP
+ *     documents are refused until the bootstrap pipeline exists;
  *   - a control socket (UNIX, <state>/agent.sock, mode 0600) used by
  *     `polydm status` and `polydm trigger`;
  *   - the session queue: one session at a time, a queued request per
@@ -102,13 +104,13 @@ typedef struct job {
     char sid[8];      /* pkg0 already verified: its session id, else "" */
 } job;
 
-/* Refused pushes are unauthenticated input: the first one of a kind
- * (for package 0s: of a verdict) from a source within REFUSAL_WINDOW_S is logged and audited, later ones
- * are counted and reported as one summary row when the window closes, so
- * a flood adds a bounded number of rows and log lines.  Beyond
- * REFUSAL_SOURCES (source, kind) pairs all share one "other sources" slot
- * (source addresses of UDP are forgeable: the table must not grow with
- * them). */
+/* Refused pushes are unauthenticated input: the first one of a kind (for
+ * package 0s: of a verdict) from a source within REFUSAL_WINDOW_S is
+ * logged and audited, later ones are counted and reported as one summary
+ * row when the window closes, so a flood adds a bounded number of rows and
+ * log lines.  Beyond REFUSAL_SOURCES (source, kind) pairs all share one
+ * "other sources" slot (source addresses of UDP are forgeable: the table
+ * must not grow with them). */
 #define REFUSAL_WINDOW_S 60
 #define REFUSAL_SOURCES 16
 
