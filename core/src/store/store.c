@@ -336,15 +336,17 @@ static int make_path(pdm__store *s, const char *dir)
     size_t n = strlen(dir);
     bool slash = n > 0 && dir[n - 1] == '/';
     s->path = pdm__malloc(n + sizeof "/" STORE_FILE);
+    if (!s->path)
+        return set_err(s, PDM_ENOMEM, "out of memory");
+    memcpy(s->path, dir, n);
+    memcpy(s->path + n, &"/" STORE_FILE[slash ? 1 : 0],
+           sizeof "/" STORE_FILE - (slash ? 1 : 0));
     s->seg_dir = pdm__malloc(n + sizeof "/audit");
-    if (!s->path || !s->seg_dir)
+    if (!s->seg_dir)
         return set_err(s, PDM_ENOMEM, "out of memory");
     memcpy(s->seg_dir, dir, n);
     memcpy(s->seg_dir + n, &"/audit"[slash ? 1 : 0],
            sizeof "/audit" - (slash ? 1 : 0));
-    memcpy(s->path, dir, n);
-    memcpy(s->path + n, &"/" STORE_FILE[slash ? 1 : 0],
-           sizeof "/" STORE_FILE - (slash ? 1 : 0));
     return PDM_OK;
 }
 
