@@ -6,6 +6,7 @@
  * delete a row that was not archived, nor a segment record.
  */
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -197,10 +198,66 @@ static void test_auditseg__tamper(void)
     pdm__store_close(s);
 }
 
+/* A store of schema version 1 (as shipped: the audit table with its
+ * triggers) is upgraded: its rows stay, are archived by the next rotation
+ * and the chain verifies; the old unconditional delete trigger is gone. */
+static void test_auditseg__upgrade_v1(void)
+{
+    static const char v1[] =
+        "PRAGMA application_id = 1346653489;" /* "PDM1" */
+        "CREATE TABLE nodes(id INTEGER PRIMARY KEY, parent INTEGER NOT NULL,"
+        " name TEXT NOT NULL, format INTEGER NOT NULL, flags INTEGER NOT NULL,"
+        " type TEXT, title TEXT, acl TEXT, owner TEXT, tstamp INTEGER NOT NULL,"
+        " verno INTEGER NOT NULL, value BLOB);"
+        "CREATE UNIQUE INDEX nodes_parent_name ON nodes(parent, name);"
+        "CREATE TABLE audit(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " ts_ms INTEGER NOT NULL, principal TEXT NOT NULL, op TEXT NOT NULL,"
+        " uri TEXT, decision TEXT NOT NULL, component TEXT, reason TEXT);"
+        "CREATE INDEX audit_ts ON audit(ts_ms);"
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+        " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+        " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+        "CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit"
+        " WHEN EXISTS (SELECT 1 FROM audit WHERE seq = NEW.seq)"
+        " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+        "CREATE TABLE nonces(server_id TEXT NOT NULL, kind TEXT NOT NULL,"
+        " value BLOB NOT NULL, PRIMARY KEY(server_id, kind));"
+        "CREATE TABLE kv(plugin TEXT NOT NULL, key TEXT NOT NULL,"
+        " value BLOB NOT NULL, PRIMARY KEY(plugin, key));"
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+        "INSERT INTO audit(ts_ms, principal, op, decision, reason)"
+        " VALUES(1, 'local', 'Add', 'allow', 'kept 1'),"
+        " (2, 'local', 'Add', 'allow', 'kept 2');"
+        "PRAGMA user_version = 1;";
+    pdm__store *s;
+    pdm__audit_verdict v;
+    char saved[600];
+    int n = 0;
+
+    snprintf(saved, sizeof saved, "%s", dir);
+    snprintf(dir, sizeof dir, "%s/auditseg-v1", pdm_test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+    CU_ASSERT_EQUAL_FATAL(raw(v1), SQLITE_OK);
+    s = open_store();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(pdm__store_audit_query(s, 0, count_rows, &n), PDM_OK);
+    CU_ASSERT_EQUAL(n, 2);
+    CU_ASSERT_EQUAL(pdm__store_audit_verify(s, &v), PDM_OK);
+    add_rows(s, 8); /* 10 rows: archived */
+    CU_ASSERT_EQUAL(pdm__store_audit_verify(s, &v), PDM_OK);
+    CU_ASSERT_EQUAL(v.kept, 1);
+    CU_ASSERT_EQUAL(v.archived_rows, 10);
+    CU_ASSERT_EQUAL(v.live_rows, 0);
+    pdm__store_close(s);
+    snprintf(dir, sizeof dir, "%s", saved);
+}
+
 static const pdm_test tests[] = {
     {"rotate_and_chain", test_auditseg__rotate_and_chain},
     {"after_commit", test_auditseg__after_commit},
     {"tamper", test_auditseg__tamper},
+    {"upgrade_v1", test_auditseg__upgrade_v1},
     {NULL, NULL},
 };
 
