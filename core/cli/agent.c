@@ -3,8 +3,10 @@
  * poll() loop over
  *   - a UDP socket receiving WAP push (WSP connectionless push PDUs): a
  *     package 0 (application/vnd.syncml.notification for
- *     x-wap-application:syncml.dm) queues a server-initiated session; OMA
- *     CP documents are refused until the bootstrap pipeline exists;
+ *     x-wap-application:syncml.dm) is verified (digest, replay window)
+ *     and then queues a server-initiated session; nothing unverified
+ *     touches the queue; refusals are aggregated per source; OMA CP
+ *     documents are refused until the bootstrap pipeline exists;
  *   - a control socket (UNIX, <state>/agent.sock, mode 0600) used by
  *     `polydm status` and `polydm trigger`;
  *   - the session queue: one session at a time, a queued request per
@@ -27,6 +29,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -102,6 +105,28 @@ typedef struct job {
     char sid[8];      /* pkg0 already verified: its session id, else "" */
 } job;
 
+/* Refused pushes are unauthenticated input: the first one of a kind (for
+ * package 0s: of a verdict) from a source within REFUSAL_WINDOW_S is
+ * logged and audited, later ones are counted and reported as one summary
+ * row when the window closes, so a flood adds a bounded number of rows and
+ * log lines.  Beyond REFUSAL_SOURCES (source, kind) pairs all share one
+ * "other sources" slot (source addresses of UDP are forgeable: the table
+ * must not grow with them). */
+#define REFUSAL_WINDOW_S 60
+#define REFUSAL_SOURCES 16
+
+typedef enum refusal_kind {
+    RK_MALFORMED, RK_CP, RK_DM_BOOTSTRAP, RK_NOT_DM, RK_PKG0
+} refusal_kind;
+
+typedef struct refusals {
+    char src[INET6_ADDRSTRLEN]; /* "" = free slot; "*" = other sources */
+    refusal_kind kind;
+    int code;                   /* RK_PKG0: the verdict (PDM_EAUTH, ...) */
+    time_t since;               /* first refusal of this window */
+    unsigned more;              /* refused after the first one */
+} refusals;
+
 typedef struct agent {
     cli *c;
     pdm_ctx *ctx;
@@ -116,6 +141,7 @@ typedef struct agent {
     const char *trace; /* --trace DIR, or NULL */
     char last[512];   /* outcome of the last session */
     time_t started;
+    refusals refused[REFUSAL_SOURCES + 1]; /* the last: other sources */
 } agent;
 
 static volatile sig_atomic_t stop_flag;
@@ -170,9 +196,13 @@ static void enqueue(agent *a, const char *server, const uint8_t *pkg0,
                     bool persist)
 {
     job *j, **pp;
-    /* One request per server: a newer notification replaces an older. */
+    /* One request per server: a newer (verified) notification replaces an
+     * older; a client-initiated request leaves a waiting server-initiated
+     * one alone (that session serves it too). */
     for (pp = &a->queue; *pp; pp = &(*pp)->next) {
         if (pdm__streq((*pp)->server, server)) {
+            if (!pkg0 && (*pp)->pkg0)
+                return;
             j = *pp;
             *pp = j->next;
             job_free(j);
@@ -420,60 +450,140 @@ static void run_queue(agent *a)
 
 /* ---- WAP push intake ------------------------------------------------------------------ */
 
+static void refusal_audit(agent *a, const char *reason)
+{
+    static const pdm__who nobody = {PDM_PRINCIPAL_NONE, NULL, NULL, 0, NULL};
+    pdm__decision d;
+    memset(&d, 0, sizeof d);
+    d.rc = PDM_EDENIED;
+    snprintf(d.component, sizeof d.component, "agent");
+    pdm__strlcpy(d.reason, reason, sizeof d.reason);
+    pdm__tree_audit(a->ctx->tree, &nobody, "Push", NULL, &d);
+}
+
+/* Closes the windows that are over (@all: every window, at shutdown):
+ * one summary row for each that counted more refusals. */
+static void refusals_flush(agent *a, bool all)
+{
+    time_t now = time(NULL);
+    for (size_t i = 0; i < PDM__ARRAY_LEN(a->refused); i++) {
+        refusals *r = &a->refused[i];
+        char text[200];
+        if (!r->src[0] || (!all && now - r->since < REFUSAL_WINDOW_S))
+            continue;
+        if (r->more) {
+            snprintf(text, sizeof text,
+                     "%u more pushes refused from %s in the last %lld s",
+                     r->more, strcmp(r->src, "*") ? r->src : "other sources",
+                     (long long)(now - r->since));
+            pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push", "%s", text);
+            refusal_audit(a, text);
+        }
+        memset(r, 0, sizeof *r);
+    }
+}
+
+PDM_PRINTF(5, 6)
+static void refuse_push(agent *a, const struct sockaddr_storage *from,
+                        refusal_kind kind, int code, const char *fmt, ...)
+{
+    char src[INET6_ADDRSTRLEN] = "?", text[400];
+    refusals *r = NULL, *other = &a->refused[REFUSAL_SOURCES];
+    va_list ap;
+    if (from->ss_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)from)->sin_addr, src,
+                  sizeof src);
+    else if (from->ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)from)->sin6_addr,
+                  src, sizeof src);
+    refusals_flush(a, false);
+    for (size_t i = 0; i < REFUSAL_SOURCES && !r; i++)
+        if (strcmp(a->refused[i].src, src) == 0 &&
+            a->refused[i].kind == kind && a->refused[i].code == code)
+            r = &a->refused[i];
+    for (size_t i = 0; i < REFUSAL_SOURCES && !r; i++)
+        if (!a->refused[i].src[0])
+            r = &a->refused[i];
+    if (!r)
+        r = other;
+    if (r->src[0]) {
+        r->more++;
+        return;
+    }
+    pdm__strlcpy(r->src, r == other ? "*" : src, sizeof r->src);
+    r->kind = kind;
+    r->code = code;
+    r->since = time(NULL);
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push", "from %s: %s "
+              "(further refusals from there are counted for %d s)", src,
+              text, REFUSAL_WINDOW_S);
+    {
+        char row[sizeof text + 96];
+        snprintf(row, sizeof row, "push from %s refused: %s", src, text);
+        refusal_audit(a, row);
+    }
+}
+
 static void on_push(agent *a)
 {
     uint8_t buf[2048];
     struct sockaddr_storage from;
     socklen_t fl = sizeof from;
-    ssize_t n = recvfrom(a->udp, buf, sizeof buf, 0, (struct sockaddr *)&from,
-                         &fl);
+    ssize_t n;
     pdm__wsp_push p;
-    char err[200];
+    char err[300], server[256], sid[8];
+    int rc;
+    memset(&from, 0, sizeof from);
+    n = recvfrom(a->udp, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
     if (n <= 0)
         return;
     if (pdm__wsp_push_parse(buf, (size_t)n, &p, err, sizeof err) != PDM_OK) {
-        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push",
-                  "ignored a malformed WAP push (%zd bytes): %s", n, err);
+        refuse_push(a, &from, RK_MALFORMED, 0, "malformed WAP push (%zd bytes): %s", n, err);
         return;
     }
     if (p.ct_code == PDM__WSP_CT_CONNECTIVITY_WBXML ||
         p.ct_code == PDM__WSP_CT_CONNECTIVITY_XML) {
-        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push",
-                  "refused an OMA CP bootstrap document (%zu bytes): CP "
-                  "bootstrap is not supported by this build",
-                  p.body_len);
+        refuse_push(a, &from, RK_CP, 0,
+                    "refused an OMA CP bootstrap document (%zu bytes): CP "
+                    "bootstrap is not supported by this build",
+                    p.body_len);
         return;
     }
     if (p.ct_code == PDM__WSP_CT_DM_WBXML || p.ct_code == PDM__WSP_CT_DM_XML) {
         /* A pushed DM message is a DM bootstrap (DM_Bootstrap: a SyncML
          * package carrying the account); it belongs to the bootstrap
          * pipeline, which this build does not have. */
-        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push",
-                  "refused a pushed DM bootstrap message (%zu bytes, %s): "
-                  "DM bootstrap is not supported by this build",
-                  p.body_len, p.ct_code == PDM__WSP_CT_DM_WBXML ? "WBXML" : "XML");
+        refuse_push(a, &from, RK_DM_BOOTSTRAP, 0,
+                    "refused a pushed DM bootstrap message (%zu bytes, %s): "
+                    "DM bootstrap is not supported by this build",
+                    p.body_len,
+                    p.ct_code == PDM__WSP_CT_DM_WBXML ? "WBXML" : "XML");
         return;
     }
     if (!pdm__wsp_push_is_dm_notification(&p)) {
-        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push",
-                  "ignored a WAP push that is not a DM notification "
-                  "(content type %s, application %s)",
-                  p.content_type[0] ? p.content_type : "?",
-                  p.app_id[0] ? p.app_id : "none");
+        refuse_push(a, &from, RK_NOT_DM, 0,
+                    "ignored a WAP push that is not a DM notification "
+                    "(content type %s, application %s)",
+                    p.content_type[0] ? p.content_type : "?",
+                    p.app_id[0] ? p.app_id : "none");
         return;
     }
-    {
-        pdm__pkg0 pk;
-        if (pdm__pkg0_parse(&pk, p.body, p.body_len, err, sizeof err) != PDM_OK) {
-            pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push",
-                      "ignored a malformed package 0: %s", err);
-            return;
-        }
-        pdm__logf(&a->ctx->log, PDM_LOG_INFO, "push",
-                  "package 0 from %s (session %04X) queued", pk.server_id,
-                  pk.session_id);
-        enqueue(a, pk.server_id, p.body, p.body_len, NULL, 0, true);
+    /* Verified here, before the queue sees it: a forged or replayed
+     * package 0 must not replace the job of the server it names. */
+    rc = pdm__pkg0_admit(a->ctx, p.body, p.body_len, server, sizeof server,
+                         sid, err, sizeof err);
+    if (rc != PDM_OK) {
+        refuse_push(a, &from, RK_PKG0, rc, "package 0%s%.64s refused: %s",
+                    server[0] ? " naming " : "", server, err);
+        return;
     }
+    pdm__logf(&a->ctx->log, PDM_LOG_INFO, "push",
+              "package 0 from %s (session %s) verified and queued", server,
+              sid);
+    enqueue(a, server, p.body, p.body_len, sid, 0, true);
 }
 
 /* ---- Generic Alerts ---------------------------------------------------------------------- */
@@ -765,9 +875,11 @@ static int agent_cmd(cli *c, int argc, char **argv)
             on_push(&a);
         if (pf[1].revents & POLLIN)
             on_control(&a);
+        refusals_flush(&a, false);
         maybe_deliver_alerts(&a);
         run_queue(&a);
     }
+    refusals_flush(&a, true);
     pdm__logf(&a.ctx->log, PDM_LOG_INFO, "agent", "stopping (%u sessions)",
               a.sessions_ended);
     ex = CLI_OK;

@@ -64,9 +64,15 @@ const cli_cmd cli_tree_cmds[] = {
                    "the policy) that decided.  Exit 0 if allowed, 1 if "
                    "denied.\n",
                    tree_explain},
-    [C_AUDIT] = {"audit", "[--since TIME]", "print the audit log",
+    [C_AUDIT] = {"audit", "[--since TIME] [--verify]", "print the audit log",
                  "TIME: seconds since the epoch, YYYY-MM-DD[THH:MM[:SS]] (UTC),"
-                 "\nor an age like 30m, 2h, 7d.\n",
+                 "\nor an age like 30m, 2h, 7d.  The log keeps the rows of "
+                 "the store and the\nnewest archived segments "
+                 "(<state>/audit/*.log, profile [audit]\nsegment_rows and "
+                 "segments_kept); only the store's rows are printed.\n"
+                 "  --verify  check the hash chain of the kept segments and "
+                 "that no row is\n            missing; exit 0 if intact, 4 "
+                 "naming what was changed\n",
                  audit_cmd},
     [C_SHOW] = {"tree show", "[URI]",
                 "print a subtree with its values, indented",
@@ -710,21 +716,64 @@ static int audit_row(void *user, const pdm__audit_rec *a)
     return 0;
 }
 
-static int since_set(int opt, const char *arg, void *u)
+typedef struct audit_opts {
+    int64_t since;
+    bool verify;
+} audit_opts;
+
+static int audit_set(int opt, const char *arg, void *u)
 {
+    audit_opts *o = u;
+    if (opt == 'V') {
+        o->verify = true;
+        return 0;
+    }
     if (opt != 'S')
         return -1;
-    return parse_since(arg, u);
+    return parse_since(arg, &o->since);
+}
+
+static int audit_verify(cli *c, pdm_ctx *ctx)
+{
+    pdm__audit_verdict v;
+    int rc = pdm__store_audit_verify(ctx->store, &v);
+    if (c->json) {
+        cli_json j;
+        cj_begin(&j, stdout);
+        cj_obj(&j, NULL);
+        cj_bool(&j, "intact", rc == PDM_OK);
+        cj_int(&j, "segments_kept", v.kept);
+        cj_int(&j, "segments_dropped", v.dropped);
+        cj_int(&j, "archived_rows", v.archived_rows);
+        cj_int(&j, "live_rows", v.live_rows);
+        if (rc != PDM_OK)
+            cj_str(&j, "problem", rc == PDM_ECORRUPT ? v.why
+                                                     : pdm__store_error(ctx->store));
+        cj_end_obj(&j);
+        cj_finish(&j);
+    } else if (rc == PDM_OK) {
+        printf("audit log intact: %u archived segment(s) with %lld rows, "
+               "%u older segment(s) removed by retention, %lld rows in the "
+               "store\n",
+               v.kept, (long long)v.archived_rows, v.dropped,
+               (long long)v.live_rows);
+    }
+    if (rc == PDM_ECORRUPT)
+        cli_err("audit: NOT intact: %s", v.why);
+    else if (rc != PDM_OK)
+        cli_err("audit: %s", pdm__store_error(ctx->store));
+    return rc == PDM_OK ? CLI_OK : CLI_IOERR;
 }
 
 static int audit_cmd(cli *c, int argc, char **argv)
 {
     static const struct option lo[] = {{"since", required_argument, NULL, 'S'},
+                                       {"verify", no_argument, NULL, 'V'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    int64_t since = 0;
+    audit_opts o = {0, false};
     int ex = CLI_USAGE, first = parse_opts(&cli_tree_cmds[C_AUDIT], argc, argv, lo, "h",
-                               since_set, &since, &ex);
+                               audit_set, &o, &ex);
     audit_ctx ac;
     pdm_ctx *ctx;
     int rc;
@@ -737,13 +786,18 @@ static int audit_cmd(cli *c, int argc, char **argv)
     }
     if ((ex = open_ctx(c, &ctx)) != CLI_OK)
         return ex;
+    if (o.verify) {
+        ex = audit_verify(c, ctx);
+        pdm_ctx_close(ctx);
+        return ex;
+    }
     memset(&ac, 0, sizeof ac);
     ac.c = c;
     if (c->json) {
         cj_begin(&ac.j, stdout);
         cj_arr(&ac.j, NULL);
     }
-    rc = pdm__store_audit_query(ctx->store, since, audit_row, &ac);
+    rc = pdm__store_audit_query(ctx->store, o.since, audit_row, &ac);
     if (c->json) {
         cj_end_arr(&ac.j);
         cj_finish(&ac.j);

@@ -492,6 +492,130 @@ agent_pkg0_retry() {
   expect_in "$T/dev/device.jsonl" "ended normally" "the session ran after the restart"
 }
 
+# Two captured package 0s signed with the resynchronisation nonce, pushed
+# alternately: each is verified and acted on once (the replay window), the
+# newer verified one replaces the older in the queue; once a session with
+# the server ended normally, the resync nonce is refused.
+agent_pkg0_replay() {
+  free_port "$SCN/pkg0-resync.scn" || return
+  local port=$FREE_PORT i n
+  SRV_URL=http://127.0.0.1:$port/dm
+  make_profile "$T/dev" "$TREE"
+  start_agent "$T/dev" || return
+  for i in A01 A02 A01 A02 A01 A02; do
+    "$SRV" --notify --server-id test.server --password srvpw --nonce b64:AAAAAA== \
+      --session-id $i --push-to "$AGENT_UDP" >/dev/null 2>&1
+    sleep 0.2
+  done
+  wait_for "$T/dev/agent.err" "already handled"
+  "$PDM" "${P[@]}" audit >"$T/dev/audit1.txt" 2>&1
+  n=$(grep -c "package 0 verified" "$T/dev/audit1.txt")
+  [ "$n" = 2 ] && ok "two notifications verified, their replays refused" ||
+    { fail "$n package 0s verified, expected 2"; show "$T/dev/audit1.txt"; }
+  expect_in "$T/dev/agent.err" "session id A01 was already handled" "the replay is refused by name"
+  SRV_FIXED_PORT=$port start_server srv "$SCN/pkg0-resync.scn" || return
+  wait_server srv
+  wait_sessions 1
+  expect_in "$T/dev/device.jsonl" "ended normally" "the newest verified notification ran"
+  # After that session the fixed resync nonce is worthless to a replayer.
+  "$SRV" --notify --server-id test.server --password srvpw --nonce b64:AAAAAA== \
+    --session-id 0A03 --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/agent.err" "resynchronisation is off"
+  expect_in "$T/dev/agent.err" "resynchronisation is off after the first session" \
+    "the resync nonce is refused after the first session"
+  stop_agent
+  expect_not_in "$T/dev/agent.err" "session A03 started" "no session for it"
+  expect_value ./Vendor/Color resynced
+}
+
+# A forged package 0 naming a server whose verified session waits for a
+# retry: refused at the intake, the verified session still runs.
+agent_pkg0_forged_waiting() {
+  free_port "$SCN/pkg0.scn" || return
+  local port=$FREE_PORT
+  SRV_URL=http://127.0.0.1:$port/dm
+  make_profile "$T/dev" "$TREE"
+  start_agent "$T/dev" --exit-after 1 || return
+  "$SRV" --notify --server-id test.server --password srvpw --nonce text:srvnonce \
+    --session-id 1A2B --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/agent.err" "retrying"
+  "$SRV" --notify --server-id test.server --password forged --nonce text:srvnonce \
+    --session-id 0BAD --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/agent.err" "bad digest"
+  expect_in "$T/dev/agent.err" "package 0 naming test.server refused: bad digest" \
+    "the forged package 0 is refused at the intake"
+  "$PDM" "${P[@]}" --json status >"$T/status.json" 2>&1
+  expect_in "$T/status.json" '"server":"test.server","initiated":"server","attempts":1' \
+    "the verified job still waits"
+  SRV_FIXED_PORT=$port start_server srv "$SCN/pkg0.scn" || return
+  wait_server srv
+  wait "$AGENT_PID"
+  expect_value ./Vendor/Color red
+  expect_in "$T/dev/device.jsonl" "ended normally" "the verified session ran"
+}
+
+# A flood of unauthenticated pushes (2,000 forged package 0s and 500 junk
+# datagrams from 127.0.0.1): a bounded number of audit rows and log lines,
+# one summary row per kind, and the agent still takes a verified push.
+agent_push_flood() {
+  SRV_URL=http://127.0.0.1:9/dm
+  make_profile "$T/dev" "$TREE"
+  local before after n port
+  "$PDM" "${P[@]}" --json audit >"$T/audit0.json" 2>&1
+  before=$(grep -o '"seq"' "$T/audit0.json" | wc -l)
+  start_agent "$T/dev" || return
+  port=${AGENT_UDP##*:}
+  "$SRV" --notify --server-id test.server --password forged --nonce text:srvnonce \
+    --session-id 0BAD --no-send --pkg0-out "$T/forged.pkg0" >/dev/null 2>&1
+  "$SRV" --push-bootstrap "$T/forged.pkg0" --content-type 0x44 --app-id 7 \
+    --no-send --pdu-out "$T/forged.pdu" >/dev/null 2>&1 || { fail "building the push"; return; }
+  printf 'junk' >"$T/junk.pdu"
+  # one sender process (perl-base is part of every Debian system)
+  perl -MSocket -e '
+    my ($port, @spec) = @ARGV;
+    socket(my $s, PF_INET, SOCK_DGRAM, 0) or die;
+    my $to = sockaddr_in($port, inet_aton("127.0.0.1"));
+    while (my ($file, $n) = splice(@spec, 0, 2)) {
+      open(my $f, "<:raw", $file) or die; local $/; my $d = <$f>;
+      for (1 .. $n) { send($s, $d, 0, $to); select(undef, undef, undef, 0.0002) }
+    }' "$port" "$T/forged.pdu" 2000 "$T/junk.pdu" 500 || { fail "sending the flood"; return; }
+  "$SRV" --notify --server-id test.server --password srvpw --nonce text:srvnonce \
+    --session-id 0F0F --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/agent.err" "verified and queued"
+  expect_in "$T/dev/agent.err" "package 0 from test.server (session F0F) verified and queued" \
+    "a verified push is still taken after the flood"
+  stop_agent
+  "$PDM" "${P[@]}" --json audit >"$T/audit1.json" 2>&1
+  after=$(grep -o '"seq"' "$T/audit1.json" | wc -l)
+  [ $((after - before)) -le 12 ] && ok "2,500 refused datagrams added $((after - before)) audit rows" ||
+    fail "2,500 refused datagrams added $((after - before)) audit rows"
+  expect_in "$T/audit1.json" "more pushes refused from 127.0.0.1 in the last" "one summary row per kind"
+  n=$(grep -c "refused" "$T/dev/agent.err")
+  [ "$n" -le 12 ] && ok "$n log lines about refusals" || fail "$n log lines about refusals"
+}
+
+# Audit retention: the log rotates into hash-chained segments, keeps the
+# newest, `polydm audit --verify` checks the chain and names a changed file.
+audit_retention() {
+  SRV_URL=http://127.0.0.1:9/dm
+  make_profile "$T/dev" "$TREE" "retries = 0" "[audit]" "segment_rows = 10" \
+    "segments_kept = 2"
+  local i f
+  for i in $(seq 1 20); do
+    "$PDM" "${P[@]}" session --server test.server >/dev/null 2>&1
+  done
+  f=$(ls "$T/dev/state/audit" | wc -l)
+  [ "$f" = 2 ] && ok "two archived segments kept" || { fail "$f segment files kept"; ls "$T/dev/state/audit"; }
+  "$PDM" "${P[@]}" audit --verify >"$T/verify.out" 2>&1 && ok "audit --verify: intact" ||
+    { fail "audit --verify on an intact log"; show "$T/verify.out"; }
+  expect_in "$T/verify.out" "older segment(s) removed by retention" "the verdict counts what retention removed"
+  f=$(ls "$T/dev/state/audit"/*.log | head -1)
+  sed -i '3s/Session/Sessiom/' "$f"
+  "$PDM" "${P[@]}" audit --verify >"$T/verify2.out" 2>&1
+  [ $? = 4 ] && ok "a changed segment fails the check (exit 4)" || fail "changed segment not detected"
+  expect_in "$T/verify2.out" "$(basename "$f"): changed after it was archived" "the changed segment is named"
+}
+
 # Generic Alerts from the integrator: kept in the store across a failed
 # session and an agent start, delivered by sessions the agent starts.
 alerts() {
@@ -606,6 +730,10 @@ case "$case_name" in
   policy) policy ;;
   alert_owner) alert_owner ;;
   agent_pkg0_retry) agent_pkg0_retry ;;
+  agent_pkg0_replay) agent_pkg0_replay ;;
+  agent_pkg0_forged_waiting) agent_pkg0_forged_waiting ;;
+  agent_push_flood) agent_push_flood ;;
+  audit_retention) audit_retention ;;
   funambol_xml) funambol xml ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;

@@ -730,7 +730,7 @@ static void test_store__empty_and_identity(void)
     CU_ASSERT_TRUE(pdm__store_is_new(s));
     pdm__store_close(s);
     CU_ASSERT_EQUAL(raw_int(db_path(d0), "PRAGMA application_id"), APP_ID);
-    CU_ASSERT_EQUAL(raw_int(db_path(d0), "PRAGMA user_version"), 1);
+    CU_ASSERT_EQUAL(raw_int(db_path(d0), "PRAGMA user_version"), 2);
     CU_ASSERT_EQUAL(raw_int(db_path(d0), "SELECT count(*) FROM meta WHERE "
                             "key IN ('created', 'polydm_version')"), 2);
     CU_ASSERT_EQUAL(raw_int(db_path(d0), "SELECT count(*) FROM "
@@ -855,7 +855,7 @@ static void test_store__refuse_files(void)
     make_store(newer, 2);
     CU_ASSERT_EQUAL(raw_exec(db_path(newer), "PRAGMA user_version = 99", NULL,
                              0), SQLITE_OK);
-    expect_refused(newer, "schema version 99 is newer than this polydm (1)", true);
+    expect_refused(newer, "schema version 99 is newer than this polydm (2)", true);
 
     /* Damage pages in the middle of a real store. */
     make_store(garbled, 600);
@@ -1099,9 +1099,9 @@ static void test_store__upgrade(void)
 
     pdm__store_test_schema(bad, 1);
     CU_ASSERT_EQUAL(pdm__store_open(&s, dir, 0, err, sizeof err), PDM_EIO);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "schema upgrade 1->2 failed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "schema upgrade 2->3 failed"));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "no_such_table"));
-    CU_ASSERT_EQUAL(raw_int(db_path(dir), "PRAGMA user_version"), 1);
+    CU_ASSERT_EQUAL(raw_int(db_path(dir), "PRAGMA user_version"), 2);
     CU_ASSERT_EQUAL(raw_int(db_path(dir), "SELECT count(*) FROM sqlite_master"
                             " WHERE name = 'v2_half'"), 0);
     /* A read-only open cannot upgrade. */
@@ -1117,7 +1117,7 @@ static void test_store__upgrade(void)
     CU_ASSERT(len == 4 && memcmp(out, "kept", 4) == 0);
     pdm__free(out);
     pdm__store_close(s);
-    CU_ASSERT_EQUAL(raw_int(db_path(dir), "PRAGMA user_version"), 2);
+    CU_ASSERT_EQUAL(raw_int(db_path(dir), "PRAGMA user_version"), 3);
     CU_ASSERT_EQUAL(raw_int(db_path(dir), "SELECT count(*) FROM sqlite_master"
                             " WHERE name = 'v2_extra'"), 1);
 
@@ -1125,7 +1125,7 @@ static void test_store__upgrade(void)
     s = open_ok(fresh, 0);
     CU_ASSERT_TRUE(pdm__store_is_new(s));
     pdm__store_close(s);
-    CU_ASSERT_EQUAL(raw_int(db_path(fresh), "PRAGMA user_version"), 2);
+    CU_ASSERT_EQUAL(raw_int(db_path(fresh), "PRAGMA user_version"), 3);
     CU_ASSERT_EQUAL(raw_int(db_path(fresh), "SELECT count(*) FROM "
                             "sqlite_master WHERE name = 'v2_extra'"), 1);
 
@@ -1133,7 +1133,7 @@ static void test_store__upgrade(void)
     /* raw_int's read-only connections left empty -wal/-shm files. */
     CU_ASSERT_EQUAL(raw_exec(db_path(dir), "SELECT count(*) FROM sqlite_master",
                              NULL, 0), SQLITE_OK);
-    expect_refused(dir, "schema version 2 is newer than this polydm (1)", true);
+    expect_refused(dir, "schema version 3 is newer than this polydm (2)", true);
 }
 
 /* ---- allocation failures ------------------------------------------------- */

@@ -218,7 +218,12 @@ typedef struct pdm_session_opts {
     const char *server_id; /**< account to use; NULL = the only account */
     /** Server-initiated: the package 0 that triggered the session (it is
      *  verified against the account's server credentials first; a failed
-     *  check refuses the session).  NULL for client-initiated. */
+     *  check refuses the session).  The resynchronisation nonce is
+     *  accepted only until a session with that server ended normally
+     *  (profile session.pkg0_resync_always), and a package 0 whose session
+     *  id is among the last 32 verified for that server is refused as a
+     *  replay (the store remembers them; a context without a store refuses
+     *  every package 0).  NULL for client-initiated. */
     const uint8_t *pkg0;
     size_t pkg0_len;
     /** Without pkg0: the SessionID to use (1-4 hex digits or a decimal up
@@ -264,10 +269,13 @@ PDM_API size_t pdm_ctx_pending_alerts(const pdm_ctx *ctx,
 /**
  * pdm_session_open() - start a session (verifies a package 0 if given).
  * Returns PDM_OK, PDM_ENOTFOUND (no such account), PDM_EAUTH (package 0
- * digest wrong: refused and audited), PDM_EDENIED (a policy refused the
+ * digest wrong, or signed with the resynchronisation nonce after it was
+ * turned off: refused and audited), PDM_EDENIED (a policy refused the
  * session, or @ctx cannot run its profile's policies: pdm_ctx_open failed
  * or PDM_CTX_NO_PLUGINS), PDM_EPARSE (malformed package 0), PDM_EEXISTS
- * (this package 0 session id was already handled), PDM_ENOMEM.  On failure *out is still
+ * (this package 0 session id was already handled), PDM_ENOTSUP (a
+ * package 0 in a context without a store), PDM_ENOMEM.  On failure *out
+ * is still
  * set (for pdm_session_error) unless NULL; close it in every case.
  */
 PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,

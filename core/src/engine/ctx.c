@@ -83,6 +83,12 @@ static int open_store(pdm_ctx *ctx)
             pdm__ctx_error(ctx, rc, "%s", err);
             return rc;
         }
+        pdm__store_audit_retention(
+            ctx->store,
+            (unsigned)pdm__profile_get_long(ctx->profile, "audit.segment_rows",
+                                            PDM__AUDIT_SEGMENT_ROWS),
+            (unsigned)pdm__profile_get_long(ctx->profile, "audit.segments_kept",
+                                            PDM__AUDIT_SEGMENTS_KEPT));
     }
     return PDM_OK;
 }

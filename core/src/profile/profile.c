@@ -79,6 +79,15 @@ static const keydef keydefs[] = {
     {"session.max_msg_overshoot", V_PERCENT,
      "server messages up to this % over our MaxMsgSize are taken with a "
      "warning (0-100, default 25)"},
+    /* package 0 replay (issue 9 item 5) */
+    {"session.pkg0_resync_always", V_BOOL,
+     "accept a package 0 signed with the resynchronisation nonce even after "
+     "a session with its server ended normally (default false)"},
+    /* audit retention (issue 9 item 10) */
+    {"audit.segment_rows", V_UINT16,
+     "audit rows per archived segment; 0 = never rotate (default 10000)"},
+    {"audit.segments_kept", V_UINT16,
+     "archived audit segments kept, 1..65535 (default 8)"},
     {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
     {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
     {"transport.client_key", V_PATH, "PEM key of the client certificate"},
@@ -90,7 +99,7 @@ static const keydef keydefs[] = {
 };
 
 static const char *const sections[] = {"profile", "device", "session",
-                                      "transport", NULL};
+                                      "transport", "audit", NULL};
 
 const pdm__profile_key *pdm__profile_keys(void)
 {

@@ -247,4 +247,23 @@ void pdm__session_transport_retried(pdm_session *s, const char *why);
 void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
                         const char *reason);
 
+/* Verifies a package 0 exactly as a session opened with it would (digest
+ * against the account's SRVCRED, the resynchronisation nonce only while
+ * the profile allows it, the replay window), without opening a session:
+ * the agent's intake, so that nothing unverified reaches its queue.  On
+ * PDM_OK the notification is recorded as handled (a second admit or
+ * session open with it is refused), one "package 0 verified" row is
+ * audited, @server_id holds the account's ServerID and @sid the session id
+ * ("1A2B") to run it with (PDM_SESSION_SERVER_INITIATED).  A refusal is
+ * neither logged nor audited: @why says what was wrong (no secret), and
+ * @server_id holds the ServerID the package claims, if it parsed; the
+ * caller reports it (aggregated: the input is unauthenticated).  Returns
+ * PDM_OK, PDM_EPARSE (malformed), PDM_ENOTFOUND/PDM_EINVAL (no such
+ * account), PDM_EAUTH (bad digest, no SRVCRED), PDM_EEXISTS (replay),
+ * PDM_ENOTSUP (a context without a store: replays could not be refused),
+ * or a store error (nothing recorded: refused). */
+int pdm__pkg0_admit(pdm_ctx *ctx, const uint8_t *buf, size_t len,
+                    char *server_id, size_t sidlen, char sid[5], char *why,
+                    size_t whylen);
+
 #endif

@@ -30,10 +30,14 @@
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 
 #include "util/util.h"
 
@@ -85,9 +89,33 @@ static const char schema_v1[] =
     " value BLOB NOT NULL, PRIMARY KEY(plugin, key));"
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);";
 
+/* Version 2: audit retention.  Rows leave the audit table only after they
+ * were archived into a segment file and the segment recorded in audit_seg
+ * (append-only too, each segment contiguous with the previous one and
+ * chained to its hash); the delete trigger refuses every other row. */
+static const char schema_v2[] =
+    "CREATE TABLE audit_seg("
+    " id INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL,"
+    " last_seq INTEGER NOT NULL, nrows INTEGER NOT NULL,"
+    " ts_ms INTEGER NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE TRIGGER audit_seg_no_update BEFORE UPDATE ON audit_seg"
+    " BEGIN SELECT RAISE(ABORT, 'audit segments are append-only'); END;"
+    "CREATE TRIGGER audit_seg_no_delete BEFORE DELETE ON audit_seg"
+    " BEGIN SELECT RAISE(ABORT, 'audit segments are append-only'); END;"
+    "CREATE TRIGGER audit_seg_chain BEFORE INSERT ON audit_seg"
+    " WHEN NEW.id != coalesce((SELECT max(id) FROM audit_seg), 0) + 1"
+    " OR NEW.first_seq != coalesce((SELECT max(last_seq) FROM audit_seg), 0) + 1"
+    " OR NEW.prev_hash != coalesce((SELECT hash FROM audit_seg"
+    "  ORDER BY id DESC LIMIT 1), '" PDM__AUDIT_HASH_ZERO "')"
+    " BEGIN SELECT RAISE(ABORT, 'audit segments must form a chain'); END;"
+    "DROP TRIGGER audit_no_delete;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " WHEN OLD.seq > coalesce((SELECT max(last_seq) FROM audit_seg), 0)"
+    " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;";
+
 /* steps[v] upgrades version v to v+1.  Append a step (never edit one that
  * shipped) and the current version follows. */
-static const char *const builtin_steps[] = {schema_v1};
+static const char *const builtin_steps[] = {schema_v1, schema_v2};
 #define BUILTIN_VERSION ((int)PDM__ARRAY_LEN(builtin_steps))
 
 /* Steps after the built-in ones, set only by pdm__store_test_schema(). */
@@ -163,6 +191,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 struct pdm__store {
     sqlite3 *db;
     char *path;                  /* "<dir>/polydm.db" */
+    char *seg_dir;               /* "<dir>/audit": archived audit segments */
+    unsigned seg_rows, seg_kept; /* audit retention (store.h) */
+    bool rotating;               /* inside audit_rotate */
     bool readonly;               /* opened with PDM_STORE_READONLY */
     bool is_new;                 /* schema created by this open */
     bool in_tx;                  /* between begin and commit/rollback */
@@ -310,6 +341,12 @@ static int make_path(pdm__store *s, const char *dir)
     memcpy(s->path, dir, n);
     memcpy(s->path + n, &"/" STORE_FILE[slash ? 1 : 0],
            sizeof "/" STORE_FILE - (slash ? 1 : 0));
+    s->seg_dir = pdm__malloc(n + sizeof "/audit");
+    if (!s->seg_dir)
+        return set_err(s, PDM_ENOMEM, "out of memory");
+    memcpy(s->seg_dir, dir, n);
+    memcpy(s->seg_dir + n, &"/audit"[slash ? 1 : 0],
+           sizeof "/audit" - (slash ? 1 : 0));
     return PDM_OK;
 }
 
@@ -723,6 +760,8 @@ int pdm__store_open(pdm__store **out, const char *dir, unsigned flags,
         return PDM_ENOMEM;
     }
     s->readonly = (flags & PDM_STORE_READONLY) != 0;
+    s->seg_rows = PDM__AUDIT_SEGMENT_ROWS;
+    s->seg_kept = PDM__AUDIT_SEGMENTS_KEPT;
     rc = make_path(s, dir);
     if (rc == PDM_OK)
         rc = prepare_dir(s, dir, flags);
@@ -750,6 +789,7 @@ void pdm__store_close(pdm__store *s)
         sqlite3_finalize(s->st[i]);
     sqlite3_close_v2(s->db);
     pdm__free(s->path);
+    pdm__free(s->seg_dir);
     pdm__free(s);
 }
 
@@ -758,6 +798,8 @@ bool pdm__store_is_new(const pdm__store *s) { return s->is_new; }
 const char *pdm__store_path(const pdm__store *s) { return s->path; }
 
 const char *pdm__store_error(const pdm__store *s) { return s->err; }
+
+static void audit_maybe_rotate(pdm__store *s);
 
 /* ---- transactions ------------------------------------------------------ */
 /* Checks before any write: not read-only, and if a transaction is open,
@@ -798,6 +840,8 @@ int pdm__store_commit(pdm__store *s)
     if (rc != PDM_OK && !sqlite3_get_autocommit(s->db))
         run(s, s->st[ST_ROLLBACK], "cannot roll back");
     s->in_tx = false;
+    if (rc == PDM_OK)
+        audit_maybe_rotate(s);
     return rc;
 }
 
@@ -970,7 +1014,10 @@ int pdm__store_audit_add(pdm__store *s, const pdm__audit_rec *a)
         done(st);
         return fail(s, s->db, b, "cannot append audit entry");
     }
-    return run(s, st, "cannot append audit entry");
+    rc = run(s, st, "cannot append audit entry");
+    if (rc == PDM_OK && !s->in_tx)
+        audit_maybe_rotate(s);
+    return rc;
 }
 
 int pdm__store_audit_query(pdm__store *s, int64_t since_ms,
@@ -1007,6 +1054,385 @@ int pdm__store_audit_query(pdm__store *s, int64_t since_ms,
         rc = fail(s, s->db, src, "cannot read audit log");
     done(st);
     return rc;
+}
+
+/* ---- audit retention: archived, hash-chained segments -------------------
+ * When the audit table holds seg_rows rows, they are written to
+ * "<dir>/audit/NNNNNN.log" (0600):
+ *   polydm-audit-segment 1
+ *   prev <SHA-256 of the previous segment file, hex; zeros for the first>
+ *   <seq> TAB <ts_ms> TAB <principal> TAB <op> TAB <uri> TAB <decision>
+ *       TAB <component> TAB <reason>          (one line per row, escaped)
+ * then, in one transaction, the segment (its seq range and the SHA-256 of
+ * the file) is appended to audit_seg and its rows are deleted (the only
+ * deletion the trigger lets through).  The newest seg_kept files are kept,
+ * older files are removed; their audit_seg rows stay, so the chain is
+ * checked from the first kept file on (pdm__store_audit_verify). */
+
+/* "\\t", "\\n", "\\r", "\\\\" for the separators; "\\N" for SQL NULL. */
+static void seg_field(pdm__buf *b, const unsigned char *v)
+{
+    if (!v) {
+        pdm__buf_puts(b, "\\N");
+        return;
+    }
+    for (; *v; v++) {
+        switch (*v) {
+        case '\t': pdm__buf_puts(b, "\\t"); break;
+        case '\n': pdm__buf_puts(b, "\\n"); break;
+        case '\r': pdm__buf_puts(b, "\\r"); break;
+        case '\\': pdm__buf_puts(b, "\\\\"); break;
+        default: pdm__buf_putc(b, (char)*v);
+        }
+    }
+}
+
+static void hex_digest(const uint8_t *d, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+static void seg_path(const pdm__store *s, int64_t id, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%06lld.log", s->seg_dir, (long long)id);
+}
+
+/* The last segment's id and hash (0 and zeros before the first). */
+static int seg_last(pdm__store *s, int64_t *id, int64_t *last_seq,
+                    char hash[PDM__AUDIT_HASH_HEX + 1])
+{
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(s->db, "SELECT id, last_seq, hash FROM"
+                                 " audit_seg ORDER BY id DESC LIMIT 1", -1,
+                                 &st, NULL);
+    *id = *last_seq = 0;
+    snprintf(hash, PDM__AUDIT_HASH_HEX + 1, "%s", PDM__AUDIT_HASH_ZERO);
+    if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        *last_seq = sqlite3_column_int64(st, 1);
+        snprintf(hash, PDM__AUDIT_HASH_HEX + 1, "%s",
+                 (const char *)sqlite3_column_text(st, 2));
+        src = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return src == SQLITE_DONE ? PDM_OK
+                              : fail(s, s->db, src, "cannot read audit segments");
+}
+
+/* Writes rows [first, last] of the audit table into @path (via a
+ * temporary file, synced, renamed); @hash gets the file's SHA-256. */
+static int seg_write(pdm__store *s, const char *path, int64_t last,
+                     const char *prev, char hash[PDM__AUDIT_HASH_HEX + 1],
+                     int64_t *nrows)
+{
+    sqlite3_stmt *st = NULL;
+    gnutls_hash_hd_t h = NULL;
+    uint8_t d[32];
+    char tmp[PATH_MAX];
+    pdm__buf b;
+    int fd, src, rc = PDM_OK, dfd;
+
+    *nrows = 0;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (mkdir(s->seg_dir, 0700) != 0 && errno != EEXIST)
+        return set_err(s, PDM_EIO, "cannot create %s: %s", s->seg_dir,
+                       strerror(errno));
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return set_err(s, PDM_EIO, "cannot create %s: %s", tmp, strerror(errno));
+    if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) != 0) {
+        close(fd);
+        unlink(tmp);
+        return set_err(s, PDM_ERROR, "cannot hash the audit segment");
+    }
+    pdm__buf_init(&b);
+    pdm__buf_printf(&b, "polydm-audit-segment 1\nprev %s\n", prev);
+    src = sqlite3_prepare_v2(s->db, "SELECT seq, ts_ms, principal, op, uri,"
+                             " decision, component, reason FROM audit"
+                             " WHERE seq <= ?1 ORDER BY seq", -1, &st, NULL);
+    if (src == SQLITE_OK)
+        sqlite3_bind_int64(st, 1, last);
+    while (src == SQLITE_OK || src == SQLITE_ROW) {
+        if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            pdm__buf_printf(&b, "%lld\t%lld\t", (long long)sqlite3_column_int64(st, 0),
+                            (long long)sqlite3_column_int64(st, 1));
+            for (int i = 2; i < 8; i++) {
+                seg_field(&b, sqlite3_column_text(st, i));
+                pdm__buf_putc(&b, i < 7 ? '\t' : '\n');
+            }
+            ++*nrows;
+        }
+        /* written in pieces: a segment holds up to 65535 rows */
+        if (pdm__buf_ok(&b) && (b.len > 65536 || src != SQLITE_ROW) && b.len) {
+            if (write(fd, b.data, b.len) != (ssize_t)b.len) {
+                rc = set_err(s, PDM_EIO, "cannot write %s: %s", tmp,
+                             strerror(errno));
+                break;
+            }
+            gnutls_hash(h, b.data, b.len);
+            b.len = 0;
+        }
+        if (!pdm__buf_ok(&b)) {
+            rc = set_err(s, PDM_ENOMEM, "out of memory");
+            break;
+        }
+    }
+    if (rc == PDM_OK && src != SQLITE_DONE)
+        rc = fail(s, s->db, src, "cannot read audit log");
+    sqlite3_finalize(st);
+    pdm__buf_free(&b);
+    gnutls_hash_deinit(h, d);
+    hex_digest(d, sizeof d, hash);
+    if (rc == PDM_OK && fsync(fd) != 0)
+        rc = set_err(s, PDM_EIO, "cannot sync %s: %s", tmp, strerror(errno));
+    close(fd);
+    if (rc == PDM_OK && rename(tmp, path) != 0)
+        rc = set_err(s, PDM_EIO, "cannot rename %s: %s", tmp, strerror(errno));
+    if (rc != PDM_OK) {
+        unlink(tmp);
+        return rc;
+    }
+    dfd = open(s->seg_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    sync_dir_fd(dfd);
+    return PDM_OK;
+}
+
+/* Records segment @id over rows [first, last] and drops those rows. */
+static int seg_record(pdm__store *s, int64_t id, int64_t first, int64_t last,
+                      int64_t nrows, const char *prev, const char *hash)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[80];
+    int src = sqlite3_prepare_v2(s->db, "INSERT INTO audit_seg(id, first_seq,"
+                                 " last_seq, nrows, ts_ms, prev_hash, hash)"
+                                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
+                                 &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, first);
+        sqlite3_bind_int64(st, 3, last);
+        sqlite3_bind_int64(st, 4, nrows);
+        sqlite3_bind_int64(st, 5, (int64_t)time(NULL) * 1000);
+        sqlite3_bind_text(st, 6, prev, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, hash, -1, SQLITE_STATIC);
+        src = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_DONE)
+        return fail(s, s->db, src, "cannot record audit segment");
+    snprintf(sql, sizeof sql, "DELETE FROM audit WHERE seq <= %lld",
+             (long long)last);
+    return exec(s, s->db, sql, "cannot drop archived audit rows");
+}
+
+int pdm__store_audit_rotate(pdm__store *s)
+{
+    char prev[PDM__AUDIT_HASH_HEX + 1], hash[PDM__AUDIT_HASH_HEX + 1];
+    char path[PATH_MAX];
+    int64_t id, prev_last, first = 0, last = 0, nrows = 0;
+    sqlite3_stmt *st = NULL;
+    int rc, src;
+
+    if (s->readonly || s->in_tx)
+        return set_err(s, PDM_EINVAL, "audit_rotate: store is read-only or "
+                       "in a transaction");
+    /* Everything under the write lock: another process rotating the same
+     * store must neither pick the same segment id nor lose its file. */
+    rc = pdm__store_begin(s);
+    if (rc != PDM_OK)
+        return rc;
+    rc = seg_last(s, &id, &prev_last, prev);
+    if (rc == PDM_OK) {
+        src = sqlite3_prepare_v2(s->db, "SELECT coalesce(min(seq), 0),"
+                                 " coalesce(max(seq), 0) FROM audit", -1, &st,
+                                 NULL);
+        if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            first = sqlite3_column_int64(st, 0);
+            last = sqlite3_column_int64(st, 1);
+            src = SQLITE_DONE;
+        }
+        sqlite3_finalize(st);
+        if (src != SQLITE_DONE)
+            rc = fail(s, s->db, src, "cannot read audit log");
+    }
+    if (rc != PDM_OK || last == 0) { /* or nothing to archive */
+        pdm__store_rollback(s);
+        return rc;
+    }
+    seg_path(s, id + 1, path, sizeof path);
+    rc = seg_write(s, path, last, prev, hash, &nrows);
+    if (rc == PDM_OK)
+        rc = seg_record(s, id + 1, first, last, nrows, prev, hash);
+    if (rc != PDM_OK) {
+        /* The rows stay in the table; the file goes while the lock is
+         * still ours. */
+        unlink(path);
+        pdm__store_rollback(s);
+        return rc;
+    }
+    s->rotating = true; /* this commit must not rotate again */
+    rc = pdm__store_commit(s);
+    s->rotating = false;
+    if (rc != PDM_OK)
+        return rc; /* an unrecorded file: the next rotation replaces it */
+    /* Retention: the newest seg_kept files stay. */
+    for (int64_t old = id + 1 - s->seg_kept; old > 0; old--) {
+        seg_path(s, old, path, sizeof path);
+        if (unlink(path) != 0)
+            break;
+    }
+    return PDM_OK;
+}
+
+static void audit_maybe_rotate(pdm__store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t n = 0;
+    if (s->readonly || s->in_tx || s->rotating || !s->seg_rows)
+        return;
+    if (sqlite3_prepare_v2(s->db, "SELECT max(seq) - min(seq) + 1 FROM audit",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    /* A failed rotation leaves the rows where they are: the log only
+     * grows past its bound, nothing is lost; the next append retries. */
+    if (n >= (int64_t)s->seg_rows)
+        pdm__store_audit_rotate(s);
+}
+
+void pdm__store_audit_retention(pdm__store *s, unsigned segment_rows,
+                                unsigned segments_kept)
+{
+    s->seg_rows = segment_rows;
+    s->seg_kept = segments_kept ? segments_kept : 1;
+}
+
+/* Checks one kept segment file against its audit_seg row. */
+static int seg_check(pdm__store *s, const char *path, int64_t first,
+                     int64_t last, int64_t nrows, const char *prev,
+                     const char *hash, char *why, size_t whylen)
+{
+    uint8_t *data = NULL, d[32];
+    size_t len = 0, lines = 0;
+    char hex[PDM__AUDIT_HASH_HEX + 1], head[128];
+    const char *p, *end;
+    int64_t want = first;
+    int rc = pdm__read_file(path, 1u << 30, &data, &len);
+    if (rc != PDM_OK) {
+        snprintf(why, whylen, "%s: cannot read it", path);
+        return PDM_ECORRUPT;
+    }
+    gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, d);
+    hex_digest(d, sizeof d, hex);
+    snprintf(head, sizeof head, "polydm-audit-segment 1\nprev %s\n", prev);
+    rc = PDM_ECORRUPT;
+    if (strcmp(hex, hash) != 0)
+        snprintf(why, whylen, "%s: changed after it was archived (its SHA-256 "
+                 "is not the one recorded)", path);
+    else if (len < strlen(head) || memcmp(data, head, strlen(head)) != 0)
+        snprintf(why, whylen, "%s: its first row does not carry the previous "
+                 "segment's hash", path);
+    else
+        rc = PDM_OK;
+    for (p = (const char *)data + strlen(head), end = (const char *)data + len;
+         rc == PDM_OK && p < end; lines++, want++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        long long seq = strtoll(p, NULL, 10);
+        if (!nl || seq != want) {
+            snprintf(why, whylen, "%s: row %zu is not seq %lld", path,
+                     lines + 1, (long long)want);
+            rc = PDM_ECORRUPT;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    if (rc == PDM_OK && ((int64_t)lines != nrows || want != last + 1)) {
+        snprintf(why, whylen, "%s: holds %zu rows, %lld recorded", path, lines,
+                 (long long)nrows);
+        rc = PDM_ECORRUPT;
+    }
+    pdm__free(data);
+    return rc;
+}
+
+int pdm__store_audit_verify(pdm__store *s, pdm__audit_verdict *v)
+{
+    sqlite3_stmt *st = NULL;
+    char prev[PDM__AUDIT_HASH_HEX + 1] = PDM__AUDIT_HASH_ZERO;
+    int64_t expect_first = 1, live_min = 0, live_max = 0, live_n = 0;
+    int rc = PDM_OK, src;
+    bool seen_file = false;
+
+    memset(v, 0, sizeof *v);
+    src = sqlite3_prepare_v2(s->db, "SELECT id, first_seq, last_seq, nrows,"
+                             " prev_hash, hash FROM audit_seg ORDER BY id",
+                             -1, &st, NULL);
+    while (rc == PDM_OK && src == SQLITE_OK &&
+           (src = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        int64_t first = sqlite3_column_int64(st, 1);
+        int64_t last = sqlite3_column_int64(st, 2);
+        const char *ph = (const char *)sqlite3_column_text(st, 4);
+        const char *h = (const char *)sqlite3_column_text(st, 5);
+        char path[PATH_MAX];
+        struct stat sb;
+        src = SQLITE_OK;
+        seg_path(s, id, path, sizeof path);
+        if (!ph || !h || strcmp(ph, prev) != 0 || first != expect_first) {
+            snprintf(v->why, sizeof v->why, "audit segment %lld does not "
+                     "follow segment %lld (chain or seq range broken)",
+                     (long long)id, (long long)id - 1);
+            rc = PDM_ECORRUPT;
+        } else if (lstat(path, &sb) != 0) {
+            /* Retention removes the oldest files only. */
+            if (seen_file) {
+                snprintf(v->why, sizeof v->why, "%.400s is missing, but a "
+                         "newer segment is kept", path);
+                rc = PDM_ECORRUPT;
+            }
+            v->dropped++;
+        } else {
+            seen_file = true;
+            rc = seg_check(s, path, first, last, sqlite3_column_int64(st, 3),
+                           ph, h, v->why, sizeof v->why);
+            v->kept++;
+            v->archived_rows += sqlite3_column_int64(st, 3);
+        }
+        snprintf(prev, sizeof prev, "%s", h ? h : "");
+        expect_first = last + 1;
+    }
+    if (rc == PDM_OK && src != SQLITE_DONE && src != SQLITE_OK)
+        rc = fail(s, s->db, src, "cannot read audit segments");
+    sqlite3_finalize(st);
+    if (rc == PDM_OK && v->dropped && !v->kept) {
+        snprintf(v->why, sizeof v->why, "the newest audit segment file is "
+                 "missing (%.400s)", s->seg_dir);
+        rc = PDM_ECORRUPT;
+    }
+    if (rc != PDM_OK)
+        return rc;
+    /* The live rows continue the last segment without a gap. */
+    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(min(seq), 0),"
+                           " coalesce(max(seq), 0), count(*) FROM audit", -1,
+                           &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        live_min = sqlite3_column_int64(st, 0);
+        live_max = sqlite3_column_int64(st, 1);
+        live_n = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    v->live_rows = live_n;
+    if (live_n && (live_min != expect_first ||
+                   live_max - live_min + 1 != live_n)) {
+        snprintf(v->why, sizeof v->why, "audit rows are missing: the table "
+                 "holds %lld rows between seq %lld and %lld, expected from "
+                 "%lld on without gaps", (long long)live_n,
+                 (long long)live_min, (long long)live_max,
+                 (long long)expect_first);
+        return PDM_ECORRUPT;
+    }
+    return PDM_OK;
 }
 
 /* ---- nonces and plugin key/value ----------------------------------------- */

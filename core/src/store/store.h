@@ -131,6 +131,50 @@ int pdm__store_audit_query(pdm__store *s, int64_t since_ms,
                            int (*cb)(void *user, const pdm__audit_rec *a),
                            void *user);
 
+/* ---- audit retention -------------------------------------------------------
+ * The audit table holds at most about segment_rows rows: when an append
+ * outside a transaction (or a commit) finds it full, its rows are archived
+ * into "<dir>/audit/NNNNNN.log" (0600) and removed from the table (see
+ * store.c for the format).  Each segment file starts with the SHA-256 of
+ * the previous one, and the store records every segment's seq range and
+ * hash in an append-only table whose triggers refuse a segment that does
+ * not continue the chain; a row leaves the audit table only once its
+ * segment is recorded.  The newest segments_kept files are kept, older
+ * ones removed: the log's size is bounded by about
+ * (segments_kept + 1) * segment_rows rows, and what is kept stays
+ * append-only and verifiable.  The chain detects a changed, reordered or
+ * removed kept segment and missing rows; it is not a signature (someone who
+ * can rewrite the database can rewrite the chain). */
+#define PDM__AUDIT_SEGMENT_ROWS 10000u /* default rows per segment */
+#define PDM__AUDIT_SEGMENTS_KEPT 8u    /* default archived files kept */
+#define PDM__AUDIT_HASH_HEX 64
+#define PDM__AUDIT_HASH_ZERO                                                 \
+    "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* Sets the bounds (segment_rows 0: never rotate; segments_kept 0 counts as
+ * 1).  The store starts with the defaults above. */
+void pdm__store_audit_retention(pdm__store *s, unsigned segment_rows,
+                                unsigned segments_kept);
+/* Archives every row of the audit table now (no-op when it is empty).
+ * Returns PDM_OK, PDM_EINVAL (read-only, inside a transaction), PDM_EIO
+ * (cannot write the segment; the rows stay), or a store error. */
+int pdm__store_audit_rotate(pdm__store *s);
+
+typedef struct pdm__audit_verdict {
+    unsigned kept;          /* segment files checked */
+    unsigned dropped;       /* older segments removed by retention */
+    int64_t archived_rows;  /* rows in the kept files */
+    int64_t live_rows;      /* rows in the audit table */
+    char why[512];          /* what is wrong (PDM_ECORRUPT) */
+} pdm__audit_verdict;
+
+/* Checks the chain: every kept segment file against its recorded hash,
+ * its first row against the previous segment's hash, its seq range and
+ * row count; that only the oldest files are missing; that the table's
+ * rows continue the last segment without a gap.  Returns PDM_OK, or
+ * PDM_ECORRUPT with v->why naming the segment file or the rows. */
+int pdm__store_audit_verify(pdm__store *s, pdm__audit_verdict *v);
+
 /* ---- nonces (per account) ------------------------------------------------- */
 /* kind: "client" (nonce we use to answer the server's challenge) or
  * "server" (nonce we gave the server to authenticate itself).

@@ -28,7 +28,7 @@
 
 #include <polydm/types.h>
 
-#include "auth/auth.h"
+#include "dmsauth.h"
 #include "push.h"
 #include "sml.h"
 
@@ -401,7 +401,7 @@ static void var_set_b64(dms_engine *e, const char *name, const uint8_t *p,
     pdm__buf b;
     char *t;
     pdm__buf_init(&b);
-    pdm__b64_encode(p, n, &b);
+    dms_b64_encode(p, n, &b);
     /* by length: an empty encoding may leave data unterminated */
     t = xmalloc(b.len + 1);
     if (b.len)
@@ -655,11 +655,11 @@ static void do_pushes(dms_engine *e, const sc_session *se)
         const char *to = e->cfg.push_to ? e->cfg.push_to
                                         : expand(e, &a, o[PK_TO], p->line);
         bool send = true;
-        uint8_t rnd[PDM__AUTH_NONCE_LEN], tid = 1;
+        uint8_t rnd[1], tid;
         pdm__buf_init(&pdu);
         pdm__buf_init(&body);
-        if (pdm__auth_nonce_new(rnd) == PDM_OK)
-            tid = rnd[0];
+        dms_random(rnd, sizeof rnd);
+        tid = rnd[0];
         if (p->kind == SC_PUSH_NOTIFY) {
             dms_pkg0_params pp;
             uint8_t *nonce = NULL, *vendor = NULL;
@@ -699,8 +699,8 @@ static void do_pushes(dms_engine *e, const sc_session *se)
                                    ? 0
                                    : 1;
             if (!sid || strcmp(sid, "auto") == 0) {
-                uint8_t r[16];
-                pdm__auth_nonce_new(r);
+                uint8_t r[2];
+                dms_random(r, sizeof r);
                 pp.session_id = (uint16_t)(((unsigned)r[0] << 8 | r[1]) % 0xFFFEu + 1u);
             } else {
                 pp.session_id = (uint16_t)strtoul(sid, NULL, 16);
@@ -713,7 +713,7 @@ static void do_pushes(dms_engine *e, const sc_session *se)
             }
             {
                 char hex[5];
-                pdm__pkg0_session_id_str(pp.session_id, hex);
+                dms_sid_hex(pp.session_id, hex);
                 var_set(e, "pkg0-session-id", hex);
             }
             e->pending_notified = true;
@@ -806,7 +806,7 @@ static void add_chal(pdm__doc *d, pdm__el *parent, int type,
     if (type == SC_AUTH_MD5 || type == SC_AUTH_HMAC) {
         pdm__buf b;
         pdm__buf_init(&b);
-        pdm__b64_encode(nonce, nlen, &b);
+        dms_b64_encode(nonce, nlen, &b);
         pdm__el_add_text(d, m, PDM_TAG_MI_NEXTNONCE, b.len ? b.data : NULL,
                          b.len);
         pdm__buf_free(&b);
@@ -1090,14 +1090,14 @@ static void emit(dms_engine *e, sess *s, int kind, const char *host,
         if (sc->server_auth.type == SC_AUTH_BASIC) {
             pdm__buf b;
             pdm__buf_init(&b);
-            pdm__auth_basic(sc->server_auth.user, pw, &b);
+            dms_auth_basic(sc->server_auth.user, pw, &b);
             pdm__el_add_text(&d, cred, PDM_TAG_DATA, b.len ? b.data : NULL,
                              b.len);
             pdm__buf_free(&b);
         } else {
-            char dg[PDM__B64_MD5_SIZE];
-            pdm__auth_md5(sc->server_auth.user, pw, s->snonce, s->snonce_len,
-                          dg);
+            char dg[DMS_B64_MD5_SIZE];
+            dms_auth_md5(sc->server_auth.user, pw, s->snonce, s->snonce_len,
+                         dg);
             sml_add(&d, cred, PDM_TAG_DATA, dg);
         }
     }
@@ -1168,15 +1168,13 @@ static void emit(dms_engine *e, sess *s, int kind, const char *host,
     snprintf(resp->content_type, sizeof resp->content_type, "%s",
              s->enc == 2 ? SML_CT_WBXML : SML_CT_XML);
     if (sc->server_auth.type == SC_AUTH_HMAC && !nocred) {
-        char mac[PDM__B64_MD5_SIZE];
+        char mac[DMS_B64_MD5_SIZE];
         pdm__buf h;
         pdm__buf_init(&h);
-        if (pdm__auth_hmac_mac(sc->server_auth.user, pw, s->snonce,
-                               s->snonce_len, resp->body, resp->len,
-                               mac) == PDM_OK &&
-            pdm__auth_hmac_header_build(sc->server_auth.user, mac, &h) ==
-                PDM_OK &&
-            h.len) {
+        dms_auth_mac(sc->server_auth.user, pw, s->snonce, s->snonce_len,
+                     resp->body, resp->len, mac);
+        dms_hmac_header(sc->server_auth.user, mac, &h);
+        if (pdm__buf_ok(&h) && h.len) {
             resp->hmac = xmalloc(h.len + 1);
             memcpy(resp->hmac, h.data, h.len);
             resp->hmac[h.len] = 0;
@@ -1225,7 +1223,7 @@ static void inst_cmd(dms_engine *e, sess *s, const sc_cmd *sc, rt_cmd *c)
                                 s->enc == 1))) {
                 pdm__buf b;
                 pdm__buf_init(&b);
-                pdm__b64_encode(raw, rlen, &b);
+                dms_b64_encode(raw, rlen, &b);
                 ri->data = (uint8_t *)adupn(a, b.data, b.len);
                 ri->len = b.len;
                 pdm__buf_free(&b);
@@ -1400,7 +1398,7 @@ static void hdr_status(dms_engine *e, sess *s, const pdm__el *st, int code,
             uint8_t *b = NULL;
             size_t bl = 0;
             if (fmt && strcmp(fmt, "b64") == 0) {
-                if (pdm__b64_decode(nn, strlen(nn), &b, &bl) == PDM_OK &&
+                if (dms_b64_decode(nn, strlen(nn), &b, &bl) == 0 &&
                     bl <= NONCE_MAX) {
                     memcpy(s->snonce, b, bl);
                     s->snonce_len = bl;
@@ -1618,8 +1616,8 @@ typedef struct authres {
 
 static void fresh_nonce(dms_engine *e, sess *s, authres *r)
 {
-    pdm__auth_nonce_new(r->nonce);
-    r->nlen = PDM__AUTH_NONCE_LEN;
+    dms_random(r->nonce, 16);
+    r->nlen = 16;
     memcpy(s->cnonce, r->nonce, r->nlen);
     s->cnonce_len = r->nlen;
     var_set_b64(e, "client-nonce", s->cnonce, s->cnonce_len);
@@ -1646,25 +1644,23 @@ static void authenticate(dms_engine *e, sess *s, const pdm__el *hdr,
     if (s->cauth == SC_AUTH_NONE)
         return;
     if (s->cauth == SC_AUTH_HMAC) {
-        pdm__auth_hmac_hdr h;
-        char err[200];
+        char user[256], mac[64], err[200];
         if (!req->hmac) {
             auth_fail(e, s, r, 407, "no x-syncml-hmac header");
             return;
         }
-        if (pdm__auth_hmac_header_parse(req->hmac, strlen(req->hmac), &h, err,
-                                        sizeof err) != PDM_OK) {
+        if (dms_hmac_header_parse(req->hmac, user, sizeof user, mac,
+                                  sizeof mac, err, sizeof err) != 0) {
             auth_fail(e, s, r, 401, "malformed x-syncml-hmac header");
             return;
         }
-        if (strcmp(h.username, ca->user) != 0) {
+        if (strcmp(user, ca->user) != 0) {
             auth_fail(e, s, r, 401, "x-syncml-hmac username is not the "
                       "account's");
             return;
         }
-        if (pdm__auth_hmac_verify(ca->user, ca->password, s->cnonce,
-                                  s->cnonce_len, req->body, req->len,
-                                  h.mac) != PDM_OK) {
+        if (!dms_auth_mac_ok(ca->user, ca->password, s->cnonce,
+                             s->cnonce_len, req->body, req->len, mac)) {
             auth_fail(e, s, r, 401, "x-syncml-hmac mac does not match the "
                       "body (wrong password or nonce)");
             return;
@@ -1709,7 +1705,7 @@ static void authenticate(dms_engine *e, sess *s, const pdm__el *hdr,
                 n--;
             }
             pdm__buf_init(&b);
-            pdm__auth_basic(ca->user, ca->password, &b);
+            dms_auth_basic(ca->user, ca->password, &b);
             ok = b.data && b.len == n && memcmp(b.data, p, n) == 0;
             pdm__buf_free(&b);
         } else {
@@ -1720,9 +1716,8 @@ static void authenticate(dms_engine *e, sess *s, const pdm__el *hdr,
                           "user name");
                 return;
             }
-            ok = pdm__auth_md5_verify(ca->user, ca->password, s->cnonce,
-                                      s->cnonce_len, data,
-                                      strlen(data)) == PDM_OK;
+            ok = dms_auth_md5_ok(ca->user, ca->password, s->cnonce,
+                                 s->cnonce_len, data, strlen(data));
         }
         if (!ok) {
             auth_fail(e, s, r, 401, t == SC_AUTH_MD5
@@ -1964,8 +1959,7 @@ static void item_value(pdm__arena *a, const rx_item *ri, const uint8_t **p,
     if (ri->format && strcmp(ri->format, "b64") == 0 && ri->data) {
         uint8_t *b = NULL;
         size_t bl = 0;
-        if (pdm__b64_decode((const char *)ri->data, ri->len, &b, &bl) ==
-            PDM_OK) {
+        if (dms_b64_decode((const char *)ri->data, ri->len, &b, &bl) == 0) {
             *p = (uint8_t *)adupn(a, b, bl);
             *n = bl;
         }
@@ -2340,7 +2334,7 @@ static void eval_pkg1(dms_engine *e, sess *s)
     e->nchecks++;
     if (s->notified) {
         char sid[5];
-        pdm__pkg0_session_id_str(s->pkg0_sid, sid);
+        dms_sid_hex(s->pkg0_sid, sid);
         if (n1200 != 1)
             failf(e, se->pkg1_line, "a session started by package 0 must "
                   "begin with Alert 1200, got %zu Alert 1200 and %zu Alert "
@@ -2567,7 +2561,7 @@ static sess *new_sess(dms_engine *e, const char *sid, const char *devid,
 {
     sess *s = calloc(1, sizeof *s);
     const scenario *sc = e->sc;
-    uint8_t r[PDM__AUTH_NONCE_LEN];
+    uint8_t r[8];
     char tok[24];
     uint8_t *n = NULL;
     size_t nl = 0;
@@ -2580,7 +2574,7 @@ static sess *new_sess(dms_engine *e, const char *sid, const char *devid,
     pdm__buf_init(&s->lo);
     s->sid = adup(&s->sa, sid);
     s->devid = adup(&s->sa, devid);
-    pdm__auth_nonce_new(r);
+    dms_random(r, sizeof r);
     for (int i = 0; i < 8; i++)
         snprintf(tok + 2 * i, 3, "%02x", r[i]);
     s->token = adup(&s->sa, tok);

@@ -20,7 +20,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
-#include "auth/auth.h"
+#include "dmsauth.h"
 #include "engine.h"
 #include "push.h"
 #include "scenario.h"
@@ -415,8 +415,8 @@ static int do_notify(const scenario *sc)
         }
         p.session_id = (uint16_t)v;
     } else {
-        uint8_t r[PDM__AUTH_NONCE_LEN];
-        pdm__auth_nonce_new(r);
+        uint8_t r[2];
+        dms_random(r, sizeof r);
         p.session_id = (uint16_t)(((unsigned)r[0] << 8 | r[1]) % 0xFFFEu + 1u);
     }
     if (dms_pkg0_build(&p, &pkg0, err, sizeof err) != 0) {
@@ -427,8 +427,8 @@ static int do_notify(const scenario *sc)
     if (g_opt.pkg0_out && write_file(g_opt.pkg0_out, pkg0.data, pkg0.len))
         goto out;
     if (!g_opt.no_send) {
-        uint8_t r[PDM__AUTH_NONCE_LEN];
-        pdm__auth_nonce_new(r);
+        uint8_t r[1];
+        dms_random(r, sizeof r);
         if (dms_wsp_notification(pkg0.data, pkg0.len, r[0], &pdu, err,
                                  sizeof err) != 0 ||
             dms_udp_send(g_opt.push_to, pdu.data, pdu.len, err, sizeof err)) {
@@ -438,7 +438,7 @@ static int do_notify(const scenario *sc)
     }
     {
         char sid[5];
-        pdm__pkg0_session_id_str(p.session_id, sid);
+        dms_sid_hex(p.session_id, sid);
         printf("package 0: %zu bytes, session id %s%s%s\n", pkg0.len, sid,
                g_opt.no_send ? "" : ", pushed to ",
                g_opt.no_send ? ""
@@ -461,7 +461,7 @@ static int do_bootstrap(void)
     size_t len = 0;
     pdm__buf pdu;
     char err[256];
-    uint8_t r[PDM__AUTH_NONCE_LEN];
+    uint8_t r[1];
     int rc = 3;
     if (!g_opt.content_type) {
         fprintf(stderr, "polydm-testserver: --push-bootstrap needs "
@@ -474,7 +474,7 @@ static int do_bootstrap(void)
         return 2;
     }
     pdm__buf_init(&pdu);
-    pdm__auth_nonce_new(r);
+    dms_random(r, sizeof r);
     if (dms_wsp_bootstrap(doc, len, g_opt.content_type, g_opt.sec, g_opt.mac,
                           g_opt.imsi, g_opt.pin, g_opt.app_id, r[0], &pdu, err,
                           sizeof err) != 0) {

@@ -16,33 +16,49 @@
 
 #include <polydm/bootstrap.h>
 
-#include "auth/auth.h"
+#include "auth/auth.h" /* WSP push and SEC/MAC only */
+#include "dmsauth.h"
 
+/* The layout of omadm-facts §4.2: digest (16), version (10 bits), ui-mode
+ * (2), initiator (1), future (27), session id (16), server id length (8),
+ * server id, vendor part; the digest covers everything after it. */
 int dms_pkg0_build(const dms_pkg0_params *p, pdm__buf *out, char *err,
                    size_t errlen)
 {
-    pdm__pkg0 in;
-    int rc;
-    memset(&in, 0, sizeof in);
+    uint8_t hdr[8], d[DMS_MD5_LEN] = {0};
+    uint64_t bits;
+    size_t idlen, start = out->len;
     if (!p->server_id || !*p->server_id || strlen(p->server_id) > 255) {
         snprintf(err, errlen, "package 0 needs a server id of 1..255 bytes");
         return -1;
     }
-    in.version = p->version;
-    in.ui_mode = p->ui_mode;
-    in.initiator = p->initiator;
-    in.session_id = p->session_id;
-    pdm__strlcpy(in.server_id, p->server_id, sizeof in.server_id);
-    in.vendor = p->vendor;
-    in.vendor_len = p->vendor_len;
-    rc = pdm__pkg0_build(&in, p->password ? p->password : "", p->nonce,
-                         p->nonce_len, out);
-    if (rc != PDM_OK) {
+    if (p->version > 0x3FFu || p->ui_mode > 3u || p->initiator > 1u) {
         snprintf(err, errlen, "package 0 cannot be built (a field does not "
                  "fit: version %u, ui %u, initiator %u)", p->version,
                  p->ui_mode, p->initiator);
         return -1;
     }
+    idlen = strlen(p->server_id);
+    bits = (uint64_t)p->version << 30 | (uint64_t)p->ui_mode << 28 |
+           (uint64_t)p->initiator << 27;
+    for (int i = 0; i < 5; i++)
+        hdr[i] = (uint8_t)(bits >> (8 * (4 - i)));
+    hdr[5] = (uint8_t)(p->session_id >> 8);
+    hdr[6] = (uint8_t)p->session_id;
+    hdr[7] = (uint8_t)idlen;
+    pdm__buf_append(out, d, sizeof d);
+    pdm__buf_append(out, hdr, sizeof hdr);
+    pdm__buf_append(out, p->server_id, idlen);
+    if (p->vendor_len)
+        pdm__buf_append(out, p->vendor, p->vendor_len);
+    if (!pdm__buf_ok(out)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    dms_pkg0_digest(p->server_id, p->password ? p->password : "", p->nonce,
+                    p->nonce_len, out->data + start + sizeof d,
+                    out->len - start - sizeof d, d);
+    memcpy(out->data + start, d, sizeof d);
     return 0;
 }
 

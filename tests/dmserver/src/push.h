@@ -1,8 +1,8 @@
 /*
  * WAP push from polydm-testserver: package 0 (notification) and bootstrap
  * documents as WSP connectionless push PDUs over UDP (default
- * 127.0.0.1:2948), built with the core's pdm__pkg0_build and
- * pdm__wsp_push_build.
+ * 127.0.0.1:2948).  Package 0 is built with the server's own digest
+ * (dmsauth.h); the WSP envelope with the core's pdm__wsp_push_build.
  */
 #ifndef DMS_PUSH_H
 #define DMS_PUSH_H

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "auth/auth.h"
+#include "dmsauth.h"
 
 int sml_ctype_encoding(const char *ctype)
 {
@@ -250,7 +250,7 @@ static void put_text(pdm__buf *out, const pdm__el *el)
         put_escaped(out, el->text, el->len);
     } else {
         pdm__buf_printf(out, "[binary %zu bytes, b64:", el->len);
-        pdm__b64_encode(el->text, el->len, out);
+        dms_b64_encode(el->text, el->len, out);
         pdm__buf_putc(out, ']');
     }
 }
@@ -362,7 +362,7 @@ int sml_data_eval(const char *expr, const char *dir, pdm__buf *out, char *err,
     if (strncmp(expr, "b64:", 4) == 0) {
         uint8_t *b = NULL;
         size_t bl = 0;
-        if (pdm__b64_decode(expr + 4, strlen(expr + 4), &b, &bl) != PDM_OK) {
+        if (dms_b64_decode(expr + 4, strlen(expr + 4), &b, &bl) != 0) {
             snprintf(err, errlen, "b64: data is not valid base64");
             return -1;
         }
