@@ -68,7 +68,10 @@ static pdm__el *queue_status_ref(xctx *x, const pdm__el *cmd,
 {
     pdm__out_text own;
     pdm__el *st = NULL;
-    if (!cmd_ref && pdm__out_text_copy(x->s, text(cmd, PDM_TAG_CMDID), &own))
+    const char *id = text(cmd, PDM_TAG_CMDID);
+    /* A command without CmdID gets an empty CmdRef: "0" would name the
+     * SyncHdr. */
+    if (!cmd_ref && pdm__out_text_copy(x->s, id ? id : "", &own))
         cmd_ref = &own;
     if (cmd_ref)
         st = pdm__out_status_for(x->s, &x->msg_ref, cmd_ref, cmd, code);
@@ -703,9 +706,75 @@ static outcome exec_sequence(xctx *x, const pdm__el *cmd)
     return o;
 }
 
+/* The first element below e whose text holds a NUL byte, or NULL.  Item
+ * Data of Add, Replace and Exec carries bytes (the tree checks them
+ * against the Format); every other text is a string the engine reads up
+ * to its first NUL, so a NUL would silently cut it (a LocURI cut short
+ * names another node for both the ACL check and the operation). */
+static const pdm__el *nul_text(const pdm__el *e, bool item_bytes)
+{
+    for (const pdm__el *c = e->first; c; c = c->next) {
+        const pdm__el *r;
+        if (item_bytes && c->tag == PDM_TAG_DATA && e->tag == PDM_TAG_ITEM)
+            continue;
+        if (c->text && memchr(c->text, 0, c->len))
+            return c;
+        if ((r = nul_text(c, item_bytes)) != NULL)
+            return r;
+    }
+    return NULL;
+}
+
+/* Why cmd is malformed (nothing of it runs, 400), or NULL.  The members
+ * of Atomic and Sequence are checked when they run. */
+static const char *malformed(const pdm__el *cmd, char *buf, size_t size)
+{
+    const pdm__el *id = pdm__el_child(cmd, PDM_TAG_CMDID);
+    bool container = cmd->tag == PDM_TAG_ATOMIC ||
+                     cmd->tag == PDM_TAG_SEQUENCE;
+    bool bytes = cmd->tag == PDM_TAG_ADD || cmd->tag == PDM_TAG_REPLACE ||
+                 cmd->tag == PDM_TAG_EXEC;
+    if (!id || !id->len)
+        return "the command has no CmdID";
+    for (const pdm__el *c = cmd->first; c; c = c->next) {
+        const pdm__el *bad = NULL;
+        if (container && is_command(c))
+            continue;
+        if (c->text && memchr(c->text, 0, c->len))
+            bad = c;
+        else
+            bad = nul_text(c, bytes);
+        if (bad) {
+            snprintf(buf, size, "a NUL byte inside <%s>", pdm__el_name(bad));
+            return buf;
+        }
+    }
+    return NULL;
+}
+
 static outcome exec_cmd(xctx *x, const pdm__el *cmd)
 {
     outcome o = {NULL, PDM_SC_OK, false};
+    char why_buf[96];
+    const char *why = malformed(cmd, why_buf, sizeof why_buf);
+    if (why) {
+        /* Refused as a whole before any item runs; audited with the rule
+         * (the server's bytes are not quoted). */
+        pdm__decision d;
+        const pdm__el *item = pdm__el_child(cmd, PDM_TAG_ITEM);
+        const char *uri = item ? item_uri(item, PDM_TAG_TARGET) : NULL;
+        memset(&d, 0, sizeof d);
+        d.rc = PDM_EINVAL;
+        pdm__strlcpy(d.rule, "malformed-command", sizeof d.rule);
+        pdm__strlcpy(d.component, "session", sizeof d.component);
+        snprintf(d.reason, sizeof d.reason, "malformed-command: %s (400)",
+                 why);
+        pdm__tree_audit(x->s->ctx->tree, &x->s->who, pdm__el_name(cmd),
+                        uri && !nul_text(cmd, true) ? uri : NULL, &d);
+        o.code = PDM_SC_BAD_REQUEST;
+        o.status = queue_status(x, cmd, o.code);
+        return o;
+    }
     switch (cmd->tag) {
     case PDM_TAG_ADD:
     case PDM_TAG_REPLACE:

@@ -628,6 +628,19 @@ static void refuse_commands(pdm_session *s, const pdm__el *body,
     }
 }
 
+/* The first element below e whose text holds a NUL byte, or NULL. */
+static const pdm__el *nul_text(const pdm__el *e)
+{
+    for (const pdm__el *c = e->first; c; c = c->next) {
+        const pdm__el *r;
+        if (c->text && memchr(c->text, 0, c->len))
+            return c;
+        if ((r = nul_text(c)) != NULL)
+            return r;
+    }
+    return NULL;
+}
+
 static int decode_msg(pdm_session *s, const uint8_t *body, size_t len,
                       const char *ctype, pdm__doc *doc)
 {
@@ -657,6 +670,22 @@ static int decode_msg(pdm_session *s, const uint8_t *body, size_t len,
         !pdm__el_child(doc->root, PDM_TAG_SYNCBODY))
         return pdm__session_fail(s, PDM_EPARSE,
                                  "server message is not a SyncML message");
+    {
+        /* Every text of the SyncHdr and of the server's Statuses is read
+         * as a string: a NUL (WBXML OPAQUE) would cut it short.  The
+         * commands' own texts are checked in exec.c (400 each). */
+        const pdm__el *bad = nul_text(pdm__el_child(doc->root, PDM_TAG_SYNCHDR));
+        for (const pdm__el *st = pdm__el_child(pdm__el_child(doc->root,
+                                                             PDM_TAG_SYNCBODY),
+                                               PDM_TAG_STATUS);
+             st && !bad; st = pdm__el_next(st, PDM_TAG_STATUS))
+            bad = nul_text(st);
+        if (bad)
+            return pdm__session_fail(s, PDM_EPARSE,
+                                     "malformed server message: a NUL byte "
+                                     "inside <%s>",
+                                     pdm__el_name(bad));
+    }
     return PDM_OK;
 }
 

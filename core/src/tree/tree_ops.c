@@ -718,8 +718,9 @@ int pdm__tree_get(pdm__tree *t, const pdm__who *w, const char *uri,
         pdm__buf_init(&b);
         for (pdm__node *c = tg.node->first; c; c = c->next) {
             /* A server sees only its own account in ./DMAcc. */
-            if (dmacc && !pdm__dmacc_visible(t, w, c))
-                continue;
+            if ((dmacc && !pdm__dmacc_visible(t, w, c)) ||
+                !pdm__xml_is_text(c->name, strlen(c->name)))
+                continue; /* a name no URI or XML text can carry */
             if (b.len)
                 pdm__buf_putc(&b, '/');
             pdm__buf_puts(&b, c->name);
