@@ -381,6 +381,40 @@ alerts() {
   expect_in "$T/dev/agent.err" "starting a session" "the agent started sessions for the alerts"
 }
 
+# Issue 9 item 1: a server tries to take another's identity and account
+# (identity.scn); nothing changes and the refusals are audited with their
+# rule.
+identity() {
+  client_session identity.scn test.server "$1" 0
+  expect_value ./DMAcc/test/ServerID test.server
+  expect_value ./DMAcc/hmac/ServerID hmac.server
+  expect_value ./DMAcc/hmac/AppAddr/1/Addr "$SRV_URL"
+  expect_absent ./DMAcc/evil
+  expect_absent ./DMAcc/evil2
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "server-id-immutable" "the ServerID change is audited with its rule"
+  expect_in "$T/dev/audit.txt" "account-create" "the new account is audited with its rule"
+  expect_in "$T/dev/audit.txt" "account-isolation" "the other account's refusal is audited with its rule"
+}
+
+# Issue 9 item 9: bad bytes through WBXML are refused; the next XML
+# session and `polydm tree export` still work (values.scn).
+values() {
+  start_server srv "$SCN/values.scn" || return
+  make_profile "$T/dev" "$TREE"
+  "$PDM" "${P[@]}" session --server test.server --wbxml --trace "$T/dev/trace" \
+    >"$T/dev/session1.out" 2>&1 || { fail "WBXML session"; show "$T/dev/session1.out"; }
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/session2.out" 2>&1 ||
+    { fail "XML session"; show "$T/dev/session2.out"; }
+  wait_server srv
+  expect_value ./Vendor/Color blue
+  expect_absent ./Vendor/Nul
+  "$PDM" "${P[@]}" tree export >"$T/dev/export.xml" 2>"$T/dev/export.err" &&
+    ok "tree export" || { fail "tree export"; show "$T/dev/export.err"; }
+  expect_in "$T/dev/export.xml" "<NodeName>Bin</NodeName>" "the bin value is exported"
+  # (no oracle_check: the hostile server message is not UTF-8 on purpose)
+}
+
 # Every Funambol-derived scenario (tests/dmserver/scenarios/MANIFEST) with
 # the real client, each on a fresh device with the scenario's factory tree.
 funambol() {
@@ -425,6 +459,9 @@ case "$case_name" in
   agent_sigkill) agent_stopped KILL ;;
   alerts) alerts ;;
   agent_pkg0_retry) agent_pkg0_retry ;;
+  identity_xml) identity xml ;;
+  identity_wbxml) identity wbxml ;;
+  values) values ;;
   funambol_xml) funambol xml ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;

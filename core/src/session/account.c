@@ -234,9 +234,21 @@ int pdm__account_store_nonce(pdm_ctx *ctx, pdm__cred *c, const uint8_t *n,
                              size_t len)
 {
     uint8_t *copy;
+    const char *slash;
+    char *parent;
+    pdm__node *p;
     int rc;
     if (!c->nonce_uri)
         return PDM_EINVAL;
+    /* Only into the credentials entry that exists: an account the server
+     * deleted during the session is not brought back as a nonce. */
+    slash = strrchr(c->nonce_uri, '/');
+    parent = slash ? pdm__strndup(c->nonce_uri, (size_t)(slash - c->nonce_uri))
+                   : NULL;
+    p = parent ? pdm__tree_lookup(ctx->tree, parent) : NULL;
+    pdm__free(parent);
+    if (!p)
+        return PDM_ENOTFOUND;
     rc = pdm__tree_put(ctx->tree, c->nonce_uri, PDM_FORMAT_BIN,
                        PDM_NODE_SECRET, NULL, NULL, n, len, "factory");
     if (rc != PDM_OK)
