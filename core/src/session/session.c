@@ -87,11 +87,33 @@ static int queue_generic_alerts(pdm_session *s)
                 return PDM_ENOMEM;
         }
         meta = pdm__el_add(&s->out, item, PDM_TAG_META);
-        if (!meta || !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_TYPE, a->type) ||
-            !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_FORMAT, a->format) ||
-            (a->mark && !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_MARK, a->mark)) ||
-            !pdm__el_add_text(&s->out, item, PDM_TAG_DATA, a->data, a->len))
+        /* Data that is not text (a bin result) goes base64-encoded in
+         * XML, as OPAQUE in WBXML: one stored alert never makes the
+         * whole message unencodable. */
+        bool text = pdm__xml_is_text(a->data, a->len);
+        pdm__buf b64;
+        pdm__el *de;
+        pdm__buf_init(&b64);
+        if (!text && !s->wbxml &&
+            (pdm__b64_encode(a->data, a->len, &b64) != PDM_OK ||
+             !pdm__buf_ok(&b64))) {
+            pdm__buf_free(&b64);
             return PDM_ENOMEM;
+        }
+        de = meta && pdm__el_add_str(&s->out, meta, PDM_TAG_MI_TYPE, a->type) &&
+                     pdm__el_add_str(&s->out, meta, PDM_TAG_MI_FORMAT,
+                                     text || s->wbxml ? a->format : "b64") &&
+                     (!a->mark || pdm__el_add_str(&s->out, meta,
+                                                  PDM_TAG_MI_MARK, a->mark))
+                 ? pdm__el_add_text(&s->out, item, PDM_TAG_DATA,
+                                    b64.data ? b64.data : a->data,
+                                    b64.data ? b64.len : a->len)
+                 : NULL;
+        pdm__buf_free(&b64);
+        if (!de)
+            return PDM_ENOMEM;
+        if (!text && s->wbxml)
+            de->flags |= PDM_EL_OPAQUE;
         if (pdm__out_queue(s, al) != PDM_OK)
             return PDM_ENOMEM;
         /* Kept until the session ends normally (engine.h). */
