@@ -15,6 +15,9 @@
  *   encodings: xml|wbxml       run in one encoding only (sizes that
  *                              split messages differ between the two)
  *   tree: <TNDS file>          extra factory nodes (default tree.tnds.xml)
+ *   oracle: skip               PDM_DUMP_DIR gets none of its client
+ *                              messages (binary OPAQUE data that the
+ *                              oracle's XML comparison cannot represent)
  *   raw: <URI> = <value>       after the context opens, the node's stored
  *                              value is set directly (no checks): what a
  *                              store written by older code may hold
@@ -72,6 +75,7 @@ typedef struct scase {
     int only_enc; /* 0 both, 1 XML, 2 WBXML */
     char *raw_uri[8], *raw_val[8];
     size_t nraw;
+    bool no_dump; /* "oracle: skip": binary client messages */
     step steps[64];
     size_t nsteps;
 } scase;
@@ -171,6 +175,8 @@ static int parse_case(scase *c, const char *path)
                 c->no_ui = true;
             else if (strcmp(line, "ui") == 0 && c->nui < 16)
                 c->ui[c->nui++] = strdup(v);
+            else if (strcmp(line, "oracle") == 0)
+                c->no_dump = strcmp(v, "skip") == 0;
             else if (strcmp(line, "raw") == 0 && c->nraw < 8 &&
                      strstr(v, " = ")) {
                 char *eq = strstr(v, " = ");
@@ -508,7 +514,7 @@ static bool run_case(scase *c, bool wbxml)
                  * test (wbxml2xml, tshark). */
                 const char *dump = getenv("PDM_DUMP_DIR");
                 static int dumped;
-                if (dump) {
+                if (dump && !c->no_dump) {
                     char p[1024];
                     FILE *df;
                     snprintf(p, sizeof p, "%s/msg-%04d.%s", dump, dumped++,
