@@ -773,6 +773,10 @@ static outcome exec_cmd(xctx *x, const pdm__el *cmd)
                         uri && !nul_text(cmd, true) ? uri : NULL, &d);
         o.code = PDM_SC_BAD_REQUEST;
         o.status = queue_status(x, cmd, o.code);
+        if (cmd->tag == PDM_TAG_ATOMIC || cmd->tag == PDM_TAG_SEQUENCE)
+            for (const pdm__el *k = cmd->first; k; k = k->next)
+                if (is_command(k))
+                    not_executed(x, k); /* every command gets a Status */
         return o;
     }
     switch (cmd->tag) {
