@@ -50,6 +50,15 @@ static const char *meta_of(const pdm__el *cmd, const pdm__el *item,
     return v;
 }
 
+/* Is the text of e a string the engine may read and echo: UTF-8 that
+ * XML carries as it is?  A NUL would silently cut it (a LocURI cut short
+ * names another node for both the ACL check and the operation), other
+ * bytes would make the answer unencodable in XML. */
+static bool string_ok(const pdm__el *e)
+{
+    return !e->text || pdm__xml_is_text(e->text, e->len);
+}
+
 /* Rewrites the code of a queued Status (Atomic outcome).  Status texts
  * live in the session arena and every code has three digits. */
 static void set_code(pdm__el *status, int code)
@@ -68,10 +77,14 @@ static pdm__el *queue_status_ref(xctx *x, const pdm__el *cmd,
 {
     pdm__out_text own;
     pdm__el *st = NULL;
-    const char *id = text(cmd, PDM_TAG_CMDID);
-    /* A command without CmdID gets an empty CmdRef: "0" would name the
-     * SyncHdr. */
-    if (!cmd_ref && pdm__out_text_copy(x->s, id ? id : "", &own))
+    const pdm__el *id = pdm__el_child(cmd, PDM_TAG_CMDID);
+    /* A command without a usable CmdID gets an empty CmdRef: "0" would
+     * name the SyncHdr. */
+    if (!cmd_ref &&
+        pdm__out_text_copy(x->s, id && id->text && string_ok(id)
+                                     ? (const char *)id->text
+                                     : "",
+                           &own))
         cmd_ref = &own;
     if (cmd_ref)
         st = pdm__out_status_for(x->s, &x->msg_ref, cmd_ref, cmd, code);
@@ -706,20 +719,18 @@ static outcome exec_sequence(xctx *x, const pdm__el *cmd)
     return o;
 }
 
-/* The first element below e whose text holds a NUL byte, or NULL.  Item
- * Data of Add, Replace and Exec carries bytes (the tree checks them
- * against the Format); every other text is a string the engine reads up
- * to its first NUL, so a NUL would silently cut it (a LocURI cut short
- * names another node for both the ACL check and the operation). */
-static const pdm__el *nul_text(const pdm__el *e, bool item_bytes)
+/* The first element below e whose text is not a valid string, or NULL.
+ * Item Data of Add, Replace and Exec carries bytes (the tree checks them
+ * against the Format); every other text is a string. */
+static const pdm__el *bad_string(const pdm__el *e, bool item_bytes)
 {
     for (const pdm__el *c = e->first; c; c = c->next) {
         const pdm__el *r;
         if (item_bytes && c->tag == PDM_TAG_DATA && e->tag == PDM_TAG_ITEM)
             continue;
-        if (c->text && memchr(c->text, 0, c->len))
+        if (!string_ok(c))
             return c;
-        if ((r = nul_text(c, item_bytes)) != NULL)
+        if ((r = bad_string(c, item_bytes)) != NULL)
             return r;
     }
     return NULL;
@@ -737,15 +748,14 @@ static const char *malformed(const pdm__el *cmd, char *buf, size_t size)
     if (!id || !id->len)
         return "the command has no CmdID";
     for (const pdm__el *c = cmd->first; c; c = c->next) {
-        const pdm__el *bad = NULL;
+        const pdm__el *bad;
         if (container && is_command(c))
             continue;
-        if (c->text && memchr(c->text, 0, c->len))
-            bad = c;
-        else
-            bad = nul_text(c, bytes);
+        bad = !string_ok(c) ? c : bad_string(c, bytes);
         if (bad) {
-            snprintf(buf, size, "a NUL byte inside <%s>", pdm__el_name(bad));
+            snprintf(buf, size,
+                     "<%s> holds a NUL or bytes that are not UTF-8 text",
+                     pdm__el_name(bad));
             return buf;
         }
     }
@@ -770,7 +780,7 @@ static outcome exec_cmd(xctx *x, const pdm__el *cmd)
         snprintf(d.reason, sizeof d.reason, "malformed-command: %s (400)",
                  why);
         pdm__tree_audit(x->s->ctx->tree, &x->s->who, pdm__el_name(cmd),
-                        uri && !nul_text(cmd, true) ? uri : NULL, &d);
+                        uri && !bad_string(cmd, true) ? uri : NULL, &d);
         o.code = PDM_SC_BAD_REQUEST;
         o.status = queue_status(x, cmd, o.code);
         if (cmd->tag == PDM_TAG_ATOMIC || cmd->tag == PDM_TAG_SEQUENCE)

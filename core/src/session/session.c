@@ -650,14 +650,15 @@ static void refuse_commands(pdm_session *s, const pdm__el *body,
     }
 }
 
-/* The first element below e whose text holds a NUL byte, or NULL. */
-static const pdm__el *nul_text(const pdm__el *e)
+/* The first element below e whose text is not a string (UTF-8 text XML
+ * carries as it is: no NUL), or NULL. */
+static const pdm__el *bad_string(const pdm__el *e)
 {
     for (const pdm__el *c = e->first; c; c = c->next) {
         const pdm__el *r;
-        if (c->text && memchr(c->text, 0, c->len))
+        if (c->text && !pdm__xml_is_text(c->text, c->len))
             return c;
-        if ((r = nul_text(c)) != NULL)
+        if ((r = bad_string(c)) != NULL)
             return r;
     }
     return NULL;
@@ -694,18 +695,19 @@ static int decode_msg(pdm_session *s, const uint8_t *body, size_t len,
                                  "server message is not a SyncML message");
     {
         /* Every text of the SyncHdr and of the server's Statuses is read
-         * as a string: a NUL (WBXML OPAQUE) would cut it short.  The
-         * commands' own texts are checked in exec.c (400 each). */
-        const pdm__el *bad = nul_text(pdm__el_child(doc->root, PDM_TAG_SYNCHDR));
+         * (and echoed) as a string: a NUL (WBXML OPAQUE) would cut it
+         * short.  The commands' own texts are checked in exec.c (400
+         * each). */
+        const pdm__el *bad = bad_string(pdm__el_child(doc->root, PDM_TAG_SYNCHDR));
         for (const pdm__el *st = pdm__el_child(pdm__el_child(doc->root,
                                                              PDM_TAG_SYNCBODY),
                                                PDM_TAG_STATUS);
              st && !bad; st = pdm__el_next(st, PDM_TAG_STATUS))
-            bad = nul_text(st);
+            bad = bad_string(st);
         if (bad)
             return pdm__session_fail(s, PDM_EPARSE,
-                                     "malformed server message: a NUL byte "
-                                     "inside <%s>",
+                                     "malformed server message: <%s> holds "
+                                     "a NUL or bytes that are not UTF-8 text",
                                      pdm__el_name(bad));
     }
     return PDM_OK;
