@@ -250,8 +250,22 @@ int pdm__dmacc_repair(pdm__tree *t, size_t *changed)
     }
     for (pdm__node *c = dm ? dm->first : NULL; c && rc == PDM_OK; c = c->next) {
         bool did = false;
+        size_t len;
+        const uint8_t *v = pdm__dmacc_server_id(t, c, &len);
         rc = account_acl(t, c, &did);
         count += did;
+        /* A store from before the rule may hold an identity twice: say
+         * so once, at the first account carrying it. */
+        for (const pdm__node *d = c->next; v && d; d = d->next)
+            if (sid_is(t, d, v, len)) {
+                pdm__logf(&t->cfg.log, PDM_LOG_WARN, "tree",
+                          "./DMAcc/%s and ./DMAcc/%s carry the same ServerID "
+                          "'%.*s': its sessions are refused until one of "
+                          "them is changed or deleted",
+                          c->name, d->name, (int)(len > 64 ? 64 : len),
+                          (const char *)v);
+                break;
+            }
     }
     if (began) {
         if (rc == PDM_OK)

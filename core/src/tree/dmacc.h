@@ -28,7 +28,8 @@
  *               naming only its ServerID (default
  *               "Delete=<id>&Get=<id>&Replace=<id>", DM_Bootstrap's
  *               rights).  The core sets them when an account gets its
- *               ServerID and repairs them at load (pdm__dmacc_repair).
+ *               ServerID and repairs them when a writable context opens
+ *               (pdm__dmacc_repair); the rules above hold without them.
  *
  * Refusals name the rule at the start of the decision's reason, which is
  * what the audit log records.  Local, bootstrap and factory principals
