@@ -703,6 +703,10 @@ static void test_tree__dmacc_isolation(void)
     CU_ASSERT_EQUAL(rc, PDM_EDENIED);
     get(&SA, "./DMAcc/b/Missing", &rc);
     CU_ASSERT_EQUAL(rc, PDM_EDENIED);
+    /* the rules read the decoded path: no escape spelling gets around */
+    get(&SA, "./DM%41cc/b/Addr", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EDENIED);
+    CU_ASSERT_EQUAL(replace(&SA, "DMAcc/a/Server%49D", "ServerB"), PDM_ENOTALLOWED);
     PDM_ASSERT_STR(get(&SA, "./DMAcc/a/Addr", &rc), "http://a");
     PDM_ASSERT_STR(get(&SB, "./DMAcc/b/Addr", &rc), "http://b");
     /* the child list and ?list= show a server its own account only */
