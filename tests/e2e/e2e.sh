@@ -678,6 +678,40 @@ alert_owner() {
   expect_not_in "$T/srvb.transcript" "urn:polydm:at:e2e:done" "hmac.server never saw the alert"
 }
 
+# Issue 9 item 1: a server tries to take another's identity and account
+# (identity.scn); nothing changes and the refusals are audited with their
+# rule.
+identity() {
+  client_session identity.scn test.server "$1" 0
+  expect_value ./DMAcc/test/ServerID test.server
+  expect_value ./DMAcc/hmac/ServerID hmac.server
+  expect_value ./DMAcc/hmac/AppAddr/1/Addr "$SRV_URL"
+  expect_absent ./DMAcc/evil
+  expect_absent ./DMAcc/evil2
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "server-id-immutable" "the ServerID change is audited with its rule"
+  expect_in "$T/dev/audit.txt" "account-create" "the new account is audited with its rule"
+  expect_in "$T/dev/audit.txt" "account-isolation" "the other account's refusal is audited with its rule"
+}
+
+# Issue 9 item 9: bad bytes through WBXML are refused; the next XML
+# session and `polydm tree export` still work (values.scn).
+values() {
+  start_server srv "$SCN/values.scn" || return
+  make_profile "$T/dev" "$TREE"
+  "$PDM" "${P[@]}" session --server test.server --wbxml --trace "$T/dev/trace" \
+    >"$T/dev/session1.out" 2>&1 || { fail "WBXML session"; show "$T/dev/session1.out"; }
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/session2.out" 2>&1 ||
+    { fail "XML session"; show "$T/dev/session2.out"; }
+  wait_server srv
+  expect_value ./Vendor/Color blue
+  expect_absent ./Vendor/Nul
+  "$PDM" "${P[@]}" tree export >"$T/dev/export.xml" 2>"$T/dev/export.err" &&
+    ok "tree export" || { fail "tree export"; show "$T/dev/export.err"; }
+  expect_in "$T/dev/export.xml" "<NodeName>Bin</NodeName>" "the bin value is exported"
+  # (no oracle_check: the hostile server message is not UTF-8 on purpose)
+}
+
 # Every Funambol-derived scenario (tests/dmserver/scenarios/MANIFEST) with
 # the real client, each on a fresh device with the scenario's factory tree.
 # Their accounts use Basic client credentials, which are never sent
@@ -734,6 +768,9 @@ case "$case_name" in
   agent_pkg0_forged_waiting) agent_pkg0_forged_waiting ;;
   agent_push_flood) agent_push_flood ;;
   audit_retention) audit_retention ;;
+  identity_xml) identity xml ;;
+  identity_wbxml) identity wbxml ;;
+  values) values ;;
   funambol_xml) funambol xml ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;

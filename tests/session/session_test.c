@@ -25,6 +25,12 @@
  *                              (fixtures of tests/engine/fixtures)
  *   flags: no_plugins tls transport   PDM_CTX_NO_PLUGINS, PDM_SESSION_TLS,
  *                              PDM_SESSION_TRANSPORT_FACTS
+ *   oracle: skip               PDM_DUMP_DIR gets none of its client
+ *                              messages (binary OPAQUE data that the
+ *                              oracle's XML comparison cannot represent)
+ *   raw: <URI> = <value>       after the context opens, the node's stored
+ *                              value is set directly (no checks): what a
+ *                              store written by older code may hold
  *   --- client                 the client message expected next
  *   <SyncML>...</SyncML>
  *   --- server                 the server message the client gets next
@@ -50,7 +56,9 @@
  *
  * In expected client messages an element whose text is "*" matches any
  * text, and an element <Any/> in place of children matches any children.
- * Whitespace around texts is ignored.
+ * Whitespace around texts is ignored.  In texts of server and expected
+ * client messages (and raw: values), \xHH stands for the byte HH: raw
+ * bytes XML cannot carry (NUL, bad UTF-8) for cases run in WBXML only.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -66,6 +74,7 @@
 #include "engine/engine.h"
 #include "session/session_int.h"
 #include "tree/tree.h"
+#include "tree/tree_int.h"
 #include "util/util.h"
 
 #define CASE_DIR PDM_SOURCE_DIR "/tests/session/cases"
@@ -97,6 +106,9 @@ typedef struct scase {
     char *plugins[4]; /* "name k=v ..." */
     size_t nplugins;
     bool no_plugins;
+    char *raw_uri[8], *raw_val[8];
+    size_t nraw;
+    bool no_dump; /* "oracle: skip": binary client messages */
     step steps[64];
     size_t nsteps;
 } scase;
@@ -241,6 +253,15 @@ static int parse_case(scase *c, const char *path)
                 c->ui[c->nui++] = strdup(v);
             else if (strcmp(line, "plugin") == 0 && c->nplugins < 4)
                 c->plugins[c->nplugins++] = strdup(v);
+            else if (strcmp(line, "oracle") == 0)
+                c->no_dump = strcmp(v, "skip") == 0;
+            else if (strcmp(line, "raw") == 0 && c->nraw < 8 &&
+                     strstr(v, " = ")) {
+                char *eq = strstr(v, " = ");
+                *eq = '\0';
+                c->raw_uri[c->nraw] = strdup(v);
+                c->raw_val[c->nraw++] = strdup(eq + 3);
+            }
             continue;
         }
         pdm__buf_puts(&body, line);
@@ -263,19 +284,63 @@ static void free_case(scase *c)
         free(c->ui[i]);
     for (size_t i = 0; i < c->nplugins; i++)
         free(c->plugins[i]);
+    for (size_t i = 0; i < c->nraw; i++) {
+        free(c->raw_uri[i]);
+        free(c->raw_val[i]);
+    }
     free(c->pkg0_hex);
+}
+
+/* ---- raw bytes ------------------------------------------------------------------- */
+
+/* Replaces each \xHH in t[0..*len) by the byte HH, in place. */
+static void unescape(uint8_t *t, size_t *len)
+{
+    size_t r = 0, w = 0;
+    unsigned v;
+    while (r < *len) {
+        if (r + 3 < *len && t[r] == '\\' && t[r + 1] == 'x' &&
+            sscanf((char *)t + r + 2, "%2x", &v) == 1) {
+            t[w++] = (uint8_t)v;
+            r += 4;
+        } else {
+            t[w++] = t[r++];
+        }
+    }
+    t[w] = 0;
+    *len = w;
+}
+
+static void unescape_doc(pdm__el *e)
+{
+    for (; e; e = e->next) {
+        if (e->text)
+            unescape(e->text, &e->len);
+        unescape_doc(e->first);
+    }
 }
 
 /* ---- structural compare -------------------------------------------------------- */
 
+/* Byte range of t without the blanks around it. */
+static void trim_range(const uint8_t **t, size_t *n)
+{
+    while (*n && strchr(" \t\r\n", (*t)[0]) && (*t)[0]) {
+        (*t)++;
+        (*n)--;
+    }
+    while (*n && (*t)[*n - 1] && strchr(" \t\r\n", (*t)[*n - 1]))
+        (*n)--;
+}
+
 static bool text_eq(const pdm__el *exp, const pdm__el *got)
 {
-    char *a = exp->text ? pdm__strndup((char *)exp->text, exp->len) : pdm__strdup("");
-    char *b = got->text ? pdm__strndup((char *)got->text, got->len) : pdm__strdup("");
-    bool eq = strcmp(trim(a), "*") == 0 || strcmp(trim(a), trim(b)) == 0;
-    pdm__free(a);
-    pdm__free(b);
-    return eq;
+    const uint8_t *a = exp->text ? exp->text : (const uint8_t *)"";
+    const uint8_t *b = got->text ? got->text : (const uint8_t *)"";
+    size_t na = exp->text ? exp->len : 0, nb = got->text ? got->len : 0;
+    trim_range(&a, &na);
+    trim_range(&b, &nb);
+    return (na == 1 && a[0] == '*') || (na == nb && memcmp(a, b, na) == 0);
 }
 
 static bool compare(const pdm__el *exp, const pdm__el *got, const char *path)
@@ -407,7 +472,7 @@ static uint8_t *to_wbxml(const char *xml, size_t *len)
     pdm__buf_init(&b);
     if (pdm__xml_decode(&d, (const uint8_t *)xml, strlen(xml), NULL, &e) ==
             PDM_OK &&
-        pdm__wbxml_encode(&b, &d, NULL, &e) == PDM_OK)
+        (unescape_doc(d.root), pdm__wbxml_encode(&b, &d, NULL, &e)) == PDM_OK)
         out = pdm__buf_steal(&b, len);
     pdm__buf_free(&b);
     pdm__doc_free(&d);
@@ -497,6 +562,20 @@ static bool run_case(scase *c, bool wbxml)
         pdm_ctx_close(ctx);
         return false;
     }
+    for (size_t i = 0; i < c->nraw; i++) {
+        pdm__node *n = pdm__tree_lookup(ctx->tree, c->raw_uri[i]);
+        uint8_t *v = (uint8_t *)pdm__strdup(c->raw_val[i]);
+        size_t vl = strlen(c->raw_val[i]);
+        if (!n || !v) {
+            failf("  raw: no node %s\n", c->raw_uri[i]);
+            pdm__free(v);
+            pdm_ctx_close(ctx);
+            return false;
+        }
+        unescape(v, &vl);
+        pdm__node_set_value(n, v, vl);
+        pdm__free(v);
+    }
     /* The session id is the first server message's. */
     for (size_t i = 0; i < c->nsteps; i++) {
         char *p;
@@ -563,7 +642,7 @@ static bool run_case(scase *c, bool wbxml)
                  * test (wbxml2xml, tshark). */
                 const char *dump = getenv("PDM_DUMP_DIR");
                 static int dumped;
-                if (dump) {
+                if (dump && !c->no_dump) {
                     char p[1024];
                     FILE *df;
                     snprintf(p, sizeof p, "%s/msg-%04d.%s", dump, dumped++,
@@ -575,6 +654,7 @@ static bool run_case(scase *c, bool wbxml)
                 }
             }
             decode_any(&exp, (const uint8_t *)st->text, strlen(st->text));
+            unescape_doc(exp.root);
             if (decode_any(&got, m.body, m.len) != PDM_OK) {
                 failf("  step %zu: client message does not decode\n", i);
                 ok = false;
@@ -601,6 +681,8 @@ static bool run_case(scase *c, bool wbxml)
             else {
                 body = (uint8_t *)pdm__strdup(st->text);
                 len = strlen(st->text);
+                if (body)
+                    unescape(body, &len);
             }
             if (!body) {
                 failf("  step %zu: bad server message in case\n", i);

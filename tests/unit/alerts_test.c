@@ -4,9 +4,11 @@
  * log line (never a crash), every alert names its server (a saved one
  * that does not is dropped), and the public API checks its arguments.
  */
+#define _GNU_SOURCE /* memmem */
 #include "cu_main.h"
 #include "engine/engine.h"
 #include "store/store.h"
+#include "tree/tree.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,7 +39,8 @@ static int setup(void)
     f = fopen(profile, "w");
     if (!f)
         return -1;
-    fputs("[profile]\nid = alerts-test\n[device]\ndevid = IMEI:1\n", f);
+    fputs("[profile]\nid = alerts-test\n[device]\ndevid = IMEI:1\n"
+          "[session]\nserver_auth = false\n", f);
     fclose(f);
     return 0;
 }
@@ -203,11 +206,45 @@ static void test_alerts__plugin_binding(void)
     pdm_ctx_close(ctx);
 }
 
+/* Issue 9 item 9: a queued alert whose data is not text (Format bin, a
+ * NUL inside) never makes an XML message unencodable: it goes out
+ * base64-encoded with Format b64. */
+static void test_alerts__binary_in_xml(void)
+{
+    pdm_generic_alert ga;
+    pdm_session_opts so;
+    pdm_session *s = NULL;
+    pdm_message m;
+    pdm_ctx *ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm__tree_put(ctx->tree, "./DMAcc/b/ServerID", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"srv-b", 5, "local"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put(ctx->tree, "./DMAcc/b/AppAddr/1/Addr", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"http://b.test/dm", 16, "local"), PDM_OK);
+    memset(&ga, 0, sizeof ga);
+    ga.struct_size = sizeof ga;
+    ga.type = "urn:test:bin";
+    ga.format = "bin";
+    ga.data.data = (uint8_t *)"\xff\0a";
+    ga.data.len = 3;
+    ga.server_id = "srv-b";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    memset(&so, 0, sizeof so);
+    so.struct_size = sizeof so;
+    so.server_id = "srv-b";
+    CU_ASSERT_EQUAL_FATAL(pdm_session_open(&s, ctx, &so), PDM_OK);
+    CU_ASSERT_EQUAL(pdm_session_next(s, &m), PDM_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m.body);
+    CU_ASSERT_PTR_NOT_NULL(memmem(m.body, m.len, ">b64</Format>", 13));
+    CU_ASSERT_PTR_NOT_NULL(memmem(m.body, m.len, "<Data>/wBh</Data>", 17));
+    pdm_session_close(s);
+    pdm_ctx_close(ctx);
+}
+
 static const pdm_test tests[] = {
     {"persist", test_alerts__persist},
     {"damaged", test_alerts__damaged},
     {"args", test_alerts__args},
     {"plugin_binding", test_alerts__plugin_binding},
+    {"binary_in_xml", test_alerts__binary_in_xml},
     {NULL, NULL},
 };
 

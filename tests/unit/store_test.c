@@ -1299,6 +1299,11 @@ static void test_store__tree_secret_commit(void)
     cfg.root_add_star = true;
     CU_ASSERT_EQUAL_FATAL(pdm__tree_open(&t, &cfg, err, sizeof err), PDM_OK);
     snprintf(wal, sizeof wal, "%s-wal", db_path(dir));
+    /* srv's own account: a server reaches no other (tree/dmacc.h). */
+    CU_ASSERT_EQUAL(pdm__tree_put(t, "./DMAcc/x/ServerID", PDM_FORMAT_CHR, 0,
+                                  NULL, NULL, (const uint8_t *)"srv", 3,
+                                  "factory"),
+                    PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_put(t, uri, PDM_FORMAT_CHR, PDM_NODE_SECRET,
                                   NULL, "Replace=srv",
                                   (const uint8_t *)"tree-secret-81fe", 16,

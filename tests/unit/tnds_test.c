@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cu_main.h"
+#include "codec/codec.h"
 #include "tree/tnds.h"
 #include "tree/tree_int.h"
 #include "util/util.h"
@@ -285,6 +286,68 @@ static void test_tnds__wbxml2xml_oracle(void)
     pdm__tree_free(t);
 }
 
+/* Issue 9 item 9: an export never fails for what the store holds.  A chr
+ * value that is not text (a store from before the tree checked values)
+ * is exported as bin, losslessly, in XML and WBXML; a Type or Title that
+ * is not text is left out; the document imports back. */
+static void test_tnds__stored_not_text(void)
+{
+    static const uint8_t bad[] = {0xff, 0, 'a', 0xc3};
+    pdm__tree *t = sample(), *b;
+    pdm__node *n = pdm__tree_lookup(t, "./Vendor/name");
+    size_t len = 0;
+    int rc;
+    char *x;
+    pdm__decision d;
+    CU_ASSERT_EQUAL(pdm__node_set_value(n, bad, sizeof bad), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__node_set_str(&n->type, "text/\xff"), PDM_OK);
+    for (int wb = 0; wb < 2; wb++) {
+        x = export_str(t, &LOCAL, "Vendor", PDM_URI_LIST_TNDS, RT_PROPS, wb, &len, &rc);
+        CU_ASSERT_EQUAL_FATAL(rc, PDM_OK);
+        if (!wb) {
+            CU_ASSERT_PTR_NOT_NULL(strstr(x, "<NodeName>name</NodeName><RTProperties><Format><bin/></Format></RTProperties><Value>/wBhww==</Value>"));
+        }
+        b = new_tree();
+        CU_ASSERT_EQUAL(pdm__tnds_import(b, &LOCAL, ".", (uint8_t *)x, len, &d), PDM_OK);
+        n = pdm__tree_lookup(b, "./Vendor/name");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+        CU_ASSERT_EQUAL(n->format, PDM_FORMAT_BIN);
+        CU_ASSERT_EQUAL(n->value_len, sizeof bad);
+        CU_ASSERT(n->value && memcmp(n->value, bad, sizeof bad) == 0);
+        pdm__tree_free(b);
+        pdm__free(x);
+    }
+    pdm__tree_free(t);
+}
+
+/* A NUL in a TNDS Node's name, Path or property would cut it short and
+ * name another node: refused, nothing imported. */
+static void test_tnds__nul_in_names(void)
+{
+    static const pdm__tag fields[] = {PDM_TAG_DDF_NODENAME, PDM_TAG_DDF_ACL};
+    for (size_t i = 0; i < 2; i++) {
+        pdm__tree *t = new_tree();
+        pdm__doc doc;
+        pdm__el *root, *node, *rt;
+        pdm__decision d;
+        pdm__doc_init(&doc);
+        doc.lang = PDM_LANG_DDF12;
+        root = pdm__el_add(&doc, NULL, PDM_TAG_DDF_MGMTTREE);
+        node = pdm__el_add(&doc, root, PDM_TAG_DDF_NODE);
+        pdm__el_add_text(&doc, node, PDM_TAG_DDF_NODENAME,
+                         fields[i] == PDM_TAG_DDF_NODENAME ? "ok\0evil" : "ok", fields[i] == PDM_TAG_DDF_NODENAME ? 7 : 2);
+        rt = pdm__el_add(&doc, node, PDM_TAG_DDF_RTPROPERTIES);
+        if (fields[i] == PDM_TAG_DDF_ACL)
+            pdm__el_add_text(&doc, rt, PDM_TAG_DDF_ACL, "Get=*\0&Replace=x", 16);
+        pdm__el_add_text(&doc, node, PDM_TAG_DDF_VALUE, "v", 1);
+        CU_ASSERT_EQUAL(pdm__tnds_import_el(t, &LOCAL, ".", root, &d), PDM_EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(d.reason, "NUL"));
+        CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./ok"));
+        pdm__doc_free(&doc);
+        pdm__tree_free(t);
+    }
+}
+
 static const pdm_test tests[] = {
     {"roundtrip_xml", test_tnds__roundtrip_xml},
     {"roundtrip_wbxml", test_tnds__roundtrip_wbxml},
@@ -295,6 +358,8 @@ static const pdm_test tests[] = {
     {"merge_and_path", test_tnds__merge_and_path},
     {"malformed", test_tnds__malformed},
     {"wbxml2xml_oracle", test_tnds__wbxml2xml_oracle},
+    {"stored_not_text", test_tnds__stored_not_text},
+    {"nul_in_names", test_tnds__nul_in_names},
     {NULL, NULL},
 };
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cu_main.h"
+#include "tree/dmacc.h"
 #include "tree/tree_int.h"
 #include "util/util.h"
 
@@ -404,6 +405,8 @@ static void test_tree__secret_and_inbox(void)
     int rc;
     fresh();
     pdm__tree_put(T, "./DMAcc/x/AppAuth/1/AAuthSecret", PDM_FORMAT_CHR, PDM_NODE_SECRET, NULL, "Get=*&Replace=*", (const uint8_t *)"s3cret", 6, "factory");
+    /* the account of ServerA (a server reaches only its own account) */
+    pdm__tree_put(T, "./DMAcc/x/ServerID", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"ServerA", 7, "factory");
     get(&SA, "./DMAcc/x/AppAuth/1/AAuthSecret", &rc);
     CU_ASSERT_EQUAL(rc, PDM_ENOTALLOWED);
     PDM_ASSERT_STR(D.rule, "secret");
@@ -438,6 +441,12 @@ static void test_tree__secrets_wiped(void)
     for (size_t i = 0; i < sizeof olds / sizeof olds[0]; i++) {
         fresh();
         pdm__alloc_watch(olds[i], strlen(olds[i]));
+        /* ServerA's own account: a server reaches no other (dmacc.h). */
+        CU_ASSERT_EQUAL(pdm__tree_put(T, "./DMAcc/x/ServerID", PDM_FORMAT_CHR,
+                                      0, NULL, NULL,
+                                      (const uint8_t *)"ServerA", 7,
+                                      "factory"),
+                        PDM_OK);
         pdm__tree_put(T, uri, PDM_FORMAT_CHR, PDM_NODE_SECRET, NULL,
                       "Get=*&Replace=*&Delete=*", (const uint8_t *)olds[0],
                       strlen(olds[0]), "factory");
@@ -725,6 +734,168 @@ static void test_tree__put_durable(void)
     pdm__store_close(s);
 }
 
+/* Two accounts as a factory tree would have them (./DMAcc permanent). */
+static void two_accounts(void)
+{
+    fresh();
+    pdm__tree_put(T, "./DMAcc", PDM_FORMAT_NODE, PDM_NODE_PERMANENT, NULL, NULL, NULL, 0, "factory");
+    CU_ASSERT_EQUAL(add_node(&FACTORY, "./DMAcc/a"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&FACTORY, "./DMAcc/a/ServerID", "ServerA"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&FACTORY, "./DMAcc/a/Addr", "http://a"), PDM_OK);
+    CU_ASSERT_EQUAL(add_node(&FACTORY, "./DMAcc/b"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&FACTORY, "./DMAcc/b/ServerID", "ServerB"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&FACTORY, "./DMAcc/b/Addr", "http://b"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put(T, "./DMAcc/b/AppAuth/1/AAuthSecret", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"pw", 2, "factory"), PDM_OK);
+}
+
+/* ServerIDs are unique and valid for every writer, immutable for
+ * servers; account nodes get ACLs naming their ServerID. */
+static void test_tree__dmacc_identity(void)
+{
+    pdm__tree_item n = {NULL, 0, PDM_FORMAT_NODE, NULL, true};
+    pdm__node *acc;
+    int rc;
+    two_accounts();
+    /* the core gave each account its ACL when it got its ServerID */
+    PDM_ASSERT_STR(get(&LOCAL, "./DMAcc/a?prop=ACL", &rc), "Delete=ServerA&Get=ServerA&Replace=ServerA");
+    /* a second account with ServerB's identity: refused whoever adds it */
+    CU_ASSERT_EQUAL(add_node(&LOCAL, "./DMAcc/c"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&LOCAL, "./DMAcc/c/ServerID", "ServerB"), PDM_EEXISTS);
+    PDM_ASSERT_STR(D.rule, "server-id-unique");
+    CU_ASSERT_PTR_NOT_NULL(strstr(D.reason, "server-id-unique"));
+    CU_ASSERT_EQUAL(add_leaf(&BOOT, "./DMAcc/c/ServerID", "ServerB"), PDM_EEXISTS);
+    CU_ASSERT_EQUAL(pdm__tree_put(T, "./DMAcc/c/ServerID", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"ServerB", 7, "factory"), PDM_EEXISTS);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(T, "./DMAcc/c/ServerID"));
+    /* the local user may change an identity, not to another's */
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./DMAcc/a/ServerID", "ServerB"), PDM_EEXISTS);
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./DMAcc/a/ServerID", "Server+B"), PDM_EINVAL);
+    PDM_ASSERT_STR(D.rule, "server-id-invalid");
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./DMAcc/a/ServerID", ""), PDM_EINVAL);
+    /* nor make one by renaming a leaf or copying a value */
+    CU_ASSERT_EQUAL(add_leaf(&LOCAL, "./DMAcc/c/Other", "ServerA"), PDM_OK);
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./DMAcc/c/Other?prop=Name", "ServerID"), PDM_EEXISTS);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(T, "./DMAcc/c/ServerID"));
+    CU_ASSERT_EQUAL(pdm__tree_copy(T, &LOCAL, "./DMAcc/c/ServerID", "./DMAcc/b/ServerID", &D), PDM_EEXISTS);
+    CU_ASSERT_EQUAL(pdm__tree_add(T, &LOCAL, "./DMAcc/c/ServerID", &n, &D), PDM_EINVAL);
+    /* a new identity is fine, and the account gets its ACL */
+    CU_ASSERT_EQUAL(add_leaf(&LOCAL, "./DMAcc/c/ServerID", "ServerC"), PDM_OK);
+    PDM_ASSERT_STR(get(&LOCAL, "./DMAcc/c?prop=ACL", &rc), "Delete=ServerC&Get=ServerC&Replace=ServerC");
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./DMAcc/c/ServerID", "ServerD"), PDM_OK);
+    PDM_ASSERT_STR(get(&LOCAL, "./DMAcc/c?prop=ACL", &rc), "Delete=ServerD&Get=ServerD&Replace=ServerD");
+
+    /* a server never changes a ServerID, its own included */
+    CU_ASSERT_EQUAL(replace(&SA, "./DMAcc/a/ServerID", "ServerX"), PDM_ENOTALLOWED);
+    PDM_ASSERT_STR(D.rule, "server-id-immutable");
+    CU_ASSERT_EQUAL(replace(&SA, "./DMAcc/a/ServerID?prop=Name", "Old"), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SA, "./DMAcc/a/ServerID", &D), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(pdm__tree_copy(T, &SA, "./DMAcc/a/ServerID", "./DMAcc/a/Addr", &D), PDM_ENOTALLOWED);
+    CU_ASSERT_EQUAL(replace(&SA, "./DMAcc/a?prop=Name", "z"), PDM_ENOTALLOWED);
+    PDM_ASSERT_STR(D.rule, "account-name");
+    PDM_ASSERT_STR(get(&SA, "./DMAcc/a/ServerID", &rc), "ServerA");
+    /* deleting its own account is allowed (ACL); adding it back is not */
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SA, "./DMAcc/a", &D), PDM_OK);
+    CU_ASSERT_EQUAL(add_node(&SA, "./DMAcc/a"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "account-create");
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./DMAcc/a/ServerID", "ServerA"), PDM_EDENIED);
+
+    /* account lookup refuses an ambiguous tree (a store from before the
+     * rule): two accounts carrying one ServerID */
+    two_accounts();
+    acc = pdm__tree_lookup(T, "./DMAcc/b/ServerID");
+    pdm__node_set_value(acc, (const uint8_t *)"ServerA", 7);
+    CU_ASSERT_EQUAL(pdm__dmacc_find(T, "ServerA", &acc, NULL), PDM_EEXISTS);
+    CU_ASSERT_EQUAL(pdm__dmacc_find(T, "ServerB", &acc, NULL), PDM_ENOTFOUND);
+    CU_ASSERT_EQUAL(pdm__dmacc_check_server_id(T, NULL, (const uint8_t *)"ServerA", 7, &D), PDM_EEXISTS);
+    CU_ASSERT_EQUAL(pdm__dmacc_check_server_id(T, NULL, (const uint8_t *)"ServerQ", 7, &D), PDM_OK);
+}
+
+/* A server reaches only its own account, whatever the ACLs say. */
+static void test_tree__dmacc_isolation(void)
+{
+    pdm__tree_result r;
+    int rc;
+    two_accounts();
+    /* even an ACL granting everything to everyone does not open b to A */
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, "./DMAcc/b", "Add=*&Delete=*&Get=*&Replace=*", NULL, 0), PDM_OK);
+    get(&SA, "./DMAcc/b/Addr", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "account-isolation");
+    CU_ASSERT_EQUAL(replace(&SA, "./DMAcc/b/Addr", "http://evil"), PDM_EDENIED);
+    CU_ASSERT_EQUAL(replace(&SA, "./DMAcc/b/AppAuth/1/AAuthSecret", "x"), PDM_EDENIED);
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SA, "./DMAcc/b", &D), PDM_EDENIED);
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./DMAcc/b/New", "x"), PDM_EDENIED);
+    CU_ASSERT_EQUAL(pdm__tree_copy(T, &SA, "./DMAcc/a/Addr", "./DMAcc/b/Addr", &D), PDM_EDENIED);
+    /* no oracle: a missing account answers as another's does */
+    get(&SA, "./DMAcc/nobody/x", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EDENIED);
+    get(&SA, "./DMAcc/b/Missing", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EDENIED);
+    /* the rules read the decoded path: no escape spelling gets around */
+    get(&SA, "./DM%41cc/b/Addr", &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EDENIED);
+    CU_ASSERT_EQUAL(replace(&SA, "DMAcc/a/Server%49D", "ServerB"), PDM_ENOTALLOWED);
+    PDM_ASSERT_STR(get(&SA, "./DMAcc/a/Addr", &rc), "http://a");
+    PDM_ASSERT_STR(get(&SB, "./DMAcc/b/Addr", &rc), "http://b");
+    /* the child list and ?list= show a server its own account only */
+    pdm__tree_set_acl(T, "./DMAcc", "Get=*", NULL, 0);
+    PDM_ASSERT_STR(get(&SA, "./DMAcc", &rc), "a");
+    PDM_ASSERT_STR(get(&SC, "./DMAcc", &rc), "");
+    PDM_ASSERT_STR(get(&LOCAL, "./DMAcc", &rc), "a/b");
+    CU_ASSERT_EQUAL(pdm__tree_get(T, &SA, "./DMAcc?list=Struct", &r, &D), PDM_OK);
+    for (size_t i = 0; i < r.nitems; i++)
+        CU_ASSERT_PTR_NULL(strstr(r.items[i].uri, "DMAcc/b"));
+    CU_ASSERT(r.nitems >= 4);
+    pdm__tree_result_free(&r);
+    CU_ASSERT_PTR_NULL(strstr(get(&SA, ".?list=TNDS", &rc), "http://b"));
+    /* servers never change ./DMAcc's ACL, even with Replace on root */
+    pdm__tree_set_acl(T, ".", "Add=*&Get=*&Replace=*", NULL, 0);
+    CU_ASSERT_EQUAL(replace(&SA, "./DMAcc?prop=ACL", "Add=*&Get=*"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "dmacc-acl");
+    /* load-time repair: ./DMAcc "Get=*", accounts name only their own */
+    {
+        size_t changed = 0;
+        pdm__tree_set_acl(T, "./DMAcc", "Add=*&Get=*", NULL, 0);
+        CU_ASSERT_EQUAL(pdm__dmacc_repair(T, &changed), PDM_OK);
+        CU_ASSERT_EQUAL(changed, 2);
+        PDM_ASSERT_STR(get(&LOCAL, "./DMAcc?prop=ACL", &rc), "Get=*");
+        PDM_ASSERT_STR(get(&LOCAL, "./DMAcc/b?prop=ACL", &rc), "Delete=ServerB&Get=ServerB&Replace=ServerB");
+        PDM_ASSERT_STR(get(&LOCAL, "./DMAcc/a?prop=ACL", &rc), "Delete=ServerA&Get=ServerA&Replace=ServerA");
+        CU_ASSERT_EQUAL(pdm__dmacc_repair(T, &changed), PDM_OK);
+        CU_ASSERT_EQUAL(changed, 0);
+    }
+}
+
+/* Values of text Formats are text; names, Type and Title too. */
+static void test_tree__value_text(void)
+{
+    pdm__tree_item bad = {(const uint8_t *)"a\xff" "b", 3, PDM_FORMAT_CHR, NULL, true};
+    pdm__tree_item nul = {(const uint8_t *)"a\0b", 3, PDM_FORMAT_CHR, NULL, true};
+    pdm__tree_item bin = {(const uint8_t *)"a\0\xff", 3, PDM_FORMAT_BIN, NULL, true};
+    pdm__tree_item ctl = {(const uint8_t *)"a\x01", 2, PDM_FORMAT_INT, NULL, true};
+    pdm__tree_item ty = {(const uint8_t *)"v", 1, PDM_FORMAT_CHR, "text/\xc3", true};
+    int rc;
+    fresh();
+    pdm__tree_set_acl(T, ".", "Add=*&Get=*&Replace=*", NULL, 0);
+    CU_ASSERT_EQUAL(pdm__tree_add(T, &SA, "./v", &bad, &D), PDM_EINVAL);
+    PDM_ASSERT_STR(D.rule, "value-text");
+    CU_ASSERT_EQUAL(pdm__tree_add(T, &SA, "./v", &nul, &D), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm__tree_add(T, &LOCAL, "./v", &ctl, &D), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm__tree_add(T, &SA, "./v", &ty, &D), PDM_EINVAL);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(T, "./v"));
+    CU_ASSERT_EQUAL(pdm__tree_add(T, &SA, "./b", &bin, &D), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./v", "fine \xc3\xa9"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_replace(T, &SA, "./v", &bad, &D), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm__tree_replace(T, &SA, "./v", &nul, &D), PDM_EINVAL);
+    /* a Format change to chr is checked against the new Format */
+    bin.format = PDM_FORMAT_CHR;
+    CU_ASSERT_EQUAL(pdm__tree_replace(T, &SA, "./b", &bin, &D), PDM_EINVAL);
+    PDM_ASSERT_STR(get(&SA, "./v", &rc), "fine \xc3\xa9");
+    CU_ASSERT_EQUAL(replace(&SA, "./v?prop=Title", "t\xc3"), PDM_EINVAL);
+    CU_ASSERT_EQUAL(replace(&SA, "./v?prop=Name", "n\xef\xbf\xbe"), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm__tree_put(T, "./p", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"\xff", 1, "factory"), PDM_EINVAL);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(T, "./p"));
+}
+
 static const pdm_test tests[] = {
     {"spec_acl_example", test_tree__spec_acl_example},
     {"acl_change_rules", test_tree__acl_change_rules},
@@ -745,6 +916,9 @@ static const pdm_test tests[] = {
     {"explain", test_tree__explain},
     {"alloc_failures", test_tree__alloc_failures},
     {"put_durable", test_tree__put_durable},
+    {"dmacc_identity", test_tree__dmacc_identity},
+    {"dmacc_isolation", test_tree__dmacc_isolation},
+    {"value_text", test_tree__value_text},
     {NULL, NULL},
 };
 

@@ -38,5 +38,10 @@ int pdm__xml_decode(pdm__doc *out, const uint8_t *buf, size_t len,
                     const pdm__codec_limits *lim, pdm__codec_err *err);
 int pdm__xml_encode(pdm__buf *out, const pdm__doc *doc,
                     const pdm__xml_opts *opts, pdm__codec_err *err);
+/* True when p[0..n) is text that XML carries as it is: valid UTF-8 made
+ * only of XML 1.0 characters (no NUL, no control character but TAB, LF
+ * and CR, no surrogate, no U+FFFE/U+FFFF).  The encoder refuses anything
+ * else (PDM_EFORMAT); callers send such bytes base64-encoded. */
+bool pdm__xml_is_text(const void *p, size_t n);
 
 #endif /* PDM_CODEC_CODEC_H */

@@ -1071,6 +1071,12 @@ fail:
     return SCAN_BAD;
 }
 
+bool pdm__xml_is_text(const void *p, size_t n)
+{
+    size_t bad;
+    return scan_chars(p, n, false, &bad) != SCAN_BAD;
+}
+
 static const char *ns_uri(pdm__ns ns)
 {
     switch (ns) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tree/dmacc.h"
 #include "tree/tnds.h"
 #include "util/util.h"
 
@@ -118,6 +119,18 @@ static int open_tree(pdm_ctx *ctx)
         rc = pdm__engine_setup_tree(ctx);
     if (rc == PDM_OK && fresh && ctx->profile->factory_tree)
         rc = load_factory_tree(ctx);
+    /* The DM account ACLs (tree/dmacc.h), also for stores written before
+     * the rule existed.  A read-only context leaves them: the rules hold
+     * without them. */
+    if (rc == PDM_OK && !(ctx->flags & PDM_CTX_READONLY)) {
+        size_t changed = 0;
+        rc = pdm__dmacc_repair(ctx->tree, &changed);
+        if (rc == PDM_OK && changed && !fresh)
+            pdm__logf(&ctx->log, PDM_LOG_INFO, "core",
+                      "the ACLs of %zu DM account node(s) were set to the "
+                      "account rule",
+                      changed);
+    }
     if (rc == PDM_OK) {
         rc = pdm__tree_commit(ctx->tree);
         if (rc != PDM_OK)

@@ -8,6 +8,7 @@
 
 #include "auth/auth.h"
 #include "session/session_int.h"
+#include "tree/dmacc.h"
 #include "tree/tree_int.h"
 #include "util/util.h"
 
@@ -139,26 +140,36 @@ int pdm__account_load(pdm__account *out, pdm_ctx *ctx, const char *server_id,
                       char *err, size_t errlen)
 {
     pdm__tree *t = ctx->tree;
-    pdm__node *dmacc = pdm__tree_find(t, "DMAcc", 5), *acc = NULL;
-    size_t count = 0;
+    pdm__node *dmacc = pdm__dmacc_root(t), *acc = NULL, *dup = NULL;
     char *pref = NULL;
+    size_t len;
+    const uint8_t *sid;
     int rc = PDM_OK;
 
     memset(out, 0, sizeof(*out));
-    for (pdm__node *n = dmacc ? pdm__node_first_child(dmacc) : NULL; n;
-         n = pdm__node_next_sibling(n)) {
-        char *sid = leaf_str(t, n, "ServerID");
-        if (!sid)
-            continue;
-        count++;
-        if (!server_id || strcmp(sid, server_id) == 0) {
-            if (!acc) {
-                acc = n;
-                out->server_id = sid;
-                sid = NULL;
-            }
+    if (server_id) {
+        /* A ServerID is an identity: two accounts carrying it make the
+         * tree ambiguous, and picking one would run one server's session
+         * with the other's address and credentials. */
+        rc = pdm__dmacc_find(t, server_id, &acc, &dup);
+        if (rc == PDM_EEXISTS) {
+            snprintf(err, errlen,
+                     "ServerID '%s' is carried by two accounts (./DMAcc/%s "
+                     "and ./DMAcc/%s): refusing to choose one",
+                     server_id, pdm__node_name(acc),
+                     dup ? pdm__node_name(dup) : "?");
+            return rc;
         }
-        pdm__free(sid);
+    } else {
+        size_t count = 0;
+        for (pdm__node *n = dmacc ? pdm__node_first_child(dmacc) : NULL; n;
+             n = pdm__node_next_sibling(n))
+            if (pdm__dmacc_server_id(t, n, &len) && count++ == 0)
+                acc = n;
+        if (count > 1) {
+            snprintf(err, errlen, "several DM accounts: name the server");
+            return PDM_EINVAL;
+        }
     }
     if (!acc) {
         snprintf(err, errlen, server_id ? "no DM account for server '%s'"
@@ -166,12 +177,8 @@ int pdm__account_load(pdm__account *out, pdm_ctx *ctx, const char *server_id,
                  server_id ? server_id : "");
         return PDM_ENOTFOUND;
     }
-    if (!server_id && count > 1) {
-        snprintf(err, errlen, "several DM accounts: name the server");
-        pdm__free(out->server_id);
-        out->server_id = NULL;
-        return PDM_EINVAL;
-    }
+    sid = pdm__dmacc_server_id(t, acc, &len);
+    out->server_id = sid ? pdm__strndup((const char *)sid, len) : NULL;
     {
         pdm__buf b;
         pdm__buf_init(&b);
@@ -223,9 +230,21 @@ int pdm__account_store_nonce(pdm_ctx *ctx, pdm__cred *c, const uint8_t *n,
                              size_t len)
 {
     uint8_t *copy;
+    const char *slash;
+    char *parent;
+    pdm__node *p;
     int rc;
     if (!c->nonce_uri)
         return PDM_EINVAL;
+    /* Only into the credentials entry that exists: an account the server
+     * deleted during the session is not brought back as a nonce. */
+    slash = strrchr(c->nonce_uri, '/');
+    parent = slash ? pdm__strndup(c->nonce_uri, (size_t)(slash - c->nonce_uri))
+                   : NULL;
+    p = parent ? pdm__tree_lookup(ctx->tree, parent) : NULL;
+    pdm__free(parent);
+    if (!p)
+        return PDM_ENOTFOUND;
     /* Not part of the server's package: a nonce rotation the peer has seen
      * must survive an aborted package (or the next session's credentials
      * and package 0 digests no longer match). */

@@ -52,6 +52,15 @@ static const char *meta_of(const pdm__el *cmd, const pdm__el *item,
     return v;
 }
 
+/* Is the text of e a string the engine may read and echo: UTF-8 that
+ * XML carries as it is?  A NUL would silently cut it (a LocURI cut short
+ * names another node for both the ACL check and the operation), other
+ * bytes would make the answer unencodable in XML. */
+static bool string_ok(const pdm__el *e)
+{
+    return !e->text || pdm__xml_is_text(e->text, e->len);
+}
+
 /* Rewrites the code of a queued Status (Atomic outcome).  Status texts
  * live in the session arena and every code has three digits. */
 static void set_code(pdm__el *status, int code)
@@ -70,7 +79,14 @@ static pdm__el *queue_status_ref(xctx *x, const pdm__el *cmd,
 {
     pdm__out_text own;
     pdm__el *st = NULL;
-    if (!cmd_ref && pdm__out_text_copy(x->s, text(cmd, PDM_TAG_CMDID), &own))
+    const pdm__el *id = pdm__el_child(cmd, PDM_TAG_CMDID);
+    /* A command without a usable CmdID gets an empty CmdRef: "0" would
+     * name the SyncHdr. */
+    if (!cmd_ref &&
+        pdm__out_text_copy(x->s, id && id->text && string_ok(id)
+                                     ? (const char *)id->text
+                                     : "",
+                           &own))
         cmd_ref = &own;
     if (cmd_ref)
         st = pdm__out_status_for(x->s, &x->msg_ref, cmd_ref, cmd, code);
@@ -421,7 +437,7 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
 static void note_bad_request(pdm_session *s, const pdm__el *cmd,
                              const pdm__el *item, const char *why)
 {
-    const char *target = item_uri(item, PDM_TAG_TARGET);
+    const char *target = item ? item_uri(item, PDM_TAG_TARGET) : NULL;
     pdm__decision d;
     pdm__logf(&s->ctx->log, PDM_LOG_DEBUG, "session",
               "%s: %s %s: 400 Bad request: %s", s->acc.server_id,
@@ -796,6 +812,49 @@ static outcome exec_sequence(xctx *x, const pdm__el *cmd)
     return o;
 }
 
+/* The first element below e whose text is not a valid string, or NULL.
+ * Item Data of Add, Replace and Exec carries bytes (the tree checks them
+ * against the Format); every other text is a string. */
+static const pdm__el *bad_string(const pdm__el *e, bool item_bytes)
+{
+    for (const pdm__el *c = e->first; c; c = c->next) {
+        const pdm__el *r;
+        if (item_bytes && c->tag == PDM_TAG_DATA && e->tag == PDM_TAG_ITEM)
+            continue;
+        if (!string_ok(c))
+            return c;
+        if ((r = bad_string(c, item_bytes)) != NULL)
+            return r;
+    }
+    return NULL;
+}
+
+/* Why cmd is malformed (nothing of it runs, 400), or NULL.  The members
+ * of Atomic and Sequence are checked when they run. */
+static const char *malformed(const pdm__el *cmd, char *buf, size_t size)
+{
+    const pdm__el *id = pdm__el_child(cmd, PDM_TAG_CMDID);
+    bool container = cmd->tag == PDM_TAG_ATOMIC ||
+                     cmd->tag == PDM_TAG_SEQUENCE;
+    bool bytes = cmd->tag == PDM_TAG_ADD || cmd->tag == PDM_TAG_REPLACE ||
+                 cmd->tag == PDM_TAG_EXEC;
+    if (!id || !id->len)
+        return "the command has no CmdID";
+    for (const pdm__el *c = cmd->first; c; c = c->next) {
+        const pdm__el *bad;
+        if (container && is_command(c))
+            continue;
+        bad = !string_ok(c) ? c : bad_string(c, bytes);
+        if (bad) {
+            snprintf(buf, size,
+                     "<%s> holds a NUL or bytes that are not UTF-8 text",
+                     pdm__el_name(bad));
+            return buf;
+        }
+    }
+    return NULL;
+}
+
 static outcome exec_cmd(xctx *x, const pdm__el *cmd)
 {
     outcome o = {NULL, PDM_SC_OK, false};
@@ -803,15 +862,29 @@ static outcome exec_cmd(xctx *x, const pdm__el *cmd)
      * a full queue drains, never refused for being full. */
     bool next_msg = cmd->tag == PDM_TAG_ALERT &&
                     pdm__streq(text(cmd, PDM_TAG_DATA), "1222");
+    char why_buf[96];
+    const char *why = NULL;
     if (!next_msg && budget_spent(x)) {
         o.code = PDM_SC_DEVICE_FULL;
         if (x->s->aborting)
             return o; /* the whole answer is dropped (session.c) */
+    } else if ((why = malformed(cmd, why_buf, sizeof why_buf)) != NULL) {
+        /* Refused as a whole before any item runs; audited like every 400
+         * (bounded per session), with the rule; a Target that is not text
+         * is not quoted. */
+        const pdm__el *item = pdm__el_child(cmd, PDM_TAG_ITEM);
+        char reason[160];
+        snprintf(reason, sizeof reason, "malformed-command: %s", why);
+        note_bad_request(x->s, cmd,
+                         item && !bad_string(cmd, true) ? item : NULL, reason);
+        o.code = PDM_SC_BAD_REQUEST;
+    }
+    if (o.code != PDM_SC_OK) {
         o.status = queue_status(x, cmd, o.code);
         if (cmd->tag == PDM_TAG_ATOMIC || cmd->tag == PDM_TAG_SEQUENCE)
             for (const pdm__el *k = cmd->first; k; k = k->next)
                 if (is_command(k))
-                    not_executed(x, k);
+                    not_executed(x, k); /* every command gets a Status */
         return o;
     }
     switch (cmd->tag) {

@@ -364,7 +364,13 @@ static bool add_result_item(pdm_session *s, pdm__el *res, const char *uri,
     static const char text_plain[] = "text/plain";
     /* format names are static strings */
     const char *fmt = pdm__format_name(format);
-    bool binary = format == PDM_FORMAT_BIN, has_type = type && *type,
+    /* A stored value of a text Format that is not text (written before
+     * the tree checked values, or by a handler) travels like a bin one,
+     * and a Type that is not text is left out: one value never makes the
+     * whole message unencodable. */
+    bool binary = format == PDM_FORMAT_BIN ||
+                  (has_data && !pdm__xml_is_text(data, len)),
+         has_type = type && *type && pdm__xml_is_text(type, strlen(type)),
          tp = has_type && strcmp(type, text_plain) == 0;
     size_t ulen = strlen(uri), tlen = tp ? sizeof text_plain - 1
                                          : has_type ? strlen(type) : 0;

@@ -101,11 +101,33 @@ static int queue_generic_alerts(pdm_session *s)
                 return PDM_ENOMEM;
         }
         meta = pdm__el_add(&s->out, item, PDM_TAG_META);
-        if (!meta || !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_TYPE, a->type) ||
-            !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_FORMAT, a->format) ||
-            (a->mark && !pdm__el_add_str(&s->out, meta, PDM_TAG_MI_MARK, a->mark)) ||
-            !pdm__el_add_text(&s->out, item, PDM_TAG_DATA, a->data, a->len))
+        /* Data that is not text (a bin result) goes base64-encoded in
+         * XML, as OPAQUE in WBXML: one stored alert never makes the
+         * whole message unencodable. */
+        bool text = pdm__xml_is_text(a->data, a->len);
+        pdm__buf b64;
+        pdm__el *de;
+        pdm__buf_init(&b64);
+        if (!text && !s->wbxml &&
+            (pdm__b64_encode(a->data, a->len, &b64) != PDM_OK ||
+             !pdm__buf_ok(&b64))) {
+            pdm__buf_free(&b64);
             return PDM_ENOMEM;
+        }
+        de = meta && pdm__el_add_str(&s->out, meta, PDM_TAG_MI_TYPE, a->type) &&
+                     pdm__el_add_str(&s->out, meta, PDM_TAG_MI_FORMAT,
+                                     text || s->wbxml ? a->format : "b64") &&
+                     (!a->mark || pdm__el_add_str(&s->out, meta,
+                                                  PDM_TAG_MI_MARK, a->mark))
+                 ? pdm__el_add_text(&s->out, item, PDM_TAG_DATA,
+                                    b64.data ? b64.data : a->data,
+                                    b64.data ? b64.len : a->len)
+                 : NULL;
+        pdm__buf_free(&b64);
+        if (!de)
+            return PDM_ENOMEM;
+        if (!text && s->wbxml)
+            de->flags |= PDM_EL_OPAQUE;
         if (pdm__out_queue(s, al) != PDM_OK)
             return PDM_ENOMEM;
         /* Kept until the session ends normally (engine.h). */
@@ -1048,6 +1070,20 @@ static void refuse_commands(pdm_session *s, const pdm__el *body,
     }
 }
 
+/* The first element below e whose text is not a string (UTF-8 text XML
+ * carries as it is: no NUL), or NULL. */
+static const pdm__el *bad_string(const pdm__el *e)
+{
+    for (const pdm__el *c = e->first; c; c = c->next) {
+        const pdm__el *r;
+        if (c->text && !pdm__xml_is_text(c->text, c->len))
+            return c;
+        if ((r = bad_string(c)) != NULL)
+            return r;
+    }
+    return NULL;
+}
+
 static int decode_msg(pdm_session *s, const uint8_t *body, size_t len,
                       const char *ctype, pdm__doc *doc)
 {
@@ -1086,6 +1122,23 @@ static int decode_msg(pdm_session *s, const uint8_t *body, size_t len,
         !pdm__el_child(doc->root, PDM_TAG_SYNCBODY))
         return pdm__session_fail(s, PDM_EPARSE,
                                  "server message is not a SyncML message");
+    {
+        /* Every text of the SyncHdr and of the server's Statuses is read
+         * (and echoed) as a string: a NUL (WBXML OPAQUE) would cut it
+         * short.  The commands' own texts are checked in exec.c (400
+         * each). */
+        const pdm__el *bad = bad_string(pdm__el_child(doc->root, PDM_TAG_SYNCHDR));
+        for (const pdm__el *st = pdm__el_child(pdm__el_child(doc->root,
+                                                             PDM_TAG_SYNCBODY),
+                                               PDM_TAG_STATUS);
+             st && !bad; st = pdm__el_next(st, PDM_TAG_STATUS))
+            bad = bad_string(st);
+        if (bad)
+            return pdm__session_fail(s, PDM_EPARSE,
+                                     "malformed server message: <%s> holds "
+                                     "a NUL or bytes that are not UTF-8 text",
+                                     pdm__el_name(bad));
+    }
     return PDM_OK;
 }
 

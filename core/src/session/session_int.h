@@ -50,14 +50,16 @@ typedef struct pdm__account {
 } pdm__account;
 
 /* Finds the account of @server_id (NULL: the only one).  Returns PDM_OK,
- * PDM_ENOTFOUND, PDM_EINVAL (several accounts and none named), PDM_ENOMEM;
- * err names the problem. */
+ * PDM_ENOTFOUND, PDM_EINVAL (several accounts and none named), PDM_EEXISTS
+ * (two accounts carry @server_id: the tree is ambiguous and no account is
+ * picked, tree/dmacc.h), PDM_ENOMEM; err names the problem. */
 int pdm__account_load(pdm__account *out, pdm_ctx *ctx, const char *server_id,
                       char *err, size_t errlen);
 void pdm__account_free(pdm__account *a);
 /* Stores a new nonce into the entry's AAuthData, durably and on its own:
  * committed at once whatever package transaction is open, and kept when
- * that package is aborted (pdm__tree_put_durable). */
+ * that package is aborted (pdm__tree_put_durable).  PDM_ENOTFOUND when the
+ * credentials entry no longer exists (never recreated). */
 int pdm__account_store_nonce(pdm_ctx *ctx, pdm__cred *c, const uint8_t *n,
                              size_t len);
 const char *pdm__auth_type_meta(pdm__auth_type t); /* "syncml:auth-md5" */

@@ -84,15 +84,15 @@ static pdm__el *add_str(exporter *x, pdm__el *parent, pdm__tag tag,
     return e;
 }
 
-static void export_value(exporter *x, pdm__el *en, const pdm__node *n)
+/* The value of leaf n to export into *v (*owned: v->data must be freed);
+ * false when there is none to write (secrets, unreadable handler values,
+ * no value). */
+static bool export_get_value(exporter *x, const pdm__node *n, pdm_blob *v,
+                             bool *owned)
 {
-    pdm_blob v = {NULL, 0};
-    pdm__el *ve = NULL;
-    if (n->flags & PDM_NODE_SECRET) {
-        if (x->o->redact)
-            add_str(x, en, PDM_TAG_DDF_VALUE, "*****");
-        return; /* a secret never leaves the device */
-    }
+    *owned = false;
+    if (n->flags & PDM_NODE_SECRET)
+        return false; /* a secret never leaves the device */
     if (n->flags & PDM_NODE_HANDLER_VALUE) {
         pdm__tree_result r;
         pdm__decision d;
@@ -101,36 +101,49 @@ static void export_value(exporter *x, pdm__el *en, const pdm__node *n)
         pdm__node_path(n, &x->path);
         if (!pdm__buf_ok(&x->path) ||
             pdm__tree_get(x->t, x->w, (char *)x->path.data, &r, &d) != PDM_OK)
-            return; /* unreadable handler values are left out */
-        v.data = r.data;
-        v.len = r.len;
+            return false; /* unreadable handler values are left out */
+        v->data = r.data;
+        v->len = r.len;
         r.data = NULL;
         pdm__tree_result_free(&r);
-    } else if (n->has_value) {
-        v.data = n->value;
-        v.len = n->value_len;
-    } else {
-        return;
+        *owned = true;
+        return true;
     }
-    if (n->format == PDM_FORMAT_BIN && !x->o->wbxml) {
+    if (!n->has_value)
+        return false;
+    v->data = n->value;
+    v->len = n->value_len;
+    return true;
+}
+
+/* Writes the Value of a leaf exported with Format fmt: bin as base64 text
+ * in XML and raw OPAQUE in WBXML, anything else as text. */
+static void export_value(exporter *x, pdm__el *en, uint32_t fmt,
+                         const pdm_blob *v)
+{
+    pdm__el *ve = NULL;
+    if (fmt == PDM_FORMAT_BIN && !x->o->wbxml) {
         pdm__buf b64;
         pdm__buf_init(&b64);
-        if (pdm__b64_encode(v.data, v.len, &b64) != PDM_OK ||
+        if (pdm__b64_encode(v->data, v->len, &b64) != PDM_OK ||
             !pdm__buf_ok(&b64))
             x->rc = PDM_ENOMEM;
         else
             ve = pdm__el_add_text(&x->doc, en, PDM_TAG_DDF_VALUE, b64.data,
                                   b64.len);
         pdm__buf_free(&b64);
-    } else {
-        ve = pdm__el_add_text(&x->doc, en, PDM_TAG_DDF_VALUE, v.data, v.len);
-        if (ve && x->o->wbxml && n->format == PDM_FORMAT_BIN)
-            ve->flags |= PDM_EL_OPAQUE;
-        if (!ve)
-            x->rc = PDM_ENOMEM;
+        return;
     }
-    if (v.data != n->value)
-        pdm__free(v.data);
+    ve = pdm__el_add_text(&x->doc, en, PDM_TAG_DDF_VALUE, v->data, v->len);
+    if (ve && x->o->wbxml && fmt == PDM_FORMAT_BIN)
+        ve->flags |= PDM_EL_OPAQUE;
+    if (!ve)
+        x->rc = PDM_ENOMEM;
+}
+
+static bool is_text(const char *s)
+{
+    return s && pdm__xml_is_text(s, strlen(s));
 }
 
 static void export_node(exporter *x, pdm__el *parent, const pdm__node *n,
@@ -138,7 +151,12 @@ static void export_node(exporter *x, pdm__el *parent, const pdm__node *n,
 {
     pdm__el *en, *rt;
     char num[32];
-    if (x->rc != PDM_OK || !may_get(x, n))
+    pdm_blob v = {NULL, 0};
+    bool has_v = false, owned = false;
+    uint32_t fmt = n->format;
+    /* A name that is not text cannot be written (nor addressed by any
+     * URI): the node is left out, like one the principal may not read. */
+    if (x->rc != PDM_OK || (n->parent && !is_text(n->name)) || !may_get(x, n))
         return;
     /* The element model is bigger than its encoding: past the limit, the
      * document would be too. */
@@ -146,10 +164,17 @@ static void export_node(exporter *x, pdm__el *parent, const pdm__node *n,
         x->rc = PDM_ETOOBIG;
         return;
     }
+    if (n->format != PDM_FORMAT_NODE && want(x, PDM_URI_PROP_VALUE))
+        has_v = export_get_value(x, n, &v, &owned);
+    /* A stored value of a text Format that is not text (written before
+     * the tree checked values) is exported as bin, losslessly: the export
+     * never fails for one value, and imports back. */
+    if (has_v && fmt != PDM_FORMAT_BIN && !pdm__xml_is_text(v.data, v.len))
+        fmt = PDM_FORMAT_BIN;
     en = pdm__el_add(&x->doc, parent, PDM_TAG_DDF_NODE);
     if (!en) {
         x->rc = PDM_ENOMEM;
-        return;
+        goto out;
     }
     add_str(x, en, PDM_TAG_DDF_NODENAME, n->parent ? n->name : "");
     if (path_attr)
@@ -157,13 +182,13 @@ static void export_node(exporter *x, pdm__el *parent, const pdm__node *n,
     rt = pdm__el_add(&x->doc, en, PDM_TAG_DDF_RTPROPERTIES);
     if (!rt) {
         x->rc = PDM_ENOMEM;
-        return;
+        goto out;
     }
     if (want(x, PDM_URI_PROP_ACL) && n->acl_str)
         add_str(x, rt, PDM_TAG_DDF_ACL, n->acl_str);
-    if (want(x, PDM_URI_PROP_FORMAT) && n->format < PDM__ARRAY_LEN(format_tags)) {
+    if (want(x, PDM_URI_PROP_FORMAT) && fmt < PDM__ARRAY_LEN(format_tags)) {
         pdm__el *f = pdm__el_add(&x->doc, rt, PDM_TAG_DDF_FORMAT);
-        if (!f || !pdm__el_add(&x->doc, f, (pdm__tag)format_tags[n->format]))
+        if (!f || !pdm__el_add(&x->doc, f, (pdm__tag)format_tags[fmt]))
             x->rc = PDM_ENOMEM;
     }
     if (want(x, PDM_URI_PROP_NAME))
@@ -173,7 +198,7 @@ static void export_node(exporter *x, pdm__el *parent, const pdm__node *n,
         snprintf(num, sizeof num, "%zu", n->value_len);
         add_str(x, rt, PDM_TAG_DDF_SIZE, num);
     }
-    if (want(x, PDM_URI_PROP_TITLE) && n->title)
+    if (want(x, PDM_URI_PROP_TITLE) && is_text(n->title))
         add_str(x, rt, PDM_TAG_DDF_TITLE, n->title);
     if (want(x, PDM_URI_PROP_TSTAMP) && n->tstamp) {
         time_t tt = (time_t)n->tstamp;
@@ -183,7 +208,7 @@ static void export_node(exporter *x, pdm__el *parent, const pdm__node *n,
             add_str(x, rt, PDM_TAG_DDF_TSTAMP, num);
         }
     }
-    if (want(x, PDM_URI_PROP_TYPE) && n->type) {
+    if (want(x, PDM_URI_PROP_TYPE) && is_text(n->type)) {
         pdm__el *ty = pdm__el_add(&x->doc, rt, PDM_TAG_DDF_TYPE);
         if (!ty || !add_str(x, ty, n->format == PDM_FORMAT_NODE
                                        ? PDM_TAG_DDF_DDFNAME
@@ -195,10 +220,16 @@ static void export_node(exporter *x, pdm__el *parent, const pdm__node *n,
         snprintf(num, sizeof num, "%u", (unsigned)n->verno);
         add_str(x, rt, PDM_TAG_DDF_VERNO, num);
     }
-    if (n->format != PDM_FORMAT_NODE && want(x, PDM_URI_PROP_VALUE))
-        export_value(x, en, n);
+    if (has_v)
+        export_value(x, en, fmt, &v);
+    else if ((n->flags & PDM_NODE_SECRET) && x->o->redact &&
+             want(x, PDM_URI_PROP_VALUE))
+        add_str(x, en, PDM_TAG_DDF_VALUE, "*****");
     for (const pdm__node *c = n->first; c && x->rc == PDM_OK; c = c->next)
         export_node(x, en, c, NULL);
+out:
+    if (owned)
+        pdm__free(v.data);
 }
 
 /* The top node of an export or a list: it exists and @w may Get it. */
@@ -325,8 +356,8 @@ static int list_node(lister *l, const pdm__node *n)
     pdm__tree_list_item *it;
     pdm__buf uri;
     int rc;
-    if (!may_get(&l->x, n))
-        return PDM_OK;
+    if ((n->parent && !is_text(n->name)) || !may_get(&l->x, n))
+        return PDM_OK; /* see export_node */
     if (l->out->nitems == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
         pdm__tree_list_item *v =
@@ -478,6 +509,31 @@ static char *trimmed(const char *s, size_t *len)
 static int import_node(importer *im, const pdm__el *en, const char *parent,
                        size_t depth);
 
+/* The name of a text field of a Node (name, path, properties) that holds
+ * a NUL byte, or NULL.  They are read as strings, so a NUL would cut
+ * them short (and name another node).  Values carry bytes: the tree
+ * checks them against their Format. */
+static const char *nul_field(const pdm__el *en)
+{
+    static const pdm__tag own[] = {PDM_TAG_DDF_NODENAME, PDM_TAG_DDF_PATH};
+    static const pdm__tag props[] = {PDM_TAG_DDF_ACL, PDM_TAG_DDF_TITLE,
+                                     PDM_TAG_DDF_TYPE};
+    const pdm__el *rt = pdm__el_child(en, PDM_TAG_DDF_RTPROPERTIES);
+    for (size_t i = 0; i < PDM__ARRAY_LEN(own); i++) {
+        const pdm__el *e = pdm__el_child(en, own[i]);
+        if (e && e->text && memchr(e->text, 0, e->len))
+            return pdm__el_name(e);
+    }
+    for (size_t i = 0; rt && i < PDM__ARRAY_LEN(props); i++) {
+        const pdm__el *e = pdm__el_child(rt, props[i]);
+        if (e && e->first)
+            e = e->first; /* Type holds MIME or DDFName */
+        if (e && e->text && memchr(e->text, 0, e->len))
+            return pdm__el_name(e);
+    }
+    return NULL;
+}
+
 static int import_children(importer *im, const pdm__el *e, const char *path,
                            size_t depth)
 {
@@ -508,6 +564,9 @@ static int import_node(importer *im, const pdm__el *en, const char *parent,
 
     if (depth > 64)
         return fail(im, PDM_ETOOLONG, "TNDS nesting is too deep");
+    if ((s = nul_field(en)) != NULL)
+        return fail(im, PDM_EINVAL, "a NUL byte inside <%s> of a TNDS Node",
+                    s);
     pdm__buf_init(&b);
     memset(&item, 0, sizeof item);
     s = child_text(en, PDM_TAG_DDF_NODENAME, &len);

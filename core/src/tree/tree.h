@@ -14,6 +14,9 @@
  *  - Lookups cost O(depth): a hash of (parent, name) per node.
  *
  * Access decisions (pdm__tree_check and every operation)
+ *  0. For servers, the DM account rules (tree/dmacc.h): a server reaches
+ *     only its own ./DMAcc/<x>, never creates an account, never changes
+ *     a ServerID (425/405, whatever the ACLs say).
  *  1. Structural rules first: unknown node (404), permanent node (405),
  *     root Delete (405), Get on ./Inbox or below (405), AAuthSecret and
  *     AAuthData never readable (405), unsupported property op (405/406).
@@ -29,6 +32,12 @@
  *     closed), which also sees the node's owner authority.
  *  Every decision says which node and ACL entry or which rule decided; every
  *  denial and every change is appended to the audit log.
+ *
+ * What every write (requests, TNDS import, pdm__tree_put) must hold: a
+ * value of any Format but bin is UTF-8 text that XML carries as it is (no
+ * NUL, no control character but TAB/LF/CR; PDM_EINVAL, rule "value-text");
+ * so are a Meta Type and a Title; a ServerID stays unique and valid
+ * (tree/dmacc.h).
  */
 #ifndef PDM_TREE_H
 #define PDM_TREE_H

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec/codec.h"
+#include "tree/dmacc.h"
 #include "tree/tnds.h"
 
 static const char *const format_names[] = {
@@ -67,6 +69,8 @@ static int dec_set(pdm__decision *d, int rc, const char *rule,
                    const char *component, const char *fmt, ...)
 {
     va_list ap;
+    if (!d) /* core-internal writes need only the rc */
+        return rc;
     d->rc = rc;
     pdm__strlcpy(d->rule, rule, sizeof d->rule);
     pdm__strlcpy(d->component, component, sizeof d->component);
@@ -282,6 +286,12 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
     tg->anc = nearest(t, u, &tg->missing);
     tg->node = tg->missing ? NULL : tg->anc;
     uri_dot(u, dec->node, sizeof dec->node);
+
+    /* 0. Account rules (dmacc.h): before anything that would tell a
+     * server whether a node of another account exists. */
+    if (w->principal == PDM_PRINCIPAL_SERVER &&
+        (rc = pdm__dmacc_server_rule(t, w, op, u, dec)) != PDM_OK)
+        return rc;
 
     /* 1. Structural rules. */
     if (op != PDM_OP_ADD && !tg->node)
@@ -713,9 +723,14 @@ int pdm__tree_get_max(pdm__tree *t, const pdm__who *w, const char *uri,
         pdm__buf_free(&b);
     } else if (tg.node->format == PDM_FORMAT_NODE) {
         pdm__buf b;
+        bool dmacc = tg.node == pdm__dmacc_root(t);
         pdm__buf_init(&b);
         for (pdm__node *c = tg.node->first; c; c = c->next) {
-            if (c != tg.node->first)
+            /* A server sees only its own account in ./DMAcc. */
+            if ((dmacc && !pdm__dmacc_visible(t, w, c)) ||
+                !pdm__xml_is_text(c->name, strlen(c->name)))
+                continue; /* a name no URI or XML text can carry */
+            if (b.len)
                 pdm__buf_putc(&b, '/');
             pdm__buf_puts(&b, c->name);
         }
@@ -780,6 +795,50 @@ static int notify_handler(pdm__tree *t, pdm__node *n, int op, pdm__decision *dec
     return rc < 0 ? rc : (rc ? PDM_ECOMMAND : PDM_OK);
 }
 
+/* What a value of the given Format may hold: bin any bytes; every other
+ * Format is text (TND: chr is a UTF-8 string, numbers and dates are
+ * written as text, b64 is base64 text) that XML carries as it is.  A
+ * value that is not refused here would be stored and then break every
+ * XML session and export that reads it; the command is malformed: 400. */
+static int check_value(uint32_t format, const uint8_t *v, size_t len,
+                       pdm__decision *dec)
+{
+    if (format == PDM_FORMAT_BIN || format == PDM_FORMAT_NODE || !len ||
+        pdm__xml_is_text(v, len))
+        return PDM_OK;
+    return dec_set(dec, PDM_EINVAL, "value-text", "core",
+                   "value-text: a %s value must be UTF-8 text without NUL or "
+                   "control characters; binary data needs Format bin",
+                   pdm__format_name(format));
+}
+
+/* Meta Type and Title are text as well (they go into XML as they are). */
+static int check_text(const char *what, const char *s, pdm__decision *dec)
+{
+    if (!s || pdm__xml_is_text(s, strlen(s)))
+        return PDM_OK;
+    return dec_set(dec, PDM_EINVAL, "value-text", "core",
+                   "value-text: the %s must be UTF-8 text without control "
+                   "characters",
+                   what);
+}
+
+/* n (just written) is the ServerID leaf of an account: the identity rules
+ * (dmacc.h) for its new value, then the account's ACL. */
+static int server_id_written(pdm__tree *t, pdm__node *n, pdm__decision *dec)
+{
+    pdm__node *acc = pdm__dmacc_account_of(t, n);
+    int rc;
+    if (!acc || n->parent != acc || strcmp(n->name, "ServerID") != 0)
+        return PDM_OK;
+    if (n->format != PDM_FORMAT_CHR)
+        return dec_set(dec, PDM_EINVAL, "server-id-invalid", "core",
+                       "server-id-invalid: a ServerID is a leaf of Format "
+                       "chr");
+    rc = pdm__dmacc_check_server_id(t, acc, n->value, n->value_len, dec);
+    return rc == PDM_OK ? pdm__dmacc_set_account_acl(t, acc) : rc;
+}
+
 /* Creates the missing interior parents and the node itself. */
 static int add_nodes(pdm__tree *t, const pdm__who *w, target *tg,
                      const pdm__tree_item *item, const char *owner,
@@ -837,6 +896,8 @@ static int add_nodes(pdm__tree *t, const pdm__who *w, target *tg,
             if (rc != PDM_OK)
                 return dec_set(dec, rc, "memory", "core", "out of memory");
         }
+        if ((rc = server_id_written(t, c, dec)) != PDM_OK)
+            return rc;
         rc = notify_handler(t, c, PDM_OP_ADD, dec);
         if (rc != PDM_OK)
             return rc;
@@ -878,6 +939,10 @@ int pdm__tree_add(pdm__tree *t, const pdm__who *w, const char *uri,
                      "an interior node (Format node) cannot have a value");
     if (rc == PDM_OK && item->format > PDM_FORMAT_FLOAT)
         rc = dec_set(dec, PDM_EFORMAT, "format", "core", "unknown Format");
+    if (rc == PDM_OK)
+        rc = check_value(item->format, item->data, item->len, dec);
+    if (rc == PDM_OK)
+        rc = check_text("Type", item->type, dec);
     if (rc != PDM_OK) {
         pdm__tree_audit(t, w, "Add", uri, dec);
         target_free(&tg);
@@ -961,12 +1026,16 @@ static int replace_prop(pdm__tree *t, const pdm__who *w, target *tg,
         rc = pdm__tree_touch(t, n);
         if (rc == PDM_OK)
             rc = pdm__node_rename(t, n, text, strlen(text));
+        if (rc == PDM_OK) /* a leaf renamed into an account's ServerID */
+            rc = server_id_written(t, n, dec);
         if (rc == PDM_OK && n->parent) {
             pdm__tree_touch(t, n->parent);
             pdm__node_bump(n->parent);
         }
         break;
     case PDM_URI_PROP_TITLE:
+        if ((rc = check_text("Title", text, dec)) != PDM_OK)
+            break;
         if (strlen(text) > 255) {
             rc = dec_set(dec, PDM_ETOOBIG, "title", "core",
                          "Title is limited to 255 bytes");
@@ -1011,12 +1080,20 @@ int pdm__tree_replace(pdm__tree *t, const pdm__who *w, const char *uri,
         if (item->has_format && item->format == PDM_FORMAT_NODE)
             rc = dec_set(dec, PDM_ENOTALLOWED, "format", "core",
                          "a leaf cannot become an interior node");
+        else if (item->has_format && item->format > PDM_FORMAT_FLOAT)
+            rc = dec_set(dec, PDM_EFORMAT, "format", "core",
+                         "unknown Format");
         else if ((fmt_change || type_change) &&
                  (n->flags & PDM_NODE_PERMANENT))
             rc = dec_set(dec, PDM_ENOTALLOWED, "permanent", "core",
                          "the Format and Type of permanent node %s cannot "
                          "change",
                          dec->node);
+        if (rc == PDM_OK)
+            rc = check_value(fmt_change ? item->format : n->format,
+                             item->data, item->len, dec);
+        if (rc == PDM_OK)
+            rc = check_text("Type", item->type, dec);
         if (rc == PDM_OK && (n->flags & PDM_NODE_HANDLER_VALUE)) {
             void *h = pdm__node_handler(n, NULL);
             pdm_blob v = {(uint8_t *)item->data, item->len};
@@ -1045,6 +1122,8 @@ int pdm__tree_replace(pdm__tree *t, const pdm__who *w, const char *uri,
                 pdm__node_bump(n);
             else
                 dec_set(dec, rc, "memory", "core", "out of memory");
+            if (rc == PDM_OK)
+                rc = server_id_written(t, n, dec);
         }
     }
     if (rc != PDM_OK && tg.parsed)
@@ -1216,6 +1295,12 @@ int pdm__tree_put(pdm__tree *t, const char *path, uint32_t format,
             rc = pdm__node_set_value(n, value, len);
         if (rc == PDM_OK)
             pdm__node_bump(n);
+        /* Core-internal writes (a bootstrap too) keep the value and
+         * identity rules of every other write. */
+        if (rc == PDM_OK && value)
+            rc = check_value(format, value, len, NULL);
+        if (rc == PDM_OK)
+            rc = server_id_written(t, n, NULL);
     }
     if (rc != PDM_OK)
         pdm__tree_rollback_to(t, sp);

@@ -204,6 +204,8 @@ static inline const char *bad_name_char(uint32_t cp)
                            : NULL;
     if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
         return "control character";
+    if (cp == 0xFFFE || cp == 0xFFFF) /* no XML text can carry them */
+        return "noncharacter";
     return NULL;
 }
 

@@ -27,6 +27,7 @@
  *   - Node-name characters (checked after decoding): any Unicode scalar
  *     value EXCEPT
  *        U+0000..U+001F, U+007F, U+0080..U+009F   (control characters)
+ *        U+FFFE, U+FFFF   (noncharacters no XML text can carry)
  *        "/"  (the separator, facts §6.1: never part of a name)
  *        "?"  (starts the query)
  *        "%"  (the escape character; so %25 is rejected too)
