@@ -14,6 +14,9 @@
 # Everything runs on 127.0.0.1; the work folder (a new one in $DEMO_DIR,
 # default /tmp) is kept for a look.
 set -euo pipefail
+# Plugin modules that group or others can change are refused (loader
+# StrictModes): whatever the caller's umask, build them 0755.
+umask 022
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 # DEMO_BUILD_DIR: use an existing build instead (the e2e_demo test does).

@@ -3,6 +3,9 @@
 # with the "dev" and "asan" presets, and builds one static market preset.
 # Usage: scripts/test.sh [ctest args...]   (e.g. -L unit)
 set -euo pipefail
+# Plugin modules that group or others can change are refused (loader
+# StrictModes): whatever the caller's umask, build them 0755.
+umask 022
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
 
