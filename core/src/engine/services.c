@@ -74,8 +74,9 @@ static int policy_hook(void *user, const pdm_policy_req *req,
         ctx->in_policy = NULL;
         v.reason[sizeof v.reason - 1] = '\0';
         snprintf(who, sizeof who, "policy:%s/%s", c->plugin->name, c->name);
-        /* Only PDM_OK with a known decision counts: an error, a positive
-         * rc or an unknown decision is a denial (fail closed). */
+        /* Only PDM_OK with a known decision and zero reserved fields
+         * counts: an error, a positive rc, an unknown decision or a set
+         * reserved field is a denial (fail closed). */
         if (rc < 0)
             return deny(dec, who, "policy failed (%s), request denied: %.150s",
                         pdm_strerror(rc),
@@ -84,6 +85,13 @@ static int policy_hook(void *user, const pdm_policy_req *req,
             return deny(dec, who,
                         "policy returned %d instead of PDM_OK: request denied",
                         rc);
+        /* A reserved field may get a meaning one day: an answer that sets
+         * it cannot be read by this core, so it is no answer (denied). */
+        if (v.reserved != 0)
+            return deny(dec, who,
+                        "policy set pdm_verdict.reserved to %u (must be 0): "
+                        "request denied",
+                        (unsigned)v.reserved);
         if (v.decision == PDM_DENY)
             return deny(dec, who, "%s",
                         v.reason[0] ? v.reason : "denied by policy");

@@ -133,7 +133,9 @@ typedef enum pdm_decision {
  */
 typedef struct pdm_verdict {
     uint32_t decision; /**< a pdm_decision value */
-    uint32_t reserved; /**< 0 */
+    uint32_t reserved; /**< 0: a policy answer with it set counts as
+                            DENY (fail closed; the reason names this
+                            field), so it can be given a meaning later */
     char reason[184];  /**< NUL-terminated; truncated if longer */
 } pdm_verdict;
 
