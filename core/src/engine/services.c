@@ -284,6 +284,11 @@ static int mo_exec(void *user, void *handler, const char *uri,
     b->comp->plugin->err[0] = '\0'; /* mo_why reports this call only */
     outer = mo_call_begin(user);
     rc = b->comp->ops.mo.exec(b->comp->inst, uri, data, correlator);
+    /* Accepted (202): the result comes later, maybe in another process;
+     * remembering whose Exec it was lets that alert find its server. */
+    if (rc == PDM_PENDING)
+        pdm__alerts_exec_pending(user, ((pdm_ctx *)user)->mo_call_server, uri,
+                                 correlator);
     mo_call_end(user, outer);
     return rc == PDM_OK || rc == PDM_PENDING ? rc : plugin_failure(rc);
 }
@@ -403,21 +408,16 @@ static int svc_kv_del(void *user, const char *plugin, const char *key)
     return rc == PDM_ENOTFOUND ? PDM_OK : rc; /* plugin.h: OK if absent */
 }
 
-/* An alert without a server id is bound now, to the server whose command
- * the plugin's MO method is handling; at any other time nobody can tell
- * whose result it is, so it is refused rather than left to whichever
- * session runs next. */
+/* An alert without a server id is bound now, on evidence only: to the
+ * server whose accepted Exec it reports (its correlator/source), else to
+ * the server whose command the plugin's MO method is handling; with
+ * neither nobody can tell whose result it is, so it is refused rather
+ * than left to whichever session runs next (alerts.c). */
 static int svc_generic_alert(void *user, const char *plugin,
                              const pdm_generic_alert *ga)
 {
     pdm_ctx *ctx = user;
-    const char *server = ga->server_id ? ga->server_id : ctx->mo_call_server;
-    if (!server)
-        pdm__logf(&ctx->log, PDM_LOG_ERROR, plugin,
-                  "Generic Alert %s without a server id outside an MO call "
-                  "for a server's command: refused (name the server)",
-                  ga->type);
-    return pdm__engine_queue_alert(ctx, server, ga);
+    return pdm__engine_queue_alert(ctx, ctx->mo_call_server, ga, plugin);
 }
 
 void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc)
