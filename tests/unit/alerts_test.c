@@ -308,15 +308,19 @@ static void test_alerts__async_exec(void)
     CU_ASSERT_EQUAL(npending(ctx), 2);
     /* Consumed: the same result again has no Exec to report. */
     CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
-    /* srv-b's Exec's result raised while srv-a's command is handled:
-     * the two bindings disagree, refused. */
+    /* srv-b's Exec's result raised while srv-a's Exec of the same URI
+     * with the same correlator is handled: two Execs match, refused. */
     ctx->cmd_server = ctx->mo_call_server = "srv-a";
+    ctx->mo_exec_uri = "./Ext/Wipe";
+    ctx->mo_exec_corr = "c-2";
     ga = alert("c-2", NULL);
     CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_EINVAL);
-    ctx->cmd_server = ctx->mo_call_server = NULL;
-    /* Outside any call (e.g. the plugin's own thread): srv-b's. */
+    /* ... during another command of srv-a: the Exec it reports is srv-b's,
+     * that is where it goes, not to the server of the moment. */
+    ctx->mo_exec_uri = ctx->mo_exec_corr = NULL;
     CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_OK);
     PDM_ASSERT_STR(last_server(ctx), "srv-b");
+    ctx->cmd_server = ctx->mo_call_server = NULL;
     /* Source alone, for an Exec without a correlator. */
     ga = alert(NULL, "./Z");
     CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);

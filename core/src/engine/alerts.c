@@ -192,14 +192,20 @@ static bool same(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
-/* Does @ga report the pending Exec @p?  Its correlator and its Source,
- * where the alert has them, must both be the Exec's. */
-static bool reports(const pdm__pending_exec *p, const pdm_generic_alert *ga)
+/* Does @ga report the Exec of @uri with @corr?  Its correlator and its
+ * Source, where the alert has them, must both be the Exec's. */
+static bool reports_exec(const char *uri, const char *corr,
+                         const pdm_generic_alert *ga)
 {
     if (!ga->correlator && !ga->source_uri)
         return false;
-    return (!ga->correlator || same(ga->correlator, p->correlator)) &&
-           (!ga->source_uri || same(ga->source_uri, p->uri));
+    return (!ga->correlator || same(ga->correlator, corr)) &&
+           (!ga->source_uri || same(ga->source_uri, uri));
+}
+
+static bool reports(const pdm__pending_exec *p, const pdm_generic_alert *ga)
+{
+    return reports_exec(p->uri, p->correlator, ga);
 }
 
 /* The server of the pending Execs @ga reports: NULL if none, @ambiguous
@@ -267,12 +273,21 @@ int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
         return PDM_EINVAL;
     }
     if (!server_id && pend && in_call && strcmp(pend, in_call) != 0) {
-        pdm__logf(&ctx->log, PDM_LOG_ERROR, who,
-                  "Generic Alert %s without a server id refused: it matches "
-                  "a pending Exec of %s but comes while a command of %s is "
-                  "handled",
+        /* The specific evidence (the Exec it reports) wins over the
+         * moment it comes in, unless the Exec being handled is reported
+         * just as well. */
+        if (reports_exec(ctx->mo_exec_uri, ctx->mo_exec_corr, ga)) {
+            pdm__logf(&ctx->log, PDM_LOG_ERROR, who,
+                      "Generic Alert %s without a server id refused: it "
+                      "matches a pending Exec of %s and the Exec of %s "
+                      "being handled",
+                      ga->type, pend, in_call);
+            return PDM_EINVAL;
+        }
+        pdm__logf(&ctx->log, PDM_LOG_INFO, who,
+                  "Generic Alert %s reports a pending Exec of %s: it goes "
+                  "there, not to %s whose command is handled now",
                   ga->type, pend, in_call);
-        return PDM_EINVAL;
     }
     if (!server_id)
         server_id = pend ? pend : in_call;
@@ -288,9 +303,9 @@ int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
         return PDM_ENOMEM;
     append(ctx, a);
     save(ctx);
-    consume_pending(ctx, server_id, ga);
+    consume_pending(ctx, a->server_id, ga); /* may free server_id */
     pdm__logf(&ctx->log, PDM_LOG_INFO, "core", "Generic Alert %s queued for %s",
-              a->type, server_id);
+              a->type, a->server_id);
     return PDM_OK;
 }
 

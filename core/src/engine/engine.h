@@ -64,6 +64,10 @@ struct pdm_ctx {
      * time (services.c). */
     const char *cmd_server;
     const char *mo_call_server;
+    /* The Exec an MO handler's exec() is running for now (URI and
+     * correlator, NULL otherwise): its own result is a candidate owner of
+     * an alert too, next to the pending Execs. */
+    const char *mo_exec_uri, *mo_exec_corr;
     const char *dev_profile[16]; /* [device] values of the device MOs */
     bool dev_profile_done;
     /* Fail-closed state (see pdm__engine_unusable and the policy hook). */
@@ -111,14 +115,15 @@ int pdm__engine_mo_tx(pdm_ctx *ctx, int what);
  * @ga must be text (pdm__xml_is_text) within PDM__ALERT_STR_MAX bytes
  * (PDM__ALERT_URI_MAX for source_uri), reserved0 0, type and format set:
  * PDM_EINVAL otherwise, with a log line naming the field.
- * The server it goes to: @ga->server_id when set; else the Exec it
- * reports, a pending Exec (pdm__alerts_exec_pending) whose correlator
- * and/or URI it carries, which is consumed; else @in_call, the server
- * whose command an MO method is handling now (NULL outside one).  A
- * pending Exec of another server than @in_call, or pending Execs of two
- * servers, matching the alert: refused (never a guess).  No server:
- * PDM_EINVAL (an alert that names no server could reach the wrong one).
- * @who names the caller in log lines. */
+ * The server it goes to: @ga->server_id when set; else the server of
+ * the Exec it reports, a pending Exec (pdm__alerts_exec_pending) whose
+ * correlator and/or URI it carries (that record is consumed); else
+ * @in_call, the server whose command an MO method is handling now (NULL
+ * outside one).  Never a guess: pending Execs of two servers matching
+ * the alert, or one of another server than @in_call while the alert
+ * also matches the Exec being handled (ctx->mo_exec_uri/corr), and it is
+ * refused.  No server: PDM_EINVAL (an alert that names no server could
+ * reach the wrong one).  @who names the caller in log lines. */
 #define PDM__ALERT_STR_MAX 255
 #define PDM__ALERT_URI_MAX 1024
 int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,

@@ -276,6 +276,7 @@ static const char *mo_why(void *user, void *handler)
 static int mo_exec(void *user, void *handler, const char *uri,
                    const pdm_blob *data, const char *correlator)
 {
+    pdm_ctx *ctx = user;
     pdm__mo_binding *b = handler;
     const char *outer;
     int rc;
@@ -283,12 +284,14 @@ static int mo_exec(void *user, void *handler, const char *uri,
         return PDM_ENOTALLOWED;
     b->comp->plugin->err[0] = '\0'; /* mo_why reports this call only */
     outer = mo_call_begin(user);
+    ctx->mo_exec_uri = uri;
+    ctx->mo_exec_corr = correlator;
     rc = b->comp->ops.mo.exec(b->comp->inst, uri, data, correlator);
+    ctx->mo_exec_uri = ctx->mo_exec_corr = NULL;
     /* Accepted (202): the result comes later, maybe in another process;
      * remembering whose Exec it was lets that alert find its server. */
     if (rc == PDM_PENDING)
-        pdm__alerts_exec_pending(user, ((pdm_ctx *)user)->mo_call_server, uri,
-                                 correlator);
+        pdm__alerts_exec_pending(ctx, ctx->mo_call_server, uri, correlator);
     mo_call_end(user, outer);
     return rc == PDM_OK || rc == PDM_PENDING ? rc : plugin_failure(rc);
 }
