@@ -454,6 +454,67 @@ static void test_alerts__package_abort(void)
     pdm_ctx_close(ctx);
 }
 
+/* The same through a real session: the server's package spans messages
+ * (no Final yet), so its transaction is open when the alert is queued;
+ * the session then ends without the package (closed: rolled back).  The
+ * alert is in memory and, after a reopen, in the store: they agree. */
+static void test_alerts__session_rollback(void)
+{
+    static const char fmt[] =
+        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD>"
+        "<VerProto>DM/1.2</VerProto><SessionID>%.*s</SessionID><MsgID>1</MsgID>"
+        "<Target><LocURI>IMEI:1</LocURI></Target><Source><LocURI>"
+        "http://b.test/dm</LocURI></Source></SyncHdr><SyncBody>"
+        "<Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>0</CmdRef>"
+        "<Cmd>SyncHdr</Cmd><Data>200</Data></Status>"
+        "<Status><CmdID>2</CmdID><MsgRef>1</MsgRef><CmdRef>1</CmdRef>"
+        "<Cmd>Alert</Cmd><Data>200</Data></Status>"
+        "<Get><CmdID>3</CmdID><Item><Target><LocURI>./DevInfo/Man</LocURI>"
+        "</Target></Item></Get></SyncBody></SyncML>";
+    pdm_generic_alert ga = alert("w-2", NULL);
+    pdm_session_opts so;
+    pdm_session *s = NULL;
+    pdm_message m;
+    char msg[1024];
+    const char *sid, *sid_end;
+    int n;
+    pdm_ctx *ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm__tree_put(ctx->tree, "./DMAcc/b/ServerID", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"srv-b", 5, "local"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put(ctx->tree, "./DMAcc/b/AppAddr/1/Addr", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"http://b.test/dm", 16, "local"), PDM_OK);
+    memset(&so, 0, sizeof so);
+    so.struct_size = sizeof so;
+    so.server_id = "srv-b";
+    CU_ASSERT_EQUAL_FATAL(pdm_session_open(&s, ctx, &so), PDM_OK);
+    CU_ASSERT_EQUAL_FATAL(pdm_session_next(s, &m), PDM_OK);
+    sid = memmem(m.body, m.len, "<SessionID>", 11);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sid);
+    sid += 11;
+    sid_end = memchr(sid, '<', m.len - (size_t)(sid - (const char *)m.body));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sid_end);
+    n = snprintf(msg, sizeof msg, fmt, (int)(sid_end - sid), sid);
+    CU_ASSERT_EQUAL_FATAL(pdm_session_reply(s, (const uint8_t *)msg, (size_t)n,
+                                            "application/vnd.syncml.dm+xml",
+                                            NULL),
+                          PDM_OK);
+    CU_ASSERT_TRUE_FATAL(pdm__tree_in_transaction(ctx->tree));
+    ga.server_id = "srv-b";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    pdm_session_close(s);
+    CU_ASSERT_FALSE(pdm__tree_in_transaction(ctx->tree));
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 1);
+    pdm_ctx_close(ctx);
+    ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx->alerts);
+    PDM_ASSERT_STR(ctx->alerts->correlator, "w-2");
+    for (pdm__alert *a = ctx->alerts; a; a = a->next)
+        a->in_flight = true;
+    pdm__alerts_session_end(ctx, true);
+    pdm_ctx_close(ctx);
+}
+
 static const pdm_test tests[] = {
     {"persist", test_alerts__persist},
     {"damaged", test_alerts__damaged},
@@ -463,6 +524,7 @@ static const pdm_test tests[] = {
     {"async_exec", test_alerts__async_exec},
     {"strings", test_alerts__strings},
     {"package_abort", test_alerts__package_abort},
+    {"session_rollback", test_alerts__session_rollback},
     {NULL, NULL},
 };
 
