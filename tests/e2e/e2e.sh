@@ -678,6 +678,38 @@ alert_owner() {
   expect_not_in "$T/srvb.transcript" "urn:polydm:at:e2e:done" "hmac.server never saw the alert"
 }
 
+# An asynchronous Exec's result reported after its session, in another
+# process and during another server's session, without a server id: it
+# goes to the server whose Exec it reports, never to the server of the
+# moment (alert-async-a.scn, alert-async-b.scn).
+alert_async() {
+  start_server srvb "$SCN/alert-async-b.scn" || return
+  local urlb=$SRV_URL pidb=$SRV_PID
+  start_server srva "$SCN/alert-async-a.scn" || return
+  local porta=$SRV_PORT
+  awk -v b="$urlb" '/<NodeName>hmac<\/NodeName>/ { h = 1 }
+    h && /@URL@/ { sub("@URL@", b); h = 0 } { print }' \
+    "$TREE" >"$T/tree-ab.xml"
+  make_profile "$T/dev" "$T/tree-ab.xml"
+  "$PDM" "${P[@]}" session --server test.server --trace "$T/dev/trace" \
+    >"$T/dev/a1.out" 2>&1 &&
+    ok "test.server's Exec session" || { fail "test.server's Exec session"; show "$T/dev/a1.out"; }
+  "$PDM" "${P[@]}" -v session --server hmac.server >"$T/dev/b.out" 2>&1 &&
+    ok "hmac.server's session" || { fail "hmac.server's session"; show "$T/dev/b.out"; }
+  expect_in "$T/dev/b.out" "Generic Alert urn:polydm:at:e2e:later queued for test.server" \
+    "the late result is bound to the Exec's server"
+  SRV_PID=$pidb wait_server srvb
+  wait_server srva
+  local nonce
+  nonce=$(cat "$T/dev/trace"/*-client.* | grep -o '<NextNonce[^>]*>[^<]*' | tail -1 | sed 's/.*>//')
+  sed "s#@NONCE@#$nonce#" "$SCN/alert-async-a2.scn" >"$T/a2.scn"
+  SRV_FIXED_PORT=$porta start_server srva2 "$T/a2.scn" || return
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/a2.out" 2>&1 &&
+    ok "test.server's next session" || { fail "test.server's next session"; show "$T/dev/a2.out"; }
+  wait_server srva2
+  expect_not_in "$T/srvb.transcript" "urn:polydm:at:e2e:later" "hmac.server never saw the result"
+}
+
 # Issue 9 item 1: a server tries to take another's identity and account
 # (identity.scn); nothing changes and the refusals are audited with their
 # rule.
@@ -763,6 +795,7 @@ case "$case_name" in
   alerts) alerts ;;
   policy) policy ;;
   alert_owner) alert_owner ;;
+  alert_async) alert_async ;;
   agent_pkg0_retry) agent_pkg0_retry ;;
   agent_pkg0_replay) agent_pkg0_replay ;;
   agent_pkg0_forged_waiting) agent_pkg0_forged_waiting ;;

@@ -3,6 +3,10 @@
  * survives closing the context, a damaged saved queue is dropped with a
  * log line (never a crash), every alert names its server (a saved one
  * that does not is dropped), and the public API checks its arguments.
+ * Issue 9 item 13: an asynchronous Exec's later result finds the server
+ * of the Exec (a pending-Exec record, never a guess), alert strings are
+ * text, and an aborted package keeps the alerts and records in memory
+ * and store alike.
  */
 #define _GNU_SOURCE /* memmem */
 #include "cu_main.h"
@@ -239,12 +243,288 @@ static void test_alerts__binary_in_xml(void)
     pdm_ctx_close(ctx);
 }
 
+static pdm_generic_alert alert(const char *corr, const char *src)
+{
+    pdm_generic_alert ga;
+    memset(&ga, 0, sizeof ga);
+    ga.struct_size = sizeof ga;
+    ga.type = "urn:oma:at:lawmo:1.0:OperationComplete";
+    ga.format = "int";
+    ga.data.data = (uint8_t *)"1200";
+    ga.data.len = 4;
+    ga.correlator = corr;
+    ga.source_uri = src;
+    return ga;
+}
+
+static size_t npending(const pdm_ctx *ctx)
+{
+    size_t n = 0;
+    for (const pdm__pending_exec *p = ctx->pending; p; p = p->next)
+        n++;
+    return n;
+}
+
+static const char *last_server(const pdm_ctx *ctx)
+{
+    const pdm__alert *a = ctx->alerts;
+    while (a && a->next)
+        a = a->next;
+    return a ? a->server_id : NULL;
+}
+
+/* An Exec answered 202 leaves a record (server, URI, correlator) that
+ * survives a restart; the result queued later without a server id goes
+ * to that server and consumes it; anything ambiguous is refused. */
+static void test_alerts__async_exec(void)
+{
+    static const char lock[] = "./LAWMO/Operations/FullyLock";
+    pdm__services svc;
+    pdm_generic_alert ga;
+    char corr[16];
+    pdm_ctx *ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    pdm__alerts_exec_pending(ctx, "srv-a", lock, "lock-1");
+    pdm__alerts_exec_pending(ctx, "srv-b", "./Ext/Wipe", "c-2");
+    pdm__alerts_exec_pending(ctx, "srv-a", "./Z", NULL);
+    pdm__alerts_exec_pending(ctx, "srv-a", lock, "lock-1"); /* repeated */
+    CU_ASSERT_EQUAL(npending(ctx), 3);
+    pdm_ctx_close(ctx);
+
+    ctx = open_ctx(); /* a later process finishes the work */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(npending(ctx), 3);
+    pdm__engine_services(ctx, &svc);
+    /* Correlator of one Exec, Source of another: no record matches. */
+    ga = alert("lock-1", "./Ext/Wipe");
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
+    /* No evidence at all. */
+    ga = alert(NULL, NULL);
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
+    /* LAWMO's OperationComplete: Source and Correlator of the Exec. */
+    ga = alert("lock-1", lock);
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    PDM_ASSERT_STR(last_server(ctx), "srv-a");
+    CU_ASSERT_EQUAL(npending(ctx), 2);
+    /* Consumed: the same result again has no Exec to report. */
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
+    /* srv-b's Exec's result raised while srv-a's Exec of the same URI
+     * with the same correlator is handled: two Execs match, refused. */
+    ctx->cmd_server = ctx->mo_call_server = "srv-a";
+    ctx->mo_exec_uri = "./Ext/Wipe";
+    ctx->mo_exec_corr = "c-2";
+    ga = alert("c-2", NULL);
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_EINVAL);
+    /* ... during another command of srv-a: the Exec it reports is srv-b's,
+     * that is where it goes, not to the server of the moment. */
+    ctx->mo_exec_uri = ctx->mo_exec_corr = NULL;
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_OK);
+    PDM_ASSERT_STR(last_server(ctx), "srv-b");
+    ctx->cmd_server = ctx->mo_call_server = NULL;
+    /* Source alone, for an Exec without a correlator. */
+    ga = alert(NULL, "./Z");
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    PDM_ASSERT_STR(last_server(ctx), "srv-a");
+    CU_ASSERT_EQUAL(npending(ctx), 0);
+
+    /* The same correlator from two servers: never a guess. */
+    pdm__alerts_exec_pending(ctx, "srv-a", "./X", "dup");
+    pdm__alerts_exec_pending(ctx, "srv-b", "./X", "dup");
+    ga = alert("dup", "./X");
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
+    ctx->cmd_server = ctx->mo_call_server = "srv-a";
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_EINVAL);
+    ctx->cmd_server = ctx->mo_call_server = NULL;
+    /* A result that names its server is the plugin's choice. */
+    ga.server_id = "srv-b";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    CU_ASSERT_EQUAL(npending(ctx), 1);
+    PDM_ASSERT_STR(ctx->pending->server_id, "srv-a");
+
+    /* Bounded: the oldest records go, their results are refused. */
+    for (int i = 0; i < PDM__PENDING_MAX + 8; i++) {
+        snprintf(corr, sizeof corr, "k%d", i);
+        pdm__alerts_exec_pending(ctx, "srv-c", "./Y", corr);
+    }
+    CU_ASSERT_EQUAL(npending(ctx), PDM__PENDING_MAX);
+    ga = alert("k0", NULL);
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
+    snprintf(corr, sizeof corr, "k%d", PDM__PENDING_MAX + 7);
+    ga = alert(corr, "./Y");
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    PDM_ASSERT_STR(last_server(ctx), "srv-c");
+    for (pdm__alert *a = ctx->alerts; a; a = a->next)
+        a->in_flight = true;
+    pdm__alerts_session_end(ctx, true);
+    pdm_ctx_close(ctx);
+
+    /* A damaged saved list: dropped with a log line, nothing bound. */
+    ctx = open_ctx();
+    CU_ASSERT_EQUAL(pdm__store_kv_put(ctx->store, "core", "exec-pending",
+                                      (const uint8_t *)"P17:srv-a\0b3:./Q-", 18),
+                    PDM_OK);
+    pdm_ctx_close(ctx);
+    ctx = open_ctx();
+    CU_ASSERT_EQUAL(npending(ctx), 0);
+    ga = alert(NULL, "./Q");
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
+    pdm_ctx_close(ctx);
+}
+
+/* Every string of an alert goes into an XML message as it is: a string
+ * that is not text, or is over-long, is refused when it is queued; one
+ * the store holds is dropped when it is loaded. */
+static void test_alerts__strings(void)
+{
+    static char longs[PDM__ALERT_URI_MAX + 2];
+    pdm_generic_alert ok = alert("c", "./S"), ga;
+    const char **fields[] = {&ga.type,       &ga.format,     &ga.mark,
+                             &ga.correlator, &ga.source_uri, &ga.server_id};
+    static const char *const bad[] = {"a\x01" "b", "\xff", "\xc3(", "\xc0\x80"};
+    pdm_ctx *ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    ok.server_id = "srv-a";
+    memset(longs, 'x', sizeof longs - 1);
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            ga = ok;
+            *fields[f] = bad[i];
+            CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
+        }
+        ga = ok;
+        longs[f == 4 ? PDM__ALERT_URI_MAX + 1 : PDM__ALERT_STR_MAX + 1] = 0;
+        *fields[f] = longs;
+        CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_EINVAL);
+        /* At the limit it is fine. */
+        longs[f == 4 ? PDM__ALERT_URI_MAX : PDM__ALERT_STR_MAX] = 0;
+        CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+        memset(longs, 'x', sizeof longs - 1);
+    }
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 6);
+    for (pdm__alert *a = ctx->alerts; a; a = a->next)
+        a->in_flight = true;
+    pdm__alerts_session_end(ctx, true);
+    /* The store holds a type with a control byte, a server id with a
+     * NUL inside: dropped at load, the good record after them kept. */
+    {
+        static const char rec[] = "A1"
+                                  "5:srv-a-3:a\x01" "b3:chr--1:x"
+                                  "7:srv-a\0x-3:abc3:chr--1:x"
+                                  "5:srv-a-3:urn3:chr--1:y";
+        CU_ASSERT_EQUAL(pdm__store_kv_put(ctx->store, "core", "alerts",
+                                          (const uint8_t *)rec, sizeof rec - 1),
+                        PDM_OK);
+    }
+    pdm_ctx_close(ctx);
+    ctx = open_ctx();
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 0);
+    pdm_ctx_close(ctx);
+}
+
+/* Issue 9 item 13: an alert queued, and an Exec accepted, inside a
+ * package that is then aborted (session abort, budget abort, failed
+ * authentication): the Exec ran on the device, so its result stays, in
+ * memory and in the store alike (a reopened context has both). */
+static void test_alerts__package_abort(void)
+{
+    pdm__services svc;
+    pdm_generic_alert ga = alert("w-1", "./Ext/Wipe");
+    pdm_ctx *ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    pdm__engine_services(ctx, &svc);
+    CU_ASSERT_EQUAL_FATAL(pdm__tree_begin(ctx->tree), PDM_OK);
+    ctx->cmd_server = ctx->mo_call_server = "srv-a";
+    CU_ASSERT_EQUAL(svc.generic_alert(ctx, "fx", &ga), PDM_OK);
+    pdm__alerts_exec_pending(ctx, "srv-a", "./Ext/Lock", "l-1");
+    ctx->cmd_server = ctx->mo_call_server = NULL;
+    pdm__tree_abort(ctx->tree);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 1);
+    CU_ASSERT_EQUAL(npending(ctx), 1);
+    pdm_ctx_close(ctx);
+    ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 1);
+    CU_ASSERT_EQUAL(npending(ctx), 1);
+    ga = alert("l-1", NULL);
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    PDM_ASSERT_STR(last_server(ctx), "srv-a");
+    for (pdm__alert *a = ctx->alerts; a; a = a->next)
+        a->in_flight = true;
+    pdm__alerts_session_end(ctx, true);
+    pdm_ctx_close(ctx);
+}
+
+/* The same through a real session: the server's package spans messages
+ * (no Final yet), so its transaction is open when the alert is queued;
+ * the session then ends without the package (closed: rolled back).  The
+ * alert is in memory and, after a reopen, in the store: they agree. */
+static void test_alerts__session_rollback(void)
+{
+    static const char fmt[] =
+        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD>"
+        "<VerProto>DM/1.2</VerProto><SessionID>%.*s</SessionID><MsgID>1</MsgID>"
+        "<Target><LocURI>IMEI:1</LocURI></Target><Source><LocURI>"
+        "http://b.test/dm</LocURI></Source></SyncHdr><SyncBody>"
+        "<Status><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>0</CmdRef>"
+        "<Cmd>SyncHdr</Cmd><Data>200</Data></Status>"
+        "<Status><CmdID>2</CmdID><MsgRef>1</MsgRef><CmdRef>1</CmdRef>"
+        "<Cmd>Alert</Cmd><Data>200</Data></Status>"
+        "<Get><CmdID>3</CmdID><Item><Target><LocURI>./DevInfo/Man</LocURI>"
+        "</Target></Item></Get></SyncBody></SyncML>";
+    pdm_generic_alert ga = alert("w-2", NULL);
+    pdm_session_opts so;
+    pdm_session *s = NULL;
+    pdm_message m;
+    char msg[1024];
+    const char *sid, *sid_end;
+    int n;
+    pdm_ctx *ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm__tree_put(ctx->tree, "./DMAcc/b/ServerID", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"srv-b", 5, "local"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put(ctx->tree, "./DMAcc/b/AppAddr/1/Addr", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"http://b.test/dm", 16, "local"), PDM_OK);
+    memset(&so, 0, sizeof so);
+    so.struct_size = sizeof so;
+    so.server_id = "srv-b";
+    CU_ASSERT_EQUAL_FATAL(pdm_session_open(&s, ctx, &so), PDM_OK);
+    CU_ASSERT_EQUAL_FATAL(pdm_session_next(s, &m), PDM_OK);
+    sid = memmem(m.body, m.len, "<SessionID>", 11);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sid);
+    sid += 11;
+    sid_end = memchr(sid, '<', m.len - (size_t)(sid - (const char *)m.body));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sid_end);
+    n = snprintf(msg, sizeof msg, fmt, (int)(sid_end - sid), sid);
+    CU_ASSERT_EQUAL_FATAL(pdm_session_reply(s, (const uint8_t *)msg, (size_t)n,
+                                            "application/vnd.syncml.dm+xml",
+                                            NULL),
+                          PDM_OK);
+    CU_ASSERT_TRUE_FATAL(pdm__tree_in_transaction(ctx->tree));
+    ga.server_id = "srv-b";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    pdm_session_close(s);
+    CU_ASSERT_FALSE(pdm__tree_in_transaction(ctx->tree));
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 1);
+    pdm_ctx_close(ctx);
+    ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx->alerts);
+    PDM_ASSERT_STR(ctx->alerts->correlator, "w-2");
+    for (pdm__alert *a = ctx->alerts; a; a = a->next)
+        a->in_flight = true;
+    pdm__alerts_session_end(ctx, true);
+    pdm_ctx_close(ctx);
+}
+
 static const pdm_test tests[] = {
     {"persist", test_alerts__persist},
     {"damaged", test_alerts__damaged},
     {"args", test_alerts__args},
     {"plugin_binding", test_alerts__plugin_binding},
     {"binary_in_xml", test_alerts__binary_in_xml},
+    {"async_exec", test_alerts__async_exec},
+    {"strings", test_alerts__strings},
+    {"package_abort", test_alerts__package_abort},
+    {"session_rollback", test_alerts__session_rollback},
     {NULL, NULL},
 };
 

@@ -247,13 +247,17 @@ typedef struct pdm_message {
  * pdm_ctx_queue_alert() - queue a Generic Alert (1226) for a DM server,
  * e.g. a device event the integrator reports.  Everything in @ga is copied.
  * The queue is kept in the store: the alert goes out only in a session
- * with exactly ga->server_id (required: an alert for "any server" could
- * reach the wrong one) and leaves the queue only when that session ends
- * normally; a failed session or a restart keeps it (it may then be sent
- * twice: use a correlator or data the server can recognise).  The
- * reference agent starts a session when alerts wait.
- * Returns PDM_OK, PDM_EINVAL (NULL, struct too small, no server id, no
- * type or format, reserved0 not 0), PDM_ENOMEM.
+ * with exactly its server and leaves the queue only when that session
+ * ends normally; a failed session or a restart keeps it (it may then be
+ * sent twice: use a correlator or data the server can recognise).  The
+ * server is ga->server_id; NULL only for the result of a server's Exec
+ * an MO handler accepted (202): the alert's correlator and/or
+ * source_uri must then match that Exec (see pdm_generic_alert), an alert
+ * for "any server" could reach the wrong one.  The reference agent
+ * starts a session when alerts wait.
+ * Returns PDM_OK, PDM_EINVAL (NULL, struct too small, no server (or an
+ * ambiguous one), no type or format, a string that is not text or too
+ * long, reserved0 not 0), PDM_ENOMEM.
  */
 PDM_API int pdm_ctx_queue_alert(pdm_ctx *ctx, const pdm_generic_alert *ga);
 

@@ -7,15 +7,25 @@
  * session with exactly that server carries it: a lock or wipe result
  * must never reach another server.
  *
+ * An alert that names no server is bound to one only on evidence: the
+ * server whose command an MO method is handling at that moment, or the
+ * server whose accepted Exec (202, a "pending Exec" record) it reports,
+ * told by its correlator and/or Source URI.  Never a guess: no evidence,
+ * or evidence pointing at two servers, and it is refused.
+ *
  * Saved format (kv "core"/"alerts"): "A1" then per alert seven fields
  * (server id, source, type, format, mark, correlator, data), each "-" for
- * absent or "<decimal length>:<bytes>".  Small and self-delimiting; the
- * whole queue is rewritten on every change (it holds a few alerts).
+ * absent or "<decimal length>:<bytes>".  Pending Execs (kv
+ * "core"/"exec-pending"): "P1" then three such fields per record (server
+ * id, URI, correlator).  Small and self-delimiting; each list is
+ * rewritten on every change (a few records; both are bounded).  Both are
+ * written at once, never with a package: see engine.h.
  */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/codec.h"
 #include "engine/engine.h"
 #include "store/store.h"
 #include "util/util.h"
@@ -33,6 +43,18 @@ void pdm__engine_free_alerts(pdm__alert *a)
         pdm__free(a->data);
         pdm__free(a);
         a = n;
+    }
+}
+
+void pdm__engine_free_pending(pdm__pending_exec *p)
+{
+    while (p) {
+        pdm__pending_exec *n = p->next;
+        pdm__free(p->server_id);
+        pdm__free(p->uri);
+        pdm__free(p->correlator);
+        pdm__free(p);
+        p = n;
     }
 }
 
@@ -82,6 +104,57 @@ static void save(pdm_ctx *ctx)
     pdm__buf_free(&b);
 }
 
+static void save_pending(pdm_ctx *ctx)
+{
+    pdm__buf b;
+    int rc;
+    if (!ctx->store)
+        return;
+    pdm__buf_init(&b);
+    pdm__buf_puts(&b, "P1");
+    for (const pdm__pending_exec *p = ctx->pending; p; p = p->next) {
+        put_str(&b, p->server_id);
+        put_str(&b, p->uri);
+        put_str(&b, p->correlator);
+    }
+    if (!pdm__buf_ok(&b))
+        rc = PDM_ENOMEM;
+    else if (!ctx->pending)
+        rc = pdm__store_kv_del(ctx->store, "core", "exec-pending");
+    else
+        rc = pdm__store_kv_put(ctx->store, "core", "exec-pending", b.data,
+                               b.len);
+    if (rc != PDM_OK && rc != PDM_ENOTFOUND)
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
+                  "cannot save the pending Execs: %s", pdm_strerror(rc));
+    pdm__buf_free(&b);
+}
+
+/* A string that goes into an XML or WBXML message as it is: text (UTF-8,
+ * no NUL or other control byte XML cannot carry) and bounded. */
+static bool good_str(const char *s, size_t max)
+{
+    size_t n = s ? strnlen(s, max + 1) : 0;
+    return !s || (n <= max && pdm__xml_is_text(s, n));
+}
+
+static const char *bad_field(const char *server_id, const pdm_generic_alert *ga)
+{
+    if (!good_str(ga->type, PDM__ALERT_STR_MAX))
+        return "type";
+    if (!good_str(ga->format, PDM__ALERT_STR_MAX))
+        return "format";
+    if (!good_str(ga->mark, PDM__ALERT_STR_MAX))
+        return "mark";
+    if (!good_str(ga->correlator, PDM__ALERT_STR_MAX))
+        return "correlator";
+    if (!good_str(ga->source_uri, PDM__ALERT_URI_MAX))
+        return "source_uri";
+    if (!good_str(server_id, PDM__ALERT_STR_MAX))
+        return "server_id";
+    return NULL;
+}
+
 static pdm__alert *make_alert(const char *server_id, const pdm_generic_alert *ga)
 {
     pdm__alert *a = pdm__calloc(1, sizeof(*a));
@@ -114,17 +187,115 @@ static void append(pdm_ctx *ctx, pdm__alert *a)
     *pp = a;
 }
 
-int pdm__engine_queue_alert(pdm_ctx *ctx, const char *server_id,
+static bool same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+/* Does @ga report the Exec of @uri with @corr?  Its correlator and its
+ * Source, where the alert has them, must both be the Exec's. */
+static bool reports_exec(const char *uri, const char *corr,
+                         const pdm_generic_alert *ga)
+{
+    if (!ga->correlator && !ga->source_uri)
+        return false;
+    return (!ga->correlator || same(ga->correlator, corr)) &&
+           (!ga->source_uri || same(ga->source_uri, uri));
+}
+
+static bool reports(const pdm__pending_exec *p, const pdm_generic_alert *ga)
+{
+    return reports_exec(p->uri, p->correlator, ga);
+}
+
+/* The server of the pending Execs @ga reports: NULL if none, @ambiguous
+ * set when they belong to different servers. */
+static const char *pending_server(const pdm_ctx *ctx,
+                                  const pdm_generic_alert *ga, bool *ambiguous)
+{
+    const char *srv = NULL;
+    *ambiguous = false;
+    for (const pdm__pending_exec *p = ctx->pending; p; p = p->next) {
+        if (!reports(p, ga))
+            continue;
+        if (srv && strcmp(srv, p->server_id) != 0)
+            *ambiguous = true;
+        srv = p->server_id;
+    }
+    return srv;
+}
+
+/* The result of @server_id's oldest pending Exec that @ga reports has
+ * come: the record goes. */
+static void consume_pending(pdm_ctx *ctx, const char *server_id,
                             const pdm_generic_alert *ga)
 {
+    for (pdm__pending_exec **pp = &ctx->pending; *pp; pp = &(*pp)->next) {
+        pdm__pending_exec *p = *pp;
+        if (strcmp(p->server_id, server_id) != 0 || !reports(p, ga))
+            continue;
+        *pp = p->next;
+        p->next = NULL;
+        pdm__engine_free_pending(p);
+        save_pending(ctx);
+        return;
+    }
+}
+
+int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
+                            const pdm_generic_alert *ga, const char *who)
+{
+    const char *server_id, *bad, *pend;
+    bool ambiguous;
     pdm__alert *a;
     if (!ga || !ga->type || !*ga->type || !ga->format || !*ga->format ||
-        (ga->data.len && !ga->data.data) || ga->reserved0)
+        (ga->data.len && !ga->data.data) || ga->reserved0 ||
+        (ga->server_id && !*ga->server_id))
         return PDM_EINVAL;
-    if (!server_id || !*server_id) {
-        pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
-                  "Generic Alert %s refused: it names no server and is not "
-                  "the result of an Exec being handled",
+    if ((bad = bad_field(ga->server_id, ga))) {
+        /* The value itself is not logged: it is what could not be
+         * printed safely. */
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, who,
+                  "Generic Alert refused: its %s is not text of at most %d "
+                  "bytes (it would break the message that carries it)",
+                  bad,
+                  strcmp(bad, "source_uri") == 0 ? PDM__ALERT_URI_MAX
+                                                 : PDM__ALERT_STR_MAX);
+        return PDM_EINVAL;
+    }
+    server_id = ga->server_id;
+    pend = pending_server(ctx, ga, &ambiguous);
+    if (!server_id && ambiguous) {
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, who,
+                  "Generic Alert %s without a server id refused: its "
+                  "correlator/source match pending Execs of several servers",
+                  ga->type);
+        return PDM_EINVAL;
+    }
+    if (!server_id && pend && in_call && strcmp(pend, in_call) != 0) {
+        /* The specific evidence (the Exec it reports) wins over the
+         * moment it comes in, unless the Exec being handled is reported
+         * just as well. */
+        if (reports_exec(ctx->mo_exec_uri, ctx->mo_exec_corr, ga)) {
+            pdm__logf(&ctx->log, PDM_LOG_ERROR, who,
+                      "Generic Alert %s without a server id refused: it "
+                      "matches a pending Exec of %s and the Exec of %s "
+                      "being handled",
+                      ga->type, pend, in_call);
+            return PDM_EINVAL;
+        }
+        pdm__logf(&ctx->log, PDM_LOG_INFO, who,
+                  "Generic Alert %s reports a pending Exec of %s: it goes "
+                  "there, not to %s whose command is handled now",
+                  ga->type, pend, in_call);
+    }
+    if (!server_id)
+        server_id = pend ? pend : in_call;
+    if (!server_id) {
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, who,
+                  "Generic Alert %s refused: it names no server, is not "
+                  "raised while a server's command is handled and reports "
+                  "no pending Exec (correlator/source)",
                   ga->type);
         return PDM_EINVAL;
     }
@@ -132,9 +303,59 @@ int pdm__engine_queue_alert(pdm_ctx *ctx, const char *server_id,
         return PDM_ENOMEM;
     append(ctx, a);
     save(ctx);
+    consume_pending(ctx, a->server_id, ga); /* may free server_id */
     pdm__logf(&ctx->log, PDM_LOG_INFO, "core", "Generic Alert %s queued for %s",
-              a->type, server_id);
+              a->type, a->server_id);
     return PDM_OK;
+}
+
+void pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
+                              const char *uri, const char *correlator)
+{
+    pdm__pending_exec *p, **pp;
+    size_t n = 0;
+    if (!server_id || !uri)
+        return;
+    /* The same Exec again (a server repeating it) replaces its record. */
+    for (pp = &ctx->pending; *pp;) {
+        p = *pp;
+        if (strcmp(p->server_id, server_id) == 0 && strcmp(p->uri, uri) == 0 &&
+            (p->correlator == correlator ||
+             same(p->correlator, correlator))) {
+            *pp = p->next;
+            p->next = NULL;
+            pdm__engine_free_pending(p);
+            continue;
+        }
+        n++;
+        pp = &p->next;
+    }
+    while (n >= PDM__PENDING_MAX && ctx->pending) {
+        p = ctx->pending;
+        ctx->pending = p->next;
+        p->next = NULL;
+        pdm__logf(&ctx->log, PDM_LOG_WARN, "core",
+                  "%d pending Execs: the oldest (%s from %s) is forgotten; "
+                  "its result will be refused",
+                  PDM__PENDING_MAX, p->uri, p->server_id);
+        pdm__engine_free_pending(p);
+        n--;
+    }
+    p = pdm__calloc(1, sizeof(*p));
+    if (!p || !(p->server_id = pdm__strdup(server_id)) ||
+        !(p->uri = pdm__strdup(uri)) ||
+        (correlator && !(p->correlator = pdm__strdup(correlator)))) {
+        pdm__engine_free_pending(p);
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
+                  "cannot remember the pending Exec %s of %s: its result "
+                  "will be refused",
+                  uri, server_id);
+        return;
+    }
+    for (pp = &ctx->pending; *pp; pp = &(*pp)->next)
+        ;
+    *pp = p;
+    save_pending(ctx);
 }
 
 /* One field of a saved record: "-" (absent) or "<n>:<n bytes>". */
@@ -159,12 +380,61 @@ static bool get_field(const uint8_t **p, const uint8_t *end, char **out,
     return *out != NULL;
 }
 
+static void load_pending(pdm_ctx *ctx)
+{
+    pdm_blob v = {NULL, 0};
+    const uint8_t *p, *end;
+    pdm__pending_exec **tail = &ctx->pending;
+    size_t n = 0;
+    bool ok;
+    if (!ctx->store ||
+        pdm__store_kv_get(ctx->store, "core", "exec-pending", &v.data,
+                          &v.len) != PDM_OK)
+        return;
+    ok = v.len >= 2 && memcmp(v.data, "P1", 2) == 0;
+    p = ok ? v.data + 2 : v.data;
+    end = v.data + v.len;
+    while (ok && p < end && n < PDM__PENDING_MAX) {
+        char *f[3] = {NULL, NULL, NULL};
+        size_t len[3];
+        pdm__pending_exec *r;
+        for (int i = 0; i < 3 && ok; i++)
+            ok = get_field(&p, end, &f[i], &len[i]);
+        /* A NUL inside the server id would make it another server's. */
+        r = ok && f[0] && *f[0] && strlen(f[0]) == len[0] && f[1]
+                ? pdm__calloc(1, sizeof(*r))
+                : NULL;
+        if (!r) {
+            for (int i = 0; i < 3; i++)
+                pdm__free(f[i]);
+            ok = false;
+            break;
+        }
+        r->server_id = f[0];
+        r->uri = f[1];
+        r->correlator = f[2];
+        *tail = r;
+        tail = &r->next;
+        n++;
+    }
+    if (!ok || p != end) {
+        /* Results of the Execs lost here are refused, never misrouted. */
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
+                  "the saved pending Execs are damaged after %zu record(s): "
+                  "the rest is dropped",
+                  n);
+        save_pending(ctx);
+    }
+    pdm__free(v.data);
+}
+
 void pdm__alerts_load(pdm_ctx *ctx)
 {
     pdm_blob v = {NULL, 0};
     const uint8_t *p, *end;
     size_t n = 0;
     bool dropped = false;
+    load_pending(ctx);
     if (!ctx->store ||
         pdm__store_kv_get(ctx->store, "core", "alerts", &v.data, &v.len) !=
             PDM_OK)
@@ -198,6 +468,19 @@ void pdm__alerts_load(pdm_ctx *ctx)
                 pdm__free(f[i]);
             dropped = true;
             continue;
+        }
+        if (ok && f[2] && f[3] && f[6]) {
+            /* Whatever the store holds must not break a message. */
+            pdm_generic_alert g;
+            memset(&g, 0, sizeof g);
+            g.source_uri = f[1];
+            g.type = f[2];
+            g.format = f[3];
+            g.mark = f[4];
+            g.correlator = f[5];
+            ok = !bad_field(f[0], &g);
+            for (int i = 0; i < 6; i++)
+                ok = ok && (!f[i] || strlen(f[i]) == len[i]);
         }
         a = ok && f[2] && f[3] && f[6] ? pdm__calloc(1, sizeof(*a)) : NULL;
         if (!a) {
@@ -257,7 +540,7 @@ PDM_API int pdm_ctx_queue_alert(pdm_ctx *ctx, const pdm_generic_alert *ga)
     /* Fields the caller's (older) struct does not have read as NULL. */
     memset(&g, 0, sizeof g);
     memcpy(&g, ga, ga->struct_size < sizeof g ? ga->struct_size : sizeof g);
-    return pdm__engine_queue_alert(ctx, g.server_id, &g);
+    return pdm__engine_queue_alert(ctx, NULL, &g, "api");
 }
 
 PDM_API size_t pdm_ctx_pending_alerts(const pdm_ctx *ctx, const char **server_id)

@@ -185,6 +185,11 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
     rc = pdm__profile_load(&ctx->profile, c.profile, &d);
     if (rc == PDM_OK)
         rc = open_store(ctx);
+    /* Before the plugins start: an alert one queues in its create (work
+     * finished since the last run) joins the saved queue instead of
+     * overwriting it, and finds its pending Exec. */
+    if (rc == PDM_OK)
+        pdm__alerts_load(ctx);
     if (rc == PDM_OK && !(ctx->flags & PDM_CTX_NO_PLUGINS)) {
         rc = pdm__plugins_start(&ctx->plugins, ctx->profile,
                                 pdm__plugin_search_path(c.plugin_path), &svc,
@@ -202,10 +207,8 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
     pdm__diag_free(&d);
     if (rc == PDM_OK)
         rc = open_tree(ctx);
-    if (rc == PDM_OK) {
-        pdm__alerts_load(ctx);
+    if (rc == PDM_OK)
         ctx->ready = true;
-    }
     return rc;
 }
 
@@ -229,6 +232,7 @@ PDM_API void pdm_ctx_close(pdm_ctx *ctx)
     ctx->store = NULL;
     pdm__free(ctx->plugin_mos);
     pdm__engine_free_alerts(ctx->alerts);
+    pdm__engine_free_pending(ctx->pending);
     pdm__profile_free(ctx->profile);
     pdm__free(ctx->state_dir);
     pdm__free(ctx);

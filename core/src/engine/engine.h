@@ -34,6 +34,14 @@ typedef struct pdm__alert {
     bool in_flight;  /* carried by the running session */
 } pdm__alert;
 
+/* An Exec a server sent that its handler accepted (PDM_PENDING, 202):
+ * its later result, an alert queued without a server id, is bound to
+ * that server by the correlator and/or the Exec's URI (alerts.c). */
+typedef struct pdm__pending_exec {
+    struct pdm__pending_exec *next;
+    char *server_id, *uri, *correlator; /* correlator may be NULL */
+} pdm__pending_exec;
+
 struct pdm_ctx {
     pdm__profile *profile;
     pdm__plugins plugins;
@@ -48,6 +56,7 @@ struct pdm_ctx {
     pdm__mo_binding *plugin_mos; /* one per plugin MO component */
     size_t nplugin_mos;
     pdm__alert *alerts;          /* queued Generic Alerts, oldest first */
+    pdm__pending_exec *pending;  /* accepted Execs, oldest first */
     /* The ServerID whose commands the session is executing (set by the
      * session around them), and the same while an MO handler's method
      * (get, replace, exec, notify) runs for one of them: a plugin's alert
@@ -55,6 +64,10 @@ struct pdm_ctx {
      * time (services.c). */
     const char *cmd_server;
     const char *mo_call_server;
+    /* The Exec an MO handler's exec() is running for now (URI and
+     * correlator, NULL otherwise): its own result is a candidate owner of
+     * an alert too, next to the pending Execs. */
+    const char *mo_exec_uri, *mo_exec_corr;
     const char *dev_profile[16]; /* [device] values of the device MOs */
     bool dev_profile_done;
     /* Fail-closed state (see pdm__engine_unusable and the policy hook). */
@@ -92,15 +105,42 @@ int pdm__engine_mo_tx(pdm_ctx *ctx, int what);
  * store (plugin "core", key "alerts"), so a failed session or a restart
  * loses none: an alert leaves the queue only when a session that carried
  * it ends normally (at-least-once delivery; correlators let the server
- * spot a repeat). */
-/* Queues an alert for @server_id (copies everything) and saves the
- * queue.  @server_id NULL or empty: PDM_EINVAL (an alert that names no
- * server could reach the wrong one).  @ga->reserved0 must be 0. */
-int pdm__engine_queue_alert(pdm_ctx *ctx, const char *server_id,
-                            const pdm_generic_alert *ga);
+ * spot a repeat).  They are device facts, not package state: the queue
+ * is written at once in its own store write (a package's tree changes
+ * reach the store only at its commit), so an aborted or rolled-back
+ * package leaves memory and store both holding them: the Exec whose
+ * result an alert reports ran on the device, the rollback cannot undo
+ * it, and its server still has to learn the result. */
+/* Queues @ga (copies everything) and saves the queue.  Every string of
+ * @ga must be text (pdm__xml_is_text) within PDM__ALERT_STR_MAX bytes
+ * (PDM__ALERT_URI_MAX for source_uri), reserved0 0, type and format set:
+ * PDM_EINVAL otherwise, with a log line naming the field.
+ * The server it goes to: @ga->server_id when set; else the server of
+ * the Exec it reports, a pending Exec (pdm__alerts_exec_pending) whose
+ * correlator and/or URI it carries (that record is consumed); else
+ * @in_call, the server whose command an MO method is handling now (NULL
+ * outside one).  Never a guess: pending Execs of two servers matching
+ * the alert, or one of another server than @in_call while the alert
+ * also matches the Exec being handled (ctx->mo_exec_uri/corr), and it is
+ * refused.  No server: PDM_EINVAL (an alert that names no server could
+ * reach the wrong one).  @who names the caller in log lines. */
+#define PDM__ALERT_STR_MAX 255
+#define PDM__ALERT_URI_MAX 1024
+int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
+                            const pdm_generic_alert *ga, const char *who);
 void pdm__engine_free_alerts(pdm__alert *a);
-/* Reads the saved queue at start-up; a damaged record is logged and
- * dropped, never fatal. */
+void pdm__engine_free_pending(pdm__pending_exec *p);
+/* Records that @server_id's Exec of @uri (with @correlator, or NULL) was
+ * accepted and its result follows later.  Saved at once on its own (kv
+ * "core"/"exec-pending"): it outlives the package, a failed session and
+ * a restart, like the alert queue.  At most PDM__PENDING_MAX records;
+ * the oldest goes first (logged): its result is then refused. */
+#define PDM__PENDING_MAX 32
+void pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
+                              const char *uri, const char *correlator);
+/* Reads the saved queue and pending Execs at start-up (before plugins
+ * start: their first alerts join the saved queue); a damaged record is
+ * logged and dropped, never fatal. */
 void pdm__alerts_load(pdm_ctx *ctx);
 /* The session that carried the in-flight alerts ended: @delivered drops
  * them, otherwise they wait for the next session. */

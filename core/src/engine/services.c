@@ -74,8 +74,9 @@ static int policy_hook(void *user, const pdm_policy_req *req,
         ctx->in_policy = NULL;
         v.reason[sizeof v.reason - 1] = '\0';
         snprintf(who, sizeof who, "policy:%s/%s", c->plugin->name, c->name);
-        /* Only PDM_OK with a known decision counts: an error, a positive
-         * rc or an unknown decision is a denial (fail closed). */
+        /* Only PDM_OK with a known decision and zero reserved fields
+         * counts: an error, a positive rc, an unknown decision or a set
+         * reserved field is a denial (fail closed). */
         if (rc < 0)
             return deny(dec, who, "policy failed (%s), request denied: %.150s",
                         pdm_strerror(rc),
@@ -84,6 +85,13 @@ static int policy_hook(void *user, const pdm_policy_req *req,
             return deny(dec, who,
                         "policy returned %d instead of PDM_OK: request denied",
                         rc);
+        /* A reserved field may get a meaning one day: an answer that sets
+         * it cannot be read by this core, so it is no answer (denied). */
+        if (v.reserved != 0)
+            return deny(dec, who,
+                        "policy set pdm_verdict.reserved to %u (must be 0): "
+                        "request denied",
+                        (unsigned)v.reserved);
         if (v.decision == PDM_DENY)
             return deny(dec, who, "%s",
                         v.reason[0] ? v.reason : "denied by policy");
@@ -268,6 +276,7 @@ static const char *mo_why(void *user, void *handler)
 static int mo_exec(void *user, void *handler, const char *uri,
                    const pdm_blob *data, const char *correlator)
 {
+    pdm_ctx *ctx = user;
     pdm__mo_binding *b = handler;
     const char *outer;
     int rc;
@@ -275,7 +284,14 @@ static int mo_exec(void *user, void *handler, const char *uri,
         return PDM_ENOTALLOWED;
     b->comp->plugin->err[0] = '\0'; /* mo_why reports this call only */
     outer = mo_call_begin(user);
+    ctx->mo_exec_uri = uri;
+    ctx->mo_exec_corr = correlator;
     rc = b->comp->ops.mo.exec(b->comp->inst, uri, data, correlator);
+    ctx->mo_exec_uri = ctx->mo_exec_corr = NULL;
+    /* Accepted (202): the result comes later, maybe in another process;
+     * remembering whose Exec it was lets that alert find its server. */
+    if (rc == PDM_PENDING)
+        pdm__alerts_exec_pending(ctx, ctx->mo_call_server, uri, correlator);
     mo_call_end(user, outer);
     return rc == PDM_OK || rc == PDM_PENDING ? rc : plugin_failure(rc);
 }
@@ -395,21 +411,16 @@ static int svc_kv_del(void *user, const char *plugin, const char *key)
     return rc == PDM_ENOTFOUND ? PDM_OK : rc; /* plugin.h: OK if absent */
 }
 
-/* An alert without a server id is bound now, to the server whose command
- * the plugin's MO method is handling; at any other time nobody can tell
- * whose result it is, so it is refused rather than left to whichever
- * session runs next. */
+/* An alert without a server id is bound now, on evidence only: to the
+ * server whose accepted Exec it reports (its correlator/source), else to
+ * the server whose command the plugin's MO method is handling; with
+ * neither nobody can tell whose result it is, so it is refused rather
+ * than left to whichever session runs next (alerts.c). */
 static int svc_generic_alert(void *user, const char *plugin,
                              const pdm_generic_alert *ga)
 {
     pdm_ctx *ctx = user;
-    const char *server = ga->server_id ? ga->server_id : ctx->mo_call_server;
-    if (!server)
-        pdm__logf(&ctx->log, PDM_LOG_ERROR, plugin,
-                  "Generic Alert %s without a server id outside an MO call "
-                  "for a server's command: refused (name the server)",
-                  ga->type);
-    return pdm__engine_queue_alert(ctx, server, ga);
+    return pdm__engine_queue_alert(ctx, ctx->mo_call_server, ga, plugin);
 }
 
 void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc)

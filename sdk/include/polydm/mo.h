@@ -97,10 +97,15 @@ typedef struct pdm_mo_ops {
      * @data: (in) the Exec's Data (may be empty).
      * @correlator: (in) the Exec's Correlator, or NULL.
      * Returns PDM_OK (done: 200), PDM_PENDING (accepted: 202; report the
-     * result with host->generic_alert, echoing the correlator), or a
-     * negative pdm_rc; any other value is a failure.  An alert queued
-     * during this call with a NULL server_id goes to the server that sent
-     * the Exec; one queued after the call returned must name that server.
+     * result with host->generic_alert, echoing the correlator and with
+     * source_uri = @uri), or a negative pdm_rc; any other value is a
+     * failure.  An alert queued during this call with a NULL server_id
+     * goes to the server that sent the Exec.  For PDM_PENDING the core
+     * records the server, @uri and @correlator in its store (bounded,
+     * kept across sessions, package rollbacks and restarts): a later
+     * alert with a NULL server_id whose correlator and/or source_uri
+     * match that record goes to that server (the record is consumed),
+     * whenever and from wherever it is queued; see pdm_generic_alert.
      * Optional (NULL: 405).
      */
     int (*exec)(void *inst, const char *uri, const pdm_blob *data,

@@ -292,11 +292,13 @@ struct pdm_host_api {
      * generic_alert() - queue a Generic Alert (1226) for one server: sent in
      * the current session if it is with that server, else in the next
      * session with it (the agent starts one).  A NULL @ga->server_id means
-     * the server whose command (e.g. an Exec) the plugin's MO method is
-     * handling now; anywhere else it is refused (see pdm_generic_alert).
-     * Copies
-     * everything.  Returns PDM_OK, PDM_EINVAL (struct too small, no type or
-     * format, reserved0 not 0, no server), PDM_ENOMEM.  (since 1.0)
+     * the server of the accepted (202) Exec the alert reports by its
+     * correlator/source_uri, else the server whose command the plugin's
+     * MO method is handling now; otherwise it is refused (the rules are
+     * at pdm_generic_alert).  Copies everything.  Returns PDM_OK,
+     * PDM_EINVAL (struct too small, no type or format, reserved0 not 0,
+     * a string that is not text or too long, no server or an ambiguous
+     * one), PDM_ENOMEM.  (since 1.0)
      */
     int (*generic_alert)(pdm_plugin_ctx *pc, const pdm_generic_alert *ga);
 };

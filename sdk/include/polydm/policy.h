@@ -75,7 +75,9 @@ typedef struct pdm_policy_ops {
      *       reason.
      * May read the tree with host->tree_read: those reads are answered
      * without asking the policies again (no recursion).
-     * Returns PDM_OK; anything else counts as DENY.  Required.
+     * Returns PDM_OK; anything else counts as DENY, and so does a
+     * decision that is not a pdm_decision value or out->reserved left
+     * non-zero.  Required.
      */
     int (*check)(void *inst, const pdm_policy_req *req, pdm_verdict *out);
 } pdm_policy_ops;

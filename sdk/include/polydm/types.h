@@ -133,7 +133,9 @@ typedef enum pdm_decision {
  */
 typedef struct pdm_verdict {
     uint32_t decision; /**< a pdm_decision value */
-    uint32_t reserved; /**< 0 */
+    uint32_t reserved; /**< 0: a policy answer with it set counts as
+                            DENY (fail closed; the reason names this
+                            field), so it can be given a meaning later */
     char reason[184];  /**< NUL-terminated; truncated if longer */
 } pdm_verdict;
 
@@ -184,7 +186,11 @@ typedef enum pdm_log_level {
  * Growable; struct_size must be at least the ABI 1.0 size (up to and
  * including server_id), else PDM_EINVAL.  Everything is borrowed for the
  * call and copied.  The alert is bound to one ServerID when it is queued
- * and only a session with exactly that server carries it.  (since 1.0)
+ * and only a session with exactly that server carries it.  Every string
+ * must be text (UTF-8 without control bytes XML cannot carry) of at most
+ * 255 bytes (source_uri: 1024), else PDM_EINVAL (logged, naming the
+ * field); data may be binary.  A queued alert is a device fact, not
+ * package state: a rolled-back package keeps it.  (since 1.0)
  */
 typedef struct pdm_generic_alert {
     uint32_t struct_size;   /**< sizeof(pdm_generic_alert) */
@@ -195,15 +201,22 @@ typedef struct pdm_generic_alert {
     const char *mark;       /**< Item Meta Mark, or NULL (informational) */
     const char *correlator; /**< Exec correlator to echo, or NULL */
     pdm_blob data;          /**< Item Data (only read) */
-    const char *server_id;  /**< target server.  NULL only from a plugin
-                                 inside an MO method (get, replace, exec,
-                                 notify) called for a server's command,
-                                 e.g. the Exec being handled: that server.
-                                 NULL at any other time (another call,
-                                 later, the local user's command, the
-                                 integrator): refused with PDM_EINVAL, so
-                                 a result reported after the call returned
-                                 must name its server */
+    const char *server_id;  /**< target server, or NULL (never ""): then
+                                 the core binds it on evidence only, in
+                                 this order: (1) the server of the
+                                 accepted Exec (202, see pdm_mo_ops.exec)
+                                 whose correlator and/or URI the alert's
+                                 correlator and/or source_uri match, at
+                                 any time, from a plugin or the
+                                 integrator; (2) from a plugin inside an
+                                 MO method (get, replace, exec, notify)
+                                 called for a server's command: that
+                                 server.  Refused with PDM_EINVAL when
+                                 neither applies, when accepted Execs of
+                                 two servers match, or when one matches
+                                 while the alert equally matches another
+                                 server's Exec being handled: never a
+                                 guess */
 } pdm_generic_alert;
 
 #ifdef __cplusplus

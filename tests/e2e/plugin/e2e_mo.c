@@ -13,6 +13,15 @@
  *   ./Ext/E2E/Async      Exec: accepted (202); the result follows as a
  *                        Generic Alert (type urn:polydm:at:e2e:done, Data
  *                        "200") echoing the Exec's Correlator
+ *   ./Ext/E2E/Later      Exec: accepted (202) and finished later: the
+ *                        work is kept in the plugin's key/value store
+ *                        ("later": the correlator) and done on the
+ *                        handler's next get, maybe in another process and
+ *                        another server's session; its result is a
+ *                        Generic Alert (type urn:polydm:at:e2e:later,
+ *                        Data "200", Source the Exec's URI, its
+ *                        Correlator) queued WITHOUT a server id: the core
+ *                        binds it to the server whose Exec it reports
  *   ./Ext/E2E/Fail       Exec: refused with PDM_EINVAL (a 4xx status)
  */
 #include <polydm/mo.h>
@@ -62,10 +71,38 @@ static int mo_create(pdm_plugin_ctx *pc, void *data, void **out)
 
 static void mo_destroy(void *p) { host->free(p); }
 
+/* The work a Later Exec left: done now, its result reported. */
+static void finish_later(inst *i)
+{
+    pdm_blob b = {NULL, 0};
+    pdm_generic_alert ga;
+    char corr[64];
+    if (host->kv_get(i->pc, "later", &b) != PDM_OK || b.len >= sizeof corr) {
+        host->free(b.data);
+        return;
+    }
+    memcpy(corr, b.data, b.len);
+    corr[b.len] = '\0';
+    host->free(b.data);
+    memset(&ga, 0, sizeof ga);
+    ga.struct_size = sizeof ga;
+    ga.source_uri = "./Ext/E2E/Later";
+    ga.type = "urn:polydm:at:e2e:later";
+    ga.format = "int";
+    ga.correlator = corr[0] ? corr : NULL;
+    ga.data.data = (uint8_t *)"200";
+    ga.data.len = 3;
+    if (host->generic_alert(i->pc, &ga) == PDM_OK)
+        host->kv_del(i->pc, "later");
+    else
+        host->log(i->pc, PDM_LOG_WARN, "the Later result was refused");
+}
+
 static int mo_get(void *p, const char *uri, pdm_blob *out)
 {
     inst *i = p;
     char buf[24];
+    finish_later(i);
     if (strcmp(uri, "./Ext/E2E/Counter") != 0)
         return PDM_ENOTFOUND;
     snprintf(buf, sizeof buf, "%ld", i->counter);
@@ -126,6 +163,12 @@ static int mo_exec(void *p, const char *uri, const pdm_blob *data,
             return PDM_ERROR;
         return PDM_PENDING;
     }
+    if (strcmp(uri, "./Ext/E2E/Later") == 0) {
+        const char *c = correlator ? correlator : "";
+        if (host->kv_put(i->pc, "later", c, strlen(c)) != PDM_OK)
+            return PDM_ERROR;
+        return PDM_PENDING;
+    }
     host->set_error(i->pc, PDM_EINVAL, "%s refuses to run", uri);
     return PDM_EINVAL;
 }
@@ -167,6 +210,8 @@ static const pdm_mo_node nodes[] = {
     {"Run", PDM_FORMAT_NULL, PDM_MO_PERMANENT | PDM_MO_EXEC, NULL, NULL, NULL,
      {NULL, NULL}},
     {"Async", PDM_FORMAT_NULL, PDM_MO_PERMANENT | PDM_MO_EXEC, NULL, NULL,
+     NULL, {NULL, NULL}},
+    {"Later", PDM_FORMAT_NULL, PDM_MO_PERMANENT | PDM_MO_EXEC, NULL, NULL,
      NULL, {NULL, NULL}},
     {"Fail", PDM_FORMAT_NULL, PDM_MO_PERMANENT | PDM_MO_EXEC, NULL, NULL, NULL,
      {NULL, NULL}},
