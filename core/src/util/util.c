@@ -73,6 +73,16 @@ static void hook_alloc(void *p)
     }
 }
 
+/* A block fresh from malloc may hold bytes another owner left behind
+ * (memory libxml2 or SQLite freed without wiping, which this allocator
+ * never sees): while a watch runs, new blocks start zeroed so that a hit
+ * is always something polydm itself wrote and freed unwiped. */
+static void hook_fresh(void *p)
+{
+    if (p && watch_needle)
+        memset(p, 0, malloc_usable_size(p));
+}
+
 static void hook_release(void *p)
 {
     size_t n;
@@ -92,8 +102,10 @@ void *pdm__malloc(size_t n)
     if (alloc_should_fail())
         return NULL;
     p = malloc(n ? n : 1);
-    if (hooked)
+    if (hooked) {
+        hook_fresh(p);
         hook_alloc(p);
+    }
     return p;
 }
 
@@ -120,6 +132,7 @@ void *pdm__realloc(void *p, size_t n)
         q = malloc(n ? n : 1);
         if (!q)
             return NULL;
+        hook_fresh(q);
         memcpy(q, p, old < n ? old : n);
         hook_alloc(q);
         hook_release(p);
