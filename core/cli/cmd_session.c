@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "codec/codec.h"
@@ -48,8 +49,9 @@ const cli_cmd cli_session_cmds[] = {
      "Each SERVER_PKG is taken to come over the connection of the client\n"
      "message it answers: for a trace file NN-server.* the transport facts\n"
      "recorded in (NN-1)-transport of the same folder (TLS version, verified,\n"
-     "key pin) are reported to the session; without them the connection is\n"
-     "plain HTTP (a Basic account then refuses to send its credentials).\n"
+     "key pin) are reported to the session; without them, or for a message\n"
+     "to an http:// address, the connection is plain HTTP (a Basic account\n"
+     "then refuses to send its credentials).\n"
      "  --wbxml      the client speaks WBXML\n"
      "  --out DIR    write client messages to DIR\n"
      "  --server ID  the account (default: the only one)\n"
@@ -411,6 +413,13 @@ static int replay_cmd(cli *c, int argc, char **argv)
         if (replay_facts(argv, argc, i, &facts, fpath, sizeof fpath) != 0) {
             ex = CLI_BADINPUT;
             goto out;
+        }
+        /* Recorded TLS never covers a message to a plain http:// URL (a
+         * profile that differs from the traced one): no transport would
+         * have made that connection TLS. */
+        if (!m.url || strncasecmp(m.url, "https://", 8) != 0) {
+            memset(&facts.ti, 0, sizeof facts.ti);
+            facts.ti.struct_size = sizeof facts.ti;
         }
         rc = pdm_session_set_transport(s, &facts.ti);
         if (rc == PDM_EINVAL) {

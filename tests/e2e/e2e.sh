@@ -315,6 +315,15 @@ https_replay() {
     [ -z "$(ls "$T/r-$f/out" 2>/dev/null)" ] && ok "replay with facts $f: no message with the credential" ||
       fail "replay with facts $f wrote a client message"
   done
+  # Recorded TLS facts do not cover an account address that is plain http.
+  make_profile "$T/r-http" "$dir/scts.tnds.xml" "ca_file = $pki/ca.pem"
+  sed -i "s#http://127.0.0.1:18080/dm#${SRV_URL/https:/http:}#" "$T/r-http/tree.xml"
+  "$PDM" "${P[@]}" replay "${wb[@]}" --server funambol --out "$T/r-http/out" \
+    $(ls "$tr"/*-server.* | sort) >"$T/r-http/replay.out" 2>&1
+  rc=$?
+  [ $rc = 1 ] && ok "TLS facts for an http:// address: refused (exit 1)" ||
+    { fail "TLS facts for an http:// address: exit $rc, expected 1"; show "$T/r-http/replay.out"; }
+  expect_in "$T/r-http/replay.out" "Basic" "TLS facts for an http:// address: the error names Basic"
   # A facts file that is not valid is bad input, named with file:line.
   mkdir -p "$T/tr-bad"; cp "$tr"/*-server.* "$tr"/*-transport "$T/tr-bad/"
   printf 'tls_version=TLS1.3\nverified=maybe\n' >"$T/tr-bad/01-transport"
