@@ -93,6 +93,7 @@ int dms_sec_mac(int sec, const char *imsi, const char *pin, int order,
     uint8_t ik[DMS_IMSI_KEY_MAX], key[DMS_PIN_MAX + 1 + DMS_IMSI_KEY_MAX];
     uint8_t mac[SHA1_LEN];
     size_t iklen = 0, plen = pin ? strlen(pin) : 0, klen = 0;
+    int rc;
     bool use_imsi = sec == PDM_SEC_NETWPIN || sec == PDM_SEC_USERNETWPIN;
     bool use_pin = sec == PDM_SEC_USERPIN || sec == PDM_SEC_USERNETWPIN;
 
@@ -124,7 +125,10 @@ int dms_sec_mac(int sec, const char *imsi, const char *pin, int order,
             klen += plen;
         }
     }
-    if (hmac_sha1(key, klen, doc, len, mac, err, errlen) != 0)
+    rc = hmac_sha1(key, klen, doc, len, mac, err, errlen);
+    gnutls_memset(key, 0, sizeof key);
+    gnutls_memset(ik, 0, sizeof ik);
+    if (rc != 0)
         return -1;
     for (size_t i = 0; i < SHA1_LEN; i++)
         snprintf(out + 2 * i, 3, "%02X", mac[i]);
