@@ -294,6 +294,8 @@ https_replay() {
   # Replayed with the recorded facts: the same client messages.
   make_profile "$T/replay" "$dir/scts.tnds.xml" "ca_file = $pki/ca.pem"
   sed -i "s#http://127.0.0.1:18080/dm#$SRV_URL#" "$T/replay/tree.xml"
+  "$PDM" transcript "$tr" >"$T/transcript.txt" 2>&1 || fail "transcript of the HTTPS trace"
+  expect_in "$T/transcript.txt" "transport: TLS1." "the transcript shows the transport of each client message"
   "$PDM" "${P[@]}" replay "${wb[@]}" --server funambol --out "$T/replay/out" \
     $(ls "$tr"/*-server.* | sort) >"$T/replay/replay.out" 2>&1 ||
     { fail "replay of the HTTPS trace: exit $?"; show "$T/replay/replay.out"; }
