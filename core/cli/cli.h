@@ -80,6 +80,17 @@ typedef struct cli_net_opts {
  * between messages.  Returns pdm_session_result(). */
 int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
                       volatile sig_atomic_t *stop);
+/* A trace holds, next to client message NN (NN-client.*), the transport
+ * facts reported for the connection that carried it (NN-transport:
+ * lines tls_version=, verified=yes|no, key_pin=; nothing secret), so a
+ * replay reports the same facts as the original session. */
+typedef struct cli_trace_facts {
+    pdm_transport_info ti; /* points into tls/pin */
+    char tls[64], pin[128];
+} cli_trace_facts;
+/* Reads an NN-transport file.  Returns 0, or -1 with err "file:line: ...". */
+int cli_trace_facts_read(const char *path, cli_trace_facts *f, char *err,
+                         size_t errlen);
 
 /* ---- reference device hooks (device.c) ---- */
 typedef struct cli_device {

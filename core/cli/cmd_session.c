@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "codec/codec.h"
@@ -45,6 +46,12 @@ const cli_cmd cli_session_cmds[] = {
      "text, WBXML as bytes) or, with --out DIR, to DIR/client-N.xml|.wbxml.\n"
      "The session id is taken from the first server package.  Changes are\n"
      "stored in the state directory like a real session.\n"
+     "Each SERVER_PKG is taken to come over the connection of the client\n"
+     "message it answers: for a trace file NN-server.* the transport facts\n"
+     "recorded in (NN-1)-transport of the same folder (TLS version, verified,\n"
+     "key pin) are reported to the session; without them, or for a message\n"
+     "to an http:// address, the connection is plain HTTP (a Basic account\n"
+     "then refuses to send its credentials).\n"
      "  --wbxml      the client speaks WBXML\n"
      "  --out DIR    write client messages to DIR\n"
      "  --server ID  the account (default: the only one)\n"
@@ -256,6 +263,41 @@ static int write_msg(const char *dir, unsigned n, const pdm_message *m,
     return 0;
 }
 
+/* The transport facts recorded for replayed client message @i (counted
+ * like the SERVER_PKG arguments): the trace's NN-server.* answering it
+ * came over that connection, so its facts are DIR/(NN-1)-transport; a
+ * last message without an answer uses DIR/(NN+1)-transport of the
+ * previous package.  Zeroed facts (plain HTTP) for other file names or
+ * when the trace has none.  @path receives the file read ("" if none).
+ * Returns 0, or -1 for a facts file that cannot be read or parsed. */
+static int replay_facts(char **argv, int argc, int i, cli_trace_facts *f,
+                        char *path, size_t size)
+{
+    const char *pkg = argv[i < argc ? i : i - 1], *base = strrchr(pkg, '/');
+    char err[600], *end;
+    unsigned long nn;
+    int dlen;
+    base = base ? base + 1 : pkg;
+    dlen = (int)(base - pkg);
+    memset(f, 0, sizeof *f);
+    f->ti.struct_size = sizeof f->ti;
+    path[0] = '\0';
+    nn = strtoul(base, &end, 10);
+    if (end == base || nn < 2 || nn > 99999 || strncmp(end, "-server.", 8))
+        return 0;
+    snprintf(path, size, "%.*s%02lu-transport", dlen, pkg,
+             i < argc ? nn - 1 : nn + 1);
+    if (access(path, F_OK) != 0) {
+        path[0] = '\0';
+        return 0;
+    }
+    if (cli_trace_facts_read(path, f, err, sizeof err) != 0) {
+        cli_err("replay: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
 typedef struct replay_opts {
     bool wbxml;
     const char *out, *server, *pkg0, *ui_script, *device_state;
@@ -282,6 +324,8 @@ static int replay_cmd(cli *c, int argc, char **argv)
     size_t pkg0_len = 0;
     char sid[16] = "";
     unsigned n = 0;
+    cli_trace_facts facts;
+    char fpath[4096];
     int opt, ex, rc;
 
     optind = 0;
@@ -345,7 +389,9 @@ static int replay_cmd(cli *c, int argc, char **argv)
     }
     memset(&so, 0, sizeof so);
     so.struct_size = sizeof so;
-    so.flags = o.wbxml ? PDM_SESSION_WBXML : 0;
+    /* Every server package is reported with the facts of its recorded
+     * connection (plain HTTP when none were recorded: fail closed). */
+    so.flags = PDM_SESSION_TRANSPORT_FACTS | (o.wbxml ? PDM_SESSION_WBXML : 0);
     so.server_id = o.server;
     so.pkg0 = pkg0;
     so.pkg0_len = pkg0_len;
@@ -362,6 +408,28 @@ static int replay_cmd(cli *c, int argc, char **argv)
         rc = pdm_session_next(s, &m);
         if (rc != PDM_OK || !m.body)
             break;
+        /* Reported before the message counts as sent, as a live transport
+         * does: a connection the session refuses carries nothing. */
+        if (replay_facts(argv, argc, i, &facts, fpath, sizeof fpath) != 0) {
+            ex = CLI_BADINPUT;
+            goto out;
+        }
+        /* Recorded TLS never covers a message to a plain http:// URL (a
+         * profile that differs from the traced one): no transport would
+         * have made that connection TLS. */
+        if (!m.url || strncasecmp(m.url, "https://", 8) != 0) {
+            memset(&facts.ti, 0, sizeof facts.ti);
+            facts.ti.struct_size = sizeof facts.ti;
+        }
+        rc = pdm_session_set_transport(s, &facts.ti);
+        if (rc == PDM_EINVAL) {
+            cli_err("replay: %s: the recorded transport facts are not valid "
+                    "(key_pin is one sha256//<base64>)", fpath);
+            ex = CLI_BADINPUT;
+            goto out;
+        }
+        if (rc != PDM_OK)
+            break; /* refused: the session is over, audited */
         if (write_msg(o.out, ++n, &m, o.wbxml) != 0) {
             ex = CLI_IOERR;
             goto out;

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth/auth.h"
 #include "codec/codec.h"
@@ -26,7 +27,8 @@ const cli_cmd cli_transcript_cmds[] = {
      "DIR is a folder written by `polydm session --trace` or one session's\n"
      "folder of `polydm agent --trace` (NN-client.*, NN-server.*, and\n"
      "00-pkg0.bin for a server-initiated session).  Each message is listed\n"
-     "with its commands; statuses name the command they answer.\n"
+     "with its commands; statuses name the command they answer; a client\n"
+     "message with the transport it went over (NN-transport).\n"
      "Credentials are never printed.\n",
      transcript_cmd},
     {NULL, NULL, NULL, NULL, NULL},
@@ -316,6 +318,29 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The transport facts recorded for client message NN (NN-transport), if
+ * the trace has them. */
+static void show_facts(const char *dir, const char *name)
+{
+    char path[4096], err[600];
+    cli_trace_facts f;
+    unsigned long nn = strtoul(name, NULL, 10);
+    snprintf(path, sizeof path, "%s/%02lu-transport", dir, nn);
+    if (access(path, F_OK) != 0)
+        return;
+    if (cli_trace_facts_read(path, &f, err, sizeof err) != 0) {
+        printf("  transport: %s\n", err);
+        return;
+    }
+    if (!f.ti.tls_version)
+        printf("  transport: plain HTTP\n");
+    else
+        printf("  transport: %s, %s, server key %s\n", f.ti.tls_version,
+               f.ti.flags & PDM_TRANSPORT_VERIFIED ? "verified"
+                                                   : "NOT verified",
+               f.ti.key_pin ? f.ti.key_pin : "unknown");
+}
+
 static int show_message(tx *t, const char *dir, const char *name)
 {
     char path[4096];
@@ -372,6 +397,8 @@ static int show_message(tx *t, const char *dir, const char *name)
                                   : ", device credentials")
                    : "");
     }
+    if (!from_server)
+        show_facts(dir, name);
     if (body)
         show_cmds(t, body, from_server, 0);
     putchar('\n');

@@ -59,16 +59,90 @@ static void on_retry(void *user, unsigned attempt, const char *why)
 }
 
 /* The connection of each request, before anything is sent: the session
- * learns what was verified and its policy may refuse the peer. */
+ * learns what was verified and its policy may refuse the peer.  With a
+ * trace, the facts go next to the client message they carried
+ * (NN-transport, see cli.h), so `polydm replay` can report them again. */
+typedef struct peer_ctx {
+    pdm_session *s;
+    const char *trace;
+    const unsigned *n; /* number of the client message in flight */
+} peer_ctx;
+
+static void trace_facts(const char *dir, unsigned n, const pdm_http_peer *p)
+{
+    char path[4096];
+    FILE *f;
+    int fd;
+    if (!dir)
+        return;
+    snprintf(path, sizeof path, "%s/%02u-transport", dir, n);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0 && (f = fdopen(fd, "w"))) {
+        fprintf(f, "tls_version=%s\nverified=%s\nkey_pin=%s\n",
+                p->tls_version ? p->tls_version : "",
+                p->verified ? "yes" : "no", p->key_pin ? p->key_pin : "");
+        fclose(f);
+    } else if (fd >= 0) {
+        close(fd);
+    }
+}
+
 static int report_peer(void *user, const pdm_http_peer *peer)
 {
+    peer_ctx *pc = user;
     pdm_transport_info ti;
+    trace_facts(pc->trace, *pc->n, peer);
     memset(&ti, 0, sizeof ti);
     ti.struct_size = sizeof ti;
     ti.flags = peer->verified ? PDM_TRANSPORT_VERIFIED : 0;
     ti.tls_version = peer->tls_version;
     ti.key_pin = peer->key_pin;
-    return pdm_session_set_transport(user, &ti) == PDM_OK ? 0 : -1;
+    return pdm_session_set_transport(pc->s, &ti) == PDM_OK ? 0 : -1;
+}
+
+int cli_trace_facts_read(const char *path, cli_trace_facts *f, char *err,
+                         size_t errlen)
+{
+    FILE *in;
+    char line[512];
+    unsigned ln = 0;
+    memset(f, 0, sizeof *f);
+    f->ti.struct_size = sizeof f->ti;
+    if (!(in = fopen(path, "r"))) {
+        snprintf(err, errlen, "%s: cannot read", path);
+        return -1;
+    }
+    while (fgets(line, sizeof line, in)) {
+        size_t len = strcspn(line, "\n");
+        char *eq = strchr(line, '=');
+        ln++;
+        if (line[len] != '\n' || !eq || eq > line + len) {
+            snprintf(err, errlen, "%s:%u: expected key=value", path, ln);
+            fclose(in);
+            return -1;
+        }
+        line[len] = '\0';
+        *eq++ = '\0';
+        if (strcmp(line, "tls_version") == 0 && strlen(eq) < sizeof f->tls) {
+            pdm__strlcpy(f->tls, eq, sizeof f->tls);
+        } else if (strcmp(line, "key_pin") == 0 &&
+                   strlen(eq) < sizeof f->pin) {
+            pdm__strlcpy(f->pin, eq, sizeof f->pin);
+        } else if (strcmp(line, "verified") == 0 &&
+                   (strcmp(eq, "yes") == 0 || strcmp(eq, "no") == 0)) {
+            f->ti.flags = eq[0] == 'y' ? PDM_TRANSPORT_VERIFIED : 0;
+        } else {
+            snprintf(err, errlen, "%s:%u: unknown key or bad value \"%s\" "
+                     "(tls_version, verified=yes|no, key_pin)", path, ln,
+                     line);
+            fclose(in);
+            return -1;
+        }
+    }
+    fclose(in);
+    f->ti.tls_version = f->tls[0] ? f->tls : NULL;
+    f->ti.key_pin = f->pin[0] ? f->pin : NULL;
+    return 0;
 }
 
 int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
@@ -81,6 +155,7 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
     pdm_message m;
     unsigned n = 0;
     retries rt = {s, ""};
+    peer_ctx pc = {s, o->trace, &n};
     int rc;
 
     memset(&ho, 0, sizeof ho);
@@ -106,7 +181,7 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
     ho.on_retry = on_retry;
     ho.retry_user = &rt;
     ho.on_connect = report_peer;
-    ho.on_connect_user = s;
+    ho.on_connect_user = &pc;
     rc = pdm_http_session_open(&hs, &ho, err, sizeof err);
     if (rc != PDM_OK) /* the session ends with this reason, audited */
         pdm__session_transport_failed(s, rc, err);

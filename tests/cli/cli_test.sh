@@ -48,6 +48,17 @@ expect 3 "profile check --json" "$PDM" --json profile check "$tmp/typo.profile"
 contains "json" '"ok":false'
 contains "json line" '"line":3'
 
+# [device] values are DevInfo text in every session: a value that is not
+# UTF-8 text (here Latin-1 and a terminal escape) is refused at load.
+printf '[profile]\nid = t\n[device]\nman = Soci\xe9t\xe9\nmod = X\033[2J\n' >"$tmp/devinfo.profile"
+expect 3 "profile check device values" "$PDM" profile check "$tmp/devinfo.profile"
+contains "device.man not text" "$tmp/devinfo.profile:4: error: man: the value is not text: invalid UTF-8 or a control character at byte 5"
+contains "device.mod not text" "$tmp/devinfo.profile:5: error: mod: the value is not text"
+expect 3 "tree get with device values" "$PDM" --profile "$tmp/devinfo.profile" --state "$tmp/devinfo-st" tree get ./DevInfo/Man
+contains "tree get names the line" "$tmp/devinfo.profile:4:"
+printf '[profile]\nid = t\n[device]\nman = Soci\xc3\xa9t\xc3\xa9\n' >"$tmp/devinfo-ok.profile"
+expect 0 "profile check UTF-8 device value" "$PDM" profile check "$tmp/devinfo-ok.profile"
+
 expect 0 "plugins list" "$PDM" --profile "$SRC/profiles/open-market.profile" plugins list
 contains "list" "spec-authority"
 expect 0 "plugins list --json" "$PDM" --json --profile "$SRC/profiles/open-market.profile" plugins list

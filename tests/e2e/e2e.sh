@@ -266,6 +266,78 @@ https() {
     fail "the package of the refused RespURI was executed"
 }
 
+# The trace of an HTTPS session records the transport facts of each client
+# message; `polydm replay` reports them again, so a Basic account (Basic
+# is never sent without verified TLS) replays like the original.  Without
+# the facts, or with facts that do not say verified TLS, the replay is a
+# plain connection and Basic is refused (fail closed).
+https_replay() {
+  local enc=$1 wb=() dir=$SRC/tests/dmserver/scenarios pki=$T/pki tr f rc
+  [ "$enc" = wbxml ] && wb=(--wbxml)
+  make_pki "$pki" || return
+  start_server srv "$dir/scts-05-replace.scn" --tls-cert "$pki/srv.pem" \
+    --tls-key "$pki/srv.key" || return
+  make_profile "$T/dev" "$dir/scts.tnds.xml" "ca_file = $pki/ca.pem"
+  sed -i "s#http://127.0.0.1:18080/dm#$SRV_URL#" "$T/dev/tree.xml"
+  "$PDM" "${P[@]}" session --server funambol "${wb[@]}" --trace "$T/dev/trace" \
+    >"$T/dev/session.out" 2>&1 || { fail "HTTPS session"; show "$T/dev/session.out"; }
+  wait_server srv
+  tr=$T/dev/trace
+  expect_in "$tr/01-transport" "verified=yes" "the trace records the verified TLS of message 1"
+  grep -q '^tls_version=TLS1\.[23]$' "$tr/01-transport" && ok "the trace records the TLS version" ||
+    { fail "no TLS version in the trace"; show "$tr/01-transport"; }
+  grep -q '^key_pin=sha256//' "$tr/01-transport" && ok "the trace records the server's key pin" ||
+    fail "no key pin in the trace"
+  expect_not_in "$tr/01-transport" "$(printf 'funambol:' | base64)" "no credential in the facts"
+  [ "$(ls "$tr"/*-transport | wc -l)" = "$(ls "$tr"/*-client.* | wc -l)" ] &&
+    ok "facts for every client message" || fail "not every client message has its facts"
+  # Replayed with the recorded facts: the same client messages.
+  make_profile "$T/replay" "$dir/scts.tnds.xml" "ca_file = $pki/ca.pem"
+  sed -i "s#http://127.0.0.1:18080/dm#$SRV_URL#" "$T/replay/tree.xml"
+  "$PDM" transcript "$tr" >"$T/transcript.txt" 2>&1 || fail "transcript of the HTTPS trace"
+  expect_in "$T/transcript.txt" "transport: TLS1." "the transcript shows the transport of each client message"
+  "$PDM" "${P[@]}" replay "${wb[@]}" --server funambol --out "$T/replay/out" \
+    $(ls "$tr"/*-server.* | sort) >"$T/replay/replay.out" 2>&1 ||
+    { fail "replay of the HTTPS trace: exit $?"; show "$T/replay/replay.out"; }
+  compare_replay "$tr" "$T/replay/out" "$enc" nonces
+  # Without facts (and with facts that lost the verification): plain, so
+  # the Basic credential is not sent and the replay is refused.
+  for f in none unverified; do
+    mkdir -p "$T/tr-$f"; cp "$tr"/*-server.* "$T/tr-$f/"
+    [ $f = unverified ] && for x in "$tr"/*-transport; do
+      sed 's/^verified=yes$/verified=no/' "$x" >"$T/tr-$f/${x##*/}"; done
+    make_profile "$T/r-$f" "$dir/scts.tnds.xml" "ca_file = $pki/ca.pem"
+    sed -i "s#http://127.0.0.1:18080/dm#$SRV_URL#" "$T/r-$f/tree.xml"
+    "$PDM" "${P[@]}" replay "${wb[@]}" --server funambol --out "$T/r-$f/out" \
+      $(ls "$T/tr-$f"/*-server.* | sort) >"$T/r-$f/replay.out" 2>&1
+    rc=$?
+    [ $rc = 1 ] && ok "replay with facts $f: refused (exit 1)" ||
+      { fail "replay with facts $f: exit $rc, expected 1"; show "$T/r-$f/replay.out"; }
+    expect_in "$T/r-$f/replay.out" "Basic" "replay with facts $f: the error names Basic"
+    [ -z "$(ls "$T/r-$f/out" 2>/dev/null)" ] && ok "replay with facts $f: no message with the credential" ||
+      fail "replay with facts $f wrote a client message"
+  done
+  # Recorded TLS facts do not cover an account address that is plain http.
+  make_profile "$T/r-http" "$dir/scts.tnds.xml" "ca_file = $pki/ca.pem"
+  sed -i "s#http://127.0.0.1:18080/dm#${SRV_URL/https:/http:}#" "$T/r-http/tree.xml"
+  "$PDM" "${P[@]}" replay "${wb[@]}" --server funambol --out "$T/r-http/out" \
+    $(ls "$tr"/*-server.* | sort) >"$T/r-http/replay.out" 2>&1
+  rc=$?
+  [ $rc = 1 ] && ok "TLS facts for an http:// address: refused (exit 1)" ||
+    { fail "TLS facts for an http:// address: exit $rc, expected 1"; show "$T/r-http/replay.out"; }
+  expect_in "$T/r-http/replay.out" "Basic" "TLS facts for an http:// address: the error names Basic"
+  # A facts file that is not valid is bad input, named with file:line.
+  mkdir -p "$T/tr-bad"; cp "$tr"/*-server.* "$tr"/*-transport "$T/tr-bad/"
+  printf 'tls_version=TLS1.3\nverified=maybe\n' >"$T/tr-bad/01-transport"
+  make_profile "$T/r-bad" "$dir/scts.tnds.xml" "ca_file = $pki/ca.pem"
+  "$PDM" "${P[@]}" replay "${wb[@]}" --server funambol --out "$T/r-bad/out" \
+    $(ls "$T/tr-bad"/*-server.* | sort) >"$T/r-bad/replay.out" 2>&1
+  rc=$?
+  [ $rc = 3 ] && ok "malformed facts: exit 3" ||
+    { fail "malformed facts: exit $rc"; show "$T/r-bad/replay.out"; }
+  expect_in "$T/r-bad/replay.out" "01-transport:2:" "malformed facts: file:line"
+}
+
 # A malformed key pin is a configuration error (exit 3) wherever it is
 # written; it never lets a session run without a pin or end quietly.
 pin_config() {
@@ -783,6 +855,8 @@ case "$case_name" in
   multimsg_xml) multimsg xml ;;
   multimsg_wbxml) multimsg wbxml ;;
   https) https ;;
+  https_replay_xml) https_replay xml ;;
+  https_replay_wbxml) https_replay wbxml ;;
   pin_config) pin_config ;;
   agent_pkg0_xml) agent_pkg0 xml ;;
   agent_pkg0_wbxml) agent_pkg0 wbxml ;;

@@ -82,7 +82,8 @@
 typedef struct step {
     enum {
         ST_CLIENT, ST_SERVER, ST_HMAC, ST_END, ST_CHECK, ST_ABSENT, ST_RELOAD,
-        ST_AUDIT, ST_NO_AUDIT, ST_RETRIED, ST_ERROR, ST_TRANSPORT, ST_URL
+        ST_AUDIT, ST_NO_AUDIT, ST_RETRIED, ST_ERROR, ST_TRANSPORT, ST_URL,
+        ST_LOG
     } kind;
     char *text; /* message XML, header value, rc name, URI */
     char *value;
@@ -108,6 +109,8 @@ typedef struct scase {
     bool no_plugins;
     char *raw_uri[8], *raw_val[8];
     size_t nraw;
+    char *info_key[4], *info_val[4]; /* "info: KEY = value" */
+    size_t ninfo;
     bool no_dump; /* "oracle: skip": binary client messages */
     step steps[64];
     size_t nsteps;
@@ -181,6 +184,8 @@ static int parse_case(scase *c, const char *path)
                 cur->kind = ST_RETRIED;
             else if (strcmp(kw, "error") == 0)
                 cur->kind = ST_ERROR;
+            else if (strcmp(kw, "log") == 0)
+                cur->kind = ST_LOG;
             else if (strcmp(kw, "transport") == 0)
                 cur->kind = ST_TRANSPORT;
             else if (strcmp(kw, "url") == 0)
@@ -261,6 +266,12 @@ static int parse_case(scase *c, const char *path)
                 *eq = '\0';
                 c->raw_uri[c->nraw] = strdup(v);
                 c->raw_val[c->nraw++] = strdup(eq + 3);
+            } else if (strcmp(line, "info") == 0 && c->ninfo < 4 &&
+                       strstr(v, " = ")) {
+                char *eq = strstr(v, " = ");
+                *eq = '\0';
+                c->info_key[c->ninfo] = strdup(v);
+                c->info_val[c->ninfo++] = strdup(eq + 3);
             }
             continue;
         }
@@ -287,6 +298,10 @@ static void free_case(scase *c)
     for (size_t i = 0; i < c->nraw; i++) {
         free(c->raw_uri[i]);
         free(c->raw_val[i]);
+    }
+    for (size_t i = 0; i < c->ninfo; i++) {
+        free(c->info_key[i]);
+        free(c->info_val[i]);
     }
     free(c->pkg0_hex);
 }
@@ -390,6 +405,35 @@ static int decode_any(pdm__doc *d, const uint8_t *data, size_t len)
 /* ---- UI hook ---------------------------------------------------------------------- */
 
 static scase *ui_case;
+
+/* Warnings and errors the context logged during the case (--- log). */
+static pdm__buf g_log;
+
+static void log_cb(void *user, int level, const char *component,
+                   const char *msg)
+{
+    (void)user;
+    (void)level;
+    pdm__buf_printf(&g_log, "%s: %s\n", component, msg);
+}
+
+/* The device's info() hook: the case's "info:" values (\xHH unescaped),
+ * the profile's for the other keys. */
+static int info_hook(void *user, const char *key, char *buf, size_t size)
+{
+    (void)user;
+    for (size_t i = 0; ui_case && i < ui_case->ninfo; i++)
+        if (strcmp(ui_case->info_key[i], key) == 0) {
+            size_t n = strlen(ui_case->info_val[i]);
+            if (n >= size)
+                return PDM_ETOOBIG;
+            memcpy(buf, ui_case->info_val[i], n);
+            unescape((uint8_t *)buf, &n);
+            buf[n] = '\0';
+            return PDM_OK;
+        }
+    return PDM_ENOTFOUND;
+}
 
 static int ui_hook(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
 {
@@ -546,6 +590,7 @@ static bool run_case(scase *c, bool wbxml)
     memset(&hooks, 0, sizeof hooks);
     hooks.struct_size = sizeof hooks;
     hooks.ui = c->no_ui ? NULL : ui_hook;
+    hooks.info = info_hook;
     memset(&cfg, 0, sizeof cfg);
     cfg.struct_size = sizeof cfg;
     cfg.profile = profile;
@@ -554,6 +599,8 @@ static bool run_case(scase *c, bool wbxml)
     cfg.flags = c->no_plugins ? PDM_CTX_NO_PLUGINS : 0;
     cfg.hooks = &hooks;
     cfg.log_level = PDM_LOG_ERROR;
+    cfg.log = log_cb;
+    pdm__buf_reset(&g_log);
     ui_case = c;
     memset(&m, 0, sizeof m);
     c->uipos = 0;
@@ -752,6 +799,13 @@ static bool run_case(scase *c, bool wbxml)
             break;
         case ST_RETRIED:
             pdm__session_transport_retried(s, st->text);
+            break;
+        case ST_LOG:
+            if (!g_log.data || !memmem(g_log.data, g_log.len, st->text,
+                                       strlen(st->text))) {
+                failf("  step %zu: no log line has '%s'\n", i, st->text);
+                ok = false;
+            }
             break;
         case ST_ERROR:
             if (!strstr(pdm_session_error(s), st->text)) {

@@ -214,6 +214,59 @@ static void test_profile__alloc_failures(void)
     }
 }
 
+/* [device] values go out as DevInfo text in every session: a value that is
+ * not one line of UTF-8 text is refused at load, with its line; UTF-8 text
+ * is taken as it is. */
+static void test_profile__device_values_are_text(void)
+{
+    static const char *const bad[] = {
+        "\xff",             /* not UTF-8 */
+        "a\xc3",            /* truncated sequence */
+        "\xc0\xaf",         /* overlong '/' */
+        "\xed\xa0\x80",     /* surrogate */
+        "\xf4\x90\x80\x80", /* above U+10FFFF */
+        "\xef\xbf\xbf",     /* U+FFFF */
+        "a\x01b",           /* C0 control */
+        "a\tb",             /* TAB inside */
+        "a\x7f",            /* DEL */
+        "a\xc2\x85",        /* C1 control (NEL) */
+        "a\x1b[31m",        /* terminal escape */
+    };
+    static const char *const keys[] = {"devid", "man", "mod", "dmv", "lang",
+                                       "devtyp", "oem", "fwv", "swv", "hwv"};
+    char text[256];
+    pdm__diag d;
+    int rc;
+    pdm__profile *p;
+    for (size_t i = 0; i < PDM__ARRAY_LEN(bad); i++) {
+        /* line 4: a good line, line 5: the bad value */
+        snprintf(text, sizeof text, "[profile]\nid = a\n[device]\n"
+                 "max_depth = 8\n%s = %s\n",
+                 keys[i % PDM__ARRAY_LEN(keys)], bad[i]);
+        p = parse(text, &d, &rc);
+        CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+        CU_ASSERT(line_has(&d, 5, "the value is not text"));
+        CU_ASSERT_EQUAL(d.errors, 1);
+        pdm__profile_free(p);
+        pdm__diag_free(&d);
+    }
+    p = parse("[profile]\nid = a\n[device]\nman = Soci\xc3\xa9t\xc3\xa9 "
+              "\xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x93\xb1\nmod = X  Y\n",
+              &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    PDM_ASSERT_STR(pdm__profile_get(p, "device.man"),
+                   "Soci\xc3\xa9t\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac "
+                   "\xf0\x9f\x93\xb1");
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+    /* the message names the key and the byte, with file:line */
+    p = parse("[profile]\nid = a\n[device]\nhwv = r1\x02x\n", &d, &rc);
+    CU_ASSERT(line_has(&d, 4, "hwv: the value is not text: invalid UTF-8 or "
+                              "a control character at byte 3"));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
 static const pdm_test tests[] = {
     {"valid", test_profile__valid},
     {"errors_have_lines", test_profile__errors_have_lines},
@@ -221,6 +274,7 @@ static const pdm_test tests[] = {
     {"unreadable", test_profile__unreadable},
     {"shipped", test_profile__shipped},
     {"alloc_failures", test_profile__alloc_failures},
+    {"device_values_are_text", test_profile__device_values_are_text},
     {NULL, NULL},
 };
 

@@ -57,6 +57,10 @@ typedef struct pdm_device_hooks {
      * "DevInfo/Man", "DevDetail/FwV".  Write a NUL-terminated value into
      * @buf (at most @size bytes) and return PDM_OK, or return PDM_ENOTFOUND
      * to use the profile's [device] value.  Any other rc fails the Get.
+     * The value goes out as text in every session: it must be one line of
+     * UTF-8 without control characters; any other value is not used (an
+     * error naming the key is logged, a server's Get of it fails with 500
+     * and package 1 leaves it out).
      */
     int (*info)(void *user, const char *key, char *buf, size_t size);
     /**

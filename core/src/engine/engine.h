@@ -92,6 +92,14 @@ void pdm__ctx_error(pdm_ctx *ctx, int rc, const char *fmt, ...)
 /* Builds the standard MOs (DevInfo, DevDetail, DMAcc, Inbox) and the
  * nodes plugins' MO handlers declare; binds handlers.  stdmo.c */
 int pdm__engine_setup_tree(pdm_ctx *ctx);
+/* A DevInfo/DevDetail value the device hook info() gave for @key: it goes
+ * out as text in every session (package 1's DevInfo), so it must be one
+ * line of text (pdm__text_line_ok).  Returns PDM_OK, or PDM_ERROR (a Get
+ * answers 500; package 1 leaves the leaf out) with an error logged naming
+ * the key (the value itself is not logged).
+ * stdmo.c */
+int pdm__stdmo_check_hook_value(pdm_ctx *ctx, const char *key,
+                                const char *v);
 /* Tree hooks: policies and MO dispatch.  services.c */
 void pdm__engine_tree_hooks(pdm_ctx *ctx, pdm__tree_config *cfg);
 /* Host services for plugins (tree_read, kv).  services.c */

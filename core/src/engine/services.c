@@ -183,6 +183,8 @@ static int device_value(pdm_ctx *ctx, const char *uri, pdm_blob *out)
                 v = buf;
             else if (rc != PDM_ENOTFOUND)
                 return rc < 0 ? rc : PDM_ERROR;
+            if (v && (rc = pdm__stdmo_check_hook_value(ctx, key, v)) != PDM_OK)
+                return rc;
         }
         if (!v)
             v = ctx->dev_profile[i];

@@ -126,6 +126,19 @@ static int setup_plugin_mo(pdm_ctx *ctx, pdm__comp *c, pdm__mo_binding *b)
     return rc;
 }
 
+int pdm__stdmo_check_hook_value(pdm_ctx *ctx, const char *key,
+                                const char *v)
+{
+    size_t bad;
+    if (pdm__text_line_ok(v, strlen(v), &bad))
+        return PDM_OK;
+    pdm__logf(&ctx->log, PDM_LOG_ERROR, "device",
+              "device hook info(\"%s\") returned a value that is not text "
+              "(invalid UTF-8 or a control character at byte %zu): ./%s is "
+              "not readable", key, bad + 1, key);
+    return PDM_ERROR; /* the device failed, not the server's command: 500 */
+}
+
 int pdm__engine_setup_tree(pdm_ctx *ctx)
 {
     size_t n = 0, i = 0;

@@ -339,6 +339,7 @@ static void core_setting(parser *ps, const char *full, const char *key,
     pdm__kv *old;
     bool b;
     long l;
+    size_t bad;
 
     if (strcmp(full, "profile.id") == 0)
         ps->id_seen = true;
@@ -421,6 +422,14 @@ static void core_setting(parser *ps, const char *full, const char *key,
     case V_STRING:
         if (!*val) {
             ERR(ps, "%s: empty value", key);
+            return;
+        }
+        /* Strings go out as text ([device] values in every message's
+         * DevInfo): a byte that is not would break every session. */
+        if (kd->type == V_STRING &&
+            !pdm__text_line_ok(val, strlen(val), &bad)) {
+            ERR(ps, "%s: the value is not text: invalid UTF-8 or a control "
+                    "character at byte %zu of the value", key, bad + 1);
             return;
         }
         break;

@@ -504,6 +504,43 @@ bool pdm__streq(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
+bool pdm__text_line_ok(const void *p, size_t n, size_t *bad)
+{
+    const uint8_t *s = p;
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp = s[i], min;
+        size_t k;
+        if (cp < 0x80)
+            k = 0, min = 0;
+        else if (cp >= 0xC2 && cp <= 0xDF)
+            k = 1, min = 0x80, cp &= 0x1F;
+        else if (cp >= 0xE0 && cp <= 0xEF)
+            k = 2, min = 0x800, cp &= 0x0F;
+        else if (cp >= 0xF0 && cp <= 0xF4)
+            k = 3, min = 0x10000, cp &= 0x07;
+        else
+            goto fail;
+        if (n - i <= k)
+            goto fail;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                goto fail;
+            cp = cp << 6 | (s[i + j] & 0x3F);
+        }
+        if (cp < min || cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF ||
+            cp > 0x10FFFF)
+            goto fail;
+        i += k + 1;
+    }
+    return true;
+fail:
+    if (bad)
+        *bad = i;
+    return false;
+}
+
 bool pdm__key_pin_valid(const char *pin)
 {
     const char *p = pin;

@@ -174,6 +174,12 @@ bool pdm__strcaseeq(const char *a, const char *b); /* ASCII, NULL-safe */
  * One syntax for the profile, the command line and the transport, so a
  * typo is a configuration error wherever it is written. */
 bool pdm__key_pin_valid(const char *pin);
+/* Whether p[0..n) is one line of text: valid UTF-8 (shortest forms, no
+ * surrogates, at most U+10FFFF) without NUL, control characters (C0
+ * including TAB/CR/LF, DEL, C1) or U+FFFE/U+FFFF: what a value sent as
+ * text in every message (DevInfo) may hold.  On false, *bad (may be NULL)
+ * is the offset of the first offending byte. */
+bool pdm__text_line_ok(const void *p, size_t n, size_t *bad);
 /* Reads a whole file (binary).  Returns PDM_OK, PDM_ENOTFOUND, PDM_EIO,
  * PDM_ETOOBIG (over max bytes) or PDM_ENOMEM. */
 int pdm__read_file(const char *path, size_t max, uint8_t **out, size_t *len);

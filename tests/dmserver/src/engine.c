@@ -747,16 +747,25 @@ static void do_pushes(dms_engine *e, const sc_session *se)
                 pdm__buf_free(&body);
                 continue;
             }
-            if (dms_wsp_bootstrap(doc, dlen,
-                                  expand(e, &a, o[PK_CONTENT_TYPE], p->line),
-                                  expand(e, &a, o[PK_SEC], p->line),
-                                  expand(e, &a, o[PK_MAC], p->line),
-                                  expand(e, &a, o[PK_IMSI], p->line),
-                                  expand(e, &a, o[PK_PIN], p->line),
-                                  expand(e, &a, o[PK_APP_ID], p->line), tid,
-                                  &pdu, err, sizeof err) != 0) {
-                failf(e, p->line, "bootstrap: %s", err);
-                send = false;
+            {
+                dms_bootstrap_params b;
+                char user_pin[DMS_USER_PIN_SIZE];
+                b.doc = doc;
+                b.len = dlen;
+                b.ctype = expand(e, &a, o[PK_CONTENT_TYPE], p->line);
+                b.sec = expand(e, &a, o[PK_SEC], p->line);
+                b.mac = expand(e, &a, o[PK_MAC], p->line);
+                b.imsi = expand(e, &a, o[PK_IMSI], p->line);
+                b.pin = expand(e, &a, o[PK_PIN], p->line);
+                b.key_order = expand(e, &a, o[PK_KEY_ORDER], p->line);
+                b.app_id = expand(e, &a, o[PK_APP_ID], p->line);
+                if (dms_wsp_bootstrap(&b, tid, &pdu, user_pin, err,
+                                      sizeof err) != 0) {
+                    failf(e, p->line, "bootstrap: %s", err);
+                    send = false;
+                } else if (user_pin[0]) {
+                    var_set(e, "bootstrap-pin", user_pin);
+                }
             }
             if (send && o[PK_OUT]) {
                 const char *fn = expand(e, &a, o[PK_OUT], p->line);

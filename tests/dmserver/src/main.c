@@ -49,8 +49,8 @@ typedef struct options {
         *version, *vendor, *pkg0_out;
     bool no_send;
     /* --push-bootstrap */
-    const char *bootstrap, *content_type, *sec, *mac, *imsi, *pin, *app_id,
-        *pdu_out;
+    const char *bootstrap, *content_type, *sec, *mac, *imsi, *pin, *key_order,
+        *app_id, *pdu_out;
     bool check;
 } options;
 
@@ -108,6 +108,8 @@ static void usage(FILE *f)
         "  --content-type CT      MIME name or WSP code (0x42, 0x36, ...)\n"
         "  --sec NAME --mac HEX   SEC method and MAC (or --imsi/--pin to "
         "compute it)\n"
+        "  --key-order imsi-pin|pin:imsi  USERNETWPIN key (default imsi-pin)\n"
+        "  --sec USERPINMAC --pin K  print the PIN the user must enter\n"
         "  --app-id ID            X-WAP-Application-ID (number or URI)\n"
         "  --pdu-out FILE         also write the push PDU\n"
         "\n"
@@ -462,6 +464,8 @@ static int do_bootstrap(void)
     pdm__buf pdu;
     char err[256];
     uint8_t r[1];
+    dms_bootstrap_params b;
+    char user_pin[DMS_USER_PIN_SIZE];
     int rc = 3;
     if (!g_opt.content_type) {
         fprintf(stderr, "polydm-testserver: --push-bootstrap needs "
@@ -475,9 +479,16 @@ static int do_bootstrap(void)
     }
     pdm__buf_init(&pdu);
     dms_random(r, sizeof r);
-    if (dms_wsp_bootstrap(doc, len, g_opt.content_type, g_opt.sec, g_opt.mac,
-                          g_opt.imsi, g_opt.pin, g_opt.app_id, r[0], &pdu, err,
-                          sizeof err) != 0) {
+    b.doc = doc;
+    b.len = len;
+    b.ctype = g_opt.content_type;
+    b.sec = g_opt.sec;
+    b.mac = g_opt.mac;
+    b.imsi = g_opt.imsi;
+    b.pin = g_opt.pin;
+    b.key_order = g_opt.key_order;
+    b.app_id = g_opt.app_id;
+    if (dms_wsp_bootstrap(&b, r[0], &pdu, user_pin, err, sizeof err) != 0) {
         fprintf(stderr, "polydm-testserver: bootstrap: %s\n", err);
         rc = 2;
         goto out;
@@ -493,6 +504,8 @@ static int do_bootstrap(void)
            pdu.len, g_opt.no_send ? "" : ", pushed to ",
            g_opt.no_send ? ""
                          : (g_opt.push_to ? g_opt.push_to : DMS_PUSH_DEFAULT_TO));
+    if (user_pin[0])
+        printf("user PIN: %s\n", user_pin);
     rc = 0;
 out:
     pdm__free(doc);
@@ -507,7 +520,8 @@ enum {
     O_TLS_CERT, O_TLS_KEY, O_TLS_CA, O_REQ_CERT, O_NO_IPV6, O_PUSH_TO,
     O_NOTIFY, O_SERVER_ID, O_PASSWORD, O_NONCE, O_SESSION_ID, O_UI,
     O_INITIATOR, O_VERSION, O_VENDOR, O_PKG0_OUT, O_NO_SEND, O_BOOTSTRAP,
-    O_CTYPE, O_SEC, O_MAC, O_IMSI, O_PIN, O_APP_ID, O_PDU_OUT, O_CHECK
+    O_CTYPE, O_SEC, O_MAC, O_IMSI, O_PIN, O_KEY_ORDER, O_APP_ID, O_PDU_OUT,
+    O_CHECK
 };
 
 static bool parse_num(const char *s, long min, long max, long *out)
@@ -554,6 +568,7 @@ int main(int argc, char **argv)
         {"mac", required_argument, NULL, O_MAC},
         {"imsi", required_argument, NULL, O_IMSI},
         {"pin", required_argument, NULL, O_PIN},
+        {"key-order", required_argument, NULL, O_KEY_ORDER},
         {"app-id", required_argument, NULL, O_APP_ID},
         {"pdu-out", required_argument, NULL, O_PDU_OUT},
         {"check", no_argument, NULL, O_CHECK},
@@ -620,6 +635,7 @@ int main(int argc, char **argv)
         case O_MAC: g_opt.mac = optarg; break;
         case O_IMSI: g_opt.imsi = optarg; break;
         case O_PIN: g_opt.pin = optarg; break;
+        case O_KEY_ORDER: g_opt.key_order = optarg; break;
         case O_APP_ID: g_opt.app_id = optarg; break;
         case O_PDU_OUT: g_opt.pdu_out = optarg; break;
         case O_CHECK: g_opt.check = true; break;

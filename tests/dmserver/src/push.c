@@ -16,8 +16,9 @@
 
 #include <polydm/bootstrap.h>
 
-#include "auth/auth.h" /* WSP push and SEC/MAC only */
+#include "auth/auth.h" /* the WSP envelope only: framing, not security */
 #include "dmsauth.h"
+#include "dmssec.h"
 
 /* The layout of omadm-facts §4.2: digest (16), version (10 bits), ui-mode
  * (2), initiator (1), future (27), session id (16), server id length (8),
@@ -86,15 +87,16 @@ static const struct {
     {"application/vnd.syncml.dm+xml", PDM__WSP_CT_DM_XML},
     {"application/vnd.syncml.notification", PDM__WSP_CT_NOTIFICATION}};
 
-int dms_wsp_bootstrap(const uint8_t *body, size_t len, const char *ctype,
-                      const char *sec, const char *mac_hex, const char *imsi,
-                      const char *pin, const char *app_id, uint8_t tid,
-                      pdm__buf *pdu, char *err, size_t errlen)
+int dms_wsp_bootstrap(const dms_bootstrap_params *b, uint8_t tid,
+                      pdm__buf *pdu, char user_pin[DMS_USER_PIN_SIZE],
+                      char *err, size_t errlen)
 {
     pdm__wsp_push w;
+    const char *ctype = b->ctype, *app_id = b->app_id;
     char *end;
     long code;
     memset(&w, 0, sizeof w);
+    user_pin[0] = '\0';
     w.tid = tid;
     w.ct_code = -1;
     w.app_id_code = -1;
@@ -113,21 +115,31 @@ int dms_wsp_bootstrap(const uint8_t *body, size_t len, const char *ctype,
         if (w.ct_code < 0)
             pdm__strlcpy(w.content_type, ctype, sizeof w.content_type);
     }
-    if (sec && *sec) {
-        int s;
-        if (pdm__secmac_sec_parse(sec, &s) != PDM_OK || s < PDM_SEC_NETWPIN) {
-            snprintf(err, errlen, "unknown SEC method \"%s\"", sec);
+    if (b->sec && *b->sec) {
+        int s = dms_sec_parse(b->sec), order = DMS_KEY_IMSI_PIN;
+        if (s < 0) {
+            snprintf(err, errlen, "unknown SEC method \"%s\"", b->sec);
+            return -1;
+        }
+        if (b->key_order && *b->key_order &&
+            (order = dms_key_order_parse(b->key_order)) < 0) {
+            snprintf(err, errlen, "unknown key order \"%s\" (imsi-pin or "
+                     "pin:imsi)", b->key_order);
             return -1;
         }
         w.sec = s;
-        if (mac_hex && *mac_hex) {
-            pdm__strlcpy(w.mac, mac_hex, sizeof w.mac);
+        if (b->mac && *b->mac) {
+            pdm__strlcpy(w.mac, b->mac, sizeof w.mac);
         } else if (s == PDM_SEC_USERPINMAC) {
             /* the MAC travels in the PIN the user types, not in MAC */
+            if (b->pin && *b->pin &&
+                dms_userpinmac_pin(b->pin, b->doc, b->len, user_pin, err,
+                                   errlen) != 0)
+                return -1;
         } else {
-            char hex[PDM__SECMAC_HEX_LEN + 1];
-            if (pdm__secmac_compute(s, imsi, pin, PDM__SECMAC_KEY_PRIMARY,
-                                    body, len, hex, err, errlen) != PDM_OK)
+            char hex[DMS_SEC_HEX_SIZE];
+            if (dms_sec_mac(s, b->imsi, b->pin, order, b->doc, b->len, hex,
+                            err, errlen) != 0)
                 return -1;
             pdm__strlcpy(w.mac, hex, sizeof w.mac);
         }
@@ -142,8 +154,8 @@ int dms_wsp_bootstrap(const uint8_t *body, size_t len, const char *ctype,
                w.ct_code == PDM__WSP_CT_DM_XML) {
         w.app_id_code = PDM__WSP_APPID_SYNCML_DM;
     }
-    w.body = body;
-    w.body_len = len;
+    w.body = b->doc;
+    w.body_len = b->len;
     return pdm__wsp_push_build(&w, pdu, err, errlen) == PDM_OK ? 0 : -1;
 }
 

@@ -2,7 +2,8 @@
  * WAP push from polydm-testserver: package 0 (notification) and bootstrap
  * documents as WSP connectionless push PDUs over UDP (default
  * 127.0.0.1:2948).  Package 0 is built with the server's own digest
- * (dmsauth.h); the WSP envelope with the core's pdm__wsp_push_build.
+ * (dmsauth.h), a bootstrap MAC with its own SEC/MAC (dmssec.h); the WSP
+ * envelope, framing only, with the core's pdm__wsp_push_build.
  */
 #ifndef DMS_PUSH_H
 #define DMS_PUSH_H
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dmssec.h"
 #include "util/util.h"
 
 #define DMS_PUSH_DEFAULT_TO "127.0.0.1:2948"
@@ -36,15 +38,25 @@ int dms_pkg0_build(const dms_pkg0_params *p, pdm__buf *out, char *err,
 int dms_wsp_notification(const uint8_t *pkg0, size_t len, uint8_t tid,
                          pdm__buf *pdu, char *err, size_t errlen);
 
-/* Wraps a bootstrap document.  ctype: a code (0x42, 66) or a MIME name;
- * sec: pdm_sec (0 none) with mac_hex (40 hex digits) or, if mac_hex is
- * NULL and sec is 1..3, the MAC computed from imsi/pin; app_id: "-1"/NULL
- * for the default (0x07 for DM content types, none otherwise), a number or
- * a URI text. */
-int dms_wsp_bootstrap(const uint8_t *body, size_t len, const char *ctype,
-                      const char *sec, const char *mac_hex, const char *imsi,
-                      const char *pin, const char *app_id, uint8_t tid,
-                      pdm__buf *pdu, char *err, size_t errlen);
+/* A bootstrap push.  ctype: a code (0x42, 66) or a MIME name; sec: a SEC
+ * name or "0".."3" (NULL/"" = no SEC); mac: the MAC parameter as given,
+ * or NULL to compute it from imsi/pin (dmssec.h) with key_order
+ * ("imsi-pin", the default, or "pin:imsi"; USERNETWPIN only); for
+ * USERPINMAC, pin is the key K of the PIN the user must enter; app_id:
+ * "-1"/NULL for the default (0x07 for DM content types, none otherwise), a
+ * number or a URI text. */
+typedef struct dms_bootstrap_params {
+    const uint8_t *doc;
+    size_t len;
+    const char *ctype, *sec, *mac, *imsi, *pin, *key_order, *app_id;
+} dms_bootstrap_params;
+
+/* Wraps a bootstrap document into a push PDU (appended to pdu).
+ * user_pin receives the USERPINMAC PIN the user must enter ("" for other
+ * methods or without pin).  Returns 0, or -1 with err. */
+int dms_wsp_bootstrap(const dms_bootstrap_params *b, uint8_t tid,
+                      pdm__buf *pdu, char user_pin[DMS_USER_PIN_SIZE],
+                      char *err, size_t errlen);
 
 /* Sends one UDP datagram to "host:port" (IPv4 or [IPv6]:port; port
  * defaults to 2948). */

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dmssec.h"
+
 #define MAX_TOKS 64
 #define MAX_DEPTH 8
 
@@ -1116,6 +1118,7 @@ static bool do_push(pstate *ps, const char *dir, tok *t, int nt)
         {"file", PK_FILE},   {"content-type", PK_CONTENT_TYPE},
         {"sec", PK_SEC},     {"mac", PK_MAC},
         {"imsi", PK_IMSI},   {"pin", PK_PIN},
+        {"key-order", PK_KEY_ORDER},
         {"app-id", PK_APP_ID}, {"to", PK_TO},
         {"out", PK_OUT},     {NULL, 0}};
     bool notify = dir[0] == 'n';
@@ -1152,8 +1155,16 @@ static bool do_push(pstate *ps, const char *dir, tok *t, int nt)
             return perr(ps, "`bootstrap` needs file= and content-type=");
         if ((p->opt[PK_IMSI] || p->opt[PK_PIN]) && !p->opt[PK_SEC])
             return perr(ps, "imsi=/pin= need sec=");
-        if (p->opt[PK_MAC] && !p->opt[PK_SEC])
-            return perr(ps, "mac= needs sec=");
+        if ((p->opt[PK_MAC] || p->opt[PK_KEY_ORDER]) && !p->opt[PK_SEC])
+            return perr(ps, "mac=/key-order= need sec=");
+        if (p->opt[PK_SEC] && !strstr(p->opt[PK_SEC], "${") &&
+            dms_sec_parse(p->opt[PK_SEC]) < 0)
+            return perr(ps, "unknown sec=%s (NETWPIN, USERPIN, USERNETWPIN, "
+                        "USERPINMAC or 0..3)", p->opt[PK_SEC]);
+        if (p->opt[PK_KEY_ORDER] && !strstr(p->opt[PK_KEY_ORDER], "${") &&
+            dms_key_order_parse(p->opt[PK_KEY_ORDER]) < 0)
+            return perr(ps, "key-order= must be imsi-pin or pin:imsi");
+        var_learn(ps, "bootstrap-pin");
     }
     return true;
 }

@@ -153,6 +153,7 @@ enum {
     PK_MAC,
     PK_IMSI,
     PK_PIN,
+    PK_KEY_ORDER,
     PK_APP_ID,
     PK_OUT,
     PK_COUNT_

@@ -1,15 +1,17 @@
 /*
  * Known-answer tests of the test server's own authentication formulas
- * (tests/dmserver/src/dmsauth.c) against the public and derived vectors of
- * test-vectors.md (§A authentication, §B package 0) and
- * tests/data/vectors/derived_pkg0_example.bin.  None of these calls the
+ * (tests/dmserver/src/dmsauth.c) and bootstrap security (dmssec.c) against
+ * the public and derived vectors of test-vectors.md (§A authentication, §B
+ * package 0, §E SEC/MAC) and tests/data/vectors.  None of these calls the
  * client's core/src/auth: the server must judge the client independently.
  */
 #include "cu_main.h"
 #include "dmsauth.h"
+#include "dmssec.h"
 #include "push.h"
 
 #include <stdio.h>
+#include <polydm/bootstrap.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,10 +202,140 @@ static void test_kat__sid(void)
     PDM_ASSERT_STR(s, "A01");
 }
 
+/* E3: IMSI semi-octets (Nokia/Funambol/Intel: no padding to 15 digits). */
+static void test_kat__imsi(void)
+{
+    static const struct {
+        const char *imsi, *key;
+    } v[] = {
+        {"466923103145252", "4966291330412525"},
+        {"001010123456789", "0910101032547698"},
+        {"31041012345678", "31011410325476f8"},
+        {"123456", "113254f6"},
+    };
+    static const char *const bad[] = {"12345", "1234567890123456", "12a456",
+                                      "", "+12345678"};
+    uint8_t k[DMS_IMSI_KEY_MAX];
+    size_t n;
+    char h[2 * DMS_IMSI_KEY_MAX + 1], err[128];
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        CU_ASSERT_EQUAL_FATAL(dms_imsi_key(v[i].imsi, k, &n, err, sizeof err),
+                              0);
+        hex(k, n, h);
+        PDM_ASSERT_STR(h, v[i].key);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CU_ASSERT_EQUAL(dms_imsi_key(bad[i], k, &n, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(dms_imsi_key(NULL, k, &n, err, sizeof err), -1);
+}
+
+static const char *mac(int sec, const char *imsi, const char *pin, int order,
+                       const uint8_t *doc, size_t len)
+{
+    static char out[DMS_SEC_HEX_SIZE];
+    char err[128];
+    if (dms_sec_mac(sec, imsi, pin, order, doc, len, out, err,
+                    sizeof err) != 0)
+        snprintf(out, sizeof out, "error");
+    return out;
+}
+
+/* E1, E2, E4, E5 and Funambol's CP document: the MAC of every method and
+ * both USERNETWPIN key orders. */
+static void test_kat__secmac(void)
+{
+    static const uint8_t e2[] = {0x03, 0x0B, 0x6A, 0x00, 0x45, 0x01};
+    size_t len, flen, elen;
+    uint8_t *cht = pdm_test_read("tests/data/vectors/mozilla_cht_cp_codepage.wbxml",
+                                 &len);
+    uint8_t *fun = pdm_test_read("tests/data/transcripts/"
+                                 "funambol_cp_w7_bootstrap.wbxml", &flen);
+    uint8_t *empty = pdm_test_read("tests/data/vectors/mozilla_empty_prov.wbxml",
+                                   &elen);
+    char err[128], out[DMS_SEC_HEX_SIZE];
+
+    CU_ASSERT_EQUAL_FATAL(len, 501);
+    CU_ASSERT_FATAL(elen == sizeof e2 && memcmp(empty, e2, sizeof e2) == 0);
+    PDM_ASSERT_STR(mac(PDM_SEC_USERPIN, NULL, "0000", 0, cht, len),
+                   "AA2DC41FC48AEEF3FED7351B1EE704461A8894D4");
+    PDM_ASSERT_STR(mac(PDM_SEC_NETWPIN, "466923103145252", NULL, 0, e2, 6),
+                   "1AF545FE2823DC9347064450F90FF1BBF957E146");
+    /* NETWPIN ignores the PIN, USERPIN the IMSI */
+    PDM_ASSERT_STR(mac(PDM_SEC_NETWPIN, "466923103145252", "1234", 0, e2, 6),
+                   "1AF545FE2823DC9347064450F90FF1BBF957E146");
+    PDM_ASSERT_STR(mac(PDM_SEC_USERPIN, "466923103145252", "1234", 0, e2, 6),
+                   "6CD48BFD7FFC33183154734DF4434DA694E25E6A");
+    PDM_ASSERT_STR(mac(PDM_SEC_USERNETWPIN, "466923103145252", "1234",
+                       DMS_KEY_IMSI_PIN, e2, 6),
+                   "3DBC50BB7BACAE901461F5ECCB0ADB1F71B58D02");
+    PDM_ASSERT_STR(mac(PDM_SEC_USERNETWPIN, "466923103145252", "1234",
+                       DMS_KEY_PIN_COLON_IMSI, e2, 6),
+                   "AFCADA1C6212B28DCC6B678489C1786D923DDF4A");
+    PDM_ASSERT_STR(mac(PDM_SEC_NETWPIN, "001010123456789", NULL, 0, fun,
+                       flen),
+                   "AD7163230A2A4AE07605ECC3E4916ABA104B7211");
+    /* missing or malformed key material, methods without a MAC */
+    CU_ASSERT_EQUAL(dms_sec_mac(PDM_SEC_NETWPIN, NULL, NULL, 0, e2, 6, out,
+                                err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "IMSI"));
+    CU_ASSERT_EQUAL(dms_sec_mac(PDM_SEC_USERPIN, NULL, "", 0, e2, 6, out,
+                                err, sizeof err), -1);
+    CU_ASSERT_EQUAL(dms_sec_mac(PDM_SEC_USERNETWPIN, "466923103145252", NULL,
+                                0, e2, 6, out, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(dms_sec_mac(PDM_SEC_USERNETWPIN, "4669231031452x2",
+                                "1234", 0, e2, 6, out, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(dms_sec_mac(PDM_SEC_USERPINMAC, NULL, "12345", 0, e2, 6,
+                                out, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(dms_sec_mac(PDM_SEC_NONE, NULL, "12345", 0, e2, 6, out,
+                                err, sizeof err), -1);
+    free(cht);
+    free(fun);
+    free(empty);
+}
+
+/* E6: USERPINMAC, K = 12345 over the E2 body -> the user enters
+ * 1234528080. */
+static void test_kat__userpinmac(void)
+{
+    static const uint8_t e2[] = {0x03, 0x0B, 0x6A, 0x00, 0x45, 0x01};
+    char pin[DMS_USER_PIN_SIZE], err[128];
+    CU_ASSERT_EQUAL(dms_userpinmac_pin("12345", e2, 6, pin, err, sizeof err),
+                    0);
+    PDM_ASSERT_STR(pin, "1234528080");
+    CU_ASSERT_EQUAL(dms_userpinmac_pin("1234", e2, 6, pin, err, sizeof err),
+                    -1);
+    CU_ASSERT_EQUAL(dms_userpinmac_pin("123456789012345678901", e2, 6, pin,
+                                       err, sizeof err), -1);
+    CU_ASSERT_EQUAL(dms_userpinmac_pin("12a45", e2, 6, pin, err, sizeof err),
+                    -1);
+}
+
+/* SEC names in both spellings and as wire values; key orders. */
+static void test_kat__sec_names(void)
+{
+    CU_ASSERT_EQUAL(dms_sec_parse("NETWPIN"), PDM_SEC_NETWPIN);
+    CU_ASSERT_EQUAL(dms_sec_parse("networkid"), PDM_SEC_NETWPIN);
+    CU_ASSERT_EQUAL(dms_sec_parse("0"), PDM_SEC_NETWPIN);
+    CU_ASSERT_EQUAL(dms_sec_parse("1"), PDM_SEC_USERPIN);
+    CU_ASSERT_EQUAL(dms_sec_parse("USERPIN_NETWORKID"), PDM_SEC_USERNETWPIN);
+    CU_ASSERT_EQUAL(dms_sec_parse("2"), PDM_SEC_USERNETWPIN);
+    CU_ASSERT_EQUAL(dms_sec_parse("UserPinMac"), PDM_SEC_USERPINMAC);
+    CU_ASSERT_EQUAL(dms_sec_parse("3"), PDM_SEC_USERPINMAC);
+    CU_ASSERT_EQUAL(dms_sec_parse("4"), -1);
+    CU_ASSERT_EQUAL(dms_sec_parse("NONE"), -1);
+    CU_ASSERT_EQUAL(dms_sec_parse(""), -1);
+    CU_ASSERT_EQUAL(dms_key_order_parse("imsi-pin"), DMS_KEY_IMSI_PIN);
+    CU_ASSERT_EQUAL(dms_key_order_parse("pin:imsi"), DMS_KEY_PIN_COLON_IMSI);
+    CU_ASSERT_EQUAL(dms_key_order_parse("pin-imsi"), -1);
+}
+
 static const pdm_test tests[] = {
     {"basic", test_kat__basic}, {"md5", test_kat__md5},
     {"hmac", test_kat__hmac},   {"b64", test_kat__b64},
     {"pkg0", test_kat__pkg0},   {"sid", test_kat__sid},
+    {"imsi", test_kat__imsi},   {"secmac", test_kat__secmac},
+    {"userpinmac", test_kat__userpinmac},
+    {"sec_names", test_kat__sec_names},
     {NULL, NULL},
 };
 

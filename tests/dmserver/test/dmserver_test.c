@@ -1156,6 +1156,60 @@ static void t_bootstrap_push(void)
     }
     free(file);
 
+    /* the server's own SEC/MAC agrees with the client's verifier: the
+     * USERNETWPIN key in the DM Security order (PIN ":" IMSI), and the
+     * USERPINMAC PIN the server prints for the user */
+    {
+        const char *doc = path_of("../data/transcripts/"
+                                  "funambol_dm_profile_bootstrap.wbxml");
+        char *argv[] = {(char *)DMS_SERVER_BIN, (char *)"--push-bootstrap",
+                        (char *)doc, (char *)"--content-type", (char *)"0x42",
+                        (char *)"--sec", (char *)"USERPIN_NETWORKID",
+                        (char *)"--imsi", (char *)"466923103145252",
+                        (char *)"--pin", (char *)"1234",
+                        (char *)"--key-order", (char *)"pin:imsi",
+                        (char *)"--push-to", to, NULL};
+        char *out = NULL;
+        unsigned variant = 9;
+        int rc = run(argv, NULL, NULL);
+        CHECK(rc == 0, "--key-order pin:imsi exit %d", rc);
+        n = udp_recv(fd, buf, sizeof buf, 5000);
+        CHECK(n > 0 && pdm__wsp_push_parse(buf, (size_t)n, &w, err,
+                                           sizeof err) == PDM_OK &&
+                  w.sec == PDM_SEC_USERNETWPIN &&
+                  pdm__secmac_verify(PDM_SEC_USERNETWPIN, "466923103145252",
+                                     "1234", w.body, w.body_len, w.mac,
+                                     PDM__SECMAC_DM, &variant, err,
+                                     sizeof err) == PDM_OK &&
+                  variant == PDM__SECMAC_KEY_PIN_COLON_IMSI,
+              "pin:imsi push: sec %d variant %u %s", w.sec, variant, err);
+        argv[6] = (char *)"USERPINMAC";
+        argv[7] = (char *)"--pin";
+        argv[8] = (char *)"12345";
+        argv[9] = (char *)"--push-to";
+        argv[10] = to;
+        argv[11] = NULL;
+        rc = run(argv, &out, NULL);
+        n = udp_recv(fd, buf, sizeof buf, 5000);
+        {
+            const char *p = out ? strstr(out, "user PIN: ") : NULL;
+            char pin[64] = "";
+            if (p)
+                sscanf(p + 10, "%63[0-9]", pin);
+            CHECK(rc == 0 && strlen(pin) == 10 && strncmp(pin, "12345", 5) == 0,
+                  "USERPINMAC: exit %d, stdout %s", rc, out ? out : "");
+            CHECK(n > 0 && pdm__wsp_push_parse(buf, (size_t)n, &w, err,
+                                               sizeof err) == PDM_OK &&
+                      w.sec == PDM_SEC_USERPINMAC && !w.mac[0] &&
+                      pdm__secmac_verify(PDM_SEC_USERPINMAC, NULL, pin,
+                                         w.body, w.body_len, NULL,
+                                         PDM__SECMAC_DM, NULL, err,
+                                         sizeof err) == PDM_OK,
+                  "USERPINMAC push with PIN %s: %s", pin, err);
+        }
+        free(out);
+    }
+
     /* the bootstrap directive: DM profile with USERPIN, then the session */
     file = slurp(path_of("../data/transcripts/funambol_dm_profile_bootstrap.wbxml"),
                  &flen);
