@@ -5,6 +5,9 @@
 #include "fake_host.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +32,8 @@ struct pdm_plugin_ctx {
 struct pdm_fake_host {
     struct pdm_plugin_ctx ctx;
     kv *options, *tree, *store;
-    strlist logs, errors, statuses, alerts;
+    strlist logs, errors, statuses, alerts, alert_servers;
+    char *alert_server; /* binds an alert without server_id, or NULL */
     int last_rc;
     long live;
     long fail_after;
@@ -217,16 +221,101 @@ static int fh_kv_del(pdm_plugin_ctx *pc, const char *key)
     return PDM_OK;
 }
 
+/* The core's rule for alert strings, without linking the core: UTF-8
+ * (no overlong form, surrogate, U+FFFE/U+FFFF) with no control byte but
+ * TAB, LF and CR, at most @max bytes.  NULL passes (absent). */
+static bool alert_text(const char *s, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = s ? strnlen(s, max + 1) : 0;
+    if (!s)
+        return true;
+    if (n > max)
+        return false;
+    for (size_t i = 0; i < n;) {
+        unsigned c = p[i], k;
+        uint32_t cp;
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                return false;
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            k = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            k = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            k = 3, cp = c & 0x07;
+        else
+            return false;
+        if (n - i <= k)
+            return false;
+        for (unsigned j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + j] & 0x3F);
+        }
+        if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
+            cp == 0xFFFE || cp == 0xFFFF)
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+static const char *alert_bad_field(const pdm_generic_alert *g)
+{
+    return !alert_text(g->type, 255)         ? "type"
+           : !alert_text(g->format, 255)     ? "format"
+           : !alert_text(g->mark, 255)       ? "mark"
+           : !alert_text(g->correlator, 255) ? "correlator"
+           : !alert_text(g->source_uri, 1024) ? "source_uri"
+           : !alert_text(g->server_id, 255)  ? "server_id"
+                                             : NULL;
+}
+
+/* The checks the core makes (fake_host.h), so that a plugin's unit test
+ * sees the PDM_EINVAL the real host would return. */
 static int fh_generic_alert(pdm_plugin_ctx *pc, const pdm_generic_alert *ga)
 {
+    pdm_fake_host *fh = pc->fh;
+    pdm_generic_alert g;
+    const char *bad, *srv;
     char buf[1024];
-    if (!ga || !ga->type || !ga->format)
+    if (!ga || ga->struct_size < offsetof(pdm_generic_alert, server_id) +
+                                     sizeof(ga->server_id))
         return PDM_EINVAL;
-    snprintf(buf, sizeof buf, "%s|%s|%s|%s|%.*s", ga->type, ga->format,
-             ga->source_uri ? ga->source_uri : "",
-             ga->correlator ? ga->correlator : "", (int)ga->data.len,
-             ga->data.data ? (const char *)ga->data.data : "");
-    push(&pc->fh->alerts, buf);
+    memset(&g, 0, sizeof g);
+    memcpy(&g, ga, ga->struct_size < sizeof g ? ga->struct_size : sizeof g);
+    if (!g.type || !*g.type || !g.format || !*g.format || g.reserved0 ||
+        (g.data.len && !g.data.data) || (g.server_id && !*g.server_id)) {
+        push(&fh->logs, "generic_alert refused: type/format missing, "
+                        "reserved0 not 0, data without bytes or an empty "
+                        "server_id");
+        return PDM_EINVAL;
+    }
+    if ((bad = alert_bad_field(&g))) {
+        snprintf(buf, sizeof buf,
+                 "generic_alert refused: its %s is not text of at most %d "
+                 "bytes",
+                 bad, strcmp(bad, "source_uri") == 0 ? 1024 : 255);
+        push(&fh->logs, buf);
+        return PDM_EINVAL;
+    }
+    srv = g.server_id ? g.server_id : fh->alert_server;
+    if (!srv) {
+        push(&fh->logs, "generic_alert refused: it names no server and no "
+                        "server is set (pdm_fake_host_set_alert_server)");
+        return PDM_EINVAL;
+    }
+    snprintf(buf, sizeof buf, "%s|%s|%s|%s|%.*s", g.type, g.format,
+             g.source_uri ? g.source_uri : "",
+             g.correlator ? g.correlator : "", (int)g.data.len,
+             g.data.data ? (const char *)g.data.data : "");
+    push(&fh->alerts, buf);
+    push(&fh->alert_servers, srv);
     return PDM_OK;
 }
 
@@ -293,6 +382,8 @@ void pdm_fake_host_free(pdm_fake_host *fh)
     list_free(&fh->errors);
     list_free(&fh->statuses);
     list_free(&fh->alerts);
+    list_free(&fh->alert_servers);
+    free(fh->alert_server);
     if (active == fh)
         active = NULL;
     free(fh);
@@ -338,6 +429,21 @@ const char *pdm_fake_host_alert(const pdm_fake_host *fh, size_t i)
 {
     return at(&fh->alerts, i);
 }
+const char *pdm_fake_host_alert_server(const pdm_fake_host *fh, size_t i)
+{
+    return at(&fh->alert_servers, i);
+}
+
+int pdm_fake_host_set_alert_server(pdm_fake_host *fh, const char *server_id)
+{
+    char *copy = server_id ? strdup(server_id) : NULL;
+    if (server_id && !copy)
+        return PDM_ENOMEM;
+    free(fh->alert_server);
+    fh->alert_server = copy;
+    return PDM_OK;
+}
+
 int pdm_fake_host_last_error_rc(const pdm_fake_host *fh) { return fh->last_rc; }
 
 const void *pdm_fake_host_kv(const pdm_fake_host *fh, const char *key,

@@ -63,8 +63,27 @@ const char *pdm_fake_host_status(const pdm_fake_host *fh, size_t i);
 /** Last rc passed to set_error (0 if none). */
 int pdm_fake_host_last_error_rc(const pdm_fake_host *fh);
 /** Generic Alerts queued by the plugin, rendered as
- *  "type|format|source|correlator|data". */
+ *  "type|format|source|correlator|data".
+ *
+ *  host->generic_alert applies the core's checks (pdm_generic_alert),
+ *  with small local copies of them, and returns PDM_EINVAL (plus a line
+ *  in pdm_fake_host_log) where the core would: struct_size below the
+ *  ABI 1.0 size, type or format missing or empty, reserved0 not 0, data
+ *  with a length but no bytes, an empty server_id, a string that is not
+ *  text (UTF-8 without control bytes but TAB/LF/CR) or longer than 255
+ *  bytes (source_uri: 1024), and a NULL server_id while no server is
+ *  set with pdm_fake_host_set_alert_server.  Not modelled: the core's
+ *  queue bounds (PDM_ENOSPC) and its matching of accepted Execs. */
 const char *pdm_fake_host_alert(const pdm_fake_host *fh, size_t i);
+/** The server the i-th recorded alert is bound to (its server_id, or
+ *  the one set below), or NULL past the end.  Borrowed like the above. */
+const char *pdm_fake_host_alert_server(const pdm_fake_host *fh, size_t i);
+/** Plays the core's evidence for an alert without server_id: the server
+ *  whose command the MO method under test is handling, or whose
+ *  accepted (202) Exec the alert reports.  NULL (the default) is "no
+ *  such evidence": the core refuses such an alert, and so does the fake
+ *  host.  Copies @server_id.  Returns 0 or PDM_ENOMEM. */
+int pdm_fake_host_set_alert_server(pdm_fake_host *fh, const char *server_id);
 /** A key/value entry the plugin stored (NULL if absent), and its length. */
 const void *pdm_fake_host_kv(const pdm_fake_host *fh, const char *key,
                              size_t *len);

@@ -21,7 +21,7 @@
 
 static char profile[600], state[600];
 
-static pdm_ctx *open_ctx(void)
+static pdm_ctx *open_bare(void)
 {
     pdm_config cfg;
     pdm_ctx *ctx = NULL;
@@ -32,6 +32,30 @@ static pdm_ctx *open_ctx(void)
     cfg.flags = PDM_CTX_NO_PLUGINS;
     cfg.log_level = PDM_LOG_ERROR;
     CU_ASSERT_EQUAL(pdm_ctx_open(&ctx, &cfg), PDM_OK);
+    return ctx;
+}
+
+static void add_account(pdm_ctx *ctx, const char *name, const char *sid)
+{
+    char uri[64];
+    snprintf(uri, sizeof uri, "./DMAcc/%s/ServerID", name);
+    CU_ASSERT_EQUAL(pdm__tree_put(ctx->tree, uri, PDM_FORMAT_CHR, 0, NULL,
+                                  NULL, (const uint8_t *)sid, strlen(sid),
+                                  "local"),
+                    PDM_OK);
+}
+
+/* A context whose tree has accounts for srv-a, srv-b and srv-c: queued
+ * alerts and pending Execs of servers without one are dropped when a
+ * context opens. */
+static pdm_ctx *open_ctx(void)
+{
+    pdm_ctx *ctx = open_bare();
+    if (ctx) {
+        add_account(ctx, "a", "srv-a");
+        add_account(ctx, "b", "srv-b");
+        add_account(ctx, "c", "srv-c");
+    }
     return ctx;
 }
 
@@ -111,7 +135,7 @@ static void test_alerts__damaged(void)
     }
     /* A good record before a damaged one is kept. */
     {
-        const char *rec = "A11:s-6:urn:ab3:chr--1:x" "garbage";
+        const char *rec = "A15:srv-a-6:urn:ab3:chr--1:x" "garbage";
         pdm_ctx *ctx = open_ctx();
         pdm__store_kv_put(ctx->store, "core", "alerts", (const uint8_t *)rec,
                           strlen(rec));
@@ -125,9 +149,9 @@ static void test_alerts__damaged(void)
      * be attributed to nobody: dropped, also from the store; the alerts
      * around it stay. */
     {
-        const char *rec = "A11:a-6:urn:no3:chr--1:x"
+        const char *rec = "A15:srv-a-6:urn:no3:chr--1:x"
                           "--6:urn:an3:chr--1:y"
-                          "1:b-6:urn:no3:chr--1:z";
+                          "5:srv-b-6:urn:no3:chr--1:z";
         const char *srv = NULL;
         pdm_ctx *ctx = open_ctx();
         pdm__store_kv_put(ctx->store, "core", "alerts", (const uint8_t *)rec,
@@ -135,7 +159,7 @@ static void test_alerts__damaged(void)
         pdm_ctx_close(ctx);
         ctx = open_ctx();
         CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, &srv), 2);
-        PDM_ASSERT_STR(srv, "a");
+        PDM_ASSERT_STR(srv, "srv-a");
         for (pdm__alert *a = ctx->alerts; a; a = a->next)
             CU_ASSERT_PTR_NOT_NULL(a->server_id);
         pdm_ctx_close(ctx);
@@ -515,6 +539,167 @@ static void test_alerts__session_rollback(void)
     pdm_ctx_close(ctx);
 }
 
+/* Gap of items 8/10/13: the queue is bounded per server and in all, by
+ * count and bytes; a new alert beyond a bound is refused with
+ * PDM_ENOSPC and no queued one is lost (memory and store). */
+static void test_alerts__bounded(void)
+{
+    static uint8_t big[PDM__ALERTS_BYTES_PER_SERVER];
+    pdm_generic_alert ga = alert("c", NULL);
+    char corr[16];
+    pdm_ctx *ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    for (int i = 0; i < PDM__ALERTS_PER_SERVER; i++) {
+        snprintf(corr, sizeof corr, "a%d", i);
+        ga.correlator = corr;
+        ga.server_id = "srv-a";
+        CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    }
+    ga.correlator = "one-too-many";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_ENOSPC);
+    /* Another server still has room. */
+    ga.server_id = "srv-b";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    /* Bytes: one alert as big as a server's share does not fit beside
+     * srv-b's first one. */
+    ga.data.data = big;
+    ga.data.len = sizeof big;
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_ENOSPC);
+    ga.data.len = sizeof big / 2;
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL),
+                    PDM__ALERTS_PER_SERVER + 2);
+    pdm_ctx_close(ctx);
+
+    /* Everything queued survives, the first of srv-a included. */
+    ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL),
+                    PDM__ALERTS_PER_SERVER + 2);
+    PDM_ASSERT_STR(ctx->alerts->correlator, "a0");
+    PDM_ASSERT_STR(last_server(ctx), "srv-b");
+    /* The total: srv-c and a further server fill it up. */
+    ga = alert("t", NULL);
+    for (int i = 0; i < PDM__ALERTS_PER_SERVER; i++) {
+        ga.server_id = "srv-c";
+        CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    }
+    add_account(ctx, "d", "srv-d");
+    for (int i = 0; i < PDM__ALERTS_PER_SERVER; i++) {
+        ga.server_id = "srv-d";
+        CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    }
+    /* srv-b's last free places, up to the total. */
+    while (pdm_ctx_pending_alerts(ctx, NULL) < PDM__ALERTS_MAX) {
+        ga.server_id = "srv-b";
+        CU_ASSERT_EQUAL_FATAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    }
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), PDM__ALERTS_MAX);
+    /* srv-e has no alert: only the total refuses it. */
+    add_account(ctx, "e", "srv-e");
+    ga.server_id = "srv-e";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_ENOSPC);
+    /* A result that reports a pending Exec is refused as well, and its
+     * record stays for a retry once the queue drains. */
+    pdm__alerts_exec_pending(ctx, "srv-e", "./L", "l-9");
+    ga = alert("l-9", "./L");
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_ENOSPC);
+    CU_ASSERT_EQUAL(npending(ctx), 1);
+    for (pdm__alert *a = ctx->alerts; a; a = a->next)
+        a->in_flight = true;
+    pdm__alerts_session_end(ctx, true);
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    PDM_ASSERT_STR(last_server(ctx), "srv-e");
+    CU_ASSERT_EQUAL(npending(ctx), 0);
+    for (pdm__alert *a = ctx->alerts; a; a = a->next)
+        a->in_flight = true;
+    pdm__alerts_session_end(ctx, true);
+    pdm_ctx_close(ctx);
+}
+
+typedef struct audit_rows {
+    int n;
+    char reason[256];
+} audit_rows;
+
+static int alerts_rows(void *user, const pdm__audit_rec *r)
+{
+    audit_rows *ar = user;
+    if (strcmp(r->op, "Alerts") == 0) {
+        ar->n++;
+        snprintf(ar->reason, sizeof ar->reason, "%s", r->reason);
+    }
+    return 0;
+}
+
+/* Alerts and pending Execs of a server whose DM account is gone are
+ * dropped when a context opens and when a session ends (here: the
+ * prune the end of a session runs), with a log line and an audit row
+ * that gives counts, no alert data; never while a package is open. */
+static void test_alerts__orphans(void)
+{
+    static const pdm__who local = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
+    pdm__decision d;
+    audit_rows ar;
+    pdm_generic_alert ga = alert("o-1", NULL);
+    pdm_ctx *ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    add_account(ctx, "e", "srv-e");
+    ga.server_id = "srv-e";
+    ga.data.data = (uint8_t *)"SECRET-DATA";
+    ga.data.len = 11;
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    ga.server_id = "srv-gone"; /* never had an account */
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    ga.server_id = "srv-a";
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    pdm__alerts_exec_pending(ctx, "srv-e", "./E", "e-1");
+    pdm__alerts_exec_pending(ctx, "srv-a", "./A", "a-1");
+    pdm_ctx_close(ctx);
+
+    ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 2); /* srv-gone's went */
+    CU_ASSERT_EQUAL(npending(ctx), 2);
+    /* An account deleted inside a package that is still open: kept. */
+    CU_ASSERT_EQUAL_FATAL(pdm__tree_begin(ctx->tree), PDM_OK);
+    memset(&d, 0, sizeof d);
+    CU_ASSERT_EQUAL(pdm__tree_delete(ctx->tree, &local, "./DMAcc/e", &d),
+                    PDM_OK);
+    pdm__alerts_prune(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 2);
+    CU_ASSERT_EQUAL(npending(ctx), 2);
+    CU_ASSERT_EQUAL(pdm__tree_commit(ctx->tree), PDM_OK);
+    pdm__alerts_prune(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 1);
+    CU_ASSERT_EQUAL(npending(ctx), 1);
+    PDM_ASSERT_STR(ctx->alerts->server_id, "srv-a");
+    PDM_ASSERT_STR(ctx->pending->server_id, "srv-a");
+    memset(&ar, 0, sizeof ar);
+    CU_ASSERT_EQUAL(pdm__store_audit_query(ctx->store, 0, alerts_rows, &ar),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(ar.n, 2);
+    PDM_ASSERT_STR(ar.reason, "1 Generic Alert(s) and 1 pending Exec(s) of "
+                              "servers without a DM account dropped");
+    pdm_ctx_close(ctx);
+
+    /* ... and in the store too. */
+    ctx = open_ctx();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_pending_alerts(ctx, NULL), 1);
+    CU_ASSERT_EQUAL(npending(ctx), 1);
+    memset(&ar, 0, sizeof ar);
+    pdm__store_audit_query(ctx->store, 0, alerts_rows, &ar);
+    CU_ASSERT_EQUAL(ar.n, 2); /* nothing more to drop, no new row */
+    CU_ASSERT_PTR_NULL(strstr(ar.reason, "SECRET"));
+    ga = alert("a-1", "./A");
+    CU_ASSERT_EQUAL(pdm_ctx_queue_alert(ctx, &ga), PDM_OK);
+    for (pdm__alert *a = ctx->alerts; a; a = a->next)
+        a->in_flight = true;
+    pdm__alerts_session_end(ctx, true);
+    pdm_ctx_close(ctx);
+}
+
 static const pdm_test tests[] = {
     {"persist", test_alerts__persist},
     {"damaged", test_alerts__damaged},
@@ -525,6 +710,8 @@ static const pdm_test tests[] = {
     {"strings", test_alerts__strings},
     {"package_abort", test_alerts__package_abort},
     {"session_rollback", test_alerts__session_rollback},
+    {"bounded", test_alerts__bounded},
+    {"orphans", test_alerts__orphans},
     {NULL, NULL},
 };
 

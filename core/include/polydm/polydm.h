@@ -261,7 +261,9 @@ typedef struct pdm_message {
  * starts a session when alerts wait.
  * Returns PDM_OK, PDM_EINVAL (NULL, struct too small, no server (or an
  * ambiguous one), no type or format, a string that is not text or too
- * long, reserved0 not 0), PDM_ENOMEM.
+ * long, reserved0 not 0), PDM_ENOSPC (the queue is full for that
+ * server or in all, see pdm_generic_alert; queued alerts are kept),
+ * PDM_ENOMEM.
  */
 PDM_API int pdm_ctx_queue_alert(pdm_ctx *ctx, const pdm_generic_alert *ga);
 

@@ -22,12 +22,15 @@
  * written at once, never with a package: see engine.h.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "codec/codec.h"
 #include "engine/engine.h"
 #include "store/store.h"
+#include "tree/dmacc.h"
 #include "util/util.h"
 
 void pdm__engine_free_alerts(pdm__alert *a)
@@ -179,6 +182,53 @@ static pdm__alert *make_alert(const char *server_id, const pdm_generic_alert *ga
     return a;
 }
 
+static size_t slen(const char *s)
+{
+    return s ? strlen(s) : 0;
+}
+
+/* What an alert weighs against PDM__ALERTS_BYTES_*: its data and its
+ * strings, about what the saved queue spends on it. */
+static size_t weight(const char *server_id, const char *source,
+                     const char *type, const char *format, const char *mark,
+                     const char *corr, size_t len)
+{
+    return slen(server_id) + slen(source) + slen(type) + slen(format) +
+           slen(mark) + slen(corr) + len;
+}
+
+static size_t alert_weight(const pdm__alert *a)
+{
+    return weight(a->server_id, a->source, a->type, a->format, a->mark,
+                  a->correlator, a->len);
+}
+
+/* Is there room in the queue for one more alert of @w bytes for
+ * @server_id (engine.h)?  If not, @why says which bound it would pass. */
+static bool room_for(const pdm_ctx *ctx, const char *server_id, size_t w,
+                     const char **why)
+{
+    size_t n = 0, bytes = 0, mine = 0, mine_bytes = 0;
+    for (const pdm__alert *a = ctx->alerts; a; a = a->next) {
+        size_t aw = alert_weight(a);
+        n++;
+        bytes += aw;
+        if (strcmp(a->server_id, server_id) == 0) {
+            mine++;
+            mine_bytes += aw;
+        }
+    }
+    *why = mine >= PDM__ALERTS_PER_SERVER ? "alerts for this server"
+           : n >= PDM__ALERTS_MAX         ? "alerts in all"
+           : w > PDM__ALERTS_BYTES_PER_SERVER - mine_bytes ||
+                   mine_bytes > PDM__ALERTS_BYTES_PER_SERVER
+               ? "bytes for this server"
+           : w > PDM__ALERTS_BYTES_MAX - bytes || bytes > PDM__ALERTS_BYTES_MAX
+               ? "bytes in all"
+               : NULL;
+    return *why == NULL;
+}
+
 static void append(pdm_ctx *ctx, pdm__alert *a)
 {
     pdm__alert **pp = &ctx->alerts;
@@ -245,7 +295,7 @@ static void consume_pending(pdm_ctx *ctx, const char *server_id,
 int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
                             const pdm_generic_alert *ga, const char *who)
 {
-    const char *server_id, *bad, *pend;
+    const char *server_id, *bad, *pend, *full;
     bool ambiguous;
     pdm__alert *a;
     if (!ga || !ga->type || !*ga->type || !ga->format || !*ga->format ||
@@ -298,6 +348,21 @@ int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
                   "no pending Exec (correlator/source)",
                   ga->type);
         return PDM_EINVAL;
+    }
+    if (!room_for(ctx, server_id,
+                  weight(server_id, ga->source_uri, ga->type, ga->format,
+                         ga->mark, ga->correlator, ga->data.len),
+                  &full)) {
+        /* The new one is refused, never a queued one dropped: a lock or
+         * wipe result waiting in the queue must reach its server. */
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, who,
+                  "Generic Alert %s for %s refused: the queue is full (at "
+                  "most %d alerts / %d bytes per server, %d / %d in all; "
+                  "limit reached: %s)",
+                  ga->type, server_id, PDM__ALERTS_PER_SERVER,
+                  PDM__ALERTS_BYTES_PER_SERVER, PDM__ALERTS_MAX,
+                  PDM__ALERTS_BYTES_MAX, full);
+        return PDM_ENOSPC;
     }
     if (!(a = make_alert(server_id, ga)))
         return PDM_ENOMEM;
@@ -529,6 +594,72 @@ void pdm__alerts_session_end(pdm_ctx *ctx, bool delivered)
     }
     if (changed)
         save(ctx);
+}
+
+/* Does no DM account carry @server_id?  Only a clear "no such account"
+ * counts: two accounts with it (an ambiguous tree) or any other answer
+ * keep the records. */
+static bool orphan(const pdm_ctx *ctx, const char *server_id)
+{
+    pdm__node *acc = NULL;
+    return pdm__dmacc_find(ctx->tree, server_id, &acc, NULL) == PDM_ENOTFOUND;
+}
+
+void pdm__alerts_prune(pdm_ctx *ctx)
+{
+    size_t na = 0, np = 0;
+    char reason[160];
+    struct timeval tv;
+    if (!ctx->tree || (ctx->flags & PDM_CTX_READONLY) ||
+        pdm__tree_in_transaction(ctx->tree))
+        return;
+    for (pdm__alert **pp = &ctx->alerts; *pp;) {
+        pdm__alert *a = *pp;
+        if (a->in_flight || !orphan(ctx, a->server_id)) {
+            pp = &a->next;
+            continue;
+        }
+        *pp = a->next;
+        a->next = NULL;
+        pdm__engine_free_alerts(a);
+        na++;
+    }
+    for (pdm__pending_exec **pp = &ctx->pending; *pp;) {
+        pdm__pending_exec *p = *pp;
+        if (!orphan(ctx, p->server_id)) {
+            pp = &p->next;
+            continue;
+        }
+        *pp = p->next;
+        p->next = NULL;
+        pdm__engine_free_pending(p);
+        np++;
+    }
+    if (!na && !np)
+        return;
+    if (na)
+        save(ctx);
+    if (np)
+        save_pending(ctx);
+    /* Counts only: the alerts' data and server ids stay out of the log
+     * and the audit trail. */
+    snprintf(reason, sizeof reason,
+             "%zu Generic Alert(s) and %zu pending Exec(s) of servers "
+             "without a DM account dropped",
+             na, np);
+    pdm__logf(&ctx->log, PDM_LOG_WARN, "core", "%s", reason);
+    if (ctx->store) {
+        pdm__audit_rec r;
+        memset(&r, 0, sizeof r);
+        gettimeofday(&tv, NULL);
+        r.ts_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+        r.principal = "factory";
+        r.op = "Alerts";
+        r.decision = "info";
+        r.component = "core";
+        r.reason = reason;
+        pdm__store_audit_add(ctx->store, &r);
+    }
 }
 
 PDM_API int pdm_ctx_queue_alert(pdm_ctx *ctx, const pdm_generic_alert *ga)

@@ -207,6 +207,11 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
     pdm__diag_free(&d);
     if (rc == PDM_OK)
         rc = open_tree(ctx);
+    /* Alerts and pending Execs of servers whose account was deleted
+     * (by a session, the local user or another process) go: they would
+     * wait for ever. */
+    if (rc == PDM_OK)
+        pdm__alerts_prune(ctx);
     if (rc == PDM_OK)
         ctx->ready = true;
     return rc;

@@ -131,9 +131,19 @@ int pdm__engine_mo_tx(pdm_ctx *ctx, int what);
  * the alert, or one of another server than @in_call while the alert
  * also matches the Exec being handled (ctx->mo_exec_uri/corr), and it is
  * refused.  No server: PDM_EINVAL (an alert that names no server could
- * reach the wrong one).  @who names the caller in log lines. */
+ * reach the wrong one).  The queue is bounded: at most
+ * PDM__ALERTS_PER_SERVER alerts and PDM__ALERTS_BYTES_PER_SERVER bytes
+ * (data plus strings) per server, PDM__ALERTS_MAX and
+ * PDM__ALERTS_BYTES_MAX in all; an alert that would pass one is refused
+ * with PDM_ENOSPC and a log line, and no queued alert is ever dropped
+ * to make room (a saved queue over the bounds is kept: new alerts wait
+ * until sessions drain it).  @who names the caller in log lines. */
 #define PDM__ALERT_STR_MAX 255
 #define PDM__ALERT_URI_MAX 1024
+#define PDM__ALERTS_PER_SERVER 64
+#define PDM__ALERTS_MAX 256
+#define PDM__ALERTS_BYTES_PER_SERVER (256 * 1024)
+#define PDM__ALERTS_BYTES_MAX (1024 * 1024)
 int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
                             const pdm_generic_alert *ga, const char *who);
 void pdm__engine_free_alerts(pdm__alert *a);
@@ -153,6 +163,16 @@ void pdm__alerts_load(pdm_ctx *ctx);
 /* The session that carried the in-flight alerts ended: @delivered drops
  * them, otherwise they wait for the next session. */
 void pdm__alerts_session_end(pdm_ctx *ctx, bool delivered);
+
+/* Drops the queued alerts (not in flight) and pending Execs whose
+ * server has no DM account any more (pdm__dmacc_find: not found; an
+ * ambiguous tree keeps them): no session can carry them.  One log line
+ * and one audit row ("factory", op "Alerts", "info") with the counts,
+ * no alert data.  Called when a writable context opens and when a
+ * session ends; a no-op in a read-only context or while a tree
+ * transaction is open (an account deleted in an uncommitted package
+ * may come back). */
+void pdm__alerts_prune(pdm_ctx *ctx);
 
 /* The URI limits from the profile's [device] section. */
 void pdm__engine_limits(const pdm_ctx *ctx, pdm__uri_limits *lim);

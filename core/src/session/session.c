@@ -1228,6 +1228,8 @@ static void end_session(pdm_session *s, int rc)
     /* The server answered every message that carried our alerts only if
      * the session ended normally. */
     pdm__alerts_session_end(s->ctx, s->result == PDM_OK);
+    /* The session may have deleted an account (its own). */
+    pdm__alerts_prune(s->ctx);
 }
 
 /* Scheme, host (lower case, IPv6 literal with its brackets) and port of

@@ -298,7 +298,9 @@ struct pdm_host_api {
      * at pdm_generic_alert).  Copies everything.  Returns PDM_OK,
      * PDM_EINVAL (struct too small, no type or format, reserved0 not 0,
      * a string that is not text or too long, no server or an ambiguous
-     * one), PDM_ENOMEM.  (since 1.0)
+     * one), PDM_ENOSPC (the alert queue is full for that server or in
+     * all: see pdm_generic_alert; queued alerts are kept, retry after a
+     * session with the server), PDM_ENOMEM.  (since 1.0)
      */
     int (*generic_alert)(pdm_plugin_ctx *pc, const pdm_generic_alert *ga);
 };

@@ -190,7 +190,10 @@ typedef enum pdm_log_level {
  * must be text (UTF-8 without control bytes XML cannot carry) of at most
  * 255 bytes (source_uri: 1024), else PDM_EINVAL (logged, naming the
  * field); data may be binary.  A queued alert is a device fact, not
- * package state: a rolled-back package keeps it.  (since 1.0)
+ * package state: a rolled-back package keeps it.  The queue is bounded:
+ * at most 64 alerts and 256 KiB (data plus strings) per server, 256
+ * alerts and 1 MiB in all; beyond a bound the new alert is refused with
+ * PDM_ENOSPC (logged) and every queued one is kept.  (since 1.0)
  */
 typedef struct pdm_generic_alert {
     uint32_t struct_size;   /**< sizeof(pdm_generic_alert) */

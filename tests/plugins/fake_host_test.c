@@ -1,0 +1,120 @@
+/*
+ * The SDK's fake host itself: host->generic_alert refuses what the core
+ * refuses (pdm_generic_alert), so a plugin's unit test catches an alert
+ * the real host would not queue.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include <polydm/testing/fake_host.h>
+
+#include "cu_main.h"
+
+static pdm_generic_alert good(void)
+{
+    pdm_generic_alert ga;
+    memset(&ga, 0, sizeof ga);
+    ga.struct_size = sizeof ga;
+    ga.type = "urn:oma:at:lawmo:1.0:OperationComplete";
+    ga.format = "int";
+    ga.correlator = "c-1";
+    ga.source_uri = "./LAWMO/Operations/FullyLock";
+    ga.data.data = (uint8_t *)"1200";
+    ga.data.len = 4;
+    ga.server_id = "srv";
+    return ga;
+}
+
+static void test_fake_host__alert_rules(void)
+{
+    static char longs[1026];
+    static const char *const bad[] = {"a\x01" "b", "\xff", "\xc3(",
+                                      "\xc0\x80", "\xed\xa0\x80"};
+    pdm_fake_host *fh = pdm_fake_host_new();
+    const pdm_host_api *h = pdm_fake_host_api(fh);
+    pdm_plugin_ctx *pc = pdm_fake_host_ctx(fh);
+    pdm_generic_alert ga = good(), g;
+    const char **fields[] = {&g.type,       &g.format,     &g.mark,
+                             &g.correlator, &g.source_uri, &g.server_id};
+
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_OK);
+    PDM_ASSERT_STR(pdm_fake_host_alert(fh, 0),
+                   "urn:oma:at:lawmo:1.0:OperationComplete|int|"
+                   "./LAWMO/Operations/FullyLock|c-1|1200");
+    PDM_ASSERT_STR(pdm_fake_host_alert_server(fh, 0), "srv");
+
+    g = ga;
+    g.reserved0 = 1;
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &g), PDM_EINVAL);
+    g = ga;
+    g.struct_size = offsetof(pdm_generic_alert, server_id);
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &g), PDM_EINVAL);
+    g = ga;
+    g.server_id = "";
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &g), PDM_EINVAL);
+    g = ga;
+    g.format = "";
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &g), PDM_EINVAL);
+    g = ga;
+    g.data.data = NULL;
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &g), PDM_EINVAL);
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+        size_t max = f == 4 ? 1024 : 255;
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            g = ga;
+            *fields[f] = bad[i];
+            CU_ASSERT_EQUAL(h->generic_alert(pc, &g), PDM_EINVAL);
+        }
+        memset(longs, 'x', sizeof longs - 1);
+        longs[max + 1] = 0;
+        g = ga;
+        *fields[f] = longs;
+        CU_ASSERT_EQUAL(h->generic_alert(pc, &g), PDM_EINVAL);
+        longs[max] = 0; /* at the limit: fine */
+        CU_ASSERT_EQUAL(h->generic_alert(pc, &g), PDM_OK);
+    }
+    /* Text with TAB/LF and multi-byte UTF-8 is text. */
+    g = ga;
+    g.mark = "caf\xc3\xa9\t\xf0\x9f\x94\x92\n";
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &g), PDM_OK);
+    CU_ASSERT_PTR_NULL(pdm_fake_host_alert(fh, 8));
+    CU_ASSERT_PTR_NOT_NULL(pdm_fake_host_log(fh, 0));
+    pdm_fake_host_free(fh);
+}
+
+/* Without server_id, the core binds an alert only on evidence (an MO
+ * method handling a server's command, an accepted Exec it reports): the
+ * fake host refuses it unless the test plays that evidence. */
+static void test_fake_host__alert_server(void)
+{
+    pdm_fake_host *fh = pdm_fake_host_new();
+    const pdm_host_api *h = pdm_fake_host_api(fh);
+    pdm_plugin_ctx *pc = pdm_fake_host_ctx(fh);
+    pdm_generic_alert ga = good();
+    ga.server_id = NULL;
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_EINVAL);
+    CU_ASSERT_PTR_NULL(pdm_fake_host_alert(fh, 0));
+    CU_ASSERT_EQUAL(pdm_fake_host_set_alert_server(fh, "srv-a"), PDM_OK);
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_OK);
+    PDM_ASSERT_STR(pdm_fake_host_alert_server(fh, 0), "srv-a");
+    ga.server_id = "srv-b"; /* named: the plugin's choice */
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_OK);
+    PDM_ASSERT_STR(pdm_fake_host_alert_server(fh, 1), "srv-b");
+    CU_ASSERT_EQUAL(pdm_fake_host_set_alert_server(fh, NULL), PDM_OK);
+    ga.server_id = NULL;
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_EINVAL);
+    CU_ASSERT_PTR_NULL(pdm_fake_host_alert(fh, 2));
+    CU_ASSERT_EQUAL(pdm_fake_host_live_allocs(fh), 0);
+    pdm_fake_host_free(fh);
+}
+
+static const pdm_test tests[] = {
+    {"alert_rules", test_fake_host__alert_rules},
+    {"alert_server", test_fake_host__alert_server},
+    {NULL, NULL},
+};
+
+static const pdm_suite suites[] = {{"fake_host", tests, NULL, NULL},
+                                   {NULL, NULL, NULL, NULL}};
+
+int main(int argc, char **argv) { return pdm_test_run(suites, argc, argv); }
