@@ -1134,7 +1134,8 @@ static int seg_write(pdm__store *s, const char *path, int64_t last,
     int fd, src, rc = PDM_OK, dfd;
 
     *nrows = 0;
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return set_err(s, PDM_EIO, "segment path too long: %.300s", path);
     if (mkdir(s->seg_dir, 0700) != 0 && errno != EEXIST)
         return set_err(s, PDM_EIO, "cannot create %s: %s", s->seg_dir,
                        strerror(errno));
@@ -1321,7 +1322,7 @@ static int seg_check(pdm__store *s, const char *path, int64_t first,
     int64_t want = first;
     int rc = pdm__read_file(path, 1u << 30, &data, &len);
     if (rc != PDM_OK) {
-        snprintf(why, whylen, "%s: cannot read it", path);
+        snprintf(why, whylen, "%.300s: cannot read it", path);
         return PDM_ECORRUPT;
     }
     gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, d);
@@ -1329,10 +1330,10 @@ static int seg_check(pdm__store *s, const char *path, int64_t first,
     snprintf(head, sizeof head, "polydm-audit-segment 1\nprev %s\n", prev);
     rc = PDM_ECORRUPT;
     if (strcmp(hex, hash) != 0)
-        snprintf(why, whylen, "%s: changed after it was archived (its SHA-256 "
+        snprintf(why, whylen, "%.300s: changed after it was archived (its SHA-256 "
                  "is not the one recorded)", path);
     else if (len < strlen(head) || memcmp(data, head, strlen(head)) != 0)
-        snprintf(why, whylen, "%s: its first row does not carry the previous "
+        snprintf(why, whylen, "%.300s: its first row does not carry the previous "
                  "segment's hash", path);
     else
         rc = PDM_OK;
@@ -1341,14 +1342,14 @@ static int seg_check(pdm__store *s, const char *path, int64_t first,
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         long long seq = strtoll(p, NULL, 10);
         if (!nl || seq != want) {
-            snprintf(why, whylen, "%s: row %zu is not seq %lld", path,
+            snprintf(why, whylen, "%.300s: row %zu is not seq %lld", path,
                      lines + 1, (long long)want);
             rc = PDM_ECORRUPT;
         }
         p = nl ? nl + 1 : end;
     }
     if (rc == PDM_OK && ((int64_t)lines != nrows || want != last + 1)) {
-        snprintf(why, whylen, "%s: holds %zu rows, %lld recorded", path, lines,
+        snprintf(why, whylen, "%.300s: holds %zu rows, %lld recorded", path, lines,
                  (long long)nrows);
         rc = PDM_ECORRUPT;
     }
