@@ -830,8 +830,11 @@ static const pdm__el *bad_string(const pdm__el *e, bool item_bytes)
 }
 
 /* Why cmd is malformed (nothing of it runs, 400), or NULL.  The members
- * of Atomic and Sequence are checked when they run. */
-static const char *malformed(const pdm__el *cmd, char *buf, size_t size)
+ * of Atomic and Sequence are checked when they run.  @strings: check every
+ * string (a WBXML message; libxml2 has already refused XML that is not
+ * XML 1.0 text, the same rule as pdm__xml_is_text). */
+static const char *malformed(const pdm__el *cmd, bool strings, char *buf,
+                             size_t size)
 {
     const pdm__el *id = pdm__el_child(cmd, PDM_TAG_CMDID);
     bool container = cmd->tag == PDM_TAG_ATOMIC ||
@@ -840,7 +843,7 @@ static const char *malformed(const pdm__el *cmd, char *buf, size_t size)
                  cmd->tag == PDM_TAG_EXEC;
     if (!id || !id->len)
         return "the command has no CmdID";
-    for (const pdm__el *c = cmd->first; c; c = c->next) {
+    for (const pdm__el *c = cmd->first; strings && c; c = c->next) {
         const pdm__el *bad;
         if (container && is_command(c))
             continue;
@@ -868,7 +871,7 @@ static outcome exec_cmd(xctx *x, const pdm__el *cmd)
         o.code = PDM_SC_DEVICE_FULL;
         if (x->s->aborting)
             return o; /* the whole answer is dropped (session.c) */
-    } else if ((why = malformed(cmd, why_buf, sizeof why_buf)) != NULL) {
+    } else if ((why = malformed(cmd, !x->s->msg_xml, why_buf, sizeof why_buf)) != NULL) {
         /* Refused as a whole before any item runs; audited like every 400
          * (bounded per session), with the rule; a Target that is not text
          * is not quoted. */

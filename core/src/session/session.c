@@ -1114,6 +1114,7 @@ static int decode_msg(pdm_session *s, const uint8_t *body, size_t len,
         xml = len && (body[0] == '<' || body[0] == ' ' || body[0] == 0xEF);
     rc = xml ? pdm__xml_decode(doc, body, len, &lim, &cerr)
              : pdm__wbxml_decode(doc, body, len, &lim, &cerr);
+    s->msg_xml = xml;
     if (rc != PDM_OK)
         return pdm__session_fail(s, rc == PDM_ENOMEM ? rc : PDM_EPARSE,
                                  "malformed server message: %s", cerr.msg);
@@ -1122,7 +1123,7 @@ static int decode_msg(pdm_session *s, const uint8_t *body, size_t len,
         !pdm__el_child(doc->root, PDM_TAG_SYNCBODY))
         return pdm__session_fail(s, PDM_EPARSE,
                                  "server message is not a SyncML message");
-    {
+    if (!xml) {
         /* Every text of the SyncHdr and of the server's Statuses is read
          * (and echoed) as a string: a NUL (WBXML OPAQUE) would cut it
          * short.  The commands' own texts are checked in exec.c (400

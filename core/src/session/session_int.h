@@ -159,6 +159,10 @@ struct pdm_session {
 
     /* replay/diagnostics */
     unsigned cmds_executed;
+    bool msg_xml;             /* the server message being handled came
+                                 as XML: libxml2 (no RECOVER) already
+                                 refused any string that is not XML 1.0
+                                 text, so the string checks are skipped */
     bool msg_cred;            /* the message being built / in flight
                                  carries a client credential */
     char first_cause[200];    /* the transport's first failure (an HTTP
