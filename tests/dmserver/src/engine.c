@@ -2086,7 +2086,8 @@ static void check_results_ex(dms_engine *e, sess *s, const sc_expect *x,
                       has ? show(a, hit->data, hit->len) : "no data");
         }
         if (x->opt[EK_SIZE]) {
-            long w = atol(x->opt[EK_SIZE]);
+            /* validated 0..0x7fffffff by the scenario parser */
+            long w = strtol(x->opt[EK_SIZE], NULL, 10);
             if ((size_t)w != vl)
                 failf(e, x->line, "%s: Results size: expected %ld bytes, got "
                       "%zu", what, w, vl);

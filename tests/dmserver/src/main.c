@@ -393,7 +393,16 @@ static int do_notify(const scenario *sc)
     p.nonce_len = nonce.len;
     p.vendor = vendor.data;
     p.vendor_len = vendor.len;
-    p.version = g_opt.version ? (unsigned)atoi(g_opt.version) : 11;
+    p.version = 11;
+    if (g_opt.version) {
+        long v;
+        if (pdm__parse_long(g_opt.version, 0, 1023, &v) != PDM_OK) {
+            fprintf(stderr, "polydm-testserver: --version is 0-1023 (a "
+                    "10-bit field), not '%s'\n", g_opt.version);
+            return 2;
+        }
+        p.version = (unsigned)v;
+    }
     p.ui_mode = 1;
     if (g_opt.ui) {
         int ui = dms_ui_mode_parse(g_opt.ui);

@@ -225,7 +225,7 @@ static bool srv_start(srv *s, const char *scn, const char *const *extra)
             waitpid(s->pid, NULL, 0);
             return false;
         }
-        s->port = atoi(c + 10);
+        s->port = (int)strtol(c + 10, NULL, 10); /* digits: the server's own line */
         s->https = strncmp(p + 13, "https", 5) == 0;
         s->v6 = strstr(buf, "[::1]") != NULL;
         snprintf(s->url, sizeof s->url, "%s://127.0.0.1:%d/dm",
@@ -1535,7 +1535,9 @@ static void t_funambol(void)
     CHECK(m != NULL, "no scenarios/MANIFEST");
     if (!m)
         return;
-    for (char *line = strtok(m, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(m, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
         char scn[256], tree[256];
         if (line[0] == '#' || sscanf(line, "%255s %255s", scn, tree) != 2)
             continue;

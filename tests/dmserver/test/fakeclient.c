@@ -918,7 +918,9 @@ static size_t exec_plain(fc *f, const pdm__el *el, int msgref, icode *out,
                 if (!f->lo_on) {
                     const char *sz = sml_meta(it, PDM_TAG_MI_SIZE);
                     f->lo_on = true;
-                    f->lo_size = sz ? atol(sz) : -1;
+                    char *end = NULL;
+                    long v = sz ? strtol(sz, &end, 10) : -1;
+                    f->lo_size = sz && (end == sz || *end || v < 0) ? -1 : v;
                     f->lo_target = adup(f, target);
                     pdm__buf_reset(&f->lo);
                     if (!sz)
