@@ -2,8 +2,8 @@
  * The DM 1.2 session state machine (sans-I/O, see <polydm/polydm.h>):
  * package 1 (Alert 1201/1200 + DevInfo), the reply loop, authentication in
  * both directions (client Cred / HMAC header, server Cred / HMAC header,
- * challenges and nonces), package 0 verification, multi-message packages,
- * and the tree transaction that spans each server package.
+ * challenges and nonces), multi-message packages and the tree transaction
+ * that spans each server package.  Package 0 admission is in pkg0admit.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -184,225 +184,9 @@ static int queue_pkg1(pdm_session *s, const pdm__el *hdr, int hdr_code)
     return queue_generic_alerts(s);
 }
 
-/* ---- package 0 --------------------------------------------------------------- */
-
-/* Verified notifications remembered per server (store kv "core",
- * "pkg0-seen:<ServerID>", lines "SID DIGEST-HEX", oldest first): a session
- * id inside the window is a replay.  Only verified notifications enter it,
- * so forged ones cannot push real ones out. */
-#define PKG0_WINDOW 32
-
-/* Set (store kv "core", "pkg0-synced:<ServerID>") once a session with the
- * server ended normally: from then on its package 0 must use the stored
- * nonce unless session.pkg0_resync_always says otherwise. */
-static bool pkg0_synced(pdm_ctx *ctx, const char *server_id)
-{
-    uint8_t *v = NULL;
-    size_t n = 0;
-    char key[300];
-    bool set;
-    snprintf(key, sizeof key, "pkg0-synced:%s", server_id);
-    set = ctx->store && pdm__store_kv_get(ctx->store, "core", key, &v, &n) ==
-                            PDM_OK;
-    pdm__free(v);
-    return set;
-}
-
-static void pkg0_note_session_ok(pdm_session *s)
-{
-    char key[300];
-    if (!s->ctx->store || !s->acc.server_id ||
-        pkg0_synced(s->ctx, s->acc.server_id))
-        return;
-    snprintf(key, sizeof key, "pkg0-synced:%s", s->acc.server_id);
-    if (pdm__store_kv_put(s->ctx->store, "core", key, (const uint8_t *)"1",
-                          1) != PDM_OK)
-        pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session",
-                  "%s: cannot record the first successful session: package 0 "
-                  "nonce resynchronisation stays allowed",
-                  s->acc.server_id);
-}
-
-/* Refuses a session id already in the window, else records the
- * notification (durably, before anything acts on it). */
-static int pkg0_window(pdm_ctx *ctx, const pdm__pkg0 *p, const char *sid,
-                       char *why, size_t whylen)
-{
-    uint8_t *old = NULL;
-    size_t ol = 0, lines = 0;
-    char key[300], entry[64];
-    const char *e, *keep;
-    pdm__buf b;
-    int rc;
-
-    if (!ctx->store) {
-        /* Replays could not be told apart: fail closed. */
-        snprintf(why, whylen, "a context without a store cannot remember "
-                 "notifications (replay protection)");
-        return PDM_ENOTSUP;
-    }
-    snprintf(key, sizeof key, "pkg0-seen:%s", p->server_id);
-    rc = pdm__store_kv_get(ctx->store, "core", key, &old, &ol);
-    if (rc != PDM_OK && rc != PDM_ENOTFOUND) {
-        snprintf(why, whylen, "cannot read the package 0 replay window");
-        return rc;
-    }
-    for (e = (const char *)old; e && e < (const char *)old + ol;) {
-        const char *nl = memchr(e, '\n', (size_t)((const char *)old + ol - e));
-        size_t l = nl ? (size_t)(nl - e) : (size_t)((const char *)old + ol - e);
-        const char *sp = memchr(e, ' ', l);
-        if (sp && (size_t)(sp - e) == strlen(sid) &&
-            memcmp(e, sid, strlen(sid)) == 0) {
-            pdm__free(old);
-            snprintf(why, whylen, "session id %s was already handled "
-                     "(replayed package 0)", sid);
-            return PDM_EEXISTS;
-        }
-        lines++;
-        e = nl ? nl + 1 : NULL;
-    }
-    /* keep the newest PKG0_WINDOW - 1 entries, then add this one */
-    keep = (const char *)old;
-    for (; keep && lines >= PKG0_WINDOW; lines--) {
-        const char *nl = memchr(keep, '\n',
-                                (size_t)((const char *)old + ol - keep));
-        keep = nl ? nl + 1 : NULL;
-    }
-    pdm__buf_init(&b);
-    if (keep && keep < (const char *)old + ol)
-        pdm__buf_append(&b, keep, (size_t)((const char *)old + ol - keep));
-    pdm__free(old);
-    snprintf(entry, sizeof entry, "%s ", sid);
-    pdm__buf_puts(&b, entry);
-    for (size_t i = 0; i < PDM__MD5_LEN; i++)
-        pdm__buf_printf(&b, "%02x", p->digest[i]);
-    pdm__buf_putc(&b, '\n');
-    rc = pdm__buf_ok(&b) ? pdm__store_kv_put(ctx->store, "core", key, b.data,
-                                             b.len)
-                         : PDM_ENOMEM;
-    pdm__buf_free(&b);
-    if (rc != PDM_OK)
-        snprintf(why, whylen, "cannot record the notification (%s)",
-                 pdm_strerror(rc));
-    return rc;
-}
-
-/* The verdict on a package 0: parsed, the account of its server found,
- * the digest verified against the server credentials (SRVCRED) with the
- * resynchronisation nonces only while the profile allows them, and not a
- * replay.  On PDM_OK @acc holds the account and @sid the session id, and
- * the notification is recorded as handled.  Logs and audits nothing: the
- * callers decide (the agent aggregates unauthenticated refusals). */
-static int pkg0_judge(pdm_ctx *ctx, const uint8_t *buf, size_t len,
-                      pdm__account *acc, char sid[5], char *claimed,
-                      size_t claimedlen, char *why, size_t whylen)
-{
-    pdm__pkg0 p;
-    char err[256];
-    unsigned which = 0, flags = PDM__PKG0_VERIFY_DEFAULT;
-    int rc = pdm__pkg0_parse(&p, buf, len, err, sizeof err);
-    if (rc != PDM_OK) {
-        snprintf(why, whylen, "%s", err);
-        return PDM_EPARSE;
-    }
-    pdm__strlcpy(claimed, p.server_id, claimedlen);
-    rc = pdm__account_load(acc, ctx, p.server_id, err, sizeof err);
-    if (rc != PDM_OK) {
-        snprintf(why, whylen, "unknown server '%.64s': %s", p.server_id, err);
-        return rc;
-    }
-    if (!acc->srv.secret) {
-        snprintf(why, whylen, "account %s has no server credentials (SRVCRED) "
-                 "to verify it", acc->uri);
-        return PDM_EAUTH;
-    }
-    /* The resynchronisation nonce is a fixed value: a package 0 signed
-     * with it replays for ever.  Allowed until the server and the device
-     * have once run a session together (the server then has a nonce). */
-    if (!pdm__profile_get_bool(ctx->profile, "session.pkg0_resync_always",
-                               false) &&
-        pkg0_synced(ctx, acc->server_id))
-        flags &= ~(unsigned)PDM__PKG0_RESYNC;
-    rc = pdm__pkg0_verify(&p, acc->srv.secret, acc->srv.nonce,
-                          acc->srv.nonce_len, flags, &which);
-    if (rc != PDM_OK) {
-        snprintf(why, whylen, "bad digest (not signed with the server "
-                 "credentials%s)", flags & PDM__PKG0_RESYNC ? ""
-                 : "; nonce resynchronisation is off after the first session");
-        return PDM_EAUTH;
-    }
-    pdm__pkg0_session_id_str(p.session_id, sid);
-    rc = pkg0_window(ctx, &p, sid, why, whylen);
-    if (rc != PDM_OK)
-        return rc;
-    if (which != PDM__PKG0_NONCE_STORED)
-        pdm__logf(&ctx->log, PDM_LOG_INFO, "session",
-                  "%s: package 0 verified with the resynchronisation nonce; "
-                  "a new server nonce will be issued",
-                  acc->server_id);
-    return PDM_OK;
-}
-
-/* Package 0 of a session: the verdict, audited and reported. */
-static int check_pkg0(pdm_session *s, pdm_ctx *ctx, const uint8_t *buf,
-                      size_t len, char *server_id, size_t sidlen)
-{
-    char why[300];
-    int rc = pkg0_judge(ctx, buf, len, &s->acc, s->session_id, server_id,
-                        sidlen, why, sizeof why);
-    if (rc == PDM_EPARSE)
-        return pdm__session_fail(s, rc, "package 0 refused: %s", why);
-    s->who.server_id = s->acc.server_id;
-    if (rc != PDM_OK) {
-        /* Unverified: the ServerID it claims is not who sent it, so the
-         * row names no server (a forgery must not be blamed on its
-         * victim); the claim is in the reason. */
-        pdm__who w = {PDM_PRINCIPAL_SERVER, NULL, NULL, 0, NULL};
-        pdm__decision d;
-        memset(&d, 0, sizeof d);
-        d.rc = PDM_EDENIED;
-        snprintf(d.component, sizeof d.component, "session");
-        snprintf(d.reason, sizeof d.reason,
-                 "package 0 claiming server '%.64s' refused: %.150s",
-                 server_id, why);
-        pdm__tree_audit(ctx->tree, &w, "Notify", s->acc.uri, &d);
-        return pdm__session_fail(s, rc, "package 0 from %s refused: %s",
-                                 server_id, why);
-    }
-    s->server_initiated = true;
-    pdm__session_audit(s, "Notify", "allow", "package 0 verified");
-    return PDM_OK;
-}
-
 static bool is_https(const char *url)
 {
     return url && strncasecmp(url, "https://", 8) == 0;
-}
-
-int pdm__pkg0_admit(pdm_ctx *ctx, const uint8_t *buf, size_t len,
-                    char *server_id, size_t sidlen, char sid[5], char *why,
-                    size_t whylen)
-{
-    pdm__account acc;
-    pdm__who w = {PDM_PRINCIPAL_SERVER, NULL, NULL, 0, NULL};
-    int rc;
-    if (!ctx || !buf || !server_id || !sidlen || !sid || !why || !whylen)
-        return PDM_EINVAL;
-    memset(&acc, 0, sizeof acc);
-    server_id[0] = sid[0] = why[0] = '\0';
-    rc = pkg0_judge(ctx, buf, len, &acc, sid, server_id, sidlen, why, whylen);
-    if (rc == PDM_OK) {
-        pdm__decision d;
-        memset(&d, 0, sizeof d);
-        snprintf(d.component, sizeof d.component, "session");
-        snprintf(d.reason, sizeof d.reason, "package 0 verified (session %s)",
-                 sid);
-        w.server_id = acc.server_id;
-        pdm__tree_audit(ctx->tree, &w, "Notify", acc.uri, &d);
-        pdm__strlcpy(server_id, acc.server_id, sidlen);
-    }
-    pdm__account_free(&acc);
-    return rc;
 }
 
 static int ask_session_policy(pdm_session *s)
@@ -580,7 +364,7 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
                                                false);
     pdm__out_init(s);
     if (o.pkg0) {
-        rc = check_pkg0(s, ctx, o.pkg0, o.pkg0_len, sid, sizeof sid);
+        rc = pdm__session_check_pkg0(s, o.pkg0, o.pkg0_len, sid, sizeof sid);
         if (rc != PDM_OK)
             goto fail;
     } else {
@@ -1225,7 +1009,7 @@ static void end_session(pdm_session *s, int rc)
         pdm__tree_audit(s->ctx->tree, &s->who, "Session", s->acc.uri, &d);
     }
     if (s->result == PDM_OK)
-        pkg0_note_session_ok(s);
+        pdm__pkg0_note_session_ok(s);
     /* The server answered every message that carried our alerts only if
      * the session ended normally. */
     pdm__alerts_session_end(s->ctx, s->result == PDM_OK);

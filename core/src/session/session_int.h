@@ -253,6 +253,14 @@ void pdm__session_transport_retried(pdm_session *s, const char *why);
 void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
                         const char *reason);
 
+/* pkg0admit.c: verifies the package 0 a session is opened with (fills
+ * s->acc, s->session_id, the audit row); @server_id gets the ServerID it
+ * claims.  Errors as pdm__pkg0_admit, with s->err set. */
+int pdm__session_check_pkg0(pdm_session *s, const uint8_t *buf, size_t len,
+                            char *server_id, size_t sidlen);
+/* pkg0admit.c: a session with s's server ended normally: from now on its
+ * package 0 needs the stored nonce (unless session.pkg0_resync_always). */
+void pdm__pkg0_note_session_ok(pdm_session *s);
 /* Verifies a package 0 exactly as a session opened with it would (digest
  * against the account's SRVCRED, the resynchronisation nonce only while
  * the profile allows it, the replay window), without opening a session:
