@@ -713,19 +713,40 @@ alerts() {
   expect_in "$T/dev/agent.err" "starting a session" "the agent started sessions for the alerts"
 }
 
+# two_servers A.scn B.scn: test.server on its own test server (A) and
+# hmac.server on another (B); sets PIDB and PORTA and writes
+# $T/tree-ab.xml, the factory tree with hmac.server at B's address.
+two_servers() {
+  start_server srvb "$SCN/$2" || return 1
+  PIDB=$SRV_PID
+  local urlb=$SRV_URL
+  start_server srva "$SCN/$1" || return 1
+  PORTA=$SRV_PORT
+  awk -v b="$urlb" '/<NodeName>hmac<\/NodeName>/ { h = 1 }
+    h && /@URL@/ { sub("@URL@", b); h = 0 } { print }' \
+    "$TREE" >"$T/tree-ab.xml"
+}
+
+# again_with_nonce A2.scn: test.server's next session, on a new test server
+# at test.server's port that authenticates with the server nonce the client
+# issued (and stored) in its traced first session.
+again_with_nonce() {
+  local nonce
+  nonce=$(cat "$T/dev/trace"/*-client.* | grep -o '<NextNonce[^>]*>[^<]*' | tail -1 | sed 's/.*>//')
+  sed "s#@NONCE@#$nonce#" "$SCN/$1" >"$T/a2.scn"
+  SRV_FIXED_PORT=$PORTA start_server srva2 "$T/a2.scn" || return 1
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/a2.out" 2>&1 &&
+    ok "test.server's next session" || { fail "test.server's next session"; show "$T/dev/a2.out"; }
+  wait_server srva2
+}
+
 # A plugin's asynchronous Exec result (a Generic Alert queued without a
 # server id) belongs to the server that sent the Exec: test.server's
 # session fails after the Exec (an HTTP timeout), a session with
 # hmac.server (its own test server) must not carry the alert, and
 # test.server's next session does.
 alert_owner() {
-  start_server srvb "$SCN/alert-owner-b.scn" || return
-  local urlb=$SRV_URL pidb=$SRV_PID
-  start_server srva "$SCN/alert-owner-a.scn" || return
-  local porta=$SRV_PORT
-  awk -v b="$urlb" '/<NodeName>hmac<\/NodeName>/ { h = 1 }
-    h && /@URL@/ { sub("@URL@", b); h = 0 } { print }' \
-    "$TREE" >"$T/tree-ab.xml"
+  two_servers alert-owner-a.scn alert-owner-b.scn || return
   make_profile "$T/dev" "$T/tree-ab.xml" "timeout_ms = 4000" "retries = 0"
   "$PDM" "${P[@]}" -v session --server test.server --trace "$T/dev/trace" \
     >"$T/dev/a1.out" 2>&1 &&
@@ -736,17 +757,9 @@ alert_owner() {
     "the plugin's alert is bound to the Exec's server"
   "$PDM" "${P[@]}" session --server hmac.server >"$T/dev/b.out" 2>&1 &&
     ok "hmac.server's session" || { fail "hmac.server's session"; show "$T/dev/b.out"; }
-  SRV_PID=$pidb wait_server srvb
+  SRV_PID=$PIDB wait_server srvb
   wait_server srva
-  # test.server again: its own test server must authenticate with the
-  # server nonce the client issued (and stored) in the first session.
-  local nonce
-  nonce=$(cat "$T/dev/trace"/*-client.* | grep -o '<NextNonce[^>]*>[^<]*' | tail -1 | sed 's/.*>//')
-  sed "s#@NONCE@#$nonce#" "$SCN/alert-owner-a2.scn" >"$T/a2.scn"
-  SRV_FIXED_PORT=$porta start_server srva2 "$T/a2.scn" || return
-  "$PDM" "${P[@]}" session --server test.server >"$T/dev/a2.out" 2>&1 &&
-    ok "test.server's second session" || { fail "test.server's second session"; show "$T/dev/a2.out"; }
-  wait_server srva2
+  again_with_nonce alert-owner-a2.scn || return
   expect_not_in "$T/srvb.transcript" "urn:polydm:at:e2e:done" "hmac.server never saw the alert"
 }
 
@@ -755,13 +768,7 @@ alert_owner() {
 # goes to the server whose Exec it reports, never to the server of the
 # moment (alert-async-a.scn, alert-async-b.scn).
 alert_async() {
-  start_server srvb "$SCN/alert-async-b.scn" || return
-  local urlb=$SRV_URL pidb=$SRV_PID
-  start_server srva "$SCN/alert-async-a.scn" || return
-  local porta=$SRV_PORT
-  awk -v b="$urlb" '/<NodeName>hmac<\/NodeName>/ { h = 1 }
-    h && /@URL@/ { sub("@URL@", b); h = 0 } { print }' \
-    "$TREE" >"$T/tree-ab.xml"
+  two_servers alert-async-a.scn alert-async-b.scn || return
   make_profile "$T/dev" "$T/tree-ab.xml"
   "$PDM" "${P[@]}" session --server test.server --trace "$T/dev/trace" \
     >"$T/dev/a1.out" 2>&1 &&
@@ -770,15 +777,9 @@ alert_async() {
     ok "hmac.server's session" || { fail "hmac.server's session"; show "$T/dev/b.out"; }
   expect_in "$T/dev/b.out" "Generic Alert urn:polydm:at:e2e:later queued for test.server" \
     "the late result is bound to the Exec's server"
-  SRV_PID=$pidb wait_server srvb
+  SRV_PID=$PIDB wait_server srvb
   wait_server srva
-  local nonce
-  nonce=$(cat "$T/dev/trace"/*-client.* | grep -o '<NextNonce[^>]*>[^<]*' | tail -1 | sed 's/.*>//')
-  sed "s#@NONCE@#$nonce#" "$SCN/alert-async-a2.scn" >"$T/a2.scn"
-  SRV_FIXED_PORT=$porta start_server srva2 "$T/a2.scn" || return
-  "$PDM" "${P[@]}" session --server test.server >"$T/dev/a2.out" 2>&1 &&
-    ok "test.server's next session" || { fail "test.server's next session"; show "$T/dev/a2.out"; }
-  wait_server srva2
+  again_with_nonce alert-async-a2.scn || return
   expect_not_in "$T/srvb.transcript" "urn:polydm:at:e2e:later" "hmac.server never saw the result"
 }
 
