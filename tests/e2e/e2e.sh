@@ -266,6 +266,21 @@ https() {
     fail "the package of the refused RespURI was executed"
 }
 
+# refused_replay LABEL DIR TRACE: `polydm replay` of TRACE with the
+# profile in DIR must refuse to send the Basic credential: exit 1, the
+# error names Basic, no client message written.  (Uses the caller's wb.)
+refused_replay() {
+  local rc
+  "$PDM" "${P[@]}" replay "${wb[@]}" --server funambol --out "$2/out" \
+    $(ls "$3"/*-server.* | sort) >"$2/replay.out" 2>&1
+  rc=$?
+  [ $rc = 1 ] && ok "$1: refused (exit 1)" ||
+    { fail "$1: exit $rc, expected 1"; show "$2/replay.out"; }
+  expect_in "$2/replay.out" "Basic" "$1: the error names Basic"
+  [ -z "$(ls "$2/out" 2>/dev/null)" ] && ok "$1: no message with the credential" ||
+    fail "$1: a client message was written"
+}
+
 # The trace of an HTTPS session records the transport facts of each client
 # message; `polydm replay` reports them again, so a Basic account (Basic
 # is never sent without verified TLS) replays like the original.  Without
@@ -308,24 +323,12 @@ https_replay() {
       sed 's/^verified=yes$/verified=no/' "$x" >"$T/tr-$f/${x##*/}"; done
     make_profile "$T/r-$f" "$dir/scts.tnds.xml" "ca_file = $pki/ca.pem"
     sed -i "s#http://127.0.0.1:18080/dm#$SRV_URL#" "$T/r-$f/tree.xml"
-    "$PDM" "${P[@]}" replay "${wb[@]}" --server funambol --out "$T/r-$f/out" \
-      $(ls "$T/tr-$f"/*-server.* | sort) >"$T/r-$f/replay.out" 2>&1
-    rc=$?
-    [ $rc = 1 ] && ok "replay with facts $f: refused (exit 1)" ||
-      { fail "replay with facts $f: exit $rc, expected 1"; show "$T/r-$f/replay.out"; }
-    expect_in "$T/r-$f/replay.out" "Basic" "replay with facts $f: the error names Basic"
-    [ -z "$(ls "$T/r-$f/out" 2>/dev/null)" ] && ok "replay with facts $f: no message with the credential" ||
-      fail "replay with facts $f wrote a client message"
+    refused_replay "replay with facts $f" "$T/r-$f" "$T/tr-$f"
   done
   # Recorded TLS facts do not cover an account address that is plain http.
   make_profile "$T/r-http" "$dir/scts.tnds.xml" "ca_file = $pki/ca.pem"
   sed -i "s#http://127.0.0.1:18080/dm#${SRV_URL/https:/http:}#" "$T/r-http/tree.xml"
-  "$PDM" "${P[@]}" replay "${wb[@]}" --server funambol --out "$T/r-http/out" \
-    $(ls "$tr"/*-server.* | sort) >"$T/r-http/replay.out" 2>&1
-  rc=$?
-  [ $rc = 1 ] && ok "TLS facts for an http:// address: refused (exit 1)" ||
-    { fail "TLS facts for an http:// address: exit $rc, expected 1"; show "$T/r-http/replay.out"; }
-  expect_in "$T/r-http/replay.out" "Basic" "TLS facts for an http:// address: the error names Basic"
+  refused_replay "TLS facts for an http:// address" "$T/r-http" "$tr"
   # A facts file that is not valid is bad input, named with file:line.
   mkdir -p "$T/tr-bad"; cp "$tr"/*-server.* "$tr"/*-transport "$T/tr-bad/"
   printf 'tls_version=TLS1.3\nverified=maybe\n' >"$T/tr-bad/01-transport"

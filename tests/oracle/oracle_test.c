@@ -152,7 +152,7 @@ int main(int argc, char **argv)
         FILE *f;
         snprintf(cmd, sizeof cmd, "%s.bad", hexpath);
         f = fopen(cmd, "r");
-        if (!f || !fgets(bad, sizeof bad, f) || atoi(bad) != 0) {
+        if (!f || !fgets(bad, sizeof bad, f) || strtol(bad, NULL, 10) != 0) {
             fprintf(stderr, "tshark reports %s malformed/error items\n",
                     bad[0] ? bad : "?");
             fails++;
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
                  "-Y wbxml 2>/dev/null | wc -l",
                  pcap);
         f = popen(cmd, "r");
-        if (!f || !fgets(bad, sizeof bad, f) || atoi(bad) != n) {
+        if (!f || !fgets(bad, sizeof bad, f) || strtol(bad, NULL, 10) != n) {
             fprintf(stderr, "tshark dissected %s of %d messages as WBXML\n",
                     bad, n);
             fails++;

@@ -118,7 +118,7 @@ static const char hdr_status[] =
     "<Cmd>SyncHdr</Cmd><Data>200</Data></Status>";
 
 /* n Gets of @uri, CmdIDs from 2, after the SyncHdr Status. */
-static void gets(pdm__buf *b, unsigned n, const char *uri)
+static void put_gets(pdm__buf *b, unsigned n, const char *uri)
 {
     pdm__buf_puts(b, hdr_status);
     for (unsigned i = 0; i < n; i++)
@@ -221,7 +221,7 @@ static void amplification(bool wbxml, const char *meta)
     long long peak;
 
     pdm__buf_init(&b);
-    gets(&b, n, ".?list=StructData");
+    put_gets(&b, n, ".?list=StructData");
     msg = server_msg(wbxml, msgid, meta, (char *)b.data, true, &len);
     pdm__buf_free(&b);
     CU_ASSERT(len < (1u << 20));
@@ -284,7 +284,7 @@ static void test_bounds__abort_past_twice_the_budget(void)
                        "</MaxMsgSize></Meta>";
 
     pdm__buf_init(&b);
-    gets(&b, 200, ".?list=StructData");
+    put_gets(&b, 200, ".?list=StructData");
     msg = server_msg(false, msgid, meta, (char *)b.data, true, &len);
     pdm__buf_free(&b);
     CU_ASSERT_EQUAL(pdm_session_reply(s, msg, len, NULL, NULL), PDM_OK);
@@ -297,7 +297,7 @@ static void test_bounds__abort_past_twice_the_budget(void)
     for (int round = 0; round < 50 && pdm_session_result(s) == PDM_OK;
          round++) {
         pdm__buf_init(&b);
-        gets(&b, 2000, "./Test/missing");
+        put_gets(&b, 2000, "./Test/missing");
         msg = server_msg(false, ++msgid, meta, (char *)b.data, false, &len);
         pdm__buf_free(&b);
         CU_ASSERT_EQUAL(pdm_session_reply(s, msg, len, NULL, NULL), PDM_OK);

@@ -459,7 +459,7 @@ static int ui_hook(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
     }
     if (strncmp(a, "choose=", 7) == 0) {
         for (const char *p = a + 7; *p && rs->nchosen < 32;) {
-            rs->chosen[rs->nchosen++] = atoi(p);
+            rs->chosen[rs->nchosen++] = (int)strtol(p, NULL, 10);
             p += strcspn(p, ",");
             if (*p == ',')
                 p++;
