@@ -162,6 +162,7 @@ static const row rows[] = {
     FIELD(pdm_bootstrap_ops, read),
     FIELD(pdm_bootstrap_ops, consumed),
     FIELD(pdm_bootstrap_ops, present_ids),
+    FIELD(pdm_bootstrap_ops, accepts),
 
     /* policy.h */
     STRUCT(pdm_policy_req),

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <polydm/bootstrap.h>
 #include <polydm/types.h>
 
 #ifdef __cplusplus
@@ -43,6 +44,7 @@ typedef void (*pdm_log_fn)(void *user, int level, const char *component,
 
 typedef struct pdm_ui_request pdm_ui_request;
 typedef struct pdm_ui_response pdm_ui_response;
+typedef struct pdm_pin_request pdm_pin_request;
 
 /**
  * Device hooks: how the core learns facts only the device knows.  All
@@ -70,7 +72,52 @@ typedef struct pdm_device_hooks {
      * PDM_ETIMEOUT (MAXDT elapsed without an answer) or another rc.
      */
     int (*ui)(void *user, const pdm_ui_request *req, pdm_ui_response *resp);
+    /**
+     * network_id() - a subscriber or equipment identity of kind @kind (a
+     * pdm_network_id): PDM_NETID_IMSI keys the NETWPIN and USERNETWPIN
+     * bootstrap MACs (OMA DM Security / ProvBoot).  Write it NUL-terminated
+     * into @buf (at most @size bytes): an IMSI as 6 to 15 decimal digits.
+     * Return PDM_OK, or PDM_ENOTFOUND to use the profile's device.imsi (a
+     * document that needs an IMSI nobody has is refused).  The value is a
+     * secret of the MAC check: the core never logs it and wipes its copy.
+     * PDM_NETID_ESN and PDM_NETID_MEID name the 3GPP2 identities; the
+     * core does not ask for them yet and never uses them as a MAC key:
+     * the 3GPP2 key encoding is not published (omadm-facts §8.3,
+     * UNVERIFIED), so a 3GPP2 device answers NETWPIN with its IMSI_M or
+     * not at all.  Added after polydm 0.1: read only when struct_size
+     * covers it.
+     */
+    int (*network_id)(void *user, int kind, char *buf, size_t size);
+    /**
+     * pin() - ask the user for the PIN of a bootstrap document secured with
+     * USERPIN, USERNETWPIN or USERPINMAC (@req says which and where the
+     * document came from).  Write the PIN NUL-terminated into @buf (at most
+     * @size bytes; the core wipes it after use).  Return PDM_OK,
+     * PDM_ECANCELLED (the user declined: the document is refused) or
+     * another rc (refused).  Without this hook every document that needs a
+     * PIN is refused.  Added after polydm 0.1: read only when struct_size
+     * covers it.
+     */
+    int (*pin)(void *user, const pdm_pin_request *req, char *buf,
+               size_t size);
 } pdm_device_hooks;
+
+/** Kinds of pdm_device_hooks::network_id. */
+typedef enum pdm_network_id {
+    PDM_NETID_IMSI = 1, /**< 3GPP IMSI, 6-15 digits (NETWPIN key) */
+    PDM_NETID_ESN = 2,  /**< 3GPP2 ESN, 8 hex digits (never a MAC key) */
+    PDM_NETID_MEID = 3  /**< 3GPP2 MEID, 14 hex digits (never a MAC key) */
+} pdm_network_id;
+
+/** What pdm_device_hooks::pin is asked for.  Borrowed for the call. */
+struct pdm_pin_request {
+    uint32_t struct_size;
+    uint32_t sec;        /**< pdm_sec: USERPIN, USERNETWPIN, USERPINMAC */
+    uint32_t origin;     /**< pdm_bootstrap_origin of the document */
+    uint32_t attempt;    /**< 1 for the first question about a document */
+    const char *text;    /**< one line to show the user, e.g. "Enter the
+                              PIN of the configuration message" */
+};
 
 /** A user-interaction alert from a server, passed to pdm_device_hooks::ui.
  *  Everything is borrowed for the call. */
@@ -176,6 +223,104 @@ PDM_API int pdm_ctx_plugin_info(pdm_plugin_info *out, const pdm_ctx *ctx,
  *  PDM_ENOTFOUND past the end.  Strings are borrowed. */
 PDM_API int pdm_ctx_component(const char **kind, const char **name,
                               const pdm_ctx *ctx, size_t i, size_t j);
+
+/* ---- bootstrap ----------------------------------------------------------- */
+
+/**
+ * A bootstrap document the integrator received (a WAP push the agent
+ * took off the air, a file the user named, the factory image's document)
+ * and hands to the core.  Everything is borrowed for the call.  Set
+ * struct_size = sizeof(pdm_bootstrap_input) and zero what you do not use.
+ */
+typedef struct pdm_bootstrap_input {
+    uint32_t struct_size;     /**< sizeof(pdm_bootstrap_input) */
+    uint32_t origin;          /**< pdm_bootstrap_origin: PUSH, FILE,
+                                   FACTORY or USER (SMARTCARD documents
+                                   come only from a loaded source
+                                   component, pdm_ctx_bootstrap_scan) */
+    const uint8_t *body;      /**< the exact document bytes */
+    size_t len;
+    /** MIME type without parameters: "application/vnd.wap.connectivity-
+     *  wbxml" or "text/vnd.wap.connectivity-xml" (OMA CP: needs a loaded
+     *  bootstrap component that accepts it, e.g. cp-bootstrap), or
+     *  "application/vnd.syncml.dm+wbxml" / "+xml" (DM profile: core). */
+    const char *content_type;
+    uint32_t sec;             /**< pdm_sec (PDM_SEC_NONE: no SEC given) */
+    uint32_t reserved0;       /**< 0 */
+    const char *mac_hex;      /**< the MAC parameter as received (hex), or
+                                   NULL */
+    /** Where it came from, for the audit log and messages: e.g.
+     *  "udp:127.0.0.1:40123" or a file name; one line of text, or NULL. */
+    const char *via;
+} pdm_bootstrap_input;
+
+/** What pdm_ctx_bootstrap_submit did.  The core zeroes it (keeping
+ *  struct_size, which the caller sets to sizeof(pdm_bootstrap_result)). */
+typedef struct pdm_bootstrap_result {
+    uint32_t struct_size;     /**< sizeof(pdm_bootstrap_result) */
+    uint32_t naccounts;       /**< DM accounts created or replaced */
+    /** Applied: one line naming what was created ("./DMAcc/1 for
+     *  ServerID x; ./ConnMO/NAP1"); refused: why (the same text as
+     *  pdm_ctx_last_error).  Never a secret. */
+    char summary[384];
+    /** Who refused: "core" (structure, SEC/MAC, limits, conflicts),
+     *  "policy:<plugin>/<component>" or "authority:<plugin>/<component>";
+     *  "" when applied. */
+    char component[96];
+} pdm_bootstrap_result;
+
+/**
+ * pdm_ctx_bootstrap_submit() - verify and apply one bootstrap document.
+ * The pipeline (docs/architecture.md, "Bootstrap"): size and structure
+ * checks; the SEC/MAC check (the IMSI from network_id or device.imsi, the
+ * PIN from the pin hook; MACs compared case-insensitively in constant
+ * time; a document without SEC only from an origin the profile's
+ * bootstrap.unsigned_origins lists); decoding (OMA CP w7/NAPDEF/PXLOGICAL
+ * or a DM-profile SyncML message) and placement (./Inbox content moved to
+ * where its MO identifier says, clashing names renamed and the document's
+ * references rewritten); the policies (PDM_OP_BOOTSTRAP per account, then
+ * every node change with the bootstrap principal: node ACLs do not apply,
+ * policies do); the authority component's on_bootstrap for each account;
+ * one store transaction; one audit row; and a client-initiated session is
+ * queued for each new server (pdm_ctx_bootstrap_pending).  A refused
+ * document changes nothing in the tree or the store.
+ * @out: (out, optional) see pdm_bootstrap_result.
+ * Returns PDM_OK (applied); PDM_EAUTH (MAC missing or wrong, wrong PIN,
+ * no IMSI to check it with); PDM_ECANCELLED (the user declined the PIN
+ * question); PDM_EDENIED (unsigned where not allowed, a policy or the
+ * authority refused, or @ctx cannot run its profile's policies);
+ * PDM_EEXISTS (an account for that ServerID exists and the profile does
+ * not allow replacing it); PDM_ENOTSUP (no loaded component accepts this
+ * content type); PDM_EPARSE / PDM_EFORMAT (malformed document);
+ * PDM_ETOOBIG (over bootstrap.max_bytes or another limit); PDM_EINVAL
+ * (bad arguments); PDM_EIO; PDM_ENOMEM.  Every refusal is audited.
+ */
+PDM_API int pdm_ctx_bootstrap_submit(pdm_ctx *ctx,
+                                     const pdm_bootstrap_input *in,
+                                     pdm_bootstrap_result *out);
+
+/**
+ * pdm_ctx_bootstrap_scan() - ask every loaded bootstrap source component
+ * (in profile order) and the profile's factory document
+ * (bootstrap.factory_file, applied once) for documents, and submit each.
+ * A source's failure is logged and the scan goes on.
+ * @applied, @refused: (out, optional) counts.
+ * Returns PDM_OK when every offered document was applied (or none was
+ * offered), else the rc of the first refusal or failure.
+ */
+PDM_API int pdm_ctx_bootstrap_scan(pdm_ctx *ctx, size_t *applied,
+                                   size_t *refused);
+
+/**
+ * pdm_ctx_bootstrap_pending() - the ServerID of the @i-th (0-based)
+ * bootstrapped server that still waits for its first client-initiated
+ * session (Alert 1201; DM_Bootstrap: the client contacts each new server
+ * at the next opportunity), or NULL past the end.  An entry leaves the
+ * list (kept in the store) when a client-initiated session with that
+ * server ends normally, or when its account is gone.  Borrowed until the
+ * next call on @ctx.
+ */
+PDM_API const char *pdm_ctx_bootstrap_pending(pdm_ctx *ctx, size_t i);
 
 /* ---- sessions ------------------------------------------------------------ */
 

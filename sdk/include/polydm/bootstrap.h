@@ -97,6 +97,17 @@ typedef struct pdm_bootstrap_ops {
      * Optional: NULL means "accounts from this source never disappear".
      */
     int (*present_ids)(void *inst, char ***out, size_t *n);
+    /**
+     * accepts() - does this component take documents of @content_type
+     * (MIME, no parameters) from @origin (a pdm_bootstrap_origin) that the
+     * integrator hands over (pdm_ctx_bootstrap_submit, e.g. a WAP push)?
+     * Return PDM_OK to take them: they are then applied with the principal
+     * "bootstrap:<plugin>/<component>" and policies see this component as
+     * their source.  Any other return declines.  An OMA CP document is
+     * refused unless some loaded component accepts it.  Optional (since 1.1):
+     * NULL declines everything.
+     */
+    int (*accepts)(void *inst, const char *content_type, uint32_t origin);
 } pdm_bootstrap_ops;
 
 /** Size of the ABI 1.0 vtable (fixed forever): the smallest the core
