@@ -224,6 +224,37 @@ static char *dm_doc(const char *sid, size_t *len)
     return buf;
 }
 
+/* An OMA CP document (XML): NAPDEF NAP1 and a w7 for @sid that uses it. */
+static char *cp_doc(const char *sid, size_t *len)
+{
+    static char buf[4096];
+    int n = snprintf(
+        buf, sizeof buf,
+        "<wap-provisioningdoc version=\"1.1\">\n"
+        "<characteristic type=\"NAPDEF\"><parm name=\"NAPID\" "
+        "value=\"NAP1\"/><parm name=\"BEARER\" value=\"GSM-GPRS\"/>"
+        "<parm name=\"NAME\" value=\"Net\"/><parm name=\"NAP-ADDRESS\" "
+        "value=\"internet\"/><parm name=\"NAP-ADDRTYPE\" value=\"APN\"/>"
+        "</characteristic>\n"
+        "<characteristic type=\"APPLICATION\"><parm name=\"APPID\" "
+        "value=\"w7\"/><parm name=\"PROVIDER-ID\" value=\"%s\"/>"
+        "<parm name=\"NAME\" value=\"%s\"/><parm name=\"TO-NAPID\" "
+        "value=\"NAP1\"/><parm name=\"ADDR\" "
+        "value=\"http://127.0.0.1:1/dm\"/>"
+        "<characteristic type=\"APPAUTH\"><parm name=\"AAUTHLEVEL\" "
+        "value=\"APPSRV\"/><parm name=\"AAUTHTYPE\" value=\"DIGEST\"/>"
+        "<parm name=\"AAUTHNAME\" value=\"srv\"/><parm "
+        "name=\"AAUTHSECRET\" value=\"topsecret\"/></characteristic>"
+        "<characteristic type=\"APPAUTH\"><parm name=\"AAUTHLEVEL\" "
+        "value=\"CLIENT\"/><parm name=\"AAUTHTYPE\" value=\"DIGEST\"/>"
+        "<parm name=\"AAUTHNAME\" value=\"dev\"/><parm "
+        "name=\"AAUTHSECRET\" value=\"topsecret\"/></characteristic>"
+        "</characteristic>\n</wap-provisioningdoc>\n",
+        sid, sid);
+    *len = (size_t)n;
+    return buf;
+}
+
 #define DM_XML PDM__CT_DM_XML
 #define DM_WBXML PDM__CT_DM_WBXML
 #define CP_WBXML PDM__CT_CP_WBXML
@@ -653,17 +684,28 @@ static void test_bootstrap__funambol_dm_profile_factory(void)
 /* An existing ServerID: refused, or replaced with replace_existing. */
 static void test_bootstrap__existing_server_id(void)
 {
-    pdm_ctx *ctx = open_ctx(profile("exist", ""), state("exist"));
+    pdm_ctx *ctx = open_ctx(profile("exist", "[plugin fx-bootstrap]\n"), state("exist"));
     pdm_bootstrap_result r;
     size_t len, rows;
-    char *doc = dm_doc("srv-a", &len), *before, first[256];
+    char *doc = cp_doc("srv-a", &len), *before, first[256];
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
-    CU_ASSERT_EQUAL_FATAL(submit(ctx, doc, len, DM_XML, 0, NULL,
+    CU_ASSERT_EQUAL_FATAL(submit(ctx, doc, len, CP_XML, 0, NULL,
                                  PDM_ORIGIN_FACTORY, &r), PDM_OK);
     snprintf(first, sizeof first, "%s", account_of(ctx, "srv-a"));
+    /* ProvCont: the mapped connectivity settings get Get, Replace and
+     * Delete for the w7's PROVIDER-ID */
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.summary, "./ConnMO/"));
+    {
+        const char *c = strstr(r.summary, "./ConnMO/");
+        char root[128];
+        size_t n = c ? strcspn(c, "; ") : 0;
+        snprintf(root, sizeof root, "%.*s", (int)n, c ? c : "");
+        PDM_ASSERT_STR(pdm__node_acl(pdm__tree_lookup(ctx->tree, root)),
+                       "Delete=srv-a&Get=srv-a&Replace=srv-a");
+    }
     before = export(ctx);
     rows = audit(ctx).n;
-    CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_XML, 0, NULL,
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, CP_XML, 0, NULL,
                            PDM_ORIGIN_FACTORY, &r), PDM_EEXISTS);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.summary,
                                   "(bootstrap.replace_existing is false)"));
@@ -671,10 +713,10 @@ static void test_bootstrap__existing_server_id(void)
     pdm__free(before);
     pdm_ctx_close(ctx);
 
-    ctx = open_ctx(profile("exist", "[bootstrap]\nreplace_existing = true\n"),
+    ctx = open_ctx(profile("exist", "[bootstrap]\nreplace_existing = true\n[plugin fx-bootstrap]\n"),
                    state("exist"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
-    CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_XML, 0, NULL,
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, CP_XML, 0, NULL,
                            PDM_ORIGIN_FACTORY, &r), PDM_OK);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.summary, "(replaced)"));
     PDM_ASSERT_STR(account_of(ctx, "srv-a"), first);
@@ -684,17 +726,17 @@ static void test_bootstrap__existing_server_id(void)
 /* A policy that denies PDM_OP_BOOTSTRAP for ./DMAcc. */
 static void test_bootstrap__policy_deny(void)
 {
-    pdm_ctx *ctx = open_ctx(profile("pol", "[plugin fx-policy]\n"
+    pdm_ctx *ctx = open_ctx(profile("pol", "[plugin fx-bootstrap]\n[plugin fx-policy]\n"
                                            "option.mode = decision\n"
                                            "option.decision = 2\n"
                                            "option.prefix = ./DMAcc\n"),
                             state("pol"));
     pdm_bootstrap_result r;
     size_t len;
-    char *doc = dm_doc("srv-a", &len), *before;
+    char *doc = cp_doc("srv-a", &len), *before;
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
     before = export(ctx);
-    CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_XML, 0, NULL,
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, CP_XML, 0, NULL,
                            PDM_ORIGIN_FACTORY, &r), PDM_EDENIED);
     PDM_ASSERT_STR(r.component, "policy:fx-policy/check");
     refused_cleanly(ctx, before, 0, "policy:fx-policy/check");
@@ -716,15 +758,15 @@ static void test_bootstrap__authority(void)
         pdm_ctx *ctx;
         pdm_bootstrap_result r;
         size_t len;
-        char *doc = dm_doc("srv-a", &len), *before;
+        char *doc = cp_doc("srv-a", &len), *before;
         snprintf(name, sizeof name, "auth-%s", cases[i].mode);
         snprintf(extra, sizeof extra,
-                 "[plugin fx-authority]\noption.mode = %s\n", cases[i].mode);
+                 "[plugin fx-bootstrap]\n[plugin fx-authority]\noption.mode = %s\n", cases[i].mode);
         ctx = open_ctx(profile(name, extra), state(name));
         CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
         /* the profile names no authority: the only one is active */
         before = export(ctx);
-        CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_XML, 0, NULL,
+        CU_ASSERT_EQUAL(submit(ctx, doc, len, CP_XML, 0, NULL,
                                PDM_ORIGIN_FACTORY, &r), cases[i].rc);
         if (cases[i].rc != PDM_OK) {
             PDM_ASSERT_STR(r.component, "authority:fx-authority/auth");
@@ -745,7 +787,7 @@ static void test_bootstrap__authority(void)
     }
     /* the root owner survives a reopen (it is in the store) */
     {
-        pdm_ctx *ctx = open_ctx(profile("auth-root2", "[plugin fx-authority]\n"
+        pdm_ctx *ctx = open_ctx(profile("auth-root2", "[plugin fx-bootstrap]\n[plugin fx-authority]\n"
                                                       "option.mode = root\n"),
                                 state("auth-root"));
         CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
@@ -758,7 +800,7 @@ static void test_bootstrap__authority(void)
  * with the account. */
 static void test_bootstrap__pending(void)
 {
-    const char *prof = profile("pend", "");
+    const char *prof = profile("pend", "[plugin fx-bootstrap]\n");
     const char *dir = state("pend");
     pdm_ctx *ctx = open_ctx(prof, dir);
     pdm_bootstrap_result r;
@@ -767,11 +809,11 @@ static void test_bootstrap__pending(void)
     size_t len;
     char *doc;
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
-    doc = dm_doc("srv-a", &len);
-    CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_XML, 0, NULL, PDM_ORIGIN_FACTORY,
+    doc = cp_doc("srv-a", &len);
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, CP_XML, 0, NULL, PDM_ORIGIN_FACTORY,
                            &r), PDM_OK);
-    doc = dm_doc("srv-b", &len);
-    CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_XML, 0, NULL, PDM_ORIGIN_FACTORY,
+    doc = cp_doc("srv-b", &len);
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, CP_XML, 0, NULL, PDM_ORIGIN_FACTORY,
                            &r), PDM_OK);
     PDM_ASSERT_STR(pdm_ctx_bootstrap_pending(ctx, 0), "srv-a");
     PDM_ASSERT_STR(pdm_ctx_bootstrap_pending(ctx, 1), "srv-b");
@@ -804,7 +846,7 @@ static void test_bootstrap__scan(void)
     char extra[1200], file[600], kv[64];
     const char *dir = state("scan");
     size_t len, applied = 9, refused = 9;
-    char *doc = dm_doc("srv-f", &len);
+    char *doc = cp_doc("srv-f", &len);
     pdm_ctx *ctx;
     FILE *f;
     snprintf(file, sizeof file, "%s/factory-bs.xml", pdm_test_tmpdir());
@@ -815,12 +857,13 @@ static void test_bootstrap__scan(void)
              "[bootstrap]\nfactory_file = factory-bs.xml\n"
              "unsigned_origins = factory, smartcard\n"
              "[plugin fx-bootstrap]\noption.file = %s/card.wbxml\n"
-             "option.content_type = application/vnd.syncml.dm+wbxml\n",
+             "option.content_type = " CP_WBXML "\n"
+             "option.sec = 1\noption.mac = " W7_MAC "\n",
              pdm_test_tmpdir());
     {
-        /* the card's document: Funambol's DM profile */
+        /* the card's document: Funambol's CP w7 (NETWPIN) */
         size_t n;
-        uint8_t *b = pdm_test_read(DMPROF, &n);
+        uint8_t *b = pdm_test_read(W7, &n);
         char p[700];
         snprintf(p, sizeof p, "%s/card.wbxml", pdm_test_tmpdir());
         f = fopen(p, "wb");
@@ -857,12 +900,13 @@ static void test_bootstrap__scan(void)
     CU_ASSERT_EQUAL(refused, 1);
     pdm_ctx_close(ctx);
     /* a changed factory file is offered again */
-    doc = dm_doc("srv-g", &len);
+    doc = cp_doc("srv-g", &len);
     f = fopen(file, "w");
     fwrite(doc, 1, len, f);
     fclose(f);
     snprintf(extra, sizeof extra,
-             "[bootstrap]\nfactory_file = factory-bs.xml\n");
+             "[bootstrap]\nfactory_file = factory-bs.xml\n"
+             "[plugin fx-bootstrap]\n");
     ctx = open_ctx(profile("scan", extra), dir);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
     CU_ASSERT_EQUAL(pdm_ctx_bootstrap_scan(ctx, &applied, &refused), PDM_OK);
