@@ -702,7 +702,7 @@ static void audit(job *j)
         if (j->placed.mos[i].kind == PDM__BS_MO_DMACC)
             uri = j->placed.mos[i].root;
     /* Never the MAC, the PIN or the IMSI: only which method was used. */
-    snprintf(tail, sizeof tail, "origin %s%s%.60s, SEC %s%s",
+    snprintf(tail, sizeof tail, "origin %s%s%.40s, SEC %s%s",
              origin_name(j->in.origin), j->in.via ? " via " : "",
              j->in.via ? j->in.via : "", pdm__secmac_sec_name((int)j->in.sec),
              j->rc == PDM_OK && j->in.sec ? " verified" : "");
@@ -711,7 +711,7 @@ static void audit(job *j)
         dec.rc = PDM_OK;
         pdm__strlcpy(dec.component, j->granted[0] ? j->granted : "core",
                      sizeof dec.component);
-        snprintf(dec.reason, sizeof dec.reason, "applied: %.140s (%.100s)",
+        snprintf(dec.reason, sizeof dec.reason, "applied: %.160s (%.80s)",
                  j->created, tail);
     } else {
         /* A refusal is a denial in the log, an internal failure an
@@ -722,7 +722,7 @@ static void audit(job *j)
                      ? j->rc
                      : PDM_EDENIED;
         pdm__strlcpy(dec.component, j->component, sizeof dec.component);
-        snprintf(dec.reason, sizeof dec.reason, "refused (%s): %.110s (%.100s)",
+        snprintf(dec.reason, sizeof dec.reason, "refused (%s): %.140s (%.80s)",
                  pdm_strerror(j->rc), j->why, tail);
     }
     pdm__tree_audit(j->ctx->tree, &j->who, "Bootstrap", uri, &dec);
@@ -922,7 +922,9 @@ done:
     if (ctx->tree && !pdm__tree_in_transaction(ctx->tree))
         audit(&j);
     pdm__strlcpy(ctx->err, j.why, sizeof ctx->err);
-    pdm__logf(&ctx->log, PDM_LOG_WARN, "bootstrap",
+    /* INFO: the caller reports the refusal (pdm_ctx_last_error); the
+     * audit row is the record. */
+    pdm__logf(&ctx->log, PDM_LOG_INFO, "bootstrap",
               "bootstrap from %s refused by %s: %s (%s)", j.source,
               j.component, j.why, pdm_strerror(j.rc));
     if (out) {
