@@ -660,7 +660,8 @@ static void test_bootstrap__funambol_cp_netwpin(void)
     reset_hooks();
     CU_ASSERT_EQUAL(submit(ctx, w7, len, CP_WBXML, PDM_SEC_NETWPIN, W7_MAC,
                            PDM_ORIGIN_PUSH, &r), PDM_OK);
-    printf("  cp: %s %s\n", r.summary, r.component);
+    PDM_ASSERT_STR(r.summary, "./DMAcc/funambol for ServerID funambol");
+    PDM_ASSERT_STR(r.component, "");
     acc = account_of(ctx, "funambol");
     CU_ASSERT_PTR_NOT_NULL_FATAL(acc);
     snprintf(u, sizeof u, "%s/ServerID", acc);
@@ -685,7 +686,7 @@ static void test_bootstrap__funambol_dm_profile_factory(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
     CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_WBXML, PDM_SEC_NONE, NULL,
                            PDM_ORIGIN_FACTORY, &r), PDM_OK);
-    printf("  dm: %s %s\n", r.summary, r.component);
+    PDM_ASSERT_STR(r.summary, "./DMAcc/TestAcc for ServerID funambol");
     CU_ASSERT_PTR_NOT_NULL(account_of(ctx, "funambol"));
     PDM_ASSERT_STR(pdm__secmac_sec_name(0), "NONE");
     CU_ASSERT_PTR_NOT_NULL(strstr(audit(ctx).reason, "SEC NONE"));
