@@ -554,6 +554,83 @@ static void test_bootstrap__cp_source_and_key_order(void)
     pdm_ctx_close(ctx);
 }
 
+/* Known answers E1, E2, E4, E5 (both key orders), E6 through the pipeline
+ * on CP documents: the right MAC passes the SEC stage (E1's document then
+ * creates four ConnMOs; the 6-byte E2 body creates nothing: PDM_EFORMAT,
+ * never PDM_EAUTH), the
+ * DM-only key order of E5 and a changed byte do not.  The IMSI of E2 comes
+ * from the network_id hook, which wins over the profile's. */
+static void test_bootstrap__known_answers(void)
+{
+    static const struct {
+        const char *name, *file, *mac, *pin;
+        int sec, rc;
+    } kat[] = {
+        {"E1", "mozilla_cht_cp_codepage.wbxml",
+         "AA2DC41FC48AEEF3FED7351B1EE704461A8894D4", "0000", PDM_SEC_USERPIN,
+         PDM_OK},
+        {"E2", "mozilla_empty_prov.wbxml",
+         "1AF545FE2823DC9347064450F90FF1BBF957E146", NULL, PDM_SEC_NETWPIN,
+         PDM_EFORMAT},
+        {"E4", "mozilla_empty_prov.wbxml",
+         "6cd48bfd7ffc33183154734df4434da694e25e6a", "1234", PDM_SEC_USERPIN,
+         PDM_EFORMAT},
+        {"E5", "mozilla_empty_prov.wbxml",
+         "3DBC50BB7BACAE901461F5ECCB0ADB1F71B58D02", "1234",
+         PDM_SEC_USERNETWPIN, PDM_EFORMAT},
+        {"E5 DM order on CP", "mozilla_empty_prov.wbxml",
+         "AFCADA1C6212B28DCC6B678489C1786D923DDF4A", "1234",
+         PDM_SEC_USERNETWPIN, PDM_EAUTH},
+        {"E6", "mozilla_empty_prov.wbxml", NULL, "1234528080",
+         PDM_SEC_USERPINMAC, PDM_EFORMAT},
+        {"E6 wrong m", "mozilla_empty_prov.wbxml", NULL, "1234528081",
+         PDM_SEC_USERPINMAC, PDM_EAUTH},
+    };
+    pdm_ctx *ctx = open_ctx(profile("kat", "[plugin fx-bootstrap]\n"),
+                            state("kat"));
+    char *before;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    before = export(ctx);
+    for (size_t i = 0; i < PDM__ARRAY_LEN(kat); i++) {
+        char path[600];
+        size_t len, rows = audit(ctx).n;
+        uint8_t *b;
+        pdm_bootstrap_result r;
+        int rc;
+        snprintf(path, sizeof path, "%s/tests/data/vectors/%s",
+                 PDM_SOURCE_DIR, kat[i].file);
+        b = pdm_test_read(path, &len);
+        reset_hooks();
+        g_imsi = "466923103145252";
+        g_pin = kat[i].pin;
+        rc = submit(ctx, b, len, CP_WBXML, (uint32_t)kat[i].sec, kat[i].mac,
+                    PDM_ORIGIN_PUSH, &r);
+        if (rc != kat[i].rc)
+            printf("  %s: %s\n", kat[i].name, r.summary);
+        CU_ASSERT_EQUAL(rc, kat[i].rc);
+        if (rc == PDM_OK) {
+            PDM_ASSERT_STR(r.summary, "./ConnMO/WPROXY; ./ConnMO/MPROXY; "
+                                      "./ConnMO/CHT_emome; ./ConnMO/CHT_MMS");
+            PDM_ASSERT_STR(audit(ctx).decision, "allow");
+            pdm__free(before);
+            before = export(ctx);
+        } else {
+            refused_cleanly(ctx, before, rows, "core");
+        }
+        /* one byte changed: the MAC no longer holds */
+        b[len - 1] ^= 0x01;
+        rows = audit(ctx).n;
+        CU_ASSERT_EQUAL(submit(ctx, b, len, CP_WBXML, (uint32_t)kat[i].sec,
+                               kat[i].mac, PDM_ORIGIN_PUSH, &r),
+                        PDM_EAUTH);
+        refused_cleanly(ctx, before, rows, "core");
+        free(b);
+    }
+    reset_hooks();
+    pdm__free(before);
+    pdm_ctx_close(ctx);
+}
+
 /* ---- applied documents --------------------------------------------------------- */
 
 static const char *leaf(pdm_ctx *ctx, const char *uri)
@@ -1004,6 +1081,7 @@ static const pdm_test tests[] = {
     {"sec_no_pin_no_imsi", test_bootstrap__sec_no_pin_no_imsi},
     {"cp_source_and_key_order", test_bootstrap__cp_source_and_key_order},
     {"sec_accepted", test_bootstrap__sec_accepted},
+    {"known_answers", test_bootstrap__known_answers},
     {"funambol_cp_netwpin", test_bootstrap__funambol_cp_netwpin},
     {"funambol_dm_profile_factory",
      test_bootstrap__funambol_dm_profile_factory},
