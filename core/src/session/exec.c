@@ -180,8 +180,9 @@ static int fill_item(const pdm__el *cmd, const pdm__el *item,
  * rule decide at the final place.  All nodes of the item or none.
  *
  * Decisions (docs/architecture.md, "Inbox placement"):
- *   - An MO is placed from ONE item: its root ./Inbox/<x> (with its MO
- *     id as Meta Type, or a TNDS Type) and everything below it.  A node
+ *   - An MO is placed from ONE item: its root ./Inbox/<x> (its MO id as
+ *     the item's Meta Type, or as the root's Type in a TNDS) and
+ *     everything below it.  A node
  *     below an ./Inbox/<x> that the item does not add is 404: nothing
  *     ever stays in the Inbox, so that parent does not exist, and it
  *     cannot be created implicitly, as an MO without its identity.
@@ -191,7 +192,8 @@ static int fill_item(const pdm__el *cmd, const pdm__el *item,
  *     protocol features and 404 would wrongly say the target is missing.
  *   - A plain Add of ./Inbox itself stays a tree Add (418: it exists);
  *     a TNDS added AT ./Inbox is placed like one below it.  Get, Replace,
- *     Delete, Copy, Exec stay refused by the tree (405). */
+ *     Delete, Exec stay refused by the tree (405, also for a node that
+ *     does not exist), a Copy into the Inbox by exec_item (405). */
 
 /* Is @target (an Add's) for the Inbox placement? */
 static bool inbox_target(const char *target, const char *type,
