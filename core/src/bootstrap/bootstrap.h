@@ -31,6 +31,7 @@
 #include <polydm/bootstrap.h>
 #include <polydm/types.h>
 
+#include "codec/el.h"
 #include "tree/tree.h"
 #include "util/util.h"
 
@@ -136,6 +137,25 @@ int pdm__cp_map(const pdm__prov_doc *d, pdm__bs_frag *out, char *err,
 int pdm__dmprof_decode(const uint8_t *buf, size_t len, bool wbxml,
                        pdm__bs_frag *out, char *err, size_t errlen);
 
+/* dmprof.c: ONE Add/Replace item as fragment nodes, read exactly as
+ * pdm__dmprof_decode reads each item of a message; shared with the
+ * session's Inbox placement (session/exec.c), so a server's Add to
+ * ./Inbox and a bootstrap message see the same bytes the same way.
+ * @op: PDM_OP_ADD or PDM_OP_REPLACE.  @target: the item's Target LocURI.
+ * @format, @type: its Meta Format and Type (item's, else the command's),
+ * or NULL.  @mgmttree: a MgmtTree element inside Data (TNDS as XML
+ * elements), or NULL.  @data/@len: the Data text (a TNDS in XML or WBXML
+ * when @type is a TNDS MIME type, base64 when @format is b64);
+ * @has_data: the item has a Data element (an Add without Data and Format
+ * is an interior node).  All borrowed for the call.  Appends to @out;
+ * on failure @out may hold part of the item (the caller frees it).
+ * Returns PDM_OK, PDM_EINVAL (bad arguments), PDM_EPARSE/PDM_EFORMAT (err
+ * names the item and what), PDM_ETOOBIG, PDM_ENOMEM. */
+int pdm__dmprof_item(int op, const char *target, const char *format,
+                     const char *type, const pdm__el *mgmttree,
+                     const uint8_t *data, size_t len, bool has_data,
+                     pdm__bs_frag *out, char *err, size_t errlen);
+
 /* ---- placement (reads the tree, changes only the fragment) -------------- */
 
 typedef enum pdm__bs_mo_kind {
@@ -182,8 +202,10 @@ void pdm__bs_placed_free(pdm__bs_placed *p);
  * (a bootstrap never merges into existing data; an existing account is
  * changed only by bootstrapping it again with replace_existing):
  * PDM_EFORMAT / PDM_EEXISTS with err naming the URI.  A Replace of a node
- * the document itself adds just sets its value.  Get on ./Inbox stays 405: nothing stays there.  Returns PDM_OK,
- * those, PDM_ENOMEM. */
+ * the document itself adds just sets its value.  Nothing stays in the
+ * Inbox (Get there stays 405).  Used by the pipeline and by a session's
+ * Add to ./Inbox (session/exec.c, replace_existing false).  Returns
+ * PDM_OK, those, PDM_ENOMEM. */
 int pdm__bs_place(pdm__tree *t, pdm__bs_frag *f, bool replace_existing,
                   pdm__bs_placed *out, char *err, size_t errlen);
 

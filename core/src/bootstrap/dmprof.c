@@ -103,6 +103,9 @@ static int item_fail(dctx *c, int rc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
+    if (!c->cmdid[0]) /* one item on its own (pdm__dmprof_item) */
+        return fail(c, rc, "%s%s%s: %s", c->cmd, c->target[0] ? " " : "",
+                    c->target, what);
     return fail(c, rc, "%s (CmdID %s) item %u%s%s: %s", c->cmd, c->cmdid,
                 c->item, c->target[0] ? " " : "", c->target, what);
 }
@@ -350,33 +353,18 @@ static bool is_tnds_type(const char *t)
                  pdm__strcaseeq(t, PDM_MIME_TNDS_WBXML));
 }
 
-static int do_item(dctx *c, const pdm__el *cmd, const pdm__el *item)
+/* One item, from its parts (see pdm__dmprof_item): c->op, c->cmd and
+ * c->target are set. */
+static int item_frag(dctx *c, const uint8_t *tu, size_t tulen,
+                     const char *fmt, const char *type, const pdm__el *mt,
+                     const uint8_t *data, size_t dlen, bool has_data)
 {
-    const pdm__el *tu = pdm__el_child(pdm__el_child(item, PDM_TAG_TARGET),
-                                      PDM_TAG_LOCURI);
-    const pdm__el *fe = meta_of(cmd, item, PDM_TAG_MI_FORMAT);
-    const pdm__el *te = meta_of(cmd, item, PDM_TAG_MI_TYPE);
-    const pdm__el *data = pdm__el_child(item, PDM_TAG_DATA);
-    const pdm__el *mt = pdm__el_child(data, PDM_TAG_DDF_MGMTTREE);
-    const char *fmt = fe && fe->text ? (const char *)fe->text : NULL;
-    const char *type = te && te->text ? (const char *)te->text : NULL;
     char e[160], s[80];
     pdm__buf path;
     int rc, f = PDM_FORMAT_CHR;
 
-    c->target[0] = '\0';
-    if (!tu || !tu->text)
-        return item_fail(c, PDM_EFORMAT, "no Target LocURI");
-    el_san(tu, c->target, sizeof c->target);
-    if (pdm__el_child(item, PDM_TAG_MOREDATA))
-        return item_fail(c, PDM_EFORMAT, "a large object (MoreData) has no "
-                         "place in a bootstrap");
-    if ((fe && fe->text && !pdm__xml_is_text(fe->text, fe->len)) ||
-        (te && te->text && !pdm__xml_is_text(te->text, te->len)))
-        return item_fail(c, PDM_EFORMAT, "Meta Format or Type is not text");
     pdm__buf_init(&path);
-    rc = pdm__uri_canon(&path, (const char *)tu->text, tu->len, NULL, e,
-                        sizeof e);
+    rc = pdm__uri_canon(&path, (const char *)tu, tulen, NULL, e, sizeof e);
     if (rc == PDM_ENOMEM || !pdm__buf_ok(&path)) {
         pdm__buf_free(&path);
         return PDM_ENOMEM;
@@ -388,8 +376,8 @@ static int do_item(dctx *c, const pdm__el *cmd, const pdm__el *item)
     if (mt) {
         rc = tnds_walk(c, mt, (const char *)path.data);
     } else if (is_tnds_type(type)) {
-        const uint8_t *p = data && data->text ? data->text : NULL;
-        size_t n = p ? data->len : 0;
+        const uint8_t *p = has_data ? data : NULL;
+        size_t n = p ? dlen : 0;
         uint8_t *raw = NULL;
         pdm__doc doc;
         if (fmt && pdm__strcaseeq(fmt, "b64") &&
@@ -411,8 +399,8 @@ static int do_item(dctx *c, const pdm__el *cmd, const pdm__el *item)
         if (raw)
             pdm__free_wipe(raw, n);
     } else {
-        const void *v = data && data->text ? data->text : (const void *)"";
-        size_t n = data && data->text ? data->len : 0;
+        const void *v = has_data && data ? data : (const void *)"";
+        size_t n = has_data && data ? dlen : 0;
         pdm__buf u;
         /* back to the "./" form the fragment holds */
         pdm__buf_init(&u);
@@ -430,8 +418,8 @@ static int do_item(dctx *c, const pdm__el *cmd, const pdm__el *item)
                                san((const uint8_t *)fmt, strlen(fmt), s,
                                    sizeof s));
         } else {
-            f = c->op == PDM_OP_ADD && !data ? PDM_FORMAT_NODE
-                                             : PDM_FORMAT_CHR;
+            f = c->op == PDM_OP_ADD && !has_data ? PDM_FORMAT_NODE
+                                                 : PDM_FORMAT_CHR;
         }
         if (rc == PDM_OK && f == PDM_FORMAT_NODE && n)
             rc = item_fail(c, PDM_EFORMAT, "an interior node has Data");
@@ -447,6 +435,56 @@ static int do_item(dctx *c, const pdm__el *cmd, const pdm__el *item)
     }
     pdm__buf_free(&path);
     return rc;
+}
+
+static int do_item(dctx *c, const pdm__el *cmd, const pdm__el *item)
+{
+    const pdm__el *tu = pdm__el_child(pdm__el_child(item, PDM_TAG_TARGET),
+                                      PDM_TAG_LOCURI);
+    const pdm__el *fe = meta_of(cmd, item, PDM_TAG_MI_FORMAT);
+    const pdm__el *te = meta_of(cmd, item, PDM_TAG_MI_TYPE);
+    const pdm__el *data = pdm__el_child(item, PDM_TAG_DATA);
+
+    c->target[0] = '\0';
+    if (!tu || !tu->text)
+        return item_fail(c, PDM_EFORMAT, "no Target LocURI");
+    el_san(tu, c->target, sizeof c->target);
+    if (pdm__el_child(item, PDM_TAG_MOREDATA))
+        return item_fail(c, PDM_EFORMAT, "a large object (MoreData) has no "
+                         "place in a bootstrap");
+    if ((fe && fe->text && !pdm__xml_is_text(fe->text, fe->len)) ||
+        (te && te->text && !pdm__xml_is_text(te->text, te->len)))
+        return item_fail(c, PDM_EFORMAT, "Meta Format or Type is not text");
+    return item_frag(c, tu->text, tu->len,
+                     fe && fe->text ? (const char *)fe->text : NULL,
+                     te && te->text ? (const char *)te->text : NULL,
+                     pdm__el_child(data, PDM_TAG_DDF_MGMTTREE),
+                     data ? data->text : NULL, data && data->text ? data->len
+                                                                   : 0,
+                     data != NULL);
+}
+
+int pdm__dmprof_item(int op, const char *target, const char *format,
+                     const char *type, const pdm__el *mgmttree,
+                     const uint8_t *data, size_t len, bool has_data,
+                     pdm__bs_frag *out, char *err, size_t errlen)
+{
+    dctx c;
+    if (err && errlen)
+        err[0] = '\0';
+    if (!out || !target || (op != PDM_OP_ADD && op != PDM_OP_REPLACE) ||
+        (!data && len))
+        return PDM_EINVAL;
+    memset(&c, 0, sizeof c);
+    c.out = out;
+    c.err = err;
+    c.errlen = errlen;
+    c.op = op;
+    c.cmd = op == PDM_OP_ADD ? "Add" : "Replace";
+    c.item = 1;
+    san((const uint8_t *)target, strlen(target), c.target, sizeof c.target);
+    return item_frag(&c, (const uint8_t *)target, strlen(target), format,
+                     type, mgmttree, data, len, has_data);
 }
 
 static int do_cmd(dctx *c, const pdm__el *cmd)

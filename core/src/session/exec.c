@@ -3,13 +3,17 @@
  * Copy, Exec through the tree (ACLs and policies apply there), Atomic
  * (savepoint: 200, or 507 with 216/215 for the members), Sequence
  * (ordered; 215 after an abort), user-interaction alerts through the
- * integrator's UI hook, and large objects (MoreData, 213, Meta Size, 424,
- * 1225).  Every command gets its Status; Results follow their Status.
+ * integrator's UI hook, large objects (MoreData, 213, Meta Size, 424,
+ * 1225), and the Inbox: an Add there is placed by the bootstrap stages
+ * (see "Inbox placement" below).  Every command gets its Status; Results
+ * follow their Status.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootstrap/bootstrap.h"
 #include "session/session_int.h"
 #include "tree/tnds.h"
 #include "util/util.h"
@@ -162,6 +166,296 @@ static int fill_item(const pdm__el *cmd, const pdm__el *item,
     return PDM_OK;
 }
 
+/* ---- Inbox placement -------------------------------------------------------
+ *
+ * ./Inbox is a drop box (facts §7.4): an MO a server adds there is moved
+ * at once to where its MO identifier says, by the bootstrap stages
+ * (bootstrap.h): the item becomes a fragment (pdm__dmprof_item, the
+ * DM-profile decoder's reading of an item), pdm__bs_place gives it its
+ * final place (unique names, ConnMO "-2" renames, ./Inbox/<path>
+ * references inside it rewritten; an existing ServerID is never
+ * replaced), and the placed nodes are added by the server through the
+ * normal tree operations, so ACLs, the account rules (a server never
+ * creates an account: 425 account-create), policies and the creator
+ * rule decide at the final place.  All nodes of the item or none.
+ *
+ * Decisions (docs/architecture.md, "Inbox placement"):
+ *   - An MO is placed from ONE item: its root ./Inbox/<x> (its MO id as
+ *     the item's Meta Type, or as the root's Type in a TNDS) and
+ *     everything below it.  A node
+ *     below an ./Inbox/<x> that the item does not add is 404: nothing
+ *     ever stays in the Inbox, so that parent does not exist, and it
+ *     cannot be created implicitly, as an MO without its identity.
+ *   - An MO id the device does not place (or none) is 415 Unsupported
+ *     media type or format: the MO id travels as the node's Type (facts
+ *     §1.6 lists TNDS and type refusals there); 406 is for optional
+ *     protocol features and 404 would wrongly say the target is missing.
+ *   - A plain Add of ./Inbox itself stays a tree Add (418: it exists);
+ *     a TNDS added AT ./Inbox is placed like one below it.  Get, Replace,
+ *     Delete, Exec stay refused by the tree (405, also for a node that
+ *     does not exist), a Copy into the Inbox by exec_item (405). */
+
+/* Is @target (an Add's) for the Inbox placement? */
+static bool inbox_target(const char *target, const char *type,
+                         const pdm__el *mt)
+{
+    pdm__buf b;
+    bool r = false;
+    if (!target)
+        return false;
+    pdm__buf_init(&b);
+    if (pdm__uri_canon(&b, target, strlen(target), NULL, NULL, 0) == PDM_OK &&
+        pdm__buf_ok(&b) && b.data) {
+        const char *p = (const char *)b.data;
+        bool tnds = mt || pdm__strcaseeq(type, PDM_MIME_TNDS_XML) ||
+                    pdm__strcaseeq(type, PDM_MIME_TNDS_WBXML);
+        r = !strncmp(p, "Inbox/", 6) || (!strcmp(p, "Inbox") && tnds);
+    }
+    pdm__buf_free(&b);
+    return r;
+}
+
+static int inbox_fail(pdm__decision *d, int rc, const char *rule,
+                      const char *fmt, ...) PDM_PRINTF(4, 5);
+static int inbox_fail(pdm__decision *d, int rc, const char *rule,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    d->rc = rc;
+    snprintf(d->rule, sizeof d->rule, "%s", rule);
+    snprintf(d->component, sizeof d->component, "core");
+    va_start(ap, fmt);
+    vsnprintf(d->reason, sizeof d->reason, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* d->reason = prefix ": " d->reason, cut to fit. */
+static void prefix_reason(pdm__decision *d, const char *prefix)
+{
+    char was[sizeof d->reason];
+    size_t pl;
+    pdm__strlcpy(was, d->reason, sizeof was);
+    pl = pdm__strlcpy(d->reason, prefix, sizeof d->reason);
+    if (pl + 2 < sizeof d->reason) {
+        memcpy(d->reason + pl, ": ", 3);
+        pdm__strlcpy(d->reason + pl + 2, was, sizeof d->reason - pl - 2);
+    }
+}
+
+/* The canonical path of fragment node i ("Inbox/Net/Addr"), or NULL. */
+static char *frag_path(const pdm__bs_frag *f, size_t i)
+{
+    pdm__buf b;
+    pdm__buf_init(&b);
+    if (pdm__uri_canon(&b, f->v[i].uri, strlen(f->v[i].uri), NULL, NULL,
+                       0) != PDM_OK || !pdm__buf_ok(&b)) {
+        pdm__buf_free(&b);
+        return NULL;
+    }
+    return (char *)pdm__buf_steal(&b, NULL);
+}
+
+/* Length of "Inbox/<x>" in canonical p (below the Inbox), else 0. */
+static size_t inbox_root_len(const char *p)
+{
+    const char *sl;
+    if (strncmp(p, "Inbox/", 6))
+        return 0;
+    sl = strchr(p + 6, '/');
+    return sl ? (size_t)(sl - p) : strlen(p);
+}
+
+static bool frag_val_is(const pdm__bs_node *n, const char *v)
+{
+    return n->data && n->len == strlen(v) && !memcmp(n->data, v, n->len);
+}
+
+/* The item's nodes all lie in MOs it adds whole; every root that would
+ * be placed as an account is refused first as the tree refuses a direct
+ * Add at ./DMAcc (the account rules), so the placement's own checks
+ * (a ServerID in use) never tell a server about other accounts. */
+static int inbox_check(pdm_session *s, const pdm__bs_frag *f,
+                       pdm__decision *d)
+{
+    char **path = pdm__calloc(f->n ? f->n : 1, sizeof *path);
+    int rc = PDM_OK;
+    if (!path)
+        return inbox_fail(d, PDM_ENOMEM, "memory", "out of memory");
+    for (size_t i = 0; i < f->n && rc == PDM_OK; i++)
+        if (!(path[i] = frag_path(f, i)))
+            rc = inbox_fail(d, PDM_EINVAL, "inbox", "%.200s: not a node URI",
+                            f->v[i].uri);
+    for (size_t i = 0; i < f->n && rc == PDM_OK; i++) {
+        size_t rl = inbox_root_len(path[i]);
+        bool have = false;
+        if (!strcmp(path[i], "Inbox"))
+            continue; /* the Inbox itself: exists, left out */
+        if (!rl) {
+            rc = inbox_fail(d, PDM_EINVAL, "inbox", "./%.200s is outside the "
+                            "Inbox the item targets", path[i]);
+            break;
+        }
+        for (size_t j = 0; j < f->n && !have; j++)
+            have = f->v[j].op == PDM_OP_ADD && strlen(path[j]) == rl &&
+                   !strncmp(path[j], path[i], rl);
+        if (!have)
+            rc = inbox_fail(d, PDM_ENOTFOUND, "inbox", "./%.*s does not "
+                            "exist: an MO is added to the Inbox whole, its "
+                            "root with its MO id in the same item",
+                            (int)rl, path[i]);
+    }
+    for (size_t i = 0; i < f->n && rc == PDM_OK; i++) {
+        const pdm__bs_node *n = &f->v[i];
+        size_t rl = inbox_root_len(path[i]);
+        bool acc;
+        if (!rl)
+            continue;
+        if (strlen(path[i]) == rl) /* a root: its Type */
+            acc = pdm__streq(n->type, PDM__MOID_DMACC) ||
+                  pdm__streq(n->type, PDM__MOID_DMACC_W7);
+        else /* the lenient w7 form place.c also takes for an account */
+            acc = !strcmp(path[i] + rl, "/AppID") &&
+                  (frag_val_is(n, "w7") || frag_val_is(n, PDM__MOID_DMACC_W7));
+        if (acc) {
+            pdm__buf u;
+            size_t at;
+            /* "./Inbox/<x> not placed at ./DMAcc/<x>": the reason's
+             * prefix, its tail the URI the tree checks */
+            pdm__buf_init(&u);
+            pdm__buf_puts(&u, "./");
+            pdm__buf_append(&u, path[i], rl);
+            pdm__buf_puts(&u, " not placed at ");
+            at = u.len;
+            pdm__buf_puts(&u, "./DMAcc/");
+            pdm__buf_append(&u, path[i] + 6, rl - 6);
+            if (!pdm__buf_ok(&u))
+                rc = inbox_fail(d, PDM_ENOMEM, "memory", "out of memory");
+            else if ((rc = pdm__tree_check(s->ctx->tree, &s->who, PDM_OP_ADD,
+                                           (const char *)u.data + at, d)) !=
+                     PDM_OK)
+                prefix_reason(d, (const char *)u.data);
+            pdm__buf_free(&u);
+        }
+    }
+    for (size_t i = 0; i < f->n; i++)
+        pdm__free(path[i]);
+    pdm__free(path);
+    return rc;
+}
+
+/* Adds the placed fragment as the server, all or nothing. */
+static int inbox_apply(pdm_session *s, const pdm__bs_frag *f,
+                       pdm__decision *d)
+{
+    pdm__tree *t = s->ctx->tree;
+    bool began = !pdm__tree_in_transaction(t) && pdm__tree_begin(t) == PDM_OK;
+    size_t sp = pdm__tree_savepoint(t);
+    pdm__buf u;
+    int rc = PDM_OK;
+    pdm__buf_init(&u);
+    for (size_t i = 0; i < f->n && rc == PDM_OK; i++) {
+        const pdm__bs_node *n = &f->v[i];
+        pdm__tree_item ti = {.data = n->data, .len = n->len,
+                             .format = n->format, .type = n->type,
+                             .has_format = true};
+        rc = n->op == PDM_OP_ADD ? pdm__tree_add(t, &s->who, n->uri, &ti, d)
+                                 : pdm__tree_replace(t, &s->who, n->uri, &ti,
+                                                     d);
+        if (rc == PDM_OK && n->acl) {
+            /* the document's ACL property, set as a TNDS import sets it */
+            pdm__tree_item ai = {.data = (const uint8_t *)n->acl,
+                                 .len = strlen(n->acl),
+                                 .format = PDM_FORMAT_CHR};
+            pdm__buf_reset(&u);
+            pdm__buf_puts(&u, n->uri);
+            pdm__buf_puts(&u, "?prop=ACL");
+            rc = pdm__buf_ok(&u)
+                     ? pdm__tree_replace(t, &s->who, (const char *)u.data,
+                                         &ai, d)
+                     : inbox_fail(d, PDM_ENOMEM, "memory", "out of memory");
+        }
+    }
+    pdm__buf_free(&u);
+    if (rc != PDM_OK)
+        pdm__tree_rollback_to(t, sp);
+    if (began) {
+        if (rc == PDM_OK)
+            rc = pdm__tree_commit(t);
+        else
+            pdm__tree_abort(t);
+    }
+    return rc;
+}
+
+/* "./Inbox/A placed at ./ConnMO/A, ./Inbox/B placed at ..." */
+static void placed_text(const pdm__bs_placed *pl, const char *verb, char *buf,
+                        size_t size)
+{
+    size_t w = 0;
+    buf[0] = '\0';
+    for (size_t m = 0; m < pl->nmos && w + 1 < size; m++) {
+        int k = snprintf(buf + w, size - w, "%s%s %s %s", m ? ", " : "",
+                         pl->mos[m].from, verb, pl->mos[m].root);
+        w = k < 0 ? size : w + (size_t)k;
+    }
+}
+
+/* Add of one item to ./Inbox: decode, place, add at the final place. */
+static int inbox_add(pdm_session *s, const char *target, const char *format,
+                     const char *type, const pdm__el *mt,
+                     const uint8_t *data, size_t len, bool has_data,
+                     pdm__decision *d)
+{
+    pdm__tree *t = s->ctx->tree;
+    pdm__bs_frag f;
+    pdm__bs_placed pl;
+    char err[256], moved[200];
+    int rc;
+
+    pdm__bs_frag_init(&f);
+    memset(&pl, 0, sizeof pl);
+    memset(d, 0, sizeof *d);
+    rc = pdm__dmprof_item(PDM_OP_ADD, target, format, type, mt, data, len,
+                          has_data, &f, err, sizeof err);
+    if (rc != PDM_OK)
+        inbox_fail(d, rc, "inbox", "%s", err[0] ? err : "out of memory");
+    else if ((rc = inbox_check(s, &f, d)) == PDM_OK &&
+             (rc = pdm__bs_place(t, &f, false, &pl, err, sizeof err)) !=
+                 PDM_OK)
+        inbox_fail(d, rc, "inbox", "%s", err[0] ? err : "out of memory");
+    else if (rc == PDM_OK && pl.dropped[0])
+        rc = inbox_fail(d, PDM_EFORMAT, "inbox", "not placed: %s",
+                        pl.dropped);
+    else if (rc == PDM_OK && !pl.nmos)
+        rc = inbox_fail(d, PDM_EFORMAT, "inbox", "no MO to place");
+    if (rc != PDM_OK) {
+        /* refused before any node was added: one row for it */
+        pdm__tree_audit(t, &s->who, "Add", target, d);
+        goto out;
+    }
+    rc = inbox_apply(s, &f, d);
+    if (rc == PDM_OK) {
+        /* a server's Adds are not audited one by one; a move is */
+        placed_text(&pl, "placed at", d->reason, sizeof d->reason);
+        snprintf(d->rule, sizeof d->rule, "inbox");
+        snprintf(d->component, sizeof d->component, "core");
+        pdm__tree_audit(t, &s->who, "Add", target, d);
+        pdm__logf(&s->ctx->log, PDM_LOG_INFO, "session", "%s: Add %s",
+                  s->acc.server_id, d->reason);
+    } else {
+        /* the tree audited the refusal at the final place; this row ties
+         * it to the Inbox Add */
+        placed_text(&pl, "not placed at", moved, sizeof moved);
+        prefix_reason(d, moved);
+        pdm__tree_audit(t, &s->who, "Add", target, d);
+    }
+out:
+    pdm__bs_placed_free(&pl);
+    pdm__bs_frag_free(&f);
+    return rc;
+}
+
 /* Add/Replace of one item (TNDS bodies included). */
 static int do_write(xctx *x, const pdm__el *cmd, const pdm__el *item,
                     pdm__tree_item *ti, pdm__decision *d)
@@ -176,6 +470,10 @@ static int do_write(xctx *x, const pdm__el *cmd, const pdm__el *item,
         snprintf(d->reason, sizeof d->reason, "item without Target");
         return PDM_EINVAL;
     }
+    if (add && inbox_target(target, ti->type, mt))
+        return inbox_add(s, target, meta_of(cmd, item, PDM_TAG_MI_FORMAT),
+                         ti->type, mt, data ? data->text : NULL,
+                         data && data->text ? data->len : 0, data != NULL, d);
     if (mt) {
         /* TNDS given as XML elements inside Data. */
         pdm__uri u;
@@ -289,7 +587,11 @@ static int do_chunk(xctx *x, const pdm__el *cmd, const pdm__el *item,
                        : PDM_FORMAT_CHR;
         ti.format = f < 0 ? PDM_FORMAT_CHR : (uint32_t)f;
         ti.has_format = lo->format != NULL;
-        rc = lo->cmd_tag == PDM_TAG_ADD
+        rc = lo->cmd_tag == PDM_TAG_ADD &&
+                     inbox_target(lo->target, lo->type, NULL)
+                 ? inbox_add(s, lo->target, lo->format, lo->type, NULL,
+                             lo->data.data, lo->data.len, true, d)
+             : lo->cmd_tag == PDM_TAG_ADD
                  ? pdm__tree_add(s->ctx->tree, &s->who, lo->target, &ti, d)
                  : pdm__tree_replace(s->ctx->tree, &s->who, lo->target, &ti, d);
         lo_clear(lo);
@@ -359,6 +661,13 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
         const char *src = item_uri(item, PDM_TAG_SOURCE);
         if (!target || !src)
             return PDM_SC_BAD_REQUEST;
+        if (inbox_target(target, NULL, NULL)) {
+            /* a Copy would create a leaf there that nothing places */
+            inbox_fail(d, PDM_ENOTALLOWED, "inbox", "%.200s is in the "
+                       "Inbox, which only accepts Add", target);
+            pdm__tree_audit(s->ctx->tree, &s->who, "Copy", target, d);
+            return PDM_SC_NOT_ALLOWED;
+        }
         rc = pdm__tree_copy(s->ctx->tree, &s->who, target, src, d);
         *changed = rc == PDM_OK;
         return pdm__status_from_rc(rc);

@@ -293,7 +293,14 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
         (rc = pdm__dmacc_server_rule(t, w, op, u, dec)) != PDM_OK)
         return rc;
 
-    /* 1. Structural rules. */
+    /* 1. Structural rules.  Below the Inbox nothing is ever stored (an
+     * Add there is placed elsewhere, session/exec.c): every other
+     * command is 405 there, for a missing node too (facts §7.4). */
+    if (op != PDM_OP_ADD && !tg->node &&
+        under_flag(tg->anc, PDM_NODE_ADD_ONLY))
+        return dec_set(dec, PDM_ENOTALLOWED, "inbox", "core",
+                       "%s is in the Inbox, which only accepts Add",
+                       dec->node);
     if (op != PDM_OP_ADD && !tg->node)
         return dec_set(dec, PDM_ENOTFOUND, "missing", "core",
                        "%s does not exist", dec->node);
