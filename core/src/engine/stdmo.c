@@ -1,5 +1,5 @@
 /*
- * The standard MOs the core provides (DevInfo, DevDetail, DMAcc, Inbox)
+ * The standard MOs the core provides (DevInfo, DevDetail, DMAcc, ConnMO, Inbox)
  * and the nodes that plugins' MO handlers declare.  Created as "factory"
  * nodes when missing, never deleted; the device MOs' values come from the
  * integrator's device hooks (or the profile) at read time.
@@ -41,6 +41,9 @@ static const std_node std_nodes[] = {
     {"./DevDetail/HwV", PDM_FORMAT_CHR, DEV, "text/plain", NULL},
     {"./DevDetail/LrgObj", PDM_FORMAT_BOOL, DEV, "text/plain", NULL},
     {"./DMAcc", PDM_FORMAT_NODE, PDM_NODE_PERMANENT, NULL, NULL},
+    /* Where connectivity MOs are placed (bootstrap, Inbox): a core node,
+     * so that no server becomes its creator and locks the others out. */
+    {"./ConnMO", PDM_FORMAT_NODE, PDM_NODE_PERMANENT, NULL, NULL},
     {"./Inbox", PDM_FORMAT_NODE, PDM_NODE_PERMANENT | PDM_NODE_ADD_ONLY,
      "urn:oma:mo:oma-dm-inbox:1.0", NULL},
 };

@@ -363,9 +363,18 @@ int pdm__node_set_acl(pdm__node *n, const char *acl, char *err, size_t nerr)
 
 bool pdm__tree_is_secret_name(const char *name)
 {
-    /* DMAcc credentials (TND/DMAcc: "no Get").  Any node of these names is
-     * treated as secret, wherever it is: failing closed costs nothing. */
-    return strcmp(name, "AAuthSecret") == 0 || strcmp(name, "AAuthData") == 0;
+    /* DMAcc credentials (TND/DMAcc: "no Get") and the connectivity MO's
+     * secrets as the CP mapping names them (docs/cp-mapping.md: NAP and
+     * proxy AuthSecret, BasAuthSecret, ProxySecret).  Any node of these
+     * names is treated as secret, wherever it is: failing closed costs
+     * nothing. */
+    static const char *const names[] = {"AAuthSecret", "AAuthData",
+                                        "AuthSecret", "BasAuthSecret",
+                                        "ProxySecret"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
 }
 
 int pdm__node_rename(pdm__tree *t, pdm__node *n, const char *name, size_t len)

@@ -18,8 +18,8 @@
  *     only its own ./DMAcc/<x>, never creates an account, never changes
  *     a ServerID (425/405, whatever the ACLs say).
  *  1. Structural rules first: unknown node (404), permanent node (405),
- *     root Delete (405), Get on ./Inbox or below (405), AAuthSecret and
- *     AAuthData never readable (405), unsupported property op (405/406).
+ *     root Delete (405), Get on ./Inbox or below (405), secrets
+ *     (pdm__tree_is_secret_name) never readable (405), unsupported property op (405/406).
  *  2. Then who may do it:
  *     - a server: the node's effective ACL (nearest non-empty ACL up the
  *       tree) must grant the command to its ServerID; ACL property changes
@@ -161,7 +161,8 @@ uint32_t pdm__node_verno(const pdm__node *n);
 size_t pdm__node_child_count(const pdm__node *n);
 /* Stored value (NULL/0 for interior or handler-valued nodes).  Borrowed. */
 const uint8_t *pdm__node_value(const pdm__node *n, size_t *len);
-/* AAuthSecret / AAuthData: names whose values never leave the device
+/* AAuthSecret, AAuthData and the connectivity MO's AuthSecret,
+ * BasAuthSecret, ProxySecret: names whose values never leave the device
  * (also for tools that show wire traces). */
 bool pdm__tree_is_secret_name(const char *name);
 /* Appends the canonical path of n to b. */
