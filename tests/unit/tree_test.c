@@ -419,6 +419,27 @@ static void test_tree__secret_and_inbox(void)
     /* servers may still set a new secret */
     CU_ASSERT_EQUAL(replace(&SA, "./DMAcc/x/AppAuth/1/AAuthSecret", "n3w"), PDM_OK);
 
+    /* The connectivity MO's secrets (docs/cp-mapping.md) are secret by
+     * their names too, however they were created. */
+    {
+        static const char *const leaves[] = {"AuthSecret", "BasAuthSecret",
+                                             "ProxySecret"};
+        pdm__tree_put(T, "./ConnMO", PDM_FORMAT_NODE, 0, NULL, "Add=*&Get=*", NULL, 0, "factory");
+        CU_ASSERT_EQUAL(add_node(&SA, "./ConnMO/n"), PDM_OK);
+        CU_ASSERT_EQUAL(add_node(&SA, "./ConnMO/n/Auth"), PDM_OK);
+        CU_ASSERT_EQUAL(add_node(&SA, "./ConnMO/n/Auth/1"), PDM_OK);
+        for (size_t i = 0; i < 3; i++) {
+            char uri[64];
+            snprintf(uri, sizeof uri, "./ConnMO/n/Auth/1/%s", leaves[i]);
+            CU_ASSERT_EQUAL(add_leaf(&SA, uri, "napw4ss"), PDM_OK);
+            get(&SA, uri, &rc);
+            CU_ASSERT_EQUAL(rc, PDM_ENOTALLOWED);
+            PDM_ASSERT_STR(D.rule, "secret");
+            get(&LOCAL, uri, &rc);
+            CU_ASSERT_EQUAL(rc, PDM_ENOTALLOWED);
+        }
+    }
+
     pdm__tree_put(T, "./Inbox", PDM_FORMAT_NODE, PDM_NODE_PERMANENT | PDM_NODE_ADD_ONLY, "urn:oma:mo:oma-dm-inbox:1.0", NULL, NULL, 0, "factory");
     get(&SA, "./Inbox", &rc);
     CU_ASSERT_EQUAL(rc, PDM_ENOTALLOWED);
