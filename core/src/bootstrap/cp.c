@@ -796,7 +796,7 @@ static int map_conn(cp_map *m, const char *base, const pdm__prov_char *c,
         const pdm__prov_parm *pp = &c->parms[i];
         const leaf_def *l = find_leaf(def, pp->name);
         const char *v = pp->value ? pp->value : "";
-        const char *b = NULL, *slash; /* set by flag_value on PDM_OK */
+        const char *b = NULL, *slash;
         size_t li;
         if (!l)
             continue; /* not mapped: see docs/cp-mapping.md */
