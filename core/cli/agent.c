@@ -126,7 +126,7 @@ typedef struct job {
 #define REFUSAL_SOURCES 16
 
 typedef enum refusal_kind {
-    RK_MALFORMED, RK_BOOTSTRAP, RK_NOT_DM, RK_PKG0
+    RK_MALFORMED, RK_CP, RK_DM_BOOTSTRAP, RK_NOT_DM, RK_PKG0
 } refusal_kind;
 
 /* Largest WSP push the agent takes: a UDP datagram's payload (a CP
@@ -136,8 +136,8 @@ typedef enum refusal_kind {
 typedef struct refusals {
     char src[INET6_ADDRSTRLEN]; /* "" = free slot; "*" = other sources */
     refusal_kind kind;
-    int code;                   /* RK_PKG0, RK_BOOTSTRAP: the verdict
-                                   (PDM_EAUTH, ...) */
+    int code;                   /* RK_PKG0, RK_CP, RK_DM_BOOTSTRAP: the
+                                   verdict (PDM_EAUTH, ...) */
     time_t since;               /* first refusal of this window */
     unsigned more;              /* refused after the first one */
 } refusals;
@@ -495,7 +495,7 @@ static void refusals_flush(agent *a, bool all)
                      r->more, strcmp(r->src, "*") ? r->src : "other sources",
                      (long long)(now - r->since));
             pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push", "%s", text);
-            if (r->kind != RK_BOOTSTRAP)
+            if (r->kind != RK_CP && r->kind != RK_DM_BOOTSTRAP)
                 refusal_audit(a, text);
         }
         memset(r, 0, sizeof *r);
@@ -539,7 +539,7 @@ static void refuse_push(agent *a, const struct sockaddr_storage *from,
     pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push", "from %s: %s "
               "(further refusals from there are counted for %d s)", src,
               text, REFUSAL_WINDOW_S);
-    if (kind != RK_BOOTSTRAP) {
+    if (kind != RK_CP && kind != RK_DM_BOOTSTRAP) {
         char row[sizeof text + 96];
         snprintf(row, sizeof row, "push from %s refused: %s", src, text);
         refusal_audit(a, row);
@@ -605,11 +605,11 @@ static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
         char what[sizeof res.summary + sizeof res.component + 32];
         snprintf(what, sizeof what, "refused by %s: %s", who, why);
         cli_device_record(&a->dev, "bootstrap", what);
-        refuse_push(a, from, RK_BOOTSTRAP, rc, "%s (%zu bytes) %s",
-                    p->ct_code == PDM__WSP_CT_DM_WBXML ||
-                            p->ct_code == PDM__WSP_CT_DM_XML
-                        ? "DM-profile bootstrap message"
-                        : "OMA CP document",
+        bool dm = p->ct_code == PDM__WSP_CT_DM_WBXML ||
+                  p->ct_code == PDM__WSP_CT_DM_XML;
+        refuse_push(a, from, dm ? RK_DM_BOOTSTRAP : RK_CP, rc,
+                    "%s (%zu bytes) %s",
+                    dm ? "DM-profile bootstrap message" : "OMA CP document",
                     p->body_len, what);
         return;
     }
