@@ -2,7 +2,8 @@
  * The reference agent's device hooks: identity comes from the profile (the
  * core falls back to it when a hook says PDM_ENOTFOUND), UI prompts are
  * answered from a script file (one answer per line: yes, no, cancel,
- * timeout, text=..., choose=1,3) or refused when there is none, and every
+ * timeout, text=..., choose=1,3; a bootstrap PIN question takes pin=...
+ * or cancel) or refused when there is none, and every
  * action the device is asked to do is appended to a device-state file as
  * one JSON object per line, so tests can observe what happened.  An OEM
  * replaces this file with calls into the real device.
@@ -136,6 +137,33 @@ static int dev_ui(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
     return rc;
 }
 
+/* The PIN of a bootstrap document: the next script line "pin=<PIN>"
+ * answers it, "cancel" (or anything else, or no line) declines.  The
+ * device-state record says that a PIN was asked and how it was answered,
+ * never the PIN. */
+static int dev_pin(void *user, const pdm_pin_request *rq, char *buf,
+                   size_t size)
+{
+    cli_device *d = user;
+    char *a = next_answer(d);
+    char detail[200];
+    int rc = PDM_ECANCELLED;
+    if (a && strncmp(a, "pin=", 4) == 0 && a[4] &&
+        pdm__strlcpy(buf, a + 4, size) < size)
+        rc = PDM_OK;
+    else if (size)
+        buf[0] = '\0';
+    snprintf(detail, sizeof detail, "SEC %u, origin %u: %s",
+             (unsigned)rq->sec, (unsigned)rq->origin,
+             rc == PDM_OK ? "answered" : a ? "declined" : "no answer");
+    cli_device_record(d, "pin", detail);
+    if (a) {
+        pdm__wipe(a, strlen(a));
+        free(a);
+    }
+    return rc;
+}
+
 int cli_device_init(cli_device *d, const char *ui_script,
                     const char *state_file)
 {
@@ -149,6 +177,8 @@ int cli_device_init(cli_device *d, const char *ui_script,
     d->hooks.user = d;
     /* Identity: the profile's [device] section (info hook left NULL). */
     d->hooks.ui = ui_script ? dev_ui : NULL;
+    /* The IMSI: the profile's device.imsi (network_id left NULL). */
+    d->hooks.pin = ui_script ? dev_pin : NULL;
     return 0;
 }
 

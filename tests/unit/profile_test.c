@@ -6,6 +6,7 @@
 
 #include "cu_main.h"
 #include "profile/profile.h"
+#include <polydm/bootstrap.h>
 #include "util/util.h"
 
 static pdm__profile *parse(const char *text, pdm__diag *d, int *rc)
@@ -267,7 +268,47 @@ static void test_profile__device_values_are_text(void)
     pdm__diag_free(&d);
 }
 
+/* The bootstrap keys; device.imsi is a secret: never echoed. */
+static void test_profile__bootstrap_keys(void)
+{
+    pdm__diag d;
+    int rc;
+    unsigned mask = 99;
+    pdm__profile *p = parse(
+        "[profile]\nid = a\n[device]\nimsi = 001010123456789\n"
+        "[bootstrap]\nmax_bytes = 4096\nunsigned_origins = factory, push\n"
+        "replace_existing = yes\nfactory_file = f.wbxml\n"
+        "factory_content_type = Application/Vnd.Syncml.DM+wbxml\n",
+        &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    CU_ASSERT_EQUAL(pdm__profile_get_long(p, "bootstrap.max_bytes", 0), 4096);
+    CU_ASSERT(pdm__profile_get_bool(p, "bootstrap.replace_existing", false));
+    CU_ASSERT(pdm__bs_origins_parse(
+        pdm__profile_get(p, "bootstrap.unsigned_origins"), &mask));
+    CU_ASSERT_EQUAL(mask, (1u << PDM_ORIGIN_FACTORY) | (1u << PDM_ORIGIN_PUSH));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+    CU_ASSERT(pdm__bs_origins_parse("none", &mask));
+    CU_ASSERT_EQUAL(mask, 0);
+    CU_ASSERT(!pdm__bs_origins_parse("factory,,push", NULL));
+    CU_ASSERT(!pdm__bs_origins_parse("sim", NULL));
+    p = parse("[profile]\nid = a\n[device]\nimsi = 12345x7890\n"
+              "[bootstrap]\nunsigned_origins = factory, sim\n"
+              "factory_content_type = text/plain\n",
+              &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+    CU_ASSERT(line_has(&d, 4, "imsi: an IMSI is 6 to 15 decimal digits "
+                              "(value not shown: it is a secret)"));
+    CU_ASSERT(!line_has(&d, 4, "12345x7890"));
+    CU_ASSERT(line_has(&d, 6, "unsigned_origins: 'factory, sim' is not"));
+    CU_ASSERT(line_has(&d, 7, "factory_content_type: 'text/plain' is not a "
+                              "bootstrap content type"));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
 static const pdm_test tests[] = {
+    {"bootstrap_keys", test_profile__bootstrap_keys},
     {"valid", test_profile__valid},
     {"errors_have_lines", test_profile__errors_have_lines},
     {"missing_id_and_binary", test_profile__missing_id_and_binary},

@@ -119,6 +119,9 @@ static const struct {
     {"-//SYNCML//DTD MetaInf 1.2//EN", PDM_LANG_SYNCML12},
     {FPI_DDF12, PDM_LANG_DDF12},
     {FPI_PROV10, PDM_LANG_PROV10},
+    /* ProvCont 1.1 documents name the PROV 1.0 DTD; a 1.1 string is
+     * read with the same tables (which include the 1.1 tokens) */
+    {"-//WAPFORUM//DTD PROV 1.1//EN", PDM_LANG_PROV10},
 };
 
 /* ======================================================================== */

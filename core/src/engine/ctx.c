@@ -238,6 +238,9 @@ PDM_API void pdm_ctx_close(pdm_ctx *ctx)
     pdm__free(ctx->plugin_mos);
     pdm__engine_free_alerts(ctx->alerts);
     pdm__engine_free_pending(ctx->pending);
+    for (size_t i = 0; i < ctx->bs_npending; i++)
+        pdm__free(ctx->bs_pending[i]);
+    pdm__free(ctx->bs_pending);
     pdm__profile_free(ctx->profile);
     pdm__free(ctx->state_dir);
     pdm__free(ctx);

@@ -77,6 +77,12 @@ struct pdm_ctx {
                             (PDM_CTX_NO_PLUGINS): no policy can decide */
     const pdm__comp *in_policy; /* policy whose check() runs now, or NULL */
     unsigned host_reads; /* nesting of host tree_read calls */
+    /* Bootstrapped servers waiting for their first client-initiated
+     * session (bootstrap.c; kept in kv "core"/"bootstrap-pending"), oldest
+     * first; read from the store at first use. */
+    char **bs_pending;
+    size_t bs_npending;
+    bool bs_pending_loaded;
     char err[512];
 };
 
@@ -173,6 +179,19 @@ void pdm__alerts_session_end(pdm_ctx *ctx, bool delivered);
  * transaction is open (an account deleted in an uncommitted package
  * may come back). */
 void pdm__alerts_prune(pdm_ctx *ctx);
+
+/* Asks the profile's policies about @req (deny-overrides, fail closed:
+ * the same machinery the tree's policy hook uses) for requests the tree
+ * does not make itself, e.g. PDM_OP_BOOTSTRAP.  Returns PDM_OK (allowed)
+ * or PDM_EDENIED with dec->component/reason naming the refusing policy.
+ * services.c */
+int pdm__engine_policy(pdm_ctx *ctx, const pdm_policy_req *req,
+                       pdm__decision *dec);
+
+/* A client-initiated session with @server_id ended normally: the server
+ * leaves the list of bootstrapped servers waiting for their first session
+ * (pdm_ctx_bootstrap_pending; saved at once).  bootstrap.c */
+void pdm__bootstrap_session_ok(pdm_ctx *ctx, const char *server_id);
 
 /* The URI limits from the profile's [device] section. */
 void pdm__engine_limits(const pdm_ctx *ctx, pdm__uri_limits *lim);

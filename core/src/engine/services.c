@@ -103,6 +103,16 @@ static int policy_hook(void *user, const pdm_policy_req *req,
     return PDM_OK;
 }
 
+int pdm__engine_policy(pdm_ctx *ctx, const pdm_policy_req *req,
+                       pdm__decision *dec)
+{
+    memset(dec, 0, sizeof *dec);
+    if (policy_hook(ctx, req, dec) == PDM_OK)
+        return PDM_OK;
+    dec->rc = PDM_EDENIED;
+    return PDM_EDENIED;
+}
+
 const char *pdm__engine_unusable(const pdm_ctx *ctx)
 {
     if (!ctx->ready || ctx->closing)

@@ -20,7 +20,7 @@
 
 enum vtype {
     V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF, V_SIZE,
-    V_PERCENT, V_RESPURI_HOST
+    V_PERCENT, V_RESPURI_HOST, V_IMSI, V_ORIGINS, V_BS_CTYPE
 };
 
 typedef struct keydef {
@@ -57,6 +57,10 @@ static const keydef keydefs[] = {
      "DevDetail/URI/MaxTotLen (0 = unlimited)"},
     {"device.max_seg_len", V_UINT16,
      "DevDetail/URI/MaxSegLen (0 = unlimited)"},
+    /* issue 10: a secret (the NETWPIN MAC key): never echoed. */
+    {"device.imsi", V_IMSI,
+     "IMSI (6-15 digits) for NETWPIN/USERNETWPIN bootstrap MACs when the "
+     "network_id hook has none; secret: never printed or logged"},
     {"session.max_msg_size", V_SIZE,
      "MaxMsgSize the client advertises and accepts (bytes, default 1048576)"},
     {"session.max_obj_size", V_SIZE,
@@ -88,6 +92,20 @@ static const keydef keydefs[] = {
      "audit rows per archived segment; 0 = never rotate (default 10000)"},
     {"audit.segments_kept", V_UINT16,
      "archived audit segments kept, 1..65535 (default 8)"},
+    /* bootstrap (issue 10; docs/architecture.md "Bootstrap") */
+    {"bootstrap.max_bytes", V_SIZE,
+     "largest bootstrap document accepted (bytes, default 65536)"},
+    {"bootstrap.unsigned_origins", V_ORIGINS,
+     "origins whose documents may come without SEC/MAC: a comma list of "
+     "factory,smartcard,push,file,user, or none (default factory)"},
+    {"bootstrap.replace_existing", V_BOOL,
+     "a bootstrap for an existing ServerID replaces that account (default "
+     "false: refused)"},
+    {"bootstrap.factory_file", V_PATH,
+     "factory bootstrap document, applied once by a scan (relative to the "
+     "profile)"},
+    {"bootstrap.factory_content_type", V_BS_CTYPE,
+     "content type of factory_file (default: sniffed from its bytes)"},
     {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
     {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
     {"transport.client_key", V_PATH, "PEM key of the client certificate"},
@@ -99,14 +117,17 @@ static const keydef keydefs[] = {
 };
 
 static const char *const sections[] = {"profile", "device", "session",
-                                      "transport", "audit", NULL};
+                                      "transport", "audit", "bootstrap",
+                                      NULL};
 
 const pdm__profile_key *pdm__profile_keys(void)
 {
     static pdm__profile_key keys[PDM__ARRAY_LEN(keydefs)];
     static const char *const tn[] = {"string", "id", "bool", "uint16",
                                      "abi", "path", "plugin[/component]",
-                                     "size", "percent", "same|any"};
+                                     "size", "percent", "same|any",
+                                     "imsi (secret)", "origin list",
+                                     "content type"};
     for (size_t i = 0; i < PDM__ARRAY_LEN(keydefs); i++) {
         keys[i].key = keydefs[i].key;
         keys[i].type = keydefs[i].key ? tn[keydefs[i].type] : NULL;
@@ -270,7 +291,7 @@ static void section_header(parser *ps, char *s, char *end)
         }
     }
     ERR(ps, "unknown section [%s] (expected [profile], [device], [session], "
-            "[transport] or [plugin <name>])", name);
+            "[transport], [audit], [bootstrap] or [plugin <name>])", name);
 }
 
 static void plugin_key(parser *ps, const char *key, const char *val)
@@ -402,6 +423,34 @@ static void core_setting(parser *ps, const char *full, const char *key,
     case V_RESPURI_HOST:
         if (strcmp(val, "same") != 0 && strcmp(val, "any") != 0) {
             ERR(ps, "%s: '%s' is neither 'same' nor 'any'", key, val);
+            return;
+        }
+        break;
+    case V_IMSI: {
+        /* The value is a secret: the message says what is wrong, never
+         * what was written. */
+        size_t n = strlen(val), digits = strspn(val, "0123456789");
+        if (digits != n || n < 6 || n > 15) {
+            ERR(ps, "%s: an IMSI is 6 to 15 decimal digits (value not "
+                    "shown: it is a secret)", key);
+            return;
+        }
+        break;
+    }
+    case V_ORIGINS:
+        if (!pdm__bs_origins_parse(val, NULL)) {
+            ERR(ps, "%s: '%s' is not a comma list of factory, smartcard, "
+                    "push, file, user (or none)", key, val);
+            return;
+        }
+        break;
+    case V_BS_CTYPE:
+        if (!pdm__bs_ctype_known(val)) {
+            ERR(ps, "%s: '%s' is not a bootstrap content type "
+                    "(application/vnd.wap.connectivity-wbxml, "
+                    "text/vnd.wap.connectivity-xml, "
+                    "application/vnd.syncml.dm+wbxml, "
+                    "application/vnd.syncml.dm+xml)", key, val);
             return;
         }
         break;
@@ -678,4 +727,49 @@ const char *pdm__profile_plugin_option(const pdm__profile_plugin *pp,
 {
     pdm__kv *kv = pp ? kv_find(pp->options, key) : NULL;
     return kv ? kv->value : NULL;
+}
+
+bool pdm__bs_origins_parse(const char *v, unsigned *mask)
+{
+    /* Indexed by pdm_bootstrap_origin. */
+    static const char *const names[] = {NULL, "factory", "smartcard",
+                                        "push", "file", "user"};
+    unsigned m = 0;
+    if (strcmp(v, "none") == 0) {
+        if (mask)
+            *mask = 0;
+        return true;
+    }
+    for (const char *p = v;;) {
+        size_t n;
+        bool found = false;
+        while (*p == ' ')
+            p++;
+        n = strcspn(p, ", ");
+        for (size_t i = 1; i < PDM__ARRAY_LEN(names); i++)
+            if (strlen(names[i]) == n && strncmp(p, names[i], n) == 0) {
+                m |= 1u << i;
+                found = true;
+            }
+        if (!found)
+            return false;
+        p += n;
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        if (*p++ != ',')
+            return false;
+    }
+    if (mask)
+        *mask = m;
+    return true;
+}
+
+bool pdm__bs_ctype_known(const char *ct)
+{
+    return pdm__strcaseeq(ct, "application/vnd.wap.connectivity-wbxml") ||
+           pdm__strcaseeq(ct, "text/vnd.wap.connectivity-xml") ||
+           pdm__strcaseeq(ct, "application/vnd.syncml.dm+wbxml") ||
+           pdm__strcaseeq(ct, "application/vnd.syncml.dm+xml");
 }

@@ -72,6 +72,13 @@ char *pdm__profile_path(const pdm__profile *p, const char *key);
 const char *pdm__profile_plugin_option(const pdm__profile_plugin *pp,
                                        const char *key);
 
+/* bootstrap.unsigned_origins: parses a comma list of origin names
+ * (factory, smartcard, push, file, user; or "none") into a bit mask of
+ * 1u << pdm_bootstrap_origin (@mask may be NULL).  False if malformed. */
+bool pdm__bs_origins_parse(const char *v, unsigned *mask);
+/* One of the four bootstrap content types (ASCII case-insensitive). */
+bool pdm__bs_ctype_known(const char *ct);
+
 /* Documentation of the core keys, for `polydm profile keys` and README. */
 typedef struct pdm__profile_key {
     const char *key;  /* "section.key" */

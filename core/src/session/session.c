@@ -1013,6 +1013,12 @@ static void end_session(pdm_session *s, int rc)
     /* The server answered every message that carried our alerts only if
      * the session ended normally. */
     pdm__alerts_session_end(s->ctx, s->result == PDM_OK);
+    /* A bootstrapped server's first client-initiated session happened
+     * (DM_Bootstrap: the client contacts each new server): it leaves the
+     * pending list.  A server-initiated one does not count: the client
+     * still owes it the contact, and a package 0 is not proof of it. */
+    if (s->result == PDM_OK && !s->server_initiated)
+        pdm__bootstrap_session_ok(s->ctx, s->acc.server_id);
     /* The session may have deleted an account (its own). */
     pdm__alerts_prune(s->ctx);
 }

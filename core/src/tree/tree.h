@@ -275,6 +275,12 @@ int pdm__tree_remove_server(pdm__tree *t, const char *server_id,
 int pdm__tree_set_acl(pdm__tree *t, const char *path, const char *acl,
                       char *err, size_t errlen);
 
+/* Sets the authority that owns the node at canonical @path (a ServerID,
+ * "local", "factory", "bootstrap:<source>"; NULL: nobody).  Undo-logged:
+ * part of the current transaction (an authority's root_owner grant).
+ * Returns PDM_OK, PDM_ENOTFOUND, PDM_ENOMEM. */
+int pdm__tree_set_owner(pdm__tree *t, const char *path, const char *owner);
+
 /* ---- transactions --------------------------------------------------------- */
 /* Starts a package (or a local change).  Nested calls are an error. */
 int pdm__tree_begin(pdm__tree *t);

@@ -1402,3 +1402,20 @@ int pdm__tree_remove_server(pdm__tree *t, const char *server_id,
         *changed_nodes = count;
     return auto_end(t, began, rc);
 }
+
+int pdm__tree_set_owner(pdm__tree *t, const char *path, const char *owner)
+{
+    pdm__node *n = pdm__tree_lookup(t, path);
+    const char *o = owner ? pdm__tree_intern(t, owner) : NULL;
+    bool began;
+    int rc;
+    if (!n)
+        return PDM_ENOTFOUND;
+    if (owner && !o)
+        return PDM_ENOMEM;
+    began = auto_begin(t);
+    rc = pdm__tree_touch(t, n);
+    if (rc == PDM_OK)
+        n->owner = o;
+    return auto_end(t, began, rc);
+}
