@@ -429,39 +429,26 @@ int pdm__tnds_list(pdm__tree *t, const pdm__who *w, const char *path,
 
 /* ---- import ------------------------------------------------------------------ */
 
-typedef struct importer {
-    pdm__tree *t;
-    const pdm__who *w;
+/* The walk over a MgmtTree (pdm__tnds_walk): parses each Node into a
+ * pdm__tnds_node and hands it to the visitor, parents before children. */
+typedef struct walker {
+    const pdm__uri_limits *lim;
+    size_t max_depth;
+    pdm__tnds_visit_fn fn;
+    void *user;
     pdm__decision *dec;
-    pdm__buf uri; /* scratch: the request URI of a node */
-} importer;
+} walker;
 
-/* "./path[?prop=prop]" (or "." for the root) in im->uri; NULL when out of
- * memory.  Built to any length: a fixed buffer would cut a long URI and
- * create a node at another place than the document says. */
-static const char *node_uri(importer *im, const char *path, const char *prop)
-{
-    pdm__buf_reset(&im->uri);
-    if (strcmp(path, ".") != 0)
-        pdm__buf_puts(&im->uri, "./");
-    pdm__buf_puts(&im->uri, path);
-    if (prop) {
-        pdm__buf_puts(&im->uri, "?prop=");
-        pdm__buf_puts(&im->uri, prop);
-    }
-    return pdm__buf_ok(&im->uri) && im->uri.data ? (const char *)im->uri.data
-                                                 : NULL;
-}
-
-static int fail(importer *im, int rc, const char *fmt, ...) PDM_PRINTF(3, 4);
-static int fail(importer *im, int rc, const char *fmt, ...)
+static int fail(pdm__decision *dec, int rc, const char *fmt, ...)
+    PDM_PRINTF(3, 4);
+static int fail(pdm__decision *dec, int rc, const char *fmt, ...)
 {
     va_list ap;
-    im->dec->rc = rc;
-    snprintf(im->dec->rule, sizeof im->dec->rule, "tnds");
-    snprintf(im->dec->component, sizeof im->dec->component, "core");
+    dec->rc = rc;
+    snprintf(dec->rule, sizeof dec->rule, "tnds");
+    snprintf(dec->component, sizeof dec->component, "core");
     va_start(ap, fmt);
-    vsnprintf(im->dec->reason, sizeof im->dec->reason, fmt, ap);
+    vsnprintf(dec->reason, sizeof dec->reason, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -506,8 +493,8 @@ static char *trimmed(const char *s, size_t *len)
     return pdm__strndup(s, n);
 }
 
-static int import_node(importer *im, const pdm__el *en, const char *parent,
-                       size_t depth);
+static int walk_node(walker *wk, const pdm__el *en, const char *parent,
+                     size_t depth);
 
 /* The name of a text field of a Node (name, path, properties) that holds
  * a NUL byte, or NULL.  They are read as strings, so a NUL would cut
@@ -534,44 +521,60 @@ static const char *nul_field(const pdm__el *en)
     return NULL;
 }
 
-static int import_children(importer *im, const pdm__el *e, const char *path,
-                           size_t depth)
+static int walk_children(walker *wk, const pdm__el *e, const char *path,
+                         size_t depth)
 {
     for (pdm__el *c = pdm__el_child(e, PDM_TAG_DDF_NODE); c;
          c = pdm__el_next(c, PDM_TAG_DDF_NODE)) {
-        int rc = import_node(im, c, path, depth + 1);
+        int rc = walk_node(wk, c, path, depth + 1);
         if (rc != PDM_OK)
             return rc;
     }
     return PDM_OK;
 }
 
-static int import_node(importer *im, const pdm__el *en, const char *parent,
-                       size_t depth)
+/* A run-time property (ACL, Title) as the document gives it, trimmed;
+ * NULL with *rc PDM_OK when absent. */
+static char *prop_text(const pdm__el *rt, pdm__tag tag, int *rc)
+{
+    size_t len = 0;
+    const char *v = rt ? child_text(rt, tag, &len) : NULL;
+    char *r;
+    *rc = PDM_OK;
+    if (!v)
+        return NULL;
+    if (!(r = trimmed(v, &len)))
+        *rc = PDM_ENOMEM;
+    return r;
+}
+
+static int walk_node(walker *wk, const pdm__el *en, const char *parent,
+                     size_t depth)
 {
     const pdm__el *rt = pdm__el_child(en, PDM_TAG_DDF_RTPROPERTIES);
     const pdm__el *fe = rt ? pdm__el_child(rt, PDM_TAG_DDF_FORMAT) : NULL;
     const pdm__el *te = rt ? pdm__el_child(rt, PDM_TAG_DDF_TYPE) : NULL;
     const pdm__el *ve = pdm__el_child(en, PDM_TAG_DDF_VALUE);
+    pdm__decision *dec = wk->dec;
     const char *s;
     size_t len = 0;
     char *name = NULL, *relpath = NULL, *type = NULL, *path = NULL;
+    char *acl = NULL, *title = NULL;
     uint8_t *bin = NULL;
-    pdm__tree_item item;
-    pdm__node *existing;
+    pdm__tnds_node node;
     pdm__buf b;
     int rc = PDM_OK, fmt;
 
-    if (depth > 64)
-        return fail(im, PDM_ETOOLONG, "TNDS nesting is too deep");
+    if (depth > wk->max_depth)
+        return fail(dec, PDM_ETOOLONG, "TNDS nesting is too deep");
     if ((s = nul_field(en)) != NULL)
-        return fail(im, PDM_EINVAL, "a NUL byte inside <%s> of a TNDS Node",
+        return fail(dec, PDM_EINVAL, "a NUL byte inside <%s> of a TNDS Node",
                     s);
     pdm__buf_init(&b);
-    memset(&item, 0, sizeof item);
+    memset(&node, 0, sizeof node);
     s = child_text(en, PDM_TAG_DDF_NODENAME, &len);
     if (!s)
-        return fail(im, PDM_EPARSE, "a Node has no NodeName");
+        return fail(dec, PDM_EPARSE, "a Node has no NodeName");
     name = trimmed(s, &len);
     if (!name) {
         rc = PDM_ENOMEM;
@@ -579,9 +582,9 @@ static int import_node(importer *im, const pdm__el *en, const char *parent,
     }
     if (*name) {
         char err[160];
-        if (pdm__uri_check_name(name, len, pdm__tree_limits(im->t), err,
-                                sizeof err) != PDM_OK) {
-            rc = fail(im, PDM_EINVAL, "invalid NodeName '%.64s': %s", name,
+        if (pdm__uri_check_name(name, len, wk->lim, err, sizeof err) !=
+            PDM_OK) {
+            rc = fail(dec, PDM_EINVAL, "invalid NodeName '%.64s': %s", name,
                       err);
             goto out;
         }
@@ -630,17 +633,17 @@ static int import_node(importer *im, const pdm__el *en, const char *parent,
     if (fe && fe->first)
         fmt = format_from_tag(fe->first->tag);
     if (fe && fmt < 0) {
-        rc = fail(im, PDM_EFORMAT, "unknown Format in TNDS node %s", path);
+        rc = fail(dec, PDM_EFORMAT, "unknown Format in TNDS node %s", path);
         goto out;
     }
     if (fmt < 0) /* no Format: a Value makes a leaf */
         fmt = ve ? PDM_FORMAT_CHR : PDM_FORMAT_NODE;
     if (fmt == PDM_FORMAT_NODE && ve && ve->len) {
-        rc = fail(im, PDM_EINVAL, "interior node %s has a Value", path);
+        rc = fail(dec, PDM_EINVAL, "interior node %s has a Value", path);
         goto out;
     }
     if (fmt != PDM_FORMAT_NODE && pdm__el_child(en, PDM_TAG_DDF_NODE)) {
-        rc = fail(im, PDM_EINVAL, "leaf node %s has child nodes", path);
+        rc = fail(dec, PDM_EINVAL, "leaf node %s has child nodes", path);
         goto out;
     }
     if (te && te->first && te->first->text) {
@@ -651,88 +654,132 @@ static int import_node(importer *im, const pdm__el *en, const char *parent,
             goto out;
         }
     }
-    item.format = (uint32_t)fmt;
-    item.has_format = true;
-    item.type = type;
+    node.path = path;
+    node.format = (uint32_t)fmt;
+    node.type = type;
     if (ve && ve->len) {
         if (fmt == PDM_FORMAT_BIN && !(ve->flags & PDM_EL_OPAQUE)) {
             rc = pdm__b64_decode((const char *)ve->text, ve->len, &bin, &len);
             if (rc != PDM_OK) {
-                rc = fail(im, PDM_EINVAL,
+                rc = fail(dec, PDM_EINVAL,
                           "the bin Value of %s is not valid base64", path);
                 goto out;
             }
-            item.data = bin;
-            item.len = len;
+            node.data = bin;
+            node.len = len;
         } else {
-            item.data = ve->text;
-            item.len = ve->len;
+            node.data = ve->text;
+            node.len = ve->len;
         }
     }
-    existing = pdm__tree_lookup(im->t, path);
-    if (existing && existing->format == PDM_FORMAT_NODE &&
-        fmt == PDM_FORMAT_NODE) {
-        /* Merge into an existing interior node (e.g. ./DMAcc). */
-    } else {
-        pdm__decision d;
-        const char *uri = node_uri(im, path, NULL);
-        if (!uri) {
-            rc = PDM_ENOMEM;
-            goto out;
-        }
-        rc = pdm__tree_add(im->t, im->w, uri, &item, &d);
-        if (rc != PDM_OK) {
-            *im->dec = d;
-            goto out;
-        }
-    }
-    if (rt) {
-        static const struct {
-            pdm__tag tag;
-            const char *prop;
-        } props[] = {{PDM_TAG_DDF_ACL, "ACL"}, {PDM_TAG_DDF_TITLE, "Title"}};
-        for (size_t i = 0; i < PDM__ARRAY_LEN(props); i++) {
-            const char *v = child_text(rt, props[i].tag, &len);
-            const char *uri;
-            char *val;
-            pdm__tree_item pi;
-            pdm__decision d;
-            if (!v)
-                continue;
-            val = trimmed(v, &len);
-            if (!val) {
-                rc = PDM_ENOMEM;
-                goto out;
-            }
-            memset(&pi, 0, sizeof pi);
-            pi.data = (const uint8_t *)val;
-            pi.len = len;
-            pi.format = PDM_FORMAT_CHR;
-            uri = node_uri(im, path, props[i].prop);
-            if (!uri) {
-                pdm__free(val);
-                rc = PDM_ENOMEM;
-                goto out;
-            }
-            rc = pdm__tree_replace(im->t, im->w, uri, &pi, &d);
-            pdm__free(val);
-            if (rc != PDM_OK) {
-                *im->dec = d;
-                goto out;
-            }
-        }
-    }
-    rc = import_children(im, en, path, depth);
+    if ((acl = prop_text(rt, PDM_TAG_DDF_ACL, &rc)) == NULL && rc != PDM_OK)
+        goto out;
+    if ((title = prop_text(rt, PDM_TAG_DDF_TITLE, &rc)) == NULL &&
+        rc != PDM_OK)
+        goto out;
+    node.acl = acl;
+    node.title = title;
+    if ((rc = wk->fn(wk->user, &node, dec)) != PDM_OK)
+        goto out;
+    rc = walk_children(wk, en, path, depth);
 out:
-    if (rc == PDM_ENOMEM && !im->dec->rc)
-        fail(im, rc, "out of memory");
+    if (rc == PDM_ENOMEM && !dec->rc)
+        fail(dec, rc, "out of memory");
     pdm__buf_free(&b);
     pdm__free(name);
     pdm__free(relpath);
     pdm__free(type);
     pdm__free(path);
-    pdm__free(bin);
+    pdm__free(acl);
+    pdm__free(title);
+    if (bin)
+        pdm__free_wipe(bin, len);
     return rc;
+}
+
+int pdm__tnds_walk(const pdm__el *mgmttree, const char *target,
+                   const pdm__uri_limits *lim, size_t max_depth,
+                   pdm__tnds_visit_fn fn, void *user, pdm__decision *dec)
+{
+    walker wk = {lim, max_depth, fn, user, dec};
+    if (!mgmttree || mgmttree->tag != PDM_TAG_DDF_MGMTTREE)
+        return fail(dec, PDM_EFORMAT,
+                    "not a TNDS document (root element must be MgmtTree)");
+    return walk_children(&wk, mgmttree, target, 0);
+}
+
+/* The importer: the walk's visitor that replays each node as tree
+ * operations by the requesting principal. */
+typedef struct importer {
+    pdm__tree *t;
+    const pdm__who *w;
+    pdm__buf uri; /* scratch: the request URI of a node */
+} importer;
+
+/* "./path[?prop=prop]" (or "." for the root) in im->uri; NULL when out of
+ * memory.  Built to any length: a fixed buffer would cut a long URI and
+ * create a node at another place than the document says. */
+static const char *node_uri(importer *im, const char *path, const char *prop)
+{
+    pdm__buf_reset(&im->uri);
+    if (strcmp(path, ".") != 0)
+        pdm__buf_puts(&im->uri, "./");
+    pdm__buf_puts(&im->uri, path);
+    if (prop) {
+        pdm__buf_puts(&im->uri, "?prop=");
+        pdm__buf_puts(&im->uri, prop);
+    }
+    return pdm__buf_ok(&im->uri) && im->uri.data ? (const char *)im->uri.data
+                                                 : NULL;
+}
+
+static int import_visit(void *user, const pdm__tnds_node *n,
+                        pdm__decision *dec)
+{
+    importer *im = user;
+    const char *const props[][2] = {{n->acl, "ACL"}, {n->title, "Title"}};
+    pdm__tree_item item;
+    pdm__node *existing = pdm__tree_lookup(im->t, n->path);
+    pdm__decision d;
+    int rc;
+
+    memset(&item, 0, sizeof item);
+    item.format = n->format;
+    item.has_format = true;
+    item.type = n->type;
+    item.data = n->data;
+    item.len = n->len;
+    if (existing && existing->format == PDM_FORMAT_NODE &&
+        n->format == PDM_FORMAT_NODE) {
+        /* Merge into an existing interior node (e.g. ./DMAcc). */
+    } else {
+        const char *uri = node_uri(im, n->path, NULL);
+        if (!uri)
+            return PDM_ENOMEM;
+        rc = pdm__tree_add(im->t, im->w, uri, &item, &d);
+        if (rc != PDM_OK) {
+            *dec = d;
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < PDM__ARRAY_LEN(props); i++) {
+        const char *uri;
+        pdm__tree_item pi;
+        if (!props[i][0])
+            continue;
+        memset(&pi, 0, sizeof pi);
+        pi.data = (const uint8_t *)props[i][0];
+        pi.len = strlen(props[i][0]);
+        pi.format = PDM_FORMAT_CHR;
+        if (!(uri = node_uri(im, n->path, props[i][1])))
+            return PDM_ENOMEM;
+        rc = pdm__tree_replace(im->t, im->w, uri, &pi, &d);
+        if (rc != PDM_OK) {
+            *dec = d;
+            return rc;
+        }
+    }
+    return PDM_OK;
 }
 
 int pdm__tnds_import_el(pdm__tree *t, const pdm__who *w, const char *target,
@@ -761,12 +808,12 @@ int pdm__tnds_import_el(pdm__tree *t, const pdm__who *w, const char *target,
     memset(&im, 0, sizeof im);
     im.t = t;
     im.w = w;
-    im.dec = dec;
     pdm__buf_init(&im.uri);
     if (!pdm__tree_in_transaction(t))
         began = pdm__tree_begin(t) == PDM_OK;
     sp = pdm__tree_savepoint(t);
-    rc = import_children(&im, mgmttree, target, 0);
+    rc = pdm__tnds_walk(mgmttree, target, pdm__tree_limits(t), 64,
+                        import_visit, &im, dec);
     pdm__buf_free(&im.uri);
     if (rc != PDM_OK) {
         pdm__tree_rollback_to(t, sp); /* all or nothing */

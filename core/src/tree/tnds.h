@@ -47,6 +47,41 @@ int pdm__tnds_list(pdm__tree *t, const pdm__who *w, const char *path,
                    bool with_data, size_t max, pdm__tree_result *out,
                    pdm__decision *dec);
 
+/* One Node of a TNDS document as pdm__tnds_walk hands it to its visitor.
+ * Everything is borrowed for the duration of the call. */
+typedef struct pdm__tnds_node {
+    const char *path;    /* target [/ Path] / NodeName, as the document
+                            spells it ("." for the root); NodeName is a
+                            valid node name, Path is not checked */
+    uint32_t format;     /* pdm_format (no Format: chr with a Value, else
+                            node) */
+    const char *type;    /* RTProperties Type (MIME or DDFName), or NULL */
+    const char *acl;     /* RTProperties ACL as written, or NULL */
+    const char *title;   /* RTProperties Title, or NULL */
+    const uint8_t *data; /* Value (bin: base64-decoded unless OPAQUE), or
+                            NULL; data[len] is readable and NUL except
+                            for decoded bin values */
+    size_t len;
+} pdm__tnds_node;
+
+/* Visitor: PDM_OK to go on, anything else stops the walk (fill dec). */
+typedef int (*pdm__tnds_visit_fn)(void *user, const pdm__tnds_node *n,
+                                  pdm__decision *dec);
+
+/* Parses the MgmtTree element node by node (parents before children, in
+ * document order) without touching any tree: the one TNDS parser, used by
+ * the import below and by the bootstrap decoder.  Checks each Node
+ * (NodeName present and valid under @lim, no NUL in names or properties,
+ * known Format, no Value on interior nodes, no children under leaves,
+ * base64 of bin Values) and the nesting (@max_depth levels below the
+ * MgmtTree).  Returns PDM_OK or the first failure with dec->reason
+ * saying what and where: PDM_EFORMAT (not a MgmtTree, unknown Format),
+ * PDM_EPARSE (no NodeName), PDM_EINVAL, PDM_ETOOLONG (nesting), PDM_ENOMEM,
+ * or the visitor's rc. */
+int pdm__tnds_walk(const pdm__el *mgmttree, const char *target,
+                   const pdm__uri_limits *lim, size_t max_depth,
+                   pdm__tnds_visit_fn fn, void *user, pdm__decision *dec);
+
 /* Imports a TNDS document (XML or WBXML, detected from the bytes) under
  * canonical @target (the MgmtTree's top-level nodes become children of
  * @target; a Path element is relative to @target).  All-or-nothing.
