@@ -871,6 +871,10 @@ bootstrap_push() {
   start_server srv "$SCN/$scn" --push-to "$AGENT_UDP" || return 1
   wait_server srv
   wait "$AGENT_PID"
+  # What the test server saw (its verdict checks them too): Alert 1201,
+  # and its 212 for the client's credentials.
+  expect_in "$T/srv.transcript" "<Data>1201</Data>" "the server saw Alert 1201"
+  expect_in "$T/srv.transcript" "<Data>212</Data>" "the server authenticated the client (212)"
   expect_in "$T/dev/device.jsonl" '"action":"bootstrap"' "the device records the bootstrap"
   expect_in "$T/dev/device.jsonl" "applied" "the bootstrap was applied"
   expect_in "$T/dev/agent.err" "bootstrapped server boot.server: starting its first session" \
@@ -977,6 +981,10 @@ bootstrap_rogue() {
   n=$(grep '"action":"bootstrap"' "$T/dev/device.jsonl" 2>/dev/null | grep -c refused)
   [ "$n" = 5 ] && ok "all 5 rogue bootstraps refused" ||
     { fail "$n of 5 rogue bootstraps refused"; show "$T/dev/device.jsonl"; }
+  n=$(grep -c "refused by core: the NETWPIN MAC does not match" "$T/dev/device.jsonl")
+  [ "$n" = 4 ] && ok "4 refused for their MAC" || fail "$n refused for their MAC, expected 4"
+  expect_in "$T/dev/device.jsonl" "refused by core: unsigned document (no SEC/MAC) from origin push" \
+    "the unsigned push is refused as unsigned"
   "$PDM" "${P[@]}" --json status >"$T/status.json" 2>&1
   expect_in "$T/status.json" '"sessions_ended":0' "no session ran"
   expect_in "$T/status.json" '"queued":[]' "no session is queued"
@@ -1028,6 +1036,33 @@ bootstrap_cli() {
   expect_not_in "$T/right.out" "srvpwd" "no secret in the output"
 }
 
+# The agent's start-up scan: cp-bootstrap's option.file (Funambol's CP
+# document with its NETWPIN MAC) is applied, the new server's first session
+# is queued (its address is unreachable: retried); after a restart the
+# same file is not applied again (its SHA-256 is in the plugin's store).
+bootstrap_scan() {
+  boot_device "$T/dev"
+  sed -i "/^\[plugin cp-bootstrap\]/a option.file = $FUNAMBOL_CP\noption.sec = NETWPIN\noption.mac = $FUNAMBOL_MAC" \
+    "$T/dev/device.profile"
+  "$PDM" "${P[@]}" profile check "$T/dev/device.profile" >"$T/check.out" 2>&1 ||
+    { fail "profile check"; show "$T/check.out"; }
+  start_agent "$T/dev" || return
+  wait_for "$T/dev/agent.err" "retrying" || fail "no session attempt for funambol"
+  stop_agent
+  expect_in "$T/dev/agent.err" "bootstrap scan: 1 applied, 0 refused" "the scan applied the file"
+  expect_in "$T/dev/agent.err" "bootstrapped server funambol: starting its first session" \
+    "the new server's first session is queued"
+  if account_of funambol; then ok "account $ACC for funambol"; else fail "no account for funambol"; fi
+  start_agent "$T/dev" || return
+  "$PDM" "${P[@]}" --json status >"$T/status.json" 2>&1
+  stop_agent
+  [ "$(grep -c "bootstrap scan: 1 applied" "$T/dev/agent.err")" = 1 ] &&
+    ok "the applied file is not applied again after a restart" ||
+    fail "the file was applied again"
+  expect_in "$T/status.json" '"server":"funambol"' \
+    "the new server's first session is still queued after the restart"
+}
+
 case_name=${1:-}
 case "$case_name" in
   commands_xml) commands xml ;;
@@ -1070,6 +1105,7 @@ case "$case_name" in
   bootstrap_userpin) bootstrap_userpin ;;
   bootstrap_rogue) bootstrap_rogue ;;
   bootstrap_cli) bootstrap_cli ;;
+  bootstrap_scan) bootstrap_scan ;;
   funambol_xml) funambol xml ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;
