@@ -1047,7 +1047,8 @@ bootstrap_scan() {
   "$PDM" "${P[@]}" profile check "$T/dev/device.profile" >"$T/check.out" 2>&1 ||
     { fail "profile check"; show "$T/check.out"; }
   start_agent "$T/dev" || return
-  wait_for "$T/dev/agent.err" "retrying" || fail "no session attempt for funambol"
+  wait_for "$T/dev/agent.err" "retrying" ||
+    { fail "no session attempt for funambol"; show "$T/dev/agent.err"; }
   stop_agent
   expect_in "$T/dev/agent.err" "bootstrap scan: 1 applied, 0 refused" "the scan applied the file"
   expect_in "$T/dev/agent.err" "bootstrapped server funambol: starting its first session" \
@@ -1061,6 +1062,7 @@ bootstrap_scan() {
     fail "the file was applied again"
   expect_in "$T/status.json" '"server":"funambol"' \
     "the new server's first session is still queued after the restart"
+  grep -qF '"server":"funambol"' "$T/status.json" || show "$T/dev/agent.err"
 }
 
 case_name=${1:-}
