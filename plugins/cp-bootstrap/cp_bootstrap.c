@@ -342,6 +342,10 @@ static int cp_probe(void *i)
     }
     rc = host->kv_get(in->pc, KV_APPLIED, &kv);
     if (rc != PDM_OK && rc != PDM_ENOTFOUND) {
+        /* Without the record a once-applied file could be applied again:
+         * offer nothing rather than guess. */
+        host->set_error(in->pc, rc, "cannot read what was applied: %s",
+                        host->strerror(rc));
         drop_doc(in);
         return rc;
     }
