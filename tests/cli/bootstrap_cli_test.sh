@@ -97,5 +97,15 @@ contains "scan pending" "next: a client-initiated session to funambol"
 expect 0 "scan json" "$PDM" --json "${P[@]}" bootstrap --scan
 contains "json" '"pending":["funambol"]'
 
+# Funambol's DM-profile message (sniffed as SyncML), from the factory,
+# unsigned: the default bootstrap.unsigned_origins allows it
+DMP=$SRC/tests/data/transcripts/funambol_dm_profile_bootstrap.wbxml
+expect 0 "DM profile factory" "$PDM" --plugin-path "$FX" --profile "$tmp/p.profile" \
+  --state "$tmp/st2" bootstrap --origin factory "$DMP"
+contains "DM applied" "for ServerID funambol"
+expect 1 "DM profile from a file, unsigned" "$PDM" --plugin-path "$FX" \
+  --profile "$tmp/p.profile" --state "$tmp/st3" bootstrap "$DMP"
+contains "DM file says" "unsigned document (no SEC/MAC) from origin file"
+
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

@@ -318,6 +318,14 @@ static void test_place__dangling_inbox_ref(void)
     PDM_ASSERT_STR(err, "./DMAcc/Acc/PrefConRef names ./Inbox/Nowhere, which the document does not place");
     pdm__bs_frag_free(&f);
 
+    /* not a valid URI, but an Inbox reference all the same */
+    pdm__bs_frag_init(&f);
+    account(&f, "./Inbox/Acc", "srvNew");
+    add(&f, ADD, "./Inbox/Acc/PrefConRef", CHR, NULL, "./Inbox/I\x01net");
+    CU_ASSERT_EQUAL(place(t, &f, false, &p, err), PDM_EFORMAT);
+    PDM_ASSERT_STR(err, "./DMAcc/Acc/PrefConRef names ./Inbox with an invalid URI");
+    pdm__bs_frag_free(&f);
+
     /* a secret value is never read as a reference, nor shown */
     pdm__bs_frag_init(&f);
     account(&f, "./Inbox/Acc", "srvNew");

@@ -153,11 +153,8 @@ static int check_input(job *j, bool from_source)
 static int pick_source(job *j, const pdm__comp *from)
 {
     pdm_ctx *ctx = j->ctx;
-    if (from) {
-        snprintf(j->source, sizeof j->source, "%s/%s", from->plugin->name,
-                 from->name);
-        return PDM_OK;
-    }
+    if (from)
+        return PDM_OK; /* set by run() */
     if (!j->cp) {
         pdm__strlcpy(j->source, PDM__BS_SOURCE_DM, sizeof j->source);
         return PDM_OK;
@@ -877,8 +874,13 @@ static int run(pdm_ctx *ctx, const pdm_bootstrap_input *in,
            in->struct_size < sizeof j.in ? in->struct_size : sizeof j.in);
     j.in.struct_size = sizeof j.in;
     pdm__bs_frag_init(&j.frag);
-    /* Until the source is known the audit row names the kind. */
-    pdm__strlcpy(j.source, from ? "?" : "unknown", sizeof j.source);
+    /* A component's document is its own from the start; a submitted one
+     * is "unknown" in the audit row until a source takes it. */
+    if (from)
+        snprintf(j.source, sizeof j.source, "%s/%s", from->plugin->name,
+                 from->name);
+    else
+        pdm__strlcpy(j.source, "unknown", sizeof j.source);
     j.who.principal = PDM_PRINCIPAL_BOOTSTRAP;
     j.who.source = j.source;
     if (j.in.via) {
@@ -1138,6 +1140,11 @@ static void scan_factory(pdm_ctx *ctx, scan_counts *sc)
     in.body = data;
     in.len = len;
     in.content_type = ct ? ct : pdm__bs_sniff(data, len);
+    if (!in.content_type)
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "bootstrap",
+                  "bootstrap.factory_file %s is neither OMA CP nor SyncML DM "
+                  "(set bootstrap.factory_content_type)",
+                  path);
     in.via = path;
     /* The source name of the factory file, in the shape of a component
      * ("core/factory-file"). */

@@ -67,7 +67,7 @@ static int perr(cp_parse *p, int rc, const char *fmt, ...)
 static size_t wbxml_where(const cp_parse *p, const char *v, size_t n,
                           size_t bad)
 {
-    if (!p->wbxml || n < 2 || n > p->len)
+    if (!p->wbxml || n < 2 || n > 256 || n > p->len) /* linear enough */
         return SIZE_MAX;
     for (size_t i = 0; i + n <= p->len; i++)
         if (p->buf[i] == (uint8_t)v[0] && memcmp(p->buf + i, v, n) == 0)
@@ -735,6 +735,16 @@ static const sub_def px_subs[] = {
 };
 static const char_def px_def = DEF(px_leaves, px_subs);
 
+#define CP_MAX_LEAVES 16 /* leaves of the largest char_def */
+#define CP_MAX_SUBS 4    /* sub-characteristics of the largest char_def */
+_Static_assert(PDM__ARRAY_LEN(px_subs) <= CP_MAX_SUBS &&
+                   PDM__ARRAY_LEN(nap_subs) <= CP_MAX_SUBS,
+               "map_conn counts entries per sub_def");
+_Static_assert(PDM__ARRAY_LEN(nap_leaves) <= CP_MAX_LEAVES &&
+                   PDM__ARRAY_LEN(px_leaves) <= CP_MAX_LEAVES &&
+                   PDM__ARRAY_LEN(pxphys_leaves) <= CP_MAX_LEAVES,
+               "map_conn counts list entries per leaf_def");
+
 static const leaf_def *find_leaf(const char_def *d, const char *parm)
 {
     for (size_t i = 0; i < d->nleaves; i++)
@@ -760,8 +770,10 @@ static int flag_value(cp_map *m, const char *parm, const char *v,
 /* Maps characteristic c onto the node at base (already emitted) by def:
  * its parms in document order, then its sub-characteristics. */
 static int map_conn(cp_map *m, const char *base, const pdm__prov_char *c,
-                    const char_def *def, unsigned depth)
+                    const char_def *def)
 {
+    size_t seen[CP_MAX_LEAVES] = {0}; /* per leaf_def: entries so far */
+    size_t nsub[CP_MAX_SUBS] = {0};   /* per sub_def: entries so far */
     pdm__buf s;
     int rc = PDM_OK;
 
@@ -778,17 +790,33 @@ static int map_conn(cp_map *m, const char *base, const pdm__prov_char *c,
                         m->where, c->type, l->parm, n);
     }
     pdm__buf_init(&s);
-    for (size_t i = 0; i < def->nleaves && rc == PDM_OK; i++) {
-        /* lists: one collection node, then an entry per parm */
-        const leaf_def *l = &def->leaves[i];
-        const char *slash;
-        size_t k = 0;
-        if (l->kind != L_LIST)
-            continue;
-        slash = strchr(l->leaf, '/');
-        for (size_t j = 0; j < c->nparms && rc == PDM_OK; j++) {
-            if (strcmp(c->parms[j].name, l->parm) != 0)
-                continue;
+    /* parms in document order; a list's collection node comes with its
+     * first entry, the references with the first TO-NAPID */
+    for (size_t i = 0; i < c->nparms && rc == PDM_OK; i++) {
+        const pdm__prov_parm *pp = &c->parms[i];
+        const leaf_def *l = find_leaf(def, pp->name);
+        const char *v = pp->value ? pp->value : "";
+        const char *b, *slash;
+        size_t li;
+        if (!l)
+            continue; /* not mapped: see docs/cp-mapping.md */
+        li = (size_t)(l - def->leaves);
+        switch (l->kind) {
+        case L_ONE:
+        case L_SECRET:
+            rc = emit_str(m, base, l->leaf, v, l->kind == L_SECRET);
+            break;
+        case L_FLAG:
+            if ((rc = flag_value(m, pp->name, v, &b)) == PDM_OK)
+                rc = emit(m, base, l->leaf, PDM_FORMAT_BOOL, NULL, b,
+                          strlen(b), false);
+            break;
+        case L_REF:
+            if (seen[li]++ == 0)
+                rc = emit_refs(m, base, c, l->parm, MO_NAP, NULL, MO_NAP);
+            break;
+        case L_LIST:
+            slash = strchr(l->leaf, '/');
             pdm__buf_reset(&s);
             pdm__buf_printf(&s, "%s/%.*s", base, (int)(slash - l->leaf),
                             l->leaf);
@@ -796,62 +824,40 @@ static int map_conn(cp_map *m, const char *base, const pdm__prov_char *c,
                 rc = PDM_ENOMEM;
                 break;
             }
-            if (k == 0 && (rc = emit_node(m, (const char *)s.data, NULL)) !=
-                              PDM_OK)
+            if (seen[li] == 0 &&
+                (rc = emit_node(m, (const char *)s.data, NULL)) != PDM_OK)
                 break;
-            pdm__buf_printf(&s, "/%zu", ++k);
+            pdm__buf_printf(&s, "/%zu", ++seen[li]);
             if (!pdm__buf_ok(&s)) {
                 rc = PDM_ENOMEM;
                 break;
             }
             if ((rc = emit_node(m, (const char *)s.data, NULL)) == PDM_OK)
-                rc = emit_str(m, (const char *)s.data, slash + 1,
-                              c->parms[j].value ? c->parms[j].value : "",
-                              false);
+                rc = emit_str(m, (const char *)s.data, slash + 1, v, false);
+            break;
         }
     }
-    /* single leaves in document order */
-    for (size_t i = 0; i < c->nparms && rc == PDM_OK; i++) {
-        const pdm__prov_parm *pp = &c->parms[i];
-        const leaf_def *l = find_leaf(def, pp->name);
-        const char *v = pp->value ? pp->value : "";
-        if (!l)
-            continue; /* not mapped: see docs/cp-mapping.md */
-        if (l->kind == L_ONE || l->kind == L_SECRET) {
-            rc = emit_str(m, base, l->leaf, v, l->kind == L_SECRET);
-        } else if (l->kind == L_FLAG) {
-            const char *b;
-            if ((rc = flag_value(m, pp->name, v, &b)) == PDM_OK)
-                rc = emit(m, base, l->leaf, PDM_FORMAT_BOOL, NULL, b,
-                          strlen(b), false);
+    /* sub-characteristics in document order, numbered per type */
+    for (size_t j = 0; j < c->nkids && rc == PDM_OK; j++) {
+        const sub_def *sd = NULL;
+        size_t si = 0;
+        char *sb;
+        for (; si < def->nsubs && !sd; si++)
+            if (strcmp(c->kids[j].type, def->subs[si].type) == 0)
+                sd = &def->subs[si];
+        if (!sd)
+            continue; /* not mapped */
+        if (nsub[si - 1]++ == 0 &&
+            (rc = emit_node(m, base, sd->coll)) != PDM_OK)
+            break;
+        sub_uri(&s, base, sd->coll, nsub[si - 1]);
+        if (!pdm__buf_ok(&s) || !(sb = pdm__strdup((const char *)s.data))) {
+            rc = PDM_ENOMEM;
+            break;
         }
-    }
-    if (rc == PDM_OK && find_leaf(def, "TO-NAPID"))
-        rc = emit_refs(m, base, c, "TO-NAPID", MO_NAP, NULL, MO_NAP);
-    for (size_t i = 0; i < def->nsubs && rc == PDM_OK; i++) {
-        const sub_def *sd = &def->subs[i];
-        size_t k = 0;
-        for (size_t j = 0; j < c->nkids && rc == PDM_OK; j++) {
-            if (strcmp(c->kids[j].type, sd->type) != 0)
-                continue;
-            if (k == 0 && (rc = emit_node(m, base, sd->coll)) != PDM_OK)
-                break;
-            sub_uri(&s, base, sd->coll, ++k);
-            if (!pdm__buf_ok(&s)) {
-                rc = PDM_ENOMEM;
-                break;
-            }
-            {
-                char *sb = pdm__strdup((const char *)s.data);
-                if (!sb) {
-                    rc = PDM_ENOMEM;
-                    break;
-                }
-                if ((rc = emit_node(m, sb, NULL)) == PDM_OK)
-                    rc = map_conn(m, sb, &c->kids[j], sd->def, depth + 1);
-                pdm__free(sb);
-            }
-        }
+        if ((rc = emit_node(m, sb, NULL)) == PDM_OK)
+            rc = map_conn(m, sb, &c->kids[j], sd->def);
+        pdm__free(sb);
     }
     pdm__buf_free(&s);
     return rc;
@@ -1163,8 +1169,7 @@ static int map_connmo(cp_map *m, const cp_mo *mo)
     rc = emit(m, root, NULL, PDM_FORMAT_NODE, PDM__MOID_CONNMO, NULL, 0,
               false);
     if (rc == PDM_OK)
-        rc = map_conn(m, root, mo->c, mo->kind == MO_NAP ? &nap_def : &px_def,
-                      1);
+        rc = map_conn(m, root, mo->c, mo->kind == MO_NAP ? &nap_def : &px_def);
     return rc;
 }
 

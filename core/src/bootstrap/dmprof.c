@@ -557,10 +557,11 @@ int pdm__dmprof_decode(const uint8_t *buf, size_t len, bool wbxml,
     if (!ver || !ver->text || strcmp((const char *)ver->text, "1.2") ||
         ver->len != 3 || !proto || !proto->text || proto->len != 6 ||
         strcmp((const char *)proto->text, "DM/1.2")) {
+        rc = fail(&c, PDM_EFORMAT, "VerDTD '%s' VerProto '%s': a "
+                  "DM-profile bootstrap is VerDTD 1.2, VerProto DM/1.2",
+                  el_san(ver, s1, sizeof s1), el_san(proto, s2, sizeof s2));
         pdm__doc_free(&doc);
-        return fail(&c, PDM_EFORMAT, "VerDTD '%s' VerProto '%s': a "
-                    "DM-profile bootstrap is VerDTD 1.2, VerProto DM/1.2",
-                    el_san(ver, s1, sizeof s1), el_san(proto, s2, sizeof s2));
+        return rc;
     }
     rc = do_group(&c, body, 0);
     pdm__doc_free(&doc);

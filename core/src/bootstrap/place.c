@@ -745,13 +745,23 @@ static int rewrite_value(pctx *c, size_t i)
     const char *v;
     int rc = PDM_OK;
     if (x->secret || x->format != PDM_FORMAT_CHR || !x->data || x->len < 2 ||
-        memcmp(x->data, "./", 2) || memchr(x->data, 0, x->len))
+        memcmp(x->data, "./", 2))
         return PDM_OK;
     pdm__buf_init(&b);
-    if (pdm__uri_canon(&b, (const char *)x->data, x->len, NULL, NULL, 0) !=
-        PDM_OK) {
+    if (memchr(x->data, 0, x->len) ||
+        pdm__uri_canon(&b, (const char *)x->data, x->len, NULL, NULL, 0) !=
+            PDM_OK) {
+        bool oom = !pdm__buf_ok(&b);
         pdm__buf_free(&b);
-        return pdm__buf_ok(&b) ? PDM_OK : PDM_ENOMEM; /* not a node URI */
+        if (oom)
+            return PDM_ENOMEM;
+        /* not a node URI; but one that starts like an Inbox reference
+         * is refused rather than kept pointing nowhere */
+        if (x->len >= 7 && !memcmp(x->data, "./Inbox", 7) &&
+            (x->len == 7 || x->data[7] == '/'))
+            return fail(c, PDM_EFORMAT, "./%s names ./Inbox with an "
+                        "invalid URI", san(c->path[i], s, sizeof s));
+        return PDM_OK;
     }
     v = (const char *)b.data;
     for (size_t m = 0; m < c->nmos; m++) {
