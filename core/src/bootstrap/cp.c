@@ -796,7 +796,8 @@ static int map_conn(cp_map *m, const char *base, const pdm__prov_char *c,
         const pdm__prov_parm *pp = &c->parms[i];
         const leaf_def *l = find_leaf(def, pp->name);
         const char *v = pp->value ? pp->value : "";
-        const char *b, *slash;
+        /* b = NULL: GCC -Os cannot see that flag_value sets it */
+        const char *b = NULL, *slash;
         size_t li;
         if (!l)
             continue; /* not mapped: see docs/cp-mapping.md */
