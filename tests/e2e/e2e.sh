@@ -1065,6 +1065,46 @@ bootstrap_scan() {
   grep -qF '"server":"funambol"' "$T/status.json" || show "$T/dev/agent.err"
 }
 
+# The other SEC methods through the agent, each for its own server:
+# USERPINMAC (the user types K and the check digits the server printed)
+# on a CP document, USERNETWPIN on a DM-profile message in the DM Security
+# key order (PIN ":" IMSI), USERNETWPIN on a CP document (IMSI || PIN).
+bootstrap_sec_methods() {
+  local pinmac n i
+  boot_device "$T/dev"
+  gen_push() {
+    "$SRV" --scenario "$SCN/bootstrap-cp.scn" --url http://127.0.0.1:9/dm \
+      --account boot "$@"
+  }
+  pinmac=$(gen_push --server-id pinmac.server --push-bootstrap generate:cp \
+    --sec USERPINMAC --pin 24681357 --no-send | sed -n 's/^user PIN: //p')
+  [ ${#pinmac} = 16 ] && ok "USERPINMAC: the server gives a 16-digit PIN" ||
+    fail "USERPINMAC PIN '$pinmac'"
+  printf 'pin=%s\npin=2468\npin=1357\n' "$pinmac" >"$T/ui.txt"
+  start_agent "$T/dev" --ui-script "$T/ui.txt" || return
+  gen_push --server-id pinmac.server --push-bootstrap generate:cp \
+    --sec USERPINMAC --pin 24681357 --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/device.jsonl" "pinmac.server" || fail "USERPINMAC: no outcome"
+  gen_push --server-id dmnet.server --push-bootstrap generate:dm \
+    --sec USERNETWPIN --imsi $BOOT_IMSI --pin 2468 --key-order pin:imsi \
+    --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/device.jsonl" "dmnet.server" || fail "USERNETWPIN DM: no outcome"
+  gen_push --server-id cpnet.server --push-bootstrap generate:cp \
+    --sec USERNETWPIN --imsi $BOOT_IMSI --pin 1357 \
+    --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/device.jsonl" "cpnet.server" || fail "USERNETWPIN CP: no outcome"
+  stop_agent
+  for s in pinmac.server dmnet.server cpnet.server; do
+    if account_of $s; then ok "account $ACC for $s"; else
+      fail "no account for $s"; show "$T/dev/device.jsonl"; fi
+  done
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "SEC USERPINMAC" "the USERPINMAC bootstrap is audited"
+  expect_in "$T/dev/audit.txt" "SEC USERNETWPIN" "the USERNETWPIN bootstraps are audited"
+  expect_not_in "$T/dev/agent.err" "$pinmac" "no PIN in the agent log"
+  expect_not_in "$T/dev/audit.txt" "2468" "no PIN in the audit"
+}
+
 case_name=${1:-}
 case "$case_name" in
   commands_xml) commands xml ;;
@@ -1108,6 +1148,7 @@ case "$case_name" in
   bootstrap_rogue) bootstrap_rogue ;;
   bootstrap_cli) bootstrap_cli ;;
   bootstrap_scan) bootstrap_scan ;;
+  bootstrap_sec_methods) bootstrap_sec_methods ;;
   funambol_xml) funambol xml ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;

@@ -582,8 +582,9 @@ static int do_bootstrap(const scenario *sc)
     b.key_order = g_opt.key_order;
     b.app_id = g_opt.app_id;
     b.tamper = tamper;
-    if (dms_wsp_bootstrap(&b, sc ? sc->server_id : g_opt.server_id, r[0],
-                          &pdu, user_pin, err, sizeof err) != 0) {
+    if (dms_wsp_bootstrap(&b, g_opt.server_id ? g_opt.server_id
+                                              : (sc ? sc->server_id : NULL),
+                          r[0], &pdu, user_pin, err, sizeof err) != 0) {
         fprintf(stderr, "polydm-testserver: bootstrap: %s\n", err);
         rc = 2;
         goto out;
