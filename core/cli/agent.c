@@ -574,6 +574,8 @@ static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
     char host[INET6_ADDRSTRLEN] = "?", via[INET6_ADDRSTRLEN + 16];
     unsigned port = 0;
     const char *ct = pdm__wsp_content_type_name(p->ct_code);
+    bool dm = p->ct_code == PDM__WSP_CT_DM_WBXML ||
+              p->ct_code == PDM__WSP_CT_DM_XML;
     pdm_bootstrap_input in;
     pdm_bootstrap_result res;
     int rc;
@@ -586,7 +588,9 @@ static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
         inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
         port = ntohs(sin6->sin6_port);
     }
-    snprintf(via, sizeof via, "udp:%s:%u", host, port);
+    snprintf(via, sizeof via,
+             from->ss_family == AF_INET6 ? "udp:[%s]:%u" : "udp:%s:%u", host,
+             port);
     memset(&in, 0, sizeof in);
     memset(&res, 0, sizeof res);
     in.struct_size = sizeof in;
@@ -605,8 +609,6 @@ static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
         char what[sizeof res.summary + sizeof res.component + 32];
         snprintf(what, sizeof what, "refused by %s: %s", who, why);
         cli_device_record(&a->dev, "bootstrap", what);
-        bool dm = p->ct_code == PDM__WSP_CT_DM_WBXML ||
-                  p->ct_code == PDM__WSP_CT_DM_XML;
         refuse_push(a, from, dm ? RK_DM_BOOTSTRAP : RK_CP, rc,
                     "%s (%zu bytes) %s",
                     dm ? "DM-profile bootstrap message" : "OMA CP document",
