@@ -875,6 +875,8 @@ bootstrap_push() {
   # and its 212 for the client's credentials.
   expect_in "$T/srv.transcript" "<Data>1201</Data>" "the server saw Alert 1201"
   expect_in "$T/srv.transcript" "<Data>212</Data>" "the server authenticated the client (212)"
+  # The pushed nonces were stored as sent: no challenge was needed.
+  expect_not_in "$T/srv.transcript" "<Data>401</Data>" "the first credentials were right (no 401)"
   expect_in "$T/dev/device.jsonl" '"action":"bootstrap"' "the device records the bootstrap"
   expect_in "$T/dev/device.jsonl" "applied" "the bootstrap was applied"
   expect_in "$T/dev/agent.err" "bootstrapped server boot.server: starting its first session" \
