@@ -56,8 +56,11 @@ static char *next_answer(cli_device *d)
         return NULL;
     while (fgets(line, sizeof line, d->script)) {
         line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] && line[0] != '#')
-            return strdup(line);
+        if (line[0] && line[0] != '#') {
+            char *a = strdup(line);
+            pdm__wipe(line, sizeof line); /* it may be a PIN */
+            return a;
+        }
     }
     return NULL;
 }

@@ -833,6 +833,49 @@ static void test_bootstrap__policy_deny(void)
     CU_ASSERT_PTR_NULL(pdm_ctx_bootstrap_pending(ctx, 0));
     pdm__free(before);
     pdm_ctx_close(ctx);
+
+    /* what the PDM_OP_BOOTSTRAP request carries: a new account, then the
+     * replacement of an existing one */
+    ctx = open_ctx(profile("pol2", "[bootstrap]\nreplace_existing = on\n"
+                                   "[plugin fx-bootstrap]\n"
+                                   "[plugin fx-policy]\n"
+                                   "option.mode = bootstrap\n"),
+                   state("pol2"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    g_pin = "1234";
+    {
+        char mac[41];
+        mac_for(PDM_SEC_USERPIN, "1234", 0, (const uint8_t *)doc, len, mac);
+        CU_ASSERT_EQUAL(submit(ctx, doc, len, CP_XML, PDM_SEC_USERPIN, mac,
+                               PDM_ORIGIN_PUSH, &r), PDM_EDENIED);
+    }
+    PDM_ASSERT_STR(r.summary, "srv-a: sid=srv-a uri=./DMAcc/srv-a "
+                              "src=fx-bootstrap/src sec=2 origin=3 "
+                              "addr=http://127.0.0.1:1/dm detail=new "
+                              "account ./DMAcc/srv-a");
+    reset_hooks();
+    pdm_ctx_close(ctx);
+    /* the account exists (applied without that policy), then again */
+    ctx = open_ctx(profile("pol2", "[bootstrap]\nreplace_existing = on\n"
+                                   "[plugin fx-bootstrap]\n"),
+                   state("pol2"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, CP_XML, 0, NULL,
+                           PDM_ORIGIN_FACTORY, &r), PDM_OK);
+    pdm_ctx_close(ctx);
+    ctx = open_ctx(profile("pol2", "[bootstrap]\nreplace_existing = on\n"
+                                   "[plugin fx-bootstrap]\n"
+                                   "[plugin fx-policy]\n"
+                                   "option.mode = bootstrap\n"),
+                   state("pol2"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, CP_XML, 0, NULL,
+                           PDM_ORIGIN_FACTORY, &r), PDM_EDENIED);
+    PDM_ASSERT_STR(r.summary, "srv-a: sid=srv-a uri=./DMAcc/srv-a "
+                              "src=fx-bootstrap/src sec=0 origin=1 "
+                              "addr=http://127.0.0.1:1/dm detail=replaces "
+                              "./DMAcc/srv-a");
+    pdm_ctx_close(ctx);
 }
 
 /* The authority component's answers. */
@@ -871,6 +914,19 @@ static void test_bootstrap__authority(void)
             PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(ctx->tree)),
                            "srv-a");
             PDM_ASSERT_STR(audit(ctx).component, "authority:fx-authority/auth");
+            {
+                uint8_t *v = NULL;
+                size_t n = 0;
+                char info[300];
+                CU_ASSERT_EQUAL(pdm__store_kv_get(ctx->store, "fx-authority",
+                                                  "info", &v, &n), PDM_OK);
+                snprintf(info, sizeof info, "%.*s", (int)n,
+                         v ? (const char *)v : "");
+                /* origin factory, no SEC, the final account URI */
+                PDM_ASSERT_STR(info, "1 0 srv-a ./DMAcc/srv-a "
+                                     "http://127.0.0.1:1/dm fx-bootstrap/src");
+                pdm__free(v);
+            }
         }
         pdm__free(before);
         pdm_ctx_close(ctx);

@@ -123,7 +123,6 @@ static int check_input(job *j, bool from_source)
         pdm__strcaseeq(ct, PDM__CT_CP_XML)) {
         j->cp = true;
         j->wbxml = pdm__strcaseeq(ct, PDM__CT_CP_WBXML);
-        in = &j->in;
         j->in.content_type = j->wbxml ? PDM__CT_CP_WBXML : PDM__CT_CP_XML;
     } else if (pdm__strcaseeq(ct, PDM__CT_DM_WBXML) ||
                pdm__strcaseeq(ct, PDM__CT_DM_XML)) {
@@ -141,7 +140,7 @@ static int check_input(job *j, bool from_source)
     if (j->ctx->flags & PDM_CTX_READONLY)
         return refuse(j, PDM_EDENIED, "core",
                       "the context is read-only: nothing can be applied");
-    if ((long)in->len > max || in->len > (size_t)max)
+    if (in->len > (size_t)max) /* max: 1024.. (profile check) */
         return refuse(j, PDM_ETOOBIG, "core",
                       "document of %zu bytes is over bootstrap.max_bytes "
                       "(%ld)", in->len, max);
