@@ -1017,6 +1017,37 @@ static void test_cp__xml_refusals(void)
     parse_refused("", 0, false, PDM_EPARSE, "CP: empty document");
 }
 
+/* XML nesting is refused with the line; more MOs than PDM__BS_MAX_MOS
+ * in one document is PDM_ETOOBIG. */
+static void test_cp__xml_limits(void)
+{
+    pdm__buf b;
+    pdm__bs_frag f;
+    char err[256] = "";
+    pdm__buf_init(&b);
+    pdm__buf_puts(&b, "<wap-provisioningdoc>\n");
+    for (int i = 0; i < 20; i++)
+        pdm__buf_puts(&b, "<characteristic type=\"A\">\n");
+    for (int i = 0; i < 20; i++)
+        pdm__buf_puts(&b, "</characteristic>\n");
+    pdm__buf_puts(&b, "</wap-provisioningdoc>\n");
+    parse_refused(b.data, b.len, false, PDM_ETOOBIG, "CP: XML line 18: ");
+    pdm__buf_reset(&b);
+    pdm__buf_puts(&b, "<wap-provisioningdoc>");
+    for (int i = 0; i <= PDM__BS_MAX_MOS; i++)
+        pdm__buf_printf(&b,
+                        "<characteristic type=\"NAPDEF\"><parm name=\"NAPID\" "
+                        "value=\"n%d\"/></characteristic>",
+                        i);
+    pdm__buf_puts(&b, "</wap-provisioningdoc>");
+    CU_ASSERT_EQUAL(map_text((const char *)b.data, &f, err, sizeof err),
+                    PDM_ETOOBIG);
+    PDM_ASSERT_STR(err, "CP: characteristic #33 (NAPDEF): more than 32 "
+                        "accounts and connectivity objects in one document");
+    pdm__bs_frag_free(&f);
+    pdm__buf_free(&b);
+}
+
 /* The PROV 1.0 FPI as a string-table public id (and the 1.1 one). */
 static void test_cp__string_public_id(void)
 {
@@ -1092,6 +1123,7 @@ static const pdm_test tests[] = {
     {"wbxml_refusals", test_cp__wbxml_refusals},
     {"depth_limit", test_cp__depth_limit},
     {"xml_refusals", test_cp__xml_refusals},
+    {"xml_limits", test_cp__xml_limits},
     {"string_public_id", test_cp__string_public_id},
     {"out_of_memory", test_cp__out_of_memory},
     {NULL, NULL},

@@ -796,7 +796,6 @@ static int map_conn(cp_map *m, const char *base, const pdm__prov_char *c,
         const pdm__prov_parm *pp = &c->parms[i];
         const leaf_def *l = find_leaf(def, pp->name);
         const char *v = pp->value ? pp->value : "";
-        /* b = NULL: GCC -Os cannot see that flag_value sets it */
         const char *b = NULL, *slash;
         size_t li;
         if (!l)
