@@ -24,3 +24,9 @@ max_seg_len = 64
 
 [plugin spec-authority]
 option.account_rights = Get,Replace,Delete
+
+[plugin cp-bootstrap]
+# OMA CP documents from the operator's WAP push and the factory image.
+# NETWPIN needs an IMSI (IMSI_M on 3GPP2); without one only USERPIN
+# documents can be verified (the core refuses the others).
+option.origins = push,factory

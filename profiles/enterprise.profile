@@ -24,3 +24,9 @@ max_seg_len = 64
 
 [plugin spec-authority]
 option.account_rights = Get,Replace,Delete,Exec
+
+[plugin cp-bootstrap]
+# OMA CP documents from every origin the IT department may use; which
+# server may bootstrap the device is the bootstrap policy's decision, not
+# this source's.
+option.origins = push,file,user,factory

@@ -1,7 +1,7 @@
 # gsm-operator: a GSM/UMTS operator market (3GPP).
 # The operator bootstraps the device from the SIM or by NETWPIN/USERNETWPIN
 # CP push and owns the management tree.  The operator-root authority,
-# sim-bootstrap, cp-bootstrap, terminal-policy and lost-device-lock plugins
+# sim-bootstrap, terminal-policy and lost-device-lock plugins
 # join this profile as they are implemented; until then the spec authority
 # model applies.
 [profile]
@@ -26,3 +26,9 @@ max_seg_len = 64
 
 [plugin spec-authority]
 option.account_rights = Get,Replace,Delete
+
+[plugin cp-bootstrap]
+# OMA CP documents (w7 DM accounts) are taken from the operator's WAP push
+# (NETWPIN/USERNETWPIN, verified by the core), the factory image and the
+# SIM; not from files a user names.
+option.origins = push,factory,smartcard

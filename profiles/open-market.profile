@@ -24,3 +24,8 @@ max_seg_len = 64
 [plugin spec-authority]
 # A bootstrapped server gets these rights on its own account node.
 option.account_rights = Get,Replace,Delete
+
+[plugin cp-bootstrap]
+# OMA CP documents the user receives by push or opens from a file; the
+# core still verifies SEC/MAC and asks the user for a PIN where needed.
+option.origins = push,file,user,factory

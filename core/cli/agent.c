@@ -6,7 +6,13 @@
  *     x-wap-application:syncml.dm) is verified (digest, replay window)
  *     and then queues a server-initiated session; nothing unverified
  *     touches the queue; refusals are aggregated per source; OMA CP
- *     documents are refused until the bootstrap pipeline exists;
+ *     documents (0x35/0x36) and DM-profile bootstrap messages (0x42/0x43)
+ *     go to the bootstrap pipeline (pdm_ctx_bootstrap_submit, which
+ *     verifies SEC/MAC, asks policy, applies and audits them);
+ *   - bootstrapped servers: at start (after pdm_ctx_bootstrap_scan) and
+ *     after each applied bootstrap, every server of
+ *     pdm_ctx_bootstrap_pending gets a client-initiated session (Alert
+ *     1201), under the queue's usual retry rules;
  *   - a control socket (UNIX, <state>/agent.sock, mode 0600) used by
  *     `polydm status` and `polydm trigger`;
  *   - the session queue: one session at a time, a queued request per
@@ -55,7 +61,11 @@ const cli_cmd cli_agent_cmds[] = {
               "[--exit-after N] [transport options]",
      "run the device agent (WAP push intake, session queue, control socket)",
      "Listens for WAP push on UDP (default 127.0.0.1:2948): a verified\n"
-     "package 0 runs a server-initiated session.  Sessions run one at a\n"
+     "package 0 runs a server-initiated session; a pushed OMA CP document\n"
+     "or DM-profile bootstrap message goes to the bootstrap pipeline\n"
+     "(as `polydm bootstrap` with --origin push).  At start it scans the\n"
+     "profile's bootstrap sources; each newly bootstrapped server gets a\n"
+     "client-initiated session.  Sessions run one at a\n"
      "time; network failures are retried with backoff (5 attempts).\n"
      "`polydm status` and `polydm trigger` talk to it through\n"
      "<state>/agent.sock.  SIGTERM stops it cleanly.\n"
@@ -119,10 +129,15 @@ typedef enum refusal_kind {
     RK_MALFORMED, RK_CP, RK_DM_BOOTSTRAP, RK_NOT_DM, RK_PKG0
 } refusal_kind;
 
+/* Largest WSP push the agent takes: a UDP datagram's payload (a CP
+ * document with several accounts and NAPDEFs exceeds any small buffer). */
+#define PUSH_MAX 65536
+
 typedef struct refusals {
     char src[INET6_ADDRSTRLEN]; /* "" = free slot; "*" = other sources */
     refusal_kind kind;
-    int code;                   /* RK_PKG0: the verdict (PDM_EAUTH, ...) */
+    int code;                   /* RK_PKG0, RK_CP, RK_DM_BOOTSTRAP: the
+                                   verdict (PDM_EAUTH, ...) */
     time_t since;               /* first refusal of this window */
     unsigned more;              /* refused after the first one */
 } refusals;
@@ -142,6 +157,7 @@ typedef struct agent {
     char last[512];   /* outcome of the last session */
     time_t started;
     refusals refused[REFUSAL_SOURCES + 1]; /* the last: other sources */
+    uint8_t *rx;      /* PUSH_MAX bytes: the receive buffer */
 } agent;
 
 static volatile sig_atomic_t stop_flag;
@@ -462,7 +478,9 @@ static void refusal_audit(agent *a, const char *reason)
 }
 
 /* Closes the windows that are over (@all: every window, at shutdown):
- * one summary row for each that counted more refusals. */
+ * one summary log line (and audit row) for each that counted more
+ * refusals.  Bootstrap documents get no agent audit row: the pipeline
+ * audits each one it refuses, a second row would say the same. */
 static void refusals_flush(agent *a, bool all)
 {
     time_t now = time(NULL);
@@ -477,7 +495,8 @@ static void refusals_flush(agent *a, bool all)
                      r->more, strcmp(r->src, "*") ? r->src : "other sources",
                      (long long)(now - r->since));
             pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push", "%s", text);
-            refusal_audit(a, text);
+            if (r->kind != RK_CP && r->kind != RK_DM_BOOTSTRAP)
+                refusal_audit(a, text);
         }
         memset(r, 0, sizeof *r);
     }
@@ -520,16 +539,95 @@ static void refuse_push(agent *a, const struct sockaddr_storage *from,
     pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push", "from %s: %s "
               "(further refusals from there are counted for %d s)", src,
               text, REFUSAL_WINDOW_S);
-    {
+    if (kind != RK_CP && kind != RK_DM_BOOTSTRAP) {
         char row[sizeof text + 96];
         snprintf(row, sizeof row, "push from %s refused: %s", src, text);
         refusal_audit(a, row);
     }
 }
 
+/* Queues a client-initiated session (Alert 1201) for every bootstrapped
+ * server still waiting for its first one.  A job that fails for good
+ * (MAX_ATTEMPTS network failures) is not renewed here: the server stays
+ * pending and is tried again at the next start or bootstrap, so an
+ * unreachable new server is not hammered. */
+static void queue_bootstrapped(agent *a)
+{
+    const char *srv;
+    for (size_t i = 0; (srv = pdm_ctx_bootstrap_pending(a->ctx, i)); i++) {
+        bool queued = false;
+        for (job *j = a->queue; j && !queued; j = j->next)
+            queued = pdm__streq(j->server, srv);
+        if (queued)
+            continue;
+        pdm__logf(&a->ctx->log, PDM_LOG_INFO, "agent",
+                  "bootstrapped server %s: starting its first session", srv);
+        enqueue(a, srv, NULL, 0, NULL, 0, true);
+    }
+}
+
+/* A pushed bootstrap document (OMA CP or DM profile): the pipeline
+ * verifies, decides, applies and audits it; the agent only reports. */
+static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
+                              const pdm__wsp_push *p)
+{
+    char host[INET6_ADDRSTRLEN] = "?", via[INET6_ADDRSTRLEN + 16];
+    unsigned port = 0;
+    const char *ct = pdm__wsp_content_type_name(p->ct_code);
+    bool dm = p->ct_code == PDM__WSP_CT_DM_WBXML ||
+              p->ct_code == PDM__WSP_CT_DM_XML;
+    pdm_bootstrap_input in;
+    pdm_bootstrap_result res;
+    int rc;
+    if (from->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)from;
+        inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+        port = ntohs(sin->sin_port);
+    } else if (from->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)from;
+        inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+        port = ntohs(sin6->sin6_port);
+    }
+    snprintf(via, sizeof via,
+             from->ss_family == AF_INET6 ? "udp:[%s]:%u" : "udp:%s:%u", host,
+             port);
+    memset(&in, 0, sizeof in);
+    memset(&res, 0, sizeof res);
+    in.struct_size = sizeof in;
+    res.struct_size = sizeof res;
+    in.origin = PDM_ORIGIN_PUSH;
+    in.body = p->body;
+    in.len = p->body_len;
+    in.content_type = ct ? ct : p->content_type;
+    in.sec = (uint32_t)p->sec;
+    in.mac_hex = p->mac[0] ? p->mac : NULL;
+    in.via = via;
+    rc = pdm_ctx_bootstrap_submit(a->ctx, &in, &res);
+    if (rc != PDM_OK) {
+        const char *who = res.component[0] ? res.component : "core";
+        const char *why = res.summary[0] ? res.summary : pdm_strerror(rc);
+        char what[sizeof res.summary + sizeof res.component + 32];
+        snprintf(what, sizeof what, "refused by %s: %s", who, why);
+        cli_device_record(&a->dev, "bootstrap", what);
+        refuse_push(a, from, dm ? RK_DM_BOOTSTRAP : RK_CP, rc,
+                    "%s (%zu bytes) %s",
+                    dm ? "DM-profile bootstrap message" : "OMA CP document",
+                    p->body_len, what);
+        return;
+    }
+    pdm__logf(&a->ctx->log, PDM_LOG_INFO, "push", "bootstrap from %s applied: %s",
+              via, res.summary);
+    {
+        char what[sizeof res.summary + 16];
+        snprintf(what, sizeof what, "applied: %s", res.summary);
+        cli_device_record(&a->dev, "bootstrap", what);
+    }
+    queue_bootstrapped(a);
+}
+
 static void on_push(agent *a)
 {
-    uint8_t buf[2048];
+    uint8_t *buf = a->rx;
     struct sockaddr_storage from;
     socklen_t fl = sizeof from;
     ssize_t n;
@@ -537,30 +635,19 @@ static void on_push(agent *a)
     char err[300], server[256], sid[8];
     int rc;
     memset(&from, 0, sizeof from);
-    n = recvfrom(a->udp, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+    n = recvfrom(a->udp, buf, PUSH_MAX, 0, (struct sockaddr *)&from, &fl);
     if (n <= 0)
         return;
     if (pdm__wsp_push_parse(buf, (size_t)n, &p, err, sizeof err) != PDM_OK) {
         refuse_push(a, &from, RK_MALFORMED, 0, "malformed WAP push (%zd bytes): %s", n, err);
         return;
     }
+    /* A pushed DM message is a DM-profile bootstrap (DM_Bootstrap: a
+     * SyncML message carrying the account), like an OMA CP document. */
     if (p.ct_code == PDM__WSP_CT_CONNECTIVITY_WBXML ||
-        p.ct_code == PDM__WSP_CT_CONNECTIVITY_XML) {
-        refuse_push(a, &from, RK_CP, 0,
-                    "refused an OMA CP bootstrap document (%zu bytes): CP "
-                    "bootstrap is not supported by this build",
-                    p.body_len);
-        return;
-    }
-    if (p.ct_code == PDM__WSP_CT_DM_WBXML || p.ct_code == PDM__WSP_CT_DM_XML) {
-        /* A pushed DM message is a DM bootstrap (DM_Bootstrap: a SyncML
-         * package carrying the account); it belongs to the bootstrap
-         * pipeline, which this build does not have. */
-        refuse_push(a, &from, RK_DM_BOOTSTRAP, 0,
-                    "refused a pushed DM bootstrap message (%zu bytes, %s): "
-                    "DM bootstrap is not supported by this build",
-                    p.body_len,
-                    p.ct_code == PDM__WSP_CT_DM_WBXML ? "WBXML" : "XML");
+        p.ct_code == PDM__WSP_CT_CONNECTIVITY_XML ||
+        p.ct_code == PDM__WSP_CT_DM_WBXML || p.ct_code == PDM__WSP_CT_DM_XML) {
+        on_bootstrap_push(a, &from, &p);
         return;
     }
     if (!pdm__wsp_push_is_dm_notification(&p)) {
@@ -846,8 +933,14 @@ static int agent_cmd(cli *c, int argc, char **argv)
         cli_device_fini(&a.dev);
         return ex;
     }
+    a.rx = pdm__malloc(PUSH_MAX);
     a.udp = open_udp(listen_at, err, sizeof err);
     a.ctl = open_control(&a, c->state_dir);
+    if (!a.rx) {
+        cli_err("agent: out of memory");
+        ex = CLI_IOERR;
+        goto out;
+    }
     if (a.udp < 0 || a.ctl < 0) {
         cli_err("agent: %s", a.udp < 0 ? err : "cannot create the control socket");
         ex = CLI_IOERR;
@@ -860,6 +953,18 @@ static int agent_cmd(cli *c, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     a.started = time(NULL);
     load_queue(&a);
+    {
+        /* Documents the profile's sources hold (a CP file, the factory
+         * document); each refusal is audited by the pipeline. */
+        size_t applied = 0, refused = 0;
+        int rc = pdm_ctx_bootstrap_scan(a.ctx, &applied, &refused);
+        if (applied || refused || rc != PDM_OK)
+            pdm__logf(&a.ctx->log, rc == PDM_OK ? PDM_LOG_INFO : PDM_LOG_WARN,
+                      "agent", "bootstrap scan: %zu applied, %zu refused%s%s",
+                      applied, refused, rc == PDM_OK ? "" : ": ",
+                      rc == PDM_OK ? "" : pdm_ctx_last_error(a.ctx));
+    }
+    queue_bootstrapped(&a);
     bound_name(a.udp, a.udp_name, sizeof a.udp_name);
     pdm__logf(&a.ctx->log, PDM_LOG_INFO, "agent",
               "listening for WAP push on udp %s, control %s", a.udp_name,
@@ -898,6 +1003,7 @@ out:
     }
     pdm_ctx_close(a.ctx);
     cli_device_fini(&a.dev);
+    pdm__free(a.rx);
     return ex;
 }
 

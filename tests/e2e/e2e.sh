@@ -462,14 +462,14 @@ agent_pkg0_refused() {
     --session-id 0C0C --ui interactive --push-to "$AGENT_UDP" >/dev/null 2>&1
   wait_for "$T/dev/device.jsonl" "declined"
   expect_in "$T/dev/device.jsonl" "declined" "the user declined the session"
-  # Bootstrap documents (CP, DM) are refused until a bootstrap plugin
-  # exists: a clear log line, nothing changes.
+  # Unsigned junk bootstrap documents (CP, DM) go to the bootstrap
+  # pipeline, which refuses them: a clear log line each, no session.
   printf '<wap-provisioningdoc/>' >"$T/cp.xml"
   "$SRV" --push-bootstrap "$T/cp.xml" --content-type 0x35 --push-to "$AGENT_UDP" >/dev/null 2>&1
   "$SRV" --push-bootstrap "$T/cp.xml" --content-type 0x42 --push-to "$AGENT_UDP" >/dev/null 2>&1
-  wait_for "$T/dev/agent.err" "DM bootstrap"
-  expect_in "$T/dev/agent.err" "refused an OMA CP bootstrap document" "CP bootstrap refused with a clear line"
-  expect_in "$T/dev/agent.err" "refused a pushed DM bootstrap message" "DM bootstrap refused with a clear line"
+  wait_for "$T/dev/agent.err" "DM-profile bootstrap message"
+  expect_in "$T/dev/agent.err" "OMA CP document" "CP bootstrap refused with a clear line"
+  expect_in "$T/dev/agent.err" "DM-profile bootstrap message" "DM bootstrap refused with a clear line"
   stop_agent
   expect_not_in "$T/dev/agent.err" "session 0C0C started" "no session after the refusal"
 }
@@ -845,6 +845,268 @@ funambol() {
   [ "$enc" = wbxml ] && oracle_check "$T"
 }
 
+# ---- bootstrap (issue 10) --------------------------------------------------
+
+BOOT_IMSI=001010123456789
+FUNAMBOL_CP=$SRC/tests/data/transcripts/funambol_cp_w7_bootstrap.wbxml
+FUNAMBOL_MAC=AD7163230A2A4AE07605ECC3E4916ABA104B7211
+
+# boot_device DIR: a device without the boot.server account, with an IMSI
+# for NETWPIN (the factory accounts point nowhere).
+boot_device() {
+  SRV_URL=http://127.0.0.1:9/dm
+  make_profile "$1" "$TREE"
+  device_line "$1" "imsi = $BOOT_IMSI"
+}
+
+# bootstrap_push SCENARIO SEC [agent options]: the test server pushes its
+# own account (SCENARIO's bootstrap line) to the running agent; the agent
+# applies it and runs the new account's first session (Alert 1201), which
+# the test server judges (its client-auth and server-auth are the pushed
+# credentials).  Leaves the device in $T/dev and ACC set.
+bootstrap_push() {
+  local scn=$1 sec=$2 f; shift 2
+  boot_device "$T/dev"
+  start_agent "$T/dev" --exit-after 1 "$@" || return 1
+  start_server srv "$SCN/$scn" --push-to "$AGENT_UDP" || return 1
+  wait_server srv
+  wait "$AGENT_PID"
+  # What the test server saw (its verdict checks them too): Alert 1201,
+  # and its 212 for the client's credentials.
+  expect_in "$T/srv.transcript" "<Data>1201</Data>" "the server saw Alert 1201"
+  expect_in "$T/srv.transcript" "<Data>212</Data>" "the server authenticated the client (212)"
+  # The pushed nonces were stored as sent: no challenge was needed.
+  expect_not_in "$T/srv.transcript" "<Data>401</Data>" "the first credentials were right (no 401)"
+  expect_in "$T/dev/device.jsonl" '"action":"bootstrap"' "the device records the bootstrap"
+  expect_in "$T/dev/device.jsonl" "applied" "the bootstrap was applied"
+  expect_in "$T/dev/agent.err" "bootstrapped server boot.server: starting its first session" \
+    "the agent starts the new server's first session"
+  expect_in "$T/dev/device.jsonl" "boot.server: ended normally" "that session ended normally"
+  if account_of boot.server; then ok "account $ACC for boot.server"; else
+    fail "no ./DMAcc account for boot.server"; "$PDM" "${P[@]}" tree show ./DMAcc; return 1
+  fi
+  expect_value "$ACC/AppAddr/1/Addr" "$SRV_URL"
+  "$PDM" "${P[@]}" tree show "$ACC" >"$T/dev/account.txt" 2>&1
+  expect_in "$T/dev/account.txt" "bootdev" "the client credentials' name is stored"
+  expect_in "$T/dev/account.txt" "CLCRED" "client credentials (APPSRV) are CLCRED"
+  expect_in "$T/dev/account.txt" "SRVCRED" "server credentials (CLIENT) are SRVCRED"
+  "$PDM" "${P[@]}" tree export "$ACC" -o "$T/dev/account.xml" >/dev/null 2>&1
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "boot.server" "the audit names the bootstrapped server"
+  expect_in "$T/dev/audit.txt" "$sec" "the audit names the SEC method"
+  for f in audit.txt account.txt account.xml agent.err device.jsonl; do
+    expect_not_in "$T/dev/$f" "bootpw" "no client secret in $f"
+    expect_not_in "$T/dev/$f" "bootsrvpw" "no server secret in $f"
+  done
+  expect_not_in "$T/dev/agent.err" "$BOOT_IMSI" "no IMSI in the agent log"
+  expect_not_in "$T/dev/audit.txt" "$BOOT_IMSI" "no IMSI in the audit"
+  # The pending list is empty now: a restarted agent starts no session.
+  start_agent "$T/dev" || return 1
+  sleep 0.5
+  stop_agent
+  [ "$(grep -c "starting its first session" "$T/dev/agent.err")" = 1 ] &&
+    ok "no second first session after a restart" ||
+    fail "the restarted agent contacted boot.server again"
+}
+
+bootstrap_cp() {
+  bootstrap_push bootstrap-cp.scn NETWPIN
+}
+
+# DM profile: the ConnMO leaves the Inbox, and the account's PrefConRef
+# follows it.
+bootstrap_dm() {
+  bootstrap_push bootstrap-dm.scn NETWPIN || return
+  local ref
+  ref=$("$PDM" "${P[@]}" tree get "$ACC/PrefConRef" 2>&1)
+  case $ref in
+  ./Inbox/*|"") fail "PrefConRef is '$ref', not the ConnMO's final place" ;;
+  *) ok "PrefConRef rewritten to $ref" ;;
+  esac
+  expect_value "$ref/Addr" internet.example
+  if "$PDM" "${P[@]}" tree get ./Inbox >"$T/dev/inbox.txt" 2>&1; then
+    fail "Get ./Inbox succeeded"
+  else
+    ok "Get ./Inbox is refused"
+  fi
+}
+
+# USERPIN: the PIN comes from the agent's UI script; a wrong one refuses
+# the document (on a fresh device).
+bootstrap_userpin() {
+  printf 'pin=2468\n' >"$T/ui-pin.txt"
+  bootstrap_push bootstrap-userpin.scn USERPIN --ui-script "$T/ui-pin.txt" || return
+  T0=$T; T=$T/wrong; mkdir -p "$T"
+  boot_device "$T/dev"
+  "$PDM" "${P[@]}" tree export -o "$T/before.xml" >/dev/null 2>&1
+  printf 'pin=1357\n' >"$T/ui-wrong.txt"
+  start_agent "$T/dev" --ui-script "$T/ui-wrong.txt" || { T=$T0; return; }
+  "$SRV" --scenario "$SCN/bootstrap-userpin.scn" --push-bootstrap generate:cp \
+    --url http://127.0.0.1:9/dm --account boot --sec USERPIN --pin 2468 \
+    --push-to "$AGENT_UDP" >"$T/push.out" 2>&1 || fail "push with USERPIN"
+  wait_for "$T/dev/device.jsonl" "refused" || fail "no refusal recorded"
+  expect_in "$T/dev/device.jsonl" "refused" "a wrong PIN refuses the document"
+  stop_agent
+  "$PDM" "${P[@]}" tree export -o "$T/after.xml" >/dev/null 2>&1
+  cmp -s "$T/before.xml" "$T/after.xml" && ok "wrong PIN: tree unchanged" ||
+    fail "wrong PIN: the tree changed"
+  expect_not_in "$T/dev/agent.err" "1357" "no PIN in the agent log"
+  T=$T0
+}
+
+# rogue_push ARGS...: one bootstrap push of the boot.server account.
+rogue_push() {
+  "$SRV" --scenario "$SCN/bootstrap-cp.scn" --url http://127.0.0.1:9/dm \
+    --account boot --push-to "$AGENT_UDP" "$@" >>"$T/push.out" 2>&1 ||
+    fail "push $*"
+}
+
+# Rogue bootstraps: a tampered MAC, a body changed after MACing, the wrong
+# IMSI, an unsigned (SEC NONE) push, a tampered DM-profile message.  Each
+# is refused and audited; the tree export is byte-identical; no session.
+bootstrap_rogue() {
+  local n i
+  boot_device "$T/dev"
+  "$PDM" "${P[@]}" tree export -o "$T/before.xml" >/dev/null 2>&1 ||
+    fail "tree export before"
+  start_agent "$T/dev" || return
+  rogue_push --push-bootstrap generate:cp --sec NETWPIN --imsi $BOOT_IMSI --tamper mac
+  rogue_push --push-bootstrap generate:cp --sec NETWPIN --imsi $BOOT_IMSI --tamper body
+  rogue_push --push-bootstrap generate:cp --sec NETWPIN --imsi 001010123456780
+  rogue_push --push-bootstrap generate:cp
+  rogue_push --push-bootstrap generate:dm --sec NETWPIN --imsi $BOOT_IMSI --tamper mac
+  for i in $(seq 1 100); do
+    n=$(grep -c '"action":"bootstrap"' "$T/dev/device.jsonl" 2>/dev/null)
+    [ "${n:-0}" -ge 5 ] && break
+    sleep 0.1
+  done
+  n=$(grep '"action":"bootstrap"' "$T/dev/device.jsonl" 2>/dev/null | grep -c refused)
+  [ "$n" = 5 ] && ok "all 5 rogue bootstraps refused" ||
+    { fail "$n of 5 rogue bootstraps refused"; show "$T/dev/device.jsonl"; }
+  n=$(grep -c "refused by core: the NETWPIN MAC does not match" "$T/dev/device.jsonl")
+  [ "$n" = 4 ] && ok "4 refused for their MAC" || fail "$n refused for their MAC, expected 4"
+  expect_in "$T/dev/device.jsonl" "refused by core: unsigned document (no SEC/MAC) from origin push" \
+    "the unsigned push is refused as unsigned"
+  "$PDM" "${P[@]}" --json status >"$T/status.json" 2>&1
+  expect_in "$T/status.json" '"sessions_ended":0' "no session ran"
+  expect_in "$T/status.json" '"queued":[]' "no session is queued"
+  stop_agent
+  "$PDM" "${P[@]}" tree export -o "$T/after.xml" >/dev/null 2>&1
+  cmp -s "$T/before.xml" "$T/after.xml" && ok "tree export byte-identical" ||
+    { fail "the tree changed"; diff "$T/before.xml" "$T/after.xml" | head -20; }
+  if account_of boot.server; then fail "an account for boot.server exists"; else
+    ok "no account for boot.server"; fi
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  n=$(grep -i "bootstrap" "$T/dev/audit.txt" | grep -ci "deny\|refus")
+  [ "$n" -ge 5 ] && ok "the refusals are audited ($n rows)" ||
+    { fail "$n audited bootstrap refusals, expected 5"; show "$T/dev/audit.txt"; }
+  expect_not_in "$T/dev/agent.err" "starting its first session" "no session started"
+  expect_in "$T/dev/agent.err" "OMA CP document" "the agent logs the CP refusal"
+  expect_in "$T/dev/agent.err" "DM-profile bootstrap message" "the agent logs the DM refusal"
+  expect_not_in "$T/dev/agent.err" "bootpw" "no secret in the agent log"
+}
+
+# polydm bootstrap on Funambol's CP document (NETWPIN, its own MAC): a
+# wrong MAC changes nothing (exit 1, audited); the right one, in lower
+# case, creates the account (exit 0).
+bootstrap_cli() {
+  local rc
+  boot_device "$T/dev"
+  "$PDM" "${P[@]}" tree export -o "$T/before.xml" >/dev/null 2>&1
+  "$PDM" "${P[@]}" bootstrap "$FUNAMBOL_CP" --sec NETWPIN \
+    --mac AD7163230A2A4AE07605ECC3E4916ABA104B7210 >"$T/wrong.out" 2>&1
+  rc=$?
+  [ $rc = 1 ] && ok "wrong MAC: exit 1" || { fail "wrong MAC: exit $rc"; show "$T/wrong.out"; }
+  "$PDM" "${P[@]}" tree export -o "$T/after.xml" >/dev/null 2>&1
+  cmp -s "$T/before.xml" "$T/after.xml" && ok "wrong MAC: tree export byte-identical" ||
+    fail "wrong MAC: the tree changed"
+  if account_of funambol; then fail "wrong MAC: an account exists"; else
+    ok "wrong MAC: no account"; fi
+  "$PDM" "${P[@]}" audit >"$T/audit1.txt" 2>&1
+  expect_in "$T/audit1.txt" "NETWPIN" "the refusal is audited with its SEC method"
+  "$PDM" "${P[@]}" bootstrap "$FUNAMBOL_CP" --sec NETWPIN \
+    --mac "$(echo $FUNAMBOL_MAC | tr A-F a-f)" >"$T/right.out" 2>&1
+  rc=$?
+  [ $rc = 0 ] && ok "right MAC (lower case): exit 0" || { fail "right MAC: exit $rc"; show "$T/right.out"; }
+  if account_of funambol; then
+    ok "account $ACC for funambol"
+    expect_value "$ACC/AppAddr/1/Addr" http://127.0.0.1:18081/funambol/dm
+    expect_value "$ACC/Name" TestAcc
+  else
+    fail "no account for funambol"
+  fi
+  expect_not_in "$T/right.out" "srvpwd" "no secret in the output"
+}
+
+# The agent's start-up scan: cp-bootstrap's option.file (Funambol's CP
+# document with its NETWPIN MAC) is applied, the new server's first session
+# is queued (its address is unreachable: retried); after a restart the
+# same file is not applied again (its SHA-256 is in the plugin's store).
+bootstrap_scan() {
+  boot_device "$T/dev"
+  sed -i "/^\[plugin cp-bootstrap\]/a option.file = $FUNAMBOL_CP\noption.sec = NETWPIN\noption.mac = $FUNAMBOL_MAC" \
+    "$T/dev/device.profile"
+  "$PDM" "${P[@]}" profile check "$T/dev/device.profile" >"$T/check.out" 2>&1 ||
+    { fail "profile check"; show "$T/check.out"; }
+  start_agent "$T/dev" || return
+  wait_for "$T/dev/agent.err" "retrying" ||
+    { fail "no session attempt for funambol"; show "$T/dev/agent.err"; }
+  stop_agent
+  expect_in "$T/dev/agent.err" "bootstrap scan: 1 applied, 0 refused" "the scan applied the file"
+  expect_in "$T/dev/agent.err" "bootstrapped server funambol: starting its first session" \
+    "the new server's first session is queued"
+  if account_of funambol; then ok "account $ACC for funambol"; else fail "no account for funambol"; fi
+  start_agent "$T/dev" || return
+  "$PDM" "${P[@]}" --json status >"$T/status.json" 2>&1
+  stop_agent
+  [ "$(grep -c "bootstrap scan: 1 applied" "$T/dev/agent.err")" = 1 ] &&
+    ok "the applied file is not applied again after a restart" ||
+    fail "the file was applied again"
+  expect_in "$T/status.json" '"server":"funambol"' \
+    "the new server's first session is still queued after the restart"
+  grep -qF '"server":"funambol"' "$T/status.json" || show "$T/dev/agent.err"
+}
+
+# The other SEC methods through the agent, each for its own server:
+# USERPINMAC (the user types K and the check digits the server printed)
+# on a CP document, USERNETWPIN on a DM-profile message in the DM Security
+# key order (PIN ":" IMSI), USERNETWPIN on a CP document (IMSI || PIN).
+bootstrap_sec_methods() {
+  local pinmac n i
+  boot_device "$T/dev"
+  gen_push() {
+    "$SRV" --scenario "$SCN/bootstrap-cp.scn" --url http://127.0.0.1:9/dm \
+      --account boot "$@"
+  }
+  pinmac=$(gen_push --server-id pinmac.server --push-bootstrap generate:cp \
+    --sec USERPINMAC --pin 24681357 --no-send | sed -n 's/^user PIN: //p')
+  [ ${#pinmac} = 16 ] && ok "USERPINMAC: the server gives a 16-digit PIN" ||
+    fail "USERPINMAC PIN '$pinmac'"
+  printf 'pin=%s\npin=2468\npin=1357\n' "$pinmac" >"$T/ui.txt"
+  start_agent "$T/dev" --ui-script "$T/ui.txt" || return
+  gen_push --server-id pinmac.server --push-bootstrap generate:cp \
+    --sec USERPINMAC --pin 24681357 --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/device.jsonl" "pinmac.server" || fail "USERPINMAC: no outcome"
+  gen_push --server-id dmnet.server --push-bootstrap generate:dm \
+    --sec USERNETWPIN --imsi $BOOT_IMSI --pin 2468 --key-order pin:imsi \
+    --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/device.jsonl" "dmnet.server" || fail "USERNETWPIN DM: no outcome"
+  gen_push --server-id cpnet.server --push-bootstrap generate:cp \
+    --sec USERNETWPIN --imsi $BOOT_IMSI --pin 1357 \
+    --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/dev/device.jsonl" "cpnet.server" || fail "USERNETWPIN CP: no outcome"
+  stop_agent
+  for s in pinmac.server dmnet.server cpnet.server; do
+    if account_of $s; then ok "account $ACC for $s"; else
+      fail "no account for $s"; show "$T/dev/device.jsonl"; fi
+  done
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "SEC USERPINMAC" "the USERPINMAC bootstrap is audited"
+  expect_in "$T/dev/audit.txt" "SEC USERNETWPIN" "the USERNETWPIN bootstraps are audited"
+  expect_not_in "$T/dev/agent.err" "$pinmac" "no PIN in the agent log"
+  expect_not_in "$T/dev/audit.txt" "2468" "no PIN in the audit"
+}
+
 case_name=${1:-}
 case "$case_name" in
   commands_xml) commands xml ;;
@@ -882,6 +1144,13 @@ case "$case_name" in
   identity_xml) identity xml ;;
   identity_wbxml) identity wbxml ;;
   values) values ;;
+  bootstrap_cp) bootstrap_cp ;;
+  bootstrap_dm) bootstrap_dm ;;
+  bootstrap_userpin) bootstrap_userpin ;;
+  bootstrap_rogue) bootstrap_rogue ;;
+  bootstrap_cli) bootstrap_cli ;;
+  bootstrap_scan) bootstrap_scan ;;
+  bootstrap_sec_methods) bootstrap_sec_methods ;;
   funambol_xml) funambol xml ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;

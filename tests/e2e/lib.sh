@@ -88,6 +88,26 @@ make_profile() {
   P=(--profile "$dir/device.profile" --state "$dir/state" --plugin-path "$PLUGIN_PATH")
 }
 
+# device_line DIR LINE: adds LINE (e.g. "imsi = 001010123456789") to the
+# [device] section of DIR's profile.
+device_line() {
+  sed -i "/^\[device\]/a $2" "$1/device.profile"
+}
+
+# account_of SERVERID: sets ACC to the ./DMAcc/<x> whose ServerID is
+# SERVERID; returns 1 (ACC empty) if there is none.
+account_of() {
+  local x
+  ACC=
+  for x in $("$PDM" "${P[@]}" tree get ./DMAcc 2>/dev/null); do
+    if [ "$("$PDM" "${P[@]}" tree get "./DMAcc/$x/ServerID" 2>/dev/null)" = "$1" ]; then
+      ACC=./DMAcc/$x
+      return 0
+    fi
+  done
+  return 1
+}
+
 # start_agent DIR [agent options...]: sets AGENT_UDP and AGENT_PID.
 start_agent() {
   local dir=$1; shift

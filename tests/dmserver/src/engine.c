@@ -28,6 +28,7 @@
 
 #include <polydm/types.h>
 
+#include "bsdoc.h"
 #include "dmsauth.h"
 #include "push.h"
 #include "sml.h"
@@ -170,6 +171,7 @@ typedef struct sess {
     double t_last, deadline;
     bool silence_ok;
     bool notified;
+    bool bootstrapped; /* first session of a generated account */
     uint16_t pkg0_sid;
     bool resp_uri_sent;
 } sess;
@@ -187,6 +189,7 @@ struct dms_engine {
     bool pushes_ok;
     bool pending_notified;
     uint16_t pending_sid;
+    bool pending_bootstrapped; /* a generated account was pushed */
     sess *cur;
     bool done, aborted;
     double t_start, t_wait;
@@ -642,11 +645,59 @@ size_t dms_engine_report(dms_engine *e, FILE *f)
 
 /* ---- pushes (package 0, bootstrap) ----------------------------------------- */
 
+/* The document of `bootstrap generate=KIND`: the account this scenario
+ * expects (server-id, ${url}, client-auth as CLCRED, server-auth as
+ * SRVCRED), appended to @out; doc-out= also writes it. */
+static bool gen_bootstrap(dms_engine *e, pdm__arena *a, const sc_push *p,
+                          int kind, pdm__buf *out)
+{
+    char *const *o = p->opt;
+    const scenario *sc = e->sc;
+    dms_bs_account acc;
+    uint8_t *cn = NULL, *sn = NULL;
+    size_t cnl = 0, snl = 0;
+    char err[256];
+    memset(&acc, 0, sizeof acc);
+    acc.server_id = sc->server_id;
+    acc.url = expand(e, a, "${url}", p->line);
+    acc.name = o[PK_ACCOUNT] ? expand(e, a, o[PK_ACCOUNT], p->line)
+                             : "bootstrap";
+    acc.connmo = expand(e, a, o[PK_CONNMO], p->line);
+    acc.devid = sc->devid;
+    if (!eval_data(e, a, sc->client_auth.nonce, p->line, &cn, &cnl) ||
+        !eval_data(e, a, sc->server_auth.nonce, p->line, &sn, &snl))
+        return false;
+    acc.client.type = dms_bs_auth_type(sc->client_auth.type);
+    acc.client.name = sc->client_auth.user;
+    acc.client.secret = sc->client_auth.password;
+    acc.client.nonce = cn;
+    acc.client.nonce_len = cnl;
+    acc.server.type = dms_bs_auth_type(sc->server_auth.type);
+    acc.server.name = sc->server_auth.user;
+    acc.server.secret = sc->server_auth.password;
+    acc.server.nonce = sn;
+    acc.server.nonce_len = snl;
+    if (dms_bs_build(kind, &acc, out, err, sizeof err) != 0) {
+        failf(e, p->line, "bootstrap: %s", err);
+        return false;
+    }
+    if (o[PK_DOC_OUT]) {
+        const char *fn = expand(e, a, o[PK_DOC_OUT], p->line);
+        FILE *f = fopen(fn, "wb");
+        if (!f || fwrite(out->data, 1, out->len, f) != out->len)
+            failf(e, p->line, "bootstrap: cannot write %s", fn);
+        if (f)
+            fclose(f);
+    }
+    return true;
+}
+
 static void do_pushes(dms_engine *e, const sc_session *se)
 {
     pdm__arena a;
     pdm__arena_init(&a, 4096);
     e->pending_notified = false;
+    e->pending_bootstrapped = false;
     for (size_t i = 0; i < se->npushes; i++) {
         const sc_push *p = &se->pushes[i];
         char *const *o = p->opt;
@@ -739,34 +790,64 @@ static void do_pushes(dms_engine *e, const sc_session *se)
         } else {
             uint8_t *doc = NULL;
             size_t dlen = 0;
-            char *src = expand(e, &a, o[PK_FILE], p->line);
-            char *fexpr = azalloc(&a, strlen(src) + 8);
-            snprintf(fexpr, strlen(src) + 8, "file:%s", src);
-            if (!eval_data(e, &a, fexpr, p->line, &doc, &dlen)) {
-                pdm__buf_free(&pdu);
-                pdm__buf_free(&body);
-                continue;
+            const char *ctype = expand(e, &a, o[PK_CONTENT_TYPE], p->line);
+            int tamper = dms_tamper_parse(expand(e, &a, o[PK_TAMPER], p->line));
+            if (o[PK_GENERATE]) {
+                int kind = dms_bs_kind_parse(expand(e, &a, o[PK_GENERATE],
+                                                    p->line));
+                if (kind < 0 || !gen_bootstrap(e, &a, p, kind, &body)) {
+                    if (kind < 0)
+                        failf(e, p->line, "bootstrap: unknown generate=%s",
+                              o[PK_GENERATE]);
+                    pdm__buf_free(&pdu);
+                    pdm__buf_free(&body);
+                    continue;
+                }
+                doc = body.data;
+                dlen = body.len;
+                if (!ctype)
+                    ctype = dms_bs_kind_ctype(kind);
+            } else {
+                char *src = expand(e, &a, o[PK_FILE], p->line);
+                char *fexpr = azalloc(&a, strlen(src) + 8);
+                snprintf(fexpr, strlen(src) + 8, "file:%s", src);
+                if (!eval_data(e, &a, fexpr, p->line, &doc, &dlen)) {
+                    pdm__buf_free(&pdu);
+                    pdm__buf_free(&body);
+                    continue;
+                }
+            }
+            if (tamper < 0) {
+                failf(e, p->line, "bootstrap: tamper= must be mac, body or "
+                      "none");
+                tamper = DMS_TAMPER_NONE;
+                send = false;
             }
             {
                 dms_bootstrap_params b;
                 char user_pin[DMS_USER_PIN_SIZE];
                 b.doc = doc;
                 b.len = dlen;
-                b.ctype = expand(e, &a, o[PK_CONTENT_TYPE], p->line);
+                b.ctype = ctype;
                 b.sec = expand(e, &a, o[PK_SEC], p->line);
                 b.mac = expand(e, &a, o[PK_MAC], p->line);
                 b.imsi = expand(e, &a, o[PK_IMSI], p->line);
                 b.pin = expand(e, &a, o[PK_PIN], p->line);
                 b.key_order = expand(e, &a, o[PK_KEY_ORDER], p->line);
                 b.app_id = expand(e, &a, o[PK_APP_ID], p->line);
-                if (dms_wsp_bootstrap(&b, tid, &pdu, user_pin, err,
-                                      sizeof err) != 0) {
+                b.tamper = tamper;
+                if (send && dms_wsp_bootstrap(&b, e->sc->server_id, tid, &pdu,
+                                              user_pin, err, sizeof err) != 0) {
                     failf(e, p->line, "bootstrap: %s", err);
                     send = false;
                 } else if (user_pin[0]) {
                     var_set(e, "bootstrap-pin", user_pin);
                 }
             }
+            /* A good generated account must come back: its first session
+             * is client-initiated (Alert 1201, DM_Bootstrap). */
+            if (send && o[PK_GENERATE] && tamper == DMS_TAMPER_NONE)
+                e->pending_bootstrapped = true;
             if (send && o[PK_OUT]) {
                 const char *fn = expand(e, &a, o[PK_OUT], p->line);
                 FILE *f = fopen(fn, "wb");
@@ -2352,6 +2433,10 @@ static void eval_pkg1(dms_engine *e, sess *s)
         if (strcmp(sid, s->sid) != 0)
             failf(e, se->pkg1_line, "SessionID: package 0 carried session "
                   "%s, the client sent %s", sid, s->sid);
+    } else if (s->bootstrapped && (n1201 != 1 || n1200)) {
+        failf(e, se->pkg1_line, "the first session of a bootstrapped account "
+              "is client-initiated: package 1 must carry one Alert 1201, got "
+              "%zu Alert 1200 and %zu Alert 1201", n1200, n1201);
     } else if (n1200 + n1201 != 1) {
         failf(e, se->pkg1_line, "package 1 must carry one Alert 1201 (or "
               "1200), got %zu Alert 1200 and %zu Alert 1201", n1200, n1201);
@@ -2596,6 +2681,8 @@ static sess *new_sess(dms_engine *e, const char *sid, const char *devid,
     s->notified = e->pending_notified;
     s->pkg0_sid = e->pending_sid;
     e->pending_notified = false;
+    s->bootstrapped = e->pending_bootstrapped;
+    e->pending_bootstrapped = false;
     var_set(e, "session-id", sid);
     var_set(e, "devid", devid);
     e->where[0] = 0;

@@ -20,6 +20,7 @@
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 
+#include "bsdoc.h"
 #include "dmsauth.h"
 #include "engine.h"
 #include "push.h"
@@ -50,7 +51,7 @@ typedef struct options {
     bool no_send;
     /* --push-bootstrap */
     const char *bootstrap, *content_type, *sec, *mac, *imsi, *pin, *key_order,
-        *app_id, *pdu_out;
+        *app_id, *pdu_out, *url, *account, *connmo, *tamper, *doc_out;
     bool check;
 } options;
 
@@ -112,6 +113,11 @@ static void usage(FILE *f)
         "  --sec USERPINMAC --pin K  print the PIN the user must enter\n"
         "  --app-id ID            X-WAP-Application-ID (number or URI)\n"
         "  --pdu-out FILE         also write the push PDU\n"
+        "  --push-bootstrap generate:cp|cp-xml|dm|dm-xml  generate the account\n"
+        "                         of --scenario (server-id, client-auth,\n"
+        "                         server-auth) at --url URL [--account NAME]\n"
+        "                         [--connmo NAME] [--doc-out FILE]\n"
+        "  --tamper mac|body      spoil the MAC or the document after MACing\n"
         "\n"
         "Exit codes: 0 passed/sent, 1 expectation failed, 2 usage or "
         "scenario error, 3 runtime error.\n",
@@ -466,22 +472,100 @@ out:
     return rc;
 }
 
-static int do_bootstrap(void)
+/* --push-bootstrap generate:KIND: the account of the scenario (or of
+ * --server-id alone) at --url, as bsdoc.h builds it.  Returns 0 or 2. */
+static int gen_bootstrap(const scenario *sc, int kind, uint8_t **doc,
+                         size_t *len)
+{
+    dms_bs_account acc;
+    pdm__buf cn, sn, out;
+    char err[256];
+    int rc = 2;
+    memset(&acc, 0, sizeof acc);
+    pdm__buf_init(&cn);
+    pdm__buf_init(&sn);
+    pdm__buf_init(&out);
+    acc.server_id = g_opt.server_id ? g_opt.server_id
+                                    : (sc ? sc->server_id : NULL);
+    acc.url = g_opt.url;
+    acc.name = g_opt.account ? g_opt.account : "bootstrap";
+    acc.connmo = g_opt.connmo;
+    if (!acc.url) {
+        fprintf(stderr, "polydm-testserver: generate: needs --url (the "
+                "server address the account gets)\n");
+        goto out;
+    }
+    if (sc) {
+        acc.devid = sc->devid;
+        if (eval_opt_data(sc->client_auth.nonce, sc->dir, &cn) ||
+            eval_opt_data(sc->server_auth.nonce, sc->dir, &sn))
+            goto out;
+        acc.client.type = dms_bs_auth_type(sc->client_auth.type);
+        acc.client.name = sc->client_auth.user;
+        acc.client.secret = sc->client_auth.password;
+        acc.client.nonce = cn.data;
+        acc.client.nonce_len = cn.len;
+        acc.server.type = dms_bs_auth_type(sc->server_auth.type);
+        acc.server.name = sc->server_auth.user;
+        acc.server.secret = sc->server_auth.password;
+        acc.server.nonce = sn.data;
+        acc.server.nonce_len = sn.len;
+    }
+    if (dms_bs_build(kind, &acc, &out, err, sizeof err) != 0) {
+        fprintf(stderr, "polydm-testserver: generate: %s\n", err);
+        goto out;
+    }
+    if (g_opt.doc_out && write_file(g_opt.doc_out, out.data, out.len))
+        goto out;
+    *doc = out.data; /* the buffer's heap block: pdm__free */
+    *len = out.len;
+    out.data = NULL;
+    rc = 0;
+out:
+    pdm__buf_free(&cn);
+    pdm__buf_free(&sn);
+    pdm__buf_free(&out);
+    return rc;
+}
+
+static int do_bootstrap(const scenario *sc)
 {
     uint8_t *doc = NULL;
     size_t len = 0;
+    int kind = -1, tamper = dms_tamper_parse(g_opt.tamper);
     pdm__buf pdu;
     char err[256];
     uint8_t r[1];
     dms_bootstrap_params b;
     char user_pin[DMS_USER_PIN_SIZE];
     int rc = 3;
-    if (!g_opt.content_type) {
+    if (strncmp(g_opt.bootstrap, "generate:", 9) == 0 &&
+        (kind = dms_bs_kind_parse(g_opt.bootstrap + 9)) < 0) {
+        fprintf(stderr, "polydm-testserver: --push-bootstrap %s: generate:"
+                "cp, cp-xml, dm or dm-xml\n", g_opt.bootstrap);
+        return 2;
+    }
+    if (tamper < 0) {
+        fprintf(stderr, "polydm-testserver: --tamper is mac, body or none\n");
+        return 2;
+    }
+    if (kind < 0 && (g_opt.url || g_opt.account || g_opt.connmo ||
+                     g_opt.doc_out)) {
+        fprintf(stderr, "polydm-testserver: --url, --account, --connmo and "
+                "--doc-out go with --push-bootstrap generate:KIND\n");
+        return 2;
+    }
+    if (kind >= 0) {
+        if (gen_bootstrap(sc, kind, &doc, &len))
+            return 2;
+        if (!g_opt.content_type)
+            g_opt.content_type = dms_bs_kind_ctype(kind);
+    } else if (!g_opt.content_type) {
         fprintf(stderr, "polydm-testserver: --push-bootstrap needs "
                 "--content-type\n");
         return 2;
-    }
-    if (pdm__read_file(g_opt.bootstrap, 16u << 20, &doc, &len) != PDM_OK) {
+    } else if (pdm__read_file(g_opt.bootstrap, 16u << 20, &doc, &len) !=
+               PDM_OK) {
         fprintf(stderr, "polydm-testserver: cannot read %s\n",
                 g_opt.bootstrap);
         return 2;
@@ -497,7 +581,10 @@ static int do_bootstrap(void)
     b.pin = g_opt.pin;
     b.key_order = g_opt.key_order;
     b.app_id = g_opt.app_id;
-    if (dms_wsp_bootstrap(&b, r[0], &pdu, user_pin, err, sizeof err) != 0) {
+    b.tamper = tamper;
+    if (dms_wsp_bootstrap(&b, g_opt.server_id ? g_opt.server_id
+                                              : (sc ? sc->server_id : NULL),
+                          r[0], &pdu, user_pin, err, sizeof err) != 0) {
         fprintf(stderr, "polydm-testserver: bootstrap: %s\n", err);
         rc = 2;
         goto out;
@@ -529,7 +616,8 @@ enum {
     O_TLS_CERT, O_TLS_KEY, O_TLS_CA, O_REQ_CERT, O_NO_IPV6, O_PUSH_TO,
     O_NOTIFY, O_SERVER_ID, O_PASSWORD, O_NONCE, O_SESSION_ID, O_UI,
     O_INITIATOR, O_VERSION, O_VENDOR, O_PKG0_OUT, O_NO_SEND, O_BOOTSTRAP,
-    O_CTYPE, O_SEC, O_MAC, O_IMSI, O_PIN, O_KEY_ORDER, O_APP_ID, O_PDU_OUT,
+    O_CTYPE, O_SEC, O_MAC, O_IMSI, O_PIN, O_KEY_ORDER, O_APP_ID, O_PDU_OUT, O_URL,
+    O_ACCOUNT, O_CONNMO, O_TAMPER, O_DOC_OUT,
     O_CHECK
 };
 
@@ -580,6 +668,11 @@ int main(int argc, char **argv)
         {"key-order", required_argument, NULL, O_KEY_ORDER},
         {"app-id", required_argument, NULL, O_APP_ID},
         {"pdu-out", required_argument, NULL, O_PDU_OUT},
+        {"url", required_argument, NULL, O_URL},
+        {"account", required_argument, NULL, O_ACCOUNT},
+        {"connmo", required_argument, NULL, O_CONNMO},
+        {"tamper", required_argument, NULL, O_TAMPER},
+        {"doc-out", required_argument, NULL, O_DOC_OUT},
         {"check", no_argument, NULL, O_CHECK},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -647,6 +740,11 @@ int main(int argc, char **argv)
         case O_KEY_ORDER: g_opt.key_order = optarg; break;
         case O_APP_ID: g_opt.app_id = optarg; break;
         case O_PDU_OUT: g_opt.pdu_out = optarg; break;
+        case O_URL: g_opt.url = optarg; break;
+        case O_ACCOUNT: g_opt.account = optarg; break;
+        case O_CONNMO: g_opt.connmo = optarg; break;
+        case O_TAMPER: g_opt.tamper = optarg; break;
+        case O_DOC_OUT: g_opt.doc_out = optarg; break;
         case O_CHECK: g_opt.check = true; break;
         case 'v': g_opt.verbose++; break;
         case 'h': usage(stdout); return 0;
@@ -698,7 +796,7 @@ int main(int argc, char **argv)
         return rc;
     }
     if (g_opt.bootstrap) {
-        int rc = do_bootstrap();
+        int rc = do_bootstrap(sc);
         sc_free(sc);
         return rc;
     }

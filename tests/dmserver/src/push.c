@@ -87,14 +87,41 @@ static const struct {
     {"application/vnd.syncml.dm+xml", PDM__WSP_CT_DM_XML},
     {"application/vnd.syncml.notification", PDM__WSP_CT_NOTIFICATION}};
 
-int dms_wsp_bootstrap(const dms_bootstrap_params *b, uint8_t tid,
-                      pdm__buf *pdu, char user_pin[DMS_USER_PIN_SIZE],
-                      char *err, size_t errlen)
+int dms_tamper_parse(const char *s)
+{
+    if (!s || strcmp(s, "none") == 0)
+        return DMS_TAMPER_NONE;
+    if (strcmp(s, "mac") == 0)
+        return DMS_TAMPER_MAC;
+    if (strcmp(s, "body") == 0)
+        return DMS_TAMPER_BODY;
+    return -1;
+}
+
+/* The next hex digit (F wraps to 0), or the next decimal digit for a
+ * USERPINMAC check digit: a different value of the same alphabet. */
+static char other_digit(char c, bool hex)
+{
+    if (!hex)
+        return c >= '0' && c < '9' ? (char)(c + 1) : '0';
+    if (c == '9')
+        return 'A';
+    if (c == 'F' || c == 'f')
+        return '0';
+    return (char)(c + 1);
+}
+
+int dms_wsp_bootstrap(const dms_bootstrap_params *b, const char *server_id,
+                      uint8_t tid, pdm__buf *pdu,
+                      char user_pin[DMS_USER_PIN_SIZE], char *err,
+                      size_t errlen)
 {
     pdm__wsp_push w;
     const char *ctype = b->ctype, *app_id = b->app_id;
     char *end;
     long code;
+    uint8_t *spoiled = NULL;
+    int rc;
     memset(&w, 0, sizeof w);
     user_pin[0] = '\0';
     w.tid = tid;
@@ -156,7 +183,35 @@ int dms_wsp_bootstrap(const dms_bootstrap_params *b, uint8_t tid,
     }
     w.body = b->doc;
     w.body_len = b->len;
-    return pdm__wsp_push_build(&w, pdu, err, errlen) == PDM_OK ? 0 : -1;
+    if (b->tamper == DMS_TAMPER_MAC) {
+        if (w.mac[0]) {
+            w.mac[0] = other_digit(w.mac[0], true);
+        } else if (user_pin[0]) {
+            size_t n = strlen(user_pin);
+            user_pin[n - 1] = other_digit(user_pin[n - 1], false);
+        } else {
+            snprintf(err, errlen, "tamper=mac needs a MAC (sec= with "
+                     "imsi=/pin= or mac=)");
+            return -1;
+        }
+    } else if (b->tamper == DMS_TAMPER_BODY) {
+        const uint8_t *hit = NULL;
+        size_t idl = server_id ? strlen(server_id) : 0;
+        if (!b->len || !(spoiled = malloc(b->len))) {
+            snprintf(err, errlen, "tamper=body: %s",
+                     b->len ? "out of memory" : "empty document");
+            return -1;
+        }
+        memcpy(spoiled, b->doc, b->len);
+        for (size_t i = 0; idl && i + idl <= b->len && !hit; i++)
+            if (memcmp(b->doc + i, server_id, idl) == 0)
+                hit = b->doc + i;
+        spoiled[hit ? (size_t)(hit - b->doc) : b->len - 1] ^= 0x01;
+        w.body = spoiled;
+    }
+    rc = pdm__wsp_push_build(&w, pdu, err, errlen);
+    free(spoiled);
+    return rc == PDM_OK ? 0 : -1;
 }
 
 int dms_udp_send(const char *to, const uint8_t *p, size_t n, char *err,

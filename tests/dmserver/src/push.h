@@ -49,12 +49,22 @@ typedef struct dms_bootstrap_params {
     const uint8_t *doc;
     size_t len;
     const char *ctype, *sec, *mac, *imsi, *pin, *key_order, *app_id;
+    int tamper; /* DMS_TAMPER_*: spoil the push after the MAC is made */
 } dms_bootstrap_params;
 
-/* Wraps a bootstrap document into a push PDU (appended to pdu).
+/* Rogue pushes: the MAC (or the USERPINMAC PIN) made right, then one hex
+ * digit of it changed; or the document changed after MACing (the first
+ * byte of its first ServerID occurrence, else its last byte, XOR 1). */
+enum { DMS_TAMPER_NONE = 0, DMS_TAMPER_MAC, DMS_TAMPER_BODY };
+/* "none"/"mac"/"body" -> DMS_TAMPER_*; -1 if unknown. */
+int dms_tamper_parse(const char *s);
+
+/* Wraps a bootstrap document into a push PDU (appended to pdu); with
+ * tamper, @server_id (or NULL) names the bytes DMS_TAMPER_BODY changes.
  * user_pin receives the USERPINMAC PIN the user must enter ("" for other
  * methods or without pin).  Returns 0, or -1 with err. */
-int dms_wsp_bootstrap(const dms_bootstrap_params *b, uint8_t tid,
+int dms_wsp_bootstrap(const dms_bootstrap_params *b, const char *server_id,
+                      uint8_t tid,
                       pdm__buf *pdu, char user_pin[DMS_USER_PIN_SIZE],
                       char *err, size_t errlen);
 

@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bsdoc.h"
 #include "dmssec.h"
+#include "push.h"
 
 #define MAX_TOKS 64
 #define MAX_DEPTH 8
@@ -1120,7 +1122,9 @@ static bool do_push(pstate *ps, const char *dir, tok *t, int nt)
         {"imsi", PK_IMSI},   {"pin", PK_PIN},
         {"key-order", PK_KEY_ORDER},
         {"app-id", PK_APP_ID}, {"to", PK_TO},
-        {"out", PK_OUT},     {NULL, 0}};
+        {"out", PK_OUT},     {"generate", PK_GENERATE},
+        {"account", PK_ACCOUNT}, {"connmo", PK_CONNMO},
+        {"tamper", PK_TAMPER}, {"doc-out", PK_DOC_OUT}, {NULL, 0}};
     bool notify = dir[0] == 'n';
     sc_push *p;
     char *pos[2];
@@ -1151,8 +1155,23 @@ static bool do_push(pstate *ps, const char *dir, tok *t, int nt)
             return perr(ps, "send= must be yes or no");
         var_learn(ps, "pkg0-session-id");
     } else {
-        if (!p->opt[PK_FILE] || !p->opt[PK_CONTENT_TYPE])
-            return perr(ps, "`bootstrap` needs file= and content-type=");
+        if (p->opt[PK_GENERATE]) {
+            if (p->opt[PK_FILE])
+                return perr(ps, "`bootstrap`: file= or generate=, not both");
+            if (!strstr(p->opt[PK_GENERATE], "${") &&
+                dms_bs_kind_parse(p->opt[PK_GENERATE]) < 0)
+                return perr(ps, "unknown generate=%s (cp, cp-xml, dm, "
+                            "dm-xml)", p->opt[PK_GENERATE]);
+        } else if (!p->opt[PK_FILE] || !p->opt[PK_CONTENT_TYPE]) {
+            return perr(ps, "`bootstrap` needs file= and content-type=, or "
+                        "generate=");
+        } else if (p->opt[PK_ACCOUNT] || p->opt[PK_CONNMO] ||
+                   p->opt[PK_DOC_OUT]) {
+            return perr(ps, "account=/connmo=/doc-out= go with generate=");
+        }
+        if (p->opt[PK_TAMPER] && !strstr(p->opt[PK_TAMPER], "${") &&
+            dms_tamper_parse(p->opt[PK_TAMPER]) < 0)
+            return perr(ps, "tamper= must be mac, body or none");
         if ((p->opt[PK_IMSI] || p->opt[PK_PIN]) && !p->opt[PK_SEC])
             return perr(ps, "imsi=/pin= need sec=");
         if ((p->opt[PK_MAC] || p->opt[PK_KEY_ORDER]) && !p->opt[PK_SEC])

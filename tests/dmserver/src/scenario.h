@@ -156,6 +156,11 @@ enum {
     PK_KEY_ORDER,
     PK_APP_ID,
     PK_OUT,
+    PK_GENERATE, /* bootstrap generate=cp|cp-xml|dm|dm-xml */
+    PK_ACCOUNT,  /* its account (Inbox node) name */
+    PK_CONNMO,   /* its NAPDEF/ConnMO name */
+    PK_TAMPER,   /* mac|body|none */
+    PK_DOC_OUT,  /* write the generated document */
     PK_COUNT_
 };
 

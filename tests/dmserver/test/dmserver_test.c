@@ -1253,6 +1253,310 @@ static void t_bootstrap_push(void)
     close(fd);
 }
 
+/* Lines of an XML text without indentation, XML declaration or DOCTYPE:
+ * the generated CP XML and wbxml2xml's rendering of the generated WBXML
+ * must then be the same text. */
+static char *xml_lines(const char *text)
+{
+    char *out = calloc(1, strlen(text) + 1), *o = out;
+    const char *p = text;
+    while (out && *p) {
+        size_t n;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        n = strcspn(p, "\n");
+        if (n && strncmp(p, "<?xml", 5) && strncmp(p, "<!DOCTYPE", 9)) {
+            memcpy(o, p, n);
+            o += n;
+            *o++ = '\n';
+        }
+        p += n;
+        if (*p)
+            p++;
+    }
+    return out;
+}
+
+/* Generates a bootstrap document (and its push, not sent) from the
+ * bootstrap_gen.scn account; returns the exit code. */
+static int gen(const char *kind, const char *doc_out, const char *pdu_out,
+               const char *sec, const char *key, const char *tamper,
+               char **out)
+{
+    char what[64];
+    char *argv[24];
+    int i = 0;
+    snprintf(what, sizeof what, "generate:%s", kind);
+    argv[i++] = (char *)DMS_SERVER_BIN;
+    argv[i++] = (char *)"--scenario";
+    argv[i++] = (char *)path_of("testdata/bootstrap_gen.scn");
+    argv[i++] = (char *)"--push-bootstrap";
+    argv[i++] = what;
+    argv[i++] = (char *)"--url";
+    argv[i++] = (char *)"http://127.0.0.1:4567/dm";
+    argv[i++] = (char *)"--account";
+    argv[i++] = (char *)"acc1";
+    argv[i++] = (char *)"--connmo";
+    argv[i++] = (char *)"NAP1";
+    argv[i++] = (char *)"--doc-out";
+    argv[i++] = (char *)doc_out;
+    argv[i++] = (char *)"--pdu-out";
+    argv[i++] = (char *)pdu_out;
+    argv[i++] = (char *)"--no-send";
+    argv[i++] = (char *)"--sec";
+    argv[i++] = (char *)sec;
+    argv[i++] = strcmp(sec, "NETWPIN") == 0 ? (char *)"--imsi" : (char *)"--pin";
+    argv[i++] = (char *)key;
+    if (tamper) {
+        argv[i++] = (char *)"--tamper";
+        argv[i++] = (char *)tamper;
+    }
+    argv[i] = NULL;
+    return run(argv, out, NULL);
+}
+
+/* The push PDU written by gen(), parsed by the client's WSP parser. */
+static bool read_push(const char *path, pdm__wsp_push *w, char **keep)
+{
+    size_t n = 0;
+    char err[200];
+    *keep = slurp(path, &n);
+    return *keep && pdm__wsp_push_parse((const uint8_t *)*keep, n, w, err,
+                                        sizeof err) == PDM_OK;
+}
+
+static void t_bootstrap_generate(void)
+{
+    const char *imsi = "001010123456789";
+    char *cpx = NULL, *cpw = NULL, *dm = NULL, *p0 = NULL, *p1 = NULL,
+         *p2 = NULL, *out = NULL;
+    size_t n = 0;
+    pdm__wsp_push w0, w1, w2;
+    char err[200];
+
+    /* CP: the XML form and the WBXML form say the same, as wbxml2xml
+     * (libwbxml, not our codec) reads the WBXML */
+    CHECK(gen("cp-xml", tmp_path("g.cp.xml"), tmp_path("g.pdu"), "NETWPIN",
+              imsi, NULL, NULL) == 0, "generate:cp-xml");
+    CHECK(gen("cp", tmp_path("g.cp.wbxml"), tmp_path("g0.pdu"), "NETWPIN",
+              imsi, NULL, NULL) == 0, "generate:cp");
+    cpx = slurp(tmp_path("g.cp.xml"), NULL);
+    cpw = slurp(tmp_path("g.cp.wbxml"), &n);
+    CHECK(cpx && strstr(cpx, "<parm name=\"PROVIDER-ID\" value=\"test.server\"/>") &&
+              strstr(cpx, "<parm name=\"ADDR\" value=\"http://127.0.0.1:4567/dm\"/>") &&
+              strstr(cpx, "<parm name=\"PORTNBR\" value=\"4567\"/>") &&
+              strstr(cpx, "<parm name=\"AAUTHLEVEL\" value=\"APPSRV\"/>") &&
+              strstr(cpx, "<parm name=\"AAUTHSECRET\" value=\"devpw\"/>") &&
+              strstr(cpx, "<parm name=\"AAUTHLEVEL\" value=\"CLIENT\"/>") &&
+              strstr(cpx, "<parm name=\"AAUTHDATA\" value=\"c3J2bm9uY2U=\"/>") &&
+              strstr(cpx, "<parm name=\"TO-NAPID\" value=\"NAP1\"/>"),
+          "CP XML:\n%s", cpx ? cpx : "(none)");
+    /* WBXML 1.3, PROV 1.0 public id, UTF-8, no string table, then
+     * <wap-provisioningdoc version="1.0"> */
+    CHECK(cpw && n > 8 && memcmp(cpw, "\x03\x0B\x6A\x00\xC5\x46\x01", 7) == 0,
+          "CP WBXML header");
+    if (system("command -v wbxml2xml >/dev/null 2>&1") == 0) {
+        char cmd[1400];
+        char *dec, *a, *b;
+        snprintf(cmd, sizeof cmd, "wbxml2xml -o '%s' '%s' >/dev/null 2>&1",
+                 tmp_path("g.cp.dec"), tmp_path("g.cp.wbxml"));
+        CHECK(system(cmd) == 0, "wbxml2xml refused the generated CP WBXML");
+        dec = slurp(tmp_path("g.cp.dec"), NULL);
+        a = dec ? xml_lines(dec) : NULL;
+        b = cpx ? xml_lines(cpx) : NULL;
+        CHECK(a && b && strcmp(a, b) == 0, "WBXML decodes to\n%s\nXML is\n%s",
+              a ? a : "", b ? b : "");
+        free(dec);
+        free(a);
+        free(b);
+        snprintf(cmd, sizeof cmd, "cd '%s' && wbxml2xml -o g.dm.dec g.dm.wbxml "
+                 ">/dev/null 2>&1", g_tmp);
+        CHECK(gen("dm", tmp_path("g.dm.wbxml"), tmp_path("g.pdu"), "USERPIN",
+                  "1234", NULL, NULL) == 0 && system(cmd) == 0,
+              "wbxml2xml refused the generated DM message");
+    } else {
+        printf("SKIP wbxml2xml comparison: wbxml2xml not installed\n");
+        CHECK(gen("dm", tmp_path("g.dm.wbxml"), tmp_path("g.pdu"), "USERPIN",
+                  "1234", NULL, NULL) == 0, "generate:dm");
+    }
+
+    /* DM profile: one Add to ./Inbox with a TNDS DMAcc and its ConnMO */
+    dm = slurp(tmp_path("g.dm.wbxml"), &n);
+    {
+        pdm__doc d, t;
+        const pdm__el *add, *it, *data;
+        pdm__doc_init(&d);
+        pdm__doc_init(&t);
+        CHECK(dm && sml_decode(&d, (const uint8_t *)dm, n, 2, err, sizeof err) == 0,
+              "DM message: %s", err);
+        add = d.root ? pdm__el_child(pdm__el_child(d.root, PDM_TAG_SYNCBODY),
+                                     PDM_TAG_ADD)
+                     : NULL;
+        it = add ? pdm__el_child(add, PDM_TAG_ITEM) : NULL;
+        data = it ? pdm__el_child(it, PDM_TAG_DATA) : NULL;
+        CHECK(it && strcmp(sml_path_text(it, PDM_TAG_TARGET, PDM_TAG_LOCURI, 0),
+                           "./Inbox") == 0 &&
+                  strcmp(sml_meta(it, PDM_TAG_MI_TYPE),
+                         "application/vnd.syncml.dmtnds+xml") == 0,
+              "Add ./Inbox with a TNDS item");
+        CHECK(data && data->len &&
+                  pdm__xml_decode(&t, data->text, data->len, NULL, NULL) ==
+                      PDM_OK,
+              "the TNDS Data is not XML");
+        if (data && data->len) {
+            char *txt = strndup((const char *)data->text, data->len);
+            CHECK(txt && strstr(txt, "<DDFName>urn:oma:mo:oma-dm-dmacc:1.0</DDFName>") &&
+                      strstr(txt, "<NodeName>acc1</NodeName>") &&
+                      strstr(txt, "<Value>test.server</Value>") &&
+                      strstr(txt, "<Value>./Inbox/NAP1</Value>") &&
+                      strstr(txt, "<DDFName>urn:oma:mo:oma-dm-connmo:1.0</DDFName>") &&
+                      strstr(txt, "<Value>CLCRED</Value>") &&
+                      strstr(txt, "<Value>SRVCRED</Value>") &&
+                      strstr(txt, "<Value>Y2xub25jZQ==</Value>"),
+                  "TNDS:\n%s", txt ? txt : "");
+            free(txt);
+        }
+        pdm__doc_free(&t);
+        pdm__doc_free(&d);
+    }
+
+    /* tamper=mac changes one MAC digit; tamper=body changes one document
+     * byte after MACing: the client's verifier refuses both */
+    CHECK(gen("cp", tmp_path("g1.doc"), tmp_path("g1.pdu"), "NETWPIN", imsi,
+              "mac", NULL) == 0, "tamper mac");
+    CHECK(gen("cp", tmp_path("g2.doc"), tmp_path("g2.pdu"), "NETWPIN", imsi,
+              "body", NULL) == 0, "tamper body");
+    if (read_push(tmp_path("g0.pdu"), &w0, &p0) &&
+        read_push(tmp_path("g1.pdu"), &w1, &p1) &&
+        read_push(tmp_path("g2.pdu"), &w2, &p2)) {
+        size_t dmac = 0, dbody = 0;
+        CHECK(w0.ct_code == 0x36 && w0.sec == PDM_SEC_NETWPIN &&
+                  pdm__secmac_verify(PDM_SEC_NETWPIN, imsi, NULL, w0.body,
+                                     w0.body_len, w0.mac, PDM__SECMAC_CP,
+                                     NULL, err, sizeof err) == PDM_OK,
+              "untampered push does not verify: %s", err);
+        for (size_t i = 0; i < 40; i++)
+            dmac += w0.mac[i] != w1.mac[i];
+        CHECK(strlen(w1.mac) == 40 && dmac == 1 && w1.body_len == w0.body_len &&
+                  memcmp(w1.body, w0.body, w0.body_len) == 0 &&
+                  pdm__secmac_verify(PDM_SEC_NETWPIN, imsi, NULL, w1.body,
+                                     w1.body_len, w1.mac, PDM__SECMAC_CP,
+                                     NULL, err, sizeof err) != PDM_OK,
+              "tamper=mac: %zu digits differ", dmac);
+        for (size_t i = 0; i < w0.body_len && w2.body_len == w0.body_len; i++)
+            dbody += w0.body[i] != w2.body[i];
+        CHECK(strcmp(w2.mac, w0.mac) == 0 && dbody == 1 &&
+                  pdm__secmac_verify(PDM_SEC_NETWPIN, imsi, NULL, w2.body,
+                                     w2.body_len, w2.mac, PDM__SECMAC_CP,
+                                     NULL, err, sizeof err) != PDM_OK,
+              "tamper=body: %zu bytes differ", dbody);
+    } else {
+        CHECK(0, "generated pushes do not parse");
+    }
+    /* USERPINMAC: tamper=mac spoils the PIN the user is told */
+    CHECK(gen("cp", tmp_path("g3.doc"), tmp_path("g3.pdu"), "USERPINMAC",
+              "12345", "mac", &out) == 0, "USERPINMAC tamper");
+    {
+        const char *p = out ? strstr(out, "user PIN: ") : NULL;
+        char pin[64] = "", *pdu = NULL;
+        pdm__wsp_push w3;
+        if (p)
+            sscanf(p + 10, "%63[0-9]", pin);
+        CHECK(strlen(pin) == 10 && read_push(tmp_path("g3.pdu"), &w3, &pdu) &&
+                  pdm__secmac_verify(PDM_SEC_USERPINMAC, NULL, pin, w3.body,
+                                     w3.body_len, NULL, PDM__SECMAC_CP, NULL,
+                                     err, sizeof err) != PDM_OK,
+              "USERPINMAC tamper=mac: PIN %s still verifies", pin);
+        free(pdu);
+    }
+    free(out);
+    out = NULL;
+    /* bad arguments are usage errors */
+    {
+        char *argv[] = {(char *)DMS_SERVER_BIN, (char *)"--push-bootstrap",
+                        (char *)"generate:cp", (char *)"--server-id",
+                        (char *)"x", (char *)"--no-send", NULL};
+        CHECK(run(argv, NULL, &out) == 2 && out && strstr(out, "--url"),
+              "generate without --url: %s", out ? out : "");
+        free(out);
+        out = NULL;
+        argv[2] = (char *)"generate:sms";
+        CHECK(run(argv, NULL, NULL) == 2, "generate:sms accepted");
+        argv[2] = (char *)"generate:cp";
+        argv[5] = (char *)"--tamper=all";
+        CHECK(run(argv, NULL, NULL) == 2, "--tamper all accepted");
+    }
+
+    /* the scenario: push, then the new account's client-initiated session
+     * with the credentials the document carried */
+    {
+        int port, fd = udp_socket(&port);
+        char to[64];
+        const char *extra[] = {"--push-to", to, NULL};
+        uint8_t buf[8192];
+        for (int alert = 1201; alert >= 1200 && fd >= 0; alert--) {
+            srv s;
+            fc_config c;
+            fc_result r;
+            int code;
+            snprintf(to, sizeof to, "127.0.0.1:%d", port);
+            if (!srv_start(&s, path_of("testdata/bootstrap_gen.scn"), extra)) {
+                g_fail++;
+                break;
+            }
+            {
+                ssize_t got = udp_recv(fd, buf, sizeof buf, 5000);
+                pdm__wsp_push w;
+                char url[160];
+                CHECK(got > 0 && pdm__wsp_push_parse(buf, (size_t)got, &w, err,
+                                                     sizeof err) == PDM_OK &&
+                          pdm__secmac_verify(PDM_SEC_NETWPIN, imsi, NULL,
+                                             w.body, w.body_len, w.mac,
+                                             PDM__SECMAC_CP, NULL, err,
+                                             sizeof err) == PDM_OK,
+                      "scenario push: %s", err);
+                snprintf(url, sizeof url, "value=\"%s\"", s.url);
+                CHECK(got > 0 && memmem(buf, (size_t)got, s.url, strlen(s.url)),
+                      "the pushed account does not carry the server URL %s",
+                      s.url);
+            }
+            base_client(&c, &s);
+            c.alert = alert;
+            c.cauth = SC_AUTH_MD5;
+            c.cuser = "dev";
+            c.cpw = "devpw";
+            c.cnonce = (const uint8_t *)"clnonce";
+            c.cnonce_len = 7;
+            c.sauth = SC_AUTH_MD5;
+            c.sname = "test.server";
+            c.spw = "srvpw";
+            c.snonce = (const uint8_t *)"srvnonce";
+            c.snonce_len = 8;
+            fc_run(&c, &r);
+            code = srv_wait(&s, 20000);
+            if (alert == 1201)
+                CHECK(r.rc == 0 && code == 0, "exit %d:\n%s\nclient %s", code,
+                      s.err, r.err);
+            else
+                CHECK(code == 1 && s.err &&
+                          strstr(s.err, "first session of a bootstrapped "
+                                        "account is client-initiated"),
+                      "Alert 1200 after a bootstrap: exit %d:\n%s", code,
+                      s.err ? s.err : "");
+            fc_result_free(&r);
+            srv_done(&s);
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    free(cpx);
+    free(cpw);
+    free(dm);
+    free(p0);
+    free(p1);
+    free(p2);
+}
+
 static int certtool(const char *args)
 {
     char cmd[2048];
@@ -1629,6 +1933,7 @@ int main(int argc, char **argv)
                  {"largeobj", t_largeobj},
                  {"pkg0_push", t_pkg0_push},
                  {"bootstrap_push", t_bootstrap_push},
+                 {"bootstrap_generate", t_bootstrap_generate},
                  {"https_client_cert", t_https_client_cert},
                  {"transcript", t_transcript},
                  {"abort", t_abort},
