@@ -76,6 +76,11 @@ int pdm__bs_frag_add(pdm__bs_frag *f, int op, const char *uri,
                      uint32_t format, const char *type, const char *acl,
                      const void *data, size_t len);
 
+/* Writes the message into @err (when @err and @errlen) and returns @rc:
+ * the stages' error reporting.  Never give it a secret. */
+int pdm__bs_err(char *err, size_t errlen, int rc, const char *fmt, ...)
+    PDM_PRINTF(4, 5);
+
 /* ---- decoders (no tree access) ----------------------------------------- */
 
 /* A parsed OMA CP document: characteristics with parms, nested. */

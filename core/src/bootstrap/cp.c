@@ -47,18 +47,7 @@ typedef struct cp_parse {
     size_t errlen;
 } cp_parse;
 
-static int perr(cp_parse *p, int rc, const char *fmt, ...) PDM_PRINTF(3, 4);
-
-static int perr(cp_parse *p, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    if (p->err && p->errlen) {
-        va_start(ap, fmt);
-        vsnprintf(p->err, p->errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
+#define perr(x, rc, ...) pdm__bs_err((x)->err, (x)->errlen, (rc), __VA_ARGS__)
 
 /* Where the bad byte of a WBXML string value is, when the value is in the
  * input as one piece (an inline string or a string-table entry: the usual
@@ -427,18 +416,7 @@ typedef struct cp_map {
     char where[96]; /* the MO being mapped, for messages */
 } cp_map;
 
-static int merr(cp_map *m, int rc, const char *fmt, ...) PDM_PRINTF(3, 4);
-
-static int merr(cp_map *m, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    if (m->err && m->errlen) {
-        va_start(ap, fmt);
-        vsnprintf(m->err, m->errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
+#define merr(x, rc, ...) pdm__bs_err((x)->err, (x)->errlen, (rc), __VA_ARGS__)
 
 static const char *parm_value(const pdm__prov_char *c, const char *name,
                               size_t *count)

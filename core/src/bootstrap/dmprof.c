@@ -62,17 +62,7 @@ typedef struct dctx {
     char target[96];
 } dctx;
 
-static int fail(dctx *c, int rc, const char *fmt, ...) PDM_PRINTF(3, 4);
-static int fail(dctx *c, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    if (c->err && c->errlen) {
-        va_start(ap, fmt);
-        vsnprintf(c->err, c->errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
+#define fail(x, rc, ...) pdm__bs_err((x)->err, (x)->errlen, (rc), __VA_ARGS__)
 
 /* Document text fit for a message (never called on values): printable
  * ASCII, others as '?', at most 64 characters. */

@@ -5,6 +5,8 @@
  */
 #include "bootstrap/bootstrap.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 void pdm__bs_frag_init(pdm__bs_frag *f) { memset(f, 0, sizeof *f); }
@@ -86,4 +88,15 @@ int pdm__bs_frag_add(pdm__bs_frag *f, int op, const char *uri,
     x.secret = secret_uri(uri);
     f->v[f->n++] = x;
     return PDM_OK;
+}
+
+int pdm__bs_err(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
 }

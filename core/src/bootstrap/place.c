@@ -90,17 +90,7 @@ typedef struct pctx {
 
 static const char INBOX[] = "Inbox", DMACC[] = "DMAcc", CONNMO[] = "ConnMO";
 
-static int fail(pctx *c, int rc, const char *fmt, ...) PDM_PRINTF(3, 4);
-static int fail(pctx *c, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    if (c->err && c->errlen) {
-        va_start(ap, fmt);
-        vsnprintf(c->err, c->errlen, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
+#define fail(x, rc, ...) pdm__bs_err((x)->err, (x)->errlen, (rc), __VA_ARGS__)
 
 /* A document string fit for a message: printable ASCII, others as '?',
  * cut at 80 characters.  Never called on secret values. */
