@@ -119,7 +119,7 @@ void pdm__cp_free(pdm__prov_doc *d);
  * @with_secrets. */
 int pdm__cp_to_xml(const pdm__prov_doc *d, bool with_secrets, pdm__buf *out);
 /* Maps the document to a fragment under ./Inbox (facts §9.2; the layout
- * of the ConnMO subtree is in docs/architecture.md): each w7 APPLICATION
+ * of the ConnMO subtree is in docs/cp-mapping.md): each w7 APPLICATION
  * becomes ./Inbox/<name> typed PDM__MOID_DMACC, each NAPDEF and PXLOGICAL
  * a ./Inbox/<name> typed PDM__MOID_CONNMO; TO-NAPID/TO-PROXY become
  * PrefConRef (one) or ToConRef/<x>/ConRef (several) holding
@@ -127,6 +127,7 @@ int pdm__cp_to_xml(const pdm__prov_doc *d, bool with_secrets, pdm__buf *out);
  * unknown NAPID/PROXY-ID is kept as written: an implementation id).
  * Returns PDM_OK, PDM_EFORMAT (a w7 without PROVIDER-ID or address, an
  * AAUTHLEVEL it cannot map, ...: err names the characteristic),
+ * PDM_ETOOBIG (over PDM__BS_MAX_MOS MOs or PDM__BS_MAX_NODES nodes),
  * PDM_ENOMEM. */
 int pdm__cp_map(const pdm__prov_doc *d, pdm__bs_frag *out, char *err,
                 size_t errlen);
