@@ -113,8 +113,8 @@ typedef struct pdm__prov_doc {
 int pdm__cp_parse(const uint8_t *buf, size_t len, bool wbxml,
                   pdm__prov_doc **out, char *err, size_t errlen);
 void pdm__cp_free(pdm__prov_doc *d);
-/* The document as canonical XML (for tests and `polydm bootstrap
- * --show`): secret parm values (AAUTHSECRET, AAUTHDATA, AUTHSECRET,
+/* The document as canonical XML (the unit and fuzz tests compare parses
+ * with it): secret parm values (AAUTHSECRET, AAUTHDATA, AUTHSECRET,
  * PXAUTH-PW, BASAUTH-PW, PROXY-PW) are written as "***" unless
  * @with_secrets. */
 int pdm__cp_to_xml(const pdm__prov_doc *d, bool with_secrets, pdm__buf *out);
