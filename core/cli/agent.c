@@ -125,8 +125,13 @@ typedef struct job {
 #define REFUSAL_WINDOW_S 60
 #define REFUSAL_SOURCES 16
 
+/* RK_CP/RK_DM_BOOTSTRAP: bootstrap documents refused after they were
+ * authenticated (the pipeline audited each); RK_CP_FORGED/RK_DM_FORGED:
+ * refused before (PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES: the agent audits
+ * them, rate-limited like every other unauthenticated push). */
 typedef enum refusal_kind {
-    RK_MALFORMED, RK_CP, RK_DM_BOOTSTRAP, RK_NOT_DM, RK_PKG0
+    RK_MALFORMED, RK_CP, RK_DM_BOOTSTRAP, RK_NOT_DM, RK_PKG0,
+    RK_CP_FORGED, RK_DM_FORGED
 } refusal_kind;
 
 /* Largest WSP push the agent takes: a UDP datagram's payload (a CP
@@ -479,8 +484,9 @@ static void refusal_audit(agent *a, const char *reason)
 
 /* Closes the windows that are over (@all: every window, at shutdown):
  * one summary log line (and audit row) for each that counted more
- * refusals.  Bootstrap documents get no agent audit row: the pipeline
- * audits each one it refuses, a second row would say the same. */
+ * refusals.  Authenticated bootstrap documents get no agent audit row:
+ * the pipeline audited each one it refused, a second row would say the
+ * same. */
 static void refusals_flush(agent *a, bool all)
 {
     time_t now = time(NULL);
@@ -602,6 +608,9 @@ static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
     in.sec = (uint32_t)p->sec;
     in.mac_hex = p->mac[0] ? p->mac : NULL;
     in.via = via;
+    /* Anyone can send a push: forged ones are audited here, once per
+     * source and minute, so a flood cannot rotate real rows out. */
+    in.flags = PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES;
     rc = pdm_ctx_bootstrap_submit(a->ctx, &in, &res);
     if (rc != PDM_OK) {
         const char *who = res.component[0] ? res.component : "core";
@@ -609,7 +618,11 @@ static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
         char what[sizeof res.summary + sizeof res.component + 32];
         snprintf(what, sizeof what, "refused by %s: %s", who, why);
         cli_device_record(&a->dev, "bootstrap", what);
-        refuse_push(a, from, dm ? RK_DM_BOOTSTRAP : RK_CP, rc,
+        refuse_push(a, from,
+                    res.flags & PDM_BOOTSTRAP_RESULT_AUDITED
+                        ? (dm ? RK_DM_BOOTSTRAP : RK_CP)
+                        : (dm ? RK_DM_FORGED : RK_CP_FORGED),
+                    rc,
                     "%s (%zu bytes) %s",
                     dm ? "DM-profile bootstrap message" : "OMA CP document",
                     p->body_len, what);

@@ -343,9 +343,9 @@ static void test_bootstrap__arguments(void)
     in.body = (const uint8_t *)doc;
     in.len = 10;
     in.content_type = DM_XML;
-    in.reserved0 = 1;
+    in.flags = 0x80;
     CU_ASSERT_EQUAL(pdm_ctx_bootstrap_submit(ctx, &in, NULL), PDM_EINVAL);
-    in.reserved0 = 0;
+    in.flags = 0;
     in.via = "two\nlines";
     CU_ASSERT_EQUAL(pdm_ctx_bootstrap_submit(ctx, &in, NULL), PDM_EINVAL);
     refused_cleanly(ctx, before, 7, "core");
@@ -813,6 +813,75 @@ static void test_bootstrap__existing_server_id(void)
     pdm_ctx_close(ctx);
 }
 
+/* PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES: a push intake that records (and
+ * rate-limits) forgeries itself gets no row for a document refused before
+ * it was authenticated, and a row for every other outcome; without the
+ * flag every refusal is audited. */
+static void test_bootstrap__caller_audits_forgeries(void)
+{
+    pdm_ctx *ctx = open_ctx(profile("forg", "[plugin fx-bootstrap]\n"),
+                            state("forg"));
+    pdm_bootstrap_input in;
+    pdm_bootstrap_result r;
+    size_t len, rows;
+    uint8_t *w7 = pdm_test_read(W7, &len);
+    char *before;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    reset_hooks();
+    before = export(ctx);
+    rows = audit(ctx).n;
+    memset(&in, 0, sizeof in);
+    in.struct_size = sizeof in;
+    in.origin = PDM_ORIGIN_PUSH;
+    in.body = w7;
+    in.len = len;
+    in.content_type = CP_WBXML;
+    in.flags = PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES;
+    in.via = "udp:192.0.2.1:9200";
+    memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    /* unsigned from push, a wrong MAC, a MAC without SEC: forgeries */
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_submit(ctx, &in, &r), PDM_EDENIED);
+    CU_ASSERT_EQUAL(r.flags & PDM_BOOTSTRAP_RESULT_AUDITED, 0);
+    PDM_ASSERT_STR(r.component, "core");
+    in.sec = PDM_SEC_NETWPIN;
+    in.mac_hex = "AD7163230A2A4AE07605ECC3E4916ABA104B7210";
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_submit(ctx, &in, &r), PDM_EAUTH);
+    CU_ASSERT_EQUAL(r.flags & PDM_BOOTSTRAP_RESULT_AUDITED, 0);
+    in.sec = PDM_SEC_NONE;
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_submit(ctx, &in, &r), PDM_EAUTH);
+    CU_ASSERT_EQUAL(r.flags & PDM_BOOTSTRAP_RESULT_AUDITED, 0);
+    {
+        char *after = export(ctx);
+        PDM_ASSERT_STR(after, before);
+        CU_ASSERT_EQUAL(audit(ctx).n, rows); /* no row: the caller's */
+        pdm__free(after);
+    }
+    /* the same wrong MAC without the flag: audited */
+    in.flags = 0;
+    in.sec = PDM_SEC_NETWPIN;
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_submit(ctx, &in, &r), PDM_EAUTH);
+    CU_ASSERT_NOT_EQUAL(r.flags & PDM_BOOTSTRAP_RESULT_AUDITED, 0);
+    CU_ASSERT_EQUAL(audit(ctx).n, rows + 1);
+    /* authenticated: applied, audited */
+    in.flags = PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES;
+    in.mac_hex = W7_MAC;
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_submit(ctx, &in, &r), PDM_OK);
+    CU_ASSERT_NOT_EQUAL(r.flags & PDM_BOOTSTRAP_RESULT_AUDITED, 0);
+    CU_ASSERT_EQUAL(audit(ctx).n > rows + 1, 1);
+    /* authenticated and refused (the account exists): audited */
+    rows = audit(ctx).n;
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_submit(ctx, &in, &r), PDM_EEXISTS);
+    CU_ASSERT_NOT_EQUAL(r.flags & PDM_BOOTSTRAP_RESULT_AUDITED, 0);
+    CU_ASSERT_EQUAL(audit(ctx).n, rows + 1);
+    /* an unknown flag */
+    in.flags = 0x2;
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_submit(ctx, &in, &r), PDM_EINVAL);
+    free(w7);
+    pdm__free(before);
+    pdm_ctx_close(ctx);
+}
+
 /* A policy that denies PDM_OP_BOOTSTRAP for ./DMAcc. */
 static void test_bootstrap__policy_deny(void)
 {
@@ -1142,6 +1211,7 @@ static const pdm_test tests[] = {
     {"funambol_dm_profile_factory",
      test_bootstrap__funambol_dm_profile_factory},
     {"existing_server_id", test_bootstrap__existing_server_id},
+    {"caller_audits_forgeries", test_bootstrap__caller_audits_forgeries},
     {"policy_deny", test_bootstrap__policy_deny},
     {"authority", test_bootstrap__authority},
     {"pending", test_bootstrap__pending},

@@ -246,7 +246,7 @@ typedef struct pdm_bootstrap_input {
      *  "application/vnd.syncml.dm+wbxml" / "+xml" (DM profile: core). */
     const char *content_type;
     uint32_t sec;             /**< pdm_sec (PDM_SEC_NONE: no SEC given) */
-    uint32_t reserved0;       /**< 0 */
+    uint32_t flags;           /**< PDM_BOOTSTRAP_* (0: none) */
     const char *mac_hex;      /**< the MAC parameter as received (hex), or
                                    NULL */
     /** Where it came from, for the audit log and messages: e.g.
@@ -254,11 +254,26 @@ typedef struct pdm_bootstrap_input {
     const char *via;
 } pdm_bootstrap_input;
 
+/** The caller hands over documents that anyone who can reach it may send
+ *  (a WAP push intake) and records their forgeries itself, rate-limited:
+ *  a refusal before the document was authenticated (bad arguments or
+ *  content type, no accepting component, an unsigned document from an
+ *  origin that needs SEC, a missing or wrong MAC, PIN or IMSI) then
+ *  writes no audit row and no log line of the pipeline, so a flood of
+ *  forged pushes cannot push real rows out of the audit retention.  Every
+ *  refusal of an authenticated document (decoding, placement, conflicts,
+ *  policies, the authority) and every success is audited as always.
+ *  pdm_bootstrap_result::flags says which happened.  The reference agent
+ *  sets it and audits the first such refusal per source and minute, then
+ *  a count. */
+#define PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES 0x1u
+
 /** What pdm_ctx_bootstrap_submit did.  The core zeroes it (keeping
  *  struct_size, which the caller sets to sizeof(pdm_bootstrap_result)). */
 typedef struct pdm_bootstrap_result {
     uint32_t struct_size;     /**< sizeof(pdm_bootstrap_result) */
     uint32_t naccounts;       /**< DM accounts created or replaced */
+    uint32_t flags;           /**< PDM_BOOTSTRAP_RESULT_* */
     /** Applied: one line naming what was created ("./DMAcc/1 for
      *  ServerID x; ./ConnMO/NAP1"); refused: why (the same text as
      *  pdm_ctx_last_error).  Never a secret. */
@@ -268,6 +283,11 @@ typedef struct pdm_bootstrap_result {
      *  "" when applied. */
     char component[96];
 } pdm_bootstrap_result;
+
+/** The pipeline wrote the document's audit row (always, unless the input
+ *  had PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES and the document was refused
+ *  before it was authenticated: then the caller records it). */
+#define PDM_BOOTSTRAP_RESULT_AUDITED 0x1u
 
 /**
  * pdm_ctx_bootstrap_submit() - verify and apply one bootstrap document.
@@ -293,7 +313,9 @@ typedef struct pdm_bootstrap_result {
  * not allow replacing it); PDM_ENOTSUP (no loaded component accepts this
  * content type); PDM_EPARSE / PDM_EFORMAT (malformed document);
  * PDM_ETOOBIG (over bootstrap.max_bytes or another limit); PDM_EINVAL
- * (bad arguments); PDM_EIO; PDM_ENOMEM.  Every refusal is audited.
+ * (bad arguments, an unknown flag); PDM_EIO; PDM_ENOMEM.  Every refusal
+ * is audited, except the forgeries a caller with
+ * PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES records itself.
  */
 PDM_API int pdm_ctx_bootstrap_submit(pdm_ctx *ctx,
                                      const pdm_bootstrap_input *in,

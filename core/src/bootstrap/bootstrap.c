@@ -28,6 +28,7 @@
 
 #define BS_MAX_BYTES_DEFAULT 65536L
 #define BS_VIA_MAX 255
+#define BS_FLAG_SOURCE_RESERVED 0x80000000u /* scan: doc.reserved0 != 0 */
 #define KV_PENDING "bootstrap-pending"
 #define KV_FACTORY "bootstrap-factory-sha256"
 #define PENDING_MAX 64      /* servers waiting for their first session */
@@ -43,6 +44,7 @@ typedef struct job {
     char source[96];
     pdm__who who;
     unsigned variant;       /* the MAC key that matched (secmac) */
+    bool authenticated;     /* SEC/MAC verified, or unsigned and allowed */
     pdm__bs_frag frag;
     pdm__bs_placed placed;
     bool in_tx;
@@ -98,10 +100,12 @@ static int check_input(job *j, bool from_source)
 
     if (!in->body || !in->len)
         return refuse(j, PDM_EINVAL, "core", "empty document");
-    if (in->reserved0)
+    if (in->flags & ~(uint32_t)PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES)
         return refuse(j, PDM_EINVAL, "core",
-                      "pdm_bootstrap_input.reserved0 is %u (must be 0)",
-                      (unsigned)in->reserved0);
+                      in->flags & BS_FLAG_SOURCE_RESERVED
+                          ? "the source's pdm_bootstrap_doc.reserved0 is not 0"
+                          : "unknown pdm_bootstrap_input.flags 0x%x",
+                      (unsigned)in->flags);
     if (in->sec > PDM_SEC_USERPINMAC)
         return refuse(j, PDM_EINVAL, "core", "unknown SEC method %u",
                       (unsigned)in->sec);
@@ -892,11 +896,14 @@ static int run(pdm_ctx *ctx, const pdm_bootstrap_input *in,
     }
     if ((rc = check_input(&j, from != NULL)) != PDM_OK ||
         (rc = pick_source(&j, from)) != PDM_OK ||
-        (rc = verify(&j)) != PDM_OK || (rc = decode(&j)) != PDM_OK ||
+        (rc = verify(&j)) != PDM_OK ||
+        (j.authenticated = true, (rc = decode(&j)) != PDM_OK) ||
         (rc = place(&j)) != PDM_OK || (rc = policy(&j)) != PDM_OK ||
         (rc = apply(&j)) != PDM_OK)
         goto done;
     audit(&j);
+    if (out)
+        out->flags |= PDM_BOOTSTRAP_RESULT_AUDITED;
     rc = pdm__tree_commit(ctx->tree);
     j.in_tx = false;
     if (rc != PDM_OK) {
@@ -920,14 +927,22 @@ static int run(pdm_ctx *ctx, const pdm_bootstrap_input *in,
 done:
     if (j.in_tx)
         pdm__tree_abort(ctx->tree);
-    if (ctx->tree && !pdm__tree_in_transaction(ctx->tree))
-        audit(&j);
     pdm__strlcpy(ctx->err, j.why, sizeof ctx->err);
-    /* INFO: the caller reports the refusal (pdm_ctx_last_error); the
-     * audit row is the record. */
-    pdm__logf(&ctx->log, PDM_LOG_INFO, "bootstrap",
-              "bootstrap from %s refused by %s: %s (%s)", j.source,
-              j.component, j.why, pdm_strerror(j.rc));
+    /* A forgery the caller records itself (rate-limited) leaves no row
+     * and no line here: see PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES. */
+    if (j.authenticated ||
+        !(j.in.flags & PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES)) {
+        if (ctx->tree && !pdm__tree_in_transaction(ctx->tree)) {
+            audit(&j);
+            if (out)
+                out->flags |= PDM_BOOTSTRAP_RESULT_AUDITED;
+        }
+        /* INFO: the caller reports the refusal (pdm_ctx_last_error);
+         * the audit row is the record. */
+        pdm__logf(&ctx->log, PDM_LOG_INFO, "bootstrap",
+                  "bootstrap from %s refused by %s: %s (%s)", j.source,
+                  j.component, j.why, pdm_strerror(j.rc));
+    }
     if (out) {
         out->naccounts = 0;
         pdm__strlcpy(out->summary, j.why, sizeof out->summary);
@@ -1070,7 +1085,9 @@ static void scan_source(pdm_ctx *ctx, pdm__comp *c, scan_counts *sc)
         in.len = doc.body.len;
         in.content_type = doc.content_type;
         in.sec = doc.sec;
-        in.reserved0 = doc.reserved0;
+        /* A reserved field a plugin set is refused (fail closed) under
+         * a flag bit no caller can give. */
+        in.flags = doc.reserved0 ? BS_FLAG_SOURCE_RESERVED : 0;
         in.mac_hex = doc.mac_hex;
         in.via = NULL;
         rc = run(ctx, &in, c, NULL);
