@@ -1182,6 +1182,342 @@ static void test_bootstrap__scan(void)
     pdm_ctx_close(ctx);
 }
 
+/* ---- source ids: accounts from a card that is gone ------------------------------ */
+
+#define ICC_A "8944000000000000011"
+#define ICC_B "8944000000000000029"
+
+/* The BootstrapSourceGone rows: their count, and the last one (reason:
+ * "<decision> <reason>"). */
+static int op_cb(void *user, const pdm__audit_rec *a)
+{
+    audit_scan *s = user;
+    if (strcmp(a->op, "BootstrapSourceGone") != 0)
+        return 0;
+    s->n++;
+    snprintf(s->principal, sizeof s->principal, "%s", a->principal);
+    snprintf(s->component, sizeof s->component, "%s", a->component);
+    snprintf(s->reason, sizeof s->reason, "%s %s", a->decision, a->reason);
+    snprintf(s->uri, sizeof s->uri, "%s", a->uri ? a->uri : "");
+    return 0;
+}
+
+static audit_scan gone_rows(pdm_ctx *ctx)
+{
+    audit_scan s;
+    memset(&s, 0, sizeof s);
+    pdm__store_audit_query(ctx->store, 0, op_cb, &s);
+    return s;
+}
+
+/* kv "core"/@key as a string, "(none)" when absent. */
+static const char *core_kv(pdm_ctx *ctx, const char *key)
+{
+    static char out[1024];
+    uint8_t *v = NULL;
+    size_t n = 0;
+    if (pdm__store_kv_get(ctx->store, "core", key, &v, &n) != PDM_OK)
+        return "(none)";
+    snprintf(out, sizeof out, "%.*s", (int)n, (const char *)v);
+    pdm__free(v);
+    return out;
+}
+
+/* A context whose fx-bootstrap is a card: @sid's DM-profile document
+ * offered with source id @icc when @sid is set; present_ids per
+ * @present (NULL: the fixture's default, the card's own id). */
+static pdm_ctx *card_ctx(const char *name, const char *sid, const char *icc,
+                         const char *present, const char *extra)
+{
+    char p[1400], file[700];
+    int n;
+    if (sid) {
+        size_t len;
+        char *doc = dm_doc(sid, &len);
+        FILE *f;
+        snprintf(file, sizeof file, "%s/%s-%s.xml", pdm_test_tmpdir(), name,
+                 sid);
+        f = fopen(file, "w");
+        if (!f)
+            return NULL;
+        fwrite(doc, 1, len, f);
+        fclose(f);
+    }
+    n = snprintf(p, sizeof p,
+                 "[session]\nserver_auth = false\n"
+                 "[bootstrap]\nunsigned_origins = factory, smartcard, push\n"
+                 "%s[plugin fx-bootstrap]\noption.content_type = " DM_XML "\n",
+                 extra ? extra : "");
+    if (sid)
+        n += snprintf(p + n, sizeof p - (size_t)n, "option.file = %s\n", file);
+    if (icc)
+        n += snprintf(p + n, sizeof p - (size_t)n, "option.source_id = %s\n",
+                      icc);
+    if (present)
+        snprintf(p + n, sizeof p - (size_t)n, "option.present = %s\n",
+                 present);
+    return open_ctx(profile(name, p), state(name));
+}
+
+/* A TNDS export without <VerNo> and <TStamp> (in place). */
+static char *unversioned(char *x)
+{
+    static const char *const tags[][2] = {{"<VerNo>", "</VerNo>"},
+                                          {"<TStamp>", "</TStamp>"}};
+    for (size_t t = 0; t < 2; t++) {
+        char *p;
+        while ((p = strstr(x, tags[t][0]))) {
+            char *e = strstr(p, tags[t][1]);
+            if (!e)
+                break;
+            e += strlen(tags[t][1]);
+            memmove(p, e, strlen(e) + 1);
+        }
+    }
+    return x;
+}
+
+static void scan_expect(pdm_ctx *ctx, int rc, size_t applied, size_t refused)
+{
+    size_t a = 9, r = 9;
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_scan(ctx, &a, &r), rc);
+    CU_ASSERT_EQUAL(a, applied);
+    CU_ASSERT_EQUAL(r, refused);
+}
+
+/* Card present: account created and recorded; reopened, still there;
+ * card gone (empty present_ids): account removed, its ServerID scrubbed
+ * from other ACLs, its pending entry dropped, one audit row; the tree is
+ * as before the card (but for the ACL the test added). */
+static void test_bootstrap__source_removed(void)
+{
+    pdm_ctx *ctx = card_ctx("srcrm", NULL, NULL, NULL, NULL);
+    char *before, *after, acc[256], want[512];
+    audit_scan g;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL_FATAL(pdm__tree_put(ctx->tree, "Vendor/Ext", PDM_FORMAT_CHR,
+                                        0, NULL, "Get=other",
+                                        (const uint8_t *)"x", 1, "factory"),
+                          PDM_OK);
+    before = unversioned(export(ctx));
+    pdm_ctx_close(ctx);
+
+    ctx = card_ctx("srcrm", "card-a", ICC_A, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 1, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(account_of(ctx, "card-a"));
+    snprintf(acc, sizeof acc, "%s", account_of(ctx, "card-a"));
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-sources"),
+                   "S1\ncard-a\tfx-bootstrap/src\t" ICC_A "\n");
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-pending"), "B1\ncard-a\n");
+    {
+        char err[200];
+        CU_ASSERT_EQUAL(pdm__tree_set_acl(ctx->tree, "Vendor/Ext",
+                                          "Get=card-a+other&Replace=card-a",
+                                          err, sizeof err),
+                        PDM_OK);
+    }
+    pdm_ctx_close(ctx);
+
+    /* reopened, the card still in: nothing happens */
+    ctx = card_ctx("srcrm", NULL, ICC_A, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(account_of(ctx, "card-a"), acc);
+    CU_ASSERT_EQUAL(gone_rows(ctx).n, 0);
+    pdm_ctx_close(ctx);
+
+    /* the card is taken out */
+    ctx = card_ctx("srcrm", NULL, ICC_A, "none", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    CU_ASSERT_PTR_NULL(account_of(ctx, "card-a"));
+    PDM_ASSERT_STR(pdm__node_acl(pdm__tree_lookup(ctx->tree, "./Vendor/Ext")),
+                   "Get=other");
+    /* as before the card, but for the versions and times of the nodes
+     * that changed (./DMAcc, ./Vendor/Ext) */
+    after = unversioned(export(ctx));
+    PDM_ASSERT_STR(after, before);
+    pdm__free(after);
+    /* dropped by the removal itself, not by a later prune */
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-pending"), "(none)");
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-sources"), "(none)");
+    g = gone_rows(ctx);
+    CU_ASSERT_EQUAL(g.n, 1);
+    PDM_ASSERT_STR(g.principal, "bootstrap:fx-bootstrap/src");
+    PDM_ASSERT_STR(g.component, "fx-bootstrap/src");
+    PDM_ASSERT_STR(g.uri, acc);
+    snprintf(want, sizeof want,
+             "allow %s (ServerID card-a): source fx-bootstrap/src no longer "
+             "has " ICC_A ": removed (ACLs of 1 node(s) scrubbed)",
+             acc);
+    PDM_ASSERT_STR(g.reason, want);
+    /* once */
+    scan_expect(ctx, PDM_OK, 0, 0);
+    CU_ASSERT_EQUAL(gone_rows(ctx).n, 1);
+    pdm_ctx_close(ctx);
+    pdm__free(before);
+}
+
+/* bootstrap.removed_source = keep: kept, audited once. */
+static void test_bootstrap__source_kept(void)
+{
+    pdm_ctx *ctx = card_ctx("srckeep", "card-k", ICC_A, NULL, NULL);
+    char acc[256], want[512];
+    audit_scan g;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 1, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(account_of(ctx, "card-k"));
+    snprintf(acc, sizeof acc, "%s", account_of(ctx, "card-k"));
+    pdm_ctx_close(ctx);
+    ctx = card_ctx("srckeep", NULL, ICC_A, "none",
+                   "removed_source = keep\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(account_of(ctx, "card-k"), acc);
+    PDM_ASSERT_STR(pdm_ctx_bootstrap_pending(ctx, 0), "card-k");
+    g = gone_rows(ctx);
+    CU_ASSERT_EQUAL(g.n, 1);
+    snprintf(want, sizeof want,
+             "allow %s (ServerID card-k): source fx-bootstrap/src no longer "
+             "has " ICC_A ": kept (bootstrap.removed_source)",
+             acc);
+    PDM_ASSERT_STR(g.reason, want);
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-sources"), "(none)");
+    scan_expect(ctx, PDM_OK, 0, 0);
+    CU_ASSERT_EQUAL(gone_rows(ctx).n, 1);
+    pdm_ctx_close(ctx);
+    /* kept is kept: the default mode later does not remove it either */
+    ctx = card_ctx("srckeep", NULL, ICC_A, "none", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(account_of(ctx, "card-k"), acc);
+    pdm_ctx_close(ctx);
+}
+
+/* Another card in the reader: the old card's account goes, the new
+ * card's comes, in one scan. */
+static void test_bootstrap__source_swapped(void)
+{
+    pdm_ctx *ctx = card_ctx("srcswap", "card-a", ICC_A, NULL, NULL);
+    audit_scan g;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 1, 0);
+    pdm_ctx_close(ctx);
+    ctx = card_ctx("srcswap", "card-b", ICC_B, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 1, 0);
+    CU_ASSERT_PTR_NULL(account_of(ctx, "card-a"));
+    CU_ASSERT_PTR_NOT_NULL(account_of(ctx, "card-b"));
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-sources"),
+                   "S1\ncard-b\tfx-bootstrap/src\t" ICC_B "\n");
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-pending"), "B1\ncard-b\n");
+    g = gone_rows(ctx);
+    CU_ASSERT_EQUAL(g.n, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(g.reason, "(ServerID card-a): source "
+                                            "fx-bootstrap/src no longer has "
+                                            ICC_A ": removed"));
+    pdm_ctx_close(ctx);
+}
+
+/* present_ids failing removes nothing (a reader error must not wipe
+ * accounts); the record stays for a later scan. */
+static void test_bootstrap__source_present_fails(void)
+{
+    pdm_ctx *ctx = card_ctx("srcfail", "card-a", ICC_A, NULL, NULL);
+    char *before, *after;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 1, 0);
+    before = export(ctx);
+    pdm_ctx_close(ctx);
+    ctx = card_ctx("srcfail", NULL, ICC_A, "fail", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    after = export(ctx);
+    PDM_ASSERT_STR(after, before);
+    pdm__free(after);
+    CU_ASSERT_EQUAL(gone_rows(ctx).n, 0);
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-sources"),
+                   "S1\ncard-a\tfx-bootstrap/src\t" ICC_A "\n");
+    pdm_ctx_close(ctx);
+    /* other ids present, not this one: it goes */
+    ctx = card_ctx("srcfail", NULL, ICC_A, ICC_B ",x", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    CU_ASSERT_PTR_NULL(account_of(ctx, "card-a"));
+    CU_ASSERT_EQUAL(gone_rows(ctx).n, 1);
+    pdm_ctx_close(ctx);
+    pdm__free(before);
+}
+
+/* The last bootstrap of a ServerID decides: bootstrapped again from a
+ * push, the account no longer goes with the card. */
+static void test_bootstrap__source_rebootstrapped(void)
+{
+    pdm_ctx *ctx = card_ctx("srcpush", "card-a", ICC_A, NULL,
+                            "replace_existing = true\n");
+    pdm_bootstrap_result r;
+    size_t len;
+    char *doc;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 1, 0);
+    doc = dm_doc("card-a", &len);
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_XML, 0, NULL, PDM_ORIGIN_PUSH,
+                           &r), PDM_OK);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.summary, "(replaced)"));
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-sources"), "(none)");
+    pdm_ctx_close(ctx);
+    ctx = card_ctx("srcpush", NULL, ICC_A, "none", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    CU_ASSERT_PTR_NOT_NULL(account_of(ctx, "card-a"));
+    CU_ASSERT_EQUAL(gone_rows(ctx).n, 0);
+    pdm_ctx_close(ctx);
+}
+
+/* Stored records that do not parse are dropped (logged), the rest kept;
+ * a record whose account is gone is dropped silently; only the
+ * recording component's accounts are touched; a bad source_id is
+ * refused with its audit row. */
+static void test_bootstrap__source_records(void)
+{
+    static const char saved[] =
+        "S1\nno tabs here\ncard-x\tfx-bootstrap/src\t" ICC_A "\n"
+        "card-y\tother/comp\t" ICC_A "\n\tfx-bootstrap/src\tz\n";
+    pdm_ctx *ctx = card_ctx("srcrec", NULL, NULL, "none", NULL);
+    char longid[200];
+    size_t rows;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm__store_kv_put(ctx->store, "core", "bootstrap-sources",
+                                      (const uint8_t *)saved,
+                                      sizeof saved - 1),
+                    PDM_OK);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-sources"),
+                   "S1\ncard-y\tother/comp\t" ICC_A "\n");
+    CU_ASSERT_EQUAL(gone_rows(ctx).n, 0);
+    CU_ASSERT_EQUAL(pdm__store_kv_put(ctx->store, "core", "bootstrap-sources",
+                                      (const uint8_t *)"S9\n", 3),
+                    PDM_OK);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-sources"), "(none)");
+    pdm_ctx_close(ctx);
+
+    memset(longid, '7', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    ctx = card_ctx("srcrec", "card-l", longid, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    rows = audit(ctx).n;
+    scan_expect(ctx, PDM_EINVAL, 0, 1);
+    CU_ASSERT_PTR_NULL(account_of(ctx, "card-l"));
+    CU_ASSERT_EQUAL(audit(ctx).n, rows + 1);
+    PDM_ASSERT_STR(audit(ctx).reason,
+                   "refused (invalid argument or value): the source's source_id is "
+                   "not one line of text of 1 to 127 bytes without a tab "
+                   "(origin smartcard, SEC NONE)");
+    pdm_ctx_close(ctx);
+}
+
 static void test_bootstrap__sniff(void)
 {
     size_t len;
@@ -1216,6 +1552,12 @@ static const pdm_test tests[] = {
     {"authority", test_bootstrap__authority},
     {"pending", test_bootstrap__pending},
     {"scan", test_bootstrap__scan},
+    {"source_removed", test_bootstrap__source_removed},
+    {"source_kept", test_bootstrap__source_kept},
+    {"source_swapped", test_bootstrap__source_swapped},
+    {"source_present_fails", test_bootstrap__source_present_fails},
+    {"source_rebootstrapped", test_bootstrap__source_rebootstrapped},
+    {"source_records", test_bootstrap__source_records},
     {"sniff", test_bootstrap__sniff},
     {NULL, NULL}};
 

@@ -278,9 +278,11 @@ static void test_profile__bootstrap_keys(void)
         "[profile]\nid = a\n[device]\nimsi = 001010123456789\n"
         "[bootstrap]\nmax_bytes = 4096\nunsigned_origins = factory, push\n"
         "replace_existing = yes\nfactory_file = f.wbxml\n"
-        "factory_content_type = Application/Vnd.Syncml.DM+wbxml\n",
+        "factory_content_type = Application/Vnd.Syncml.DM+wbxml\n"
+        "removed_source = keep\n",
         &d, &rc);
     CU_ASSERT_EQUAL(rc, PDM_OK);
+    PDM_ASSERT_STR(pdm__profile_get(p, "bootstrap.removed_source"), "keep");
     CU_ASSERT_EQUAL(pdm__profile_get_long(p, "bootstrap.max_bytes", 0), 4096);
     CU_ASSERT(pdm__profile_get_bool(p, "bootstrap.replace_existing", false));
     CU_ASSERT(pdm__bs_origins_parse(
@@ -294,7 +296,8 @@ static void test_profile__bootstrap_keys(void)
     CU_ASSERT(!pdm__bs_origins_parse("sim", NULL));
     p = parse("[profile]\nid = a\n[device]\nimsi = 12345x7890\n"
               "[bootstrap]\nunsigned_origins = factory, sim\n"
-              "factory_content_type = text/plain\n",
+              "factory_content_type = text/plain\n"
+              "removed_source = delete\n",
               &d, &rc);
     CU_ASSERT_EQUAL(rc, PDM_EPARSE);
     CU_ASSERT(line_has(&d, 4, "imsi: an IMSI is 6 to 15 decimal digits "
@@ -303,6 +306,8 @@ static void test_profile__bootstrap_keys(void)
     CU_ASSERT(line_has(&d, 6, "unsigned_origins: 'factory, sim' is not"));
     CU_ASSERT(line_has(&d, 7, "factory_content_type: 'text/plain' is not a "
                               "bootstrap content type"));
+    CU_ASSERT(line_has(&d, 8, "removed_source: 'delete' is neither 'remove' "
+                              "nor 'keep'"));
     pdm__profile_free(p);
     pdm__diag_free(&d);
 }

@@ -31,6 +31,9 @@
 #define BS_FLAG_SOURCE_RESERVED 0x80000000u /* scan: doc.reserved0 != 0 */
 #define KV_PENDING "bootstrap-pending"
 #define KV_FACTORY "bootstrap-factory-sha256"
+#define KV_SOURCES "bootstrap-sources"
+#define SOURCES_MAX 64      /* accounts tied to a source id (a card) */
+#define SOURCE_ID_MAX 127   /* bytes of a pdm_bootstrap_doc.source_id */
 #define PENDING_MAX 64      /* servers waiting for their first session */
 #define SCAN_PER_SOURCE 16  /* documents one source may hand over per scan:
                                a source that never says "nothing more" must
@@ -833,10 +836,9 @@ static void pending_prune(pdm_ctx *ctx)
         pending_save(ctx);
 }
 
-void pdm__bootstrap_session_ok(pdm_ctx *ctx, const char *server_id)
+/* Takes @server_id off the list (saved); false if it was not on it. */
+static bool pending_drop(pdm_ctx *ctx, const char *server_id)
 {
-    if (!ctx || !server_id)
-        return;
     pending_load(ctx);
     for (size_t i = 0; i < ctx->bs_npending; i++) {
         if (strcmp(ctx->bs_pending[i], server_id) != 0)
@@ -846,11 +848,19 @@ void pdm__bootstrap_session_ok(pdm_ctx *ctx, const char *server_id)
                 (ctx->bs_npending - i - 1) * sizeof *ctx->bs_pending);
         ctx->bs_npending--;
         pending_save(ctx);
+        return true;
+    }
+    return false;
+}
+
+void pdm__bootstrap_session_ok(pdm_ctx *ctx, const char *server_id)
+{
+    if (!ctx || !server_id)
+        return;
+    if (pending_drop(ctx, server_id))
         pdm__logf(&ctx->log, PDM_LOG_INFO, "bootstrap",
                   "first session with bootstrapped server %s done",
                   server_id);
-        return;
-    }
 }
 
 PDM_API const char *pdm_ctx_bootstrap_pending(pdm_ctx *ctx, size_t i)
@@ -863,10 +873,322 @@ PDM_API const char *pdm_ctx_bootstrap_pending(pdm_ctx *ctx, size_t i)
     return i < ctx->bs_npending ? ctx->bs_pending[i] : NULL;
 }
 
+/* ---- stage 8b: accounts tied to a source id ------------------------------------ */
+
+/* Which accounts came from a source id (a card's ICCID): ServerID →
+ * (component "plugin/component", source id), so that a scan can remove
+ * them when the component no longer reports the id (srcs_gone).  Saved
+ * in kv "core"/bootstrap-sources as "S1\n" then one
+ * "ServerID\tcomponent\tsource id\n" per account (none of the three has
+ * a tab or a newline: dmacc.h, plugin names, one_line() below). */
+typedef struct bs_src {
+    char sid[256], comp[96], id[SOURCE_ID_MAX + 1];
+} bs_src;
+
+typedef struct bs_srcs {
+    bs_src *v;
+    size_t n;
+    bool dirty;
+} bs_srcs;
+
+/* Copies v[0..n) into dst if it is one line of text without a tab. */
+static bool field(char *dst, size_t size, const uint8_t *v, size_t n)
+{
+    size_t bad;
+    if (!n || n >= size || !pdm__text_line_ok(v, n, &bad) || memchr(v, '\t', n))
+        return false;
+    memcpy(dst, v, n);
+    dst[n] = '\0';
+    return true;
+}
+
+/* Loads the records; unreadable ones are dropped with a log line (and
+ * gone from the store at the next save).  PDM_ENOMEM only. */
+static int srcs_load(pdm_ctx *ctx, bs_srcs *s)
+{
+    uint8_t *v = NULL;
+    size_t len = 0, dropped = 0;
+    memset(s, 0, sizeof *s);
+    if (!(s->v = pdm__calloc(SOURCES_MAX, sizeof *s->v)))
+        return PDM_ENOMEM;
+    if (!ctx->store ||
+        pdm__store_kv_get(ctx->store, "core", KV_SOURCES, &v, &len) != PDM_OK)
+        return PDM_OK;
+    if (len < 3 || memcmp(v, "S1\n", 3) != 0) {
+        pdm__logf(&ctx->log, PDM_LOG_WARN, "bootstrap",
+                  "saved bootstrap source records unreadable: dropped");
+        s->dirty = true;
+        pdm__free(v);
+        return PDM_OK;
+    }
+    for (size_t p = 3; p < len;) {
+        const uint8_t *line = v + p, *nl = memchr(line, '\n', len - p);
+        size_t n = nl ? (size_t)(nl - line) : len - p;
+        const uint8_t *t1 = memchr(line, '\t', n);
+        const uint8_t *t2 = t1 ? memchr(t1 + 1, '\t', n - (size_t)(t1 + 1 - line))
+                               : NULL;
+        bs_src *r = &s->v[s->n];
+        p += n + 1;
+        if (s->n < SOURCES_MAX && t1 && t2 &&
+            field(r->sid, sizeof r->sid, line, (size_t)(t1 - line)) &&
+            !strchr(r->sid, ' ') &&
+            field(r->comp, sizeof r->comp, t1 + 1, (size_t)(t2 - t1 - 1)) &&
+            field(r->id, sizeof r->id, t2 + 1, n - (size_t)(t2 + 1 - line)))
+            s->n++;
+        else
+            dropped++;
+    }
+    if (dropped) {
+        pdm__logf(&ctx->log, PDM_LOG_WARN, "bootstrap",
+                  "%zu saved bootstrap source record(s) unreadable: dropped",
+                  dropped);
+        s->dirty = true;
+    }
+    pdm__free(v);
+    return PDM_OK;
+}
+
+static void srcs_save(pdm_ctx *ctx, bs_srcs *s)
+{
+    pdm__buf b;
+    int rc;
+    if (!s->dirty || !ctx->store || (ctx->flags & PDM_CTX_READONLY))
+        return;
+    pdm__buf_init(&b);
+    pdm__buf_puts(&b, "S1\n");
+    for (size_t i = 0; i < s->n; i++)
+        pdm__buf_printf(&b, "%s\t%s\t%s\n", s->v[i].sid, s->v[i].comp,
+                        s->v[i].id);
+    rc = !pdm__buf_ok(&b) ? PDM_ENOMEM
+         : s->n ? pdm__store_kv_put(ctx->store, "core", KV_SOURCES, b.data,
+                                    b.len)
+                : pdm__store_kv_del(ctx->store, "core", KV_SOURCES);
+    if (rc != PDM_OK && rc != PDM_ENOTFOUND)
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "bootstrap",
+                  "cannot save the bootstrap source records: %s",
+                  pdm_strerror(rc));
+    pdm__buf_free(&b);
+}
+
+static void srcs_drop(bs_srcs *s, size_t i)
+{
+    memmove(s->v + i, s->v + i + 1, (s->n - i - 1) * sizeof *s->v);
+    s->n--;
+    s->dirty = true;
+}
+
+/* The account for @sid now comes from (@comp, @id), or from no source id
+ * at all when @comp is NULL (a push, a file, the factory file, a source
+ * without ids): the last bootstrap of a ServerID decides, so a card's
+ * removal never takes an account that was bootstrapped again since. */
+static void srcs_set(pdm_ctx *ctx, bs_srcs *s, const char *sid,
+                     const char *comp, const char *id)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i].sid, sid) == 0) {
+            srcs_drop(s, i);
+            break;
+        }
+    if (!comp)
+        return;
+    if (s->n >= SOURCES_MAX) {
+        /* Like the pending list: the oldest goes, logged. */
+        pdm__logf(&ctx->log, PDM_LOG_WARN, "bootstrap",
+                  "bootstrap source records full: ServerID %s is no longer "
+                  "removed with its source",
+                  s->v[0].sid);
+        srcs_drop(s, 0);
+    }
+    if (strlen(sid) >= sizeof s->v[0].sid || strlen(comp) >= sizeof s->v[0].comp)
+        return; /* cannot happen: dmacc.h and plugin names bound both */
+    pdm__strlcpy(s->v[s->n].sid, sid, sizeof s->v[0].sid);
+    pdm__strlcpy(s->v[s->n].comp, comp, sizeof s->v[0].comp);
+    pdm__strlcpy(s->v[s->n].id, id, sizeof s->v[0].id);
+    s->n++;
+    s->dirty = true;
+}
+
+/* After a commit: who the accounts of @j came from. */
+static void srcs_record(job *j, const char *source_id)
+{
+    bs_srcs s;
+    if (srcs_load(j->ctx, &s) != PDM_OK) {
+        pdm__logf(&j->ctx->log, PDM_LOG_ERROR, "bootstrap",
+                  "out of memory: the source of %s is not recorded",
+                  j->created);
+        return;
+    }
+    for (size_t i = 0; i < j->placed.nmos; i++)
+        if (j->placed.mos[i].kind == PDM__BS_MO_DMACC)
+            srcs_set(j->ctx, &s, j->placed.mos[i].server_id,
+                     source_id ? j->source : NULL, source_id);
+    srcs_save(j->ctx, &s);
+    pdm__free(s.v);
+}
+
+static bool id_present(char **ids, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] && strcmp(ids[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* The audit text: "./DMAcc/x (ServerID s): source p/c no longer has
+ * <id>: <what>" (cut to the row's size). */
+static void gone_reason(pdm__decision *d, const char *uri, const bs_src *r,
+                        const char *what)
+{
+    char m[1100];
+    snprintf(m, sizeof m, "%s (ServerID %s): source %s no longer has %s: %s",
+             uri, r->sid, r->comp, r->id, what);
+    pdm__strlcpy(d->reason, m, sizeof d->reason);
+}
+
+/* Record @r's source id is gone: remove its account (with its ServerID
+ * from every ACL, TND §6.8, and from the pending first sessions) in one
+ * tree transaction, or keep it, per bootstrap.removed_source; one audit
+ * row either way.  Returns true when the record is done with. */
+static bool src_gone(pdm_ctx *ctx, const bs_src *r, bool keep)
+{
+    pdm__tree *t = ctx->tree;
+    pdm__who who = {PDM_PRINCIPAL_BOOTSTRAP, NULL, r->comp, 0, NULL};
+    pdm__node *acc = NULL;
+    pdm__decision dec, del;
+    pdm__buf b;
+    char uri[300], what[300];
+    size_t scrubbed = 0;
+    int rc = pdm__dmacc_find(t, r->sid, &acc, NULL);
+
+    if (rc == PDM_ENOTFOUND)
+        return true; /* gone already: nothing to do, nothing to say */
+    if (rc != PDM_OK) {
+        /* Two accounts carry it: nobody may pick one (dmacc.h). */
+        pdm__logf(&ctx->log, PDM_LOG_WARN, "bootstrap",
+                  "source %s no longer has %s, but ServerID %s is ambiguous "
+                  "in the tree: nothing removed",
+                  r->comp, r->id, r->sid);
+        return false;
+    }
+    pdm__buf_init(&b);
+    pdm__node_path(acc, &b);
+    snprintf(uri, sizeof uri, "./%.*s", (int)b.len,
+             b.data ? (const char *)b.data : "");
+    pdm__buf_free(&b);
+    memset(&dec, 0, sizeof dec);
+    dec.rc = PDM_OK;
+    pdm__strlcpy(dec.rule, "bootstrap", sizeof dec.rule);
+    pdm__strlcpy(dec.component, r->comp, sizeof dec.component);
+    if (keep) {
+        /* Kept once is kept: the account is an ordinary one from now on
+         * (the record goes, so later scans do not audit it again). */
+        gone_reason(&dec, uri, r, "kept (bootstrap.removed_source)");
+        pdm__tree_audit(t, &who, "BootstrapSourceGone", uri, &dec);
+        pdm__logf(&ctx->log, PDM_LOG_INFO, "bootstrap", "%s", dec.reason);
+        return true;
+    }
+    if (pdm__tree_begin(t) != PDM_OK) {
+        pdm__logf(&ctx->log, PDM_LOG_WARN, "bootstrap",
+                  "source %s no longer has %s: the tree is busy, %s is "
+                  "removed at the next scan",
+                  r->comp, r->id, uri);
+        return false;
+    }
+    memset(&del, 0, sizeof del);
+    rc = pdm__tree_delete(t, &who, uri, &del);
+    if (rc == PDM_OK)
+        rc = pdm__tree_remove_server(t, r->sid, &scrubbed);
+    if (rc == PDM_OK) {
+        snprintf(what, sizeof what, "removed (ACLs of %zu node(s) scrubbed)",
+                 scrubbed);
+        gone_reason(&dec, uri, r, what);
+        pdm__tree_audit(t, &who, "BootstrapSourceGone", uri, &dec);
+        rc = pdm__tree_commit(t);
+        if (rc == PDM_OK) {
+            pdm__logf(&ctx->log, PDM_LOG_INFO, "bootstrap", "%s", dec.reason);
+            pending_drop(ctx, r->sid);
+            return true;
+        }
+        pdm__strlcpy(del.reason,
+                     ctx->store ? pdm__store_error(ctx->store) : "store",
+                     sizeof del.reason);
+    } else {
+        if (!del.reason[0])
+            pdm__strlcpy(del.reason, pdm_strerror(rc), sizeof del.reason);
+        dec.rc = rc == PDM_ENOMEM ? rc : PDM_EDENIED;
+        if (del.component[0])
+            pdm__strlcpy(dec.component, del.component, sizeof dec.component);
+        snprintf(what, sizeof what, "not removed: %s", del.reason);
+        gone_reason(&dec, uri, r, what);
+        pdm__tree_audit(t, &who, "BootstrapSourceGone", uri, &dec);
+        pdm__tree_abort(t);
+    }
+    /* The record stays: the next scan tries again. */
+    pdm__logf(&ctx->log, PDM_LOG_WARN, "bootstrap",
+              "source %s no longer has %s: %s not removed (%s)", r->comp,
+              r->id, uri, del.reason);
+    return false;
+}
+
+/* Before a scan reads documents: the accounts whose source id their
+ * component no longer reports (present_ids). */
+static void srcs_gone(pdm_ctx *ctx)
+{
+    const char *mode = pdm__profile_get(ctx->profile,
+                                        "bootstrap.removed_source");
+    bool keep = mode && strcmp(mode, "keep") == 0;
+    bs_srcs s;
+
+    if (srcs_load(ctx, &s) != PDM_OK) {
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "bootstrap",
+                  "out of memory: removed sources not checked");
+        return;
+    }
+    for (pdm__comp *c = pdm__plugins_next(&ctx->plugins, NULL,
+                                          PDM_KIND_BOOTSTRAP);
+         c && s.n; c = pdm__plugins_next(&ctx->plugins, c, PDM_KIND_BOOTSTRAP)) {
+        char comp[96], **ids = NULL;
+        size_t nids = 0, mine = 0;
+        int rc;
+        snprintf(comp, sizeof comp, "%s/%s", c->plugin->name, c->name);
+        for (size_t i = 0; i < s.n; i++)
+            mine += strcmp(s.v[i].comp, comp) == 0;
+        if (!mine || !c->ops.bootstrap.present_ids)
+            continue; /* NULL: its accounts never disappear */
+        rc = c->ops.bootstrap.present_ids(c->inst, &ids, &nids);
+        if (rc != PDM_OK || (nids && !ids)) {
+            /* Fail safe: a reader error must not wipe accounts.  Rule 3:
+             * on failure nothing of the answer is ours. */
+            pdm__logf(&ctx->log, PDM_LOG_WARN, "bootstrap",
+                      "source %s: present_ids failed (%s): its %zu "
+                      "account(s) are left as they are",
+                      comp, rc != PDM_OK ? pdm_strerror(rc) : "no array", mine);
+            continue;
+        }
+        for (size_t i = 0; i < s.n;) {
+            if (strcmp(s.v[i].comp, comp) != 0 ||
+                id_present(ids, nids, s.v[i].id) ||
+                !src_gone(ctx, &s.v[i], keep)) {
+                i++;
+                continue;
+            }
+            srcs_drop(&s, i);
+        }
+        for (size_t i = 0; i < nids; i++)
+            host_free(ids[i]);
+        host_free(ids);
+    }
+    srcs_save(ctx, &s);
+    pdm__free(s.v);
+}
+
 /* ---- the pipeline ----------------------------------------------------------------- */
 
+/* @source_id: the document's pdm_bootstrap_doc.source_id (a source
+ * component's), or NULL. */
 static int run(pdm_ctx *ctx, const pdm_bootstrap_input *in,
-               const pdm__comp *from, pdm_bootstrap_result *out)
+               const pdm__comp *from, const char *source_id,
+               pdm_bootstrap_result *out)
 {
     job j;
     int rc;
@@ -891,6 +1213,17 @@ static int run(pdm_ctx *ctx, const pdm_bootstrap_input *in,
         if (vl > BS_VIA_MAX || !pdm__text_line_ok(j.in.via, vl, &bad)) {
             j.in.via = NULL;
             refuse(&j, PDM_EINVAL, "core", "'via' is not one line of text");
+            goto done;
+        }
+    }
+    if (source_id) {
+        size_t bad, sl = strnlen(source_id, SOURCE_ID_MAX + 1);
+        if (!sl || sl > SOURCE_ID_MAX ||
+            !pdm__text_line_ok(source_id, sl, &bad) ||
+            memchr(source_id, '\t', sl)) {
+            refuse(&j, PDM_EINVAL, "core",
+                   "the source's source_id is not one line of text of 1 to "
+                   "%d bytes without a tab", SOURCE_ID_MAX);
             goto done;
         }
     }
@@ -919,6 +1252,7 @@ static int run(pdm_ctx *ctx, const pdm_bootstrap_input *in,
                 out->naccounts++;
         }
     pending_save(ctx);
+    srcs_record(&j, source_id);
     pdm__logf(&ctx->log, PDM_LOG_INFO, "bootstrap",
               "bootstrap from %s applied: %s", j.source, j.created);
     if (out)
@@ -971,7 +1305,7 @@ PDM_API int pdm_ctx_bootstrap_submit(pdm_ctx *ctx,
         pdm__strlcpy(ctx->err, "the context is not open", sizeof ctx->err);
         return PDM_EDENIED;
     }
-    return run(ctx, in, NULL, out);
+    return run(ctx, in, NULL, NULL, out);
 }
 
 /* ---- stage 9: scan ------------------------------------------------------------------- */
@@ -1090,7 +1424,7 @@ static void scan_source(pdm_ctx *ctx, pdm__comp *c, scan_counts *sc)
         in.flags = doc.reserved0 ? BS_FLAG_SOURCE_RESERVED : 0;
         in.mac_hex = doc.mac_hex;
         in.via = NULL;
-        rc = run(ctx, &in, c, NULL);
+        rc = run(ctx, &in, c, doc.source_id, NULL);
         count(sc, rc);
         if (c->ops.bootstrap.consumed)
             c->ops.bootstrap.consumed(c->inst, rc);
@@ -1169,7 +1503,7 @@ static void scan_factory(pdm_ctx *ctx, scan_counts *sc)
     fake.name = (char *)"core";
     src.plugin = &fake;
     src.name = "factory-file";
-    rc = run(ctx, &in, &src, NULL);
+    rc = run(ctx, &in, &src, NULL, NULL);
     count(sc, rc);
     /* A refusal that another try could change (the store, memory, a busy
      * tree) leaves the file to the next scan; anything else is final for
@@ -1198,6 +1532,10 @@ PDM_API int pdm_ctx_bootstrap_scan(pdm_ctx *ctx, size_t *applied,
                      sizeof ctx->err);
         return PDM_EDENIED;
     }
+    /* Accounts from a card that is gone go first: a swapped card's new
+     * document may reuse the old one's ServerID. */
+    if (!(ctx->flags & PDM_CTX_READONLY))
+        srcs_gone(ctx);
     for (pdm__comp *c = pdm__plugins_next(&ctx->plugins, NULL,
                                           PDM_KIND_BOOTSTRAP);
          c; c = pdm__plugins_next(&ctx->plugins, c, PDM_KIND_BOOTSTRAP))

@@ -20,7 +20,7 @@
 
 enum vtype {
     V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF, V_SIZE,
-    V_PERCENT, V_RESPURI_HOST, V_IMSI, V_ORIGINS, V_BS_CTYPE
+    V_PERCENT, V_RESPURI_HOST, V_IMSI, V_ORIGINS, V_BS_CTYPE, V_BS_REMOVED
 };
 
 typedef struct keydef {
@@ -106,6 +106,10 @@ static const keydef keydefs[] = {
      "profile)"},
     {"bootstrap.factory_content_type", V_BS_CTYPE,
      "content type of factory_file (default: sniffed from its bytes)"},
+    /* issue 11: accounts from a source (a card) that is gone */
+    {"bootstrap.removed_source", V_BS_REMOVED,
+     "accounts bootstrapped from a source id (a card's ICCID) that its "
+     "component no longer reports: remove (default) or keep"},
     {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
     {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
     {"transport.client_key", V_PATH, "PEM key of the client certificate"},
@@ -127,7 +131,7 @@ const pdm__profile_key *pdm__profile_keys(void)
                                      "abi", "path", "plugin[/component]",
                                      "size", "percent", "same|any",
                                      "imsi (secret)", "origin list",
-                                     "content type"};
+                                     "content type", "remove|keep"};
     for (size_t i = 0; i < PDM__ARRAY_LEN(keydefs); i++) {
         keys[i].key = keydefs[i].key;
         keys[i].type = keydefs[i].key ? tn[keydefs[i].type] : NULL;
@@ -423,6 +427,12 @@ static void core_setting(parser *ps, const char *full, const char *key,
     case V_RESPURI_HOST:
         if (strcmp(val, "same") != 0 && strcmp(val, "any") != 0) {
             ERR(ps, "%s: '%s' is neither 'same' nor 'any'", key, val);
+            return;
+        }
+        break;
+    case V_BS_REMOVED:
+        if (strcmp(val, "remove") != 0 && strcmp(val, "keep") != 0) {
+            ERR(ps, "%s: '%s' is neither 'remove' nor 'keep'", key, val);
             return;
         }
         break;
