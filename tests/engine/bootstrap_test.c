@@ -1223,6 +1223,8 @@ static const char *core_kv(pdm_ctx *ctx, const char *key)
     return out;
 }
 
+static const char *g_card_tail = ""; /* profile text after the card's */
+
 /* A context whose fx-bootstrap is a card: @sid's DM-profile document
  * offered with source id @icc when @sid is set; present_ids per
  * @present (NULL: the fixture's default, the card's own id). */
@@ -1254,8 +1256,9 @@ static pdm_ctx *card_ctx(const char *name, const char *sid, const char *icc,
         n += snprintf(p + n, sizeof p - (size_t)n, "option.source_id = %s\n",
                       icc);
     if (present)
-        snprintf(p + n, sizeof p - (size_t)n, "option.present = %s\n",
-                 present);
+        n += snprintf(p + n, sizeof p - (size_t)n, "option.present = %s\n",
+                      present);
+    snprintf(p + n, sizeof p - (size_t)n, "%s", g_card_tail);
     return open_ctx(profile(name, p), state(name));
 }
 
@@ -1401,8 +1404,10 @@ static void test_bootstrap__source_swapped(void)
 {
     pdm_ctx *ctx = card_ctx("srcswap", "card-a", ICC_A, NULL, NULL);
     audit_scan g;
+    char acc[256], want[512];
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
     scan_expect(ctx, PDM_OK, 1, 0);
+    snprintf(acc, sizeof acc, "%s", account_of(ctx, "card-a"));
     pdm_ctx_close(ctx);
     ctx = card_ctx("srcswap", "card-b", ICC_B, NULL, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
@@ -1414,9 +1419,11 @@ static void test_bootstrap__source_swapped(void)
     PDM_ASSERT_STR(core_kv(ctx, "bootstrap-pending"), "B1\ncard-b\n");
     g = gone_rows(ctx);
     CU_ASSERT_EQUAL(g.n, 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(g.reason, "(ServerID card-a): source "
-                                            "fx-bootstrap/src no longer has "
-                                            ICC_A ": removed"));
+    snprintf(want, sizeof want,
+             "allow %s (ServerID card-a): source fx-bootstrap/src no longer "
+             "has " ICC_A ": removed (ACLs of 0 node(s) scrubbed)",
+             acc);
+    PDM_ASSERT_STR(g.reason, want);
     pdm_ctx_close(ctx);
 }
 
@@ -1446,6 +1453,54 @@ static void test_bootstrap__source_present_fails(void)
     scan_expect(ctx, PDM_OK, 0, 0);
     CU_ASSERT_PTR_NULL(account_of(ctx, "card-a"));
     CU_ASSERT_EQUAL(gone_rows(ctx).n, 1);
+    pdm_ctx_close(ctx);
+    pdm__free(before);
+}
+
+/* A policy that refuses the account's deletion: a "deny" row, nothing
+ * changed, the record kept for the next scan. */
+static void test_bootstrap__source_removal_denied(void)
+{
+    pdm_ctx *ctx = card_ctx("srcdeny", "card-a", ICC_A, NULL, NULL);
+    char *before, *after, acc[256];
+    audit_scan g;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 1, 0);
+    snprintf(acc, sizeof acc, "%s", account_of(ctx, "card-a"));
+    before = export(ctx);
+    pdm_ctx_close(ctx);
+    g_card_tail = "[plugin fx-policy]\noption.mode = decision\n"
+                  "option.decision = 2\noption.prefix = ./DMAcc\n";
+    ctx = card_ctx("srcdeny", NULL, ICC_A, "none", NULL);
+    g_card_tail = "";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    g = gone_rows(ctx);
+    CU_ASSERT_EQUAL(g.n, 1);
+    PDM_ASSERT_STR(g.component, "policy:fx-policy/check");
+    PDM_ASSERT_STR(g.uri, acc);
+    {
+        char want[512];
+        snprintf(want, sizeof want,
+                 "deny %s (ServerID card-a): source fx-bootstrap/src no "
+                 "longer has " ICC_A ": not removed: denied by policy",
+                 acc);
+        PDM_ASSERT_STR(g.reason, want);
+    }
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-sources"),
+                   "S1\ncard-a\tfx-bootstrap/src\t" ICC_A "\n");
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-pending"), "B1\ncard-a\n");
+    pdm_ctx_close(ctx);
+    /* the tree is as it was (exported without the policy, which would
+     * hide ./DMAcc); without the policy the next scan removes it */
+    ctx = card_ctx("srcdeny", NULL, ICC_A, "none", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    after = export(ctx);
+    PDM_ASSERT_STR(after, before);
+    pdm__free(after);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    CU_ASSERT_PTR_NULL(account_of(ctx, "card-a"));
+    CU_ASSERT_EQUAL(gone_rows(ctx).n, 2);
     pdm_ctx_close(ctx);
     pdm__free(before);
 }
@@ -1557,6 +1612,7 @@ static const pdm_test tests[] = {
     {"source_swapped", test_bootstrap__source_swapped},
     {"source_present_fails", test_bootstrap__source_present_fails},
     {"source_rebootstrapped", test_bootstrap__source_rebootstrapped},
+    {"source_removal_denied", test_bootstrap__source_removal_denied},
     {"source_records", test_bootstrap__source_records},
     {"sniff", test_bootstrap__sniff},
     {NULL, NULL}};
