@@ -465,10 +465,11 @@ static int cmd_read(struct card *c, const char *reader, const char *outfile)
 			size_t eoff = 0, tl, ol, sl2, pl2;
 			unsigned etag;
 			const uint8_t *t = NULL, *x;
-			while ((r = tlv_next(e, el, &eoff, &etag, &x, &tl)) == 0)
+			int er;
+			while ((er = tlv_next(e, el, &eoff, &etag, &x, &tl)) == 0)
 				if (etag == 0xA1)
 					t = x, sl2 = tl;
-			if (r < 0 || !t)
+			if (er < 0 || !t)
 				die_card("%s: broken: oidDO at offset %zu without typeAttributes",
 					 dwhat, doff - el);
 			const uint8_t *odo = tlv_find(t, sl2, 0x30, &tl);
