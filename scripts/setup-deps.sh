@@ -8,6 +8,11 @@ PKGS=(
   libxml2-dev libgnutls28-dev libcurl4-gnutls-dev libsqlite3-dev
   libcunit1-dev libmicrohttpd-dev
   libwbxml2-utils libxml2-utils gnutls-bin tshark binutils
+  # The SIM test stack (tests/sim, /work/shared/notes/virtual-sim.md):
+  # pcscd with the vpcd virtual reader, Debian's virtual card library
+  # (python3-virtualsmartcard, pulled in by vsmartcard-vpicc), and
+  # pycryptodome, which that library needs but does not declare.
+  pcscd libpcsclite-dev vsmartcard-vpcd vsmartcard-vpicc python3-pycryptodome
 )
 
 missing=()
