@@ -9,76 +9,11 @@
 # Usage: sim_stack.sh READEF_BINARY
 set -uo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
+TEST=sim_stack
 READEF=${1:-}
-PY=/usr/bin/python3          # Debian's python: the card library is there
-READER="Virtual PCD 00 00"  # the vpcd slot that listens on 127.0.0.1:35963
-
-skip() { echo "sim_stack: SKIPPED: $*" >&2; exit 77; }
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (pcscd's /run/pcscd is fixed)"
-command -v pcscd >/dev/null || skip "pcscd missing (scripts/setup-deps.sh installs it)"
-ls /usr/lib/pcsc/drivers/serial/libifdvpcd.so* >/dev/null 2>&1 ||
-  skip "vsmartcard-vpcd missing (scripts/setup-deps.sh installs it)"
-[ -x "$PY" ] || skip "$PY missing"
-[ -d /usr/lib/python3/site-packages/virtualsmartcard ] ||
-  skip "python3-virtualsmartcard missing (vsmartcard-vpicc pulls it in)"
-"$PY" -c 'import Cryptodome' 2>/dev/null || skip "python3-pycryptodome missing"
-[ -n "$READEF" ] && [ -x "$READEF" ] ||
-  skip "readef not built (libpcsclite-dev was missing when CMake configured)"
-if pid=$(cat /run/pcscd/pcscd.pid 2>/dev/null) && [ -n "$pid" ] &&
-   kill -0 "$pid" 2>/dev/null; then
-  skip "a pcscd (pid $pid) is already running; only one can run per machine"
-fi
-# On a systemd host pcscd.socket owns /run/pcscd/pcscd.comm (untested with
-# our own pcscd, virtual-sim.md): refuse rather than fight it.
-if command -v systemctl >/dev/null && systemctl is-active --quiet pcscd.socket 2>/dev/null; then
-  skip "systemd's pcscd.socket is active; stop it (systemctl stop pcscd.socket) to run this test"
-fi
-
-WORK=$(mktemp -d /tmp/sim_stack.XXXXXX)
-P=""; V=""
-cleanup() {
-  # The card exits by itself when pcscd goes; kill it first anyway so a
-  # failure in between cannot leave it behind.
-  [ -n "$V" ] && kill "$V" 2>/dev/null; [ -n "$V" ] && wait "$V" 2>/dev/null
-  [ -n "$P" ] && kill "$P" 2>/dev/null; [ -n "$P" ] && wait "$P" 2>/dev/null
-  V=""; P=""
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-fails=0
-fail() {
-  echo "FAIL: $*" >&2
-  fails=$((fails + 1))
-}
-show_logs() {
-  echo "--- card log" >&2; cat "$WORK/vcard.log" >&2
-  echo "--- pcscd log (tail)" >&2; tail -20 "$WORK/pcscd.log" >&2
-}
-
-"$PY" "$HERE/mkcard" "$WORK/cards" || { echo "sim_stack: mkcard failed" >&2; exit 1; }
-
-# pcscd and the card are direct children of this shell, waited for: an
-# orphaned pcscd would block the next start (virtual-sim.md).
-pcscd --foreground >"$WORK/pcscd.log" 2>&1 &
-P=$!
-
-# insert NAME: start the card; remove: stop it and wait until the reader
-# is empty, so the next card is a new insertion, not a stale "present".
-insert() {
-  CUR=$1
-  "$PY" "$HERE/vcard.py" --trace "$WORK/cards/$1.json" >"$WORK/vcard.log" 2>&1 &
-  V=$!
-}
-remove() {
-  kill "$V" 2>/dev/null; wait "$V" 2>/dev/null; V=""
-  cp "$WORK/vcard.log" "$WORK/$CUR.trace"
-  "$READEF" --reader "$READER" --wait 10000 absent ||
-    { fail "reader still shows a card after the card process ended"; show_logs; }
-}
+. "$(dirname "$0")/lib.sh"
+sim_check
+sim_start
 
 # read_ok NAME [readef args...]: the card's file, byte for byte.
 read_ok() {
@@ -155,15 +90,4 @@ insert no-file
 read_err no-file "EF(DM_Bootstrap) 3F0050154402: SELECT: 6A82 (file not found)"
 remove
 
-# Stop pcscd and check it is gone (the trap does the same on failure).
-kill "$P"; wait "$P"; prc=$?; P=""
-[ "$prc" -eq 0 ] || fail "pcscd exited $prc on SIGTERM"
-if pid=$(cat /run/pcscd/pcscd.pid 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-  fail "a pcscd (pid $pid) still runs after the test"
-fi
-
-if [ "$fails" -ne 0 ]; then
-  echo "sim_stack: $fails check(s) failed" >&2
-  exit 1
-fi
-echo "sim_stack: all checks passed"
+sim_finish

@@ -1,0 +1,950 @@
+/*
+ * sim-bootstrap: the DM bootstrap file of a SIM/UICC, read over PC/SC, as
+ * a bootstrap source (component "sim"; README.md here).
+ *
+ * probe() connects to the first matching reader with a card, reads the
+ * ICCID (EF 2FE2) and walks PKCS#15 the way tests/sim/readef.c does:
+ * the application by AID, else EF(DIR); EF(ODF) -> EF(DODF) -> the OID
+ * data object 2.23.43.7.1 -> its Path -> READ BINARY in short chunks
+ * (<= 256 bytes), T=0 (61xx/6Cxx) or T=1.  read() hands the bytes over with
+ * origin SMARTCARD, SEC NONE and the ICCID as source_id: the core decides
+ * whether an unsigned smart-card document is accepted
+ * (bootstrap.unsigned_origins).  present_ids() lists the ICCIDs of the
+ * cards present, so the core removes accounts from a card that is gone.
+ *
+ * Every card refusal or missing piece is one warning naming the file and
+ * the status word and PDM_ENOTFOUND ("nothing to offer"); a PC/SC failure
+ * in the middle of a read (card removed, reader gone) is PDM_EIO and
+ * nothing is handed over.  A PIN-protected EF(DM_Bootstrap) is not read:
+ * ABI 1.1 gives a plugin no PIN prompt, and a VERIFY is never sent.
+ *
+ * Options: reader (a substring of the reader name; default any reader).
+ */
+#include <polydm/bootstrap.h>
+
+#include <winscard.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const pdm_host_api *host; /* plugin.h rule 9 */
+
+#define CT_CP "application/vnd.wap.connectivity-wbxml"
+#define CT_DM "application/vnd.syncml.dm+wbxml"
+#define MAX_FILE 65536
+#define MAX_RESP 4096
+#define KV_PREFIX "applied-" /* + ICCID: the SHA-256 applied from it */
+
+typedef struct inst {
+    pdm_plugin_ctx *pc;
+    const char *reader;  /* option: borrowed until destroy */
+    uint8_t *doc;        /* what probe() found, handed over by read() */
+    size_t len;
+    char iccid[21];      /* of doc's card */
+    uint8_t sha[32];     /* of doc */
+    char skip_iccid[21]; /* offered by this process, not again until */
+    uint8_t skip[32];    /* consumed(PDM_OK) records it for good */
+    int have_skip;
+} inst;
+
+/* ---- SHA-256 (FIPS 180-4): plugins do not link the core's crypto -------- */
+
+static const uint32_t K256[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+    0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+    0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+    0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+    0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+    0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+    0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+    0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_block(uint32_t h[8], const uint8_t *p)
+{
+    uint32_t w[64], a[8];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    memcpy(a, h, sizeof a);
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = a[7] + (ROR(a[4], 6) ^ ROR(a[4], 11) ^ ROR(a[4], 25)) +
+                      ((a[4] & a[5]) ^ (~a[4] & a[6])) + K256[i] + w[i];
+        uint32_t t2 = (ROR(a[0], 2) ^ ROR(a[0], 13) ^ ROR(a[0], 22)) +
+                      ((a[0] & a[1]) ^ (a[0] & a[2]) ^ (a[1] & a[2]));
+        memmove(a + 1, a, 7 * sizeof a[0]);
+        a[4] += t1;
+        a[0] = t1 + t2;
+    }
+    for (int i = 0; i < 8; i++)
+        h[i] += a[i];
+}
+
+static void sha256(const uint8_t *d, size_t n, uint8_t out[32])
+{
+    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    uint8_t last[128];
+    size_t full = n / 64 * 64, rest = n - full, tail;
+    uint64_t bits = (uint64_t)n * 8;
+    for (size_t i = 0; i < full; i += 64)
+        sha256_block(h, d + i);
+    memset(last, 0, sizeof last);
+    if (rest)
+        memcpy(last, d + full, rest);
+    last[rest] = 0x80;
+    tail = rest < 56 ? 64 : 128;
+    for (int i = 0; i < 8; i++)
+        last[tail - 1 - i] = (uint8_t)(bits >> (8 * i));
+    for (size_t i = 0; i < tail; i += 64)
+        sha256_block(h, last + i);
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (uint8_t)(h[i] >> 24);
+        out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+        out[4 * i + 3] = (uint8_t)h[i];
+    }
+}
+
+/* ---- the card: APDUs and PKCS#15 (the walk of tests/sim/readef.c) ------- */
+
+typedef struct card {
+    inst *in;
+    SCARDHANDLE h;
+    DWORD proto;
+    uint8_t aid[16];       /* the application's AID when selected by it */
+    size_t aid_len;
+    uint8_t app_path[16];  /* else its path from EF(DIR), from 3F00 */
+    size_t app_path_len;
+} card;
+
+#define SW_PCSC (-1) /* xfer(): PC/SC failed (logged): card or reader gone */
+
+static const char *sw_text(int sw)
+{
+    switch (sw) {
+    case 0x6282: return "end of file reached";
+    case 0x6700: return "wrong length";
+    case 0x6981: return "incompatible file structure";
+    case 0x6982: return "security status not satisfied";
+    case 0x6983: return "authentication method blocked";
+    case 0x6985: return "conditions of use not satisfied";
+    case 0x6986: return "no current EF";
+    case 0x6A81: return "function not supported";
+    case 0x6A82: return "file not found";
+    case 0x6A86: return "incorrect P1-P2";
+    case 0x6A88: return "referenced data not found";
+    case 0x6B00: return "wrong offset";
+    case 0x6D00: return "instruction not supported";
+    case 0x6E00: return "class not supported";
+    default: return "unexpected status";
+    }
+}
+
+/* One warning about the card's content; the scan has nothing to offer. */
+static int nothing(card *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int nothing(card *c, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    host->log(c->in->pc, PDM_LOG_WARN, "%s", msg);
+    return PDM_ENOTFOUND;
+}
+
+/* A status word that ended the walk: PC/SC failures are errors (nothing
+ * is handed over), card answers are "nothing to offer". */
+static int sw_fail(card *c, int sw, const char *what, const char *step)
+{
+    if (sw == SW_PCSC)
+        return PDM_EIO;
+    return nothing(c, "%s: %s: %04X (%s)", what, step, (unsigned)sw,
+                   sw_text(sw));
+}
+
+/* One APDU with the T=0 conventions: 61xx fetches the rest with GET
+ * RESPONSE, 6Cxx resends once with the card's Le.  Returns the final
+ * status word or SW_PCSC; *rlen bytes of data are in resp[MAX_RESP]. */
+static int xfer(card *c, const uint8_t *apdu, size_t n, uint8_t *resp,
+                size_t *rlen)
+{
+    const SCARD_IO_REQUEST *pci =
+        c->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+    uint8_t cmd[5 + 255 + 1], buf[258];
+    size_t have = 0;
+    int resent = 0;
+    memcpy(cmd, apdu, n);
+    for (;;) {
+        DWORD blen = sizeof buf;
+        LONG rv = SCardTransmit(c->h, pci, cmd, (DWORD)n, NULL, buf, &blen);
+        int sw;
+        size_t dl;
+        if (rv != SCARD_S_SUCCESS) {
+            host->log(c->in->pc, PDM_LOG_WARN,
+                      "SCardTransmit: %s (card removed?): nothing read",
+                      pcsc_stringify_error(rv));
+            return SW_PCSC;
+        }
+        if (blen < 2 || have + blen - 2 > MAX_RESP) {
+            host->log(c->in->pc, PDM_LOG_WARN,
+                      "the card's response has %lu bytes: nothing read",
+                      (unsigned long)blen);
+            return SW_PCSC;
+        }
+        sw = buf[blen - 2] << 8 | buf[blen - 1];
+        dl = blen - 2;
+        memcpy(resp + have, buf, dl);
+        have += dl;
+        if ((sw >> 8) == 0x61) {
+            const uint8_t gr[5] = {0x00, 0xC0, 0x00, 0x00, (uint8_t)sw};
+            memcpy(cmd, gr, sizeof gr);
+            n = sizeof gr;
+            continue;
+        }
+        if ((sw >> 8) == 0x6C && !resent) { /* every such APDU ends in Le */
+            cmd[n - 1] = (uint8_t)sw;
+            resent = 1;
+            continue;
+        }
+        *rlen = have;
+        return sw;
+    }
+}
+
+/* BER-TLV: the next object at *off of p[0..n).  1 = padding (00/FF) or
+ * the end, 0 = one object, -1 = broken (overrun, indefinite, too long). */
+static int tlv_next(const uint8_t *p, size_t n, size_t *off, unsigned *tag,
+                    const uint8_t **val, size_t *len)
+{
+    size_t i = *off, l;
+    unsigned t;
+    if (i >= n || p[i] == 0x00 || p[i] == 0xFF)
+        return 1;
+    t = p[i++];
+    if ((t & 0x1F) == 0x1F) {
+        int k = 0;
+        do {
+            if (i >= n || ++k > 2)
+                return -1;
+            t = t << 8 | p[i];
+        } while (p[i++] & 0x80);
+    }
+    if (i >= n)
+        return -1;
+    l = p[i++];
+    if (l & 0x80) {
+        size_t nb = l & 0x7F;
+        if (nb == 0 || nb > 3 || n - i < nb)
+            return -1;
+        l = 0;
+        while (nb--)
+            l = l << 8 | p[i++];
+    }
+    if (l > n - i)
+        return -1;
+    *tag = t;
+    *val = p + i;
+    *len = l;
+    *off = i + l;
+    return 0;
+}
+
+static int only_padding(const uint8_t *p, size_t n, size_t off)
+{
+    for (; off < n; off++)
+        if (p[off] != 0x00 && p[off] != 0xFF)
+            return 0;
+    return 1;
+}
+
+static const uint8_t *tlv_find(const uint8_t *p, size_t n, unsigned want,
+                               size_t *len)
+{
+    size_t off = 0;
+    unsigned tag;
+    const uint8_t *v;
+    while (tlv_next(p, n, &off, &tag, &v, len) == 0)
+        if (tag == want)
+            return v;
+    return NULL;
+}
+
+/* File size from an FCP (62) or FCI (6F): tag 80, else 81; -1: none. */
+static long fcp_size(const uint8_t *r, size_t n)
+{
+    size_t off = 0, l;
+    unsigned tag;
+    const uint8_t *v, *s;
+    long size = 0;
+    if (tlv_next(r, n, &off, &tag, &v, &l) != 0 || (tag != 0x62 && tag != 0x6F))
+        return -1;
+    s = tlv_find(v, l, 0x80, &n);
+    if (!s)
+        s = tlv_find(v, l, 0x81, &n);
+    if (!s || n == 0 || n > 3)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        size = size << 8 | s[i];
+    return size;
+}
+
+/* SELECT with FCP (P2=04); p1: 00 FID, 04 AID, 08 path from the MF, 09
+ * path from the current DF.  Returns the SW; *size from the FCP. */
+static int select_(card *c, uint8_t p1, const uint8_t *d, size_t n,
+                   int with_le, long *size)
+{
+    uint8_t apdu[5 + 16 + 1], r[MAX_RESP];
+    size_t rl = 0;
+    int sw;
+    apdu[0] = 0x00;
+    apdu[1] = 0xA4;
+    apdu[2] = p1;
+    apdu[3] = 0x04;
+    apdu[4] = (uint8_t)n;
+    memcpy(apdu + 5, d, n);
+    apdu[5 + n] = 0x00;
+    sw = xfer(c, apdu, 5 + n + (with_le ? 1 : 0), r, &rl);
+    if (size)
+        *size = sw == 0x9000 ? fcp_size(r, rl) : -1;
+    return sw;
+}
+
+static int select_app(card *c)
+{
+    if (c->aid_len) /* case 3 (no Le): a T=0 card answers 61xx */
+        return select_(c, 0x04, c->aid, c->aid_len, 0, NULL);
+    return select_(c, 0x08, c->app_path + 2, c->app_path_len - 2, 1, NULL);
+}
+
+/* A PKCS#15 Path: absolute (3F00...) from the MF, else relative to the
+ * application DF (PKCS#15 v1.1 6.1.5). */
+static int select_path(card *c, const uint8_t *p, size_t n, long *size)
+{
+    int sw;
+    if (n >= 2 && p[0] == 0x3F && p[1] == 0x00)
+        return n == 2 ? select_(c, 0x00, p, 2, 1, size)
+                      : select_(c, 0x08, p + 2, n - 2, 1, size);
+    sw = select_app(c);
+    if (sw != 0x9000)
+        return sw;
+    return select_(c, n == 2 ? 0x00 : 0x09, p, n, 1, size);
+}
+
+/* READ BINARY the current EF in chunks of at most 256 bytes (short Le).
+ * out has MAX_FILE bytes.  PDM_OK with *got, or why not (logged). */
+static int read_ef(card *c, const char *what, long size, uint8_t *out,
+                   size_t *got)
+{
+    size_t want = size < 0 ? MAX_FILE : (size_t)size;
+    *got = 0;
+    if (want > MAX_FILE)
+        return nothing(c, "%s: %ld bytes, over the %d this plugin reads",
+                       what, size, MAX_FILE);
+    while (*got < want) {
+        size_t chunk = want - *got > 256 ? 256 : want - *got, rl = 0;
+        uint8_t apdu[5] = {0x00, 0xB0, (uint8_t)(*got >> 8 & 0x7F),
+                           (uint8_t)*got, (uint8_t)chunk};
+        uint8_t r[MAX_RESP];
+        int sw;
+        if (*got > 0x7FFF)
+            return nothing(c, "%s: offset %zu beyond READ BINARY's 15 bits",
+                           what, *got);
+        sw = xfer(c, apdu, sizeof apdu, r, &rl);
+        if (sw == 0x6982)
+            /* ABI 1.1 has no PIN prompt for plugins: never VERIFY. */
+            return nothing(c, "%s is PIN-protected: not supported yet "
+                           "(6982 security status not satisfied)", what);
+        if (sw == 0x6B00 && size < 0)
+            break;
+        if (sw != 0x9000 && sw != 0x6282)
+            return sw_fail(c, sw, what, "READ BINARY");
+        if (rl > chunk)
+            return nothing(c, "%s: READ BINARY at %zu: %zu bytes for %zu",
+                           what, *got, rl, chunk);
+        memcpy(out + *got, r, rl);
+        *got += rl;
+        if (sw == 0x6282 || rl == 0)
+            break;
+    }
+    if (size >= 0 && *got != (size_t)size)
+        return nothing(c, "%s: read %zu of %ld bytes", what, *got, size);
+    return PDM_OK;
+}
+
+/* EF(ICCID): 10 BCD bytes, low nibble first, F-padded. */
+static int read_iccid(card *c, char out[21])
+{
+    static const uint8_t mf[2] = {0x3F, 0x00}, id[2] = {0x2F, 0xE2};
+    uint8_t data[MAX_FILE];
+    size_t n, k = 0;
+    long size;
+    int sw = select_(c, 0x00, mf, 2, 1, NULL), rc;
+    if (sw != 0x9000)
+        return sw_fail(c, sw, "MF", "SELECT");
+    sw = select_(c, 0x00, id, 2, 1, &size);
+    if (sw != 0x9000)
+        return sw_fail(c, sw, "EF(ICCID) 2FE2", "SELECT");
+    if (size != 10)
+        return nothing(c, "EF(ICCID) 2FE2: %ld bytes, not 10", size);
+    if ((rc = read_ef(c, "EF(ICCID) 2FE2", size, data, &n)) != PDM_OK)
+        return rc;
+    for (int i = 0; i < 10; i++) {
+        unsigned lo = data[i] & 0x0F, hi = data[i] >> 4;
+        if (lo > 9)
+            break;
+        out[k++] = (char)('0' + lo);
+        if (hi > 9)
+            break;
+        out[k++] = (char)('0' + hi);
+    }
+    out[k] = '\0';
+    if (k < 10)
+        return nothing(c, "EF(ICCID) 2FE2: not BCD digits");
+    return PDM_OK;
+}
+
+static const uint8_t PKCS15_AID[12] = {0xA0, 0x00, 0x00, 0x00, 0x63, 0x50,
+                                       0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
+
+/* The PKCS#15 application: by its AID, else through EF(DIR)'s path. */
+static int find_app(card *c)
+{
+    static const uint8_t dir[4] = {0x3F, 0x00, 0x2F, 0x00};
+    uint8_t data[MAX_FILE];
+    size_t n, off = 0, l, al, pl;
+    long size;
+    unsigned tag;
+    const uint8_t *v;
+    int r, sw_dir, rc, sw = select_(c, 0x04, PKCS15_AID, 12, 0, NULL);
+    if (sw == 0x9000) {
+        memcpy(c->aid, PKCS15_AID, 12);
+        c->aid_len = 12;
+        return PDM_OK;
+    }
+    if (sw == SW_PCSC)
+        return PDM_EIO;
+    sw_dir = select_path(c, dir, 4, &size);
+    if (sw_dir == SW_PCSC)
+        return PDM_EIO;
+    if (sw_dir != 0x9000)
+        return nothing(c, "no PKCS#15 application: SELECT AID "
+                       "A000000063504B43532D3135: %04X, EF(DIR) 2F00: %04X "
+                       "(%s)", (unsigned)sw, (unsigned)sw_dir,
+                       sw_text(sw_dir));
+    if ((rc = read_ef(c, "EF(DIR) 2F00", size, data, &n)) != PDM_OK)
+        return rc;
+    while ((r = tlv_next(data, n, &off, &tag, &v, &l)) == 0) {
+        const uint8_t *a = tlv_find(v, l, 0x4F, &al);
+        const uint8_t *p = tlv_find(v, l, 0x51, &pl);
+        if (tag != 0x61 || !a || al != 12 || memcmp(a, PKCS15_AID, 12))
+            continue;
+        if (!p || pl < 4 || pl > sizeof c->app_path || p[0] != 0x3F ||
+            p[1] != 0x00 || pl % 2)
+            return nothing(c, "EF(DIR) 2F00: the PKCS#15 entry has no "
+                           "usable path (51)");
+        memcpy(c->app_path, p, pl);
+        c->app_path_len = pl;
+        sw = select_app(c);
+        return sw == 0x9000 ? PDM_OK
+                            : sw_fail(c, sw, "PKCS#15 application (EF(DIR) "
+                                      "path)", "SELECT");
+    }
+    if (r < 0)
+        return nothing(c, "EF(DIR) 2F00: broken TLV at offset %zu", off);
+    return nothing(c, "no PKCS#15 application: SELECT AID: %04X, and EF(DIR) "
+                   "has no entry for it", (unsigned)sw);
+}
+
+/* Reads the file a PKCS#15 Path names; what[96] gets "NAME PATHHEX". */
+static int read_path(card *c, const char *name, const uint8_t *p, size_t n,
+                     uint8_t *out, size_t *got, char *what)
+{
+    long size;
+    int sw, k;
+    if (n < 2 || n > 16 || n % 2)
+        return nothing(c, "%s: a Path of %zu bytes", name, n);
+    k = snprintf(what, 96, "%s ", name);
+    for (size_t i = 0; i < n && k > 0 && k + 3 < 96; i++)
+        k += snprintf(what + k, (size_t)(96 - k), "%02X", p[i]);
+    sw = select_path(c, p, n, &size);
+    if (sw != 0x9000)
+        return sw_fail(c, sw, what, "SELECT");
+    return read_ef(c, what, size, out, got);
+}
+
+/* The DODF entries: the Path of OID 2.23.43.7.1, copied to bs[16].
+ * PDM_OK, 1 when this DODF has none, or PDM_ENOTFOUND (broken, logged). */
+static int dodf_find(card *c, const uint8_t *dodf, size_t dn,
+                     const char *dwhat, uint8_t *bs, size_t *bsl)
+{
+    static const uint8_t oid[4] = {0x67, 0x2B, 0x07, 0x01};
+    size_t doff = 0, el;
+    unsigned dtag;
+    const uint8_t *e;
+    int dr;
+    while ((dr = tlv_next(dodf, dn, &doff, &dtag, &e, &el)) == 0) {
+        size_t eoff = 0, tl, ol, sl = 0, pl;
+        unsigned etag;
+        const uint8_t *t = NULL, *x, *odo, *o, *ps, *p;
+        int er;
+        if (dtag != 0xA1) /* oidDO [1]; opaqueDO, externalIDO skipped */
+            continue;
+        while ((er = tlv_next(e, el, &eoff, &etag, &x, &tl)) == 0)
+            if (etag == 0xA1)
+                t = x, sl = tl;
+        if (er < 0 || !t)
+            return nothing(c, "%s: broken: oidDO at offset %zu without "
+                           "typeAttributes", dwhat, doff - el);
+        odo = tlv_find(t, sl, 0x30, &tl);
+        o = odo ? tlv_find(odo, tl, 0x06, &ol) : NULL;
+        if (!o)
+            return nothing(c, "%s: broken: OidDO without an OBJECT "
+                           "IDENTIFIER", dwhat);
+        if (ol != sizeof oid || memcmp(o, oid, ol))
+            continue;
+        ps = tlv_find(odo, tl, 0x30, &sl);
+        p = ps ? tlv_find(ps, sl, 0x04, &pl) : NULL;
+        if (!p || pl > 16)
+            return nothing(c, "%s: broken: OID 2.23.43.7.1 without a usable "
+                           "Path", dwhat);
+        memcpy(bs, p, pl);
+        *bsl = pl;
+        return PDM_OK;
+    }
+    if (dr < 0)
+        return nothing(c, "%s: broken: TLV at offset %zu overruns the file "
+                       "or is malformed", dwhat, doff);
+    if (!only_padding(dodf, dn, doff))
+        return nothing(c, "%s: broken: bytes after the last object at "
+                       "offset %zu", dwhat, doff);
+    return 1; /* not in this DODF: the caller tries the next one */
+}
+
+/* The whole walk: ICCID, then EF(DM_Bootstrap) into out[MAX_FILE]. */
+static int walk(card *c, char iccid[21], uint8_t *out, size_t *n)
+{
+    static const uint8_t odf_fid[2] = {0x50, 0x31};
+    uint8_t *odf = host->alloc(MAX_FILE), *dodf = host->alloc(MAX_FILE);
+    uint8_t bs[16];
+    size_t on = 0, dn, off = 0, l, bsl = 0;
+    unsigned tag;
+    const uint8_t *v;
+    char what[96], dwhat[96];
+    int rc, r = 1, found = 0;
+    if (!odf || !dodf) {
+        rc = PDM_ENOMEM;
+        goto out;
+    }
+    if ((rc = read_iccid(c, iccid)) != PDM_OK || (rc = find_app(c)) != PDM_OK ||
+        (rc = read_path(c, "EF(ODF)", odf_fid, 2, odf, &on, what)) != PDM_OK)
+        goto out;
+    while (!found && (r = tlv_next(odf, on, &off, &tag, &v, &l)) == 0) {
+        size_t sl, pl;
+        const uint8_t *seq, *p;
+        if (tag != 0xA7) /* dataObjects [7] */
+            continue;
+        seq = tlv_find(v, l, 0x30, &sl);
+        p = seq ? tlv_find(seq, sl, 0x04, &pl) : NULL;
+        if (!p) {
+            rc = nothing(c, "EF(ODF): dataObjects entry without a Path");
+            goto out;
+        }
+        if ((rc = read_path(c, "EF(DODF)", p, pl, dodf, &dn, dwhat)) != PDM_OK)
+            goto out;
+        rc = dodf_find(c, dodf, dn, dwhat, bs, &bsl);
+        if (rc == PDM_OK)
+            found = 1;
+        else if (rc != 1)
+            goto out;
+    }
+    if (!found) {
+        rc = r < 0 ? nothing(c, "EF(ODF): broken TLV at offset %zu", off)
+                   : nothing(c, "no OID data object 2.23.43.7.1 (DM "
+                             "bootstrap) in any EF(DODF)");
+        goto out;
+    }
+    rc = read_path(c, "EF(DM_Bootstrap)", bs, bsl, out, n, what);
+out:
+    host->free(odf);
+    host->free(dodf);
+    return rc;
+}
+
+/* ---- PC/SC: readers and cards -------------------------------------------- */
+
+/* A context to pcscd, or why not (logged).  PDM_ENOTFOUND: no pcscd. */
+static int open_ctx(inst *in, SCARDCONTEXT *ctx)
+{
+    LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, ctx);
+    if (rv == SCARD_S_SUCCESS)
+        return PDM_OK;
+    host->log(in->pc, PDM_LOG_WARN, "PC/SC: %s%s", pcsc_stringify_error(rv),
+              rv == SCARD_E_NO_SERVICE ? " (is pcscd running?)" : "");
+    return rv == SCARD_E_NO_SERVICE ? PDM_ENOTFOUND : PDM_EIO;
+}
+
+/* The readers matching option.reader and their states (SCardGetStatusChange
+ * with timeout 0: no waiting).  names[4096] holds the strings st points
+ * to; *n of st[16].  PDM_OK (maybe *n == 0) or PDM_EIO (logged). */
+static int list_readers(inst *in, SCARDCONTEXT ctx, char *names,
+                        SCARD_READERSTATE *st, DWORD *n)
+{
+    DWORD nl = 4096;
+    LONG rv = SCardListReaders(ctx, NULL, names, &nl);
+    *n = 0;
+    if (rv == SCARD_E_NO_READERS_AVAILABLE)
+        return PDM_OK;
+    if (rv != SCARD_S_SUCCESS) {
+        host->log(in->pc, PDM_LOG_WARN, "SCardListReaders: %s",
+                  pcsc_stringify_error(rv));
+        return PDM_EIO;
+    }
+    for (char *p = names; *p && *n < 16; p += strlen(p) + 1)
+        if (!in->reader || strstr(p, in->reader)) {
+            memset(&st[*n], 0, sizeof st[*n]);
+            st[*n].szReader = p;
+            st[*n].dwCurrentState = SCARD_STATE_UNAWARE;
+            (*n)++;
+        }
+    if (*n == 0)
+        return PDM_OK;
+    rv = SCardGetStatusChange(ctx, 0, st, *n);
+    if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT) {
+        host->log(in->pc, PDM_LOG_WARN, "SCardGetStatusChange: %s",
+                  pcsc_stringify_error(rv));
+        return PDM_EIO;
+    }
+    return PDM_OK;
+}
+
+static int has_card(const SCARD_READERSTATE *s)
+{
+    return (s->dwEventState & SCARD_STATE_PRESENT) &&
+           !(s->dwEventState & SCARD_STATE_MUTE);
+}
+
+static int connect_card(card *c, SCARDCONTEXT ctx, const char *reader)
+{
+    LONG rv = SCardConnect(ctx, reader, SCARD_SHARE_SHARED,
+                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &c->h,
+                           &c->proto);
+    if (rv == SCARD_S_SUCCESS)
+        return PDM_OK;
+    host->log(c->in->pc, PDM_LOG_WARN, "SCardConnect %s: %s", reader,
+              pcsc_stringify_error(rv));
+    return PDM_EIO;
+}
+
+/* ---- the component ------------------------------------------------------- */
+
+/* WBXML's mb_u_int32 at *i of p[0..n); -1 when broken. */
+static long mb_u32(const uint8_t *p, size_t n, size_t *i)
+{
+    unsigned long v = 0;
+    for (int k = 0; k < 5 && *i < n; k++) {
+        uint8_t b = p[(*i)++];
+        v = v << 7 | (b & 0x7F);
+        if (!(b & 0x80))
+            return v > 0xFFFFFFFFul ? -1 : (long)v;
+    }
+    return -1;
+}
+
+/* The content type from the WBXML header: public id 0x0B is OMA CP
+ * (provisioning 1.0); SyncML is public id 0FD1/0FD3 or a string-table
+ * public id "-//SYNCML//DTD SyncML ...".  NULL: neither. */
+static const char *sniff(const uint8_t *d, size_t n)
+{
+    static const char syncml[] = "-//SYNCML//DTD SyncML";
+    size_t i = 1;
+    long pub, idx, tl;
+    if (n < 4 || d[0] < 0x01 || d[0] > 0x03)
+        return NULL;
+    pub = mb_u32(d, n, &i);
+    if (pub == 0x0B)
+        return CT_CP;
+    if (pub == 0x0FD1 || pub == 0x0FD3)
+        return CT_DM;
+    if (pub != 0 || (idx = mb_u32(d, n, &i)) < 0 || mb_u32(d, n, &i) < 0 ||
+        (tl = mb_u32(d, n, &i)) < 0 || (size_t)tl > n - i ||
+        (size_t)idx + sizeof syncml - 1 > (size_t)tl)
+        return NULL;
+    return memcmp(d + i + idx, syncml, sizeof syncml - 1) == 0 ? CT_DM : NULL;
+}
+
+static int sim_init(pdm_plugin_ctx *pc, const pdm_host_api *h, void **data)
+{
+    (void)pc;
+    (void)data;
+    host = h;
+    return PDM_OK;
+}
+
+static int sim_create(pdm_plugin_ctx *pc, void *plugin_data, void **out)
+{
+    inst *in = host->alloc(sizeof(*in));
+    (void)plugin_data;
+    if (!in)
+        return PDM_ENOMEM;
+    memset(in, 0, sizeof *in);
+    in->pc = pc;
+    in->reader = host->get_option(pc, "reader");
+    if (in->reader && !*in->reader) {
+        host->set_error(pc, PDM_EINVAL, "option.reader: empty (leave it out "
+                        "for the first reader with a card)");
+        host->free(in);
+        return PDM_EINVAL;
+    }
+    *out = in;
+    return PDM_OK;
+}
+
+static void drop_doc(inst *in)
+{
+    host->free(in->doc);
+    in->doc = NULL;
+    in->len = 0;
+}
+
+static void sim_destroy(void *i)
+{
+    inst *in = i;
+    drop_doc(in);
+    host->free(in);
+}
+
+/* Was this ICCID's document with in->sha applied before (kv)?  1 yes,
+ * 0 no, or a negative rc: then offer nothing rather than guess. */
+static int applied_before(inst *in)
+{
+    char key[sizeof KV_PREFIX + 21];
+    pdm_blob kv = {NULL, 0};
+    int rc, yes;
+    snprintf(key, sizeof key, KV_PREFIX "%s", in->iccid);
+    rc = host->kv_get(in->pc, key, &kv);
+    if (rc == PDM_ENOTFOUND)
+        return 0;
+    if (rc != PDM_OK) {
+        host->log(in->pc, PDM_LOG_WARN, "cannot read what was applied: %s",
+                  host->strerror(rc));
+        return rc;
+    }
+    yes = kv.len == 32 && memcmp(kv.data, in->sha, 32) == 0;
+    host->free(kv.data);
+    return yes;
+}
+
+static int sim_probe(void *i)
+{
+    inst *in = i;
+    SCARDCONTEXT ctx;
+    SCARD_READERSTATE st[16];
+    char names[4096];
+    DWORD n, k;
+    card c;
+    int rc;
+    drop_doc(in);
+    if ((rc = open_ctx(in, &ctx)) != PDM_OK)
+        return PDM_ENOTFOUND;
+    if ((rc = list_readers(in, ctx, names, st, &n)) != PDM_OK)
+        goto out;
+    for (k = 0; k < n && !has_card(&st[k]); k++)
+        ;
+    if (k == n) {
+        host->log(in->pc, PDM_LOG_INFO, "no reader%s%s with a card",
+                  in->reader ? " matching " : "", in->reader ? in->reader : "");
+        rc = PDM_ENOTFOUND;
+        goto out;
+    }
+    memset(&c, 0, sizeof c);
+    c.in = in;
+    if ((rc = connect_card(&c, ctx, st[k].szReader)) != PDM_OK)
+        goto out;
+    in->doc = host->alloc(MAX_FILE);
+    rc = in->doc ? walk(&c, in->iccid, in->doc, &in->len) : PDM_ENOMEM;
+    SCardDisconnect(c.h, SCARD_RESET_CARD);
+    if (rc != PDM_OK)
+        goto out;
+    sha256(in->doc, in->len, in->sha);
+    if (in->have_skip && strcmp(in->skip_iccid, in->iccid) == 0 &&
+        memcmp(in->skip, in->sha, 32) == 0) {
+        rc = PDM_ENOTFOUND; /* offered by this process already */
+        goto out;
+    }
+    if ((rc = applied_before(in)) != 0) {
+        rc = rc > 0 ? PDM_ENOTFOUND : rc;
+        goto out;
+    }
+    if (!sniff(in->doc, in->len)) {
+        host->log(in->pc, PDM_LOG_WARN, "EF(DM_Bootstrap) of card %s: "
+                  "neither OMA CP nor SyncML DM WBXML: not offered",
+                  in->iccid);
+        rc = PDM_ENOTFOUND;
+    }
+out:
+    if (rc != PDM_OK)
+        drop_doc(in);
+    SCardReleaseContext(ctx);
+    return rc;
+}
+
+static int sim_read(void *i, pdm_bootstrap_doc *out)
+{
+    inst *in = i;
+    char *ct, *id;
+    if (!in->doc)
+        return PDM_ENOTFOUND;
+    if (out->struct_size < offsetof(pdm_bootstrap_doc, source_id) +
+                               sizeof(char *))
+        return PDM_EINVAL; /* without source_id the card could not be
+                              told apart: offer nothing */
+    ct = host->strdup(sniff(in->doc, in->len));
+    id = host->strdup(in->iccid);
+    if (!ct || !id) {
+        host->free(ct);
+        host->free(id);
+        return PDM_ENOMEM;
+    }
+    out->origin = PDM_ORIGIN_SMARTCARD;
+    out->body.data = in->doc; /* the bytes hashed are the bytes handed over */
+    out->body.len = in->len;
+    out->content_type = ct;
+    out->sec = PDM_SEC_NONE;
+    out->mac_hex = NULL;
+    out->source_id = id;
+    in->doc = NULL;
+    in->len = 0;
+    memcpy(in->skip, in->sha, 32);
+    memcpy(in->skip_iccid, in->iccid, sizeof in->skip_iccid);
+    in->have_skip = 1;
+    return PDM_OK;
+}
+
+static void sim_consumed(void *i, int outcome)
+{
+    inst *in = i;
+    char key[sizeof KV_PREFIX + 21];
+    int rc;
+    if (!in->have_skip)
+        return;
+    if (outcome != PDM_OK) {
+        host->log(in->pc, PDM_LOG_INFO, "the document of card %s was refused "
+                  "(%s): not offered again until restart or change",
+                  in->skip_iccid, host->strerror(outcome));
+        return;
+    }
+    snprintf(key, sizeof key, KV_PREFIX "%s", in->skip_iccid);
+    rc = host->kv_put(in->pc, key, in->skip, 32);
+    if (rc != PDM_OK)
+        host->log(in->pc, PDM_LOG_WARN, "cannot remember the applied document "
+                  "(%s): it will be offered again at the next start",
+                  host->strerror(rc));
+}
+
+static void free_ids(char **ids, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        host->free(ids[k]);
+    host->free(ids);
+}
+
+/* The ICCIDs of the cards in the matching readers.  Any PC/SC failure is
+ * an error: the core then removes nothing (a missed card must not cost
+ * its account).  A card without a readable EF(ICCID) has no id. */
+static int sim_present_ids(void *i, char ***out, size_t *nout)
+{
+    inst *in = i;
+    SCARDCONTEXT ctx;
+    SCARD_READERSTATE st[16];
+    char names[4096], **ids = NULL;
+    size_t nids = 0;
+    DWORD n;
+    int rc;
+    if ((rc = open_ctx(in, &ctx)) != PDM_OK)
+        return PDM_EIO;
+    if ((rc = list_readers(in, ctx, names, st, &n)) != PDM_OK)
+        goto out;
+    ids = host->alloc(16 * sizeof *ids + 1);
+    if (!ids) {
+        rc = PDM_ENOMEM;
+        goto out;
+    }
+    for (DWORD k = 0; k < n; k++) {
+        card c;
+        char iccid[21];
+        if (!(st[k].dwEventState & SCARD_STATE_PRESENT))
+            continue;
+        memset(&c, 0, sizeof c);
+        c.in = in;
+        if ((rc = connect_card(&c, ctx, st[k].szReader)) != PDM_OK)
+            goto out;
+        rc = read_iccid(&c, iccid);
+        SCardDisconnect(c.h, SCARD_RESET_CARD);
+        if (rc == PDM_ENOTFOUND)
+            continue;
+        if (rc != PDM_OK)
+            goto out;
+        if (!(ids[nids] = host->strdup(iccid))) {
+            rc = PDM_ENOMEM;
+            goto out;
+        }
+        nids++;
+    }
+    rc = PDM_OK;
+out:
+    SCardReleaseContext(ctx);
+    if (rc != PDM_OK) {
+        if (ids)
+            free_ids(ids, nids);
+        return rc;
+    }
+    *out = ids;
+    *nout = nids;
+    return PDM_OK;
+}
+
+static const pdm_bootstrap_ops ops = {
+    {sizeof(pdm_bootstrap_ops), PDM_KIND_BOOTSTRAP, sim_create, sim_destroy},
+    sim_probe,
+    sim_read,
+    sim_consumed,
+    sim_present_ids,
+    NULL, /* accepts: documents come from the card, not from submit */
+};
+
+static const pdm_component components[] = {
+    {PDM_KIND_BOOTSTRAP, 0, "sim", &ops.head, {NULL, NULL}},
+    {PDM_KIND_END, 0, NULL, NULL, {NULL, NULL}},
+};
+
+static const pdm_option_desc options[] = {
+    {"reader", "a substring of the PC/SC reader name (default: the first "
+     "reader with a card)", NULL, 0, 0, {NULL, NULL}},
+    {NULL, NULL, NULL, 0, 0, {NULL, NULL}},
+};
+
+static const pdm_plugin_desc desc = {
+    PDM_PLUGIN_DESC_HEAD,
+    "sim-bootstrap",
+    "1.0",
+    "the DM bootstrap file of the SIM/UICC (PKCS#15), read over PC/SC",
+    components,
+    options,
+    sim_init,
+    NULL,
+};
+
+PDM_PLUGIN_DEFINE(sim_bootstrap, desc)
