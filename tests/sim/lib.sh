@@ -55,11 +55,15 @@ sim_cleanup() {
 
 # The work dir, the card images ($WORK/cards) and pcscd, a direct child
 # of this shell, waited for: an orphaned pcscd would block the next start.
+# sim_start no-pcscd: pcscd is started later, with sim_pcscd.
 sim_start() {
   WORK=$(mktemp -d "/tmp/$TEST.XXXXXX")
   trap sim_cleanup EXIT
   trap 'exit 130' INT TERM
   "$PY" "$SIM_HERE/mkcard" "$WORK/cards" || { echo "$TEST: mkcard failed" >&2; exit 1; }
+  [ "${1:-}" = no-pcscd ] || sim_pcscd
+}
+sim_pcscd() {
   pcscd --foreground >"$WORK/pcscd.log" 2>&1 &
   P=$!
 }

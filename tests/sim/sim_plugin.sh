@@ -16,7 +16,7 @@ READEF=${1:-} PDM=${2:-} PLUGINS=${3:-}
 sim_check
 [ -x "$PDM" ] && [ -f "$PLUGINS/sim-bootstrap.so" ] ||
   skip "polydm or the sim-bootstrap plugin not built (libpcsclite-dev missing?)"
-sim_start
+sim_start no-pcscd
 
 profile() { # profile FILE UNSIGNED_ORIGINS
   cat >"$1" <<P
@@ -48,6 +48,13 @@ scan() {
 has() { grep -qF -- "$2" "$WORK/out" || fail "$1: output lacks: $2"$'\n'"$(sed 's/^/    /' "$WORK/out")"; }
 export_tree() { "$PDM" "${OK[@]}" tree export . >"$1" 2>/dev/null || fail "tree export failed"; }
 audit() { "$PDM" "${OK[@]}" audit >"$WORK/audit" 2>&1 || fail "audit failed"; }
+
+# 0. No pcscd yet: nothing applied, the log says why.
+scan "no pcscd" 0 "${OK[@]}"
+has "no pcscd says" "(is pcscd running?)"
+has "no pcscd nothing" "0 applied"
+echo "ok   no pcscd: nothing applied"
+sim_pcscd
 
 DM_ICCID=$(head -1 "$WORK/cards/dm.expect")
 B_ICCID=$(head -1 "$WORK/cards/dm-b.expect")
