@@ -25,6 +25,7 @@
 #include <winscard.h>
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,10 @@ static const pdm_host_api *host; /* plugin.h rule 9 */
 #define MAX_FILE 65536
 #define MAX_RESP 4096
 #define KV_PREFIX "applied-" /* + ICCID: the SHA-256 applied from it */
+#define KV_CARDS "applied-cards" /* the ICCIDs with such a record, one per
+                                    line: kv has no listing, and a card
+                                    that left must lose its record */
+#define KV_CARDS_MAX 16
 
 typedef struct inst {
     pdm_plugin_ctx *pc;
@@ -833,6 +838,84 @@ static int sim_read(void *i, pdm_bootstrap_doc *out)
     return PDM_OK;
 }
 
+/* The list of ICCIDs with an "applied" record (KV_CARDS), read into
+ * @buf as lines.  Returns PDM_OK (empty when absent) or a negative rc. */
+static int cards_get(inst *in, char *buf, size_t size)
+{
+    pdm_blob kv = {NULL, 0};
+    int rc = host->kv_get(in->pc, KV_CARDS, &kv);
+    buf[0] = '\0';
+    if (rc == PDM_ENOTFOUND)
+        return PDM_OK;
+    if (rc != PDM_OK)
+        return rc;
+    if (kv.len < size) {
+        memcpy(buf, kv.data, kv.len);
+        buf[kv.len] = '\0';
+    }
+    host->free(kv.data);
+    return PDM_OK;
+}
+
+static bool cards_has(const char *list, const char *iccid)
+{
+    size_t n = strlen(iccid);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, "\n");
+        if (len == n && strncmp(p, iccid, n) == 0)
+            return true;
+        p += len + (p[len] != '\0');
+    }
+    return false;
+}
+
+static int cards_add(inst *in, const char *iccid)
+{
+    char list[KV_CARDS_MAX * 22 + 1];
+    size_t len, lines = 0;
+    int rc = cards_get(in, list, sizeof list);
+    if (rc != PDM_OK || cards_has(list, iccid))
+        return rc;
+    for (const char *p = list; *p; p++)
+        lines += *p == '\n';
+    if (lines >= KV_CARDS_MAX)
+        return PDM_ENOSPC; /* logged by the caller; offered again later */
+    len = strlen(list);
+    snprintf(list + len, sizeof list - len, "%s\n", iccid);
+    return host->kv_put(in->pc, KV_CARDS, list, strlen(list));
+}
+
+/* A card that left loses its "applied" record, so that it is read again
+ * when it comes back (its account may have gone with it). */
+static void cards_forget_absent(inst *in, char *const *ids, size_t nids)
+{
+    char list[KV_CARDS_MAX * 22 + 1], keep[sizeof list];
+    size_t k = 0;
+    bool changed = false;
+    if (cards_get(in, list, sizeof list) != PDM_OK)
+        return;
+    keep[0] = '\0';
+    for (char *p = list, *nl; *p; p = nl + 1) {
+        bool present = false;
+        if (!(nl = strchr(p, '\n')))
+            break;
+        *nl = '\0';
+        for (size_t j = 0; j < nids && !present; j++)
+            present = strcmp(ids[j], p) == 0;
+        if (present) {
+            k += (size_t)snprintf(keep + k, sizeof keep - k, "%s\n", p);
+        } else {
+            char key[sizeof KV_PREFIX + 21];
+            snprintf(key, sizeof key, KV_PREFIX "%.20s", p);
+            host->kv_del(in->pc, key);
+            changed = true;
+        }
+    }
+    if (changed)
+        (void)(k ? host->kv_put(in->pc, KV_CARDS, keep, k)
+                 : host->kv_del(in->pc, KV_CARDS));
+}
+
 static void sim_consumed(void *i, int outcome)
 {
     inst *in = i;
@@ -848,6 +931,8 @@ static void sim_consumed(void *i, int outcome)
     }
     snprintf(key, sizeof key, KV_PREFIX "%s", in->skip_iccid);
     rc = host->kv_put(in->pc, key, in->skip, 32);
+    if (rc == PDM_OK)
+        rc = cards_add(in, in->skip_iccid);
     if (rc != PDM_OK)
         host->log(in->pc, PDM_LOG_WARN, "cannot remember the applied document "
                   "(%s): it will be offered again at the next start",
@@ -911,6 +996,7 @@ out:
             free_ids(ids, nids);
         return rc;
     }
+    cards_forget_absent(in, ids, nids);
     *out = ids;
     *nout = nids;
     return PDM_OK;

@@ -87,6 +87,16 @@ audit
 grep -q "BootstrapSourceGone ./DMAcc/TestAcc .*: source sim-bootstrap/sim no longer has $DM_ICCID: removed" "$WORK/audit" || fail "removed: no BootstrapSourceGone row:"$'\n'"$(cat "$WORK/audit")"
 echo "ok   card removed: account removed"
 
+# 3b. The same card back: read and applied again (its account went with it).
+insert dm; wait_card
+scan "dm back" 0 "${OK[@]}"
+has "dm back applied" "scan: 1 applied, 0 refused"
+export_tree "$WORK/t3b.xml"
+grep -q "funambol" "$WORK/t3b.xml" || fail "dm back: no funambol account"
+echo "ok   the same card back: applied again"
+remove
+scan "dm back removed" 0 "${OK[@]}"
+
 # 4. The second card (another ICCID): its own account.
 insert dm-b; wait_card
 scan "dm-b" 0 "${OK[@]}"
