@@ -83,7 +83,7 @@ static const char *sw_text(unsigned sw)
 static void hex(char *out, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02X", p[i]);
+		snprintf(out + 2 * i, 3, "%02X", p[i]);
 	out[2 * n] = '\0';
 }
 
