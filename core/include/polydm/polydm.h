@@ -117,6 +117,13 @@ struct pdm_pin_request {
     uint32_t attempt;    /**< 1 for the first question about a document */
     const char *text;    /**< one line to show the user, e.g. "Enter the
                               PIN of the configuration message" */
+    /* Added after polydm 0.2: read only when struct_size covers them. */
+    /** sec PDM_SEC_NONE: the plugin that asks (pdm_host_api::ask_pin),
+     *  e.g. "sim-bootstrap" for the SIM's PIN; NULL for a document's PIN */
+    const char *plugin;
+    /** attempts left before the medium (the card) blocks, or -1 unknown */
+    int32_t tries_left;
+    uint32_t reserved0;  /**< 0 */
 };
 
 /** A user-interaction alert from a server, passed to pdm_device_hooks::ui.
@@ -325,13 +332,36 @@ PDM_API int pdm_ctx_bootstrap_submit(pdm_ctx *ctx,
  * pdm_ctx_bootstrap_scan() - ask every loaded bootstrap source component
  * (in profile order) and the profile's factory document
  * (bootstrap.factory_file, applied once) for documents, and submit each.
- * A source's failure is logged and the scan goes on.
+ * A source's failure is logged and the scan goes on.  First, each source
+ * that says which of its documents are still present (present_ids)
+ * loses the accounts of the ones that are gone (bootstrap.removed_source:
+ * remove or keep, audited either way).  A source whose origin the profile
+ * disables (bootstrap.disabled_origins) is not touched at all; that is
+ * audited once per context (BootstrapSourceDisabled).
  * @applied, @refused: (out, optional) counts.
  * Returns PDM_OK when every offered document was applied (or none was
  * offered), else the rc of the first refusal or failure.
  */
 PDM_API int pdm_ctx_bootstrap_scan(pdm_ctx *ctx, size_t *applied,
                                    size_t *refused);
+
+/**
+ * pdm_ctx_bootstrap_watch() - the file descriptors that say when a
+ * bootstrap source changed: each enabled source component's watch_fd()
+ * (a card reader's insertions and removals).  Poll them for reading; when
+ * one is readable, call pdm_ctx_bootstrap_scan() (which also removes the
+ * accounts of a card that left).  The first call asks each source once
+ * (a source may start a thread then); later calls return the same fds.
+ * A source the profile disables (bootstrap.disabled_origins) is not
+ * asked; a source whose watch fails is logged once and left out.
+ * @fds: (out) room for @cap descriptors, borrowed: owned by the sources,
+ *       valid until pdm_ctx_close(); never read, write or close them.
+ * @n:   (out) how many there are (may exceed @cap: only @cap are written).
+ * Returns PDM_OK, PDM_EINVAL (NULL @ctx or @n, or NULL @fds with @cap > 0),
+ * PDM_EDENIED (the context is not usable).
+ */
+PDM_API int pdm_ctx_bootstrap_watch(pdm_ctx *ctx, int *fds, size_t cap,
+                                    size_t *n);
 
 /**
  * pdm_ctx_bootstrap_pending() - the ServerID of the @i-th (0-based)

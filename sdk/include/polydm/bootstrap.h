@@ -108,6 +108,34 @@ typedef struct pdm_bootstrap_ops {
      * NULL declines everything.
      */
     int (*accepts)(void *inst, const char *content_type, uint32_t origin);
+    /**
+     * origin() - the origin (a pdm_bootstrap_origin) of every document
+     * read() gives, answered without touching the medium, so that a
+     * profile can switch the source off (`bootstrap.disabled_origins`,
+     * seed S2) and the core then never calls probe(), read(),
+     * present_ids() or watch_fd().  A document whose origin differs from
+     * this answer is refused.  Optional (since 1.2): NULL or
+     * PDM_ORIGIN_UNKNOWN means the core learns the origin from each
+     * document (a disabled origin is then refused after read()).
+     */
+    uint32_t (*origin)(void *inst);
+    /**
+     * watch_fd() - a file descriptor that becomes readable when this
+     * source's documents or present ids may have changed (a card inserted,
+     * removed or swapped, a reader plugged in).  The host only polls it
+     * (it never reads, writes or closes it) and then runs a scan, which
+     * calls probe(): the source clears the readiness there (a change
+     * signalled after that probe makes the fd readable again).  Owned by
+     * the instance, valid until destroy.  Called from the context's
+     * thread, at most once per instance; the source starts watching (e.g.
+     * a thread of its own that never calls host services) only then, so
+     * a one-shot scan (`polydm bootstrap --scan`) starts nothing.
+     * Returns the fd (>= 0), PDM_ENOTSUP (nothing to watch), or another
+     * negative pdm_rc after host->set_error (the host logs it; scans still
+     * work).  Optional (since 1.2): NULL means changes are found only when
+     * the integrator scans.
+     */
+    int (*watch_fd)(void *inst);
 } pdm_bootstrap_ops;
 
 /** Size of the ABI 1.0 vtable (fixed forever): the smallest the core

@@ -92,7 +92,7 @@ extern "C" {
 /** ABI major version: a plugin must be built with the same major. */
 #define PDM_ABI_MAJOR 1
 /** ABI minor version: a plugin's minor must not exceed the core's. */
-#define PDM_ABI_MINOR 1
+#define PDM_ABI_MINOR 2
 
 /** Name of the one symbol a plugin module exports. */
 #define PDM_PLUGIN_ENTRY_SYMBOL "pdm_plugin_entry"
@@ -303,6 +303,33 @@ struct pdm_host_api {
      * session with the server), PDM_ENOMEM.  (since 1.0)
      */
     int (*generic_alert)(pdm_plugin_ctx *pc, const pdm_generic_alert *ga);
+
+    /**
+     * ask_pin() - ask the device's user for a PIN the plugin needs, e.g.
+     * the smart card's PIN before reading a protected file, through the
+     * integrator's pin hook (pdm_device_hooks::pin with sec PDM_SEC_NONE,
+     * the plugin's name and @tries_left).  The core never sees the PIN
+     * again and keeps no copy.
+     * @text:       one line to show the user ("Enter the SIM PIN"), UTF-8
+     *              without control characters, at most 200 bytes; never a
+     *              secret.
+     * @tries_left: attempts the plugin's medium still allows before it
+     *              blocks (shown to the user), or -1 if unknown.  Asking
+     *              does not spend a try; the plugin decides whether to
+     *              spend one and must never spend the last one unasked.
+     * @buf, @size: (out) the PIN, NUL-terminated.  The plugin wipes it
+     *              after use and never logs it.  On any return other than
+     *              PDM_OK, @buf holds an empty string.
+     * Call only from the context's thread, inside a component method (not
+     * from create, destroy, init or fini, and never from a thread of the
+     * plugin's own).
+     * Returns PDM_OK (an answer that is not empty), PDM_ECANCELLED (the
+     * user declined or gave an empty PIN), PDM_ENOTSUP (the device has no
+     * PIN prompt, or called from create/destroy/init/fini), PDM_EINVAL
+     * (NULL or bad @text, @size 0), or another rc of the hook.  (since 1.2)
+     */
+    int (*ask_pin)(pdm_plugin_ctx *pc, const char *text, int tries_left,
+                   char *buf, size_t size);
 };
 
 /** True if @h offers member @fn (added in some 1.x) and it is non-NULL. */
