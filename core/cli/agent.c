@@ -147,6 +147,9 @@ typedef struct refusals {
     unsigned more;              /* refused after the first one */
 } refusals;
 
+#define AGENT_WATCH_MAX 8
+#define SCAN_GAP_MS 250
+
 typedef struct agent {
     cli *c;
     pdm_ctx *ctx;
@@ -163,6 +166,15 @@ typedef struct agent {
     time_t started;
     refusals refused[REFUSAL_SOURCES + 1]; /* the last: other sources */
     uint8_t *rx;      /* PUSH_MAX bytes: the receive buffer */
+    /* Bootstrap sources that watch their medium (a card reader): their
+     * fds join the poll set, and a readable one runs a scan.  The scans
+     * they trigger are at least SCAN_GAP_MS apart; meanwhile the fds are
+     * left out of the poll set (they stay readable until the scan's
+     * probe() clears them, so polling them would spin). */
+    int watch[AGENT_WATCH_MAX];
+    size_t nwatch;
+    uint64_t last_scan_ms;
+    unsigned scans;   /* scans run (start-up included) */
 } agent;
 
 static volatile sig_atomic_t stop_flag;
@@ -572,6 +584,55 @@ static void queue_bootstrapped(agent *a)
     }
 }
 
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Runs the bootstrap sources (pdm_ctx_bootstrap_scan: the accounts of a
+ * card that left go first, then every source's documents; each refusal
+ * is audited by the pipeline) and queues the first session of every
+ * server that got an account.  @why says what prompted it. */
+static void bootstrap_scan(agent *a, const char *why)
+{
+    size_t applied = 0, refused = 0;
+    int rc = pdm_ctx_bootstrap_scan(a->ctx, &applied, &refused);
+    a->scans++;
+    a->last_scan_ms = mono_ms();
+    if (applied || refused || rc != PDM_OK)
+        pdm__logf(&a->ctx->log, rc == PDM_OK ? PDM_LOG_INFO : PDM_LOG_WARN,
+                  "agent", "bootstrap scan (%s): %zu applied, %zu refused%s%s",
+                  why, applied, refused, rc == PDM_OK ? "" : ": ",
+                  rc == PDM_OK ? "" : pdm_ctx_last_error(a->ctx));
+    else
+        pdm__logf(&a->ctx->log, PDM_LOG_DEBUG, "agent",
+                  "bootstrap scan (%s): nothing new", why);
+    queue_bootstrapped(a);
+}
+
+/* The sources' watch fds (pdm_ctx_bootstrap_watch), asked once after the
+ * start-up scan. */
+static void bootstrap_watch(agent *a)
+{
+    size_t n = 0;
+    if (pdm_ctx_bootstrap_watch(a->ctx, a->watch, AGENT_WATCH_MAX, &n) !=
+        PDM_OK)
+        n = 0;
+    if (n > AGENT_WATCH_MAX) {
+        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "agent",
+                  "%zu bootstrap sources watch their medium; only the "
+                  "first %d are watched (the rest are read at start-up and "
+                  "on `polydm bootstrap --scan`)", n, AGENT_WATCH_MAX);
+        n = AGENT_WATCH_MAX;
+    }
+    a->nwatch = n;
+    if (n)
+        pdm__logf(&a->ctx->log, PDM_LOG_INFO, "agent",
+                  "watching %zu bootstrap source(s) for changes", n);
+}
+
 /* A pushed bootstrap document (OMA CP or DM profile): the pipeline
  * verifies, decides, applies and audits it; the agent only reports. */
 static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
@@ -966,18 +1027,10 @@ static int agent_cmd(cli *c, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     a.started = time(NULL);
     load_queue(&a);
-    {
-        /* Documents the profile's sources hold (a CP file, the factory
-         * document); each refusal is audited by the pipeline. */
-        size_t applied = 0, refused = 0;
-        int rc = pdm_ctx_bootstrap_scan(a.ctx, &applied, &refused);
-        if (applied || refused || rc != PDM_OK)
-            pdm__logf(&a.ctx->log, rc == PDM_OK ? PDM_LOG_INFO : PDM_LOG_WARN,
-                      "agent", "bootstrap scan: %zu applied, %zu refused%s%s",
-                      applied, refused, rc == PDM_OK ? "" : ": ",
-                      rc == PDM_OK ? "" : pdm_ctx_last_error(a.ctx));
-    }
-    queue_bootstrapped(&a);
+    /* Documents the profile's sources hold (the SIM, a CP file, the
+     * factory document), then the sources that can say when they change. */
+    bootstrap_scan(&a, "start-up");
+    bootstrap_watch(&a);
     bound_name(a.udp, a.udp_name, sizeof a.udp_name);
     pdm__logf(&a.ctx->log, PDM_LOG_INFO, "agent",
               "listening for WAP push on udp %s, control %s", a.udp_name,
@@ -985,14 +1038,27 @@ static int agent_cmd(cli *c, int argc, char **argv)
     printf("polydm agent: listening on udp %s\n", a.udp_name);
     fflush(stdout);
     while (!stop_flag && !(a.exit_after && a.sessions_ended >= a.exit_after)) {
-        struct pollfd pf[2] = {{a.udp, POLLIN, 0}, {a.ctl, POLLIN, 0}};
-        int timeout = 1000;
-        if (poll(pf, 2, a.queue ? 200 : timeout) < 0 && errno != EINTR)
+        struct pollfd pf[2 + AGENT_WATCH_MAX] = {{a.udp, POLLIN, 0},
+                                                 {a.ctl, POLLIN, 0}};
+        nfds_t npf = 2;
+        int timeout = a.queue ? 200 : 1000;
+        uint64_t since = mono_ms() - a.last_scan_ms;
+        bool changed = false;
+        if (since >= SCAN_GAP_MS)
+            for (size_t i = 0; i < a.nwatch; i++)
+                pf[npf++] = (struct pollfd){a.watch[i], POLLIN, 0};
+        else if (a.nwatch && SCAN_GAP_MS - since < (uint64_t)timeout)
+            timeout = (int)(SCAN_GAP_MS - since);
+        if (poll(pf, npf, timeout) < 0 && errno != EINTR)
             break;
         if (pf[0].revents & POLLIN)
             on_push(&a);
         if (pf[1].revents & POLLIN)
             on_control(&a);
+        for (nfds_t i = 2; i < npf; i++)
+            changed |= (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+        if (changed)
+            bootstrap_scan(&a, "a bootstrap source changed");
         refusals_flush(&a, false);
         maybe_deliver_alerts(&a);
         run_queue(&a);
