@@ -72,7 +72,7 @@ sim_pcscd() {
 # is empty, so the next card is a new insertion, not a stale "present".
 insert() {
   CUR=$1
-  "$PY" "$SIM_HERE/vcard.py" --trace "$WORK/cards/$1.json" >"$WORK/vcard.log" 2>&1 &
+  "$PY" "$SIM_HERE/vcard.py" --trace "${CARDS:-$WORK/cards}/$1.json" >"$WORK/vcard.log" 2>&1 &
   V=$!
 }
 remove() {
