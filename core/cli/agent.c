@@ -13,6 +13,9 @@
  *     after each applied bootstrap, every server of
  *     pdm_ctx_bootstrap_pending gets a client-initiated session (Alert
  *     1201), under the queue's usual retry rules;
+ *   - the bootstrap sources that watch their medium (a card reader,
+ *     pdm_ctx_bootstrap_watch): a change runs the scan again, which
+ *     removes the accounts of a card that left and applies a new one's;
  *   - a control socket (UNIX, <state>/agent.sock, mode 0600) used by
  *     `polydm status` and `polydm trigger`;
  *   - the session queue: one session at a time, a queued request per
