@@ -538,6 +538,23 @@ static int dodf_find(card *c, const uint8_t *dodf, size_t dn,
 
 /* ---- the PIN ------------------------------------------------------------- */
 
+/* Was a document of this card offered by this process, or applied (kv
+ * record, dropped when the card leaves)?  Errors count as yes: then no
+ * PIN is asked. */
+static bool offered_before(inst *in, const char *iccid)
+{
+    char key[sizeof KV_PREFIX + 21];
+    pdm_blob kv = {NULL, 0};
+    int rc;
+    if (in->have_skip && strcmp(in->skip_iccid, iccid) == 0)
+        return true;
+    snprintf(key, sizeof key, KV_PREFIX "%s", iccid);
+    rc = host->kv_get(in->pc, key, &kv);
+    if (rc == PDM_OK)
+        host->free(kv.data);
+    return rc != PDM_ENOTFOUND;
+}
+
 /* An AODF's PIN objects (PKCS#15 v1.1 6.8): each `pin` choice is
  *   30 { 30 CommonObjectAttributes,
  *        30 CommonAuthenticationObjectAttributes { 04 authId, ... },
@@ -678,8 +695,9 @@ static bool pin_valid(const char *pin)
  * PDM_EIO.  The card's counter rules: blocked -> never ask; 1 try left ->
  * never spend it unless option.pin_spend_last_try; a wrong PIN is not
  * retried. */
-static int unlock(card *c, const char *what, const uint8_t *odf, size_t on,
-                  const uint8_t *auth, size_t authl, uint8_t *scratch)
+static int unlock(card *c, const char *iccid, const char *what,
+                  const uint8_t *odf, size_t on, const uint8_t *auth,
+                  size_t authl, uint8_t *scratch)
 {
     static const char text[] = "Enter the SIM PIN to read the operator's "
                                "device-management settings";
@@ -688,8 +706,18 @@ static int unlock(card *c, const char *what, const uint8_t *odf, size_t on,
     char pin[32];
     uint8_t ref;
     unsigned tries;
-    int sw, rc = pin_ref(c, odf, on, auth, authl, scratch, &ref, &from);
-    if (rc != PDM_OK)
+    int sw, rc;
+    if (offered_before(in, iccid)) {
+        /* The core probes again after a document (SCAN_PER_SOURCE), and
+         * every later scan would ask again for a card that stays in: the
+         * PIN is asked once per card insertion, not once per scan. */
+        host->log(in->pc, PDM_LOG_INFO, "%s: the document of card %s was "
+                  "offered already: the SIM PIN is not asked again until "
+                  "the card is inserted again", what, iccid);
+        return PDM_ENOTFOUND;
+    }
+    if ((rc = pin_ref(c, odf, on, auth, authl, scratch, &ref, &from)) !=
+        PDM_OK)
         return rc;
     sw = verify(c, ref, NULL);
     if (sw == 0x9000)
@@ -799,7 +827,7 @@ static int walk(card *c, char iccid[21], uint8_t *out, size_t *n)
     rc = read_path(c, "EF(DM_Bootstrap)", bs, bsl, out, n, what);
     c->pin_ok = false; /* a second 6982 is an error, never a second PIN */
     if (rc == NEED_PIN &&
-        (rc = unlock(c, what, odf, on, auth, authl, dodf)) == PDM_OK)
+        (rc = unlock(c, iccid, what, odf, on, auth, authl, dodf)) == PDM_OK)
         rc = read_path(c, "EF(DM_Bootstrap)", bs, bsl, out, n, what);
 out:
     host->free(odf);
@@ -1456,7 +1484,13 @@ static void cards_forget_absent(inst *in, char *const *ids, size_t nids)
 {
     char list[KV_CARDS_MAX * 22 + 1], keep[sizeof list];
     size_t k = 0;
-    bool changed = false;
+    bool changed = false, here = false;
+    /* the card offered by this process left too: offered again (and its
+     * PIN asked again) when it comes back */
+    for (size_t j = 0; j < nids && in->have_skip && !here; j++)
+        here = strcmp(ids[j], in->skip_iccid) == 0;
+    if (in->have_skip && !here)
+        in->have_skip = 0;
     if (cards_get(in, list, sizeof list) != PDM_OK)
         return;
     keep[0] = '\0';

@@ -15,7 +15,9 @@
  *   quiet MS              the fd stays unreadable for MS ms
  *   probe RC              probe() returns RC (0, -4 ...), and afterwards
  *                         the fd is not readable; prints asks and tries
- *   read                  read(): the document's length and content type
+ *   read                  read(): the document's length and content type,
+ *                         then consumed(PDM_OK) (the core applied it)
+ *   present N             present_ids() returns N ids
  *   log TEXT              a log line of this instance contains TEXT
  *   nolog TEXT            no log line contains TEXT
  *   destroy MS            destroy() returns within MS ms, the fd is
@@ -212,6 +214,25 @@ static void cmd_read(void)
     ops->consumed(inst, PDM_OK);
 }
 
+static void cmd_present(int want)
+{
+    char **ids = NULL;
+    size_t n = 0;
+    int rc = ops->present_ids(inst, &ids, &n);
+    flush_logs();
+    if (rc != PDM_OK) {
+        printf("FAIL present_ids %d\n", rc);
+        return;
+    }
+    if ((int)n != want)
+        printf("FAIL present_ids gave %zu ids, expected %d\n", n, want);
+    else
+        printf("ok present %zu\n", n);
+    for (size_t k = 0; k < n; k++)
+        api.free(ids[k]);
+    api.free(ids);
+}
+
 int main(void)
 {
     char line[512];
@@ -260,6 +281,8 @@ int main(void)
             cmd_probe(atoi(arg));
         } else if (strcmp(line, "read") == 0) {
             cmd_read();
+        } else if (strcmp(line, "present") == 0) {
+            cmd_present(atoi(arg));
         } else if (strcmp(line, "log") == 0 || strcmp(line, "nolog") == 0) {
             int want = line[0] == 'l';
             flush_logs();

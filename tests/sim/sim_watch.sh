@@ -139,9 +139,23 @@ t "pin right: read" read
 answer_has "pin right read" "1505 bytes"
 t "pin right: verified" log "EF(DM_Bootstrap) 3F0050154402: SIM PIN verified"
 t "pin right: no PIN in the log" nolog 2468
-t "pin right: destroy" destroy 1000
+# The core probes again in the same scan, and scans again later: the PIN
+# of a card whose document was offered is not asked again ...
+t "pin right: probe again" probe -4
+answer_has "pin right again" "asks=1"
+t "pin right: not asked again" log "EF(DM_Bootstrap) 3F0050154402: the document of card 89490200001234567890 was offered already: the SIM PIN is not asked again until the card is inserted again"
 want_verifies "pin right" 1
 tries_is "pin right (counter reset)" 3
+remove
+# ... until the card leaves (present_ids() sees it gone) and comes back.
+t "pin right: card gone" present 0
+insert pin; wait_card
+mark
+t "pin back: answer" answer 2468
+t "pin back: probe" probe 0
+answer_has "pin back: asked again" "asks=2 tries=3"
+t "pin back: destroy" destroy 1000
+want_verifies "pin back" 1
 remove
 grep -qi '32343638' "$WORK/pin.trace" && fail "pin: the PIN's bytes appear in the card's trace"
 
