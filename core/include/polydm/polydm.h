@@ -91,12 +91,17 @@ typedef struct pdm_device_hooks {
     /**
      * pin() - ask the user for the PIN of a bootstrap document secured with
      * USERPIN, USERNETWPIN or USERPINMAC (@req says which and where the
-     * document came from).  Write the PIN NUL-terminated into @buf (at most
-     * @size bytes; the core wipes it after use).  Return PDM_OK,
-     * PDM_ECANCELLED (the user declined: the document is refused) or
-     * another rc (refused).  Without this hook every document that needs a
-     * PIN is refused.  Added after polydm 0.1: read only when struct_size
-     * covers it.
+     * document came from), or, with @req->sec PDM_SEC_NONE, for a PIN a
+     * plugin needs (@req->plugin, e.g. the SIM card's PIN before
+     * sim-bootstrap reads a protected file; @req->tries_left says how many
+     * attempts the card still allows, -1 unknown).  Write the PIN
+     * NUL-terminated into @buf (at most @size bytes; the core wipes it
+     * after use, a plugin's PIN goes straight to the plugin's buffer).
+     * Return PDM_OK, PDM_ECANCELLED (the user declined: the document is
+     * refused, the plugin goes without) or another rc (refused).  An
+     * empty answer counts as declined.  Without this hook every document
+     * that needs a PIN is refused and plugins get PDM_ENOTSUP.  Added
+     * after polydm 0.1: read only when struct_size covers it.
      */
     int (*pin)(void *user, const pdm_pin_request *req, char *buf,
                size_t size);
