@@ -340,9 +340,12 @@ PDM_API int pdm_ctx_bootstrap_submit(pdm_ctx *ctx,
  * A source's failure is logged and the scan goes on.  First, each source
  * that says which of its documents are still present (present_ids)
  * loses the accounts of the ones that are gone (bootstrap.removed_source:
- * remove or keep, audited either way).  A source whose origin the profile
- * disables (bootstrap.disabled_origins) is not touched at all; that is
- * audited once per context (BootstrapSourceDisabled).
+ * remove or keep, audited either way).  A source that declares an origin
+ * (pdm_bootstrap_ops::origin) the profile disables
+ * (bootstrap.disabled_origins) is not touched at all; that is audited
+ * once per context (BootstrapSourceDisabled).  A document with a
+ * disabled origin (from a source that declares none, the factory file,
+ * or pdm_ctx_bootstrap_submit) is refused with PDM_EDENIED.
  * @applied, @refused: (out, optional) counts.
  * Returns PDM_OK when every offered document was applied (or none was
  * offered), else the rc of the first refusal or failure.
