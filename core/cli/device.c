@@ -2,8 +2,9 @@
  * The reference agent's device hooks: identity comes from the profile (the
  * core falls back to it when a hook says PDM_ENOTFOUND), UI prompts are
  * answered from a script file (one answer per line: yes, no, cancel,
- * timeout, text=..., choose=1,3; a bootstrap PIN question takes pin=...
- * or cancel) or refused when there is none, and every
+ * timeout, text=..., choose=1,3; a PIN question, a bootstrap
+ * document's or a plugin's such as the SIM card's, takes pin=... or
+ * cancel) or refused when there is none, and every
  * action the device is asked to do is appended to a device-state file as
  * one JSON object per line, so tests can observe what happened.  An OEM
  * replaces this file with calls into the real device.
@@ -11,6 +12,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -140,25 +142,39 @@ static int dev_ui(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
     return rc;
 }
 
-/* The PIN of a bootstrap document: the next script line "pin=<PIN>"
- * answers it, "cancel" (or anything else, or no line) declines.  The
- * device-state record says that a PIN was asked and how it was answered,
- * never the PIN. */
+/* A PIN question: a bootstrap document's (sec USERPIN...) or a plugin's
+ * own, e.g. the SIM card's (sec NONE, host->ask_pin).  The next script
+ * line "pin=<PIN>" answers it, "cancel" (or anything else, or no line)
+ * declines.  The device-state record says whose PIN was asked and how
+ * it was answered, never the PIN. */
 static int dev_pin(void *user, const pdm_pin_request *rq, char *buf,
                    size_t size)
 {
     cli_device *d = user;
     char *a = next_answer(d);
-    char detail[200];
+    char detail[300], tries[32] = "";
+    const char *how;
     int rc = PDM_ECANCELLED;
+    bool plugin = rq->sec == PDM_SEC_NONE &&
+                  rq->struct_size >= offsetof(pdm_pin_request, tries_left) +
+                                         sizeof rq->tries_left &&
+                  rq->plugin;
     if (a && strncmp(a, "pin=", 4) == 0 && a[4] &&
         pdm__strlcpy(buf, a + 4, size) < size)
         rc = PDM_OK;
     else if (size)
-        buf[0] = '\0';
-    snprintf(detail, sizeof detail, "SEC %u, origin %u: %s",
-             (unsigned)rq->sec, (unsigned)rq->origin,
-             rc == PDM_OK ? "answered" : a ? "declined" : "no answer");
+        pdm__wipe(buf, size);
+    how = rc == PDM_OK ? "answered" : a ? "declined" : "no answer";
+    if (plugin) {
+        if (rq->tries_left >= 0)
+            snprintf(tries, sizeof tries, " (%d %s left)", (int)rq->tries_left,
+                     rq->tries_left == 1 ? "try" : "tries");
+        snprintf(detail, sizeof detail, "card PIN for %.64s%s: %s",
+                 rq->plugin, tries, how);
+    } else {
+        snprintf(detail, sizeof detail, "SEC %u, origin %u: %s",
+                 (unsigned)rq->sec, (unsigned)rq->origin, how);
+    }
     cli_device_record(d, "pin", detail);
     if (a) {
         pdm__wipe(a, strlen(a));

@@ -18,6 +18,8 @@
  *     process (a scan loop must not retry it forever) but is after a
  *     restart: the refusal may have been for a reason that has since
  *     gone (no IMSI yet, a policy changed).
+ *   - origin() (since ABI 1.2): FILE, the origin of everything read()
+ *     gives, so `bootstrap.disabled_origins = file` turns the file off.
  *
  * Options: origins (default "push,file,user,factory"), file, sec, mac.
  */
@@ -367,6 +369,16 @@ static void cp_consumed(void *i, int outcome)
     }
 }
 
+/* What probe()/read() offer is always option.file, origin FILE (read()
+ * says so too): a profile that disables `file` (bootstrap.disabled_origins)
+ * switches that off without the file being opened.  Submitted documents
+ * (accepts()) keep their own origins. */
+static uint32_t cp_origin(void *i)
+{
+    (void)i;
+    return PDM_ORIGIN_FILE;
+}
+
 static const pdm_bootstrap_ops ops = {
     {sizeof(pdm_bootstrap_ops), PDM_KIND_BOOTSTRAP, cp_create, cp_destroy},
     cp_probe,
@@ -374,6 +386,8 @@ static const pdm_bootstrap_ops ops = {
     cp_consumed,
     NULL, /* present_ids: a file's accounts stay when it goes */
     cp_accepts,
+    cp_origin,
+    NULL, /* watch_fd: a file is found when the integrator scans */
 };
 
 static const pdm_component components[] = {

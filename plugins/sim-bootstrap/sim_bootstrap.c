@@ -15,19 +15,36 @@
  * Every card refusal or missing piece is one warning naming the file and
  * the status word and PDM_ENOTFOUND ("nothing to offer"); a PC/SC failure
  * in the middle of a read (card removed, reader gone) is PDM_EIO and
- * nothing is handed over.  A PIN-protected EF(DM_Bootstrap) is not read:
- * ABI 1.1 gives a plugin no PIN prompt, and a VERIFY is never sent.
+ * nothing is handed over.
  *
- * Options: reader (a substring of the reader name; default any reader).
+ * A PIN-protected EF(DM_Bootstrap) (6982) is read after one VERIFY of the
+ * PIN the PKCS#15 AODF names (else option.pin_ref), asked from the user
+ * through host->ask_pin (ABI 1.2): the card's tries counter is read first
+ * (an empty VERIFY spends nothing), a blocked PIN or the last try is never
+ * touched, and a wrong PIN is not retried in the same scan.
+ *
+ * watch_fd() starts a thread with its own PC/SC context that waits for
+ * card and reader changes and makes a pipe readable; probe() drains it.
+ *
+ * Options: reader (a substring of the reader name; default any reader),
+ * pin_ref (hex byte, default 01), pin_spend_last_try (true/false).
  */
+#define _GNU_SOURCE /* pipe2 */
 #include <polydm/bootstrap.h>
 
 #include <winscard.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <gnutls/crypto.h>
 
@@ -43,9 +60,14 @@ static const pdm_host_api *host; /* plugin.h rule 9 */
                                     that left must lose its record */
 #define KV_CARDS_MAX 16
 
+typedef struct watch watch;
+
 typedef struct inst {
     pdm_plugin_ctx *pc;
     const char *reader;  /* option: borrowed until destroy */
+    uint8_t pin_ref;     /* option.pin_ref: VERIFY's P2 when no AODF says */
+    bool spend_last;     /* option.pin_spend_last_try */
+    watch *w;            /* watch_fd()'s thread, NULL before */
     uint8_t *doc;        /* what probe() found, handed over by read() */
     size_t len;
     char iccid[21];      /* of doc's card */
@@ -74,9 +96,11 @@ typedef struct card {
     size_t aid_len;
     uint8_t app_path[16];  /* else its path from EF(DIR), from 3F00 */
     size_t app_path_len;
+    bool pin_ok;           /* 6982 is NEED_PIN (EF(DM_Bootstrap) only) */
 } card;
 
 #define SW_PCSC (-1) /* xfer(): PC/SC failed (logged): card or reader gone */
+#define NEED_PIN 2   /* read_path()/read_ef(): 6982 while c->pin_ok */
 
 static const char *sw_text(int sw)
 {
@@ -123,9 +147,20 @@ static int sw_fail(card *c, int sw, const char *what, const char *step)
                    sw_text(sw));
 }
 
+/* Clears a secret (the PIN, a VERIFY APDU) so it does not outlive its
+ * use; volatile so the compiler cannot drop the stores. */
+static void wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = p;
+    while (n--)
+        *v++ = 0;
+}
+
 /* One APDU with the T=0 conventions: 61xx fetches the rest with GET
- * RESPONSE, 6Cxx resends once with the card's Le.  Returns the final
- * status word or SW_PCSC; *rlen bytes of data are in resp[MAX_RESP]. */
+ * RESPONSE, 6Cxx resends once with the card's Le (only a command that
+ * has an Le: a VERIFY is never sent twice).  Returns the final status
+ * word or SW_PCSC; *rlen bytes of data are in resp[MAX_RESP].  The
+ * command's copy is wiped (it may hold a PIN). */
 static int xfer(card *c, const uint8_t *apdu, size_t n, uint8_t *resp,
                 size_t *rlen)
 {
@@ -133,24 +168,27 @@ static int xfer(card *c, const uint8_t *apdu, size_t n, uint8_t *resp,
         c->proto == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     uint8_t cmd[5 + 255 + 1], buf[258];
     size_t have = 0;
-    int resent = 0;
+    /* case 2 (header + Le) or case 4 (header + Lc + data + Le) */
+    int has_le = n == 5 || (n > 5 && n == 6 + (size_t)apdu[4]);
+    int resent = 0, sw;
     memcpy(cmd, apdu, n);
     for (;;) {
         DWORD blen = sizeof buf;
         LONG rv = SCardTransmit(c->h, pci, cmd, (DWORD)n, NULL, buf, &blen);
-        int sw;
         size_t dl;
         if (rv != SCARD_S_SUCCESS) {
             host->log(c->in->pc, PDM_LOG_WARN,
                       "SCardTransmit: %s (card removed?): nothing read",
                       pcsc_stringify_error(rv));
-            return SW_PCSC;
+            sw = SW_PCSC;
+            break;
         }
         if (blen < 2 || have + blen - 2 > MAX_RESP) {
             host->log(c->in->pc, PDM_LOG_WARN,
                       "the card's response has %lu bytes: nothing read",
                       (unsigned long)blen);
-            return SW_PCSC;
+            sw = SW_PCSC;
+            break;
         }
         sw = buf[blen - 2] << 8 | buf[blen - 1];
         dl = blen - 2;
@@ -158,18 +196,22 @@ static int xfer(card *c, const uint8_t *apdu, size_t n, uint8_t *resp,
         have += dl;
         if ((sw >> 8) == 0x61) {
             const uint8_t gr[5] = {0x00, 0xC0, 0x00, 0x00, (uint8_t)sw};
+            wipe(cmd, n);
             memcpy(cmd, gr, sizeof gr);
             n = sizeof gr;
+            has_le = 1;
             continue;
         }
-        if ((sw >> 8) == 0x6C && !resent) { /* every such APDU ends in Le */
+        if ((sw >> 8) == 0x6C && has_le && !resent) {
             cmd[n - 1] = (uint8_t)sw;
             resent = 1;
             continue;
         }
         *rlen = have;
-        return sw;
+        break;
     }
+    wipe(cmd, sizeof cmd);
+    return sw;
 }
 
 /* BER-TLV: the next object at *off of p[0..n).  1 = padding (00/FF) or
@@ -311,10 +353,8 @@ static int read_ef(card *c, const char *what, long size, uint8_t *out,
             return nothing(c, "%s: offset %zu beyond READ BINARY's 15 bits",
                            what, *got);
         sw = xfer(c, apdu, sizeof apdu, r, &rl);
-        if (sw == 0x6982)
-            /* ABI 1.1 has no PIN prompt for plugins: never VERIFY. */
-            return nothing(c, "%s is PIN-protected: not supported yet "
-                           "(6982 security status not satisfied)", what);
+        if (sw == 0x6982 && c->pin_ok)
+            return NEED_PIN; /* walk() verifies the PIN and reads again */
         if (sw == 0x6B00 && size < 0)
             break;
         if (sw != 0x9000 && sw != 0x6282)
@@ -428,15 +468,20 @@ static int read_path(card *c, const char *name, const uint8_t *p, size_t n,
     for (size_t i = 0; i < n && k > 0 && k + 3 < 96; i++)
         k += snprintf(what + k, (size_t)(96 - k), "%02X", p[i]);
     sw = select_path(c, p, n, &size);
+    if (sw == 0x6982 && c->pin_ok)
+        return NEED_PIN;
     if (sw != 0x9000)
         return sw_fail(c, sw, what, "SELECT");
     return read_ef(c, what, size, out, got);
 }
 
-/* The DODF entries: the Path of OID 2.23.43.7.1, copied to bs[16].
+/* The DODF entries: the Path of OID 2.23.43.7.1, copied to bs[16], and
+ * the object's authId (CommonObjectAttributes, OCTET STRING 04; *authl 0
+ * when it has none) to auth[16].
  * PDM_OK, 1 when this DODF has none, or PDM_ENOTFOUND (broken, logged). */
 static int dodf_find(card *c, const uint8_t *dodf, size_t dn,
-                     const char *dwhat, uint8_t *bs, size_t *bsl)
+                     const char *dwhat, uint8_t *bs, size_t *bsl,
+                     uint8_t *auth, size_t *authl)
 {
     static const uint8_t oid[4] = {0x67, 0x2B, 0x07, 0x01};
     size_t doff = 0, el;
@@ -444,15 +489,18 @@ static int dodf_find(card *c, const uint8_t *dodf, size_t dn,
     const uint8_t *e;
     int dr;
     while ((dr = tlv_next(dodf, dn, &doff, &dtag, &e, &el)) == 0) {
-        size_t eoff = 0, tl, ol, sl = 0, pl;
+        size_t eoff = 0, tl, ol, sl = 0, pl, cl = 0, al = 0;
         unsigned etag;
-        const uint8_t *t = NULL, *x, *odo, *o, *ps, *p;
+        const uint8_t *t = NULL, *x, *odo, *o, *ps, *p, *com = NULL, *a;
         int er;
         if (dtag != 0xA1) /* oidDO [1]; opaqueDO, externalIDO skipped */
             continue;
-        while ((er = tlv_next(e, el, &eoff, &etag, &x, &tl)) == 0)
+        while ((er = tlv_next(e, el, &eoff, &etag, &x, &tl)) == 0) {
             if (etag == 0xA1)
                 t = x, sl = tl;
+            else if (etag == 0x30 && !com) /* CommonObjectAttributes */
+                com = x, cl = tl;
+        }
         if (er < 0 || !t)
             return nothing(c, "%s: broken: oidDO at offset %zu without "
                            "typeAttributes", dwhat, doff - el);
@@ -468,8 +516,15 @@ static int dodf_find(card *c, const uint8_t *dodf, size_t dn,
         if (!p || pl > 16)
             return nothing(c, "%s: broken: OID 2.23.43.7.1 without a usable "
                            "Path", dwhat);
+        a = com ? tlv_find(com, cl, 0x04, &al) : NULL;
+        if (a && (al == 0 || al > 16))
+            return nothing(c, "%s: broken: OID 2.23.43.7.1 with an authId "
+                           "of %zu bytes", dwhat, al);
         memcpy(bs, p, pl);
         *bsl = pl;
+        if (a)
+            memcpy(auth, a, al);
+        *authl = a ? al : 0;
         return PDM_OK;
     }
     if (dr < 0)
@@ -481,13 +536,255 @@ static int dodf_find(card *c, const uint8_t *dodf, size_t dn,
     return 1; /* not in this DODF: the caller tries the next one */
 }
 
+/* ---- the PIN ------------------------------------------------------------- */
+
+/* Was a document of this card offered by this process, or applied (kv
+ * record, dropped when the card leaves)?  Errors count as yes: then no
+ * PIN is asked. */
+static bool offered_before(inst *in, const char *iccid)
+{
+    char key[sizeof KV_PREFIX + 21];
+    pdm_blob kv = {NULL, 0};
+    int rc;
+    if (in->have_skip && strcmp(in->skip_iccid, iccid) == 0)
+        return true;
+    snprintf(key, sizeof key, KV_PREFIX "%s", iccid);
+    rc = host->kv_get(in->pc, key, &kv);
+    if (rc == PDM_OK)
+        host->free(kv.data);
+    return rc != PDM_ENOTFOUND;
+}
+
+/* An AODF's PIN objects (PKCS#15 v1.1 6.8): each `pin` choice is
+ *   30 { 30 CommonObjectAttributes,
+ *        30 CommonAuthenticationObjectAttributes { 04 authId, ... },
+ *        [A0 subclass], A1 { 30 PinAttributes { 03 pinFlags, 0A pinType,
+ *        02 minLength, 02 storedLength, [02 maxLength],
+ *        [80 pinReference DEFAULT 0], ... } } }
+ * The one whose authId is auth[authl] gives *ref.  Other choices
+ * (biometric A0, authKey A1, external A2) are skipped.
+ * PDM_OK, 1 when no object has that authId, PDM_ENOTFOUND (broken). */
+static int aodf_find(card *c, const uint8_t *aodf, size_t an,
+                     const char *what, const uint8_t *auth, size_t authl,
+                     uint8_t *ref)
+{
+    size_t off = 0, l;
+    unsigned tag;
+    const uint8_t *v;
+    int r;
+    while ((r = tlv_next(aodf, an, &off, &tag, &v, &l)) == 0) {
+        size_t eoff = 0, tl, k = 0, cl = 0, al, tal = 0, pl, rl;
+        unsigned etag;
+        const uint8_t *x, *cls = NULL, *a, *ta = NULL, *pa, *rv;
+        int er;
+        if (tag != 0x30)
+            continue;
+        while ((er = tlv_next(v, l, &eoff, &etag, &x, &tl)) == 0) {
+            if (etag == 0x30 && ++k == 2)
+                cls = x, cl = tl;
+            else if (etag == 0xA1)
+                ta = x, tal = tl;
+        }
+        a = cls ? tlv_find(cls, cl, 0x04, &al) : NULL;
+        if (er < 0 || !a)
+            return nothing(c, "%s: broken: PIN object at offset %zu without "
+                           "an authId", what, off - l);
+        if (al != authl || memcmp(a, auth, al))
+            continue;
+        pa = ta ? tlv_find(ta, tal, 0x30, &pl) : NULL;
+        if (!pa)
+            return nothing(c, "%s: broken: the PIN object of the DM "
+                           "bootstrap's authId has no PinAttributes", what);
+        rv = tlv_find(pa, pl, 0x80, &rl);
+        if (!rv) {
+            *ref = 0; /* pinReference [0] DEFAULT 0 */
+        } else if (rl == 1 || (rl == 2 && rv[0] == 0x00)) {
+            *ref = rv[rl - 1]; /* 81 as one byte is common: taken as is */
+        } else {
+            return nothing(c, "%s: the PIN object's pinReference (%zu "
+                           "bytes) is not one byte", what, rl);
+        }
+        return PDM_OK;
+    }
+    if (r < 0)
+        return nothing(c, "%s: broken: TLV at offset %zu overruns the file "
+                       "or is malformed", what, off);
+    return 1;
+}
+
+/* The PIN reference (VERIFY's P2) for an object with authId auth: the
+ * AODFs of EF(ODF)'s authObjects [8] (A8) entries, else option.pin_ref.
+ * scratch[MAX_FILE] is reused for each AODF.  *from names the source for
+ * the log.  PDM_OK or why not (logged). */
+static int pin_ref(card *c, const uint8_t *odf, size_t on,
+                   const uint8_t *auth, size_t authl, uint8_t *scratch,
+                   uint8_t *ref, const char **from)
+{
+    size_t off = 0, l, an;
+    unsigned tag;
+    const uint8_t *v;
+    char awhat[96];
+    int r, rc;
+    *ref = c->in->pin_ref;
+    *from = "option.pin_ref";
+    if (authl == 0)
+        return PDM_OK; /* the object names no PIN: only the option can */
+    while ((r = tlv_next(odf, on, &off, &tag, &v, &l)) == 0) {
+        size_t sl, pl;
+        const uint8_t *seq, *p;
+        if (tag != 0xA8) /* authObjects [8] */
+            continue;
+        seq = tlv_find(v, l, 0x30, &sl);
+        p = seq ? tlv_find(seq, sl, 0x04, &pl) : NULL;
+        if (!p)
+            return nothing(c, "EF(ODF): authObjects entry without a Path");
+        if ((rc = read_path(c, "EF(AODF)", p, pl, scratch, &an, awhat)) !=
+            PDM_OK)
+            return rc;
+        rc = aodf_find(c, scratch, an, awhat, auth, authl, ref);
+        if (rc == PDM_OK) {
+            *from = "EF(AODF)";
+            return PDM_OK;
+        }
+        if (rc != 1)
+            return rc;
+    }
+    if (r < 0)
+        return nothing(c, "EF(ODF): broken TLV at offset %zu", off);
+    return PDM_OK; /* no AODF knows the authId: the option */
+}
+
+/* VERIFY (TS 102 221 11.1.9) of PIN ref.  pin NULL: case 1, asks the
+ * status without spending a try (9000 verified, 63Cx x tries left,
+ * 6983 blocked); else the PIN padded to 8 bytes with FF (9.5.1). */
+static int verify(card *c, uint8_t ref, const char *pin)
+{
+    uint8_t apdu[5 + 8], r[MAX_RESP];
+    size_t rl = 0, n = 4, pl;
+    int sw;
+    apdu[0] = 0x00;
+    apdu[1] = 0x20;
+    apdu[2] = 0x00;
+    apdu[3] = ref;
+    if (pin) {
+        pl = strlen(pin); /* 4..8 digits, checked by the caller */
+        apdu[4] = 8;
+        memset(apdu + 5, 0xFF, 8);
+        memcpy(apdu + 5, pin, pl);
+        n = sizeof apdu;
+    }
+    sw = xfer(c, apdu, n, r, &rl);
+    wipe(apdu, sizeof apdu);
+    return sw;
+}
+
+static bool pin_valid(const char *pin)
+{
+    size_t n = strlen(pin);
+    if (n < 4 || n > 8)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (pin[i] < '0' || pin[i] > '9')
+            return false;
+    return true;
+}
+
+/* EF(DM_Bootstrap) (@what) answered 6982: verify the PIN that guards it,
+ * at most once (walk() calls this once per probe, so once per scan).
+ * PDM_OK: verified, read again; else nothing to offer (logged) or
+ * PDM_EIO.  The card's counter rules: blocked -> never ask; 1 try left ->
+ * never spend it unless option.pin_spend_last_try; a wrong PIN is not
+ * retried. */
+static int unlock(card *c, const char *iccid, const char *what,
+                  const uint8_t *odf, size_t on, const uint8_t *auth,
+                  size_t authl, uint8_t *scratch)
+{
+    static const char text[] = "Enter the SIM PIN to read the operator's "
+                               "device-management settings";
+    inst *in = c->in;
+    const char *from;
+    char pin[32];
+    uint8_t ref;
+    unsigned tries;
+    int sw, rc;
+    if (offered_before(in, iccid)) {
+        /* The core probes again after a document (SCAN_PER_SOURCE), and
+         * every later scan would ask again for a card that stays in: the
+         * PIN is asked once per card insertion, not once per scan. */
+        host->log(in->pc, PDM_LOG_INFO, "%s: the document of card %s was "
+                  "offered already: the SIM PIN is not asked again until "
+                  "the card is inserted again", what, iccid);
+        return PDM_ENOTFOUND;
+    }
+    if ((rc = pin_ref(c, odf, on, auth, authl, scratch, &ref, &from)) !=
+        PDM_OK)
+        return rc;
+    sw = verify(c, ref, NULL);
+    if (sw == 0x9000)
+        return PDM_OK; /* verified already in this card session */
+    if (sw == 0x6983 || sw == 0x63C0)
+        return nothing(c, "%s is PIN-protected and the SIM PIN (%02X, from "
+                       "%s) is blocked (%04X): not asked; unblock it with "
+                       "the PUK in the phone's SIM settings", what, ref,
+                       from, (unsigned)sw);
+    if (sw == SW_PCSC)
+        return PDM_EIO;
+    if ((sw & 0xFFF0) != 0x63C0)
+        return nothing(c, "%s is PIN-protected: VERIFY PIN %02X (from %s, "
+                       "status): %04X (%s)", what, ref, from, (unsigned)sw,
+                       sw_text(sw));
+    tries = sw & 0x0F;
+    if (tries == 1 && !in->spend_last)
+        return nothing(c, "%s is PIN-protected and the SIM PIN has 1 try "
+                       "left: not asked (a wrong PIN would block the SIM); "
+                       "enter the PIN in the phone's own SIM settings, or "
+                       "set option.pin_spend_last_try = true", what);
+    if (!PDM_HOST_HAS(host, ask_pin))
+        return nothing(c, "%s is PIN-protected: cannot ask for the PIN (the "
+                       "host has no PIN prompt; ABI 1.2 needed)", what);
+    rc = host->ask_pin(in->pc, text, (int)tries, pin, sizeof pin);
+    if (rc != PDM_OK) {
+        wipe(pin, sizeof pin);
+        if (rc == PDM_ECANCELLED) {
+            host->log(in->pc, PDM_LOG_INFO, "%s: the SIM PIN was not "
+                      "given: not read (no try spent)", what);
+            return PDM_ENOTFOUND;
+        }
+        return nothing(c, "%s is PIN-protected: cannot ask for the PIN: %s",
+                       what, host->strerror(rc));
+    }
+    if (!pin_valid(pin)) {
+        wipe(pin, sizeof pin);
+        return nothing(c, "%s: the SIM PIN given is not 4 to 8 digits: not "
+                       "sent to the card (no try spent)", what);
+    }
+    sw = verify(c, ref, pin);
+    wipe(pin, sizeof pin);
+    if (sw == 0x9000) {
+        host->log(in->pc, PDM_LOG_INFO, "%s: SIM PIN verified", what);
+        return PDM_OK;
+    }
+    if (sw == SW_PCSC)
+        return PDM_EIO;
+    if ((sw & 0xFFF0) == 0x63C0)
+        return nothing(c, "%s: wrong SIM PIN, %u tries left%s: not read "
+                       "(not asked again in this scan)", what,
+                       (unsigned)(sw & 0x0F),
+                       (sw & 0x0F) ? "" : " (the SIM PIN is now blocked)");
+    if (sw == 0x6983)
+        return nothing(c, "%s: VERIFY PIN %02X: 6983: the SIM PIN is "
+                       "blocked", what, ref);
+    return nothing(c, "%s: VERIFY PIN %02X: %04X (%s)", what, ref,
+                   (unsigned)sw, sw_text(sw));
+}
+
 /* The whole walk: ICCID, then EF(DM_Bootstrap) into out[MAX_FILE]. */
 static int walk(card *c, char iccid[21], uint8_t *out, size_t *n)
 {
     static const uint8_t odf_fid[2] = {0x50, 0x31};
     uint8_t *odf = host->alloc(MAX_FILE), *dodf = host->alloc(MAX_FILE);
-    uint8_t bs[16];
-    size_t on = 0, dn, off = 0, l, bsl = 0;
+    uint8_t bs[16], auth[16];
+    size_t on = 0, dn, off = 0, l, bsl = 0, authl = 0;
     unsigned tag;
     const uint8_t *v;
     char what[96], dwhat[96];
@@ -512,7 +809,7 @@ static int walk(card *c, char iccid[21], uint8_t *out, size_t *n)
         }
         if ((rc = read_path(c, "EF(DODF)", p, pl, dodf, &dn, dwhat)) != PDM_OK)
             goto out;
-        rc = dodf_find(c, dodf, dn, dwhat, bs, &bsl);
+        rc = dodf_find(c, dodf, dn, dwhat, bs, &bsl, auth, &authl);
         if (rc == PDM_OK)
             found = 1;
         else if (rc != 1)
@@ -524,7 +821,14 @@ static int walk(card *c, char iccid[21], uint8_t *out, size_t *n)
                              "bootstrap) in any EF(DODF)");
         goto out;
     }
+    /* Read first: the card, not the DODF's private flag, says whether a
+     * PIN is needed (no question to the user for a readable file). */
+    c->pin_ok = true;
     rc = read_path(c, "EF(DM_Bootstrap)", bs, bsl, out, n, what);
+    c->pin_ok = false; /* a second 6982 is an error, never a second PIN */
+    if (rc == NEED_PIN &&
+        (rc = unlock(c, iccid, what, odf, on, auth, authl, dodf)) == PDM_OK)
+        rc = read_path(c, "EF(DM_Bootstrap)", bs, bsl, out, n, what);
 out:
     host->free(odf);
     host->free(dodf);
@@ -596,6 +900,283 @@ static int connect_card(card *c, SCARDCONTEXT ctx, const char *reader)
     return PDM_EIO;
 }
 
+/* ---- watching the readers (watch_fd) ------------------------------------- */
+
+/* The watch thread has its own PC/SC context (a context belongs to one
+ * thread) and never calls host services (they are not thread-safe): it
+ * only writes a byte to the pipe and records its last PC/SC failure in
+ * atomics, which probe() and present_ids() log on the context's thread.
+ * It never allocates: destroy() frees what watch_fd() allocated. */
+struct watch {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;   /* wakes the 2 s retry pause; says done */
+    bool stop;           /* mu: destroy() asked the thread to return */
+    bool done;           /* mu: the thread has returned */
+    bool live;           /* mu: ctx is established, SCardCancel-able */
+    SCARDCONTEXT ctx;    /* mu */
+    int rfd, wfd;        /* the pipe, both ends non-blocking */
+    const char *reader;  /* option.reader, borrowed until destroy */
+    atomic_long problem; /* the last PC/SC failure (a LONG rv) */
+    atomic_bool problem_new; /* not logged yet */
+};
+
+#define PNP_READER "\\\\?PnP?\\Notification"
+/* The state bits that mean "another card" or "another reader": not
+ * INUSE/EXCLUSIVE/UNPOWERED, which our own scans and pcscd's power
+ * management flip (a scan must not wake the next one).  The high 16 bits
+ * are pcsclite's event counter (one step per insertion or removal). */
+#define WATCHED                                                           \
+    (0xFFFF0000u | SCARD_STATE_IGNORE | SCARD_STATE_UNKNOWN |             \
+     SCARD_STATE_UNAVAILABLE | SCARD_STATE_EMPTY | SCARD_STATE_PRESENT |  \
+     SCARD_STATE_MUTE)
+#define WATCH_MAX 16 /* matching readers watched, as probe() looks at */
+
+static void watch_signal(watch *w)
+{
+    /* EAGAIN: the pipe is full, so readable already: nothing lost */
+    ssize_t r = write(w->wfd, "c", 1);
+    (void)r;
+}
+
+static bool watch_stopping(watch *w)
+{
+    bool s;
+    pthread_mutex_lock(&w->mu);
+    s = w->stop;
+    pthread_mutex_unlock(&w->mu);
+    return s;
+}
+
+/* Waits 2 s, or less when destroy() stops the thread.  false: stop. */
+static bool watch_pause(watch *w)
+{
+    struct timespec t;
+    bool go;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += 2;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop && pthread_cond_timedwait(&w->cv, &w->mu, &t) != ETIMEDOUT)
+        ;
+    go = !w->stop;
+    pthread_mutex_unlock(&w->mu);
+    return go;
+}
+
+/* What the readers look like: each matching reader's name and WATCHED
+ * state, packed into sig[cap].  Returns the length. */
+static size_t watch_sig(const SCARD_READERSTATE *st, DWORD n, char *sig,
+                        size_t cap)
+{
+    size_t k = 0;
+    for (DWORD i = 0; i < n; i++) {
+        size_t l = strlen(st[i].szReader) + 1;
+        uint32_t s = (uint32_t)(st[i].dwEventState & WATCHED);
+        if (k + l + sizeof s > cap)
+            break;
+        memcpy(sig + k, st[i].szReader, l);
+        memcpy(sig + k + l, &s, sizeof s);
+        k += l + sizeof s;
+    }
+    return k;
+}
+
+/* Waits for changes on one established context until PC/SC fails or
+ * destroy() cancels; signals when the readers' signature changes.
+ * Returns the failure (SCARD_E_CANCELLED after destroy()). */
+static LONG watch_ctx(watch *w, SCARDCONTEXT ctx)
+{
+    char names[4096], sig[2][4096 + WATCH_MAX * 4];
+    SCARD_READERSTATE st[WATCH_MAX + 1];
+    size_t siglen[2] = {0, 0};
+    int cur = 0;
+    bool first = true;
+    for (;;) { /* (re)list the readers */
+        DWORD nl = sizeof names, n = 0;
+        LONG rv = SCardListReaders(ctx, NULL, names, &nl);
+        if (rv == SCARD_E_NO_READERS_AVAILABLE)
+            names[0] = '\0';
+        else if (rv != SCARD_S_SUCCESS)
+            return rv;
+        for (char *p = names; *p && n < WATCH_MAX; p += strlen(p) + 1)
+            if (!w->reader || strstr(p, w->reader)) {
+                memset(&st[n], 0, sizeof st[n]);
+                st[n].szReader = p;
+                st[n].dwCurrentState = SCARD_STATE_UNAWARE;
+                n++;
+            }
+        /* the PnP pseudo-reader: wakes us when readers come or go */
+        memset(&st[n], 0, sizeof st[n]);
+        st[n].szReader = PNP_READER;
+        st[n].dwCurrentState = SCARD_STATE_UNAWARE;
+        for (long timeout = 0;; timeout = (long)INFINITE) {
+            if (watch_stopping(w))
+                return SCARD_E_CANCELLED;
+            rv = SCardGetStatusChange(ctx, (DWORD)timeout, st, n + 1);
+            if (rv == SCARD_E_UNKNOWN_READER)
+                break; /* one went between list and wait: list again */
+            if (rv != SCARD_S_SUCCESS && rv != SCARD_E_TIMEOUT)
+                return rv;
+            cur ^= 1;
+            siglen[cur] = watch_sig(st, n, sig[cur], sizeof sig[cur]);
+            if (!first && (siglen[0] != siglen[1] ||
+                           memcmp(sig[0], sig[1], siglen[cur]) != 0))
+                watch_signal(w);
+            first = false;
+            for (DWORD i = 0; i <= n; i++)
+                st[i].dwCurrentState =
+                    st[i].dwEventState & ~(DWORD)SCARD_STATE_CHANGED;
+            if (timeout != 0 && (st[n].dwEventState & SCARD_STATE_CHANGED))
+                break; /* the reader list changed: list again */
+        }
+    }
+}
+
+static void *watch_main(void *arg)
+{
+    watch *w = arg;
+    bool lost = false; /* PC/SC failed: signal once when it is back */
+    for (;;) {
+        SCARDCONTEXT ctx;
+        bool stop;
+        LONG rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &ctx);
+        if (rv == SCARD_S_SUCCESS) {
+            pthread_mutex_lock(&w->mu);
+            stop = w->stop;
+            if (!stop) {
+                w->ctx = ctx;
+                w->live = true;
+            }
+            pthread_mutex_unlock(&w->mu);
+            if (stop) {
+                SCardReleaseContext(ctx);
+                break;
+            }
+            if (lost)
+                watch_signal(w); /* pcscd is back: worth a scan */
+            lost = false;
+            rv = watch_ctx(w, ctx);
+            pthread_mutex_lock(&w->mu);
+            w->live = false; /* destroy() no longer cancels it */
+            pthread_mutex_unlock(&w->mu);
+            SCardReleaseContext(ctx);
+        }
+        if (watch_stopping(w))
+            break;
+        atomic_store(&w->problem, (long)rv);
+        atomic_store(&w->problem_new, true);
+        lost = true;
+        if (!watch_pause(w))
+            break;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->done = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Logs (on the context's thread) what the watch thread ran into. */
+static void watch_report(inst *in)
+{
+    if (in->w && atomic_exchange(&in->w->problem_new, false)) {
+        LONG rv = (LONG)atomic_load(&in->w->problem);
+        host->log(in->pc, PDM_LOG_WARN, "card watch: PC/SC: %s%s; retrying "
+                  "every 2 s", pcsc_stringify_error(rv),
+                  rv == SCARD_E_NO_SERVICE ? " (is pcscd running?)" : "");
+    }
+}
+
+/* probe(): the change is being looked at, the fd is no longer readable. */
+static void watch_drain(inst *in)
+{
+    char buf[64];
+    if (!in->w)
+        return;
+    while (read(in->w->rfd, buf, sizeof buf) > 0)
+        ;
+    watch_report(in);
+}
+
+/* Stops the thread: the flag, then SCardCancel on its context until it
+ * returns (a cancel that lands just before it blocks is lost, so it is
+ * repeated every 20 ms), then join.  Bounded: the thread's only other
+ * waits are the interruptible 2 s pause and non-blocking PC/SC calls. */
+static void watch_stop(watch *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_broadcast(&w->cv);
+    while (!w->done) {
+        struct timespec t;
+        if (w->live)
+            SCardCancel(w->ctx);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        t.tv_nsec += 20 * 1000000L;
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&w->cv, &w->mu, &t);
+    }
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    close(w->rfd);
+    close(w->wfd);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+}
+
+static int sim_watch_fd(void *i)
+{
+    inst *in = i;
+    watch *w;
+    pthread_condattr_t ca;
+    sigset_t all, old;
+    int p[2], e;
+    if (in->w)
+        return in->w->rfd; /* called once by contract; same fd anyway */
+    if (!(w = host->alloc(sizeof *w))) {
+        host->set_error(in->pc, PDM_ENOMEM, "card watch: out of memory");
+        return PDM_ENOMEM;
+    }
+    memset(w, 0, sizeof *w);
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) != 0) {
+        host->set_error(in->pc, PDM_EIO, "card watch: pipe: %s",
+                        strerror(errno));
+        host->free(w);
+        return PDM_EIO;
+    }
+    w->rfd = p[0];
+    w->wfd = p[1];
+    w->reader = in->reader;
+    atomic_init(&w->problem, 0);
+    atomic_init(&w->problem_new, false);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    /* The thread takes no signals: the integrator's handlers run on its
+     * own threads, as if this plugin had none. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    e = pthread_create(&w->th, NULL, watch_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e != 0) {
+        host->set_error(in->pc, PDM_ERROR, "card watch: cannot start a "
+                        "thread: %s", strerror(e));
+        close(p[0]);
+        close(p[1]);
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        host->free(w);
+        return PDM_ERROR;
+    }
+    in->w = w;
+    return w->rfd;
+}
+
 /* ---- the component ------------------------------------------------------- */
 
 /* WBXML's mb_u_int32 at *i of p[0..n); -1 when broken. */
@@ -641,9 +1222,58 @@ static int sim_init(pdm_plugin_ctx *pc, const pdm_host_api *h, void **data)
     return PDM_OK;
 }
 
+/* option.pin_ref: the PIN's key reference (VERIFY P2, TS 102 221 9.5.1:
+ * 01-08 global, 81-88 local) as one hex byte, "01" or "0x81"; default 01
+ * (PIN1).  Used when no AODF names the PIN. */
+static int parse_pin_ref(pdm_plugin_ctx *pc, const char *v, uint8_t *ref)
+{
+    unsigned x = 0;
+    const char *p = v;
+    *ref = 0x01;
+    if (!v)
+        return PDM_OK;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        p += 2;
+    for (size_t k = 0; p[k]; k++) {
+        char ch = p[k];
+        int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                         : -1;
+        if (d < 0 || k >= 2) {
+            x = 0x100;
+            break;
+        }
+        x = x << 4 | (unsigned)d;
+    }
+    if (!*p || x > 0xFF) {
+        host->set_error(pc, PDM_EINVAL, "option.pin_ref: '%.20s' is not a hex "
+                        "byte (e.g. 01 for PIN1, 81 for a local PIN)", v);
+        return PDM_EINVAL;
+    }
+    *ref = (uint8_t)x;
+    return PDM_OK;
+}
+
+static int parse_bool(pdm_plugin_ctx *pc, const char *key, const char *v,
+                      bool *out)
+{
+    *out = false;
+    if (!v || strcmp(v, "false") == 0)
+        return PDM_OK;
+    if (strcmp(v, "true") == 0) {
+        *out = true;
+        return PDM_OK;
+    }
+    host->set_error(pc, PDM_EINVAL, "option.%s: '%.20s' is not true or false",
+                    key, v);
+    return PDM_EINVAL;
+}
+
 static int sim_create(pdm_plugin_ctx *pc, void *plugin_data, void **out)
 {
     inst *in = host->alloc(sizeof(*in));
+    int rc;
     (void)plugin_data;
     if (!in)
         return PDM_ENOMEM;
@@ -655,6 +1285,14 @@ static int sim_create(pdm_plugin_ctx *pc, void *plugin_data, void **out)
                         "for the first reader with a card)");
         host->free(in);
         return PDM_EINVAL;
+    }
+    if ((rc = parse_pin_ref(pc, host->get_option(pc, "pin_ref"),
+                            &in->pin_ref)) != PDM_OK ||
+        (rc = parse_bool(pc, "pin_spend_last_try",
+                         host->get_option(pc, "pin_spend_last_try"),
+                         &in->spend_last)) != PDM_OK) {
+        host->free(in);
+        return rc;
     }
     *out = in;
     return PDM_OK;
@@ -670,8 +1308,18 @@ static void drop_doc(inst *in)
 static void sim_destroy(void *i)
 {
     inst *in = i;
+    if (in->w) {
+        watch_stop(in->w);
+        host->free(in->w);
+    }
     drop_doc(in);
     host->free(in);
+}
+
+static uint32_t sim_origin(void *i)
+{
+    (void)i;
+    return PDM_ORIGIN_SMARTCARD;
 }
 
 /* Was this ICCID's document with in->sha applied before (kv)?  1 yes,
@@ -705,6 +1353,7 @@ static int sim_probe(void *i)
     card c;
     int rc;
     drop_doc(in);
+    watch_drain(in); /* a change after this point makes it readable again */
     if ((rc = open_ctx(in, &ctx)) != PDM_OK)
         return PDM_ENOTFOUND;
     if ((rc = list_readers(in, ctx, names, st, &n)) != PDM_OK)
@@ -835,7 +1484,13 @@ static void cards_forget_absent(inst *in, char *const *ids, size_t nids)
 {
     char list[KV_CARDS_MAX * 22 + 1], keep[sizeof list];
     size_t k = 0;
-    bool changed = false;
+    bool changed = false, here = false;
+    /* the card offered by this process left too: offered again (and its
+     * PIN asked again) when it comes back */
+    for (size_t j = 0; j < nids && in->have_skip && !here; j++)
+        here = strcmp(ids[j], in->skip_iccid) == 0;
+    if (in->have_skip && !here)
+        in->have_skip = 0;
     if (cards_get(in, list, sizeof list) != PDM_OK)
         return;
     keep[0] = '\0';
@@ -902,6 +1557,7 @@ static int sim_present_ids(void *i, char ***out, size_t *nout)
     size_t nids = 0;
     DWORD n;
     int rc;
+    watch_report(in);
     if ((rc = open_ctx(in, &ctx)) != PDM_OK)
         return PDM_EIO;
     if ((rc = list_readers(in, ctx, names, st, &n)) != PDM_OK)
@@ -953,6 +1609,8 @@ static const pdm_bootstrap_ops ops = {
     sim_consumed,
     sim_present_ids,
     NULL, /* accepts: documents come from the card, not from submit */
+    sim_origin,
+    sim_watch_fd,
 };
 
 static const pdm_component components[] = {
@@ -963,13 +1621,19 @@ static const pdm_component components[] = {
 static const pdm_option_desc options[] = {
     {"reader", "a substring of the PC/SC reader name (default: the first "
      "reader with a card)", NULL, 0, 0, {NULL, NULL}},
+    {"pin_ref", "the SIM PIN's key reference as a hex byte (VERIFY P2), used "
+     "when the card's PKCS#15 AODF does not name it", "01", 0, 0,
+     {NULL, NULL}},
+    {"pin_spend_last_try", "true: ask for the SIM PIN even when the card "
+     "has only 1 try left (a wrong PIN then blocks the SIM)", "false", 0, 0,
+     {NULL, NULL}},
     {NULL, NULL, NULL, 0, 0, {NULL, NULL}},
 };
 
 static const pdm_plugin_desc desc = {
     PDM_PLUGIN_DESC_HEAD,
     "sim-bootstrap",
-    "1.0",
+    "1.1",
     "the DM bootstrap file of the SIM/UICC (PKCS#15), read over PC/SC",
     components,
     options,

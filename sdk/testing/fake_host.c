@@ -34,6 +34,10 @@ struct pdm_fake_host {
     kv *options, *tree, *store;
     strlist logs, errors, statuses, alerts, alert_servers;
     char *alert_server; /* binds an alert without server_id, or NULL */
+    int pin_rc;         /* ask_pin: the user's answer (pdm_fake_host_set_pin) */
+    char *pin, *pin_text;
+    size_t pin_asks;
+    int pin_tries;
     int last_rc;
     long live;
     long fail_after;
@@ -319,6 +323,38 @@ static int fh_generic_alert(pdm_plugin_ctx *pc, const pdm_generic_alert *ga)
     return PDM_OK;
 }
 
+/* The core's ask_pin checks (plugin.h), then the canned answer. */
+static int fh_ask_pin(pdm_plugin_ctx *pc, const char *text, int tries_left,
+                      char *buf, size_t size)
+{
+    pdm_fake_host *fh = pc->fh;
+    size_t n;
+    int rc;
+    if (buf && size)
+        buf[0] = '\0';
+    if (!buf || !size || !text)
+        return PDM_EINVAL;
+    n = strnlen(text, 201);
+    /* one line: alert_text() lets TAB/LF/CR through, a prompt does not */
+    if (!n || n > 200 || !alert_text(text, 200) || strpbrk(text, "\t\n\r") ||
+        strchr(text, 0x7F))
+        return PDM_EINVAL;
+    fh->pin_asks++;
+    fh->pin_tries = tries_left < 0 ? -1 : tries_left;
+    free(fh->pin_text);
+    fh->pin_text = strdup(text);
+    rc = fh->pin_rc;
+    if (rc == PDM_OK && fh->pin && *fh->pin) {
+        if (strlen(fh->pin) >= size)
+            memcpy(buf, fh->pin, size - 1); /* cut, as the hook's buffer */
+        else
+            memcpy(buf, fh->pin, strlen(fh->pin) + 1);
+        buf[size - 1] = '\0';
+        return PDM_OK;
+    }
+    return rc == PDM_OK ? PDM_ECANCELLED : rc > 0 ? PDM_ERROR : rc;
+}
+
 /* Like the core's: one static table for every fake host (plugin.h rule
  * 9); the plugin context says which fake host a call is for. */
 static const pdm_host_api fake_api = {
@@ -340,6 +376,7 @@ static const pdm_host_api fake_api = {
     .kv_put = fh_kv_put,
     .kv_del = fh_kv_del,
     .generic_alert = fh_generic_alert,
+    .ask_pin = fh_ask_pin,
 };
 
 pdm_fake_host *pdm_fake_host_new(void)
@@ -349,6 +386,8 @@ pdm_fake_host *pdm_fake_host_new(void)
         return NULL;
     fh->ctx.fh = fh;
     fh->fail_after = -1;
+    fh->pin_rc = PDM_ENOTSUP;
+    fh->pin_tries = -1;
     active = fh;
     return fh;
 }
@@ -384,6 +423,11 @@ void pdm_fake_host_free(pdm_fake_host *fh)
     list_free(&fh->alerts);
     list_free(&fh->alert_servers);
     free(fh->alert_server);
+    if (fh->pin) {
+        memset(fh->pin, 0, strlen(fh->pin));
+        free(fh->pin);
+    }
+    free(fh->pin_text);
     if (active == fh)
         active = NULL;
     free(fh);
@@ -443,6 +487,27 @@ int pdm_fake_host_set_alert_server(pdm_fake_host *fh, const char *server_id)
     fh->alert_server = copy;
     return PDM_OK;
 }
+
+int pdm_fake_host_set_pin(pdm_fake_host *fh, int rc, const char *answer)
+{
+    char *copy = answer ? strdup(answer) : NULL;
+    if (answer && !copy)
+        return PDM_ENOMEM;
+    if (fh->pin) {
+        memset(fh->pin, 0, strlen(fh->pin));
+        free(fh->pin);
+    }
+    fh->pin = copy;
+    fh->pin_rc = rc;
+    return PDM_OK;
+}
+
+size_t pdm_fake_host_pin_asks(const pdm_fake_host *fh) { return fh->pin_asks; }
+const char *pdm_fake_host_pin_text(const pdm_fake_host *fh)
+{
+    return fh->pin_text;
+}
+int pdm_fake_host_pin_tries(const pdm_fake_host *fh) { return fh->pin_tries; }
 
 int pdm_fake_host_last_error_rc(const pdm_fake_host *fh) { return fh->last_rc; }
 

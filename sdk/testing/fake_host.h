@@ -84,6 +84,23 @@ const char *pdm_fake_host_alert_server(const pdm_fake_host *fh, size_t i);
  *  such evidence": the core refuses such an alert, and so does the fake
  *  host.  Copies @server_id.  Returns 0 or PDM_ENOMEM. */
 int pdm_fake_host_set_alert_server(pdm_fake_host *fh, const char *server_id);
+/** Plays the device's user for host->ask_pin (since 1.2): the next
+ *  questions are answered with @rc and, when @rc is PDM_OK, the PIN
+ *  @answer (copied; NULL or "" is an empty answer, which the core turns
+ *  into PDM_ECANCELLED).  The default, PDM_ENOTSUP, is a device without
+ *  a PIN prompt; set it also to play the core's answer to a question
+ *  asked from init, create, destroy or fini, which the fake host cannot
+ *  tell apart from a method.  ask_pin applies the core's checks first
+ *  (PDM_EINVAL for a NULL buffer, size 0, a NULL or empty text, a text
+ *  over 200 bytes or not one line of UTF-8 without control characters)
+ *  and leaves "" in the buffer on every failure.  Returns 0 or
+ *  PDM_ENOMEM. */
+int pdm_fake_host_set_pin(pdm_fake_host *fh, int rc, const char *answer);
+/** How many questions passed the argument checks (the fake user saw), and
+ *  the last one's text (borrowed, NULL if none) and tries_left. */
+size_t pdm_fake_host_pin_asks(const pdm_fake_host *fh);
+const char *pdm_fake_host_pin_text(const pdm_fake_host *fh);
+int pdm_fake_host_pin_tries(const pdm_fake_host *fh);
 /** A key/value entry the plugin stored (NULL if absent), and its length. */
 const void *pdm_fake_host_kv(const pdm_fake_host *fh, const char *key,
                              size_t *len);

@@ -145,6 +145,7 @@ static const row rows[] = {
     FIELD(pdm_host_api, kv_put),
     FIELD(pdm_host_api, kv_del),
     FIELD(pdm_host_api, generic_alert),
+    FIELD(pdm_host_api, ask_pin),
 
     /* bootstrap.h */
     STRUCT(pdm_bootstrap_doc),
@@ -163,6 +164,8 @@ static const row rows[] = {
     FIELD(pdm_bootstrap_ops, consumed),
     FIELD(pdm_bootstrap_ops, present_ids),
     FIELD(pdm_bootstrap_ops, accepts),
+    FIELD(pdm_bootstrap_ops, origin),
+    FIELD(pdm_bootstrap_ops, watch_fd),
 
     /* policy.h */
     STRUCT(pdm_policy_req),

@@ -107,5 +107,27 @@ expect 1 "DM profile from a file, unsigned" "$PDM" --plugin-path "$FX" \
   --profile "$tmp/p.profile" --state "$tmp/st3" bootstrap "$DMP"
 contains "DM file says" "unsigned document (no SEC/MAC) from origin file"
 
+# A plugin's own PIN (host->ask_pin, e.g. the SIM card's): the same pin=
+# line answers it; the device-state log names the plugin and its tries,
+# never the PIN
+cat > "$tmp/askpin.profile" <<'P'
+[profile]
+id = cli-askpin
+[plugin fx-bootstrap]
+option.pin_text = Enter the SIM PIN
+option.pin_tries = 3
+P
+A=(--plugin-path "$FX" --profile "$tmp/askpin.profile" --state "$tmp/st4")
+printf 'pin=2468\n' > "$tmp/simpin.ui"
+expect 0 "plugin PIN answered" "$PDM" "${A[@]}" bootstrap --scan \
+  --ui-script "$tmp/simpin.ui" --device-state "$tmp/dev4.log"
+expect 0 "plugin PIN record" cat "$tmp/dev4.log"
+contains "plugin PIN recorded" '"action":"pin","detail":"card PIN for fx-bootstrap (3 tries left): answered"'
+lacks "plugin PIN not recorded" "2468"
+expect 0 "plugin PIN cancelled" "$PDM" "${A[@]}" bootstrap --scan \
+  --ui-script "$tmp/cancel.ui" --device-state "$tmp/dev5.log"
+expect 0 "plugin PIN cancel record" cat "$tmp/dev5.log"
+contains "plugin PIN declined" "card PIN for fx-bootstrap (3 tries left): declined"
+
 echo "$fails failure(s)"
 [ "$fails" = 0 ]

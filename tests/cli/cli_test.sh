@@ -58,6 +58,14 @@ expect 3 "tree get with device values" "$PDM" --profile "$tmp/devinfo.profile" -
 contains "tree get names the line" "$tmp/devinfo.profile:4:"
 printf '[profile]\nid = t\n[device]\nman = Soci\xc3\xa9t\xc3\xa9\n' >"$tmp/devinfo-ok.profile"
 expect 0 "profile check UTF-8 device value" "$PDM" profile check "$tmp/devinfo-ok.profile"
+# bootstrap.disabled_origins: origin names only (file:line on a bad one)
+printf '[profile]\nid = t\n[bootstrap]\ndisabled_origins = push, sim\n' >"$tmp/disabled.profile"
+expect 3 "profile check disabled_origins" "$PDM" profile check "$tmp/disabled.profile"
+contains "disabled_origins line" "$tmp/disabled.profile:4: error: disabled_origins: 'push, sim' is not a comma list of factory, smartcard, push, file, user (or none)"
+printf '[profile]\nid = t\n[bootstrap]\ndisabled_origins = push, smartcard\n' >"$tmp/disabled-ok.profile"
+expect 0 "profile check disabled_origins ok" "$PDM" profile check "$tmp/disabled-ok.profile"
+expect 0 "profile keys" "$PDM" profile keys
+contains "profile keys disabled_origins" "bootstrap.disabled_origins"
 
 expect 0 "plugins list" "$PDM" --profile "$SRC/profiles/open-market.profile" plugins list
 contains "list" "spec-authority"

@@ -17,6 +17,8 @@
 #include "tree/tnds.h"
 #include "tree/tree.h"
 
+#include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,12 @@ static const pdm__who factory = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
 static const char *g_imsi; /* NULL: PDM_ENOTFOUND (profile's device.imsi) */
 static const char *g_pin;  /* NULL: the user cancels */
 static unsigned g_pin_asks;
+/* The last PIN question (ask_pin tests). */
+static struct {
+    uint32_t sec, origin;
+    int32_t tries;
+    char plugin[64], text[256];
+} g_rq;
 
 static int hook_netid(void *user, int kind, char *buf, size_t size)
 {
@@ -53,6 +61,13 @@ static int hook_pin(void *user, const pdm_pin_request *rq, char *buf,
     g_pin_asks++;
     CU_ASSERT_EQUAL(rq->struct_size, sizeof *rq);
     CU_ASSERT_EQUAL(rq->attempt, 1);
+    CU_ASSERT_EQUAL(rq->reserved0, 0);
+    g_rq.sec = rq->sec;
+    g_rq.origin = rq->origin;
+    g_rq.tries = rq->tries_left;
+    snprintf(g_rq.plugin, sizeof g_rq.plugin, "%s",
+             rq->plugin ? rq->plugin : "(null)");
+    snprintf(g_rq.text, sizeof g_rq.text, "%s", rq->text);
     if (!g_pin)
         return PDM_ECANCELLED;
     snprintf(buf, size, "%s", g_pin);
@@ -89,16 +104,39 @@ static const char *state(const char *name)
     return p;
 }
 
+/* Log lines go to stderr, or with g_capture into g_log as
+ * "<level> [component] message\n" (g_log_level: what the context
+ * passes). */
+static bool g_capture;
+static int g_log_level = PDM_LOG_ERROR;
+static char g_log[16384];
+
 static void log_stderr(void *user, int level, const char *component,
                        const char *msg)
 {
+    size_t n = strlen(g_log);
     (void)user;
-    (void)level;
-    fprintf(stderr, "  [%s] %s\n", component, msg);
+    if (!g_capture) {
+        fprintf(stderr, "  [%s] %s\n", component, msg);
+        return;
+    }
+    snprintf(g_log + n, sizeof g_log - n, "%d [%s] %s\n", level, component,
+             msg);
+}
+
+/* How many captured lines contain @needle. */
+static size_t log_count(const char *needle)
+{
+    size_t k = 0;
+    for (const char *p = g_log; (p = strstr(p, needle)); p += strlen(needle))
+        k++;
+    return k;
 }
 
 static pdm_device_hooks hooks = {sizeof(pdm_device_hooks), NULL, NULL, NULL,
                                  hook_netid, hook_pin};
+static const pdm_device_hooks *g_hooks = &hooks;
+static uint32_t g_ctx_flags;
 
 static pdm_ctx *open_ctx(const char *prof, const char *dir)
 {
@@ -112,9 +150,10 @@ static pdm_ctx *open_ctx(const char *prof, const char *dir)
     cfg.profile = prof;
     cfg.state_dir = dir;
     cfg.plugin_path = plugin_path;
-    cfg.hooks = &hooks;
+    cfg.hooks = g_hooks;
+    cfg.flags = g_ctx_flags;
     cfg.log = log_stderr;
-    cfg.log_level = PDM_LOG_ERROR;
+    cfg.log_level = g_log_level;
     if (pdm_ctx_open(&ctx, &cfg) != PDM_OK) {
         fprintf(stderr, "open: %s\n", ctx ? pdm_ctx_last_error(ctx) : "?");
         pdm_ctx_close(ctx);
@@ -1573,6 +1612,552 @@ static void test_bootstrap__source_records(void)
     pdm_ctx_close(ctx);
 }
 
+/* ---- ABI 1.2: ask_pin, bootstrap.disabled_origins, watch ------------------------ */
+
+/* kv @plugin/@key as a string, "(none)" when absent. */
+static const char *plugin_kv(pdm_ctx *ctx, const char *plugin,
+                             const char *key)
+{
+    static char out[2][512];
+    static int next;
+    char *o = out[next++ % 2];
+    uint8_t *v = NULL;
+    size_t n = 0;
+    if (pdm__store_kv_get(ctx->store, plugin, key, &v, &n) != PDM_OK)
+        return "(none)";
+    snprintf(o, sizeof out[0], "%.*s", (int)n, (const char *)v);
+    pdm__free(v);
+    return o;
+}
+
+static const char *fx_kv(pdm_ctx *ctx, const char *key)
+{
+    return plugin_kv(ctx, "fx-bootstrap", key);
+}
+
+/* The rows of audit op @op: their count, and the last one. */
+typedef struct op_rows_scan {
+    const char *op;
+    audit_scan s;
+} op_rows_scan;
+
+static int op_rows_cb(void *user, const pdm__audit_rec *a)
+{
+    op_rows_scan *o = user;
+    if (strcmp(a->op, o->op) != 0)
+        return 0;
+    o->s.n++;
+    snprintf(o->s.principal, sizeof o->s.principal, "%s", a->principal);
+    snprintf(o->s.decision, sizeof o->s.decision, "%s", a->decision);
+    snprintf(o->s.component, sizeof o->s.component, "%s", a->component);
+    snprintf(o->s.reason, sizeof o->s.reason, "%s", a->reason);
+    snprintf(o->s.uri, sizeof o->s.uri, "%s", a->uri ? a->uri : "");
+    return 0;
+}
+
+static audit_scan rows_of(pdm_ctx *ctx, const char *op)
+{
+    op_rows_scan o;
+    memset(&o, 0, sizeof o);
+    o.op = op;
+    pdm__store_audit_query(ctx->store, 0, op_rows_cb, &o);
+    return o.s;
+}
+
+/* @sid's DM-profile document in a file of its own; the path. */
+static const char *doc_file(const char *name, const char *sid)
+{
+    static char path[2][700];
+    static int next;
+    char *p = path[next++ % 2];
+    size_t len;
+    char *doc = dm_doc(sid, &len);
+    FILE *f;
+    snprintf(p, sizeof path[0], "%s/%s-%s.xml", pdm_test_tmpdir(), name, sid);
+    f = fopen(p, "w");
+    if (!f)
+        return "";
+    fwrite(doc, 1, len, f);
+    fclose(f);
+    return p;
+}
+
+static pdm_ctx *ctx_with(const char *name, const char *fmt, ...)
+    PDM_PRINTF(2, 3);
+static pdm_ctx *ctx_with(const char *name, const char *fmt, ...)
+{
+    char p[2000];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p, sizeof p, fmt, ap);
+    va_end(ap);
+    return open_ctx(profile(name, p), state(name));
+}
+
+static void capture(bool on)
+{
+    g_capture = on;
+    g_log[0] = '\0';
+    g_log_level = on ? PDM_LOG_DEBUG : PDM_LOG_ERROR;
+}
+
+/* A plugin's own PIN through the device's pin hook: asked from a
+ * component method (fx-bootstrap's probe) with sec NONE, the plugin's
+ * name and its tries; answered, cancelled, answered empty; without a
+ * pin hook (one the integrator's hooks struct is too small to hold),
+ * with a bad text, and from init/create/destroy/fini PDM_ENOTSUP or
+ * PDM_EINVAL without the user being asked.  A document's PIN question
+ * names no plugin and no tries. */
+static void test_bootstrap__ask_pin(void)
+{
+    static const char pinprof[] =
+        "[plugin fx-bootstrap]\noption.pin_text = %s\noption.pin_tries = 2\n";
+    pdm_device_hooks small = hooks;
+    pdm_bootstrap_result r;
+    char want[64], longtext[202];
+    size_t len;
+    const char *doc;
+    pdm_ctx *ctx;
+    reset_hooks();
+    memset(&g_rq, 0, sizeof g_rq);
+
+    g_pin = "4711";
+    ctx = ctx_with("askpin", pinprof, "Enter the SIM PIN");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(fx_kv(ctx, "pin"), "0|4711");
+    CU_ASSERT_EQUAL(g_pin_asks, 1);
+    CU_ASSERT_EQUAL(g_rq.sec, PDM_SEC_NONE);
+    CU_ASSERT_EQUAL(g_rq.origin, PDM_ORIGIN_UNKNOWN);
+    CU_ASSERT_EQUAL(g_rq.tries, 2);
+    PDM_ASSERT_STR(g_rq.plugin, "fx-bootstrap");
+    PDM_ASSERT_STR(g_rq.text, "Enter the SIM PIN");
+    /* the user declines; an empty answer is no answer either */
+    snprintf(want, sizeof want, "%d|", PDM_ECANCELLED);
+    g_pin = NULL;
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(fx_kv(ctx, "pin"), want);
+    g_pin = "";
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(fx_kv(ctx, "pin"), want);
+    CU_ASSERT_EQUAL(g_pin_asks, 3);
+    /* a document's PIN: no plugin, tries unknown */
+    g_pin = "1234";
+    doc = dm_doc("srv-pin", &len);
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_XML, PDM_SEC_USERPIN,
+                           "00112233445566778899AABBCCDDEEFF00112233",
+                           PDM_ORIGIN_PUSH, &r),
+                    PDM_EAUTH);
+    CU_ASSERT_EQUAL(g_pin_asks, 4);
+    CU_ASSERT_EQUAL(g_rq.sec, PDM_SEC_USERPIN);
+    PDM_ASSERT_STR(g_rq.plugin, "(null)");
+    CU_ASSERT_EQUAL(g_rq.tries, -1);
+    pdm_ctx_close(ctx);
+
+    /* no pin hook: the integrator's struct ends before it */
+    g_pin = "4711";
+    small.struct_size = offsetof(pdm_device_hooks, pin);
+    g_hooks = &small;
+    ctx = ctx_with("askpin-nohook", pinprof, "Enter the SIM PIN");
+    g_hooks = &hooks;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    snprintf(want, sizeof want, "%d|", PDM_ENOTSUP);
+    PDM_ASSERT_STR(fx_kv(ctx, "pin"), want);
+    pdm_ctx_close(ctx);
+    CU_ASSERT_EQUAL(g_pin_asks, 4);
+
+    /* a bad text: NULL, 201 bytes */
+    snprintf(want, sizeof want, "%d|", PDM_EINVAL);
+    ctx = ctx_with("askpin-bad", pinprof, "NULL");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(fx_kv(ctx, "pin"), want);
+    pdm_ctx_close(ctx);
+    memset(longtext, 'a', sizeof longtext - 1);
+    longtext[sizeof longtext - 1] = '\0';
+    ctx = ctx_with("askpin-bad", pinprof, longtext);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(fx_kv(ctx, "pin"), want);
+    pdm_ctx_close(ctx);
+    CU_ASSERT_EQUAL(g_pin_asks, 4);
+
+    /* not while the context starts or stops */
+    snprintf(want, sizeof want, "%d", PDM_ENOTSUP);
+    {
+        static const char *const where[] = {"init", "create", "destroy",
+                                            "fini"};
+        for (size_t i = 0; i < 4; i++) {
+            char key[32];
+            snprintf(key, sizeof key, "pin-%s", where[i]);
+            ctx = ctx_with("askpin-life", "[plugin fx-bootstrap]\n"
+                                          "option.pin_in = %s\n",
+                           where[i]);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+            pdm_ctx_close(ctx); /* destroy, fini */
+            ctx = ctx_with("askpin-life", "[plugin fx-bootstrap]\n");
+            CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+            PDM_ASSERT_STR(fx_kv(ctx, key), want);
+            pdm__store_kv_del(ctx->store, "fx-bootstrap", key);
+            pdm_ctx_close(ctx);
+        }
+    }
+    CU_ASSERT_EQUAL(g_pin_asks, 4);
+    reset_hooks();
+}
+
+/* bootstrap.disabled_origins = smartcard and a source that declares
+ * smartcard: over two scans and a watch it is never probed, read, asked
+ * for present ids or a watch fd (its account from before stays), one
+ * BootstrapSourceDisabled row and one log line per context; the tree
+ * is unchanged. */
+static void test_bootstrap__disabled_source(void)
+{
+    static const char base[] =
+        "[session]\nserver_auth = false\n[bootstrap]\n"
+        "unsigned_origins = factory, smartcard\n%s"
+        "[plugin fx-bootstrap]\noption.content_type = " DM_XML "\n"
+        "option.source_id = " ICC_A "\noption.declare = 2\n"
+        "option.watch = pipe\noption.file = ";
+    char fmt[1200], *before, *after;
+    const char *file = doc_file("dissrc", "card-d");
+    size_t n = 9, rows;
+    int fd = -1;
+    audit_scan g;
+    pdm_ctx *ctx;
+
+    snprintf(fmt, sizeof fmt, base, "");
+    snprintf(fmt + strlen(fmt), sizeof fmt - strlen(fmt), "%s\n", file);
+    ctx = ctx_with("dissrc", "%s", fmt);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 1, 0);
+    CU_ASSERT_PTR_NOT_NULL(account_of(ctx, "card-d"));
+    PDM_ASSERT_STR(fx_kv(ctx, "calls"), "probe 2 read 1 present 0 watch 0");
+    pdm_ctx_close(ctx);
+
+    snprintf(fmt, sizeof fmt, base, "disabled_origins = smartcard\n");
+    snprintf(fmt + strlen(fmt), sizeof fmt - strlen(fmt), "%s\n", file);
+    capture(true);
+    ctx = ctx_with("dissrc", "%s", fmt);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    pdm__store_kv_del(ctx->store, "fx-bootstrap", "calls");
+    before = export(ctx);
+    rows = audit(ctx).n;
+    scan_expect(ctx, PDM_OK, 0, 0);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(ctx, &fd, 1, &n), PDM_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(fd, -1);
+    PDM_ASSERT_STR(fx_kv(ctx, "calls"), "(none)");
+    /* present_ids was not asked: the card's record and account stay */
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-sources"),
+                   "S1\ncard-d\tfx-bootstrap/src\t" ICC_A "\n");
+    CU_ASSERT_PTR_NOT_NULL(account_of(ctx, "card-d"));
+    g = rows_of(ctx, "BootstrapSourceDisabled");
+    CU_ASSERT_EQUAL(g.n, 1);
+    PDM_ASSERT_STR(g.principal, "bootstrap:fx-bootstrap/src");
+    PDM_ASSERT_STR(g.decision, "deny");
+    PDM_ASSERT_STR(g.component, "fx-bootstrap/src");
+    PDM_ASSERT_STR(g.uri, "");
+    PDM_ASSERT_STR(g.reason, "source fx-bootstrap/src (origin smartcard) not "
+                             "used: bootstrap.disabled_origins disables "
+                             "smartcard");
+    CU_ASSERT_EQUAL(log_count("[bootstrap] source fx-bootstrap/src (origin "
+                              "smartcard) not used: "
+                              "bootstrap.disabled_origins disables "
+                              "smartcard\n"),
+                    1);
+    CU_ASSERT_EQUAL(audit(ctx).n, rows); /* no Bootstrap row */
+    after = export(ctx);
+    PDM_ASSERT_STR(after, before);
+    pdm__free(after);
+    pdm__free(before);
+    pdm_ctx_close(ctx);
+    /* once per context: a new one writes its own */
+    ctx = ctx_with("dissrc", "%s", fmt);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    CU_ASSERT_EQUAL(rows_of(ctx, "BootstrapSourceDisabled").n, 2);
+    PDM_ASSERT_STR(fx_kv(ctx, "calls"), "(none)");
+    pdm_ctx_close(ctx);
+    capture(false);
+}
+
+/* A push document when push is disabled: PDM_EDENIED, audited, the tree
+ * as it was; other origins still work. */
+static void test_bootstrap__disabled_push(void)
+{
+    pdm_ctx *ctx = ctx_with("dispush",
+                            "[session]\nserver_auth = false\n[bootstrap]\n"
+                            "unsigned_origins = push, file\n"
+                            "disabled_origins = push, user\n");
+    pdm_bootstrap_result r;
+    char *before;
+    size_t len, rows;
+    const char *doc = dm_doc("srv-p", &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    before = export(ctx);
+    rows = audit(ctx).n;
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_XML, 0, NULL, PDM_ORIGIN_PUSH,
+                           &r), PDM_EDENIED);
+    PDM_ASSERT_STR(r.summary,
+                   "origin push is disabled (bootstrap.disabled_origins)");
+    PDM_ASSERT_STR(r.component, "core");
+    CU_ASSERT(r.flags & PDM_BOOTSTRAP_RESULT_AUDITED);
+    refused_cleanly(ctx, before, rows, "core");
+    PDM_ASSERT_STR(audit(ctx).reason,
+                   "refused (permission denied): origin push is disabled "
+                   "(bootstrap.disabled_origins) (origin push via test, SEC "
+                   "NONE)");
+    CU_ASSERT_PTR_NULL(account_of(ctx, "srv-p"));
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_XML, 0, NULL, PDM_ORIGIN_USER,
+                           &r), PDM_EDENIED);
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, DM_XML, 0, NULL, PDM_ORIGIN_FILE,
+                           &r), PDM_OK);
+    CU_ASSERT_PTR_NOT_NULL(account_of(ctx, "srv-p"));
+    pdm_ctx_close(ctx);
+    pdm__free(before);
+}
+
+/* factory disabled: the factory file is refused (audited) once per
+ * context and not marked applied, so enabling factory applies it. */
+static void test_bootstrap__disabled_factory(void)
+{
+    static const char fmt[] = "[session]\nserver_auth = false\n"
+                              "[bootstrap]\nfactory_file = disfac-srv-fd.xml\n"
+                              "%s";
+    pdm_ctx *ctx;
+    char *before;
+    size_t rows;
+    doc_file("disfac", "srv-fd");
+    ctx = ctx_with("disfac", fmt, "disabled_origins = factory\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    before = export(ctx);
+    rows = audit(ctx).n;
+    scan_expect(ctx, PDM_EDENIED, 0, 1);
+    refused_cleanly(ctx, before, rows, "core");
+    PDM_ASSERT_STR(audit(ctx).principal, "bootstrap:" PDM__BS_SOURCE_FACTORY);
+    CU_ASSERT_PTR_NOT_NULL(strstr(audit(ctx).reason,
+                                  "origin factory is disabled "
+                                  "(bootstrap.disabled_origins)"));
+    scan_expect(ctx, PDM_OK, 0, 0);
+    CU_ASSERT_EQUAL(audit(ctx).n, rows + 1);
+    PDM_ASSERT_STR(core_kv(ctx, "bootstrap-factory-sha256"), "(none)");
+    pdm_ctx_close(ctx);
+    pdm__free(before);
+    ctx = ctx_with("disfac", fmt, "");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 1, 0);
+    CU_ASSERT_PTR_NOT_NULL(account_of(ctx, "srv-fd"));
+    pdm_ctx_close(ctx);
+}
+
+/* cp-bootstrap declares FILE for option.file: with file disabled its
+ * file is never read (nothing applied, one BootstrapSourceDisabled row),
+ * while its accepts() still takes a pushed CP document. */
+static void test_bootstrap__disabled_cp_file(void)
+{
+    char file[700];
+    size_t len, rows;
+    char *doc = cp_doc("srv-cpf", &len);
+    pdm_bootstrap_result r;
+    audit_scan g;
+    pdm_ctx *ctx;
+    FILE *f;
+#ifndef PDM_HAVE_CP_BOOTSTRAP
+    printf("  (cp-bootstrap not built: skipped) ");
+    return;
+#endif
+    snprintf(file, sizeof file, "%s/discp.xml", pdm_test_tmpdir());
+    f = fopen(file, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fwrite(doc, 1, len, f);
+    fclose(f);
+    ctx = ctx_with("discp",
+                   "[bootstrap]\nunsigned_origins = file, push\n"
+                   "disabled_origins = file\n[plugin cp-bootstrap]\n"
+                   "option.file = %s\n",
+                   file);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    rows = audit(ctx).n;
+    scan_expect(ctx, PDM_OK, 0, 0);
+    CU_ASSERT_EQUAL(audit(ctx).n, rows);
+    CU_ASSERT_PTR_NULL(account_of(ctx, "srv-cpf"));
+    g = rows_of(ctx, "BootstrapSourceDisabled");
+    CU_ASSERT_EQUAL(g.n, 1);
+    PDM_ASSERT_STR(g.component, "cp-bootstrap/cp");
+    PDM_ASSERT_STR(g.reason, "source cp-bootstrap/cp (origin file) not used: "
+                             "bootstrap.disabled_origins disables file");
+    CU_ASSERT_EQUAL(submit(ctx, doc, len, CP_XML, 0, NULL, PDM_ORIGIN_PUSH,
+                           &r), PDM_OK);
+    CU_ASSERT_PTR_NOT_NULL(account_of(ctx, "srv-cpf"));
+    PDM_ASSERT_STR(audit(ctx).principal, "bootstrap:cp-bootstrap/cp");
+    pdm_ctx_close(ctx);
+}
+
+/* A document whose origin is not the one its source declared: refused
+ * (fail closed), audited, the tree as it was. */
+static void test_bootstrap__origin_mismatch(void)
+{
+    pdm_ctx *ctx = ctx_with(
+        "mism",
+        "[session]\nserver_auth = false\n[bootstrap]\n"
+        "unsigned_origins = factory, smartcard\n[plugin fx-bootstrap]\n"
+        "option.content_type = " DM_XML "\noption.declare = 2\n"
+        "option.origin = 1\noption.file = %s\n",
+        doc_file("mism", "srv-m"));
+    char *before, want[16];
+    size_t rows;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    before = export(ctx);
+    rows = audit(ctx).n;
+    scan_expect(ctx, PDM_EDENIED, 0, 1);
+    refused_cleanly(ctx, before, rows, "core");
+    PDM_ASSERT_STR(audit(ctx).principal, "bootstrap:fx-bootstrap/src");
+    PDM_ASSERT_STR(audit(ctx).reason,
+                   "refused (permission denied): the source declares origin "
+                   "smartcard (origin()) but its document says factory "
+                   "(origin factory, SEC NONE)");
+    snprintf(want, sizeof want, "%d", PDM_EDENIED);
+    PDM_ASSERT_STR(fx_kv(ctx, "outcome"), want);
+    CU_ASSERT_PTR_NULL(account_of(ctx, "srv-m"));
+    pdm_ctx_close(ctx);
+    pdm__free(before);
+}
+
+/* A source without origin() (an ABI 1.1 vtable; its origin and watch_fd
+ * lie beyond its struct_size) is read, and its document refused when its
+ * origin is disabled; no BootstrapSourceDisabled row; not asked for a
+ * watch fd.  Enabled, it applies its document as before. */
+static void test_bootstrap__disabled_undeclared(void)
+{
+    static const char fmt[] =
+        "[session]\nserver_auth = false\n[bootstrap]\n"
+        "unsigned_origins = factory, smartcard\n%s"
+        "[plugin fx-bootstrap-old]\noption.content_type = " DM_XML "\n"
+        "option.declare = 2\noption.watch = pipe\n"
+        "option.file = ";
+    char p[1200];
+    const char *file = doc_file("disold", "srv-o");
+    size_t n = 9, rows;
+    char *before;
+    pdm_ctx *ctx;
+    snprintf(p, sizeof p, fmt, "disabled_origins = smartcard\n");
+    snprintf(p + strlen(p), sizeof p - strlen(p), "%s\n", file);
+    ctx = ctx_with("disold", "%s", p);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    before = export(ctx);
+    rows = audit(ctx).n;
+    scan_expect(ctx, PDM_EDENIED, 0, 1);
+    refused_cleanly(ctx, before, rows, "core");
+    PDM_ASSERT_STR(audit(ctx).reason,
+                   "refused (permission denied): origin smartcard is "
+                   "disabled (bootstrap.disabled_origins) (origin smartcard, "
+                   "SEC NONE)");
+    CU_ASSERT_EQUAL(rows_of(ctx, "BootstrapSourceDisabled").n, 0);
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(ctx, NULL, 0, &n), PDM_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    PDM_ASSERT_STR(plugin_kv(ctx, "fx-bootstrap-old", "calls"),
+                   "probe 2 read 1 present 0 watch 0");
+    pdm_ctx_close(ctx);
+    pdm__free(before);
+
+    snprintf(p, sizeof p, fmt, "");
+    snprintf(p + strlen(p), sizeof p - strlen(p), "%s\n", file);
+    ctx = ctx_with("disold", "%s", p);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 1, 0);
+    CU_ASSERT_PTR_NOT_NULL(account_of(ctx, "srv-o"));
+    pdm_ctx_close(ctx);
+}
+
+/* pdm_ctx_bootstrap_watch: arguments; a source's fd, asked once and
+ * returned again; a failing watch logged once and left out; PDM_ENOTSUP
+ * left out silently; an ABI 1.1 source next to it not asked; a context
+ * whose plugins do not run: PDM_EDENIED. */
+static void test_bootstrap__watch(void)
+{
+    int fds[4] = {-1, -1, -1, -1};
+    size_t n = 9;
+    struct pollfd pfd;
+    pdm_ctx *ctx = ctx_with("watch",
+                            "[plugin fx-bootstrap]\noption.watch = pipe\n"
+                            "[plugin fx-bootstrap-old]\noption.watch = pipe\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(NULL, fds, 4, &n), PDM_EINVAL);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(ctx, fds, 4, NULL), PDM_EINVAL);
+    n = 9;
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(ctx, NULL, 1, &n), PDM_EINVAL);
+    CU_ASSERT_EQUAL(n, 0);
+    PDM_ASSERT_STR(fx_kv(ctx, "calls"), "(none)");
+    /* counting only (cap 0) asks already */
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(ctx, NULL, 0, &n), PDM_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(ctx, fds, 4, &n), PDM_OK);
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_FATAL(fds[0] >= 0);
+    CU_ASSERT_EQUAL(fds[1], -1);
+    pfd.fd = fds[0];
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    CU_ASSERT_EQUAL(poll(&pfd, 1, 0), 1);
+    CU_ASSERT(pfd.revents & POLLIN);
+    {
+        int again = -1;
+        CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(ctx, &again, 1, &n), PDM_OK);
+        CU_ASSERT_EQUAL(again, fds[0]);
+    }
+    PDM_ASSERT_STR(fx_kv(ctx, "calls"), "probe 0 read 0 present 0 watch 1");
+    PDM_ASSERT_STR(plugin_kv(ctx, "fx-bootstrap-old", "calls"), "(none)");
+    pdm_ctx_close(ctx);
+
+    /* a watch that fails: one WARN line with the plugin's error text */
+    capture(true);
+    ctx = ctx_with("watch-fail", "[plugin fx-bootstrap]\noption.watch = fail\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(ctx, fds, 4, &n), PDM_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(ctx, fds, 4, &n), PDM_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    {
+        char line[300];
+        snprintf(line, sizeof line,
+                 "%d [bootstrap] source fx-bootstrap/src: watch_fd failed "
+                 "(I/O or store error): no reader daemon (test): its changes "
+                 "are found only by scans\n",
+                 PDM_LOG_WARN);
+        CU_ASSERT_EQUAL(log_count(line), 1);
+    }
+    PDM_ASSERT_STR(fx_kv(ctx, "calls"), "probe 0 read 0 present 0 watch 1");
+    /* scans still work */
+    scan_expect(ctx, PDM_OK, 0, 0);
+    pdm_ctx_close(ctx);
+
+    /* nothing to watch: left out, not logged */
+    g_log[0] = '\0';
+    ctx = ctx_with("watch-none", "[plugin fx-bootstrap]\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(ctx, fds, 4, &n), PDM_OK);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_EQUAL(log_count("watch_fd"), 0);
+    PDM_ASSERT_STR(fx_kv(ctx, "calls"), "probe 0 read 0 present 0 watch 1");
+    pdm_ctx_close(ctx);
+    capture(false);
+
+    /* an inspection context */
+    g_ctx_flags = PDM_CTX_NO_PLUGINS;
+    ctx = ctx_with("watch-insp", "[plugin fx-bootstrap]\noption.watch = pipe\n");
+    g_ctx_flags = 0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    n = 9;
+    CU_ASSERT_EQUAL(pdm_ctx_bootstrap_watch(ctx, fds, 4, &n), PDM_EDENIED);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pdm_ctx_last_error(ctx), "PDM_CTX_NO_PLUGINS"));
+    pdm_ctx_close(ctx);
+}
+
 static void test_bootstrap__sniff(void)
 {
     size_t len;
@@ -1614,6 +2199,14 @@ static const pdm_test tests[] = {
     {"source_rebootstrapped", test_bootstrap__source_rebootstrapped},
     {"source_removal_denied", test_bootstrap__source_removal_denied},
     {"source_records", test_bootstrap__source_records},
+    {"ask_pin", test_bootstrap__ask_pin},
+    {"disabled_source", test_bootstrap__disabled_source},
+    {"disabled_push", test_bootstrap__disabled_push},
+    {"disabled_factory", test_bootstrap__disabled_factory},
+    {"disabled_cp_file", test_bootstrap__disabled_cp_file},
+    {"origin_mismatch", test_bootstrap__origin_mismatch},
+    {"disabled_undeclared", test_bootstrap__disabled_undeclared},
+    {"watch", test_bootstrap__watch},
     {"sniff", test_bootstrap__sniff},
     {NULL, NULL}};
 

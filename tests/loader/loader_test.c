@@ -389,7 +389,7 @@ static int stub_alert(void *user, const char *plugin,
  * plugin) is read as far as the core knows it. */
 static void test_loader__alert_struct_size(void)
 {
-    pdm__services svc = {NULL, NULL, NULL, NULL, NULL, stub_alert};
+    pdm__services svc = {NULL, NULL, NULL, NULL, NULL, stub_alert, NULL};
     pdm__logger lg = {rec_log, NULL, PDM_LOG_DEBUG};
     pdm__plugins set;
     pdm__diag d;
@@ -422,6 +422,120 @@ static void test_loader__alert_struct_size(void)
     big.ga.reserved0 = 1;
     CU_ASSERT_EQUAL(pdm__host_table()->generic_alert(pc, &big.ga), PDM_EINVAL);
     CU_ASSERT_EQUAL(alert_calls, 1);
+    pdm__plugins_stop(&set);
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
+/* The engine's side of host->ask_pin, steered by the test. */
+static int pin_calls, pin_rc, pin_tries;
+static const char *pin_answer; /* written as is (may fill the buffer) */
+static char pin_plugin[64], pin_text[256];
+
+static int stub_pin(void *user, const char *plugin, const char *text,
+                    int tries_left, char *buf, size_t size)
+{
+    (void)user;
+    pin_calls++;
+    pin_tries = tries_left;
+    pdm__strlcpy(pin_plugin, plugin, sizeof pin_plugin);
+    pdm__strlcpy(pin_text, text, sizeof pin_text);
+    if (pin_answer)
+        memcpy(buf, pin_answer,
+               strlen(pin_answer) + 1 < size ? strlen(pin_answer) + 1 : size);
+    return pin_rc;
+}
+
+/* host->ask_pin's own checks, before the engine sees anything: the
+ * text (NULL, empty, two lines, a control character, over 200 bytes),
+ * the buffer; an empty answer is a cancel, a failing hook's partial
+ * answer is wiped, the buffer always ends in NUL, and without the
+ * engine's service the answer is PDM_ENOTSUP. */
+static void test_loader__ask_pin_arguments(void)
+{
+    pdm__services svc = {NULL, NULL, NULL, NULL, NULL, NULL, stub_pin};
+    pdm__logger lg = {rec_log, NULL, PDM_LOG_DEBUG};
+    const pdm_host_api *h = pdm__host_table();
+    pdm__plugins set;
+    pdm__diag d;
+    pdm__profile *p;
+    pdm_plugin_ctx *pc;
+    char buf[8], longtext[202];
+    static const char *const bad[] = {"", "two\nlines", "tab\there",
+                                      "bell\a", "bad utf-8 \xC3("};
+    pdm__diag_init(&d);
+    p = profile_from("[profile]\nid = t\n[plugin fx-good]\noption.needed = 1\n",
+                     &d);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL_FATAL(pdm__plugins_start(&set, p, FX_DIR, &svc, &lg, &d),
+                          PDM_OK);
+    pc = &set.v[0]->ctx;
+    CU_ASSERT_TRUE(PDM_HOST_HAS(h, ask_pin));
+    pin_calls = 0;
+    pin_rc = PDM_OK;
+    pin_answer = "1234";
+
+    /* bad arguments: the hook is not asked, buf is "" */
+    memset(buf, 'x', sizeof buf);
+    CU_ASSERT_EQUAL(h->ask_pin(pc, NULL, 3, buf, sizeof buf), PDM_EINVAL);
+    PDM_ASSERT_STR(buf, "");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(buf, 'x', sizeof buf);
+        CU_ASSERT_EQUAL(h->ask_pin(pc, bad[i], 3, buf, sizeof buf),
+                        PDM_EINVAL);
+        PDM_ASSERT_STR(buf, "");
+    }
+    memset(longtext, 'a', sizeof longtext - 1);
+    longtext[sizeof longtext - 1] = '\0'; /* 201 bytes */
+    CU_ASSERT_EQUAL(h->ask_pin(pc, longtext, 3, buf, sizeof buf), PDM_EINVAL);
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "PIN?", 3, NULL, 8), PDM_EINVAL);
+    buf[0] = 'x';
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "PIN?", 3, buf, 0), PDM_EINVAL);
+    CU_ASSERT_EQUAL(buf[0], 'x'); /* size 0: not written */
+    CU_ASSERT_EQUAL(h->ask_pin(NULL, "PIN?", 3, buf, sizeof buf), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pin_calls, 0);
+
+    /* 200 bytes is still one line to show */
+    longtext[200] = '\0';
+    CU_ASSERT_EQUAL(h->ask_pin(pc, longtext, 3, buf, sizeof buf), PDM_OK);
+    PDM_ASSERT_STR(buf, "1234");
+    CU_ASSERT_EQUAL(pin_calls, 1);
+    PDM_ASSERT_STR(pin_plugin, "fx-good");
+    CU_ASSERT_EQUAL(pin_tries, 3);
+    /* UTF-8 text; tries_left below -1 is "unknown" */
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "PIN der Karte \xC3\xBC", -7, buf,
+                               sizeof buf), PDM_OK);
+    PDM_ASSERT_STR(pin_text, "PIN der Karte \xC3\xBC");
+    CU_ASSERT_EQUAL(pin_tries, -1);
+    /* an answer that fills the buffer is cut, NUL-terminated */
+    pin_answer = "123456789012";
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "PIN?", 3, buf, sizeof buf), PDM_OK);
+    PDM_ASSERT_STR(buf, "1234567");
+    /* empty answer: cancelled */
+    pin_answer = "";
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "PIN?", 3, buf, sizeof buf),
+                    PDM_ECANCELLED);
+    PDM_ASSERT_STR(buf, "");
+    /* a failing hook's partial answer is wiped; a positive rc is an
+     * error (only 0 is success) */
+    pin_answer = "99";
+    pin_rc = PDM_EIO;
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "PIN?", 3, buf, sizeof buf), PDM_EIO);
+    CU_ASSERT_EQUAL(memcmp(buf, "\0\0\0", 3), 0);
+    pin_rc = 7;
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "PIN?", 3, buf, sizeof buf), PDM_ERROR);
+    PDM_ASSERT_STR(buf, "");
+    CU_ASSERT_EQUAL(pin_calls, 6);
+    pdm__plugins_stop(&set);
+
+    /* no engine service behind the table */
+    svc.ask_pin = NULL;
+    CU_ASSERT_EQUAL_FATAL(pdm__plugins_start(&set, p, FX_DIR, &svc, &lg, &d),
+                          PDM_OK);
+    memset(buf, 'x', sizeof buf);
+    CU_ASSERT_EQUAL(h->ask_pin(&set.v[0]->ctx, "PIN?", 3, buf, sizeof buf),
+                    PDM_ENOTSUP);
+    PDM_ASSERT_STR(buf, "");
     pdm__plugins_stop(&set);
     pdm__profile_free(p);
     pdm__diag_free(&d);
@@ -556,6 +670,7 @@ static const pdm_test tests[] = {
     {"mo_clash", test_loader__mo_clash},
     {"check_profile_isolated", test_loader__check_profile_isolated},
     {"alert_struct_size", test_loader__alert_struct_size},
+    {"ask_pin_arguments", test_loader__ask_pin_arguments},
     {NULL, NULL},
 };
 

@@ -338,6 +338,10 @@ static void test_cp_bootstrap__descriptor(void)
     CU_ASSERT_EQUAL(d->components[1].kind, PDM_KIND_END);
     CU_ASSERT_PTR_NULL(ops()->present_ids);
     CU_ASSERT_EQUAL(ops()->head.struct_size, sizeof(pdm_bootstrap_ops));
+    /* ABI 1.2: option.file is always origin FILE; nothing to watch */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ops()->origin);
+    CU_ASSERT_EQUAL(ops()->origin(NULL), PDM_ORIGIN_FILE);
+    CU_ASSERT_PTR_NULL(ops()->watch_fd);
 }
 
 static const pdm_test tests[] = {

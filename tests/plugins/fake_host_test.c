@@ -108,9 +108,60 @@ static void test_fake_host__alert_server(void)
     pdm_fake_host_free(fh);
 }
 
+/* host->ask_pin: the core's argument checks, then the canned answer;
+ * "" in the buffer on every failure. */
+static void test_fake_host__ask_pin(void)
+{
+    pdm_fake_host *fh = pdm_fake_host_new();
+    const pdm_host_api *h = pdm_fake_host_api(fh);
+    pdm_plugin_ctx *pc = pdm_fake_host_ctx(fh);
+    static const char *const bad[] = {"", "a\nb", "a\tb", "\xc3(", "a\x7f"};
+    char buf[8], longtext[202];
+
+    CU_ASSERT_TRUE(PDM_HOST_HAS(h, ask_pin));
+    /* default: no PIN prompt */
+    memset(buf, 'x', sizeof buf);
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "SIM PIN", 3, buf, sizeof buf),
+                    PDM_ENOTSUP);
+    PDM_ASSERT_STR(buf, "");
+    CU_ASSERT_EQUAL(pdm_fake_host_set_pin(fh, PDM_OK, "1234"), PDM_OK);
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "SIM PIN", 3, buf, sizeof buf), PDM_OK);
+    PDM_ASSERT_STR(buf, "1234");
+    PDM_ASSERT_STR(pdm_fake_host_pin_text(fh), "SIM PIN");
+    CU_ASSERT_EQUAL(pdm_fake_host_pin_tries(fh), 3);
+    CU_ASSERT_EQUAL(pdm_fake_host_pin_asks(fh), 2);
+    /* bad arguments never reach the user */
+    CU_ASSERT_EQUAL(h->ask_pin(pc, NULL, 3, buf, sizeof buf), PDM_EINVAL);
+    PDM_ASSERT_STR(buf, "");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CU_ASSERT_EQUAL(h->ask_pin(pc, bad[i], 3, buf, sizeof buf),
+                        PDM_EINVAL);
+    memset(longtext, 'a', sizeof longtext - 1);
+    longtext[sizeof longtext - 1] = '\0';
+    CU_ASSERT_EQUAL(h->ask_pin(pc, longtext, 3, buf, sizeof buf), PDM_EINVAL);
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "SIM PIN", 3, NULL, 8), PDM_EINVAL);
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "SIM PIN", 3, buf, 0), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm_fake_host_pin_asks(fh), 2);
+    /* cut to the buffer; an empty answer is a cancel; the user's rc */
+    CU_ASSERT_EQUAL(pdm_fake_host_set_pin(fh, PDM_OK, "123456789"), PDM_OK);
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "SIM PIN", -5, buf, sizeof buf), PDM_OK);
+    PDM_ASSERT_STR(buf, "1234567");
+    CU_ASSERT_EQUAL(pdm_fake_host_pin_tries(fh), -1);
+    CU_ASSERT_EQUAL(pdm_fake_host_set_pin(fh, PDM_OK, ""), PDM_OK);
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "SIM PIN", 3, buf, sizeof buf),
+                    PDM_ECANCELLED);
+    PDM_ASSERT_STR(buf, "");
+    CU_ASSERT_EQUAL(pdm_fake_host_set_pin(fh, PDM_ECANCELLED, "1234"), PDM_OK);
+    CU_ASSERT_EQUAL(h->ask_pin(pc, "SIM PIN", 3, buf, sizeof buf),
+                    PDM_ECANCELLED);
+    PDM_ASSERT_STR(buf, "");
+    pdm_fake_host_free(fh);
+}
+
 static const pdm_test tests[] = {
     {"alert_rules", test_fake_host__alert_rules},
     {"alert_server", test_fake_host__alert_server},
+    {"ask_pin", test_fake_host__ask_pin},
     {NULL, NULL},
 };
 

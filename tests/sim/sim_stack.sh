@@ -80,6 +80,17 @@ remove
 grep -q '^> 0020000108<pin>' "$WORK/pin.trace" || fail "pin: no VERIFY PIN1 traced"
 grep -qi '32343638' "$WORK/pin.trace" && fail "pin: the PIN's bytes appear in the trace"
 
+# The other PIN images: without AODF (readef never reads one), 1 try
+# left, blocked.
+insert pin-noaodf; read_ok pin-noaodf --pin 2468; remove
+insert pin-last
+read_err pin-last-image "EF(DM_Bootstrap) 3F0050154402: PIN1 required (6982), 1 tries left"
+read_err pin-last-image-pin "EF(DM_Bootstrap) 3F0050154402: PIN1 has 1 try left: not verifying (a wrong PIN would block the card)" --pin 2468
+remove
+insert pin-blocked
+read_err pin-blocked-image "EF(DM_Bootstrap) 3F0050154402: PIN1 blocked (6983)" --pin 2468
+remove
+
 insert no-pkcs15
 read_err no-pkcs15 "no PKCS#15 application: SELECT AID A000000063504B43532D3135: 6A82, EF(DIR) 2F00: 6A82 (file not found)"
 remove

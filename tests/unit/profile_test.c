@@ -279,9 +279,13 @@ static void test_profile__bootstrap_keys(void)
         "[bootstrap]\nmax_bytes = 4096\nunsigned_origins = factory, push\n"
         "replace_existing = yes\nfactory_file = f.wbxml\n"
         "factory_content_type = Application/Vnd.Syncml.DM+wbxml\n"
-        "removed_source = keep\n",
+        "removed_source = keep\ndisabled_origins = smartcard,push\n",
         &d, &rc);
     CU_ASSERT_EQUAL(rc, PDM_OK);
+    CU_ASSERT(pdm__bs_origins_parse(
+        pdm__profile_get(p, "bootstrap.disabled_origins"), &mask));
+    CU_ASSERT_EQUAL(mask,
+                    (1u << PDM_ORIGIN_SMARTCARD) | (1u << PDM_ORIGIN_PUSH));
     PDM_ASSERT_STR(pdm__profile_get(p, "bootstrap.removed_source"), "keep");
     CU_ASSERT_EQUAL(pdm__profile_get_long(p, "bootstrap.max_bytes", 0), 4096);
     CU_ASSERT(pdm__profile_get_bool(p, "bootstrap.replace_existing", false));
@@ -297,7 +301,8 @@ static void test_profile__bootstrap_keys(void)
     p = parse("[profile]\nid = a\n[device]\nimsi = 12345x7890\n"
               "[bootstrap]\nunsigned_origins = factory, sim\n"
               "factory_content_type = text/plain\n"
-              "removed_source = delete\n",
+              "removed_source = delete\n"
+              "disabled_origins = smartcard, card\n",
               &d, &rc);
     CU_ASSERT_EQUAL(rc, PDM_EPARSE);
     CU_ASSERT(line_has(&d, 4, "imsi: an IMSI is 6 to 15 decimal digits "
@@ -308,6 +313,9 @@ static void test_profile__bootstrap_keys(void)
                               "bootstrap content type"));
     CU_ASSERT(line_has(&d, 8, "removed_source: 'delete' is neither 'remove' "
                               "nor 'keep'"));
+    CU_ASSERT(line_has(&d, 9, "disabled_origins: 'smartcard, card' is not a "
+                              "comma list of factory, smartcard, push, file, "
+                              "user (or none)"));
     pdm__profile_free(p);
     pdm__diag_free(&d);
 }

@@ -91,12 +91,17 @@ typedef struct pdm_device_hooks {
     /**
      * pin() - ask the user for the PIN of a bootstrap document secured with
      * USERPIN, USERNETWPIN or USERPINMAC (@req says which and where the
-     * document came from).  Write the PIN NUL-terminated into @buf (at most
-     * @size bytes; the core wipes it after use).  Return PDM_OK,
-     * PDM_ECANCELLED (the user declined: the document is refused) or
-     * another rc (refused).  Without this hook every document that needs a
-     * PIN is refused.  Added after polydm 0.1: read only when struct_size
-     * covers it.
+     * document came from), or, with @req->sec PDM_SEC_NONE, for a PIN a
+     * plugin needs (@req->plugin, e.g. the SIM card's PIN before
+     * sim-bootstrap reads a protected file; @req->tries_left says how many
+     * attempts the card still allows, -1 unknown).  Write the PIN
+     * NUL-terminated into @buf (at most @size bytes; the core wipes it
+     * after use, a plugin's PIN goes straight to the plugin's buffer).
+     * Return PDM_OK, PDM_ECANCELLED (the user declined: the document is
+     * refused, the plugin goes without) or another rc (refused).  An
+     * empty answer counts as declined.  Without this hook every document
+     * that needs a PIN is refused and plugins get PDM_ENOTSUP.  Added
+     * after polydm 0.1: read only when struct_size covers it.
      */
     int (*pin)(void *user, const pdm_pin_request *req, char *buf,
                size_t size);
@@ -335,9 +340,12 @@ PDM_API int pdm_ctx_bootstrap_submit(pdm_ctx *ctx,
  * A source's failure is logged and the scan goes on.  First, each source
  * that says which of its documents are still present (present_ids)
  * loses the accounts of the ones that are gone (bootstrap.removed_source:
- * remove or keep, audited either way).  A source whose origin the profile
- * disables (bootstrap.disabled_origins) is not touched at all; that is
- * audited once per context (BootstrapSourceDisabled).
+ * remove or keep, audited either way).  A source that declares an origin
+ * (pdm_bootstrap_ops::origin) the profile disables
+ * (bootstrap.disabled_origins) is not touched at all; that is audited
+ * once per context (BootstrapSourceDisabled).  A document with a
+ * disabled origin (from a source that declares none, the factory file,
+ * or pdm_ctx_bootstrap_submit) is refused with PDM_EDENIED.
  * @applied, @refused: (out, optional) counts.
  * Returns PDM_OK when every offered document was applied (or none was
  * offered), else the rc of the first refusal or failure.

@@ -78,6 +78,65 @@ static const char *origin_name(uint32_t o)
     return o < PDM__ARRAY_LEN(n) ? n[o] : "unknown";
 }
 
+/* bootstrap.disabled_origins as a mask of 1u << pdm_bootstrap_origin
+ * (default none). */
+static unsigned disabled_origins(const pdm_ctx *ctx)
+{
+    const char *list = pdm__profile_get(ctx->profile,
+                                        "bootstrap.disabled_origins");
+    unsigned mask = 0;
+    if (list && !pdm__bs_origins_parse(list, &mask))
+        mask = ~0u; /* validated at load; fail closed anyway */
+    return mask;
+}
+
+/* The origin a source component declares for everything it reads
+ * (origin(), ABI 1.2), or PDM_ORIGIN_UNKNOWN when it declares none (a
+ * 1.0/1.1 vtable, a NULL method, the factory file's stand-in). */
+static uint32_t declared_origin(const pdm__comp *c)
+{
+    if (c->ops.head.struct_size <
+            offsetof(pdm_bootstrap_ops, origin) + sizeof(void (*)(void)) ||
+        !c->ops.bootstrap.origin)
+        return PDM_ORIGIN_UNKNOWN;
+    return c->ops.bootstrap.origin(c->inst);
+}
+
+/* Does the profile switch source @c off?  Only a declared origin can
+ * say so before the medium is touched; a source without one is asked
+ * and its documents are refused one by one (check_input).  The first
+ * time a context skips @c it writes one BootstrapSourceDisabled row and
+ * one log line; later skips are silent. */
+static bool source_disabled(pdm_ctx *ctx, pdm__comp *c)
+{
+    uint32_t o = declared_origin(c);
+    pdm__who who = {PDM_PRINCIPAL_BOOTSTRAP, NULL, NULL, 0, NULL};
+    pdm__decision dec;
+    char comp[96];
+
+    if (o == PDM_ORIGIN_UNKNOWN || o > PDM_ORIGIN_USER ||
+        !(disabled_origins(ctx) & (1u << o)))
+        return false;
+    /* Inside a transaction the row would wait for its commit (and go
+     * with an abort): noted at the next call instead. */
+    if (c->bs_disabled_noted || pdm__tree_in_transaction(ctx->tree))
+        return true;
+    c->bs_disabled_noted = true;
+    snprintf(comp, sizeof comp, "%s/%s", c->plugin->name, c->name);
+    who.source = comp;
+    memset(&dec, 0, sizeof dec);
+    dec.rc = PDM_EDENIED;
+    pdm__strlcpy(dec.rule, "bootstrap", sizeof dec.rule);
+    pdm__strlcpy(dec.component, comp, sizeof dec.component);
+    snprintf(dec.reason, sizeof dec.reason,
+             "source %s (origin %s) not used: bootstrap.disabled_origins "
+             "disables %s",
+             comp, origin_name(o), origin_name(o));
+    pdm__tree_audit(ctx->tree, &who, "BootstrapSourceDisabled", NULL, &dec);
+    pdm__logf(&ctx->log, PDM_LOG_INFO, "bootstrap", "%s", dec.reason);
+    return true;
+}
+
 /* "./A/B" → "A/B", "." → "." (the tree's canonical form). */
 static const char *canon(const char *uri)
 {
@@ -92,7 +151,8 @@ static void host_free(void *p)
 
 /* ---- stage 1: arguments, context, limits ---------------------------------- */
 
-static int check_input(job *j, bool from_source)
+/* @from: the source component that read the document, or NULL. */
+static int check_input(job *j, const pdm__comp *from)
 {
     const pdm_bootstrap_input *in = &j->in;
     const char *ct = in->content_type;
@@ -115,10 +175,26 @@ static int check_input(job *j, bool from_source)
     /* SMARTCARD documents come only from a source component: nobody
      * else can vouch for a card. */
     if (in->origin < PDM_ORIGIN_FACTORY || in->origin > PDM_ORIGIN_USER ||
-        (in->origin == PDM_ORIGIN_SMARTCARD && !from_source))
+        (in->origin == PDM_ORIGIN_SMARTCARD && !from))
         return refuse(j, PDM_EINVAL, "core",
                       "origin %u is not push, file, factory or user",
                       (unsigned)in->origin);
+    /* The origin decides what a document may skip (unsigned_origins)
+     * and whether it is taken at all: a source that declared one origin
+     * does not get another past the profile. */
+    if (from) {
+        uint32_t o = declared_origin(from);
+        if (o != PDM_ORIGIN_UNKNOWN && o != in->origin)
+            return refuse(j, PDM_EDENIED, "core",
+                          "the source declares origin %s (origin()) but its "
+                          "document says %s",
+                          o <= PDM_ORIGIN_USER ? origin_name(o) : "(invalid)",
+                          origin_name(in->origin));
+    }
+    if (disabled_origins(j->ctx) & (1u << in->origin))
+        return refuse(j, PDM_EDENIED, "core",
+                      "origin %s is disabled (bootstrap.disabled_origins)",
+                      origin_name(in->origin));
     if (in->mac_hex && (strlen(in->mac_hex) > PDM__WSP_MAC_MAX ||
                         !pdm__text_line_ok(in->mac_hex,
                                            strlen(in->mac_hex), &bad)))
@@ -234,6 +310,8 @@ static int get_pin(job *j, char *buf, size_t size)
     rq.origin = j->in.origin;
     rq.attempt = 1;
     rq.text = "Enter the PIN of the configuration message";
+    rq.plugin = NULL; /* the document's PIN, not a plugin's */
+    rq.tries_left = -1;
     rc = ctx->hooks.pin(ctx->hooks.user, &rq, buf, size);
     buf[size - 1] = '\0';
     if (rc == PDM_OK && buf[0])
@@ -1155,6 +1233,10 @@ static void srcs_gone(pdm_ctx *ctx)
             mine += strcmp(s.v[i].comp, comp) == 0;
         if (!mine || !c->ops.bootstrap.present_ids)
             continue; /* NULL: its accounts never disappear */
+        /* Switched off: not asked, so its accounts stay as they are (as
+         * for a source that cannot tell). */
+        if (source_disabled(ctx, c))
+            continue;
         rc = c->ops.bootstrap.present_ids(c->inst, &ids, &nids);
         if (rc != PDM_OK || (nids && !ids)) {
             /* Fail safe: a reader error must not wipe accounts.  Rule 3:
@@ -1227,7 +1309,7 @@ static int run(pdm_ctx *ctx, const pdm_bootstrap_input *in,
             goto done;
         }
     }
-    if ((rc = check_input(&j, from != NULL)) != PDM_OK ||
+    if ((rc = check_input(&j, from)) != PDM_OK ||
         (rc = pick_source(&j, from)) != PDM_OK ||
         (rc = verify(&j)) != PDM_OK ||
         (j.authenticated = true, (rc = decode(&j)) != PDM_OK) ||
@@ -1386,6 +1468,8 @@ static void count(scan_counts *c, int rc)
 
 static void scan_source(pdm_ctx *ctx, pdm__comp *c, scan_counts *sc)
 {
+    if (source_disabled(ctx, c))
+        return;
     for (int k = 0; k < SCAN_PER_SOURCE; k++) {
         pdm_bootstrap_doc doc;
         pdm_bootstrap_input in;
@@ -1464,6 +1548,14 @@ static void scan_factory(pdm_ctx *ctx, scan_counts *sc)
 
     if (!path)
         return;
+    /* A disabled factory origin: the file is refused (audited) once per
+     * context and its hash is not kept, so that the file is applied once
+     * a profile enables the origin again. */
+    if ((disabled_origins(ctx) & (1u << PDM_ORIGIN_FACTORY)) &&
+        ctx->bs_factory_refused) {
+        pdm__free(path);
+        return;
+    }
     rc = pdm__read_file(path, (size_t)max + 1, &data, &len);
     if (rc != PDM_OK) {
         pdm__logf(&ctx->log, PDM_LOG_ERROR, "bootstrap",
@@ -1505,6 +1597,12 @@ static void scan_factory(pdm_ctx *ctx, scan_counts *sc)
     src.name = "factory-file";
     rc = run(ctx, &in, &src, NULL, NULL);
     count(sc, rc);
+    if (disabled_origins(ctx) & (1u << PDM_ORIGIN_FACTORY)) {
+        ctx->bs_factory_refused = true;
+        pdm__free(data);
+        pdm__free(path);
+        return;
+    }
     /* A refusal that another try could change (the store, memory, a busy
      * tree) leaves the file to the next scan; anything else is final for
      * these bytes. */
@@ -1546,4 +1644,64 @@ PDM_API int pdm_ctx_bootstrap_scan(pdm_ctx *ctx, size_t *applied,
     if (refused)
         *refused = sc.refused;
     return sc.first;
+}
+
+/* ---- watch -------------------------------------------------------------------------- */
+
+/* Asks @c for its watch fd, once per context (watch_fd() may start a
+ * thread: bootstrap.h); the answer stays in the component record. */
+static void watch_ask(pdm_ctx *ctx, pdm__comp *c)
+{
+    int rc;
+    c->bs_watch_asked = true;
+    c->bs_watch_fd = -1;
+    if (c->ops.head.struct_size <
+            offsetof(pdm_bootstrap_ops, watch_fd) + sizeof(void (*)(void)) ||
+        !c->ops.bootstrap.watch_fd)
+        return; /* changes are found by the integrator's scans */
+    c->plugin->err[0] = '\0';
+    rc = c->ops.bootstrap.watch_fd(c->inst);
+    if (rc >= 0) {
+        c->bs_watch_fd = rc;
+        return;
+    }
+    if (rc == PDM_ENOTSUP)
+        return; /* nothing to watch: not a failure */
+    pdm__logf(&ctx->log, PDM_LOG_WARN, "bootstrap",
+              "source %s/%s: watch_fd failed (%s)%s%.200s: its changes are "
+              "found only by scans",
+              c->plugin->name, c->name,
+              rc >= PDM_RC_MIN ? pdm_strerror(rc) : "unknown error",
+              c->plugin->err[0] ? ": " : "", c->plugin->err);
+}
+
+PDM_API int pdm_ctx_bootstrap_watch(pdm_ctx *ctx, int *fds, size_t cap,
+                                    size_t *n)
+{
+    size_t k = 0;
+    if (n)
+        *n = 0;
+    if (!ctx || !n || (!fds && cap))
+        return PDM_EINVAL;
+    if (!ctx->tree || pdm__engine_unusable(ctx)) {
+        const char *why = pdm__engine_unusable(ctx);
+        pdm__strlcpy(ctx->err, why ? why : "the context is not open",
+                     sizeof ctx->err);
+        return PDM_EDENIED;
+    }
+    for (pdm__comp *c = pdm__plugins_next(&ctx->plugins, NULL,
+                                          PDM_KIND_BOOTSTRAP);
+         c; c = pdm__plugins_next(&ctx->plugins, c, PDM_KIND_BOOTSTRAP)) {
+        if (source_disabled(ctx, c))
+            continue;
+        if (!c->bs_watch_asked)
+            watch_ask(ctx, c);
+        if (c->bs_watch_fd < 0)
+            continue;
+        if (k < cap)
+            fds[k] = c->bs_watch_fd;
+        k++;
+    }
+    *n = k;
+    return PDM_OK;
 }

@@ -83,6 +83,9 @@ struct pdm_ctx {
     char **bs_pending;
     size_t bs_npending;
     bool bs_pending_loaded;
+    /* The factory file was refused because bootstrap.disabled_origins
+     * has factory: later scans of this context skip it (bootstrap.c). */
+    bool bs_factory_refused;
     char err[512];
 };
 

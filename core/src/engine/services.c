@@ -435,6 +435,30 @@ static int svc_generic_alert(void *user, const char *plugin,
     return pdm__engine_queue_alert(ctx, ctx->mo_call_server, ga, plugin);
 }
 
+/* A plugin's own PIN (the SIM's), asked through the device's pin hook
+ * with sec PDM_SEC_NONE.  Not from create/init (no tree yet) nor from
+ * destroy/fini (closing): the same window as tree_read, so a plugin
+ * never prompts the user while the context is starting or stopping. */
+static int svc_ask_pin(void *user, const char *plugin, const char *text,
+                       int tries_left, char *buf, size_t size)
+{
+    pdm_ctx *ctx = user;
+    pdm_pin_request rq;
+    /* ctx->hooks is zero-padded to the integrator's struct_size
+     * (pdm_ctx_open): an older hooks struct has no pin member. */
+    if (!ctx->tree || ctx->closing || !ctx->hooks.pin)
+        return PDM_ENOTSUP;
+    memset(&rq, 0, sizeof rq);
+    rq.struct_size = sizeof rq;
+    rq.sec = PDM_SEC_NONE;
+    rq.origin = PDM_ORIGIN_UNKNOWN;
+    rq.attempt = 1;
+    rq.text = text;
+    rq.plugin = plugin;
+    rq.tries_left = tries_left;
+    return ctx->hooks.pin(ctx->hooks.user, &rq, buf, size);
+}
+
 void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc)
 {
     memset(svc, 0, sizeof(*svc));
@@ -444,6 +468,7 @@ void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc)
     svc->kv_put = svc_kv_put;
     svc->kv_del = svc_kv_del;
     svc->generic_alert = svc_generic_alert;
+    svc->ask_pin = svc_ask_pin;
 }
 
 void pdm__engine_limits(const pdm_ctx *ctx, pdm__uri_limits *lim)

@@ -854,6 +854,38 @@ static int host_generic_alert(pdm_plugin_ctx *pc, const pdm_generic_alert *ga)
     return p->set->svc.generic_alert(p->set->svc.user, p->name, &g);
 }
 
+/* plugin.h: the text is shown to the user as one line. */
+#define ASK_PIN_TEXT_MAX 200
+
+static int host_ask_pin(pdm_plugin_ctx *pc, const char *text, int tries_left,
+                        char *buf, size_t size)
+{
+    pdm__plugin *p = ctx_plugin(pc);
+    size_t len, bad;
+    int rc;
+    if (buf && size)
+        buf[0] = '\0'; /* "" on every failure, also the early ones */
+    if (!p || !buf || !size || !text)
+        return PDM_EINVAL;
+    len = strnlen(text, ASK_PIN_TEXT_MAX + 1);
+    if (!len || len > ASK_PIN_TEXT_MAX || !pdm__text_line_ok(text, len, &bad))
+        return PDM_EINVAL;
+    if (!p->set->svc.ask_pin)
+        return PDM_ENOTSUP;
+    /* The hook writes into the plugin's own buffer: the core holds no
+     * copy of the PIN at any time. */
+    rc = p->set->svc.ask_pin(p->set->svc.user, p->name, text,
+                             tries_left < 0 ? -1 : tries_left, buf, size);
+    buf[size - 1] = '\0';
+    if (rc == PDM_OK && !buf[0])
+        rc = PDM_ECANCELLED; /* an empty PIN is no answer */
+    else if (rc > 0)
+        rc = PDM_ERROR; /* a hook's success is 0 only */
+    if (rc != PDM_OK)
+        pdm__wipe(buf, size); /* whatever the hook wrote before failing */
+    return rc;
+}
+
 static void *host_alloc(size_t n) { return pdm__malloc(n); }
 static void host_free(void *ptr) { pdm__free(ptr); }
 static char *host_strdup(const char *s) { return pdm__strdup(s); }
@@ -880,6 +912,7 @@ static const pdm_host_api host_table = {
     .kv_put = host_kv_put,
     .kv_del = host_kv_del,
     .generic_alert = host_generic_alert,
+    .ask_pin = host_ask_pin,
 };
 
 const pdm_host_api *pdm__host_table(void)

@@ -52,6 +52,13 @@ typedef struct pdm__comp {
     const char *mo_base; /* MO: effective base URI (profile or default) */
     void *inst;          /* from create */
     bool created;
+    /* Bootstrap sources (bootstrap.c).  A component belongs to one
+     * context, so these are per context: whether the one
+     * BootstrapSourceDisabled row was written, and watch_fd()'s answer,
+     * asked once (pdm_ctx_bootstrap_watch; -1: none or it failed). */
+    bool bs_disabled_noted;
+    bool bs_watch_asked;
+    int bs_watch_fd;
 } pdm__comp;
 
 /* Services the engine provides behind the host table; NULL members make
@@ -66,6 +73,11 @@ typedef struct pdm__services {
     int (*kv_del)(void *user, const char *plugin, const char *key);
     int (*generic_alert)(void *user, const char *plugin,
                          const pdm_generic_alert *ga);
+    /* host->ask_pin after its argument checks: asks the device's pin
+     * hook (PDM_ENOTSUP when there is none or no component method may
+     * ask now); writes the answer straight into @buf. */
+    int (*ask_pin)(void *user, const char *plugin, const char *text,
+                   int tries_left, char *buf, size_t size);
 } pdm__services;
 
 typedef struct pdm__plugins pdm__plugins;

@@ -110,6 +110,11 @@ static const keydef keydefs[] = {
     {"bootstrap.removed_source", V_BS_REMOVED,
      "accounts bootstrapped from a source id (a card's ICCID) that its "
      "component no longer reports: remove (default) or keep"},
+    /* issue 11: an origin switched off (seed S2) */
+    {"bootstrap.disabled_origins", V_ORIGINS,
+     "origins whose documents are never taken: a comma list of "
+     "factory,smartcard,push,file,user, or none (default none); a source "
+     "component declaring one of them is never asked"},
     {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
     {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
     {"transport.client_key", V_PATH, "PEM key of the client certificate"},

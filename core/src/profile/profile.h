@@ -72,7 +72,7 @@ char *pdm__profile_path(const pdm__profile *p, const char *key);
 const char *pdm__profile_plugin_option(const pdm__profile_plugin *pp,
                                        const char *key);
 
-/* bootstrap.unsigned_origins: parses a comma list of origin names
+/* bootstrap.unsigned_origins and bootstrap.disabled_origins: parses a comma list of origin names
  * (factory, smartcard, push, file, user; or "none") into a bit mask of
  * 1u << pdm_bootstrap_origin (@mask may be NULL).  False if malformed. */
 bool pdm__bs_origins_parse(const char *v, unsigned *mask);

@@ -57,7 +57,8 @@
  *     else: in destroy and fini the host services still work (key/value
  *     data, log, errors, status, options, Generic Alerts, which are kept
  *     for the next session), except tree_read (PDM_ENOTSUP: the tree's
- *     policies and handlers are the plugins being stopped).
+ *     policies and handlers are the plugins being stopped) and ask_pin
+ *     (PDM_ENOTSUP: no prompt while a context starts or stops).
  *  6. Threading: in ABI 1.x every plugin function is called from the one
  *     engine thread, never concurrently.  Host functions may only be called
  *     from that thread, during a call from the core (or from `init`).
