@@ -1,7 +1,8 @@
 # gsm-operator: a GSM/UMTS operator market (3GPP).
-# The operator bootstraps the device from the SIM or by NETWPIN/USERNETWPIN
-# CP push and owns the management tree.  The operator-root authority,
-# sim-bootstrap, terminal-policy and lost-device-lock plugins
+# The operator bootstraps the device from the SIM (sim-bootstrap, optional:
+# a device or build without a smart-card reader runs without it) or by
+# NETWPIN/USERNETWPIN CP push and owns the management tree.  The
+# operator-root authority, terminal-policy and lost-device-lock plugins
 # join this profile as they are implemented; until then the spec authority
 # model applies.
 [profile]
@@ -32,3 +33,15 @@ option.account_rights = Get,Replace,Delete
 # (NETWPIN/USERNETWPIN, verified by the core), the factory image and the
 # SIM; not from files a user names.
 option.origins = push,factory,smartcard
+
+[plugin sim-bootstrap]
+# The DM bootstrap file of the SIM/UICC over PC/SC.  Optional (seed S14):
+# a build without libpcsclite (PDM_WITH_PCSC=OFF) has no such module and
+# the profile loads without it.  Only bootstrap sources and MO handlers
+# may be optional.
+optional = true
+
+[bootstrap]
+# Documents on the card carry no SEC/MAC (plugins/sim-bootstrap/README.md):
+# the card is trusted as the factory image is.
+unsigned_origins = factory,smartcard

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "engine/engine.h"
 #include "loader/loader.h"
 
 static int plugins_list(cli *c, int argc, char **argv);
@@ -14,7 +15,9 @@ static int plugins_inspect(cli *c, int argc, char **argv);
 const cli_cmd cli_plugins_cmds[] = {
     {"plugins list", "", "list the plugins of the profile (runs their init)",
      "Loads the profile's plugins in profile order (policy order), starts\n"
-     "them and prints name, version, file and components.\n",
+     "them and prints name, version, file and components.  An optional\n"
+     "plugin (optional = true) whose module is not installed is listed as\n"
+     "\"optional, not installed\" (JSON: \"installed\": false).\n",
      plugins_list},
     {"plugins inspect", "FILE.so",
      "show a plugin's descriptor without starting it",
@@ -33,7 +36,7 @@ static int plugins_list(cli *c, int argc, char **argv)
 {
     pdm_ctx *ctx;
     int rc = cli_simple_opts(&cli_plugins_cmds[0], argc, argv);
-    size_t n;
+    size_t n, nabsent, i, shown = 0;
     cli_json j;
 
     if (rc)
@@ -46,29 +49,60 @@ static int plugins_list(cli *c, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     n = pdm_ctx_plugin_count(ctx);
+    nabsent = ctx->plugins.nabsent;
     if (c->json) {
         cj_begin(&j, stdout);
         cj_obj(&j, NULL);
         cj_str(&j, "profile", pdm_ctx_profile_id(ctx));
         cj_arr(&j, "plugins");
+    } else if (nabsent) {
+        printf("profile %s: %zu plugin%s, %zu optional not installed\n",
+               pdm_ctx_profile_id(ctx), n, n == 1 ? "" : "s", nabsent);
     } else {
         printf("profile %s: %zu plugin%s\n", pdm_ctx_profile_id(ctx), n,
                n == 1 ? "" : "s");
     }
-    for (size_t i = 0; i < n; i++) {
+    /* Profile order: the loaded plugins are the profile's sections minus
+     * the absent ones, in the same order. */
+    i = 0;
+    for (const pdm__profile_plugin *pp = ctx->profile->plugins; pp;
+         pp = pp->next, shown++) {
         pdm_plugin_info pi;
         const char *kind, *name;
-        pdm_ctx_plugin_info(&pi, ctx, i);
+        if (i >= n || pdm_ctx_plugin_info(&pi, ctx, i) != PDM_OK ||
+            strcmp(pi.name, pp->name) != 0) {
+            /* Not loaded, and the context opened: an optional plugin
+             * that is not installed. */
+            if (c->json) {
+                cj_obj(&j, NULL);
+                cj_str(&j, "name", pp->name);
+                cj_str(&j, "version", NULL);
+                cj_str(&j, "summary", NULL);
+                cj_str(&j, "path", NULL);
+                cj_bool(&j, "optional", true);
+                cj_bool(&j, "installed", false);
+                cj_arr(&j, "components");
+                cj_end_arr(&j);
+                cj_end_obj(&j);
+            } else {
+                printf("%zu. %s  [optional, not installed]\n", shown + 1,
+                       pp->name);
+            }
+            continue;
+        }
         if (c->json) {
             cj_obj(&j, NULL);
             cj_str(&j, "name", pi.name);
             cj_str(&j, "version", pi.version);
             cj_str(&j, "summary", pi.summary);
             cj_str(&j, "path", *pi.path ? pi.path : NULL);
+            cj_bool(&j, "optional", pp->optional);
+            cj_bool(&j, "installed", true);
             cj_arr(&j, "components");
         } else {
-            printf("%zu. %s %s  [%s]\n   %s\n", i + 1, pi.name, pi.version,
-                   *pi.path ? pi.path : "static", pi.summary);
+            printf("%zu. %s %s  [%s%s]\n   %s\n", shown + 1, pi.name,
+                   pi.version, *pi.path ? pi.path : "static",
+                   pp->optional ? ", optional" : "", pi.summary);
         }
         for (size_t k = 0; pdm_ctx_component(&kind, &name, ctx, i, k) == 0;
              k++) {
@@ -85,6 +119,7 @@ static int plugins_list(cli *c, int argc, char **argv)
             cj_end_arr(&j);
             cj_end_obj(&j);
         }
+        i++;
     }
     if (c->json) {
         cj_end_arr(&j);

@@ -18,6 +18,9 @@ const cli_cmd cli_profile_cmds[] = {
      "unknown sections and keys, bad values, unknown plugins, ABI mismatch,\n"
      "unknown or missing plugin options, wrong component kinds, duplicate\n"
      "MO base URIs.  Every problem is printed as FILE:LINE: message.\n"
+     "An optional plugin (optional = true) whose module is not installed\n"
+     "is no problem: it is reported as FILE:LINE: plugin NAME: optional,\n"
+     "not installed (JSON: \"plugins\", \"installed\": false).\n"
      "Exit 0 if all files are valid, 3 otherwise.\n",
      profile_check},
     {"profile keys", "", "list the keys a profile may contain", NULL,
@@ -70,10 +73,28 @@ static int profile_check(cli *c, int argc, char **argv)
         }
         if (c->json) {
             cj_end_arr(&j);
+            /* Each plugin section: whether its module is there (the same
+             * test the loader makes before it leaves one out). */
+            cj_arr(&j, "plugins");
+            for (const pdm__profile_plugin *pp = p ? p->plugins : NULL; pp;
+                 pp = pp->next) {
+                cj_obj(&j, NULL);
+                cj_str(&j, "name", pp->name);
+                cj_int(&j, "line", pp->line);
+                cj_bool(&j, "optional", pp->optional);
+                cj_bool(&j, "installed", pdm__plugin_installed(pp, search));
+                cj_end_obj(&j);
+            }
+            cj_end_arr(&j);
             cj_end_obj(&j);
         } else if (!d.errors && p) {
             printf("%s: ok (profile %s, %zu plugin%s)\n", argv[i], p->id,
                    p->nplugins, p->nplugins == 1 ? "" : "s");
+            for (const pdm__profile_plugin *pp = p->plugins; pp;
+                 pp = pp->next)
+                if (pp->optional && !pdm__plugin_installed(pp, search))
+                    printf("%s:%u: plugin %s: optional, not installed\n",
+                           argv[i], pp->optional_line, pp->name);
         } else if (!d.errors) {
             /* no profile and no diagnostic: out of memory */
             fprintf(stderr, "%s: %s\n", argv[i], pdm_strerror(rc));
@@ -108,6 +129,10 @@ static int profile_keys(cli *c, int argc, char **argv)
            "secret options are never printed)");
     printf("%-24s %-20s %s\n", "plugin.mo.<comp>.base", "uri",
            "[plugin <name>] base URI of an MO handler component");
+    printf("%-24s %-20s %s\n", "plugin.optional", "bool",
+           "[plugin <name>] leave the plugin out when its module is not "
+           "installed (bootstrap sources and MO handlers only; default "
+           "false)");
     (void)c;
     return CLI_OK;
 }

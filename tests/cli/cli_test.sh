@@ -73,6 +73,62 @@ expect 0 "plugins list --json" "$PDM" --json --profile "$SRC/profiles/open-marke
 contains "list json" '"kind":"authority"'
 expect 3 "plugins list bad profile" "$PDM" --profile "$tmp/typo.profile" plugins list
 
+# Optional plugins (seed S14): one whose module is not installed is left
+# out and shown as "optional, not installed"; a required one still fails.
+cat > "$tmp/opt.profile" <<'P'
+[profile]
+id = opt
+[plugin spec-authority]
+[plugin no-such-plugin]
+optional = true
+P
+expect 0 "profile check optional missing" "$PDM" profile check "$tmp/opt.profile"
+contains "check optional ok" "opt.profile: ok (profile opt, 2 plugins)"
+contains "check optional line" "opt.profile:5: plugin no-such-plugin: optional, not installed"
+expect 0 "profile check optional --json" "$PDM" --json profile check "$tmp/opt.profile"
+contains "check optional json ok" '"ok":true,"problems":[]'
+contains "check optional json absent" '{"name":"no-such-plugin","line":4,"optional":true,"installed":false}'
+contains "check optional json present" '{"name":"spec-authority","line":3,"optional":false,"installed":true}'
+expect 0 "plugins list optional missing" "$PDM" -v --profile "$tmp/opt.profile" plugins list
+contains "list optional header" "profile opt: 1 plugin, 1 optional not installed"
+contains "list optional entry" "2. no-such-plugin  [optional, not installed]"
+contains "list optional log" "plugin no-such-plugin: not installed (optional in $tmp/opt.profile:5)"
+expect 0 "plugins list optional --json" "$PDM" --json --profile "$tmp/opt.profile" plugins list
+contains "list optional json absent" '{"name":"no-such-plugin","version":null,"summary":null,"path":null,"optional":true,"installed":false,"components":[]}'
+contains "list optional json present" '"optional":false,"installed":true,"components":[{"kind":"authority","name":"spec"}]'
+sed '/^optional/d' "$tmp/opt.profile" > "$tmp/req.profile"
+expect 3 "profile check required missing" "$PDM" profile check "$tmp/req.profile"
+contains "required missing" "req.profile:4: error: unknown plugin 'no-such-plugin'"
+expect 3 "plugins list required missing" "$PDM" --profile "$tmp/req.profile" plugins list
+
+# The shipped gsm-operator profile names sim-bootstrap optional: it loads
+# with the plugin (dev: PC/SC found) and without it (asan: PDM_WITH_PCSC=OFF),
+# and a scan with no pcscd to talk to finds nothing, in both (S14).
+gsm=$SRC/profiles/gsm-operator.profile
+expect 0 "gsm-operator plugins list" "$PDM" --profile "$gsm" plugins list
+contains "gsm-operator list" "profile gsm-operator:"
+expect 0 "gsm-operator plugins list --json" "$PDM" --json --profile "$gsm" plugins list
+expect 0 "gsm-operator profile check" "$PDM" profile check "$gsm"
+if [ "${PDM_HAVE_SIM_BOOTSTRAP:-0}" = 1 ]; then
+  expect 0 "gsm-operator plugins list (sim-bootstrap built)" "$PDM" --profile "$gsm" plugins list
+  contains "gsm-operator sim loaded" "3. sim-bootstrap "
+  contains "gsm-operator sim optional" ", optional]"
+  lacks "gsm-operator sim not absent" "not installed"
+else
+  expect 0 "gsm-operator plugins list (no sim-bootstrap)" "$PDM" --profile "$gsm" plugins list
+  contains "gsm-operator header" "profile gsm-operator: 2 plugins, 1 optional not installed"
+  contains "gsm-operator sim absent" "3. sim-bootstrap  [optional, not installed]"
+  expect 0 "gsm-operator plugins list --json (no sim-bootstrap)" "$PDM" --json --profile "$gsm" plugins list
+  contains "gsm-operator json absent" '{"name":"sim-bootstrap","version":null,"summary":null,"path":null,"optional":true,"installed":false,"components":[]}'
+  expect 0 "gsm-operator profile check (no sim-bootstrap)" "$PDM" profile check "$gsm"
+  contains "gsm-operator check absent" ": plugin sim-bootstrap: optional, not installed"
+fi
+# No pcscd: libpcsclite is pointed at a socket nobody listens on, so a
+# pcscd that another test started on this machine plays no part.
+expect 0 "gsm-operator scan without a card" env PCSCLITE_CSOCK_NAME="$tmp/no-pcscd.comm" \
+  timeout 60 "$PDM" --profile "$gsm" --state "$tmp/gsm-st" bootstrap --scan
+contains "gsm-operator scan nothing" "scan: 0 applied, 0 refused"
+
 if [ "${PDM_STATIC_PLUGINS:-0}" = 1 ]; then
   echo "skip inspect of shipped modules: plugins are linked statically"
 else

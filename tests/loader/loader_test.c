@@ -655,7 +655,173 @@ static void test_loader__mo_clash(void)
     pdm__diag_free(&d);
 }
 
+/* The loader's own lines (rec_log leaves them out). */
+static char loaderlog[1024];
+
+static void rec_loader_log(void *user, int level, const char *comp,
+                           const char *msg)
+{
+    (void)user;
+    if (strcmp(comp, "loader") != 0 || level != PDM_LOG_INFO)
+        return;
+    snprintf(loaderlog + strlen(loaderlog),
+             sizeof loaderlog - strlen(loaderlog), "%s;", msg);
+}
+
+/* Starts @text; *set stays started on PDM_OK (caller stops it). */
+static int start_kept(const char *text, pdm__profile **prof,
+                      pdm__plugins *set, pdm__diag *d)
+{
+    pdm__logger lg = {rec_loader_log, NULL, PDM_LOG_DEBUG};
+    *prof = profile_from(text, d);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(*prof);
+    CU_ASSERT_EQUAL(d->errors, 0);
+    loaderlog[0] = '\0';
+    return pdm__plugins_start(set, *prof, FX_DIR, NULL, &lg, d);
+}
+
+/* An optional plugin whose module is not there (not on the plugin path,
+ * not linked in, or its path = file missing) is left out: the others
+ * start, one INFO line says so, set->absent lists it; the offline check
+ * agrees. */
+static void test_loader__optional_missing(void)
+{
+    static const char text[] = "[profile]\n"              /* 1 */
+                               "id = t\n"                 /* 2 */
+                               "[plugin fx-nowhere]\n"    /* 3 */
+                               "optional = true\n"        /* 4 */
+                               "[plugin fx-plain]\n"      /* 5 */
+                               "[plugin fx-gone]\n"       /* 6 */
+                               "path = /nonexistent/fx-gone.so\n" /* 7 */
+                               "optional = yes\n";        /* 8 */
+    pdm__plugins set;
+    pdm__profile *p;
+    pdm__diag d;
+    pdm__diag_init(&d);
+    CU_ASSERT_EQUAL_FATAL(start_kept(text, &p, &set, &d), PDM_OK);
+    CU_ASSERT_EQUAL(d.errors, 0);
+    CU_ASSERT_EQUAL(d.warnings, 0);
+    CU_ASSERT_EQUAL(set.n, 1);
+    PDM_ASSERT_STR(set.v[0]->name, "fx-plain");
+    CU_ASSERT_EQUAL_FATAL(set.nabsent, 2);
+    PDM_ASSERT_STR(set.absent[0]->name, "fx-nowhere");
+    PDM_ASSERT_STR(set.absent[1]->name, "fx-gone");
+    PDM_ASSERT_STR(loaderlog,
+                   "plugin fx-nowhere: not installed (optional in "
+                   "t.profile:4);plugin fx-gone: not installed (optional "
+                   "in t.profile:8);");
+    /* The rest of the core sees only the loaded plugin. */
+    CU_ASSERT_PTR_NOT_NULL(pdm__plugins_next(&set, NULL, PDM_KIND_POLICY));
+    CU_ASSERT_PTR_NULL(pdm__plugins_next(&set, NULL, PDM_KIND_BOOTSTRAP));
+    CU_ASSERT(!pdm__plugin_installed(p->plugins, FX_DIR));
+    CU_ASSERT(pdm__plugin_installed(p->plugins->next, FX_DIR));
+    CU_ASSERT(!pdm__plugin_installed(p->plugins->next->next, FX_DIR));
+    pdm__plugins_stop(&set);
+    CU_ASSERT_EQUAL(pdm__loader_check_profile(p, FX_DIR, &d), PDM_OK);
+    CU_ASSERT_EQUAL(d.errors, 0);
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
+/* An optional plugin that is there is loaded like any other, and every
+ * problem it has is still an error (here: a foreign ABI major). */
+static void test_loader__optional_present(void)
+{
+    pdm__plugins set;
+    pdm__profile *p;
+    pdm__diag d;
+    pdm__diag_init(&d);
+    CU_ASSERT_EQUAL_FATAL(start_kept("[profile]\nid = t\n"
+                                     "[plugin fx-boot-only]\n"
+                                     "optional = true\n",
+                                     &p, &set, &d),
+                          PDM_OK);
+    CU_ASSERT_EQUAL(set.n, 1);
+    CU_ASSERT_EQUAL(set.nabsent, 0);
+    PDM_ASSERT_STR(set.v[0]->name, "fx-boot-only");
+    CU_ASSERT_PTR_NOT_NULL(pdm__plugins_next(&set, NULL, PDM_KIND_BOOTSTRAP));
+    CU_ASSERT_PTR_NOT_NULL(pdm__plugins_next(&set, NULL, PDM_KIND_MO));
+    PDM_ASSERT_STR(loaderlog, "");
+    pdm__plugins_stop(&set);
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+
+    pdm__diag_init(&d);
+    CU_ASSERT_EQUAL(start("[profile]\nid = t\n[plugin fx-bad-major]\n"
+                          "optional = true\n",
+                          &set, &d),
+                    PDM_EABI);
+    CU_ASSERT(d.head && d.head->line == 3 &&
+              strstr(d.head->msg, "fx-bad-major.so: built for plugin ABI"));
+    pdm__diag_free(&d);
+}
+
+/* Fail closed: an optional plugin that provides a policy or an authority
+ * is refused, at load and in the offline check, naming the rule. */
+static void test_loader__optional_refused(void)
+{
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"[profile]\nid = t\n[plugin fx-plain]\noptional = true\n",
+         "plugin 'fx-plain' is optional but provides the policy component "
+         "'pol': optional plugins may only provide bootstrap sources and MO "
+         "handlers"},
+        {"[profile]\nid = t\n[plugin fx-auth-only]\noptional = true\n",
+         "plugin 'fx-auth-only' is optional but provides the authority "
+         "component 'auth': optional plugins may only provide bootstrap "
+         "sources and MO handlers"},
+    };
+    for (size_t i = 0; i < PDM__ARRAY_LEN(cases); i++) {
+        pdm__plugins set;
+        pdm__profile *p;
+        pdm__diag d;
+        pdm__diag_init(&d);
+        CU_ASSERT_EQUAL(start(cases[i].text, &set, &d), PDM_EINVAL);
+        CU_ASSERT_EQUAL(d.errors, 1);
+        CU_ASSERT(d.head && d.head->line == 4);
+        if (d.head)
+            PDM_ASSERT_STR(d.head->msg, cases[i].msg);
+        PDM_ASSERT_STR(logbuf, ""); /* its init never ran */
+        pdm__diag_free(&d);
+        pdm__diag_init(&d);
+        p = profile_from(cases[i].text, &d);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        CU_ASSERT_EQUAL(pdm__loader_check_profile(p, FX_DIR, &d), PDM_EINVAL);
+        CU_ASSERT(d.head && d.head->line == 4 &&
+                  strcmp(d.head->msg, cases[i].msg) == 0);
+        pdm__profile_free(p);
+        pdm__diag_free(&d);
+    }
+}
+
+/* A plugin that is not optional and not there fails the load as before. */
+static void test_loader__required_missing(void)
+{
+    pdm__plugins set;
+    pdm__diag d;
+    pdm__diag_init(&d);
+    CU_ASSERT_EQUAL(start("[profile]\nid = t\n[plugin fx-plain]\n"
+                          "[plugin fx-nowhere]\noptional = false\n",
+                          &set, &d),
+                    PDM_ENOTFOUND);
+    CU_ASSERT_EQUAL(d.errors, 1);
+    CU_ASSERT(d.head && d.head->line == 4);
+    if (d.head)
+        PDM_ASSERT_STR(d.head->msg,
+                       "unknown plugin 'fx-nowhere': no fx-nowhere.so in "
+                       "plugin path '" FX_DIR "' and not linked into this "
+                       "build");
+    /* Nothing was started: the load failed before any init. */
+    PDM_ASSERT_STR(logbuf, "");
+    pdm__diag_free(&d);
+}
+
 static const pdm_test tests[] = {
+    {"optional_missing", test_loader__optional_missing},
+    {"optional_present", test_loader__optional_present},
+    {"optional_refused", test_loader__optional_refused},
+    {"required_missing", test_loader__required_missing},
     {"good", test_loader__good},
     {"refusals", test_loader__refusals},
     {"reserved", test_loader__reserved},

@@ -2,6 +2,7 @@
  * Profile parser: syntax, core keys and values, plugin sections, and that
  * every malformed line is reported with its own line number.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cu_main.h"
@@ -320,7 +321,104 @@ static void test_profile__bootstrap_keys(void)
     pdm__diag_free(&d);
 }
 
+/* [plugin] optional = <bool>: stored with its line, checked like every
+ * boolean, once per section; an authority plugin cannot be optional. */
+static void test_profile__optional(void)
+{
+    pdm__diag d;
+    int rc;
+    pdm__profile *p = parse("[profile]\n"                   /* 1 */
+                            "id = a\n"                      /* 2 */
+                            "[plugin sim]\n"                /* 3 */
+                            "optional = true   # S14\n"     /* 4 */
+                            "[plugin other]\n"              /* 5 */
+                            "optional = Off\n"              /* 6 */
+                            "[plugin plain]\n",             /* 7 */
+                            &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    CU_ASSERT_EQUAL(d.errors, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT(p->plugins->optional);
+    CU_ASSERT_EQUAL(p->plugins->optional_line, 4);
+    CU_ASSERT(!p->plugins->next->optional);
+    CU_ASSERT_EQUAL(p->plugins->next->optional_line, 6);
+    CU_ASSERT(!p->plugins->next->next->optional);
+    CU_ASSERT_EQUAL(p->plugins->next->next->optional_line, 0);
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+
+    p = parse("[profile]\n"                    /* 1 */
+              "id = a\n"                       /* 2 */
+              "authority = auth/main\n"        /* 3 */
+              "[plugin sim]\n"                 /* 4 */
+              "optional = maybe\n"             /* 5 */
+              "[plugin mo]\n"                  /* 6 */
+              "optional = yes\n"               /* 7 */
+              "optional = no\n"                /* 8 */
+              "[plugin auth]\n"                /* 9 */
+              "optional = 1\n",                /* 10 */
+              &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+    CU_ASSERT_EQUAL(d.errors, 3);
+    CU_ASSERT(line_has(&d, 5, "optional: 'maybe' is not a boolean "
+                              "(true/false/yes/no/on/off)"));
+    CU_ASSERT(line_has(&d, 8, "duplicate key 'optional' (first at line 7)"));
+    CU_ASSERT(line_has(&d, 3, "authority = auth/main: plugin 'auth' is "
+                              "optional (line 10); the authority plugin "
+                              "cannot be optional"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT(!p->plugins->optional); /* the bad value set nothing */
+    CU_ASSERT(p->plugins->next->optional); /* the first of the two */
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+
+    /* The key order does not matter: authority after the section. */
+    p = parse("[plugin auth]\noptional = on\n[profile]\nid = a\n"
+              "authority = auth\n",
+              &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+    CU_ASSERT(line_has(&d, 5, "authority = auth: plugin 'auth' is optional "
+                              "(line 2)"));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
+/* gsm-operator names sim-bootstrap optional (seed S14) and takes the
+ * card's unsigned documents; no other shipped profile names it. */
+static void test_profile__shipped_sim(void)
+{
+    static const char *const names[] = {"gsm-operator", "cdma-3gpp2",
+                                        "enterprise", "open-market"};
+    for (size_t i = 0; i < 4; i++) {
+        char path[1024];
+        pdm__diag d;
+        pdm__profile *p = NULL;
+        const pdm__profile_plugin *sim = NULL;
+        unsigned mask = 0;
+        pdm__diag_init(&d);
+        snprintf(path, sizeof path, "%s/profiles/%s.profile",
+                 pdm_test_source_dir(), names[i]);
+        CU_ASSERT_EQUAL_FATAL(pdm__profile_load(&p, path, &d), PDM_OK);
+        for (const pdm__profile_plugin *pp = p->plugins; pp; pp = pp->next)
+            if (strcmp(pp->name, "sim-bootstrap") == 0)
+                sim = pp;
+        if (i == 0) {
+            CU_ASSERT(sim && sim->optional);
+            CU_ASSERT(pdm__bs_origins_parse(
+                pdm__profile_get(p, "bootstrap.unsigned_origins"), &mask));
+            CU_ASSERT_EQUAL(mask, (1u << PDM_ORIGIN_FACTORY) |
+                                      (1u << PDM_ORIGIN_SMARTCARD));
+        } else {
+            CU_ASSERT_PTR_NULL(sim);
+        }
+        pdm__profile_free(p);
+        pdm__diag_free(&d);
+    }
+}
+
 static const pdm_test tests[] = {
+    {"optional", test_profile__optional},
+    {"shipped_sim", test_profile__shipped_sim},
     {"bootstrap_keys", test_profile__bootstrap_keys},
     {"valid", test_profile__valid},
     {"errors_have_lines", test_profile__errors_have_lines},

@@ -199,7 +199,9 @@ typedef struct pdm_config {
  * first is in the error text); PDM_ECORRUPT for a foreign or damaged store
  * (never overwritten); PDM_EIO for other store errors; PDM_ENOMEM.  On
  * failure *out is still set when it is not NULL so that
- * pdm_ctx_last_error() can be read; close it in every case.
+ * pdm_ctx_last_error() can be read; close it in every case.  A plugin the
+ * profile marks `optional = true` whose module is not installed is left
+ * out (one PDM_LOG_INFO line), not an error (profiles/README.md).
  */
 PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg);
 
@@ -226,7 +228,8 @@ typedef struct pdm_plugin_info {
     size_t ncomponents;   /**< number of components */
 } pdm_plugin_info;
 
-/** Number of plugins loaded by the profile, in profile order. */
+/** Number of plugins loaded by the profile, in profile order (an optional
+ *  plugin that is not installed is not loaded and not counted). */
 PDM_API size_t pdm_ctx_plugin_count(const pdm_ctx *ctx);
 /** Fills @out for plugin @i (0-based).  PDM_ENOTFOUND past the end. */
 PDM_API int pdm_ctx_plugin_info(pdm_plugin_info *out, const pdm_ctx *ctx,

@@ -106,6 +106,27 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* The entry function of a plugin linked into this build, or NULL. */
+static pdm_plugin_entry_fn static_entry(const char *name)
+{
+    for (const pdm__static_plugin *sp = pdm__static_plugins; sp->name; sp++)
+        if (strcmp(sp->name, name) == 0)
+            return sp->entry;
+    return NULL;
+}
+
+bool pdm__plugin_installed(const pdm__profile_plugin *pp, const char *search)
+{
+    char *found;
+    if (pp->path)
+        return file_exists(pp->path);
+    if (static_entry(pp->name))
+        return true;
+    found = find_module(pp->name, search);
+    pdm__free(found);
+    return found != NULL;
+}
+
 bool pdm__valid_plugin_id(const char *s)
 {
     if (!s || !*s)
@@ -374,10 +395,7 @@ int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
         goto fail;
     }
     if (!path) {
-        for (const pdm__static_plugin *sp = pdm__static_plugins; sp->name;
-             sp++)
-            if (strcmp(sp->name, name) == 0)
-                entry = sp->entry;
+        entry = static_entry(name);
         if (!entry) {
             found = find_module(name, search);
             if (!found)
@@ -636,11 +654,35 @@ static pdm__comp *find_authority(pdm__plugin **v, size_t n,
     return NULL;
 }
 
+/* Optional plugins may only add: a bootstrap source or an MO handler that
+ * is missing takes nothing away that the profile relies on.  A policy or
+ * authority that is there in one build and not in the next would change
+ * what is allowed without anyone saying so: refused (fail closed). */
+static void check_optional(const pdm__profile *prof,
+                           const pdm__profile_plugin *pp,
+                           const pdm__plugin *p, pdm__diag *d)
+{
+    if (!pp->optional)
+        return;
+    for (size_t j = 0; j < p->ncomps; j++) {
+        const pdm__comp *c = &p->comps[j];
+        if (c->kind != PDM_KIND_POLICY && c->kind != PDM_KIND_AUTHORITY)
+            continue;
+        pdm__diag_add(d, prof->file, pp->optional_line, PDM_EINVAL,
+                      "plugin '%s' is optional but provides the %s "
+                      "component '%s': optional plugins may only provide "
+                      "bootstrap sources and MO handlers",
+                      pp->name, pdm__kind_name(c->kind), c->name);
+    }
+}
+
 /* Opens every listed plugin (@isolated: in child processes) and runs the
- * offline checks; v gets the opened plugins (NULL where opening failed). */
+ * offline checks; v gets the opened plugins (NULL where opening failed or
+ * an optional plugin is not installed: logged to @log, may be NULL). */
 static int open_and_check(const pdm__profile *prof, const char *search,
-                          bool isolated, pdm__plugin **v,
-                          pdm__comp **authority, pdm__diag *d)
+                          bool isolated, const pdm__logger *log,
+                          pdm__plugin **v, pdm__comp **authority,
+                          pdm__diag *d)
 {
     size_t i = 0, nclaims = 0, before = d->errors;
     mo_claim *claims = NULL;
@@ -651,8 +693,15 @@ static int open_and_check(const pdm__profile *prof, const char *search,
         isolated, 0};
 
     for (const pdm__profile_plugin *pp = prof->plugins; pp; pp = pp->next, i++) {
-        int r = pdm__plugin_open(&v[i], pp->path ? NULL : pp->name, pp->path,
-                                 search, &o, d, prof->file, pp->line);
+        int r;
+        if (pp->optional && !pdm__plugin_installed(pp, search)) {
+            pdm__logf(log, PDM_LOG_INFO, "loader",
+                      "plugin %s: not installed (optional in %s:%u)",
+                      pp->name, prof->file, pp->optional_line);
+            continue;
+        }
+        r = pdm__plugin_open(&v[i], pp->path ? NULL : pp->name, pp->path,
+                             search, &o, d, prof->file, pp->line);
         if (r == PDM_ENOMEM)
             return r;
         if (r != PDM_OK)
@@ -664,6 +713,7 @@ static int open_and_check(const pdm__profile *prof, const char *search,
             continue;
         }
         v[i]->conf = pp;
+        check_optional(prof, pp, v[i], d);
         check_plugin(prof, pp, v[i], d);
         for (size_t j = 0; j < v[i]->ncomps; j++) {
             pdm__comp *c = &v[i]->comps[j];
@@ -720,7 +770,7 @@ int pdm__loader_check_profile(const pdm__profile *prof, const char *search,
     v = pdm__calloc(prof->nplugins ? prof->nplugins : 1, sizeof(*v));
     if (!v)
         return PDM_ENOMEM;
-    rc = open_and_check(prof, search, true, v, &auth, d);
+    rc = open_and_check(prof, search, true, NULL, v, &auth, d);
     for (size_t i = 0; i < prof->nplugins; i++)
         pdm__plugin_close(v[i]);
     pdm__free(v);
@@ -934,12 +984,32 @@ int pdm__plugins_start(pdm__plugins *set, const pdm__profile *prof,
         set->log = *log;
     set->v = pdm__calloc(prof->nplugins ? prof->nplugins : 1,
                          sizeof(*set->v));
-    if (!set->v)
+    set->absent = pdm__calloc(prof->nplugins ? prof->nplugins : 1,
+                              sizeof(*set->absent));
+    if (!set->v || !set->absent) {
+        pdm__free(set->v);
+        pdm__free(set->absent);
+        memset(set, 0, sizeof(*set));
         return PDM_ENOMEM;
+    }
     set->n = prof->nplugins;
-    rc = open_and_check(prof, search, false, set->v, &set->authority, d);
+    rc = open_and_check(prof, search, false, &set->log, set->v,
+                        &set->authority, d);
     if (rc != PDM_OK)
         goto fail;
+    /* Success: a hole in v is an optional plugin that is not installed.
+     * The rest of the core sees only the loaded ones. */
+    {
+        size_t k = 0, i = 0;
+        for (const pdm__profile_plugin *pp = prof->plugins; pp;
+             pp = pp->next, i++) {
+            if (set->v[i])
+                set->v[k++] = set->v[i];
+            else
+                set->absent[set->nabsent++] = pp;
+        }
+        set->n = k;
+    }
     for (size_t i = 0; i < set->n; i++) {
         pdm__plugin *p = set->v[i];
         p->set = set;
@@ -990,8 +1060,11 @@ void pdm__plugins_stop(pdm__plugins *set)
     for (size_t i = set->n; i-- > 0;)
         pdm__plugin_close(set->v[i]);
     pdm__free(set->v);
+    pdm__free(set->absent);
     set->v = NULL;
     set->n = 0;
+    set->absent = NULL;
+    set->nabsent = 0;
     set->authority = NULL;
 }
 

@@ -110,8 +110,13 @@ typedef struct pdm__plugin {
 } pdm__plugin;
 
 struct pdm__plugins {
-    pdm__plugin **v; /* in profile order */
+    pdm__plugin **v; /* the loaded plugins, in profile order */
     size_t n;
+    /* The profile's optional plugins whose module is not installed
+     * (pdm__plugin_installed), in profile order; borrowed from the
+     * profile, which outlives the set.  They are not in v. */
+    const pdm__profile_plugin **absent;
+    size_t nabsent;
     pdm__services svc;
     pdm__logger log;
     /* The active authority component (or NULL = spec default). */
@@ -150,6 +155,15 @@ void pdm__plugin_close(pdm__plugin *p);
  * the install directory.  Borrowed (explicit or environment or static). */
 const char *pdm__plugin_search_path(const char *explicit_path);
 
+/* Whether the module of a profile's plugin section can be found: its
+ * `path =` file exists, or (without path) the plugin is linked into this
+ * build or <name>.so is on @search -- the places pdm__plugin_open looks.
+ * An optional plugin (pp->optional) that is not installed is left out of
+ * a load with one INFO log line; every other problem of an optional
+ * plugin that is there (ABI, options, init) fails the load as for any
+ * plugin.  Nothing of the module is read. */
+bool pdm__plugin_installed(const pdm__profile_plugin *pp, const char *search);
+
 /* Checks a parsed profile against the plugins it names (descriptors only,
  * read in child processes: no plugin code runs in this process):
  * unknown plugin, ABI, option keys (unknown / missing required),
@@ -159,14 +173,15 @@ const char *pdm__plugin_search_path(const char *explicit_path);
 int pdm__loader_check_profile(const pdm__profile *p, const char *search,
                               pdm__diag *d);
 
-/* Loads, initialises and creates every component of the profile's plugins.
- * On failure everything started so far is stopped again and @d says why.
- * @svc may be NULL.  The set must later be released with
- * pdm__plugins_stop. */
 /* The host table every plugin gets (one static object for the process);
  * for tests that call host services directly. */
 const pdm_host_api *pdm__host_table(void);
 
+/* Loads, initialises and creates every component of the profile's plugins
+ * (optional ones that are not installed are listed in set->absent and
+ * logged at INFO).  On failure everything started so far is stopped again
+ * and @d says why.  @svc may be NULL.  The set must later be released with
+ * pdm__plugins_stop; it borrows @p, which must outlive it. */
 int pdm__plugins_start(pdm__plugins *set, const pdm__profile *p,
                        const char *search, const pdm__services *svc,
                        const pdm__logger *log, pdm__diag *d);

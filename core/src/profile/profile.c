@@ -357,8 +357,22 @@ static void plugin_key(parser *ps, const char *key, const char *val)
             ps->rc = PDM_ENOMEM;
         return;
     }
-    ERR(ps, "unknown key '%s' in [plugin %s] (expected path, option.<key> "
-            "or mo.<component>.base)", key, pp->name);
+    if (strcmp(key, "optional") == 0) {
+        if (pp->optional_line) {
+            ERR(ps, "duplicate key 'optional' (first at line %u)",
+                pp->optional_line);
+            return;
+        }
+        if (!parse_bool(val, &pp->optional)) {
+            ERR(ps, "optional: '%s' is not a boolean "
+                    "(true/false/yes/no/on/off)", val);
+            return;
+        }
+        pp->optional_line = ps->line;
+        return;
+    }
+    ERR(ps, "unknown key '%s' in [plugin %s] (expected path, optional, "
+            "option.<key> or mo.<component>.base)", key, pp->name);
 }
 
 /* A core key: @full is "section.key", @key as written. */
@@ -581,6 +595,27 @@ static void key_line(parser *ps, char *s, char *end)
         core_key(ps, key, val);
 }
 
+/* The authority decides who may bootstrap and manage the device: a build
+ * that silently lacks it would run another trust model than the profile
+ * says.  Fail closed: it can never be optional. */
+static void check_optional_authority(parser *ps)
+{
+    const char *ref = ps->p->authority;
+    size_t plen;
+    if (!ref)
+        return;
+    plen = strcspn(ref, "/");
+    for (const pdm__profile_plugin *pp = ps->p->plugins; pp; pp = pp->next) {
+        if (!pp->optional || strlen(pp->name) != plen ||
+            strncmp(pp->name, ref, plen) != 0)
+            continue;
+        pdm__diag_add(ps->diag, ps->name, ps->p->authority_line, PDM_EPARSE,
+                      "authority = %s: plugin '%s' is optional (line %u); "
+                      "the authority plugin cannot be optional",
+                      ref, pp->name, pp->optional_line);
+    }
+}
+
 int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,
                        const char *text, size_t len, pdm__diag *diag)
 {
@@ -651,6 +686,7 @@ int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,
     if (!p->id && !pdm__profile_get(p, "profile.id") && !ps.id_seen)
         pdm__diag_add(diag, name, 0, PDM_EPARSE,
                       "missing required key 'id' in [profile]");
+    check_optional_authority(&ps);
     *out = p;
     return diag->errors > errors_before ? PDM_EPARSE : PDM_OK;
 }

@@ -30,6 +30,12 @@ typedef struct pdm__profile_plugin {
     unsigned path_line;
     pdm__kv *options; /* "option.<key> = v", key stored without prefix */
     pdm__kv *mo_base; /* "mo.<component>.base = URI", key = component */
+    /* "optional = true": a module that is not installed is left out
+     * instead of failing the load (seed S14: a build without PC/SC has no
+     * sim-bootstrap).  Only bootstrap sources and MO handlers may be
+     * optional: the loader refuses an optional policy or authority. */
+    bool optional;
+    unsigned optional_line; /* 0 = key not written */
 } pdm__profile_plugin;
 
 typedef struct pdm__profile {
