@@ -1193,8 +1193,9 @@ static long mb_u32(const uint8_t *p, size_t n, size_t *i)
 }
 
 /* The content type from the WBXML header: public id 0x0B is OMA CP
- * (provisioning 1.0); SyncML is public id 0FD1/0FD3 or a string-table
- * public id "-//SYNCML//DTD SyncML ...".  NULL: neither. */
+ * (provisioning 1.0); SyncML is public id 0x1201 (1.2, what a DM 1.2
+ * bootstrap normally carries), 0x0FD3 (1.1) or 0x0FD1 (1.0), or a
+ * string-table public id "-//SYNCML//DTD SyncML ...".  NULL: neither. */
 static const char *sniff(const uint8_t *d, size_t n)
 {
     static const char syncml[] = "-//SYNCML//DTD SyncML";
@@ -1205,7 +1206,7 @@ static const char *sniff(const uint8_t *d, size_t n)
     pub = mb_u32(d, n, &i);
     if (pub == 0x0B)
         return CT_CP;
-    if (pub == 0x0FD1 || pub == 0x0FD3)
+    if (pub == 0x1201 || pub == 0x0FD3 || pub == 0x0FD1)
         return CT_DM;
     if (pub != 0 || (idx = mb_u32(d, n, &i)) < 0 || mb_u32(d, n, &i) < 0 ||
         (tl = mb_u32(d, n, &i)) < 0 || (size_t)tl > n - i ||
