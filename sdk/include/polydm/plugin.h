@@ -315,7 +315,8 @@ struct pdm_host_api {
      *              without control characters, at most 200 bytes; never a
      *              secret.
      * @tries_left: attempts the plugin's medium still allows before it
-     *              blocks (shown to the user), or -1 if unknown.  Asking
+     *              blocks (shown to the user), or -1 if unknown (any
+     *              negative value reaches the hook as -1).  Asking
      *              does not spend a try; the plugin decides whether to
      *              spend one and must never spend the last one unasked.
      * @buf, @size: (out) the PIN, NUL-terminated.  The plugin wipes it
