@@ -1075,14 +1075,14 @@ bootstrap_scan() {
   wait_for "$T/dev/agent.err" "retrying" ||
     { fail "no session attempt for funambol"; show "$T/dev/agent.err"; }
   stop_agent
-  expect_in "$T/dev/agent.err" "bootstrap scan: 1 applied, 0 refused" "the scan applied the file"
+  expect_in "$T/dev/agent.err" "bootstrap scan (start-up): 1 applied, 0 refused" "the scan applied the file"
   expect_in "$T/dev/agent.err" "bootstrapped server funambol: starting its first session" \
     "the new server's first session is queued"
   if account_of funambol; then ok "account $ACC for funambol"; else fail "no account for funambol"; fi
   start_agent "$T/dev" || return
   "$PDM" "${P[@]}" --json status >"$T/status.json" 2>&1
   stop_agent
-  [ "$(grep -c "bootstrap scan: 1 applied" "$T/dev/agent.err")" = 1 ] &&
+  [ "$(grep -c "bootstrap scan (start-up): 1 applied" "$T/dev/agent.err")" = 1 ] &&
     ok "the applied file is not applied again after a restart" ||
     fail "the file was applied again"
   expect_in "$T/status.json" '"server":"funambol"' \
