@@ -385,6 +385,128 @@ PDM_API int pdm_ctx_bootstrap_watch(pdm_ctx *ctx, int *fds, size_t cap,
  */
 PDM_API const char *pdm_ctx_bootstrap_pending(pdm_ctx *ctx, size_t i);
 
+/* ---- the local user: ownership, ACLs, accounts (seed S3, S4, S12) -------- */
+
+/*
+ * What the device's user (principal local) may do to the management tree,
+ * each through the same decision path as everything else: the active
+ * authority component where the operation needs one (takeover), then the
+ * policies (PDM_OP_TAKEOVER, PDM_OP_ACL_EDIT, PDM_OP_ACCOUNT_DELETE,
+ * PDM_OP_TRANSFER), then the user's confirmation through the ui hook
+ * (a 1101 confirm alert with server_id "local"; declined or no hook:
+ * PDM_ECANCELLED), then one store transaction, then one audit row naming
+ * the deciding component.  A refused or failed operation changes
+ * nothing.  Where TStamp/VerNo are kept they are updated (TND §8.3.5).
+ * Removing a ServerID from the tree scrubs it from every ACL as TND
+ * §8.3.7.1.4 says (a command left without ids goes; a root command left
+ * without ids becomes the authority's default, pdm_authority_defaults).
+ */
+
+/** pdm_local_op::flags: the integrator's own UI already had the user
+ *  confirm this very operation; the core does not call the ui hook. */
+#define PDM_LOCAL_CONFIRMED 0x1u
+/** pdm_ctx_transfer: keep the old authority's DM account (without any
+ *  rights); default: delete it. */
+#define PDM_LOCAL_KEEP_ACCOUNT 0x2u
+
+/** What a local operation did.  The core zeroes it (keeping struct_size,
+ *  which the caller sets to sizeof(pdm_local_result)). */
+typedef struct pdm_local_result {
+    uint32_t struct_size;
+    uint32_t reserved0;
+    /** Done: one line saying what changed; refused: why (as
+     *  pdm_ctx_last_error).  Never a secret. */
+    char summary[384];
+    /** Who decided a refusal: "core", "user" (declined),
+     *  "policy:<plugin>/<component>", "authority:<plugin>/<component>";
+     *  "" when done. */
+    char component[96];
+} pdm_local_result;
+
+/** One authority the device knows (pdm_ctx_authority). Borrowed until the
+ *  next call on the context. */
+typedef struct pdm_authority_entry {
+    uint32_t struct_size;     /**< set by the caller */
+    uint32_t origin;          /**< pdm_bootstrap_origin its account came
+                                   from (FACTORY for the factory tree,
+                                   USER for a local one) */
+    uint32_t sec;             /**< pdm_sec of that bootstrap */
+    uint32_t owns_root;       /**< 1 if it is the root owner */
+    const char *server_id;    /**< its ServerID */
+    const char *account_uri;  /**< "./DMAcc/x" */
+    const char *address;      /**< its first server address, or NULL */
+    const char *source;       /**< the bootstrap source, or NULL */
+    /** The top-most nodes it created, separated by ';' (e.g.
+     *  "./DMAcc/x;./Vendor/Op"), or "" */
+    const char *subtrees;
+} pdm_authority_entry;
+
+/**
+ * pdm_ctx_root_owner() - the ServerID that owns root (a stored fact,
+ * changed only by an authority's bootstrap grant, a takeover or a
+ * transfer), or NULL when nobody owns it.  Borrowed until the next call
+ * that changes the tree.
+ */
+PDM_API const char *pdm_ctx_root_owner(pdm_ctx *ctx);
+
+/**
+ * pdm_ctx_authority() - the @i-th (0-based) DM account's authority, in
+ * ./DMAcc order.  Returns PDM_OK, PDM_ENOTFOUND past the end, PDM_EINVAL.
+ */
+PDM_API int pdm_ctx_authority(pdm_ctx *ctx, size_t i,
+                              pdm_authority_entry *out);
+
+/**
+ * pdm_ctx_takeover() - the user makes @server_id (a known account) the
+ * root owner (S3): the authority's takeover() decides first (NULL or no
+ * authority: refused), then PDM_OP_TAKEOVER, then the user.  The root
+ * ACL's Get/Replace/Delete/Exec go to the new owner (Add stays as it
+ * is, TND §8.3.7.1.2), the old owner's ServerID is scrubbed from every
+ * ACL, and the root owner becomes @server_id.
+ * @flags: PDM_LOCAL_*.  @out: (out, optional).
+ * Returns PDM_OK, PDM_ENOTFOUND (no such account), PDM_EDENIED,
+ * PDM_ECANCELLED, PDM_EINVAL, PDM_EIO, PDM_ENOMEM.
+ */
+PDM_API int pdm_ctx_takeover(pdm_ctx *ctx, const char *server_id,
+                             uint32_t flags, pdm_local_result *out);
+
+/**
+ * pdm_ctx_transfer() - move management from authority @from to @to
+ * (S12), both known accounts (bootstrap @to first: any allowed source).
+ * PDM_OP_TRANSFER decides, and PDM_OP_TAKEOVER (with the authority's
+ * takeover()) too when @from owns root; then the user.  In one
+ * transaction: every ACL entry of @from goes to @to (where @to is
+ * already there, it is only removed), nodes @from created become @to's,
+ * root ownership moves if @from had it, and @from's account is deleted
+ * (or kept without rights: PDM_LOCAL_KEEP_ACCOUNT).  Interrupted at any
+ * point (power loss), the device has @from or @to in charge, never
+ * neither.
+ * Returns as pdm_ctx_takeover; PDM_EINVAL when @from equals @to.
+ */
+PDM_API int pdm_ctx_transfer(pdm_ctx *ctx, const char *from, const char *to,
+                             uint32_t flags, pdm_local_result *out);
+
+/**
+ * pdm_ctx_acl_set() - the user replaces the ACL of @uri (S4), asked as
+ * PDM_OP_ACL_EDIT (detail = @acl).  @acl is an ACL in TND syntax ("" =
+ * inherit; the root's ACL cannot be empty).
+ * Returns PDM_OK, PDM_ENOTFOUND, PDM_EINVAL (bad URI or ACL),
+ * PDM_EDENIED, PDM_ECANCELLED, PDM_EIO, PDM_ENOMEM.
+ */
+PDM_API int pdm_ctx_acl_set(pdm_ctx *ctx, const char *uri, const char *acl,
+                            uint32_t flags, pdm_local_result *out);
+
+/**
+ * pdm_ctx_account_delete() - the user deletes the DM account of
+ * @server_id, asked as PDM_OP_ACCOUNT_DELETE: the account subtree goes,
+ * the ServerID is scrubbed from every ACL, root ownership goes if it had
+ * it, and its pending first session, queued alerts and bootstrap records
+ * go too.
+ * Returns as pdm_ctx_takeover.
+ */
+PDM_API int pdm_ctx_account_delete(pdm_ctx *ctx, const char *server_id,
+                                   uint32_t flags, pdm_local_result *out);
+
 /* ---- sessions ------------------------------------------------------------ */
 
 /**

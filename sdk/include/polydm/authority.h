@@ -9,13 +9,27 @@
  *     afterwards (on_bootstrap);
  *   - whether the local user may move root ownership to another known
  *     server, e.g. a 3GPP2 "friendly takeover" (takeover);
- *   - whether a root owner may change nodes another authority created
- *     (override; used by the authority-isolation rule of S11).
+ *   - whether a server may change nodes another authority created
+ *     (override; asked by the authority-isolation rule of S11, below);
+ *   - the root ACL of a new tree and ./DMAcc's ACL (defaults, since 1.3).
+ *
+ * Authority isolation (S11), a core rule: every node records the
+ * authority that created it (a ServerID, "factory", "local", or
+ * "bootstrap:<plugin>/<component>" for bootstrap nodes that belong to no
+ * single account).  When a server's Add (under the nearest existing
+ * node), Replace (value or property), Delete (the node or anything in its
+ * subtree) or Exec targets a node created by another authority, the core
+ * denies it (rule "isolation", audited) even where the ACL allows it,
+ * unless override() answers ALLOW.  Get is never isolated: ACLs govern
+ * reads.  Root ownership is its own stored fact, separate from who
+ * created the root node.
  * The core applies the answers (writing ACLs, recording owners, auditing);
  * the component never touches the tree itself.  Without any authority
  * component the core behaves as the spec's default: root ACL
- * "Add=*&Get=*", nobody owns root, each authority keeps its own subtree, no
- * takeover, no override.
+ * "Add=*&Get=*", nobody owns root, each server keeps its own subtree
+ * (isolation denies a server's change to another server's or a
+ * bootstrap's nodes; factory and local nodes follow their ACLs), no
+ * takeover.
  *
  * Ownership and versioning rules: see <polydm/plugin.h>.
  */
@@ -43,7 +57,40 @@ typedef struct pdm_authority_info {
     const char *address;      /**< its server address, or NULL */
     const char *root_owner;   /**< current root owner ServerID, or NULL */
     const char *source;       /**< bootstrap source component, or NULL */
+    /* since 1.3 */
+    /** The home network of the device's subscription, "MCC-MNC" (e.g.
+     *  "001-01"), from the IMSI (network_id hook or device.imsi) and the
+     *  profile's device.mnc_digits (2 or 3; default 2); NULL when the
+     *  device has no IMSI.  The IMSI itself is never given. */
+    const char *home_plmn;
 } pdm_authority_info;
+
+/** pdm_authority_info::flags (since 1.3): the device is locked (S1); a
+ *  takeover should be refused.  Set like PDM_REQ_DEVICE_LOCKED, from the
+ *  lock state the core knows (none yet: the lock comes with the LAWMO
+ *  plugin, until then neither flag is ever set). */
+#define PDM_AUTH_INFO_DEVICE_LOCKED 0x1u
+
+/**
+ * The tree's authority defaults (defaults(), since 1.3).  Zeroed with
+ * struct_size set by the core; strings are host->alloc'd and become the
+ * core's on PDM_OK only (rules 2 and 3).  NULL fields mean the spec's
+ * default.
+ */
+typedef struct pdm_authority_defaults {
+    uint32_t struct_size;
+    uint32_t flags;   /**< PDM_DEFAULTS_* */
+    /** ACL of the root of a new tree, and the value a root command falls
+     *  back to when deleting a ServerID leaves it empty (TND §8.3.7.1.4);
+     *  NULL: "Add=*&Get=*" (TND §8.3.7.1.2). */
+    char *root_acl;
+    /** ACL of the ./DMAcc node itself; NULL: "Get=*". */
+    char *dmacc_acl;
+} pdm_authority_defaults;
+
+/** Servers may change the root ACL's Add command (by default Add stays
+ *  "*" at the root, TND §8.3.7.1.2: a Replace removing it gets 405). */
+#define PDM_DEFAULTS_ROOT_ADD_OPEN 0x1u
 
 /**
  * What the component wants done after a bootstrap created or changed an
@@ -79,20 +126,37 @@ typedef struct pdm_authority_ops {
      * takeover() - the local user asks to make @to the root owner.
      * @out: (out) ALLOW, DENY (with a reason) or ABSTAIN (= deny).
      * A return other than PDM_OK, or an unknown decision, is a denial.
-     * The core still asks the user to confirm and asks the policies.
+     * The core still asks the user to confirm and asks the policies
+     * (PDM_OP_TAKEOVER).  Also asked for the root part of a transfer
+     * (pdm_ctx_transfer) when the old authority owns root.
+     * @to->flags has PDM_AUTH_INFO_DEVICE_LOCKED while the device is
+     * locked.
      * Optional: NULL means takeover is never allowed.
      */
     int (*takeover)(void *inst, const pdm_authority_info *to,
                     pdm_verdict *out);
     /**
      * override() - may @actor (a ServerID) change a node created by another
-     * authority @owner, where the node's ACL would allow it?
+     * authority @owner ("factory", "local", a ServerID or
+     * "bootstrap:<source>"), where the node's ACL would allow it?  @uri is
+     * the node ("./A/B").  Asked by the isolation rule (above) once per
+     * (command, owner): a Delete of a subtree holding nodes of several
+     * authorities asks for each.
      * @out: (out) ALLOW lets the change go on; DENY or ABSTAIN keeps the
      * isolation rule's denial, and so does a return other than PDM_OK.
      * Optional: NULL means never.
      */
     int (*override)(void *inst, const char *actor, const char *owner,
                     const char *uri, pdm_verdict *out);
+    /**
+     * defaults() - the root ACL of a new tree and ./DMAcc's ACL (see
+     * pdm_authority_defaults).  Called once when the context opens, before
+     * the factory tree is applied (create() ran; tree_read does not work
+     * yet).  An ACL the core cannot parse fails the context's open (fail
+     * closed).  Returns PDM_OK or a negative pdm_rc (the open fails).
+     * Optional (since 1.3): NULL means the spec's defaults.
+     */
+    int (*defaults)(void *inst, pdm_authority_defaults *out);
 } pdm_authority_ops;
 
 /** Size of the ABI 1.0 vtable (fixed forever): the smallest the core

@@ -93,7 +93,7 @@ extern "C" {
 /** ABI major version: a plugin must be built with the same major. */
 #define PDM_ABI_MAJOR 1
 /** ABI minor version: a plugin's minor must not exceed the core's. */
-#define PDM_ABI_MINOR 2
+#define PDM_ABI_MINOR 3
 
 /** Name of the one symbol a plugin module exports. */
 #define PDM_PLUGIN_ENTRY_SYMBOL "pdm_plugin_entry"

@@ -64,6 +64,20 @@ typedef struct pdm_policy_req {
                                  PDM_OP_TAKEOVER; never a secret */
     const char *key_pin;    /**< TLS public-key pin of the peer
                                  ("sha256//..."), when known */
+    /* since 1.3 */
+    /** For PDM_OP_BOOTSTRAP and PDM_OP_TAKEOVER: the origins of the DM
+     *  accounts that exist now, as a mask of 1u << pdm_bootstrap_origin
+     *  (from the core's record of how each account came: a factory
+     *  account counts as PDM_ORIGIN_FACTORY); 0 otherwise. */
+    uint32_t account_origins;
+    /** For PDM_OP_BOOTSTRAP, PDM_OP_TAKEOVER by a bootstrap and
+     *  PDM_OP_TRANSFER: 1 when the account named by server_id exists
+     *  already (a re-bootstrap replaces it), else 0. */
+    uint32_t account_exists;
+    /** For PDM_OP_BOOTSTRAP: the document's MIME type, e.g.
+     *  "application/vnd.wap.connectivity-wbxml" (OMA CP) or
+     *  "application/vnd.syncml.dm+wbxml" (DM profile); else NULL. */
+    const char *content_type;
 } pdm_policy_req;
 
 /** Policy vtable (kind PDM_KIND_POLICY).  Growable. */

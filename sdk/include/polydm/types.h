@@ -159,8 +159,18 @@ typedef enum pdm_op {
     PDM_OP_COPY = 6,
     PDM_OP_BOOTSTRAP = 7,     /**< accept a bootstrap document */
     PDM_OP_SESSION = 8,       /**< start a session with a server */
-    PDM_OP_ACL_EDIT = 9,      /**< local change of an ACL (S4) */
-    PDM_OP_TAKEOVER = 10,     /**< local change of root owner (S3) */
+    PDM_OP_ACL_EDIT = 9,      /**< local change of an ACL (S4);
+                                   detail = the new ACL */
+    PDM_OP_TAKEOVER = 10,     /**< any change of the root owner (S3):
+                                   asked with principal LOCAL for a
+                                   takeover or a transfer, with principal
+                                   BOOTSTRAP when an authority's
+                                   on_bootstrap grant names a new root
+                                   owner (sec/origin/source are the
+                                   bootstrap's); server_id = the new
+                                   owner, root_owner = the current one,
+                                   detail = "root owner OLD -> NEW"
+                                   ("(none)" for nobody) */
     PDM_OP_SEND_SECRET = 11,  /**< send credentials over a transport:
                                    asked before every client message that
                                    carries a credential (Cred or HMAC
@@ -169,7 +179,14 @@ typedef enum pdm_op {
                                    address = the URL it goes to, flags
                                    TLS/AUTHENTICATED; a DENY ends the
                                    session unsent (audited) */
-    PDM_OP_ACCOUNT_DELETE = 12 /**< local deletion of a DM account */
+    PDM_OP_ACCOUNT_DELETE = 12, /**< local deletion of a DM account;
+                                     server_id = its ServerID */
+    PDM_OP_TRANSFER = 13      /**< local transfer of management from one
+                                   authority to another (S12), since 1.3:
+                                   server_id = the new authority,
+                                   node_owner = the old one, detail =
+                                   "A -> B" and what happens to A's
+                                   account ("keep"/"delete") */
 } pdm_op;
 
 /** Log levels (syslog order). */
