@@ -49,6 +49,15 @@ wait_for() {
   return 1
 }
 count() { grep -c -- "$2" "$1" 2>/dev/null || true; }
+# wait_count FILE PATTERN N: until FILE has N lines matching PATTERN (15 s).
+wait_count() {
+  local i
+  for i in $(seq 1 150); do
+    [ "$(count "$1" "$2")" -ge "$3" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
 
 # The server's port is fixed for the whole test: the card's account names
 # it.  A throwaway server finds a free one.
@@ -152,7 +161,7 @@ grep -q "BootstrapSourceGone ./DMAcc/simop .*: source sim-bootstrap/sim no longe
 server s3
 insert dm
 wait_account yes && ok "3: card inserted: the account is back" || fail "3: no account after the insertion"
-wait_for "$D/device.jsonl" "sim.operator: ended" 300
+wait_count "$D/device.jsonl" "sim.operator: ended" 2
 [ "$(count "$D/device.jsonl" "sim.operator: ended normally")" = 2 ] &&
   ok "3: its first session ran again" || fail "3: no second session with sim.operator"
 verdict s3
@@ -163,7 +172,9 @@ wait_account no || fail "4: the account of $ICCID_A is still there"
 server s4
 insert dm-b
 wait_account yes && ok "4: swapped card ($ICCID_B): its account is there" || fail "4: no account from the swapped card"
-wait_for "$D/device.jsonl" "sim.operator: ended" 300
+wait_count "$D/device.jsonl" "sim.operator: ended" 3
+[ "$(count "$D/device.jsonl" "sim.operator: ended normally")" = 3 ] ||
+  fail "4: the swapped card's first session did not end normally"
 verdict s4
 audit "$WORK/a4"
 [ "$(count "$WORK/a4" "BootstrapSourceGone ./DMAcc/simop .*no longer has $ICCID_A")" = 2 ] &&
