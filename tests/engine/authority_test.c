@@ -637,6 +637,72 @@ static void test_authority__records(void)
     pdm_ctx_close(ctx);
 }
 
+/* A document with two accounts: each account's nodes are its server's,
+ * the shared connectivity settings belong to neither (the bootstrap's),
+ * and so isolation keeps both servers off them. */
+static void test_authority__two_accounts(void)
+{
+    static const char doc[] =
+        "<wap-provisioningdoc version=\"1.1\">\n"
+        "<characteristic type=\"NAPDEF\"><parm name=\"NAPID\" "
+        "value=\"NAP1\"/><parm name=\"BEARER\" value=\"GSM-GPRS\"/>"
+        "<parm name=\"NAME\" value=\"Net\"/><parm name=\"NAP-ADDRESS\" "
+        "value=\"internet\"/><parm name=\"NAP-ADDRTYPE\" value=\"APN\"/>"
+        "</characteristic>\n"
+#define W7(id)                                                                \
+    "<characteristic type=\"APPLICATION\"><parm name=\"APPID\" "            \
+    "value=\"w7\"/><parm name=\"PROVIDER-ID\" value=\"" id "\"/>"          \
+    "<parm name=\"NAME\" value=\"" id "\"/><parm name=\"TO-NAPID\" "        \
+    "value=\"NAP1\"/><parm name=\"ADDR\" value=\"http://127.0.0.1:1/dm\"/>"  \
+    "<characteristic type=\"APPAUTH\"><parm name=\"AAUTHLEVEL\" "           \
+    "value=\"APPSRV\"/><parm name=\"AAUTHTYPE\" value=\"DIGEST\"/>"         \
+    "<parm name=\"AAUTHNAME\" value=\"dev\"/><parm name=\"AAUTHSECRET\" "   \
+    "value=\"topsecret\"/></characteristic></characteristic>\n"
+        W7("srv-a") W7("srv-b")
+#undef W7
+        "</wap-provisioningdoc>\n";
+    pdm_bootstrap_input in;
+    pdm_bootstrap_result r;
+    pdm__node *a = NULL, *b = NULL, *nap;
+    pdm__decision d;
+    pdm__who wa = {PDM_PRINCIPAL_SERVER, "srv-a", NULL, 0, NULL};
+    pdm_ctx *ctx = open_ctx(profile("two", BS_PLUGINS), state("two"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    memset(&in, 0, sizeof in);
+    in.struct_size = sizeof in;
+    in.origin = PDM_ORIGIN_PUSH;
+    in.body = (const uint8_t *)doc;
+    in.len = sizeof doc - 1;
+    in.content_type = PDM__CT_CP_XML;
+    memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    CU_ASSERT_EQUAL_FATAL(pdm_ctx_bootstrap_submit(ctx, &in, &r), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__dmacc_find(ctx->tree, "srv-a", &a, NULL), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__dmacc_find(ctx->tree, "srv-b", &b, NULL), PDM_OK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    PDM_ASSERT_STR(pdm__node_owner(a), "srv-a");
+    PDM_ASSERT_STR(pdm__node_owner(b), "srv-b");
+    nap = pdm__tree_lookup(ctx->tree, "./ConnMO");
+    nap = nap ? pdm__node_first_child(nap) : NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(nap);
+    PDM_ASSERT_STR(pdm__node_owner(nap), "bootstrap:fx-bootstrap/src");
+    {
+        char uri[300];
+        pdm__buf bb;
+        pdm__buf_init(&bb);
+        pdm__node_path(nap, &bb);
+        snprintf(uri, sizeof uri, "./%.*s/Name", (int)bb.len,
+                 (const char *)bb.data);
+        pdm__buf_free(&bb);
+        /* the ConnMO ACL gives both servers Replace: isolation refuses */
+        CU_ASSERT_EQUAL(replace(ctx, &wa, uri, "x", &d), PDM_EDENIED);
+        PDM_ASSERT_STR(d.rule, "isolation");
+        CU_ASSERT_PTR_NOT_NULL(strstr(d.reason, "bootstrap:fx-bootstrap/src"));
+    }
+    pdm_ctx_close(ctx);
+}
+
 /* home_plmn with the default 2 MNC digits; no IMSI: NULL. */
 static void test_authority__home_plmn(void)
 {
@@ -659,6 +725,7 @@ static const pdm_test tests[] = {
     {"defaults_bad", test_authority__defaults_bad},
     {"takeover_on_bootstrap", test_authority__takeover_on_bootstrap},
     {"records", test_authority__records},
+    {"two_accounts", test_authority__two_accounts},
     {"home_plmn", test_authority__home_plmn},
     {NULL, NULL},
 };
