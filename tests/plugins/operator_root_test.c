@@ -139,20 +139,22 @@ static bool has_log(fx *f, const char *part)
 
 #define ASSERT_ACCOUNT_ONLY(a, sid)                                        \
     do {                                                                   \
-        CU_ASSERT_EQUAL((a).rc, PDM_OK);                                   \
-        CU_ASSERT_EQUAL((a).flags, 0);                                     \
-        PDM_ASSERT_STR((a).acc, "Get=" sid "&Replace=" sid "&Delete=" sid); \
-        PDM_ASSERT_STR((a).root, "(null)");                                \
-        PDM_ASSERT_STR((a).owner, "(null)");                               \
+        answer a_ = (a);                                                   \
+        CU_ASSERT_EQUAL(a_.rc, PDM_OK);                                    \
+        CU_ASSERT_EQUAL(a_.flags, 0);                                      \
+        PDM_ASSERT_STR(a_.acc, "Get=" sid "&Replace=" sid "&Delete=" sid); \
+        PDM_ASSERT_STR(a_.root, "(null)");                                 \
+        PDM_ASSERT_STR(a_.owner, "(null)");                                \
     } while (0)
 
 #define ASSERT_REFUSED(a)                                                  \
     do {                                                                   \
-        CU_ASSERT_EQUAL((a).rc, PDM_OK);                                   \
-        CU_ASSERT_EQUAL((a).flags, PDM_GRANT_REFUSE);                      \
-        PDM_ASSERT_STR((a).acc, "(null)");                                 \
-        PDM_ASSERT_STR((a).root, "(null)");                                \
-        PDM_ASSERT_STR((a).owner, "(null)");                               \
+        answer a_ = (a);                                                   \
+        CU_ASSERT_EQUAL(a_.rc, PDM_OK);                                    \
+        CU_ASSERT_EQUAL(a_.flags, PDM_GRANT_REFUSE);                       \
+        PDM_ASSERT_STR(a_.acc, "(null)");                                  \
+        PDM_ASSERT_STR(a_.root, "(null)");                                 \
+        PDM_ASSERT_STR(a_.owner, "(null)");                                \
     } while (0)
 
 /* ---- who is the operator ------------------------------------------------ */
