@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <polydm/authority.h>
@@ -244,6 +245,24 @@ static void test_3gpp2_takeover__allowed(void)
     fx_close(&f);
 }
 
+/* An info of exactly the 1.0 size on the heap: nothing past struct_size
+ * is read (the sanitizer builds catch it), for takeover and bootstrap. */
+static void test_3gpp2_takeover__abi10_heap(void)
+{
+    fx f;
+    pdm_authority_info full = info("srvB", PDM_ORIGIN_PUSH, PDM_SEC_NETWPIN);
+    pdm_authority_info *w = malloc(INFO_SIZE_1_0);
+    answer a;
+    memcpy(w, &full, INFO_SIZE_1_0);
+    w->struct_size = (uint32_t)INFO_SIZE_1_0;
+    fx_open(&f, "root_on_netwpin", "true", "takeover_origins", "push", NULL);
+    CU_ASSERT_EQUAL(allowed(&f, w, NULL), PDM_ALLOW);
+    a = boot(&f, w);
+    PDM_ASSERT_STR(a.owner, "srvB");
+    fx_close(&f);
+    free(w);
+}
+
 /* Each refusal, with its reason. */
 static void test_3gpp2_takeover__refusals(void)
 {
@@ -433,6 +452,7 @@ static const pdm_test tests[] = {
     {"bootstrap_spec", test_3gpp2_takeover__bootstrap_spec},
     {"root_on_netwpin", test_3gpp2_takeover__root_on_netwpin},
     {"allowed", test_3gpp2_takeover__allowed},
+    {"abi10_heap", test_3gpp2_takeover__abi10_heap},
     {"refusals", test_3gpp2_takeover__refusals},
     {"bad_input", test_3gpp2_takeover__bad_input},
     {"bad_options", test_3gpp2_takeover__bad_options},

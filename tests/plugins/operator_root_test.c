@@ -524,6 +524,58 @@ static void test_operator_root__abi10_info(void)
     fx_close(&f);
 }
 
+/* The same through an info of exactly the 1.0 size on the heap: a read
+ * of home_plmn (or anything past struct_size) is an out-of-bounds read
+ * that the sanitizer builds catch. */
+static void test_operator_root__abi10_heap(void)
+{
+    fx f;
+    pdm_authority_info full = info("op", PDM_ORIGIN_PUSH, PDM_SEC_NETWPIN);
+    pdm_authority_info *w = malloc(INFO_SIZE_1_0);
+    answer a;
+    memcpy(w, &full, INFO_SIZE_1_0);
+    w->struct_size = (uint32_t)INFO_SIZE_1_0;
+    fx_open(&f, NULL);
+    a = boot(&f, w);
+    PDM_ASSERT_STR(a.root, OPERATOR_ROOT_ACL);
+    PDM_ASSERT_STR(a.owner, "op");
+    CU_ASSERT_EQUAL(f.ops->takeover(f.inst, w, &(pdm_verdict){0}), PDM_OK);
+    fx_close(&f);
+    fx_open(&f, "address_pattern", PATTERN, NULL);
+    ASSERT_REFUSED(boot(&f, w));
+    fx_close(&f);
+    free(w);
+}
+
+/* Grant strings are host memory that becomes the core's (rule 2): three
+ * live host blocks after on_bootstrap, none once the core frees them. */
+static void test_operator_root__grant_ownership(void)
+{
+    fx f;
+    pdm_authority_info w = info("op", PDM_ORIGIN_SMARTCARD, PDM_SEC_NONE);
+    pdm_authority_grant g;
+    long before;
+    fx_open(&f, NULL);
+    before = pdm_fake_host_live_allocs(f.fh);
+    memset(&g, 0, sizeof g);
+    g.struct_size = sizeof g;
+    CU_ASSERT_EQUAL(f.ops->on_bootstrap(f.inst, &w, &g), PDM_OK);
+    CU_ASSERT_EQUAL(pdm_fake_host_live_allocs(f.fh), before + 3);
+    f.h->free(g.account_acl);
+    f.h->free(g.root_acl);
+    f.h->free(g.root_owner);
+    CU_ASSERT_EQUAL(pdm_fake_host_live_allocs(f.fh), before);
+    /* a refusal hands over nothing */
+    w.server_id = "op2";
+    w.root_owner = "op";
+    memset(&g, 0, sizeof g);
+    g.struct_size = sizeof g;
+    CU_ASSERT_EQUAL(f.ops->on_bootstrap(f.inst, &w, &g), PDM_OK);
+    CU_ASSERT_EQUAL(g.flags, PDM_GRANT_REFUSE);
+    CU_ASSERT_EQUAL(pdm_fake_host_live_allocs(f.fh), before);
+    fx_close(&f);
+}
+
 /* Malformed calls fail with PDM_EINVAL and leave the grant empty; a
  * ServerID that could rewrite an ACL is one of them. */
 static void test_operator_root__bad_input(void)
@@ -733,6 +785,8 @@ static const pdm_test tests[] = {
     {"address_glob", test_operator_root__address_glob},
     {"pattern_not_for_others", test_operator_root__pattern_not_for_others},
     {"abi10_info", test_operator_root__abi10_info},
+    {"abi10_heap", test_operator_root__abi10_heap},
+    {"grant_ownership", test_operator_root__grant_ownership},
     {"bad_input", test_operator_root__bad_input},
     {"alloc_failures", test_operator_root__alloc_failures},
     {"takeover_never", test_operator_root__takeover_never},
