@@ -84,6 +84,18 @@ static inline const char *au_sec_name(uint32_t s)
     return s < sizeof names / sizeof names[0] ? names[s] : "unknown";
 }
 
+/* @s for a log line or reason: at most @size - 1 bytes, every byte that
+ * is not printable ASCII as '?' (a pushed address is the sender's text:
+ * no line breaks or terminal escapes into the device's log). */
+static inline const char *au_printable(const char *s, char *buf, size_t size)
+{
+    size_t n = 0;
+    for (; s && s[n] && n + 1 < size; n++)
+        buf[n] = s[n] >= 0x20 && s[n] < 0x7f ? s[n] : '?';
+    buf[n] = '\0';
+    return buf;
+}
+
 /* option.<key> as true/false; absent means @def.  Anything else fails
  * create with a message naming key and value. */
 static inline int au_opt_bool(const pdm_host_api *h, pdm_plugin_ctx *pc,
@@ -176,7 +188,7 @@ static inline int au_refuse(const pdm_host_api *h, pdm_plugin_ctx *pc,
 static inline int au_refuse(const pdm_host_api *h, pdm_plugin_ctx *pc,
                             pdm_authority_grant *out, const char *fmt, ...)
 {
-    char why[300];
+    char why[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);

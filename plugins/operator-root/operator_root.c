@@ -40,6 +40,7 @@ typedef struct inst {
  * user PIN proves nothing about the network (S6), NONE proves nothing. */
 static const char *const sec_names[] = {NULL, "NETWPIN", NULL,
                                         "USERNETWPIN", NULL};
+#define NSECS (sizeof sec_names / sizeof sec_names[0])
 
 /* ---- address_pattern -------------------------------------------------- */
 
@@ -177,7 +178,7 @@ static int address_ok(const inst *in, const pdm_authority_info *who,
                       char *why, size_t size)
 {
     const char *plmn = au_home_plmn(who);
-    char mcc[4], mnc[4], mnc3[4], want[PATTERN_MAX + 1];
+    char mcc[4], mnc[4], mnc3[4], want[PATTERN_MAX + 1], shown[201];
     int m;
     if (!plmn) {
         snprintf(why, size, "the home network (MCC-MNC of the IMSI) is "
@@ -199,9 +200,9 @@ static int address_ok(const inst *in, const pdm_authority_info *who,
     if ((m = glob_match(want, who->address)) < 0)
         return m;
     if (!m) {
-        snprintf(why, size, "its address %.200s is not %s (option."
+        snprintf(why, size, "its address %s is not %s (option."
                             "address_pattern for home network %s)",
-                 who->address, want, plmn);
+                 au_printable(who->address, shown, sizeof shown), want, plmn);
         return PDM_EDENIED;
     }
     return PDM_OK;
@@ -229,7 +230,7 @@ static int or_create(pdm_plugin_ctx *pc, void *plugin_data, void **out)
     in->secs = (1u << PDM_SEC_NETWPIN) | (1u << PDM_SEC_USERNETWPIN);
     if (secs && strcmp(secs, "none") == 0)
         in->secs = 0; /* only the smart card makes the operator */
-    else if (secs && au_parse_list(secs, sec_names, 5, &in->secs) != PDM_OK) {
+    else if (secs && au_parse_list(secs, sec_names, NSECS, &in->secs) != PDM_OK) {
         host->set_error(pc, PDM_EINVAL,
                         "option.operator_secs: '%.60s' is not 'none' or a "
                         "comma-separated list of NETWPIN, USERNETWPIN "

@@ -138,6 +138,14 @@ static bool has_error(fx *f, const char *part)
     return false;
 }
 
+static bool has_log(fx *f, const char *part)
+{
+    for (size_t i = 0; pdm_fake_host_log(f->fh, i); i++)
+        if (strstr(pdm_fake_host_log(f->fh, i), part))
+            return true;
+    return false;
+}
+
 #define ASSERT_ACCOUNT_ONLY(a, sid)                                        \
     do {                                                                   \
         answer a_ = (a);                                                   \
@@ -212,6 +220,8 @@ static void test_3gpp2_takeover__root_on_netwpin(void)
     /* another owner keeps root */
     nw.server_id = "op2";
     ASSERT_ACCOUNT_ONLY(boot(&f, &nw), "op2");
+    CU_ASSERT(has_log(&f, "op2 bootstrapped with SEC NETWPIN; root stays with "
+                          "op (root moves only by takeover)"));
     PDM_ASSERT_STR(kv(&f, "root_owner"), "op");
     fx_close(&f);
 

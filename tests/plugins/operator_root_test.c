@@ -423,6 +423,11 @@ static void test_operator_root__address_pattern(void)
     ASSERT_REFUSED(boot_at("https://dm.mnc{mnc}.mcc{mcc}.org/*", "001-01",
                            "https://dm.mnc001.mcc001.org/", NULL));
 
+    /* the sender's address reaches the log printable only */
+    ASSERT_REFUSED(boot_at(PATTERN, "001-01", "https://x/\n\x1b[2Jfake log line", &f));
+    CU_ASSERT(has_error(&f, "its address https://x/??[2Jfake log line is not"));
+    fx_close(&f);
+
     /* no home network: fail closed */
     ASSERT_REFUSED(boot_at(PATTERN, NULL, ok, &f));
     CU_ASSERT(has_error(&f, "the home network (MCC-MNC of the IMSI) is unknown"));
