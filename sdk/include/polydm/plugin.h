@@ -366,7 +366,9 @@ typedef const pdm_plugin_desc *(*pdm_plugin_entry_fn)(void);
 
 /**
  * PDM_PLUGIN_DEFINE(id, desc) - the last line of every plugin.
- * @id:   the plugin name as a C identifier ('-' written as '_').
+ * @id:   the plugin name with '-' written as '_' (as the static registry
+ *        derives it).  It is only pasted into pdm_plugin_<id>_entry, so it
+ *        may start with a digit: "3gpp2_takeover" for "3gpp2-takeover".
  * @desc: the `static const pdm_plugin_desc` object.
  *
  * Always defines the hidden `pdm_plugin_<id>_entry()` used by a static build's
