@@ -20,15 +20,20 @@
  *
  * The list lives in the plugin's key/value data: seeded from the profile
  * when the store has none (the first start, or after a factory reset wiped
- * the store), and from then on the stored list is the one in force.  No
- * DM command changes it yet (the MO that would let the owner edit it is
- * not built, see README.md): editing the profile changes nothing until a
- * factory reset.
+ * the store), and from then on the stored list is the one in force:
+ * editing the profile changes nothing until a factory reset.  The owner
+ * server changes it over DM by replacing ./Vendor/polydm/Whitelist/List
+ * (the "whitelist" MO component); the policy lets no one else at those
+ * nodes.
  *
- * Components: "policy" (PDM_KIND_POLICY) and "authority"
- * (PDM_KIND_AUTHORITY) share one list through the plugin data.
+ * Components: "policy" (PDM_KIND_POLICY), "authority"
+ * (PDM_KIND_AUTHORITY) and "whitelist" (PDM_KIND_MO) share one list
+ * through the plugin data.  Every decision first re-reads the stored list
+ * (a Replace in a package that is rolled back is rolled back in the store
+ * too, so the store is the one truth).
  */
 #include <polydm/authority.h>
+#include <polydm/mo.h>
 #include <polydm/policy.h>
 
 #include <errno.h>
@@ -47,6 +52,10 @@ static const pdm_host_api *host; /* plugin.h rule 9 */
 #define MAX_STARS 8
 #define MAX_PINS 8
 #define PIN_LEN 52 /* "sha256//" and 44 base64 characters */
+/* The MO's base.  The policy guards this subtree; the handler refuses to
+ * serve anywhere else (a mo.whitelist.base override would leave the
+ * nodes unguarded: the plugin cannot learn the override). */
+#define MO_BASE "./Vendor/polydm/Whitelist"
 
 /* ABI 1.0 sizes of the structs the core hands us: never read past
  * struct_size, never accept less than 1.0 (fail closed). */
@@ -74,6 +83,8 @@ typedef struct wl {
     pdm_plugin_ctx *pc;
     int loaded;
     list l;
+    char *text;      /* the stored text l was parsed from, or NULL (no */
+    size_t text_len; /* store) */
 } wl;
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -545,6 +556,9 @@ static int load(wl *w)
                       prof.n);
             w->l = prof;
             memset(&prof, 0, sizeof prof);
+            w->text = text;
+            w->text_len = len;
+            text = NULL;
         }
     } else if (rc == PDM_ENOTSUP) {
         /* No store: nothing can change the list anyway. */
@@ -572,6 +586,9 @@ static int load(wl *w)
                           "the profile's differs and applies only after a "
                           "factory reset", stored.n);
             w->l = stored;
+            w->text = (char *)b.data;
+            w->text_len = b.len;
+            b.data = NULL;
         }
     }
     host->free(b.data);
@@ -580,6 +597,43 @@ static int load(wl *w)
     if (rc == PDM_OK)
         w->loaded = 1;
     return rc;
+}
+
+/* Brings w->l up to the stored list (changed by a Replace of the MO, or
+ * rolled back with its package).  Cheap when nothing changed: one kv read
+ * and a compare.  PDM_OK, or an error: the caller decides fail-closed. */
+static int refresh(wl *w)
+{
+    pdm_blob b = {NULL, 0};
+    list l;
+    char why[400];
+    int rc;
+    if (!w->text)
+        return PDM_OK; /* no store: the profile's list, fixed */
+    rc = host->kv_get(w->pc, KV_LIST, &b);
+    if (rc != PDM_OK) {
+        host->free(b.data);
+        return rc == PDM_ENOTFOUND ? PDM_ECORRUPT : rc;
+    }
+    if (b.len == w->text_len && memcmp(b.data, w->text, b.len) == 0) {
+        host->free(b.data);
+        return PDM_OK;
+    }
+    memset(&l, 0, sizeof l);
+    if ((rc = add_lines(&l, (const char *)b.data, b.len, "stored whitelist",
+                        why, sizeof why)) != PDM_OK) {
+        list_free(&l);
+        host->free(b.data);
+        host->log(w->pc, PDM_LOG_ERROR, "%s: every decision fails closed",
+                  why);
+        return PDM_ECORRUPT;
+    }
+    list_free(&w->l);
+    host->free(w->text);
+    w->l = l;
+    w->text = (char *)b.data;
+    w->text_len = b.len;
+    return PDM_OK;
 }
 
 /* ---- plugin ------------------------------------------------------------------ */
@@ -600,8 +654,10 @@ static void wl_fini(pdm_plugin_ctx *pc, void *data)
 {
     wl *w = data;
     (void)pc;
-    if (w)
+    if (w) {
         list_free(&w->l);
+        host->free(w->text);
+    }
     host->free(w);
 }
 
@@ -671,17 +727,71 @@ static void check_bootstrap(const wl *w, const pdm_policy_req *r,
         verdict(out, PDM_ALLOW, "whitelisted server");
 }
 
+/* Is @uri the MO's base or below it, or (@or_above) one of its ancestors,
+ * whose Delete would take the whitelist along? */
+static int in_mo(const char *uri, int or_above)
+{
+    size_t n = strlen(MO_BASE), u;
+    if (!uri)
+        return 0;
+    u = strlen(uri);
+    if (strncmp(uri, MO_BASE, n) == 0 && (uri[n] == '\0' || uri[n] == '/'))
+        return 1;
+    return or_above && u < n && strncmp(MO_BASE, uri, u) == 0 &&
+           MO_BASE[u] == '/';
+}
+
+/* The whitelist's own nodes: read and changed by the owner server only
+ * (its ACLs then decide), read by the local user, changed by nobody else:
+ * no other server, no bootstrap document, no local edit.  The factory
+ * (the core creating the MO's nodes) is not the whitelist's business.
+ * Returns 1 when it decided. */
+static int guard(const wl *w, const pdm_policy_req *r, pdm_verdict *out)
+{
+    const entry *own = owner_of(&w->l);
+    int change = r->op == PDM_OP_ADD || r->op == PDM_OP_REPLACE ||
+                 r->op == PDM_OP_DELETE || r->op == PDM_OP_EXEC ||
+                 r->op == PDM_OP_COPY || r->op == PDM_OP_ACL_EDIT;
+    if (r->principal == PDM_PRINCIPAL_FACTORY ||
+        !(change || r->op == PDM_OP_GET) ||
+        !in_mo(r->uri, r->op == PDM_OP_DELETE))
+        return 0;
+    if (r->principal == PDM_PRINCIPAL_SERVER && own &&
+        streq(r->server_id, own->sid))
+        return 0;
+    if (r->op == PDM_OP_GET && r->principal == PDM_PRINCIPAL_LOCAL)
+        return 0;
+    verdict(out, PDM_DENY, "%.60s: the whitelist is %s only by its owner "
+            "server (%.60s)", r->uri, change ? "changed" : "read",
+            own ? own->sid : "none is listed");
+    return 1;
+}
+
 static int wl_check(void *inst, const pdm_policy_req *in, pdm_verdict *out)
 {
-    const wl *w = inst;
+    wl *w = inst;
     pdm_policy_req r;
     const entry *own;
+    int rc;
     if (!in || in->struct_size < REQ_SIZE_1_0) {
         verdict(out, PDM_DENY, "request struct smaller than ABI 1.0");
         return PDM_OK;
     }
     memset(&r, 0, sizeof r);
     memcpy(&r, in, in->struct_size < sizeof r ? in->struct_size : sizeof r);
+    if (r.op != PDM_OP_BOOTSTRAP && r.op != PDM_OP_SESSION &&
+        r.op != PDM_OP_SEND_SECRET && r.op != PDM_OP_TAKEOVER &&
+        r.op != PDM_OP_TRANSFER && !in_mo(r.uri, 1)) {
+        out->decision = PDM_ABSTAIN; /* not the whitelist's business */
+        return PDM_OK;
+    }
+    if ((rc = refresh(w)) != PDM_OK) {
+        verdict(out, PDM_DENY, "the stored whitelist cannot be read (%s)",
+                host->strerror(rc));
+        return PDM_OK;
+    }
+    if (guard(w, &r, out))
+        return PDM_OK;
     switch (r.op) {
     case PDM_OP_BOOTSTRAP:
         check_bootstrap(w, &r, out);
@@ -748,15 +858,21 @@ static char *acl_printf(const char *fmt, ...)
 static int wl_on_bootstrap(void *inst, const pdm_authority_info *in,
                            pdm_authority_grant *out)
 {
-    const wl *w = inst;
+    wl *w = inst;
     pdm_authority_info who;
     const entry *e;
     char *acl = NULL, *root = NULL, *owner = NULL;
+    int rc;
     if (!in || in->struct_size < INFO_SIZE_1_0 || !out ||
         out->struct_size < GRANT_SIZE_1_0) {
         host->set_error(w->pc, PDM_EINVAL, "authority structs smaller than "
                         "ABI 1.0");
         return PDM_EINVAL;
+    }
+    if ((rc = refresh(w)) != PDM_OK) {
+        host->set_error(w->pc, rc, "the stored whitelist cannot be read: %s",
+                        host->strerror(rc));
+        return rc;
     }
     memset(&who, 0, sizeof who);
     memcpy(&who, in, in->struct_size < sizeof who ? in->struct_size
@@ -806,9 +922,16 @@ static int wl_takeover(void *inst, const pdm_authority_info *to,
 static int wl_override(void *inst, const char *actor, const char *owner,
                        const char *uri, pdm_verdict *out)
 {
-    const wl *w = inst;
-    const entry *own = owner_of(&w->l);
+    wl *w = inst;
+    const entry *own;
+    int rc;
     (void)uri;
+    if ((rc = refresh(w)) != PDM_OK) {
+        verdict(out, PDM_DENY, "the stored whitelist cannot be read (%s)",
+                host->strerror(rc));
+        return PDM_OK;
+    }
+    own = owner_of(&w->l);
     if (streq(owner, "factory") || streq(owner, "local"))
         verdict(out, PDM_ALLOW, "factory and local nodes follow their ACLs");
     else if (own && streq(actor, own->sid))
@@ -842,26 +965,146 @@ static const pdm_authority_ops authority_ops = {
     wl_defaults,
 };
 
+/* ---- MO: the owner edits the list over DM ---------------------------------------- */
+
+/* The handler serves List at MO_BASE only (see MO_BASE). */
+static int mo_uri_ok(wl *w, const char *uri)
+{
+    if (streq(uri, MO_BASE "/List"))
+        return 1;
+    host->set_error(w->pc, PDM_EFORBIDDEN, "%.200s: the whitelist is served "
+                    "only at " MO_BASE " (the policy guards that subtree; "
+                    "mo.whitelist.base cannot move it)", uri ? uri : "(null)");
+    return 0;
+}
+
+/* List: the list in force, canonical lines "<ServerID> <pattern>
+ * <pin>[ owner]". */
+static int mo_get(void *inst, const char *uri, pdm_blob *out)
+{
+    wl *w = inst;
+    size_t len = 0;
+    char *text;
+    int rc;
+    if (!mo_uri_ok(w, uri))
+        return PDM_EFORBIDDEN;
+    if ((rc = refresh(w)) != PDM_OK) {
+        host->set_error(w->pc, rc, "the stored whitelist cannot be read: %s",
+                        host->strerror(rc));
+        return rc;
+    }
+    if (!(text = serialize(&w->l, &len)))
+        return PDM_ENOMEM;
+    out->data = (uint8_t *)text;
+    out->len = len;
+    return PDM_OK;
+}
+
+/* Replace of List: the whole new list, in the file's syntax (comments
+ * allowed, stored canonical).  Every entry is checked as at start-up, and
+ * the list must keep an owner entry: without one nothing but a factory
+ * reset could change it again.  Stored with the package (a rolled-back
+ * package takes it back). */
+static int mo_replace(void *inst, const char *uri, const pdm_blob *value)
+{
+    wl *w = inst;
+    list l;
+    char why[400], *text;
+    size_t len = 0;
+    int rc;
+    if (!mo_uri_ok(w, uri))
+        return PDM_EFORBIDDEN;
+    if (!value || (value->len && !value->data)) {
+        host->set_error(w->pc, PDM_EINVAL, "List: no value");
+        return PDM_EINVAL;
+    }
+    if (value->len > MAX_FILE) {
+        host->set_error(w->pc, PDM_ETOOBIG, "List: larger than %d bytes",
+                        MAX_FILE);
+        return PDM_ETOOBIG;
+    }
+    memset(&l, 0, sizeof l);
+    rc = add_lines(&l, (const char *)value->data, value->len, "List", why,
+                   sizeof why);
+    if (rc == PDM_OK && l.n == 0) {
+        snprintf(why, sizeof why, "List: no entry");
+        rc = PDM_EINVAL;
+    }
+    if (rc == PDM_OK && !owner_of(&l)) {
+        snprintf(why, sizeof why, "List: no owner entry (nothing but a "
+                 "factory reset could change the list again)");
+        rc = PDM_EINVAL;
+    }
+    if (rc != PDM_OK) {
+        list_free(&l);
+        host->set_error(w->pc, rc, "%s", why);
+        return rc;
+    }
+    if (!(text = serialize(&l, &len))) {
+        list_free(&l);
+        return PDM_ENOMEM;
+    }
+    if ((rc = host->kv_put(w->pc, KV_LIST, text, len)) != PDM_OK) {
+        list_free(&l);
+        host->free(text);
+        host->set_error(w->pc, rc, "cannot store the whitelist: %s",
+                        host->strerror(rc));
+        return rc;
+    }
+    host->log(w->pc, PDM_LOG_INFO, "whitelist replaced over DM (%zu "
+              "entries, owner %s)", l.n, owner_of(&l)->sid);
+    list_free(&w->l);
+    host->free(w->text);
+    w->l = l;
+    w->text = text;
+    w->text_len = len;
+    return PDM_OK;
+}
+
+static const pdm_mo_node mo_nodes[] = {
+    {"", PDM_FORMAT_NODE, PDM_MO_PERMANENT, NULL, NULL, NULL, {NULL, NULL}},
+    {"List", PDM_FORMAT_CHR, PDM_MO_PERMANENT | PDM_MO_HANDLER_VALUE,
+     "text/plain", NULL, NULL, {NULL, NULL}},
+    {NULL, 0, 0, NULL, NULL, NULL, {NULL, NULL}},
+};
+
+static const pdm_mo_ops mo_ops = {
+    {sizeof(pdm_mo_ops), PDM_KIND_MO, wl_create, wl_destroy},
+    MO_BASE,
+    "urn:polydm:mo:whitelist:1.0",
+    mo_nodes,
+    mo_get,
+    mo_replace,
+    NULL, /* exec */
+    NULL, /* notify */
+    NULL, /* begin: the store takes the list back with its package */
+    NULL,
+    NULL,
+};
+
 /* ---- descriptor ---------------------------------------------------------------- */
 
 static const pdm_component components[] = {
     {PDM_KIND_POLICY, 0, "policy", &policy_ops.head, {NULL, NULL}},
     {PDM_KIND_AUTHORITY, 0, "authority", &authority_ops.head, {NULL, NULL}},
+    {PDM_KIND_MO, 0, "whitelist", &mo_ops.head, {NULL, NULL}},
     {PDM_KIND_END, 0, NULL, NULL, {NULL, NULL}},
 };
 
-#define ENTRY_OPT(n)                                                         \
-    {"entry." #n, "whitelist entry: <ServerID> <https-address-pattern> "     \
-                  "<sha256//pin>[;<pin>...] [owner]",                        \
-     NULL, 0, 0, {NULL, NULL}}
+#define ENTRY_OPT(n) \
+    {"entry." #n, "another whitelist entry (as entry.1)", NULL, 0, 0, {NULL, NULL}}
 
 static const pdm_option_desc options[] = {
-    ENTRY_OPT(1),  ENTRY_OPT(2),  ENTRY_OPT(3),  ENTRY_OPT(4),
+    {"entry.1", "whitelist entry: <ServerID> <https-address-pattern> "
+                "<sha256//pin>[;<pin>...] [owner]; read only while the "
+                "store holds no list (first start, factory reset)",
+     NULL, 0, 0, {NULL, NULL}},
+    ENTRY_OPT(2),  ENTRY_OPT(3),  ENTRY_OPT(4),
     ENTRY_OPT(5),  ENTRY_OPT(6),  ENTRY_OPT(7),  ENTRY_OPT(8),
     ENTRY_OPT(9),  ENTRY_OPT(10), ENTRY_OPT(11), ENTRY_OPT(12),
     ENTRY_OPT(13), ENTRY_OPT(14), ENTRY_OPT(15), ENTRY_OPT(16),
-    {"file", "file of whitelist entries, one a line, '#' comments", NULL, 0,
-     0, {NULL, NULL}},
+    {"file", "file of whitelist entries, one a line, '#' comments (read "
+             "like entry.N)", NULL, 0, 0, {NULL, NULL}},
     {NULL, NULL, NULL, 0, 0, {NULL, NULL}},
 };
 

@@ -341,6 +341,64 @@ https_replay() {
   expect_in "$T/r-bad/replay.out" "01-transport:2:" "malformed facts: file:line"
 }
 
+# Enterprise whitelist (issue 12 item 7, seed S5): the listed server runs
+# its session only over verified TLS with the pinned key; with another
+# key, or when it is not on the list, the session policy refuses it once
+# the TLS handshake is done, before package 1 (DevInfo, credentials) is
+# sent, audited with the check that failed.
+whitelist() {
+  local pki=$T/pki pin rc d
+  local other=sha256//ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=
+  make_pki "$pki" || return
+  local tls=(--tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-ca "$pki/ca.pem"
+             --require-client-cert)
+  local cert=("ca_file = $pki/ca.pem" "client_cert = $pki/cli.pem" "client_key = $pki/cli.key")
+  pin=$(certtool --pubkey-info --infile "$pki/srv.pem" 2>/dev/null |
+    grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -1 | sed 's#pin-sha256:#sha256//#')
+  [ -n "$pin" ] || { fail "certtool printed no pin"; return; }
+  # Listed, at its address, with its key: the session runs.
+  start_server srv "$SCN/https.scn" "${tls[@]}" || return
+  make_profile "$T/dev" "$TREE" "${cert[@]}" "[plugin enterprise-whitelist]" \
+    "option.entry.1 = test.server ${SRV_URL%%\?*} $pin owner"
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/session.out" 2>&1 &&
+    ok "whitelisted server with its pin: session ran" ||
+    { fail "whitelisted session"; show "$T/dev/session.out"; }
+  wait_server srv
+  expect_value ./Vendor/Color tls-green
+  "$PDM" "${P[@]}" tree get ./Vendor/polydm/Whitelist/List >"$T/dev/list.txt" 2>&1
+  expect_in "$T/dev/list.txt" "test.server ${SRV_URL%%\?*} $pin owner" "the stored list is the MO's List"
+  # Listed with another key, and not listed at all: refused, nothing sent.
+  for d in wrongpin unlisted; do
+    start_server "$d" "$SCN/https.scn" "${tls[@]}" || return
+    if [ "$d" = wrongpin ]; then
+      make_profile "$T/$d" "$TREE" "${cert[@]}" "[plugin enterprise-whitelist]" \
+        "option.entry.1 = test.server ${SRV_URL%%\?*} $other owner"
+    else
+      make_profile "$T/$d" "$TREE" "${cert[@]}" "[plugin enterprise-whitelist]" \
+        "option.entry.1 = corp.server https://dm.corp.example/dm $pin owner"
+    fi
+    "$PDM" "${P[@]}" session --server test.server >"$T/$d/session.out" 2>&1
+    rc=$?
+    [ $rc = 1 ] && ok "$d: refused (exit 1)" || { fail "$d: exit $rc"; show "$T/$d/session.out"; }
+    kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
+    expect_not_in "$T/$d.transcript" "C->S" "$d: nothing was sent"
+    "$PDM" "${P[@]}" audit >"$T/$d/audit.txt" 2>&1
+  done
+  expect_in "$T/wrongpin/audit.txt" "key pin does not match the whitelist entry of test.server" "wrong pin: audited with the check"
+  expect_in "$T/unlisted/audit.txt" "ServerID 'test.server' is not on the whitelist" "not listed: audited with the check"
+  # The list in the store wins over a changed profile (only the owner
+  # server or a factory reset changes it): the unlisted device's profile
+  # now lists test.server, its store still does not.
+  start_server again "$SCN/https.scn" "${tls[@]}" || return
+  sed -i "s#^option.entry.1 = corp.server.*#option.entry.1 = test.server ${SRV_URL%%\?*} $pin owner#" \
+    "$T/unlisted/device.profile"
+  "$PDM" "${P[@]}" session --server test.server >"$T/unlisted/session2.out" 2>&1
+  rc=$?
+  [ $rc = 1 ] && ok "profile edit: still refused (exit 1)" || { fail "profile edit: exit $rc"; show "$T/unlisted/session2.out"; }
+  kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
+  expect_not_in "$T/again.transcript" "C->S" "profile edit: nothing was sent"
+}
+
 # A malformed key pin is a configuration error (exit 3) wherever it is
 # written; it never lets a session run without a pin or end quietly.
 pin_config() {
@@ -1147,6 +1205,7 @@ case "$case_name" in
   https_replay_xml) https_replay xml ;;
   https_replay_wbxml) https_replay wbxml ;;
   pin_config) pin_config ;;
+  whitelist) whitelist ;;
   agent_pkg0_xml) agent_pkg0 xml ;;
   agent_pkg0_wbxml) agent_pkg0 wbxml ;;
   agent_trigger_replay_xml) agent_trigger_replay xml ;;

@@ -6,11 +6,13 @@
  * override and defaults, structs of the ABI 1.0 size, and no leaked host
  * memory.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <polydm/authority.h>
+#include <polydm/mo.h>
 #include <polydm/policy.h>
 #include <polydm/testing/fake_host.h>
 
@@ -28,7 +30,7 @@ const pdm_plugin_desc *pdm_plugin_enterprise_whitelist_entry(void);
 typedef struct fx {
     pdm_fake_host *fh;
     const pdm_plugin_desc *d;
-    void *pdata, *pol, *auth;
+    void *pdata, *pol, *auth, *mo;
     int rc; /* of the first create that failed, else PDM_OK */
 } fx;
 
@@ -40,6 +42,11 @@ static const pdm_policy_ops *pol_ops(const fx *f)
 static const pdm_authority_ops *auth_ops(const fx *f)
 {
     return (const pdm_authority_ops *)f->d->components[1].ops;
+}
+
+static const pdm_mo_ops *mo_ops(const fx *f)
+{
+    return (const pdm_mo_ops *)f->d->components[2].ops;
 }
 
 static void fx_new(fx *f)
@@ -69,6 +76,12 @@ static int fx_start(fx *f)
         pol_ops(f)->head.destroy(f->pol);
         f->pol = NULL;
     }
+    if (f->rc == PDM_OK &&
+        (f->rc = mo_ops(f)->head.create(pc, f->pdata, &f->mo)) != PDM_OK) {
+        auth_ops(f)->head.destroy(f->auth);
+        pol_ops(f)->head.destroy(f->pol);
+        f->pol = NULL;
+    }
     if (f->rc != PDM_OK)
         f->d->fini(pc, f->pdata);
     return f->rc;
@@ -80,9 +93,10 @@ static void fx_restart_stop(fx *f)
     if (f->rc == PDM_OK && f->pol) {
         pol_ops(f)->head.destroy(f->pol);
         auth_ops(f)->head.destroy(f->auth);
+        mo_ops(f)->head.destroy(f->mo);
         f->d->fini(pdm_fake_host_ctx(f->fh), f->pdata);
     }
-    f->pol = f->auth = f->pdata = NULL;
+    f->pol = f->auth = f->mo = f->pdata = NULL;
 }
 
 static void fx_free(fx *f)
@@ -157,7 +171,18 @@ static void test_wl__descriptor(void)
     PDM_ASSERT_STR(d->components[0].name, "policy");
     CU_ASSERT_EQUAL(d->components[1].kind, PDM_KIND_AUTHORITY);
     PDM_ASSERT_STR(d->components[1].name, "authority");
-    CU_ASSERT_EQUAL(d->components[2].kind, PDM_KIND_END);
+    CU_ASSERT_EQUAL(d->components[2].kind, PDM_KIND_MO);
+    PDM_ASSERT_STR(d->components[2].name, "whitelist");
+    CU_ASSERT_EQUAL(d->components[3].kind, PDM_KIND_END);
+    {
+        const pdm_mo_ops *m = (const pdm_mo_ops *)d->components[2].ops;
+        PDM_ASSERT_STR(m->base_uri, "./Vendor/polydm/Whitelist");
+        PDM_ASSERT_STR(m->nodes[1].path, "List");
+        CU_ASSERT_EQUAL(m->nodes[1].flags,
+                        PDM_MO_PERMANENT | PDM_MO_HANDLER_VALUE);
+        CU_ASSERT_PTR_NULL(m->nodes[2].path);
+        CU_ASSERT_PTR_NULL(m->exec);
+    }
     /* entry.1 .. entry.16 and file, none required (a numbered family
      * cannot be: create checks that there is at least one) */
     for (; o->key; o++, n++)
@@ -1088,6 +1113,246 @@ static void test_wl__alloc_failures(void)
     CU_ASSERT(succeeded);
 }
 
+/* ---- the MO: the owner edits the list over DM ------------------------------------ */
+
+#define LIST_URI "./Vendor/polydm/Whitelist/List"
+
+static char *mo_get_text(fx *f)
+{
+    static char buf[4096];
+    pdm_blob b = {NULL, 0};
+    CU_ASSERT_EQUAL_FATAL(mo_ops(f)->get(f->mo, LIST_URI, &b), PDM_OK);
+    snprintf(buf, sizeof buf, "%.*s", (int)b.len, (const char *)b.data);
+    pdm_fake_host_api(f->fh)->free(b.data);
+    return buf;
+}
+
+static int mo_put(fx *f, const char *uri, const char *text)
+{
+    pdm_blob v = {(uint8_t *)(uintptr_t)text, strlen(text)};
+    return mo_ops(f)->replace(f->mo, uri, &v);
+}
+
+static void test_wl__mo_get_replace(void)
+{
+    fx f;
+    size_t len = 0;
+    const char *kv;
+    pdm_verdict v;
+    fx_std(&f);
+    PDM_ASSERT_STR(mo_get_text(&f), ENT_CORP "\n" ENT_BRANCH "\n");
+    /* the owner hands root to a new server and drops branch */
+    CU_ASSERT_EQUAL(mo_put(&f, LIST_URI,
+                           "# new list\r\n"
+                           "corp " CORP " " PIN_A "\r\n"
+                           "hq https://hq.corp.example/dm " PIN_C " owner\r\n"),
+                    PDM_OK);
+    PDM_ASSERT_STR(mo_get_text(&f), "corp " CORP " " PIN_A "\n"
+                   "hq https://hq.corp.example/dm " PIN_C " owner\n");
+    kv = pdm_fake_host_kv(f.fh, "entries", &len);
+    CU_ASSERT(kv && len == strlen(mo_get_text(&f)) &&
+              memcmp(kv, mo_get_text(&f), len) == 0);
+    PDM_ASSERT_STR(pdm_fake_host_log(f.fh, 1),
+                   "whitelist replaced over DM (2 entries, owner hq)");
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "branch",
+                       "https://x.branch.example/dm", PDM_REQ_TLS, PIN_B),
+                   PDM_DENY, "ServerID 'branch' is not on the whitelist");
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "hq", "https://hq.corp.example/dm",
+                       PDM_REQ_TLS, PIN_C),
+                   PDM_ALLOW, "whitelisted, pinned server");
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL(auth_ops(&f)->override(f.auth, "hq", "corp", "./X", &v),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(v.decision, PDM_ALLOW);
+    /* kept across a restart: the stored list is in force */
+    fx_restart_stop(&f);
+    CU_ASSERT_EQUAL_FATAL(fx_start(&f), PDM_OK);
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "hq", "https://hq.corp.example/dm",
+                       PDM_REQ_TLS, PIN_C),
+                   PDM_ALLOW, "whitelisted, pinned server");
+    fx_free(&f);
+}
+
+/* A bad list is refused whole, naming its line; the old one stays. */
+static void test_wl__mo_replace_errors(void)
+{
+    static const struct {
+        const char *text;
+        int rc;
+        const char *error;
+    } t[] = {
+        {ENT_CORP "\nrogue http://r.example/ " PIN_B "\n", PDM_EINVAL,
+         "List:2: address pattern 'http://r.example/' is not an https:// URL"},
+        {ENT_CORP "\nb " CORP " sha256//x\n", PDM_EINVAL,
+         "List:2: key pin 'sha256//x' is not sha256//<base64 of the SHA-256 "
+         "of the server's public key> (up to 8, separated by ';')"},
+        {ENT_CORP "\n" ENT_CORP "\n", PDM_EINVAL,
+         "List:2: ServerID 'corp' is listed twice (first at List:1)"},
+        {"", PDM_EINVAL, "List: no entry"},
+        {"# nothing\n", PDM_EINVAL, "List: no entry"},
+        {ENT_BRANCH "\n", PDM_EINVAL,
+         "List: no owner entry (nothing but a factory reset could change "
+         "the list again)"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        fx f;
+        fx_std(&f);
+        CU_ASSERT_EQUAL(mo_put(&f, LIST_URI, t[i].text), t[i].rc);
+        PDM_ASSERT_STR(last_error(&f), t[i].error);
+        PDM_ASSERT_STR(mo_get_text(&f), ENT_CORP "\n" ENT_BRANCH "\n");
+        fx_free(&f);
+    }
+    {
+        fx f;
+        char *big = malloc(70000);
+        pdm_blob v = {(uint8_t *)big, 70000};
+        pdm_blob nul = {(uint8_t *)"a\0b", 3};
+        pdm_blob out = {NULL, 0};
+        fx_std(&f);
+        memset(big, '#', 70000);
+        CU_ASSERT_EQUAL(mo_ops(&f)->replace(f.mo, LIST_URI, &v), PDM_ETOOBIG);
+        PDM_ASSERT_STR(last_error(&f), "List: larger than 65536 bytes");
+        CU_ASSERT_EQUAL(mo_ops(&f)->replace(f.mo, LIST_URI, &nul), PDM_EINVAL);
+        PDM_ASSERT_STR(last_error(&f), "List:1: a NUL byte (not a text file)");
+        CU_ASSERT_EQUAL(mo_ops(&f)->replace(f.mo, LIST_URI, NULL), PDM_EINVAL);
+        /* only at its own base: an overridden base would be unguarded */
+        CU_ASSERT_EQUAL(mo_put(&f, "./Other/List", ENT_CORP), PDM_EFORBIDDEN);
+        PDM_ASSERT_STR(last_error(&f),
+                       "./Other/List: the whitelist is served only at "
+                       "./Vendor/polydm/Whitelist (the policy guards that "
+                       "subtree; mo.whitelist.base cannot move it)");
+        CU_ASSERT_EQUAL(mo_ops(&f)->get(f.mo, "./Other/List", &out),
+                        PDM_EFORBIDDEN);
+        CU_ASSERT_PTR_NULL(out.data);
+        PDM_ASSERT_STR(mo_get_text(&f), ENT_CORP "\n" ENT_BRANCH "\n");
+        free(big);
+        fx_free(&f);
+    }
+}
+
+/* The policy guards the MO's nodes: the owner server only (ACLs then
+ * decide); the local user may read; nobody else. */
+static void test_wl__mo_guard(void)
+{
+    static const struct {
+        uint32_t op, principal;
+        const char *sid, *uri;
+        uint32_t decision;
+        const char *why;
+    } t[] = {
+        {PDM_OP_REPLACE, PDM_PRINCIPAL_SERVER, "corp", LIST_URI, PDM_ABSTAIN, ""},
+        {PDM_OP_GET, PDM_PRINCIPAL_SERVER, "corp", LIST_URI, PDM_ABSTAIN, ""},
+        {PDM_OP_DELETE, PDM_PRINCIPAL_SERVER, "corp", ".", PDM_ABSTAIN, ""},
+        {PDM_OP_REPLACE, PDM_PRINCIPAL_SERVER, "branch", LIST_URI, PDM_DENY,
+         LIST_URI ": the whitelist is changed only by its owner server (corp)"},
+        {PDM_OP_GET, PDM_PRINCIPAL_SERVER, "branch", LIST_URI, PDM_DENY,
+         LIST_URI ": the whitelist is read only by its owner server (corp)"},
+        {PDM_OP_GET, PDM_PRINCIPAL_SERVER, "rogue", "./Vendor/polydm/Whitelist",
+         PDM_DENY, "./Vendor/polydm/Whitelist: the whitelist is read only by "
+                   "its owner server (corp)"},
+        {PDM_OP_ADD, PDM_PRINCIPAL_SERVER, "branch",
+         "./Vendor/polydm/Whitelist/X", PDM_DENY,
+         "./Vendor/polydm/Whitelist/X: the whitelist is changed only by its "
+         "owner server (corp)"},
+        {PDM_OP_EXEC, PDM_PRINCIPAL_SERVER, "branch", LIST_URI, PDM_DENY,
+         LIST_URI ": the whitelist is changed only by its owner server (corp)"},
+        {PDM_OP_COPY, PDM_PRINCIPAL_SERVER, "branch", LIST_URI, PDM_DENY,
+         LIST_URI ": the whitelist is changed only by its owner server (corp)"},
+        /* deleting an ancestor would take the whitelist along */
+        {PDM_OP_DELETE, PDM_PRINCIPAL_SERVER, "branch", "./Vendor", PDM_DENY,
+         "./Vendor: the whitelist is changed only by its owner server (corp)"},
+        {PDM_OP_DELETE, PDM_PRINCIPAL_SERVER, "branch", ".", PDM_DENY,
+         ".: the whitelist is changed only by its owner server (corp)"},
+        {PDM_OP_REPLACE, PDM_PRINCIPAL_SERVER, "branch", "./Vendor",
+         PDM_ABSTAIN, ""},
+        {PDM_OP_DELETE, PDM_PRINCIPAL_SERVER, "branch", "./Vendor/polydm/W",
+         PDM_ABSTAIN, ""},
+        {PDM_OP_DELETE, PDM_PRINCIPAL_SERVER, "branch",
+         "./Vendor/polydm/WhitelistX", PDM_ABSTAIN, ""},
+        {PDM_OP_GET, PDM_PRINCIPAL_LOCAL, NULL, LIST_URI, PDM_ABSTAIN, ""},
+        {PDM_OP_REPLACE, PDM_PRINCIPAL_LOCAL, NULL, LIST_URI, PDM_DENY,
+         LIST_URI ": the whitelist is changed only by its owner server (corp)"},
+        {PDM_OP_ACL_EDIT, PDM_PRINCIPAL_LOCAL, NULL, LIST_URI, PDM_DENY,
+         LIST_URI ": the whitelist is changed only by its owner server (corp)"},
+        {PDM_OP_ADD, PDM_PRINCIPAL_BOOTSTRAP, "corp", LIST_URI, PDM_DENY,
+         LIST_URI ": the whitelist is changed only by its owner server (corp)"},
+        {PDM_OP_ADD, PDM_PRINCIPAL_FACTORY, NULL, LIST_URI, PDM_ABSTAIN, ""},
+    };
+    fx f;
+    fx_std(&f);
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        pdm_policy_req r;
+        pdm_verdict v;
+        memset(&r, 0, sizeof r);
+        r.struct_size = sizeof r;
+        r.op = t[i].op;
+        r.principal = t[i].principal;
+        r.server_id = t[i].sid;
+        r.uri = t[i].uri;
+        v = ask_req(&f, &r);
+        if (v.decision != t[i].decision || strcmp(v.reason, t[i].why))
+            fprintf(stderr, "guard %zu: %u %s\n", i, v.decision, v.reason);
+        ASSERT_VERDICT(v, t[i].decision, t[i].why);
+    }
+    fx_free(&f);
+}
+
+/* The store is the one truth: a rolled-back package's list goes back
+ * with it; a list the store lost or spoilt fails closed. */
+static void test_wl__mo_store_truth(void)
+{
+    fx f;
+    const pdm_host_api *h;
+    pdm_verdict v;
+    pdm_authority_grant g;
+    fx_std(&f);
+    h = pdm_fake_host_api(f.fh);
+    CU_ASSERT_EQUAL(mo_put(&f, LIST_URI, "hq https://hq.example/ " PIN_C
+                                         " owner\n"),
+                    PDM_OK);
+    /* the package rolls back: the store has the old list again */
+    h->kv_put(pdm_fake_host_ctx(f.fh), "entries",
+              ENT_CORP "\n" ENT_BRANCH "\n",
+              strlen(ENT_CORP "\n" ENT_BRANCH "\n"));
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "corp", CORP, PDM_REQ_TLS, PIN_A),
+                   PDM_ALLOW, "whitelisted, pinned server");
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "hq", "https://hq.example/",
+                       PDM_REQ_TLS, PIN_C),
+                   PDM_DENY, "ServerID 'hq' is not on the whitelist");
+    /* spoilt */
+    h->kv_put(pdm_fake_host_ctx(f.fh), "entries", "x\n", 2);
+    v = ask(&f, PDM_OP_SESSION, "corp", CORP, PDM_REQ_TLS, PIN_A);
+    CU_ASSERT_EQUAL(v.decision, PDM_DENY);
+    PDM_ASSERT_STR(v.reason, "the stored whitelist cannot be read (data "
+                             "corrupt or not a polydm store)");
+    v = ask(&f, PDM_OP_BOOTSTRAP, NULL, NULL, 0, NULL);
+    CU_ASSERT_EQUAL(v.decision, PDM_DENY);
+    CU_ASSERT_EQUAL(grant(&f, "corp", CORP, NULL, &g), PDM_ECORRUPT);
+    CU_ASSERT_PTR_NULL(g.account_acl);
+    memset(&v, 0, sizeof v);
+    CU_ASSERT_EQUAL(auth_ops(&f)->override(f.auth, "corp", "b", "./X", &v),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(v.decision, PDM_DENY);
+    {
+        pdm_blob out = {NULL, 0};
+        CU_ASSERT_EQUAL(mo_ops(&f)->get(f.mo, LIST_URI, &out), PDM_ECORRUPT);
+        CU_ASSERT_PTR_NULL(out.data);
+    }
+    /* requests that are not the whitelist's business do not read it */
+    ASSERT_VERDICT(ask(&f, PDM_OP_GET, "corp", "./DevInfo/Man", 0, NULL),
+                   PDM_ABSTAIN, "");
+    /* gone while running */
+    h->kv_del(pdm_fake_host_ctx(f.fh), "entries");
+    v = ask(&f, PDM_OP_SESSION, "corp", CORP, PDM_REQ_TLS, PIN_A);
+    CU_ASSERT_EQUAL(v.decision, PDM_DENY);
+    /* repaired (e.g. the package that spoilt it rolled back) */
+    h->kv_put(pdm_fake_host_ctx(f.fh), "entries", ENT_CORP "\n",
+              strlen(ENT_CORP "\n"));
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "corp", CORP, PDM_REQ_TLS, PIN_A),
+                   PDM_ALLOW, "whitelisted, pinned server");
+    fx_free(&f);
+}
+
 static const pdm_test tests[] = {
     {"descriptor", test_wl__descriptor},
     {"session_checks", test_wl__session_checks},
@@ -1114,6 +1379,10 @@ static const pdm_test tests[] = {
     {"takeover_override", test_wl__takeover_override},
     {"defaults", test_wl__defaults},
     {"alloc_failures", test_wl__alloc_failures},
+    {"mo_get_replace", test_wl__mo_get_replace},
+    {"mo_replace_errors", test_wl__mo_replace_errors},
+    {"mo_guard", test_wl__mo_guard},
+    {"mo_store_truth", test_wl__mo_store_truth},
     {NULL, NULL},
 };
 
