@@ -157,6 +157,24 @@ static pdm_verdict ask(fx *f, uint32_t op, const char *sid, const char *addr,
 
 #define CORP "https://dm.corp.example/dm"
 
+#define LIST_URI "./Vendor/polydm/Whitelist/List"
+
+static char *mo_get_text(fx *f)
+{
+    static char buf[4096];
+    pdm_blob b = {NULL, 0};
+    CU_ASSERT_EQUAL_FATAL(mo_ops(f)->get(f->mo, LIST_URI, &b), PDM_OK);
+    snprintf(buf, sizeof buf, "%.*s", (int)b.len, (const char *)b.data);
+    pdm_fake_host_api(f->fh)->free(b.data);
+    return buf;
+}
+
+static int mo_put(fx *f, const char *uri, const char *text)
+{
+    pdm_blob v = {(uint8_t *)(uintptr_t)text, strlen(text)};
+    return mo_ops(f)->replace(f->mo, uri, &v);
+}
+
 /* ---- descriptor ------------------------------------------------------------ */
 
 static void test_wl__descriptor(void)
@@ -1104,6 +1122,19 @@ static void test_wl__alloc_failures(void)
                 }
                 grant_free(&f, &g);
             }
+            /* the MO: a Replace either happens whole or not at all */
+            for (long k = 0; k < 12; k++) {
+                pdm_blob out = {NULL, 0};
+                pdm_fake_host_fail_alloc_after(f.fh, k);
+                rc = mo_put(&f, LIST_URI, k % 2 ? ENT_CORP "\n" ENT_BRANCH
+                                                : ENT_CORP "\n");
+                CU_ASSERT(rc == PDM_OK || rc == PDM_ENOMEM);
+                rc = mo_ops(&f)->get(f.mo, LIST_URI, &out);
+                CU_ASSERT(rc == PDM_OK || rc == PDM_ENOMEM);
+                if (rc != PDM_OK)
+                    CU_ASSERT_PTR_NULL(out.data);
+                pdm_fake_host_api(f.fh)->free(out.data);
+            }
             pdm_fake_host_fail_alloc_after(f.fh, -1);
         } else {
             CU_ASSERT_PTR_NULL(pdm_fake_host_kv(f.fh, "entries", NULL));
@@ -1114,24 +1145,6 @@ static void test_wl__alloc_failures(void)
 }
 
 /* ---- the MO: the owner edits the list over DM ------------------------------------ */
-
-#define LIST_URI "./Vendor/polydm/Whitelist/List"
-
-static char *mo_get_text(fx *f)
-{
-    static char buf[4096];
-    pdm_blob b = {NULL, 0};
-    CU_ASSERT_EQUAL_FATAL(mo_ops(f)->get(f->mo, LIST_URI, &b), PDM_OK);
-    snprintf(buf, sizeof buf, "%.*s", (int)b.len, (const char *)b.data);
-    pdm_fake_host_api(f->fh)->free(b.data);
-    return buf;
-}
-
-static int mo_put(fx *f, const char *uri, const char *text)
-{
-    pdm_blob v = {(uint8_t *)(uintptr_t)text, strlen(text)};
-    return mo_ops(f)->replace(f->mo, uri, &v);
-}
 
 static void test_wl__mo_get_replace(void)
 {
