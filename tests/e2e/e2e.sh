@@ -399,6 +399,45 @@ whitelist() {
   expect_not_in "$T/again.transcript" "C->S" "profile edit: nothing was sent"
 }
 
+# Enterprise whitelist and bootstraps (seed S5): a document installing a
+# server that is not on the list, or the listed ServerID at another
+# address, is refused whole (nothing created, audited with the check);
+# the listed owner's document is applied and its server owns root.
+whitelist_bootstrap() {
+  local pin=sha256//ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs= d rc
+  SRV_URL=http://127.0.0.1:9/dm
+  make_profile "$T/dev" "$TREE" "[bootstrap]" "unsigned_origins = factory,file" \
+    "[plugin enterprise-whitelist]" \
+    "option.entry.1 = corp.example https://dm.corp.example/dm $pin owner"
+  sed -i 's#^authority = .*#authority = enterprise-whitelist/authority#' "$T/dev/device.profile"
+  wl_cp_doc "$T/rogue.xml" rogue.example https://rogue.example/dm
+  wl_cp_doc "$T/spoof.xml" corp.example https://dm.corp.example.rogue.example/dm
+  wl_cp_doc "$T/corp.xml" corp.example https://dm.corp.example/dm
+  for d in rogue spoof; do
+    "$PDM" "${P[@]}" bootstrap "$T/$d.xml" >"$T/$d.out" 2>&1
+    rc=$?
+    [ $rc = 1 ] && ok "$d: refused (exit 1)" || { fail "$d: exit $rc"; show "$T/$d.out"; }
+  done
+  if account_of rogue.example || account_of corp.example; then
+    fail "a refused document created an account"; else ok "no account from the refused documents"; fi
+  "$PDM" "${P[@]}" audit >"$T/audit.txt" 2>&1
+  expect_in "$T/audit.txt" "ServerID 'rogue.example' is not on the whitelist" "unlisted server: audited"
+  expect_in "$T/audit.txt" "address 'https://dm.corp.example.rogue.example/dm' does not match 'https://dm.corp.example/dm'" "listed ServerID at another address: audited"
+  "$PDM" "${P[@]}" bootstrap "$T/corp.xml" >"$T/corp.out" 2>&1 &&
+    ok "the owner's document is applied" || { fail "owner bootstrap"; show "$T/corp.out"; }
+  account_of corp.example && ok "account $ACC for corp.example" || fail "no account for corp.example"
+  "$PDM" "${P[@]}" tree get '.?prop=ACL' >"$T/root-acl.txt" 2>&1
+  expect_in "$T/root-acl.txt" "Replace=corp.example" "the owner has Replace on root"
+  expect_in "$T/root-acl.txt" "Exec=corp.example" "the owner has Exec on root"
+  expect_not_in "$T/corp.out" "srvpwd" "no secret in the output"
+}
+
+# wl_cp_doc FILE SERVERID ADDRESS: an unsigned OMA CP w7 document (XML).
+wl_cp_doc() {
+  printf '<?xml version="1.0"?>\n<wap-provisioningdoc version="1.0"><characteristic type="APPLICATION"><parm name="APPID" value="w7"/><parm name="PROVIDER-ID" value="%s"/><parm name="NAME" value="%s"/><characteristic type="APPADDR"><parm name="ADDR" value="%s"/></characteristic><characteristic type="APPAUTH"><parm name="AAUTHLEVEL" value="APPSRV"/><parm name="AAUTHNAME" value="%s"/><parm name="AAUTHSECRET" value="srvpwd"/></characteristic><characteristic type="APPAUTH"><parm name="AAUTHLEVEL" value="CLIENT"/><parm name="AAUTHNAME" value="dev"/><parm name="AAUTHSECRET" value="clipwd"/></characteristic></characteristic></wap-provisioningdoc>\n' \
+    "$2" "$2" "$3" "$2" >"$1"
+}
+
 # A malformed key pin is a configuration error (exit 3) wherever it is
 # written; it never lets a session run without a pin or end quietly.
 pin_config() {
@@ -1206,6 +1245,7 @@ case "$case_name" in
   https_replay_wbxml) https_replay wbxml ;;
   pin_config) pin_config ;;
   whitelist) whitelist ;;
+  whitelist_bootstrap) whitelist_bootstrap ;;
   agent_pkg0_xml) agent_pkg0 xml ;;
   agent_pkg0_wbxml) agent_pkg0 wbxml ;;
   agent_trigger_replay_xml) agent_trigger_replay xml ;;
