@@ -28,9 +28,10 @@
  *
  * Components: "policy" (PDM_KIND_POLICY), "authority"
  * (PDM_KIND_AUTHORITY) and "whitelist" (PDM_KIND_MO) share one list
- * through the plugin data.  Every decision first re-reads the stored list
- * (a Replace in a package that is rolled back is rolled back in the store
- * too, so the store is the one truth).
+ * through the plugin data.  Every decision that uses the list re-reads
+ * the stored one first: the store is the one truth (a rolled-back
+ * package takes a Replace back with it; a failed Atomic's is put back by
+ * the MO's rollback()).
  */
 #include <polydm/authority.h>
 #include <polydm/mo.h>
@@ -79,12 +80,25 @@ typedef struct list {
 } list;
 
 /* Plugin data, shared by both components of one context. */
+/* The stored list as it was when a package or Atomic began (MO
+ * begin()), to put back on rollback(). */
+typedef struct snap {
+    char *text; /* host memory, or NULL: nothing stored (no store) */
+    size_t len;
+} snap;
+
+#define MAX_SAVEPOINTS 32
+
 typedef struct wl {
     pdm_plugin_ctx *pc;
     int loaded;
     list l;
     char *text;      /* the stored text l was parsed from, or NULL (no */
     size_t text_len; /* store) */
+    snap sp[MAX_SAVEPOINTS]; /* begin() stack */
+    size_t depth, overflow;  /* overflow: begins beyond the stack */
+    snap released;           /* popped by the last commit() */
+    int has_released;
 } wl;
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -657,6 +671,9 @@ static void wl_fini(pdm_plugin_ctx *pc, void *data)
     if (w) {
         list_free(&w->l);
         host->free(w->text);
+        for (size_t i = 0; i < w->depth; i++)
+            host->free(w->sp[i].text);
+        host->free(w->released.text);
     }
     host->free(w);
 }
@@ -1061,6 +1078,100 @@ static int mo_replace(void *inst, const char *uri, const pdm_blob *value)
     return PDM_OK;
 }
 
+/* The core brackets every server package and every Atomic with
+ * begin/commit/rollback.  The key/value store follows the package
+ * transaction, not an Atomic's savepoint: a Replace of List inside an
+ * Atomic that fails must be undone here, by putting back the stored text
+ * of its begin(). */
+static void released_drop(wl *w)
+{
+    host->free(w->released.text);
+    memset(&w->released, 0, sizeof w->released);
+    w->has_released = 0;
+}
+
+static int mo_begin(void *inst)
+{
+    wl *w = inst;
+    pdm_blob b = {NULL, 0};
+    int rc;
+    released_drop(w);
+    if (w->depth == MAX_SAVEPOINTS) {
+        w->overflow++;
+        host->log(w->pc, PDM_LOG_ERROR, "more than %d nested packages and "
+                  "Atomics: a rollback there cannot restore the whitelist",
+                  MAX_SAVEPOINTS);
+        return PDM_ENOSPC;
+    }
+    rc = host->kv_get(w->pc, KV_LIST, &b);
+    if (rc != PDM_OK) {
+        host->free(b.data);
+        memset(&b, 0, sizeof b);
+        if (rc != PDM_ENOTFOUND && rc != PDM_ENOTSUP) {
+            w->overflow++; /* no snapshot: keep commit/rollback paired */
+            return rc;
+        }
+    }
+    w->sp[w->depth].text = (char *)b.data;
+    w->sp[w->depth].len = b.len;
+    w->depth++;
+    return PDM_OK;
+}
+
+static int mo_commit(void *inst)
+{
+    wl *w = inst;
+    released_drop(w);
+    if (w->overflow) {
+        w->overflow--;
+        return PDM_OK;
+    }
+    if (w->depth) {
+        /* kept a moment: the core may still roll back what it just
+         * committed (a failed store commit, another handler's refusal) */
+        w->released = w->sp[--w->depth];
+        w->has_released = 1;
+    }
+    return PDM_OK;
+}
+
+/* Puts @s back into the store if it differs, then re-reads the list. */
+static void restore(wl *w, const snap *s)
+{
+    pdm_blob b = {NULL, 0};
+    if (s->text && (host->kv_get(w->pc, KV_LIST, &b) != PDM_OK ||
+                    b.len != s->len || memcmp(b.data, s->text, s->len))) {
+        int rc = host->kv_put(w->pc, KV_LIST, s->text, s->len);
+        if (rc != PDM_OK)
+            host->log(w->pc, PDM_LOG_ERROR, "cannot restore the whitelist "
+                      "after a rollback: %s", host->strerror(rc));
+        else
+            host->log(w->pc, PDM_LOG_INFO, "whitelist change rolled back");
+    }
+    host->free(b.data);
+    refresh(w);
+}
+
+static void mo_rollback(void *inst)
+{
+    wl *w = inst;
+    snap s = {NULL, 0};
+    if (w->has_released) {
+        /* a rollback of what commit() just released */
+        s = w->released;
+        memset(&w->released, 0, sizeof w->released);
+        w->has_released = 0;
+    } else if (w->overflow) {
+        w->overflow--;
+        host->log(w->pc, PDM_LOG_ERROR, "a rollback without a saved "
+                  "whitelist: the stored one stays");
+    } else if (w->depth) {
+        s = w->sp[--w->depth];
+    }
+    restore(w, &s);
+    host->free(s.text);
+}
+
 static const pdm_mo_node mo_nodes[] = {
     {"", PDM_FORMAT_NODE, PDM_MO_PERMANENT, NULL, NULL, NULL, {NULL, NULL}},
     {"List", PDM_FORMAT_CHR, PDM_MO_PERMANENT | PDM_MO_HANDLER_VALUE,
@@ -1077,9 +1188,9 @@ static const pdm_mo_ops mo_ops = {
     mo_replace,
     NULL, /* exec */
     NULL, /* notify */
-    NULL, /* begin: the store takes the list back with its package */
-    NULL,
-    NULL,
+    mo_begin,
+    mo_commit,
+    mo_rollback,
 };
 
 /* ---- descriptor ---------------------------------------------------------------- */

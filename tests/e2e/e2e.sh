@@ -367,6 +367,22 @@ whitelist() {
   expect_value ./Vendor/Color tls-green
   "$PDM" "${P[@]}" tree get ./Vendor/polydm/Whitelist/List >"$T/dev/list.txt" 2>&1
   expect_in "$T/dev/list.txt" "test.server ${SRV_URL%%\?*} $pin owner" "the stored list is the MO's List"
+  # The owner edits its list over DM (whitelist-mo.scn: Get, Replace, a
+  # list without an owner refused, a Replace in a failed Atomic rolled
+  # back with it); the list it left is the one in force.
+  sed "s#@PIN@#$pin#g" "$SCN/whitelist-mo.scn" >"$T/whitelist-mo.scn"
+  start_server mo "$T/whitelist-mo.scn" "${tls[@]}" || return
+  make_profile "$T/mo" "$TREE" "${cert[@]}" "[plugin enterprise-whitelist]" \
+    "option.entry.1 = test.server ${SRV_URL%%\?*} $pin owner"
+  "$PDM" "${P[@]}" session --server test.server >"$T/mo/session.out" 2>&1 &&
+    ok "the owner's session on its list ran" ||
+    { fail "owner's MO session"; show "$T/mo/session.out"; }
+  wait_server mo
+  "$PDM" "${P[@]}" tree get ./Vendor/polydm/Whitelist/List >"$T/mo/list.txt" 2>&1
+  expect_in "$T/mo/list.txt" "test.server https://127.0.0.1:*/dm $pin owner" "the owner's new list is stored"
+  expect_in "$T/mo/list.txt" "lab.server https://lab.example/dm $pin" "the owner's new list is stored"
+  "$PDM" "${P[@]}" audit >"$T/mo/audit.txt" 2>&1
+  expect_in "$T/mo/audit.txt" "the MO handler refused the value for ./Vendor/polydm/Whitelist/List" "the refused list is audited"
   # Listed with another key, and not listed at all: refused, nothing sent.
   for d in wrongpin unlisted; do
     start_server "$d" "$SCN/https.scn" "${tls[@]}" || return

@@ -1135,6 +1135,22 @@ static void test_wl__alloc_failures(void)
                     CU_ASSERT_PTR_NULL(out.data);
                 pdm_fake_host_api(f.fh)->free(out.data);
             }
+            /* savepoints: a begin that cannot save stays paired */
+            for (long k = 0; k < 3; k++) {
+                int brc;
+                pdm_fake_host_fail_alloc_after(f.fh, -1);
+                CU_ASSERT_EQUAL(mo_put(&f, LIST_URI, ENT_CORP "\n"), PDM_OK);
+                pdm_fake_host_fail_alloc_after(f.fh, k);
+                brc = mo_ops(&f)->begin(f.mo);
+                CU_ASSERT(brc == PDM_OK || brc == PDM_ENOMEM);
+                pdm_fake_host_fail_alloc_after(f.fh, -1);
+                CU_ASSERT_EQUAL(mo_put(&f, LIST_URI, ENT_CORP "\n" ENT_BRANCH "\n"),
+                                PDM_OK);
+                mo_ops(&f)->rollback(f.mo);
+                PDM_ASSERT_STR(mo_get_text(&f), brc == PDM_OK
+                                                    ? ENT_CORP "\n"
+                                                    : ENT_CORP "\n" ENT_BRANCH "\n");
+            }
             pdm_fake_host_fail_alloc_after(f.fh, -1);
         } else {
             CU_ASSERT_PTR_NULL(pdm_fake_host_kv(f.fh, "entries", NULL));
@@ -1366,6 +1382,89 @@ static void test_wl__mo_store_truth(void)
     fx_free(&f);
 }
 
+/* begin/commit/rollback: the core brackets packages and Atomics; the
+ * store does not follow an Atomic's savepoint, so a failed Atomic's
+ * Replace is put back by rollback(). */
+#define L_STD ENT_CORP "\n" ENT_BRANCH "\n"
+#define L_A ENT_CORP "\n"
+#define L_B "hq https://hq.example/ " PIN_C " owner\n"
+
+static void test_wl__mo_savepoints(void)
+{
+    fx f;
+    const pdm_mo_ops *m;
+    fx_std(&f);
+    m = mo_ops(&f);
+    /* package { Replace A; Atomic { Replace B } fails } commits: A */
+    CU_ASSERT_EQUAL(m->begin(f.mo), PDM_OK);
+    CU_ASSERT_EQUAL(mo_put(&f, LIST_URI, L_A), PDM_OK);
+    CU_ASSERT_EQUAL(m->begin(f.mo), PDM_OK);
+    CU_ASSERT_EQUAL(mo_put(&f, LIST_URI, L_B), PDM_OK);
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "hq", "https://hq.example/",
+                       PDM_REQ_TLS, PIN_C),
+                   PDM_ALLOW, "whitelisted, pinned server");
+    m->rollback(f.mo);
+    PDM_ASSERT_STR(mo_get_text(&f), L_A);
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "hq", "https://hq.example/",
+                       PDM_REQ_TLS, PIN_C),
+                   PDM_DENY, "ServerID 'hq' is not on the whitelist");
+    CU_ASSERT_EQUAL(m->commit(f.mo), PDM_OK);
+    PDM_ASSERT_STR(mo_get_text(&f), L_A);
+    {
+        size_t len = 0;
+        const char *kv = pdm_fake_host_kv(f.fh, "entries", &len);
+        CU_ASSERT(kv && len == strlen(L_A) && memcmp(kv, L_A, len) == 0);
+    }
+    /* a whole package rolled back: the list of its begin */
+    CU_ASSERT_EQUAL(m->begin(f.mo), PDM_OK);
+    CU_ASSERT_EQUAL(mo_put(&f, LIST_URI, L_B), PDM_OK);
+    CU_ASSERT_EQUAL(m->begin(f.mo), PDM_OK); /* an Atomic that commits */
+    CU_ASSERT_EQUAL(mo_put(&f, LIST_URI, L_STD), PDM_OK);
+    CU_ASSERT_EQUAL(m->commit(f.mo), PDM_OK);
+    m->rollback(f.mo);
+    PDM_ASSERT_STR(mo_get_text(&f), L_B);
+    m->rollback(f.mo);
+    PDM_ASSERT_STR(mo_get_text(&f), L_A);
+    /* commit, then the core rolls back what it just committed (its store
+     * commit failed): the list of the begin */
+    CU_ASSERT_EQUAL(m->begin(f.mo), PDM_OK);
+    CU_ASSERT_EQUAL(mo_put(&f, LIST_URI, L_B), PDM_OK);
+    CU_ASSERT_EQUAL(m->commit(f.mo), PDM_OK);
+    m->rollback(f.mo);
+    PDM_ASSERT_STR(mo_get_text(&f), L_A);
+    /* a rollback with nothing begun changes nothing */
+    m->rollback(f.mo);
+    PDM_ASSERT_STR(mo_get_text(&f), L_A);
+    /* a package without a Replace: rollback writes nothing */
+    CU_ASSERT_EQUAL(m->begin(f.mo), PDM_OK);
+    m->rollback(f.mo);
+    PDM_ASSERT_STR(mo_get_text(&f), L_A);
+    fx_free(&f);
+}
+
+/* Deeper than the stack: begin says so, commit/rollback stay paired, the
+ * outer levels still restore. */
+static void test_wl__mo_savepoint_overflow(void)
+{
+    fx f;
+    const pdm_mo_ops *m;
+    int i;
+    fx_std(&f);
+    m = mo_ops(&f);
+    for (i = 0; i < 32; i++)
+        CU_ASSERT_EQUAL(m->begin(f.mo), PDM_OK);
+    CU_ASSERT_EQUAL(m->begin(f.mo), PDM_ENOSPC);
+    CU_ASSERT_EQUAL(mo_put(&f, LIST_URI, L_B), PDM_OK);
+    m->rollback(f.mo); /* the 33rd: nothing saved, B stays */
+    PDM_ASSERT_STR(mo_get_text(&f), L_B);
+    m->rollback(f.mo); /* the 32nd: back to the list of its begin */
+    PDM_ASSERT_STR(mo_get_text(&f), L_STD);
+    for (i = 0; i < 31; i++)
+        CU_ASSERT_EQUAL(m->commit(f.mo), PDM_OK);
+    PDM_ASSERT_STR(mo_get_text(&f), L_STD);
+    fx_free(&f);
+}
+
 static const pdm_test tests[] = {
     {"descriptor", test_wl__descriptor},
     {"session_checks", test_wl__session_checks},
@@ -1396,6 +1495,8 @@ static const pdm_test tests[] = {
     {"mo_replace_errors", test_wl__mo_replace_errors},
     {"mo_guard", test_wl__mo_guard},
     {"mo_store_truth", test_wl__mo_store_truth},
+    {"mo_savepoints", test_wl__mo_savepoints},
+    {"mo_savepoint_overflow", test_wl__mo_savepoint_overflow},
     {NULL, NULL},
 };
 
