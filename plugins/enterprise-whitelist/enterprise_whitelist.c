@@ -29,9 +29,9 @@
  * Components: "policy" (PDM_KIND_POLICY), "authority"
  * (PDM_KIND_AUTHORITY) and "whitelist" (PDM_KIND_MO) share one list
  * through the plugin data.  Every decision that uses the list re-reads
- * the stored one first: the store is the one truth (a rolled-back
- * package takes a Replace back with it; a failed Atomic's is put back by
- * the MO's rollback()).
+ * the stored one first: the store is the one truth (the Replace of a
+ * rolled-back package or failed Atomic is put back by the MO's
+ * rollback()).
  */
 #include <polydm/authority.h>
 #include <polydm/mo.h>
@@ -1079,10 +1079,10 @@ static int mo_replace(void *inst, const char *uri, const pdm_blob *value)
 }
 
 /* The core brackets every server package and every Atomic with
- * begin/commit/rollback.  The key/value store follows the package
- * transaction, not an Atomic's savepoint: a Replace of List inside an
- * Atomic that fails must be undone here, by putting back the stored text
- * of its begin(). */
+ * begin/commit/rollback.  The key/value store does not follow an Atomic's
+ * savepoint (and today writes at once, not with the package): a Replace
+ * of List in a package or Atomic that fails is undone here, by putting
+ * back the stored text of its begin(). */
 static void released_drop(wl *w)
 {
     host->free(w->released.text);
