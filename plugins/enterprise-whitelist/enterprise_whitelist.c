@@ -614,7 +614,7 @@ static int load(wl *w)
 }
 
 /* Brings w->l up to the stored list (changed by a Replace of the MO, or
- * rolled back with its package).  Cheap when nothing changed: one kv read
+ * put back by its rollback()).  Cheap when nothing changed: one kv read
  * and a compare.  PDM_OK, or an error: the caller decides fail-closed. */
 static int refresh(wl *w)
 {
