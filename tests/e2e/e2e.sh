@@ -341,6 +341,119 @@ https_replay() {
   expect_in "$T/r-bad/replay.out" "01-transport:2:" "malformed facts: file:line"
 }
 
+# Enterprise whitelist (issue 12 item 7, seed S5): the listed server runs
+# its session only over verified TLS with the pinned key; with another
+# key, or when it is not on the list, the session policy refuses it once
+# the TLS handshake is done, before package 1 (DevInfo, credentials) is
+# sent, audited with the check that failed.
+whitelist() {
+  local pki=$T/pki pin rc d
+  local other=sha256//ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=
+  make_pki "$pki" || return
+  local tls=(--tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-ca "$pki/ca.pem"
+             --require-client-cert)
+  local cert=("ca_file = $pki/ca.pem" "client_cert = $pki/cli.pem" "client_key = $pki/cli.key")
+  pin=$(certtool --pubkey-info --infile "$pki/srv.pem" 2>/dev/null |
+    grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -1 | sed 's#pin-sha256:#sha256//#')
+  [ -n "$pin" ] || { fail "certtool printed no pin"; return; }
+  # Listed, at its address, with its key: the session runs.
+  start_server srv "$SCN/https.scn" "${tls[@]}" || return
+  make_profile "$T/dev" "$TREE" "${cert[@]}" "[plugin enterprise-whitelist]" \
+    "option.entry.1 = test.server ${SRV_URL%%\?*} $pin owner"
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/session.out" 2>&1 &&
+    ok "whitelisted server with its pin: session ran" ||
+    { fail "whitelisted session"; show "$T/dev/session.out"; }
+  wait_server srv
+  expect_value ./Vendor/Color tls-green
+  "$PDM" "${P[@]}" tree get ./Vendor/polydm/Whitelist/List >"$T/dev/list.txt" 2>&1
+  expect_in "$T/dev/list.txt" "test.server ${SRV_URL%%\?*} $pin owner" "the stored list is the MO's List"
+  # The owner edits its list over DM (whitelist-mo.scn: Get, Replace, a
+  # list without an owner refused, a Replace in a failed Atomic rolled
+  # back with it); the list it left is the one in force.
+  sed "s#@PIN@#$pin#g" "$SCN/whitelist-mo.scn" >"$T/whitelist-mo.scn"
+  start_server mo "$T/whitelist-mo.scn" "${tls[@]}" || return
+  make_profile "$T/mo" "$TREE" "${cert[@]}" "[plugin enterprise-whitelist]" \
+    "option.entry.1 = test.server ${SRV_URL%%\?*} $pin owner"
+  "$PDM" "${P[@]}" session --server test.server >"$T/mo/session.out" 2>&1 &&
+    ok "the owner's session on its list ran" ||
+    { fail "owner's MO session"; show "$T/mo/session.out"; }
+  wait_server mo
+  "$PDM" "${P[@]}" tree get ./Vendor/polydm/Whitelist/List >"$T/mo/list.txt" 2>&1
+  expect_in "$T/mo/list.txt" "test.server https://127.0.0.1:*/dm $pin owner" "the owner's new list is stored"
+  expect_in "$T/mo/list.txt" "lab.server https://lab.example/dm $pin" "the owner's new list is stored"
+  "$PDM" "${P[@]}" audit >"$T/mo/audit.txt" 2>&1
+  expect_in "$T/mo/audit.txt" "the MO handler refused the value for ./Vendor/polydm/Whitelist/List" "the refused list is audited"
+  # Listed with another key, and not listed at all: refused, nothing sent.
+  for d in wrongpin unlisted; do
+    start_server "$d" "$SCN/https.scn" "${tls[@]}" || return
+    if [ "$d" = wrongpin ]; then
+      make_profile "$T/$d" "$TREE" "${cert[@]}" "[plugin enterprise-whitelist]" \
+        "option.entry.1 = test.server ${SRV_URL%%\?*} $other owner"
+    else
+      make_profile "$T/$d" "$TREE" "${cert[@]}" "[plugin enterprise-whitelist]" \
+        "option.entry.1 = corp.server https://dm.corp.example/dm $pin owner"
+    fi
+    "$PDM" "${P[@]}" session --server test.server >"$T/$d/session.out" 2>&1
+    rc=$?
+    [ $rc = 1 ] && ok "$d: refused (exit 1)" || { fail "$d: exit $rc"; show "$T/$d/session.out"; }
+    kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
+    expect_not_in "$T/$d.transcript" "C->S" "$d: nothing was sent"
+    "$PDM" "${P[@]}" audit >"$T/$d/audit.txt" 2>&1
+  done
+  expect_in "$T/wrongpin/audit.txt" "key pin does not match the whitelist entry of test.server" "wrong pin: audited with the check"
+  expect_in "$T/unlisted/audit.txt" "ServerID 'test.server' is not on the whitelist" "not listed: audited with the check"
+  # The list in the store wins over a changed profile (only the owner
+  # server or a factory reset changes it): the unlisted device's profile
+  # now lists test.server, its store still does not.
+  start_server again "$SCN/https.scn" "${tls[@]}" || return
+  sed -i "s#^option.entry.1 = corp.server.*#option.entry.1 = test.server ${SRV_URL%%\?*} $pin owner#" \
+    "$T/unlisted/device.profile"
+  "$PDM" "${P[@]}" session --server test.server >"$T/unlisted/session2.out" 2>&1
+  rc=$?
+  [ $rc = 1 ] && ok "profile edit: still refused (exit 1)" || { fail "profile edit: exit $rc"; show "$T/unlisted/session2.out"; }
+  kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
+  expect_not_in "$T/again.transcript" "C->S" "profile edit: nothing was sent"
+}
+
+# Enterprise whitelist and bootstraps (seed S5): a document installing a
+# server that is not on the list, or the listed ServerID at another
+# address, is refused whole (nothing created, audited with the check);
+# the listed owner's document is applied and its server owns root.
+whitelist_bootstrap() {
+  local pin=sha256//ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs= d rc
+  SRV_URL=http://127.0.0.1:9/dm
+  make_profile "$T/dev" "$TREE" "[bootstrap]" "unsigned_origins = factory,file" \
+    "[plugin enterprise-whitelist]" \
+    "option.entry.1 = corp.example https://dm.corp.example/dm $pin owner"
+  sed -i 's#^authority = .*#authority = enterprise-whitelist/authority#' "$T/dev/device.profile"
+  wl_cp_doc "$T/rogue.xml" rogue.example https://rogue.example/dm
+  wl_cp_doc "$T/spoof.xml" corp.example https://dm.corp.example.rogue.example/dm
+  wl_cp_doc "$T/corp.xml" corp.example https://dm.corp.example/dm
+  for d in rogue spoof; do
+    "$PDM" "${P[@]}" bootstrap "$T/$d.xml" >"$T/$d.out" 2>&1
+    rc=$?
+    [ $rc = 1 ] && ok "$d: refused (exit 1)" || { fail "$d: exit $rc"; show "$T/$d.out"; }
+  done
+  if account_of rogue.example || account_of corp.example; then
+    fail "a refused document created an account"; else ok "no account from the refused documents"; fi
+  "$PDM" "${P[@]}" audit >"$T/audit.txt" 2>&1
+  expect_in "$T/audit.txt" "ServerID 'rogue.example' is not on the whitelist" "unlisted server: audited"
+  expect_in "$T/audit.txt" "address 'https://dm.corp.example.rogue.example/dm' does not match 'https://dm.corp.example/dm'" "listed ServerID at another address: audited"
+  "$PDM" "${P[@]}" bootstrap "$T/corp.xml" >"$T/corp.out" 2>&1 &&
+    ok "the owner's document is applied" || { fail "owner bootstrap"; show "$T/corp.out"; }
+  account_of corp.example && ok "account $ACC for corp.example" || fail "no account for corp.example"
+  "$PDM" "${P[@]}" tree get '.?prop=ACL' >"$T/root-acl.txt" 2>&1
+  expect_in "$T/root-acl.txt" "Replace=corp.example" "the owner has Replace on root"
+  expect_in "$T/root-acl.txt" "Exec=corp.example" "the owner has Exec on root"
+  expect_not_in "$T/corp.out" "srvpwd" "no secret in the output"
+}
+
+# wl_cp_doc FILE SERVERID ADDRESS: an unsigned OMA CP w7 document (XML).
+wl_cp_doc() {
+  printf '<?xml version="1.0"?>\n<wap-provisioningdoc version="1.0"><characteristic type="APPLICATION"><parm name="APPID" value="w7"/><parm name="PROVIDER-ID" value="%s"/><parm name="NAME" value="%s"/><characteristic type="APPADDR"><parm name="ADDR" value="%s"/></characteristic><characteristic type="APPAUTH"><parm name="AAUTHLEVEL" value="APPSRV"/><parm name="AAUTHNAME" value="%s"/><parm name="AAUTHSECRET" value="srvpwd"/></characteristic><characteristic type="APPAUTH"><parm name="AAUTHLEVEL" value="CLIENT"/><parm name="AAUTHNAME" value="dev"/><parm name="AAUTHSECRET" value="clipwd"/></characteristic></characteristic></wap-provisioningdoc>\n' \
+    "$2" "$2" "$3" "$2" >"$1"
+}
+
 # A malformed key pin is a configuration error (exit 3) wherever it is
 # written; it never lets a session run without a pin or end quietly.
 pin_config() {
@@ -1147,6 +1260,8 @@ case "$case_name" in
   https_replay_xml) https_replay xml ;;
   https_replay_wbxml) https_replay wbxml ;;
   pin_config) pin_config ;;
+  whitelist) whitelist ;;
+  whitelist_bootstrap) whitelist_bootstrap ;;
   agent_pkg0_xml) agent_pkg0 xml ;;
   agent_pkg0_wbxml) agent_pkg0 wbxml ;;
   agent_trigger_replay_xml) agent_trigger_replay xml ;;

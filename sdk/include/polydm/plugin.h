@@ -280,7 +280,10 @@ struct pdm_host_api {
 
     /**
      * Persistent key/value data private to the plugin, committed with the
-     * current package (or immediately outside a session).
+     * current package (or immediately outside a session).  An Atomic that
+     * fails does not undo these writes (its rollback undoes tree changes
+     * only): an MO handler that writes here from replace/exec puts the
+     * data back in rollback() (mo.h).
      * kv_get: @out owned by the caller; PDM_ENOTFOUND if absent.
      * kv_put: copies @val.  kv_del: PDM_OK even if absent.  (since 1.0)
      */
