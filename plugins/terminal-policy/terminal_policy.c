@@ -282,9 +282,9 @@ static int bootstrap_rules(const inst *in, const pdm_policy_req *r,
      * document sent over the air must also carry the user's PIN. */
     if (in->require_usernetwpin && over_the_air(o) &&
         r->sec == PDM_SEC_NETWPIN)
-        return deny(out, "require_usernetwpin = true: NETWPIN alone (keyed "
-                         "on the interceptable IMSI) is refused over the "
-                         "air; USERNETWPIN is required");
+        return deny(out, "require_usernetwpin = true: NETWPIN alone is "
+                         "refused over the air (it rests on the "
+                         "interceptable IMSI)");
     if (!(in->secs[idx] & SEC_BIT(r->sec)))
         return deny(out, "%s: SEC %s is not accepted from origin %s",
                     secs_key[idx], sec_names[r->sec], origin_name(o));
@@ -295,8 +295,7 @@ static int bootstrap_rules(const inst *in, const pdm_policy_req *r,
     if (!in->cp_rebootstrap && r->account_exists &&
         (!r->content_type || is_cp(r->content_type)))
         return deny(out, "cp_rebootstrap = deny: an OMA CP bootstrap may not "
-                         "replace the existing DM account %.60s",
-                    r->server_id ? r->server_id : "(unnamed)");
+                         "replace an existing DM account");
     return PDM_OK;
 }
 
@@ -321,58 +320,69 @@ static int secret_leaf(const char *uri)
     return 0;
 }
 
-/* Reads @uri into @buf (NUL-terminated, truncated).  The host's rc. */
-static int read_leaf(const inst *in, const char *uri, char *buf, size_t size)
+/* Reads the value (or, for an interior node, the child list) at @uri into
+ * @buf, NUL-terminated.  The host's rc, or PDM_ENOSPC when it does not fit
+ * (never a guess from half a list). */
+static int read_node(const inst *in, const char *uri, char *buf, size_t size)
 {
     pdm_blob b = {NULL, 0};
     int rc = host->tree_read(in->pc, uri, &b);
-    if (rc == PDM_OK) {
-        size_t n = b.len < size - 1 ? b.len : size - 1;
-        if (n)
-            memcpy(buf, b.data, n);
-        buf[n] = '\0';
-        host->free(b.data);
+    if (rc != PDM_OK)
+        return rc;
+    if (b.len >= size) {
+        rc = PDM_ENOSPC;
+    } else {
+        if (b.len)
+            memcpy(buf, b.data, b.len);
+        buf[b.len] = '\0';
     }
+    host->free(b.data);
     return rc;
 }
 
+/* Is @name one of the '/'-separated child names in @list? */
+static int has_child(const char *list, const char *name)
+{
+    size_t k = strlen(name);
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == k && strncmp(p, name, k) == 0)
+            return 1;
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    return 0;
+}
+
 /* Would a session with the account at @acc send a client credential?  The
- * core sends one when a CLCRED AppAuth entry has an AAuthSecret.  Its value
- * is never readable, its Format property is: that read says whether it is
- * there without a refused (and audited) read of the secret.  Anything the
- * tree cannot answer counts as yes: the rule fails closed. */
+ * core sends one when a CLCRED AppAuth entry has an AAuthSecret.  The
+ * secret's value is never readable, but child names are: walking interior
+ * nodes' child lists finds it without a refused or failing read (each of
+ * those would be audited).  Anything the tree cannot answer counts as yes:
+ * the rule fails closed. */
 static int sends_credentials(const inst *in, const char *acc)
 {
-    char uri[512], list[1024], level[16];
-    const char *p;
-    int rc;
-    if (!acc || snprintf(uri, sizeof uri, "%s/AppAuth", acc) >= (int)sizeof uri)
+    char uri[512], list[1024], entry[1024], level[16];
+    if (!acc || read_node(in, acc, list, sizeof list) != PDM_OK)
         return 1;
-    rc = read_leaf(in, uri, list, sizeof list);
-    if (rc == PDM_ENOTFOUND)
+    if (!has_child(list, "AppAuth"))
         return 0;
-    if (rc != PDM_OK)
+    if (snprintf(uri, sizeof uri, "%s/AppAuth", acc) >= (int)sizeof uri ||
+        read_node(in, uri, list, sizeof list) != PDM_OK)
         return 1;
-    for (p = list; *p;) {
+    for (const char *p = list; *p;) {
         size_t n = strcspn(p, "/");
-        if (n && snprintf(uri, sizeof uri, "%s/AppAuth/%.*s/AAuthLevel", acc,
-                          (int)n, p) < (int)sizeof uri) {
-            rc = read_leaf(in, uri, level, sizeof level);
-            if (rc != PDM_OK && rc != PDM_ENOTFOUND)
+        if (snprintf(uri, sizeof uri, "%s/AppAuth/%.*s", acc, (int)n, p) >=
+                (int)sizeof uri ||
+            read_node(in, uri, entry, sizeof entry) != PDM_OK)
+            return 1;
+        if (has_child(entry, "AAuthLevel") && has_child(entry, "AAuthSecret")) {
+            if (snprintf(uri, sizeof uri, "%s/AppAuth/%.*s/AAuthLevel", acc,
+                         (int)n, p) >= (int)sizeof uri ||
+                read_node(in, uri, level, sizeof level) != PDM_OK ||
+                strcasecmp(level, "CLCRED") == 0)
                 return 1;
-            if (rc == PDM_OK && strcasecmp(level, "CLCRED") == 0) {
-                pdm_blob b = {NULL, 0};
-                if (snprintf(uri, sizeof uri,
-                             "%s/AppAuth/%.*s/AAuthSecret?prop=Format", acc,
-                             (int)n, p) >= (int)sizeof uri)
-                    return 1;
-                rc = host->tree_read(in->pc, uri, &b);
-                host->free(b.data);
-                if (rc != PDM_ENOTFOUND)
-                    return 1;
-            }
-        } else if (n) {
-            return 1; /* a URI too long to ask about */
         }
         p += n;
         if (*p == '/')

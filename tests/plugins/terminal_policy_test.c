@@ -386,9 +386,8 @@ static void test_terminal_policy__require_usernetwpin(void)
     CU_ASSERT_EQUAL(decide(&no, &r), PDM_ABSTAIN);
     CU_ASSERT_EQUAL(decide(&yes, &r), PDM_DENY);
     PDM_ASSERT_STR(last_reason, "terminal-policy: require_usernetwpin = true: "
-                                "NETWPIN alone (keyed on the interceptable "
-                                "IMSI) is refused over the air; USERNETWPIN "
-                                "is required");
+                                "NETWPIN alone is refused over the air (it "
+                                "rests on the interceptable IMSI)");
     r.origin = PDM_ORIGIN_UNKNOWN;
     CU_ASSERT_EQUAL(decide(&yes, &r), PDM_DENY);
     /* the other methods, and NETWPIN from a file or the card, stay */
@@ -450,8 +449,8 @@ static void test_terminal_policy__cp_rebootstrap(void)
         r.server_id = "operator";
         CU_ASSERT_EQUAL(decide(&deny, &r), PDM_DENY);
         PDM_ASSERT_STR(last_reason, "terminal-policy: cp_rebootstrap = deny: "
-                                    "an OMA CP bootstrap may not replace the "
-                                    "existing DM account operator");
+                                    "an OMA CP bootstrap may not replace an "
+                                    "existing DM account");
         CU_ASSERT_EQUAL(decide(&allow, &r), PDM_ABSTAIN);
         r.account_exists = 0; /* a new account */
         CU_ASSERT_EQUAL(decide(&deny, &r), PDM_ABSTAIN);
@@ -627,26 +626,38 @@ static void test_terminal_policy__secret_nodes(void)
 }
 
 /* A session without TLS is refused when the account would send a client
- * credential: a CLCRED entry with an AAuthSecret (the fake host answers
- * every AAuthSecret URI with PDM_EDENIED, as the core does for one that is
- * there). */
+ * credential: a CLCRED AppAuth entry with an AAuthSecret, found by child
+ * names (the secret's value is never read). */
 static void test_terminal_policy__session(void)
 {
-    const char *o[] = {"secrets_tls_only", "true", NULL};
-    fx on = make(o), off = make1("secrets_tls_only", "false");
+    fx on = make1("secrets_tls_only", "true");
+    fx off = make1("secrets_tls_only", "false");
+    pdm_fake_host *fh = on.fh;
+    char big[1100];
     pdm_policy_req r = req(PDM_OP_SESSION, PDM_PRINCIPAL_SERVER);
     r.server_id = "srv";
     r.uri = "./DMAcc/srv";
     r.address = "http://dm.example/";
+    /* the account cannot be read: refused (fail closed) */
+    CU_ASSERT_EQUAL(decide(&on, &r), PDM_DENY);
     /* no AppAuth at all: nothing to send */
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv", "AppID/ServerID/AppAddr");
     CU_ASSERT_EQUAL(decide(&on, &r), PDM_ABSTAIN);
     /* only the server's credential */
-    pdm_fake_host_set_tree(on.fh, "./DMAcc/srv/AppAuth", "s");
-    pdm_fake_host_set_tree(on.fh, "./DMAcc/srv/AppAuth/s/AAuthLevel", "SRVCRED");
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv", "AppID/ServerID/AppAddr/AppAuth");
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv/AppAuth", "s");
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv/AppAuth/s",
+                           "AAuthLevel/AAuthType/AAuthSecret");
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv/AppAuth/s/AAuthLevel", "SRVCRED");
     CU_ASSERT_EQUAL(decide(&on, &r), PDM_ABSTAIN);
-    /* a client credential */
-    pdm_fake_host_set_tree(on.fh, "./DMAcc/srv/AppAuth", "s/c");
-    pdm_fake_host_set_tree(on.fh, "./DMAcc/srv/AppAuth/c/AAuthLevel", "clcred");
+    /* a client entry without a secret sends nothing */
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv/AppAuth", "s/c");
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv/AppAuth/c", "AAuthLevel/AAuthName");
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv/AppAuth/c/AAuthLevel", "clcred");
+    CU_ASSERT_EQUAL(decide(&on, &r), PDM_ABSTAIN);
+    /* one with a secret does */
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv/AppAuth/c",
+                           "AAuthLevel/AAuthName/AAuthSecret/AAuthData");
     CU_ASSERT_EQUAL(decide(&on, &r), PDM_DENY);
     PDM_ASSERT_STR(last_reason, "terminal-policy: secrets_tls_only = true: the "
                                 "account's credentials would be sent to an "
@@ -661,13 +672,22 @@ static void test_terminal_policy__session(void)
     r.flags = 0;
     r.address = "HTTP://dm.example/";
     CU_ASSERT_EQUAL(decide(&off, &r), PDM_ABSTAIN);
-    /* an entry whose level cannot be read is skipped; no account URI is a
-     * session the policy cannot judge: refused */
-    pdm_fake_host_set_tree(on.fh, "./DMAcc/srv/AppAuth", "x/s");
+    /* what the tree cannot answer is refused: an entry listed but not
+     * there, a child list too long to read whole, no account URI */
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv/AppAuth", "s/gone");
+    CU_ASSERT_EQUAL(decide(&on, &r), PDM_DENY);
+    ASSERT_REASON_HAS("to an http:// address");
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    memcpy(big, "AppAuth/", 8);
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv/AppAuth", "s");
+    CU_ASSERT_EQUAL(decide(&on, &r), PDM_ABSTAIN);
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv", big);
+    CU_ASSERT_EQUAL(decide(&on, &r), PDM_DENY);
+    pdm_fake_host_set_tree(fh, "./DMAcc/srv", "AppAuth");
     CU_ASSERT_EQUAL(decide(&on, &r), PDM_ABSTAIN);
     r.uri = NULL;
     CU_ASSERT_EQUAL(decide(&on, &r), PDM_DENY);
-    ASSERT_REASON_HAS("to an http:// address");
     done2(&on, &off);
 }
 
