@@ -2,12 +2,12 @@
 # terminal-policy loaded by the engine from a profile: its options decide
 # real bootstraps and sessions (exit codes, messages, audit rows naming
 # policy:terminal-policy/terminal, tree unchanged, nothing sent).
-# Usage: terminal_policy_cli_test.sh POLYDM SOURCE_DIR PLUGIN_DIR
+# Usage: terminal_policy_cli_test.sh POLYDM SOURCE_DIR PLUGIN_DIR [TESTSERVER]
 set -u
-PDM=$1 SRC=$2 PLUG=$3
+PDM=$1 SRC=$2 PLUG=$3 SRV=${4:-}
 fails=0
-tmp=$(mktemp -d); lpid=
-trap '[ -n "$lpid" ] && kill "$lpid" 2>/dev/null; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d); lpid= spid=
+trap 'for p in $lpid $spid; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 W7=$SRC/tests/data/transcripts/funambol_cp_w7_bootstrap.wbxml
 W7_MAC=AD7163230A2A4AE07605ECC3E4916ABA104B7211 # NETWPIN, IMSI below
 CT=application/vnd.wap.connectivity-wbxml
@@ -133,7 +133,8 @@ contains "session refusal names the policy" "session refused by $WHO: terminal-p
 if [ -s "$tmp/got" ]; then echo "FAIL secrets_tls_only: bytes reached the server"; fails=$((fails+1))
 else echo "ok   secrets_tls_only: nothing sent"; fi
 expect 0 "secrets_tls_only: audit" "$PDM" "${P[@]}" audit
-contains "session audit row" "deny  server:cred.server     Session  ./DMAcc/cred"
+contains "session audit row" "deny  server:cred.server"
+contains "session audit uri" "Session  ./DMAcc/cred"
 contains "session audit reason" "terminal-policy: secrets_tls_only = true"
 lacks "audit: no secret" "s3cretpw"
 # the policy's reads of the account (child names) fail nowhere
@@ -154,6 +155,66 @@ lacks "false: no policy refusal" "terminal-policy"
 if [ -s "$tmp/got" ]; then echo "ok   secrets_tls_only = false: the request was sent"
 else echo "FAIL secrets_tls_only = false: nothing sent"; fails=$((fails+1)); fi
 if grep -qF s3cretpw "$tmp/got"; then echo "FAIL the secret itself on the wire"; fails=$((fails+1)); fi
+
+# A server's Replace of a secret over plain HTTP: refused (425, audited)
+# under secrets_tls_only = true, while its other commands are answered.
+# The account has only server credentials, so the session itself runs.
+if [ -x "$SRV" ]; then
+  cat > "$tmp/secret.scn" <<'EOF'
+server-id srv.server
+client-auth none
+server-auth md5 name=srv.server password=srvpw nonce=text:srvnonce
+pkg1
+  alert 1201
+send
+  replace r1 ./DMAcc/srv/AppAuth/1/AAuthSecret format=chr data="newsrvpw"
+  replace r2 ./DMAcc/srv/Name format=chr data="renamed"
+reply
+  status r1 STATUS
+  status r2 200
+end
+EOF
+  secret_run() { # secret_run NAME true|false STATUS
+    sed "s/STATUS/$3/" "$tmp/secret.scn" > "$tmp/$1.scn"
+    "$SRV" --scenario "$tmp/$1.scn" --port 0 --once --no-ipv6 --timeout 20 \
+      > "$tmp/$1.out" 2> "$tmp/$1.err" & spid=$!
+    for _ in $(seq 200); do grep -q "listening on" "$tmp/$1.out" 2>/dev/null && break; sleep 0.05; done
+    url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$tmp/$1.out" | head -1)
+    {
+      printf '<MgmtTree xmlns="syncml:dmddf1.2"><VerDTD>1.2</VerDTD><Node><NodeName>DMAcc</NodeName>'
+      printf '<Node><NodeName>srv</NodeName><RTProperties><Format><node/></Format></RTProperties>'
+      printf '<Node><NodeName>AppID</NodeName><Value>w7</Value></Node>'
+      printf '<Node><NodeName>ServerID</NodeName><Value>srv.server</Value></Node>'
+      printf '<Node><NodeName>Name</NodeName><Value>srv</Value></Node>'
+      printf '<Node><NodeName>AppAddr</NodeName><Node><NodeName>1</NodeName>'
+      printf '<Node><NodeName>Addr</NodeName><Value>%s</Value></Node></Node></Node>' "$url"
+      printf '<Node><NodeName>AppAuth</NodeName><Node><NodeName>1</NodeName>'
+      printf '<Node><NodeName>AAuthLevel</NodeName><Value>SRVCRED</Value></Node>'
+      printf '<Node><NodeName>AAuthType</NodeName><Value>DIGEST</Value></Node>'
+      printf '<Node><NodeName>AAuthName</NodeName><Value>srv.server</Value></Node>'
+      printf '<Node><NodeName>AAuthSecret</NodeName><Value>srvpw</Value></Node>'
+      printf '<Node><NodeName>AAuthData</NodeName><Value>c3J2bm9uY2U=</Value></Node>'
+      printf '</Node></Node></Node></Node></MgmtTree>\n'
+    } > "$tmp/$1.xml"
+    profile "$1" "option.secrets_tls_only = $2"
+    sed -i "/^\[profile\]/a factory_tree = $tmp/$1.xml" "$tmp/$1.profile"
+    printf '[transport]\nallow_plain_http = true\n' >> "$tmp/$1.profile"
+    expect 0 "$1: session" "$PDM" "${P[@]}" session --server srv.server
+    if wait "$spid"; then echo "ok   $1: server: $(tail -n 1 "$tmp/$1.err")"
+    else echo "FAIL $1: server"; sed 's/^/    /' "$tmp/$1.err"; fails=$((fails+1)); fi
+    spid=
+  }
+  secret_run secret-tls true 425
+  expect 0 "secret-tls: audit" "$PDM" "${P[@]}" audit
+  contains "secret audit row" "Replace  ./DMAcc/srv/AppAuth/1/AAuthSecret $WHO terminal-policy: secrets_tls_only = true: a server's Replace of a secret (AAuthSecret) is accepted only over TLS with a verified server"
+  contains "secret audit deny" "deny  server:srv.server"
+  lacks "secret audit: no value" "newsrvpw"
+  expect 0 "secret-tls: Name replaced" "$PDM" "${P[@]}" tree get ./DMAcc/srv/Name
+  contains "Name value" "renamed"
+  secret_run secret-plain false 200
+else
+  echo "skip secrets over HTTP from a server: no polydm-testserver"
+fi
 
 echo "terminal-policy cli: $fails failure(s)"
 [ "$fails" = 0 ]
