@@ -2,9 +2,10 @@
 # terminal-policy loaded by the engine from a profile: its options decide
 # real bootstraps and sessions (exit codes, messages, audit rows naming
 # policy:terminal-policy/terminal, tree unchanged, nothing sent).
-# Usage: terminal_policy_cli_test.sh POLYDM SOURCE_DIR PLUGIN_DIR [TESTSERVER]
+# Usage: terminal_policy_cli_test.sh POLYDM SOURCE_DIR PLUGIN_DIR FIXTURE_DIR
+#        [TESTSERVER]
 set -u
-PDM=$1 SRC=$2 PLUG=$3 SRV=${4:-}
+PDM=$1 SRC=$2 PLUG=$3 FX=$4 SRV=${5:-}
 fails=0
 tmp=$(mktemp -d); lpid= spid=
 trap 'for p in $lpid $spid; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
@@ -79,6 +80,24 @@ profile fsec 'option.file_secs = USERPIN, USERNETWPIN'
 expect 1 "file_secs: NETWPIN file refused" push_netwpin file
 contains "file_secs says" "bootstrap refused by $WHO: funambol: terminal-policy: file_secs: SEC NETWPIN is not accepted from origin file"
 expect 0 "file_secs: push keeps its list" push_netwpin
+
+# ---- smartcard = off: the card's document refused at the policy step --
+# fx-bootstrap plays the smart card (origin 2, unsigned, as sim-bootstrap)
+card() { # card NAME on|off
+  profile "$1" "option.smartcard = $2"
+  printf '[bootstrap]\nunsigned_origins = factory,smartcard\n[plugin fx-bootstrap]\n' >> "$tmp/$1.profile"
+  printf 'option.file = %s\noption.content_type = %s\n' "$W7" "$CT" >> "$tmp/$1.profile"
+  P=(--plugin-path "$PLUG:$FX" --profile "$tmp/$1.profile" --state "$tmp/st-$1")
+}
+card cardoff off
+expect 1 "smartcard = off: card document refused" "$PDM" "${P[@]}" bootstrap --scan
+contains "smartcard = off says" "funambol: terminal-policy: smartcard = off: smart-card bootstrap is disabled on this terminal"
+expect 0 "smartcard = off: audit" "$PDM" "${P[@]}" audit
+contains "card audit row" "$WHO refused (permission denied): funambol: terminal-policy: smartcard = off"
+contains "card audit origin" "(origin smartcard, SEC NONE)"
+card cardon on
+expect 0 "smartcard = on: card document applied" "$PDM" "${P[@]}" bootstrap --scan
+contains "smartcard = on applied" "scan: 1 applied, 0 refused"
 
 # ---- secrets_tls_only: no session that would send credentials in clear -
 # A listener records what reaches it; the account has a client secret.
