@@ -23,6 +23,7 @@
 #include <gnutls/gnutls.h>
 
 #include "auth/auth.h"
+#include "engine/authority.h"
 #include "engine/engine.h"
 #include "tree/dmacc.h"
 
@@ -56,6 +57,7 @@ typedef struct job {
     char why[320];          /* refusal text, never a secret */
     char created[384];      /* applied: what was made */
     char granted[96];       /* the authority that granted, or "" */
+    uint32_t origins;       /* account_origins before the document */
 } job;
 
 static int refuse(job *j, int rc, const char *component, const char *fmt, ...)
@@ -462,13 +464,18 @@ static int place(job *j)
 
 /* ---- stage 5: PDM_OP_BOOTSTRAP policy ---------------------------------------- */
 
+/* The document's MIME type, as decoded (policy req content_type). */
+static const char *doc_type(const job *j)
+{
+    return j->cp ? (j->wbxml ? PDM__CT_CP_WBXML : PDM__CT_CP_XML)
+                 : (j->wbxml ? PDM__CT_DM_WBXML : PDM__CT_DM_XML);
+}
+
 static int ask(job *j, const pdm__bs_mo *m)
 {
     pdm_policy_req req;
     pdm__decision dec;
     char detail[300];
-    const pdm__node *root = pdm__tree_root(j->ctx->tree);
-    const char *ro = root ? pdm__node_owner(root) : "";
     memset(&req, 0, sizeof req);
     req.struct_size = sizeof req;
     req.op = PDM_OP_BOOTSTRAP;
@@ -476,7 +483,10 @@ static int ask(job *j, const pdm__bs_mo *m)
     req.source = j->source;
     req.sec = j->in.sec;
     req.origin = j->in.origin;
-    req.root_owner = ro[0] ? ro : NULL;
+    req.root_owner = pdm__tree_root_owner(j->ctx->tree);
+    req.account_origins = j->origins;
+    req.account_exists = m && m->replaces ? 1u : 0u;
+    req.content_type = doc_type(j);
     if (m) {
         const pdm__node *old = m->replaces ? pdm__tree_lookup(j->ctx->tree,
                                                               m->replaces)
@@ -504,6 +514,7 @@ static int ask(job *j, const pdm__bs_mo *m)
 static int policy(job *j)
 {
     size_t asked = 0;
+    j->origins = pdm__authority_origins(j->ctx);
     for (size_t i = 0; i < j->placed.nmos; i++) {
         if (j->placed.mos[i].kind != PDM__BS_MO_DMACC)
             continue;
@@ -541,8 +552,19 @@ static int apply_nodes(job *j)
      * never merges into existing data. */
     for (size_t i = 0; i < j->placed.nmos; i++) {
         const char *old = j->placed.mos[i].replaces;
-        if (!old || !pdm__tree_lookup(t, old))
+        pdm__node *acc = old ? pdm__tree_lookup(t, old) : NULL;
+        size_t sl = 0;
+        const uint8_t *sid = acc ? pdm__dmacc_server_id(t, acc, &sl) : NULL;
+        char osid[256];
+        if (!acc)
             continue;
+        /* Its record goes with it (a new one follows in record()). */
+        if (sid && sl && sl < sizeof osid) {
+            memcpy(osid, sid, sl);
+            osid[sl] = '\0';
+            if ((rc = pdm__authority_record_drop(j->ctx, osid)) != PDM_OK)
+                return refuse(j, rc, "core", "%s: %s", old, pdm_strerror(rc));
+        }
         rc = pdm__tree_delete(t, &j->who, old, &dec);
         if (rc != PDM_OK)
             return refuse(j, rc, dec.component[0] ? dec.component : "core",
@@ -647,6 +669,45 @@ static void grant_free(pdm_authority_grant *g)
     memset(g, 0, sizeof *g);
 }
 
+/* May the grant for @m make @owner the root owner?  The policies decide
+ * (PDM_OP_TAKEOVER with the bootstrap's principal, sec, origin and
+ * source); a refusal refuses the whole document. */
+static int takeover(job *j, const pdm__bs_mo *m, const char *owner)
+{
+    pdm_policy_req req;
+    pdm__decision dec;
+    const char *cur = pdm__tree_root_owner(j->ctx->tree);
+    char detail[300];
+    uint32_t exists = 1; /* an account of the tree already */
+    for (size_t i = 0; i < j->placed.nmos; i++) {
+        const pdm__bs_mo *o = &j->placed.mos[i];
+        if (o->kind == PDM__BS_MO_DMACC && o->server_id &&
+            strcmp(o->server_id, owner) == 0)
+            exists = o->replaces ? 1u : 0u;
+    }
+    memset(&req, 0, sizeof req);
+    req.struct_size = sizeof req;
+    req.op = PDM_OP_TAKEOVER;
+    req.principal = PDM_PRINCIPAL_BOOTSTRAP;
+    req.server_id = owner;
+    req.uri = ".";
+    req.root_owner = cur;
+    req.source = j->source;
+    req.sec = j->in.sec;
+    req.origin = j->in.origin;
+    req.address = m->address;
+    req.account_origins = j->origins;
+    req.account_exists = exists;
+    snprintf(detail, sizeof detail, "root owner %s -> %s",
+             cur ? cur : "(none)", owner);
+    req.detail = detail;
+    if (pdm__engine_policy(j->ctx, &req, &dec) != PDM_OK)
+        return refuse(j, PDM_EDENIED, dec.component,
+                      "the grant for %s names %s root owner (%s): %s",
+                      m->server_id, owner, detail, dec.reason);
+    return PDM_OK;
+}
+
 /* The authority component's answer for one account, applied. */
 static int authority(job *j, const pdm__bs_mo *m)
 {
@@ -654,7 +715,7 @@ static int authority(job *j, const pdm__bs_mo *m)
     pdm__tree *t = ctx->tree;
     pdm__comp *ac = ctx->plugins.authority;
     pdm_authority_grant g;
-    char who[96] = "core", def[512], err[200] = "";
+    char who[96] = "core", def[512], err[200] = "", plmn[16];
     const char *acl;
     pdm__node *acc;
     int rc = PDM_OK;
@@ -663,7 +724,6 @@ static int authority(job *j, const pdm__bs_mo *m)
     g.struct_size = sizeof g;
     if (ac && ac->ops.authority.on_bootstrap) {
         pdm_authority_info info;
-        const char *ro = pdm__node_owner(pdm__tree_root(t));
         memset(&info, 0, sizeof info);
         info.struct_size = sizeof info;
         info.origin = j->in.origin;
@@ -671,8 +731,12 @@ static int authority(job *j, const pdm__bs_mo *m)
         info.server_id = m->server_id;
         info.account_uri = m->root;
         info.address = m->address;
-        info.root_owner = ro[0] ? ro : NULL;
+        info.root_owner = pdm__tree_root_owner(t);
         info.source = j->source;
+        info.home_plmn = pdm__authority_home_plmn(ctx, plmn, sizeof plmn) ==
+                                 PDM_OK
+                             ? plmn
+                             : NULL;
         snprintf(who, sizeof who, "authority:%s/%s", ac->plugin->name,
                  ac->name);
         ac->plugin->err[0] = '\0';
@@ -689,6 +753,14 @@ static int authority(job *j, const pdm__bs_mo *m)
                           m->server_id);
         }
         pdm__strlcpy(j->granted, who, sizeof j->granted);
+        /* A new root owner is a takeover (PDM_OP_TAKEOVER, principal
+         * bootstrap), asked before anything of the grant is applied. */
+        if (g.root_owner &&
+            !pdm__streq(g.root_owner, pdm__tree_root_owner(t)) &&
+            takeover(j, m, g.root_owner) != PDM_OK) {
+            grant_free(&g);
+            return j->rc;
+        }
     }
     /* Without an answer the spec's default (DM_Bootstrap): the server
      * gets Get, Replace and Delete on its own account. */
@@ -722,13 +794,60 @@ static int authority(job *j, const pdm__bs_mo *m)
                           "root owner given is not the ServerID of exactly "
                           "one DM account");
         }
-        rc = pdm__tree_set_owner(t, ".", g.root_owner);
+        rc = pdm__tree_set_root_owner(t, g.root_owner);
         if (rc != PDM_OK) {
             grant_free(&g);
             return refuse(j, rc, "core", "cannot set the root owner");
         }
     }
     grant_free(&g);
+    return PDM_OK;
+}
+
+/* Who owns what the document made (isolation, S11): the nodes of an
+ * account are its server's, and so are the MOs of a document for one
+ * account only (its connectivity settings); the MOs of a document with
+ * several accounts belong to none of them and stay the bootstrap's
+ * ("bootstrap:<source>", as the tree created them). */
+static int owners(job *j)
+{
+    char boot[128];
+    const char *single = NULL;
+    size_t naccounts = 0;
+    snprintf(boot, sizeof boot, "bootstrap:%s", j->source);
+    for (size_t i = 0; i < j->placed.nmos; i++)
+        if (j->placed.mos[i].kind == PDM__BS_MO_DMACC) {
+            single = j->placed.mos[i].server_id;
+            naccounts++;
+        }
+    for (size_t i = 0; i < j->placed.nmos; i++) {
+        const pdm__bs_mo *m = &j->placed.mos[i];
+        const char *owner = m->kind == PDM__BS_MO_DMACC ? m->server_id
+                            : naccounts == 1          ? single
+                                                      : NULL;
+        int rc;
+        if (!owner || !pdm__tree_lookup(j->ctx->tree, m->root))
+            continue;
+        rc = pdm__tree_set_subtree_owner(j->ctx->tree, canon(m->root), boot,
+                                         owner, NULL);
+        if (rc != PDM_OK)
+            return refuse(j, rc == PDM_ENOMEM ? rc : PDM_EFORMAT, "core",
+                          "%s: cannot record its owner (%s)", m->root,
+                          pdm_strerror(rc));
+    }
+    return PDM_OK;
+}
+
+/* How the account came (engine/authority.h), in the same transaction
+ * as its nodes. */
+static int record(job *j, const pdm__bs_mo *m)
+{
+    int rc = pdm__authority_record_set(j->ctx, m->server_id, j->in.origin,
+                                       j->in.sec, j->source);
+    if (rc != PDM_OK)
+        return refuse(j, rc == PDM_ENOMEM ? rc : PDM_EFORMAT, "core",
+                      "%s: cannot record how the account came (%s)", m->root,
+                      pdm_strerror(rc));
     return PDM_OK;
 }
 
@@ -761,11 +880,13 @@ static int apply(job *j)
                       "the management tree is busy (a session or change is "
                       "open): try again");
     j->in_tx = true;
-    if (apply_nodes(j) != PDM_OK || connmo_rights(j) != PDM_OK)
+    if (apply_nodes(j) != PDM_OK || connmo_rights(j) != PDM_OK ||
+        owners(j) != PDM_OK)
         return j->rc;
     for (size_t i = 0; i < j->placed.nmos; i++)
         if (j->placed.mos[i].kind == PDM__BS_MO_DMACC &&
-            authority(j, &j->placed.mos[i]) != PDM_OK)
+            (authority(j, &j->placed.mos[i]) != PDM_OK ||
+             record(j, &j->placed.mos[i]) != PDM_OK))
             return j->rc;
     describe(j);
     return PDM_OK;
@@ -1176,6 +1297,11 @@ static bool src_gone(pdm_ctx *ctx, const bs_src *r, bool keep)
     rc = pdm__tree_delete(t, &who, uri, &del);
     if (rc == PDM_OK)
         rc = pdm__tree_remove_server(t, r->sid, &scrubbed);
+    if (rc == PDM_OK)
+        rc = pdm__authority_record_drop(ctx, r->sid);
+    if (rc == PDM_OK && pdm__tree_root_owner(t) &&
+        strcmp(pdm__tree_root_owner(t), r->sid) == 0)
+        rc = pdm__tree_set_root_owner(t, NULL); /* its owner is gone */
     if (rc == PDM_OK) {
         snprintf(what, sizeof what, "removed (ACLs of %zu node(s) scrubbed)",
                  scrubbed);

@@ -28,7 +28,13 @@
  *     - the local user and the factory: allowed by the core (policies
  *       decide what the user may really do, e.g. ACL edits);
  *     - a bootstrap: node ACLs do not apply (TND/DM_Bootstrap), policies do.
- *  3. Then the policy hook (profile-ordered policies, deny-overrides, fail
+ *  3. For servers, authority isolation (S11): a change (Add under the
+ *     nearest existing node, Replace of a value or property, Delete of
+ *     the node or anything below it, Exec, Copy's target) of a node that
+ *     another authority created is denied (rule "isolation") unless the
+ *     override hook allows it; nodes of the server's own DM account are
+ *     its own whoever created them (the account rules govern them).
+ *  4. Then the policy hook (profile-ordered policies, deny-overrides, fail
  *     closed), which also sees the node's owner authority.
  *  Every decision says which node and ACL entry or which rule decided; every
  *  denial and every change is appended to the audit log.
@@ -100,6 +106,21 @@ typedef struct pdm__decision {
 typedef int (*pdm__policy_fn)(void *user, const pdm_policy_req *req,
                               pdm__decision *dec);
 
+/* Isolation hook (S11): may server @actor change the node @uri ("./A/B")
+ * that authority @owner ("factory", "local", "" unknown, another
+ * ServerID, "bootstrap:<source>") created, where its ACL allows it?
+ * Returns PDM_OK to let it go on, or PDM_EDENIED filling dec->component
+ * and dec->reason.  NULL in the config: the core default
+ * (pdm__isolation_default). */
+typedef int (*pdm__override_fn)(void *user, const char *actor,
+                                const char *owner, const char *uri,
+                                pdm__decision *dec);
+
+/* The core's isolation default without an authority (authority.h): nodes
+ * of the factory, the local user or of unknown origin follow their ACLs;
+ * another server's and a bootstrap's are denied.  True = allowed. */
+bool pdm__isolation_default(const char *owner);
+
 /* MO handler hooks: `handler` is the opaque pointer given to
  * pdm__tree_declare_mo; the engine dispatches to plugins or to the core's
  * standard MOs. */
@@ -123,12 +144,29 @@ typedef struct pdm__tree_config {
     pdm__policy_fn policy;       /* NULL: no policies */
     void *policy_user;
     pdm__mo_hooks mo;            /* members may be NULL */
+    pdm__override_fn override;   /* NULL: pdm__isolation_default */
+    void *override_user;
     bool root_add_star;          /* servers may not remove Add=* from root
                                     (TND §6.7 allows 405); default true */
+    /* The authority's defaults (pdm_authority_defaults), canonical ACL
+     * strings the caller keeps alive as long as the tree; NULL: the
+     * spec's.  root_acl: the root ACL of a new tree, and where a root
+     * command left without ids by pdm__tree_remove_server goes (TND
+     * §8.3.7.1.4 "or factory default": the default's entry for that
+     * command without the removed id, else the command goes; a root ACL
+     * left empty becomes the default).  Without it such a command
+     * becomes "*".  dmacc_acl: the ACL of ./DMAcc (PDM_DMACC_ACL). */
+    const char *root_acl;
+    const char *dmacc_acl;
+    bool dmacc_acl_unknown;      /* the authority did not run (no plugins):
+                                    pdm__dmacc_repair leaves ./DMAcc's ACL */
 } pdm__tree_config;
 
+/* The ./DMAcc ACL of this tree (cfg dmacc_acl, else PDM_DMACC_ACL). */
+const char *pdm__tree_dmacc_acl(const pdm__tree *t);
+
 /* Creates a tree and loads the store's nodes (if any).  An empty store gets
- * a root with ACL "Add=*&Get=*".  Returns PDM_OK, PDM_ECORRUPT (rows that
+ * a root with ACL cfg->root_acl, or "Add=*&Get=*".  Returns PDM_OK, PDM_ECORRUPT (rows that
  * do not form a tree: orphans, duplicate names, bad values), PDM_EIO,
  * PDM_ENOMEM; err gets a message. */
 int pdm__tree_open(pdm__tree **out, const pdm__tree_config *cfg, char *err,
@@ -276,11 +314,55 @@ int pdm__tree_remove_server(pdm__tree *t, const char *server_id,
 int pdm__tree_set_acl(pdm__tree *t, const char *path, const char *acl,
                       char *err, size_t errlen);
 
-/* Sets the authority that owns the node at canonical @path (a ServerID,
- * "local", "factory", "bootstrap:<source>"; NULL: nobody).  Undo-logged:
- * part of the current transaction (an authority's root_owner grant).
+/* Sets the authority that created the node at canonical @path (a
+ * ServerID, "local", "factory", "bootstrap:<source>"; NULL: unknown), the
+ * owner the isolation rule (S11) protects.  Undo-logged: part of the
+ * current transaction.  Not the root owner (pdm__tree_set_root_owner).
  * Returns PDM_OK, PDM_ENOTFOUND, PDM_ENOMEM. */
 int pdm__tree_set_owner(pdm__tree *t, const char *path, const char *owner);
+
+/* Gives every node of the subtree at @path (the node included) whose
+ * owner is @from the owner @owner (a bootstrap's nodes become the
+ * account's, a transfer's A's become B's).  Part of the current
+ * transaction; *changed (may be NULL) counts the nodes.
+ * Returns PDM_OK, PDM_ENOTFOUND, PDM_ENOMEM. */
+int pdm__tree_set_subtree_owner(pdm__tree *t, const char *path,
+                                const char *from, const char *owner,
+                                size_t *changed);
+
+/* True for a node owner that is a ServerID (not "", "factory", "local" or
+ * "bootstrap:..."). */
+bool pdm__owner_is_server(const char *owner);
+
+/* ---- the tree's stored facts ------------------------------------------------
+ * Facts that are no node, kept with the tree: changed through the undo
+ * log (pdm__tree_abort and pdm__tree_rollback_to restore them), written to
+ * the store by the commit that changed them (one transaction with the
+ * nodes), loaded by pdm__tree_open.  Outside a transaction a change is
+ * its own transaction, committed at once (PDM_EIO/PDM_ENOSPC then). */
+
+/* The root owner: a ServerID, or NULL when nobody owns root.  Its own
+ * fact, not the root node's creator.  A store written before the fact
+ * existed is migrated at open: a root node whose owner is a ServerID (the
+ * old bootstrap grant code set it so) gives the root owner, and the root
+ * node becomes the factory's again.  Borrowed until the next change. */
+const char *pdm__tree_root_owner(const pdm__tree *t);
+/* Sets the root owner (NULL: nobody).  Does not check that an account
+ * exists (the caller does).  Returns PDM_OK, PDM_EINVAL (not a ServerID:
+ * "", "factory", "local", "bootstrap:..."), PDM_ENOMEM. */
+int pdm__tree_set_root_owner(pdm__tree *t, const char *server_id);
+
+/* Generic facts: @key and @value are one line of text without a tab
+ * (@key non-empty).  get: the value (borrowed until the next change) or
+ * NULL.  set: @value NULL removes the key; PDM_OK, PDM_EINVAL, PDM_ENOMEM.
+ * each: calls @cb for every key starting with @prefix (NULL: all), in no
+ * particular order, until it returns non-zero (returned). */
+const char *pdm__tree_meta_get(const pdm__tree *t, const char *key);
+int pdm__tree_meta_set(pdm__tree *t, const char *key, const char *value);
+int pdm__tree_meta_each(const pdm__tree *t, const char *prefix,
+                        int (*cb)(void *user, const char *key,
+                                  const char *value),
+                        void *user);
 
 /* ---- transactions --------------------------------------------------------- */
 /* Starts a package (or a local change).  Nested calls are an error. */
