@@ -423,9 +423,8 @@ static int tp_check(void *i, const pdm_policy_req *req, pdm_verdict *out)
          * not end up owning root. */
         if (r.principal == PDM_PRINCIPAL_BOOTSTRAP && !in->privileged_userpin &&
             (r.sec == PDM_SEC_USERPIN || r.sec == PDM_SEC_USERPINMAC))
-            return deny(out, "privileged_userpin = deny: a %s bootstrap never "
-                             "makes its server the root owner",
-                        sec_names[r.sec]);
+            return deny(out, "privileged_userpin = deny: a %s bootstrap "
+                             "never grants root", sec_names[r.sec]);
         if (r.principal == PDM_PRINCIPAL_LOCAL && !in->user_takeover)
             return deny(out, "user_takeover = deny: the user may not change "
                              "the root owner");

@@ -99,6 +99,70 @@ card cardon on
 expect 0 "smartcard = on: card document applied" "$PDM" "${P[@]}" bootstrap --scan
 contains "smartcard = on applied" "scan: 1 applied, 0 refused"
 
+# ---- cp_rebootstrap: a CP document replacing an existing account -------
+# (the core's bootstrap.replace_existing lets a bootstrap replace one; the
+# policy then sees account_exists = 1 and the document's type)
+profile reb 'option.cp_rebootstrap = deny'
+printf '[bootstrap]\nreplace_existing = true\n' >> "$tmp/reb.profile"
+expect 0 "cp_rebootstrap: first CP bootstrap applied" push_netwpin
+expect 1 "cp_rebootstrap = deny: CP re-bootstrap refused" push_netwpin
+contains "cp_rebootstrap says" "bootstrap refused by $WHO: funambol: terminal-policy: cp_rebootstrap = deny: an OMA CP bootstrap may not replace an existing DM account"
+expect 0 "cp_rebootstrap: audit" "$PDM" "${P[@]}" audit
+contains "cp_rebootstrap audit row" "$WHO refused (permission denied): funambol: terminal-policy: cp_rebootstrap = deny"
+sed -i 's/cp_rebootstrap = deny/cp_rebootstrap = allow/' "$tmp/reb.profile"
+expect 0 "cp_rebootstrap = allow: replaced" push_netwpin
+contains "replaced" "applied: ./DMAcc/funambol for ServerID funambol (replaced)"
+
+# ---- precedence: the card (fx-bootstrap) against a push ----------------
+# replace_existing and cp_rebootstrap = allow leave the decision to it
+prec() { # prec NAME VALUE
+  profile "$1" "option.precedence = $2" "option.cp_rebootstrap = allow"
+  printf '[bootstrap]\nunsigned_origins = factory,smartcard\nreplace_existing = true\n' >> "$tmp/$1.profile"
+  printf '[plugin fx-bootstrap]\noption.file = %s\noption.content_type = %s\n' "$W7" "$CT" >> "$tmp/$1.profile"
+  P=(--plugin-path "$PLUG:$FX" --profile "$tmp/$1.profile" --state "$tmp/st-$1")
+}
+prec pcard smartcard
+expect 0 "precedence = smartcard: card applied" "$PDM" "${P[@]}" bootstrap --scan
+expect 1 "precedence = smartcard: push refused" push_netwpin
+contains "precedence = smartcard says" "terminal-policy: precedence = smartcard: an over-the-air bootstrap is refused while the smart card's account exists"
+expect 0 "precedence = smartcard: a file is not over the air" push_netwpin file
+prec pota ota
+expect 0 "precedence = ota: push applied" push_netwpin
+expect 1 "precedence = ota: card refused" "$PDM" "${P[@]}" bootstrap --scan
+contains "precedence = ota says" "terminal-policy: precedence = ota: a smart-card bootstrap is refused while an over-the-air account exists"
+prec pfirst first
+expect 0 "precedence = first: card applied" "$PDM" "${P[@]}" bootstrap --scan
+expect 0 "precedence = first: push replaces it" push_netwpin
+
+# ---- privileged_userpin: a USERPIN bootstrap never grants root ----------
+# fx-authority (mode root) names the bootstrapped server root owner: the
+# core asks PDM_OP_TAKEOVER with principal BOOTSTRAP and the document's SEC
+if command -v openssl >/dev/null; then
+  umac=$(openssl dgst -sha1 -mac HMAC -macopt key:4711 "$W7" | awk '{print $NF}')
+  printf 'pin=4711\n' > "$tmp/pin.ui"
+  priv() { # priv NAME deny|allow
+    profile "$1" "option.privileged_userpin = $2"
+    sed -i "/^\[profile\]/a authority = fx-authority" "$tmp/$1.profile"
+    printf '[plugin fx-authority]\noption.mode = root\n' >> "$tmp/$1.profile"
+    P=(--plugin-path "$PLUG:$FX" --profile "$tmp/$1.profile" --state "$tmp/st-$1")
+  }
+  userpin() { "$PDM" "${P[@]}" bootstrap --sec USERPIN --mac "$umac" \
+    --ui-script "$tmp/pin.ui" --origin push --content-type "$CT" "$W7"; }
+  priv pdeny deny
+  expect 1 "privileged_userpin = deny: USERPIN root grant refused" userpin
+  contains "privileged_userpin says" "terminal-policy: privileged_userpin = deny: a USERPIN bootstrap never grants root"
+  expect 1 "privileged_userpin = deny: no account" "$PDM" "${P[@]}" tree get ./DMAcc/funambol/ServerID
+  expect 0 "privileged_userpin: audit" "$PDM" "${P[@]}" audit
+  contains "privileged_userpin audit row" "$WHO refused (permission denied): the grant for funambol names funambol root owner"
+  lacks "audit: no PIN" "4711"
+  # NETWPIN: not the user's PIN, the grant stands
+  expect 0 "privileged_userpin = deny: NETWPIN root grant applied" push_netwpin
+  priv pallow allow
+  expect 0 "privileged_userpin = allow: USERPIN root grant applied" userpin
+else
+  echo "skip privileged_userpin: no openssl"
+fi
+
 # ---- secrets_tls_only: no session that would send credentials in clear -
 # A listener records what reaches it; the account has a client secret.
 cat > "$tmp/listen.py" <<'EOF'

@@ -417,8 +417,7 @@ static void test_terminal_policy__privileged_userpin(void)
         if (s == PDM_SEC_USERPIN)
             PDM_ASSERT_STR(last_reason,
                            "terminal-policy: privileged_userpin = deny: a "
-                           "USERPIN bootstrap never makes its server the "
-                           "root owner");
+                           "USERPIN bootstrap never grants root");
         if (s == PDM_SEC_USERPINMAC)
             ASSERT_REASON_HAS("a USERPINMAC bootstrap");
         CU_ASSERT_EQUAL(decide(&allow, &r), PDM_ABSTAIN);
