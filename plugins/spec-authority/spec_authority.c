@@ -116,6 +116,7 @@ static const pdm_authority_ops ops = {
     sa_on_bootstrap,
     NULL, /* takeover: never */
     NULL, /* override: never */
+    NULL, /* defaults: the spec's */
 };
 
 static const pdm_component components[] = {

@@ -11,6 +11,7 @@
 #include "cu_main.h"
 #include "auth/auth.h"
 #include "bootstrap/bootstrap_int.h"
+#include "engine/authority.h"
 #include "engine/engine.h"
 #include "store/store.h"
 #include "tree/dmacc.h"
@@ -1012,6 +1013,9 @@ static void test_bootstrap__authority(void)
         if (cases[i].rc != PDM_OK) {
             PDM_ASSERT_STR(r.component, "authority:fx-authority/auth");
             refused_cleanly(ctx, before, 0, "authority:fx-authority/auth");
+            /* no record of an account that never came */
+            CU_ASSERT_PTR_NULL(pdm__tree_meta_get(ctx->tree, "account:srv-a"));
+            CU_ASSERT_PTR_NULL(pdm_ctx_root_owner(ctx));
         } else {
             const char *acc = account_of(ctx, "srv-a");
             CU_ASSERT_PTR_NOT_NULL_FATAL(acc);
@@ -1019,9 +1023,21 @@ static void test_bootstrap__authority(void)
                            "Get=srv-a&Replace=srv-a");
             PDM_ASSERT_STR(pdm__node_acl(pdm__tree_root(ctx->tree)),
                            "Add=*&Get=*&Replace=srv-a");
+            /* root ownership is its own fact; the root node stays the
+             * factory's */
+            PDM_ASSERT_STR(pdm_ctx_root_owner(ctx), "srv-a");
             PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(ctx->tree)),
-                           "srv-a");
+                           "factory");
             PDM_ASSERT_STR(audit(ctx).component, "authority:fx-authority/auth");
+            {
+                uint32_t o = 99, sec = 99;
+                const char *src = NULL;
+                CU_ASSERT_EQUAL(pdm__authority_record(ctx, "srv-a", &o, &sec,
+                                                      &src), PDM_OK);
+                CU_ASSERT_EQUAL(o, PDM_ORIGIN_FACTORY);
+                CU_ASSERT_EQUAL(sec, 0);
+                PDM_ASSERT_STR(src, "fx-bootstrap/src");
+            }
             {
                 uint8_t *v = NULL;
                 size_t n = 0;
@@ -1045,7 +1061,9 @@ static void test_bootstrap__authority(void)
                                                       "option.mode = root\n"),
                                 state("auth-root"));
         CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
-        PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(ctx->tree)), "srv-a");
+        PDM_ASSERT_STR(pdm_ctx_root_owner(ctx), "srv-a");
+        CU_ASSERT_EQUAL(pdm__authority_record(ctx, "srv-a", NULL, NULL, NULL),
+                        PDM_OK);
         pdm_ctx_close(ctx);
     }
 }

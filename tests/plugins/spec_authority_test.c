@@ -100,7 +100,7 @@ static void test_spec_authority__alloc_failures(void)
     for (long n = 0; n < 3; n++) {
         pdm_fake_host *fh = pdm_fake_host_new();
         void *pdata = NULL, *inst = NULL;
-        pdm_authority_info who = {sizeof who, 0, 0, 0, "srv", NULL, NULL, NULL, NULL};
+        pdm_authority_info who = {sizeof who, 0, 0, 0, "srv", NULL, NULL, NULL, NULL, NULL};
         pdm_authority_grant g = {sizeof g, 0, NULL, NULL, NULL};
         d->init(pdm_fake_host_ctx(fh), pdm_fake_host_api(fh), &pdata);
         pdm_fake_host_fail_alloc_after(fh, n);

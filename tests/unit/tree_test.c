@@ -755,6 +755,100 @@ static void test_tree__put_durable(void)
     pdm__store_close(s);
 }
 
+/* Root ownership is a stored fact of its own: set in a transaction, undone
+ * by an Atomic rollback and by an abort, committed with the package,
+ * loaded again; the root node keeps its creator. */
+static void test_tree__root_owner(void)
+{
+    char dir[512];
+    pdm__store *s;
+    pdm__tree *t;
+    size_t sp;
+    snprintf(dir, sizeof dir, "%s/rootowner", pdm_test_tmpdir());
+    open_stored(dir, &s, &t);
+    CU_ASSERT_PTR_NULL(pdm__tree_root_owner(t));
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(t, "factory"), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(t, "bootstrap:x/y"), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(t, "local"), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(t, "a\tb"), PDM_EINVAL);
+    /* Atomic rollback, then abort */
+    CU_ASSERT_EQUAL_FATAL(pdm__tree_begin(t), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(t, "ServerA"), PDM_OK);
+    sp = pdm__tree_savepoint(t);
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(t, "ServerB"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_meta_set(t, "account:ServerB", "3 1 x/y"), PDM_OK);
+    PDM_ASSERT_STR(pdm__tree_root_owner(t), "ServerB");
+    pdm__tree_rollback_to(t, sp);
+    PDM_ASSERT_STR(pdm__tree_root_owner(t), "ServerA");
+    CU_ASSERT_PTR_NULL(pdm__tree_meta_get(t, "account:ServerB"));
+    pdm__tree_abort(t);
+    CU_ASSERT_PTR_NULL(pdm__tree_root_owner(t));
+    /* committed with the package */
+    CU_ASSERT_EQUAL_FATAL(pdm__tree_begin(t), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(t, "ServerA"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_meta_set(t, "account:ServerA", "2 3 sim/card"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_commit(t), PDM_OK);
+    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(t)), "factory");
+    pdm__tree_free(t);
+    pdm__store_close(s);
+    open_stored(dir, &s, &t);
+    PDM_ASSERT_STR(pdm__tree_root_owner(t), "ServerA");
+    PDM_ASSERT_STR(pdm__tree_meta_get(t, "account:ServerA"), "2 3 sim/card");
+    /* outside a transaction: its own, stored at once; NULL = nobody */
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(t, NULL), PDM_OK);
+    CU_ASSERT_PTR_NULL(pdm__tree_root_owner(t));
+    pdm__tree_free(t);
+    pdm__store_close(s);
+    open_stored(dir, &s, &t);
+    CU_ASSERT_PTR_NULL(pdm__tree_root_owner(t));
+    PDM_ASSERT_STR(pdm__tree_meta_get(t, "account:ServerA"), "2 3 sim/card");
+    pdm__tree_free(t);
+    pdm__store_close(s);
+}
+
+/* A store written before root ownership was its own fact: the old grant
+ * code made the root node's owner the ServerID.  Loading moves it over
+ * (the root node becomes the factory's again); the next commit stores
+ * the migration; a root node owned by the factory means nobody. */
+static void test_tree__root_owner_migration(void)
+{
+    char dir[512];
+    pdm__store *s;
+    pdm__tree *t;
+    snprintf(dir, sizeof dir, "%s/rootmig", pdm_test_tmpdir());
+    open_stored(dir, &s, &t);
+    CU_ASSERT_EQUAL(pdm__tree_set_owner(t, ".", "ServerOld"), PDM_OK);
+    pdm__tree_free(t);
+    /* what an old build left: no facts row */
+    CU_ASSERT_EQUAL(pdm__store_kv_del(s, "core", "tree-meta"), PDM_OK);
+    pdm__store_close(s);
+    open_stored(dir, &s, &t);
+    PDM_ASSERT_STR(pdm__tree_root_owner(t), "ServerOld");
+    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(t)), "factory");
+    /* any commit that writes stores it */
+    CU_ASSERT_EQUAL(pdm__tree_put(t, "./X", PDM_FORMAT_NODE, 0, NULL, NULL,
+                                  NULL, 0, "factory"), PDM_OK);
+    pdm__tree_free(t);
+    pdm__store_close(s);
+    open_stored(dir, &s, &t);
+    PDM_ASSERT_STR(pdm__tree_root_owner(t), "ServerOld");
+    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(t)), "factory");
+    pdm__tree_free(t);
+    /* damaged facts: refused, never read as "nobody" */
+    CU_ASSERT_EQUAL(pdm__store_kv_put(s, "core", "tree-meta",
+                                      (const uint8_t *)"M1\nroot-owner", 13),
+                    PDM_OK);
+    {
+        pdm__tree_config cfg;
+        char err[256];
+        memset(&cfg, 0, sizeof cfg);
+        cfg.store = s;
+        CU_ASSERT_EQUAL(pdm__tree_open(&t, &cfg, err, sizeof err), PDM_ECORRUPT);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "root owner"));
+    }
+    pdm__store_close(s);
+}
+
 /* Two accounts as a factory tree would have them (./DMAcc permanent). */
 static void two_accounts(void)
 {
@@ -937,6 +1031,8 @@ static const pdm_test tests[] = {
     {"explain", test_tree__explain},
     {"alloc_failures", test_tree__alloc_failures},
     {"put_durable", test_tree__put_durable},
+    {"root_owner", test_tree__root_owner},
+    {"root_owner_migration", test_tree__root_owner_migration},
     {"dmacc_identity", test_tree__dmacc_identity},
     {"dmacc_isolation", test_tree__dmacc_isolation},
     {"value_text", test_tree__value_text},

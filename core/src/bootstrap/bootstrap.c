@@ -23,6 +23,7 @@
 #include <gnutls/gnutls.h>
 
 #include "auth/auth.h"
+#include "engine/authority.h"
 #include "engine/engine.h"
 #include "tree/dmacc.h"
 
@@ -467,8 +468,6 @@ static int ask(job *j, const pdm__bs_mo *m)
     pdm_policy_req req;
     pdm__decision dec;
     char detail[300];
-    const pdm__node *root = pdm__tree_root(j->ctx->tree);
-    const char *ro = root ? pdm__node_owner(root) : "";
     memset(&req, 0, sizeof req);
     req.struct_size = sizeof req;
     req.op = PDM_OP_BOOTSTRAP;
@@ -476,7 +475,7 @@ static int ask(job *j, const pdm__bs_mo *m)
     req.source = j->source;
     req.sec = j->in.sec;
     req.origin = j->in.origin;
-    req.root_owner = ro[0] ? ro : NULL;
+    req.root_owner = pdm__tree_root_owner(j->ctx->tree);
     if (m) {
         const pdm__node *old = m->replaces ? pdm__tree_lookup(j->ctx->tree,
                                                               m->replaces)
@@ -541,8 +540,19 @@ static int apply_nodes(job *j)
      * never merges into existing data. */
     for (size_t i = 0; i < j->placed.nmos; i++) {
         const char *old = j->placed.mos[i].replaces;
-        if (!old || !pdm__tree_lookup(t, old))
+        pdm__node *acc = old ? pdm__tree_lookup(t, old) : NULL;
+        size_t sl = 0;
+        const uint8_t *sid = acc ? pdm__dmacc_server_id(t, acc, &sl) : NULL;
+        char osid[256];
+        if (!acc)
             continue;
+        /* Its record goes with it (a new one follows in record()). */
+        if (sid && sl && sl < sizeof osid) {
+            memcpy(osid, sid, sl);
+            osid[sl] = '\0';
+            if ((rc = pdm__authority_record_drop(j->ctx, osid)) != PDM_OK)
+                return refuse(j, rc, "core", "%s: %s", old, pdm_strerror(rc));
+        }
         rc = pdm__tree_delete(t, &j->who, old, &dec);
         if (rc != PDM_OK)
             return refuse(j, rc, dec.component[0] ? dec.component : "core",
@@ -663,7 +673,6 @@ static int authority(job *j, const pdm__bs_mo *m)
     g.struct_size = sizeof g;
     if (ac && ac->ops.authority.on_bootstrap) {
         pdm_authority_info info;
-        const char *ro = pdm__node_owner(pdm__tree_root(t));
         memset(&info, 0, sizeof info);
         info.struct_size = sizeof info;
         info.origin = j->in.origin;
@@ -671,7 +680,7 @@ static int authority(job *j, const pdm__bs_mo *m)
         info.server_id = m->server_id;
         info.account_uri = m->root;
         info.address = m->address;
-        info.root_owner = ro[0] ? ro : NULL;
+        info.root_owner = pdm__tree_root_owner(t);
         info.source = j->source;
         snprintf(who, sizeof who, "authority:%s/%s", ac->plugin->name,
                  ac->name);
@@ -722,13 +731,26 @@ static int authority(job *j, const pdm__bs_mo *m)
                           "root owner given is not the ServerID of exactly "
                           "one DM account");
         }
-        rc = pdm__tree_set_owner(t, ".", g.root_owner);
+        rc = pdm__tree_set_root_owner(t, g.root_owner);
         if (rc != PDM_OK) {
             grant_free(&g);
             return refuse(j, rc, "core", "cannot set the root owner");
         }
     }
     grant_free(&g);
+    return PDM_OK;
+}
+
+/* How the account came (engine/authority.h), in the same transaction
+ * as its nodes. */
+static int record(job *j, const pdm__bs_mo *m)
+{
+    int rc = pdm__authority_record_set(j->ctx, m->server_id, j->in.origin,
+                                       j->in.sec, j->source);
+    if (rc != PDM_OK)
+        return refuse(j, rc == PDM_ENOMEM ? rc : PDM_EFORMAT, "core",
+                      "%s: cannot record how the account came (%s)", m->root,
+                      pdm_strerror(rc));
     return PDM_OK;
 }
 
@@ -765,7 +787,8 @@ static int apply(job *j)
         return j->rc;
     for (size_t i = 0; i < j->placed.nmos; i++)
         if (j->placed.mos[i].kind == PDM__BS_MO_DMACC &&
-            authority(j, &j->placed.mos[i]) != PDM_OK)
+            (authority(j, &j->placed.mos[i]) != PDM_OK ||
+             record(j, &j->placed.mos[i]) != PDM_OK))
             return j->rc;
     describe(j);
     return PDM_OK;
@@ -1176,6 +1199,11 @@ static bool src_gone(pdm_ctx *ctx, const bs_src *r, bool keep)
     rc = pdm__tree_delete(t, &who, uri, &del);
     if (rc == PDM_OK)
         rc = pdm__tree_remove_server(t, r->sid, &scrubbed);
+    if (rc == PDM_OK)
+        rc = pdm__authority_record_drop(ctx, r->sid);
+    if (rc == PDM_OK && pdm__tree_root_owner(t) &&
+        strcmp(pdm__tree_root_owner(t), r->sid) == 0)
+        rc = pdm__tree_set_root_owner(t, NULL); /* its owner is gone */
     if (rc == PDM_OK) {
         snprintf(what, sizeof what, "removed (ACLs of %zu node(s) scrubbed)",
                  scrubbed);

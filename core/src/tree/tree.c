@@ -187,6 +187,8 @@ static int undo_push(pdm__tree *t, pdm__undo_kind k, pdm__node *n,
     t->undo[t->nundo].node = n;
     t->undo[t->nundo].prev = prev;
     t->undo[t->nundo].saved = saved;
+    t->undo[t->nundo].mkey = NULL;
+    t->undo[t->nundo].mold = NULL;
     t->nundo++;
     return PDM_OK;
 }
@@ -522,6 +524,234 @@ const pdm__uri_limits *pdm__tree_limits(const pdm__tree *t)
     return &t->cfg.limits;
 }
 
+/* ---- the tree's stored facts --------------------------------------------------
+ * Facts about the tree that are no node: the root owner (its own fact,
+ * not the root node's creator) and the record of how each DM account
+ * came (engine/authority.h).  They live in memory as key/value pairs,
+ * change through the undo log like nodes (an abort or an Atomic rollback
+ * restores them) and reach the store with the commit that changed them,
+ * as one kv row ("core", KV_META): "M1\n" then "key\tvalue\n" per fact. */
+#define KV_META "tree-meta"
+#define META_ROOT_OWNER "root-owner"
+
+static pdm__meta *meta_find(const pdm__tree *t, const char *key)
+{
+    for (size_t i = 0; i < t->nmeta; i++)
+        if (strcmp(t->meta[i].key, key) == 0)
+            return &t->meta[i];
+    return NULL;
+}
+
+/* Sets @key to a copy of @value (NULL removes it) without undo.  A
+ * removal or a change of an existing key cannot fail for want of slots;
+ * only the copies may. */
+static int meta_put(pdm__tree *t, const char *key, const char *value)
+{
+    pdm__meta *m = meta_find(t, key);
+    char *v = NULL;
+    if (value && !(v = pdm__strdup(value)))
+        return PDM_ENOMEM;
+    if (m) {
+        pdm__free(m->value);
+        if (v) {
+            m->value = v;
+            return PDM_OK;
+        }
+        pdm__free(m->key);
+        *m = t->meta[--t->nmeta];
+        return PDM_OK;
+    }
+    if (!v)
+        return PDM_OK;
+    if (t->nmeta == t->capmeta) {
+        size_t cap = t->capmeta ? t->capmeta * 2 : 8;
+        pdm__meta *nm = pdm__realloc(t->meta, cap * sizeof(*nm));
+        if (!nm) {
+            pdm__free(v);
+            return PDM_ENOMEM;
+        }
+        t->meta = nm;
+        t->capmeta = cap;
+    }
+    if (!(t->meta[t->nmeta].key = pdm__strdup(key))) {
+        pdm__free(v);
+        return PDM_ENOMEM;
+    }
+    t->meta[t->nmeta++].value = v;
+    return PDM_OK;
+}
+
+/* A key or value the stored form can carry: one line without a tab. */
+static bool meta_text_ok(const char *s, bool allow_empty)
+{
+    if (!s || (!*s && !allow_empty))
+        return false;
+    for (; *s; s++)
+        if (*s == '\t' || *s == '\n' || *s == '\r')
+            return false;
+    return true;
+}
+
+const char *pdm__tree_meta_get(const pdm__tree *t, const char *key)
+{
+    const pdm__meta *m = key ? meta_find(t, key) : NULL;
+    return m ? m->value : NULL;
+}
+
+int pdm__tree_meta_set(pdm__tree *t, const char *key, const char *value)
+{
+    const pdm__meta *m;
+    char *k, *old = NULL;
+    int rc;
+    if (!meta_text_ok(key, false) || (value && !meta_text_ok(value, true)))
+        return PDM_EINVAL;
+    m = meta_find(t, key);
+    if ((!m && !value) || (m && value && strcmp(m->value, value) == 0))
+        return PDM_OK; /* nothing changes */
+    if (!t->in_tx) {
+        /* On its own: one transaction, stored at once. */
+        if ((rc = pdm__tree_begin(t)) != PDM_OK)
+            return rc;
+        rc = pdm__tree_meta_set(t, key, value);
+        if (rc != PDM_OK) {
+            pdm__tree_abort(t);
+            return rc;
+        }
+        return pdm__tree_commit(t);
+    }
+    if (!(k = pdm__strdup(key)) || (m && !(old = pdm__strdup(m->value)))) {
+        pdm__free(k);
+        return PDM_ENOMEM;
+    }
+    if ((rc = undo_push(t, U_META, NULL, NULL, NULL)) != PDM_OK) {
+        pdm__free(k);
+        pdm__free(old);
+        return rc;
+    }
+    t->undo[t->nundo - 1].mkey = k;
+    t->undo[t->nundo - 1].mold = old;
+    rc = meta_put(t, key, value);
+    if (rc != PDM_OK) { /* the change did not happen */
+        t->nundo--;
+        pdm__free(t->undo[t->nundo].mkey);
+        pdm__free(t->undo[t->nundo].mold);
+    }
+    return rc;
+}
+
+int pdm__tree_meta_each(const pdm__tree *t, const char *prefix,
+                        int (*cb)(void *user, const char *key,
+                                  const char *value),
+                        void *user)
+{
+    size_t pl = prefix ? strlen(prefix) : 0;
+    for (size_t i = 0; i < t->nmeta; i++) {
+        int rc;
+        if (pl && strncmp(t->meta[i].key, prefix, pl) != 0)
+            continue;
+        if ((rc = cb(user, t->meta[i].key, t->meta[i].value)) != 0)
+            return rc;
+    }
+    return PDM_OK;
+}
+
+bool pdm__owner_is_server(const char *owner)
+{
+    return owner && *owner && strcmp(owner, "factory") != 0 &&
+           strcmp(owner, "local") != 0 &&
+           strncmp(owner, "bootstrap:", 10) != 0;
+}
+
+const char *pdm__tree_root_owner(const pdm__tree *t)
+{
+    const char *o = pdm__tree_meta_get(t, META_ROOT_OWNER);
+    return o && *o ? o : NULL;
+}
+
+int pdm__tree_set_root_owner(pdm__tree *t, const char *server_id)
+{
+    if (server_id && !pdm__owner_is_server(server_id))
+        return PDM_EINVAL;
+    /* "" = nobody, stored as such: a store that says so explicitly is
+     * never migrated (meta_load). */
+    return pdm__tree_meta_set(t, META_ROOT_OWNER, server_id ? server_id : "");
+}
+
+static int meta_write(pdm__tree *t)
+{
+    pdm__buf b;
+    int rc;
+    pdm__buf_init(&b);
+    pdm__buf_puts(&b, "M1\n");
+    for (size_t i = 0; i < t->nmeta; i++)
+        pdm__buf_printf(&b, "%s\t%s\n", t->meta[i].key, t->meta[i].value);
+    rc = pdm__buf_ok(&b) ? pdm__store_kv_put(t->cfg.store, "core", KV_META,
+                                             b.data, b.len)
+                         : PDM_ENOMEM;
+    pdm__buf_free(&b);
+    return rc;
+}
+
+/* Reads the facts; a store written before they existed has none: its root
+ * owner is what the old bootstrap grant code made of it, the root node's
+ * owner when that is a ServerID (the root node itself was the factory's),
+ * moved over once and written with the next commit. */
+static int meta_load(pdm__tree *t, char *err, size_t errlen)
+{
+    uint8_t *v = NULL;
+    size_t len = 0;
+    int rc = PDM_OK;
+    if (t->cfg.store) {
+        rc = pdm__store_kv_get(t->cfg.store, "core", KV_META, &v, &len);
+        if (rc == PDM_ENOTFOUND) {
+            rc = PDM_OK;
+        } else if (rc != PDM_OK) {
+            snprintf(err, errlen, "%s", pdm__store_error(t->cfg.store));
+            return rc;
+        } else if (len < 3 || memcmp(v, "M1\n", 3) != 0) {
+            rc = PDM_ECORRUPT;
+        } else {
+            for (size_t p = 3; p < len && rc == PDM_OK;) {
+                const uint8_t *nl = memchr(v + p, '\n', len - p);
+                const uint8_t *tab = nl ? memchr(v + p, '\t',
+                                                 (size_t)(nl - (v + p)))
+                                        : NULL;
+                char *k, *val;
+                if (!tab || tab == v + p || memchr(v + p, 0, (size_t)(nl - (v + p)))) {
+                    rc = PDM_ECORRUPT;
+                    break;
+                }
+                k = pdm__strndup((const char *)v + p, (size_t)(tab - (v + p)));
+                val = pdm__strndup((const char *)tab + 1,
+                                   (size_t)(nl - tab - 1));
+                rc = k && val ? meta_put(t, k, val) : PDM_ENOMEM;
+                pdm__free(k);
+                pdm__free(val);
+                p = (size_t)(nl - v) + 1;
+            }
+        }
+        pdm__free(v);
+        if (rc == PDM_ECORRUPT) {
+            snprintf(err, errlen, "the tree's stored facts (root owner, "
+                     "account records) are unreadable (store damaged)");
+            return rc;
+        }
+        if (rc != PDM_OK)
+            return rc;
+    }
+    if (!meta_find(t, META_ROOT_OWNER)) {
+        const char *ro = t->root->owner;
+        bool migrate = pdm__owner_is_server(ro);
+        rc = meta_put(t, META_ROOT_OWNER, migrate ? ro : "");
+        if (rc != PDM_OK)
+            return rc;
+        if (migrate)
+            t->root->owner = pdm__tree_intern(t, "factory");
+        t->meta_dirty = true;
+    }
+    return PDM_OK;
+}
+
 /* ---- open / load --------------------------------------------------------------- */
 
 /* Loading: rows arrive in ascending id order, parents first.  Ids are
@@ -697,6 +927,8 @@ int pdm__tree_open(pdm__tree **out, const pdm__tree_config *cfg, char *err,
     }
     if (rc == PDM_OK && !t->root)
         rc = t->count ? PDM_ECORRUPT : make_root(t);
+    if (rc == PDM_OK)
+        rc = meta_load(t, err, errlen);
     if (rc != PDM_OK) {
         if (rc == PDM_ECORRUPT && !err[0])
             snprintf(err, errlen, "store has nodes but no root");
@@ -733,6 +965,11 @@ void pdm__tree_free(pdm__tree *t)
     pdm__free(t->buckets);
     pdm__free(t->undo);
     audit_free(t->audit_head);
+    for (size_t i = 0; i < t->nmeta; i++) {
+        pdm__free(t->meta[i].key);
+        pdm__free(t->meta[i].value);
+    }
+    pdm__free(t->meta);
     while (t->interned) {
         pdm__intern *n = t->interned->next;
         pdm__free(t->interned);
@@ -784,6 +1021,11 @@ static void undo_one(pdm__tree *t, pdm__undo *u)
         node_free(u->saved);
         break;
     }
+    case U_META:
+        meta_put(t, u->mkey, u->mold); /* restoring never grows: kept */
+        pdm__free(u->mkey);
+        pdm__free(u->mold);
+        break;
     }
 }
 
@@ -853,6 +1095,8 @@ static bool touched_secret(const pdm__tree *t)
 {
     for (size_t i = 0; i < t->nundo; i++) {
         const pdm__undo *u = &t->undo[i];
+        if (u->kind == U_META)
+            continue;
         if ((u->node->flags & PDM_NODE_SECRET) ||
             (u->kind == U_MODIFY && (u->saved->flags & PDM_NODE_SECRET)) ||
             (u->kind == U_DELETE &&
@@ -868,8 +1112,12 @@ static void drop_undo(pdm__tree *t)
      * are freed below.  Each detached root is unlinked from its parent, so
      * freeing one never reaches another. */
     for (size_t i = 0; i < t->nundo; i++)
-        if (t->undo[i].kind == U_MODIFY)
+        if (t->undo[i].kind == U_MODIFY) {
             node_free(t->undo[i].saved);
+        } else if (t->undo[i].kind == U_META) {
+            pdm__free(t->undo[i].mkey);
+            pdm__free(t->undo[i].mold);
+        }
     for (size_t i = 0; i < t->nundo; i++)
         if (t->undo[i].kind == U_DELETE && t->undo[i].node->detached)
             subtree_free(t->undo[i].node);
@@ -882,7 +1130,11 @@ int pdm__tree_commit(pdm__tree *t)
     int rc = PDM_OK;
     if (!t->in_tx)
         return PDM_EINVAL;
+    /* A migration (meta_dirty) rides with the next commit that writes
+     * anything: a read-only context never writes it, and loads the same
+     * migration again. */
     if (s && (t->nundo || t->audit_head)) {
+        bool meta = t->meta_dirty;
         rc = pdm__store_begin(s);
         /* Renamed nodes lose their old row first, so that a rename chain
          * (A->T, B->A, T->B) never trips the (parent, name) uniqueness. */
@@ -896,6 +1148,10 @@ int pdm__tree_commit(pdm__tree *t)
         for (size_t i = 0; i < t->nundo && rc == PDM_OK; i++) {
             pdm__undo *u = &t->undo[i];
             pdm__node *n = u->node;
+            if (u->kind == U_META) {
+                meta = true;
+                continue;
+            }
             if (u->kind == U_DELETE) {
                 if (n->detached)
                     rc = del_subtree_rows(s, n);
@@ -908,12 +1164,22 @@ int pdm__tree_commit(pdm__tree *t)
             rec_from_node(&r, n);
             rc = pdm__store_put_node(s, &r);
         }
+        if (rc == PDM_OK && t->meta_dirty && t->root->mark != t->mark_gen) {
+            /* A migration changed the root row in memory only. */
+            pdm__node_rec r;
+            rec_from_node(&r, t->root);
+            rc = pdm__store_put_node(s, &r);
+        }
+        if (rc == PDM_OK && meta)
+            rc = meta_write(t);
         if (rc == PDM_OK)
             rc = write_audit(t);
         if (rc == PDM_OK)
             rc = pdm__store_commit(s);
         else
             pdm__store_rollback(s);
+        if (rc == PDM_OK)
+            t->meta_dirty = false;
         if (rc != PDM_OK) {
             pdm__logf(&t->cfg.log, PDM_LOG_ERROR, "tree",
                       "commit failed, package undone: %s",

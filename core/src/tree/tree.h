@@ -313,11 +313,46 @@ int pdm__tree_remove(pdm__tree *t, const char *path);
 int pdm__tree_set_acl(pdm__tree *t, const char *path, const char *acl,
                       char *err, size_t errlen);
 
-/* Sets the authority that owns the node at canonical @path (a ServerID,
- * "local", "factory", "bootstrap:<source>"; NULL: nobody).  Undo-logged:
- * part of the current transaction (an authority's root_owner grant).
+/* Sets the authority that created the node at canonical @path (a
+ * ServerID, "local", "factory", "bootstrap:<source>"; NULL: unknown), the
+ * owner the isolation rule (S11) protects.  Undo-logged: part of the
+ * current transaction.  Not the root owner (pdm__tree_set_root_owner).
  * Returns PDM_OK, PDM_ENOTFOUND, PDM_ENOMEM. */
 int pdm__tree_set_owner(pdm__tree *t, const char *path, const char *owner);
+
+/* True for a node owner that is a ServerID (not "", "factory", "local" or
+ * "bootstrap:..."). */
+bool pdm__owner_is_server(const char *owner);
+
+/* ---- the tree's stored facts ------------------------------------------------
+ * Facts that are no node, kept with the tree: changed through the undo
+ * log (pdm__tree_abort and pdm__tree_rollback_to restore them), written to
+ * the store by the commit that changed them (one transaction with the
+ * nodes), loaded by pdm__tree_open.  Outside a transaction a change is
+ * its own transaction, committed at once (PDM_EIO/PDM_ENOSPC then). */
+
+/* The root owner: a ServerID, or NULL when nobody owns root.  Its own
+ * fact, not the root node's creator.  A store written before the fact
+ * existed is migrated at open: a root node whose owner is a ServerID (the
+ * old bootstrap grant code set it so) gives the root owner, and the root
+ * node becomes the factory's again.  Borrowed until the next change. */
+const char *pdm__tree_root_owner(const pdm__tree *t);
+/* Sets the root owner (NULL: nobody).  Does not check that an account
+ * exists (the caller does).  Returns PDM_OK, PDM_EINVAL (not a ServerID:
+ * "", "factory", "local", "bootstrap:..."), PDM_ENOMEM. */
+int pdm__tree_set_root_owner(pdm__tree *t, const char *server_id);
+
+/* Generic facts: @key and @value are one line of text without a tab
+ * (@key non-empty).  get: the value (borrowed until the next change) or
+ * NULL.  set: @value NULL removes the key; PDM_OK, PDM_EINVAL, PDM_ENOMEM.
+ * each: calls @cb for every key starting with @prefix (NULL: all), in no
+ * particular order, until it returns non-zero (returned). */
+const char *pdm__tree_meta_get(const pdm__tree *t, const char *key);
+int pdm__tree_meta_set(pdm__tree *t, const char *key, const char *value);
+int pdm__tree_meta_each(const pdm__tree *t, const char *prefix,
+                        int (*cb)(void *user, const char *key,
+                                  const char *value),
+                        void *user);
 
 /* ---- transactions --------------------------------------------------------- */
 /* Starts a package (or a local change).  Nested calls are an error. */

@@ -34,14 +34,22 @@ struct pdm__node {
 };
 
 /* Undo log entry. */
-typedef enum { U_CREATE, U_DELETE, U_MODIFY } pdm__undo_kind;
+typedef enum { U_CREATE, U_DELETE, U_MODIFY, U_META } pdm__undo_kind;
 
 typedef struct pdm__undo {
     pdm__undo_kind kind;
-    pdm__node *node;
+    pdm__node *node;  /* NULL for U_META */
     pdm__node *prev;  /* U_DELETE: sibling it followed, to reinsert */
     pdm__node *saved; /* U_MODIFY: detached copy of the old fields */
+    char *mkey;       /* U_META: the key changed */
+    char *mold;       /* U_META: its old value, NULL when it had none */
 } pdm__undo;
+
+/* One stored fact about the tree (pdm__tree_meta_set). */
+typedef struct pdm__meta {
+    char *key;
+    char *value;
+} pdm__meta;
 
 typedef struct pdm__audit_q {
     struct pdm__audit_q *next;
@@ -67,6 +75,10 @@ struct pdm__tree {
     uint32_t mark_gen;
     pdm__audit_q *audit_head, *audit_tail;
     pdm__intern *interned;
+    pdm__meta *meta;     /* the tree's facts, unordered */
+    size_t nmeta, capmeta;
+    bool meta_dirty;     /* facts (and the root row) to write at the next
+                            commit without an undo record: a migration */
 };
 
 /* tree.c internals used by tree_ops.c */

@@ -239,7 +239,7 @@ static int ask_policies(pdm__tree *t, const pdm__who *w, int op,
     req.server_id = w->server_id;
     req.uri = path;
     req.node_owner = owner_node ? owner_node->owner : NULL;
-    req.root_owner = t->root->owner;
+    req.root_owner = pdm__tree_root_owner(t);
     req.source = w->source;
     req.detail = detail;
     req.key_pin = w->key_pin;

@@ -1,0 +1,116 @@
+/*
+ * The record of how each DM account came (engine/authority.h) and the
+ * public root owner query.  Records are tree facts "account:<ServerID>"
+ * = "<origin> <sec> <source>", so that they follow the tree's
+ * transactions (an aborted bootstrap leaves none behind).
+ */
+#include "engine/authority.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <polydm/bootstrap.h>
+
+#include "tree/dmacc.h"
+
+#define REC_PREFIX "account:"
+
+static int rec_key(char *buf, size_t size, const char *server_id)
+{
+    int n;
+    if (!server_id || !*server_id)
+        return PDM_EINVAL;
+    n = snprintf(buf, size, REC_PREFIX "%s", server_id);
+    return n > 0 && (size_t)n < size ? PDM_OK : PDM_EINVAL;
+}
+
+int pdm__authority_record(pdm_ctx *ctx, const char *server_id,
+                          uint32_t *origin, uint32_t *sec,
+                          const char **source)
+{
+    char key[300];
+    const char *v;
+    pdm__node *acc = NULL;
+    uint32_t o = PDM_ORIGIN_UNKNOWN, s = 0;
+    const char *src = NULL;
+    int rc;
+
+    if (!ctx || !ctx->tree || rec_key(key, sizeof key, server_id) != PDM_OK)
+        return PDM_EINVAL;
+    /* A record outlives nothing: without the account it means nothing
+     * (an account deleted by a path that does not drop it). */
+    rc = pdm__dmacc_find(ctx->tree, server_id, &acc, NULL);
+    if (rc == PDM_ENOTFOUND)
+        return rc;
+    v = pdm__tree_meta_get(ctx->tree, key);
+    if (v) {
+        char *end;
+        unsigned long lo = strtoul(v, &end, 10), ls = 0;
+        if (*end == ' ') {
+            ls = strtoul(end + 1, &end, 10);
+            if (*end == ' ') {
+                src = *++end ? end : NULL;
+                o = lo <= PDM_ORIGIN_USER ? (uint32_t)lo : PDM_ORIGIN_UNKNOWN;
+                s = (uint32_t)ls;
+            }
+        }
+    } else if (acc && strcmp(pdm__node_owner(acc), "factory") == 0) {
+        o = PDM_ORIGIN_FACTORY;
+    }
+    if (origin)
+        *origin = o;
+    if (sec)
+        *sec = s;
+    if (source)
+        *source = src;
+    return PDM_OK;
+}
+
+int pdm__authority_record_set(pdm_ctx *ctx, const char *server_id,
+                              uint32_t origin, uint32_t sec,
+                              const char *source)
+{
+    char key[300], val[300];
+    int n;
+    if (!ctx || !ctx->tree || rec_key(key, sizeof key, server_id) != PDM_OK)
+        return PDM_EINVAL;
+    n = snprintf(val, sizeof val, "%u %u %s", (unsigned)origin,
+                 (unsigned)sec, source ? source : "");
+    if (n < 0 || (size_t)n >= sizeof val)
+        return PDM_EINVAL;
+    return pdm__tree_meta_set(ctx->tree, key, val);
+}
+
+int pdm__authority_record_drop(pdm_ctx *ctx, const char *server_id)
+{
+    char key[300];
+    if (!ctx || !ctx->tree || rec_key(key, sizeof key, server_id) != PDM_OK)
+        return PDM_EINVAL;
+    return pdm__tree_meta_set(ctx->tree, key, NULL);
+}
+
+uint32_t pdm__authority_origins(pdm_ctx *ctx)
+{
+    pdm__node *dm = ctx && ctx->tree ? pdm__dmacc_root(ctx->tree) : NULL;
+    uint32_t mask = 0;
+    for (pdm__node *a = dm ? pdm__node_first_child(dm) : NULL; a;
+         a = pdm__node_next_sibling(a)) {
+        size_t len = 0;
+        const uint8_t *sid = pdm__dmacc_server_id(ctx->tree, a, &len);
+        char buf[256];
+        uint32_t o = PDM_ORIGIN_UNKNOWN;
+        if (!sid || !len || len >= sizeof buf)
+            continue;
+        memcpy(buf, sid, len);
+        buf[len] = '\0';
+        if (pdm__authority_record(ctx, buf, &o, NULL, NULL) == PDM_OK)
+            mask |= 1u << o;
+    }
+    return mask;
+}
+
+PDM_API const char *pdm_ctx_root_owner(pdm_ctx *ctx)
+{
+    return ctx && ctx->tree ? pdm__tree_root_owner(ctx->tree) : NULL;
+}
