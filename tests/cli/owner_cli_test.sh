@@ -109,6 +109,19 @@ contains "takeover says" "done: root owner (none) -> srv-a; root ACL 'Add=*&Dele
 expect 0 "owner after" "$PDM" "${P[@]}" owner
 contains "owner srv-a" "root owner: srv-a"
 contains "owner srv-a line" "srv-a	./DMAcc/a	origin factory, SEC none, source -	root owner"
+# on a terminal (script(1) gives it one): a y/N question, only y is yes
+if command -v script >/dev/null 2>&1; then
+  out=$(printf '\n' | script -qec "$PDM ${P[*]} takeover srv-b" /dev/null 2>&1)
+  got=$?
+  if [ "$got" = 1 ] && grep -qF "srv-a, the owner now, loses all its rights. [y/N]" <<<"$out" &&
+     grep -qF "takeover refused by user: the user declined" <<<"$out"; then
+    echo "ok   terminal: Enter is no"
+  else
+    echo "FAIL terminal: exit $got"; echo "$out" | sed 's/^/    /'; fails=$((fails+1))
+  fi
+else
+  echo "skip terminal (no script(1))"
+fi
 printf 'confirm=yes\n' > "$tmp/yes.ui"
 expect 0 "takeover scripted" "$PDM" --json "${P[@]}" takeover srv-b --ui-script "$tmp/yes.ui"
 contains "json done" '"done":true'
