@@ -81,7 +81,7 @@ static void test_spec_authority__bad_option(void)
     pdm_fake_host_free(fh);
 }
 
-/* The spec model: no takeover, no override; descriptor is well formed. */
+/* The spec model: no takeover; descriptor is well formed. */
 static void test_spec_authority__descriptor(void)
 {
     const pdm_plugin_desc *d = pdm_plugin_spec_authority_entry();
@@ -90,7 +90,46 @@ static void test_spec_authority__descriptor(void)
     CU_ASSERT_EQUAL(d->components[0].kind, PDM_KIND_AUTHORITY);
     CU_ASSERT_EQUAL(d->components[1].kind, PDM_KIND_END);
     CU_ASSERT_PTR_NULL(ops(d)->takeover);
-    CU_ASSERT_PTR_NULL(ops(d)->override);
+    CU_ASSERT_PTR_NOT_NULL(ops(d)->override);
+    CU_ASSERT_PTR_NOT_NULL(ops(d)->defaults);
+    CU_ASSERT_EQUAL(ops(d)->head.struct_size, sizeof(pdm_authority_ops));
+}
+
+/* Isolation: factory, local and unknown nodes follow their ACLs; another
+ * server's and a bootstrap's are refused, with a reason naming both. */
+static void test_spec_authority__override(void)
+{
+    const pdm_plugin_desc *d = pdm_plugin_spec_authority_entry();
+    static const struct {
+        const char *owner;
+        uint32_t decision;
+    } cases[] = {{"factory", PDM_ALLOW}, {"local", PDM_ALLOW}, {"", PDM_ALLOW},
+                 {"srvA", PDM_DENY}, {"bootstrap:cp-bootstrap/cp", PDM_DENY}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pdm_verdict v;
+        memset(&v, 0, sizeof v);
+        CU_ASSERT_EQUAL(ops(d)->override(NULL, "srvB", cases[i].owner,
+                                         "./A/B", &v), PDM_OK);
+        CU_ASSERT_EQUAL(v.decision, cases[i].decision);
+        if (cases[i].decision == PDM_DENY) {
+            CU_ASSERT_PTR_NOT_NULL(strstr(v.reason, cases[i].owner));
+            CU_ASSERT_PTR_NOT_NULL(strstr(v.reason, "srvB"));
+            CU_ASSERT_PTR_NOT_NULL(strstr(v.reason, "./A/B"));
+        }
+    }
+}
+
+/* defaults(): the spec's, said explicitly (NULL fields, no flag). */
+static void test_spec_authority__defaults(void)
+{
+    const pdm_plugin_desc *d = pdm_plugin_spec_authority_entry();
+    pdm_authority_defaults df;
+    memset(&df, 0, sizeof df);
+    df.struct_size = sizeof df;
+    CU_ASSERT_EQUAL(ops(d)->defaults(NULL, &df), PDM_OK);
+    CU_ASSERT_EQUAL(df.flags, 0);
+    CU_ASSERT_PTR_NULL(df.root_acl);
+    CU_ASSERT_PTR_NULL(df.dmacc_acl);
 }
 
 /* Out of memory in create and on_bootstrap: clean errors, no leaks. */
@@ -120,6 +159,8 @@ static const pdm_test tests[] = {
     {"option", test_spec_authority__option},
     {"bad_option", test_spec_authority__bad_option},
     {"descriptor", test_spec_authority__descriptor},
+    {"override", test_spec_authority__override},
+    {"defaults", test_spec_authority__defaults},
     {"alloc_failures", test_spec_authority__alloc_failures},
     {NULL, NULL},
 };

@@ -510,6 +510,17 @@ static int deny_b_on_a(void *user, const pdm_policy_req *req, pdm__decision *dec
     return PDM_OK;
 }
 
+static int override_allow(void *u, const char *actor, const char *owner,
+                          const char *uri, pdm__decision *d)
+{
+    (void)u;
+    (void)actor;
+    (void)owner;
+    (void)uri;
+    (void)d;
+    return PDM_OK;
+}
+
 static void test_tree__policy_hook(void)
 {
     pdm__tree_config cfg;
@@ -525,6 +536,15 @@ static void test_tree__policy_hook(void)
     }
     CU_ASSERT_EQUAL(add_leaf(&SA, "./a-node", "v"), PDM_OK);
     PDM_ASSERT_STR(seen_owner, "factory"); /* owner of the parent (root) */
+    /* The core's isolation rule (no override hook) stops B before the
+     * policies are asked. */
+    policy_calls = 0;
+    CU_ASSERT_EQUAL(replace(&SB, "./a-node", "w"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "isolation");
+    PDM_ASSERT_STR(D.component, "core");
+    CU_ASSERT_EQUAL(policy_calls, 0);
+    /* An override that allows: the policies then see the owner. */
+    T->cfg.override = override_allow;
     policy_calls = 0;
     CU_ASSERT_EQUAL(replace(&SB, "./a-node", "w"), PDM_EDENIED);
     PDM_ASSERT_STR(D.component, "policy:isolation/iso");
@@ -849,6 +869,172 @@ static void test_tree__root_owner_migration(void)
     pdm__store_close(s);
 }
 
+/* Isolation fixture: answers by mode, records every question. */
+static int iso_mode; /* 0 allow, 1 deny, 2 error */
+static int iso_calls;
+static char iso_seen[512];
+static int override_fx(void *u, const char *actor, const char *owner,
+                       const char *uri, pdm__decision *d)
+{
+    size_t n = strlen(iso_seen);
+    (void)u;
+    iso_calls++;
+    snprintf(iso_seen + n, sizeof iso_seen - n, "%s%s>%s@%s", n ? ";" : "",
+             actor, owner, uri);
+    if (iso_mode == 0)
+        return PDM_OK;
+    snprintf(d->component, sizeof d->component, "authority:fx/auth");
+    snprintf(d->reason, sizeof d->reason, "%s",
+             iso_mode == 1 ? "not yours" : "override failed");
+    return iso_mode == 1 ? PDM_EDENIED : PDM_EIO;
+}
+
+/* A tree with nodes of several authorities under wildcard ACLs. */
+static void iso_tree(void)
+{
+    char err[100];
+    pdm__tree_item ex = {NULL, 0, PDM_FORMAT_CHR, NULL, true};
+    fresh();
+    pdm__tree_set_acl(T, ".", "Add=*&Get=*&Replace=*&Delete=*&Exec=*", err,
+                      sizeof err);
+    CU_ASSERT_EQUAL(add_node(&SA, "./A"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./A/v", "a"), PDM_OK);
+    /* B's and C's nodes inside A's (as a transfer or an older build
+     * could leave them) */
+    CU_ASSERT_EQUAL(pdm__tree_put(T, "./A/b", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"b", 1, "ServerB"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put(T, "./A/c", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"c", 1, "ServerC"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put(T, "./A/c2", PDM_FORMAT_CHR, 0, NULL, NULL, (const uint8_t *)"c", 1, "ServerC"), PDM_OK);
+    CU_ASSERT_EQUAL(add_node(&FACTORY, "./F"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&FACTORY, "./F/v", "f"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&LOCAL, "./L", "l"), PDM_OK);
+    CU_ASSERT_EQUAL(add_node(&BOOT, "./Boot"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put(T, "./F/x", PDM_FORMAT_CHR, PDM_NODE_EXEC,
+                                  NULL, NULL, (const uint8_t *)"", 0, "factory"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_put(T, "./A/x", PDM_FORMAT_CHR, PDM_NODE_EXEC,
+                                  NULL, NULL, (const uint8_t *)"", 0, "ServerA"), PDM_OK);
+    (void)ex;
+    iso_calls = 0;
+    iso_seen[0] = '\0';
+}
+
+/* S11 without an override hook: the core default.  Another server's and
+ * a bootstrap's nodes are refused for every changing command, even under
+ * "*" ACLs; factory and local nodes follow their ACLs; Get is never
+ * isolated. */
+static void test_tree__isolation_default(void)
+{
+    int rc;
+    iso_tree();
+    /* Replace value */
+    CU_ASSERT_EQUAL(replace(&SB, "./A/v", "x"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "isolation");
+    PDM_ASSERT_STR(D.component, "core");
+    PDM_ASSERT_STR(D.node, "./A/v");
+    CU_ASSERT_PTR_NOT_NULL(strstr(D.reason, "ServerB"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(D.reason, "ServerA"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(D.reason, "./A/v"));
+    /* Add below another's node (the nearest existing one) */
+    CU_ASSERT_EQUAL(add_leaf(&SB, "./A/new/deep", "x"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "isolation");
+    PDM_ASSERT_STR(D.node, "./A");
+    /* ACL and Title */
+    CU_ASSERT_EQUAL(replace(&SB, "./A?prop=ACL", "Get=*"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "isolation");
+    CU_ASSERT_PTR_NOT_NULL(strstr(D.reason, "change the ACL of"));
+    CU_ASSERT_EQUAL(replace(&SB, "./A/v?prop=Title", "t"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "isolation");
+    /* Exec */
+    CU_ASSERT_EQUAL(pdm__tree_exec(T, &SB, "./A/x", NULL, NULL, &D), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "isolation");
+    /* Delete: B's own leaf inside A's node is B's */
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SB, "./A/b", &D), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SB, "./A", &D), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "isolation");
+    CU_ASSERT_PTR_NOT_NULL(pdm__tree_lookup(T, "./A/v"));
+    /* a bootstrap's node */
+    CU_ASSERT_EQUAL(add_leaf(&SB, "./Boot/x", "x"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "isolation");
+    CU_ASSERT_PTR_NOT_NULL(strstr(D.reason, "bootstrap:cp-bootstrap/cp"));
+    /* Copy onto another's leaf (its Replace) */
+    CU_ASSERT_EQUAL(pdm__tree_copy(T, &SB, "./A/v", "./F/v", &D), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "isolation");
+    /* the owner itself, factory and local nodes, and Get */
+    CU_ASSERT_EQUAL(replace(&SA, "./A/v", "mine"), PDM_OK);
+    CU_ASSERT_EQUAL(replace(&SB, "./F/v", "ok"), PDM_OK);
+    CU_ASSERT_EQUAL(replace(&SB, "./L", "ok"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&SB, "./F/b", "ok"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_check(T, &SB, PDM_OP_EXEC, "./F/x", &D), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_copy(T, &SB, "./F/v", "./A/v", &D), PDM_OK);
+    PDM_ASSERT_STR(get(&SB, "./A/v", &rc), "mine");
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    /* local, factory and bootstrap principals are the authorities */
+    CU_ASSERT_EQUAL(replace(&LOCAL, "./A/v", "l"), PDM_OK);
+    CU_ASSERT_EQUAL(replace(&BOOT, "./A/v", "b"), PDM_OK);
+}
+
+/* The override hook decides every foreign owner (factory included); a
+ * Delete of a subtree with nodes of several authorities asks once per
+ * distinct owner; DENY and an error refuse, naming the component. */
+static void test_tree__isolation_override(void)
+{
+    iso_tree();
+    T->cfg.override = override_fx;
+    iso_mode = 0;
+    CU_ASSERT_EQUAL(replace(&SB, "./A/v", "x"), PDM_OK);
+    PDM_ASSERT_STR(iso_seen, "ServerB>ServerA@./A/v");
+    CU_ASSERT_EQUAL(replace(&SA, "./A/v", "y"), PDM_OK);
+    CU_ASSERT_EQUAL(iso_calls, 1); /* its own node: not asked */
+    iso_seen[0] = '\0';
+    iso_calls = 0;
+    CU_ASSERT_EQUAL(replace(&SB, "./F/v", "x"), PDM_OK);
+    PDM_ASSERT_STR(iso_seen, "ServerB>factory@./F/v");
+    /* Delete of ./A by B: A's nodes, C's two leaves (one question), not
+     * B's own leaf */
+    iso_mode = 1;
+    iso_seen[0] = '\0';
+    iso_calls = 0;
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SB, "./A", &D), PDM_EDENIED);
+    CU_ASSERT_EQUAL(iso_calls, 1); /* the first refusal stops */
+    PDM_ASSERT_STR(D.rule, "isolation");
+    PDM_ASSERT_STR(D.component, "authority:fx/auth");
+    CU_ASSERT_PTR_NOT_NULL(strstr(D.reason, "not yours"));
+    iso_mode = 0;
+    iso_seen[0] = '\0';
+    iso_calls = 0;
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SB, "./A", &D), PDM_OK);
+    CU_ASSERT_EQUAL(iso_calls, 2);
+    PDM_ASSERT_STR(iso_seen, "ServerB>ServerA@./A;ServerB>ServerC@./A/c");
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(T, "./A"));
+    /* an error is a refusal (fail closed) */
+    iso_mode = 2;
+    CU_ASSERT_EQUAL(replace(&SB, "./L", "x"), PDM_EDENIED);
+    PDM_ASSERT_STR(D.rule, "isolation");
+    PDM_ASSERT_STR(D.component, "authority:fx/auth");
+    CU_ASSERT_PTR_NOT_NULL(strstr(D.reason, "override failed"));
+    iso_mode = 0;
+}
+
+/* Nodes of a server's own DM account are its own, whoever created them
+ * (a bootstrap, the factory). */
+static void test_tree__isolation_own_account(void)
+{
+    char err[100];
+    fresh();
+    T->cfg.override = override_fx;
+    iso_mode = 1;
+    iso_calls = 0;
+    pdm__tree_put(T, "./DMAcc", PDM_FORMAT_NODE, PDM_NODE_PERMANENT, NULL, NULL, NULL, 0, "factory");
+    CU_ASSERT_EQUAL(add_node(&BOOT, "./DMAcc/a"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&BOOT, "./DMAcc/a/ServerID", "ServerA"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&BOOT, "./DMAcc/a/Name", "n"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, "./DMAcc/a", "Get=ServerA&Replace=ServerA&Add=ServerA&Delete=ServerA", err, sizeof err), PDM_OK);
+    CU_ASSERT_EQUAL(replace(&SA, "./DMAcc/a/Name", "m"), PDM_OK);
+    CU_ASSERT_EQUAL(add_leaf(&SA, "./DMAcc/a/Ext", "e"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_delete(T, &SA, "./DMAcc/a/Ext", &D), PDM_OK);
+    CU_ASSERT_EQUAL(iso_calls, 0);
+    iso_mode = 0;
+}
+
 /* Two accounts as a factory tree would have them (./DMAcc permanent). */
 static void two_accounts(void)
 {
@@ -1032,6 +1218,9 @@ static const pdm_test tests[] = {
     {"alloc_failures", test_tree__alloc_failures},
     {"put_durable", test_tree__put_durable},
     {"root_owner", test_tree__root_owner},
+    {"isolation_default", test_tree__isolation_default},
+    {"isolation_override", test_tree__isolation_override},
+    {"isolation_own_account", test_tree__isolation_own_account},
     {"root_owner_migration", test_tree__root_owner_migration},
     {"dmacc_identity", test_tree__dmacc_identity},
     {"dmacc_isolation", test_tree__dmacc_isolation},

@@ -741,6 +741,40 @@ static int authority(job *j, const pdm__bs_mo *m)
     return PDM_OK;
 }
 
+/* Who owns what the document made (isolation, S11): the nodes of an
+ * account are its server's, and so are the MOs of a document for one
+ * account only (its connectivity settings); the MOs of a document with
+ * several accounts belong to none of them and stay the bootstrap's
+ * ("bootstrap:<source>", as the tree created them). */
+static int owners(job *j)
+{
+    char boot[128];
+    const char *single = NULL;
+    size_t naccounts = 0;
+    snprintf(boot, sizeof boot, "bootstrap:%s", j->source);
+    for (size_t i = 0; i < j->placed.nmos; i++)
+        if (j->placed.mos[i].kind == PDM__BS_MO_DMACC) {
+            single = j->placed.mos[i].server_id;
+            naccounts++;
+        }
+    for (size_t i = 0; i < j->placed.nmos; i++) {
+        const pdm__bs_mo *m = &j->placed.mos[i];
+        const char *owner = m->kind == PDM__BS_MO_DMACC ? m->server_id
+                            : naccounts == 1          ? single
+                                                      : NULL;
+        int rc;
+        if (!owner || !pdm__tree_lookup(j->ctx->tree, m->root))
+            continue;
+        rc = pdm__tree_set_subtree_owner(j->ctx->tree, canon(m->root), boot,
+                                         owner, NULL);
+        if (rc != PDM_OK)
+            return refuse(j, rc == PDM_ENOMEM ? rc : PDM_EFORMAT, "core",
+                          "%s: cannot record its owner (%s)", m->root,
+                          pdm_strerror(rc));
+    }
+    return PDM_OK;
+}
+
 /* How the account came (engine/authority.h), in the same transaction
  * as its nodes. */
 static int record(job *j, const pdm__bs_mo *m)
@@ -783,7 +817,8 @@ static int apply(job *j)
                       "the management tree is busy (a session or change is "
                       "open): try again");
     j->in_tx = true;
-    if (apply_nodes(j) != PDM_OK || connmo_rights(j) != PDM_OK)
+    if (apply_nodes(j) != PDM_OK || connmo_rights(j) != PDM_OK ||
+        owners(j) != PDM_OK)
         return j->rc;
     for (size_t i = 0; i < j->placed.nmos; i++)
         if (j->placed.mos[i].kind == PDM__BS_MO_DMACC &&

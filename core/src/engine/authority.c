@@ -110,6 +110,44 @@ uint32_t pdm__authority_origins(pdm_ctx *ctx)
     return mask;
 }
 
+int pdm__authority_override(void *user, const char *actor, const char *owner,
+                            const char *uri, pdm__decision *dec)
+{
+    pdm_ctx *ctx = user;
+    pdm__comp *ac = ctx->plugins.authority;
+    pdm_verdict v;
+    int rc;
+
+    if (!ac || !PDM__AUTH_HAS(ac, override)) {
+        if (pdm__isolation_default(owner))
+            return PDM_OK;
+        snprintf(dec->component, sizeof dec->component, "core");
+        snprintf(dec->reason, sizeof dec->reason, "%s",
+                 ac ? "the authority has no override" : "no authority overrides");
+        return PDM_EDENIED;
+    }
+    snprintf(dec->component, sizeof dec->component, "authority:%s/%s",
+             ac->plugin->name, ac->name);
+    memset(&v, 0, sizeof v);
+    ac->plugin->err[0] = '\0';
+    rc = ac->ops.authority.override(ac->inst, actor, owner, uri, &v);
+    v.reason[sizeof v.reason - 1] = '\0';
+    if (rc != PDM_OK) {
+        snprintf(dec->reason, sizeof dec->reason,
+                 "override failed (%s)%s%.120s", pdm_strerror(rc),
+                 ac->plugin->err[0] ? ": " : "", ac->plugin->err);
+        return PDM_EDENIED;
+    }
+    if (v.decision == PDM_ALLOW && v.reserved == 0)
+        return PDM_OK;
+    snprintf(dec->reason, sizeof dec->reason, "%s",
+             v.decision == PDM_DENY && v.reason[0] ? v.reason
+             : v.decision == PDM_DENY || v.decision == PDM_ABSTAIN
+                 ? "no override"
+                 : "unknown answer from override");
+    return PDM_EDENIED;
+}
+
 PDM_API const char *pdm_ctx_root_owner(pdm_ctx *ctx)
 {
     return ctx && ctx->tree ? pdm__tree_root_owner(ctx->tree) : NULL;

@@ -14,9 +14,25 @@
 #ifndef PDM_ENGINE_AUTHORITY_H
 #define PDM_ENGINE_AUTHORITY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine/engine.h"
+
+/* Does authority component @c's vtable reach member @m (and set it)?  A
+ * 1.0-1.2 plugin's vtable ends before the 1.3 members (sdk/abi/README.md,
+ * item 4): the core never reads past its struct_size. */
+#define PDM__AUTH_HAS(c, m)                                                 \
+    ((c)->ops.head.struct_size >=                                           \
+         offsetof(pdm_authority_ops, m) + sizeof((c)->ops.authority.m) &&   \
+     (c)->ops.authority.m != NULL)
+
+/* The tree's isolation hook (pdm__override_fn) for @ctx: the active
+ * authority component's override(), or the core default without one
+ * (or with override NULL).  ALLOW lets the change go on; DENY, ABSTAIN,
+ * an error or an unknown answer is a denial naming the component. */
+int pdm__authority_override(void *ctx, const char *actor, const char *owner,
+                            const char *uri, pdm__decision *dec);
 
 /* How the DM account of @server_id came: *origin (pdm_bootstrap_origin),
  * *sec (pdm_sec of its bootstrap, 0 when none), *source (the bootstrap

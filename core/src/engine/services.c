@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/authority.h"
 #include "engine/engine.h"
 #include "util/util.h"
 
@@ -344,6 +345,8 @@ void pdm__engine_tree_hooks(pdm_ctx *ctx, pdm__tree_config *cfg)
 {
     cfg->policy = policy_hook;
     cfg->policy_user = ctx;
+    cfg->override = pdm__authority_override;
+    cfg->override_user = ctx;
     cfg->mo.user = ctx;
     cfg->mo.get = mo_get;
     cfg->mo.replace = mo_replace;

@@ -28,7 +28,13 @@
  *     - the local user and the factory: allowed by the core (policies
  *       decide what the user may really do, e.g. ACL edits);
  *     - a bootstrap: node ACLs do not apply (TND/DM_Bootstrap), policies do.
- *  3. Then the policy hook (profile-ordered policies, deny-overrides, fail
+ *  3. For servers, authority isolation (S11): a change (Add under the
+ *     nearest existing node, Replace of a value or property, Delete of
+ *     the node or anything below it, Exec, Copy's target) of a node that
+ *     another authority created is denied (rule "isolation") unless the
+ *     override hook allows it; nodes of the server's own DM account are
+ *     its own whoever created them (the account rules govern them).
+ *  4. Then the policy hook (profile-ordered policies, deny-overrides, fail
  *     closed), which also sees the node's owner authority.
  *  Every decision says which node and ACL entry or which rule decided; every
  *  denial and every change is appended to the audit log.
@@ -100,6 +106,21 @@ typedef struct pdm__decision {
 typedef int (*pdm__policy_fn)(void *user, const pdm_policy_req *req,
                               pdm__decision *dec);
 
+/* Isolation hook (S11): may server @actor change the node @uri ("./A/B")
+ * that authority @owner ("factory", "local", "" unknown, another
+ * ServerID, "bootstrap:<source>") created, where its ACL allows it?
+ * Returns PDM_OK to let it go on, or PDM_EDENIED filling dec->component
+ * and dec->reason.  NULL in the config: the core default
+ * (pdm__isolation_default). */
+typedef int (*pdm__override_fn)(void *user, const char *actor,
+                                const char *owner, const char *uri,
+                                pdm__decision *dec);
+
+/* The core's isolation default without an authority (authority.h): nodes
+ * of the factory, the local user or of unknown origin follow their ACLs;
+ * another server's and a bootstrap's are denied.  True = allowed. */
+bool pdm__isolation_default(const char *owner);
+
 /* MO handler hooks: `handler` is the opaque pointer given to
  * pdm__tree_declare_mo; the engine dispatches to plugins or to the core's
  * standard MOs. */
@@ -123,6 +144,8 @@ typedef struct pdm__tree_config {
     pdm__policy_fn policy;       /* NULL: no policies */
     void *policy_user;
     pdm__mo_hooks mo;            /* members may be NULL */
+    pdm__override_fn override;   /* NULL: pdm__isolation_default */
+    void *override_user;
     bool root_add_star;          /* servers may not remove Add=* from root
                                     (TND §6.7 allows 405); default true */
 } pdm__tree_config;
@@ -319,6 +342,15 @@ int pdm__tree_set_acl(pdm__tree *t, const char *path, const char *acl,
  * current transaction.  Not the root owner (pdm__tree_set_root_owner).
  * Returns PDM_OK, PDM_ENOTFOUND, PDM_ENOMEM. */
 int pdm__tree_set_owner(pdm__tree *t, const char *path, const char *owner);
+
+/* Gives every node of the subtree at @path (the node included) whose
+ * owner is @from the owner @owner (a bootstrap's nodes become the
+ * account's, a transfer's A's become B's).  Part of the current
+ * transaction; *changed (may be NULL) counts the nodes.
+ * Returns PDM_OK, PDM_ENOTFOUND, PDM_ENOMEM. */
+int pdm__tree_set_subtree_owner(pdm__tree *t, const char *path,
+                                const char *from, const char *owner,
+                                size_t *changed);
 
 /* True for a node owner that is a ServerID (not "", "factory", "local" or
  * "bootstrap:..."). */

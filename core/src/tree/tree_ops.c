@@ -257,8 +257,8 @@ static int ask_policies(pdm__tree *t, const pdm__who *w, int op,
     return dec->rc;
 }
 
-/* The full decision for op on the URI.  *node gets the target node (or
- * NULL), *anc the nearest existing ancestor for Add. */
+/* The target of a request: *node gets the target node (or NULL), *anc
+ * the nearest existing ancestor for Add. */
 typedef struct target {
     pdm__uri u;
     bool parsed;
@@ -267,6 +267,127 @@ typedef struct target {
     size_t missing;    /* segments below anc that do not exist */
 } target;
 
+/* ---- authority isolation (S11) -------------------------------------------- */
+
+bool pdm__isolation_default(const char *owner)
+{
+    return !owner || !*owner || strcmp(owner, "factory") == 0 ||
+           strcmp(owner, "local") == 0;
+}
+
+/* Is n inside the DM account of server w?  Its nodes are the server's
+ * whoever created them (a bootstrap, the factory, an older build): the
+ * account rules (dmacc.h) already decide who reaches an account. */
+static bool own_account(const pdm__tree *t, const pdm__who *w,
+                        const pdm__node *n)
+{
+    const pdm__node *acc = pdm__dmacc_account_of(t, n);
+    const uint8_t *sid;
+    size_t len = 0;
+    if (!acc || !w->server_id)
+        return false;
+    sid = pdm__dmacc_server_id(t, acc, &len);
+    return sid && len == strlen(w->server_id) &&
+           memcmp(sid, w->server_id, len) == 0;
+}
+
+/* Is the owner of n someone else than server w? */
+static bool foreign(const pdm__who *w, const pdm__node *n)
+{
+    const char *o = n->owner ? n->owner : "";
+    return !w->server_id || strcmp(o, w->server_id) != 0;
+}
+
+/* One question: may w's op change n, created by another authority? */
+static int iso_ask(pdm__tree *t, const pdm__who *w, int op, const char *what,
+                   const pdm__node *n, pdm__decision *dec)
+{
+    const char *owner = n->owner ? n->owner : "";
+    const char *actor = w->server_id ? w->server_id : "(unauthenticated)";
+    char nu[256], comp[sizeof dec->component], why[160];
+    pdm__decision od;
+
+    node_uri(n, nu, sizeof nu);
+    why[0] = '\0';
+    if (t->cfg.override) {
+        dec_clear(&od);
+        if (t->cfg.override(t->cfg.override_user, actor, owner, nu, &od) ==
+            PDM_OK)
+            return PDM_OK;
+        pdm__strlcpy(comp, od.component[0] ? od.component : "core",
+                     sizeof comp);
+        pdm__strlcpy(why, od.reason, sizeof why);
+    } else if (pdm__isolation_default(owner)) {
+        return PDM_OK;
+    } else {
+        pdm__strlcpy(comp, "core", sizeof comp);
+    }
+    pdm__strlcpy(dec->node, nu, sizeof dec->node);
+    dec->entry[0] = '\0';
+    return dec_set(dec, PDM_EDENIED, "isolation", comp,
+                   "%.64s may not %s %.100s: created by %.64s, another "
+                   "authority%s%.150s",
+                   actor, what, nu, owner[0] ? owner : "(unknown)",
+                   why[0] ? ": " : "", why);
+}
+
+/* Step 3 for a server: the isolation rule over every node op changes.
+ * A Delete asks once per distinct owner in the subtree (owners are
+ * interned: one pointer per authority). */
+static int isolation(pdm__tree *t, const pdm__who *w, int op,
+                     const pdm__uri *u, const target *tg, pdm__decision *dec)
+{
+    const pdm__node *n = op == PDM_OP_ADD ? tg->anc : tg->node;
+    const char *what = op == PDM_OP_ADD        ? "add below"
+                       : op == PDM_OP_DELETE   ? "delete"
+                       : op == PDM_OP_EXEC     ? "execute"
+                       : u->query == PDM_URI_Q_PROP
+                           ? (u->prop == PDM_URI_PROP_ACL ? "change the ACL of"
+                                                          : "change a property of")
+                           : "replace";
+    const char **asked = NULL;
+    size_t nasked = 0, cap = 0;
+    int rc = PDM_OK;
+
+    if (op == PDM_OP_GET || !n || own_account(t, w, n))
+        return PDM_OK;
+    if (op != PDM_OP_DELETE)
+        return foreign(w, n) ? iso_ask(t, w, op, what, n, dec) : PDM_OK;
+    /* Delete: the node and everything below it, depth first. */
+    for (const pdm__node *c = n; c && rc == PDM_OK;) {
+        if (foreign(w, c)) {
+            size_t i = 0;
+            while (i < nasked && asked[i] != c->owner)
+                i++;
+            if (i == nasked) {
+                if (nasked == cap) {
+                    size_t nc = cap ? cap * 2 : 8;
+                    const char **na = pdm__realloc(asked, nc * sizeof(*na));
+                    if (!na) {
+                        rc = dec_set(dec, PDM_ENOMEM, "isolation", "core",
+                                     "out of memory");
+                        break;
+                    }
+                    asked = na;
+                    cap = nc;
+                }
+                asked[nasked++] = c->owner;
+                rc = iso_ask(t, w, op, what, c, dec);
+            }
+        }
+        if (c->first) {
+            c = c->first;
+            continue;
+        }
+        while (c != n && !c->next)
+            c = c->parent;
+        c = c == n ? NULL : c->next;
+    }
+    pdm__free(asked);
+    return rc;
+}
+
+/* The full decision for op on the URI. */
 static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
                   target *tg, const char *detail, bool verbose,
                   pdm__decision *dec)
@@ -450,7 +571,13 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
     if (rc != PDM_OK)
         return rc;
 
-    /* 3. Policies (they see the authority owning the node and the URI in
+    /* 3. Authority isolation (S11), for servers only: the factory, the
+     * local user and a bootstrap are the authorities themselves. */
+    if (w->principal == PDM_PRINCIPAL_SERVER &&
+        (rc = isolation(t, w, op, u, tg, dec)) != PDM_OK)
+        return rc;
+
+    /* 4. Policies (they see the authority owning the node and the URI in
      * the "./A/B" form plugins get everywhere). */
     return ask_policies(t, w, op, keep_uri ? turi : dec->node,
                         tg->node ? tg->node : tg->anc, detail, dec);
@@ -1407,6 +1534,44 @@ int pdm__tree_remove_server(pdm__tree *t, const char *server_id,
     }
     if (changed_nodes)
         *changed_nodes = count;
+    return auto_end(t, began, rc);
+}
+
+int pdm__tree_set_subtree_owner(pdm__tree *t, const char *path,
+                                const char *from, const char *owner,
+                                size_t *changed)
+{
+    pdm__node *n = pdm__tree_lookup(t, path);
+    const char *f = pdm__tree_intern(t, from), *o = pdm__tree_intern(t, owner);
+    size_t count = 0;
+    bool began;
+    int rc = PDM_OK;
+    if (changed)
+        *changed = 0;
+    if (!n)
+        return PDM_ENOTFOUND;
+    if (!f || !o)
+        return PDM_ENOMEM;
+    began = auto_begin(t);
+    /* Depth first; owners are interned, so a pointer compares them. */
+    for (pdm__node *c = n; c && rc == PDM_OK;) {
+        if (c->owner == f) {
+            rc = pdm__tree_touch(t, c);
+            if (rc == PDM_OK) {
+                c->owner = o;
+                count++;
+            }
+        }
+        if (c->first) {
+            c = c->first;
+            continue;
+        }
+        while (c != n && !c->next)
+            c = c->parent;
+        c = c == n ? NULL : c->next;
+    }
+    if (changed)
+        *changed = rc == PDM_OK ? count : 0;
     return auto_end(t, began, rc);
 }
 
