@@ -412,7 +412,10 @@ static void test_local__bad_arguments(void)
     CU_ASSERT_EQUAL(pdm_ctx_authority(NULL, 0, NULL), PDM_EINVAL);
     memset(&small, 0, sizeof small);
     small.struct_size = 8;
+    memset(small.summary, 'x', sizeof small.summary);
     CU_ASSERT_EQUAL(pdm_ctx_takeover(ctx, "srv-b", 0, &small), PDM_EINVAL);
+    CU_ASSERT_EQUAL(small.struct_size, 8); /* not written to */
+    CU_ASSERT_EQUAL(small.summary[0], 'x');
     CU_ASSERT_EQUAL(pdm_ctx_takeover(ctx, "srv-b", 0x80, res()), PDM_EINVAL);
     PDM_ASSERT_STR(R.summary, "unknown flags 0x80");
     CU_ASSERT_EQUAL(pdm_ctx_account_delete(ctx, "srv-a", PDM_LOCAL_KEEP_ACCOUNT,

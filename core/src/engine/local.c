@@ -147,7 +147,8 @@ static int finish(lop *o, pdm_local_result *out)
     } else {
         pdm__logf(&ctx->log, PDM_LOG_INFO, "core", "%s: %s", o->op, o->text);
     }
-    if (out) {
+    /* A struct too small for the result is not written to at all. */
+    if (out && out->struct_size >= sizeof *out) {
         pdm__strlcpy(out->summary, o->text, sizeof out->summary);
         pdm__strlcpy(out->component, o->rc == PDM_OK ? "" : o->component,
                      sizeof out->component);
