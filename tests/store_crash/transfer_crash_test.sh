@@ -12,10 +12,24 @@ KILLS=${PDM_CRASH_KILLS:-30}
 fails=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
+# The factory tree of the local tests plus MANY nodes that name srv-a, so
+# that the transfer's one transaction is large (a wider window to land a
+# kill in) and a partial write would show.
+MANY=${PDM_CRASH_NODES:-1500}
+{
+  sed '/<\/MgmtTree>/d' "$SRC/tests/engine/local.tnds.xml"
+  echo '  <Node><NodeName>Many</NodeName>'
+  for i in $(seq 1 "$MANY"); do
+    echo "    <Node><NodeName>n$i</NodeName><RTProperties><ACL>Get=srv-a&amp;Replace=srv-a+srv-c</ACL></RTProperties><Value>$i</Value></Node>"
+  done
+  echo '  </Node>'
+  echo '</MgmtTree>'
+} > "$tmp/factory.tnds.xml"
+
 cat > "$tmp/p.profile" <<P
 [profile]
 id = transfer-crash
-factory_tree = $SRC/tests/engine/local.tnds.xml
+factory_tree = $tmp/factory.tnds.xml
 authority = fx-local/auth
 [plugin fx-local]
 P
@@ -29,24 +43,29 @@ P=(--plugin-path "$FX" --profile "$tmp/p.profile")
 
 # state DIR: prints "a" or "b" for a consistent state, else what is wrong.
 state() {
-  local d=$1 ro root vendor shared acc
+  local d=$1 ro root vendor shared acc many na nb
   ro=$("$PDM" "${P[@]}" --state "$d" owner 2>&1 | sed -n 's/^root owner: //p')
   root=$("$PDM" "${P[@]}" --state "$d" tree get . --prop ACL 2>&1)
   vendor=$("$PDM" "${P[@]}" --state "$d" tree get ./Vendor --prop ACL 2>&1)
   shared=$("$PDM" "${P[@]}" --state "$d" tree get ./Vendor/Shared --prop ACL 2>&1)
   acc=$("$PDM" "${P[@]}" --state "$d" tree get ./DMAcc 2>&1 | paste -sd/)
+  many=$("$PDM" "${P[@]}" --state "$d" tree export ./Many 2>&1)
+  na=$(grep -c 'Get=srv-a&amp;Replace=srv-a+srv-c' <<<"$many")
+  nb=$(grep -c 'Get=srv-b&amp;Replace=srv-b+srv-c' <<<"$many")
   if [ "$ro" = srv-a ] &&
      [ "$root" = 'Add=*&Delete=srv-a&Exec=srv-a&Get=srv-a&Replace=srv-a' ] &&
      [ "$vendor" = 'Get=srv-a+srv-b&Replace=srv-a' ] &&
-     [ "$shared" = 'Get=*&Replace=srv-a+srv-c' ] && [ "$acc" = 'a/b/c' ]; then
+     [ "$shared" = 'Get=*&Replace=srv-a+srv-c' ] && [ "$acc" = 'a/b/c' ] &&
+     [ "$na" = "$MANY" ] && [ "$nb" = 0 ]; then
     echo a
   elif [ "$ro" = srv-b ] &&
      [ "$root" = 'Add=*&Delete=srv-b&Exec=srv-b&Get=srv-b&Replace=srv-b' ] &&
      [ "$vendor" = 'Get=srv-b&Replace=srv-b' ] &&
-     [ "$shared" = 'Get=*&Replace=srv-b+srv-c' ] && [ "$acc" = 'b/c' ]; then
+     [ "$shared" = 'Get=*&Replace=srv-b+srv-c' ] && [ "$acc" = 'b/c' ] &&
+     [ "$na" = 0 ] && [ "$nb" = "$MANY" ]; then
     echo b
   else
-    echo "root owner '$ro', root ACL '$root', Vendor '$vendor', Shared '$shared', DMAcc '$acc'"
+    echo "root owner '$ro', root ACL '$root', Vendor '$vendor', Shared '$shared', DMAcc '$acc', ./Many: $na of srv-a, $nb of srv-b"
   fi
 }
 
