@@ -20,19 +20,21 @@
 
 static char profile[600], profile_always[600], state[600];
 
-static pdm_ctx *open_ctx(const char *prof)
+static pdm_ctx *open_ctx_at(const char *prof, const char *dir)
 {
     pdm_config cfg;
     pdm_ctx *ctx = NULL;
     memset(&cfg, 0, sizeof cfg);
     cfg.struct_size = sizeof cfg;
     cfg.profile = prof;
-    cfg.state_dir = state;
+    cfg.state_dir = dir;
     cfg.flags = PDM_CTX_NO_PLUGINS;
     cfg.log_level = PDM_LOG_ERROR;
     CU_ASSERT_EQUAL(pdm_ctx_open(&ctx, &cfg), PDM_OK);
     return ctx;
 }
+
+static pdm_ctx *open_ctx(const char *prof) { return open_ctx_at(prof, state); }
 
 static int write_profile(const char *path, const char *extra)
 {
@@ -206,6 +208,35 @@ static void test_pkg0admit__resync_after_session(void)
     pdm_ctx_close(ctx);
 }
 
+/* session.pkg0_resync = never: the resync nonce is refused even before a
+ * first session; always (the new spelling) takes it after one. */
+static void test_pkg0admit__resync_setting(void)
+{
+    char why[300], never[600], always[600], st[600];
+    pdm_ctx *ctx;
+    snprintf(never, sizeof never, "%s/pkg0-never.profile", pdm_test_tmpdir());
+    snprintf(always, sizeof always, "%s/pkg0-always2.profile",
+             pdm_test_tmpdir());
+    snprintf(st, sizeof st, "%s/pkg0-never-state", pdm_test_tmpdir());
+    CU_ASSERT_EQUAL_FATAL(write_profile(never, "pkg0_resync = never\n"), 0);
+    CU_ASSERT_EQUAL_FATAL(write_profile(always, "pkg0_resync = always\n"), 0);
+    ctx = open_ctx_at(never, st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(admit(ctx, 0xD1, "srvpw", true, why, sizeof why),
+                    PDM_EAUTH);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "session.pkg0_resync never"));
+    CU_ASSERT_EQUAL(admit(ctx, 0xD2, "srvpw", false, why, sizeof why), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__store_kv_put(ctx->store, "core",
+                                      "pkg0-synced:srv-md5",
+                                      (const uint8_t *)"1", 1),
+                    PDM_OK);
+    pdm_ctx_close(ctx);
+    ctx = open_ctx_at(always, st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(admit(ctx, 0xD3, "srvpw", true, why, sizeof why), PDM_OK);
+    pdm_ctx_close(ctx);
+}
+
 /* Without a store replays could not be refused: every package 0 is. */
 static void test_pkg0admit__no_store(void)
 {
@@ -245,6 +276,7 @@ static const pdm_test tests[] = {
     {"window_bounded", test_pkg0admit__window_bounded},
     {"forged", test_pkg0admit__forged},
     {"resync_after_session", test_pkg0admit__resync_after_session},
+    {"resync_setting", test_pkg0admit__resync_setting},
     {"no_store", test_pkg0admit__no_store},
     {"malformed", test_pkg0admit__malformed},
     {NULL, NULL},

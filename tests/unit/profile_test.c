@@ -321,6 +321,58 @@ static void test_profile__bootstrap_keys(void)
     pdm__diag_free(&d);
 }
 
+/* Issue 12: device.mnc_digits, session.pkg0_resync (with its old
+ * boolean spelling, which must agree), session.adopt_challenge_type. */
+static void test_profile__authority_keys(void)
+{
+    pdm__diag d;
+    int rc;
+    pdm__profile *p = parse("[profile]\nid = a\n[device]\nmnc_digits = 3\n"
+                            "[session]\npkg0_resync = never\n"
+                            "adopt_challenge_type = false\n",
+                            &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    CU_ASSERT_EQUAL(pdm__profile_get_long(p, "device.mnc_digits", 2), 3);
+    PDM_ASSERT_STR(pdm__profile_pkg0_resync(p), "never");
+    CU_ASSERT(!pdm__profile_get_bool(p, "session.adopt_challenge_type", true));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+    /* defaults, and the old spelling alone */
+    p = parse("[profile]\nid = a\n", &d, &rc);
+    PDM_ASSERT_STR(pdm__profile_pkg0_resync(p), "first-session");
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+    p = parse("[profile]\nid = a\n[session]\npkg0_resync_always = yes\n", &d,
+              &rc);
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    PDM_ASSERT_STR(pdm__profile_pkg0_resync(p), "always");
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+    /* both, agreeing */
+    p = parse("[profile]\nid = a\n[session]\npkg0_resync_always = false\n"
+              "pkg0_resync = first-session\n", &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+    /* bad values and a conflict, each at its line */
+    p = parse("[profile]\nid = a\n[device]\nmnc_digits = 4\n[session]\n"
+              "pkg0_resync = sometimes\n", &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+    CU_ASSERT(line_has(&d, 4, "mnc_digits: '4' is neither 2 nor 3"));
+    CU_ASSERT(line_has(&d, 6, "pkg0_resync: 'sometimes' is not never, "
+                              "first-session or always"));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+    p = parse("[profile]\nid = a\n[session]\npkg0_resync = never\n"
+              "pkg0_resync_always = true\n", &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+    CU_ASSERT(line_has(&d, 5, "session.pkg0_resync_always = true means "
+                              "session.pkg0_resync = always, but line 4 "
+                              "says never"));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
 /* [plugin] optional = <bool>: stored with its line, checked like every
  * boolean, once per section; an authority plugin cannot be optional. */
 static void test_profile__optional(void)
@@ -418,6 +470,7 @@ static void test_profile__shipped_sim(void)
 
 static const pdm_test tests[] = {
     {"optional", test_profile__optional},
+    {"authority_keys", test_profile__authority_keys},
     {"shipped_sim", test_profile__shipped_sim},
     {"bootstrap_keys", test_profile__bootstrap_keys},
     {"valid", test_profile__valid},

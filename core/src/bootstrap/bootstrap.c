@@ -57,6 +57,7 @@ typedef struct job {
     char why[320];          /* refusal text, never a secret */
     char created[384];      /* applied: what was made */
     char granted[96];       /* the authority that granted, or "" */
+    uint32_t origins;       /* account_origins before the document */
 } job;
 
 static int refuse(job *j, int rc, const char *component, const char *fmt, ...)
@@ -463,6 +464,13 @@ static int place(job *j)
 
 /* ---- stage 5: PDM_OP_BOOTSTRAP policy ---------------------------------------- */
 
+/* The document's MIME type, as decoded (policy req content_type). */
+static const char *doc_type(const job *j)
+{
+    return j->cp ? (j->wbxml ? PDM__CT_CP_WBXML : PDM__CT_CP_XML)
+                 : (j->wbxml ? PDM__CT_DM_WBXML : PDM__CT_DM_XML);
+}
+
 static int ask(job *j, const pdm__bs_mo *m)
 {
     pdm_policy_req req;
@@ -476,6 +484,9 @@ static int ask(job *j, const pdm__bs_mo *m)
     req.sec = j->in.sec;
     req.origin = j->in.origin;
     req.root_owner = pdm__tree_root_owner(j->ctx->tree);
+    req.account_origins = j->origins;
+    req.account_exists = m && m->replaces ? 1u : 0u;
+    req.content_type = doc_type(j);
     if (m) {
         const pdm__node *old = m->replaces ? pdm__tree_lookup(j->ctx->tree,
                                                               m->replaces)
@@ -503,6 +514,7 @@ static int ask(job *j, const pdm__bs_mo *m)
 static int policy(job *j)
 {
     size_t asked = 0;
+    j->origins = pdm__authority_origins(j->ctx);
     for (size_t i = 0; i < j->placed.nmos; i++) {
         if (j->placed.mos[i].kind != PDM__BS_MO_DMACC)
             continue;
@@ -657,6 +669,45 @@ static void grant_free(pdm_authority_grant *g)
     memset(g, 0, sizeof *g);
 }
 
+/* May the grant for @m make @owner the root owner?  The policies decide
+ * (PDM_OP_TAKEOVER with the bootstrap's principal, sec, origin and
+ * source); a refusal refuses the whole document. */
+static int takeover(job *j, const pdm__bs_mo *m, const char *owner)
+{
+    pdm_policy_req req;
+    pdm__decision dec;
+    const char *cur = pdm__tree_root_owner(j->ctx->tree);
+    char detail[300];
+    uint32_t exists = 1; /* an account of the tree already */
+    for (size_t i = 0; i < j->placed.nmos; i++) {
+        const pdm__bs_mo *o = &j->placed.mos[i];
+        if (o->kind == PDM__BS_MO_DMACC && o->server_id &&
+            strcmp(o->server_id, owner) == 0)
+            exists = o->replaces ? 1u : 0u;
+    }
+    memset(&req, 0, sizeof req);
+    req.struct_size = sizeof req;
+    req.op = PDM_OP_TAKEOVER;
+    req.principal = PDM_PRINCIPAL_BOOTSTRAP;
+    req.server_id = owner;
+    req.uri = ".";
+    req.root_owner = cur;
+    req.source = j->source;
+    req.sec = j->in.sec;
+    req.origin = j->in.origin;
+    req.address = m->address;
+    req.account_origins = j->origins;
+    req.account_exists = exists;
+    snprintf(detail, sizeof detail, "root owner %s -> %s",
+             cur ? cur : "(none)", owner);
+    req.detail = detail;
+    if (pdm__engine_policy(j->ctx, &req, &dec) != PDM_OK)
+        return refuse(j, PDM_EDENIED, dec.component,
+                      "the grant for %s names %s root owner (%s): %s",
+                      m->server_id, owner, detail, dec.reason);
+    return PDM_OK;
+}
+
 /* The authority component's answer for one account, applied. */
 static int authority(job *j, const pdm__bs_mo *m)
 {
@@ -664,7 +715,7 @@ static int authority(job *j, const pdm__bs_mo *m)
     pdm__tree *t = ctx->tree;
     pdm__comp *ac = ctx->plugins.authority;
     pdm_authority_grant g;
-    char who[96] = "core", def[512], err[200] = "";
+    char who[96] = "core", def[512], err[200] = "", plmn[16];
     const char *acl;
     pdm__node *acc;
     int rc = PDM_OK;
@@ -682,6 +733,10 @@ static int authority(job *j, const pdm__bs_mo *m)
         info.address = m->address;
         info.root_owner = pdm__tree_root_owner(t);
         info.source = j->source;
+        info.home_plmn = pdm__authority_home_plmn(ctx, plmn, sizeof plmn) ==
+                                 PDM_OK
+                             ? plmn
+                             : NULL;
         snprintf(who, sizeof who, "authority:%s/%s", ac->plugin->name,
                  ac->name);
         ac->plugin->err[0] = '\0';
@@ -698,6 +753,14 @@ static int authority(job *j, const pdm__bs_mo *m)
                           m->server_id);
         }
         pdm__strlcpy(j->granted, who, sizeof j->granted);
+        /* A new root owner is a takeover (PDM_OP_TAKEOVER, principal
+         * bootstrap), asked before anything of the grant is applied. */
+        if (g.root_owner &&
+            !pdm__streq(g.root_owner, pdm__tree_root_owner(t)) &&
+            takeover(j, m, g.root_owner) != PDM_OK) {
+            grant_free(&g);
+            return j->rc;
+        }
     }
     /* Without an answer the spec's default (DM_Bootstrap): the server
      * gets Get, Replace and Delete on its own account. */

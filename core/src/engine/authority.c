@@ -148,6 +148,103 @@ int pdm__authority_override(void *user, const char *actor, const char *owner,
     return PDM_EDENIED;
 }
 
+int pdm__authority_home_plmn(pdm_ctx *ctx, char *buf, size_t size)
+{
+    char imsi[32];
+    const char *v;
+    size_t n;
+    int rc = PDM_ENOTFOUND;
+    long mnc = pdm__profile_get_long(ctx->profile, "device.mnc_digits", 2);
+
+    if (!buf || size < 8)
+        return PDM_EINVAL;
+    buf[0] = '\0';
+    imsi[0] = '\0';
+    if (ctx->hooks.network_id &&
+        ctx->hooks.network_id(ctx->hooks.user, PDM_NETID_IMSI, imsi,
+                              sizeof imsi) == PDM_OK)
+        imsi[sizeof imsi - 1] = '\0';
+    else
+        imsi[0] = '\0';
+    if (!imsi[0] && (v = pdm__profile_get(ctx->profile, "device.imsi")))
+        pdm__strlcpy(imsi, v, sizeof imsi);
+    n = strlen(imsi);
+    if (mnc != 3)
+        mnc = 2;
+    if (n >= 6 && n <= 15 && strspn(imsi, "0123456789") == n) {
+        snprintf(buf, size, "%.3s-%.*s", imsi, (int)mnc, imsi + 3);
+        rc = PDM_OK;
+    }
+    pdm__wipe(imsi, sizeof imsi);
+    return rc;
+}
+
+/* One ACL of defaults(): parsed and made canonical into *out (NULL in:
+ * NULL out). */
+static int canon_acl(pdm_ctx *ctx, const char *who, const char *field,
+                     const char *in, bool root, char **out)
+{
+    pdm__acl a;
+    pdm__buf b;
+    char err[160];
+    int rc;
+    *out = NULL;
+    if (!in)
+        return PDM_OK;
+    rc = pdm__acl_parse(in, &a, err, sizeof err);
+    if (rc == PDM_ENOMEM)
+        return rc;
+    if (rc != PDM_OK || (root && pdm__acl_is_empty(&a))) {
+        pdm__ctx_error(ctx, PDM_EINVAL,
+                       "authority %s: defaults() gave %s '%.100s': %s", who,
+                       field, in,
+                       rc != PDM_OK ? err : "the root ACL cannot be empty");
+        pdm__acl_free(&a);
+        return PDM_EINVAL;
+    }
+    pdm__buf_init(&b);
+    pdm__acl_format(&a, &b);
+    pdm__buf_putc(&b, '\0');
+    pdm__acl_free(&a);
+    if (!pdm__buf_ok(&b))
+        return PDM_ENOMEM;
+    *out = (char *)pdm__buf_steal(&b, NULL);
+    return PDM_OK;
+}
+
+int pdm__authority_defaults(pdm_ctx *ctx)
+{
+    pdm__comp *ac = ctx->plugins.authority;
+    pdm_authority_defaults d;
+    char who[96];
+    int rc;
+
+    if (!ac || !PDM__AUTH_HAS(ac, defaults))
+        return PDM_OK;
+    snprintf(who, sizeof who, "%s/%s", ac->plugin->name, ac->name);
+    memset(&d, 0, sizeof d);
+    d.struct_size = sizeof d;
+    ac->plugin->err[0] = '\0';
+    rc = ac->ops.authority.defaults(ac->inst, &d);
+    if (rc != PDM_OK) {
+        /* Rule 3: on failure the strings stayed the plugin's. */
+        pdm__ctx_error(ctx, rc, "authority %s: defaults() failed (%s)%s%.200s",
+                       who, pdm_strerror(rc), ac->plugin->err[0] ? ": " : "",
+                       ac->plugin->err);
+        return rc < 0 && rc >= PDM_RC_MIN ? rc : PDM_ERROR;
+    }
+    rc = canon_acl(ctx, who, "root_acl", d.root_acl, true, &ctx->auth_root_acl);
+    if (rc == PDM_OK)
+        rc = canon_acl(ctx, who, "dmacc_acl", d.dmacc_acl, false,
+                       &ctx->auth_dmacc_acl);
+    ctx->auth_root_add_open = (d.flags & PDM_DEFAULTS_ROOT_ADD_OPEN) != 0;
+    pdm__free(d.root_acl);
+    pdm__free(d.dmacc_acl);
+    if (rc == PDM_ENOMEM)
+        pdm__ctx_error(ctx, rc, "authority %s: defaults(): out of memory", who);
+    return rc;
+}
+
 PDM_API const char *pdm_ctx_root_owner(pdm_ctx *ctx)
 {
     return ctx && ctx->tree ? pdm__tree_root_owner(ctx->tree) : NULL;

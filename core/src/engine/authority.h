@@ -61,4 +61,21 @@ int pdm__authority_record_drop(pdm_ctx *ctx, const char *server_id);
  * 1u << pdm_bootstrap_origin (pdm_policy_req::account_origins). */
 uint32_t pdm__authority_origins(pdm_ctx *ctx);
 
+/* The home network of the subscription, "MCC-MNC" (e.g. "001-01"), from
+ * the IMSI (network_id hook, else the profile's device.imsi) and
+ * device.mnc_digits (2 or 3, default 2), into @buf (at least 8 bytes)
+ * for pdm_authority_info::home_plmn.  The IMSI itself never leaves this
+ * function (wiped).  Returns PDM_OK, PDM_ENOTFOUND (no IMSI, or one that
+ * is not 6-15 digits), PDM_EINVAL (@buf too small). */
+int pdm__authority_home_plmn(pdm_ctx *ctx, char *buf, size_t size);
+
+/* Asks the active authority's defaults() (ABI 1.3; NULL or an older
+ * vtable: the spec's) once at open, after create() and before the tree
+ * opens, and keeps the canonical ACLs in @ctx (auth_root_acl,
+ * auth_dmacc_acl, auth_root_add_open).  A failing defaults() or an ACL
+ * the core cannot parse (an empty root ACL too) fails the open with an
+ * error naming the component (fail closed).
+ * Returns PDM_OK, PDM_EINVAL, PDM_ENOMEM or the component's rc. */
+int pdm__authority_defaults(pdm_ctx *ctx);
+
 #endif /* PDM_ENGINE_AUTHORITY_H */

@@ -1,6 +1,7 @@
 /*
  * pdm_ctx lifecycle and plugin introspection (integrator API).
  */
+#include "engine/authority.h"
 #include "engine/engine.h"
 
 #include <stdarg.h>
@@ -104,7 +105,13 @@ static int open_tree(pdm_ctx *ctx)
     memset(&tc, 0, sizeof tc);
     tc.store = ctx->store;
     tc.log = ctx->log;
-    tc.root_add_star = true;
+    /* The authority's defaults (pdm__authority_defaults). */
+    tc.root_add_star = !ctx->auth_root_add_open;
+    tc.root_acl = ctx->auth_root_acl;
+    tc.dmacc_acl = ctx->auth_dmacc_acl;
+    /* Without its plugins the authority's ./DMAcc ACL is unknown: an
+     * inspection context must not "repair" it to the spec's. */
+    tc.dmacc_acl_unknown = ctx->plugins_absent;
     pdm__engine_limits(ctx, &tc.limits);
     pdm__engine_tree_hooks(ctx, &tc);
     rc = pdm__tree_open(&ctx->tree, &tc, err, sizeof err);
@@ -205,6 +212,10 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
     }
     report_diag(ctx, &d);
     pdm__diag_free(&d);
+    /* The authority's defaults: after its create(), before the tree (and
+     * its factory tree) exists. */
+    if (rc == PDM_OK && ctx->plugins_started)
+        rc = pdm__authority_defaults(ctx);
     if (rc == PDM_OK)
         rc = open_tree(ctx);
     /* Alerts and pending Execs of servers whose account was deleted
@@ -243,6 +254,8 @@ PDM_API void pdm_ctx_close(pdm_ctx *ctx)
     pdm__free(ctx->bs_pending);
     pdm__local_free(ctx);
     pdm__profile_free(ctx->profile);
+    pdm__free(ctx->auth_root_acl);
+    pdm__free(ctx->auth_dmacc_acl);
     pdm__free(ctx->state_dir);
     pdm__free(ctx);
 }

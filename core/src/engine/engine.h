@@ -86,6 +86,11 @@ struct pdm_ctx {
     /* The factory file was refused because bootstrap.disabled_origins
      * has factory: later scans of this context skip it (bootstrap.c). */
     bool bs_factory_refused;
+    /* The active authority's defaults() (authority.c), canonical; NULL:
+     * the spec's.  Kept for the tree's lifetime (its config points at
+     * them). */
+    char *auth_root_acl, *auth_dmacc_acl;
+    bool auth_root_add_open; /* PDM_DEFAULTS_ROOT_ADD_OPEN */
     /* pdm_ctx_authority's last answer (local.c), or NULL. */
     struct pdm__local *local;
     char err[512];

@@ -20,7 +20,8 @@
 
 enum vtype {
     V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF, V_SIZE,
-    V_PERCENT, V_RESPURI_HOST, V_IMSI, V_ORIGINS, V_BS_CTYPE, V_BS_REMOVED
+    V_PERCENT, V_RESPURI_HOST, V_IMSI, V_ORIGINS, V_BS_CTYPE, V_BS_REMOVED,
+    V_MNC_DIGITS, V_PKG0_RESYNC
 };
 
 typedef struct keydef {
@@ -61,6 +62,10 @@ static const keydef keydefs[] = {
     {"device.imsi", V_IMSI,
      "IMSI (6-15 digits) for NETWPIN/USERNETWPIN bootstrap MACs when the "
      "network_id hook has none; secret: never printed or logged"},
+    /* issue 12: the home network (pdm_authority_info.home_plmn) */
+    {"device.mnc_digits", V_MNC_DIGITS,
+     "digits of the MNC in the IMSI (2 or 3, default 2): gives authorities "
+     "the home network MCC-MNC, never the IMSI"},
     {"session.max_msg_size", V_SIZE,
      "MaxMsgSize the client advertises and accepts (bytes, default 1048576)"},
     {"session.max_obj_size", V_SIZE,
@@ -71,6 +76,11 @@ static const keydef keydefs[] = {
     {"session.allow_auth_downgrade", V_BOOL,
      "follow a server's challenge to a weaker credential type than the "
      "account's AAuthPref/AAuthType (default false)"},
+    /* issue 12 item 1 */
+    {"session.adopt_challenge_type", V_BOOL,
+     "answer an authenticated server's challenge with the credential type "
+     "it names (default true); false: only the type in use, a challenge "
+     "for another ends the session"},
     /* resource bounds (issue 9) */
     {"session.response_budget", V_SIZE,
      "bytes the answers of one server package may hold; past it commands "
@@ -84,9 +94,13 @@ static const keydef keydefs[] = {
      "server messages up to this % over our MaxMsgSize are taken with a "
      "warning (0-100, default 25)"},
     /* package 0 replay (issue 9 item 5) */
+    {"session.pkg0_resync", V_PKG0_RESYNC,
+     "when a package 0 signed with the resynchronisation nonce is taken: "
+     "never, first-session (until a session with its server ended "
+     "normally; default) or always"},
     {"session.pkg0_resync_always", V_BOOL,
-     "accept a package 0 signed with the resynchronisation nonce even after "
-     "a session with its server ended normally (default false)"},
+     "old spelling: true = session.pkg0_resync always, false = "
+     "first-session (both given: they must agree)"},
     /* audit retention (issue 9 item 10) */
     {"audit.segment_rows", V_UINT16,
      "audit rows per archived segment; 0 = never rotate (default 10000)"},
@@ -136,7 +150,8 @@ const pdm__profile_key *pdm__profile_keys(void)
                                      "abi", "path", "plugin[/component]",
                                      "size", "percent", "same|any",
                                      "imsi (secret)", "origin list",
-                                     "content type", "remove|keep"};
+                                     "content type", "remove|keep", "2|3",
+                                     "never|first-session|always"};
     for (size_t i = 0; i < PDM__ARRAY_LEN(keydefs); i++) {
         keys[i].key = keydefs[i].key;
         keys[i].type = keydefs[i].key ? tn[keydefs[i].type] : NULL;
@@ -449,6 +464,20 @@ static void core_setting(parser *ps, const char *full, const char *key,
             return;
         }
         break;
+    case V_MNC_DIGITS:
+        if (strcmp(val, "2") != 0 && strcmp(val, "3") != 0) {
+            ERR(ps, "%s: '%s' is neither 2 nor 3", key, val);
+            return;
+        }
+        break;
+    case V_PKG0_RESYNC:
+        if (strcmp(val, "never") != 0 && strcmp(val, "first-session") != 0 &&
+            strcmp(val, "always") != 0) {
+            ERR(ps, "%s: '%s' is not never, first-session or always", key,
+                val);
+            return;
+        }
+        break;
     case V_BS_REMOVED:
         if (strcmp(val, "remove") != 0 && strcmp(val, "keep") != 0) {
             ERR(ps, "%s: '%s' is neither 'remove' nor 'keep'", key, val);
@@ -616,6 +645,34 @@ static void check_optional_authority(parser *ps)
     }
 }
 
+/* session.pkg0_resync and its old boolean spelling may both be given,
+ * but must say the same. */
+static void check_pkg0_resync(parser *ps)
+{
+    const pdm__kv *e = kv_find(ps->p->settings, "session.pkg0_resync");
+    const pdm__kv *b = kv_find(ps->p->settings, "session.pkg0_resync_always");
+    bool always;
+    if (!e || !b || !parse_bool(b->value, &always))
+        return;
+    if (strcmp(e->value, always ? "always" : "first-session") != 0)
+        pdm__diag_add(ps->diag, ps->name, b->line, PDM_EPARSE,
+                      "session.pkg0_resync_always = %s means "
+                      "session.pkg0_resync = %s, but line %u says %s: keep "
+                      "one of them",
+                      b->value, always ? "always" : "first-session", e->line,
+                      e->value);
+}
+
+const char *pdm__profile_pkg0_resync(const pdm__profile *p)
+{
+    const char *e = pdm__profile_get(p, "session.pkg0_resync");
+    if (e)
+        return e;
+    return pdm__profile_get_bool(p, "session.pkg0_resync_always", false)
+               ? "always"
+               : "first-session";
+}
+
 int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,
                        const char *text, size_t len, pdm__diag *diag)
 {
@@ -687,6 +744,7 @@ int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,
         pdm__diag_add(diag, name, 0, PDM_EPARSE,
                       "missing required key 'id' in [profile]");
     check_optional_authority(&ps);
+    check_pkg0_resync(&ps);
     *out = p;
     return diag->errors > errors_before ? PDM_EPARSE : PDM_OK;
 }

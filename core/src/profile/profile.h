@@ -92,5 +92,8 @@ typedef struct pdm__profile_key {
     const char *help;
 } pdm__profile_key;
 const pdm__profile_key *pdm__profile_keys(void); /* NULL-key terminated */
+/* session.pkg0_resync ("never", "first-session", "always"), from the old
+ * boolean session.pkg0_resync_always when only that is given. */
+const char *pdm__profile_pkg0_resync(const pdm__profile *p);
 
 #endif

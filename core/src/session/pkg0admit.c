@@ -24,7 +24,8 @@
 
 /* Set (store kv "core", "pkg0-synced:<ServerID>") once a session with the
  * server ended normally: from then on its package 0 must use the stored
- * nonce unless session.pkg0_resync_always says otherwise. */
+ * nonce unless session.pkg0_resync says otherwise (never: not even
+ * before; always: even after). */
 static bool pkg0_synced(pdm_ctx *ctx, const char *server_id)
 {
     uint8_t *v = NULL;
@@ -130,6 +131,7 @@ static int pkg0_judge(pdm_ctx *ctx, const uint8_t *buf, size_t len,
     pdm__pkg0 p;
     char err[256];
     unsigned which = 0, flags = PDM__PKG0_VERIFY_DEFAULT;
+    const char *resync;
     int rc = pdm__pkg0_parse(&p, buf, len, err, sizeof err);
     if (rc != PDM_OK) {
         snprintf(why, whylen, "%s", err);
@@ -149,16 +151,20 @@ static int pkg0_judge(pdm_ctx *ctx, const uint8_t *buf, size_t len,
     /* The resynchronisation nonce is a fixed value: a package 0 signed
      * with it replays for ever.  Allowed until the server and the device
      * have once run a session together (the server then has a nonce). */
-    if (!pdm__profile_get_bool(ctx->profile, "session.pkg0_resync_always",
-                               false) &&
-        pkg0_synced(ctx, acc->server_id))
+    resync = pdm__profile_pkg0_resync(ctx->profile);
+    if (strcmp(resync, "never") == 0 ||
+        (strcmp(resync, "always") != 0 && pkg0_synced(ctx, acc->server_id)))
         flags &= ~(unsigned)PDM__PKG0_RESYNC;
     rc = pdm__pkg0_verify(&p, acc->srv.secret, acc->srv.nonce,
                           acc->srv.nonce_len, flags, &which);
     if (rc != PDM_OK) {
         snprintf(why, whylen, "bad digest (not signed with the server "
                  "credentials%s)", flags & PDM__PKG0_RESYNC ? ""
-                 : "; nonce resynchronisation is off after the first session");
+                 : strcmp(resync, "never") == 0
+                     ? "; nonce resynchronisation is off (session.pkg0_resync "
+                       "never)"
+                     : "; nonce resynchronisation is off after the first "
+                       "session");
         return PDM_EAUTH;
     }
     pdm__pkg0_session_id_str(p.session_id, sid);

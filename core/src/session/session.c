@@ -362,6 +362,9 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
     s->allow_downgrade = pdm__profile_get_bool(ctx->profile,
                                                "session.allow_auth_downgrade",
                                                false);
+    s->adopt_challenge = pdm__profile_get_bool(ctx->profile,
+                                               "session.adopt_challenge_type",
+                                               true);
     pdm__out_init(s);
     if (o.pkg0) {
         rc = pdm__session_check_pkg0(s, o.pkg0, o.pkg0_len, sid, sizeof sid);
@@ -661,6 +664,17 @@ static int challenge_type(pdm_session *s, pdm__auth_type ctype, bool trusted)
         want = s->cl_floor;
     if (want == s->cl_type)
         return PDM_OK;
+    /* session.adopt_challenge_type false: the account's type is the only
+     * one sent; a challenge for another ends the session. */
+    if (!s->adopt_challenge &&
+        want != (s->cl_type != PDM_AUTH_NONE ? s->cl_type : s->cl_floor)) {
+        snprintf(why, sizeof why, "a challenge to switch from %s to %s "
+                 "refused (session.adopt_challenge_type is false)",
+                 type_name(s->cl_type != PDM_AUTH_NONE ? s->cl_type
+                                                       : s->cl_floor),
+                 type_name(want));
+        return refuse_cred(s, PDM_EDENIED, why);
+    }
     if (!trusted && s->cl_type != PDM_AUTH_NONE) {
         snprintf(why, sizeof why, "a challenge to switch from %s to %s in a "
                  "message that failed server authentication refused",

@@ -121,6 +121,7 @@ struct pdm_session {
     pdm__auth_type cl_type;   /* type we use now */
     pdm__auth_type cl_floor;  /* weakest type the account allows */
     bool allow_downgrade;     /* profile session.allow_auth_downgrade */
+    bool adopt_challenge;     /* profile session.adopt_challenge_type */
     bool cl_accepted;         /* server said 212: no more Cred */
     unsigned cl_attempts;     /* challenges answered */
     uint8_t cl_nonce[128];

@@ -244,8 +244,9 @@ int pdm__dmacc_repair(pdm__tree *t, size_t *changed)
     size_t count = 0;
     bool began = !pdm__tree_in_transaction(t) && pdm__tree_begin(t) == PDM_OK;
     int rc = PDM_OK;
-    if (dm && !pdm__streq(dm->acl_str, PDM_DMACC_ACL)) {
-        rc = set_acl(t, dm, PDM_DMACC_ACL);
+    if (dm && !t->cfg.dmacc_acl_unknown &&
+        !pdm__streq(dm->acl_str, pdm__tree_dmacc_acl(t))) {
+        rc = set_acl(t, dm, pdm__tree_dmacc_acl(t));
         count += rc == PDM_OK;
     }
     for (pdm__node *c = dm ? dm->first : NULL; c && rc == PDM_OK; c = c->next) {

@@ -23,7 +23,8 @@
  *   creation    a server never creates an account (425,
  *               "account-create"): accounts come from a bootstrap or the
  *               local user, and policies decide those;
- *   ACLs        ./DMAcc has the ACL "Get=*" and no server changes it
+ *   ACLs        ./DMAcc has the ACL "Get=*" (or the authority's,
+ *               pdm__tree_dmacc_acl) and no server changes it
  *               (425, "dmacc-acl"); each account node has its own ACL
  *               naming only its ServerID (default
  *               "Delete=<id>&Get=<id>&Replace=<id>", DM_Bootstrap's
@@ -40,7 +41,7 @@
 
 #include "tree/tree.h"
 
-#define PDM_DMACC_ACL "Get=*"
+#define PDM_DMACC_ACL "Get=*" /* the spec's; see pdm__tree_dmacc_acl */
 
 /* ./DMAcc, or NULL when the tree has none. */
 pdm__node *pdm__dmacc_root(const pdm__tree *t);

@@ -420,6 +420,10 @@ bool pdm__node_subtree_has(const pdm__node *n, uint32_t f)
 /* ---- accessors ---------------------------------------------------------------- */
 
 pdm__node *pdm__tree_root(const pdm__tree *t) { return t->root; }
+const char *pdm__tree_dmacc_acl(const pdm__tree *t)
+{
+    return t->cfg.dmacc_acl ? t->cfg.dmacc_acl : "Get=*";
+}
 size_t pdm__tree_count(const pdm__tree *t) { return t->count; }
 pdm__node *pdm__node_parent(const pdm__node *n) { return n->parent; }
 pdm__node *pdm__node_first_child(const pdm__node *n) { return n->first; }
@@ -874,7 +878,10 @@ static int make_root(pdm__tree *t)
     r->flags = PDM_NODE_PERMANENT;
     r->owner = pdm__tree_intern(t, "factory");
     r->tstamp = now_s();
-    if (pdm__node_set_acl(r, PDM_ACL_ROOT_DEFAULT, err, sizeof err) != PDM_OK) {
+    if (pdm__node_set_acl(r, t->cfg.root_acl ? t->cfg.root_acl
+                                             : PDM_ACL_ROOT_DEFAULT,
+                          err, sizeof err) != PDM_OK) {
+        /* The engine checked the authority's ACL: only memory fails. */
         node_free(r);
         return PDM_ENOMEM;
     }

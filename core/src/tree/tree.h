@@ -148,10 +148,25 @@ typedef struct pdm__tree_config {
     void *override_user;
     bool root_add_star;          /* servers may not remove Add=* from root
                                     (TND §6.7 allows 405); default true */
+    /* The authority's defaults (pdm_authority_defaults), canonical ACL
+     * strings the caller keeps alive as long as the tree; NULL: the
+     * spec's.  root_acl: the root ACL of a new tree, and where a root
+     * command left without ids by pdm__tree_remove_server goes (TND
+     * §8.3.7.1.4 "or factory default": the default's entry for that
+     * command without the removed id, else the command goes; a root ACL
+     * left empty becomes the default).  Without it such a command
+     * becomes "*".  dmacc_acl: the ACL of ./DMAcc (PDM_DMACC_ACL). */
+    const char *root_acl;
+    const char *dmacc_acl;
+    bool dmacc_acl_unknown;      /* the authority did not run (no plugins):
+                                    pdm__dmacc_repair leaves ./DMAcc's ACL */
 } pdm__tree_config;
 
+/* The ./DMAcc ACL of this tree (cfg dmacc_acl, else PDM_DMACC_ACL). */
+const char *pdm__tree_dmacc_acl(const pdm__tree *t);
+
 /* Creates a tree and loads the store's nodes (if any).  An empty store gets
- * a root with ACL "Add=*&Get=*".  Returns PDM_OK, PDM_ECORRUPT (rows that
+ * a root with ACL cfg->root_acl, or "Add=*&Get=*".  Returns PDM_OK, PDM_ECORRUPT (rows that
  * do not form a tree: orphans, duplicate names, bad values), PDM_EIO,
  * PDM_ENOMEM; err gets a message. */
 int pdm__tree_open(pdm__tree **out, const pdm__tree_config *cfg, char *err,
