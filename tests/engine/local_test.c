@@ -60,6 +60,8 @@ static const pdm_device_hooks *g_hooks = &hooks;
 /* A profile with fx-local (@takeover, @deny) and @authority as its
  * authority ("auth", "auth-none"), or no plugin at all (@authority
  * NULL). */
+static const char *g_root_acl; /* fx-local's defaults() root_acl */
+
 static const char *profile(const char *name, const char *authority,
                            const char *takeover, const char *deny)
 {
@@ -76,10 +78,14 @@ static const char *profile(const char *name, const char *authority,
             "local.tnds.xml\n",
             PDM_SOURCE_DIR);
     if (authority)
+        fprintf(f, "authority = fx-local/%s\n", authority);
+    fprintf(f, "[device]\nimsi = 001010123456789\n");
+    if (authority)
         fprintf(f,
-                "authority = fx-local/%s\n[plugin fx-local]\n"
-                "option.takeover = %s\noption.deny = %s\n",
-                authority, takeover, deny);
+                "[plugin fx-local]\noption.takeover = %s\noption.deny = %s\n",
+                takeover, deny);
+    if (authority && g_root_acl)
+        fprintf(f, "option.root_acl = %s\n", g_root_acl);
     fclose(f);
     return p;
 }
@@ -295,7 +301,7 @@ static void test_local__takeover(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(g_ask_text, "srv-a, the owner now"));
     /* the authority saw the new owner and the current one */
     PDM_ASSERT_STR(kv(ctx, "fx-local", "takeover"),
-                   "srv-b ./DMAcc/b srv-a 1 http://b.test/dm");
+                   "srv-b ./DMAcc/b srv-a 1 http://b.test/dm 001-01");
     a = audit(ctx, "Takeover");
     CU_ASSERT_EQUAL(a.n, 1);
     PDM_ASSERT_STR(a.decision, "allow");
@@ -747,6 +753,20 @@ static void test_local__account_delete(void)
     pdm_ctx_close(ctx);
 }
 
+/* The authority's default root ACL decides the root fallback: a root
+ * command it lacks goes (TND §8.3.7.1.4, "or factory default"). */
+static void test_local__account_delete_default(void)
+{
+    pdm_ctx *ctx;
+    g_root_acl = "Add=*&Get=*";
+    ctx = fresh("add", profile("add", "auth", "allow", "none"));
+    g_root_acl = NULL;
+    CU_ASSERT_EQUAL(pdm_ctx_account_delete(ctx, "srv-a", 0, res()), PDM_OK);
+    PDM_ASSERT_STR(acl(ctx, "."), "Add=*&Get=*");
+    PDM_ASSERT_STR(acl(ctx, "./Vendor"), "Get=srv-b");
+    pdm_ctx_close(ctx);
+}
+
 static void test_local__account_delete_refused(void)
 {
     pdm_ctx *ctx = fresh("adr", profile("adr", "auth", "allow",
@@ -820,6 +840,7 @@ static const pdm_test tests[] = {
     {"acl_set", test_local__acl_set},
     {"acl_set_refused", test_local__acl_set_refused},
     {"account_delete", test_local__account_delete},
+    {"account_delete_default", test_local__account_delete_default},
     {"account_delete_refused", test_local__account_delete_refused},
     {"authority", test_local__authority},
     {NULL, NULL},

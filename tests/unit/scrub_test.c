@@ -15,6 +15,7 @@
 #include "util/util.h"
 
 static pdm__tree *T;
+static const char *g_root_acl; /* the authority's default root ACL */
 
 static const pdm__who FACTORY = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
 
@@ -24,6 +25,7 @@ static pdm__tree *new_tree(void)
     pdm__tree *t = NULL;
     memset(&cfg, 0, sizeof cfg);
     cfg.root_add_star = true;
+    cfg.root_acl = g_root_acl;
     if (pdm__tree_open(&t, &cfg, NULL, 0) != PDM_OK)
         abort();
     return t;
@@ -101,10 +103,10 @@ static void test_scrub__delete(void)
     vB = pdm__node_verno(pdm__tree_lookup(T, "./NodeB"));
     vA1 = pdm__node_verno(pdm__tree_lookup(T, "./NodeA/Node1"));
     /* only inside a transaction */
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerA", NULL, NULL, &n),
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerA", NULL, &n),
                     PDM_EINVAL);
     CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerA", NULL, NULL, &n),
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerA", NULL, &n),
                     PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
     CU_ASSERT_EQUAL(n, 4); /* root, NodeB, Node5, NodeC */
@@ -133,47 +135,65 @@ static void test_scrub__delete(void)
     /* the syntax example: one id of two goes, "*" stays */
     CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "www.sonera.fi-8765", NULL,
-                                              NULL, &n),
+                                              &n),
                     PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
     CU_ASSERT_EQUAL(n, 1);
     PDM_ASSERT_STR(acl("./P"), "Get=*&Replace=321_ibm.com");
 }
 
-/* A root command left without ids takes the authority's default for it. */
+/* With the authority's default root ACL (pdm__tree_config::root_acl) a
+ * root command left without ids takes the default's entry without the
+ * removed id, or goes; a root ACL left empty becomes the default (the
+ * same fallback as pdm__tree_remove_server). */
 static void test_scrub__root_default(void)
 {
     char err[200];
+    g_root_acl = "Add=*&Delete=ServerA&Get=ServerZ+ServerA&Replace=ServerZ";
     build();
     CU_ASSERT_EQUAL(pdm__tree_set_acl(T, ".",
-                                      "Add=ServerA&Delete=ServerA&Get=ServerA+"
-                                      "ServerB&Replace=ServerA",
+                                      "Add=ServerA&Delete=ServerA&Exec=ServerA&"
+                                      "Get=ServerA+ServerB&Replace=ServerA",
                                       err, sizeof err),
                     PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerA", NULL,
-                                              "Add=*&Get=ServerZ&Replace=ServerZ",
-                                              NULL),
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerA", NULL, NULL),
                     PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
-    /* Add: the default's "*"; Delete: none in the default, "*"; Get kept
-     * ServerB; Replace: the default's ServerZ */
-    PDM_ASSERT_STR(acl("."), "Add=*&Delete=*&Get=ServerB&Replace=ServerZ");
-    /* NULL: PDM_ACL_ROOT_DEFAULT */
+    /* Add: the default's "*"; Delete: the default names only ServerA, so
+     * it goes; Exec: none in the default, it goes; Get kept ServerB;
+     * Replace: the default's ServerZ */
+    PDM_ASSERT_STR(acl("."), "Add=*&Get=ServerB&Replace=ServerZ");
+    /* a root ACL left empty becomes the default without the id */
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, ".", "Exec=ServerB", err, sizeof err),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerB", NULL, NULL),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
+    PDM_ASSERT_STR(acl("."),
+                   "Add=*&Delete=ServerA&Get=ServerZ+ServerA&Replace=ServerZ");
+    /* ... and the spec's when the default without the id is empty */
+    g_root_acl = "Get=ServerQ";
+    build();
+    CU_ASSERT_EQUAL(pdm__tree_set_acl(T, ".", "Get=ServerQ", err, sizeof err),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerQ", NULL, NULL),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
+    PDM_ASSERT_STR(acl("."), "Add=*&Get=*");
+    /* without a default: "*" (facts §6.8) */
+    g_root_acl = NULL;
+    build();
     CU_ASSERT_EQUAL(pdm__tree_set_acl(T, ".", "Add=ServerB&Get=ServerB", err,
                                       sizeof err),
                     PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerB", NULL, NULL, NULL),
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerB", NULL, NULL),
                     PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
     PDM_ASSERT_STR(acl("."), "Add=*&Get=*");
-    /* a bad default is refused, nothing changes */
-    CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerC", NULL, "Get=", NULL),
-                    PDM_EINVAL);
-    pdm__tree_abort(T);
-    PDM_ASSERT_STR(acl("./NodeA"), "Get=ServerC&Replace=ServerC");
 }
 
 /* A transfer: ServerA's entries become ServerB's, in place, once. */
@@ -182,8 +202,7 @@ static void test_scrub__replace(void)
     size_t n = 0;
     build();
     CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerA", "ServerB", NULL,
-                                              &n),
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerA", "ServerB", &n),
                     PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
     CU_ASSERT_EQUAL(n, 4);
@@ -199,20 +218,20 @@ static void test_scrub__replace(void)
     /* position kept */
     CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "www.sonera.fi-8765", "X1",
-                                              NULL, &n),
+                                              &n),
                     PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
     PDM_ASSERT_STR(acl("./P"),
                    "Add=X1&Delete=X1&Get=*&Replace=X1+321_ibm.com");
     /* bad arguments */
     CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "X1", "X1", NULL, NULL),
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "X1", "X1", NULL),
                     PDM_EINVAL);
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "*", NULL, NULL, NULL),
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "*", NULL, NULL),
                     PDM_EINVAL);
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "X1", "a b", NULL, NULL),
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "X1", "a b", NULL),
                     PDM_EINVAL);
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "", NULL, NULL, NULL),
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "", NULL, NULL),
                     PDM_EINVAL);
     pdm__tree_abort(T);
 }
@@ -223,13 +242,13 @@ static void test_scrub__rollback(void)
     size_t n = 7;
     build();
     CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerA", NULL, NULL, &n),
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "ServerA", NULL, &n),
                     PDM_OK);
     pdm__tree_abort(T);
     PDM_ASSERT_STR(acl("."), "Add=*&Get=*&Replace=ServerA");
     PDM_ASSERT_STR(acl("./NodeB"), "Get=ServerA&Replace=ServerA");
     CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
-    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "Nobody", NULL, NULL, &n),
+    CU_ASSERT_EQUAL(pdm__tree_scrub_server_id(T, "Nobody", NULL, &n),
                     PDM_OK);
     CU_ASSERT_EQUAL(n, 0);
     CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
@@ -243,7 +262,7 @@ static void test_scrub__alloc_failures(void)
         build();
         CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
         pdm__alloc_fail_after(k);
-        rc = pdm__tree_scrub_server_id(T, "ServerA", "ServerB", NULL, NULL);
+        rc = pdm__tree_scrub_server_id(T, "ServerA", "ServerB", NULL);
         pdm__alloc_fail_after(-1);
         if (rc == PDM_OK) {
             CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);

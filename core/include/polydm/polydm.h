@@ -403,9 +403,11 @@ PDM_API const char *pdm_ctx_bootstrap_pending(pdm_ctx *ctx, size_t i);
  * updated (TND §8.3.5).
  * Removing a ServerID from the tree scrubs it from every ACL as TND
  * §8.3.7.1.4 says (a command left without ids goes; an ACL left empty
- * inherits; a root command left without ids takes the value the
- * authority's default root ACL (pdm_authority_defaults) gives that
- * command, or "*" where it gives none); the account node of that
+ * inherits; a root command left without ids takes the entry the
+ * authority's default root ACL (pdm_authority_defaults) has for it,
+ * without that id, or goes, and a root ACL left empty becomes that
+ * default; without an authority default such a command becomes "*",
+ * TND's words); the account node of that
  * ServerID keeps the ACL the DMAcc rule gives it.
  * Common returns: PDM_EDENIED also when the context cannot run its
  * policies or is read-only (PDM_CTX_READONLY); PDM_EBUSY while a tree

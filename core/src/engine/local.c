@@ -242,14 +242,6 @@ static int find_acct(lop *o, const char *sid, const char *what, acct *a)
 
 /* ---- stages 2-4 -------------------------------------------------------------- */
 
-/* The root fallback of a scrub (TND §8.3.7.1.4): the authority's default
- * root ACL.  NULL means the spec's. */
-static const char *root_default(const pdm_ctx *ctx)
-{
-    (void)ctx;
-    return NULL;
-}
-
 /* Stage 2: the authority's takeover() for making @to the root owner. */
 static int ask_authority(lop *o, const acct *to)
 {
@@ -257,7 +249,7 @@ static int ask_authority(lop *o, const acct *to)
     pdm__comp *ac = ctx->plugins.authority;
     pdm_authority_info info;
     pdm_verdict v;
-    char who[96];
+    char who[96], plmn[16];
     const char *src = NULL;
     uint32_t origin = PDM_ORIGIN_UNKNOWN, sec = 0;
     int rc;
@@ -267,11 +259,7 @@ static int ask_authority(lop *o, const acct *to)
                       "the profile has no authority component: root "
                       "ownership never moves (the spec's default)");
     snprintf(who, sizeof who, "authority:%s/%s", ac->plugin->name, ac->name);
-    /* The copy of the vtable reads methods past its struct_size as NULL;
-     * the size is checked too, in case that ever changes. */
-    if (ac->ops.head.struct_size < offsetof(pdm_authority_ops, takeover) +
-                                       sizeof(void (*)(void)) ||
-        !ac->ops.authority.takeover)
+    if (!PDM__AUTH_HAS(ac, takeover))
         return refuse(o, PDM_EDENIED, who,
                       "the authority never allows a takeover (it has no "
                       "takeover method)");
@@ -285,6 +273,8 @@ static int ask_authority(lop *o, const acct *to)
     info.address = to->addr[0] ? to->addr : NULL;
     info.root_owner = pdm__tree_root_owner(ctx->tree);
     info.source = src;
+    if (pdm__authority_home_plmn(ctx, plmn, sizeof plmn) == PDM_OK)
+        info.home_plmn = plmn;
     memset(&v, 0, sizeof v);
     ac->plugin->err[0] = '\0';
     rc = ac->ops.authority.takeover(ac->inst, &info, &v);
@@ -468,8 +458,7 @@ PDM_API int pdm_ctx_takeover(pdm_ctx *ctx, const char *server_id,
     }
     if (old[0] && strcmp(old, to.sid) != 0 &&
         pdm__acl_valid_server_id(old, strlen(old)) &&
-        (rc = pdm__tree_scrub_server_id(ctx->tree, old, NULL,
-                                        root_default(ctx), &scrubbed)) !=
+        (rc = pdm__tree_scrub_server_id(ctx->tree, old, NULL, &scrubbed)) !=
             PDM_OK) {
         failed(&o, rc, "scrubbing the old owner");
         goto done;
@@ -562,8 +551,7 @@ PDM_API int pdm_ctx_transfer(pdm_ctx *ctx, const char *from, const char *to,
     if (ask_user(&o, ask) != PDM_OK || begin(&o) != PDM_OK)
         goto done;
     /* One transaction: interrupted anywhere, A or B is in charge. */
-    if ((rc = pdm__tree_scrub_server_id(ctx->tree, a.sid, b.sid,
-                                        root_default(ctx), &scrubbed)) !=
+    if ((rc = pdm__tree_scrub_server_id(ctx->tree, a.sid, b.sid, &scrubbed)) !=
         PDM_OK) {
         failed(&o, rc, "moving the ACL entries");
         goto done;
@@ -779,8 +767,7 @@ PDM_API int pdm_ctx_account_delete(pdm_ctx *ctx, const char *server_id,
         failed(&o, rc, "deleting the account");
         goto done;
     }
-    if ((rc = pdm__tree_scrub_server_id(ctx->tree, a.sid, NULL,
-                                        root_default(ctx), &scrubbed)) !=
+    if ((rc = pdm__tree_scrub_server_id(ctx->tree, a.sid, NULL, &scrubbed)) !=
         PDM_OK) {
         failed(&o, rc, "scrubbing the ServerID");
         goto done;

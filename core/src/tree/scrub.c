@@ -36,12 +36,22 @@ static bool cmd_has(const pdm__acl *a, int c, const char *sid)
     return false;
 }
 
+/* The root fallback of TND §8.3.7.1.4, the same as
+ * pdm__tree_remove_server's (tree.h, pdm__tree_config::root_acl): with
+ * the authority's default root ACL a command left without ids takes the
+ * default's entry (without the removed id) or goes, and a root ACL left
+ * empty becomes the default (without the removed id), or the spec's;
+ * without one such a command becomes "*". */
+typedef struct root_fb {
+    bool have;    /* the authority gave a default root ACL */
+    pdm__acl def; /* it, without the removed id */
+} root_fb;
+
 /* Writes the scrubbed form of @a into @b (the canonical text, "" for an
- * empty ACL); *changed tells whether @sid was in it.  @root_default is
- * the parsed fallback of root commands (NULL: not the root). */
+ * empty ACL); *changed tells whether @sid was in it.  @root is the
+ * fallback of root commands (NULL: not the root). */
 static void scrub_acl(const pdm__acl *a, const char *sid, const char *repl,
-                      const pdm__acl *root_default, pdm__buf *b,
-                      bool *changed)
+                      const root_fb *root, pdm__buf *b, bool *changed)
 {
     size_t start = b->len;
     *changed = false;
@@ -78,16 +88,19 @@ static void scrub_acl(const pdm__acl *a, const char *sid, const char *repl,
                 continue;
         }
         /* The command lost its only id. */
-        if (!root_default) {
+        if (!root || (root->have && !(root->def.present >> c & 1u)))
             b->len = mark; /* dropped */
-            continue;
-        }
-        /* Root: the authority's default for it, else "*" (the root ACL
-         * must keep a value, TND §8.3.7.1.4). */
-        if (root_default->present >> c & 1u)
-            put_ids(b, root_default, c);
+        else if (root->have)
+            put_ids(b, &root->def, c);
         else
             pdm__buf_putc(b, '*');
+    }
+    if (root && b->len == start) {
+        /* The root must keep a value (TND §8.3.7.1.1). */
+        if (root->have && !pdm__acl_is_empty(&root->def))
+            pdm__acl_format(&root->def, b);
+        else
+            pdm__buf_puts(b, PDM_ACL_ROOT_DEFAULT);
     }
     pdm__buf_putc(b, '\0');
 }
@@ -109,7 +122,7 @@ static bool own_account(const pdm__tree *t, const pdm__node *n,
 typedef struct scrub_job {
     pdm__tree *t;
     const char *sid, *repl;
-    pdm__acl root_default;
+    root_fb root;
     pdm__buf buf;
     size_t count;
 } scrub_job;
@@ -121,8 +134,8 @@ static int scrub_node(scrub_job *j, pdm__node *n)
         char err[160];
         int rc;
         pdm__buf_reset(&j->buf);
-        scrub_acl(&n->acl, j->sid, j->repl,
-                  n->parent ? NULL : &j->root_default, &j->buf, &changed);
+        scrub_acl(&n->acl, j->sid, j->repl, n->parent ? NULL : &j->root,
+                  &j->buf, &changed);
         if (!pdm__buf_ok(&j->buf))
             return PDM_ENOMEM;
         if (changed) {
@@ -145,8 +158,7 @@ static int scrub_node(scrub_job *j, pdm__node *n)
 }
 
 int pdm__tree_scrub_server_id(pdm__tree *t, const char *sid,
-                              const char *replacement,
-                              const char *root_default, size_t *changed)
+                              const char *replacement, size_t *changed)
 {
     scrub_job j;
     char err[160];
@@ -166,10 +178,17 @@ int pdm__tree_scrub_server_id(pdm__tree *t, const char *sid,
     j.t = t;
     j.sid = sid;
     j.repl = replacement;
-    rc = pdm__acl_parse(root_default ? root_default : PDM_ACL_ROOT_DEFAULT,
-                        &j.root_default, err, sizeof err);
-    if (rc != PDM_OK)
-        return rc == PDM_ENOMEM ? rc : PDM_EINVAL;
+    pdm__acl_init(&j.root.def);
+    if ((j.root.have = t->cfg.root_acl != NULL)) {
+        /* Canonical already (the engine checked it at open). */
+        rc = pdm__acl_parse(t->cfg.root_acl, &j.root.def, err, sizeof err);
+        if (rc == PDM_OK)
+            rc = pdm__acl_remove_server(&j.root.def, sid, false, NULL, NULL);
+        if (rc != PDM_OK) {
+            pdm__acl_free(&j.root.def);
+            return rc == PDM_ENOMEM ? rc : PDM_EINVAL;
+        }
+    }
     pdm__buf_init(&j.buf);
     sp = pdm__tree_savepoint(t);
     rc = scrub_node(&j, t->root);
@@ -178,7 +197,7 @@ int pdm__tree_scrub_server_id(pdm__tree *t, const char *sid,
     else if (changed)
         *changed = j.count;
     pdm__buf_free(&j.buf);
-    pdm__acl_free(&j.root_default);
+    pdm__acl_free(&j.root.def);
     return rc;
 }
 

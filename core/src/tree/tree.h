@@ -316,20 +316,20 @@ int pdm__tree_remove_server(pdm__tree *t, const char *server_id,
 
 /* Deleting a ServerID (TND §8.3.7.1.4, facts §6.8): every ACL of the tree
  * loses @sid; a command left without ids goes, an ACL left empty becomes
- * inherited; a ROOT command left without ids takes @root_default's value
- * for that command (the authority's default root ACL; NULL:
- * PDM_ACL_ROOT_DEFAULT), or "*" where @root_default has none (the root
- * must keep a value).  With @replacement (a transfer) every entry of @sid
- * becomes @replacement instead, in its place, or just goes where
- * @replacement is already listed; nothing is left empty.  "*" entries are
- * untouched.  The account node of @sid itself (./DMAcc/<x>) is skipped:
- * its ACL is the DMAcc rule's (dmacc.h).  TStamp/VerNo of each changed
- * node are bumped.  *changed (may be NULL) counts the nodes changed.
- * Returns PDM_OK, PDM_EINVAL (invalid id, @replacement equal to @sid, a
- * bad @root_default, no transaction), PDM_ENOMEM. */
+ * inherited; a ROOT command left without ids follows the same fallback as
+ * pdm__tree_remove_server (pdm__tree_config::root_acl: the authority's
+ * default's entry for it, without @sid, or it goes, and a root ACL left
+ * empty becomes that default or the spec's; without an authority default
+ * "*").  With @replacement (a transfer) every entry of @sid becomes
+ * @replacement instead, in its place, or just goes where @replacement is
+ * already listed; nothing is left empty.  "*" entries are untouched.  The
+ * account node of @sid itself (./DMAcc/<x>) is skipped: its ACL is the
+ * DMAcc rule's (dmacc.h).  TStamp/VerNo of each changed node are bumped.
+ * *changed (may be NULL) counts the nodes changed.  Returns PDM_OK,
+ * PDM_EINVAL (invalid id, @replacement equal to @sid, no transaction),
+ * PDM_ENOMEM. */
 int pdm__tree_scrub_server_id(pdm__tree *t, const char *sid,
-                              const char *replacement,
-                              const char *root_default, size_t *changed);
+                              const char *replacement, size_t *changed);
 /* Every node created by authority @from becomes @to's (node owner), but
  * none in the subtree at canonical @skip_path (NULL: none).  *changed
  * (may be NULL) counts them.  PDM_OK, PDM_EINVAL, PDM_ENOMEM. */
