@@ -6,7 +6,8 @@
  * DM profile, a component that accepts OMA CP) → SEC/MAC → decode →
  * placement → PDM_OP_BOOTSTRAP policy per account → one tree transaction
  * (node changes with the bootstrap principal, the document's ACLs, the
- * authority's grant) → commit → one audit row → the pending first
+ * nodes' owners, the authority's grant with PDM_OP_TAKEOVER asked for a
+ * new root owner, the record of how each account came) → commit → one audit row → the pending first
  * sessions.  Every refusal happens before the commit, so the tree and
  * the store are left as they were; each refusal and each success leaves
  * exactly one "Bootstrap" audit row (the tree adds its own rows for the

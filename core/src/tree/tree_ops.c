@@ -349,10 +349,15 @@ static int isolation(pdm__tree *t, const pdm__who *w, int op,
     size_t nasked = 0, cap = 0;
     int rc = PDM_OK;
 
-    if (op == PDM_OP_GET || !n || own_account(t, w, n))
+    if (op == PDM_OP_GET || !n)
+        return PDM_OK;
+    /* The common case first: a server changing its own node. */
+    if (op != PDM_OP_DELETE && !foreign(w, n))
+        return PDM_OK;
+    if (own_account(t, w, n))
         return PDM_OK;
     if (op != PDM_OP_DELETE)
-        return foreign(w, n) ? iso_ask(t, w, op, what, n, dec) : PDM_OK;
+        return iso_ask(t, w, op, what, n, dec);
     /* Delete: the node and everything below it, depth first. */
     for (const pdm__node *c = n; c && rc == PDM_OK;) {
         if (foreign(w, c)) {

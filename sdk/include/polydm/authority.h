@@ -21,8 +21,11 @@
  * subtree) or Exec targets a node created by another authority, the core
  * denies it (rule "isolation", audited) even where the ACL allows it,
  * unless override() answers ALLOW.  Get is never isolated: ACLs govern
- * reads.  Root ownership is its own stored fact, separate from who
- * created the root node.
+ * reads.  Nodes inside the server's own DM account are its own whoever
+ * created them (the account rules govern them); a node of unknown origin
+ * (a store from before owners were recorded) has the owner "".  Root
+ * ownership is its own stored fact, separate from who created the root
+ * node.
  * The core applies the answers (writing ACLs, recording owners, auditing);
  * the component never touches the tree itself.  Without any authority
  * component the core behaves as the spec's default: root ACL
