@@ -114,5 +114,6 @@ extern const cli_cmd cli_session_cmds[];
 extern const cli_cmd cli_agent_cmds[];
 extern const cli_cmd cli_transcript_cmds[];
 extern const cli_cmd cli_bootstrap_cmds[];
+extern const cli_cmd cli_owner_cmds[];
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * The reference agent's device hooks: identity comes from the profile (the
  * core falls back to it when a hook says PDM_ENOTFOUND), UI prompts are
- * answered from a script file (one answer per line: yes, no, cancel,
+ * answered from a script file (one answer per line: yes, no (also
+ * confirm=yes, confirm=no), cancel,
  * timeout, text=..., choose=1,3; a PIN question, a bootstrap
  * document's or a plugin's such as the SIM card's, takes pin=... or
  * cancel) or refused when there is none, and every
@@ -114,9 +115,9 @@ static int dev_ui(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
     if (strcmp(a, "auto") == 0 || strcmp(a, "default") == 0) {
         d->auto_ui |= strcmp(a, "auto") == 0;
         default_answer(rq, rs);
-    } else if (strcmp(a, "yes") == 0) {
+    } else if (strcmp(a, "yes") == 0 || strcmp(a, "confirm=yes") == 0) {
         rs->accepted = 1;
-    } else if (strcmp(a, "no") == 0) {
+    } else if (strcmp(a, "no") == 0 || strcmp(a, "confirm=no") == 0) {
         rs->accepted = 0;
     } else if (strcmp(a, "cancel") == 0) {
         rc = PDM_ECANCELLED;

@@ -395,14 +395,26 @@ PDM_API const char *pdm_ctx_bootstrap_pending(pdm_ctx *ctx, size_t i);
  * PDM_OP_TRANSFER), then the user's confirmation through the ui hook
  * (a 1101 confirm alert with server_id "local"; declined or no hook:
  * PDM_ECANCELLED), then one store transaction, then one audit row naming
- * the deciding component.  A refused or failed operation changes
- * nothing.  Where TStamp/VerNo are kept they are updated (TND §8.3.5).
+ * the deciding component (ops "Takeover", "Transfer", "AccountDelete",
+ * and "Replace" of "<uri>?prop=ACL" for an ACL edit; a refusal gets its
+ * row too, except for bad arguments: a NULL pointer, unknown flags, a
+ * too small result struct; a read-only context).  A refused or failed
+ * operation changes nothing.  Where TStamp/VerNo are kept they are
+ * updated (TND §8.3.5).
  * Removing a ServerID from the tree scrubs it from every ACL as TND
- * §8.3.7.1.4 says (a command left without ids goes; a root command left
- * without ids becomes the authority's default, pdm_authority_defaults).
+ * §8.3.7.1.4 says (a command left without ids goes; an ACL left empty
+ * inherits; a root command left without ids takes the entry the
+ * authority's default root ACL (pdm_authority_defaults) has for it,
+ * without that id, or goes, and a root ACL left empty becomes that
+ * default; without an authority default such a command becomes "*",
+ * TND's words); the account node of that
+ * ServerID keeps the ACL the DMAcc rule gives it.
+ * Common returns: PDM_EDENIED also when the context cannot run its
+ * policies or is read-only (PDM_CTX_READONLY); PDM_EBUSY while a tree
+ * transaction (a session's package) is open.
  */
 
-/** pdm_local_op::flags: the integrator's own UI already had the user
+/** Flags of the local operations: the integrator's own UI already had the user
  *  confirm this very operation; the core does not call the ui hook. */
 #define PDM_LOCAL_CONFIRMED 0x1u
 /** pdm_ctx_transfer: keep the old authority's DM account (without any
@@ -451,7 +463,9 @@ PDM_API const char *pdm_ctx_root_owner(pdm_ctx *ctx);
 
 /**
  * pdm_ctx_authority() - the @i-th (0-based) DM account's authority, in
- * ./DMAcc order.  Returns PDM_OK, PDM_ENOTFOUND past the end, PDM_EINVAL.
+ * ./DMAcc order (accounts without a ServerID are not authorities and
+ * are skipped).  @out->struct_size must cover the whole struct.
+ * Returns PDM_OK, PDM_ENOTFOUND past the end, PDM_EINVAL, PDM_ENOMEM.
  */
 PDM_API int pdm_ctx_authority(pdm_ctx *ctx, size_t i,
                               pdm_authority_entry *out);
@@ -465,7 +479,8 @@ PDM_API int pdm_ctx_authority(pdm_ctx *ctx, size_t i,
  * ACL, and the root owner becomes @server_id.
  * @flags: PDM_LOCAL_*.  @out: (out, optional).
  * Returns PDM_OK, PDM_ENOTFOUND (no such account), PDM_EDENIED,
- * PDM_ECANCELLED, PDM_EINVAL, PDM_EIO, PDM_ENOMEM.
+ * PDM_ECANCELLED, PDM_EINVAL (not a valid ServerID, two accounts carry
+ * it, bad flags), PDM_EBUSY, PDM_EIO, PDM_ENOMEM.
  */
 PDM_API int pdm_ctx_takeover(pdm_ctx *ctx, const char *server_id,
                              uint32_t flags, pdm_local_result *out);
@@ -478,7 +493,8 @@ PDM_API int pdm_ctx_takeover(pdm_ctx *ctx, const char *server_id,
  * transaction: every ACL entry of @from goes to @to (where @to is
  * already there, it is only removed), nodes @from created become @to's,
  * root ownership moves if @from had it, and @from's account is deleted
- * (or kept without rights: PDM_LOCAL_KEEP_ACCOUNT).  Interrupted at any
+ * (or kept without rights: PDM_LOCAL_KEEP_ACCOUNT; only its own account
+ * node still names it, by the DMAcc rule).  Interrupted at any
  * point (power loss), the device has @from or @to in charge, never
  * neither.
  * Returns as pdm_ctx_takeover; PDM_EINVAL when @from equals @to.
@@ -488,10 +504,13 @@ PDM_API int pdm_ctx_transfer(pdm_ctx *ctx, const char *from, const char *to,
 
 /**
  * pdm_ctx_acl_set() - the user replaces the ACL of @uri (S4), asked as
- * PDM_OP_ACL_EDIT (detail = @acl).  @acl is an ACL in TND syntax ("" =
- * inherit; the root's ACL cannot be empty).
+ * PDM_OP_ACL_EDIT (detail = @acl in canonical form, uri = the node as
+ * "./A/B").  @acl is an ACL in TND syntax ("" = inherit; the root's ACL
+ * cannot be empty).  ./DMAcc keeps "Get=*" and an account node's ACL
+ * names only its own ServerID (the DMAcc rule, which the core restores
+ * at every open): anything else there is PDM_EINVAL.
  * Returns PDM_OK, PDM_ENOTFOUND, PDM_EINVAL (bad URI or ACL),
- * PDM_EDENIED, PDM_ECANCELLED, PDM_EIO, PDM_ENOMEM.
+ * PDM_EDENIED, PDM_ECANCELLED, PDM_EBUSY, PDM_EIO, PDM_ENOMEM.
  */
 PDM_API int pdm_ctx_acl_set(pdm_ctx *ctx, const char *uri, const char *acl,
                             uint32_t flags, pdm_local_result *out);

@@ -1226,6 +1226,28 @@ static void srcs_record(job *j, const char *source_id)
     pdm__free(s.v);
 }
 
+void pdm__bootstrap_forget(pdm_ctx *ctx, const char *server_id)
+{
+    bs_srcs s;
+    if (!ctx || !server_id || (ctx->flags & PDM_CTX_READONLY))
+        return;
+    pending_drop(ctx, server_id);
+    if (srcs_load(ctx, &s) != PDM_OK) {
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "bootstrap",
+                  "out of memory: the source record of %s stays (dropped "
+                  "at the next scan)",
+                  server_id);
+        return;
+    }
+    for (size_t i = 0; i < s.n; i++)
+        if (strcmp(s.v[i].sid, server_id) == 0) {
+            srcs_drop(&s, i);
+            break;
+        }
+    srcs_save(ctx, &s);
+    pdm__free(s.v);
+}
+
 static bool id_present(char **ids, size_t n, const char *id)
 {
     for (size_t i = 0; i < n; i++)

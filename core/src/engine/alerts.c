@@ -662,6 +662,46 @@ void pdm__alerts_prune(pdm_ctx *ctx)
     }
 }
 
+size_t pdm__alerts_forget(pdm_ctx *ctx, const char *server_id)
+{
+    size_t na = 0, np = 0;
+    if (!ctx || !server_id || (ctx->flags & PDM_CTX_READONLY))
+        return 0;
+    /* In flight: the running session carries it; its end decides. */
+    for (pdm__alert **pp = &ctx->alerts; *pp;) {
+        pdm__alert *a = *pp;
+        if (a->in_flight || strcmp(a->server_id, server_id) != 0) {
+            pp = &a->next;
+            continue;
+        }
+        *pp = a->next;
+        a->next = NULL;
+        pdm__engine_free_alerts(a);
+        na++;
+    }
+    for (pdm__pending_exec **pp = &ctx->pending; *pp;) {
+        pdm__pending_exec *p = *pp;
+        if (strcmp(p->server_id, server_id) != 0) {
+            pp = &p->next;
+            continue;
+        }
+        *pp = p->next;
+        p->next = NULL;
+        pdm__engine_free_pending(p);
+        np++;
+    }
+    if (na)
+        save(ctx);
+    if (np)
+        save_pending(ctx);
+    if (na || np)
+        pdm__logf(&ctx->log, PDM_LOG_INFO, "core",
+                  "%zu Generic Alert(s) and %zu pending Exec(s) of the "
+                  "deleted account %s dropped",
+                  na, np, server_id);
+    return na;
+}
+
 PDM_API int pdm_ctx_queue_alert(pdm_ctx *ctx, const pdm_generic_alert *ga)
 {
     pdm_generic_alert g;

@@ -252,6 +252,7 @@ PDM_API void pdm_ctx_close(pdm_ctx *ctx)
     for (size_t i = 0; i < ctx->bs_npending; i++)
         pdm__free(ctx->bs_pending[i]);
     pdm__free(ctx->bs_pending);
+    pdm__local_free(ctx);
     pdm__profile_free(ctx->profile);
     pdm__free(ctx->auth_root_acl);
     pdm__free(ctx->auth_dmacc_acl);

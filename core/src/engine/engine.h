@@ -91,6 +91,8 @@ struct pdm_ctx {
      * them). */
     char *auth_root_acl, *auth_dmacc_acl;
     bool auth_root_add_open; /* PDM_DEFAULTS_ROOT_ADD_OPEN */
+    /* pdm_ctx_authority's last answer (local.c), or NULL. */
+    struct pdm__local *local;
     char err[512];
 };
 
@@ -200,6 +202,17 @@ int pdm__engine_policy(pdm_ctx *ctx, const pdm_policy_req *req,
  * leaves the list of bootstrapped servers waiting for their first session
  * (pdm_ctx_bootstrap_pending; saved at once).  bootstrap.c */
 void pdm__bootstrap_session_ok(pdm_ctx *ctx, const char *server_id);
+
+/* The DM account of @server_id was deleted (a committed tree change):
+ * it leaves the pending first sessions and the bootstrap source records
+ * (both saved at once).  bootstrap.c */
+void pdm__bootstrap_forget(pdm_ctx *ctx, const char *server_id);
+/* Same for the queued alerts (not in flight) and pending Execs of
+ * @server_id (saved at once); returns how many alerts went.  No audit
+ * row: the caller's operation has its own.  alerts.c */
+size_t pdm__alerts_forget(pdm_ctx *ctx, const char *server_id);
+/* Frees pdm_ctx_authority's answer.  local.c */
+void pdm__local_free(pdm_ctx *ctx);
 
 /* The URI limits from the profile's [device] section. */
 void pdm__engine_limits(const pdm_ctx *ctx, pdm__uri_limits *lim);

@@ -308,6 +308,43 @@ int pdm__tree_declare_mo(pdm__tree *t, const char *path, void *handler);
 /* Removes `server_id` from every ACL of the tree (TND §6.8). */
 int pdm__tree_remove_server(pdm__tree *t, const char *server_id,
                             size_t *changed_nodes);
+/* ---- whole-tree edits of the local user's operations (tree/scrub.c) ----
+ * Core-internal like the writes above but without audit rows (the caller
+ * writes its operation's one row), and only inside a transaction
+ * (PDM_EINVAL outside one): each is undo-logged and undone completely on
+ * failure. */
+
+/* Deleting a ServerID (TND §8.3.7.1.4, facts §6.8): every ACL of the tree
+ * loses @sid; a command left without ids goes, an ACL left empty becomes
+ * inherited; a ROOT command left without ids follows the same fallback as
+ * pdm__tree_remove_server (pdm__tree_config::root_acl: the authority's
+ * default's entry for it, without @sid, or it goes, and a root ACL left
+ * empty becomes that default or the spec's; without an authority default
+ * "*").  With @replacement (a transfer) every entry of @sid becomes
+ * @replacement instead, in its place, or just goes where @replacement is
+ * already listed; nothing is left empty.  "*" entries are untouched.  The
+ * account node of @sid itself (./DMAcc/<x>) is skipped: its ACL is the
+ * DMAcc rule's (dmacc.h).  TStamp/VerNo of each changed node are bumped.
+ * *changed (may be NULL) counts the nodes changed.  Returns PDM_OK,
+ * PDM_EINVAL (invalid id, @replacement equal to @sid, no transaction),
+ * PDM_ENOMEM. */
+int pdm__tree_scrub_server_id(pdm__tree *t, const char *sid,
+                              const char *replacement, size_t *changed);
+/* Every node created by authority @from becomes @to's (node owner), but
+ * none in the subtree at canonical @skip_path (NULL: none).  *changed
+ * (may be NULL) counts them.  PDM_OK, PDM_EINVAL, PDM_ENOMEM. */
+int pdm__tree_reassign_owner(pdm__tree *t, const char *from, const char *to,
+                             const char *skip_path, size_t *changed);
+/* Appends to @out the top-most nodes created by @owner as "./A;./B/C"
+ * (nothing when there are none).  Check pdm__buf_ok(out). */
+void pdm__tree_owned_subtrees(const pdm__tree *t, const char *owner,
+                              pdm__buf *out);
+/* Removes the subtree at @path (no ACL, no policy, no MO notification:
+ * for the core's own nodes such as a DM account); the parent's
+ * TStamp/VerNo are bumped.  PDM_OK, PDM_ENOTFOUND, PDM_ENOTALLOWED (the
+ * root), PDM_EINVAL (no transaction), PDM_ENOMEM. */
+int pdm__tree_remove(pdm__tree *t, const char *path);
+
 /* Sets a node's ACL without access checks (authority decisions, local ACL
  * edit after its policy check).  Validates the ACL (PDM_EPARSE), root
  * rules (PDM_ENOTALLOWED for an empty root ACL). */
