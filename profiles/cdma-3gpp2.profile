@@ -1,12 +1,18 @@
 # cdma-3gpp2: a 3GPP2 (CDMA) operator market.
-# The operator owns root; the user may hand root ownership to another known
-# server after confirming ("friendly takeover", S3) once the 3gpp2-takeover
-# authority lands.  Until then the spec authority model applies.
+# Who controls the device: the operator, until the user hands root to
+# another known server.  3gpp2-takeover gives root to the operator's
+# IMSI-keyed CP push (root_on_netwpin) and lets the user move root
+# ownership to another bootstrapped server after confirming (the
+# "friendly takeover", S3; refused while the device is locked).  No smart
+# card provisions DM accounts here (S2).  terminal-policy: a user PIN never
+# makes a root owner (S6), a CP push never replaces an existing account,
+# the user edits no ACL (S4), credentials travel only over verified TLS
+# (S9).
 [profile]
 id = cdma-3gpp2
 description = 3GPP2 operator: user-confirmed friendly takeover of root
 abi = 1
-authority = spec-authority
+authority = 3gpp2-takeover
 
 [device]
 devid = MEID:A0000000002329
@@ -22,11 +28,24 @@ max_depth = 16
 max_tot_len = 1024
 max_seg_len = 64
 
-[plugin spec-authority]
-option.account_rights = Get,Replace,Delete
-
 [plugin cp-bootstrap]
 # OMA CP documents from the operator's WAP push and the factory image.
 # NETWPIN needs an IMSI (IMSI_M on 3GPP2); without one only USERPIN
 # documents can be verified (the core refuses the others).
 option.origins = push,factory
+
+[plugin 3gpp2-takeover]
+option.root_on_netwpin = true
+option.allow_takeover = true
+
+[plugin terminal-policy]
+option.smartcard = off
+option.precedence = ota
+option.privileged_userpin = deny
+option.cp_rebootstrap = deny
+option.user_acl_edit = cp-only
+option.user_takeover = allow
+option.secrets_tls_only = true
+
+[bootstrap]
+disabled_origins = smartcard

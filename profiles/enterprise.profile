@@ -1,12 +1,19 @@
 # enterprise: a company-managed device.
-# Only whitelisted servers (ServerID + address + TLS key pin) may bootstrap
-# the device (enterprise-whitelist, S5) once that policy lands.  Until then
-# the spec authority model applies.
+# Who controls the device: the enterprise.  enterprise-whitelist lets only
+# listed servers (ServerID + https address pattern + TLS key pin) bootstrap
+# the device, be contacted or run a session (S5); the listed owner server
+# owns root; the list changes only through that server or a factory reset.
+# No smart card provisions the device (S2).  terminal-policy: only
+# USERNETWPIN over the air (NETWPIN alone rests on the IMSI), the user
+# edits no ACL, takes nothing over and deletes no account (S3/S4/S12),
+# credentials travel only over verified TLS (S9).
+# The entries below are examples: an enterprise replaces them with its own
+# servers and key pins (the device refuses every other server).
 [profile]
 id = enterprise
 description = enterprise-managed device: bootstrap only from whitelisted servers
 abi = 1
-authority = spec-authority
+authority = enterprise-whitelist
 
 [device]
 devid = IMEI:356938035643809
@@ -22,11 +29,24 @@ max_depth = 16
 max_tot_len = 1024
 max_seg_len = 64
 
-[plugin spec-authority]
-option.account_rights = Get,Replace,Delete,Exec
-
 [plugin cp-bootstrap]
 # OMA CP documents from every origin the IT department may use; which
 # server may bootstrap the device is the bootstrap policy's decision, not
 # this source's.
 option.origins = push,file,user,factory
+
+[plugin enterprise-whitelist]
+option.entry.1 = corp.example https://dm.corp.example/dm sha256//ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs= owner
+
+[plugin terminal-policy]
+option.smartcard = off
+option.require_usernetwpin = true
+option.privileged_userpin = deny
+option.cp_rebootstrap = deny
+option.user_acl_edit = never
+option.user_takeover = deny
+option.user_account_delete = deny
+option.secrets_tls_only = true
+
+[bootstrap]
+disabled_origins = smartcard

@@ -1,15 +1,19 @@
 # gsm-operator: a GSM/UMTS operator market (3GPP).
-# The operator bootstraps the device from the SIM (sim-bootstrap, optional:
-# a device or build without a smart-card reader runs without it) or by
-# NETWPIN/USERNETWPIN CP push and owns the management tree.  The
-# operator-root authority, terminal-policy and lost-device-lock plugins
-# join this profile as they are implemented; until then the spec authority
-# model applies.
+# Who controls the device: the operator.  Its server is bootstrapped from
+# the SIM (sim-bootstrap, optional: a device or build without a smart-card
+# reader runs without it) or by an IMSI-keyed CP push (NETWPIN or
+# USERNETWPIN), and operator-root makes it the root owner: its rights
+# cover the tree, other servers keep only the subtrees they create and
+# cannot touch the operator's (isolation, S11), and the user cannot move
+# root.  terminal-policy: the card's account wins over a pushed one
+# (precedence), a user PIN never makes a root owner (S6), a CP push never
+# replaces an existing account, the user edits no ACL and takes nothing
+# over (S3/S4), credentials travel only over verified TLS (S9).
 [profile]
 id = gsm-operator
 description = GSM operator: SIM/NETWPIN-bootstrapped operator controls the device
 abi = 1
-authority = spec-authority
+authority = operator-root
 
 [device]
 devid = IMEI:490154203237518
@@ -24,9 +28,6 @@ hwv = 1.0
 max_depth = 16
 max_tot_len = 1024
 max_seg_len = 64
-
-[plugin spec-authority]
-option.account_rights = Get,Replace,Delete
 
 [plugin cp-bootstrap]
 # OMA CP documents (w7 DM accounts) are taken from the operator's WAP push
@@ -45,3 +46,19 @@ optional = true
 # Documents on the card carry no SEC/MAC (plugins/sim-bootstrap/README.md):
 # the card is trusted as the factory image is.
 unsigned_origins = factory,smartcard
+
+[plugin operator-root]
+# Only the SIM or an IMSI-keyed push makes the operator (S5/S6).  A market
+# can also pin the operator's address to the home network of the IMSI:
+#   option.address_pattern = https://dm.mnc{mnc3}.mcc{mcc}.pub.3gppnetwork.org/*
+option.operator_secs = NETWPIN,USERNETWPIN
+
+[plugin terminal-policy]
+option.smartcard = on
+option.precedence = smartcard
+option.privileged_userpin = deny
+option.cp_rebootstrap = deny
+option.user_acl_edit = cp-only
+option.user_takeover = deny
+option.user_account_delete = deny
+option.secrets_tls_only = true

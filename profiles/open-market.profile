@@ -1,6 +1,10 @@
 # open-market: a user-owned phone sold unlocked.
-# Nobody owns root; each DM server keeps the subtree it created; the user
-# decides.  This is also the default profile of a plain build.
+# Who controls the device: the user.  Nobody owns root (spec-authority);
+# each DM server keeps the subtree it created (isolation, S11); the user
+# may edit ACLs, delete accounts and re-bootstrap.  terminal-policy is
+# loaded with permissive options, keeping only the rules no market should
+# drop: a user PIN never makes a root owner (S6).  This is also the default
+# profile of a plain build.
 [profile]
 id = open-market
 description = user-owned device: spec authority model, no operator root owner
@@ -29,3 +33,12 @@ option.account_rights = Get,Replace,Delete
 # OMA CP documents the user receives by push or opens from a file; the
 # core still verifies SEC/MAC and asks the user for a PIN where needed.
 option.origins = push,file,user,factory
+
+[plugin terminal-policy]
+option.precedence = first
+option.privileged_userpin = deny
+option.cp_rebootstrap = allow
+option.user_acl_edit = always
+option.user_takeover = allow
+option.user_account_delete = allow
+option.secrets_tls_only = false

@@ -111,13 +111,13 @@ expect 0 "gsm-operator plugins list --json" "$PDM" --json --profile "$gsm" plugi
 expect 0 "gsm-operator profile check" "$PDM" profile check "$gsm"
 if [ "${PDM_HAVE_SIM_BOOTSTRAP:-0}" = 1 ]; then
   expect 0 "gsm-operator plugins list (sim-bootstrap built)" "$PDM" --profile "$gsm" plugins list
-  contains "gsm-operator sim loaded" "3. sim-bootstrap "
+  contains "gsm-operator sim loaded" "2. sim-bootstrap "
   contains "gsm-operator sim optional" ", optional]"
   lacks "gsm-operator sim not absent" "not installed"
 else
   expect 0 "gsm-operator plugins list (no sim-bootstrap)" "$PDM" --profile "$gsm" plugins list
-  contains "gsm-operator header" "profile gsm-operator: 2 plugins, 1 optional not installed"
-  contains "gsm-operator sim absent" "3. sim-bootstrap  [optional, not installed]"
+  contains "gsm-operator header" "profile gsm-operator: 3 plugins, 1 optional not installed"
+  contains "gsm-operator sim absent" "2. sim-bootstrap  [optional, not installed]"
   expect 0 "gsm-operator plugins list --json (no sim-bootstrap)" "$PDM" --json --profile "$gsm" plugins list
   contains "gsm-operator json absent" '{"name":"sim-bootstrap","version":null,"summary":null,"path":null,"optional":true,"installed":false,"components":[]}'
   expect 0 "gsm-operator profile check (no sim-bootstrap)" "$PDM" profile check "$gsm"

@@ -93,20 +93,49 @@ CARDS=$WORK/opcards
 ICCID_A=$(head -1 "$CARDS/dm.expect")
 ICCID_B=$(head -1 "$CARDS/dm-b.expect")
 
-# profile FILE [KEY=VALUE in [bootstrap]...]: the shipped gsm-operator
-# profile, plain HTTP on loopback allowed, the [bootstrap] keys replaced.
+# profile FILE [SECTION:KEY=VALUE...]: the shipped gsm-operator profile
+# with those keys set (replaced where present, else added to the section,
+# which is added if missing) and plain HTTP on loopback allowed.  The
+# terminal policy's secrets_tls_only is turned off: the test server speaks
+# plain HTTP (the TLS rule has its own tests).
 profile() {
   local f=$1; shift
-  awk -v kv="$*" '
-    BEGIN { n = split(kv, a, " "); for (i = 1; i <= n; i++) { split(a[i], p, "="); set[p[1]] = p[2] } }
-    /^\[/ { if (inb) flush(); inb = ($0 == "[bootstrap]"); print; next }
-    inb { k = $1; if (k in set) next }
-    { print }
-    function flush() { for (k in set) if (!(k in done)) { print k " = " set[k]; done[k] = 1 } }
-    END { if (!seenb) { if (!inb) print "[bootstrap]"; flush() } }
-    /^\[bootstrap\]/ { seenb = 1 }
-  ' "$SRC/profiles/gsm-operator.profile" >"$f"
-  printf '\n[transport]\nallow_plain_http = true\n' >>"$f"
+  "$PY" - "$SRC/profiles/gsm-operator.profile" "$f" \
+    "plugin terminal-policy:option.secrets_tls_only=false" \
+    "transport:allow_plain_http=true" "$@" <<'PYEOF'
+import sys
+src, dst, sets = sys.argv[1], sys.argv[2], sys.argv[3:]
+want = {}
+for a in sets:
+    sec, kv = a.split(":", 1)
+    k, v = kv.split("=", 1)
+    want.setdefault(sec, {})[k] = v
+out, cur, done = [], None, set()
+def flush():
+    for k, v in want.get(cur, {}).items():
+        if (cur, k) not in done:
+            out.append(f"{k} = {v}")
+            done.add((cur, k))
+for line in open(src).read().splitlines():
+    t = line.strip()
+    if t.startswith("[") and t.endswith("]"):
+        flush()
+        cur = t[1:-1]
+    elif cur in want and "=" in t and not t.startswith("#"):
+        k = t.split("=", 1)[0].strip()
+        if k in want[cur]:
+            out.append(f"{k} = {want[cur][k]}")
+            done.add((cur, k))
+            continue
+    out.append(line)
+flush()
+for sec, kv in want.items():
+    if any((sec, k) not in done for k in kv):
+        out.append(f"[{sec}]")
+        cur = sec
+        flush()
+open(dst, "w").write("\n".join(out) + "\n")
+PYEOF
 }
 # agent DIR: start the agent on DIR's profile and state.
 agent() {
@@ -131,7 +160,7 @@ wait_account() { # wait_account yes|no
 
 # ---- 1-4: the default profile (removed_source = remove) -------------------
 D=$WORK/dev; mkdir -p "$D"
-profile "$D/device.profile" unsigned_origins=factory,smartcard
+profile "$D/device.profile" bootstrap:unsigned_origins=factory,smartcard
 insert dm; wait_card
 server s1
 agent "$D"
@@ -147,12 +176,16 @@ grep -Eq "allow bootstrap:sim-bootstrap/sim Bootstrap ./DMAcc/simop .*ServerID s
   ok "1: audited: bootstrap from the smart card" || { fail "1: no Bootstrap row with origin smartcard"; cat "$WORK/a1" >&2; }
 grep -q "bootstrap scan (start-up): 1 applied" "$D/agent.err" && ok "1: read at start-up" ||
   fail "1: the start-up scan did not apply the card"
+[ "$("$PDM" "${G[@]}" owner 2>&1 | head -1)" = "root owner: sim.operator" ] &&
+  ok "1: the card's operator owns root (operator-root)" || fail "1: root owner: $("$PDM" "${G[@]}" owner 2>&1 | head -1)"
 grep -q "watching 1 bootstrap source" "$D/agent.err" && ok "1: the agent watches the reader" ||
   fail "1: the agent does not watch the card reader"
 
 # 2. Removed while the agent runs: the account goes by itself.
 remove
 wait_account no && ok "2: card removed: the account is gone" || fail "2: the account is still there"
+[ "$("$PDM" "${G[@]}" owner 2>&1 | head -1)" = "root owner: nobody" ] &&
+  ok "2: nobody owns root any more" || fail "2: root owner: $("$PDM" "${G[@]}" owner 2>&1 | head -1)"
 audit "$WORK/a2"
 grep -q "BootstrapSourceGone ./DMAcc/simop .*: source sim-bootstrap/sim no longer has $ICCID_A: removed" "$WORK/a2" &&
   ok "2: audited BootstrapSourceGone" || { fail "2: no BootstrapSourceGone row"; cat "$WORK/a2" >&2; }
@@ -189,7 +222,7 @@ done
 
 # ---- 5: removed_source = keep ----------------------------------------------
 D=$WORK/keep; mkdir -p "$D"
-profile "$D/device.profile" unsigned_origins=factory,smartcard removed_source=keep
+profile "$D/device.profile" bootstrap:unsigned_origins=factory,smartcard bootstrap:removed_source=keep
 insert dm; wait_card
 agent "$D"
 wait_account yes || fail "5: no account from the card"
@@ -204,7 +237,7 @@ stop_agent
 
 # ---- 6: disabled_origins = smartcard ----------------------------------------
 D=$WORK/off; mkdir -p "$D"
-profile "$D/device.profile" unsigned_origins=factory,smartcard disabled_origins=smartcard
+profile "$D/device.profile" bootstrap:unsigned_origins=factory,smartcard bootstrap:disabled_origins=smartcard
 insert dm; wait_card
 seen=$(wc -l <"$WORK/vcard.log")
 agent "$D"
