@@ -108,7 +108,10 @@ static bool parse_plmn(const char *s, char mcc[4], char mnc[4], char mnc3[4])
     mcc[3] = '\0';
     memcpy(mnc, s + 4, k);
     mnc[k] = '\0';
-    snprintf(mnc3, 4, "%s%s", k == 2 ? "0" : "", mnc);
+    /* {mnc3}: the MNC zero-padded to 3 digits. */
+    mnc3[0] = k == 2 ? '0' : mnc[0];
+    memcpy(mnc3 + 1, k == 2 ? mnc : mnc + 1, 2);
+    mnc3[3] = '\0';
     return true;
 }
 
@@ -200,7 +203,7 @@ static int address_ok(const inst *in, const pdm_authority_info *who,
     if ((m = glob_match(want, who->address)) < 0)
         return m;
     if (!m) {
-        snprintf(why, size, "its address %s is not %s (option."
+        snprintf(why, size, "its address %.160s is not %.160s (option."
                             "address_pattern for home network %s)",
                  au_printable(who->address, shown, sizeof shown), want, plmn);
         return PDM_EDENIED;

@@ -1262,7 +1262,9 @@ static void gone_reason(pdm__decision *d, const char *uri, const bs_src *r,
                         const char *what)
 {
     char m[1100];
-    snprintf(m, sizeof m, "%s (ServerID %s): source %s no longer has %s: %s",
+    snprintf(m, sizeof m,
+             "%.256s (ServerID %.256s): source %.96s no longer has %.128s: "
+             "%.300s",
              uri, r->sid, r->comp, r->id, what);
     pdm__strlcpy(d->reason, m, sizeof d->reason);
 }
