@@ -879,6 +879,33 @@ alert_owner() {
   expect_not_in "$T/srvb.transcript" "urn:polydm:at:e2e:done" "hmac.server never saw the alert"
 }
 
+# Authority isolation (issue 12, S11): hmac.server cannot change or delete
+# a node test.server created, though the inherited ACL allows it; it reads
+# it, changes a factory node its ACL allows and its own node.  The audit
+# names the rule and the deciding component.
+isolation() {
+  two_servers isolation-a.scn isolation-b.scn || return
+  make_profile "$T/dev" "$T/tree-ab.xml"
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/a.out" 2>&1 &&
+    ok "test.server's session" || { fail "test.server's session"; show "$T/dev/a.out"; }
+  wait_server srva
+  "$PDM" "${P[@]}" session --server hmac.server >"$T/dev/b.out" 2>&1 &&
+    ok "hmac.server's session" || { fail "hmac.server's session"; show "$T/dev/b.out"; }
+  SRV_PID=$PIDB wait_server srvb
+  expect_value ./Vendor/AOnly a-value
+  expect_value ./Vendor/Color green
+  expect_value ./Vendor/BOnly b-changed
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  local n
+  n=$(grep -E "server:hmac.server +(Replace|Delete) +./Vendor/AOnly" "$T/dev/audit.txt" | grep -c "isolation")
+  [ "$n" -ge 3 ] && ok "Replace, Delete and the ACL change refused by isolation ($n rows)" ||
+    { fail "$n isolation rows for hmac.server on ./Vendor/AOnly, expected 3"; grep AOnly "$T/dev/audit.txt" >&2; }
+  expect_in "$T/dev/audit.txt" "authority:spec-authority/spec" "the deciding component is the authority"
+  "$PDM" "${P[@]}" tree explain --server hmac.server --op Replace ./Vendor/AOnly \
+    >"$T/dev/explain.txt" 2>&1
+  expect_in "$T/dev/explain.txt" "isolation" "tree explain names the isolation rule"
+}
+
 # An asynchronous Exec's result reported after its session, in another
 # process and during another server's session, without a server id: it
 # goes to the server whose Exec it reports, never to the server of the
@@ -1274,6 +1301,7 @@ case "$case_name" in
   policy) policy ;;
   alert_owner) alert_owner ;;
   alert_async) alert_async ;;
+  isolation) isolation ;;
   agent_pkg0_retry) agent_pkg0_retry ;;
   agent_pkg0_replay) agent_pkg0_replay ;;
   agent_pkg0_forged_waiting) agent_pkg0_forged_waiting ;;

@@ -325,8 +325,8 @@ static int iso_ask(pdm__tree *t, const pdm__who *w, int op, const char *what,
     pdm__strlcpy(dec->node, nu, sizeof dec->node);
     dec->entry[0] = '\0';
     return dec_set(dec, PDM_EDENIED, "isolation", comp,
-                   "%.64s may not %s %.100s: created by %.64s, another "
-                   "authority%s%.150s",
+                   "isolation: %.64s may not %s %.100s: created by %.64s, "
+                   "another authority%s%.150s",
                    actor, what, nu, owner[0] ? owner : "(unknown)",
                    why[0] ? ": " : "", why);
 }
