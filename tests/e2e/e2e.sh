@@ -906,6 +906,47 @@ isolation() {
   expect_in "$T/dev/explain.txt" "isolation" "tree explain names the isolation rule"
 }
 
+# gsm-operator (issue 12, S11 with operator-root): the operator's CP push
+# (NETWPIN) makes it the root owner; its first session creates ./OpData
+# with a wildcard ACL; another server (hmac.server, a factory account) can
+# read it but not change or delete it (isolation, decided by operator-root),
+# and still adds its own node under root.  The user cannot take root over.
+operator_root() {
+  local urlb n
+  start_server srvb "$SCN/operator-root-b.scn" || return 1
+  PIDB=$SRV_PID; urlb=$SRV_URL
+  SRV_URL=http://127.0.0.1:9/dm
+  awk -v b="$urlb" '/<NodeName>hmac<\/NodeName>/ { h = 1 }
+    h && /@URL@/ { sub("@URL@", b); h = 0 } { print }' "$TREE" >"$T/tree-b.xml"
+  BASE_PROFILE=gsm-operator make_profile "$T/dev" "$T/tree-b.xml"
+  device_line "$T/dev" "imsi = $BOOT_IMSI"
+  # The test servers speak plain HTTP; the TLS rule has its own tests.
+  profile_set "$T/dev" "plugin terminal-policy" option.secrets_tls_only false
+  start_agent "$T/dev" --exit-after 1 || return 1
+  start_server srva "$SCN/operator-root-op.scn" --push-to "$AGENT_UDP" || return 1
+  wait_server srva
+  wait "$AGENT_PID"
+  "$PDM" "${P[@]}" owner >"$T/dev/owner.txt" 2>&1
+  expect_in "$T/dev/owner.txt" "root owner: op.server" "the NETWPIN operator owns root (operator-root)"
+  "$PDM" "${P[@]}" session --server hmac.server >"$T/dev/b.out" 2>&1 &&
+    ok "hmac.server's session" || { fail "hmac.server's session"; show "$T/dev/b.out"; }
+  SRV_PID=$PIDB wait_server srvb
+  expect_value ./OpData operator-value
+  expect_value ./BData b-value
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  n=$(grep -E "server:hmac.server +(Replace|Delete) +./OpData " "$T/dev/audit.txt" |
+    grep -c "authority:operator-root/operator isolation:")
+  [ "$n" = 2 ] && ok "Replace and Delete refused by operator-root's isolation" ||
+    { fail "$n isolation rows by operator-root, expected 2"; grep OpData "$T/dev/audit.txt" >&2; }
+  "$PDM" "${P[@]}" tree explain --server hmac.server --op Replace ./OpData \
+    >"$T/dev/explain.txt" 2>&1
+  expect_in "$T/dev/explain.txt" "authority:operator-root/operator" "tree explain names operator-root"
+  printf 'confirm=yes\n' >"$T/yes.ui"
+  "$PDM" "${P[@]}" takeover hmac.server --ui-script "$T/yes.ui" >"$T/dev/takeover.out" 2>&1 &&
+    fail "the user took root over from the operator" ||
+    expect_in "$T/dev/takeover.out" "refused by authority:operator-root/operator" "the user cannot move root"
+}
+
 # An asynchronous Exec's result reported after its session, in another
 # process and during another server's session, without a server id: it
 # goes to the server whose Exec it reports, never to the server of the
@@ -1302,6 +1343,7 @@ case "$case_name" in
   alert_owner) alert_owner ;;
   alert_async) alert_async ;;
   isolation) isolation ;;
+  operator_root) operator_root ;;
   agent_pkg0_retry) agent_pkg0_retry ;;
   agent_pkg0_replay) agent_pkg0_replay ;;
   agent_pkg0_forged_waiting) agent_pkg0_forged_waiting ;;

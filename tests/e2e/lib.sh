@@ -71,7 +71,8 @@ wait_server() {
 }
 
 # make_profile DIR TREE_TEMPLATE [extra profile lines...]
-#   A profile based on the shipped open-market profile, with the factory
+#   A profile based on the shipped open-market profile ($BASE_PROFILE, a
+#   shipped profile's name, picks another), with the factory
 #   tree TREE_TEMPLATE (@URL@ replaced by $SRV_URL), the e2e-mo plugin and
 #   plain HTTP allowed on loopback.  Sets P=(polydm global options).
 make_profile() {
@@ -79,13 +80,37 @@ make_profile() {
   mkdir -p "$dir"
   sed "s#@URL@#${SRV_URL}#g" "$tree" >"$dir/tree.xml"
   awk -v f="$dir/tree.xml" '/^\[profile\]/ {print; print "factory_tree = " f; next} {print}' \
-    "$SRC/profiles/open-market.profile" >"$dir/device.profile"
+    "$SRC/profiles/${BASE_PROFILE:-open-market}.profile" >"$dir/device.profile"
   {
     printf '\n[transport]\nallow_plain_http = true\n'
     for l in "$@"; do printf '%s\n' "$l"; done
     printf '\n[plugin e2e-mo]\n'
   } >>"$dir/device.profile"
   P=(--profile "$dir/device.profile" --state "$dir/state" --plugin-path "$PLUGIN_PATH")
+}
+
+# profile_set DIR SECTION KEY VALUE: sets KEY in [SECTION] of DIR's
+# profile (replaced where present, else added to the section).
+profile_set() {
+  python3 - "$1/device.profile" "$2" "$3" "$4" <<'PY'
+import sys
+f, sec, key, val = sys.argv[1:]
+out, cur, done = [], None, False
+for line in open(f).read().splitlines():
+    t = line.strip()
+    if t.startswith("[") and t.endswith("]"):
+        if cur == sec and not done:
+            out.append(f"{key} = {val}"); done = True
+        cur = t[1:-1]
+    elif cur == sec and "=" in t and not t.startswith("#") and t.split("=", 1)[0].strip() == key:
+        line, done = f"{key} = {val}", True
+    out.append(line)
+if not done:
+    if cur != sec:
+        out.append(f"[{sec}]")
+    out.append(f"{key} = {val}")
+open(f, "w").write("\n".join(out) + "\n")
+PY
 }
 
 # device_line DIR LINE: adds LINE (e.g. "imsi = 001010123456789") to the
