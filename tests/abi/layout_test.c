@@ -146,6 +146,7 @@ static const row rows[] = {
     FIELD(pdm_host_api, kv_del),
     FIELD(pdm_host_api, generic_alert),
     FIELD(pdm_host_api, ask_pin),
+    FIELD(pdm_host_api, root_owner),
 
     /* bootstrap.h */
     STRUCT(pdm_bootstrap_doc),

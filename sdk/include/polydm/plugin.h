@@ -335,6 +335,22 @@ struct pdm_host_api {
      */
     int (*ask_pin)(pdm_plugin_ctx *pc, const char *text, int tries_left,
                    char *buf, size_t size);
+
+    /**
+     * root_owner() - the ServerID that owns root: the core's stored fact
+     * (set by a bootstrap's grant, a confirmed takeover, the local user's
+     * pdm_ctx_takeover/pdm_ctx_transfer; cleared when that account is
+     * deleted), the same value pdm_authority_info::root_owner carries.
+     * Read it when needed rather than keeping a copy: it changes between
+     * calls (a local takeover makes the new owner master at once).
+     * @buf, @size: (out) the ServerID, NUL-terminated.  On any return
+     *              other than PDM_OK, @buf holds an empty string.
+     * Returns PDM_OK, PDM_ENOTFOUND (nobody owns root), PDM_ENOSPC
+     * (@size too small for it), PDM_EINVAL (NULL @buf, @size 0), or
+     * PDM_ENOTSUP in create, destroy, init and fini (no tree).
+     * (since 1.3)
+     */
+    int (*root_owner)(pdm_plugin_ctx *pc, char *buf, size_t size);
 };
 
 /** True if @h offers member @fn (added in some 1.x) and it is non-NULL. */
