@@ -1044,29 +1044,45 @@ static void test_wl__takeover_override(void)
                         PDM_OK);                                              \
         ASSERT_VERDICT(v, dec, why);                                          \
     } while (0)
-    OVERRIDE("corp", "branch", PDM_ALLOW, "the enterprise owner");
+    /* nobody owns root yet (the core's fact): nobody is master */
+    OVERRIDE("corp", "branch", PDM_DENY,
+             "only the root owner (nobody owns root) changes nodes of "
+             "another authority (branch)");
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "corp");
+    OVERRIDE("corp", "branch", PDM_ALLOW, "the enterprise owner (owns root)");
     OVERRIDE("corp", "bootstrap:cp-bootstrap/cp", PDM_ALLOW,
-             "the enterprise owner");
+             "the enterprise owner (owns root)");
     OVERRIDE("branch", "corp", PDM_DENY,
-             "only the enterprise owner corp changes nodes of another "
+             "only the root owner (corp) changes nodes of another "
              "authority (corp)");
     OVERRIDE("rogue", "branch", PDM_DENY,
-             "only the enterprise owner corp changes nodes of another "
+             "only the root owner (corp) changes nodes of another "
              "authority (branch)");
     OVERRIDE("branch", "factory", PDM_ALLOW,
              "factory and local nodes follow their ACLs");
     OVERRIDE("branch", "local", PDM_ALLOW,
              "factory and local nodes follow their ACLs");
     OVERRIDE(NULL, "corp", PDM_DENY,
-             "only the enterprise owner corp changes nodes of another "
+             "only the root owner (corp) changes nodes of another "
              "authority (corp)");
+    /* the core's fact moved (whatever moved it): master at once */
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "branch");
+    OVERRIDE("branch", "corp", PDM_ALLOW, "the enterprise owner (owns root)");
+    OVERRIDE("corp", "branch", PDM_DENY,
+             "only the root owner (branch) changes nodes of another "
+             "authority (branch)");
+    /* the core cannot say: nobody */
+    pdm_fake_host_set_root_owner(f.fh, PDM_ENOTSUP, "corp");
+    OVERRIDE("corp", "branch", PDM_DENY,
+             "only the root owner (nobody owns root) changes nodes of "
+             "another authority (branch)");
     fx_free(&f);
 
     fx_new(&f);
     opt(&f, "entry.1", ENT_BRANCH);
     CU_ASSERT_EQUAL_FATAL(fx_start(&f), PDM_OK);
     OVERRIDE("branch", "x", PDM_DENY,
-             "only the enterprise owner (none listed) changes nodes of "
+             "only the root owner (nobody owns root) changes nodes of "
              "another authority (x)");
 #undef OVERRIDE
     fx_free(&f);
@@ -1190,6 +1206,7 @@ static void test_wl__mo_get_replace(void)
                        PDM_REQ_TLS, PIN_C),
                    PDM_ALLOW, "whitelisted, pinned server");
     memset(&v, 0, sizeof v);
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "hq"); /* hq bootstrapped */
     CU_ASSERT_EQUAL(auth_ops(&f)->override(f.auth, "hq", "corp", "./X", &v),
                     PDM_OK);
     CU_ASSERT_EQUAL(v.decision, PDM_ALLOW);
@@ -1359,6 +1376,7 @@ static void test_wl__mo_store_truth(void)
     CU_ASSERT_EQUAL(grant(&f, "corp", CORP, NULL, &g), PDM_ECORRUPT);
     CU_ASSERT_PTR_NULL(g.account_acl);
     memset(&v, 0, sizeof v);
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "corp"); /* still: deny */
     CU_ASSERT_EQUAL(auth_ops(&f)->override(f.auth, "corp", "b", "./X", &v),
                     PDM_OK);
     CU_ASSERT_EQUAL(v.decision, PDM_DENY);
