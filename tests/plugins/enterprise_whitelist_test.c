@@ -271,6 +271,30 @@ static void contact_checks(uint32_t op)
 
 static void test_wl__session_checks(void) { contact_checks(PDM_OP_SESSION); }
 
+/* A verified package 0 asking for a session (PDM_REQ_NOTIFICATION, ABI
+ * 1.3): listed and address only, no TLS or pin exists yet; the session
+ * itself is asked again with them.  Only for PDM_OP_SESSION. */
+static void test_wl__notification(void)
+{
+    fx f;
+    fx_std(&f);
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "corp", CORP, PDM_REQ_NOTIFICATION,
+                       NULL),
+                   PDM_ALLOW, "whitelisted server (notification)");
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "rogue", CORP,
+                       PDM_REQ_NOTIFICATION, NULL),
+                   PDM_DENY, "ServerID 'rogue' is not on the whitelist");
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "corp", "https://evil.example/dm",
+                       PDM_REQ_NOTIFICATION, NULL),
+                   PDM_DENY,
+                   "address 'https://evil.example/dm' does not match "
+                   "'https://dm.corp.example/dm' (whitelist entry of corp)");
+    ASSERT_VERDICT(ask(&f, PDM_OP_SEND_SECRET, "corp", CORP,
+                       PDM_REQ_NOTIFICATION, NULL),
+                   PDM_DENY, "no TLS: corp is contacted only over verified TLS");
+    fx_free(&f);
+}
+
 static void test_wl__send_secret_checks(void)
 {
     contact_checks(PDM_OP_SEND_SECRET);
@@ -1507,6 +1531,7 @@ static const pdm_test tests[] = {
     {"abi_1_0_structs", test_wl__abi_1_0_structs},
     {"grants", test_wl__grants},
     {"takeover_override", test_wl__takeover_override},
+    {"notification", test_wl__notification},
     {"defaults", test_wl__defaults},
     {"alloc_failures", test_wl__alloc_failures},
     {"mo_get_replace", test_wl__mo_get_replace},
