@@ -1013,6 +1013,20 @@ static void test_bootstrap__authority(void)
         if (cases[i].rc != PDM_OK) {
             PDM_ASSERT_STR(r.component, "authority:fx-authority/auth");
             refused_cleanly(ctx, before, 0, "authority:fx-authority/auth");
+            if (strcmp(cases[i].mode, "refuse") == 0) {
+                /* the plugin's reason, whole, in the error and the row */
+                static const char why[] =
+                    "the authority refused the account for ServerID srv-a: "
+                    "fixture refuses srv-a because this reason is long on "
+                    "purpose, to see that the audit row keeps all of it "
+                    "after the core's prefix: END";
+                audit_scan row = audit(ctx);
+                CU_ASSERT_PTR_NOT_NULL(strstr(r.summary, why));
+                CU_ASSERT_PTR_NOT_NULL(strstr(pdm_ctx_last_error(ctx), why));
+                CU_ASSERT_PTR_NOT_NULL(strstr(row.reason, why));
+                PDM_ASSERT_STR(strstr(row.reason, "END"),
+                               "END (origin factory via test, SEC NONE)");
+            }
             /* no record of an account that never came */
             CU_ASSERT_PTR_NULL(pdm__tree_meta_get(ctx->tree, "account:srv-a"));
             CU_ASSERT_PTR_NULL(pdm_ctx_root_owner(ctx));
