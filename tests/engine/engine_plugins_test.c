@@ -471,6 +471,34 @@ static void test_policies__pkg0_notification(void)
     pdm_ctx_close(ctx);
 }
 
+/* A session a policy refuses is audited with the deciding component,
+ * like every other policy refusal (not "session"); its error names it. */
+static void test_policies__session_refused_audit(void)
+{
+    pdm_ctx *ctx = NULL;
+    const char *err;
+    last_row r;
+    CU_ASSERT_EQUAL_FATAL(
+        open_ctx(&ctx, profile("sesspol", "[plugin fx-policy]\n"
+                                          "option.mode = session\n"),
+                 state("sesspol"), 0),
+        PDM_OK);
+    CU_ASSERT_EQUAL(session_open(ctx, &err), PDM_EDENIED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "session refused by "
+                                       "policy:fx-policy/check: session "
+                                       "principal=1 sid=srv-none"));
+    memset(&r, 0, sizeof r);
+    CU_ASSERT_EQUAL(pdm__store_audit_query(ctx->store, 0, last_row_cb, &r),
+                    PDM_OK);
+    PDM_ASSERT_STR(r.principal, "server:srv-none");
+    PDM_ASSERT_STR(r.op, "Session");
+    PDM_ASSERT_STR(r.decision, "deny");
+    PDM_ASSERT_STR(r.component, "policy:fx-policy/check");
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "session principal=1 "
+                                            "sid=srv-none"));
+    pdm_ctx_close(ctx);
+}
+
 static const pdm_test tests[] = {
     {"close__host_services_in_destroy_and_fini",
      test_close__host_services_in_destroy_and_fini},
@@ -481,6 +509,7 @@ static const pdm_test tests[] = {
     {"policies__failed_open", test_policies__failed_open},
     {"policies__results", test_policies__results},
     {"policies__pkg0_notification", test_policies__pkg0_notification},
+    {"policies__session_refused_audit", test_policies__session_refused_audit},
     {NULL, NULL}};
 
 static const pdm_suite suites[] = {{"engine_plugins", tests, NULL, NULL},
