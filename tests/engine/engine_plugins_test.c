@@ -499,6 +499,41 @@ static void test_policies__session_refused_audit(void)
     pdm_ctx_close(ctx);
 }
 
+/* plugin.h: kv writes go to the store at once, not with the package: a
+ * package the tree undoes (pdm__tree_abort) leaves them; and another
+ * process (a reopened store) sees them before any commit. */
+static void test_kv__not_part_of_the_package(void)
+{
+    const char *dir = state("kvtx");
+    const pdm_host_api *h = pdm__host_table();
+    pdm_ctx *ctx = NULL;
+    pdm_plugin_ctx *pc;
+    pdm__tree_item item;
+    pdm__decision d;
+    char v[64];
+    CU_ASSERT_EQUAL_FATAL(
+        open_ctx(&ctx, profile("kvtx", "[plugin fx-policy]\n"), dir, 0),
+        PDM_OK);
+    CU_ASSERT_EQUAL_FATAL(ctx->plugins.n, 1);
+    pc = &ctx->plugins.v[0]->ctx;
+    memset(&item, 0, sizeof item);
+    item.data = (const uint8_t *)"x";
+    item.len = 1;
+    item.format = PDM_FORMAT_CHR;
+    CU_ASSERT_EQUAL(pdm__tree_begin(ctx->tree), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_add(ctx->tree, &local, "./Test/kvtx", &item,
+                                      &d),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(h->kv_put(pc, "k", "in-package", 10), PDM_OK);
+    stored(dir, "fx-policy", "k", v, sizeof v); /* another reader */
+    PDM_ASSERT_STR(v, "in-package");
+    pdm__tree_abort(ctx->tree);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(ctx->tree, "./Test/kvtx"));
+    pdm_ctx_close(ctx);
+    stored(dir, "fx-policy", "k", v, sizeof v);
+    PDM_ASSERT_STR(v, "in-package");
+}
+
 static const pdm_test tests[] = {
     {"close__host_services_in_destroy_and_fini",
      test_close__host_services_in_destroy_and_fini},
@@ -510,6 +545,7 @@ static const pdm_test tests[] = {
     {"policies__results", test_policies__results},
     {"policies__pkg0_notification", test_policies__pkg0_notification},
     {"policies__session_refused_audit", test_policies__session_refused_audit},
+    {"kv__not_part_of_the_package", test_kv__not_part_of_the_package},
     {NULL, NULL}};
 
 static const pdm_suite suites[] = {{"engine_plugins", tests, NULL, NULL},

@@ -279,11 +279,14 @@ struct pdm_host_api {
     const char *(*strerror)(int rc);
 
     /**
-     * Persistent key/value data private to the plugin, committed with the
-     * current package (or immediately outside a session).  An Atomic that
-     * fails does not undo these writes (its rollback undoes tree changes
-     * only): an MO handler that writes here from replace/exec puts the
-     * data back in rollback() (mo.h).
+     * Persistent key/value data private to the plugin.  kv_put and kv_del
+     * are written to the store at once, each its own transaction, inside
+     * a session too: they are not part of the current package.  Nothing
+     * of the tree's undoes them (a failed Atomic, a package rolled back
+     * or whose commit fails, a session that ends before its package is
+     * committed): an MO handler that writes here from replace/exec puts
+     * the data back in rollback() (mo.h), which brackets both packages
+     * and Atomics.
      * kv_get: @out owned by the caller; PDM_ENOTFOUND if absent.
      * kv_put: copies @val.  kv_del: PDM_OK even if absent.  (since 1.0)
      */
