@@ -129,13 +129,22 @@ typedef struct job {
 #define REFUSAL_SOURCES 16
 
 /* RK_CP/RK_DM_BOOTSTRAP: bootstrap documents refused after they were
- * authenticated (the pipeline audited each); RK_CP_FORGED/RK_DM_FORGED:
+ * authenticated (the pipeline audited each); RK_PKG0_POLICY: a verified
+ * package 0 a policy refused (pdm__pkg0_admit audited it);
+ * RK_CP_FORGED/RK_DM_FORGED:
  * refused before (PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES: the agent audits
  * them, rate-limited like every other unauthenticated push). */
 typedef enum refusal_kind {
     RK_MALFORMED, RK_CP, RK_DM_BOOTSTRAP, RK_NOT_DM, RK_PKG0,
-    RK_CP_FORGED, RK_DM_FORGED
+    RK_CP_FORGED, RK_DM_FORGED, RK_PKG0_POLICY
 } refusal_kind;
+
+/* Refusals the core audited itself, one row each (authenticated input):
+ * the agent's row would say the same again. */
+static bool core_audited(refusal_kind k)
+{
+    return k == RK_CP || k == RK_DM_BOOTSTRAP || k == RK_PKG0_POLICY;
+}
 
 /* Largest WSP push the agent takes: a UDP datagram's payload (a CP
  * document with several accounts and NAPDEFs exceeds any small buffer). */
@@ -516,7 +525,7 @@ static void refusals_flush(agent *a, bool all)
                      r->more, strcmp(r->src, "*") ? r->src : "other sources",
                      (long long)(now - r->since));
             pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push", "%s", text);
-            if (r->kind != RK_CP && r->kind != RK_DM_BOOTSTRAP)
+            if (!core_audited(r->kind))
                 refusal_audit(a, text);
         }
         memset(r, 0, sizeof *r);
@@ -560,7 +569,7 @@ static void refuse_push(agent *a, const struct sockaddr_storage *from,
     pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push", "from %s: %s "
               "(further refusals from there are counted for %d s)", src,
               text, REFUSAL_WINDOW_S);
-    if (kind != RK_CP && kind != RK_DM_BOOTSTRAP) {
+    if (!core_audited(kind)) {
         char row[sizeof text + 96];
         snprintf(row, sizeof row, "push from %s refused: %s", src, text);
         refusal_audit(a, row);
@@ -739,6 +748,13 @@ static void on_push(agent *a)
      * package 0 must not replace the job of the server it names. */
     rc = pdm__pkg0_admit(a->ctx, p.body, p.body_len, server, sizeof server,
                          sid, err, sizeof err);
+    if (rc == PDM_EDENIED) {
+        /* Verified, then refused by a policy: the core audited it with
+         * the deciding component. */
+        refuse_push(a, &from, RK_PKG0_POLICY, rc,
+                    "package 0 from %.64s %s", server, err);
+        return;
+    }
     if (rc != PDM_OK) {
         refuse_push(a, &from, RK_PKG0, rc, "package 0%s%.64s refused: %s",
                     server[0] ? " naming " : "", server, err);

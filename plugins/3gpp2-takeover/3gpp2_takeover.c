@@ -87,7 +87,6 @@ static int tk_on_bootstrap(void *i, const pdm_authority_info *who,
         return rc;
     sid = who->server_id;
     ro = au_server_id_ok(who->root_owner) ? who->root_owner : NULL;
-    au_sync_owner(host, in->pc, who);
     out->account_acl = au_account_acl(host, sid);
     if (!out->account_acl)
         return PDM_ENOMEM;
@@ -112,7 +111,6 @@ static int tk_on_bootstrap(void *i, const pdm_authority_info *who,
         out->account_acl = out->root_acl = out->root_owner = NULL;
         return PDM_ENOMEM;
     }
-    au_note_owner(host, in->pc, sid);
     return PDM_OK;
 }
 
@@ -142,7 +140,6 @@ static int tk_takeover(void *i, const pdm_authority_info *to,
         host->set_error(in->pc, PDM_EINVAL, "%s", out->reason);
         return PDM_EINVAL;
     }
-    au_sync_owner(host, in->pc, to);
     if (!in->allow)
         return deny(out, "takeover is not allowed on this device "
                          "(option.allow_takeover = false)");
@@ -165,10 +162,8 @@ static int tk_takeover(void *i, const pdm_authority_info *to,
     snprintf(out->reason, sizeof out->reason,
              "the user may move root to a known server (3GPP2 takeover)");
     /* Not the owner yet: the user confirms and the policies agree after
-     * this.  Remembered as the candidate; au_root_owner() promotes it once
-     * the root ACL shows the takeover happened. */
-    if (!to->root_owner || strcmp(to->root_owner, to->server_id) != 0)
-        au_kv_put_sid(host, in->pc, AU_KV_NEXT, to->server_id);
+     * this; override() sees the new owner once the core has recorded it
+     * (host->root_owner), not before. */
     return PDM_OK;
 }
 

@@ -1,25 +1,16 @@
 /*
  * Helpers shared by the market authority plugins (operator-root,
- * 3gpp2-takeover): option parsing, ACL strings, and the plugin-side record
- * of who owns root, which override() needs.
+ * 3gpp2-takeover): option parsing, ACL strings, and override(), which asks
+ * the core who owns root (host->root_owner).
  *
  * Header-only (static functions) on purpose: every plugin stays one
  * self-contained module or static archive, and two plugins linked into one
  * static firmware never define the same symbol.  Not part of the SDK: a
  * third-party plugin is not meant to include it.
  *
- * Why the plugins keep their own record of the root owner: override(actor,
- * owner, uri) gets no pdm_authority_info, and the core does not expose the
- * root owner to plugins (host->tree_read reads nodes and properties, and
- * the owner is neither).  So the plugin remembers the owner it last saw in
- * an info (info->root_owner, the core's stored fact) or named in its own
- * grant, in its key/value data (kept across restarts).  That record can be
- * stale: a grant the core then refused (a policy, a failed bootstrap), a
- * takeover the user did not confirm, an account deleted by the user.  So
- * it is trusted only while the root ACL (host->tree_read(".?prop=ACL"))
- * still gives that ServerID Replace, which a refused grant never did and a
- * confirmed takeover scrubs (TND "deleting a server identifier").  Anything
- * unknown or unreadable means nobody is master (fail closed).
+ * The plugins keep no record of the root owner: the core's stored fact
+ * (pdm_authority_info::root_owner in on_bootstrap/takeover,
+ * host->root_owner in override) is the one truth.
  */
 #ifndef PDM_PLUGINS_AUTHORITY_UTIL_H
 #define PDM_PLUGINS_AUTHORITY_UTIL_H
@@ -37,11 +28,6 @@
 
 /* Longest ServerID the plugins put into an ACL or their records. */
 #define AU_SID_MAX 255
-
-/* Key/value keys: the root owner last seen or granted, and the target of
- * a takeover this plugin allowed (not known to be confirmed yet). */
-#define AU_KV_OWNER "root_owner"
-#define AU_KV_NEXT "root_next"
 
 /* home_plmn only where the core's struct has it (since 1.3): never read
  * past struct_size. */
@@ -222,105 +208,28 @@ static inline int au_check_info(const pdm_host_api *h, pdm_plugin_ctx *pc,
     return PDM_OK;
 }
 
-/* ---- the root owner record ------------------------------------------- */
+/* ---- the root owner -------------------------------------------------- */
 
-/* A ServerID from the key/value data into @buf, or false. */
-static inline bool au_kv_sid(const pdm_host_api *h, pdm_plugin_ctx *pc,
-                             const char *key, char *buf, size_t size)
-{
-    pdm_blob b = {NULL, 0};
-    bool ok = false;
-    if (h->kv_get(pc, key, &b) != PDM_OK)
-        return false;
-    if (b.data && b.len < size && !memchr(b.data, 0, b.len)) {
-        memcpy(buf, b.data, b.len);
-        buf[b.len] = '\0';
-        ok = au_server_id_ok(buf);
-    }
-    h->free(b.data);
-    return ok;
-}
-
-static inline void au_kv_put_sid(const pdm_host_api *h, pdm_plugin_ctx *pc,
-                                 const char *key, const char *sid)
-{
-    if (h->kv_put(pc, key, sid, strlen(sid)) != PDM_OK)
-        h->log(pc, PDM_LOG_WARN, "cannot record %s: the root owner is not "
-                                 "master until the next bootstrap", key);
-}
-
-/* @sid is (or is about to be, by this plugin's grant) the root owner. */
-static inline void au_note_owner(const pdm_host_api *h, pdm_plugin_ctx *pc,
-                                 const char *sid)
-{
-    au_kv_put_sid(h, pc, AU_KV_OWNER, sid);
-    h->kv_del(pc, AU_KV_NEXT);
-}
-
-/* The core's fact in an info replaces whatever the plugin remembered. */
-static inline void au_sync_owner(const pdm_host_api *h, pdm_plugin_ctx *pc,
-                                 const pdm_authority_info *i)
-{
-    if (au_server_id_ok(i->root_owner)) {
-        au_note_owner(h, pc, i->root_owner);
-    } else {
-        h->kv_del(pc, AU_KV_OWNER);
-        h->kv_del(pc, AU_KV_NEXT);
-    }
-}
-
-/* Does the root ACL give @sid Replace (by name or "*")?  Any read or
- * format problem is "no". */
-static inline bool au_root_replace(const pdm_host_api *h, pdm_plugin_ctx *pc,
-                                   const char *sid)
-{
-    pdm_blob b = {NULL, 0};
-    bool yes = false;
-    size_t sl = strlen(sid);
-    const char *p, *end;
-    if (h->tree_read(pc, ".?prop=ACL", &b) != PDM_OK)
-        return false;
-    for (p = (const char *)b.data, end = p ? p + b.len : NULL; p && p < end;) {
-        const char *e = memchr(p, '&', (size_t)(end - p));
-        if (!e)
-            e = end;
-        if (e - p > 8 && memcmp(p, "Replace=", 8) == 0) {
-            for (const char *q = p + 8; q < e;) {
-                const char *r = memchr(q, '+', (size_t)(e - q));
-                if (!r)
-                    r = e;
-                if ((r - q == 1 && *q == '*') ||
-                    ((size_t)(r - q) == sl && memcmp(q, sid, sl) == 0))
-                    yes = true;
-                if (r == e)
-                    break;
-                q = r + 1;
-            }
-        }
-        if (e == end)
-            break;
-        p = e + 1;
-    }
-    h->free(b.data);
-    return yes;
-}
-
-/* The root owner this plugin may treat as master, into @buf: the recorded
- * owner while the root ACL still gives it Replace, else a takeover target
- * the root ACL now names (the takeover was confirmed: it becomes the
- * record).  False: nobody. */
+/* The root owner, the core's stored fact (host->root_owner, since 1.3),
+ * into @buf.  override() gets no pdm_authority_info, so it asks the core
+ * each time instead of keeping a copy: a copy goes stale (a grant the core
+ * then refused, a takeover the user did not confirm, the local user's
+ * pdm_ctx_takeover, an account deleted), the fact never is.  False (and
+ * "" in @buf) when nobody owns root, the core is older than 1.3, the call
+ * fails, or the answer is no ServerID an ACL can hold: nobody is master
+ * (fail closed). */
 static inline bool au_root_owner(const pdm_host_api *h, pdm_plugin_ctx *pc,
                                  char *buf, size_t size)
 {
-    if (au_kv_sid(h, pc, AU_KV_OWNER, buf, size) &&
-        au_root_replace(h, pc, buf))
-        return true;
-    if (au_kv_sid(h, pc, AU_KV_NEXT, buf, size) &&
-        au_root_replace(h, pc, buf)) {
-        au_note_owner(h, pc, buf);
-        return true;
+    if (!size)
+        return false;
+    buf[0] = '\0';
+    if (!PDM_HOST_HAS(h, root_owner) ||
+        h->root_owner(pc, buf, size) != PDM_OK || !au_server_id_ok(buf)) {
+        buf[0] = '\0';
+        return false;
     }
-    return false;
+    return true;
 }
 
 /* override() of both plugins: the root owner is master over the whole

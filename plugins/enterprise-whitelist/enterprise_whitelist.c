@@ -711,6 +711,10 @@ static void check_contact(const wl *w, const pdm_policy_req *r,
         verdict(out, PDM_DENY, "address '%.50s' does not match '%.50s' "
                 "(whitelist entry of %.30s)",
                 r->address ? r->address : "(none)", e->pattern, e->sid);
+    else if (r->op == PDM_OP_SESSION && (r->flags & PDM_REQ_NOTIFICATION))
+        /* A verified package 0 asking for a session: no transport yet,
+         * TLS and pin are checked when the session itself is asked. */
+        verdict(out, PDM_ALLOW, "whitelisted server (notification)");
     else if (!(r->flags & PDM_REQ_TLS))
         verdict(out, PDM_DENY, "no TLS: %.60s is contacted only over "
                 "verified TLS", e->sid);
@@ -934,13 +938,18 @@ static int wl_takeover(void *inst, const pdm_authority_info *to,
     return PDM_OK;
 }
 
-/* Isolation: the enterprise owner is the master of the tree; factory and
- * local nodes follow their ACLs; no other server touches another's. */
+/* Isolation: the root owner is the master of the tree; factory and local
+ * nodes follow their ACLs; no other server touches another's.  The root
+ * owner is the core's fact (host->root_owner, asked every time, never
+ * copied): the owner entry gets it at its bootstrap, and a new owner
+ * entry becomes master only when its bootstrap moves root.  No answer (an
+ * older core, an error) or a stored list that cannot be read: nobody is
+ * master. */
 static int wl_override(void *inst, const char *actor, const char *owner,
                        const char *uri, pdm_verdict *out)
 {
     wl *w = inst;
-    const entry *own;
+    char ro[MAX_SID + 1] = "";
     int rc;
     (void)uri;
     if ((rc = refresh(w)) != PDM_OK) {
@@ -948,15 +957,16 @@ static int wl_override(void *inst, const char *actor, const char *owner,
                 host->strerror(rc));
         return PDM_OK;
     }
-    own = owner_of(&w->l);
+    if (!PDM_HOST_HAS(host, root_owner) ||
+        host->root_owner(w->pc, ro, sizeof ro) != PDM_OK)
+        ro[0] = '\0';
     if (streq(owner, "factory") || streq(owner, "local"))
         verdict(out, PDM_ALLOW, "factory and local nodes follow their ACLs");
-    else if (own && streq(actor, own->sid))
-        verdict(out, PDM_ALLOW, "the enterprise owner");
+    else if (*ro && streq(actor, ro))
+        verdict(out, PDM_ALLOW, "the enterprise owner (owns root)");
     else
-        verdict(out, PDM_DENY, "only the enterprise owner%s%.60s changes "
-                "nodes of another authority (%.60s)",
-                own ? " " : " (none listed)", own ? own->sid : "",
+        verdict(out, PDM_DENY, "only the root owner (%.60s) changes nodes "
+                "of another authority (%.60s)", *ro ? ro : "nobody owns root",
                 owner ? owner : "(none)");
     return PDM_OK;
 }

@@ -274,7 +274,6 @@ static int or_on_bootstrap(void *i, const pdm_authority_info *who,
         return rc;
     sid = who->server_id;
     ro = au_server_id_ok(who->root_owner) ? who->root_owner : NULL;
-    au_sync_owner(host, in->pc, who);
     if (!is_operator(in, who)) {
         /* The operator's account is re-bootstrapped only the way it was
          * made: else any USERPIN push naming its ServerID would replace
@@ -315,7 +314,6 @@ static int or_on_bootstrap(void *i, const pdm_authority_info *who,
         out->account_acl = out->root_acl = out->root_owner = NULL;
         return PDM_ENOMEM;
     }
-    au_note_owner(host, in->pc, sid);
     host->log(in->pc, PDM_LOG_INFO, "operator %s (%s, SEC %s) owns root", sid,
               au_origin_name(who->origin), au_sec_name(who->sec));
     return PDM_OK;

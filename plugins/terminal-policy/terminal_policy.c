@@ -464,6 +464,13 @@ static int tp_check(void *i, const pdm_policy_req *req, pdm_verdict *out)
                         r.detail ? r.detail : "the");
         return PDM_OK;
     case PDM_OP_SESSION:
+        /* A verified package 0 asking for a session has no transport yet:
+         * the missing TLS flag says nothing.  Only an address that can
+         * never be TLS refuses it now; the session is asked again with
+         * the transport's facts. */
+        if ((r.flags & PDM_REQ_NOTIFICATION) && !has_prefix(r.address,
+                                                            "http://"))
+            return PDM_OK;
         if (in->secrets_tls_only && !tls && sends_credentials(in, r.uri))
             return deny(out, "secrets_tls_only = true: the account's "
                              "credentials would be sent %s",

@@ -38,6 +38,9 @@ struct pdm_fake_host {
     char *pin, *pin_text;
     size_t pin_asks;
     int pin_tries;
+    int owner_rc;       /* root_owner: pdm_fake_host_set_root_owner */
+    char *owner;        /* NULL: nobody owns root */
+    size_t owner_asks;
     int last_rc;
     long live;
     long fail_after;
@@ -355,6 +358,25 @@ static int fh_ask_pin(pdm_plugin_ctx *pc, const char *text, int tries_left,
     return rc == PDM_OK ? PDM_ECANCELLED : rc > 0 ? PDM_ERROR : rc;
 }
 
+/* The core's root_owner checks (plugin.h), then the set fact. */
+static int fh_root_owner(pdm_plugin_ctx *pc, char *buf, size_t size)
+{
+    pdm_fake_host *fh = pc->fh;
+    if (buf && size)
+        buf[0] = '\0';
+    if (!buf || !size)
+        return PDM_EINVAL;
+    fh->owner_asks++;
+    if (fh->owner_rc != PDM_OK)
+        return fh->owner_rc;
+    if (!fh->owner || !*fh->owner)
+        return PDM_ENOTFOUND;
+    if (strlen(fh->owner) >= size)
+        return PDM_ENOSPC;
+    memcpy(buf, fh->owner, strlen(fh->owner) + 1);
+    return PDM_OK;
+}
+
 /* Like the core's: one static table for every fake host (plugin.h rule
  * 9); the plugin context says which fake host a call is for. */
 static const pdm_host_api fake_api = {
@@ -377,6 +399,7 @@ static const pdm_host_api fake_api = {
     .kv_del = fh_kv_del,
     .generic_alert = fh_generic_alert,
     .ask_pin = fh_ask_pin,
+    .root_owner = fh_root_owner,
 };
 
 pdm_fake_host *pdm_fake_host_new(void)
@@ -428,6 +451,7 @@ void pdm_fake_host_free(pdm_fake_host *fh)
         free(fh->pin);
     }
     free(fh->pin_text);
+    free(fh->owner);
     if (active == fh)
         active = NULL;
     free(fh);
@@ -500,6 +524,23 @@ int pdm_fake_host_set_pin(pdm_fake_host *fh, int rc, const char *answer)
     fh->pin = copy;
     fh->pin_rc = rc;
     return PDM_OK;
+}
+
+int pdm_fake_host_set_root_owner(pdm_fake_host *fh, int rc,
+                                 const char *server_id)
+{
+    char *copy = server_id ? strdup(server_id) : NULL;
+    if (server_id && !copy)
+        return PDM_ENOMEM;
+    free(fh->owner);
+    fh->owner = copy;
+    fh->owner_rc = rc;
+    return PDM_OK;
+}
+
+size_t pdm_fake_host_root_owner_asks(const pdm_fake_host *fh)
+{
+    return fh->owner_asks;
 }
 
 size_t pdm_fake_host_pin_asks(const pdm_fake_host *fh) { return fh->pin_asks; }

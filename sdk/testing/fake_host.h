@@ -101,6 +101,18 @@ int pdm_fake_host_set_pin(pdm_fake_host *fh, int rc, const char *answer);
 size_t pdm_fake_host_pin_asks(const pdm_fake_host *fh);
 const char *pdm_fake_host_pin_text(const pdm_fake_host *fh);
 int pdm_fake_host_pin_tries(const pdm_fake_host *fh);
+/** Plays the core's root owner fact for host->root_owner (since 1.3):
+ *  with @rc PDM_OK, @server_id (copied) owns root, NULL or "" is nobody
+ *  (PDM_ENOTFOUND); any other @rc is returned as is, e.g. PDM_ENOTSUP to
+ *  play a call from init, create, destroy or fini (no tree), which the
+ *  fake host cannot tell apart from a method.  The default is nobody.
+ *  root_owner applies the core's checks (PDM_EINVAL for a NULL buffer or
+ *  size 0, PDM_ENOSPC when the ServerID does not fit) and leaves "" in
+ *  the buffer on every failure.  Returns 0 or PDM_ENOMEM. */
+int pdm_fake_host_set_root_owner(pdm_fake_host *fh, int rc,
+                                 const char *server_id);
+/** How many times host->root_owner was called. */
+size_t pdm_fake_host_root_owner_asks(const pdm_fake_host *fh);
 /** A key/value entry the plugin stored (NULL if absent), and its length. */
 const void *pdm_fake_host_kv(const pdm_fake_host *fh, const char *key,
                              size_t *len);

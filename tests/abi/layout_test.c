@@ -146,6 +146,7 @@ static const row rows[] = {
     FIELD(pdm_host_api, kv_del),
     FIELD(pdm_host_api, generic_alert),
     FIELD(pdm_host_api, ask_pin),
+    FIELD(pdm_host_api, root_owner),
 
     /* bootstrap.h */
     STRUCT(pdm_bootstrap_doc),
@@ -350,6 +351,7 @@ static const row rows[] = {
     VALUE(PDM_REQ_AUTHENTICATED),
     VALUE(PDM_REQ_IN_ATOMIC),
     VALUE(PDM_REQ_DEVICE_LOCKED),
+    VALUE(PDM_REQ_NOTIFICATION),
     VALUE(PDM_GRANT_REFUSE),
     VALUE(PDM_AUTH_INFO_DEVICE_LOCKED),
     VALUE(PDM_DEFAULTS_ROOT_ADD_OPEN),

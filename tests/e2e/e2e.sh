@@ -402,6 +402,20 @@ whitelist() {
   done
   expect_in "$T/wrongpin/audit.txt" "key pin does not match the whitelist entry of test.server" "wrong pin: audited with the check"
   expect_in "$T/unlisted/audit.txt" "ServerID 'test.server' is not on the whitelist" "not listed: audited with the check"
+  # Its package 0 pushed to the agent: the digest verifies, then the
+  # whitelist refuses it (PDM_REQ_NOTIFICATION) before anything is
+  # queued; audited as the server's, with the deciding policy.
+  start_agent "$T/unlisted" || return
+  "$SRV" --notify --server-id test.server --password srvpw --nonce text:srvnonce \
+    --session-id 0E0E --push-to "$AGENT_UDP" >/dev/null 2>&1
+  wait_for "$T/unlisted/agent.err" "package 0 from test.server refused"
+  stop_agent
+  expect_in "$T/unlisted/agent.err" "package 0 from test.server refused by policy:enterprise-whitelist/policy: ServerID 'test.server' is not on the whitelist" "unlisted package 0: refused by the whitelist"
+  expect_not_in "$T/unlisted/agent.err" "verified and queued" "unlisted package 0: nothing queued"
+  expect_not_in "$T/unlisted/agent.err" "session 0E0E started" "unlisted package 0: no session"
+  "$PDM" "${P[@]}" audit >"$T/unlisted/audit2.txt" 2>&1
+  expect_in "$T/unlisted/audit2.txt" "package 0 refused: ServerID 'test.server' is not on the whitelist" "unlisted package 0: audited"
+  expect_in "$T/unlisted/audit2.txt" "policy:enterprise-whitelist/policy" "unlisted package 0: audited with the policy"
   # The list in the store wins over a changed profile (only the owner
   # server or a factory reset changes it): the unlisted device's profile
   # now lists test.server, its store still does not.

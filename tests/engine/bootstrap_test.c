@@ -1013,6 +1013,20 @@ static void test_bootstrap__authority(void)
         if (cases[i].rc != PDM_OK) {
             PDM_ASSERT_STR(r.component, "authority:fx-authority/auth");
             refused_cleanly(ctx, before, 0, "authority:fx-authority/auth");
+            if (strcmp(cases[i].mode, "refuse") == 0) {
+                /* the plugin's reason, whole, in the error and the row */
+                static const char why[] =
+                    "the authority refused the account for ServerID srv-a: "
+                    "fixture refuses srv-a because this reason is long on "
+                    "purpose, to see that the audit row keeps all of it "
+                    "after the core's prefix: END";
+                audit_scan row = audit(ctx);
+                CU_ASSERT_PTR_NOT_NULL(strstr(r.summary, why));
+                CU_ASSERT_PTR_NOT_NULL(strstr(pdm_ctx_last_error(ctx), why));
+                CU_ASSERT_PTR_NOT_NULL(strstr(row.reason, why));
+                PDM_ASSERT_STR(strstr(row.reason, "END"),
+                               "END (origin factory via test, SEC NONE)");
+            }
             /* no record of an account that never came */
             CU_ASSERT_PTR_NULL(pdm__tree_meta_get(ctx->tree, "account:srv-a"));
             CU_ASSERT_PTR_NULL(pdm_ctx_root_owner(ctx));
@@ -1825,6 +1839,78 @@ static void test_bootstrap__ask_pin(void)
     reset_hooks();
 }
 
+/* host->root_owner (ABI 1.3) from a component method (fx-bootstrap's
+ * probe): nobody (PDM_ENOTFOUND, ""), the stored fact once set and at
+ * once after it changes (no copy in the plugin), PDM_ENOSPC for a buffer
+ * one byte short ("" then, never a cut ServerID), PDM_EINVAL for a NULL
+ * buffer; PDM_ENOTSUP from init/create/destroy/fini (no tree). */
+static void test_bootstrap__root_owner(void)
+{
+    static const char ownprof[] =
+        "[plugin fx-bootstrap]\noption.owner_size = %d\n";
+    char want[64];
+    pdm_ctx *ctx;
+
+    ctx = ctx_with("rootowner", ownprof, 64);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    snprintf(want, sizeof want, "%d|", PDM_ENOTFOUND);
+    PDM_ASSERT_STR(fx_kv(ctx, "owner"), want);
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(ctx->tree, "srv-a"), PDM_OK);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(fx_kv(ctx, "owner"), "0|srv-a");
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(ctx->tree, "srv-b"), PDM_OK);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(fx_kv(ctx, "owner"), "0|srv-b");
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(ctx->tree, NULL), PDM_OK);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    snprintf(want, sizeof want, "%d|", PDM_ENOTFOUND);
+    PDM_ASSERT_STR(fx_kv(ctx, "owner"), want);
+    CU_ASSERT_EQUAL(pdm__tree_set_root_owner(ctx->tree, "srv-a"), PDM_OK);
+    pdm_ctx_close(ctx);
+
+    /* "srv-a" needs 6 bytes: 5 is too small, 6 fits; kept across a
+     * restart (the fact is stored) */
+    ctx = ctx_with("rootowner", ownprof, 5);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    snprintf(want, sizeof want, "%d|", PDM_ENOSPC);
+    PDM_ASSERT_STR(fx_kv(ctx, "owner"), want);
+    pdm_ctx_close(ctx);
+    ctx = ctx_with("rootowner", ownprof, 6);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    PDM_ASSERT_STR(fx_kv(ctx, "owner"), "0|srv-a");
+    pdm_ctx_close(ctx);
+    ctx = ctx_with("rootowner", ownprof, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    scan_expect(ctx, PDM_OK, 0, 0);
+    snprintf(want, sizeof want, "%d|", PDM_EINVAL);
+    PDM_ASSERT_STR(fx_kv(ctx, "owner"), want);
+    pdm_ctx_close(ctx);
+
+    /* not while the context starts or stops */
+    snprintf(want, sizeof want, "%d", PDM_ENOTSUP);
+    {
+        static const char *const where[] = {"init", "create", "destroy",
+                                            "fini"};
+        for (size_t i = 0; i < 4; i++) {
+            char key[32];
+            snprintf(key, sizeof key, "owner-%s", where[i]);
+            ctx = ctx_with("rootowner", "[plugin fx-bootstrap]\n"
+                                        "option.pin_in = %s\n",
+                           where[i]);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+            pdm_ctx_close(ctx); /* destroy, fini */
+            ctx = ctx_with("rootowner", "[plugin fx-bootstrap]\n");
+            CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+            PDM_ASSERT_STR(fx_kv(ctx, key), want);
+            pdm__store_kv_del(ctx->store, "fx-bootstrap", key);
+            pdm_ctx_close(ctx);
+        }
+    }
+}
+
 /* bootstrap.disabled_origins = smartcard and a source that declares
  * smartcard: over two scans and a watch it is never probed, read, asked
  * for present ids or a watch fd (its account from before stays), one
@@ -2218,6 +2304,7 @@ static const pdm_test tests[] = {
     {"source_removal_denied", test_bootstrap__source_removal_denied},
     {"source_records", test_bootstrap__source_records},
     {"ask_pin", test_bootstrap__ask_pin},
+    {"root_owner", test_bootstrap__root_owner},
     {"disabled_source", test_bootstrap__disabled_source},
     {"disabled_push", test_bootstrap__disabled_push},
     {"disabled_factory", test_bootstrap__disabled_factory},

@@ -17,7 +17,9 @@
  * tests/session/cases (policy-*.case, mo-plugin-results.case).
  */
 #include "cu_main.h"
+#include "auth/auth.h"
 #include "engine/engine.h"
+#include "session/session_int.h"
 #include "store/store.h"
 #include "tree/tree.h"
 
@@ -382,6 +384,156 @@ static void test_policies__results(void)
     }
 }
 
+/* The last audit row (copied). */
+typedef struct last_row {
+    int n;
+    char principal[128], op[32], decision[16], component[96], reason[300];
+} last_row;
+
+static int last_row_cb(void *user, const pdm__audit_rec *a)
+{
+    last_row *r = user;
+    r->n++;
+    snprintf(r->principal, sizeof r->principal, "%s", a->principal);
+    snprintf(r->op, sizeof r->op, "%s", a->op);
+    snprintf(r->decision, sizeof r->decision, "%s", a->decision);
+    snprintf(r->component, sizeof r->component, "%s", a->component);
+    snprintf(r->reason, sizeof r->reason, "%s", a->reason);
+    return PDM_OK;
+}
+
+/* A package 0 of srv-md5 (tests/session/tree.tnds.xml: SRVCRED "srvpw",
+ * nonce "srvnonce") with session id @sid, admitted as the agent does. */
+static int admit_pkg0(pdm_ctx *ctx, uint16_t sid, char *why, size_t whylen)
+{
+    pdm__pkg0 in;
+    pdm__buf b;
+    char server[64], s[5];
+    int rc;
+    memset(&in, 0, sizeof in);
+    in.version = 12;
+    in.ui_mode = 1;
+    in.initiator = 1;
+    in.session_id = sid;
+    snprintf(in.server_id, sizeof in.server_id, "srv-md5");
+    pdm__buf_init(&b);
+    CU_ASSERT_EQUAL_FATAL(pdm__pkg0_build(&in, "srvpw",
+                                          (const uint8_t *)"srvnonce", 8, &b),
+                          PDM_OK);
+    rc = pdm__pkg0_admit(ctx, b.data, b.len, server, sizeof server, s, why,
+                         whylen);
+    PDM_ASSERT_STR(server, "srv-md5");
+    pdm__buf_free(&b);
+    return rc;
+}
+
+/* A verified package 0 asks the policies for a session (PDM_OP_SESSION,
+ * principal SERVER, the account's ServerID, URI and address, flags
+ * PDM_REQ_NOTIFICATION only: no TLS, no pin yet).  A DENY refuses it:
+ * PDM_EDENIED, the reason naming the policy, one audit row of the server
+ * with the deciding component; an abstaining policy admits it. */
+static void test_policies__pkg0_notification(void)
+{
+    const char *dir = state("pkg0pol");
+    pdm_ctx *ctx = NULL;
+    char why[300];
+    last_row r;
+    CU_ASSERT_EQUAL_FATAL(
+        open_ctx(&ctx, profile("pkg0pol", "[plugin fx-policy]\n"
+                                          "option.mode = session\n"),
+                 dir, 0),
+        PDM_OK);
+    CU_ASSERT_EQUAL(admit_pkg0(ctx, 0x1234, why, sizeof why), PDM_EDENIED);
+    PDM_ASSERT_STR(why, "refused by policy:fx-policy/check: session "
+                        "principal=1 sid=srv-md5 uri=./DMAcc/md5 "
+                        "addr=http://srv-md5.test/dm flags=16 pin=-");
+    memset(&r, 0, sizeof r);
+    CU_ASSERT_EQUAL(pdm__store_audit_query(ctx->store, 0, last_row_cb, &r),
+                    PDM_OK);
+    PDM_ASSERT_STR(r.principal, "server:srv-md5");
+    PDM_ASSERT_STR(r.op, "Notify");
+    PDM_ASSERT_STR(r.decision, "deny");
+    PDM_ASSERT_STR(r.component, "policy:fx-policy/check");
+    PDM_ASSERT_STR(r.reason, "package 0 refused: session principal=1 "
+                             "sid=srv-md5 uri=./DMAcc/md5 "
+                             "addr=http://srv-md5.test/dm flags=16 pin=-");
+    pdm_ctx_close(ctx);
+
+    CU_ASSERT_EQUAL_FATAL(
+        open_ctx(&ctx, profile("pkg0pol", "[plugin fx-policy]\n"), dir, 0),
+        PDM_OK);
+    CU_ASSERT_EQUAL(admit_pkg0(ctx, 0x1235, why, sizeof why), PDM_OK);
+    memset(&r, 0, sizeof r);
+    CU_ASSERT_EQUAL(pdm__store_audit_query(ctx->store, 0, last_row_cb, &r),
+                    PDM_OK);
+    PDM_ASSERT_STR(r.decision, "allow");
+    PDM_ASSERT_STR(r.reason, "package 0 verified (session 1235)");
+    pdm_ctx_close(ctx);
+}
+
+/* A session a policy refuses is audited with the deciding component,
+ * like every other policy refusal (not "session"); its error names it. */
+static void test_policies__session_refused_audit(void)
+{
+    pdm_ctx *ctx = NULL;
+    const char *err;
+    last_row r;
+    CU_ASSERT_EQUAL_FATAL(
+        open_ctx(&ctx, profile("sesspol", "[plugin fx-policy]\n"
+                                          "option.mode = session\n"),
+                 state("sesspol"), 0),
+        PDM_OK);
+    CU_ASSERT_EQUAL(session_open(ctx, &err), PDM_EDENIED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "session refused by "
+                                       "policy:fx-policy/check: session "
+                                       "principal=1 sid=srv-none"));
+    memset(&r, 0, sizeof r);
+    CU_ASSERT_EQUAL(pdm__store_audit_query(ctx->store, 0, last_row_cb, &r),
+                    PDM_OK);
+    PDM_ASSERT_STR(r.principal, "server:srv-none");
+    PDM_ASSERT_STR(r.op, "Session");
+    PDM_ASSERT_STR(r.decision, "deny");
+    PDM_ASSERT_STR(r.component, "policy:fx-policy/check");
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "session principal=1 "
+                                            "sid=srv-none"));
+    pdm_ctx_close(ctx);
+}
+
+/* plugin.h: kv writes go to the store at once, not with the package: a
+ * package the tree undoes (pdm__tree_abort) leaves them; and another
+ * process (a reopened store) sees them before any commit. */
+static void test_kv__not_part_of_the_package(void)
+{
+    const char *dir = state("kvtx");
+    const pdm_host_api *h = pdm__host_table();
+    pdm_ctx *ctx = NULL;
+    pdm_plugin_ctx *pc;
+    pdm__tree_item item;
+    pdm__decision d;
+    char v[64];
+    CU_ASSERT_EQUAL_FATAL(
+        open_ctx(&ctx, profile("kvtx", "[plugin fx-policy]\n"), dir, 0),
+        PDM_OK);
+    CU_ASSERT_EQUAL_FATAL(ctx->plugins.n, 1);
+    pc = &ctx->plugins.v[0]->ctx;
+    memset(&item, 0, sizeof item);
+    item.data = (const uint8_t *)"x";
+    item.len = 1;
+    item.format = PDM_FORMAT_CHR;
+    CU_ASSERT_EQUAL(pdm__tree_begin(ctx->tree), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_add(ctx->tree, &local, "./Test/kvtx", &item,
+                                      &d),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(h->kv_put(pc, "k", "in-package", 10), PDM_OK);
+    stored(dir, "fx-policy", "k", v, sizeof v); /* another reader */
+    PDM_ASSERT_STR(v, "in-package");
+    pdm__tree_abort(ctx->tree);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(ctx->tree, "./Test/kvtx"));
+    pdm_ctx_close(ctx);
+    stored(dir, "fx-policy", "k", v, sizeof v);
+    PDM_ASSERT_STR(v, "in-package");
+}
+
 static const pdm_test tests[] = {
     {"close__host_services_in_destroy_and_fini",
      test_close__host_services_in_destroy_and_fini},
@@ -391,6 +543,9 @@ static const pdm_test tests[] = {
     {"policies__not_running", test_policies__not_running},
     {"policies__failed_open", test_policies__failed_open},
     {"policies__results", test_policies__results},
+    {"policies__pkg0_notification", test_policies__pkg0_notification},
+    {"policies__session_refused_audit", test_policies__session_refused_audit},
+    {"kv__not_part_of_the_package", test_kv__not_part_of_the_package},
     {NULL, NULL}};
 
 static const pdm_suite suites[] = {{"engine_plugins", tests, NULL, NULL},

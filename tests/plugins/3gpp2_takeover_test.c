@@ -208,7 +208,7 @@ static void test_3gpp2_takeover__root_on_netwpin(void)
     PDM_ASSERT_STR(a.acc, "Get=op&Replace=op&Delete=op");
     PDM_ASSERT_STR(a.root, "Add=*&Get=*&Replace=op&Delete=op&Exec=op");
     PDM_ASSERT_STR(a.owner, "op");
-    PDM_ASSERT_STR(kv(&f, "root_owner"), "op");
+    PDM_ASSERT_STR(kv(&f, "root_owner"), "(none)");
     PDM_ASSERT_STR(boot(&f, &unw).owner, "op");
     ASSERT_ACCOUNT_ONLY(boot(&f, &up), "op");
     ASSERT_ACCOUNT_ONLY(boot(&f, &sc), "op");
@@ -222,7 +222,7 @@ static void test_3gpp2_takeover__root_on_netwpin(void)
     ASSERT_ACCOUNT_ONLY(boot(&f, &nw), "op2");
     CU_ASSERT(has_log(&f, "op2 bootstrapped with SEC NETWPIN; root stays with "
                           "op (root moves only by takeover)"));
-    PDM_ASSERT_STR(kv(&f, "root_owner"), "op");
+    PDM_ASSERT_STR(kv(&f, "root_owner"), "(none)");
     fx_close(&f);
 
     fx_open(&f, "root_on_netwpin", "false", NULL);
@@ -232,7 +232,7 @@ static void test_3gpp2_takeover__root_on_netwpin(void)
 }
 
 /* A takeover to a known server: ALLOW (the core then asks the user and
- * the policies); the target is remembered as the candidate owner. */
+ * the policies); nothing recorded (override asks the core's fact). */
 static void test_3gpp2_takeover__allowed(void)
 {
     fx f;
@@ -242,8 +242,8 @@ static void test_3gpp2_takeover__allowed(void)
     fx_open(&f, NULL);
     CU_ASSERT_EQUAL(allowed(&f, &to, why), PDM_ALLOW);
     PDM_ASSERT_STR(why, "the user may move root to a known server (3GPP2 takeover)");
-    PDM_ASSERT_STR(kv(&f, "root_owner"), "srvA"); /* the core's fact */
-    PDM_ASSERT_STR(kv(&f, "root_next"), "srvB");
+    PDM_ASSERT_STR(kv(&f, "root_owner"), "(none)");
+    PDM_ASSERT_STR(kv(&f, "root_next"), "(none)");
     /* nobody owns root yet: allowed as well */
     to.root_owner = NULL;
     CU_ASSERT_EQUAL(allowed(&f, &to, NULL), PDM_ALLOW);
@@ -374,18 +374,21 @@ static void test_3gpp2_takeover__bad_options(void)
     }
 }
 
-/* The root owner is master; after a takeover the plugin follows the root
- * ACL: unconfirmed, the old owner stays master; confirmed (the core gave
- * the root ACL to the new owner and scrubbed the old), the new one is. */
+/* The root owner is master, as the core says (host->root_owner) at every
+ * override: an allowed takeover the user did not confirm changes nothing;
+ * once the core records the new owner (a confirmed takeover, the local
+ * user's pdm_ctx_takeover) it is master at once, across a restart too;
+ * nobody or a failing service leaves nobody master. */
 static void test_3gpp2_takeover__override_follows_takeover(void)
 {
     fx f;
     pdm_authority_info a = info("srvA", PDM_ORIGIN_PUSH, PDM_SEC_NETWPIN);
     pdm_authority_info to = info("srvB", PDM_ORIGIN_PUSH, PDM_SEC_USERPIN);
     fx_open(&f, "root_on_netwpin", "true", NULL);
-    boot(&f, &a);
-    pdm_fake_host_set_tree(f.fh, ".?prop=ACL",
-                           "Add=*&Get=*&Replace=srvA&Delete=srvA&Exec=srvA");
+    CU_ASSERT_STRING_EQUAL(boot(&f, &a).owner, "srvA");
+    /* granted, but not yet the core's fact: nobody is master */
+    CU_ASSERT_EQUAL(override(&f, "srvA", "srvB"), PDM_DENY);
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "srvA");
     CU_ASSERT_EQUAL(override(&f, "srvA", "srvB"), PDM_ALLOW);
     CU_ASSERT_EQUAL(override(&f, "srvB", "srvA"), PDM_DENY);
     CU_ASSERT_EQUAL(override(&f, "srvB", "factory"), PDM_ALLOW);
@@ -394,24 +397,23 @@ static void test_3gpp2_takeover__override_follows_takeover(void)
 
     to.root_owner = "srvA";
     CU_ASSERT_EQUAL(allowed(&f, &to, NULL), PDM_ALLOW);
-    /* the user declined: the root ACL still names srvA */
+    /* the user declined: the core still says srvA */
     CU_ASSERT_EQUAL(override(&f, "srvA", "srvB"), PDM_ALLOW);
     CU_ASSERT_EQUAL(override(&f, "srvB", "srvA"), PDM_DENY);
-    /* confirmed: srvB holds the root ACL */
-    pdm_fake_host_set_tree(f.fh, ".?prop=ACL",
-                           "Add=*&Get=*&Replace=srvB&Delete=srvB&Exec=srvB");
+    /* confirmed: the core says srvB, master at once */
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "srvB");
     CU_ASSERT_EQUAL(override(&f, "srvA", "srvB"), PDM_DENY);
     CU_ASSERT_EQUAL(override(&f, "srvB", "srvA"), PDM_ALLOW);
-    PDM_ASSERT_STR(kv(&f, "root_owner"), "srvB");
+    PDM_ASSERT_STR(kv(&f, "root_owner"), "(none)");
     PDM_ASSERT_STR(kv(&f, "root_next"), "(none)");
-    /* and it survives a restart */
+    /* and after a restart */
     f.ops->head.destroy(f.inst);
     CU_ASSERT_EQUAL(f.ops->head.create(pdm_fake_host_ctx(f.fh), f.pdata, &f.inst), PDM_OK);
     CU_ASSERT_EQUAL(override(&f, "srvB", "srvA"), PDM_ALLOW);
-    /* nobody recorded, nobody master */
-    a.root_owner = NULL;
-    a.sec = PDM_SEC_USERPIN;
-    boot(&f, &a);
+    /* nobody owns root, or the core cannot say: nobody master */
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, NULL);
+    CU_ASSERT_EQUAL(override(&f, "srvB", "srvA"), PDM_DENY);
+    pdm_fake_host_set_root_owner(f.fh, PDM_ENOTSUP, "srvB");
     CU_ASSERT_EQUAL(override(&f, "srvB", "srvA"), PDM_DENY);
     CU_ASSERT_EQUAL(override(&f, NULL, "srvA"), PDM_DENY);
     fx_close(&f);

@@ -271,6 +271,30 @@ static void contact_checks(uint32_t op)
 
 static void test_wl__session_checks(void) { contact_checks(PDM_OP_SESSION); }
 
+/* A verified package 0 asking for a session (PDM_REQ_NOTIFICATION, ABI
+ * 1.3): listed and address only, no TLS or pin exists yet; the session
+ * itself is asked again with them.  Only for PDM_OP_SESSION. */
+static void test_wl__notification(void)
+{
+    fx f;
+    fx_std(&f);
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "corp", CORP, PDM_REQ_NOTIFICATION,
+                       NULL),
+                   PDM_ALLOW, "whitelisted server (notification)");
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "rogue", CORP,
+                       PDM_REQ_NOTIFICATION, NULL),
+                   PDM_DENY, "ServerID 'rogue' is not on the whitelist");
+    ASSERT_VERDICT(ask(&f, PDM_OP_SESSION, "corp", "https://evil.example/dm",
+                       PDM_REQ_NOTIFICATION, NULL),
+                   PDM_DENY,
+                   "address 'https://evil.example/dm' does not match "
+                   "'https://dm.corp.example/dm' (whitelist entry of corp)");
+    ASSERT_VERDICT(ask(&f, PDM_OP_SEND_SECRET, "corp", CORP,
+                       PDM_REQ_NOTIFICATION, NULL),
+                   PDM_DENY, "no TLS: corp is contacted only over verified TLS");
+    fx_free(&f);
+}
+
 static void test_wl__send_secret_checks(void)
 {
     contact_checks(PDM_OP_SEND_SECRET);
@@ -1044,29 +1068,45 @@ static void test_wl__takeover_override(void)
                         PDM_OK);                                              \
         ASSERT_VERDICT(v, dec, why);                                          \
     } while (0)
-    OVERRIDE("corp", "branch", PDM_ALLOW, "the enterprise owner");
+    /* nobody owns root yet (the core's fact): nobody is master */
+    OVERRIDE("corp", "branch", PDM_DENY,
+             "only the root owner (nobody owns root) changes nodes of "
+             "another authority (branch)");
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "corp");
+    OVERRIDE("corp", "branch", PDM_ALLOW, "the enterprise owner (owns root)");
     OVERRIDE("corp", "bootstrap:cp-bootstrap/cp", PDM_ALLOW,
-             "the enterprise owner");
+             "the enterprise owner (owns root)");
     OVERRIDE("branch", "corp", PDM_DENY,
-             "only the enterprise owner corp changes nodes of another "
+             "only the root owner (corp) changes nodes of another "
              "authority (corp)");
     OVERRIDE("rogue", "branch", PDM_DENY,
-             "only the enterprise owner corp changes nodes of another "
+             "only the root owner (corp) changes nodes of another "
              "authority (branch)");
     OVERRIDE("branch", "factory", PDM_ALLOW,
              "factory and local nodes follow their ACLs");
     OVERRIDE("branch", "local", PDM_ALLOW,
              "factory and local nodes follow their ACLs");
     OVERRIDE(NULL, "corp", PDM_DENY,
-             "only the enterprise owner corp changes nodes of another "
+             "only the root owner (corp) changes nodes of another "
              "authority (corp)");
+    /* the core's fact moved (whatever moved it): master at once */
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "branch");
+    OVERRIDE("branch", "corp", PDM_ALLOW, "the enterprise owner (owns root)");
+    OVERRIDE("corp", "branch", PDM_DENY,
+             "only the root owner (branch) changes nodes of another "
+             "authority (branch)");
+    /* the core cannot say: nobody */
+    pdm_fake_host_set_root_owner(f.fh, PDM_ENOTSUP, "corp");
+    OVERRIDE("corp", "branch", PDM_DENY,
+             "only the root owner (nobody owns root) changes nodes of "
+             "another authority (branch)");
     fx_free(&f);
 
     fx_new(&f);
     opt(&f, "entry.1", ENT_BRANCH);
     CU_ASSERT_EQUAL_FATAL(fx_start(&f), PDM_OK);
     OVERRIDE("branch", "x", PDM_DENY,
-             "only the enterprise owner (none listed) changes nodes of "
+             "only the root owner (nobody owns root) changes nodes of "
              "another authority (x)");
 #undef OVERRIDE
     fx_free(&f);
@@ -1190,6 +1230,7 @@ static void test_wl__mo_get_replace(void)
                        PDM_REQ_TLS, PIN_C),
                    PDM_ALLOW, "whitelisted, pinned server");
     memset(&v, 0, sizeof v);
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "hq"); /* hq bootstrapped */
     CU_ASSERT_EQUAL(auth_ops(&f)->override(f.auth, "hq", "corp", "./X", &v),
                     PDM_OK);
     CU_ASSERT_EQUAL(v.decision, PDM_ALLOW);
@@ -1359,6 +1400,7 @@ static void test_wl__mo_store_truth(void)
     CU_ASSERT_EQUAL(grant(&f, "corp", CORP, NULL, &g), PDM_ECORRUPT);
     CU_ASSERT_PTR_NULL(g.account_acl);
     memset(&v, 0, sizeof v);
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "corp"); /* still: deny */
     CU_ASSERT_EQUAL(auth_ops(&f)->override(f.auth, "corp", "b", "./X", &v),
                     PDM_OK);
     CU_ASSERT_EQUAL(v.decision, PDM_DENY);
@@ -1489,6 +1531,7 @@ static const pdm_test tests[] = {
     {"abi_1_0_structs", test_wl__abi_1_0_structs},
     {"grants", test_wl__grants},
     {"takeover_override", test_wl__takeover_override},
+    {"notification", test_wl__notification},
     {"defaults", test_wl__defaults},
     {"alloc_failures", test_wl__alloc_failures},
     {"mo_get_replace", test_wl__mo_get_replace},

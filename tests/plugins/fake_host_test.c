@@ -158,10 +158,43 @@ static void test_fake_host__ask_pin(void)
     pdm_fake_host_free(fh);
 }
 
+/* host->root_owner (ABI 1.3): nobody by default, the set fact, the
+ * core's checks; "" in the buffer on every failure. */
+static void test_fake_host__root_owner(void)
+{
+    pdm_fake_host *fh = pdm_fake_host_new();
+    const pdm_host_api *h = pdm_fake_host_api(fh);
+    pdm_plugin_ctx *pc = pdm_fake_host_ctx(fh);
+    char buf[6];
+
+    CU_ASSERT_TRUE(PDM_HOST_HAS(h, root_owner));
+    memset(buf, 'x', sizeof buf);
+    CU_ASSERT_EQUAL(h->root_owner(pc, buf, sizeof buf), PDM_ENOTFOUND);
+    PDM_ASSERT_STR(buf, "");
+    CU_ASSERT_EQUAL(pdm_fake_host_set_root_owner(fh, PDM_OK, "srv-a"),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(h->root_owner(pc, buf, sizeof buf), PDM_OK);
+    PDM_ASSERT_STR(buf, "srv-a");
+    CU_ASSERT_EQUAL(h->root_owner(pc, buf, 5), PDM_ENOSPC);
+    PDM_ASSERT_STR(buf, "");
+    CU_ASSERT_EQUAL(h->root_owner(pc, NULL, 8), PDM_EINVAL);
+    CU_ASSERT_EQUAL(h->root_owner(pc, buf, 0), PDM_EINVAL);
+    CU_ASSERT_EQUAL(pdm_fake_host_set_root_owner(fh, PDM_ENOTSUP, "srv-a"),
+                    PDM_OK);
+    CU_ASSERT_EQUAL(h->root_owner(pc, buf, sizeof buf), PDM_ENOTSUP);
+    PDM_ASSERT_STR(buf, "");
+    CU_ASSERT_EQUAL(pdm_fake_host_set_root_owner(fh, PDM_OK, ""), PDM_OK);
+    CU_ASSERT_EQUAL(h->root_owner(pc, buf, sizeof buf), PDM_ENOTFOUND);
+    CU_ASSERT_EQUAL(pdm_fake_host_root_owner_asks(fh), 5);
+    CU_ASSERT_EQUAL(pdm_fake_host_live_allocs(fh), 0);
+    pdm_fake_host_free(fh);
+}
+
 static const pdm_test tests[] = {
     {"alert_rules", test_fake_host__alert_rules},
     {"alert_server", test_fake_host__alert_server},
     {"ask_pin", test_fake_host__ask_pin},
+    {"root_owner", test_fake_host__root_owner},
     {NULL, NULL},
 };
 

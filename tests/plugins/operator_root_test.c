@@ -100,7 +100,8 @@ static answer boot(fx *f, const pdm_authority_info *who)
     return a;
 }
 
-/* The plugin's record of the root owner (key/value), or "(none)". */
+/* A key/value record of the root owner, or "(none)": the plugin keeps
+ * none (the core's fact, host->root_owner, is the one truth). */
 static const char *kv_owner(fx *f)
 {
     static char buf[64];
@@ -178,7 +179,7 @@ static void test_operator_root__descriptor(void)
 }
 
 /* The smart card's server is the operator: root ACL (Add stays *), root
- * owner, account ACL; recorded for override; logged. */
+ * owner, account ACL; logged; no record of its own. */
 static void test_operator_root__smartcard(void)
 {
     fx f;
@@ -191,7 +192,7 @@ static void test_operator_root__smartcard(void)
     PDM_ASSERT_STR(a.acc, "Get=op&Replace=op&Delete=op");
     PDM_ASSERT_STR(a.root, OPERATOR_ROOT_ACL);
     PDM_ASSERT_STR(a.owner, "op");
-    PDM_ASSERT_STR(kv_owner(&f), "op");
+    PDM_ASSERT_STR(kv_owner(&f), "(none)");
     CU_ASSERT(has_log(&f, "operator op (smartcard, SEC NONE) owns root"));
     fx_close(&f);
 }
@@ -342,10 +343,10 @@ static void test_operator_root__second_operator(void)
     CU_ASSERT_EQUAL(a.flags, 0);
     PDM_ASSERT_STR(a.root, OPERATOR_ROOT_ACL);
     PDM_ASSERT_STR(a.owner, "(null)"); /* keeps the owner: it is op */
-    PDM_ASSERT_STR(kv_owner(&f), "op");
+    PDM_ASSERT_STR(kv_owner(&f), "(none)");
 
     ASSERT_ACCOUNT_ONLY(boot(&f, &other), "srv");
-    PDM_ASSERT_STR(kv_owner(&f), "op");
+    PDM_ASSERT_STR(kv_owner(&f), "(none)");
     fx_close(&f);
 
     /* replace_operator = true: op2 takes root over */
@@ -354,7 +355,7 @@ static void test_operator_root__second_operator(void)
     CU_ASSERT_EQUAL(a.flags, 0);
     PDM_ASSERT_STR(a.root, "Add=*&Get=*&Replace=op2&Delete=op2&Exec=op2");
     PDM_ASSERT_STR(a.owner, "op2");
-    PDM_ASSERT_STR(kv_owner(&f), "op2");
+    PDM_ASSERT_STR(kv_owner(&f), "(none)");
     fx_close(&f);
 }
 
@@ -674,7 +675,7 @@ static void test_operator_root__override(void)
     char why[200];
     fx_open(&f, NULL);
     boot(&f, &w);
-    pdm_fake_host_set_tree(f.fh, ".?prop=ACL", OPERATOR_ROOT_ACL);
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "op"); /* the core applied it */
 
     CU_ASSERT_EQUAL(override(&f, "op", "srvB", why), PDM_ALLOW);
     PDM_ASSERT_STR(why, "op owns root: master over the whole tree");
@@ -699,56 +700,48 @@ static void test_operator_root__override(void)
     fx_close(&f);
 }
 
-/* The record is trusted only while the root ACL still gives the owner
- * Replace: a grant the core refused, a root ACL changed since, or no
- * readable root ACL leave nobody master. */
-static void test_operator_root__override_stale(void)
+/* Master is whoever the core says owns root, asked at every override: not
+ * the plugin's grant (a grant the core refused leaves nobody), at once
+ * after the owner changes without a bootstrap (the local user's
+ * pdm_ctx_takeover, a transfer); nobody, a failing or absent service, or
+ * an owner no ACL could hold leave nobody master (fail closed). */
+static void test_operator_root__override_fact(void)
 {
     fx f;
+    pdm_host_api old;
+    char big[300];
     pdm_authority_info w = info("op", PDM_ORIGIN_SMARTCARD, PDM_SEC_NONE);
     fx_open(&f, NULL);
-    boot(&f, &w);
-    PDM_ASSERT_STR(kv_owner(&f), "op");
-    /* no root ACL to read */
+    CU_ASSERT_EQUAL(boot(&f, &w).rc, PDM_OK);
+    /* the grant never reached the tree: nobody owns root */
     CU_ASSERT_EQUAL(override(&f, "op", "srvB", NULL), PDM_DENY);
-    /* the grant never reached the tree */
-    pdm_fake_host_set_tree(f.fh, ".?prop=ACL", "Add=*&Get=*");
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "op");
+    CU_ASSERT_EQUAL(override(&f, "op", "srvB", NULL), PDM_ALLOW);
+    /* a local takeover moved root to srvB: master at once */
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "srvB");
+    CU_ASSERT_EQUAL(override(&f, "srvB", "op", NULL), PDM_ALLOW);
     CU_ASSERT_EQUAL(override(&f, "op", "srvB", NULL), PDM_DENY);
     /* a name that merely starts like the owner's is not it */
-    pdm_fake_host_set_tree(f.fh, ".?prop=ACL", "Add=*&Get=*&Replace=op2+xop");
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "op2");
     CU_ASSERT_EQUAL(override(&f, "op", "srvB", NULL), PDM_DENY);
-    pdm_fake_host_set_tree(f.fh, ".?prop=ACL", "Replace=srvB+op&Get=*");
+    /* the core cannot answer, or answers something no ACL can hold */
+    pdm_fake_host_set_root_owner(f.fh, PDM_ENOTSUP, "op");
+    CU_ASSERT_EQUAL(override(&f, "op", "srvB", NULL), PDM_DENY);
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "op&Replace=*");
+    CU_ASSERT_EQUAL(override(&f, "op&Replace=*", "srvB", NULL), PDM_DENY);
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, big); /* PDM_ENOSPC */
+    CU_ASSERT_EQUAL(override(&f, big, "srvB", NULL), PDM_DENY);
+    /* a 1.2 core has no root_owner: nobody is master */
+    pdm_fake_host_set_root_owner(f.fh, PDM_OK, "op");
+    old = *f.h;
+    old.struct_size = (uint32_t)offsetof(pdm_host_api, root_owner);
+    CU_ASSERT_EQUAL(f.d->init(pdm_fake_host_ctx(f.fh), &old, &f.pdata), PDM_OK);
+    CU_ASSERT_EQUAL(override(&f, "op", "srvB", NULL), PDM_DENY);
+    CU_ASSERT_EQUAL(f.d->init(pdm_fake_host_ctx(f.fh), f.h, &f.pdata), PDM_OK);
     CU_ASSERT_EQUAL(override(&f, "op", "srvB", NULL), PDM_ALLOW);
-    CU_ASSERT_EQUAL(override(&f, "srvB", "op", NULL), PDM_DENY); /* not the owner */
-    pdm_fake_host_set_tree(f.fh, ".?prop=ACL", "Add=*&Get=*&Replace=*");
-    CU_ASSERT_EQUAL(override(&f, "op", "srvB", NULL), PDM_ALLOW);
-    fx_close(&f);
-}
-
-/* The record survives a restart (a new instance over the same store), and
- * follows the core's fact whenever an info carries it. */
-static void test_operator_root__owner_record(void)
-{
-    fx f;
-    pdm_authority_info w = info("op", PDM_ORIGIN_SMARTCARD, PDM_SEC_NONE);
-    pdm_authority_info other = info("srv", PDM_ORIGIN_PUSH, PDM_SEC_USERPIN);
-    fx_open(&f, NULL);
-    boot(&f, &w);
-    pdm_fake_host_set_tree(f.fh, ".?prop=ACL", OPERATOR_ROOT_ACL);
-    f.ops->head.destroy(f.inst);
-    f.inst = NULL;
-    CU_ASSERT_EQUAL(f.ops->head.create(pdm_fake_host_ctx(f.fh), f.pdata, &f.inst), PDM_OK);
-    CU_ASSERT_EQUAL(override(&f, "op", "srvB", NULL), PDM_ALLOW);
-
-    /* the core says nobody owns root: the record goes */
-    other.root_owner = NULL;
-    boot(&f, &other);
     PDM_ASSERT_STR(kv_owner(&f), "(none)");
-    CU_ASSERT_EQUAL(override(&f, "op", "srvB", NULL), PDM_DENY);
-    /* the core says srvZ owns it (e.g. after a transfer) */
-    other.root_owner = "srvZ";
-    boot(&f, &other);
-    PDM_ASSERT_STR(kv_owner(&f), "srvZ");
     fx_close(&f);
 }
 
@@ -796,8 +789,7 @@ static const pdm_test tests[] = {
     {"alloc_failures", test_operator_root__alloc_failures},
     {"takeover_never", test_operator_root__takeover_never},
     {"override", test_operator_root__override},
-    {"override_stale", test_operator_root__override_stale},
-    {"owner_record", test_operator_root__owner_record},
+    {"override_fact", test_operator_root__override_fact},
     {"defaults", test_operator_root__defaults},
     {NULL, NULL},
 };

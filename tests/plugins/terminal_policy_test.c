@@ -668,6 +668,14 @@ static void test_terminal_policy__session(void)
                                 "TLS to a verified server");
     r.flags = PDM_REQ_TLS;
     CU_ASSERT_EQUAL(decide(&on, &r), PDM_ABSTAIN);
+    /* a verified package 0 asking for a session (ABI 1.3): no transport
+     * yet, so no TLS flag says nothing; an http:// address never gets
+     * TLS, so that is refused already */
+    r.flags = PDM_REQ_NOTIFICATION;
+    CU_ASSERT_EQUAL(decide(&on, &r), PDM_ABSTAIN);
+    r.address = "http://dm.example/";
+    CU_ASSERT_EQUAL(decide(&on, &r), PDM_DENY);
+    ASSERT_REASON_HAS("to an http:// address");
     r.flags = 0;
     r.address = "HTTP://dm.example/";
     CU_ASSERT_EQUAL(decide(&off, &r), PDM_ABSTAIN);

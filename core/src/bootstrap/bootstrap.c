@@ -749,9 +749,12 @@ static int authority(job *j, const pdm__bs_mo *m)
                           ac->plugin->err[0] ? ": " : "", ac->plugin->err);
         if (g.flags & PDM_GRANT_REFUSE) {
             grant_free(&g);
+            /* Its set_error text says why (au_refuse and the whitelist
+             * set one): the refusal names it, like a failed call. */
             return refuse(j, PDM_EDENIED, who,
-                          "the authority refused the account for ServerID %s",
-                          m->server_id);
+                          "the authority refused the account for ServerID "
+                          "%s%s%.200s", m->server_id,
+                          ac->plugin->err[0] ? ": " : "", ac->plugin->err);
         }
         pdm__strlcpy(j->granted, who, sizeof j->granted);
         /* A new root owner is a takeover (PDM_OP_TAKEOVER, principal
@@ -924,9 +927,17 @@ static void audit(job *j)
                          j->rc == PDM_EBUSY
                      ? j->rc
                      : PDM_EDENIED;
+        char head[64];
+        int room;
         pdm__strlcpy(dec.component, j->component, sizeof dec.component);
-        snprintf(dec.reason, sizeof dec.reason, "refused (%s): %.140s (%.80s)",
-                 pdm_strerror(j->rc), j->why, tail);
+        /* The refusal text gets all the row has left after the head and
+         * the tail: a policy's or authority's reason comes after the
+         * core's own prefix and must survive it. */
+        snprintf(head, sizeof head, "refused (%s): ", pdm_strerror(j->rc));
+        room = (int)sizeof dec.reason - 1 - (int)strlen(head) -
+               (int)strlen(tail) - 3;
+        snprintf(dec.reason, sizeof dec.reason, "%s%.*s (%s)", head,
+                 room > 0 ? room : 0, j->why, tail);
     }
     pdm__tree_audit(j->ctx->tree, &j->who, "Bootstrap", uri, &dec);
 }

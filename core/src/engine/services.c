@@ -462,6 +462,16 @@ static int svc_ask_pin(void *user, const char *plugin, const char *text,
     return ctx->hooks.pin(ctx->hooks.user, &rq, buf, size);
 }
 
+static int svc_root_owner(void *user, const char **out)
+{
+    pdm_ctx *ctx = user;
+    /* Same window as tree_read: the fact lives in the tree. */
+    if (!ctx->tree || ctx->closing)
+        return PDM_ENOTSUP;
+    *out = pdm__tree_root_owner(ctx->tree);
+    return PDM_OK;
+}
+
 void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc)
 {
     memset(svc, 0, sizeof(*svc));
@@ -472,6 +482,7 @@ void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc)
     svc->kv_del = svc_kv_del;
     svc->generic_alert = svc_generic_alert;
     svc->ask_pin = svc_ask_pin;
+    svc->root_owner = svc_root_owner;
 }
 
 void pdm__engine_limits(const pdm_ctx *ctx, pdm__uri_limits *lim)

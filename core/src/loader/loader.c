@@ -936,6 +936,31 @@ static int host_ask_pin(pdm_plugin_ctx *pc, const char *text, int tries_left,
     return rc;
 }
 
+static int host_root_owner(pdm_plugin_ctx *pc, char *buf, size_t size)
+{
+    pdm__plugin *p = ctx_plugin(pc);
+    const char *sid = NULL;
+    size_t n;
+    int rc;
+    if (buf && size)
+        buf[0] = '\0'; /* "" on every failure, also the early ones */
+    if (!p || !buf || !size)
+        return PDM_EINVAL;
+    if (!p->set->svc.root_owner)
+        return PDM_ENOTSUP;
+    rc = p->set->svc.root_owner(p->set->svc.user, &sid);
+    if (rc != PDM_OK)
+        return rc;
+    if (!sid || !*sid)
+        return PDM_ENOTFOUND;
+    n = strlen(sid);
+    if (n >= size)
+        return PDM_ENOSPC; /* never a truncated ServerID: it would name
+                              another server */
+    memcpy(buf, sid, n + 1);
+    return PDM_OK;
+}
+
 static void *host_alloc(size_t n) { return pdm__malloc(n); }
 static void host_free(void *ptr) { pdm__free(ptr); }
 static char *host_strdup(const char *s) { return pdm__strdup(s); }
@@ -963,6 +988,7 @@ static const pdm_host_api host_table = {
     .kv_del = host_kv_del,
     .generic_alert = host_generic_alert,
     .ask_pin = host_ask_pin,
+    .root_owner = host_root_owner,
 };
 
 const pdm_host_api *pdm__host_table(void)

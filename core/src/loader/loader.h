@@ -78,6 +78,9 @@ typedef struct pdm__services {
      * ask now); writes the answer straight into @buf. */
     int (*ask_pin)(void *user, const char *plugin, const char *text,
                    int tries_left, char *buf, size_t size);
+    /* host->root_owner: the stored root owner, borrowed (NULL: nobody);
+     * PDM_ENOTSUP when there is no tree (create, init, destroy, fini). */
+    int (*root_owner)(void *user, const char **out);
 } pdm__services;
 
 typedef struct pdm__plugins pdm__plugins;

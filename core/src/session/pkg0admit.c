@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "engine/engine.h"
 #include "session/session_int.h"
 #include "tree/tree_int.h"
 #include "util/util.h"
@@ -212,6 +213,22 @@ int pdm__session_check_pkg0(pdm_session *s, const uint8_t *buf,
 }
 
 
+/* PDM_OP_SESSION with PDM_REQ_NOTIFICATION for a verified package 0 of
+ * @acc's server: PDM_OK, or PDM_EDENIED with @d naming the policy. */
+static int ask_policy(pdm_ctx *ctx, const pdm__account *acc, pdm__decision *d)
+{
+    pdm_policy_req req;
+    memset(&req, 0, sizeof req);
+    req.struct_size = sizeof req;
+    req.op = PDM_OP_SESSION;
+    req.principal = PDM_PRINCIPAL_SERVER;
+    req.flags = PDM_REQ_NOTIFICATION;
+    req.server_id = acc->server_id;
+    req.uri = acc->uri;
+    req.address = acc->addr;
+    return pdm__engine_policy(ctx, &req, d);
+}
+
 int pdm__pkg0_admit(pdm_ctx *ctx, const uint8_t *buf, size_t len,
                     char *server_id, size_t sidlen, char sid[5], char *why,
                     size_t whylen)
@@ -226,13 +243,29 @@ int pdm__pkg0_admit(pdm_ctx *ctx, const uint8_t *buf, size_t len,
     rc = pkg0_judge(ctx, buf, len, &acc, sid, server_id, sidlen, why, whylen);
     if (rc == PDM_OK) {
         pdm__decision d;
-        memset(&d, 0, sizeof d);
-        snprintf(d.component, sizeof d.component, "session");
-        snprintf(d.reason, sizeof d.reason, "package 0 verified (session %s)",
-                 sid);
         w.server_id = acc.server_id;
-        pdm__tree_audit(ctx->tree, &w, "Notify", acc.uri, &d);
         pdm__strlcpy(server_id, acc.server_id, sidlen);
+        /* Verified, so it is the server's own request: the policies may
+         * refuse it before anything is queued (seed S5: a server no longer
+         * whitelisted is not even woken up).  Audited as the server's,
+         * with the deciding component; the session is asked again later
+         * with the transport's facts. */
+        rc = ask_policy(ctx, &acc, &d);
+        if (rc != PDM_OK) {
+            char policy[sizeof d.reason];
+            pdm__strlcpy(policy, d.reason, sizeof policy);
+            snprintf(why, whylen, "refused by %s: %s", d.component, policy);
+            /* the row keeps what fits after the prefix */
+            snprintf(d.reason, sizeof d.reason, "package 0 refused: %.*s",
+                     (int)(sizeof d.reason - 20), policy);
+            pdm__tree_audit(ctx->tree, &w, "Notify", acc.uri, &d);
+        } else {
+            memset(&d, 0, sizeof d);
+            snprintf(d.component, sizeof d.component, "session");
+            snprintf(d.reason, sizeof d.reason,
+                     "package 0 verified (session %s)", sid);
+            pdm__tree_audit(ctx->tree, &w, "Notify", acc.uri, &d);
+        }
     }
     pdm__account_free(&acc);
     return rc;

@@ -51,17 +51,25 @@ int pdm__session_fail(pdm_session *s, int rc, const char *fmt, ...)
     return rc;
 }
 
-void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
-                        const char *reason)
+/* The row of @component (NULL: "session", the core's own rules). */
+static void audit_by(pdm_session *s, const char *op, const char *decision,
+                     const char *component, const char *reason)
 {
     pdm__decision d;
     memset(&d, 0, sizeof d);
     d.rc = strcmp(decision, "allow") == 0 ? PDM_OK : PDM_EDENIED;
     if (d.rc != PDM_OK && strcmp(op, "Session") == 0)
         s->end_audited = true; /* a refused session needs no second row */
-    snprintf(d.component, sizeof d.component, "session");
+    pdm__strlcpy(d.component, component ? component : "session",
+                 sizeof d.component);
     pdm__strlcpy(d.reason, reason, sizeof d.reason);
     pdm__tree_audit(s->ctx->tree, &s->who, op, s->acc.uri, &d);
+}
+
+void pdm__session_audit(pdm_session *s, const char *op, const char *decision,
+                        const char *reason)
+{
+    audit_by(s, op, decision, NULL, reason);
 }
 
 /* ---- session setup ------------------------------------------------------------- */
@@ -213,7 +221,8 @@ static int ask_session_policy(pdm_session *s)
         memset(&tc, 0, sizeof tc);
         pdm__engine_tree_hooks(ctx, &tc);
         if (tc.policy && tc.policy(tc.policy_user, &req, &d) != PDM_OK) {
-            pdm__session_audit(s, "Session", "deny", d.reason);
+            /* The deciding policy, as every other policy refusal. */
+            audit_by(s, "Session", "deny", d.component, d.reason);
             return pdm__session_fail(s, PDM_EDENIED,
                                      "session refused by %s: %s", d.component,
                                      d.reason);

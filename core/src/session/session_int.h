@@ -275,6 +275,10 @@ void pdm__pkg0_note_session_ok(pdm_session *s);
  * caller reports it (aggregated: the input is unauthenticated).  Returns
  * PDM_OK, PDM_EPARSE (malformed), PDM_ENOTFOUND/PDM_EINVAL (no such
  * account), PDM_EAUTH (bad digest, no SRVCRED), PDM_EEXISTS (replay),
+ * PDM_EDENIED (verified, then refused by a policy asked PDM_OP_SESSION
+ * with PDM_REQ_NOTIFICATION: this one is audited, as the server's, with
+ * the deciding component; @why is "refused by <component>: <reason>";
+ * the notification stays recorded as handled),
  * PDM_ENOTSUP (a context without a store: replays could not be refused),
  * or a store error (nothing recorded: refused). */
 int pdm__pkg0_admit(pdm_ctx *ctx, const uint8_t *buf, size_t len,

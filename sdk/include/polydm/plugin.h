@@ -279,11 +279,14 @@ struct pdm_host_api {
     const char *(*strerror)(int rc);
 
     /**
-     * Persistent key/value data private to the plugin, committed with the
-     * current package (or immediately outside a session).  An Atomic that
-     * fails does not undo these writes (its rollback undoes tree changes
-     * only): an MO handler that writes here from replace/exec puts the
-     * data back in rollback() (mo.h).
+     * Persistent key/value data private to the plugin.  kv_put and kv_del
+     * are written to the store at once, each its own transaction, inside
+     * a session too: they are not part of the current package.  Nothing
+     * of the tree's undoes them (a failed Atomic, a package rolled back
+     * or whose commit fails, a session that ends before its package is
+     * committed): an MO handler that writes here from replace/exec puts
+     * the data back in rollback() (mo.h), which brackets both packages
+     * and Atomics.
      * kv_get: @out owned by the caller; PDM_ENOTFOUND if absent.
      * kv_put: copies @val.  kv_del: PDM_OK even if absent.  (since 1.0)
      */
@@ -335,6 +338,22 @@ struct pdm_host_api {
      */
     int (*ask_pin)(pdm_plugin_ctx *pc, const char *text, int tries_left,
                    char *buf, size_t size);
+
+    /**
+     * root_owner() - the ServerID that owns root: the core's stored fact
+     * (set by a bootstrap's grant, a confirmed takeover, the local user's
+     * pdm_ctx_takeover/pdm_ctx_transfer; cleared when that account is
+     * deleted), the same value pdm_authority_info::root_owner carries.
+     * Read it when needed rather than keeping a copy: it changes between
+     * calls (a local takeover makes the new owner master at once).
+     * @buf, @size: (out) the ServerID, NUL-terminated.  On any return
+     *              other than PDM_OK, @buf holds an empty string.
+     * Returns PDM_OK, PDM_ENOTFOUND (nobody owns root), PDM_ENOSPC
+     * (@size too small for it), PDM_EINVAL (NULL @buf, @size 0), or
+     * PDM_ENOTSUP in create, destroy, init and fini (no tree).
+     * (since 1.3)
+     */
+    int (*root_owner)(pdm_plugin_ctx *pc, char *buf, size_t size);
 };
 
 /** True if @h offers member @fn (added in some 1.x) and it is non-NULL. */

@@ -32,6 +32,12 @@ extern "C" {
 #define PDM_REQ_AUTHENTICATED 0x2u /**< the server passed authentication */
 #define PDM_REQ_IN_ATOMIC 0x4u    /**< inside an Atomic */
 #define PDM_REQ_DEVICE_LOCKED 0x8u /**< the device is locked (S1) */
+/** PDM_OP_SESSION (since 1.3): a package 0 (notification) whose digest
+ *  verified asks for a session; server_id and address are its account's.
+ *  No transport facts exist yet (no PDM_REQ_TLS, no key_pin): a policy
+ *  must not deny for their absence, the session itself is asked again
+ *  with them.  A DENY refuses the notification (nothing is queued). */
+#define PDM_REQ_NOTIFICATION 0x10u
 
 /**
  * A request a policy is asked about.  Built by the core; every pointer is
