@@ -305,7 +305,9 @@ int pdm__tree_put_durable(pdm__tree *t, const char *path, uint32_t format,
                           const char *owner);
 /* Binds the subtree at `path` (existing) to an MO handler. */
 int pdm__tree_declare_mo(pdm__tree *t, const char *path, void *handler);
-/* Removes `server_id` from every ACL of the tree (TND §6.8). */
+/* Removes `server_id` from every ACL of the tree (TND §6.8): as
+ * pdm__tree_scrub_server_id without a replacement, in a transaction of
+ * its own when none is open. */
 int pdm__tree_remove_server(pdm__tree *t, const char *server_id,
                             size_t *changed_nodes);
 /* ---- whole-tree edits of the local user's operations (tree/scrub.c) ----

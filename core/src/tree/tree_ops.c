@@ -1487,105 +1487,13 @@ int pdm__tree_set_acl(pdm__tree *t, const char *path, const char *acl,
     return rc;
 }
 
-/* TND §8.3.7.1.4 with an authority's root ACL: a root command that lost
- * its last id takes the default's entry (without @sid), or goes; a root
- * ACL left empty becomes the default (without @sid), or the spec's. */
-static int root_fallback(const pdm__acl *before, pdm__acl *acl,
-                         const char *def, const char *sid)
-{
-    pdm__acl d;
-    int rc = pdm__acl_parse(def, &d, NULL, 0);
-    if (rc != PDM_OK)
-        return rc;
-    rc = pdm__acl_remove_server(&d, sid, false, NULL, NULL);
-    for (int c = 0; c < PDM_ACL_NCMD && rc == PDM_OK; c++) {
-        uint8_t bit = (uint8_t)(1u << c);
-        int op = pdm__acl_cmd_to_op(c);
-        if (!(before->present & bit) || (acl->present & bit) ||
-            !(d.present & bit))
-            continue;
-        if (d.star & bit) {
-            rc = pdm__acl_set(acl, op, "*", NULL, 0);
-        } else {
-            pdm__buf b;
-            pdm__buf_init(&b);
-            for (size_t k = 0; k < d.count[c]; k++)
-                pdm__buf_printf(&b, "%s%s", k ? "+" : "",
-                                d.ids[d.first[c] + k]);
-            pdm__buf_putc(&b, '\0');
-            rc = pdm__buf_ok(&b) ? pdm__acl_set(acl, op, (char *)b.data, NULL, 0)
-                                 : PDM_ENOMEM;
-            pdm__buf_free(&b);
-        }
-    }
-    if (rc == PDM_OK && pdm__acl_is_empty(acl)) {
-        pdm__acl_free(acl);
-        if (pdm__acl_is_empty(&d)) {
-            rc = pdm__acl_parse(PDM_ACL_ROOT_DEFAULT, acl, NULL, 0);
-        } else {
-            *acl = d;
-            pdm__acl_init(&d);
-        }
-    }
-    pdm__acl_free(&d);
-    return rc;
-}
-
-static int remove_server_rec(pdm__tree *t, pdm__node *n, const char *sid,
-                             size_t *count)
-{
-    if (!pdm__acl_is_empty(&n->acl)) {
-        pdm__acl copy;
-        bool changed = false, empty = false;
-        int rc = pdm__acl_copy(&copy, &n->acl);
-        if (rc != PDM_OK)
-            return rc;
-        bool fallback = !n->parent && t->cfg.root_acl;
-        rc = pdm__acl_remove_server(&copy, sid, !n->parent && !fallback,
-                                    &changed, &empty);
-        if (rc == PDM_OK && changed && fallback)
-            rc = root_fallback(&n->acl, &copy, t->cfg.root_acl, sid);
-        if (rc == PDM_OK && changed) {
-            pdm__buf b;
-            char err[160];
-            pdm__buf_init(&b);
-            pdm__acl_format(&copy, &b);
-            rc = pdm__tree_touch(t, n);
-            if (rc == PDM_OK)
-                rc = pdm__buf_ok(&b) ? pdm__node_set_acl(n, b.len ? (char *)b.data : "",
-                                                         err, sizeof err)
-                                     : PDM_ENOMEM;
-            if (rc == PDM_OK) {
-                pdm__node_bump(n);
-                (*count)++;
-            }
-            pdm__buf_free(&b);
-        }
-        pdm__acl_free(&copy);
-        if (rc != PDM_OK)
-            return rc;
-    }
-    for (pdm__node *c = n->first; c; c = c->next) {
-        int rc = remove_server_rec(t, c, sid, count);
-        if (rc != PDM_OK)
-            return rc;
-    }
-    return PDM_OK;
-}
-
+/* One implementation of TND §8.3.7.1.4 (tree/scrub.c): this is only its
+ * transaction wrapper for callers outside one. */
 int pdm__tree_remove_server(pdm__tree *t, const char *server_id,
                             size_t *changed_nodes)
 {
-    size_t count = 0;
     bool began = auto_begin(t);
-    size_t sp = pdm__tree_savepoint(t);
-    int rc = remove_server_rec(t, t->root, server_id, &count);
-    if (rc != PDM_OK) {
-        pdm__tree_rollback_to(t, sp);
-        count = 0;
-    }
-    if (changed_nodes)
-        *changed_nodes = count;
+    int rc = pdm__tree_scrub_server_id(t, server_id, NULL, changed_nodes);
     return auto_end(t, began, rc);
 }
 
