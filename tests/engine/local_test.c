@@ -493,11 +493,11 @@ static void test_local__transfer(void)
     /* what follows srv-a outside the tree */
     CU_ASSERT_EQUAL(pdm__store_kv_put(ctx->store, "core", "bootstrap-pending",
                                       (const uint8_t *)"B1\nsrv-a\nsrv-c\n",
-                                      16),
+                                      sizeof "B1\nsrv-a\nsrv-c\n" - 1),
                     PDM_OK);
     CU_ASSERT_EQUAL(pdm__store_kv_put(ctx->store, "core", "bootstrap-sources",
                                       (const uint8_t *)"S1\nsrv-a\tx/y\t1\n",
-                                      17),
+                                      sizeof "S1\nsrv-a\tx/y\t1\n" - 1),
                     PDM_OK);
     memset(&ga, 0, sizeof ga);
     ga.struct_size = sizeof ga;
@@ -714,12 +714,14 @@ static void test_local__account_delete(void)
     const char *sid = NULL;
     rows a;
     CU_ASSERT_EQUAL(pdm__store_kv_put(ctx->store, "core", "bootstrap-pending",
-                                      (const uint8_t *)"B1\nsrv-a\n", 9),
+                                      (const uint8_t *)"B1\nsrv-a\n",
+                                      sizeof "B1\nsrv-a\n" - 1),
                     PDM_OK);
     CU_ASSERT_EQUAL(pdm__store_kv_put(ctx->store, "core", "bootstrap-sources",
                                       (const uint8_t *)"S1\nsrv-a\tx/y\t1\n"
                                                        "srv-b\tx/y\t2\n",
-                                      30),
+                                      sizeof "S1\nsrv-a\tx/y\t1\n"
+                                             "srv-b\tx/y\t2\n" - 1),
                     PDM_OK);
     memset(&ga, 0, sizeof ga);
     ga.struct_size = sizeof ga;
