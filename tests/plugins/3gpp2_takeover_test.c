@@ -18,43 +18,11 @@
 
 /* The plugin id "3gpp2-takeover" with '-' as '_' (PDM_PLUGIN_DEFINE). */
 const pdm_plugin_desc *pdm_plugin_3gpp2_takeover_entry(void);
+#define FX_ENTRY pdm_plugin_3gpp2_takeover_entry
+#include "authority_fx.h"
 
 #define INFO_SIZE_1_0 \
     (offsetof(pdm_authority_info, source) + sizeof(const char *))
-
-typedef struct fx {
-    pdm_fake_host *fh;
-    const pdm_host_api *h;
-    const pdm_plugin_desc *d;
-    const pdm_authority_ops *ops;
-    void *pdata, *inst;
-    int create_rc;
-} fx;
-
-static void fx_open(fx *f, ...)
-{
-    va_list ap;
-    const char *k;
-    memset(f, 0, sizeof *f);
-    f->fh = pdm_fake_host_new();
-    f->h = pdm_fake_host_api(f->fh);
-    f->d = pdm_plugin_3gpp2_takeover_entry();
-    f->ops = (const pdm_authority_ops *)f->d->components[0].ops;
-    va_start(ap, f);
-    while ((k = va_arg(ap, const char *)))
-        pdm_fake_host_set_option(f->fh, k, va_arg(ap, const char *));
-    va_end(ap);
-    CU_ASSERT_EQUAL_FATAL(f->d->init(pdm_fake_host_ctx(f->fh), f->h, &f->pdata), PDM_OK);
-    f->create_rc = f->ops->head.create(pdm_fake_host_ctx(f->fh), f->pdata, &f->inst);
-}
-
-static void fx_close(fx *f)
-{
-    if (f->create_rc == PDM_OK)
-        f->ops->head.destroy(f->inst);
-    CU_ASSERT_EQUAL(pdm_fake_host_live_allocs(f->fh), 0);
-    pdm_fake_host_free(f->fh);
-}
 
 static pdm_authority_info info(const char *sid, uint32_t origin, uint32_t sec)
 {
@@ -67,31 +35,6 @@ static pdm_authority_info info(const char *sid, uint32_t origin, uint32_t sec)
     i.account_uri = "./DMAcc/2";
     i.address = "https://dm.example.net/";
     return i;
-}
-
-typedef struct answer {
-    int rc;
-    uint32_t flags;
-    char acc[160], root[160], owner[64];
-} answer;
-
-static answer boot(fx *f, const pdm_authority_info *who)
-{
-    answer a;
-    pdm_authority_grant g;
-    memset(&g, 0, sizeof g);
-    g.struct_size = sizeof g;
-    a.rc = f->ops->on_bootstrap(f->inst, who, &g);
-    a.flags = g.flags;
-    snprintf(a.acc, sizeof a.acc, "%s", pdm_test_nn(g.account_acl));
-    snprintf(a.root, sizeof a.root, "%s", pdm_test_nn(g.root_acl));
-    snprintf(a.owner, sizeof a.owner, "%s", pdm_test_nn(g.root_owner));
-    if (a.rc != PDM_OK)
-        CU_ASSERT(!g.account_acl && !g.root_acl && !g.root_owner);
-    f->h->free(g.account_acl);
-    f->h->free(g.root_acl);
-    f->h->free(g.root_owner);
-    return a;
 }
 
 /* takeover(): the decision, the reason into @why (may be NULL). */
@@ -129,32 +72,6 @@ static const char *kv(fx *f, const char *key)
     snprintf(buf, sizeof buf, "%.*s", v ? (int)n : 6, v ? (const char *)v : "(none)");
     return buf;
 }
-
-static bool has_error(fx *f, const char *part)
-{
-    for (size_t i = 0; pdm_fake_host_error(f->fh, i); i++)
-        if (strstr(pdm_fake_host_error(f->fh, i), part))
-            return true;
-    return false;
-}
-
-static bool has_log(fx *f, const char *part)
-{
-    for (size_t i = 0; pdm_fake_host_log(f->fh, i); i++)
-        if (strstr(pdm_fake_host_log(f->fh, i), part))
-            return true;
-    return false;
-}
-
-#define ASSERT_ACCOUNT_ONLY(a, sid)                                        \
-    do {                                                                   \
-        answer a_ = (a);                                                   \
-        CU_ASSERT_EQUAL(a_.rc, PDM_OK);                                    \
-        CU_ASSERT_EQUAL(a_.flags, 0);                                      \
-        PDM_ASSERT_STR(a_.acc, "Get=" sid "&Replace=" sid "&Delete=" sid); \
-        PDM_ASSERT_STR(a_.root, "(null)");                                 \
-        PDM_ASSERT_STR(a_.owner, "(null)");                                \
-    } while (0)
 
 static void test_3gpp2_takeover__descriptor(void)
 {
