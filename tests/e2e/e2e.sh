@@ -462,6 +462,42 @@ whitelist_bootstrap() {
   expect_not_in "$T/corp.out" "srvpwd" "no secret in the output"
 }
 
+# The shipped enterprise profile (issue 12, S6): the whitelist's owner
+# would get root, but its CP document is secured only with the user's PIN
+# (USERPIN): terminal-policy's privileged_userpin refuses the root grant,
+# so the whole document is refused, audited with the deciding policy, and
+# nothing changes.  Unsigned from the factory the same account is applied
+# and owns root.
+enterprise_userpin() {
+  local mac rc
+  SRV_URL=http://127.0.0.1:9/dm
+  BASE_PROFILE=enterprise make_profile "$T/dev" "$TREE"
+  wl_cp_doc "$T/corp.xml" corp.example https://dm.corp.example/dm
+  mac=$(openssl dgst -sha1 -hmac 2468 "$T/corp.xml" | sed 's/.*= //' | tr a-f A-F)
+  printf 'pin=2468\n' >"$T/pin.ui"
+  "$PDM" "${P[@]}" tree export -o "$T/before.xml" >/dev/null 2>&1
+  "$PDM" "${P[@]}" bootstrap "$T/corp.xml" --sec USERPIN --mac "$mac" \
+    --ui-script "$T/pin.ui" >"$T/userpin.out" 2>&1
+  rc=$?
+  [ $rc = 1 ] && ok "USERPIN document for the owner: refused (exit 1)" ||
+    { fail "USERPIN document: exit $rc"; show "$T/userpin.out"; }
+  expect_in "$T/userpin.out" "policy:terminal-policy/terminal" "the refusal names terminal-policy"
+  expect_in "$T/userpin.out" "privileged_userpin" "the refusal names the rule"
+  "$PDM" "${P[@]}" tree export -o "$T/after.xml" >/dev/null 2>&1
+  cmp -s "$T/before.xml" "$T/after.xml" && ok "tree unchanged" || fail "the refused document changed the tree"
+  "$PDM" "${P[@]}" owner >"$T/owner.txt" 2>&1
+  expect_in "$T/owner.txt" "root owner: nobody" "nobody owns root"
+  "$PDM" "${P[@]}" audit >"$T/audit.txt" 2>&1
+  expect_in "$T/audit.txt" "privileged_userpin" "audited with the rule"
+  expect_not_in "$T/audit.txt" "2468" "no PIN in the audit"
+  expect_not_in "$T/userpin.out" "srvpwd" "no secret in the output"
+  # The same account from the factory image: applied, the owner owns root.
+  "$PDM" "${P[@]}" bootstrap "$T/corp.xml" --origin factory >"$T/factory.out" 2>&1 &&
+    ok "the factory document is applied" || { fail "factory document"; show "$T/factory.out"; }
+  "$PDM" "${P[@]}" owner >"$T/owner2.txt" 2>&1
+  expect_in "$T/owner2.txt" "root owner: corp.example" "the enterprise owner owns root"
+}
+
 # wl_cp_doc FILE SERVERID ADDRESS: an unsigned OMA CP w7 document (XML).
 wl_cp_doc() {
   printf '<?xml version="1.0"?>\n<wap-provisioningdoc version="1.0"><characteristic type="APPLICATION"><parm name="APPID" value="w7"/><parm name="PROVIDER-ID" value="%s"/><parm name="NAME" value="%s"/><characteristic type="APPADDR"><parm name="ADDR" value="%s"/></characteristic><characteristic type="APPAUTH"><parm name="AAUTHLEVEL" value="APPSRV"/><parm name="AAUTHNAME" value="%s"/><parm name="AAUTHSECRET" value="srvpwd"/></characteristic><characteristic type="APPAUTH"><parm name="AAUTHLEVEL" value="CLIENT"/><parm name="AAUTHNAME" value="dev"/><parm name="AAUTHSECRET" value="clipwd"/></characteristic></characteristic></wap-provisioningdoc>\n' \
@@ -1358,6 +1394,7 @@ case "$case_name" in
   alert_async) alert_async ;;
   isolation) isolation ;;
   operator_root) operator_root ;;
+  enterprise_userpin) enterprise_userpin ;;
   agent_pkg0_retry) agent_pkg0_retry ;;
   agent_pkg0_replay) agent_pkg0_replay ;;
   agent_pkg0_forged_waiting) agent_pkg0_forged_waiting ;;
