@@ -473,7 +473,8 @@ enterprise_userpin() {
   SRV_URL=http://127.0.0.1:9/dm
   BASE_PROFILE=enterprise make_profile "$T/dev" "$TREE"
   wl_cp_doc "$T/corp.xml" corp.example https://dm.corp.example/dm
-  mac=$(openssl dgst -sha1 -hmac 2468 "$T/corp.xml" | sed 's/.*= //' | tr a-f A-F)
+  mac=$(python3 -c 'import hmac, hashlib, sys
+print(hmac.new(b"2468", open(sys.argv[1], "rb").read(), hashlib.sha1).hexdigest().upper())' "$T/corp.xml")
   printf 'pin=2468\n' >"$T/pin.ui"
   "$PDM" "${P[@]}" tree export -o "$T/before.xml" >/dev/null 2>&1
   "$PDM" "${P[@]}" bootstrap "$T/corp.xml" --sec USERPIN --mac "$mac" \
