@@ -20,6 +20,7 @@
  *                     derived from them, home_plmn
  */
 #include "cu_main.h"
+#include "engine_fx.h"
 #include "bootstrap/bootstrap_int.h"
 #include "engine/authority.h"
 #include "engine/engine.h"
@@ -36,7 +37,6 @@
 
 #define IMSI "001010123456789"
 
-static const pdm__who factory = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
 static const pdm__who MD5 = {PDM_PRINCIPAL_SERVER, "srv-md5", NULL, 0, NULL};
 static const pdm__who BASIC = {PDM_PRINCIPAL_SERVER, "srv-basic", NULL, 0, NULL};
 static const pdm__who HMAC = {PDM_PRINCIPAL_SERVER, "srv-hmac", NULL, 0, NULL};
@@ -105,51 +105,7 @@ static pdm_ctx *open_ctx(const char *prof, const char *dir)
     return ctx;
 }
 
-static char *export(pdm_ctx *ctx)
-{
-    pdm__tnds_opts o;
-    pdm__buf b;
-    pdm__decision d;
-    memset(&o, 0, sizeof o);
-    o.list = PDM_URI_LIST_TNDS;
-    o.props = 0xFFFFu;
-    o.redact = true;
-    pdm__buf_init(&b);
-    CU_ASSERT_EQUAL(pdm__tnds_export(ctx->tree, &factory, ".", &o, &b, &d),
-                    PDM_OK);
-    pdm__buf_putc(&b, '\0');
-    return (char *)pdm__buf_steal(&b, NULL);
-}
-
-/* The last audit row with op @op (or any op when NULL), and the count. */
-typedef struct audit_scan {
-    const char *op;
-    size_t n;
-    char principal[128], decision[16], component[96], reason[400], uri[128];
-} audit_scan;
-
-static int audit_cb(void *user, const pdm__audit_rec *a)
-{
-    audit_scan *s = user;
-    if (s->op && strcmp(a->op, s->op) != 0)
-        return 0;
-    s->n++;
-    snprintf(s->principal, sizeof s->principal, "%s", a->principal);
-    snprintf(s->decision, sizeof s->decision, "%s", a->decision);
-    snprintf(s->component, sizeof s->component, "%s", a->component);
-    snprintf(s->reason, sizeof s->reason, "%s", a->reason ? a->reason : "");
-    snprintf(s->uri, sizeof s->uri, "%s", a->uri ? a->uri : "");
-    return 0;
-}
-
-static audit_scan audit(pdm_ctx *ctx, const char *op)
-{
-    audit_scan s;
-    memset(&s, 0, sizeof s);
-    s.op = op;
-    pdm__store_audit_query(ctx->store, 0, audit_cb, &s);
-    return s;
-}
+typedef audit_rows audit_scan;
 
 /* kv @key of plugin @plugin as a string ("" when absent). */
 static const char *kv(pdm_ctx *ctx, const char *plugin, const char *key)
@@ -221,12 +177,12 @@ static void all_refused(pdm_ctx *ctx, const char *component,
     char *before = export(ctx);
     char *after;
     audit_scan a;
-    size_t rows = audit(ctx, NULL).n;
+    size_t rows = audit_of(ctx, NULL).n;
 
     CU_ASSERT_EQUAL(replace(ctx, &HMAC, "./Test/A/v", "x", &d), PDM_EDENIED);
     PDM_ASSERT_STR(d.rule, "isolation");
     PDM_ASSERT_STR(d.component, component);
-    a = audit(ctx, "Replace");
+    a = audit_of(ctx, "Replace");
     PDM_ASSERT_STR(a.decision, "deny");
     PDM_ASSERT_STR(a.component, component);
     PDM_ASSERT_STR(a.principal, "server:srv-hmac");
@@ -252,7 +208,7 @@ static void all_refused(pdm_ctx *ctx, const char *component,
                                    "./Test/leaf", &d), PDM_EDENIED);
     PDM_ASSERT_STR(d.rule, "isolation");
     /* one audit row per refusal, nothing changed */
-    CU_ASSERT_EQUAL(audit(ctx, NULL).n, rows + 7);
+    CU_ASSERT_EQUAL(audit_of(ctx, NULL).n, rows + 7);
     after = export(ctx);
     PDM_ASSERT_STR(after, before);
     pdm__free(before);
@@ -526,7 +482,7 @@ static void test_authority__takeover_on_bootstrap(void)
     pdm__free(after);
     CU_ASSERT_PTR_NULL(pdm_ctx_root_owner(ctx));
     CU_ASSERT_PTR_NULL(pdm__tree_meta_get(ctx->tree, "account:srv-a"));
-    a = audit(ctx, "Bootstrap");
+    a = audit_of(ctx, "Bootstrap");
     CU_ASSERT_EQUAL(a.n, 1);
     PDM_ASSERT_STR(a.decision, "deny");
     PDM_ASSERT_STR(a.component, "policy:fx-policy/check");

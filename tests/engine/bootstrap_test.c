@@ -9,6 +9,7 @@
  * and IMSI, which refusal.
  */
 #include "cu_main.h"
+#include "engine_fx.h"
 #include "auth/auth.h"
 #include "bootstrap/bootstrap_int.h"
 #include "engine/authority.h"
@@ -32,7 +33,6 @@
 #define DMPROF \
     PDM_SOURCE_DIR "/tests/data/transcripts/funambol_dm_profile_bootstrap.wbxml"
 
-static const pdm__who factory = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
 
 /* ---- device hooks the tests steer ---------------------------------------- */
 
@@ -163,49 +163,12 @@ static pdm_ctx *open_ctx(const char *prof, const char *dir)
     return ctx;
 }
 
-/* The whole tree as TNDS (every property, secrets redacted). */
-static char *export(pdm_ctx *ctx)
-{
-    pdm__tnds_opts o;
-    pdm__buf b;
-    pdm__decision d;
-    memset(&o, 0, sizeof o);
-    o.list = PDM_URI_LIST_TNDS;
-    o.props = 0xFFFFu;
-    o.redact = true;
-    pdm__buf_init(&b);
-    CU_ASSERT_EQUAL(pdm__tnds_export(ctx->tree, &factory, ".", &o, &b, &d),
-                    PDM_OK);
-    pdm__buf_putc(&b, '\0');
-    return (char *)pdm__buf_steal(&b, NULL);
-}
-
 /* The audit rows with op "Bootstrap": their count, and the last one. */
-typedef struct audit_scan {
-    size_t n;
-    char principal[128], decision[16], component[96], reason[300], uri[128];
-} audit_scan;
-
-static int audit_cb(void *user, const pdm__audit_rec *a)
-{
-    audit_scan *s = user;
-    if (strcmp(a->op, "Bootstrap") != 0)
-        return 0;
-    s->n++;
-    snprintf(s->principal, sizeof s->principal, "%s", a->principal);
-    snprintf(s->decision, sizeof s->decision, "%s", a->decision);
-    snprintf(s->component, sizeof s->component, "%s", a->component);
-    snprintf(s->reason, sizeof s->reason, "%s", a->reason);
-    snprintf(s->uri, sizeof s->uri, "%s", a->uri ? a->uri : "");
-    return 0;
-}
+typedef audit_rows audit_scan;
 
 static audit_scan audit(pdm_ctx *ctx)
 {
-    audit_scan s;
-    memset(&s, 0, sizeof s);
-    pdm__store_audit_query(ctx->store, 0, audit_cb, &s);
-    return s;
+    return audit_of(ctx, "Bootstrap");
 }
 
 static int submit(pdm_ctx *ctx, const void *body, size_t len, const char *ct,

@@ -16,6 +16,7 @@
  * ./Vendor/Shared "Get=*&Replace=srv-a+srv-c".
  */
 #include "cu_main.h"
+#include "engine_fx.h"
 #include "engine/engine.h"
 #include "store/store.h"
 #include "tree/tnds.h"
@@ -27,7 +28,6 @@
 
 #include <polydm/polydm.h>
 
-static const pdm__who factory = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
 
 /* ---- the user ------------------------------------------------------------- */
 
@@ -175,52 +175,7 @@ static uint32_t verno(pdm_ctx *ctx, const char *uri)
     return n ? pdm__node_verno(n) : 0xFFFFFFFFu;
 }
 
-/* The whole tree as TNDS (every property, secrets redacted). */
-static char *export(pdm_ctx *ctx)
-{
-    pdm__tnds_opts o;
-    pdm__buf b;
-    pdm__decision d;
-    memset(&o, 0, sizeof o);
-    o.list = PDM_URI_LIST_TNDS;
-    o.props = 0xFFFFu;
-    o.redact = true;
-    pdm__buf_init(&b);
-    CU_ASSERT_EQUAL(pdm__tnds_export(ctx->tree, &factory, ".", &o, &b, &d),
-                    PDM_OK);
-    pdm__buf_putc(&b, '\0');
-    return (char *)pdm__buf_steal(&b, NULL);
-}
-
-/* The audit rows with op @op: how many, and the last one. */
-typedef struct rows {
-    const char *op;
-    size_t n;
-    char principal[64], decision[16], component[96], reason[300], uri[128];
-} rows;
-
-static int rows_cb(void *user, const pdm__audit_rec *a)
-{
-    rows *s = user;
-    if (strcmp(a->op, s->op) != 0)
-        return 0;
-    s->n++;
-    snprintf(s->principal, sizeof s->principal, "%s", a->principal);
-    snprintf(s->decision, sizeof s->decision, "%s", a->decision);
-    snprintf(s->component, sizeof s->component, "%s", a->component);
-    snprintf(s->reason, sizeof s->reason, "%s", a->reason);
-    snprintf(s->uri, sizeof s->uri, "%s", a->uri ? a->uri : "");
-    return 0;
-}
-
-static rows audit(pdm_ctx *ctx, const char *op)
-{
-    rows s;
-    memset(&s, 0, sizeof s);
-    s.op = op;
-    pdm__store_audit_query(ctx->store, 0, rows_cb, &s);
-    return s;
-}
+typedef audit_rows rows;
 
 static pdm_local_result R;
 
@@ -237,7 +192,7 @@ static void refused(pdm_ctx *ctx, const char *op, const char *before,
                     const char *decision)
 {
     char *after = export(ctx);
-    rows a = audit(ctx, op);
+    rows a = audit_of(ctx, op);
     PDM_ASSERT_STR(after, before);
     CU_ASSERT_EQUAL(a.n, rows_before + 1);
     PDM_ASSERT_STR(a.decision, decision);
@@ -302,7 +257,7 @@ static void test_local__takeover(void)
     /* the authority saw the new owner and the current one */
     PDM_ASSERT_STR(kv(ctx, "fx-local", "takeover"),
                    "srv-b ./DMAcc/b srv-a 1 http://b.test/dm 001-01");
-    a = audit(ctx, "Takeover");
+    a = audit_of(ctx, "Takeover");
     CU_ASSERT_EQUAL(a.n, 1);
     PDM_ASSERT_STR(a.decision, "allow");
     PDM_ASSERT_STR(a.component, "authority:fx-local/auth");
@@ -427,7 +382,7 @@ static void test_local__bad_arguments(void)
     CU_ASSERT_EQUAL(pdm_ctx_account_delete(ctx, "srv-a", PDM_LOCAL_KEEP_ACCOUNT,
                                            res()),
                     PDM_EINVAL);
-    CU_ASSERT_EQUAL(audit(ctx, "Takeover").n, 0); /* no row for those */
+    CU_ASSERT_EQUAL(audit_of(ctx, "Takeover").n, 0); /* no row for those */
     /* unknown and invalid ServerIDs: refused, audited */
     CU_ASSERT_EQUAL(pdm_ctx_takeover(ctx, "srv-zz", 0, res()), PDM_ENOTFOUND);
     PDM_ASSERT_STR(R.summary, "no DM account has ServerID srv-zz");
@@ -516,7 +471,7 @@ static void test_local__transfer(void)
     CU_ASSERT_EQUAL(g_asks, 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(g_ask_text, "from srv-a to srv-b"));
     CU_ASSERT_PTR_NOT_NULL(strstr(g_ask_text, "account is deleted"));
-    a = audit(ctx, "Transfer");
+    a = audit_of(ctx, "Transfer");
     CU_ASSERT_EQUAL(a.n, 1);
     PDM_ASSERT_STR(a.decision, "allow");
     PDM_ASSERT_STR(a.component, "authority:fx-local/auth");
@@ -565,7 +520,7 @@ static void test_local__transfer_no_root(void)
                               "node(s) now srv-a's; ./DMAcc/c deleted");
     PDM_ASSERT_STR(acl(ctx, "./Vendor/Shared"), "Get=*&Replace=srv-a");
     PDM_ASSERT_STR(pdm_ctx_root_owner(ctx), "srv-a");
-    PDM_ASSERT_STR(audit(ctx, "Transfer").component, "core");
+    PDM_ASSERT_STR(audit_of(ctx, "Transfer").component, "core");
     pdm_ctx_close(ctx);
 }
 
@@ -626,7 +581,7 @@ static void test_local__acl_set(void)
     PDM_ASSERT_STR(acl(ctx, "./Vendor/A"), "Get=*&Replace=srv-c");
     CU_ASSERT_EQUAL(verno(ctx, "./Vendor/A"), (v + 1) & 0xFFFF);
     CU_ASSERT_PTR_NOT_NULL(strstr(g_ask_text, "./Vendor/A"));
-    a = audit(ctx, "Replace");
+    a = audit_of(ctx, "Replace");
     PDM_ASSERT_STR(a.uri, "./Vendor/A?prop=ACL");
     PDM_ASSERT_STR(a.decision, "allow");
     PDM_ASSERT_STR(a.component, "core");
@@ -636,7 +591,7 @@ static void test_local__acl_set(void)
     PDM_ASSERT_STR(acl(ctx, "./Vendor/Shared"), "");
     CU_ASSERT_EQUAL(pdm_ctx_acl_set(ctx, ".", "Add=*&Get=*", 0, res()), PDM_OK);
     PDM_ASSERT_STR(acl(ctx, "."), "Add=*&Get=*");
-    PDM_ASSERT_STR(audit(ctx, "Replace").uri, ".?prop=ACL");
+    PDM_ASSERT_STR(audit_of(ctx, "Replace").uri, ".?prop=ACL");
     /* an account names its own ServerID only */
     CU_ASSERT_EQUAL(pdm_ctx_acl_set(ctx, "./DMAcc/a", "Get=srv-a", 0, res()),
                     PDM_OK);
@@ -673,7 +628,7 @@ static void test_local__acl_set_refused(void)
     };
     pdm_ctx *ctx = fresh("ar", profile("ar", "auth", "allow", "acl_edit"));
     char *before = export(ctx);
-    size_t n = audit(ctx, "Replace").n; /* the DMAcc rule's rows at open */
+    size_t n = audit_of(ctx, "Replace").n; /* the DMAcc rule's rows at open */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CU_ASSERT_EQUAL(pdm_ctx_acl_set(ctx, bad[i].uri, bad[i].acl, 0, res()),
                         bad[i].rc);
@@ -738,7 +693,7 @@ static void test_local__account_delete(void)
     check_deleted(ctx);
     CU_ASSERT_PTR_NOT_NULL(strstr(g_ask_text, "Delete the management account "
                                               "of srv-a"));
-    a = audit(ctx, "AccountDelete");
+    a = audit_of(ctx, "AccountDelete");
     CU_ASSERT_EQUAL(a.n, 1);
     PDM_ASSERT_STR(a.decision, "allow");
     PDM_ASSERT_STR(a.component, "core");
