@@ -135,7 +135,7 @@ static size_t log_count(const char *needle)
 }
 
 static pdm_device_hooks hooks = {sizeof(pdm_device_hooks), NULL, NULL, NULL,
-                                 hook_netid, hook_pin};
+                                 hook_netid, hook_pin, NULL, NULL};
 static const pdm_device_hooks *g_hooks = &hooks;
 static uint32_t g_ctx_flags;
 

@@ -52,7 +52,7 @@ static int hook_ui(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
 }
 
 static pdm_device_hooks hooks = {sizeof(pdm_device_hooks), NULL, NULL, hook_ui,
-                                 NULL, NULL};
+                                 NULL, NULL, NULL, NULL};
 static const pdm_device_hooks *g_hooks = &hooks;
 
 /* ---- contexts ---------------------------------------------------------------- */

@@ -105,6 +105,27 @@ typedef struct pdm_device_hooks {
      */
     int (*pin)(void *user, const pdm_pin_request *req, char *buf,
                size_t size);
+    /**
+     * action() - do a physical action a plugin asks for (S1: the LAWMO
+     * lock, unlock, wipe and factory reset of lost-device-lock, and
+     * capability switches): @a says which (pdm_device_action in
+     * <polydm/types.h>), borrowed for the call.  Block until done.
+     * Return PDM_OK (done), PDM_ECANCELLED (the user refused, where the
+     * device asks), PDM_ENOTSUP (this device cannot do it), or another
+     * rc with a one-line @reason (at most @size bytes, never a secret).
+     * Without this hook every action is PDM_ENOTSUP.  Added after polydm
+     * 0.3 (ABI 1.4): read only when struct_size covers it.
+     */
+    int (*action)(void *user, const pdm_device_action *a, char *reason,
+                  size_t size);
+    /**
+     * wipe_classes() - the data classes this device can wipe, e.g.
+     * "contacts,messages,media,accounts": names separated by ',', each of
+     * [A-Za-z0-9_-] and at most 32 bytes, NUL-terminated in @buf (at
+     * most @size bytes).  Return PDM_OK, or PDM_ENOTFOUND to let the
+     * plugin use its own default.  Added with action.
+     */
+    int (*wipe_classes)(void *user, char *buf, size_t size);
 } pdm_device_hooks;
 
 /** Kinds of pdm_device_hooks::network_id. */
@@ -525,6 +546,53 @@ PDM_API int pdm_ctx_acl_set(pdm_ctx *ctx, const char *uri, const char *acl,
  */
 PDM_API int pdm_ctx_account_delete(pdm_ctx *ctx, const char *server_id,
                                    uint32_t flags, pdm_local_result *out);
+
+/* ---- the lost-device lock (seed S1) ------------------------------------- */
+
+/** The device's lock state (pdm_ctx_lock_info).  The core zeroes it,
+ *  keeping struct_size (the caller sets it). */
+typedef struct pdm_lock_info {
+    uint32_t struct_size;
+    uint32_t level;         /**< a pdm_lock_level */
+    /** Unix time (seconds) the level was last changed, 0 if never. */
+    int64_t since;
+    /** The ServerID that set the current level, "" if none or unknown. */
+    char server_id[256];
+    /** The plugin that set it (e.g. "lost-device-lock"), "" if never. */
+    char plugin[64];
+    /** 1 when a factory reset is scheduled and has not run yet. */
+    uint32_t reset_pending;
+    uint32_t reserved0;
+} pdm_lock_info;
+
+/**
+ * pdm_ctx_lock_info() - the stored lock level, who set it and when.  There
+ * is deliberately no call to unlock: only a plugin (a server's authorised
+ * LAWMO UnLock) or a factory reset changes it.
+ * Returns PDM_OK, PDM_EINVAL (NULL or too small @out).
+ */
+PDM_API int pdm_ctx_lock_info(pdm_ctx *ctx, pdm_lock_info *out);
+
+/** One accepted (202) Exec whose result is still owed to its server
+ *  (pdm_ctx_pending_exec).  Strings borrowed until the next call on the
+ *  context. */
+typedef struct pdm_pending_exec {
+    uint32_t struct_size;   /**< set by the caller */
+    uint32_t reserved0;
+    const char *server_id;  /**< the server that sent the Exec */
+    const char *uri;        /**< the node it executed ("./LAWMO/...") */
+    const char *correlator; /**< its Correlator, or NULL */
+    int64_t since;          /**< Unix time it was accepted */
+} pdm_pending_exec;
+
+/**
+ * pdm_ctx_pending_exec() - the @i-th (0-based, oldest first) accepted Exec
+ * whose result alert has not been queued yet (the core's records, kept
+ * across restarts; see pdm_mo_ops.exec).
+ * Returns PDM_OK, PDM_ENOTFOUND past the end, PDM_EINVAL.
+ */
+PDM_API int pdm_ctx_pending_exec(pdm_ctx *ctx, size_t i,
+                                 pdm_pending_exec *out);
 
 /* ---- sessions ------------------------------------------------------------ */
 

@@ -70,8 +70,7 @@ typedef struct pdm_authority_info {
 
 /** pdm_authority_info::flags (since 1.3): the device is locked (S1); a
  *  takeover should be refused.  Set like PDM_REQ_DEVICE_LOCKED, from the
- *  lock state the core knows (none yet: the lock comes with the LAWMO
- *  plugin, until then neither flag is ever set). */
+ *  core's stored lock level (pdm_host_api::set_lock, since 1.4). */
 #define PDM_AUTH_INFO_DEVICE_LOCKED 0x1u
 
 /**

@@ -93,7 +93,7 @@ extern "C" {
 /** ABI major version: a plugin must be built with the same major. */
 #define PDM_ABI_MAJOR 1
 /** ABI minor version: a plugin's minor must not exceed the core's. */
-#define PDM_ABI_MINOR 3
+#define PDM_ABI_MINOR 4
 
 /** Name of the one symbol a plugin module exports. */
 #define PDM_PLUGIN_ENTRY_SYMBOL "pdm_plugin_entry"
@@ -354,6 +354,63 @@ struct pdm_host_api {
      * (since 1.3)
      */
     int (*root_owner)(pdm_plugin_ctx *pc, char *buf, size_t size);
+
+    /* ---- the lost-device services (S1), since 1.4 ---------------------- */
+
+    /**
+     * set_lock() - set the device's lock level (a pdm_lock_level), the
+     * core's stored fact: written to the store and audited ("DeviceLock",
+     * naming the plugin, the level and @server_id) before the call
+     * returns, so that a lock is never lost to a crash.  Setting the
+     * level it already has changes nothing (no audit row).
+     * @server_id: who ordered it, or NULL: the server whose command the
+     *             plugin's MO method is handling now (else none).
+     * Returns PDM_OK, PDM_EINVAL (unknown level), PDM_EIO, PDM_ENOTSUP in
+     * init/fini or in a context without a store.
+     */
+    int (*set_lock)(pdm_plugin_ctx *pc, uint32_t level,
+                    const char *server_id);
+    /** get_lock() - the current lock level (PDM_LOCK_NONE when never set).
+     *  @level: (out).  Returns PDM_OK or PDM_EINVAL (NULL @level). */
+    int (*get_lock)(pdm_plugin_ctx *pc, uint32_t *level);
+    /**
+     * device_action() - ask the device to act (lock, unlock, wipe,
+     * factory reset, capability) through the integrator's
+     * pdm_device_hooks::action.  Blocks until the device answers.
+     * @reason, @size: (out, optional) the device's one-line reason on
+     *              failure; "" on PDM_OK.
+     * Returns PDM_OK (done), PDM_ECANCELLED (the user refused: LAWMO
+     * 1401), PDM_ENOTSUP (the device has no action hook or cannot do this
+     * kind: not performed), PDM_EINVAL (bad struct, kind or fields), or
+     * the hook's failure rc.  Every call is logged (never its data) and
+     * the reference agent records it in its device-state file.
+     */
+    int (*device_action)(pdm_plugin_ctx *pc, const pdm_device_action *a,
+                         char *reason, size_t size);
+    /**
+     * wipe_classes() - the data classes the device can wipe, from the
+     * integrator's pdm_device_hooks::wipe_classes: names separated by
+     * ',' (each [A-Za-z0-9_-], at most 32 bytes), NUL-terminated in @buf.
+     * Returns PDM_OK, PDM_ENOTFOUND (the device names none: use your own
+     * default), PDM_ENOSPC, PDM_EINVAL.
+     */
+    int (*wipe_classes)(pdm_plugin_ctx *pc, char *buf, size_t size);
+    /**
+     * factory_reset() - schedule the core's factory reset (S1): every DM
+     * account and node not created by the factory is deleted (the factory
+     * tree stays, with the values the factory gave it), nonces, the
+     * package 0 and alert queues, pending sessions, bootstrap records and
+     * accepted-Exec records are cleared, the lock level becomes
+     * PDM_LOCK_NONE and the reset is audited ("FactoryReset").  Plugins'
+     * own key/value data is kept (a plugin clears its own when told).
+     * The reset is recorded in the store at once and runs when the
+     * current session ends (whatever its outcome, so an alert queued
+     * before it can still go out in that session), or at once outside a
+     * session, or when the context next opens if it was interrupted.
+     * Call pdm_device_action with PDM_DEVACT_FACTORY_RESET first.
+     * Returns PDM_OK, PDM_EIO, PDM_ENOTSUP (no store, or init/fini).
+     */
+    int (*factory_reset)(pdm_plugin_ctx *pc);
 };
 
 /** True if @h offers member @fn (added in some 1.x) and it is non-NULL. */

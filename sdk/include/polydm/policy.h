@@ -31,7 +31,10 @@ extern "C" {
 #define PDM_REQ_TLS 0x1u          /**< transport is TLS (server verified) */
 #define PDM_REQ_AUTHENTICATED 0x2u /**< the server passed authentication */
 #define PDM_REQ_IN_ATOMIC 0x4u    /**< inside an Atomic */
-#define PDM_REQ_DEVICE_LOCKED 0x8u /**< the device is locked (S1) */
+/** The device is locked (S1): the core's stored lock level is not
+ *  PDM_LOCK_NONE (pdm_host_api::set_lock, since 1.4); set on every
+ *  request. */
+#define PDM_REQ_DEVICE_LOCKED 0x8u
 /** PDM_OP_SESSION (since 1.3): a package 0 (notification) whose digest
  *  verified asks for a session; server_id and address are its account's.
  *  No transport facts exist yet (no PDM_REQ_TLS, no key_pin): a policy

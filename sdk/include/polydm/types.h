@@ -189,6 +189,59 @@ typedef enum pdm_op {
                                    account ("keep"/"delete") */
 } pdm_op;
 
+/**
+ * Lock levels of the device (S1), the core's stored fact (since 1.4).
+ * Set by a plugin (pdm_host_api::set_lock, e.g. lost-device-lock's
+ * LAWMO FullyLock/PartiallyLock/UnLock), cleared by a factory reset.
+ * While it is not PDM_LOCK_NONE the core sets PDM_REQ_DEVICE_LOCKED on
+ * every policy request and PDM_AUTH_INFO_DEVICE_LOCKED for authorities.
+ */
+typedef enum pdm_lock_level {
+    PDM_LOCK_NONE = 0,    /**< unlocked (LAWMO State 30) */
+    PDM_LOCK_PARTIAL = 1, /**< partially locked (LAWMO State 20) */
+    PDM_LOCK_FULL = 2     /**< fully locked (LAWMO State 10) */
+} pdm_lock_level;
+
+/** Kinds of a device action (pdm_device_action::kind), since 1.4. */
+typedef enum pdm_device_action_kind {
+    PDM_DEVACT_LOCK_FULL = 1,     /**< lock everything but emergency calls */
+    PDM_DEVACT_LOCK_PARTIAL = 2,  /**< lock the user interface partly (the
+                                       device decides what stays usable,
+                                       e.g. incoming calls) */
+    PDM_DEVACT_UNLOCK = 3,        /**< end either lock */
+    PDM_DEVACT_WIPE = 4,          /**< erase the data classes named */
+    PDM_DEVACT_FACTORY_RESET = 5, /**< the device is about to be reset to
+                                       its factory state (the core resets
+                                       its own store afterwards) */
+    PDM_DEVACT_CAPABILITY = 6     /**< enable or disable a capability */
+} pdm_device_action_kind;
+
+/**
+ * A physical action the device is asked to do (S1): handed by a plugin to
+ * pdm_host_api::device_action, which calls the integrator's
+ * pdm_device_hooks::action with it.  Growable (struct_size first);
+ * everything is borrowed for the call.  (since 1.4)
+ */
+typedef struct pdm_device_action {
+    uint32_t struct_size;   /**< sizeof(pdm_device_action) */
+    uint32_t kind;          /**< a pdm_device_action_kind */
+    /** The ServerID that asked for it (the core fills it in when a plugin
+     *  passes NULL from an MO method handling a server's command), or
+     *  NULL. */
+    const char *server_id;
+    /** PDM_DEVACT_WIPE: the data class names (as pdm_device_hooks::
+     *  wipe_classes gave them); else NULL. */
+    const char *const *classes;
+    size_t nclasses;
+    /** PDM_DEVACT_CAPABILITY: "sms", "voice" (every call but emergency
+     *  calls) or "data"; else NULL. */
+    const char *capability;
+    /** PDM_DEVACT_CAPABILITY: 1 enable, 0 disable; else 0. */
+    uint32_t enable;
+    /** 1 when the user is to be told (LAWMO LAWMOConfig/NotifyUser). */
+    uint32_t notify_user;
+} pdm_device_action;
+
 /** Log levels (syslog order). */
 typedef enum pdm_log_level {
     PDM_LOG_ERROR = 3,
@@ -237,6 +290,16 @@ typedef struct pdm_generic_alert {
                                  while the alert equally matches another
                                  server's Exec being handled: never a
                                  guess */
+    /* since 1.4 */
+    /** Makes queueing idempotent, or NULL: when an alert queued from the
+     *  same plugin (or, from pdm_ctx_queue_alert, by the integrator) with
+     *  an equal once_key is still queued or was delivered (the core
+     *  remembers the last 256 delivered keys, in its store), the call
+     *  returns PDM_OK and queues nothing, whatever the server binding
+     *  would be.  A plugin that records its work before doing it can so
+     *  queue a result again after a crash and still have it delivered
+     *  exactly once.  Text, at most 128 bytes. */
+    const char *once_key;
 } pdm_generic_alert;
 
 #ifdef __cplusplus
