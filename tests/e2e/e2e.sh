@@ -998,6 +998,67 @@ operator_root() {
     expect_in "$T/dev/takeover.out" "refused by authority:operator-root/operator" "the user cannot move root"
 }
 
+# cdma-3gpp2 (issue 12, S3): the same operator push as operator_root makes
+# op.server the root owner (3gpp2-takeover, root_on_netwpin) and its
+# session creates ./OpData with a wildcard ACL; hmac.server is kept out of
+# it and of the root ACL (cdma-takeover-b1.scn).  The user then moves root
+# to hmac.server and confirms: in its next session hmac.server changes
+# ./OpData and holds the root ACL (cdma-takeover-b2.scn); op.server's
+# ServerID is gone from every ACL.  Refusals of the same request under
+# gsm-operator, enterprise and open-market: operator_root and
+# tests/cli/market_takeover_test.sh.
+cdma_takeover() {
+  local urlb portb nonce
+  start_server srvb "$SCN/cdma-takeover-b1.scn" || return 1
+  PIDB=$SRV_PID; urlb=$SRV_URL; portb=$SRV_PORT
+  SRV_URL=http://127.0.0.1:9/dm
+  awk -v b="$urlb" '/<NodeName>hmac<\/NodeName>/ { h = 1 }
+    h && /@URL@/ { sub("@URL@", b); h = 0 } { print }' "$TREE" >"$T/tree-b.xml"
+  BASE_PROFILE=cdma-3gpp2 make_profile "$T/dev" "$T/tree-b.xml"
+  device_line "$T/dev" "imsi = $BOOT_IMSI"
+  profile_set "$T/dev" "plugin terminal-policy" option.secrets_tls_only false
+  start_agent "$T/dev" --exit-after 1 || return 1
+  start_server srva "$SCN/operator-root-op.scn" --push-to "$AGENT_UDP" || return 1
+  wait_server srva
+  wait "$AGENT_PID"
+  "$PDM" "${P[@]}" owner >"$T/dev/owner.txt" 2>&1
+  expect_in "$T/dev/owner.txt" "root owner: op.server" "the NETWPIN operator owns root (3gpp2-takeover)"
+  "$PDM" "${P[@]}" session --server hmac.server --trace "$T/dev/trace" >"$T/dev/b1.out" 2>&1 &&
+    ok "hmac.server's session before the takeover" ||
+    { fail "hmac.server's session before the takeover"; show "$T/dev/b1.out"; }
+  SRV_PID=$PIDB wait_server srvb
+  printf 'confirm=no\n' >"$T/no.ui"
+  "$PDM" "${P[@]}" takeover hmac.server --ui-script "$T/no.ui" >"$T/dev/declined.out" 2>&1 &&
+    fail "a takeover the user declined was done" ||
+    expect_in "$T/dev/declined.out" "user" "the user's 'no' refuses the takeover"
+  printf 'confirm=yes\n' >"$T/yes.ui"
+  "$PDM" "${P[@]}" takeover hmac.server --ui-script "$T/yes.ui" >"$T/dev/takeover.out" 2>&1 &&
+    ok "the user's confirmed takeover" || { fail "the user's confirmed takeover"; show "$T/dev/takeover.out"; }
+  "$PDM" "${P[@]}" owner >"$T/dev/owner2.txt" 2>&1
+  expect_in "$T/dev/owner2.txt" "root owner: hmac.server" "hmac.server owns root"
+  "$PDM" "${P[@]}" tree export >"$T/dev/after.tnds" 2>&1
+  # Only op.server's own account node still names it (the DMAcc rule).
+  [ "$(grep -c '<ACL>.*=op.server' "$T/dev/after.tnds")" = 1 ] &&
+    ok "op.server's ServerID is gone from every ACL but its account's" ||
+    { fail "ACLs still naming op.server"; grep -n '<ACL>.*op.server' "$T/dev/after.tnds" >&2; }
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  grep -E "deny +local +Takeover" "$T/dev/audit.txt" | grep -q " user " &&
+    ok "the declined request is audited as the user's refusal" ||
+    { fail "no audit row for the declined takeover"; grep Takeover "$T/dev/audit.txt" >&2; }
+  grep -E "allow +local +Takeover" "$T/dev/audit.txt" |
+    grep -q "authority:3gpp2-takeover/takeover root owner op.server -> hmac.server" &&
+    ok "the takeover is audited with its deciding component" ||
+    { fail "no audit row for the takeover"; grep Takeover "$T/dev/audit.txt" >&2; }
+  nonce=$(cat "$T/dev/trace"/*-client.* | grep -o '<NextNonce[^>]*>[^<]*' | tail -1 | sed 's/.*>//')
+  sed "s#@NONCE@#$nonce#" "$SCN/cdma-takeover-b2.scn" >"$T/b2.scn"
+  SRV_FIXED_PORT=$portb start_server srvb2 "$T/b2.scn" || return 1
+  "$PDM" "${P[@]}" session --server hmac.server >"$T/dev/b2.out" 2>&1 &&
+    ok "hmac.server's session as root owner" ||
+    { fail "hmac.server's session as root owner"; show "$T/dev/b2.out"; }
+  wait_server srvb2
+  expect_value ./OpData taken
+}
+
 # An asynchronous Exec's result reported after its session, in another
 # process and during another server's session, without a server id: it
 # goes to the server whose Exec it reports, never to the server of the
@@ -1395,6 +1456,7 @@ case "$case_name" in
   alert_async) alert_async ;;
   isolation) isolation ;;
   operator_root) operator_root ;;
+  cdma_takeover) cdma_takeover ;;
   enterprise_userpin) enterprise_userpin ;;
   agent_pkg0_retry) agent_pkg0_retry ;;
   agent_pkg0_replay) agent_pkg0_replay ;;
