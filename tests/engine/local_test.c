@@ -689,7 +689,12 @@ static void test_local__account_delete(void)
 
     CU_ASSERT_EQUAL(pdm_ctx_account_delete(ctx, "srv-a", 0, res()), PDM_OK);
     PDM_ASSERT_STR(R.summary, "./DMAcc/a (ServerID srv-a) deleted; scrubbed "
-                              "from 4 ACL(s); nobody owns root now");
+                              "from 4 ACL(s); 2 node(s) it created are the "
+                              "local user's now; nobody owns root now");
+    /* srv-a's nodes (seed()) must not wait for the next account that
+     * claims the ServerID srv-a */
+    PDM_ASSERT_STR(owner(ctx, "./Vendor/A"), "local");
+    PDM_ASSERT_STR(owner(ctx, "./Vendor/A/leaf"), "local");
     check_deleted(ctx);
     CU_ASSERT_PTR_NOT_NULL(strstr(g_ask_text, "Delete the management account "
                                               "of srv-a"));

@@ -732,7 +732,7 @@ PDM_API int pdm_ctx_account_delete(pdm_ctx *ctx, const char *server_id,
     char detail[400], ask[600];
     const char *ro;
     bool root;
-    size_t scrubbed = 0;
+    size_t scrubbed = 0, heired = 0;
     int rc;
 
     if (!ctx)
@@ -767,20 +767,17 @@ PDM_API int pdm_ctx_account_delete(pdm_ctx *ctx, const char *server_id,
         failed(&o, rc, "deleting the account");
         goto done;
     }
-    if ((rc = pdm__tree_scrub_server_id(ctx->tree, a.sid, NULL, &scrubbed)) !=
-        PDM_OK) {
-        failed(&o, rc, "scrubbing the ServerID");
-        goto done;
-    }
-    if (root && (rc = pdm__tree_set_root_owner(ctx->tree, NULL)) != PDM_OK) {
-        failed(&o, rc, "clearing the root owner");
+    if ((rc = pdm__tree_forget_server(ctx->tree, a.sid, "local", &scrubbed,
+                                      &heired)) != PDM_OK) {
+        failed(&o, rc, "removing the ServerID from the tree");
         goto done;
     }
     o.rc = PDM_OK;
     pdm__strlcpy(o.component, "core", sizeof o.component);
     say(o.text, sizeof o.text,
-             "%s (ServerID %s) deleted; scrubbed from %zu ACL(s)%s", a.uri,
-             a.sid, scrubbed, root ? "; nobody owns root now" : "");
+             "%s (ServerID %s) deleted; scrubbed from %zu ACL(s); %zu node(s) "
+             "it created are the local user's now%s", a.uri, a.sid, scrubbed,
+             heired, root ? "; nobody owns root now" : "");
 done:
     rc = finish(&o, out);
     if (rc == PDM_OK)

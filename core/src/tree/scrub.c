@@ -246,6 +246,33 @@ int pdm__tree_reassign_owner(pdm__tree *t, const char *from, const char *to,
     return rc;
 }
 
+int pdm__tree_forget_server(pdm__tree *t, const char *sid, const char *heir,
+                            size_t *scrubbed, size_t *reassigned)
+{
+    size_t sp;
+    int rc;
+    const char *ro;
+
+    if (scrubbed)
+        *scrubbed = 0;
+    if (reassigned)
+        *reassigned = 0;
+    if (!t || !sid || !*sid || !heir || !*heir || !pdm__tree_in_transaction(t))
+        return PDM_EINVAL;
+    sp = pdm__tree_savepoint(t);
+    rc = pdm__tree_scrub_server_id(t, sid, NULL, scrubbed);
+    /* The nodes it created must not wait for the next account that
+     * claims the same ServerID (any bootstrap may name any ServerID):
+     * they pass to whoever deleted it. */
+    if (rc == PDM_OK)
+        rc = pdm__tree_reassign_owner(t, sid, heir, NULL, reassigned);
+    if (rc == PDM_OK && (ro = pdm__tree_root_owner(t)) && strcmp(ro, sid) == 0)
+        rc = pdm__tree_set_root_owner(t, NULL);
+    if (rc != PDM_OK)
+        pdm__tree_rollback_to(t, sp);
+    return rc;
+}
+
 static void subtrees(const pdm__node *n, const char *owner, pdm__buf *out)
 {
     if (n->owner && strcmp(n->owner, owner) == 0) {

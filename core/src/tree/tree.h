@@ -337,6 +337,13 @@ int pdm__tree_scrub_server_id(pdm__tree *t, const char *sid,
  * (may be NULL) counts them.  PDM_OK, PDM_EINVAL, PDM_ENOMEM. */
 int pdm__tree_reassign_owner(pdm__tree *t, const char *from, const char *to,
                              const char *skip_path, size_t *changed);
+/* A ServerID leaves the device (its account was deleted): it is scrubbed
+ * from every ACL (pdm__tree_scrub_server_id), the nodes it created become
+ * @heir's (the deleter: a ServerID, "local", "bootstrap:<source>"), and it
+ * stops owning root if it did.  *scrubbed and *reassigned (may be NULL)
+ * count the nodes.  PDM_OK, PDM_EINVAL, PDM_ENOMEM; undone on failure. */
+int pdm__tree_forget_server(pdm__tree *t, const char *sid, const char *heir,
+                            size_t *scrubbed, size_t *reassigned);
 /* Appends to @out the top-most nodes created by @owner as "./A;./B/C"
  * (nothing when there are none).  Check pdm__buf_ok(out). */
 void pdm__tree_owned_subtrees(const pdm__tree *t, const char *owner,

@@ -1286,6 +1286,78 @@ static int notify_subtree(pdm__tree *t, pdm__node *n, pdm__decision *dec)
     return notify_handler(t, n, PDM_OP_DELETE, dec);
 }
 
+/* The ServerIDs a Delete of @n takes off the device: those of the DM
+ * accounts in its subtree, and of the account whose ServerID leaf it is.
+ * Appended to @ids NUL-separated. */
+static void gone_server_ids(const pdm__tree *t, const pdm__node *n,
+                            pdm__buf *ids)
+{
+    const pdm__node *dm = pdm__dmacc_root(t);
+    const pdm__node *acc = pdm__dmacc_account_of(t, n);
+    if (!dm)
+        return;
+    if (acc && acc != n && n->parent == acc) {
+        size_t len;
+        const uint8_t *v = pdm__dmacc_server_id(t, acc, &len);
+        if (v && v == n->value &&
+            pdm__acl_valid_server_id((const char *)v, len)) {
+            pdm__buf_append(ids, v, len);
+            pdm__buf_putc(ids, '\0');
+        }
+        return;
+    }
+    for (const pdm__node *a = dm->first; a; a = a->next) {
+        size_t len;
+        const uint8_t *v;
+        const pdm__node *p = a;
+        while (p && p != n)
+            p = p->parent;
+        if (!p || !(v = pdm__dmacc_server_id(t, a, &len)) ||
+            !pdm__acl_valid_server_id((const char *)v, len))
+            continue;
+        pdm__buf_append(ids, v, len);
+        pdm__buf_putc(ids, '\0');
+    }
+}
+
+/* TND §8.3.7.1.4: a ServerID whose last account a Delete removed is
+ * deleted from the device: scrubbed from every ACL, its nodes pass to the
+ * deleter (the local user's when a server deleted its own account), it
+ * stops owning root (pdm__tree_forget_server).  Left alone while another
+ * account still carries it. */
+static int forget_gone(pdm__tree *t, const pdm__who *w, const pdm__buf *ids,
+                       pdm__decision *dec)
+{
+    char heir[300];
+    if (w->principal == PDM_PRINCIPAL_SERVER && w->server_id)
+        pdm__strlcpy(heir, w->server_id, sizeof heir);
+    else if (w->principal == PDM_PRINCIPAL_BOOTSTRAP)
+        snprintf(heir, sizeof heir, "bootstrap:%s", w->source ? w->source : "?");
+    else
+        pdm__strlcpy(heir, w->principal == PDM_PRINCIPAL_FACTORY ? "factory"
+                                                                : "local",
+                     sizeof heir);
+    for (size_t at = 0; at < ids->len; at += strlen((char *)ids->data + at) + 1) {
+        const char *sid = (const char *)ids->data + at;
+        pdm__node *acc;
+        size_t n = 0, m = 0, len;
+        int rc;
+        if (pdm__dmacc_find(t, sid, &acc, NULL) != PDM_ENOTFOUND)
+            continue;
+        if ((rc = pdm__tree_forget_server(t, sid,
+                                          strcmp(heir, sid) ? heir : "local",
+                                          &n, &m)) != PDM_OK)
+            return rc;
+        /* In the Delete's own audit row: what else the command did. */
+        len = strlen(dec->reason);
+        snprintf(dec->reason + len, sizeof dec->reason - len,
+                 "; ServerID %s deleted: scrubbed from %zu ACL(s), %zu "
+                 "node(s) it created are %s's", sid, n, m,
+                 strcmp(heir, sid) ? heir : "local");
+    }
+    return PDM_OK;
+}
+
 int pdm__tree_delete(pdm__tree *t, const pdm__who *w, const char *uri,
                      pdm__decision *dec)
 {
@@ -1295,11 +1367,21 @@ int pdm__tree_delete(pdm__tree *t, const pdm__who *w, const char *uri,
     int rc = decide(t, w, PDM_OP_DELETE, uri, &tg, NULL, false, dec);
     if (rc == PDM_OK) {
         pdm__node *parent = tg.node->parent;
-        rc = notify_subtree(t, tg.node, dec);
+        pdm__buf gone;
+        pdm__buf_init(&gone);
+        /* Not for a bootstrap: its replacement of an account keeps the
+         * ServerID on the device, and its removal of a card's accounts
+         * scrubs them itself (bootstrap.c). */
+        if (w->principal != PDM_PRINCIPAL_BOOTSTRAP)
+            gone_server_ids(t, tg.node, &gone);
+        rc = pdm__buf_ok(&gone) ? notify_subtree(t, tg.node, dec) : PDM_ENOMEM;
         if (rc == PDM_OK && (rc = pdm__tree_touch(t, parent)) == PDM_OK) {
             pdm__node_bump(parent);
             rc = pdm__tree_detach(t, tg.node);
         }
+        if (rc == PDM_OK && gone.len)
+            rc = forget_gone(t, w, &gone, dec);
+        pdm__buf_free(&gone);
         if (rc != PDM_OK) {
             if (!dec->rc)
                 dec_set(dec, rc, "memory", "core", "out of memory");
