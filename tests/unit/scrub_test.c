@@ -295,10 +295,10 @@ static void test_scrub__owners(void)
     pdm__buf_reset(&b);
     pdm__tree_owned_subtrees(T, "Nobody", &b);
     CU_ASSERT_EQUAL(b.len, 0);
-    CU_ASSERT_EQUAL(pdm__tree_reassign_owner(T, "ServerA", "ServerB", NULL, &n),
+    CU_ASSERT_EQUAL(pdm__tree_reassign_owner(T, NULL, "ServerA", "ServerB", NULL, &n),
                     PDM_EINVAL); /* no transaction */
     CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
-    CU_ASSERT_EQUAL(pdm__tree_reassign_owner(T, "ServerA", "ServerB", "NodeC",
+    CU_ASSERT_EQUAL(pdm__tree_reassign_owner(T, NULL, "ServerA", "ServerB", "NodeC",
                                              &n),
                     PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_commit(T), PDM_OK);
@@ -309,7 +309,7 @@ static void test_scrub__owners(void)
     PDM_ASSERT_STR(owner("./NodeA"), "factory");
     /* undone with the transaction */
     CU_ASSERT_EQUAL(pdm__tree_begin(T), PDM_OK);
-    CU_ASSERT_EQUAL(pdm__tree_reassign_owner(T, "ServerB", "ServerQ", NULL, &n),
+    CU_ASSERT_EQUAL(pdm__tree_reassign_owner(T, NULL, "ServerB", "ServerQ", NULL, &n),
                     PDM_OK);
     pdm__tree_abort(T);
     PDM_ASSERT_STR(owner("./NodeB"), "ServerB");

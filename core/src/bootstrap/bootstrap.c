@@ -832,8 +832,8 @@ static int owners(job *j)
         int rc;
         if (!owner || !pdm__tree_lookup(j->ctx->tree, m->root))
             continue;
-        rc = pdm__tree_set_subtree_owner(j->ctx->tree, canon(m->root), boot,
-                                         owner, NULL);
+        rc = pdm__tree_reassign_owner(j->ctx->tree, canon(m->root), boot,
+                                      owner, NULL, NULL);
         if (rc != PDM_OK)
             return refuse(j, rc == PDM_ENOMEM ? rc : PDM_EFORMAT, "core",
                           "%s: cannot record its owner (%s)", m->root,

@@ -556,7 +556,7 @@ PDM_API int pdm_ctx_transfer(pdm_ctx *ctx, const char *from, const char *to,
         failed(&o, rc, "moving the ACL entries");
         goto done;
     }
-    if ((rc = pdm__tree_reassign_owner(ctx->tree, a.sid, b.sid, a.uri,
+    if ((rc = pdm__tree_reassign_owner(ctx->tree, NULL, a.sid, b.sid, a.uri,
                                        &moved)) != PDM_OK) {
         failed(&o, rc, "moving the nodes' owner");
         goto done;

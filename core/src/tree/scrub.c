@@ -223,10 +223,12 @@ static int reassign(pdm__tree *t, pdm__node *n, const char *from,
     return PDM_OK;
 }
 
-int pdm__tree_reassign_owner(pdm__tree *t, const char *from, const char *to,
-                             const char *skip_path, size_t *changed)
+int pdm__tree_reassign_owner(pdm__tree *t, const char *path, const char *from,
+                             const char *to, const char *skip_path,
+                             size_t *changed)
 {
     const pdm__node *skip = skip_path ? pdm__tree_lookup(t, skip_path) : NULL;
+    pdm__node *top;
     const char *o;
     size_t count = 0, sp;
     int rc;
@@ -235,10 +237,12 @@ int pdm__tree_reassign_owner(pdm__tree *t, const char *from, const char *to,
         *changed = 0;
     if (!t || !from || !to || !*from || !*to || !pdm__tree_in_transaction(t))
         return PDM_EINVAL;
+    if (!(top = path ? pdm__tree_lookup(t, path) : t->root))
+        return PDM_ENOTFOUND;
     if (!(o = pdm__tree_intern(t, to)))
         return PDM_ENOMEM;
     sp = pdm__tree_savepoint(t);
-    rc = reassign(t, t->root, from, o, skip, &count);
+    rc = reassign(t, top, from, o, skip, &count);
     if (rc != PDM_OK)
         pdm__tree_rollback_to(t, sp);
     else if (changed)
@@ -265,7 +269,7 @@ int pdm__tree_forget_server(pdm__tree *t, const char *sid, const char *heir,
      * claims the same ServerID (any bootstrap may name any ServerID):
      * they pass to whoever deleted it. */
     if (rc == PDM_OK)
-        rc = pdm__tree_reassign_owner(t, sid, heir, NULL, reassigned);
+        rc = pdm__tree_reassign_owner(t, NULL, sid, heir, NULL, reassigned);
     if (rc == PDM_OK && (ro = pdm__tree_root_owner(t)) && strcmp(ro, sid) == 0)
         rc = pdm__tree_set_root_owner(t, NULL);
     if (rc != PDM_OK)

@@ -332,11 +332,15 @@ int pdm__tree_remove_server(pdm__tree *t, const char *server_id,
  * PDM_ENOMEM. */
 int pdm__tree_scrub_server_id(pdm__tree *t, const char *sid,
                               const char *replacement, size_t *changed);
-/* Every node created by authority @from becomes @to's (node owner), but
- * none in the subtree at canonical @skip_path (NULL: none).  *changed
- * (may be NULL) counts them.  PDM_OK, PDM_EINVAL, PDM_ENOMEM. */
-int pdm__tree_reassign_owner(pdm__tree *t, const char *from, const char *to,
-                             const char *skip_path, size_t *changed);
+/* Every node of the subtree at canonical @path (NULL: the whole tree)
+ * created by authority @from becomes @to's (node owner: a bootstrap's
+ * nodes become the account's, a transfer's A's become B's), but none in
+ * the subtree at canonical @skip_path (NULL: none).  *changed (may be
+ * NULL) counts them.  PDM_OK, PDM_ENOTFOUND (no @path), PDM_EINVAL,
+ * PDM_ENOMEM. */
+int pdm__tree_reassign_owner(pdm__tree *t, const char *path, const char *from,
+                             const char *to, const char *skip_path,
+                             size_t *changed);
 /* A ServerID leaves the device (its account was deleted): it is scrubbed
  * from every ACL (pdm__tree_scrub_server_id), the nodes it created become
  * @heir's (the deleter: a ServerID, "local", "bootstrap:<source>"), and it
@@ -366,15 +370,6 @@ int pdm__tree_set_acl(pdm__tree *t, const char *path, const char *acl,
  * current transaction.  Not the root owner (pdm__tree_set_root_owner).
  * Returns PDM_OK, PDM_ENOTFOUND, PDM_ENOMEM. */
 int pdm__tree_set_owner(pdm__tree *t, const char *path, const char *owner);
-
-/* Gives every node of the subtree at @path (the node included) whose
- * owner is @from the owner @owner (a bootstrap's nodes become the
- * account's, a transfer's A's become B's).  Part of the current
- * transaction; *changed (may be NULL) counts the nodes.
- * Returns PDM_OK, PDM_ENOTFOUND, PDM_ENOMEM. */
-int pdm__tree_set_subtree_owner(pdm__tree *t, const char *path,
-                                const char *from, const char *owner,
-                                size_t *changed);
 
 /* True for a node owner that is a ServerID (not "", "factory", "local" or
  * "bootstrap:..."). */

@@ -1579,44 +1579,6 @@ int pdm__tree_remove_server(pdm__tree *t, const char *server_id,
     return auto_end(t, began, rc);
 }
 
-int pdm__tree_set_subtree_owner(pdm__tree *t, const char *path,
-                                const char *from, const char *owner,
-                                size_t *changed)
-{
-    pdm__node *n = pdm__tree_lookup(t, path);
-    const char *f = pdm__tree_intern(t, from), *o = pdm__tree_intern(t, owner);
-    size_t count = 0;
-    bool began;
-    int rc = PDM_OK;
-    if (changed)
-        *changed = 0;
-    if (!n)
-        return PDM_ENOTFOUND;
-    if (!f || !o)
-        return PDM_ENOMEM;
-    began = auto_begin(t);
-    /* Depth first; owners are interned, so a pointer compares them. */
-    for (pdm__node *c = n; c && rc == PDM_OK;) {
-        if (c->owner == f) {
-            rc = pdm__tree_touch(t, c);
-            if (rc == PDM_OK) {
-                c->owner = o;
-                count++;
-            }
-        }
-        if (c->first) {
-            c = c->first;
-            continue;
-        }
-        while (c != n && !c->next)
-            c = c->parent;
-        c = c == n ? NULL : c->next;
-    }
-    if (changed)
-        *changed = rc == PDM_OK ? count : 0;
-    return auto_end(t, began, rc);
-}
-
 int pdm__tree_set_owner(pdm__tree *t, const char *path, const char *owner)
 {
     pdm__node *n = pdm__tree_lookup(t, path);
