@@ -1025,11 +1025,15 @@ PDM_API size_t pdm_ctx_pending_alerts(const pdm_ctx *ctx,
 
 /**
  * pdm_session_open() - start a session (verifies a package 0 if given).
+ * A package 0 that verifies is then asked about as a notification, as
+ * pdm_ctx_notification_admit does (PDM_OP_SESSION with
+ * PDM_REQ_NOTIFICATION; one "Notify" audit row, allowed or refused with
+ * the deciding component); the session itself is asked later as always.
  * Returns PDM_OK, PDM_ENOTFOUND (no such account), PDM_EAUTH (package 0
  * digest wrong, or signed with the resynchronisation nonce after it was
  * turned off: refused and audited), PDM_EDENIED (a policy refused the
- * session, or @ctx cannot run its profile's policies: pdm_ctx_open failed
- * or PDM_CTX_NO_PLUGINS), PDM_EPARSE (malformed package 0), PDM_EEXISTS
+ * notification or the session, or @ctx cannot run its profile's
+ * policies: pdm_ctx_open failed or PDM_CTX_NO_PLUGINS), PDM_EPARSE (malformed package 0), PDM_EEXISTS
  * (this package 0 session id was already handled), PDM_ENOTSUP (a
  * package 0 in a context without a store), PDM_ENOMEM.  On failure *out
  * is still
@@ -1037,6 +1041,50 @@ PDM_API size_t pdm_ctx_pending_alerts(const pdm_ctx *ctx,
  */
 PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
                              const pdm_session_opts *opts);
+
+/** What pdm_ctx_notification_admit found.  The core zeroes it (keeping
+ *  struct_size, which the caller sets).  Never a secret. */
+typedef struct pdm_notification {
+    uint32_t struct_size;
+    uint32_t reserved0;
+    /** Admitted or refused by a policy: the account's ServerID.  Refused
+     *  before it was verified: the ServerID the package claims (not
+     *  proven: do not blame that server), or "" when it did not parse. */
+    char server_id[256];
+    /** Admitted: the package's session id ("1A2B"), to open the session
+     *  with (PDM_SESSION_SERVER_INITIATED and opts.session_id). */
+    char session_id[8];
+    /** Refused: why ("refused by <component>: <reason>" for a policy). */
+    char why[300];
+} pdm_notification;
+
+/**
+ * pdm_ctx_notification_admit() - verify and admit a package 0 (the body
+ * of a WAP push the integrator received: an
+ * application/vnd.syncml.notification) without opening a session yet, so
+ * that nothing unverified reaches the integrator's queue (the reference
+ * agent's intake).  It is checked exactly as pdm_session_open checks
+ * opts.pkg0: the digest against the account's server credentials, the
+ * resynchronisation nonce only while the profile allows it, the replay
+ * window; then the policies are asked PDM_OP_SESSION with
+ * PDM_REQ_NOTIFICATION.  Admitted, the notification is recorded as
+ * handled (a second admit, or a pdm_session_open with it, is refused as
+ * a replay) with one "Notify" audit row: run its session with
+ * PDM_SESSION_SERVER_INITIATED, @out->server_id and @out->session_id (no
+ * second policy question about the notification).  Refused after it was
+ * verified (a policy): audited as the server's with the deciding
+ * component, and still recorded as handled.  Refused before (malformed,
+ * unknown server, bad digest, replay): neither logged nor audited, since
+ * anyone can send one; the caller reports it, rate-limited.
+ * Returns PDM_OK; PDM_EPARSE (malformed); PDM_ENOTFOUND / PDM_EINVAL (no
+ * such account; PDM_EINVAL also for NULL or too small @out); PDM_EAUTH
+ * (bad digest, no server credentials); PDM_EEXISTS (replay);
+ * PDM_EDENIED (a policy, or @ctx cannot run its policies); PDM_ENOTSUP
+ * (a context without a store cannot refuse replays); a store error
+ * (nothing recorded).
+ */
+PDM_API int pdm_ctx_notification_admit(pdm_notification *out, pdm_ctx *ctx,
+                                       const uint8_t *pkg0, size_t len);
 /** Produces the next client message into @out; out->body == NULL means
  *  the session is over.  Returns PDM_OK or an error. */
 PDM_API int pdm_session_next(pdm_session *s, pdm_message *out);
