@@ -130,7 +130,7 @@ typedef struct job {
 
 /* RK_CP/RK_DM_BOOTSTRAP: bootstrap documents refused after they were
  * authenticated (the pipeline audited each); RK_PKG0_POLICY: a verified
- * package 0 a policy refused (pdm__pkg0_admit audited it);
+ * package 0 a policy refused (pdm_ctx_notification_admit audited it);
  * RK_CP_FORGED/RK_DM_FORGED:
  * refused before (PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES: the agent audits
  * them, rate-limited like every other unauthenticated push). */
