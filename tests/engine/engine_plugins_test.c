@@ -17,6 +17,7 @@
  * tests/session/cases (policy-*.case, mo-plugin-results.case).
  */
 #include "cu_main.h"
+#include "engine_files.h"
 #include "auth/auth.h"
 #include "engine/engine.h"
 #include "session/session_int.h"
@@ -35,31 +36,15 @@ static const pdm__who local = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
  * tree and @plugins (raw profile text); returns its path (static). */
 static const char *profile(const char *name, const char *plugins)
 {
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    FILE *f;
-    snprintf(p, sizeof path[0], "%s/%s.profile", pdm_test_tmpdir(), name);
-    f = fopen(p, "w");
-    if (!f)
-        return NULL;
-    fprintf(f,
-            "[profile]\nid = engine-test\nfactory_tree = %s/tests/session/"
-            "tree.tnds.xml\n[device]\ndevid = IMEI:493005100592800\n"
-            "[session]\nserver_auth = false\n%s",
-            PDM_SOURCE_DIR, plugins);
-    fclose(f);
-    return p;
+    return fx_profile(name,
+                      "[profile]\nid = engine-test\nfactory_tree = %s/tests/"
+                      "session/tree.tnds.xml\n[device]\ndevid = "
+                      "IMEI:493005100592800\n[session]\nserver_auth = "
+                      "false\n%s",
+                      PDM_SOURCE_DIR, plugins);
 }
 
-static const char *state(const char *name)
-{
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s-state", pdm_test_tmpdir(), name);
-    return p;
-}
+static const char *state(const char *name) { return fx_state(name); }
 
 /* Errors show up in the test output (the fixtures fail on purpose). */
 static void log_stderr(void *user, int level, const char *component,
@@ -77,14 +62,7 @@ static int open_ctx(pdm_ctx **ctx, const char *prof, const char *dir,
     pdm_config cfg;
     snprintf(plugin_path, sizeof plugin_path, "%s:%s/plugins", FX_DIR,
              PDM_BINARY_DIR);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.struct_size = sizeof cfg;
-    cfg.profile = prof;
-    cfg.state_dir = dir;
-    cfg.plugin_path = plugin_path;
-    cfg.flags = flags;
-    cfg.log = log_stderr;
-    cfg.log_level = PDM_LOG_ERROR;
+    fx_config(&cfg, prof, dir, plugin_path, flags, NULL, log_stderr);
     return pdm_ctx_open(ctx, &cfg);
 }
 
@@ -403,24 +381,44 @@ static int last_row_cb(void *user, const pdm__audit_rec *a)
     return PDM_OK;
 }
 
+/* The last audit row: srv-md5's Notify, denied by fx-policy, @reason. */
+static void notify_denied(pdm_ctx *ctx, const char *reason)
+{
+    last_row r;
+    memset(&r, 0, sizeof r);
+    CU_ASSERT_EQUAL(pdm__store_audit_query(ctx->store, 0, last_row_cb, &r),
+                    PDM_OK);
+    PDM_ASSERT_STR(r.principal, "server:srv-md5");
+    PDM_ASSERT_STR(r.op, "Notify");
+    PDM_ASSERT_STR(r.decision, "deny");
+    PDM_ASSERT_STR(r.component, "policy:fx-policy/check");
+    PDM_ASSERT_STR(r.reason, reason);
+}
+
 /* A package 0 of srv-md5 (tests/session/tree.tnds.xml: SRVCRED "srvpw",
- * nonce "srvnonce") with session id @sid, admitted as the agent does. */
-static int admit_pkg0(pdm_ctx *ctx, uint16_t sid, char *why, size_t whylen)
+ * nonce "srvnonce") with session id @sid. */
+static void build_pkg0(pdm__buf *b, uint16_t sid)
 {
     pdm__pkg0 in;
-    pdm__buf b;
-    char server[64], s[5];
-    int rc;
     memset(&in, 0, sizeof in);
     in.version = 12;
     in.ui_mode = 1;
     in.initiator = 1;
     in.session_id = sid;
     snprintf(in.server_id, sizeof in.server_id, "srv-md5");
-    pdm__buf_init(&b);
+    pdm__buf_init(b);
     CU_ASSERT_EQUAL_FATAL(pdm__pkg0_build(&in, "srvpw",
-                                          (const uint8_t *)"srvnonce", 8, &b),
+                                          (const uint8_t *)"srvnonce", 8, b),
                           PDM_OK);
+}
+
+/* build_pkg0's package, admitted as the agent does. */
+static int admit_pkg0(pdm_ctx *ctx, uint16_t sid, char *why, size_t whylen)
+{
+    pdm__buf b;
+    char server[64], s[5];
+    int rc;
+    build_pkg0(&b, sid);
     rc = pdm__pkg0_admit(ctx, b.data, b.len, server, sizeof server, s, why,
                          whylen);
     PDM_ASSERT_STR(server, "srv-md5");
@@ -448,16 +446,9 @@ static void test_policies__pkg0_notification(void)
     PDM_ASSERT_STR(why, "refused by policy:fx-policy/check: session "
                         "principal=1 sid=srv-md5 uri=./DMAcc/md5 "
                         "addr=http://srv-md5.test/dm flags=16 pin=-");
-    memset(&r, 0, sizeof r);
-    CU_ASSERT_EQUAL(pdm__store_audit_query(ctx->store, 0, last_row_cb, &r),
-                    PDM_OK);
-    PDM_ASSERT_STR(r.principal, "server:srv-md5");
-    PDM_ASSERT_STR(r.op, "Notify");
-    PDM_ASSERT_STR(r.decision, "deny");
-    PDM_ASSERT_STR(r.component, "policy:fx-policy/check");
-    PDM_ASSERT_STR(r.reason, "package 0 refused: session principal=1 "
-                             "sid=srv-md5 uri=./DMAcc/md5 "
-                             "addr=http://srv-md5.test/dm flags=16 pin=-");
+    notify_denied(ctx, "package 0 refused: session principal=1 "
+                       "sid=srv-md5 uri=./DMAcc/md5 "
+                       "addr=http://srv-md5.test/dm flags=16 pin=-");
     pdm_ctx_close(ctx);
 
     CU_ASSERT_EQUAL_FATAL(
@@ -470,22 +461,6 @@ static void test_policies__pkg0_notification(void)
     PDM_ASSERT_STR(r.decision, "allow");
     PDM_ASSERT_STR(r.reason, "package 0 verified (session 1235)");
     pdm_ctx_close(ctx);
-}
-
-/* A package 0 of srv-md5 with session id @sid (see admit_pkg0). */
-static void build_pkg0(pdm__buf *b, uint16_t sid)
-{
-    pdm__pkg0 in;
-    memset(&in, 0, sizeof in);
-    in.version = 12;
-    in.ui_mode = 1;
-    in.initiator = 1;
-    in.session_id = sid;
-    snprintf(in.server_id, sizeof in.server_id, "srv-md5");
-    pdm__buf_init(b);
-    CU_ASSERT_EQUAL_FATAL(pdm__pkg0_build(&in, "srvpw",
-                                          (const uint8_t *)"srvnonce", 8, b),
-                          PDM_OK);
 }
 
 /* How often fx-policy (mode notify) was asked about a notification. */
@@ -549,7 +524,6 @@ static void test_policies__pkg0_session_open_notification(void)
 {
     pdm_ctx *ctx = NULL;
     char err[512];
-    last_row r;
     CU_ASSERT_EQUAL_FATAL(
         open_ctx(&ctx, profile("pkg0open", "[plugin fx-policy]\n"
                                            "option.mode = notify\n"
@@ -561,14 +535,7 @@ static void test_policies__pkg0_session_open_notification(void)
                         "policy:fx-policy/check: notify #1 sid=srv-md5");
     CU_ASSERT_EQUAL(notify_asks(ctx), 1);
     CU_ASSERT_EQUAL(notify_rows(ctx), 1);
-    memset(&r, 0, sizeof r);
-    CU_ASSERT_EQUAL(pdm__store_audit_query(ctx->store, 0, last_row_cb, &r),
-                    PDM_OK);
-    PDM_ASSERT_STR(r.principal, "server:srv-md5");
-    PDM_ASSERT_STR(r.op, "Notify");
-    PDM_ASSERT_STR(r.decision, "deny");
-    PDM_ASSERT_STR(r.component, "policy:fx-policy/check");
-    PDM_ASSERT_STR(r.reason, "package 0 refused: notify #1 sid=srv-md5");
+    notify_denied(ctx, "package 0 refused: notify #1 sid=srv-md5");
     /* The session policy deferred to the transport: still refused. */
     CU_ASSERT_EQUAL(open_pkg0(ctx, 0x2002, PDM_SESSION_TRANSPORT_FACTS, err,
                               sizeof err),

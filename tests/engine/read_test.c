@@ -12,6 +12,7 @@
  * nothing, and a policy (fx-policy) that refuses a read, audited.
  */
 #include "cu_main.h"
+#include "engine_files.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,46 +22,18 @@
 
 static const char *profile(const char *name, const char *plugins)
 {
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    FILE *f;
-    snprintf(p, sizeof path[0], "%s/%s.profile", pdm_test_tmpdir(), name);
-    f = fopen(p, "w");
-    if (!f)
-        return NULL;
-    fprintf(f,
-            "[profile]\nid = read-test\nfactory_tree = %s/tests/data/"
-            "factory-test.tnds.xml\n[device]\ndevid = IMEI:1\n%s",
-            PDM_SOURCE_DIR, plugins ? plugins : "");
-    fclose(f);
-    return p;
+    return fx_profile(name,
+                      "[profile]\nid = read-test\nfactory_tree = %s/tests/"
+                      "data/factory-test.tnds.xml\n[device]\ndevid = "
+                      "IMEI:1\n%s",
+                      PDM_SOURCE_DIR, plugins ? plugins : "");
 }
 
-static const char *state(const char *name)
-{
-    static char path[600];
-    snprintf(path, sizeof path, "%s/%s-state", pdm_test_tmpdir(), name);
-    return path;
-}
+static const char *state(const char *name) { return fx_state(name); }
 
 static pdm_ctx *open_ctx(const char *prof, const char *dir, uint32_t flags)
 {
-    pdm_config cfg;
-    pdm_ctx *ctx = NULL;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.struct_size = sizeof cfg;
-    cfg.profile = prof;
-    cfg.state_dir = dir;
-    cfg.plugin_path = FX_DIR;
-    cfg.flags = flags;
-    cfg.log_level = PDM_LOG_ERROR;
-    if (pdm_ctx_open(&ctx, &cfg) != PDM_OK) {
-        fprintf(stderr, "open: %s\n", ctx ? pdm_ctx_last_error(ctx) : "?");
-        pdm_ctx_close(ctx);
-        return NULL;
-    }
-    return ctx;
+    return fx_open(prof, dir, FX_DIR, flags, NULL, NULL);
 }
 
 static pdm_ctx *fresh(const char *name, const char *plugins, uint32_t flags)
