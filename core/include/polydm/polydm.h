@@ -626,12 +626,13 @@ typedef struct pdm_local_result pdm_local_result;
  * (NULL: the root), all or nothing: each node is an Add of the local
  * user (policies and the creator rule apply as for single Adds), an
  * existing interior node is merged into, an existing leaf fails the
- * import.  One audit row per node, as for every change.
+ * import.  Audited as the local user's Adds are.
  * @out: (out, optional) refused: why, naming the node, and the deciding
  *       component; done: what was imported.
  * Returns PDM_OK; PDM_EPARSE / PDM_EFORMAT (malformed document);
- * PDM_EINVAL (NULL @ctx or @doc, malformed @target, a bad node or value
- * in the document); PDM_EEXISTS (a leaf exists); PDM_ENOTFOUND;
+ * PDM_EINVAL (NULL @ctx or @doc, too small @out, malformed @target, a
+ * bad node or value in the document; PDM_ENOTSUP / PDM_ETOOLONG for a
+ * @target query or length); PDM_EEXISTS (a leaf exists); PDM_ENOTFOUND;
  * PDM_EDENIED (a policy, or a read-only context); PDM_EBUSY (a tree
  * transaction is open); PDM_EIO; PDM_ENOMEM.
  */
