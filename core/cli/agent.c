@@ -130,7 +130,7 @@ typedef struct job {
 
 /* RK_CP/RK_DM_BOOTSTRAP: bootstrap documents refused after they were
  * authenticated (the pipeline audited each); RK_PKG0_POLICY: a verified
- * package 0 a policy refused (pdm__pkg0_admit audited it);
+ * package 0 a policy refused (pdm_ctx_notification_admit audited it);
  * RK_CP_FORGED/RK_DM_FORGED:
  * refused before (PDM_BOOTSTRAP_CALLER_AUDITS_FORGERIES: the agent audits
  * them, rate-limited like every other unauthenticated push). */
@@ -718,7 +718,8 @@ static void on_push(agent *a)
     socklen_t fl = sizeof from;
     ssize_t n;
     pdm__wsp_push p;
-    char err[300], server[256], sid[8];
+    pdm_notification nt;
+    char err[300];
     int rc;
     memset(&from, 0, sizeof from);
     n = recvfrom(a->udp, buf, PUSH_MAX, 0, (struct sockaddr *)&from, &fl);
@@ -746,24 +747,24 @@ static void on_push(agent *a)
     }
     /* Verified here, before the queue sees it: a forged or replayed
      * package 0 must not replace the job of the server it names. */
-    rc = pdm__pkg0_admit(a->ctx, p.body, p.body_len, server, sizeof server,
-                         sid, err, sizeof err);
+    nt.struct_size = sizeof nt;
+    rc = pdm_ctx_notification_admit(&nt, a->ctx, p.body, p.body_len);
     if (rc == PDM_EDENIED) {
         /* Verified, then refused by a policy: the core audited it with
          * the deciding component. */
         refuse_push(a, &from, RK_PKG0_POLICY, rc,
-                    "package 0 from %.64s %s", server, err);
+                    "package 0 from %.64s %s", nt.server_id, nt.why);
         return;
     }
     if (rc != PDM_OK) {
         refuse_push(a, &from, RK_PKG0, rc, "package 0%s%.64s refused: %s",
-                    server[0] ? " naming " : "", server, err);
+                    nt.server_id[0] ? " naming " : "", nt.server_id, nt.why);
         return;
     }
     pdm__logf(&a->ctx->log, PDM_LOG_INFO, "push",
-              "package 0 from %s (session %s) verified and queued", server,
-              sid);
-    enqueue(a, server, p.body, p.body_len, sid, 0, true);
+              "package 0 from %s (session %s) verified and queued",
+              nt.server_id, nt.session_id);
+    enqueue(a, nt.server_id, p.body, p.body_len, nt.session_id, 0, true);
 }
 
 /* ---- Generic Alerts ---------------------------------------------------------------------- */

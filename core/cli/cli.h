@@ -43,6 +43,9 @@ int cli_exit_for_rc(int rc);
 /* Opens a context on the profile (flags: PDM_CTX_*).  On failure prints
  * the error and returns the exit code; on success returns CLI_OK. */
 int cli_open(cli *c, pdm_ctx **out, unsigned flags);
+/* Reads a whole file of at most @max bytes into *out (free() it).
+ * Returns PDM_OK, PDM_ENOTFOUND, PDM_EIO, PDM_ETOOBIG, PDM_ENOMEM. */
+int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
 /* Prints "polydm: <msg>" to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Handles "--help"/"-h" for a command with no other options: returns 1 if

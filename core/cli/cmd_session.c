@@ -15,8 +15,6 @@
 #include <sys/stat.h>
 
 #include "codec/codec.h"
-#include "engine/engine.h"
-#include "session/session_int.h"
 #include "transport.h"
 #include "util/util.h"
 

@@ -1,7 +1,9 @@
 /*
- * polydm tree get | list | export | import | explain, and polydm audit.
- * The CLI acts as the local user (PDM_PRINCIPAL_LOCAL); explain evaluates
- * a request as a given server would make it, without doing anything.
+ * polydm tree get | list | show | export | import | explain, and polydm
+ * audit.  The CLI acts as the local user (PDM_PRINCIPAL_LOCAL); explain
+ * evaluates a request as a given server would make it, without doing
+ * anything.  Only the integrator API (polydm.h, "reading the tree and the
+ * audit log"): what is shown here is what any integrator can show.
  */
 #define _GNU_SOURCE
 #include "cli.h"
@@ -10,12 +12,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <strings.h>
 #include <time.h>
-
-#include "engine/engine.h"
-#include "tree/tnds.h"
-#include "util/util.h"
 
 static int tree_get(cli *c, int argc, char **argv);
 static int tree_list(cli *c, int argc, char **argv);
@@ -84,8 +82,6 @@ const cli_cmd cli_tree_cmds[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
-
 /* Parses the options of a command; returns the index of the first operand,
  * or -1 after printing help (CLI_OK) or an error (CLI_USAGE) into *exit. */
 static int parse_opts(const cli_cmd *cmd, int argc, char **argv,
@@ -132,11 +128,13 @@ static int exit_for_dec(int rc)
     }
 }
 
-static void print_dec_error(const char *what, const char *uri,
-                            const pdm__decision *d)
+/* "get URI: why (status)" for a refused read. */
+static void print_refusal(const char *what, const char *uri, pdm_ctx *ctx,
+                          int rc)
 {
-    cli_err("%s %s: %s (%s)", what, uri, d->reason[0] ? d->reason : "failed",
-            pdm_strerror(d->rc));
+    const char *why = pdm_ctx_last_error(ctx);
+    cli_err("%s %s: %s (%s)", what, uri, why[0] ? why : "failed",
+            pdm_strerror(rc));
 }
 
 /* ---- get ---------------------------------------------------------------------- */
@@ -163,6 +161,85 @@ static bool printable(const uint8_t *d, size_t n)
     return true;
 }
 
+/* ?list=Struct/StructData: one node per line (or JSON object). */
+static void print_items(cli *c, const pdm_tree_value *v)
+{
+    cli_json j;
+    pdm_tree_item it;
+    if (c->json) {
+        cj_begin(&j, stdout);
+        cj_arr(&j, NULL);
+    }
+    for (size_t i = 0; i < v->nitems; i++) {
+        bool show;
+        it.struct_size = sizeof it;
+        if (pdm_tree_value_item(&it, v, i) != PDM_OK)
+            break;
+        show = it.data && printable(it.data, it.len);
+        if (c->json) {
+            cj_obj(&j, NULL);
+            cj_str(&j, "uri", it.uri);
+            cj_str(&j, "format", pdm_format_name(it.format));
+            cj_str(&j, "type", it.type);
+            if (it.data && show)
+                cj_strn(&j, "value", (const char *)it.data, it.len);
+            cj_end_obj(&j);
+        } else {
+            printf("%s	%s", it.uri, pdm_format_name(it.format));
+            if (it.data && show)
+                printf("	%.*s", (int)it.len, (const char *)it.data);
+            else if (it.data)
+                printf("	(%zu bytes)", it.len);
+            putchar('\n');
+        }
+    }
+    if (c->json) {
+        cj_end_arr(&j);
+        cj_finish(&j);
+    }
+}
+
+static void print_value(cli *c, const char *uri, const pdm_tree_value *v)
+{
+    const char *s = (const char *)v->data, *end = s + v->len;
+    if (c->json) {
+        cli_json j;
+        cj_begin(&j, stdout);
+        cj_obj(&j, NULL);
+        cj_str(&j, "uri", uri);
+        cj_str(&j, "format", pdm_format_name(v->format));
+        cj_str(&j, "type", v->type);
+        if (v->format == PDM_FORMAT_NODE) {
+            /* the child names, "a/b/c" */
+            cj_arr(&j, "children");
+            while (s && s < end) {
+                const char *sl = memchr(s, '/', (size_t)(end - s));
+                size_t n = sl ? (size_t)(sl - s) : (size_t)(end - s);
+                cj_strn(&j, NULL, s, n);
+                s += n + (sl != NULL);
+            }
+            cj_end_arr(&j);
+        } else {
+            cj_strn(&j, "value", s, v->len);
+        }
+        cj_end_obj(&j);
+        cj_finish(&j);
+    } else if (v->format == PDM_FORMAT_NODE) {
+        for (size_t i = 0; i < v->len; i++)
+            putchar(v->data[i] == '/' ? '\n' : v->data[i]);
+        if (v->len)
+            putchar('\n');
+    } else if (printable(v->data, v->len)) {
+        fwrite(v->data, 1, v->len, stdout);
+        putchar('\n');
+    } else {
+        /* Binary values are shown as hex: never raw bytes on a terminal. */
+        for (size_t i = 0; i < v->len; i++)
+            printf("%02x", v->data[i]);
+        putchar('\n');
+    }
+}
+
 static int tree_get(cli *c, int argc, char **argv)
 {
     static const struct option lo[] = {{"prop", required_argument, NULL, 'p'},
@@ -172,8 +249,7 @@ static int tree_get(cli *c, int argc, char **argv)
     int ex = CLI_USAGE, first = parse_opts(&cli_tree_cmds[C_GET], argc, argv, lo, "p:h",
                                get_set, &o, &ex);
     pdm_ctx *ctx;
-    pdm__tree_result r;
-    pdm__decision d;
+    pdm_tree_value *v;
     char uri[2048];
     int rc;
 
@@ -187,98 +263,36 @@ static int tree_get(cli *c, int argc, char **argv)
              o.prop ? o.prop : "");
     if ((ex = open_ctx(c, &ctx)) != CLI_OK)
         return ex;
-    rc = pdm__tree_get(ctx->tree, &LOCAL, uri, &r, &d);
+    rc = pdm_ctx_tree_get(&v, ctx, uri);
     if (rc != PDM_OK) {
-        print_dec_error("get", uri, &d);
+        print_refusal("get", uri, ctx, rc);
         pdm_ctx_close(ctx);
         return exit_for_dec(rc);
     }
-    if (r.items) {
-        /* ?list=Struct/StructData: one node per line (or JSON object). */
-        cli_json j;
-        if (c->json) {
-            cj_begin(&j, stdout);
-            cj_arr(&j, NULL);
-        }
-        for (size_t i = 0; i < r.nitems; i++) {
-            const pdm__tree_list_item *it = &r.items[i];
-            bool show = it->data && printable(it->data, it->len);
-            if (c->json) {
-                cj_obj(&j, NULL);
-                cj_str(&j, "uri", it->uri);
-                cj_str(&j, "format", pdm__format_name(it->format));
-                cj_str(&j, "type", it->type);
-                if (it->data && show)
-                    cj_strn(&j, "value", (const char *)it->data, it->len);
-                cj_end_obj(&j);
-            } else {
-                printf("%s	%s", it->uri, pdm__format_name(it->format));
-                if (it->data && show)
-                    printf("	%.*s", (int)it->len, (const char *)it->data);
-                else if (it->data)
-                    printf("	(%zu bytes)", it->len);
-                putchar('\n');
-            }
-        }
-        if (c->json) {
-            cj_end_arr(&j);
-            cj_finish(&j);
-        }
-    } else if (c->json) {
-        cli_json j;
-        cj_begin(&j, stdout);
-        cj_obj(&j, NULL);
-        cj_str(&j, "uri", uri);
-        cj_str(&j, "format", pdm__format_name(r.format));
-        cj_str(&j, "type", r.type);
-        if (r.format == PDM_FORMAT_NODE) {
-            const char *s = (const char *)r.data;
-            cj_arr(&j, "children");
-            while (r.len && *s) {
-                size_t n = strcspn(s, "/");
-                cj_strn(&j, NULL, s, n);
-                s += n + (s[n] == '/');
-            }
-            cj_end_arr(&j);
-        } else {
-            cj_strn(&j, "value", (const char *)r.data, r.len);
-        }
-        cj_end_obj(&j);
-        cj_finish(&j);
-    } else if (r.format == PDM_FORMAT_NODE) {
-        for (size_t i = 0; i < r.len; i++)
-            putchar(r.data[i] == '/' ? '\n' : r.data[i]);
-        if (r.len)
-            putchar('\n');
-    } else if (printable(r.data, r.len)) {
-        fwrite(r.data, 1, r.len, stdout);
-        putchar('\n');
-    } else {
-        /* Binary values are shown as hex: never raw bytes on a terminal. */
-        for (size_t i = 0; i < r.len; i++)
-            printf("%02x", r.data[i]);
-        putchar('\n');
-    }
-    pdm__tree_result_free(&r);
+    if (v->nitems)
+        print_items(c, v);
+    else
+        print_value(c, uri, v);
+    pdm_tree_value_free(v);
     pdm_ctx_close(ctx);
     return CLI_OK;
 }
 
-/* ---- list --------------------------------------------------------------------- */
+/* ---- list and show --------------------------------------------------------------- */
 
 /* The start of `tree list` and `tree show`: options, at most one URI
  * (default the root), a context, and the node if the local user may Get
  * it.  Returns the exit code; *ctx is NULL when there is nothing more to
  * do (help printed, or an error). */
 static int open_one_node(cli *c, int which, int argc, char **argv,
-                         pdm_ctx **ctx, pdm__node **n)
+                         pdm_ctx **ctx, const char **uri)
 {
     int rc = cli_simple_opts(&cli_tree_cmds[which], argc, argv), ex;
-    const char *uri = argc > 1 ? argv[1] : ".";
     const char *verb = cli_tree_cmds[which].name + 5; /* after "tree " */
-    pdm__decision d;
+    pdm_node_info n;
 
     *ctx = NULL;
+    *uri = argc > 1 ? argv[1] : ".";
     if (rc)
         return rc > 0 ? CLI_OK : CLI_USAGE;
     if (argc > 2) {
@@ -287,61 +301,140 @@ static int open_one_node(cli *c, int which, int argc, char **argv,
     }
     if ((ex = open_ctx(c, ctx)) != CLI_OK)
         return ex;
-    rc = pdm__tree_check((*ctx)->tree, &LOCAL, PDM_OP_GET, uri, &d);
-    *n = rc == PDM_OK ? pdm__tree_lookup((*ctx)->tree, uri) : NULL;
-    if (!*n) {
-        print_dec_error(verb, uri, &d);
+    n.struct_size = sizeof n;
+    if ((rc = pdm_ctx_node_info(&n, *ctx, *uri)) != PDM_OK) {
+        print_refusal(verb, *uri, *ctx, rc);
         pdm_ctx_close(*ctx);
         *ctx = NULL;
-        return exit_for_dec(rc ? rc : PDM_ENOTFOUND);
+        return exit_for_dec(rc);
     }
     return CLI_OK;
+}
+
+typedef struct list_walk {
+    cli *c;
+    cli_json j;
+} list_walk;
+
+/* `tree list`: an interior node's children, or the leaf itself. */
+static int list_node(void *user, const char *uri, unsigned depth,
+                     const pdm_node_info *n)
+{
+    list_walk *lw = user;
+    bool interior = (n->flags & PDM_NODE_IS_INTERIOR) != 0;
+    (void)uri;
+    if (depth == 0 && interior)
+        return 0;
+    if (lw->c->json) {
+        cj_obj(&lw->j, NULL);
+        cj_str(&lw->j, "name", n->name);
+        cj_str(&lw->j, "format", pdm_format_name(n->format));
+        cj_str(&lw->j, "type", n->type);
+        cj_str(&lw->j, "acl", n->acl);
+        cj_str(&lw->j, "owner", n->owner);
+        cj_int(&lw->j, "children", (long long)n->nchildren);
+        cj_end_obj(&lw->j);
+    } else {
+        printf("%-5s %-24s %-12s acl=%s%s\n", pdm_format_name(n->format),
+               n->name, n->owner, n->acl[0] ? n->acl : "(inherited)",
+               interior ? "/" : "");
+    }
+    return 0;
 }
 
 static int tree_list(cli *c, int argc, char **argv)
 {
     pdm_ctx *ctx;
-    pdm__node *n = NULL;
-    cli_json j;
-    int ex = open_one_node(c, C_LIST, argc, argv, &ctx, &n);
+    const char *uri;
+    list_walk lw;
+    int ex = open_one_node(c, C_LIST, argc, argv, &ctx, &uri), rc;
 
     if (!ctx)
         return ex;
+    lw.c = c;
     if (c->json) {
-        cj_begin(&j, stdout);
-        cj_arr(&j, NULL);
+        cj_begin(&lw.j, stdout);
+        cj_arr(&lw.j, NULL);
     }
-    for (pdm__node *k = pdm__node_is_interior(n) ? pdm__node_first_child(n) : n;
-         k; k = k == n ? NULL : pdm__node_next_sibling(k)) {
-        if (c->json) {
-            cj_obj(&j, NULL);
-            cj_str(&j, "name", pdm__node_name(k));
-            cj_str(&j, "format", pdm__format_name(pdm__node_format(k)));
-            cj_str(&j, "type", pdm__node_type(k));
-            cj_str(&j, "acl", pdm__node_acl(k));
-            cj_str(&j, "owner", pdm__node_owner(k));
-            cj_int(&j, "children", (long long)pdm__node_child_count(k));
-            cj_end_obj(&j);
-        } else {
-            printf("%-5s %-24s %-12s acl=%s%s\n",
-                   pdm__format_name(pdm__node_format(k)), pdm__node_name(k),
-                   pdm__node_owner(k), pdm__node_acl(k)[0] ? pdm__node_acl(k)
-                                                           : "(inherited)",
-                   pdm__node_is_interior(k) ? "/" : "");
-        }
-    }
+    rc = pdm_ctx_tree_walk(ctx, uri, 1, 0, list_node, &lw);
     if (c->json) {
-        cj_end_arr(&j);
-        cj_finish(&j);
+        cj_end_arr(&lw.j);
+        cj_finish(&lw.j);
+    }
+    if (rc != PDM_OK) {
+        print_refusal("list", uri, ctx, rc);
+        ex = exit_for_dec(rc);
     }
     pdm_ctx_close(ctx);
-    return CLI_OK;
+    return ex;
+}
+
+/* `tree show`: one line per node, indented.  An interior start node is
+ * printed as its full URI with its subtree indented below; a leaf as one
+ * line below its parent's URI. */
+static int show_node(void *user, const char *uri, unsigned depth,
+                     const pdm_node_info *n)
+{
+    const char *owner = n->owner;
+    (void)user;
+    if (depth == 0) {
+        if (n->flags & PDM_NODE_IS_INTERIOR) {
+            printf("%s\n", uri);
+            return 0;
+        }
+        /* "./A/B" -> "./A"; "./A" -> "." */
+        printf("%.*s\n", (int)(strrchr(uri, '/') - uri), uri);
+        depth = 1;
+    }
+    printf("%*s%s", 2 * (int)depth, "", n->name);
+    if (n->flags & PDM_NODE_IS_INTERIOR) {
+        printf("/%s%s%s\n", *owner ? "  (" : "", owner, *owner ? ")" : "");
+        return 0;
+    }
+    if (n->flags & PDM_NODE_IS_SECRET) {
+        printf(" = *****\n");
+        return 0;
+    }
+    if (!(n->flags & PDM_NODE_HAS_VALUE))
+        printf(" (unreadable: %s)", n->why ? n->why : "");
+    else if (!n->len && n->format == PDM_FORMAT_NULL)
+        ; /* e.g. an Exec target: nothing to show */
+    else if (!printable(n->value, n->len))
+        printf(" = (%zu bytes)", n->len);
+    else if (n->len > 60)
+        printf(" = %.57s... (%zu bytes)", (const char *)n->value, n->len);
+    else
+        printf(" = %.*s", (int)n->len,
+               n->value ? (const char *)n->value : "");
+    /* Who wrote it, when it was not the factory. */
+    if (*owner && strcmp(owner, "factory") != 0)
+        printf("  (%s)", owner);
+    putchar('\n');
+    return 0;
+}
+
+static int tree_show(cli *c, int argc, char **argv)
+{
+    pdm_ctx *ctx;
+    const char *uri;
+    int ex = open_one_node(c, C_SHOW, argc, argv, &ctx, &uri), rc;
+
+    if (!ctx)
+        return ex;
+    rc = pdm_ctx_tree_walk(ctx, uri, PDM_WALK_ALL_DEPTHS, PDM_WALK_VALUES,
+                           show_node, NULL);
+    if (rc != PDM_OK) {
+        print_refusal("show", uri, ctx, rc);
+        ex = exit_for_dec(rc);
+    }
+    pdm_ctx_close(ctx);
+    return ex;
 }
 
 /* ---- export ------------------------------------------------------------------- */
 
 typedef struct export_opts {
-    int list;
+    uint32_t list; /* 0 (TNDS), PDM_EXPORT_STRUCT or PDM_EXPORT_STRUCTDATA */
     bool wbxml;
     const char *out;
 } export_opts;
@@ -350,92 +443,13 @@ static int export_set(int opt, const char *arg, void *u)
 {
     export_opts *o = u;
     switch (opt) {
-    case 't': o->list = PDM_URI_LIST_TNDS; return 0;
-    case 's': o->list = PDM_URI_LIST_STRUCT; return 0;
-    case 'd': o->list = PDM_URI_LIST_STRUCTDATA; return 0;
+    case 't': o->list = 0; return 0;
+    case 's': o->list = PDM_EXPORT_STRUCT; return 0;
+    case 'd': o->list = PDM_EXPORT_STRUCTDATA; return 0;
     case 'w': o->wbxml = true; return 0;
     case 'o': o->out = arg; return 0;
     }
     return -1;
-}
-
-/* ---- show ------------------------------------------------------------------- */
-
-static void show_node(pdm_ctx *ctx, const pdm__node *n, pdm__buf *path,
-                      int depth)
-{
-    size_t mark = path->len;
-    const char *owner = pdm__node_owner(n);
-    pdm__buf_putc(path, '/');
-    pdm__buf_puts(path, pdm__node_name(n));
-    printf("%*s%s", 2 * depth, "", pdm__node_name(n));
-    if (pdm__node_is_interior(n)) {
-        printf("/%s%s%s\n", *owner ? "  (" : "", owner,
-               *owner ? ")" : "");
-    } else if (pdm__node_flags(n) & PDM_NODE_SECRET) {
-        printf(" = *****\n");
-    } else {
-        pdm__tree_result r;
-        pdm__decision d;
-        if (!pdm__buf_ok(path) ||
-            pdm__tree_get(ctx->tree, &LOCAL, (char *)path->data, &r, &d) !=
-                PDM_OK)
-            printf(" (unreadable: %s)", d.reason);
-        else if (!r.len && pdm__node_format(n) == PDM_FORMAT_NULL)
-            ; /* e.g. an Exec target: nothing to show */
-        else if (!printable(r.data, r.len))
-            printf(" = (%zu bytes)", r.len);
-        else if (r.len > 60)
-            printf(" = %.57s... (%zu bytes)", (const char *)r.data, r.len);
-        else
-            printf(" = %.*s", (int)r.len, r.data ? (const char *)r.data : "");
-        if (pdm__buf_ok(path))
-            pdm__tree_result_free(&r);
-        /* Who wrote it, when it was not the factory. */
-        if (*owner && strcmp(owner, "factory") != 0)
-            printf("  (%s)", owner);
-        putchar('\n');
-    }
-    for (const pdm__node *k = pdm__node_first_child(n); k;
-         k = pdm__node_next_sibling(k))
-        show_node(ctx, k, path, depth + 1);
-    path->len = mark;
-    if (path->data)
-        path->data[mark] = '\0';
-}
-
-static int tree_show(cli *c, int argc, char **argv)
-{
-    pdm_ctx *ctx;
-    pdm__node *n = NULL;
-    pdm__buf path;
-    int ex = open_one_node(c, C_SHOW, argc, argv, &ctx, &n);
-
-    if (!ctx)
-        return ex;
-    /* An interior node is printed with its full URI and its subtree
-     * indented below; a leaf as one line below its parent's URI. */
-    {
-        const pdm__node *top = pdm__node_is_interior(n) ? n : pdm__node_parent(n);
-        pdm__buf_init(&path);
-        if (pdm__node_parent(top)) {
-            pdm__buf_puts(&path, "./");
-            pdm__node_path(top, &path);
-        } else {
-            pdm__buf_puts(&path, ".");
-        }
-        printf("%s\n", pdm__buf_ok(&path) ? (char *)path.data : "?");
-        if (top == n) {
-            for (const pdm__node *k = pdm__node_first_child(n); k;
-                 k = pdm__node_next_sibling(k))
-                show_node(ctx, k, &path, 1);
-        } else {
-            show_node(ctx, n, &path, 1);
-        }
-    }
-    pdm__buf_free(&path);
-    pdm_ctx_close(ctx);
-    return CLI_OK;
 }
 
 static int tree_export(cli *c, int argc, char **argv)
@@ -445,15 +459,13 @@ static int tree_export(cli *c, int argc, char **argv)
         {"structdata", no_argument, NULL, 'd'},
         {"wbxml", no_argument, NULL, 'w'}, {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    export_opts o = {PDM_URI_LIST_TNDS, false, NULL};
+    export_opts o = {0, false, NULL};
     int ex = CLI_USAGE, first = parse_opts(&cli_tree_cmds[C_EXPORT], argc, argv, lo,
                                "o:h", export_set, &o, &ex);
+    const char *uri = first >= 0 && first < argc ? argv[first] : ".";
     pdm_ctx *ctx;
-    pdm__uri u;
-    pdm__tnds_opts to;
-    pdm__decision d;
-    pdm__buf b;
-    char err[200];
+    pdm_tree_value *v;
+    char path[2048];
     int rc;
 
     if (first < 0)
@@ -462,41 +474,30 @@ static int tree_export(cli *c, int argc, char **argv)
         cli_err("tree export: expected at most one URI");
         return CLI_USAGE;
     }
-    if (pdm__uri_parse(&u, first < argc ? argv[first] : ".",
-                       strlen(first < argc ? argv[first] : "."), NULL, err,
-                       sizeof err) != PDM_OK) {
-        cli_err("tree export: %s", err);
+    if (pdm_uri_canonical(path, sizeof path, uri) != PDM_OK) {
+        cli_err("tree export: %s", path);
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, &ctx)) != CLI_OK) {
-        pdm__uri_free(&u);
+    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
         return ex;
-    }
-    memset(&to, 0, sizeof to);
-    to.list = o.list;
-    to.props = PDM_URI_PROP_ALL;
-    to.wbxml = o.wbxml;
-    to.pretty = !o.wbxml;
-    to.redact = true;
-    pdm__buf_init(&b);
-    rc = pdm__tnds_export(ctx->tree, &LOCAL, u.path, &to, &b, &d);
+    rc = pdm_ctx_tree_export(&v, ctx, uri,
+                             o.list | (o.wbxml ? PDM_EXPORT_WBXML : 0));
     if (rc == PDM_OK) {
         FILE *f = o.out ? fopen(o.out, "wb") : stdout;
         if (!f) {
             cli_err("tree export: cannot write %s", o.out);
             ex = CLI_IOERR;
         } else {
-            if (fwrite(b.data, 1, b.len, f) != b.len || (o.out && fclose(f)))
+            if (fwrite(v->data, 1, v->len, f) != v->len || (o.out && fclose(f)))
                 ex = CLI_IOERR;
             if (!o.wbxml && !o.out)
                 putchar('\n');
         }
+        pdm_tree_value_free(v);
     } else {
-        print_dec_error("export", u.path, &d);
+        print_refusal("export", path, ctx, rc);
         ex = exit_for_dec(rc);
     }
-    pdm__buf_free(&b);
-    pdm__uri_free(&u);
     pdm_ctx_close(ctx);
     return ex;
 }
@@ -520,11 +521,10 @@ static int tree_import(cli *c, int argc, char **argv)
     int ex = CLI_USAGE, first = parse_opts(&cli_tree_cmds[C_IMPORT], argc, argv, lo, "h",
                                import_set, &target, &ex);
     pdm_ctx *ctx;
-    pdm__decision d;
-    pdm__uri u;
+    pdm_local_result res;
     uint8_t *data;
     size_t len;
-    char err[200];
+    char path[2048];
     int rc;
 
     if (first < 0)
@@ -533,31 +533,30 @@ static int tree_import(cli *c, int argc, char **argv)
         cli_err("tree import: expected one FILE");
         return CLI_USAGE;
     }
-    rc = pdm__read_file(argv[first], 64u << 20, &data, &len);
+    rc = cli_read_file(argv[first], 64u << 20, &data, &len);
     if (rc != PDM_OK) {
         cli_err("%s: %s", argv[first], pdm_strerror(rc));
         return rc == PDM_ENOMEM ? CLI_REFUSED : CLI_BADINPUT;
     }
-    if (pdm__uri_parse(&u, target, strlen(target), NULL, err, sizeof err) !=
-        PDM_OK) {
-        cli_err("tree import: --target: %s", err);
-        pdm__free(data);
+    if (pdm_uri_canonical(path, sizeof path, target) != PDM_OK) {
+        cli_err("tree import: --target: %s", path);
+        free(data);
         return CLI_USAGE;
     }
     if ((ex = open_ctx(c, &ctx)) == CLI_OK) {
-        rc = pdm__tnds_import(ctx->tree, &LOCAL, u.path, data, len, &d);
+        res.struct_size = sizeof res;
+        rc = pdm_ctx_tree_import(ctx, target, data, len, &res);
         if (rc == PDM_OK) {
             printf("%s: imported below %s\n", argv[first], target);
         } else {
-            cli_err("%s: %s (%s)", argv[first], d.reason, pdm_strerror(rc));
+            cli_err("%s: %s (%s)", argv[first], res.summary, pdm_strerror(rc));
             ex = rc == PDM_EPARSE || rc == PDM_EFORMAT || rc == PDM_EINVAL
                      ? CLI_BADINPUT
                      : exit_for_dec(rc);
         }
         pdm_ctx_close(ctx);
     }
-    pdm__uri_free(&u);
-    pdm__free(data);
+    free(data);
     return ex;
 }
 
@@ -588,16 +587,16 @@ static int tree_explain(cli *c, int argc, char **argv)
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     static const struct {
         const char *name;
-        int op;
+        uint32_t op;
     } ops[] = {{"Get", PDM_OP_GET}, {"Add", PDM_OP_ADD},
                {"Replace", PDM_OP_REPLACE}, {"Delete", PDM_OP_DELETE},
                {"Exec", PDM_OP_EXEC}};
     explain_opts o = {NULL, NULL};
-    int ex = CLI_USAGE, op = 0, first = parse_opts(&cli_tree_cmds[C_EXPLAIN], argc, argv,
+    uint32_t op = 0;
+    int ex = CLI_USAGE, first = parse_opts(&cli_tree_cmds[C_EXPLAIN], argc, argv,
                                        lo, "h", explain_set, &o, &ex);
     pdm_ctx *ctx;
-    pdm__decision d;
-    pdm__who w = {PDM_PRINCIPAL_SERVER, NULL, NULL, 0, NULL};
+    pdm_explanation d;
     int rc;
 
     if (first < 0)
@@ -606,17 +605,17 @@ static int tree_explain(cli *c, int argc, char **argv)
         cli_err("tree explain: usage: tree explain --server ID --op OP URI");
         return CLI_USAGE;
     }
-    for (size_t i = 0; i < PDM__ARRAY_LEN(ops); i++)
-        if (pdm__strcaseeq(ops[i].name, o.op))
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcasecmp(ops[i].name, o.op) == 0)
             op = ops[i].op;
     if (!op) {
         cli_err("tree explain: --op must be Get, Add, Replace, Delete or Exec");
         return CLI_USAGE;
     }
-    w.server_id = o.server;
     if ((ex = open_ctx(c, &ctx)) != CLI_OK)
         return ex;
-    rc = pdm__tree_explain(ctx->tree, &w, op, argv[first], &d);
+    d.struct_size = sizeof d;
+    rc = pdm_ctx_explain(&d, ctx, o.server, op, argv[first]);
     if (c->json) {
         cli_json j;
         cj_begin(&j, stdout);
@@ -686,16 +685,16 @@ typedef struct audit_ctx {
     size_t n;
 } audit_ctx;
 
-static int audit_row(void *user, const pdm__audit_rec *a)
+static int audit_row(void *user, const pdm_audit_row *a)
 {
     audit_ctx *ac = user;
-    time_t t = (time_t)(a->ts_ms / 1000);
+    time_t t = (time_t)(a->time_ms / 1000);
     struct tm tm;
     char ts[40];
     gmtime_r(&t, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(ts + strlen(ts), sizeof ts - strlen(ts), ".%03dZ",
-             (int)(a->ts_ms % 1000));
+             (int)(a->time_ms % 1000));
     if (ac->c->json) {
         cj_obj(&ac->j, NULL);
         cj_int(&ac->j, "seq", a->seq);
@@ -735,33 +734,36 @@ static int audit_set(int opt, const char *arg, void *u)
 
 static int audit_verify(cli *c, pdm_ctx *ctx)
 {
-    pdm__audit_verdict v;
-    int rc = pdm__store_audit_verify(ctx->store, &v);
+    pdm_audit_check v;
+    int rc;
+    v.struct_size = sizeof v;
+    rc = pdm_ctx_audit_verify(&v, ctx);
     if (c->json) {
         cli_json j;
         cj_begin(&j, stdout);
         cj_obj(&j, NULL);
         cj_bool(&j, "intact", rc == PDM_OK);
-        cj_int(&j, "segments_kept", v.kept);
-        cj_int(&j, "segments_dropped", v.dropped);
+        cj_int(&j, "segments_kept", v.segments_kept);
+        cj_int(&j, "segments_dropped", v.segments_dropped);
         cj_int(&j, "archived_rows", v.archived_rows);
         cj_int(&j, "live_rows", v.live_rows);
         if (rc != PDM_OK)
-            cj_str(&j, "problem", rc == PDM_ECORRUPT ? v.why
-                                                     : pdm__store_error(ctx->store));
+            cj_str(&j, "problem", rc == PDM_ECORRUPT ? v.problem
+                                                     : pdm_ctx_last_error(ctx));
         cj_end_obj(&j);
         cj_finish(&j);
     } else if (rc == PDM_OK) {
         printf("audit log intact: %u archived segment(s) with %lld rows, "
                "%u older segment(s) removed by retention, %lld rows in the "
                "store\n",
-               v.kept, (long long)v.archived_rows, v.dropped,
+               v.segments_kept, (long long)v.archived_rows,
+               v.segments_dropped,
                (long long)v.live_rows);
     }
     if (rc == PDM_ECORRUPT)
-        cli_err("audit: NOT intact: %s", v.why);
+        cli_err("audit: NOT intact: %s", v.problem);
     else if (rc != PDM_OK)
-        cli_err("audit: %s", pdm__store_error(ctx->store));
+        cli_err("audit: %s", pdm_ctx_last_error(ctx));
     return rc == PDM_OK ? CLI_OK : CLI_IOERR;
 }
 
@@ -797,13 +799,13 @@ static int audit_cmd(cli *c, int argc, char **argv)
         cj_begin(&ac.j, stdout);
         cj_arr(&ac.j, NULL);
     }
-    rc = pdm__store_audit_query(ctx->store, o.since, audit_row, &ac);
+    rc = pdm_ctx_audit_each(ctx, o.since, audit_row, &ac);
     if (c->json) {
         cj_end_arr(&ac.j);
         cj_finish(&ac.j);
     }
     if (rc != PDM_OK) {
-        cli_err("audit: %s", pdm__store_error(ctx->store));
+        cli_err("audit: %s", pdm_ctx_last_error(ctx));
         ex = CLI_IOERR;
     }
     pdm_ctx_close(ctx);

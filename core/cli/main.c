@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -46,6 +47,48 @@ int cli_exit_for_rc(int rc)
     default:
         return CLI_REFUSED;
     }
+}
+
+int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    size_t n = 0, cap = 0;
+    int rc = PDM_OK;
+    *out = NULL;
+    *len = 0;
+    if (!f)
+        return errno == ENOENT ? PDM_ENOTFOUND : PDM_EIO;
+    for (;;) {
+        size_t got;
+        if (n == cap) {
+            uint8_t *nb;
+            cap = cap ? 2 * cap : 16384;
+            if (!(nb = realloc(buf, cap + 1))) {
+                rc = PDM_ENOMEM;
+                break;
+            }
+            buf = nb;
+        }
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n > max) {
+            rc = PDM_ETOOBIG;
+            break;
+        }
+        if (got == 0) {
+            rc = ferror(f) ? PDM_EIO : PDM_OK;
+            break;
+        }
+    }
+    fclose(f);
+    if (rc != PDM_OK) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *len = n;
+    return PDM_OK;
 }
 
 static const char *level_name(int level)

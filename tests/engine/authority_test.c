@@ -21,6 +21,7 @@
  */
 #include "cu_main.h"
 #include "engine_fx.h"
+#include "engine_files.h"
 #include "bootstrap/bootstrap_int.h"
 #include "engine/authority.h"
 #include "engine/engine.h"
@@ -45,31 +46,14 @@ static const pdm__who HMAC = {PDM_PRINCIPAL_SERVER, "srv-hmac", NULL, 0, NULL};
 
 static const char *profile(const char *name, const char *extra)
 {
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    FILE *f;
-    snprintf(p, sizeof path[0], "%s/%s.profile", pdm_test_tmpdir(), name);
-    f = fopen(p, "w");
-    if (!f)
-        return NULL;
-    fprintf(f,
-            "[profile]\nid = authority-test\nfactory_tree = %s/tests/session/"
-            "tree.tnds.xml\n[device]\ndevid = IMEI:493005100592800\n"
-            "imsi = " IMSI "\n%s",
-            PDM_SOURCE_DIR, extra);
-    fclose(f);
-    return p;
+    return fx_profile(name,
+                      "[profile]\nid = authority-test\nfactory_tree = %s/tests/"
+                      "session/tree.tnds.xml\n[device]\ndevid = "
+                      "IMEI:493005100592800\nimsi = " IMSI "\n%s",
+                      PDM_SOURCE_DIR, extra);
 }
 
-static const char *state(const char *name)
-{
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s-state", pdm_test_tmpdir(), name);
-    return p;
-}
+static const char *state(const char *name) { return fx_state(name); }
 
 static char g_err[600];
 

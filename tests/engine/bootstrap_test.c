@@ -10,6 +10,7 @@
  */
 #include "cu_main.h"
 #include "engine_fx.h"
+#include "engine_files.h"
 #include "auth/auth.h"
 #include "bootstrap/bootstrap_int.h"
 #include "engine/authority.h"
@@ -79,31 +80,14 @@ static int hook_pin(void *user, const pdm_pin_request *rq, char *buf,
 
 static const char *profile(const char *name, const char *extra)
 {
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    FILE *f;
-    snprintf(p, sizeof path[0], "%s/%s.profile", pdm_test_tmpdir(), name);
-    f = fopen(p, "w");
-    if (!f)
-        return NULL;
-    fprintf(f,
-            "[profile]\nid = bootstrap-test\nfactory_tree = %s/tests/session/"
-            "tree.tnds.xml\n[device]\ndevid = IMEI:493005100592800\n"
-            "imsi = " IMSI "\n%s",
-            PDM_SOURCE_DIR, extra);
-    fclose(f);
-    return p;
+    return fx_profile(name,
+                      "[profile]\nid = bootstrap-test\nfactory_tree = %s/tests/"
+                      "session/tree.tnds.xml\n[device]\ndevid = "
+                      "IMEI:493005100592800\nimsi = " IMSI "\n%s",
+                      PDM_SOURCE_DIR, extra);
 }
 
-static const char *state(const char *name)
-{
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s-state", pdm_test_tmpdir(), name);
-    return p;
-}
+static const char *state(const char *name) { return fx_state(name); }
 
 /* Log lines go to stderr, or with g_capture into g_log as
  * "<level> [component] message\n" (g_log_level: what the context

@@ -17,6 +17,7 @@
  * tests/session/cases (policy-*.case, mo-plugin-results.case).
  */
 #include "cu_main.h"
+#include "engine_files.h"
 #include "auth/auth.h"
 #include "engine/engine.h"
 #include "session/session_int.h"
@@ -24,6 +25,7 @@
 #include "tree/tree.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <polydm/polydm.h>
@@ -34,31 +36,15 @@ static const pdm__who local = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
  * tree and @plugins (raw profile text); returns its path (static). */
 static const char *profile(const char *name, const char *plugins)
 {
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    FILE *f;
-    snprintf(p, sizeof path[0], "%s/%s.profile", pdm_test_tmpdir(), name);
-    f = fopen(p, "w");
-    if (!f)
-        return NULL;
-    fprintf(f,
-            "[profile]\nid = engine-test\nfactory_tree = %s/tests/session/"
-            "tree.tnds.xml\n[device]\ndevid = IMEI:493005100592800\n"
-            "[session]\nserver_auth = false\n%s",
-            PDM_SOURCE_DIR, plugins);
-    fclose(f);
-    return p;
+    return fx_profile(name,
+                      "[profile]\nid = engine-test\nfactory_tree = %s/tests/"
+                      "session/tree.tnds.xml\n[device]\ndevid = "
+                      "IMEI:493005100592800\n[session]\nserver_auth = "
+                      "false\n%s",
+                      PDM_SOURCE_DIR, plugins);
 }
 
-static const char *state(const char *name)
-{
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s-state", pdm_test_tmpdir(), name);
-    return p;
-}
+static const char *state(const char *name) { return fx_state(name); }
 
 /* Errors show up in the test output (the fixtures fail on purpose). */
 static void log_stderr(void *user, int level, const char *component,
@@ -76,14 +62,7 @@ static int open_ctx(pdm_ctx **ctx, const char *prof, const char *dir,
     pdm_config cfg;
     snprintf(plugin_path, sizeof plugin_path, "%s:%s/plugins", FX_DIR,
              PDM_BINARY_DIR);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.struct_size = sizeof cfg;
-    cfg.profile = prof;
-    cfg.state_dir = dir;
-    cfg.plugin_path = plugin_path;
-    cfg.flags = flags;
-    cfg.log = log_stderr;
-    cfg.log_level = PDM_LOG_ERROR;
+    fx_config(&cfg, prof, dir, plugin_path, flags, NULL, log_stderr);
     return pdm_ctx_open(ctx, &cfg);
 }
 
@@ -402,24 +381,44 @@ static int last_row_cb(void *user, const pdm__audit_rec *a)
     return PDM_OK;
 }
 
+/* The last audit row: srv-md5's Notify, denied by fx-policy, @reason. */
+static void notify_denied(pdm_ctx *ctx, const char *reason)
+{
+    last_row r;
+    memset(&r, 0, sizeof r);
+    CU_ASSERT_EQUAL(pdm__store_audit_query(ctx->store, 0, last_row_cb, &r),
+                    PDM_OK);
+    PDM_ASSERT_STR(r.principal, "server:srv-md5");
+    PDM_ASSERT_STR(r.op, "Notify");
+    PDM_ASSERT_STR(r.decision, "deny");
+    PDM_ASSERT_STR(r.component, "policy:fx-policy/check");
+    PDM_ASSERT_STR(r.reason, reason);
+}
+
 /* A package 0 of srv-md5 (tests/session/tree.tnds.xml: SRVCRED "srvpw",
- * nonce "srvnonce") with session id @sid, admitted as the agent does. */
-static int admit_pkg0(pdm_ctx *ctx, uint16_t sid, char *why, size_t whylen)
+ * nonce "srvnonce") with session id @sid. */
+static void build_pkg0(pdm__buf *b, uint16_t sid)
 {
     pdm__pkg0 in;
-    pdm__buf b;
-    char server[64], s[5];
-    int rc;
     memset(&in, 0, sizeof in);
     in.version = 12;
     in.ui_mode = 1;
     in.initiator = 1;
     in.session_id = sid;
     snprintf(in.server_id, sizeof in.server_id, "srv-md5");
-    pdm__buf_init(&b);
+    pdm__buf_init(b);
     CU_ASSERT_EQUAL_FATAL(pdm__pkg0_build(&in, "srvpw",
-                                          (const uint8_t *)"srvnonce", 8, &b),
+                                          (const uint8_t *)"srvnonce", 8, b),
                           PDM_OK);
+}
+
+/* build_pkg0's package, admitted as the agent does. */
+static int admit_pkg0(pdm_ctx *ctx, uint16_t sid, char *why, size_t whylen)
+{
+    pdm__buf b;
+    char server[64], s[5];
+    int rc;
+    build_pkg0(&b, sid);
     rc = pdm__pkg0_admit(ctx, b.data, b.len, server, sizeof server, s, why,
                          whylen);
     PDM_ASSERT_STR(server, "srv-md5");
@@ -447,16 +446,9 @@ static void test_policies__pkg0_notification(void)
     PDM_ASSERT_STR(why, "refused by policy:fx-policy/check: session "
                         "principal=1 sid=srv-md5 uri=./DMAcc/md5 "
                         "addr=http://srv-md5.test/dm flags=16 pin=-");
-    memset(&r, 0, sizeof r);
-    CU_ASSERT_EQUAL(pdm__store_audit_query(ctx->store, 0, last_row_cb, &r),
-                    PDM_OK);
-    PDM_ASSERT_STR(r.principal, "server:srv-md5");
-    PDM_ASSERT_STR(r.op, "Notify");
-    PDM_ASSERT_STR(r.decision, "deny");
-    PDM_ASSERT_STR(r.component, "policy:fx-policy/check");
-    PDM_ASSERT_STR(r.reason, "package 0 refused: session principal=1 "
-                             "sid=srv-md5 uri=./DMAcc/md5 "
-                             "addr=http://srv-md5.test/dm flags=16 pin=-");
+    notify_denied(ctx, "package 0 refused: session principal=1 "
+                       "sid=srv-md5 uri=./DMAcc/md5 "
+                       "addr=http://srv-md5.test/dm flags=16 pin=-");
     pdm_ctx_close(ctx);
 
     CU_ASSERT_EQUAL_FATAL(
@@ -468,6 +460,182 @@ static void test_policies__pkg0_notification(void)
                     PDM_OK);
     PDM_ASSERT_STR(r.decision, "allow");
     PDM_ASSERT_STR(r.reason, "package 0 verified (session 1235)");
+    pdm_ctx_close(ctx);
+}
+
+/* How often fx-policy (mode notify) was asked about a notification. */
+static long notify_asks(pdm_ctx *ctx)
+{
+    uint8_t *v = NULL;
+    size_t n = 0;
+    char buf[16] = "0";
+    if (pdm__store_kv_get(ctx->store, "fx-policy", "notify-asks", &v, &n) ==
+        PDM_OK)
+        snprintf(buf, sizeof buf, "%.*s", (int)n, (const char *)v);
+    pdm__free(v);
+    return strtol(buf, NULL, 10);
+}
+
+/* Audit rows with op @op. */
+static int count_op_cb(void *user, const pdm_audit_row *r)
+{
+    if (strcmp(r->op, "Notify") == 0)
+        ++*(int *)user;
+    return 0;
+}
+
+static int notify_rows(pdm_ctx *ctx)
+{
+    int n = 0;
+    CU_ASSERT_EQUAL(pdm_ctx_audit_each(ctx, 0, count_op_cb, &n), PDM_OK);
+    return n;
+}
+
+/* pdm_session_open with a package 0: pdm_session_open(opts.pkg0) with
+ * @flags; returns its rc and copies its error. */
+static int open_pkg0(pdm_ctx *ctx, uint16_t sid, uint32_t flags, char *err,
+                     size_t errlen)
+{
+    pdm_session_opts so;
+    pdm_session *s = NULL;
+    pdm__buf b;
+    int rc;
+    build_pkg0(&b, sid);
+    memset(&so, 0, sizeof so);
+    so.struct_size = sizeof so;
+    so.flags = flags;
+    so.pkg0 = b.data;
+    so.pkg0_len = b.len;
+    rc = pdm_session_open(&s, ctx, &so);
+    snprintf(err, errlen, "%s", s ? pdm_session_error(s) : "");
+    pdm_session_close(s);
+    pdm__buf_free(&b);
+    return rc;
+}
+
+/* An integrator calling pdm_session_open with a package 0 gets the same
+ * notification question (PDM_OP_SESSION with PDM_REQ_NOTIFICATION) as the
+ * agent's intake: a policy that denies notifications refuses the session
+ * with PDM_EDENIED, the error naming the policy, and exactly one Notify
+ * row (the server's, "deny", the deciding component), asked once; with
+ * TRANSPORT_FACTS too, where the session policy waits for the
+ * transport. */
+static void test_policies__pkg0_session_open_notification(void)
+{
+    pdm_ctx *ctx = NULL;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(
+        open_ctx(&ctx, profile("pkg0open", "[plugin fx-policy]\n"
+                                           "option.mode = notify\n"
+                                           "option.notify = deny\n"),
+                 state("pkg0open"), 0),
+        PDM_OK);
+    CU_ASSERT_EQUAL(open_pkg0(ctx, 0x2001, 0, err, sizeof err), PDM_EDENIED);
+    PDM_ASSERT_STR(err, "package 0 from srv-md5 refused by "
+                        "policy:fx-policy/check: notify #1 sid=srv-md5");
+    CU_ASSERT_EQUAL(notify_asks(ctx), 1);
+    CU_ASSERT_EQUAL(notify_rows(ctx), 1);
+    notify_denied(ctx, "package 0 refused: notify #1 sid=srv-md5");
+    /* The session policy deferred to the transport: still refused. */
+    CU_ASSERT_EQUAL(open_pkg0(ctx, 0x2002, PDM_SESSION_TRANSPORT_FACTS, err,
+                              sizeof err),
+                    PDM_EDENIED);
+    CU_ASSERT_EQUAL(notify_asks(ctx), 2);
+    CU_ASSERT_EQUAL(notify_rows(ctx), 2);
+    /* It was verified, so it is recorded as handled: a replay is
+     * refused before any question. */
+    CU_ASSERT_EQUAL(open_pkg0(ctx, 0x2002, 0, err, sizeof err), PDM_EEXISTS);
+    CU_ASSERT_EQUAL(notify_asks(ctx), 2);
+    pdm_ctx_close(ctx);
+}
+
+/* The agent's path through the public API: pdm_ctx_notification_admit
+ * asks once, the session it then opens (PDM_SESSION_SERVER_INITIATED with
+ * the admitted session id) asks no second notification question and
+ * writes no second Notify row; a package 0 given straight to
+ * pdm_session_open asks once too.  Refusals: by a policy (audited, the
+ * why naming it), malformed (no row), replay, bad arguments. */
+static void test_policies__notification_admit(void)
+{
+    const char *dir = state("ntadmit");
+    pdm_ctx *ctx = NULL;
+    pdm_notification nt;
+    pdm_session_opts so;
+    pdm_session *s = NULL;
+    pdm__buf b;
+    char err[512];
+    int rows;
+    CU_ASSERT_EQUAL_FATAL(
+        open_ctx(&ctx, profile("ntadmit", "[plugin fx-policy]\n"
+                                          "option.mode = notify\n"),
+                 dir, 0),
+        PDM_OK);
+    build_pkg0(&b, 0x3001);
+    memset(&nt, 0x5a, sizeof nt);
+    nt.struct_size = sizeof nt;
+    CU_ASSERT_EQUAL(pdm_ctx_notification_admit(&nt, ctx, b.data, b.len),
+                    PDM_OK);
+    PDM_ASSERT_STR(nt.server_id, "srv-md5");
+    PDM_ASSERT_STR(nt.session_id, "3001");
+    PDM_ASSERT_STR(nt.why, "");
+    CU_ASSERT_EQUAL(notify_asks(ctx), 1);
+    CU_ASSERT_EQUAL(notify_rows(ctx), 1);
+    /* admitted once: the same package again is a replay */
+    CU_ASSERT_EQUAL(pdm_ctx_notification_admit(&nt, ctx, b.data, b.len),
+                    PDM_EEXISTS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(nt.why, "already handled"));
+    pdm__buf_free(&b);
+    /* the session of the admitted notification: no second question */
+    memset(&so, 0, sizeof so);
+    so.struct_size = sizeof so;
+    so.flags = PDM_SESSION_SERVER_INITIATED;
+    so.server_id = "srv-md5";
+    so.session_id = "3001";
+    CU_ASSERT_EQUAL(pdm_session_open(&s, ctx, &so), PDM_OK);
+    pdm_session_close(s);
+    CU_ASSERT_EQUAL(notify_asks(ctx), 1);
+    CU_ASSERT_EQUAL(notify_rows(ctx), 1);
+    /* straight to pdm_session_open: one question, one row */
+    CU_ASSERT_EQUAL(open_pkg0(ctx, 0x3002, 0, err, sizeof err), PDM_OK);
+    CU_ASSERT_EQUAL(notify_asks(ctx), 2);
+    CU_ASSERT_EQUAL(notify_rows(ctx), 2);
+    /* malformed: no row, nothing asked */
+    rows = notify_rows(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_notification_admit(&nt, ctx,
+                                               (const uint8_t *)"xx", 2),
+                    PDM_EPARSE);
+    CU_ASSERT_NOT_EQUAL(nt.why[0], '\0');
+    CU_ASSERT_EQUAL(notify_rows(ctx), rows);
+    CU_ASSERT_EQUAL(notify_asks(ctx), 2);
+    /* bad arguments */
+    CU_ASSERT_EQUAL(pdm_ctx_notification_admit(NULL, ctx,
+                                               (const uint8_t *)"xx", 2),
+                    PDM_EINVAL);
+    nt.struct_size = 8;
+    CU_ASSERT_EQUAL(pdm_ctx_notification_admit(&nt, ctx,
+                                               (const uint8_t *)"xx", 2),
+                    PDM_EINVAL);
+    nt.struct_size = sizeof nt;
+    CU_ASSERT_EQUAL(pdm_ctx_notification_admit(&nt, ctx, NULL, 2),
+                    PDM_EINVAL);
+    pdm_ctx_close(ctx);
+
+    /* a policy that denies: PDM_EDENIED, audited with the component */
+    CU_ASSERT_EQUAL_FATAL(
+        open_ctx(&ctx, profile("ntadmit", "[plugin fx-policy]\n"
+                                          "option.mode = notify\n"
+                                          "option.notify = deny\n"),
+                 dir, 0),
+        PDM_OK);
+    build_pkg0(&b, 0x3003);
+    nt.struct_size = sizeof nt;
+    CU_ASSERT_EQUAL(pdm_ctx_notification_admit(&nt, ctx, b.data, b.len),
+                    PDM_EDENIED);
+    PDM_ASSERT_STR(nt.server_id, "srv-md5");
+    PDM_ASSERT_STR(nt.why, "refused by policy:fx-policy/check: notify #1 "
+                           "sid=srv-md5");
+    CU_ASSERT_EQUAL(notify_rows(ctx), rows + 1);
+    pdm__buf_free(&b);
     pdm_ctx_close(ctx);
 }
 
@@ -545,6 +713,9 @@ static const pdm_test tests[] = {
     {"policies__results", test_policies__results},
     {"policies__pkg0_notification", test_policies__pkg0_notification},
     {"policies__session_refused_audit", test_policies__session_refused_audit},
+    {"policies__pkg0_session_open_notification",
+     test_policies__pkg0_session_open_notification},
+    {"policies__notification_admit", test_policies__notification_admit},
     {"kv__not_part_of_the_package", test_kv__not_part_of_the_package},
     {NULL, NULL}};
 

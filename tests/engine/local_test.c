@@ -17,6 +17,7 @@
  */
 #include "cu_main.h"
 #include "engine_fx.h"
+#include "engine_files.h"
 #include "engine/engine.h"
 #include "store/store.h"
 #include "tree/tnds.h"
@@ -65,12 +66,8 @@ static const char *g_root_acl; /* fx-local's defaults() root_acl */
 static const char *profile(const char *name, const char *authority,
                            const char *takeover, const char *deny)
 {
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    FILE *f;
-    snprintf(p, sizeof path[0], "%s/%s.profile", pdm_test_tmpdir(), name);
-    f = fopen(p, "w");
+    const char *p = fx_path(name, ".profile");
+    FILE *f = fopen(p, "w");
     if (!f)
         return NULL;
     fprintf(f,
@@ -90,14 +87,7 @@ static const char *profile(const char *name, const char *authority,
     return p;
 }
 
-static const char *state(const char *name)
-{
-    static char path[4][600];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s-state", pdm_test_tmpdir(), name);
-    return p;
-}
+static const char *state(const char *name) { return fx_state(name); }
 
 static void log_stderr(void *user, int level, const char *component,
                        const char *msg)
@@ -109,22 +99,7 @@ static void log_stderr(void *user, int level, const char *component,
 
 static pdm_ctx *open_ctx(const char *prof, const char *dir)
 {
-    pdm_config cfg;
-    pdm_ctx *ctx = NULL;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.struct_size = sizeof cfg;
-    cfg.profile = prof;
-    cfg.state_dir = dir;
-    cfg.plugin_path = FX_DIR;
-    cfg.hooks = g_hooks;
-    cfg.log = log_stderr;
-    cfg.log_level = PDM_LOG_ERROR;
-    if (pdm_ctx_open(&ctx, &cfg) != PDM_OK) {
-        fprintf(stderr, "open: %s\n", ctx ? pdm_ctx_last_error(ctx) : "?");
-        pdm_ctx_close(ctx);
-        return NULL;
-    }
-    return ctx;
+    return fx_open(prof, dir, FX_DIR, 0, g_hooks, log_stderr);
 }
 
 /* The state every test starts from (see the top). */

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include <polydm/bootstrap.h>
+#include <polydm/mo.h> /* pdm_format, of the tree reads */
 #include <polydm/types.h>
 
 #ifdef __cplusplus
@@ -406,6 +407,336 @@ PDM_API int pdm_ctx_bootstrap_watch(pdm_ctx *ctx, int *fds, size_t cap,
  */
 PDM_API const char *pdm_ctx_bootstrap_pending(pdm_ctx *ctx, size_t i);
 
+/* ---- reading the tree and the audit log (the local user) ---------------- */
+
+/*
+ * Reads of the management tree as the device's user (principal local),
+ * and of the audit log, for an integrator's settings screen and for
+ * diagnostic tools (the reference CLI's `tree get|list|show|export|
+ * import|explain` and `audit` use only these calls).
+ *
+ * A read is a request like any other: the core's structural rules apply
+ * (an unknown node is PDM_ENOTFOUND, a Get of ./Inbox is
+ * PDM_ENOTALLOWED) and so do the profile's policies (a refusal is
+ * PDM_EDENIED and is audited as every denial); node ACLs do not, they
+ * bind servers.  Reads work in a read-only context (PDM_CTX_READONLY)
+ * and while a session runs; they change nothing.
+ *
+ * Secrets never leave the core through these calls: a Get of a secret
+ * leaf (AAuthSecret, AAuthData, the connectivity MO's AuthSecret,
+ * BasAuthSecret, ProxySecret) is PDM_ENOTALLOWED, a walk gives no value
+ * for it, and an export shows "*****" in its place.
+ *
+ * URIs are as a server sends them ("./A/B", "A/B", "." the root), checked
+ * against the profile's URI limits; a malformed one is PDM_EINVAL (or
+ * PDM_ETOOLONG past a limit, PDM_ENOTSUP for an unknown ?prop= or ?list=).
+ * On failure pdm_ctx_last_error() says why (one line, the node named, no
+ * secret) unless the arguments themselves were NULL.
+ */
+
+/** Name of a pdm_format as TND writes it ("node", "chr", "int", "bin",
+ *  ...), or "unknown".  Static. */
+PDM_API const char *pdm_format_name(uint32_t format);
+
+/**
+ * pdm_uri_canonical() - check a URI's syntax without a context (the
+ * default URI limits, no profile) and give its canonical path: "." for
+ * the root, else "A/B" (no "./", no query).  For a tool that wants to
+ * refuse a bad argument before it opens a context.
+ * Returns PDM_OK with the path in @out; PDM_EINVAL (syntax), PDM_ENOTSUP
+ * (unknown ?prop= / ?list=), PDM_ETOOLONG (a limit, or @size too small)
+ * with one line saying why in @out instead.  @out must hold @size > 0
+ * bytes.
+ */
+PDM_API int pdm_uri_canonical(char *out, size_t size, const char *uri);
+
+/**
+ * What pdm_ctx_tree_get (and pdm_ctx_tree_export) answer.  Allocated by
+ * the library and owned by the caller (pdm_tree_value_free); everything
+ * it points at lives as long as it.  struct_size is the library's: read
+ * a member added after your header only when struct_size covers it.
+ */
+typedef struct pdm_tree_value {
+    uint32_t struct_size;
+    /** pdm_format of data: the leaf's Format; PDM_FORMAT_NODE for an
+     *  interior node, whose data is then its child names separated by
+     *  '/' ("a/b/c", empty without children); PDM_FORMAT_CHR for a
+     *  property; PDM_FORMAT_XML for a TNDS document (?list=TNDS, or an
+     *  export in XML). */
+    uint32_t format;
+    const uint8_t *data; /**< the bytes (not NUL-terminated), or NULL */
+    size_t len;
+    /** The leaf's Type (MIME type or MO identifier), "text/plain" for a
+     *  property, the TNDS MIME type for a document; or NULL. */
+    const char *type;
+    /** ?list=Struct and ?list=StructData: how many nodes the answer has
+     *  (read them with pdm_tree_value_item; data is NULL then), else 0. */
+    size_t nitems;
+} pdm_tree_value;
+
+/** One node of a ?list=Struct|StructData answer (pdm_tree_value_item).
+ *  Strings borrowed from the pdm_tree_value. */
+typedef struct pdm_tree_item {
+    uint32_t struct_size; /**< set by the caller */
+    uint32_t format;      /**< the node's pdm_format */
+    const char *uri;      /**< "./A/B" */
+    const char *type;     /**< its Type, or NULL */
+    /** StructData: a leaf's value; NULL for interior nodes, for secrets
+     *  and for ?list=Struct. */
+    const uint8_t *data;
+    size_t len;
+} pdm_tree_item;
+
+/**
+ * pdm_ctx_tree_get() - what a Get of @uri answers the local user: a
+ * leaf's value (an MO handler's leaf asks the handler), an interior
+ * node's child names, one property ("?prop=ACL", Format, Name, Size,
+ * Title, TStamp, Type, VerNo) or the subtree ("?list=Struct",
+ * "?list=StructData", "?list=TNDS").
+ * @out: (out) the answer, owned by the caller (pdm_tree_value_free);
+ *       NULL on failure.
+ * Returns PDM_OK; PDM_EINVAL (NULL argument, malformed URI); PDM_ENOTFOUND;
+ * PDM_ENOTALLOWED (a secret, ./Inbox, a property that cannot be read);
+ * PDM_EDENIED (a policy); PDM_ENOTSUP / PDM_ETOOLONG (URI); an MO
+ * handler's error; PDM_ENOMEM.
+ */
+PDM_API int pdm_ctx_tree_get(pdm_tree_value **out, pdm_ctx *ctx,
+                             const char *uri);
+
+/** Node @i (0-based, document order: the node itself first) of a
+ *  ?list=Struct|StructData answer.  @out->struct_size must cover the
+ *  struct.  Returns PDM_OK, PDM_ENOTFOUND past the end, PDM_EINVAL. */
+PDM_API int pdm_tree_value_item(pdm_tree_item *out, const pdm_tree_value *v,
+                                size_t i);
+
+/** Frees an answer of pdm_ctx_tree_get or pdm_ctx_tree_export.  NULL is a
+ *  no-op. */
+PDM_API void pdm_tree_value_free(pdm_tree_value *v);
+
+/** pdm_node_info::flags */
+#define PDM_NODE_IS_INTERIOR 0x1u  /**< an interior node */
+#define PDM_NODE_IS_SECRET 0x2u    /**< its value never leaves the core */
+#define PDM_NODE_IS_PERMANENT 0x4u /**< servers cannot Add or Delete it */
+#define PDM_NODE_IS_MO 0x8u        /**< its value comes from an MO handler */
+#define PDM_NODE_HAS_VALUE 0x10u   /**< pdm_ctx_tree_walk with
+                                        PDM_WALK_VALUES: value/len hold the
+                                        leaf's value */
+
+/** A node and its properties (pdm_ctx_node_info, pdm_ctx_tree_walk).
+ *  The core zeroes it (keeping struct_size, which the caller sets).
+ *  Strings are never NULL and are borrowed: from pdm_ctx_node_info until
+ *  the tree changes or the context closes; in a walk for the callback. */
+typedef struct pdm_node_info {
+    uint32_t struct_size;
+    uint32_t format;     /**< pdm_format (PDM_FORMAT_NODE: interior) */
+    uint32_t flags;      /**< PDM_NODE_IS_*, PDM_NODE_HAS_VALUE */
+    uint32_t verno;      /**< VerNo (TND §7.7.5) */
+    int64_t tstamp;      /**< TStamp: Unix time (seconds) of the last
+                              change */
+    const char *name;    /**< the node's name */
+    const char *type;    /**< Type (MIME type or MO identifier), or "" */
+    const char *title;   /**< Title, or "" */
+    /** The node's own ACL in TND syntax, "" when it inherits its
+     *  parent's. */
+    const char *acl;
+    /** The authority that created it (authority isolation, S11): a
+     *  ServerID, "factory", "local", "bootstrap:<source>", or "" when not
+     *  known.  Not the root owner (pdm_ctx_root_owner). */
+    const char *owner;
+    size_t nchildren;    /**< number of children */
+    /** Walks with PDM_WALK_VALUES, leaves only: the value when
+     *  PDM_NODE_HAS_VALUE is set (borrowed for the callback); otherwise,
+     *  for a leaf that is not a secret, @why says why there is none. */
+    const uint8_t *value;
+    size_t len;
+    const char *why;
+} pdm_node_info;
+
+/**
+ * pdm_ctx_node_info() - the properties of the node at @uri, which the
+ * local user must be able to Get (as pdm_ctx_tree_get would answer it:
+ * not a secret leaf, not ./Inbox).  No value (pdm_ctx_tree_get).
+ * Returns PDM_OK; PDM_EINVAL (NULL argument, too small @out, malformed
+ * URI); PDM_ENOTFOUND; PDM_ENOTALLOWED; PDM_EDENIED; PDM_ENOTSUP /
+ * PDM_ETOOLONG (URI).
+ */
+PDM_API int pdm_ctx_node_info(pdm_node_info *out, pdm_ctx *ctx,
+                              const char *uri);
+
+/** pdm_ctx_tree_walk: also Get each leaf's value (not secrets') */
+#define PDM_WALK_VALUES 0x1u
+/** pdm_ctx_tree_walk: no depth limit */
+#define PDM_WALK_ALL_DEPTHS 0xFFFFFFFFu
+
+/** Visitor of pdm_ctx_tree_walk: @uri is the node's canonical URI
+ *  ("./A/B", "." for the root), @depth 0 for the start node; everything
+ *  is borrowed for the call.  Return 0 to go on, anything else stops the
+ *  walk (pdm_ctx_tree_walk returns it).  It must not change the tree. */
+typedef int (*pdm_tree_walk_fn)(void *user, const char *uri, unsigned depth,
+                                const pdm_node_info *n);
+
+/**
+ * pdm_ctx_tree_walk() - visit the node at @uri (depth 0; the local user
+ * must be able to Get it, as for pdm_ctx_node_info) and the nodes below
+ * it down to @max_depth levels (0: the node alone; PDM_WALK_ALL_DEPTHS),
+ * parents before children, children in tree order.  Every node below is
+ * visited with its properties, also those a Get would refuse (./Inbox);
+ * with PDM_WALK_VALUES each leaf's value is read as pdm_ctx_tree_get
+ * would (secrets never are: PDM_NODE_IS_SECRET, no value).
+ * Returns PDM_OK; the visitor's non-zero return; PDM_EINVAL (NULL
+ * argument, unknown @flags, malformed URI); PDM_ENOTFOUND;
+ * PDM_ENOTALLOWED; PDM_EDENIED; PDM_ENOMEM.
+ */
+PDM_API int pdm_ctx_tree_walk(pdm_ctx *ctx, const char *uri,
+                              unsigned max_depth, uint32_t flags,
+                              pdm_tree_walk_fn fn, void *user);
+
+/** pdm_ctx_tree_export: names and Formats only (?list=Struct's subset
+ *  of TNDS) */
+#define PDM_EXPORT_STRUCT 0x1u
+/** pdm_ctx_tree_export: names, Formats and values */
+#define PDM_EXPORT_STRUCTDATA 0x2u
+/** pdm_ctx_tree_export: WBXML instead of (indented) XML */
+#define PDM_EXPORT_WBXML 0x4u
+
+/**
+ * pdm_ctx_tree_export() - the subtree at @uri (its query is ignored) as
+ * a TNDS document (OMA DM TNDS): by default every node with all its
+ * properties and values, XML indented for reading.  Nodes the local
+ * user may not Get are left out with their subtree (./Inbox); secret
+ * values appear as "*****".
+ * @flags: at most one of PDM_EXPORT_STRUCT, PDM_EXPORT_STRUCTDATA, and
+ *         PDM_EXPORT_WBXML.
+ * @out: (out) the document (format PDM_FORMAT_XML in XML, PDM_FORMAT_BIN
+ *       in WBXML; type its TNDS MIME type), owned by the caller
+ *       (pdm_tree_value_free); NULL on failure.
+ * Returns PDM_OK; PDM_EINVAL (NULL argument, bad flags, malformed URI);
+ * PDM_ENOTFOUND; PDM_EDENIED / PDM_ENOTALLOWED (no Get on @uri itself);
+ * PDM_ENOMEM.
+ */
+PDM_API int pdm_ctx_tree_export(pdm_tree_value **out, pdm_ctx *ctx,
+                                const char *uri, uint32_t flags);
+
+/** Defined in the next section (the local user's operations). */
+typedef struct pdm_local_result pdm_local_result;
+
+/**
+ * pdm_ctx_tree_import() - the local user adds every node of a TNDS
+ * document (XML or WBXML, told apart by its first bytes) below @target
+ * (NULL: the root), all or nothing: each node is an Add of the local
+ * user (policies and the creator rule apply as for single Adds), an
+ * existing interior node is merged into, an existing leaf fails the
+ * import.  Audited as the local user's Adds are.
+ * @out: (out, optional) refused: why, naming the node, and the deciding
+ *       component; done: what was imported.
+ * Returns PDM_OK; PDM_EPARSE / PDM_EFORMAT (malformed document);
+ * PDM_EINVAL (NULL @ctx or @doc, too small @out, malformed @target, a
+ * bad node or value in the document; PDM_ENOTSUP / PDM_ETOOLONG for a
+ * @target query or length); PDM_EEXISTS (a leaf exists); PDM_ENOTFOUND;
+ * PDM_EDENIED (a policy, or a read-only context); PDM_EBUSY (a tree
+ * transaction is open); PDM_EIO; PDM_ENOMEM.
+ */
+PDM_API int pdm_ctx_tree_import(pdm_ctx *ctx, const char *target,
+                                const uint8_t *doc, size_t len,
+                                pdm_local_result *out);
+
+/** What pdm_ctx_explain decided.  The core zeroes it (keeping
+ *  struct_size, which the caller sets).  Never a secret. */
+typedef struct pdm_explanation {
+    uint32_t struct_size;
+    /** PDM_OK: allowed; else the refusal (PDM_EDENIED for an ACL, the
+     *  isolation rule or a policy; PDM_ENOTALLOWED for a structural rule;
+     *  PDM_ENOTFOUND, PDM_EINVAL for a bad URI, ...). */
+    int32_t result;
+    /** The rule that decided: "acl", "acl-parent", "isolation",
+     *  "permanent", "root", "secret", "inbox", "policy", "local", "uri",
+     *  "missing", ... */
+    char rule[48];
+    char node[256];      /**< the node whose ACL decided, or "" */
+    char entry[192];     /**< the deciding ACL entry ("Replace=srv-a",
+                              "(none for Replace)"), or "" */
+    /** Who decided: "acl", "core", "policy:<plugin>/<component>",
+     *  "authority:<plugin>/<component>" */
+    char component[96];
+    char reason[256];    /**< one line for humans */
+} pdm_explanation;
+
+/**
+ * pdm_ctx_explain() - would server @server_id (NULL: the local user) be
+ * allowed to do @op (PDM_OP_GET, ADD, REPLACE, DELETE or EXEC) on @uri
+ * (which may carry ?prop=, e.g. "./A?prop=ACL" for an ACL change), and
+ * why: the DM account rules, the structural rules, the node's effective
+ * ACL, authority isolation and the policies, exactly as for the real
+ * request, without doing it and without an audit row.  @server_id need
+ * not be a known account.
+ * Returns @out->result (PDM_OK: allowed; otherwise the refusal, @out
+ * saying which rule, node, entry and component), or PDM_EINVAL with
+ * @out->rule "" for bad arguments (NULL @ctx, @out or @uri, too small
+ * @out, another @op).
+ */
+PDM_API int pdm_ctx_explain(pdm_explanation *out, pdm_ctx *ctx,
+                            const char *server_id, uint32_t op,
+                            const char *uri);
+
+/** One row of the audit log (pdm_ctx_audit_each).  Made by the library
+ *  (struct_size is its own) and borrowed for the callback.  Rows hold no
+ *  secret. */
+typedef struct pdm_audit_row {
+    uint32_t struct_size;
+    uint32_t reserved0;
+    int64_t seq;            /**< the row's number, increasing */
+    int64_t time_ms;        /**< when (ms since the epoch, UTC) */
+    const char *principal;  /**< "server:<ServerID>", "local", "factory",
+                                 "bootstrap:<source>" */
+    const char *op;         /**< "Get", "Add", ..., "Session", "Notify",
+                                 "Bootstrap", "Takeover", ... */
+    const char *uri;        /**< the node, or NULL */
+    const char *decision;   /**< "allow", "deny", "error" or "info" */
+    const char *component;  /**< who decided ("acl", "core", "session",
+                                 "policy:<plugin>/<component>", ...) */
+    const char *reason;     /**< one line, or NULL */
+} pdm_audit_row;
+
+/** Visitor of pdm_ctx_audit_each: 0 to go on, else stop (returned). */
+typedef int (*pdm_audit_fn)(void *user, const pdm_audit_row *row);
+
+/**
+ * pdm_ctx_audit_each() - call @fn for every row of the store's audit
+ * table with time_ms >= @since_ms (0: all), oldest first.  Rows archived
+ * into segment files (profile [audit] segment_rows, segments_kept) are
+ * not visited; pdm_ctx_audit_verify checks them.
+ * Returns PDM_OK; the visitor's non-zero return; PDM_EINVAL (NULL);
+ * PDM_ENOTSUP (a context without a store); PDM_EIO (store error, in
+ * pdm_ctx_last_error).
+ */
+PDM_API int pdm_ctx_audit_each(pdm_ctx *ctx, int64_t since_ms,
+                               pdm_audit_fn fn, void *user);
+
+/** The verdict of pdm_ctx_audit_verify.  The core zeroes it (keeping
+ *  struct_size, which the caller sets). */
+typedef struct pdm_audit_check {
+    uint32_t struct_size;
+    uint32_t segments_kept;    /**< archived segment files checked */
+    uint32_t segments_dropped; /**< older segments removed by retention */
+    uint32_t reserved0;
+    int64_t archived_rows;     /**< rows in the kept segment files */
+    int64_t live_rows;         /**< rows in the store's audit table */
+    /** PDM_ECORRUPT: what is wrong (the segment file or the rows). */
+    char problem[512];
+} pdm_audit_check;
+
+/**
+ * pdm_ctx_audit_verify() - check the audit log's hash chain: every kept
+ * segment file against its recorded hash and its predecessor, that only
+ * the oldest segments are missing, that the store's rows continue the
+ * last segment without a gap.  The chain detects changed, reordered or
+ * removed kept segments and missing rows; it is not a signature.
+ * Returns PDM_OK (intact); PDM_ECORRUPT (@out->problem says what);
+ * PDM_EINVAL (NULL, too small @out); PDM_ENOTSUP (no store); PDM_EIO
+ * (store error, in pdm_ctx_last_error).
+ */
+PDM_API int pdm_ctx_audit_verify(pdm_audit_check *out, pdm_ctx *ctx);
+
 /* ---- the local user: ownership, ACLs, accounts (seed S3, S4, S12) -------- */
 
 /*
@@ -695,11 +1026,15 @@ PDM_API size_t pdm_ctx_pending_alerts(const pdm_ctx *ctx,
 
 /**
  * pdm_session_open() - start a session (verifies a package 0 if given).
+ * A package 0 that verifies is then asked about as a notification, as
+ * pdm_ctx_notification_admit does (PDM_OP_SESSION with
+ * PDM_REQ_NOTIFICATION; one "Notify" audit row, allowed or refused with
+ * the deciding component); the session itself is asked later as always.
  * Returns PDM_OK, PDM_ENOTFOUND (no such account), PDM_EAUTH (package 0
  * digest wrong, or signed with the resynchronisation nonce after it was
  * turned off: refused and audited), PDM_EDENIED (a policy refused the
- * session, or @ctx cannot run its profile's policies: pdm_ctx_open failed
- * or PDM_CTX_NO_PLUGINS), PDM_EPARSE (malformed package 0), PDM_EEXISTS
+ * notification or the session, or @ctx cannot run its profile's
+ * policies: pdm_ctx_open failed or PDM_CTX_NO_PLUGINS), PDM_EPARSE (malformed package 0), PDM_EEXISTS
  * (this package 0 session id was already handled), PDM_ENOTSUP (a
  * package 0 in a context without a store), PDM_ENOMEM.  On failure *out
  * is still
@@ -707,6 +1042,50 @@ PDM_API size_t pdm_ctx_pending_alerts(const pdm_ctx *ctx,
  */
 PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
                              const pdm_session_opts *opts);
+
+/** What pdm_ctx_notification_admit found.  The core zeroes it (keeping
+ *  struct_size, which the caller sets).  Never a secret. */
+typedef struct pdm_notification {
+    uint32_t struct_size;
+    uint32_t reserved0;
+    /** Admitted or refused by a policy: the account's ServerID.  Refused
+     *  before it was verified: the ServerID the package claims (not
+     *  proven: do not blame that server), or "" when it did not parse. */
+    char server_id[256];
+    /** Admitted: the package's session id ("1A2B"), to open the session
+     *  with (PDM_SESSION_SERVER_INITIATED and opts.session_id). */
+    char session_id[8];
+    /** Refused: why ("refused by <component>: <reason>" for a policy). */
+    char why[300];
+} pdm_notification;
+
+/**
+ * pdm_ctx_notification_admit() - verify and admit a package 0 (the body
+ * of a WAP push the integrator received: an
+ * application/vnd.syncml.notification) without opening a session yet, so
+ * that nothing unverified reaches the integrator's queue (the reference
+ * agent's intake).  It is checked exactly as pdm_session_open checks
+ * opts.pkg0: the digest against the account's server credentials, the
+ * resynchronisation nonce only while the profile allows it, the replay
+ * window; then the policies are asked PDM_OP_SESSION with
+ * PDM_REQ_NOTIFICATION.  Admitted, the notification is recorded as
+ * handled (a second admit, or a pdm_session_open with it, is refused as
+ * a replay) with one "Notify" audit row: run its session with
+ * PDM_SESSION_SERVER_INITIATED, @out->server_id and @out->session_id (no
+ * second policy question about the notification).  Refused after it was
+ * verified (a policy): audited as the server's with the deciding
+ * component, and still recorded as handled.  Refused before (malformed,
+ * unknown server, bad digest, replay): neither logged nor audited, since
+ * anyone can send one; the caller reports it, rate-limited.
+ * Returns PDM_OK; PDM_EPARSE (malformed); PDM_ENOTFOUND / PDM_EINVAL (no
+ * such account; PDM_EINVAL also for NULL or too small @out); PDM_EAUTH
+ * (bad digest, no server credentials); PDM_EEXISTS (replay);
+ * PDM_EDENIED (a policy, or @ctx cannot run its policies); PDM_ENOTSUP
+ * (a context without a store cannot refuse replays); a store error
+ * (nothing recorded).
+ */
+PDM_API int pdm_ctx_notification_admit(pdm_notification *out, pdm_ctx *ctx,
+                                       const uint8_t *pkg0, size_t len);
 /** Produces the next client message into @out; out->body == NULL means
  *  the session is over.  Returns PDM_OK or an error. */
 PDM_API int pdm_session_next(pdm_session *s, pdm_message *out);

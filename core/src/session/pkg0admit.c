@@ -3,9 +3,11 @@
  * verifies against the account's server credentials, at most once (a
  * persisted window of verified session ids per server), and with the
  * resynchronisation nonce only until a session with that server ended
- * normally.  Shared by the session (pdm_session_open with a package 0) and
- * the agent's intake (pdm__pkg0_admit), so that nothing unverified ever
- * changes the agent's queue.
+ * normally; then the policies are asked about the notification
+ * (PDM_OP_SESSION with PDM_REQ_NOTIFICATION).  Shared by the session
+ * (pdm_session_open with a package 0) and the agent's intake
+ * (pdm_ctx_notification_admit), so that nothing unverified ever changes
+ * the agent's queue and both ask the same question once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +182,55 @@ static int pkg0_judge(pdm_ctx *ctx, const uint8_t *buf, size_t len,
     return PDM_OK;
 }
 
+/* PDM_OP_SESSION with PDM_REQ_NOTIFICATION for a verified package 0 of
+ * @acc's server: PDM_OK, or PDM_EDENIED with @d naming the policy. */
+static int ask_policy(pdm_ctx *ctx, const pdm__account *acc, pdm__decision *d)
+{
+    pdm_policy_req req;
+    memset(&req, 0, sizeof req);
+    req.struct_size = sizeof req;
+    req.op = PDM_OP_SESSION;
+    req.principal = PDM_PRINCIPAL_SERVER;
+    req.flags = PDM_REQ_NOTIFICATION;
+    req.server_id = acc->server_id;
+    req.uri = acc->uri;
+    req.address = acc->addr;
+    return pdm__engine_policy(ctx, &req, d);
+}
+
+/* The one notification question, for the agent's intake and for
+ * pdm_session_open with a package 0 alike: a verified package 0 (@acc's
+ * server, session id @sid) is the server's own request for a session, so
+ * the policies may refuse it before anything acts on it (seed S5: a
+ * server no longer whitelisted is not even woken up).  Audited as the
+ * server's, with the deciding component; the session is asked again later
+ * with the transport's facts.  Returns PDM_OK, or PDM_EDENIED with @why
+ * "refused by <component>: <reason>". */
+static int pkg0_notify(pdm_ctx *ctx, const pdm__account *acc, const char *sid,
+                       char *why, size_t whylen)
+{
+    pdm__who w = {PDM_PRINCIPAL_SERVER, NULL, NULL, 0, NULL};
+    pdm__decision d;
+    int rc = ask_policy(ctx, acc, &d);
+    w.server_id = acc->server_id;
+    if (rc != PDM_OK) {
+        char policy[sizeof d.reason];
+        pdm__strlcpy(policy, d.reason, sizeof policy);
+        snprintf(why, whylen, "refused by %s: %s", d.component, policy);
+        /* the row keeps what fits after the prefix */
+        snprintf(d.reason, sizeof d.reason, "package 0 refused: %.*s",
+                 (int)(sizeof d.reason - 20), policy);
+        pdm__tree_audit(ctx->tree, &w, "Notify", acc->uri, &d);
+        return rc;
+    }
+    memset(&d, 0, sizeof d);
+    snprintf(d.component, sizeof d.component, "session");
+    snprintf(d.reason, sizeof d.reason, "package 0 verified (session %s)",
+             sid);
+    pdm__tree_audit(ctx->tree, &w, "Notify", acc->uri, &d);
+    return PDM_OK;
+}
+
 /* Package 0 of a session: the verdict, audited and reported. */
 int pdm__session_check_pkg0(pdm_session *s, const uint8_t *buf,
                             size_t len, char *server_id, size_t sidlen)
@@ -207,34 +258,20 @@ int pdm__session_check_pkg0(pdm_session *s, const uint8_t *buf,
         return pdm__session_fail(s, rc, "package 0 from %s refused: %s",
                                  server_id, why);
     }
+    rc = pkg0_notify(ctx, &s->acc, s->session_id, why, sizeof why);
+    if (rc != PDM_OK)
+        return pdm__session_fail(s, rc, "package 0 from %s %s",
+                                 s->acc.server_id, why);
     s->server_initiated = true;
-    pdm__session_audit(s, "Notify", "allow", "package 0 verified");
     return PDM_OK;
 }
 
-
-/* PDM_OP_SESSION with PDM_REQ_NOTIFICATION for a verified package 0 of
- * @acc's server: PDM_OK, or PDM_EDENIED with @d naming the policy. */
-static int ask_policy(pdm_ctx *ctx, const pdm__account *acc, pdm__decision *d)
-{
-    pdm_policy_req req;
-    memset(&req, 0, sizeof req);
-    req.struct_size = sizeof req;
-    req.op = PDM_OP_SESSION;
-    req.principal = PDM_PRINCIPAL_SERVER;
-    req.flags = PDM_REQ_NOTIFICATION;
-    req.server_id = acc->server_id;
-    req.uri = acc->uri;
-    req.address = acc->addr;
-    return pdm__engine_policy(ctx, &req, d);
-}
 
 int pdm__pkg0_admit(pdm_ctx *ctx, const uint8_t *buf, size_t len,
                     char *server_id, size_t sidlen, char sid[5], char *why,
                     size_t whylen)
 {
     pdm__account acc;
-    pdm__who w = {PDM_PRINCIPAL_SERVER, NULL, NULL, 0, NULL};
     int rc;
     if (!ctx || !buf || !server_id || !sidlen || !sid || !why || !whylen)
         return PDM_EINVAL;
@@ -242,31 +279,34 @@ int pdm__pkg0_admit(pdm_ctx *ctx, const uint8_t *buf, size_t len,
     server_id[0] = sid[0] = why[0] = '\0';
     rc = pkg0_judge(ctx, buf, len, &acc, sid, server_id, sidlen, why, whylen);
     if (rc == PDM_OK) {
-        pdm__decision d;
-        w.server_id = acc.server_id;
         pdm__strlcpy(server_id, acc.server_id, sidlen);
-        /* Verified, so it is the server's own request: the policies may
-         * refuse it before anything is queued (seed S5: a server no longer
-         * whitelisted is not even woken up).  Audited as the server's,
-         * with the deciding component; the session is asked again later
-         * with the transport's facts. */
-        rc = ask_policy(ctx, &acc, &d);
-        if (rc != PDM_OK) {
-            char policy[sizeof d.reason];
-            pdm__strlcpy(policy, d.reason, sizeof policy);
-            snprintf(why, whylen, "refused by %s: %s", d.component, policy);
-            /* the row keeps what fits after the prefix */
-            snprintf(d.reason, sizeof d.reason, "package 0 refused: %.*s",
-                     (int)(sizeof d.reason - 20), policy);
-            pdm__tree_audit(ctx->tree, &w, "Notify", acc.uri, &d);
-        } else {
-            memset(&d, 0, sizeof d);
-            snprintf(d.component, sizeof d.component, "session");
-            snprintf(d.reason, sizeof d.reason,
-                     "package 0 verified (session %s)", sid);
-            pdm__tree_audit(ctx->tree, &w, "Notify", acc.uri, &d);
-        }
+        rc = pkg0_notify(ctx, &acc, sid, why, whylen);
     }
     pdm__account_free(&acc);
+    return rc;
+}
+
+int pdm_ctx_notification_admit(pdm_notification *out, pdm_ctx *ctx,
+                               const uint8_t *pkg0, size_t len)
+{
+    char sid[5];
+    int rc;
+    if (!out || out->struct_size < sizeof *out)
+        return PDM_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+    if (!ctx || !pkg0)
+        return PDM_EINVAL;
+    /* As pdm_session_open would refuse it: a context that cannot run its
+     * policies admits nothing. */
+    if (pdm__engine_unusable(ctx)) {
+        snprintf(out->why, sizeof out->why, "%s", pdm__engine_unusable(ctx));
+        return PDM_EDENIED;
+    }
+    rc = pdm__pkg0_admit(ctx, pkg0, len, out->server_id,
+                         sizeof out->server_id, sid, out->why,
+                         sizeof out->why);
+    if (rc == PDM_OK)
+        pdm__strlcpy(out->session_id, sid, sizeof out->session_id);
     return rc;
 }
