@@ -118,5 +118,6 @@ extern const cli_cmd cli_agent_cmds[];
 extern const cli_cmd cli_transcript_cmds[];
 extern const cli_cmd cli_bootstrap_cmds[];
 extern const cli_cmd cli_owner_cmds[];
+extern const cli_cmd cli_lock_cmds[];
 
 #endif

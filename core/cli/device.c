@@ -9,6 +9,12 @@
  * action the device is asked to do is appended to a device-state file as
  * one JSON object per line, so tests can observe what happened.  An OEM
  * replaces this file with calls into the real device.
+ *
+ * Device actions (lock, unlock, wipe, factory reset, capability; ABI 1.4)
+ * are recorded and done: the next script line answers one only when it
+ * starts with "action=" (ok, cancel, fail, unsupported), so scripts of
+ * UI and PIN answers keep working.  The wipe classes are
+ * $POLYDM_WIPE_CLASSES, else DEFAULT_WIPE_CLASSES.
  */
 #define _GNU_SOURCE
 #include "cli.h"
@@ -66,6 +72,79 @@ static char *next_answer(cli_device *d)
         }
     }
     return NULL;
+}
+
+/* The next script line when it is a device action's answer
+ * ("action=..."), else NULL with the line left for the UI or PIN hook. */
+static char *next_action_answer(cli_device *d)
+{
+    char line[200];
+    long pos;
+    if (!d->script || (pos = ftell(d->script)) < 0)
+        return NULL;
+    while (fgets(line, sizeof line, d->script)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!line[0] || line[0] == '#')
+            continue;
+        if (strncmp(line, "action=", 7) == 0)
+            return strdup(line + 7);
+        break;
+    }
+    fseek(d->script, pos, SEEK_SET);
+    return NULL;
+}
+
+#define DEFAULT_WIPE_CLASSES "contacts,messages,media,accounts"
+
+static int dev_action(void *user, const pdm_device_action *a, char *reason,
+                      size_t size)
+{
+    static const char *const names[] = {
+        "?", "lock-full", "lock-partial", "unlock", "wipe", "factory-reset",
+        "capability"};
+    cli_device *d = user;
+    char *ans = next_action_answer(d);
+    const char *how = ans ? ans : "ok";
+    char detail[900], what[600] = "";
+    int rc = PDM_OK;
+    if (a->kind == PDM_DEVACT_WIPE) {
+        for (size_t i = 0; i < a->nclasses; i++)
+            snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s",
+                     i ? "," : "", a->classes[i]);
+    } else if (a->kind == PDM_DEVACT_CAPABILITY) {
+        snprintf(what, sizeof what, "%s=%s", a->capability,
+                 a->enable ? "on" : "off");
+    }
+    snprintf(detail, sizeof detail, "%s%sserver=%s%s; answer=%s", what,
+             what[0] ? "; " : "", a->server_id ? a->server_id : "-",
+             a->notify_user ? "; notify" : "", how);
+    cli_device_record(d, a->kind <= PDM_DEVACT_CAPABILITY ? names[a->kind]
+                                                          : "?",
+                      detail);
+    if (strcmp(how, "ok") == 0) {
+        rc = PDM_OK;
+    } else if (strcmp(how, "cancel") == 0) {
+        rc = PDM_ECANCELLED;
+        snprintf(reason, size, "the user refused");
+    } else if (strcmp(how, "unsupported") == 0) {
+        rc = PDM_ENOTSUP;
+        snprintf(reason, size, "this device cannot do it");
+    } else {
+        rc = PDM_EIO;
+        snprintf(reason, size, "the device failed (scripted)");
+    }
+    free(ans);
+    return rc;
+}
+
+static int dev_wipe_classes(void *user, char *buf, size_t size)
+{
+    const char *env = getenv("POLYDM_WIPE_CLASSES");
+    (void)user;
+    if (pdm__strlcpy(buf, env && *env ? env : DEFAULT_WIPE_CLASSES, size) >=
+        size)
+        return PDM_ENOSPC;
+    return PDM_OK;
 }
 
 /* The user takes the server's default response (DR), the way a test UI
@@ -199,6 +278,9 @@ int cli_device_init(cli_device *d, const char *ui_script,
     d->hooks.ui = ui_script ? dev_ui : NULL;
     /* The IMSI: the profile's device.imsi (network_id left NULL). */
     d->hooks.pin = ui_script ? dev_pin : NULL;
+    /* Device actions are done (and recorded) unless the script says. */
+    d->hooks.action = dev_action;
+    d->hooks.wipe_classes = dev_wipe_classes;
     return 0;
 }
 

@@ -734,6 +734,7 @@ static int authority(job *j, const pdm__bs_mo *m)
         info.address = m->address;
         info.root_owner = pdm__tree_root_owner(t);
         info.source = j->source;
+        info.flags = pdm__lock_auth_flags(ctx);
         info.home_plmn = pdm__authority_home_plmn(ctx, plmn, sizeof plmn) ==
                                  PDM_OK
                              ? plmn
@@ -1866,4 +1867,23 @@ PDM_API int pdm_ctx_bootstrap_watch(pdm_ctx *ctx, int *fds, size_t cap,
     }
     *n = k;
     return PDM_OK;
+}
+
+/* ---- factory reset ------------------------------------------------------------- */
+
+void pdm__bootstrap_reset(pdm_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->bs_npending; i++)
+        pdm__free(ctx->bs_pending[i]);
+    pdm__free(ctx->bs_pending);
+    ctx->bs_pending = NULL;
+    ctx->bs_npending = 0;
+    ctx->bs_pending_loaded = true;
+    pending_save(ctx); /* none left: the record goes */
+    if (!ctx->store || (ctx->flags & PDM_CTX_READONLY))
+        return;
+    /* The factory document's mark goes too: the factory state includes
+     * what bootstrap.factory_file gives, applied again at the next scan. */
+    pdm__store_kv_del(ctx->store, "core", KV_SOURCES);
+    pdm__store_kv_del(ctx->store, "core", KV_FACTORY);
 }

@@ -13,19 +13,24 @@
  * told by its correlator and/or Source URI.  Never a guess: no evidence,
  * or evidence pointing at two servers, and it is refused.
  *
- * Saved format (kv "core"/"alerts"): "A1" then per alert seven fields
- * (server id, source, type, format, mark, correlator, data), each "-" for
- * absent or "<decimal length>:<bytes>".  Pending Execs (kv
- * "core"/"exec-pending"): "P1" then three such fields per record (server
- * id, URI, correlator).  Small and self-delimiting; each list is
- * rewritten on every change (a few records; both are bounded).  Both are
- * written at once, never with a package: see engine.h.
+ * Saved format (kv "core"/"alerts"): "A2" then per alert nine fields
+ * (server id, source, type, format, mark, correlator, data, once scope,
+ * once key), each "-" for absent or "<decimal length>:<bytes>" ("A1":
+ * the first seven only).  Pending Execs (kv "core"/"exec-pending"): "P2"
+ * then four such fields per record (server id, URI, correlator, the Unix
+ * time it was accepted in decimal; "P1": the first three).  Delivered
+ * once_keys (kv "core"/"once-delivered"): "O1" then two fields (scope,
+ * key) per key, oldest first, at most PDM__ONCE_KEPT.  Small and
+ * self-delimiting; each list is rewritten on every change (all are
+ * bounded).  All are written at once, never with a package: see
+ * engine.h.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "codec/codec.h"
 #include "engine/engine.h"
@@ -44,6 +49,8 @@ void pdm__engine_free_alerts(pdm__alert *a)
         pdm__free(a->mark);
         pdm__free(a->correlator);
         pdm__free(a->data);
+        pdm__free(a->once_scope);
+        pdm__free(a->once_key);
         pdm__free(a);
         a = n;
     }
@@ -85,7 +92,7 @@ static void save(pdm_ctx *ctx)
     if (!ctx->store)
         return;
     pdm__buf_init(&b);
-    pdm__buf_puts(&b, "A1");
+    pdm__buf_puts(&b, "A2");
     for (const pdm__alert *a = ctx->alerts; a; a = a->next) {
         put_str(&b, a->server_id);
         put_str(&b, a->source);
@@ -94,6 +101,8 @@ static void save(pdm_ctx *ctx)
         put_str(&b, a->mark);
         put_str(&b, a->correlator);
         put_field(&b, a->data, a->len, true);
+        put_str(&b, a->once_scope);
+        put_str(&b, a->once_key);
     }
     if (!pdm__buf_ok(&b))
         rc = PDM_ENOMEM;
@@ -114,11 +123,14 @@ static void save_pending(pdm_ctx *ctx)
     if (!ctx->store)
         return;
     pdm__buf_init(&b);
-    pdm__buf_puts(&b, "P1");
+    pdm__buf_puts(&b, "P2");
     for (const pdm__pending_exec *p = ctx->pending; p; p = p->next) {
+        char since[24];
+        snprintf(since, sizeof since, "%lld", (long long)p->since);
         put_str(&b, p->server_id);
         put_str(&b, p->uri);
         put_str(&b, p->correlator);
+        put_str(&b, since);
     }
     if (!pdm__buf_ok(&b))
         rc = PDM_ENOMEM;
@@ -158,15 +170,18 @@ static const char *bad_field(const char *server_id, const pdm_generic_alert *ga)
     return NULL;
 }
 
-static pdm__alert *make_alert(const char *server_id, const pdm_generic_alert *ga)
+static pdm__alert *make_alert(const char *server_id, const pdm_generic_alert *ga,
+                              const char *scope)
 {
     pdm__alert *a = pdm__calloc(1, sizeof(*a));
+    const char *oscope = ga->once_key ? scope : NULL;
     if (!a)
         return NULL;
 #define DUP(f, v) (a->f = (v) ? pdm__strdup(v) : NULL, !(v) || a->f)
     if (!DUP(server_id, server_id) || !DUP(source, ga->source_uri) ||
         !DUP(type, ga->type) || !DUP(format, ga->format) ||
-        !DUP(mark, ga->mark) || !DUP(correlator, ga->correlator)) {
+        !DUP(mark, ga->mark) || !DUP(correlator, ga->correlator) ||
+        !DUP(once_scope, oscope) || !DUP(once_key, ga->once_key)) {
         pdm__engine_free_alerts(a);
         return NULL;
     }
@@ -200,7 +215,8 @@ static size_t weight(const char *server_id, const char *source,
 static size_t alert_weight(const pdm__alert *a)
 {
     return weight(a->server_id, a->source, a->type, a->format, a->mark,
-                  a->correlator, a->len);
+                  a->correlator, a->len) +
+           slen(a->once_key);
 }
 
 /* Is there room in the queue for one more alert of @w bytes for
@@ -292,8 +308,26 @@ static void consume_pending(pdm_ctx *ctx, const char *server_id,
     }
 }
 
+/* Was an alert with @key of @scope queued (and still is) or delivered
+ * lately?  Then queueing it again would deliver it twice. */
+static bool once_seen(const pdm_ctx *ctx, const char *scope, const char *key)
+{
+    for (const pdm__alert *a = ctx->alerts; a; a = a->next)
+        if (same(a->once_scope, scope) && same(a->once_key, key))
+            return true;
+    for (size_t i = 0; i < ctx->nonce_done; i++) {
+        const char *d = ctx->once_done[i];
+        size_t sl = strlen(scope);
+        if (strncmp(d, scope, sl) == 0 && d[sl] == '\n' &&
+            strcmp(d + sl + 1, key) == 0)
+            return true;
+    }
+    return false;
+}
+
 int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
-                            const pdm_generic_alert *ga, const char *who)
+                            const pdm_generic_alert *ga, const char *who,
+                            const char *scope)
 {
     const char *server_id, *bad, *pend, *full;
     bool ambiguous;
@@ -312,6 +346,24 @@ int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
                   strcmp(bad, "source_uri") == 0 ? PDM__ALERT_URI_MAX
                                                  : PDM__ALERT_STR_MAX);
         return PDM_EINVAL;
+    }
+    if (ga->once_key) {
+        if (!*ga->once_key || !good_str(ga->once_key, PDM__ONCE_KEY_MAX)) {
+            pdm__logf(&ctx->log, PDM_LOG_ERROR, who,
+                      "Generic Alert refused: its once_key is not text of 1 "
+                      "to %d bytes",
+                      PDM__ONCE_KEY_MAX);
+            return PDM_EINVAL;
+        }
+        /* Before any binding: a result queued again after a crash is
+         * the same result, whichever server it would be bound to now. */
+        if (once_seen(ctx, scope, ga->once_key)) {
+            pdm__logf(&ctx->log, PDM_LOG_INFO, who,
+                      "Generic Alert %s not queued again: its once_key was "
+                      "queued or delivered already",
+                      ga->type);
+            return PDM_OK;
+        }
     }
     server_id = ga->server_id;
     pend = pending_server(ctx, ga, &ambiguous);
@@ -351,7 +403,8 @@ int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
     }
     if (!room_for(ctx, server_id,
                   weight(server_id, ga->source_uri, ga->type, ga->format,
-                         ga->mark, ga->correlator, ga->data.len),
+                         ga->mark, ga->correlator, ga->data.len) +
+                      slen(ga->once_key),
                   &full)) {
         /* The new one is refused, never a queued one dropped: a lock or
          * wipe result waiting in the queue must reach its server. */
@@ -364,7 +417,7 @@ int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
                   PDM__ALERTS_BYTES_MAX, full);
         return PDM_ENOSPC;
     }
-    if (!(a = make_alert(server_id, ga)))
+    if (!(a = make_alert(server_id, ga, scope)))
         return PDM_ENOMEM;
     append(ctx, a);
     save(ctx);
@@ -407,6 +460,8 @@ void pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
         n--;
     }
     p = pdm__calloc(1, sizeof(*p));
+    if (p)
+        p->since = (int64_t)time(NULL);
     if (!p || !(p->server_id = pdm__strdup(server_id)) ||
         !(p->uri = pdm__strdup(uri)) ||
         (correlator && !(p->correlator = pdm__strdup(correlator)))) {
@@ -445,32 +500,128 @@ static bool get_field(const uint8_t **p, const uint8_t *end, char **out,
     return *out != NULL;
 }
 
+/* ---- delivered once_keys ---------------------------------------------------- */
+
+void pdm__alerts_free_once(pdm_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->nonce_done; i++)
+        pdm__free(ctx->once_done[i]);
+    pdm__free(ctx->once_done);
+    ctx->once_done = NULL;
+    ctx->nonce_done = 0;
+}
+
+static void save_once(pdm_ctx *ctx)
+{
+    pdm__buf b;
+    int rc;
+    if (!ctx->store)
+        return;
+    pdm__buf_init(&b);
+    pdm__buf_puts(&b, "O1");
+    for (size_t i = 0; i < ctx->nonce_done; i++) {
+        const char *d = ctx->once_done[i], *nl = strchr(d, '\n');
+        put_field(&b, d, (size_t)(nl - d), true);
+        put_str(&b, nl + 1);
+    }
+    if (!pdm__buf_ok(&b))
+        rc = PDM_ENOMEM;
+    else if (!ctx->nonce_done)
+        rc = pdm__store_kv_del(ctx->store, "core", "once-delivered");
+    else
+        rc = pdm__store_kv_put(ctx->store, "core", "once-delivered", b.data,
+                               b.len);
+    if (rc != PDM_OK && rc != PDM_ENOTFOUND)
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
+                  "cannot save the delivered once_keys: %s",
+                  pdm_strerror(rc));
+    pdm__buf_free(&b);
+}
+
+/* Remembers a delivered key ("scope\nkey"), the oldest going past
+ * PDM__ONCE_KEPT.  Not saved here: the caller saves once for all. */
+static void note_once(pdm_ctx *ctx, const char *scope, const char *key)
+{
+    char *d;
+    size_t sl = strlen(scope), kl = strlen(key);
+    if (!ctx->once_done &&
+        !(ctx->once_done = pdm__calloc(PDM__ONCE_KEPT, sizeof(char *))))
+        return;
+    if (!(d = pdm__malloc(sl + kl + 2)))
+        return;
+    memcpy(d, scope, sl);
+    d[sl] = '\n';
+    memcpy(d + sl + 1, key, kl + 1);
+    if (ctx->nonce_done == PDM__ONCE_KEPT) {
+        pdm__free(ctx->once_done[0]);
+        memmove(ctx->once_done, ctx->once_done + 1,
+                (PDM__ONCE_KEPT - 1) * sizeof(char *));
+        ctx->nonce_done--;
+    }
+    ctx->once_done[ctx->nonce_done++] = d;
+}
+
+static void load_once(pdm_ctx *ctx)
+{
+    pdm_blob v = {NULL, 0};
+    const uint8_t *p, *end;
+    bool ok;
+    if (!ctx->store ||
+        pdm__store_kv_get(ctx->store, "core", "once-delivered", &v.data,
+                          &v.len) != PDM_OK)
+        return;
+    ok = v.len >= 2 && memcmp(v.data, "O1", 2) == 0;
+    p = v.data + 2;
+    end = v.data + v.len;
+    while (ok && p < end) {
+        char *sc = NULL, *key = NULL;
+        size_t sl = 0, kl = 0;
+        ok = get_field(&p, end, &sc, &sl) && get_field(&p, end, &key, &kl) &&
+             sc && key && strlen(sc) == sl && strlen(key) == kl &&
+             !strchr(sc, '\n');
+        if (ok)
+            note_once(ctx, sc, key);
+        pdm__free(sc);
+        pdm__free(key);
+    }
+    if (!ok)
+        /* Fewer remembered keys: a result might go out twice, never be
+         * lost (correlators let the server spot a repeat). */
+        pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
+                  "the saved delivered once_keys are damaged: the rest is "
+                  "dropped");
+    pdm__free(v.data);
+}
+
 static void load_pending(pdm_ctx *ctx)
 {
     pdm_blob v = {NULL, 0};
     const uint8_t *p, *end;
     pdm__pending_exec **tail = &ctx->pending;
     size_t n = 0;
+    int nf;
     bool ok;
     if (!ctx->store ||
         pdm__store_kv_get(ctx->store, "core", "exec-pending", &v.data,
                           &v.len) != PDM_OK)
         return;
-    ok = v.len >= 2 && memcmp(v.data, "P1", 2) == 0;
+    ok = v.len >= 2 && (memcmp(v.data, "P1", 2) == 0 ||
+                        memcmp(v.data, "P2", 2) == 0);
+    nf = ok && v.data[1] == '2' ? 4 : 3;
     p = ok ? v.data + 2 : v.data;
     end = v.data + v.len;
     while (ok && p < end && n < PDM__PENDING_MAX) {
-        char *f[3] = {NULL, NULL, NULL};
-        size_t len[3];
+        char *f[4] = {NULL, NULL, NULL, NULL};
+        size_t len[4];
         pdm__pending_exec *r;
-        for (int i = 0; i < 3 && ok; i++)
+        for (int i = 0; i < nf && ok; i++)
             ok = get_field(&p, end, &f[i], &len[i]);
         /* A NUL inside the server id would make it another server's. */
         r = ok && f[0] && *f[0] && strlen(f[0]) == len[0] && f[1]
                 ? pdm__calloc(1, sizeof(*r))
                 : NULL;
         if (!r) {
-            for (int i = 0; i < 3; i++)
+            for (int i = 0; i < 4; i++)
                 pdm__free(f[i]);
             ok = false;
             break;
@@ -478,6 +629,8 @@ static void load_pending(pdm_ctx *ctx)
         r->server_id = f[0];
         r->uri = f[1];
         r->correlator = f[2];
+        r->since = f[3] ? strtoll(f[3], NULL, 10) : 0;
+        pdm__free(f[3]);
         *tail = r;
         tail = &r->next;
         n++;
@@ -498,27 +651,30 @@ void pdm__alerts_load(pdm_ctx *ctx)
     pdm_blob v = {NULL, 0};
     const uint8_t *p, *end;
     size_t n = 0;
+    int nf;
     bool dropped = false;
     load_pending(ctx);
+    load_once(ctx);
     if (!ctx->store ||
         pdm__store_kv_get(ctx->store, "core", "alerts", &v.data, &v.len) !=
             PDM_OK)
         return;
     p = v.data;
     end = v.data + v.len;
-    if (v.len < 2 || memcmp(p, "A1", 2) != 0) {
+    if (v.len < 2 || (memcmp(p, "A1", 2) != 0 && memcmp(p, "A2", 2) != 0)) {
         pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
                   "the saved Generic Alert queue is damaged: ignored");
         pdm__free(v.data);
         return;
     }
+    nf = p[1] == '2' ? 9 : 7;
     p += 2;
     while (p < end) {
-        char *f[7] = {NULL};
-        size_t len[7];
+        char *f[9] = {NULL};
+        size_t len[9];
         bool ok = true;
         pdm__alert *a;
-        for (int i = 0; i < 7; i++)
+        for (int i = 0; i < nf; i++)
             if (ok)
                 ok = get_field(&p, end, &f[i], &len[i]);
             else
@@ -529,7 +685,7 @@ void pdm__alerts_load(pdm_ctx *ctx)
             pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
                       "a saved Generic Alert (%s) names no server: dropped",
                       f[2] ? f[2] : "?");
-            for (int i = 0; i < 7; i++)
+            for (int i = 0; i < 9; i++)
                 pdm__free(f[i]);
             dropped = true;
             continue;
@@ -543,13 +699,14 @@ void pdm__alerts_load(pdm_ctx *ctx)
             g.format = f[3];
             g.mark = f[4];
             g.correlator = f[5];
-            ok = !bad_field(f[0], &g);
-            for (int i = 0; i < 6; i++)
-                ok = ok && (!f[i] || strlen(f[i]) == len[i]);
+            ok = !bad_field(f[0], &g) && !f[7] == !f[8] &&
+                 (!f[8] || good_str(f[8], PDM__ONCE_KEY_MAX));
+            for (int i = 0; i < 9; i++)
+                ok = ok && (i == 6 || !f[i] || strlen(f[i]) == len[i]);
         }
         a = ok && f[2] && f[3] && f[6] ? pdm__calloc(1, sizeof(*a)) : NULL;
         if (!a) {
-            for (int i = 0; i < 7; i++)
+            for (int i = 0; i < 9; i++)
                 pdm__free(f[i]);
             pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
                       "the saved Generic Alert queue is damaged after %zu "
@@ -565,6 +722,8 @@ void pdm__alerts_load(pdm_ctx *ctx)
         a->correlator = f[5];
         a->data = (uint8_t *)f[6];
         a->len = len[6];
+        a->once_scope = f[7];
+        a->once_key = f[8];
         append(ctx, a);
         n++;
     }
@@ -579,12 +738,16 @@ void pdm__alerts_load(pdm_ctx *ctx)
 void pdm__alerts_session_end(pdm_ctx *ctx, bool delivered)
 {
     pdm__alert **pp = &ctx->alerts;
-    bool changed = false;
+    bool changed = false, once = false;
     while (*pp) {
         pdm__alert *a = *pp;
         if (a->in_flight && delivered) {
             *pp = a->next;
             a->next = NULL;
+            if (a->once_key && a->once_scope) {
+                note_once(ctx, a->once_scope, a->once_key);
+                once = true;
+            }
             pdm__engine_free_alerts(a);
             changed = true;
             continue;
@@ -592,8 +755,24 @@ void pdm__alerts_session_end(pdm_ctx *ctx, bool delivered)
         a->in_flight = false;
         pp = &a->next;
     }
+    /* The keys first: a crash between the two writes leaves the alert
+     * queued and its key remembered, so it still goes out once. */
+    if (once)
+        save_once(ctx);
     if (changed)
         save(ctx);
+}
+
+void pdm__alerts_reset(pdm_ctx *ctx)
+{
+    pdm__engine_free_alerts(ctx->alerts);
+    ctx->alerts = NULL;
+    pdm__engine_free_pending(ctx->pending);
+    ctx->pending = NULL;
+    pdm__alerts_free_once(ctx);
+    save(ctx);
+    save_pending(ctx);
+    save_once(ctx);
 }
 
 /* Does no DM account carry @server_id?  Only a clear "no such account"
@@ -711,7 +890,28 @@ PDM_API int pdm_ctx_queue_alert(pdm_ctx *ctx, const pdm_generic_alert *ga)
     /* Fields the caller's (older) struct does not have read as NULL. */
     memset(&g, 0, sizeof g);
     memcpy(&g, ga, ga->struct_size < sizeof g ? ga->struct_size : sizeof g);
-    return pdm__engine_queue_alert(ctx, NULL, &g, "api");
+    return pdm__engine_queue_alert(ctx, NULL, &g, "api", "integrator");
+}
+
+PDM_API int pdm_ctx_pending_exec(pdm_ctx *ctx, size_t i,
+                                 pdm_pending_exec *out)
+{
+    const pdm__pending_exec *p;
+    uint32_t size;
+    if (!ctx || !out || out->struct_size < sizeof *out)
+        return PDM_EINVAL;
+    for (p = ctx->pending; p && i; p = p->next)
+        i--;
+    if (!p)
+        return PDM_ENOTFOUND;
+    size = out->struct_size;
+    memset(out, 0, sizeof *out);
+    out->struct_size = size;
+    out->server_id = p->server_id;
+    out->uri = p->uri;
+    out->correlator = p->correlator;
+    out->since = p->since;
+    return PDM_OK;
 }
 
 PDM_API size_t pdm_ctx_pending_alerts(const pdm_ctx *ctx, const char **server_id)

@@ -90,6 +90,50 @@ int pdm__authority_record_drop(pdm_ctx *ctx, const char *server_id)
     return pdm__tree_meta_set(ctx->tree, key, NULL);
 }
 
+/* Collects the record keys (pdm__tree_meta_each callback). */
+typedef struct rec_keys {
+    char **v;
+    size_t n, cap;
+    int rc;
+} rec_keys;
+
+static int rec_collect(void *user, const char *key, const char *value)
+{
+    rec_keys *k = user;
+    (void)value;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 8;
+        char **nv = pdm__realloc(k->v, cap * sizeof *nv);
+        if (!nv)
+            return k->rc = PDM_ENOMEM;
+        k->v = nv;
+        k->cap = cap;
+    }
+    if (!(k->v[k->n] = pdm__strdup(key)))
+        return k->rc = PDM_ENOMEM;
+    k->n++;
+    return 0;
+}
+
+int pdm__authority_records_clear(pdm_ctx *ctx)
+{
+    rec_keys k;
+    int rc;
+    if (!ctx || !ctx->tree)
+        return PDM_EINVAL;
+    memset(&k, 0, sizeof k);
+    /* Collected first: removing a fact while walking them moves them. */
+    pdm__tree_meta_each(ctx->tree, REC_PREFIX, rec_collect, &k);
+    rc = k.rc;
+    for (size_t i = 0; i < k.n; i++) {
+        if (rc == PDM_OK)
+            rc = pdm__tree_meta_set(ctx->tree, k.v[i], NULL);
+        pdm__free(k.v[i]);
+    }
+    pdm__free(k.v);
+    return rc;
+}
+
 uint32_t pdm__authority_origins(pdm_ctx *ctx)
 {
     pdm__node *dm = ctx && ctx->tree ? pdm__dmacc_root(ctx->tree) : NULL;

@@ -57,6 +57,10 @@ int pdm__authority_record_set(pdm_ctx *ctx, const char *server_id,
  * transaction rules as pdm__authority_record_set; no record is PDM_OK. */
 int pdm__authority_record_drop(pdm_ctx *ctx, const char *server_id);
 
+/* Removes every record (a factory reset: the accounts left are the
+ * factory's, which have none).  Same transaction rules. */
+int pdm__authority_records_clear(pdm_ctx *ctx);
+
 /* The origins of the DM accounts that exist now, as a mask of
  * 1u << pdm_bootstrap_origin (pdm_policy_req::account_origins). */
 uint32_t pdm__authority_origins(pdm_ctx *ctx);

@@ -95,6 +95,26 @@ static int open_store(pdm_ctx *ctx)
     return PDM_OK;
 }
 
+int pdm__engine_build_tree(pdm_ctx *ctx, bool fresh)
+{
+    int rc = pdm__engine_setup_tree(ctx);
+    if (rc == PDM_OK && fresh && ctx->profile->factory_tree)
+        rc = load_factory_tree(ctx);
+    /* The DM account ACLs (tree/dmacc.h), also for stores written before
+     * the rule existed.  A read-only context leaves them: the rules hold
+     * without them. */
+    if (rc == PDM_OK && !(ctx->flags & PDM_CTX_READONLY)) {
+        size_t changed = 0;
+        rc = pdm__dmacc_repair(ctx->tree, &changed);
+        if (rc == PDM_OK && changed && !fresh)
+            pdm__logf(&ctx->log, PDM_LOG_INFO, "core",
+                      "the ACLs of %zu DM account node(s) were set to the "
+                      "account rule",
+                      changed);
+    }
+    return rc;
+}
+
 static int open_tree(pdm_ctx *ctx)
 {
     pdm__tree_config tc;
@@ -123,21 +143,7 @@ static int open_tree(pdm_ctx *ctx)
     /* Standard MOs, plugin MOs and the factory tree: one transaction. */
     rc = pdm__tree_begin(ctx->tree);
     if (rc == PDM_OK)
-        rc = pdm__engine_setup_tree(ctx);
-    if (rc == PDM_OK && fresh && ctx->profile->factory_tree)
-        rc = load_factory_tree(ctx);
-    /* The DM account ACLs (tree/dmacc.h), also for stores written before
-     * the rule existed.  A read-only context leaves them: the rules hold
-     * without them. */
-    if (rc == PDM_OK && !(ctx->flags & PDM_CTX_READONLY)) {
-        size_t changed = 0;
-        rc = pdm__dmacc_repair(ctx->tree, &changed);
-        if (rc == PDM_OK && changed && !fresh)
-            pdm__logf(&ctx->log, PDM_LOG_INFO, "core",
-                      "the ACLs of %zu DM account node(s) were set to the "
-                      "account rule",
-                      changed);
-    }
+        rc = pdm__engine_build_tree(ctx, fresh);
     if (rc == PDM_OK) {
         rc = pdm__tree_commit(ctx->tree);
         if (rc != PDM_OK)
@@ -195,8 +201,10 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
     /* Before the plugins start: an alert one queues in its create (work
      * finished since the last run) joins the saved queue instead of
      * overwriting it, and finds its pending Exec. */
-    if (rc == PDM_OK)
+    if (rc == PDM_OK) {
         pdm__alerts_load(ctx);
+        pdm__lock_load(ctx);
+    }
     if (rc == PDM_OK && !(ctx->flags & PDM_CTX_NO_PLUGINS)) {
         rc = pdm__plugins_start(&ctx->plugins, ctx->profile,
                                 pdm__plugin_search_path(c.plugin_path), &svc,
@@ -225,6 +233,10 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
         pdm__alerts_prune(ctx);
     if (rc == PDM_OK)
         ctx->ready = true;
+    /* A factory reset scheduled and not done (interrupted, or scheduled
+     * by a plugin's create): before anything else uses the context. */
+    if (rc == PDM_OK)
+        pdm__reset_maybe_run(ctx);
     return rc;
 }
 
@@ -249,6 +261,7 @@ PDM_API void pdm_ctx_close(pdm_ctx *ctx)
     pdm__free(ctx->plugin_mos);
     pdm__engine_free_alerts(ctx->alerts);
     pdm__engine_free_pending(ctx->pending);
+    pdm__alerts_free_once(ctx);
     for (size_t i = 0; i < ctx->bs_npending; i++)
         pdm__free(ctx->bs_pending[i]);
     pdm__free(ctx->bs_pending);

@@ -31,6 +31,9 @@ typedef struct pdm__alert {
     char *source, *type, *format, *mark, *correlator;
     uint8_t *data;
     size_t len;
+    /* pdm_generic_alert.once_key and whose it is ("plugin:<name>" or
+     * "integrator"), or both NULL. */
+    char *once_scope, *once_key;
     bool in_flight;  /* carried by the running session */
 } pdm__alert;
 
@@ -40,6 +43,8 @@ typedef struct pdm__alert {
 typedef struct pdm__pending_exec {
     struct pdm__pending_exec *next;
     char *server_id, *uri, *correlator; /* correlator may be NULL */
+    int64_t since; /* Unix time it was accepted (0: saved by an older
+                      version) */
 } pdm__pending_exec;
 
 struct pdm_ctx {
@@ -93,6 +98,20 @@ struct pdm_ctx {
     bool auth_root_add_open; /* PDM_DEFAULTS_ROOT_ADD_OPEN */
     /* pdm_ctx_authority's last answer (local.c), or NULL. */
     struct pdm__local *local;
+    /* The lost-device lock (lock.c): the stored level and who set it
+     * when (kv "core"/"lock"), and whether a factory reset is scheduled
+     * (kv "core"/"factory-reset").  Read at open. */
+    uint32_t lock_level;
+    int64_t lock_since;
+    char lock_plugin[64];
+    char lock_server[256];
+    bool reset_pending;
+    bool resetting;     /* pdm__reset_run is running */
+    unsigned sessions;  /* pdm_session objects open on this context */
+    /* The last PDM__ONCE_KEPT once_keys of delivered alerts (alerts.c,
+     * kv "core"/"once-delivered"), oldest first: "scope\nkey" each. */
+    char **once_done;
+    size_t nonce_done;
     char err[512];
 };
 
@@ -160,8 +179,15 @@ int pdm__engine_mo_tx(pdm_ctx *ctx, int what);
 #define PDM__ALERTS_MAX 256
 #define PDM__ALERTS_BYTES_PER_SERVER (256 * 1024)
 #define PDM__ALERTS_BYTES_MAX (1024 * 1024)
+/* @ga->once_key (since 1.4): scoped by @scope ("plugin:<name>" or
+ * "integrator"); an equal key of the same scope still queued or among the
+ * last PDM__ONCE_KEPT delivered makes the call PDM_OK with nothing
+ * queued.  Text of at most PDM__ONCE_KEY_MAX bytes, else PDM_EINVAL. */
+#define PDM__ONCE_KEY_MAX 128
+#define PDM__ONCE_KEPT 256
 int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
-                            const pdm_generic_alert *ga, const char *who);
+                            const pdm_generic_alert *ga, const char *who,
+                            const char *scope);
 void pdm__engine_free_alerts(pdm__alert *a);
 void pdm__engine_free_pending(pdm__pending_exec *p);
 /* Records that @server_id's Exec of @uri (with @correlator, or NULL) was
@@ -211,6 +237,48 @@ void pdm__bootstrap_forget(pdm_ctx *ctx, const char *server_id);
  * @server_id (saved at once); returns how many alerts went.  No audit
  * row: the caller's operation has its own.  alerts.c */
 size_t pdm__alerts_forget(pdm_ctx *ctx, const char *server_id);
+/* ---- the lost-device services (lock.c) -------------------------------------
+ * The lock level is a device fact of the core's own (kv "core"/"lock"),
+ * written at once (never with a package: a rollback must not unlock a
+ * device), audited ("DeviceLock").  While it is not PDM_LOCK_NONE every
+ * policy request carries PDM_REQ_DEVICE_LOCKED (policy_hook, services.c:
+ * the one place every request passes) and every pdm_authority_info
+ * PDM_AUTH_INFO_DEVICE_LOCKED (pdm__lock_auth_flags). */
+
+/* Reads the lock and the scheduled reset at open (before plugins start).
+ * A damaged lock record reads as PDM_LOCK_FULL (fail closed), logged. */
+void pdm__lock_load(pdm_ctx *ctx);
+/* PDM_AUTH_INFO_DEVICE_LOCKED when locked, else 0. */
+uint32_t pdm__lock_auth_flags(const pdm_ctx *ctx);
+/* The host services behind pdm_host_api set_lock, get_lock,
+ * device_action, wipe_classes, factory_reset (see plugin.h). */
+int pdm__lock_set(pdm_ctx *ctx, const char *plugin, uint32_t level,
+                  const char *server_id);
+int pdm__device_action(pdm_ctx *ctx, const char *plugin,
+                       const pdm_device_action *a, char *reason,
+                       size_t size);
+int pdm__device_wipe_classes(pdm_ctx *ctx, const char *plugin, char *buf,
+                             size_t size);
+int pdm__reset_schedule(pdm_ctx *ctx, const char *plugin);
+/* Runs a scheduled factory reset if one is due and may run now: the
+ * context is open, writable, runs its plugins, no session is open and
+ * no tree transaction either.  Called at open, when a session object is
+ * closed, and by pdm__reset_schedule.  See docs/architecture.md. */
+void pdm__reset_maybe_run(pdm_ctx *ctx);
+
+/* What the factory reset clears outside the tree, each saved at once:
+ * the alert queue, pending Execs and delivered once_keys (alerts.c);
+ * pending first sessions and bootstrap source records, and the factory
+ * document's applied mark (bootstrap.c). */
+void pdm__alerts_reset(pdm_ctx *ctx);
+void pdm__bootstrap_reset(pdm_ctx *ctx);
+void pdm__alerts_free_once(pdm_ctx *ctx);
+/* Builds the standard MOs, plugin MO nodes and, when @fresh, the
+ * profile's factory tree, then repairs the DM account ACLs, inside the
+ * open tree transaction (the fresh-store path of pdm_ctx_open, reused
+ * by the factory reset).  ctx.c */
+int pdm__engine_build_tree(pdm_ctx *ctx, bool fresh);
+
 /* Frees pdm_ctx_authority's answer.  local.c */
 void pdm__local_free(pdm_ctx *ctx);
 

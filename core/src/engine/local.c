@@ -273,6 +273,7 @@ static int ask_authority(lop *o, const acct *to)
     info.address = to->addr[0] ? to->addr : NULL;
     info.root_owner = pdm__tree_root_owner(ctx->tree);
     info.source = src;
+    info.flags = pdm__lock_auth_flags(ctx);
     if (pdm__authority_home_plmn(ctx, plmn, sizeof plmn) == PDM_OK)
         info.home_plmn = plmn;
     memset(&v, 0, sizeof v);

@@ -39,10 +39,17 @@ static int deny(pdm__decision *dec, const char *component, const char *fmt,
     return PDM_EDENIED;
 }
 
-static int policy_hook(void *user, const pdm_policy_req *req,
+static int policy_hook(void *user, const pdm_policy_req *in,
                        pdm__decision *dec)
 {
     pdm_ctx *ctx = user;
+    /* Every request the core asks passes here (tree operations, sessions,
+     * package 0, bootstrap, the local user): the one place the lock's
+     * flag is set (PDM_REQ_DEVICE_LOCKED, policy.h). */
+    pdm_policy_req lreq = *in;
+    const pdm_policy_req *req = &lreq;
+    if (ctx->lock_level != PDM_LOCK_NONE)
+        lreq.flags |= PDM_REQ_DEVICE_LOCKED;
     /* The factory tree is the device's own configuration: it is loaded
      * even by a context that runs no plugins. */
     if (ctx->plugins_absent && req->principal != PDM_PRINCIPAL_FACTORY)
@@ -435,7 +442,10 @@ static int svc_generic_alert(void *user, const char *plugin,
                              const pdm_generic_alert *ga)
 {
     pdm_ctx *ctx = user;
-    return pdm__engine_queue_alert(ctx, ctx->mo_call_server, ga, plugin);
+    char scope[128];
+    snprintf(scope, sizeof scope, "plugin:%s", plugin);
+    return pdm__engine_queue_alert(ctx, ctx->mo_call_server, ga, plugin,
+                                   scope);
 }
 
 /* A plugin's own PIN (the SIM's), asked through the device's pin hook
@@ -472,6 +482,37 @@ static int svc_root_owner(void *user, const char **out)
     return PDM_OK;
 }
 
+static int svc_set_lock(void *user, const char *plugin, uint32_t level,
+                        const char *server_id)
+{
+    return pdm__lock_set(user, plugin, level, server_id);
+}
+
+static int svc_get_lock(void *user, uint32_t *level)
+{
+    const pdm_ctx *ctx = user;
+    *level = ctx->lock_level;
+    return PDM_OK;
+}
+
+static int svc_device_action(void *user, const char *plugin,
+                             const pdm_device_action *a, char *reason,
+                             size_t size)
+{
+    return pdm__device_action(user, plugin, a, reason, size);
+}
+
+static int svc_wipe_classes(void *user, const char *plugin, char *buf,
+                            size_t size)
+{
+    return pdm__device_wipe_classes(user, plugin, buf, size);
+}
+
+static int svc_factory_reset(void *user, const char *plugin)
+{
+    return pdm__reset_schedule(user, plugin);
+}
+
 void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc)
 {
     memset(svc, 0, sizeof(*svc));
@@ -483,6 +524,11 @@ void pdm__engine_services(pdm_ctx *ctx, pdm__services *svc)
     svc->generic_alert = svc_generic_alert;
     svc->ask_pin = svc_ask_pin;
     svc->root_owner = svc_root_owner;
+    svc->set_lock = svc_set_lock;
+    svc->get_lock = svc_get_lock;
+    svc->device_action = svc_device_action;
+    svc->wipe_classes = svc_wipe_classes;
+    svc->factory_reset = svc_factory_reset;
 }
 
 void pdm__engine_limits(const pdm_ctx *ctx, pdm__uri_limits *lim)

@@ -164,8 +164,10 @@ int pdm__engine_setup_tree(pdm_ctx *ctx)
         n++;
     if (!n)
         return PDM_OK;
-    ctx->plugin_mos = pdm__calloc(n, sizeof(*ctx->plugin_mos));
-    if (!ctx->plugin_mos)
+    /* Built again by a factory reset: the same components, the same
+     * bindings. */
+    if (!ctx->plugin_mos &&
+        !(ctx->plugin_mos = pdm__calloc(n, sizeof(*ctx->plugin_mos))))
         return PDM_ENOMEM;
     ctx->nplugin_mos = n;
     for (pdm__comp *c = pdm__plugins_next(&ctx->plugins, NULL, PDM_KIND_MO);

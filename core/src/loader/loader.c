@@ -480,9 +480,13 @@ void pdm__plugin_close(pdm__plugin *p)
             c->ops.head.destroy(c->inst);
         c->created = false;
     }
-    if (p->inited && p->desc.fini)
-        p->desc.fini(&p->ctx, p->plugin_data);
-    p->inited = false;
+    if (p->inited) {
+        /* False while fini runs: the services init/fini may not use
+         * (set_lock, ...) see it. */
+        p->inited = false;
+        if (p->desc.fini)
+            p->desc.fini(&p->ctx, p->plugin_data);
+    }
     /* Only now: no vtable or instance of the module is referenced. */
     if (p->dl)
         dlclose(p->dl);
@@ -961,6 +965,72 @@ static int host_root_owner(pdm_plugin_ctx *pc, char *buf, size_t size)
     return PDM_OK;
 }
 
+/* The lost-device services (since 1.4): not from init or fini (the
+ * plugin is not part of a context then), else the engine's. */
+static pdm__plugin *lds_plugin(pdm_plugin_ctx *pc)
+{
+    pdm__plugin *p = ctx_plugin(pc);
+    return p && p->inited ? p : NULL;
+}
+
+static int host_set_lock(pdm_plugin_ctx *pc, uint32_t level,
+                         const char *server_id)
+{
+    pdm__plugin *p = lds_plugin(pc);
+    if (!ctx_plugin(pc))
+        return PDM_EINVAL;
+    if (!p || !p->set->svc.set_lock)
+        return PDM_ENOTSUP;
+    return p->set->svc.set_lock(p->set->svc.user, p->name, level, server_id);
+}
+
+static int host_get_lock(pdm_plugin_ctx *pc, uint32_t *level)
+{
+    pdm__plugin *p = ctx_plugin(pc);
+    if (!p || !level)
+        return PDM_EINVAL;
+    *level = PDM_LOCK_NONE;
+    if (!p->set || !p->set->svc.get_lock)
+        return PDM_OK; /* no context: never set */
+    return p->set->svc.get_lock(p->set->svc.user, level);
+}
+
+static int host_device_action(pdm_plugin_ctx *pc, const pdm_device_action *a,
+                              char *reason, size_t size)
+{
+    pdm__plugin *p = lds_plugin(pc);
+    if (reason && size)
+        reason[0] = '\0';
+    if (!ctx_plugin(pc) || !a || (reason && !size))
+        return PDM_EINVAL;
+    if (!p || !p->set->svc.device_action)
+        return PDM_ENOTSUP;
+    return p->set->svc.device_action(p->set->svc.user, p->name, a, reason,
+                                     size);
+}
+
+static int host_wipe_classes(pdm_plugin_ctx *pc, char *buf, size_t size)
+{
+    pdm__plugin *p = lds_plugin(pc);
+    if (buf && size)
+        buf[0] = '\0';
+    if (!ctx_plugin(pc) || !buf || !size)
+        return PDM_EINVAL;
+    if (!p || !p->set->svc.wipe_classes)
+        return PDM_ENOTFOUND; /* no device to ask: the plugin's default */
+    return p->set->svc.wipe_classes(p->set->svc.user, p->name, buf, size);
+}
+
+static int host_factory_reset(pdm_plugin_ctx *pc)
+{
+    pdm__plugin *p = lds_plugin(pc);
+    if (!ctx_plugin(pc))
+        return PDM_EINVAL;
+    if (!p || !p->set->svc.factory_reset)
+        return PDM_ENOTSUP;
+    return p->set->svc.factory_reset(p->set->svc.user, p->name);
+}
+
 static void *host_alloc(size_t n) { return pdm__malloc(n); }
 static void host_free(void *ptr) { pdm__free(ptr); }
 static char *host_strdup(const char *s) { return pdm__strdup(s); }
@@ -989,6 +1059,11 @@ static const pdm_host_api host_table = {
     .generic_alert = host_generic_alert,
     .ask_pin = host_ask_pin,
     .root_owner = host_root_owner,
+    .set_lock = host_set_lock,
+    .get_lock = host_get_lock,
+    .device_action = host_device_action,
+    .wipe_classes = host_wipe_classes,
+    .factory_reset = host_factory_reset,
 };
 
 const pdm_host_api *pdm__host_table(void)

@@ -81,6 +81,17 @@ typedef struct pdm__services {
     /* host->root_owner: the stored root owner, borrowed (NULL: nobody);
      * PDM_ENOTSUP when there is no tree (create, init, destroy, fini). */
     int (*root_owner)(void *user, const char **out);
+    /* The lost-device services (ABI 1.4; engine.h, lock.c) after the
+     * host wrapper's checks (plugin known, pointers, not in init/fini). */
+    int (*set_lock)(void *user, const char *plugin, uint32_t level,
+                    const char *server_id);
+    int (*get_lock)(void *user, uint32_t *level);
+    int (*device_action)(void *user, const char *plugin,
+                         const pdm_device_action *a, char *reason,
+                         size_t size);
+    int (*wipe_classes)(void *user, const char *plugin, char *buf,
+                        size_t size);
+    int (*factory_reset)(void *user, const char *plugin);
 } pdm__services;
 
 typedef struct pdm__plugins pdm__plugins;
@@ -101,7 +112,7 @@ typedef struct pdm__plugin {
     pdm__plugins *set;               /* owner, for host services */
     struct pdm_plugin_ctx ctx;
     void *plugin_data;
-    bool inited;
+    bool inited; /* init returned PDM_OK and fini has not started */
     int err_rc;        /* last host->set_error */
     char err[256];
     int status_level;  /* last host->status */

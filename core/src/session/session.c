@@ -339,6 +339,8 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
         return PDM_ENOMEM;
     *out = s;
     s->ctx = ctx;
+    /* Counted until pdm_session_close: a factory reset waits for it. */
+    ctx->sessions++;
     /* Before anything of the request is looked at (a package 0 check
      * writes the store): a context that cannot run its policies runs no
      * session. */
@@ -1466,5 +1468,15 @@ PDM_API void pdm_session_close(pdm_session *s)
     /* pdm__wipe, not memset: a store right before free may be dropped. */
     pdm__wipe(s->cl_nonce, sizeof s->cl_nonce);
     pdm__wipe(s->srv_next_nonce, sizeof s->srv_next_nonce);
-    pdm__free(s);
+    {
+        pdm_ctx *ctx = s->ctx;
+        pdm__free(s);
+        /* The session is over (its last package committed or undone,
+         * its alerts settled): a factory reset a plugin scheduled in it
+         * runs now (lock.c). */
+        if (ctx) {
+            ctx->sessions--;
+            pdm__reset_maybe_run(ctx);
+        }
+    }
 }

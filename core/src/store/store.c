@@ -150,6 +150,8 @@ enum stmt_id {
     ST_KV_GET,
     ST_KV_PUT,
     ST_KV_DEL,
+    ST_KV_DEL_PREFIX,
+    ST_NONCE_CLEAR,
     ST__COUNT
 };
 
@@ -186,6 +188,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_KV_PUT] = "INSERT INTO kv(plugin, key, value) VALUES(?1, ?2, ?3)"
                   " ON CONFLICT(plugin, key) DO UPDATE SET value = excluded.value",
     [ST_KV_DEL] = "DELETE FROM kv WHERE plugin = ?1 AND key = ?2",
+    /* substr, not LIKE: a key may hold '%' or '_'. */
+    [ST_KV_DEL_PREFIX] = "DELETE FROM kv WHERE plugin = ?1"
+                         " AND substr(key, 1, length(?2)) = ?2",
+    [ST_NONCE_CLEAR] = "DELETE FROM nonces",
 };
 
 struct pdm__store {
@@ -1541,4 +1547,28 @@ int pdm__store_kv_del(pdm__store *s, const char *plugin, const char *key)
     if (rc == PDM_OK && sqlite3_changes(s->db) == 0)
         return PDM_ENOTFOUND;
     return rc;
+}
+
+int pdm__store_kv_del_prefix(pdm__store *s, const char *plugin,
+                             const char *prefix)
+{
+    sqlite3_stmt *st = s->st[ST_KV_DEL_PREFIX];
+    int rc;
+
+    if (!plugin || !prefix || !*prefix)
+        return set_err(s, PDM_EINVAL, "kv_del_prefix: invalid arguments");
+    rc = writable(s);
+    if (rc != PDM_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, plugin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
+    return run(s, st, "cannot delete plugin data");
+}
+
+int pdm__store_nonce_clear(pdm__store *s)
+{
+    int rc = writable(s);
+    if (rc != PDM_OK)
+        return rc;
+    return run(s, s->st[ST_NONCE_CLEAR], "cannot delete the nonces");
 }

@@ -197,6 +197,13 @@ int pdm__store_kv_get(pdm__store *s, const char *plugin, const char *key,
 int pdm__store_kv_put(pdm__store *s, const char *plugin, const char *key,
                       const uint8_t *val, size_t len);
 int pdm__store_kv_del(pdm__store *s, const char *plugin, const char *key);
+/* Deletes every key of @plugin starting with @prefix (non-empty); none is
+ * PDM_OK.  Same transaction rules. */
+int pdm__store_kv_del_prefix(pdm__store *s, const char *plugin,
+                             const char *prefix);
+/* Deletes every stored nonce (a factory reset).  Same transaction
+ * rules. */
+int pdm__store_nonce_clear(pdm__store *s);
 
 /* ---- tests only ---------------------------------------------------------- */
 /* Pretends this build knows n more schema versions: extra[i] is the SQL
