@@ -184,7 +184,7 @@ static void test_wl__descriptor(void)
     size_t n = 0;
     PDM_ASSERT_STR(d->name, "enterprise-whitelist");
     CU_ASSERT_EQUAL(d->abi_major, PDM_ABI_MAJOR);
-    CU_ASSERT_EQUAL(d->abi_minor, 3);
+    CU_ASSERT_EQUAL(d->abi_minor, PDM_ABI_MINOR);
     CU_ASSERT_EQUAL(d->components[0].kind, PDM_KIND_POLICY);
     PDM_ASSERT_STR(d->components[0].name, "policy");
     CU_ASSERT_EQUAL(d->components[1].kind, PDM_KIND_AUTHORITY);

@@ -82,7 +82,7 @@ static void test_operator_root__descriptor(void)
     const pdm_authority_ops *o = (const pdm_authority_ops *)d->components[0].ops;
     PDM_ASSERT_STR(d->name, "operator-root");
     CU_ASSERT_EQUAL(d->abi_major, PDM_ABI_MAJOR);
-    CU_ASSERT_EQUAL(d->abi_minor, 3);
+    CU_ASSERT_EQUAL(d->abi_minor, PDM_ABI_MINOR);
     CU_ASSERT_EQUAL(d->components[0].kind, PDM_KIND_AUTHORITY);
     CU_ASSERT_EQUAL(d->components[1].kind, PDM_KIND_END);
     CU_ASSERT_EQUAL(o->head.struct_size, sizeof(pdm_authority_ops));
