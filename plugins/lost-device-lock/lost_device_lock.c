@@ -792,8 +792,10 @@ static int lawmo_exec(void *i, const char *uri, const pdm_blob *data,
                         "waiting to be queued: retry later", n);
         return PDM_EBUSY;
     }
+    /* The level a failed lock goes back to; unknown: the strictest, so
+     * that a failure never lowers a lock. */
     if (host->get_lock(in->pc, &level) != PDM_OK)
-        level = PDM_LOCK_NONE;
+        level = PDM_LOCK_FULL;
     r.op = op;
     r.prev = level;
     memcpy(r.uri, uri, strlen(uri) + 1);
@@ -1201,10 +1203,12 @@ static int lock_check(void *i, const pdm_policy_req *req, pdm_verdict *out)
         out->decision = PDM_ALLOW;
         return PDM_OK;
     }
-    /* A server is never stopped by the lock: its authority must be able
-     * to unlock and wipe, and the others are held by their ACLs. */
-    if (r.principal == PDM_PRINCIPAL_SERVER || r.op == PDM_OP_GET ||
-        r.op == PDM_OP_SESSION || r.op == PDM_OP_SEND_SECRET)
+    /* A server's command is never stopped by the lock: its authority
+     * must be able to unlock and wipe, and the others are held by their
+     * ACLs.  A bootstrap is judged whoever delivers it. */
+    if ((r.principal == PDM_PRINCIPAL_SERVER && r.op != PDM_OP_BOOTSTRAP) ||
+        r.op == PDM_OP_GET || r.op == PDM_OP_SESSION ||
+        r.op == PDM_OP_SEND_SECRET)
         return PDM_OK;
     if (!locked(in, &r))
         return PDM_OK;

@@ -490,6 +490,12 @@ static void test_ldl__lock_failures(void)
     pdm_fake_host_set_device_rc(f.fh, PDM_EIO, NULL);
     CU_ASSERT_EQUAL(ex(&f, "FullyLock", "d"), PDM_PENDING);
     CU_ASSERT_EQUAL(pdm_fake_host_lock_level(f.fh), PDM_LOCK_PARTIAL);
+    /* The level cannot be read: a failure goes back to the strictest. */
+    pdm_fake_host_set_lock_level(f.fh, PDM_LOCK_NONE);
+    pdm_fake_host_set_lock_rc(f.fh, PDM_OK, PDM_EIO);
+    CU_ASSERT_EQUAL(ex(&f, "PartiallyLock", "d2"), PDM_PENDING);
+    CU_ASSERT_EQUAL(pdm_fake_host_lock_level(f.fh), PDM_LOCK_FULL);
+    pdm_fake_host_set_lock_rc(f.fh, PDM_OK, PDM_OK);
     /* The lock cannot be stored: the device is not asked (the stored
      * lock always comes first). */
     pdm_fake_host_set_device_rc(f.fh, PDM_OK, NULL);
@@ -499,7 +505,7 @@ static void test_ldl__lock_failures(void)
         size_t calls = ncalls(&f);
         CU_ASSERT_EQUAL(ex(&f, "FullyLock", "e"), PDM_PENDING);
         CU_ASSERT_EQUAL(ncalls(&f), calls);
-        expect_alert(&f, 5, "FullyLock", "e", "1402", "lawmo-op-6");
+        expect_alert(&f, 6, "FullyLock", "e", "1402", "lawmo-op-7");
     }
     done(&f);
 }
@@ -1033,6 +1039,10 @@ static void test_ldl__locked_bootstrap(void)
     CU_ASSERT_EQUAL(check(&f, &r), PDM_ABSTAIN);
     r = boot(PDM_SEC_NETWPIN, PDM_ORIGIN_PUSH, CT_DM, 0, "srvN");
     CU_ASSERT_EQUAL(check(&f, &r), PDM_ABSTAIN);
+    /* Whoever delivers it (a DM-profile bootstrap asked for a server). */
+    r = boot(PDM_SEC_USERPIN, PDM_ORIGIN_PUSH, CT_DM, 1, "srvA");
+    r.principal = PDM_PRINCIPAL_SERVER;
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_DENY);
     /* Unlocked: abstain. */
     r = boot(PDM_SEC_USERPIN, PDM_ORIGIN_PUSH, CT_CP, 0, "srvN");
     r.flags = 0;
