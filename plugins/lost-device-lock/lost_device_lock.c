@@ -111,7 +111,7 @@ static const char *const cap_names[] = {"sms", "voice", "data"};
 /* One value a replace() changed inside an open begin(): its kv key and
  * what it held before, so rollback() can put it back. */
 typedef struct undo {
-    char key[48];
+    char key[64];
     int old;
     int cap; /* index into cap_names, or -1 */
 } undo;
@@ -294,7 +294,7 @@ static int lawmo_get(void *i, const char *uri, pdm_blob *out)
             return blob_str(name ? "" : "false", out);
         if (name)
             return blob_str(names[slot], out);
-        snprintf(key, sizeof key, "wipe.%s", names[slot]);
+        snprintf(key, sizeof key, "wipe.%.32s", names[slot]);
         return blob_str(kv_bool(in, key, 0) ? "true" : "false", out);
     }
     return PDM_ENOTFOUND;
@@ -366,7 +366,7 @@ static int lawmo_replace(void *i, const char *uri, const pdm_blob *v)
                             uri, slot + 1);
             return PDM_ENOTFOUND;
         }
-        snprintf(key, sizeof key, "wipe.%s", names[slot]);
+        snprintf(key, sizeof key, "wipe.%.32s", names[slot]);
         old = kv_bool(in, key, 0);
     } else {
         return PDM_ENOTALLOWED;
@@ -603,7 +603,7 @@ static int do_wipe(lawmo *in, oprec *r)
         return 1405;
     }
     for (size_t j = 0; j < n; j++) {
-        snprintf(key, sizeof key, "wipe.%s", names[j]);
+        snprintf(key, sizeof key, "wipe.%.32s", names[j]);
         if (kv_bool(in, key, 0))
             sel[k++] = names[j];
     }
@@ -638,7 +638,7 @@ static void clear_settings(lawmo *in)
         size_t n;
         if (wipe_classes(in, names, &n) == PDM_OK)
             for (size_t j = 0; j < n; j++) {
-                snprintf(key, sizeof key, "wipe.%s", names[j]);
+                snprintf(key, sizeof key, "wipe.%.32s", names[j]);
                 host->kv_del(in->pc, key);
             }
     }
