@@ -38,6 +38,15 @@ option.origins = push,factory
 option.root_on_netwpin = true
 option.allow_takeover = true
 
+[plugin lost-device-lock]
+# LAWMO lock, unlock, wipe and factory reset (S1, docs/lawmo.md).  Only the
+# root owner (the carrier's server, per 3gpp2-takeover) may Exec or Replace
+# in ./LAWMO; while the device is locked every local change is refused,
+# the friendly takeover included.  Before terminal-policy, so that a
+# refusal while locked is audited as the lock's.
+option.lock_authority = root-owner
+option.locked_deny = all
+
 [plugin terminal-policy]
 option.smartcard = off
 option.precedence = ota

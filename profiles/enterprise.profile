@@ -38,6 +38,15 @@ option.origins = push,file,user,factory
 [plugin enterprise-whitelist]
 option.entry.1 = corp.example https://dm.corp.example/dm sha256//ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs= owner
 
+[plugin lost-device-lock]
+# LAWMO lock, unlock, wipe and factory reset (S1, docs/lawmo.md).  Only the
+# root owner (the whitelist's owner server) may Exec or Replace in
+# ./LAWMO; while the device is locked every local change is refused.
+# Before terminal-policy, so that a refusal while locked is audited as the
+# lock's.
+option.lock_authority = root-owner
+option.locked_deny = all
+
 [plugin terminal-policy]
 option.smartcard = off
 option.require_usernetwpin = true

@@ -53,6 +53,16 @@ unsigned_origins = factory,smartcard
 #   option.address_pattern = https://dm.mnc{mnc3}.mcc{mcc}.pub.3gppnetwork.org/*
 option.operator_secs = NETWPIN,USERNETWPIN
 
+[plugin lost-device-lock]
+# LAWMO lock, unlock, wipe and factory reset (S1, docs/lawmo.md).  Only the
+# root owner (the operator) may Exec or Replace in ./LAWMO; while the
+# device is locked every local change is refused, and a smart card of
+# another operator bootstraps nothing.  Before terminal-policy, so that a
+# refusal while locked is audited as the lock's.
+option.lock_authority = root-owner
+option.locked_deny = all
+option.locked_smartcard = deny-other-operator
+
 [plugin terminal-policy]
 option.smartcard = on
 option.precedence = smartcard

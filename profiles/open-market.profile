@@ -34,6 +34,18 @@ option.account_rights = Get,Replace,Delete
 # core still verifies SEC/MAC and asks the user for a PIN where needed.
 option.origins = push,file,user,factory
 
+[plugin lost-device-lock]
+# LAWMO lock, unlock, wipe and factory reset (S1, docs/lawmo.md).  Nobody
+# owns root on this market, so the authority allowed to lock, unlock and
+# wipe is named: the device owner's own DM service, and no other server.
+# demo.server is the demo's (scripts/demo.sh); an OEM sets the ServerID of
+# the service its owners use.  While locked every local change is refused
+# (the thief cannot re-bootstrap, take over or delete the account).
+# Before terminal-policy, so that a refusal while locked is audited as the
+# lock's.
+option.lock_authority = demo.server
+option.locked_deny = all
+
 [plugin terminal-policy]
 option.precedence = first
 option.privileged_userpin = deny

@@ -32,7 +32,7 @@ struct pdm_plugin_ctx {
 struct pdm_fake_host {
     struct pdm_plugin_ctx ctx;
     kv *options, *tree, *store;
-    strlist logs, errors, statuses, alerts, alert_servers;
+    strlist logs, errors, statuses, alerts, alert_servers, alert_keys;
     char *alert_server; /* binds an alert without server_id, or NULL */
     int pin_rc;         /* ask_pin: the user's answer (pdm_fake_host_set_pin) */
     char *pin, *pin_text;
@@ -41,6 +41,17 @@ struct pdm_fake_host {
     int owner_rc;       /* root_owner: pdm_fake_host_set_root_owner */
     char *owner;        /* NULL: nobody owns root */
     size_t owner_asks;
+    uint32_t lock_level; /* set_lock/get_lock (since 1.4) */
+    int lock_set_rc, lock_get_rc;
+    size_t lock_sets;
+    char *lock_server;
+    int dev_rc;          /* device_action's answer */
+    char *dev_reason;
+    strlist dev_calls;
+    int wipe_rc;         /* wipe_classes' answer */
+    char *wipe_classes;
+    int reset_rc;
+    size_t resets;
     int last_rc;
     long live;
     long fail_after;
@@ -311,6 +322,19 @@ static int fh_generic_alert(pdm_plugin_ctx *pc, const pdm_generic_alert *ga)
         push(&fh->logs, buf);
         return PDM_EINVAL;
     }
+    /* once_key (since 1.4): only within the plugin's struct_size */
+    if (ga->struct_size < offsetof(pdm_generic_alert, once_key) +
+                              sizeof(ga->once_key))
+        g.once_key = NULL;
+    if (g.once_key && (!*g.once_key || !alert_text(g.once_key, 128))) {
+        push(&fh->logs, "generic_alert refused: its once_key is not text of "
+                        "at most 128 bytes");
+        return PDM_EINVAL;
+    }
+    if (g.once_key)
+        for (size_t i = 0; i < fh->alert_keys.n; i++)
+            if (strcmp(fh->alert_keys.v[i], g.once_key) == 0)
+                return PDM_OK; /* queued or delivered already */
     srv = g.server_id ? g.server_id : fh->alert_server;
     if (!srv) {
         push(&fh->logs, "generic_alert refused: it names no server and no "
@@ -323,6 +347,7 @@ static int fh_generic_alert(pdm_plugin_ctx *pc, const pdm_generic_alert *ga)
              g.data.data ? (const char *)g.data.data : "");
     push(&fh->alerts, buf);
     push(&fh->alert_servers, srv);
+    push(&fh->alert_keys, g.once_key ? g.once_key : "");
     return PDM_OK;
 }
 
@@ -377,6 +402,109 @@ static int fh_root_owner(pdm_plugin_ctx *pc, char *buf, size_t size)
     return PDM_OK;
 }
 
+/* ---- the lost-device services (since 1.4) ---------------------------- */
+
+static int fh_set_lock(pdm_plugin_ctx *pc, uint32_t level,
+                       const char *server_id)
+{
+    pdm_fake_host *fh = pc->fh;
+    if (level > PDM_LOCK_FULL)
+        return PDM_EINVAL;
+    if (fh->lock_set_rc != PDM_OK)
+        return fh->lock_set_rc;
+    fh->lock_sets++;
+    free(fh->lock_server);
+    fh->lock_server = strdup(server_id ? server_id : "");
+    fh->lock_level = level;
+    return PDM_OK;
+}
+
+static int fh_get_lock(pdm_plugin_ctx *pc, uint32_t *level)
+{
+    if (!level)
+        return PDM_EINVAL;
+    *level = PDM_LOCK_NONE;
+    if (pc->fh->lock_get_rc != PDM_OK)
+        return pc->fh->lock_get_rc;
+    *level = pc->fh->lock_level;
+    return PDM_OK;
+}
+
+/* The class names of a wipe: one or more, each [A-Za-z0-9_-]{1,32}. */
+static bool class_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (!n || n > 32)
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789_-") == n;
+}
+
+static int fh_device_action(pdm_plugin_ctx *pc, const pdm_device_action *a,
+                            char *reason, size_t size)
+{
+    static const char *const kinds[] = {NULL, "lock-full", "lock-partial",
+                                        "unlock", "wipe", "factory-reset",
+                                        "capability"};
+    pdm_fake_host *fh = pc->fh;
+    char buf[1024];
+    size_t len;
+    if (reason && size)
+        reason[0] = '\0';
+    if (!a || a->struct_size < sizeof(*a) || a->kind < PDM_DEVACT_LOCK_FULL ||
+        a->kind > PDM_DEVACT_CAPABILITY || a->notify_user > 1)
+        return PDM_EINVAL;
+    if (a->kind == PDM_DEVACT_WIPE && (!a->nclasses || !a->classes))
+        return PDM_EINVAL;
+    if (a->kind == PDM_DEVACT_CAPABILITY &&
+        (!a->capability || a->enable > 1 ||
+         (strcmp(a->capability, "sms") != 0 &&
+          strcmp(a->capability, "voice") != 0 &&
+          strcmp(a->capability, "data") != 0)))
+        return PDM_EINVAL;
+    len = (size_t)snprintf(buf, sizeof buf, "%s", kinds[a->kind]);
+    for (size_t i = 0; a->kind == PDM_DEVACT_WIPE && i < a->nclasses; i++) {
+        if (!class_name_ok(a->classes[i]))
+            return PDM_EINVAL;
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%c%s",
+                                i ? ',' : ' ', a->classes[i]);
+    }
+    if (a->kind == PDM_DEVACT_CAPABILITY)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, " %s %s",
+                                a->capability, a->enable ? "on" : "off");
+    if (a->notify_user)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, " notify");
+    if (a->server_id && len < sizeof buf)
+        snprintf(buf + len, sizeof buf - len, " server=%s", a->server_id);
+    push(&fh->dev_calls, buf);
+    if (fh->dev_rc != PDM_OK && reason && size && fh->dev_reason)
+        snprintf(reason, size, "%s", fh->dev_reason);
+    return fh->dev_rc;
+}
+
+static int fh_wipe_classes(pdm_plugin_ctx *pc, char *buf, size_t size)
+{
+    pdm_fake_host *fh = pc->fh;
+    if (buf && size)
+        buf[0] = '\0';
+    if (!buf || !size)
+        return PDM_EINVAL;
+    if (fh->wipe_rc != PDM_OK)
+        return fh->wipe_rc;
+    if (!fh->wipe_classes || strlen(fh->wipe_classes) >= size)
+        return fh->wipe_classes ? PDM_ENOSPC : PDM_ENOTFOUND;
+    memcpy(buf, fh->wipe_classes, strlen(fh->wipe_classes) + 1);
+    return PDM_OK;
+}
+
+static int fh_factory_reset(pdm_plugin_ctx *pc)
+{
+    if (pc->fh->reset_rc != PDM_OK)
+        return pc->fh->reset_rc;
+    pc->fh->resets++;
+    return PDM_OK;
+}
+
 /* Like the core's: one static table for every fake host (plugin.h rule
  * 9); the plugin context says which fake host a call is for. */
 static const pdm_host_api fake_api = {
@@ -400,6 +528,11 @@ static const pdm_host_api fake_api = {
     .generic_alert = fh_generic_alert,
     .ask_pin = fh_ask_pin,
     .root_owner = fh_root_owner,
+    .set_lock = fh_set_lock,
+    .get_lock = fh_get_lock,
+    .device_action = fh_device_action,
+    .wipe_classes = fh_wipe_classes,
+    .factory_reset = fh_factory_reset,
 };
 
 pdm_fake_host *pdm_fake_host_new(void)
@@ -411,6 +544,7 @@ pdm_fake_host *pdm_fake_host_new(void)
     fh->fail_after = -1;
     fh->pin_rc = PDM_ENOTSUP;
     fh->pin_tries = -1;
+    fh->wipe_rc = PDM_ENOTFOUND;
     active = fh;
     return fh;
 }
@@ -445,6 +579,11 @@ void pdm_fake_host_free(pdm_fake_host *fh)
     list_free(&fh->statuses);
     list_free(&fh->alerts);
     list_free(&fh->alert_servers);
+    list_free(&fh->alert_keys);
+    list_free(&fh->dev_calls);
+    free(fh->lock_server);
+    free(fh->dev_reason);
+    free(fh->wipe_classes);
     free(fh->alert_server);
     if (fh->pin) {
         memset(fh->pin, 0, strlen(fh->pin));
@@ -566,4 +705,73 @@ long pdm_fake_host_live_allocs(const pdm_fake_host *fh) { return fh->live; }
 void pdm_fake_host_fail_alloc_after(pdm_fake_host *fh, long n)
 {
     fh->fail_after = n;
+}
+
+uint32_t pdm_fake_host_lock_level(const pdm_fake_host *fh)
+{
+    return fh->lock_level;
+}
+
+void pdm_fake_host_set_lock_level(pdm_fake_host *fh, uint32_t level)
+{
+    fh->lock_level = level;
+}
+
+void pdm_fake_host_set_lock_rc(pdm_fake_host *fh, int set_rc, int get_rc)
+{
+    fh->lock_set_rc = set_rc;
+    fh->lock_get_rc = get_rc;
+}
+
+size_t pdm_fake_host_lock_sets(const pdm_fake_host *fh)
+{
+    return fh->lock_sets;
+}
+
+const char *pdm_fake_host_lock_server(const pdm_fake_host *fh)
+{
+    return fh->lock_server;
+}
+
+int pdm_fake_host_set_device_rc(pdm_fake_host *fh, int rc, const char *reason)
+{
+    char *copy = reason ? strdup(reason) : NULL;
+    if (reason && !copy)
+        return PDM_ENOMEM;
+    free(fh->dev_reason);
+    fh->dev_reason = copy;
+    fh->dev_rc = rc;
+    return PDM_OK;
+}
+
+const char *pdm_fake_host_device_call(const pdm_fake_host *fh, size_t i)
+{
+    return at(&fh->dev_calls, i);
+}
+
+int pdm_fake_host_set_wipe_classes(pdm_fake_host *fh, int rc,
+                                   const char *classes)
+{
+    char *copy = classes ? strdup(classes) : NULL;
+    if (classes && !copy)
+        return PDM_ENOMEM;
+    free(fh->wipe_classes);
+    fh->wipe_classes = copy;
+    fh->wipe_rc = rc;
+    return PDM_OK;
+}
+
+void pdm_fake_host_set_factory_reset_rc(pdm_fake_host *fh, int rc)
+{
+    fh->reset_rc = rc;
+}
+
+size_t pdm_fake_host_factory_resets(const pdm_fake_host *fh)
+{
+    return fh->resets;
+}
+
+const char *pdm_fake_host_alert_once_key(const pdm_fake_host *fh, size_t i)
+{
+    return at(&fh->alert_keys, i);
 }

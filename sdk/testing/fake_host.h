@@ -113,6 +113,62 @@ int pdm_fake_host_set_root_owner(pdm_fake_host *fh, int rc,
                                  const char *server_id);
 /** How many times host->root_owner was called. */
 size_t pdm_fake_host_root_owner_asks(const pdm_fake_host *fh);
+/* ---- the lost-device services (since 1.4) -------------------------------
+ *
+ * host->set_lock/get_lock keep one lock level per fake host (the core's
+ * stored fact); host->device_action records every call as a line of text
+ * and answers a scripted rc; host->wipe_classes answers a scripted list;
+ * host->factory_reset counts the resets it schedules.  Each applies the
+ * core's argument checks first (PDM_EINVAL, as plugin.h and types.h say).
+ */
+
+/** The stored lock level (a pdm_lock_level, PDM_LOCK_NONE at first):
+ *  what host->get_lock reports and host->set_lock changes. */
+uint32_t pdm_fake_host_lock_level(const pdm_fake_host *fh);
+/** Sets the stored level directly, as a previous run would have left it
+ *  (no call is counted). */
+void pdm_fake_host_set_lock_level(pdm_fake_host *fh, uint32_t level);
+/** Scripts failures: host->set_lock returns @set_rc without changing the
+ *  level and host->get_lock returns @get_rc (with PDM_LOCK_NONE in
+ *  *level, so that only a plugin that checks the rc fails closed) while
+ *  they are not PDM_OK.  Both PDM_OK by default. */
+void pdm_fake_host_set_lock_rc(pdm_fake_host *fh, int set_rc, int get_rc);
+/** How many host->set_lock calls passed the checks, and the @server_id
+ *  of the last one ("" for NULL; borrowed, NULL before any call). */
+size_t pdm_fake_host_lock_sets(const pdm_fake_host *fh);
+const char *pdm_fake_host_lock_server(const pdm_fake_host *fh);
+
+/** The device's answer to the next host->device_action calls: @rc
+ *  (PDM_OK by default) and, for a failure, the one-line @reason it
+ *  writes (copied; NULL for none).  Returns 0 or PDM_ENOMEM. */
+int pdm_fake_host_set_device_rc(pdm_fake_host *fh, int rc,
+                                const char *reason);
+/** The i-th device_action call that passed the checks, or NULL past the
+ *  end: "lock-full", "lock-partial", "unlock", "wipe CLASS,CLASS",
+ *  "factory-reset" or "capability NAME on|off", then " notify" when
+ *  notify_user is 1 and " server=ID" when server_id is set.  Borrowed
+ *  until pdm_fake_host_free. */
+const char *pdm_fake_host_device_call(const pdm_fake_host *fh, size_t i);
+/** The device's wipeable classes for host->wipe_classes: with @rc PDM_OK
+ *  the list @classes (copied, e.g. "contacts,media"); any other @rc is
+ *  returned as is.  The default is PDM_ENOTFOUND (the device names none).
+ *  wipe_classes returns PDM_EINVAL for a NULL buffer or size 0 and
+ *  PDM_ENOSPC when the list does not fit, with "" in the buffer.
+ *  Returns 0 or PDM_ENOMEM. */
+int pdm_fake_host_set_wipe_classes(pdm_fake_host *fh, int rc,
+                                   const char *classes);
+/** host->factory_reset answers @rc (PDM_OK by default); the count is of
+ *  the resets scheduled (calls answered PDM_OK). */
+void pdm_fake_host_set_factory_reset_rc(pdm_fake_host *fh, int rc);
+size_t pdm_fake_host_factory_resets(const pdm_fake_host *fh);
+/** The once_key of the i-th recorded alert ("" when it had none), or NULL
+ *  past the end.  host->generic_alert honours once_key as the core does:
+ *  an alert whose key equals a recorded alert's (the fake host keeps
+ *  every alert, as if still queued or delivered) returns PDM_OK and is
+ *  not recorded again; a key that is not text of at most 128 bytes is
+ *  PDM_EINVAL. */
+const char *pdm_fake_host_alert_once_key(const pdm_fake_host *fh, size_t i);
+
 /** A key/value entry the plugin stored (NULL if absent), and its length. */
 const void *pdm_fake_host_kv(const pdm_fake_host *fh, const char *key,
                              size_t *len);

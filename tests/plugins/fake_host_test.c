@@ -190,11 +190,119 @@ static void test_fake_host__root_owner(void)
     pdm_fake_host_free(fh);
 }
 
+/* The 1.4 services: once_key as the core honours it. */
+static void test_fake_host__once_key(void)
+{
+    static char longk[130];
+    pdm_fake_host *fh = pdm_fake_host_new();
+    const pdm_host_api *h = pdm_fake_host_api(fh);
+    pdm_plugin_ctx *pc = pdm_fake_host_ctx(fh);
+    pdm_generic_alert ga = good();
+    ga.once_key = "k-1";
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_OK);
+    ga.correlator = "c-2"; /* another alert, the same key: swallowed */
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_OK);
+    CU_ASSERT_PTR_NULL(pdm_fake_host_alert(fh, 1));
+    PDM_ASSERT_STR(pdm_fake_host_alert_once_key(fh, 0), "k-1");
+    ga.once_key = NULL;
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_OK);
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_OK);
+    PDM_ASSERT_STR(pdm_fake_host_alert_once_key(fh, 2), "");
+    /* A 1.3-sized alert has no once_key, whatever lies past it. */
+    ga.once_key = "k-1";
+    ga.struct_size = (uint32_t)offsetof(pdm_generic_alert, once_key);
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_OK);
+    PDM_ASSERT_STR(pdm_fake_host_alert_once_key(fh, 3), "");
+    ga.struct_size = sizeof ga;
+    memset(longk, 'k', 129);
+    ga.once_key = longk;
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_EINVAL);
+    ga.once_key = "";
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_EINVAL);
+    ga.once_key = "a\x01" "b";
+    CU_ASSERT_EQUAL(h->generic_alert(pc, &ga), PDM_EINVAL);
+    CU_ASSERT_PTR_NULL(pdm_fake_host_alert(fh, 4));
+    pdm_fake_host_free(fh);
+}
+
+static void test_fake_host__lost_device(void)
+{
+    pdm_fake_host *fh = pdm_fake_host_new();
+    const pdm_host_api *h = pdm_fake_host_api(fh);
+    pdm_plugin_ctx *pc = pdm_fake_host_ctx(fh);
+    pdm_device_action a;
+    const char *cls[] = {"contacts", "media"}, *badcls[] = {"a b"};
+    char buf[32], reason[32];
+    uint32_t level = 9;
+
+    CU_ASSERT_EQUAL(h->get_lock(pc, &level), PDM_OK);
+    CU_ASSERT_EQUAL(level, PDM_LOCK_NONE);
+    CU_ASSERT_EQUAL(h->get_lock(pc, NULL), PDM_EINVAL);
+    CU_ASSERT_EQUAL(h->set_lock(pc, 3, NULL), PDM_EINVAL);
+    CU_ASSERT_EQUAL(h->set_lock(pc, PDM_LOCK_FULL, "srv"), PDM_OK);
+    CU_ASSERT_EQUAL(pdm_fake_host_lock_level(fh), PDM_LOCK_FULL);
+    PDM_ASSERT_STR(pdm_fake_host_lock_server(fh), "srv");
+    CU_ASSERT_EQUAL(pdm_fake_host_lock_sets(fh), 1);
+    pdm_fake_host_set_lock_rc(fh, PDM_EIO, PDM_EIO);
+    CU_ASSERT_EQUAL(h->set_lock(pc, PDM_LOCK_NONE, NULL), PDM_EIO);
+    CU_ASSERT_EQUAL(h->get_lock(pc, &level), PDM_EIO);
+    CU_ASSERT_EQUAL(level, PDM_LOCK_NONE);
+    CU_ASSERT_EQUAL(pdm_fake_host_lock_level(fh), PDM_LOCK_FULL);
+
+    memset(&a, 0, sizeof a);
+    a.struct_size = sizeof a;
+    a.kind = PDM_DEVACT_WIPE;
+    CU_ASSERT_EQUAL(h->device_action(pc, &a, NULL, 0), PDM_EINVAL);
+    a.classes = badcls;
+    a.nclasses = 1;
+    CU_ASSERT_EQUAL(h->device_action(pc, &a, NULL, 0), PDM_EINVAL);
+    a.classes = cls;
+    a.nclasses = 2;
+    a.notify_user = 1;
+    a.server_id = "srv";
+    CU_ASSERT_EQUAL(h->device_action(pc, &a, reason, sizeof reason), PDM_OK);
+    PDM_ASSERT_STR(pdm_fake_host_device_call(fh, 0),
+                   "wipe contacts,media notify server=srv");
+    memset(&a, 0, sizeof a);
+    a.struct_size = sizeof a;
+    a.kind = PDM_DEVACT_CAPABILITY;
+    a.capability = "fax";
+    CU_ASSERT_EQUAL(h->device_action(pc, &a, NULL, 0), PDM_EINVAL);
+    a.capability = "voice";
+    pdm_fake_host_set_device_rc(fh, PDM_ENOTSUP, "no radio");
+    CU_ASSERT_EQUAL(h->device_action(pc, &a, reason, sizeof reason),
+                    PDM_ENOTSUP);
+    PDM_ASSERT_STR(reason, "no radio");
+    PDM_ASSERT_STR(pdm_fake_host_device_call(fh, 1), "capability voice off");
+    a.kind = 7;
+    CU_ASSERT_EQUAL(h->device_action(pc, &a, NULL, 0), PDM_EINVAL);
+    a.kind = PDM_DEVACT_LOCK_FULL;
+    a.struct_size = 8;
+    CU_ASSERT_EQUAL(h->device_action(pc, &a, NULL, 0), PDM_EINVAL);
+    CU_ASSERT_PTR_NULL(pdm_fake_host_device_call(fh, 2));
+
+    CU_ASSERT_EQUAL(h->wipe_classes(pc, buf, sizeof buf), PDM_ENOTFOUND);
+    pdm_fake_host_set_wipe_classes(fh, PDM_OK, "contacts,media,sms");
+    CU_ASSERT_EQUAL(h->wipe_classes(pc, buf, 8), PDM_ENOSPC);
+    PDM_ASSERT_STR(buf, "");
+    CU_ASSERT_EQUAL(h->wipe_classes(pc, buf, sizeof buf), PDM_OK);
+    PDM_ASSERT_STR(buf, "contacts,media,sms");
+    CU_ASSERT_EQUAL(h->wipe_classes(pc, NULL, 4), PDM_EINVAL);
+
+    CU_ASSERT_EQUAL(h->factory_reset(pc), PDM_OK);
+    pdm_fake_host_set_factory_reset_rc(fh, PDM_EIO);
+    CU_ASSERT_EQUAL(h->factory_reset(pc), PDM_EIO);
+    CU_ASSERT_EQUAL(pdm_fake_host_factory_resets(fh), 1);
+    pdm_fake_host_free(fh);
+}
+
 static const pdm_test tests[] = {
     {"alert_rules", test_fake_host__alert_rules},
     {"alert_server", test_fake_host__alert_server},
     {"ask_pin", test_fake_host__ask_pin},
     {"root_owner", test_fake_host__root_owner},
+    {"once_key", test_fake_host__once_key},
+    {"lost_device", test_fake_host__lost_device},
     {NULL, NULL},
 };
 
