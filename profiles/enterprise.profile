@@ -41,6 +41,10 @@ option.entry.1 = corp.example https://dm.corp.example/dm sha256//ypeBEsobvcr6wjG
 [plugin terminal-policy]
 option.smartcard = off
 option.require_usernetwpin = true
+# Over the air only USERNETWPIN (the header's rule): NETWPIN alone rests
+# on the IMSI, USERPIN/USERPINMAC alone on a PIN a rogue CP server can
+# talk the user into typing (seed S6).
+option.push_secs = USERNETWPIN
 option.privileged_userpin = deny
 option.cp_rebootstrap = deny
 option.user_acl_edit = never
