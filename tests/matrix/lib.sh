@@ -15,9 +15,11 @@ set -u
 rm -rf "$T"
 T=$MX_OUT
 mkdir -p "$T"
+MX_STATE=
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
   wait 2>/dev/null
+  [ -n "$MX_STATE" ] && rm -rf "$MX_STATE"
 }
 # The machine has one pcscd, shared with the SIM tests (which hold
 # /tmp/pcscd.lock): a case must not read whatever card is in its reader.
@@ -98,6 +100,11 @@ mx_device() {
   : "${SRV_URL:=https://127.0.0.1:9/dm}"
   make_profile "$DEV" "$tree" "$@"
   device_line "$DEV" "imsi = $MX_IMSI"
+  # The store and the agent's control socket live in a short folder: a
+  # cell's own folder (under a build tree) can be longer than a Unix
+  # socket path may be.  Removed at the end; the audit is kept.
+  MX_STATE=$(mktemp -d /tmp/polydm-mx.XXXXXX)
+  P=(--profile "$DEV/device.profile" --state "$MX_STATE" --plugin-path "$PLUGIN_PATH")
 }
 
 # mx_https: a throwaway PKI; sets TLS (test server options), MX_PIN (its
