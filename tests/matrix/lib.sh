@@ -31,6 +31,7 @@ if [ -z "${MX_SIM:-}" ]; then
   mkdir -p "$T/plugins"
   IFS=: read -ra _mx_dirs <<<"$PLUGIN_PATH"
   for _d in "${_mx_dirs[@]}"; do
+    _d=$(cd "$_d" 2>/dev/null && pwd) || continue   # links need absolute targets
     for _so in "$_d"/*.so; do
       [ -e "$_so" ] && [ "${_so##*/}" != sim-bootstrap.so ] &&
         [ ! -e "$T/plugins/${_so##*/}" ] && ln -s "$_so" "$T/plugins/"
