@@ -50,6 +50,10 @@ option.locked_deny = all
 [plugin terminal-policy]
 option.smartcard = off
 option.require_usernetwpin = true
+# Over the air only USERNETWPIN (the header's rule): NETWPIN alone rests
+# on the IMSI, USERPIN/USERPINMAC alone on a PIN a rogue CP server can
+# talk the user into typing (seed S6).
+option.push_secs = USERNETWPIN
 option.privileged_userpin = deny
 option.cp_rebootstrap = deny
 option.user_acl_edit = never

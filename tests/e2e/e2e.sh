@@ -182,26 +182,6 @@ multimsg() {
   expect_value ./Vendor/Size 11
 }
 
-# make_pki DIR: a throwaway PKI (certtool): ca.pem, srv.pem/srv.key for
-# localhost and 127.0.0.1, cli.pem/cli.key for the device.
-make_pki() {
-  local pki=$1
-  mkdir -p "$pki"
-  printf 'cn = "e2e CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$pki/ca.tmpl"
-  printf 'cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\ntls_www_server\nexpiration_days = 2\n' >"$pki/srv.tmpl"
-  printf 'cn = "IMEI:493005100592800"\ntls_www_client\nexpiration_days = 2\n' >"$pki/cli.tmpl"
-  (cd "$pki" &&
-    certtool --generate-privkey --key-type=ecdsa --outfile ca.key &&
-    certtool --generate-self-signed --load-privkey ca.key --template ca.tmpl --outfile ca.pem &&
-    certtool --generate-privkey --key-type=ecdsa --outfile srv.key &&
-    certtool --generate-certificate --load-privkey srv.key --load-ca-certificate ca.pem \
-      --load-ca-privkey ca.key --template srv.tmpl --outfile srv.pem &&
-    certtool --generate-privkey --key-type=ecdsa --outfile cli.key &&
-    certtool --generate-certificate --load-privkey cli.key --load-ca-certificate ca.pem \
-      --load-ca-privkey ca.key --template cli.tmpl --outfile cli.pem) >"$pki/log" 2>&1 ||
-    { fail "certtool"; show "$pki/log"; return 1; }
-}
-
 # HTTPS with a client certificate from a throwaway PKI.
 https() {
   local pki=$T/pki

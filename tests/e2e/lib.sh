@@ -84,9 +84,31 @@ make_profile() {
   {
     printf '\n[transport]\nallow_plain_http = true\n'
     for l in "$@"; do printf '%s\n' "$l"; done
-    printf '\n[plugin e2e-mo]\n'
+    # E2E_MO= (empty) leaves the test MO out (the profile matrix runs the
+    # shipped plugins only, also against a static build without it).
+    [ -n "${E2E_MO-e2e-mo}" ] && printf '\n[plugin %s]\n' "${E2E_MO-e2e-mo}"
   } >>"$dir/device.profile"
   P=(--profile "$dir/device.profile" --state "$dir/state" --plugin-path "$PLUGIN_PATH")
+}
+
+# make_pki DIR: a throwaway PKI (certtool, ECDSA): ca.pem, srv.pem/srv.key
+# for localhost and 127.0.0.1, cli.pem/cli.key for the device.
+make_pki() {
+  local pki=$1
+  mkdir -p "$pki"
+  printf 'cn = "e2e CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$pki/ca.tmpl"
+  printf 'cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\ntls_www_server\nexpiration_days = 2\n' >"$pki/srv.tmpl"
+  printf 'cn = "IMEI:493005100592800"\ntls_www_client\nexpiration_days = 2\n' >"$pki/cli.tmpl"
+  (cd "$pki" &&
+    certtool --generate-privkey --key-type=ecdsa --outfile ca.key &&
+    certtool --generate-self-signed --load-privkey ca.key --template ca.tmpl --outfile ca.pem &&
+    certtool --generate-privkey --key-type=ecdsa --outfile srv.key &&
+    certtool --generate-certificate --load-privkey srv.key --load-ca-certificate ca.pem \
+      --load-ca-privkey ca.key --template srv.tmpl --outfile srv.pem &&
+    certtool --generate-privkey --key-type=ecdsa --outfile cli.key &&
+    certtool --generate-certificate --load-privkey cli.key --load-ca-certificate ca.pem \
+      --load-ca-privkey ca.key --template cli.tmpl --outfile cli.pem) >"$pki/log" 2>&1 ||
+    { fail "certtool"; show "$pki/log"; return 1; }
 }
 
 # profile_set DIR SECTION KEY VALUE: sets KEY in [SECTION] of DIR's

@@ -1,0 +1,240 @@
+# Helpers of the profile matrix's cases (tests/matrix/README.md), on top
+# of the end-to-end helpers (tests/e2e/lib.sh: servers, agent, profiles).
+# A case is run by tests/matrix/run with:
+#   PDM SRV SRC PLUGIN_PATH  the polydm CLI, polydm-testserver, the source
+#                            tree, the plugin path (as for tests/e2e)
+#   MX_PROFILE               the shipped profile the device runs (its name)
+#   MX_OUT                   this cell's folder: everything the case makes
+#                            (profile, store, logs, transcripts, audit.txt)
+# and prints its checks, then exactly one line `outcome: OUTCOME` (see
+# mx_outcome).  A check that fails makes the outcome `error: ...`, which
+# never matches an expectation.
+set -u
+. "$SRC/tests/e2e/lib.sh"
+# The cell's folder is kept for the report (lib.sh's T is a temporary one).
+rm -rf "$T"
+T=$MX_OUT
+mkdir -p "$T"
+MX_STATE=
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  [ -n "$MX_STATE" ] && rm -rf "$MX_STATE"
+}
+# The machine has one pcscd, shared with the SIM tests (which hold
+# /tmp/pcscd.lock): a case must not read whatever card is in its reader.
+# sim-bootstrap is optional in every profile that loads it (S14), so the
+# cases run on a plugin path without its module; a case about the card
+# sets MX_SIM=1 before sourcing this file (and runs under the lock).  A
+# static build that linked it in keeps it: run that under the lock.
+if [ -z "${MX_SIM:-}" ]; then
+  mkdir -p "$T/plugins"
+  IFS=: read -ra _mx_dirs <<<"$PLUGIN_PATH"
+  for _d in "${_mx_dirs[@]}"; do
+    _d=$(cd "$_d" 2>/dev/null && pwd) || continue   # links need absolute targets
+    for _so in "$_d"/*.so; do
+      [ -e "$_so" ] && [ "${_so##*/}" != sim-bootstrap.so ] &&
+        [ ! -e "$T/plugins/${_so##*/}" ] && ln -s "$_so" "$T/plugins/"
+    done
+  done
+  PLUGIN_PATH=$T/plugins
+fi
+BASE_PROFILE=$MX_PROFILE
+E2E_MO=                    # the shipped plugins only
+MX_IMSI=001010123456789    # the device's IMSI (NETWPIN, USERNETWPIN)
+MX_TREE=$SRC/tests/e2e/e2e.tnds.xml
+MX_SCN=$SRC/tests/matrix/scenarios
+E2E_SCN=$SRC/tests/e2e/scenarios
+MX_EXAMPLE_PIN=sha256//ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=
+MX_PIN=$MX_EXAMPLE_PIN     # the test server's key pin once mx_https ran
+END_WAIT=${END_WAIT:-150}  # the test server's silence after a session (ms)
+TLS=()                     # test server options for HTTPS (mx_https)
+DEV=
+
+# mx_outcome OUTCOME: prints the cell's outcome and ends the case.
+#   allowed | refused by COMPONENT | n/a (REASON) | not built (REASON)
+# The audit of the device (if there is one) is kept as audit.txt.
+mx_outcome() {
+  if [ -n "$DEV" ] && [ -f "$DEV/device.profile" ]; then
+    "$PDM" "${P[@]}" audit >"$T/audit.txt" 2>&1
+  fi
+  if [ "$fails" -ne 0 ]; then
+    echo "outcome: error: $fails failed check(s) (the case saw: $1)"
+  else
+    echo "outcome: $1"
+  fi
+  exit 0
+}
+
+# mx_plugin_built NAME: the plugin exists in this build (a module on the
+# plugin path or linked into a static build): `profile check` of a profile
+# naming it passes (it reads descriptors only, runs no plugin code).
+mx_plugin_built() {
+  mkdir -p "$T/probe"
+  printf '[profile]\nid = probe\nabi = 1\n\n[plugin %s]\n' "$1" >"$T/probe/$1.profile"
+  "$PDM" --plugin-path "$PLUGIN_PATH" profile check "$T/probe/$1.profile" \
+    >"$T/probe/$1.out" 2>&1
+}
+
+# mx_need_plugin NAME: ends the case with `not built` unless the plugin is
+# built and the shipped profile loads it.
+mx_need_plugin() {
+  if ! mx_plugin_built "$1"; then
+    sed 's/^/    /' "$T/probe/$1.out"
+    mx_outcome "not built ($1 is not in this build)"
+  fi
+  grep -q "^\[plugin $1\]" "$SRC/profiles/$MX_PROFILE.profile" ||
+    mx_outcome "not built ($MX_PROFILE.profile does not load $1 yet)"
+}
+
+# mx_has NAME: the device's profile loads plugin NAME.
+mx_has() { grep -q "^\[plugin $1\]" "$DEV/device.profile"; }
+
+# mx_device [DIR [TREE [extra profile lines...]]]: the device under the
+# shipped profile MX_PROFILE with factory tree TREE (default the e2e tree,
+# its accounts at $SRV_URL, else at a closed port) and the IMSI; the extra
+# lines go to [transport].  Sets DEV and P.
+mx_device() {
+  DEV=${1:-$T/dev}
+  local tree=${2:-$MX_TREE}
+  shift 2 2>/dev/null || shift $#
+  : "${SRV_URL:=https://127.0.0.1:9/dm}"
+  make_profile "$DEV" "$tree" "$@"
+  device_line "$DEV" "imsi = $MX_IMSI"
+  # The store and the agent's control socket live in a short folder: a
+  # cell's own folder (under a build tree) can be longer than a Unix
+  # socket path may be.  Removed at the end; the audit is kept.
+  MX_STATE=$(mktemp -d /tmp/polydm-mx.XXXXXX)
+  P=(--profile "$DEV/device.profile" --state "$MX_STATE" --plugin-path "$PLUGIN_PATH")
+}
+
+# mx_https: a throwaway PKI; sets TLS (test server options), MX_PIN (its
+# key pin) and MX_TLS_LINES (the device's [transport] lines: the CA and a
+# client certificate).  Call before mx_device.
+mx_https() {
+  make_pki "$T/pki" || return 1
+  TLS=(--tls-cert "$T/pki/srv.pem" --tls-key "$T/pki/srv.key" --tls-ca "$T/pki/ca.pem")
+  MX_PIN=$(certtool --pubkey-info --infile "$T/pki/srv.pem" 2>/dev/null |
+    grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -1 | sed 's#pin-sha256:#sha256//#')
+  MX_TLS_LINES=("ca_file = $T/pki/ca.pem" "client_cert = $T/pki/cli.pem"
+                "client_key = $T/pki/cli.key")
+}
+
+# mx_list SERVERID ADDRESS [owner]: where the profile has a whitelist
+# (enterprise), puts SERVERID on it with the test server's key pin, so a
+# case reaches the rule it is about instead of the whitelist.  `owner`
+# replaces the owner entry (there is at most one).  No-op elsewhere.
+mx_list() {
+  mx_has enterprise-whitelist || return 0
+  local n=2
+  [ "${3:-}" = owner ] && n=1
+  while grep -q "^option.entry.$n " "$DEV/device.profile" && [ "${3:-}" != owner ]; do
+    n=$((n + 1))
+  done
+  profile_set "$DEV" "plugin enterprise-whitelist" "option.entry.$n" "$1 $2 $MX_PIN${3:+ $3}"
+}
+
+# mx_refusal FILE: the component of the first "refused by COMPONENT" in
+# FILE (a trailing ':' dropped); empty if there is none.
+mx_refusal() {
+  grep -o 'refused by [^ ]*' "$1" 2>/dev/null | head -1 | sed 's/^refused by //; s/:$//'
+}
+
+# mx_local RC OUTFILE: the outcome of a local CLI operation (exit RC, its
+# output in OUTFILE).  A refusal must name its component and be audited
+# with it; anything but exit 0 or 1 is an error.
+mx_local() {
+  local rc=$1 out=$2 comp
+  case $rc in
+  0) MX_SAW=allowed ;;
+  1)
+    comp=$(mx_refusal "$out")
+    [ -n "$comp" ] || { fail "exit 1 without 'refused by': $(head -c 300 "$out")"; comp=?; }
+    "$PDM" "${P[@]}" audit >"$T/audit.txt" 2>&1
+    expect_in "$T/audit.txt" "$comp" "the refusal is audited with $comp"
+    MX_SAW="refused by $comp" ;;
+  *) fail "exit $rc: $(head -c 300 "$out")"; MX_SAW="exit $rc" ;;
+  esac
+}
+
+# mx_agent [agent options]: the agent on DEV (its state in DEV/device.jsonl).
+mx_agent() { start_agent "$DEV" "$@"; }
+
+# mx_push SERVERID [testserver options...]: the test server generates an
+# OMA CP document (WBXML) with SERVERID's account (credentials of
+# e2e's bootstrap-cp.scn, address https://127.0.0.1:9/SERVERID unless
+# --url is given later) and pushes it to the agent; waits for the
+# agent's verdict and sets MX_SAW (allowed / refused by COMPONENT) from
+# the device-state record, checking the account is there or not.
+mx_push() {
+  local id=$1 n0 n line comp i; shift
+  n0=$(grep -c '"action":"bootstrap"' "$DEV/device.jsonl" 2>/dev/null)
+  "$SRV" --scenario "$E2E_SCN/bootstrap-cp.scn" --server-id "$id" \
+    --url "https://127.0.0.1:9/$id" --account "${id%%.*}" \
+    --push-bootstrap generate:cp --push-to "$AGENT_UDP" "$@" >>"$T/push.out" 2>&1 ||
+    { fail "push for $id"; show "$T/push.out"; }
+  for i in $(seq 1 200); do
+    n=$(grep -c '"action":"bootstrap"' "$DEV/device.jsonl" 2>/dev/null)
+    [ "${n:-0}" -gt "${n0:-0}" ] && break
+    sleep 0.05
+  done
+  line=$(grep '"action":"bootstrap"' "$DEV/device.jsonl" 2>/dev/null | tail -1)
+  if [ "${n:-0}" -le "${n0:-0}" ]; then
+    fail "no bootstrap verdict for $id"; show "$DEV/agent.err"; MX_SAW="no verdict"; return
+  fi
+  echo "     device state: $line"
+  case $line in
+  *refused*)
+    comp=$(printf '%s\n' "$line" | grep -o 'refused by [^ ]*' | head -1 | sed 's/^refused by //; s/:$//')
+    MX_SAW="refused by ${comp:-?}"
+    # (MX_EXISTING=1: the account was there before, e.g. a re-bootstrap)
+    if [ -z "${MX_EXISTING:-}" ] && account_of "$id"; then
+      fail "refused, yet $ACC exists for $id"
+    fi ;;
+  *applied*)
+    MX_SAW=allowed
+    account_of "$id" || fail "applied, yet no account for $id" ;;
+  *) fail "verdict not understood: $line"; MX_SAW="?" ;;
+  esac
+}
+
+# mx_session NAME SERVERID [session options]: the device's session with
+# SERVERID, whose test server was started as NAME (start_server NAME ...,
+# before mx_device so that the factory accounts point at it).  Exit 0:
+# the test server's verdict must pass too -> allowed.  Exit 1: the
+# refusal's component (from the output, and audited with it) -> refused
+# by COMPONENT; the test server is stopped.  Keeps NAME.out (the client),
+# NAME.transcript and NAME.err (the test server's).  Sets MX_SAW, MX_RC.
+mx_session() {
+  local name=$1 id=$2; shift 2
+  "$PDM" "${P[@]}" session --server "$id" "$@" >"$T/$name.session" 2>&1
+  MX_RC=$?
+  echo "     session with $id: exit $MX_RC"
+  if [ "$MX_RC" = 0 ]; then
+    wait_server "$name"
+    MX_SAW=allowed
+  else
+    kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
+    mx_session_refusal "$id" "$T/$name.session"
+  fi
+}
+
+# mx_session_refusal SERVERID OUTFILE: a session that failed: refused by
+# the component its output names, else by the component of the audit's
+# last deny/error row of SERVERID's Session (e.g. `session`: the core's
+# session module for a server that failed authentication or TLS).
+mx_session_refusal() {
+  local comp
+  "$PDM" "${P[@]}" audit >"$T/audit.txt" 2>&1
+  comp=$(mx_refusal "$2")
+  if [ -z "$comp" ]; then
+    comp=$(awk -v p="server:$1" '($2 == "deny" || $2 == "error") && $3 == p && $4 == "Session" { c = $6 } END { print c }' "$T/audit.txt")
+  fi
+  if [ -z "$comp" ]; then
+    fail "the failed session names no component and has no audit row"; show "$2"
+    comp=?
+  else
+    expect_in "$T/audit.txt" "$comp" "the refusal is audited with $comp"
+  fi
+  MX_SAW="refused by $comp"
+}
