@@ -54,3 +54,11 @@ option.user_acl_edit = always
 option.user_takeover = allow
 option.user_account_delete = allow
 option.secrets_tls_only = false
+
+[bootstrap]
+# The user may re-bootstrap (terminal-policy cp_rebootstrap = allow): a
+# correctly signed document for a ServerID the device knows replaces that
+# account (nothing is merged: the old account goes, the new one is still
+# judged by the policies and the authority).  The other markets keep the
+# core's default, a refusal (PDM_EEXISTS).
+replace_existing = true
