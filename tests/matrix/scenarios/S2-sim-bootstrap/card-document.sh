@@ -31,7 +31,7 @@ comp=$(mx_refusal "$T/scan.out")
 # The core's own bootstrap keys decide: a source disabled by
 # bootstrap.disabled_origins is never read (audited once); an unsigned
 # document from an origin bootstrap.unsigned_origins does not list is
-# refused (an unauthenticated document: not audited by the pipeline).
+# refused (audited as the core's, Bootstrap deny).
 if [ -z "$comp" ]; then
   if grep -q "BootstrapSourceDisabled" "$T/audit.txt"; then comp=core
   elif grep -q "1 refused" "$T/scan.out" && grep -q "bootstrap.unsigned_origins" "$T/scan.out"; then comp=core
