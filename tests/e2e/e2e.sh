@@ -1403,6 +1403,98 @@ bootstrap_sec_methods() {
   expect_not_in "$T/dev/audit.txt" "2468" "no PIN in the audit"
 }
 
+# ---- LAWMO (lost-device-lock, issue 13) ----------------------------------
+# Every case loads the shipped open-market profile (lost-device-lock is in
+# it) with test.server as the lock authority.
+
+# lawmo_profile DIR [TREE] [extra profile lines...]: the e2e device with
+# test.server as the only server allowed to lock.
+lawmo_profile() {
+  local dir=$1 tree=${2:-$TREE}
+  shift 2 2>/dev/null || shift $#
+  make_profile "$dir" "$tree" "$@"
+  profile_set "$dir" "plugin lost-device-lock" option.lock_authority test.server
+}
+
+# lock_status LABEL STATE SERVER: `polydm lock status` shows STATE (e.g.
+# "10 (fully locked)"), set by SERVER ("-" for none) and a time.
+lock_status() {
+  "$PDM" "${P[@]}" lock status >"$T/lock.txt" 2>&1 ||
+    { fail "$1: polydm lock status failed"; show "$T/lock.txt"; return; }
+  expect_in "$T/lock.txt" "state: $2" "$1: lock status says state $2"
+  if [ "$3" = - ]; then
+    expect_in "$T/lock.txt" "set by: server -, plugin -" "$1: lock status names nobody"
+    expect_in "$T/lock.txt" "since: never" "$1: lock status: never locked"
+  else
+    expect_in "$T/lock.txt" "set by: server $3, plugin lost-device-lock" "$1: lock status names $3"
+    grep -Eq '^ *since: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z' "$T/lock.txt" &&
+      ok "$1: lock status says since when" || { fail "$1: no time in lock status"; show "$T/lock.txt"; }
+  fi
+}
+
+# FullyLock, PartiallyLock, Wipe (nothing selected: 1406; then two
+# classes: 1201), a capability switched off, UnLock: each 202 and its
+# OperationComplete alert in the same session (lawmo-lock.scn, three
+# sessions); the device did each action (device-state), State and
+# `polydm lock status` follow the stored lock, the audit has each change.
+# lawmo_next NAME SCENARIO: test.server's next session on a new test
+# server (its port: LAWMO_PORT once set, else an ephemeral one, kept in
+# LAWMO_PORT).  After a session traced in $T/dev/trace, the scenario's
+# server nonce is the one the client issued there.
+lawmo_next() {
+  local scn=$SCN/$2 nonce
+  if ls "$T/dev/trace"/*-client.* >/dev/null 2>&1; then
+    nonce=$(cat "$T/dev/trace"/*-client.* | grep -o '<NextNonce[^>]*>[^<]*' | tail -1 | sed 's/.*>//')
+    sed "/^server-auth md5/s#nonce=text:srvnonce#nonce=b64:$nonce#" "$scn" >"$T/$1.scn"
+    scn=$T/$1.scn
+    rm -rf "$T/dev/trace"
+  fi
+  SRV_FIXED_PORT=${LAWMO_PORT:-0} start_server "$1" "$scn" || return 1
+  LAWMO_PORT=$SRV_PORT
+}
+
+lawmo_lock() {
+  local s
+  for s in lock partial wipe; do
+    lawmo_next "$s" "lawmo-$s.scn" || return
+    [ "$s" = lock ] && { lawmo_profile "$T/dev"; lock_status "before" "30 (unlocked)" -; }
+    "$PDM" "${P[@]}" session --server test.server --device-state "$T/dev/device.jsonl" \
+      --trace "$T/dev/trace" >"$T/dev/$s.out" 2>&1 && ok "session $s" ||
+      { fail "session $s"; show "$T/dev/$s.out"; }
+    wait_server "$s"
+    case $s in
+    lock) lock_status "after FullyLock" "10 (fully locked)" test.server ;;
+    partial) lock_status "after PartiallyLock" "20 (partially locked)" test.server ;;
+    esac
+  done
+  # The last change (the unlock) and who made it.
+  lock_status "after UnLock" "30 (unlocked)" test.server
+  expect_in "$T/lock.txt" "pending execs: none" "no Exec result is owed any more"
+  expect_in "$T/lock.txt" "queued alerts: 0" "every result was delivered"
+  expect_value ./LAWMO/State 30
+  expect_value ./LAWMO/AvailableWipeList/1/ToBeWiped true
+  expect_value ./LAWMO/AvailableWipeList/2/ToBeWiped false
+  expect_value ./LAWMO/Ext/Capabilities/Voice false
+  expect_value ./LAWMO/Ext/Capabilities/SMS true
+  expect_value ./LAWMO/LAWMOConfig/NotifyUser true
+  # The reference device recorded each action (docs/cli.md).
+  local d=$T/dev/device.jsonl
+  expect_in "$d" '"action":"lock-full","detail":"server=test.server; answer=ok"' "device: fully locked"
+  expect_in "$d" '"action":"lock-partial","detail":"server=test.server; answer=ok"' "device: partially locked"
+  expect_in "$d" '"action":"wipe","detail":"contacts,media; server=test.server; notify; answer=ok"' \
+    "device: contacts and media wiped, the user told"
+  expect_in "$d" '"action":"capability","detail":"voice=off; server=test.server; notify; answer=ok"' \
+    "device: voice calls switched off"
+  expect_in "$d" '"action":"unlock","detail":"server=test.server; notify; answer=ok"' "device: unlocked"
+  [ "$(grep -c '"action":"wipe"' "$d")" = 1 ] && ok "the empty Wipe did not reach the device" ||
+    fail "the device was asked to wipe $(grep -c '"action":"wipe"' "$d") times"
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "DeviceLock" "the lock changes are audited"
+  expect_in "$T/dev/audit.txt" "lock level full (was none), ordered by test.server" "the lock is audited"
+  expect_in "$T/dev/audit.txt" "lock level none (was partial), ordered by test.server" "the unlock is audited"
+  expect_in "$T/dev/audit.txt" "Exec of ./LAWMO/Operations/Wipe accepted; result follows later" "the Execs are audited"
+}
+
 case_name=${1:-}
 case "$case_name" in
   commands_xml) commands xml ;;
@@ -1454,6 +1546,7 @@ case "$case_name" in
   bootstrap_scan) bootstrap_scan ;;
   bootstrap_sec_methods) bootstrap_sec_methods ;;
   funambol_xml) funambol xml ;;
+  lawmo_lock) lawmo_lock ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;
 esac
