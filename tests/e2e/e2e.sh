@@ -1495,6 +1495,87 @@ lawmo_lock() {
   expect_in "$T/dev/audit.txt" "Exec of ./LAWMO/Operations/Wipe accepted; result follows later" "the Execs are audited"
 }
 
+# kill_agent_in_action N: waits until the device-state file has N
+# actions answered `hang` (the agent is blocked inside one), then kills
+# the agent with SIGKILL.
+hangs() { cat "$T/dev/device.jsonl" 2>/dev/null | grep -c 'answer=hang'; }
+kill_agent_in_action() {
+  local i
+  for i in $(seq 1 200); do
+    [ "$(hangs)" -ge "$1" ] && break
+    sleep 0.05
+  done
+  [ "$(hangs)" -ge "$1" ] ||
+    { fail "$LABEL: the agent never reached hanging action $1"; show "$T/dev/agent.err"; }
+  kill -KILL "$AGENT_PID" 2>/dev/null
+  wait "$AGENT_PID" 2>/dev/null
+}
+
+# The lock survives kill -9 of the agent between the Exec and its result
+# (issue 13), a bounded loop of deterministic kill points, each on a fresh
+# device: inside the Exec (the device's lock action does not answer:
+# `action=hang`), again and again inside the recovery the restarted agent
+# runs when it opens (it redoes the unfinished lock: 0, 1, 2 and 4 more
+# kills there), and after the lock's result was queued but before package
+# 3 left (a capability Replace after the Exec hangs): 12 kills in all.
+# Between kills a CLI command (`lock status`) opens the store: it has no
+# device, so it must leave the unfinished lock to the agent (it once
+# "failed" it and unlocked the device).  After every kill `polydm lock status` says fully
+# locked; the last restart completes the operation, the queued session
+# runs again and exactly one OperationComplete reaches the server.  (A
+# kill after the message with the result left but before the session
+# ended is not in the loop: delivery is at least once there, the server
+# may see the result again with the same Correlator.)
+lawmo_kill9() {
+  local it point crashes k n T0=$T
+  for it in lock:0 lock:1 lock:2 lock:4 queued:0; do
+    point=${it%%:*}; crashes=${it##*:}
+    LABEL="kill in $point, $crashes more in recovery"
+    T=$T0/$point-$crashes; mkdir -p "$T"
+    if [ "$point" = queued ]; then
+      sed 's#@NEXT@#replace r1 ./LAWMO/Ext/Capabilities/SMS format=bool data=false#' \
+        "$SCN/lawmo-kill.scn" >"$T/kill.scn"
+      printf 'action=ok\naction=hang\n' >"$T/ui1.txt"
+    else
+      sed 's#@NEXT@##' "$SCN/lawmo-kill.scn" >"$T/kill.scn"
+      printf 'action=hang\n' >"$T/ui1.txt"
+    fi
+    printf 'action=hang\n' >"$T/hang.txt"
+    start_server srv "$T/kill.scn" || { T=$T0; return; }
+    make_profile "$T/dev" "$TREE" "[session]" "server_auth = false"
+    profile_set "$T/dev" "plugin lost-device-lock" option.lock_authority open.server
+    start_agent "$T/dev" --ui-script "$T/ui1.txt" || { T=$T0; return; }
+    "$PDM" "${P[@]}" trigger --server open.server >/dev/null 2>&1
+    kill_agent_in_action 1
+    lock_status "$LABEL: after the kill" "10 (fully locked)" open.server
+    # The restarted agent redoes the lock when it opens: killed there.
+    for k in $(seq 1 "$crashes"); do
+      "$PDM" "${P[@]}" -v agent --listen 127.0.0.1:0 --device-state "$T/dev/device.jsonl" \
+        --ui-script "$T/hang.txt" >>"$T/dev/agent.out" 2>>"$T/dev/agent.err" &
+      AGENT_PID=$!; pids+=("$AGENT_PID")
+      kill_agent_in_action $((k + 1))
+      lock_status "$LABEL: after recovery kill $k" "10 (fully locked)" open.server
+    done
+    start_agent "$T/dev" --exit-after 1 || { T=$T0; return; }
+    wait_server srv
+    wait "$AGENT_PID"
+    lock_status "$LABEL: after the last restart" "10 (fully locked)" open.server
+    expect_in "$T/lock.txt" "pending execs: none" "$LABEL: no result owed"
+    expect_in "$T/lock.txt" "queued alerts: 0" "$LABEL: the result was delivered"
+    n=$(grep -o "urn:oma:at:lawmo:1.0:OperationComplete</Type>" "$T/srv.transcript" | wc -l)
+    [ "$n" = 1 ] && ok "$LABEL: one OperationComplete reached the server" ||
+      { fail "$LABEL: $n OperationComplete alerts reached the server"; show "$T/dev/agent.err"; }
+    # The device was asked to lock once per run that got that far (each
+    # restart redoes an unfinished lock), and never to unlock.
+    if [ "$point" = lock ]; then k=$((crashes + 2)); else k=1; fi
+    n=$(grep -c '"action":"lock-full"' "$T/dev/device.jsonl")
+    [ "$n" = "$k" ] && ok "$LABEL: the device was asked to lock $n time(s)" ||
+      fail "$LABEL: the device was asked to lock $n times, expected $k"
+    expect_not_in "$T/dev/device.jsonl" '"action":"unlock"' "$LABEL: never unlocked"
+    T=$T0
+  done
+}
+
 case_name=${1:-}
 case "$case_name" in
   commands_xml) commands xml ;;
@@ -1547,6 +1628,7 @@ case "$case_name" in
   bootstrap_sec_methods) bootstrap_sec_methods ;;
   funambol_xml) funambol xml ;;
   lawmo_lock) lawmo_lock ;;
+  lawmo_kill9) lawmo_kill9 ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;
 esac
