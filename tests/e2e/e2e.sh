@@ -1576,6 +1576,166 @@ lawmo_kill9() {
   done
 }
 
+# A server that is not the lock authority: 425 for each Exec and Replace
+# in the LAWMO, audited with the lock policy and its reason; nothing
+# locked, the device never asked, no alert (lawmo-nonowner.scn).
+lawmo_nonowner() {
+  start_server srv "$SCN/lawmo-nonowner.scn" || return
+  lawmo_profile "$T/dev"
+  "$PDM" "${P[@]}" session --server hmac.server --device-state "$T/dev/device.jsonl" \
+    >"$T/dev/session.out" 2>&1 && ok "hmac.server's session" ||
+    { fail "hmac.server's session"; show "$T/dev/session.out"; }
+  wait_server srv
+  lock_status "after the refused lock" "30 (unlocked)" -
+  expect_value ./LAWMO/AvailableWipeList/1/ToBeWiped false
+  expect_value ./LAWMO/Ext/Capabilities/Data true
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  local n
+  n=$(grep "server:hmac.server" "$T/dev/audit.txt" | grep -c "policy:lost-device-lock/lock")
+  [ "$n" = 4 ] && ok "the 2 Execs and 2 Replaces are audited with the lock policy" ||
+    { fail "$n refusals audited with the lock policy, expected 4"; show "$T/dev/audit.txt"; }
+  expect_in "$T/dev/audit.txt" "Exec of ./LAWMO/Operations/FullyLock is for the lock authority only (lock_authority = test.server, nobody owns root); hmac.server is not it" \
+    "the audit has the policy's reason"
+  expect_not_in "$T/dev/device.jsonl" '"action":"lock' "the device was never asked to lock"
+}
+
+# The user refuses the lock (scripted `action=cancel`): 1401, State back
+# to unlocked (lawmo-cancel.scn).
+lawmo_cancel() {
+  start_server srv "$SCN/lawmo-cancel.scn" || return
+  lawmo_profile "$T/dev"
+  printf 'action=cancel\n' >"$T/cancel.ui"
+  "$PDM" "${P[@]}" session --server test.server --ui-script "$T/cancel.ui" \
+    --device-state "$T/dev/device.jsonl" >"$T/dev/session.out" 2>&1 &&
+    ok "session" || { fail "session"; show "$T/dev/session.out"; }
+  wait_server srv
+  expect_in "$T/dev/device.jsonl" '"action":"lock-full","detail":"server=test.server; answer=cancel"' \
+    "the device asked and the user refused"
+  "$PDM" "${P[@]}" lock status >"$T/lock.txt" 2>&1
+  expect_in "$T/lock.txt" "state: 30 (unlocked)" "not locked after the user refused"
+  expect_in "$T/lock.txt" "pending execs: none" "no result owed"
+}
+
+# The lock's result goes to the server that sent the Exec and no other:
+# test.server's session fails after the Exec, hmac.server's session (its
+# own test server) runs while the result waits and does not carry it,
+# test.server's next session does, once (lawmo-owner-*.scn).
+lawmo_owner() {
+  two_servers lawmo-owner-a.scn lawmo-owner-b.scn || return
+  lawmo_profile "$T/dev" "$T/tree-ab.xml" "timeout_ms = 4000" "retries = 0"
+  "$PDM" "${P[@]}" -v session --server test.server --trace "$T/dev/trace" \
+    >"$T/dev/a1.out" 2>&1 &&
+    fail "test.server's first session succeeded" ||
+    ok "test.server's first session failed after the Exec"
+  expect_in "$T/dev/a1.out" "Generic Alert urn:oma:at:lawmo:1.0:OperationComplete queued for test.server" \
+    "the lock's result is bound to test.server"
+  lock_status "while the result waits" "10 (fully locked)" test.server
+  expect_in "$T/lock.txt" "queued alerts: 1" "the result waits"
+  "$PDM" "${P[@]}" session --server hmac.server >"$T/dev/b.out" 2>&1 &&
+    ok "hmac.server's session" || { fail "hmac.server's session"; show "$T/dev/b.out"; }
+  SRV_PID=$PIDB wait_server srvb
+  wait_server srva
+  again_with_nonce lawmo-owner-a2.scn || return
+  expect_not_in "$T/srvb.transcript" "urn:oma:at:lawmo:1.0:OperationComplete" \
+    "hmac.server never saw test.server's result"
+  # The failed session carried it too, but never ended: delivery is at
+  # least once there (same Correlator), the next session carries it once.
+  [ "$(grep -o 'OperationComplete</Type>' "$T/srva2.transcript" | wc -l)" = 1 ] &&
+    ok "test.server's next session carried its result once" ||
+    fail "test.server's next session did not carry its result exactly once"
+  lock_status "after the result went" "10 (fully locked)" test.server
+  expect_in "$T/lock.txt" "queued alerts: 0" "nothing waits any more"
+}
+
+# While locked, every local change is refused by the lock policy, audited
+# with it, and the tree stays byte-identical: takeover, transfer, ACL
+# edit, account delete, a local tree import, and a thief's USERPIN CP push
+# to the agent.  There is no unlock command.
+lawmo_locked_local() {
+  start_server srv "$SCN/lawmo-lock.scn" || return
+  lawmo_profile "$T/dev"
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/lock.out" 2>&1 ||
+    { fail "the lock session"; show "$T/dev/lock.out"; }
+  wait_server srv
+  lock_status "locked" "10 (fully locked)" test.server
+  "$PDM" "${P[@]}" tree export -o "$T/before.xml" >/dev/null 2>&1
+  local what n
+  # open-market's authority refuses any takeover before the policies
+  # (the lock policy's own refusal: the profile matrix, S1).
+  "$PDM" "${P[@]}" takeover hmac.server --yes >"$T/local.out" 2>&1 &&
+    fail "locked: takeover succeeded" || ok "locked: takeover refused"
+  for what in "transfer --from test.server --to hmac.server --yes" \
+              "acl set ./Vendor Get=* --yes" \
+              "account delete hmac.server --yes"; do
+    # shellcheck disable=SC2086
+    "$PDM" "${P[@]}" $what >"$T/local.out" 2>&1 &&
+      fail "locked: '$what' succeeded" || ok "locked: '$what' refused"
+    expect_in "$T/local.out" "policy:lost-device-lock/lock" "locked: '$what' names the lock policy"
+    expect_in "$T/local.out" "device locked: " "locked: '$what' says the device is locked"
+  done
+  cat >"$T/thief.tnds.xml" <<'XML'
+<MgmtTree xmlns="syncml:dmddf1.2"><VerDTD>1.2</VerDTD>
+<Node><NodeName>Vendor</NodeName><Node><NodeName>Thief</NodeName>
+<RTProperties><Format><chr/></Format></RTProperties><Value>x</Value></Node></Node>
+</MgmtTree>
+XML
+  "$PDM" "${P[@]}" tree import "$T/thief.tnds.xml" >"$T/import.out" 2>&1 &&
+    fail "locked: a local tree import succeeded" || ok "locked: local tree import refused"
+  # A thief's USERPIN CP push (a new server) to the agent, the PIN typed.
+  printf 'pin=1111\n' >"$T/pin.ui"
+  start_agent "$T/dev" --ui-script "$T/pin.ui" || return
+  "$SRV" --scenario "$SCN/bootstrap-cp.scn" --push-bootstrap generate:cp \
+    --url http://127.0.0.1:9/dm --account boot --server-id thief.server --sec USERPIN --pin 1111 \
+    --push-to "$AGENT_UDP" >"$T/push.out" 2>&1 || fail "the thief's push"
+  wait_for "$T/dev/device.jsonl" '"action":"bootstrap"' || fail "no bootstrap outcome"
+  stop_agent
+  expect_in "$T/dev/device.jsonl" "refused by policy:lost-device-lock/lock: thief.server: device locked: a USERPIN bootstrap" \
+    "the thief's USERPIN push is refused by the lock policy"
+  if account_of thief.server; then fail "the thief's account exists"; else ok "no account for the thief"; fi
+  "$PDM" "${P[@]}" tree export -o "$T/after.xml" >/dev/null 2>&1
+  cmp -s "$T/before.xml" "$T/after.xml" && ok "tree export byte-identical" ||
+    { fail "a refused local change changed the tree"; diff "$T/before.xml" "$T/after.xml" | head; }
+  "$PDM" "${P[@]}" audit >"$T/audit.txt" 2>&1
+  n=$(grep -c "deny .*policy:lost-device-lock/lock .*device locked: " "$T/audit.txt")
+  [ "$n" -ge 5 ] && ok "$n refusals audited with the lock policy" ||
+    { fail "$n refusals audited with the lock policy, expected 5"; show "$T/audit.txt"; }
+  # No unlock command: only the authority's UnLock or a factory reset.
+  "$PDM" "${P[@]}" lock unlock >"$T/unlock.out" 2>&1
+  [ $? = 2 ] && ok "there is no unlock command (usage error)" ||
+    { fail "polydm lock unlock did not fail with a usage error"; show "$T/unlock.out"; }
+  lock_status "still locked" "10 (fully locked)" test.server
+}
+
+# FactoryReset: the result alert still goes out in the session; the reset
+# runs when it ends: a node and an account not from the factory are gone,
+# the factory tree stays with its factory values, the lock is cleared,
+# the device recorded the reset (lawmo-reset.scn).
+lawmo_reset() {
+  start_server srv "$SCN/lawmo-reset.scn" || return
+  lawmo_profile "$T/dev" "$TREE" "[bootstrap]" "unsigned_origins = factory,file"
+  wl_cp_doc "$T/extra.xml" extra.example https://dm.extra.example/dm
+  "$PDM" "${P[@]}" bootstrap "$T/extra.xml" --origin file >"$T/extra.out" 2>&1 ||
+    { fail "bootstrap of extra.example"; show "$T/extra.out"; }
+  account_of extra.example && ok "an account not from the factory: $ACC" || fail "no account for extra.example"
+  "$PDM" "${P[@]}" session --server test.server --device-state "$T/dev/device.jsonl" \
+    >"$T/dev/session.out" 2>&1 && ok "FactoryReset session" ||
+    { fail "FactoryReset session"; show "$T/dev/session.out"; }
+  wait_server srv
+  expect_absent ./Vendor/Added
+  expect_value ./Vendor/Color blue
+  expect_value ./DMAcc/test/ServerID test.server
+  if account_of extra.example; then fail "extra.example's account survived the reset"; else
+    ok "the account not from the factory is gone"; fi
+  "$PDM" "${P[@]}" lock status >"$T/lock.txt" 2>&1
+  expect_in "$T/lock.txt" "state: 30 (unlocked)" "after the reset: unlocked"
+  expect_in "$T/lock.txt" "set by: server -, plugin core" "after the reset: cleared by the core's reset"
+  expect_in "$T/lock.txt" "factory reset pending: no" "the reset ran"
+  expect_in "$T/dev/device.jsonl" '"action":"factory-reset","detail":"server=test.server; answer=ok"' \
+    "the device recorded the reset"
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "FactoryReset" "the reset is audited"
+}
+
 case_name=${1:-}
 case "$case_name" in
   commands_xml) commands xml ;;
@@ -1629,6 +1789,11 @@ case "$case_name" in
   funambol_xml) funambol xml ;;
   lawmo_lock) lawmo_lock ;;
   lawmo_kill9) lawmo_kill9 ;;
+  lawmo_nonowner) lawmo_nonowner ;;
+  lawmo_cancel) lawmo_cancel ;;
+  lawmo_owner) lawmo_owner ;;
+  lawmo_locked_local) lawmo_locked_local ;;
+  lawmo_reset) lawmo_reset ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;
 esac
