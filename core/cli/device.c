@@ -12,7 +12,7 @@
  *
  * Device actions (lock, unlock, wipe, factory reset, capability; ABI 1.4)
  * are recorded and done: the next script line answers one only when it
- * starts with "action=" (ok, cancel, fail, unsupported), so scripts of
+ * starts with "action=" (ok, cancel, fail, unsupported, hang), so scripts of
  * UI and PIN answers keep working.  The wipe classes are
  * $POLYDM_WIPE_CLASSES, else DEFAULT_WIPE_CLASSES.
  */
@@ -121,7 +121,15 @@ static int dev_action(void *user, const pdm_device_action *a, char *reason,
     cli_device_record(d, a->kind <= PDM_DEVACT_CAPABILITY ? names[a->kind]
                                                           : "?",
                       detail);
-    if (strcmp(how, "ok") == 0) {
+    if (strcmp(how, "hang") == 0) {
+        /* The device never answers (recorded first): crash tests kill
+         * the process here, inside the action.  Bounded, so a test that
+         * forgets to kill it still ends. */
+        for (int i = 0; i < 600; i++)
+            nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+        rc = PDM_EIO;
+        snprintf(reason, size, "the device did not answer (scripted)");
+    } else if (strcmp(how, "ok") == 0) {
         rc = PDM_OK;
     } else if (strcmp(how, "cancel") == 0) {
         rc = PDM_ECANCELLED;

@@ -124,6 +124,11 @@ typedef struct lawmo {
     size_t marks[MAX_FRAMES];
     undo log[MAX_FRAMES * NKEYS];
     size_t nlog;
+    /* Completing a previous run's operation (create): a device that
+     * answers PDM_ENOTSUP then is taken as "no device in this process"
+     * (every CLI command opens a context, only the agent has the
+     * device), and the operation waits for one: @deferred is set. */
+    int recovering, deferred;
 } lawmo;
 
 /* A pending operation (kv "op.<seq>").  Stages: 0 recorded (act), 1 the
@@ -543,6 +548,10 @@ static int device_act(lawmo *in, uint32_t kind, const char *const *classes,
     a.nclasses = nclasses;
     a.notify_user = (uint32_t)notify_flag(in);
     rc = host->device_action(in->pc, &a, reason, sizeof reason);
+    if (rc == PDM_ENOTSUP && in->recovering) {
+        in->deferred = 1;
+        return rc;
+    }
     if (rc != PDM_OK)
         host->log(in->pc, rc == PDM_ECANCELLED ? PDM_LOG_INFO : PDM_LOG_WARN,
                   "%s: the device answered %s%s%s", what, host->strerror(rc),
@@ -561,15 +570,20 @@ static int do_lock(lawmo *in, oprec *r)
     int full = r->op == OP_FULL, rc;
     uint32_t level = full ? PDM_LOCK_FULL : PDM_LOCK_PARTIAL;
     int fail = full ? 1402 : 1403;
+    uint32_t now = PDM_LOCK_NONE;
     /* The stored lock first: the policy holds from here on, and a crash
-     * before the device locks redoes both. */
-    if ((rc = host->set_lock(in->pc, level, NULL)) != PDM_OK) {
+     * before the device locks redoes both (a redo finds it stored). */
+    if ((!in->recovering || host->get_lock(in->pc, &now) != PDM_OK ||
+         now != level) &&
+        (rc = host->set_lock(in->pc, level, NULL)) != PDM_OK) {
         host->log(in->pc, PDM_LOG_ERROR, "%s: the lock could not be stored: "
                   "%s", op_paths[r->op], host->strerror(rc));
         return fail;
     }
     rc = device_act(in, full ? PDM_DEVACT_LOCK_FULL : PDM_DEVACT_LOCK_PARTIAL,
                     NULL, 0, op_paths[r->op]);
+    if (in->deferred)
+        return 0; /* no device here: the lock stays as stored */
     /* The device did not lock: State must say so (the alert reports the
      * failure), so the level before the Exec comes back. */
     if (rc != PDM_OK && host->set_lock(in->pc, r->prev, NULL) != PDM_OK)
@@ -673,12 +687,22 @@ static int advance(lawmo *in, oprec *r, int act)
     if (r->stage == 0) {
         if (!act)
             return PDM_EBUSY;
+        in->deferred = 0;
         switch (r->op) {
         case OP_FULL:
         case OP_PARTIAL: r->result = do_lock(in, r); break;
         case OP_UNLOCK: r->result = do_unlock(in, r); break;
         case OP_WIPE: r->result = do_wipe(in, r); break;
         default: r->result = do_factory(in, r); break;
+        }
+        if (in->deferred) {
+            /* Before this fix a CLI command (no device: PDM_ENOTSUP) that
+             * opened the store after a crash "failed" the lock, put the
+             * level back to unlocked and reported 1402 (issue 13). */
+            host->log(in->pc, PDM_LOG_INFO, "%s (operation %lu) waits for "
+                      "a process with the device (this one has none)",
+                      r->uri, r->seq);
+            return PDM_EBUSY;
         }
         r->stage = 1;
         if (rec_save(in, r) != PDM_OK) /* a crash now redoes the action */
@@ -850,7 +874,9 @@ static int lawmo_create(pdm_plugin_ctx *pc, void *plugin_data, void **out)
     /* The key/value store, lock level, device and alert queue work here
      * (plugin.h, and the core loads its alert queue and accepted-Exec
      * records before plugins start for exactly this). */
+    in->recovering = 1;
     recover(in, 1);
+    in->recovering = 0;
     *out = in;
     return PDM_OK;
 }

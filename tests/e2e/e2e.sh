@@ -1403,6 +1403,339 @@ bootstrap_sec_methods() {
   expect_not_in "$T/dev/audit.txt" "2468" "no PIN in the audit"
 }
 
+# ---- LAWMO (lost-device-lock, issue 13) ----------------------------------
+# Every case loads the shipped open-market profile (lost-device-lock is in
+# it) with test.server as the lock authority.
+
+# lawmo_profile DIR [TREE] [extra profile lines...]: the e2e device with
+# test.server as the only server allowed to lock.
+lawmo_profile() {
+  local dir=$1 tree=${2:-$TREE}
+  shift 2 2>/dev/null || shift $#
+  make_profile "$dir" "$tree" "$@"
+  profile_set "$dir" "plugin lost-device-lock" option.lock_authority test.server
+}
+
+# lock_status LABEL STATE SERVER: `polydm lock status` shows STATE (e.g.
+# "10 (fully locked)"), set by SERVER ("-" for none) and a time.
+lock_status() {
+  "$PDM" "${P[@]}" lock status >"$T/lock.txt" 2>&1 ||
+    { fail "$1: polydm lock status failed"; show "$T/lock.txt"; return; }
+  expect_in "$T/lock.txt" "state: $2" "$1: lock status says state $2"
+  if [ "$3" = - ]; then
+    expect_in "$T/lock.txt" "set by: server -, plugin -" "$1: lock status names nobody"
+    expect_in "$T/lock.txt" "since: never" "$1: lock status: never locked"
+  else
+    expect_in "$T/lock.txt" "set by: server $3, plugin lost-device-lock" "$1: lock status names $3"
+    grep -Eq '^ *since: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z' "$T/lock.txt" &&
+      ok "$1: lock status says since when" || { fail "$1: no time in lock status"; show "$T/lock.txt"; }
+  fi
+}
+
+# FullyLock, PartiallyLock, Wipe (nothing selected: 1406; then two
+# classes: 1201), a capability switched off, UnLock: each 202 and its
+# OperationComplete alert in the same session (lawmo-lock.scn, three
+# sessions); the device did each action (device-state), State and
+# `polydm lock status` follow the stored lock, the audit has each change.
+# lawmo_next NAME SCENARIO: test.server's next session on a new test
+# server (its port: LAWMO_PORT once set, else an ephemeral one, kept in
+# LAWMO_PORT).  After a session traced in $T/dev/trace, the scenario's
+# server nonce is the one the client issued there.
+lawmo_next() {
+  local scn=$SCN/$2 nonce
+  if ls "$T/dev/trace"/*-client.* >/dev/null 2>&1; then
+    nonce=$(cat "$T/dev/trace"/*-client.* | grep -o '<NextNonce[^>]*>[^<]*' | tail -1 | sed 's/.*>//')
+    sed "/^server-auth md5/s#nonce=text:srvnonce#nonce=b64:$nonce#" "$scn" >"$T/$1.scn"
+    scn=$T/$1.scn
+    rm -rf "$T/dev/trace"
+  fi
+  SRV_FIXED_PORT=${LAWMO_PORT:-0} start_server "$1" "$scn" || return 1
+  LAWMO_PORT=$SRV_PORT
+}
+
+lawmo_lock() {
+  local s
+  for s in lock partial wipe; do
+    lawmo_next "$s" "lawmo-$s.scn" || return
+    [ "$s" = lock ] && { lawmo_profile "$T/dev"; lock_status "before" "30 (unlocked)" -; }
+    "$PDM" "${P[@]}" session --server test.server --device-state "$T/dev/device.jsonl" \
+      --trace "$T/dev/trace" >"$T/dev/$s.out" 2>&1 && ok "session $s" ||
+      { fail "session $s"; show "$T/dev/$s.out"; }
+    wait_server "$s"
+    case $s in
+    lock) lock_status "after FullyLock" "10 (fully locked)" test.server ;;
+    partial) lock_status "after PartiallyLock" "20 (partially locked)" test.server ;;
+    esac
+  done
+  # The last change (the unlock) and who made it.
+  lock_status "after UnLock" "30 (unlocked)" test.server
+  expect_in "$T/lock.txt" "pending execs: none" "no Exec result is owed any more"
+  expect_in "$T/lock.txt" "queued alerts: 0" "every result was delivered"
+  expect_value ./LAWMO/State 30
+  expect_value ./LAWMO/AvailableWipeList/1/ToBeWiped true
+  expect_value ./LAWMO/AvailableWipeList/2/ToBeWiped false
+  expect_value ./LAWMO/Ext/Capabilities/Voice false
+  expect_value ./LAWMO/Ext/Capabilities/SMS true
+  expect_value ./LAWMO/LAWMOConfig/NotifyUser true
+  # The reference device recorded each action (docs/cli.md).
+  local d=$T/dev/device.jsonl
+  expect_in "$d" '"action":"lock-full","detail":"server=test.server; answer=ok"' "device: fully locked"
+  expect_in "$d" '"action":"lock-partial","detail":"server=test.server; answer=ok"' "device: partially locked"
+  expect_in "$d" '"action":"wipe","detail":"contacts,media; server=test.server; notify; answer=ok"' \
+    "device: contacts and media wiped, the user told"
+  expect_in "$d" '"action":"capability","detail":"voice=off; server=test.server; notify; answer=ok"' \
+    "device: voice calls switched off"
+  expect_in "$d" '"action":"unlock","detail":"server=test.server; notify; answer=ok"' "device: unlocked"
+  [ "$(grep -c '"action":"wipe"' "$d")" = 1 ] && ok "the empty Wipe did not reach the device" ||
+    fail "the device was asked to wipe $(grep -c '"action":"wipe"' "$d") times"
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "DeviceLock" "the lock changes are audited"
+  expect_in "$T/dev/audit.txt" "lock level full (was none), ordered by test.server" "the lock is audited"
+  expect_in "$T/dev/audit.txt" "lock level none (was partial), ordered by test.server" "the unlock is audited"
+  expect_in "$T/dev/audit.txt" "Exec of ./LAWMO/Operations/Wipe accepted; result follows later" "the Execs are audited"
+}
+
+# kill_agent_in_action N: waits until the device-state file has N
+# actions answered `hang` (the agent is blocked inside one), then kills
+# the agent with SIGKILL.
+hangs() { cat "$T/dev/device.jsonl" 2>/dev/null | grep -c 'answer=hang'; }
+kill_agent_in_action() {
+  local i
+  for i in $(seq 1 200); do
+    [ "$(hangs)" -ge "$1" ] && break
+    sleep 0.05
+  done
+  [ "$(hangs)" -ge "$1" ] ||
+    { fail "$LABEL: the agent never reached hanging action $1"; show "$T/dev/agent.err"; }
+  kill -KILL "$AGENT_PID" 2>/dev/null
+  wait "$AGENT_PID" 2>/dev/null
+}
+
+# The lock survives kill -9 of the agent between the Exec and its result
+# (issue 13), a bounded loop of deterministic kill points, each on a fresh
+# device: inside the Exec (the device's lock action does not answer:
+# `action=hang`), again and again inside the recovery the restarted agent
+# runs when it opens (it redoes the unfinished lock: 0, 1, 2 and 4 more
+# kills there), and after the lock's result was queued but before package
+# 3 left (a capability Replace after the Exec hangs): 12 kills in all.
+# Between kills a CLI command (`lock status`) opens the store: it has no
+# device, so it must leave the unfinished lock to the agent (it once
+# "failed" it and unlocked the device).  After every kill `polydm lock status` says fully
+# locked; the last restart completes the operation, the queued session
+# runs again and exactly one OperationComplete reaches the server.  (A
+# kill after the message with the result left but before the session
+# ended is not in the loop: delivery is at least once there, the server
+# may see the result again with the same Correlator.)
+lawmo_kill9() {
+  local it point crashes k n T0=$T
+  for it in lock:0 lock:1 lock:2 lock:4 queued:0; do
+    point=${it%%:*}; crashes=${it##*:}
+    LABEL="kill in $point, $crashes more in recovery"
+    T=$T0/$point-$crashes; mkdir -p "$T"
+    if [ "$point" = queued ]; then
+      sed 's#@NEXT@#replace r1 ./LAWMO/Ext/Capabilities/SMS format=bool data=false#' \
+        "$SCN/lawmo-kill.scn" >"$T/kill.scn"
+      printf 'action=ok\naction=hang\n' >"$T/ui1.txt"
+    else
+      sed 's#@NEXT@##' "$SCN/lawmo-kill.scn" >"$T/kill.scn"
+      printf 'action=hang\n' >"$T/ui1.txt"
+    fi
+    printf 'action=hang\n' >"$T/hang.txt"
+    start_server srv "$T/kill.scn" || { T=$T0; return; }
+    make_profile "$T/dev" "$TREE" "[session]" "server_auth = false"
+    profile_set "$T/dev" "plugin lost-device-lock" option.lock_authority open.server
+    start_agent "$T/dev" --ui-script "$T/ui1.txt" || { T=$T0; return; }
+    "$PDM" "${P[@]}" trigger --server open.server >/dev/null 2>&1
+    kill_agent_in_action 1
+    lock_status "$LABEL: after the kill" "10 (fully locked)" open.server
+    # The restarted agent redoes the lock when it opens: killed there.
+    for k in $(seq 1 "$crashes"); do
+      "$PDM" "${P[@]}" -v agent --listen 127.0.0.1:0 --device-state "$T/dev/device.jsonl" \
+        --ui-script "$T/hang.txt" >>"$T/dev/agent.out" 2>>"$T/dev/agent.err" &
+      AGENT_PID=$!; pids+=("$AGENT_PID")
+      kill_agent_in_action $((k + 1))
+      lock_status "$LABEL: after recovery kill $k" "10 (fully locked)" open.server
+    done
+    start_agent "$T/dev" --exit-after 1 || { T=$T0; return; }
+    wait_server srv
+    wait "$AGENT_PID"
+    lock_status "$LABEL: after the last restart" "10 (fully locked)" open.server
+    expect_in "$T/lock.txt" "pending execs: none" "$LABEL: no result owed"
+    expect_in "$T/lock.txt" "queued alerts: 0" "$LABEL: the result was delivered"
+    n=$(grep -o "urn:oma:at:lawmo:1.0:OperationComplete</Type>" "$T/srv.transcript" | wc -l)
+    [ "$n" = 1 ] && ok "$LABEL: one OperationComplete reached the server" ||
+      { fail "$LABEL: $n OperationComplete alerts reached the server"; show "$T/dev/agent.err"; }
+    # The device was asked to lock once per run that got that far (each
+    # restart redoes an unfinished lock), and never to unlock.
+    if [ "$point" = lock ]; then k=$((crashes + 2)); else k=1; fi
+    n=$(grep -c '"action":"lock-full"' "$T/dev/device.jsonl")
+    [ "$n" = "$k" ] && ok "$LABEL: the device was asked to lock $n time(s)" ||
+      fail "$LABEL: the device was asked to lock $n times, expected $k"
+    expect_not_in "$T/dev/device.jsonl" '"action":"unlock"' "$LABEL: never unlocked"
+    T=$T0
+  done
+}
+
+# A server that is not the lock authority: 425 for each Exec and Replace
+# in the LAWMO, audited with the lock policy and its reason; nothing
+# locked, the device never asked, no alert (lawmo-nonowner.scn).
+lawmo_nonowner() {
+  start_server srv "$SCN/lawmo-nonowner.scn" || return
+  lawmo_profile "$T/dev"
+  "$PDM" "${P[@]}" session --server hmac.server --device-state "$T/dev/device.jsonl" \
+    >"$T/dev/session.out" 2>&1 && ok "hmac.server's session" ||
+    { fail "hmac.server's session"; show "$T/dev/session.out"; }
+  wait_server srv
+  lock_status "after the refused lock" "30 (unlocked)" -
+  expect_value ./LAWMO/AvailableWipeList/1/ToBeWiped false
+  expect_value ./LAWMO/Ext/Capabilities/Data true
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  local n
+  n=$(grep "server:hmac.server" "$T/dev/audit.txt" | grep -c "policy:lost-device-lock/lock")
+  [ "$n" = 4 ] && ok "the 2 Execs and 2 Replaces are audited with the lock policy" ||
+    { fail "$n refusals audited with the lock policy, expected 4"; show "$T/dev/audit.txt"; }
+  expect_in "$T/dev/audit.txt" "Exec of ./LAWMO/Operations/FullyLock is for the lock authority only (lock_authority = test.server, nobody owns root); hmac.server is not it" \
+    "the audit has the policy's reason"
+  expect_not_in "$T/dev/device.jsonl" '"action":"lock' "the device was never asked to lock"
+}
+
+# The user refuses the lock (scripted `action=cancel`): 1401, State back
+# to unlocked (lawmo-cancel.scn).
+lawmo_cancel() {
+  start_server srv "$SCN/lawmo-cancel.scn" || return
+  lawmo_profile "$T/dev"
+  printf 'action=cancel\n' >"$T/cancel.ui"
+  "$PDM" "${P[@]}" session --server test.server --ui-script "$T/cancel.ui" \
+    --device-state "$T/dev/device.jsonl" >"$T/dev/session.out" 2>&1 &&
+    ok "session" || { fail "session"; show "$T/dev/session.out"; }
+  wait_server srv
+  expect_in "$T/dev/device.jsonl" '"action":"lock-full","detail":"server=test.server; answer=cancel"' \
+    "the device asked and the user refused"
+  "$PDM" "${P[@]}" lock status >"$T/lock.txt" 2>&1
+  expect_in "$T/lock.txt" "state: 30 (unlocked)" "not locked after the user refused"
+  expect_in "$T/lock.txt" "pending execs: none" "no result owed"
+}
+
+# The lock's result goes to the server that sent the Exec and no other:
+# test.server's session fails after the Exec, hmac.server's session (its
+# own test server) runs while the result waits and does not carry it,
+# test.server's next session does, once (lawmo-owner-*.scn).
+lawmo_owner() {
+  two_servers lawmo-owner-a.scn lawmo-owner-b.scn || return
+  lawmo_profile "$T/dev" "$T/tree-ab.xml" "timeout_ms = 4000" "retries = 0"
+  "$PDM" "${P[@]}" -v session --server test.server --trace "$T/dev/trace" \
+    >"$T/dev/a1.out" 2>&1 &&
+    fail "test.server's first session succeeded" ||
+    ok "test.server's first session failed after the Exec"
+  expect_in "$T/dev/a1.out" "Generic Alert urn:oma:at:lawmo:1.0:OperationComplete queued for test.server" \
+    "the lock's result is bound to test.server"
+  lock_status "while the result waits" "10 (fully locked)" test.server
+  expect_in "$T/lock.txt" "queued alerts: 1" "the result waits"
+  "$PDM" "${P[@]}" session --server hmac.server >"$T/dev/b.out" 2>&1 &&
+    ok "hmac.server's session" || { fail "hmac.server's session"; show "$T/dev/b.out"; }
+  SRV_PID=$PIDB wait_server srvb
+  wait_server srva
+  again_with_nonce lawmo-owner-a2.scn || return
+  expect_not_in "$T/srvb.transcript" "urn:oma:at:lawmo:1.0:OperationComplete" \
+    "hmac.server never saw test.server's result"
+  # The failed session carried it too, but never ended: delivery is at
+  # least once there (same Correlator), the next session carries it once.
+  [ "$(grep -o 'OperationComplete</Type>' "$T/srva2.transcript" | wc -l)" = 1 ] &&
+    ok "test.server's next session carried its result once" ||
+    fail "test.server's next session did not carry its result exactly once"
+  lock_status "after the result went" "10 (fully locked)" test.server
+  expect_in "$T/lock.txt" "queued alerts: 0" "nothing waits any more"
+}
+
+# While locked, every local change is refused by the lock policy, audited
+# with it, and the tree stays byte-identical: takeover, transfer, ACL
+# edit, account delete, a local tree import, and a thief's USERPIN CP push
+# to the agent.  There is no unlock command.
+lawmo_locked_local() {
+  start_server srv "$SCN/lawmo-lock.scn" || return
+  lawmo_profile "$T/dev"
+  "$PDM" "${P[@]}" session --server test.server >"$T/dev/lock.out" 2>&1 ||
+    { fail "the lock session"; show "$T/dev/lock.out"; }
+  wait_server srv
+  lock_status "locked" "10 (fully locked)" test.server
+  "$PDM" "${P[@]}" tree export -o "$T/before.xml" >/dev/null 2>&1
+  local what n
+  # open-market's authority refuses any takeover before the policies
+  # (the lock policy's own refusal: the profile matrix, S1).
+  "$PDM" "${P[@]}" takeover hmac.server --yes >"$T/local.out" 2>&1 &&
+    fail "locked: takeover succeeded" || ok "locked: takeover refused"
+  for what in "transfer --from test.server --to hmac.server --yes" \
+              "acl set ./Vendor Get=* --yes" \
+              "account delete hmac.server --yes"; do
+    # shellcheck disable=SC2086
+    "$PDM" "${P[@]}" $what >"$T/local.out" 2>&1 &&
+      fail "locked: '$what' succeeded" || ok "locked: '$what' refused"
+    expect_in "$T/local.out" "policy:lost-device-lock/lock" "locked: '$what' names the lock policy"
+    expect_in "$T/local.out" "device locked: " "locked: '$what' says the device is locked"
+  done
+  cat >"$T/thief.tnds.xml" <<'XML'
+<MgmtTree xmlns="syncml:dmddf1.2"><VerDTD>1.2</VerDTD>
+<Node><NodeName>Vendor</NodeName><Node><NodeName>Thief</NodeName>
+<RTProperties><Format><chr/></Format></RTProperties><Value>x</Value></Node></Node>
+</MgmtTree>
+XML
+  "$PDM" "${P[@]}" tree import "$T/thief.tnds.xml" >"$T/import.out" 2>&1 &&
+    fail "locked: a local tree import succeeded" || ok "locked: local tree import refused"
+  # A thief's USERPIN CP push (a new server) to the agent, the PIN typed.
+  printf 'pin=1111\n' >"$T/pin.ui"
+  start_agent "$T/dev" --ui-script "$T/pin.ui" || return
+  "$SRV" --scenario "$SCN/bootstrap-cp.scn" --push-bootstrap generate:cp \
+    --url http://127.0.0.1:9/dm --account boot --server-id thief.server --sec USERPIN --pin 1111 \
+    --push-to "$AGENT_UDP" >"$T/push.out" 2>&1 || fail "the thief's push"
+  wait_for "$T/dev/device.jsonl" '"action":"bootstrap"' || fail "no bootstrap outcome"
+  stop_agent
+  expect_in "$T/dev/device.jsonl" "refused by policy:lost-device-lock/lock: thief.server: device locked: a USERPIN bootstrap" \
+    "the thief's USERPIN push is refused by the lock policy"
+  if account_of thief.server; then fail "the thief's account exists"; else ok "no account for the thief"; fi
+  "$PDM" "${P[@]}" tree export -o "$T/after.xml" >/dev/null 2>&1
+  cmp -s "$T/before.xml" "$T/after.xml" && ok "tree export byte-identical" ||
+    { fail "a refused local change changed the tree"; diff "$T/before.xml" "$T/after.xml" | head; }
+  "$PDM" "${P[@]}" audit >"$T/audit.txt" 2>&1
+  n=$(grep -c "deny .*policy:lost-device-lock/lock .*device locked: " "$T/audit.txt")
+  [ "$n" -ge 5 ] && ok "$n refusals audited with the lock policy" ||
+    { fail "$n refusals audited with the lock policy, expected 5"; show "$T/audit.txt"; }
+  # No unlock command: only the authority's UnLock or a factory reset.
+  "$PDM" "${P[@]}" lock unlock >"$T/unlock.out" 2>&1
+  [ $? = 2 ] && ok "there is no unlock command (usage error)" ||
+    { fail "polydm lock unlock did not fail with a usage error"; show "$T/unlock.out"; }
+  lock_status "still locked" "10 (fully locked)" test.server
+}
+
+# FactoryReset: the result alert still goes out in the session; the reset
+# runs when it ends: a node and an account not from the factory are gone,
+# the factory tree stays with its factory values, the lock is cleared,
+# the device recorded the reset (lawmo-reset.scn).
+lawmo_reset() {
+  start_server srv "$SCN/lawmo-reset.scn" || return
+  lawmo_profile "$T/dev" "$TREE" "[bootstrap]" "unsigned_origins = factory,file"
+  wl_cp_doc "$T/extra.xml" extra.example https://dm.extra.example/dm
+  "$PDM" "${P[@]}" bootstrap "$T/extra.xml" --origin file >"$T/extra.out" 2>&1 ||
+    { fail "bootstrap of extra.example"; show "$T/extra.out"; }
+  account_of extra.example && ok "an account not from the factory: $ACC" || fail "no account for extra.example"
+  "$PDM" "${P[@]}" session --server test.server --device-state "$T/dev/device.jsonl" \
+    >"$T/dev/session.out" 2>&1 && ok "FactoryReset session" ||
+    { fail "FactoryReset session"; show "$T/dev/session.out"; }
+  wait_server srv
+  expect_absent ./Vendor/Added
+  expect_value ./Vendor/Color blue
+  expect_value ./DMAcc/test/ServerID test.server
+  if account_of extra.example; then fail "extra.example's account survived the reset"; else
+    ok "the account not from the factory is gone"; fi
+  "$PDM" "${P[@]}" lock status >"$T/lock.txt" 2>&1
+  expect_in "$T/lock.txt" "state: 30 (unlocked)" "after the reset: unlocked"
+  expect_in "$T/lock.txt" "set by: server -, plugin core" "after the reset: cleared by the core's reset"
+  expect_in "$T/lock.txt" "factory reset pending: no" "the reset ran"
+  expect_in "$T/dev/device.jsonl" '"action":"factory-reset","detail":"server=test.server; answer=ok"' \
+    "the device recorded the reset"
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "FactoryReset" "the reset is audited"
+}
+
 case_name=${1:-}
 case "$case_name" in
   commands_xml) commands xml ;;
@@ -1454,6 +1787,13 @@ case "$case_name" in
   bootstrap_scan) bootstrap_scan ;;
   bootstrap_sec_methods) bootstrap_sec_methods ;;
   funambol_xml) funambol xml ;;
+  lawmo_lock) lawmo_lock ;;
+  lawmo_kill9) lawmo_kill9 ;;
+  lawmo_nonowner) lawmo_nonowner ;;
+  lawmo_cancel) lawmo_cancel ;;
+  lawmo_owner) lawmo_owner ;;
+  lawmo_locked_local) lawmo_locked_local ;;
+  lawmo_reset) lawmo_reset ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;
 esac

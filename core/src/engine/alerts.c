@@ -427,14 +427,13 @@ int pdm__engine_queue_alert(pdm_ctx *ctx, const char *in_call,
     return PDM_OK;
 }
 
-void pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
-                              const char *uri, const char *correlator)
+/* Removes @server_id's records of the Exec of @uri with @correlator;
+ * returns how many records are left. */
+static size_t drop_exec(pdm_ctx *ctx, const char *server_id, const char *uri,
+                        const char *correlator, bool *dropped)
 {
     pdm__pending_exec *p, **pp;
     size_t n = 0;
-    if (!server_id || !uri)
-        return;
-    /* The same Exec again (a server repeating it) replaces its record. */
     for (pp = &ctx->pending; *pp;) {
         p = *pp;
         if (strcmp(p->server_id, server_id) == 0 && strcmp(p->uri, uri) == 0 &&
@@ -443,11 +442,36 @@ void pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
             *pp = p->next;
             p->next = NULL;
             pdm__engine_free_pending(p);
+            *dropped = true;
             continue;
         }
         n++;
         pp = &p->next;
     }
+    return n;
+}
+
+void pdm__alerts_exec_settled(pdm_ctx *ctx, const char *server_id,
+                              const char *uri, const char *correlator)
+{
+    bool dropped = false;
+    if (!server_id || !uri)
+        return;
+    drop_exec(ctx, server_id, uri, correlator, &dropped);
+    if (dropped)
+        save_pending(ctx);
+}
+
+void pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
+                              const char *uri, const char *correlator)
+{
+    pdm__pending_exec *p, **pp;
+    size_t n;
+    bool dropped = false;
+    if (!server_id || !uri)
+        return;
+    /* The same Exec again (a server repeating it) replaces its record. */
+    n = drop_exec(ctx, server_id, uri, correlator, &dropped);
     while (n >= PDM__PENDING_MAX && ctx->pending) {
         p = ctx->pending;
         ctx->pending = p->next;

@@ -198,6 +198,11 @@ void pdm__engine_free_pending(pdm__pending_exec *p);
 #define PDM__PENDING_MAX 32
 void pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
                               const char *uri, const char *correlator);
+/* The Exec of @uri (with @correlator) by @server_id needs no record (its
+ * handler did not accept it as pending): its record goes, if the result
+ * has not consumed it already.  Saved at once. */
+void pdm__alerts_exec_settled(pdm_ctx *ctx, const char *server_id,
+                              const char *uri, const char *correlator);
 /* Reads the saved queue and pending Execs at start-up (before plugins
  * start: their first alerts join the saved queue); a damaged record is
  * logged and dropped, never fatal. */

@@ -304,14 +304,22 @@ static int mo_exec(void *user, void *handler, const char *uri,
         return PDM_ENOTALLOWED;
     b->comp->plugin->err[0] = '\0'; /* mo_why reports this call only */
     outer = mo_call_begin(user);
+    /* Whose Exec this is, recorded (and saved) before the handler runs:
+     * its result may come later, maybe in another process, or during
+     * this very call (then it consumes the record), or from the
+     * handler's create() after a crash inside this call -- each finds
+     * its server by this record.  Recorded only after the call, a
+     * result queued during it left a record that no result would ever
+     * consume, and a crash inside it left none: the result was refused
+     * (issue 13, the lock's kill -9 test). */
+    pdm__alerts_exec_pending(ctx, ctx->mo_call_server, uri, correlator);
     ctx->mo_exec_uri = uri;
     ctx->mo_exec_corr = correlator;
     rc = b->comp->ops.mo.exec(b->comp->inst, uri, data, correlator);
     ctx->mo_exec_uri = ctx->mo_exec_corr = NULL;
-    /* Accepted (202): the result comes later, maybe in another process;
-     * remembering whose Exec it was lets that alert find its server. */
-    if (rc == PDM_PENDING)
-        pdm__alerts_exec_pending(ctx, ctx->mo_call_server, uri, correlator);
+    /* Not accepted as pending (done, or refused): no result follows. */
+    if (rc != PDM_PENDING)
+        pdm__alerts_exec_settled(ctx, ctx->mo_call_server, uri, correlator);
     mo_call_end(user, outer);
     return rc == PDM_OK || rc == PDM_PENDING ? rc : plugin_failure(rc);
 }
