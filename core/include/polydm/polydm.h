@@ -458,7 +458,7 @@ typedef struct pdm_push {
     char mac[65];
     /** PDM_EPARSE / PDM_ENOTSUP: why, one line ("WSP push: truncated
      *  (headers)"). */
-    char why[255];
+    char why[256];
 } pdm_push;
 
 /**
@@ -571,9 +571,9 @@ typedef struct pdm_audit_entry {
     /** "allow", "deny", "error" or "info". */
     const char *decision;
     /** Who decided: [a-z0-9-]{1,32}, e.g. "agent"; not a name the core
-     *  writes ("core", "acl", "session", "user", "local", "factory") and
-     *  no "policy:"/"authority:" form, so an integrator row can never be
-     *  taken for a decision of the core or of a plugin. */
+     *  writes ("core", "acl", "session", "user", "local", "factory",
+     *  "audit") and no "policy:"/"authority:" form, so an integrator
+     *  row can never be taken for a decision of the core or a plugin. */
     const char *component;
     /** One line for humans, at most 255 bytes, never a secret; or NULL. */
     const char *reason;
@@ -1464,7 +1464,8 @@ PDM_API int pdm_session_get_info(pdm_session_info *out,
  * "session", @reason).  Close it next.
  * @reason: one line, at most 255 bytes, never a secret.
  * Returns PDM_OK; PDM_EINVAL (NULL, a reason that is not one line of
- * text or too long, a session that already sent a message or is over).
+ * text or too long, a session that is over or whose first message
+ * pdm_session_next already gave).
  */
 PDM_API int pdm_session_decline(pdm_session *s, const char *reason);
 /** Outcome: PDM_OK if the session ended normally, else why not. */
