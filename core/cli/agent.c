@@ -314,7 +314,7 @@ static void load_queue(agent *a)
     free(text);
     if (a->queue)
         pdm_ctx_log(a->ctx, PDM_LOG_INFO, "agent",
-                  "resuming %s queued session request(s)", "the");
+                    "resuming %s queued session request(s)", "the");
 }
 
 /* ---- running one session ----------------------------------------------------------- */
@@ -352,9 +352,9 @@ static bool consent(agent *a, const uint8_t *pkg0, size_t len,
     if (!a->dev.hooks.ui) {
         if (p.ui_mode == 3) {
             pdm_ctx_log(a->ctx, PDM_LOG_WARN, "agent",
-                      "%s asks for user consent, but this device has no UI: "
-                      "session not started",
-                      server);
+                        "%s asks for user consent, but this device has no UI: "
+                        "session not started",
+                        server);
             return false;
         }
         return true;
@@ -441,7 +441,7 @@ static void run_job(agent *a, job *j)
                 if (fd >= 0) {
                     if (write(fd, j->pkg0, j->pkg0_len) < 0)
                         pdm_ctx_log(a->ctx, PDM_LOG_WARN, "agent",
-                                  "cannot write %s", p0);
+                                    "cannot write %s", p0);
                     close(fd);
                 }
             }
@@ -461,8 +461,8 @@ static void run_job(agent *a, job *j)
         !stop_flag && j->attempts < MAX_ATTEMPTS) {
         unsigned back = FIRST_BACKOFF_S << (j->attempts - 1);
         pdm_ctx_log(a->ctx, PDM_LOG_INFO, "agent",
-                  "retrying in %u s (attempt %u of %d)", back, j->attempts + 1,
-                  MAX_ATTEMPTS);
+                    "retrying in %u s (attempt %u of %d)", back,
+                    j->attempts + 1, MAX_ATTEMPTS);
         enqueue(a, j->server ? j->server : srv,
                 j->pkg0, j->pkg0_len, j->sid, j->attempts, true);
         for (job *q = a->queue; q; q = q->next)
@@ -577,8 +577,8 @@ static void refuse_push(agent *a, const struct sockaddr_storage *from,
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     pdm_ctx_log(a->ctx, PDM_LOG_WARN, "push", "from %s: %s "
-              "(further refusals from there are counted for %d s)", src,
-              text, REFUSAL_WINDOW_S);
+                "(further refusals from there are counted for %d s)", src,
+                text, REFUSAL_WINDOW_S);
     if (!core_audited(kind)) {
         char row[sizeof text + 96];
         snprintf(row, sizeof row, "push from %s refused: %s", src, text);
@@ -601,7 +601,7 @@ static void queue_bootstrapped(agent *a)
         if (queued)
             continue;
         pdm_ctx_log(a->ctx, PDM_LOG_INFO, "agent",
-                  "bootstrapped server %s: starting its first session", srv);
+                    "bootstrapped server %s: starting its first session", srv);
         enqueue(a, srv, NULL, 0, NULL, 0, true);
     }
 }
@@ -625,12 +625,13 @@ static void bootstrap_scan(agent *a, const char *why)
     a->last_scan_ms = mono_ms();
     if (applied || refused || rc != PDM_OK)
         pdm_ctx_log(a->ctx, rc == PDM_OK ? PDM_LOG_INFO : PDM_LOG_WARN,
-                  "agent", "bootstrap scan (%s): %zu applied, %zu refused%s%s",
-                  why, applied, refused, rc == PDM_OK ? "" : ": ",
-                  rc == PDM_OK ? "" : pdm_ctx_last_error(a->ctx));
+                    "agent",
+                    "bootstrap scan (%s): %zu applied, %zu refused%s%s", why,
+                    applied, refused, rc == PDM_OK ? "" : ": ",
+                    rc == PDM_OK ? "" : pdm_ctx_last_error(a->ctx));
     else
         pdm_ctx_log(a->ctx, PDM_LOG_DEBUG, "agent",
-                  "bootstrap scan (%s): nothing new", why);
+                    "bootstrap scan (%s): nothing new", why);
     queue_bootstrapped(a);
 }
 
@@ -644,15 +645,15 @@ static void bootstrap_watch(agent *a)
         n = 0;
     if (n > AGENT_WATCH_MAX) {
         pdm_ctx_log(a->ctx, PDM_LOG_WARN, "agent",
-                  "%zu bootstrap sources watch their medium; only the "
-                  "first %d are watched (the rest are read at start-up and "
-                  "on `polydm bootstrap --scan`)", n, AGENT_WATCH_MAX);
+                    "%zu bootstrap sources watch their medium; only the "
+                    "first %d are watched (the rest are read at start-up and "
+                    "on `polydm bootstrap --scan`)", n, AGENT_WATCH_MAX);
         n = AGENT_WATCH_MAX;
     }
     a->nwatch = n;
     if (n)
         pdm_ctx_log(a->ctx, PDM_LOG_INFO, "agent",
-                  "watching %zu bootstrap source(s) for changes", n);
+                    "watching %zu bootstrap source(s) for changes", n);
 }
 
 /* A pushed bootstrap document (OMA CP or DM profile): the pipeline
@@ -710,7 +711,7 @@ static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
         return;
     }
     pdm_ctx_log(a->ctx, PDM_LOG_INFO, "push", "bootstrap from %s applied: %s",
-              via, res.summary);
+                via, res.summary);
     {
         char what[sizeof res.summary + 16];
         snprintf(what, sizeof what, "applied: %s", res.summary);
@@ -734,7 +735,8 @@ static void on_push(agent *a)
         return;
     p.struct_size = sizeof p;
     if (pdm_push_parse(&p, buf, (size_t)n) != PDM_OK) {
-        refuse_push(a, &from, RK_MALFORMED, 0, "malformed WAP push (%zd bytes): %s", n, p.why);
+        refuse_push(a, &from, RK_MALFORMED, 0,
+                    "malformed WAP push (%zd bytes): %s", n, p.why);
         return;
     }
     /* A pushed DM message is a DM-profile bootstrap (DM_Bootstrap: a
@@ -768,8 +770,8 @@ static void on_push(agent *a)
         return;
     }
     pdm_ctx_log(a->ctx, PDM_LOG_INFO, "push",
-              "package 0 from %s (session %s) verified and queued",
-              nt.server_id, nt.session_id);
+                "package 0 from %s (session %s) verified and queued",
+                nt.server_id, nt.session_id);
     enqueue(a, nt.server_id, p.body, p.len, nt.session_id, 0, true);
 }
 
@@ -816,7 +818,7 @@ static void maybe_deliver_alerts(agent *a)
         return;
     a->alerts_not_before = now + 60;
     pdm_ctx_log(a->ctx, PDM_LOG_INFO, "agent",
-              "Generic Alert(s) waiting for %s: starting a session", srv);
+                "Generic Alert(s) waiting for %s: starting a session", srv);
     enqueue(a, srv, NULL, 0, NULL, 0, true);
 }
 
@@ -1059,8 +1061,8 @@ static int agent_cmd(cli *c, int argc, char **argv)
     bootstrap_watch(&a);
     bound_name(a.udp, a.udp_name, sizeof a.udp_name);
     pdm_ctx_log(a.ctx, PDM_LOG_INFO, "agent",
-              "listening for WAP push on udp %s, control %s", a.udp_name,
-              a.sock_path);
+                "listening for WAP push on udp %s, control %s", a.udp_name,
+                a.sock_path);
     printf("polydm agent: listening on udp %s\n", a.udp_name);
     fflush(stdout);
     while (!stop_flag && !(a.exit_after && a.sessions_ended >= a.exit_after)) {
@@ -1091,7 +1093,7 @@ static int agent_cmd(cli *c, int argc, char **argv)
     }
     refusals_flush(&a, true);
     pdm_ctx_log(a.ctx, PDM_LOG_INFO, "agent", "stopping (%u sessions)",
-              a.sessions_ended);
+                a.sessions_ended);
     ex = CLI_OK;
 out:
     save_queue(&a);

@@ -366,7 +366,8 @@ int pdm_ctx_transport_config(pdm_transport_config **out, pdm_ctx *ctx,
                        : 0;
     t->pub.timeout_ms =
         pdm__profile_get_long(ctx->profile, "transport.timeout_ms", 0);
-    t->pub.retries = pdm__profile_get_long(ctx->profile, "transport.retries", 2);
+    t->pub.retries =
+        pdm__profile_get_long(ctx->profile, "transport.retries", 2);
     *out = &t->pub;
     return PDM_OK;
 }
