@@ -48,10 +48,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth/auth.h"
-#include "engine/engine.h"
-#include "session/session_int.h"
-#include "util/util.h"
 
 static int agent_cmd(cli *c, int argc, char **argv);
 static int status_cmd(cli *c, int argc, char **argv);
@@ -199,19 +195,19 @@ static void on_signal(int sig)
 
 static void job_free(job *j)
 {
-    pdm__free(j->server);
-    pdm__free(j->pkg0);
-    pdm__free(j);
+    free(j->server);
+    free(j->pkg0);
+    free(j);
 }
 
 /* ---- the queue, persisted in the store ------------------------------------------- */
 
-static void save_job(pdm__buf *b, const job *j)
+static void save_job(cli_buf *b, const job *j)
 {
-    pdm__buf_printf(b, "%s\t", j->server ? j->server : "-");
+    cli_buf_printf(b, "%s\t", j->server ? j->server : "-");
     for (size_t i = 0; i < j->pkg0_len; i++)
-        pdm__buf_printf(b, "%02x", j->pkg0[i]);
-    pdm__buf_printf(b, "\t%u\t%s\n", j->attempts, j->sid[0] ? j->sid : "-");
+        cli_buf_printf(b, "%02x", j->pkg0[i]);
+    cli_buf_printf(b, "\t%u\t%s\n", j->attempts, j->sid[0] ? j->sid : "-");
 }
 
 /* Persists the queue; @running (not in the list, or NULL) is the job whose
@@ -219,16 +215,21 @@ static void save_job(pdm__buf *b, const job *j)
  * a session runs it again after the restart. */
 static void save_queue_run(agent *a, const job *running)
 {
-    pdm__buf b;
-    pdm__buf_init(&b);
+    cli_buf b;
+    int rc;
+    cli_buf_init(&b);
     if (running)
         save_job(&b, running);
     for (job *j = a->queue; j; j = j->next)
         save_job(&b, j);
-    if (a->ctx->store && pdm__buf_ok(&b))
-        pdm__store_kv_put(a->ctx->store, "agent", "queue",
-                          b.data ? b.data : (const uint8_t *)"", b.len);
-    pdm__buf_free(&b);
+    /* The integrator's storage (pdm_ctx_kv_put) is bounded: a queue that
+     * no longer fits is only in memory until it shrinks. */
+    if (cli_buf_ok(&b) &&
+        (rc = pdm_ctx_kv_put(a->ctx, "queue", b.data, b.len)) != PDM_OK &&
+        rc != PDM_ENOTSUP)
+        pdm_ctx_log(a->ctx, PDM_LOG_WARN, "agent",
+                    "cannot store the session queue: %s", pdm_strerror(rc));
+    cli_buf_free(&b);
 }
 
 static void save_queue(agent *a)
@@ -245,7 +246,7 @@ static void enqueue(agent *a, const char *server, const uint8_t *pkg0,
      * older; a client-initiated request leaves a waiting server-initiated
      * one alone (that session serves it too). */
     for (pp = &a->queue; *pp; pp = &(*pp)->next) {
-        if (pdm__streq((*pp)->server, server)) {
+        if (cli_streq((*pp)->server, server)) {
             if (!pkg0 && (*pp)->pkg0)
                 return;
             j = *pp;
@@ -254,12 +255,12 @@ static void enqueue(agent *a, const char *server, const uint8_t *pkg0,
             break;
         }
     }
-    j = pdm__calloc(1, sizeof(*j));
+    j = calloc(1, sizeof(*j));
     if (!j)
         return;
-    j->server = server ? pdm__strdup(server) : NULL;
+    j->server = server ? strdup(server) : NULL;
     if (pkg0 && len) {
-        j->pkg0 = pdm__malloc(len);
+        j->pkg0 = malloc(len);
         if (j->pkg0) {
             memcpy(j->pkg0, pkg0, len);
             j->pkg0_len = len;
@@ -267,7 +268,7 @@ static void enqueue(agent *a, const char *server, const uint8_t *pkg0,
     }
     j->attempts = attempts;
     if (sid)
-        pdm__strlcpy(j->sid, sid, sizeof j->sid);
+        cli_strlcpy(j->sid, sid, sizeof j->sid);
     for (pp = &a->queue; *pp; pp = &(*pp)->next)
         ;
     *pp = j;
@@ -280,11 +281,10 @@ static void load_queue(agent *a)
     uint8_t *data;
     size_t len;
     char *text, *line, *save = NULL;
-    if (!a->ctx->store ||
-        pdm__store_kv_get(a->ctx->store, "agent", "queue", &data, &len) != PDM_OK)
+    if (pdm_ctx_kv_get(&data, &len, a->ctx, "queue") != PDM_OK)
         return;
-    text = pdm__strndup((const char *)data, len);
-    pdm__free(data);
+    text = strndup((const char *)data, len);
+    pdm_free(data);
     for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
          line = strtok_r(NULL, "\n", &save)) {
         char *srv = line, *hex = strchr(line, '\t'), *att, *sid = NULL;
@@ -300,7 +300,7 @@ static void load_queue(agent *a)
             if ((sid = strchr(att, '\t')))
                 *sid++ = '\0';
             /* more than MAX_ATTEMPTS: run_job gives up on it */
-            if (pdm__parse_long(att, 0, 1000, &attempts) != PDM_OK ||
+            if (cli_parse_long(att, 0, 1000, &attempts) != 0 ||
                 attempts > MAX_ATTEMPTS)
                 attempts = MAX_ATTEMPTS;
         }
@@ -311,10 +311,10 @@ static void load_queue(agent *a)
         enqueue(a, strcmp(srv, "-") ? srv : NULL, n ? pkg0 : NULL, n, sid,
                 (unsigned)attempts, false);
     }
-    pdm__free(text);
+    free(text);
     if (a->queue)
-        pdm__logf(&a->ctx->log, PDM_LOG_INFO, "agent",
-                  "resuming %s queued session request(s)", "the");
+        pdm_ctx_log(a->ctx, PDM_LOG_INFO, "agent",
+                    "resuming %s queued session request(s)", "the");
 }
 
 /* ---- running one session ----------------------------------------------------------- */
@@ -324,12 +324,14 @@ static void load_queue(agent *a)
 static bool consent(agent *a, const uint8_t *pkg0, size_t len,
                     const char *server)
 {
-    pdm__pkg0 p;
-    char err[128], text[300];
+    pdm_notification_info p;
+    char text[300];
     pdm_ui_request rq;
     pdm_ui_response rs;
     int rc;
-    if (pdm__pkg0_parse(&p, pkg0, len, err, sizeof err) != PDM_OK)
+    /* Verified when the session opened: only its mode is read here. */
+    p.struct_size = sizeof p;
+    if (pdm_notification_parse(&p, pkg0, len) != PDM_OK)
         return false;
     if (p.ui_mode != 2 && p.ui_mode != 3)
         return true; /* not specified or background */
@@ -349,10 +351,10 @@ static bool consent(agent *a, const uint8_t *pkg0, size_t len,
     rq.et = 'T';
     if (!a->dev.hooks.ui) {
         if (p.ui_mode == 3) {
-            pdm__logf(&a->ctx->log, PDM_LOG_WARN, "agent",
-                      "%s asks for user consent, but this device has no UI: "
-                      "session not started",
-                      server);
+            pdm_ctx_log(a->ctx, PDM_LOG_WARN, "agent",
+                        "%s asks for user consent, but this device has no UI: "
+                        "session not started",
+                        server);
             return false;
         }
         return true;
@@ -367,6 +369,8 @@ static void run_job(agent *a, job *j)
 {
     pdm_session_opts so;
     pdm_session *s = NULL;
+    pdm_session_info si;
+    const char *srv;
     int rc;
 
     if (j->attempts >= MAX_ATTEMPTS) {
@@ -376,7 +380,7 @@ static void run_job(agent *a, job *j)
         snprintf(a->last, sizeof a->last,
                  "%s: given up after %u attempts", j->server ? j->server : "?",
                  j->attempts);
-        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "agent", "%s", a->last);
+        pdm_ctx_log(a->ctx, PDM_LOG_WARN, "agent", "%s", a->last);
         cli_device_record(&a->dev, "session", a->last);
         save_queue(a);
         return;
@@ -400,16 +404,20 @@ static void run_job(agent *a, job *j)
     }
     j->attempts++;
     rc = pdm_session_open(&s, a->ctx, &so);
+    memset(&si, 0, sizeof si);
+    si.struct_size = sizeof si;
+    pdm_session_get_info(&si, s);
+    srv = si.server_id[0] ? si.server_id : NULL; /* NULL: no account */
     if (rc == PDM_OK && j->pkg0 && !j->sid[0]) {
-        pdm__strlcpy(j->sid, s->session_id, sizeof j->sid);
+        cli_strlcpy(j->sid, si.session_id, sizeof j->sid);
         if (!j->server)
-            j->server = pdm__strdup(s->acc.server_id);
+            j->server = strdup(si.server_id);
     }
     if (rc == PDM_OK && j->pkg0 && j->attempts == 1 &&
-        !consent(a, j->pkg0, j->pkg0_len, s->acc.server_id)) {
-        pdm__session_audit(s, "Session", "deny", "the user declined");
+        !consent(a, j->pkg0, j->pkg0_len, si.server_id)) {
+        pdm_session_decline(s, "the user declined");
         snprintf(a->last, sizeof a->last, "%s: the user declined the session",
-                 s->acc.server_id);
+                 si.server_id);
         cli_device_record(&a->dev, "session", a->last);
         pdm_session_close(s);
         a->sessions_ended++;
@@ -422,7 +430,7 @@ static void run_job(agent *a, job *j)
         if (a->trace) {
             mkdir(a->trace, 0700);
             snprintf(dir, sizeof dir, "%s/%03u-%s", a->trace, ++a->sessions_run,
-                     s->acc.server_id);
+                     si.server_id);
             net.trace = dir;
             if (j->pkg0 && mkdir(dir, 0700) == 0) {
                 /* The package 0 too: `polydm replay --pkg0` needs it. */
@@ -432,8 +440,8 @@ static void run_job(agent *a, job *j)
                 fd = open(p0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
                 if (fd >= 0) {
                     if (write(fd, j->pkg0, j->pkg0_len) < 0)
-                        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "agent",
-                                  "cannot write %s", p0);
+                        pdm_ctx_log(a->ctx, PDM_LOG_WARN, "agent",
+                                    "cannot write %s", p0);
                     close(fd);
                 }
             }
@@ -444,8 +452,7 @@ static void run_job(agent *a, job *j)
         rc = cli_drive_session(a->ctx, s, &net, &stop_flag);
     }
     snprintf(a->last, sizeof a->last, "%s: %s%s",
-             s && s->acc.server_id ? s->acc.server_id
-                                   : (j->server ? j->server : "?"),
+             srv ? srv : (j->server ? j->server : "?"),
              rc == PDM_OK ? "ended normally" : "failed: ",
              rc == PDM_OK ? "" : pdm_session_error(s));
     cli_device_record(&a->dev, "session", a->last);
@@ -453,14 +460,13 @@ static void run_job(agent *a, job *j)
     if ((rc == PDM_EIO || rc == PDM_ETIMEOUT || rc == PDM_EBUSY) &&
         !stop_flag && j->attempts < MAX_ATTEMPTS) {
         unsigned back = FIRST_BACKOFF_S << (j->attempts - 1);
-        pdm__logf(&a->ctx->log, PDM_LOG_INFO, "agent",
-                  "retrying in %u s (attempt %u of %d)", back, j->attempts + 1,
-                  MAX_ATTEMPTS);
-        enqueue(a, j->server ? j->server : (s ? s->acc.server_id : NULL),
+        pdm_ctx_log(a->ctx, PDM_LOG_INFO, "agent",
+                    "retrying in %u s (attempt %u of %d)", back,
+                    j->attempts + 1, MAX_ATTEMPTS);
+        enqueue(a, j->server ? j->server : srv,
                 j->pkg0, j->pkg0_len, j->sid, j->attempts, true);
         for (job *q = a->queue; q; q = q->next)
-            if (pdm__streq(q->server, j->server ? j->server
-                                                : (s ? s->acc.server_id : NULL)))
+            if (cli_streq(q->server, j->server ? j->server : srv))
                 q->not_before = time(NULL) + back;
     } else if (stop_flag && rc != PDM_OK) {
         /* Interrupted by shutdown: keep it for the restart. */
@@ -497,13 +503,17 @@ static void run_queue(agent *a)
 
 static void refusal_audit(agent *a, const char *reason)
 {
-    static const pdm__who nobody = {PDM_PRINCIPAL_NONE, NULL, NULL, 0, NULL};
-    pdm__decision d;
-    memset(&d, 0, sizeof d);
-    d.rc = PDM_EDENIED;
-    snprintf(d.component, sizeof d.component, "agent");
-    pdm__strlcpy(d.reason, reason, sizeof d.reason);
-    pdm__tree_audit(a->ctx->tree, &nobody, "Push", NULL, &d);
+    pdm_audit_entry e;
+    char line[256];
+    memset(&e, 0, sizeof e);
+    e.struct_size = sizeof e;
+    e.op = "Push";
+    e.decision = "deny";
+    e.component = "agent";
+    /* The row takes one line of at most 255 bytes: cut, never refused. */
+    cli_strlcpy(line, reason, sizeof line);
+    e.reason = line;
+    pdm_ctx_audit_append(a->ctx, &e);
 }
 
 /* Closes the windows that are over (@all: every window, at shutdown):
@@ -514,7 +524,7 @@ static void refusal_audit(agent *a, const char *reason)
 static void refusals_flush(agent *a, bool all)
 {
     time_t now = time(NULL);
-    for (size_t i = 0; i < PDM__ARRAY_LEN(a->refused); i++) {
+    for (size_t i = 0; i < CLI_ARRAY_LEN(a->refused); i++) {
         refusals *r = &a->refused[i];
         char text[200];
         if (!r->src[0] || (!all && now - r->since < REFUSAL_WINDOW_S))
@@ -524,7 +534,7 @@ static void refusals_flush(agent *a, bool all)
                      "%u more pushes refused from %s in the last %lld s",
                      r->more, strcmp(r->src, "*") ? r->src : "other sources",
                      (long long)(now - r->since));
-            pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push", "%s", text);
+            pdm_ctx_log(a->ctx, PDM_LOG_WARN, "push", "%s", text);
             if (!core_audited(r->kind))
                 refusal_audit(a, text);
         }
@@ -559,16 +569,16 @@ static void refuse_push(agent *a, const struct sockaddr_storage *from,
         r->more++;
         return;
     }
-    pdm__strlcpy(r->src, r == other ? "*" : src, sizeof r->src);
+    cli_strlcpy(r->src, r == other ? "*" : src, sizeof r->src);
     r->kind = kind;
     r->code = code;
     r->since = time(NULL);
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    pdm__logf(&a->ctx->log, PDM_LOG_WARN, "push", "from %s: %s "
-              "(further refusals from there are counted for %d s)", src,
-              text, REFUSAL_WINDOW_S);
+    pdm_ctx_log(a->ctx, PDM_LOG_WARN, "push", "from %s: %s "
+                "(further refusals from there are counted for %d s)", src,
+                text, REFUSAL_WINDOW_S);
     if (!core_audited(kind)) {
         char row[sizeof text + 96];
         snprintf(row, sizeof row, "push from %s refused: %s", src, text);
@@ -587,11 +597,11 @@ static void queue_bootstrapped(agent *a)
     for (size_t i = 0; (srv = pdm_ctx_bootstrap_pending(a->ctx, i)); i++) {
         bool queued = false;
         for (job *j = a->queue; j && !queued; j = j->next)
-            queued = pdm__streq(j->server, srv);
+            queued = cli_streq(j->server, srv);
         if (queued)
             continue;
-        pdm__logf(&a->ctx->log, PDM_LOG_INFO, "agent",
-                  "bootstrapped server %s: starting its first session", srv);
+        pdm_ctx_log(a->ctx, PDM_LOG_INFO, "agent",
+                    "bootstrapped server %s: starting its first session", srv);
         enqueue(a, srv, NULL, 0, NULL, 0, true);
     }
 }
@@ -614,13 +624,14 @@ static void bootstrap_scan(agent *a, const char *why)
     a->scans++;
     a->last_scan_ms = mono_ms();
     if (applied || refused || rc != PDM_OK)
-        pdm__logf(&a->ctx->log, rc == PDM_OK ? PDM_LOG_INFO : PDM_LOG_WARN,
-                  "agent", "bootstrap scan (%s): %zu applied, %zu refused%s%s",
-                  why, applied, refused, rc == PDM_OK ? "" : ": ",
-                  rc == PDM_OK ? "" : pdm_ctx_last_error(a->ctx));
+        pdm_ctx_log(a->ctx, rc == PDM_OK ? PDM_LOG_INFO : PDM_LOG_WARN,
+                    "agent",
+                    "bootstrap scan (%s): %zu applied, %zu refused%s%s", why,
+                    applied, refused, rc == PDM_OK ? "" : ": ",
+                    rc == PDM_OK ? "" : pdm_ctx_last_error(a->ctx));
     else
-        pdm__logf(&a->ctx->log, PDM_LOG_DEBUG, "agent",
-                  "bootstrap scan (%s): nothing new", why);
+        pdm_ctx_log(a->ctx, PDM_LOG_DEBUG, "agent",
+                    "bootstrap scan (%s): nothing new", why);
     queue_bootstrapped(a);
 }
 
@@ -633,28 +644,26 @@ static void bootstrap_watch(agent *a)
         PDM_OK)
         n = 0;
     if (n > AGENT_WATCH_MAX) {
-        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "agent",
-                  "%zu bootstrap sources watch their medium; only the "
-                  "first %d are watched (the rest are read at start-up and "
-                  "on `polydm bootstrap --scan`)", n, AGENT_WATCH_MAX);
+        pdm_ctx_log(a->ctx, PDM_LOG_WARN, "agent",
+                    "%zu bootstrap sources watch their medium; only the "
+                    "first %d are watched (the rest are read at start-up and "
+                    "on `polydm bootstrap --scan`)", n, AGENT_WATCH_MAX);
         n = AGENT_WATCH_MAX;
     }
     a->nwatch = n;
     if (n)
-        pdm__logf(&a->ctx->log, PDM_LOG_INFO, "agent",
-                  "watching %zu bootstrap source(s) for changes", n);
+        pdm_ctx_log(a->ctx, PDM_LOG_INFO, "agent",
+                    "watching %zu bootstrap source(s) for changes", n);
 }
 
 /* A pushed bootstrap document (OMA CP or DM profile): the pipeline
  * verifies, decides, applies and audits it; the agent only reports. */
 static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
-                              const pdm__wsp_push *p)
+                              const pdm_push *p)
 {
     char host[INET6_ADDRSTRLEN] = "?", via[INET6_ADDRSTRLEN + 16];
     unsigned port = 0;
-    const char *ct = pdm__wsp_content_type_name(p->ct_code);
-    bool dm = p->ct_code == PDM__WSP_CT_DM_WBXML ||
-              p->ct_code == PDM__WSP_CT_DM_XML;
+    bool dm = p->kind == PDM_PUSH_BOOTSTRAP_DM;
     pdm_bootstrap_input in;
     pdm_bootstrap_result res;
     int rc;
@@ -676,9 +685,9 @@ static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
     res.struct_size = sizeof res;
     in.origin = PDM_ORIGIN_PUSH;
     in.body = p->body;
-    in.len = p->body_len;
-    in.content_type = ct ? ct : p->content_type;
-    in.sec = (uint32_t)p->sec;
+    in.len = p->len;
+    in.content_type = p->content_type;
+    in.sec = p->sec;
     in.mac_hex = p->mac[0] ? p->mac : NULL;
     in.via = via;
     /* Anyone can send a push: forged ones are audited here, once per
@@ -698,11 +707,11 @@ static void on_bootstrap_push(agent *a, const struct sockaddr_storage *from,
                     rc,
                     "%s (%zu bytes) %s",
                     dm ? "DM-profile bootstrap message" : "OMA CP document",
-                    p->body_len, what);
+                    p->len, what);
         return;
     }
-    pdm__logf(&a->ctx->log, PDM_LOG_INFO, "push", "bootstrap from %s applied: %s",
-              via, res.summary);
+    pdm_ctx_log(a->ctx, PDM_LOG_INFO, "push", "bootstrap from %s applied: %s",
+                via, res.summary);
     {
         char what[sizeof res.summary + 16];
         snprintf(what, sizeof what, "applied: %s", res.summary);
@@ -717,27 +726,26 @@ static void on_push(agent *a)
     struct sockaddr_storage from;
     socklen_t fl = sizeof from;
     ssize_t n;
-    pdm__wsp_push p;
+    pdm_push p;
     pdm_notification nt;
-    char err[300];
     int rc;
     memset(&from, 0, sizeof from);
     n = recvfrom(a->udp, buf, PUSH_MAX, 0, (struct sockaddr *)&from, &fl);
     if (n <= 0)
         return;
-    if (pdm__wsp_push_parse(buf, (size_t)n, &p, err, sizeof err) != PDM_OK) {
-        refuse_push(a, &from, RK_MALFORMED, 0, "malformed WAP push (%zd bytes): %s", n, err);
+    p.struct_size = sizeof p;
+    if (pdm_push_parse(&p, buf, (size_t)n) != PDM_OK) {
+        refuse_push(a, &from, RK_MALFORMED, 0,
+                    "malformed WAP push (%zd bytes): %s", n, p.why);
         return;
     }
     /* A pushed DM message is a DM-profile bootstrap (DM_Bootstrap: a
      * SyncML message carrying the account), like an OMA CP document. */
-    if (p.ct_code == PDM__WSP_CT_CONNECTIVITY_WBXML ||
-        p.ct_code == PDM__WSP_CT_CONNECTIVITY_XML ||
-        p.ct_code == PDM__WSP_CT_DM_WBXML || p.ct_code == PDM__WSP_CT_DM_XML) {
+    if (p.kind == PDM_PUSH_BOOTSTRAP_CP || p.kind == PDM_PUSH_BOOTSTRAP_DM) {
         on_bootstrap_push(a, &from, &p);
         return;
     }
-    if (!pdm__wsp_push_is_dm_notification(&p)) {
+    if (p.kind != PDM_PUSH_NOTIFICATION) {
         refuse_push(a, &from, RK_NOT_DM, 0,
                     "ignored a WAP push that is not a DM notification "
                     "(content type %s, application %s)",
@@ -748,7 +756,7 @@ static void on_push(agent *a)
     /* Verified here, before the queue sees it: a forged or replayed
      * package 0 must not replace the job of the server it names. */
     nt.struct_size = sizeof nt;
-    rc = pdm_ctx_notification_admit(&nt, a->ctx, p.body, p.body_len);
+    rc = pdm_ctx_notification_admit(&nt, a->ctx, p.body, p.len);
     if (rc == PDM_EDENIED) {
         /* Verified, then refused by a policy: the core audited it with
          * the deciding component. */
@@ -761,10 +769,10 @@ static void on_push(agent *a)
                     nt.server_id[0] ? " naming " : "", nt.server_id, nt.why);
         return;
     }
-    pdm__logf(&a->ctx->log, PDM_LOG_INFO, "push",
-              "package 0 from %s (session %s) verified and queued",
-              nt.server_id, nt.session_id);
-    enqueue(a, nt.server_id, p.body, p.body_len, nt.session_id, 0, true);
+    pdm_ctx_log(a->ctx, PDM_LOG_INFO, "push",
+                "package 0 from %s (session %s) verified and queued",
+                nt.server_id, nt.session_id);
+    enqueue(a, nt.server_id, p.body, p.len, nt.session_id, 0, true);
 }
 
 /* ---- Generic Alerts ---------------------------------------------------------------------- */
@@ -809,8 +817,8 @@ static void maybe_deliver_alerts(agent *a)
         !pdm_ctx_pending_alerts(a->ctx, &srv) || !srv)
         return;
     a->alerts_not_before = now + 60;
-    pdm__logf(&a->ctx->log, PDM_LOG_INFO, "agent",
-              "Generic Alert(s) waiting for %s: starting a session", srv);
+    pdm_ctx_log(a->ctx, PDM_LOG_INFO, "agent",
+                "Generic Alert(s) waiting for %s: starting a session", srv);
     enqueue(a, srv, NULL, 0, NULL, 0, true);
 }
 
@@ -821,16 +829,16 @@ static void on_control(agent *a)
     int fd = accept(a->ctl, NULL, NULL);
     char line[4096];
     ssize_t n;
-    pdm__buf out;
+    cli_buf out;
     if (fd < 0)
         return;
     n = read(fd, line, sizeof line - 1);
     line[n > 0 ? n : 0] = '\0';
     line[strcspn(line, "\r\n")] = '\0';
-    pdm__buf_init(&out);
+    cli_buf_init(&out);
     if (strcmp(line, "status") == 0) {
         size_t q = 0;
-        pdm__buf_printf(&out, "{\"profile\":\"%s\",\"udp\":\"%s\","
+        cli_buf_printf(&out, "{\"profile\":\"%s\",\"udp\":\"%s\","
                               "\"uptime_s\":%lld,\"alerts_waiting\":%zu,"
                               "\"sessions_ended\":%u,\"queued\":[",
                         pdm_ctx_profile_id(a->ctx), a->udp_name,
@@ -838,32 +846,32 @@ static void on_control(agent *a)
                         pdm_ctx_pending_alerts(a->ctx, NULL),
                         a->sessions_ended);
         for (job *j = a->queue; j; j = j->next, q++)
-            pdm__buf_printf(&out, "%s{\"server\":\"%s\",\"initiated\":\"%s\","
+            cli_buf_printf(&out, "%s{\"server\":\"%s\",\"initiated\":\"%s\","
                                   "\"attempts\":%u}",
                             q ? "," : "", j->server ? j->server : "",
                             j->pkg0 ? "server" : "client", j->attempts);
-        pdm__buf_printf(&out, "],\"last\":\"");
+        cli_buf_printf(&out, "],\"last\":\"");
         for (const char *c = a->last; *c; c++)
-            pdm__buf_printf(&out, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
-        pdm__buf_puts(&out, "\"}\n");
+            cli_buf_printf(&out, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+        cli_buf_puts(&out, "\"}\n");
     } else if (strncmp(line, "alert\t", 6) == 0) {
         int rc = queue_alert_line(a->ctx, line + 6);
         if (rc == PDM_OK) {
             a->alerts_not_before = 0; /* deliver it now */
-            pdm__buf_puts(&out, "queued\n");
+            cli_buf_puts(&out, "queued\n");
         } else {
-            pdm__buf_printf(&out, "error: %s\n", pdm_strerror(rc));
+            cli_buf_printf(&out, "error: %s\n", pdm_strerror(rc));
         }
     } else if (strncmp(line, "session", 7) == 0) {
         const char *srv = line[7] == ' ' ? line + 8 : NULL;
         enqueue(a, srv && *srv ? srv : NULL, NULL, 0, NULL, 0, true);
-        pdm__buf_puts(&out, "queued\n");
+        cli_buf_puts(&out, "queued\n");
     } else {
-        pdm__buf_puts(&out, "error: unknown request\n");
+        cli_buf_puts(&out, "error: unknown request\n");
     }
-    if (pdm__buf_ok(&out) && write(fd, out.data, out.len) < 0)
-        pdm__logf(&a->ctx->log, PDM_LOG_WARN, "agent", "control reply lost");
-    pdm__buf_free(&out);
+    if (cli_buf_ok(&out) && write(fd, out.data, out.len) < 0)
+        pdm_ctx_log(a->ctx, PDM_LOG_WARN, "agent", "control reply lost");
+    cli_buf_free(&out);
     close(fd);
 }
 
@@ -876,7 +884,7 @@ static int open_udp(const char *listen_at, char *err, size_t errlen)
     socklen_t sl;
     int fd, one = 1;
     memset(&ss, 0, sizeof ss);
-    if (!colon || pdm__parse_long(colon + 1, 0, 65535, &port) != PDM_OK ||
+    if (!colon || cli_parse_long(colon + 1, 0, 65535, &port) != 0 ||
         (size_t)(colon - listen_at) >= sizeof host) {
         snprintf(err, errlen, "--listen %s: expected ADDR:PORT", listen_at);
         return -1;
@@ -1000,7 +1008,7 @@ static int agent_cmd(cli *c, int argc, char **argv)
         case 'k': a.net.key = optarg; break;
         case 'p': a.net.pin = optarg; break;
         case 'x':
-            if (pdm__parse_long(optarg, 1, 1000000, &v) != PDM_OK) {
+            if (cli_parse_long(optarg, 1, 1000000, &v) != 0) {
                 cli_err("agent: --exit-after wants a positive number");
                 return CLI_USAGE;
             }
@@ -1013,7 +1021,7 @@ static int agent_cmd(cli *c, int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (a.net.pin && !pdm__key_pin_valid(a.net.pin)) {
+    if (a.net.pin && pdm_key_pin_check(a.net.pin) != PDM_OK) {
         cli_err("agent: --pin: a pin is sha256//<base64 of the SHA-256 of "
                 "the server's public key>, entries separated by ';'");
         return CLI_BADINPUT;
@@ -1027,7 +1035,7 @@ static int agent_cmd(cli *c, int argc, char **argv)
         cli_device_fini(&a.dev);
         return ex;
     }
-    a.rx = pdm__malloc(PUSH_MAX);
+    a.rx = malloc(PUSH_MAX);
     a.udp = open_udp(listen_at, err, sizeof err);
     a.ctl = open_control(&a, c->state_dir);
     if (!a.rx) {
@@ -1052,9 +1060,9 @@ static int agent_cmd(cli *c, int argc, char **argv)
     bootstrap_scan(&a, "start-up");
     bootstrap_watch(&a);
     bound_name(a.udp, a.udp_name, sizeof a.udp_name);
-    pdm__logf(&a.ctx->log, PDM_LOG_INFO, "agent",
-              "listening for WAP push on udp %s, control %s", a.udp_name,
-              a.sock_path);
+    pdm_ctx_log(a.ctx, PDM_LOG_INFO, "agent",
+                "listening for WAP push on udp %s, control %s", a.udp_name,
+                a.sock_path);
     printf("polydm agent: listening on udp %s\n", a.udp_name);
     fflush(stdout);
     while (!stop_flag && !(a.exit_after && a.sessions_ended >= a.exit_after)) {
@@ -1084,8 +1092,8 @@ static int agent_cmd(cli *c, int argc, char **argv)
         run_queue(&a);
     }
     refusals_flush(&a, true);
-    pdm__logf(&a.ctx->log, PDM_LOG_INFO, "agent", "stopping (%u sessions)",
-              a.sessions_ended);
+    pdm_ctx_log(a.ctx, PDM_LOG_INFO, "agent", "stopping (%u sessions)",
+                a.sessions_ended);
     ex = CLI_OK;
 out:
     save_queue(&a);
@@ -1102,7 +1110,7 @@ out:
     }
     pdm_ctx_close(a.ctx);
     cli_device_fini(&a.dev);
-    pdm__free(a.rx);
+    free(a.rx);
     return ex;
 }
 
@@ -1174,7 +1182,7 @@ static int alert_cmd(cli *c, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *v[7] = {"", "", "", "", "", "", ""}; /* wire order */
-    pdm__buf req;
+    cli_buf req;
     struct sockaddr_un sun;
     int opt, fd, ex;
 
@@ -1206,15 +1214,15 @@ static int alert_cmd(cli *c, int argc, char **argv)
             cli_err("alert: values may not contain tabs or newlines");
             return CLI_USAGE;
         }
-    pdm__buf_init(&req);
-    pdm__buf_puts(&req, "alert");
+    cli_buf_init(&req);
+    cli_buf_puts(&req, "alert");
     for (int i = 0; i < 7; i++) {
-        pdm__buf_putc(&req, '\t');
-        pdm__buf_puts(&req, v[i]);
+        cli_buf_putc(&req, '\t');
+        cli_buf_puts(&req, v[i]);
     }
-    pdm__buf_putc(&req, '\n');
-    if (!pdm__buf_ok(&req) || req.len >= 4000) {
-        pdm__buf_free(&req);
+    cli_buf_putc(&req, '\n');
+    if (!cli_buf_ok(&req) || req.len >= 4000) {
+        cli_buf_free(&req);
         cli_err("alert: too long");
         return CLI_USAGE;
     }
@@ -1231,7 +1239,7 @@ static int alert_cmd(cli *c, int argc, char **argv)
         n = ex == CLI_OK ? read(fd, buf, sizeof buf - 1) : -1;
         buf[n > 0 ? n : 0] = '\0';
         close(fd);
-        pdm__buf_free(&req);
+        cli_buf_free(&req);
         if (strncmp(buf, "queued", 6) != 0) {
             cli_err("alert: the agent refused it: %s", buf[0] ? buf : "no answer");
             return CLI_REFUSED;
@@ -1245,13 +1253,13 @@ static int alert_cmd(cli *c, int argc, char **argv)
         pdm_ctx *ctx;
         int rc;
         if ((ex = cli_open(c, &ctx, 0)) != CLI_OK) {
-            pdm__buf_free(&req);
+            cli_buf_free(&req);
             return ex;
         }
         req.data[--req.len] = '\0'; /* the newline */
         rc = queue_alert_line(ctx, (char *)req.data + 6);
         pdm_ctx_close(ctx);
-        pdm__buf_free(&req);
+        cli_buf_free(&req);
         if (rc != PDM_OK) {
             cli_err("alert: %s", pdm_strerror(rc));
             return cli_exit_for_rc(rc);

@@ -10,6 +10,8 @@
 
 #include <polydm/polydm.h>
 
+#include "cli_util.h"
+
 /* Exit codes (documented in docs/cli.md and `polydm --help`). */
 enum {
     CLI_OK = 0,       /* success */

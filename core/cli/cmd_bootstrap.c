@@ -8,11 +8,11 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "auth/auth.h"
 #include "bootstrap/bootstrap_int.h"
-#include "util/util.h"
 
 static int bootstrap_cmd(cli *c, int argc, char **argv);
 
@@ -113,7 +113,7 @@ static int run_file(cli *c, pdm_ctx *ctx, const char *file,
     pdm_bootstrap_result r;
     uint8_t *data = NULL;
     size_t len = 0;
-    int rc = pdm__read_file(file, 16u << 20, &data, &len);
+    int rc = cli_read_file(file, 16u << 20, &data, &len);
     if (rc != PDM_OK) {
         cli_err("bootstrap: cannot read %s: %s", file, pdm_strerror(rc));
         return rc == PDM_EIO ? CLI_IOERR : CLI_BADINPUT;
@@ -121,7 +121,7 @@ static int run_file(cli *c, pdm_ctx *ctx, const char *file,
     if (!in->content_type && !(in->content_type = pdm__bs_sniff(data, len))) {
         cli_err("bootstrap: %s is neither an OMA CP document nor a SyncML "
                 "DM message (give --content-type)", file);
-        pdm__free(data);
+        free(data);
         return CLI_BADINPUT;
     }
     in->body = data;
@@ -130,7 +130,7 @@ static int run_file(cli *c, pdm_ctx *ctx, const char *file,
     memset(&r, 0, sizeof r);
     r.struct_size = sizeof r;
     rc = pdm_ctx_bootstrap_submit(ctx, in, &r);
-    pdm__free(data);
+    free(data);
     if (c->json) {
         cli_json j;
         cj_begin(&j, stdout);

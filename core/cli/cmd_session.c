@@ -14,9 +14,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "codec/codec.h"
 #include "transport.h"
-#include "util/util.h"
 
 static int replay_cmd(cli *c, int argc, char **argv);
 static int session_cmd(cli *c, int argc, char **argv);
@@ -117,7 +115,7 @@ static int parse_net(const cli_cmd *cmd, int argc, char **argv, cli_net_opts *o,
     }
     /* A pin that cannot be right is a configuration error (like a bad
      * profile), not a reason to run without one. */
-    if (o->pin && !pdm__key_pin_valid(o->pin)) {
+    if (o->pin && pdm_key_pin_check(o->pin) != PDM_OK) {
         cli_err("%s: --pin: a pin is sha256//<base64 of the SHA-256 of the "
                 "server's public key>, entries separated by ';'", cmd->name);
         *exit_code = CLI_BADINPUT;
@@ -192,45 +190,24 @@ static int notify_cmd(cli *c, int argc, char **argv)
         return CLI_USAGE;
     }
     if (strcmp(argv[first], "-") == 0) {
-        pdm__buf b;
+        cli_buf b;
         uint8_t tmp[1024];
         size_t r;
-        pdm__buf_init(&b);
+        cli_buf_init(&b);
         while ((r = fread(tmp, 1, sizeof tmp, stdin)) > 0 && b.len < 65536)
-            pdm__buf_append(&b, tmp, r);
-        pkg0 = pdm__buf_steal(&b, &len);
+            cli_buf_append(&b, tmp, r);
+        pkg0 = cli_buf_steal(&b, &len);
         rc = pkg0 ? PDM_OK : PDM_ENOMEM;
     } else {
-        rc = pdm__read_file(argv[first], 65536, &pkg0, &len);
+        rc = cli_read_file(argv[first], 65536, &pkg0, &len);
     }
     if (rc != PDM_OK) {
         cli_err("notify: cannot read %s: %s", argv[first], pdm_strerror(rc));
         return CLI_BADINPUT;
     }
     ex = run_session(c, &o, pkg0, len);
-    pdm__free(pkg0);
+    free(pkg0);
     return ex;
-}
-
-/* SessionID of a server package, for the session to match it. */
-static int peek_session_id(const uint8_t *data, size_t len, char *out,
-                           size_t size)
-{
-    pdm__doc d;
-    pdm__codec_err e;
-    int rc;
-    const char *sid = NULL;
-    pdm__doc_init(&d);
-    rc = len && data[0] == '<' ? pdm__xml_decode(&d, data, len, NULL, &e)
-                               : pdm__wbxml_decode(&d, data, len, NULL, &e);
-    if (rc == PDM_OK && d.root) {
-        pdm__el *h = pdm__el_child(d.root, PDM_TAG_SYNCHDR);
-        sid = h ? pdm__el_child_text(h, PDM_TAG_SESSIONID) : NULL;
-        if (sid)
-            pdm__strlcpy(out, sid, size);
-    }
-    pdm__doc_free(&d);
-    return sid ? PDM_OK : PDM_EPARSE;
 }
 
 static int write_msg(const char *dir, unsigned n, const pdm_message *m,
@@ -354,34 +331,35 @@ static int replay_cmd(cli *c, int argc, char **argv)
             return CLI_IOERR;
         }
     }
-    if (o.pkg0 && pdm__read_file(o.pkg0, 4096, &pkg0, &pkg0_len) != PDM_OK) {
+    if (o.pkg0 && cli_read_file(o.pkg0, 4096, &pkg0, &pkg0_len) != PDM_OK) {
         cli_err("replay: cannot read %s", o.pkg0);
         return CLI_BADINPUT;
     }
     {
         uint8_t *first;
         size_t flen;
-        if (pdm__read_file(argv[optind], 64u << 20, &first, &flen) != PDM_OK) {
+        if (cli_read_file(argv[optind], 64u << 20, &first, &flen) != PDM_OK) {
             cli_err("replay: cannot read %s", argv[optind]);
-            pdm__free(pkg0);
+            free(pkg0);
             return CLI_BADINPUT;
         }
-        rc = peek_session_id(first, flen, sid, sizeof sid);
-        pdm__free(first);
+        /* The session must use the recorded package's SessionID. */
+        rc = pdm_message_session_id(sid, sizeof sid, first, flen, NULL);
+        free(first);
         if (rc != PDM_OK && !o.pkg0) {
             cli_err("replay: %s: not a SyncML message with a SessionID",
                     argv[optind]);
-            pdm__free(pkg0);
+            free(pkg0);
             return CLI_BADINPUT;
         }
     }
     if (cli_device_init(&dev, o.ui_script, o.device_state) != 0) {
-        pdm__free(pkg0);
+        free(pkg0);
         return CLI_BADINPUT;
     }
     c->hooks = &dev.hooks;
     if ((ex = cli_open(c, &ctx, 0)) != CLI_OK) {
-        pdm__free(pkg0);
+        free(pkg0);
         cli_device_fini(&dev);
         return ex;
     }
@@ -434,7 +412,7 @@ static int replay_cmd(cli *c, int argc, char **argv)
         }
         if (i >= argc)
             break; /* no more server packages: stop after this message */
-        if (pdm__read_file(argv[i], 64u << 20, &data, &len) != PDM_OK) {
+        if (cli_read_file(argv[i], 64u << 20, &data, &len) != PDM_OK) {
             cli_err("replay: cannot read %s", argv[i]);
             ex = CLI_BADINPUT;
             goto out;
@@ -442,7 +420,7 @@ static int replay_cmd(cli *c, int argc, char **argv)
         /* A refused package may leave the session abort (Alert 1223) to
          * write: the loop ends when there is no next message. */
         pdm_session_reply(s, data, len, NULL, NULL);
-        pdm__free(data);
+        free(data);
     }
     rc = pdm_session_result(s);
     if (rc != PDM_OK) {
@@ -453,6 +431,6 @@ out:
     pdm_session_close(s);
     pdm_ctx_close(ctx);
     cli_device_fini(&dev);
-    pdm__free(pkg0);
+    free(pkg0);
     return ex;
 }

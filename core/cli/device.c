@@ -24,8 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "util/util.h"
-
 static void json_str(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -67,7 +65,7 @@ static char *next_answer(cli_device *d)
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] && line[0] != '#') {
             char *a = strdup(line);
-            pdm__wipe(line, sizeof line); /* it may be a PIN */
+            cli_wipe(line, sizeof line); /* it may be a PIN */
             return a;
         }
     }
@@ -149,7 +147,7 @@ static int dev_wipe_classes(void *user, char *buf, size_t size)
 {
     const char *env = getenv("POLYDM_WIPE_CLASSES");
     (void)user;
-    if (pdm__strlcpy(buf, env && *env ? env : DEFAULT_WIPE_CLASSES, size) >=
+    if (cli_strlcpy(buf, env && *env ? env : DEFAULT_WIPE_CLASSES, size) >=
         size)
         return PDM_ENOSPC;
     return PDM_OK;
@@ -163,7 +161,7 @@ static void default_answer(const pdm_ui_request *rq, pdm_ui_response *rs)
     const char *dr = rq->dr ? rq->dr : "";
     switch (rq->type) {
     case 1101: rs->accepted = strcmp(dr, "0") != 0; break;
-    case 1102: pdm__strlcpy(rs->text, dr, sizeof rs->text); break;
+    case 1102: cli_strlcpy(rs->text, dr, sizeof rs->text); break;
     case 1103:
     case 1104:
         for (const char *p = dr; *p && rs->nchosen < 32;) {
@@ -171,7 +169,7 @@ static void default_answer(const pdm_ui_request *rq, pdm_ui_response *rs)
             char num[16];
             size_t n = strcspn(p, "-");
             snprintf(num, sizeof num, "%.*s", (int)(n < 15 ? n : 15), p);
-            if (pdm__parse_long(num, 1, 1000, &v) == PDM_OK &&
+            if (cli_parse_long(num, 1, 1000, &v) == 0 &&
                 (size_t)v <= rq->nchoices)
                 rs->chosen[rs->nchosen++] = (int)v;
             p += n + (p[n] == '-');
@@ -211,14 +209,14 @@ static int dev_ui(void *user, const pdm_ui_request *rq, pdm_ui_response *rs)
     } else if (strcmp(a, "timeout") == 0) {
         rc = PDM_ETIMEOUT;
     } else if (strncmp(a, "text=", 5) == 0) {
-        pdm__strlcpy(rs->text, a + 5, sizeof rs->text);
+        cli_strlcpy(rs->text, a + 5, sizeof rs->text);
     } else if (strncmp(a, "choose=", 7) == 0) {
         for (const char *p = a + 7; *p && rs->nchosen < 32;) {
             long v;
             char num[16];
             size_t n = strcspn(p, ",");
             snprintf(num, sizeof num, "%.*s", (int)(n < 15 ? n : 15), p);
-            if (pdm__parse_long(num, 1, 1000, &v) == PDM_OK)
+            if (cli_parse_long(num, 1, 1000, &v) == 0)
                 rs->chosen[rs->nchosen++] = (int)v;
             p += n + (p[n] == ',');
         }
@@ -248,10 +246,10 @@ static int dev_pin(void *user, const pdm_pin_request *rq, char *buf,
                                          sizeof rq->tries_left &&
                   rq->plugin;
     if (a && strncmp(a, "pin=", 4) == 0 && a[4] &&
-        pdm__strlcpy(buf, a + 4, size) < size)
+        cli_strlcpy(buf, a + 4, size) < size)
         rc = PDM_OK;
     else if (size)
-        pdm__wipe(buf, size);
+        cli_wipe(buf, size);
     how = rc == PDM_OK ? "answered" : a ? "declined" : "no answer";
     if (plugin) {
         if (rq->tries_left >= 0)
@@ -265,7 +263,7 @@ static int dev_pin(void *user, const pdm_pin_request *rq, char *buf,
     }
     cli_device_record(d, "pin", detail);
     if (a) {
-        pdm__wipe(a, strlen(a));
+        cli_wipe(a, strlen(a));
         free(a);
     }
     return rc;

@@ -12,10 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/engine.h"
-#include "session/session_int.h"
 #include "transport.h"
-#include "util/util.h"
 
 static void trace(const char *dir, unsigned n, const char *who,
                   const uint8_t *body, size_t len, bool wbxml)
@@ -45,15 +42,15 @@ static void trace(const char *dir, unsigned n, const char *who,
  * lost the session, and the error must say so rather than blame what
  * followed.  (A request that gives up has its own error.) */
 typedef struct retries {
-    pdm_session *s;
+    pdm_ctx *ctx;
     char first[400];
 } retries;
 
 static void on_retry(void *user, unsigned attempt, const char *why)
 {
     retries *r = user;
-    pdm__logf(&r->s->ctx->log, PDM_LOG_INFO, "transport",
-              "attempt %u failed (%s); retrying", attempt, why);
+    pdm_ctx_log(r->ctx, PDM_LOG_INFO, "transport",
+                "attempt %u failed (%s); retrying", attempt, why);
     if (!r->first[0])
         snprintf(r->first, sizeof r->first, "%s", why);
 }
@@ -124,10 +121,10 @@ int cli_trace_facts_read(const char *path, cli_trace_facts *f, char *err,
         line[len] = '\0';
         *eq++ = '\0';
         if (strcmp(line, "tls_version") == 0 && strlen(eq) < sizeof f->tls) {
-            pdm__strlcpy(f->tls, eq, sizeof f->tls);
+            cli_strlcpy(f->tls, eq, sizeof f->tls);
         } else if (strcmp(line, "key_pin") == 0 &&
                    strlen(eq) < sizeof f->pin) {
-            pdm__strlcpy(f->pin, eq, sizeof f->pin);
+            cli_strlcpy(f->pin, eq, sizeof f->pin);
         } else if (strcmp(line, "verified") == 0 &&
                    (strcmp(eq, "yes") == 0 || strcmp(eq, "no") == 0)) {
             f->ti.flags = eq[0] == 'y' ? PDM_TRANSPORT_VERIFIED : 0;
@@ -150,44 +147,46 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
 {
     pdm_http_opts ho;
     pdm_http_session *hs = NULL;
-    char err[512] = "", pinkey[300];
-    char *ca, *cert, *key;
+    pdm_transport_config *tc = NULL;
+    pdm_session_info si;
+    char err[512] = "";
     pdm_message m;
     unsigned n = 0;
-    retries rt = {s, ""};
+    retries rt = {ctx, ""};
     peer_ctx pc = {s, o->trace, &n};
     int rc;
 
     memset(&ho, 0, sizeof ho);
-    ca = o->ca ? pdm__strdup(o->ca)
-               : pdm__profile_path(ctx->profile, "transport.ca_file");
-    cert = o->cert ? pdm__strdup(o->cert)
-                   : pdm__profile_path(ctx->profile, "transport.client_cert");
-    key = o->key ? pdm__strdup(o->key)
-                 : pdm__profile_path(ctx->profile, "transport.client_key");
-    ho.ca_file = ca;
-    ho.client_cert = cert;
-    ho.client_key = key;
-    snprintf(pinkey, sizeof pinkey, "transport.pin.%s", s->acc.server_id);
-    ho.pin = o->pin ? o->pin : pdm__profile_get(ctx->profile, pinkey);
-    ho.allow_plain_http = pdm__profile_get_bool(ctx->profile,
-                                                "transport.allow_plain_http",
-                                                false);
-    ho.timeout_ms = pdm__profile_get_long(ctx->profile, "transport.timeout_ms",
-                                          0);
-    ho.retries = (int)pdm__profile_get_long(ctx->profile, "transport.retries",
-                                            2);
-    ho.cancel = stop; /* SIGTERM abandons a request in flight */
-    ho.on_retry = on_retry;
-    ho.retry_user = &rt;
-    ho.on_connect = report_peer;
-    ho.on_connect_user = &pc;
-    rc = pdm_http_session_open(&hs, &ho, err, sizeof err);
+    memset(&si, 0, sizeof si);
+    si.struct_size = sizeof si;
+    pdm_session_get_info(&si, s);
+    rc = pdm_ctx_transport_config(&tc, ctx, si.server_id);
+    if (rc != PDM_OK) {
+        snprintf(err, sizeof err, "cannot read the [transport] settings: %s",
+                 pdm_strerror(rc));
+    } else {
+        ho.ca_file = o->ca ? o->ca : tc->ca_file;
+        ho.client_cert = o->cert ? o->cert : tc->client_cert;
+        ho.client_key = o->key ? o->key : tc->client_key;
+        ho.pin = o->pin ? o->pin : tc->pin;
+        ho.allow_plain_http =
+            (tc->flags & PDM_TRANSPORT_CONFIG_ALLOW_PLAIN_HTTP) != 0;
+        ho.timeout_ms = tc->timeout_ms;
+        ho.retries = (int)tc->retries;
+        ho.cancel = stop; /* SIGTERM abandons a request in flight */
+        ho.on_retry = on_retry;
+        ho.retry_user = &rt;
+        ho.on_connect = report_peer;
+        ho.on_connect_user = &pc;
+        rc = pdm_http_session_open(&hs, &ho, err, sizeof err);
+    }
     if (rc != PDM_OK) /* the session ends with this reason, audited */
-        pdm__session_transport_failed(s, rc, err);
+        pdm_session_transport_error(s, rc, err);
     while (rc == PDM_OK && pdm_session_next(s, &m) == PDM_OK && m.body) {
         pdm_http_resp r;
-        bool abort_msg = s->state == PDM_SS_DONE; /* 1223: no answer */
+        bool abort_msg; /* 1223: no answer */
+        pdm_session_get_info(&si, s);
+        abort_msg = (si.flags & PDM_SESSION_INFO_OVER) != 0;
         trace(o->trace, ++n, "client", m.body, m.len, o->wbxml);
         rc = pdm_http_session_post(hs, &r, m.url, m.body, m.len,
                                    m.content_type, m.hmac, err, sizeof err);
@@ -198,13 +197,13 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
         if (rc != PDM_OK || abort_msg || (stop && *stop)) {
             pdm_http_resp_free(&r);
             if (rc != PDM_OK)
-                pdm__session_transport_failed(s, rc, err);
+                pdm_session_transport_error(s, rc, err);
             else if (stop && *stop)
                 pdm_session_transport_failed(s, PDM_ECANCELLED);
             break;
         }
         if (r.attempts > 1 && rt.first[0])
-            pdm__session_transport_retried(s, rt.first);
+            pdm_session_transport_retried(s, rt.first);
         trace(o->trace, ++n, "server", r.body, r.len,
               r.content_type && strstr(r.content_type, "wbxml"));
         /* A reply the session refuses may still leave one message to send
@@ -215,21 +214,18 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
         pdm_http_resp_free(&r);
     }
     if (rc != PDM_OK && err[0])
-        pdm__logf(&ctx->log, rc == PDM_ECANCELLED ? PDM_LOG_INFO
-                                                  : PDM_LOG_ERROR,
-                  "transport", "%s", err);
+        pdm_ctx_log(ctx, rc == PDM_ECANCELLED ? PDM_LOG_INFO : PDM_LOG_ERROR,
+                    "transport", "%s", err);
     pdm_http_session_close(hs);
-    pdm__free(ca);
-    pdm__free(cert);
-    pdm__free(key);
+    pdm_transport_config_free(tc);
+    pdm_session_get_info(&si, s);
     rc = pdm_session_result(s);
     if (rc == PDM_OK)
-        pdm__logf(&ctx->log, PDM_LOG_INFO, "session",
-                  "session %s with %s ended normally", s->session_id,
-                  s->acc.server_id);
+        pdm_ctx_log(ctx, PDM_LOG_INFO, "session",
+                    "session %s with %s ended normally", si.session_id,
+                    si.server_id);
     else
-        pdm__logf(&ctx->log, PDM_LOG_ERROR, "session",
-                  "session with %s failed: %s", s->acc.server_id,
-                  pdm_session_error(s));
+        pdm_ctx_log(ctx, PDM_LOG_ERROR, "session", "session with %s failed: %s",
+                    si.server_id, pdm_session_error(s));
     return rc;
 }

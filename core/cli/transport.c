@@ -47,7 +47,9 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "util/util.h"
+#include <polydm/polydm.h>
+
+#include "cli_util.h"
 
 #ifndef PDM_VERSION
 #define PDM_VERSION "dev"
@@ -81,7 +83,7 @@ struct pdm_http_session {
 /* State of one attempt, shared with the libcurl callbacks. */
 typedef struct xfer {
     CURL *curl;
-    pdm__buf body;
+    cli_buf body;
     size_t max;
     bool too_big;        /* the body passed max: receiving was stopped */
     bool reached_http;   /* the request was about to be sent (prereq ran) */
@@ -151,7 +153,7 @@ static char *dup_opt(const char *s, bool *oom)
     char *d;
     if (!s)
         return NULL;
-    d = pdm__strdup(s);
+    d = strdup(s);
     if (!d)
         *oom = true;
     return d;
@@ -189,8 +191,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
         x->too_big = true;
         return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
     }
-    pdm__buf_append(&x->body, data, n);
-    return pdm__buf_ok(&x->body) ? n : 0;
+    cli_buf_append(&x->body, data, n);
+    return cli_buf_ok(&x->body) ? n : 0;
 }
 
 /* The pin of the server's key: SHA-256 of its SubjectPublicKeyInfo, the
@@ -241,7 +243,7 @@ static int on_prereq(void *user, char *primary_ip, char *local_ip,
             gnutls_protocol_get_name(gnutls_protocol_get_version(gs));
         x->tls = true;
         x->cert_requested = gnutls_certificate_client_get_request_status(gs);
-        pdm__strlcpy(x->tls_version, name ? name : "TLS", sizeof x->tls_version);
+        cli_strlcpy(x->tls_version, name ? name : "TLS", sizeof x->tls_version);
         peer_pin(gs, x->key_pin, sizeof x->key_pin);
     }
     if (x->s->on_connect) {
@@ -270,11 +272,11 @@ void pdm_http_resp_free(pdm_http_resp *r)
     if (!r)
         return;
     /* A server message may carry secrets (a Replace of AAuthSecret). */
-    pdm__free_wipe(r->body, r->len);
-    pdm__free(r->content_type);
-    pdm__free(r->hmac);
-    pdm__free(r->tls_version);
-    pdm__free(r->key_pin);
+    cli_free_wipe(r->body, r->len);
+    free(r->content_type);
+    free(r->hmac);
+    free(r->tls_version);
+    free(r->key_pin);
     memset(r, 0, sizeof *r);
 }
 
@@ -284,11 +286,11 @@ void pdm_http_session_close(pdm_http_session *s)
         return;
     if (s->curl)
         curl_easy_cleanup(s->curl);
-    pdm__free(s->ca_file);
-    pdm__free(s->client_cert);
-    pdm__free(s->client_key);
-    pdm__free(s->pin);
-    pdm__free(s);
+    free(s->ca_file);
+    free(s->client_cert);
+    free(s->client_key);
+    free(s->pin);
+    free(s);
 }
 
 /* libcurl calls this at least once a second while a transfer waits: the
@@ -378,7 +380,7 @@ int pdm_http_session_open(pdm_http_session **out, const pdm_http_opts *opts,
                              "negative");
         return PDM_EINVAL;
     }
-    if (opts->pin && !pdm__key_pin_valid(opts->pin)) {
+    if (opts->pin && !(pdm_key_pin_check(opts->pin) == PDM_OK)) {
         set_err(err, errlen, "public-key pin must be sha256//<base64 of "
                              "the SHA-256 of the key> (several separated by "
                              "';'), as `certtool --pubkey-info` prints it");
@@ -391,7 +393,7 @@ int pdm_http_session_open(pdm_http_session **out, const pdm_http_opts *opts,
         return PDM_ERROR;
     }
 
-    s = pdm__calloc(1, sizeof *s);
+    s = calloc(1, sizeof *s);
     if (!s) {
         set_err(err, errlen, "out of memory");
         return PDM_ENOMEM;
@@ -569,7 +571,7 @@ static bool proxy_configured(void)
 {
     static const char *const vars[] = {"https_proxy", "HTTPS_PROXY",
                                        "all_proxy", "ALL_PROXY"};
-    for (size_t i = 0; i < PDM__ARRAY_LEN(vars); i++) {
+    for (size_t i = 0; i < CLI_ARRAY_LEN(vars); i++) {
         const char *v = getenv(vars[i]);
         if (v && *v)
             return true;
@@ -858,7 +860,7 @@ static char *media_type(const char *ct)
     n = strcspn(ct, "; \t");
     if (n == 0)
         return NULL;
-    out = pdm__strndup(ct, n);
+    out = strndup(ct, n);
     for (size_t i = 0; out && i < n; i++)
         out[i] = (char)tolower((unsigned char)out[i]);
     return out;
@@ -886,7 +888,7 @@ static int url_origin(const char *url, char *origin, size_t len,
             strlen(host) >= snilen)
             sni[0] = '\0';
         else
-            pdm__strlcpy(sni, host, snilen);
+            cli_strlcpy(sni, host, snilen);
         if (strcmp(scheme, "https") == 0) {
             *https = true;
             rc = PDM_OK;
@@ -924,29 +926,29 @@ static struct curl_slist *build_headers(const char *content_type,
                                         const char *hmac)
 {
     struct curl_slist *l = NULL, *t;
-    pdm__buf b;
+    cli_buf b;
     const char *fixed[] = {DM_ACCEPT, "Cache-Control: no-store",
                            "Expect:" /* no 100-continue round trip */};
-    pdm__buf_init(&b);
-    pdm__buf_printf(&b, "Content-Type: %s", content_type);
-    if (!pdm__buf_ok(&b) || !(l = curl_slist_append(NULL, (char *)b.data)))
+    cli_buf_init(&b);
+    cli_buf_printf(&b, "Content-Type: %s", content_type);
+    if (!cli_buf_ok(&b) || !(l = curl_slist_append(NULL, (char *)b.data)))
         goto fail;
-    for (size_t i = 0; i < PDM__ARRAY_LEN(fixed); i++) {
+    for (size_t i = 0; i < CLI_ARRAY_LEN(fixed); i++) {
         if (!(t = curl_slist_append(l, fixed[i])))
             goto fail;
         l = t;
     }
     if (hmac) {
-        pdm__buf_reset(&b);
-        pdm__buf_printf(&b, "x-syncml-hmac: %s", hmac);
-        if (!pdm__buf_ok(&b) || !(t = curl_slist_append(l, (char *)b.data)))
+        cli_buf_reset(&b);
+        cli_buf_printf(&b, "x-syncml-hmac: %s", hmac);
+        if (!cli_buf_ok(&b) || !(t = curl_slist_append(l, (char *)b.data)))
             goto fail;
         l = t;
     }
-    pdm__buf_free(&b);
+    cli_buf_free(&b);
     return l;
 fail:
-    pdm__buf_free(&b);
+    cli_buf_free(&b);
     curl_slist_free_all(l);
     return NULL;
 }
@@ -959,17 +961,17 @@ static int fill_resp(pdm_http_session *s, xfer *x, bool answered,
     struct curl_header *hh = NULL;
     out->status = status;
     if (x->tls) {
-        out->tls_version = pdm__strdup(x->tls_version);
+        out->tls_version = strdup(x->tls_version);
         if (!out->tls_version)
             return PDM_ENOMEM;
-        if (x->key_pin[0] && !(out->key_pin = pdm__strdup(x->key_pin)))
+        if (x->key_pin[0] && !(out->key_pin = strdup(x->key_pin)))
             return PDM_ENOMEM;
     }
     if (!answered)
         return PDM_OK; /* no complete answer: no partial body or headers */
     if (x->body.len) {
         out->len = x->body.len;
-        out->body = pdm__buf_steal(&x->body, &out->len);
+        out->body = cli_buf_steal(&x->body, &out->len);
         if (!out->body)
             return PDM_ENOMEM;
     }
@@ -982,7 +984,7 @@ static int fill_resp(pdm_http_session *s, xfer *x, bool answered,
     if (curl_easy_header(s->curl, "x-syncml-hmac", 0, CURLH_HEADER, -1,
                          &hh) == CURLHE_OK &&
         hh && hh->value) {
-        out->hmac = pdm__strdup(hh->value);
+        out->hmac = strdup(hh->value);
         if (!out->hmac)
             return PDM_ENOMEM;
     }
@@ -1051,7 +1053,7 @@ int pdm_http_session_post(pdm_http_session *s, pdm_http_resp *out,
     x.max = s->max_response;
     x.sni = sni[0] ? sni : NULL;
     x.s = s;
-    pdm__buf_init(&x.body);
+    cli_buf_init(&x.body);
 #define SET(opt, val)                                  \
     do {                                               \
         if (c == CURLE_OK)                             \
@@ -1073,7 +1075,7 @@ int pdm_http_session_post(pdm_http_session *s, pdm_http_resp *out,
 
     delay = s->retry_delay_ms;
     for (;;) {
-        pdm__buf_reset(&x.body);
+        cli_buf_reset(&x.body);
         x.too_big = x.refused = x.reached_http = x.tls = x.cert_requested = false;
         x.tls_version[0] = x.key_pin[0] = '\0';
         s->errbuf[0] = '\0';
@@ -1131,7 +1133,7 @@ done:
     curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, (void *)NULL);
     curl_easy_setopt(s->curl, CURLOPT_PREREQDATA, (void *)NULL);
     curl_slist_free_all(hdrs);
-    pdm__buf_free(&x.body);
+    cli_buf_free(&x.body);
     return rc;
 }
 

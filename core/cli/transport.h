@@ -139,7 +139,7 @@ typedef struct pdm_http_opts {
 typedef struct pdm_http_resp {
     /** HTTP status of the last attempt, 0 if no HTTP answer arrived. */
     long status;
-    /** Response body (pdm__malloc'd, NUL-terminated for convenience; the
+    /** Response body (malloc'd, NUL-terminated for convenience; the
      *  NUL is not counted in len), NULL when empty.  Kept for HTTP error
      *  statuses too, so a caller can look at a server's error page. */
     uint8_t *body;

@@ -407,6 +407,274 @@ PDM_API int pdm_ctx_bootstrap_watch(pdm_ctx *ctx, int *fds, size_t cap,
  */
 PDM_API const char *pdm_ctx_bootstrap_pending(pdm_ctx *ctx, size_t i);
 
+/* ---- the integrator's intake, storage, audit rows and log ---------------- */
+
+/*
+ * What a device agent needs besides the tree and sessions: take a WAP push
+ * apart, read a package 0's (unverified) header, keep its own small state
+ * in the store, write its own audit rows and log lines through the
+ * context.  The reference agent (core/cli/agent.c) uses only these.
+ */
+
+/** What a WAP push carries (pdm_push::kind), i.e. where it goes. */
+typedef enum pdm_push_kind {
+    /** Not for the DM client (another content type or application id):
+     *  ignore it. */
+    PDM_PUSH_OTHER = 0,
+    /** A DM notification (package 0: application/vnd.syncml.notification
+     *  for x-wap-application:syncml.dm): pdm_ctx_notification_admit. */
+    PDM_PUSH_NOTIFICATION = 1,
+    /** An OMA CP document (text/vnd.wap.connectivity-xml or
+     *  application/vnd.wap.connectivity-wbxml): pdm_ctx_bootstrap_submit
+     *  with origin PDM_ORIGIN_PUSH. */
+    PDM_PUSH_BOOTSTRAP_CP = 2,
+    /** A DM-profile bootstrap message (application/vnd.syncml.dm+wbxml or
+     *  +xml; DM_Bootstrap): pdm_ctx_bootstrap_submit, origin PUSH. */
+    PDM_PUSH_BOOTSTRAP_DM = 3
+} pdm_push_kind;
+
+/** A parsed WSP connectionless push (pdm_push_parse).  The core zeroes it
+ *  (keeping struct_size, which the caller sets).  Nothing in it is
+ *  verified: anyone who can reach the intake can send any of it. */
+typedef struct pdm_push {
+    uint32_t struct_size;
+    uint32_t kind;          /**< a pdm_push_kind */
+    uint32_t sec;           /**< the SEC parameter (pdm_sec), PDM_SEC_NONE
+                                 when absent */
+    uint32_t reserved0;
+    /** The body: points into the datagram given to pdm_push_parse
+     *  (borrowed from it). */
+    const uint8_t *body;
+    size_t len;
+    /** The content type: for the bootstrap kinds its canonical MIME name
+     *  (what pdm_bootstrap_input::content_type takes); otherwise as
+     *  received, "" for a well-known code polydm does not know. */
+    char content_type[128];
+    /** X-WAP-Application-ID as text ("x-wap-application:syncml.dm" also
+     *  for its code 7), "" when absent or an unknown code. */
+    char app_id[128];
+    /** The MAC parameter as received (hex text), "" when absent: for
+     *  pdm_bootstrap_input::mac_hex.  A MAC, not a secret. */
+    char mac[65];
+    /** PDM_EPARSE / PDM_ENOTSUP: why, one line ("WSP push: truncated
+     *  (headers)"). */
+    char why[256];
+} pdm_push;
+
+/**
+ * pdm_push_parse() - take a WSP connectionless push PDU (the payload of a
+ * UDP datagram to port 2948: TID, PDU type 0x06, headers, body;
+ * WAP-230-WSP §8.2.4.1) apart and say where it goes.  No context: this
+ * only reads the bytes, it decides nothing.  Every length is checked
+ * against @len; texts must be printable ASCII.
+ * Returns PDM_OK; PDM_EPARSE (malformed: another PDU type, a length past
+ * the end, a text without NUL, a parameter given twice, ...) or
+ * PDM_ENOTSUP (SEC outside 0..3), with @out->why; PDM_EINVAL (NULL
+ * @out or @pdu, too small @out).
+ */
+PDM_API int pdm_push_parse(pdm_push *out, const uint8_t *pdu, size_t len);
+
+/** The header of a package 0 (pdm_notification_parse).  The core zeroes
+ *  it (keeping struct_size, which the caller sets). */
+typedef struct pdm_notification_info {
+    uint32_t struct_size;
+    uint32_t version;    /**< 11 (DM 1.1) or 12 (DM 1.2) */
+    /** 0 not specified, 1 background, 2 informative (show a message),
+     *  3 user interaction (ask the user before the session) */
+    uint32_t ui_mode;
+    uint32_t initiator;  /**< 0 client (user), 1 server */
+    /** The ServerID the package names: visible ASCII, 1-255 bytes. */
+    char server_id[256];
+    /** The session id in hex, as pdm_notification::session_id ("1A2B"). */
+    char session_id[8];
+    /** PDM_EPARSE / PDM_ENOTSUP: why, one line. */
+    char why[160];
+} pdm_notification_info;
+
+/**
+ * pdm_notification_parse() - read the header of a package 0 (the body of
+ * a DM notification push) WITHOUT verifying it: the digest is not checked,
+ * so nothing in @out is proven.  For decisions that need no proof: the
+ * user-interaction mode of a notification pdm_ctx_notification_admit (or
+ * pdm_session_open) already verified, or a diagnostic display.  Checks
+ * the structure only: at least 24 bytes and the ServerID, version 11 or
+ * 12, session id not 0, ServerID of visible ASCII inside the buffer.
+ * Returns PDM_OK; PDM_EPARSE (malformed) or PDM_ENOTSUP (another
+ * version), with @out->why; PDM_EINVAL (NULL @out or @pkg0, too small
+ * @out).
+ */
+PDM_API int pdm_notification_parse(pdm_notification_info *out,
+                                   const uint8_t *pkg0, size_t len);
+
+/** Longest key of the integrator's storage (pdm_ctx_kv_put). */
+#define PDM_KV_KEY_MAX 64
+/** Largest value of the integrator's storage, in bytes. */
+#define PDM_KV_VALUE_MAX (1024u * 1024u)
+/** Most keys the integrator's storage holds. */
+#define PDM_KV_KEYS_MAX 64
+
+/**
+ * pdm_ctx_kv_put() - store @len bytes of @val under @key in the
+ * integrator's own namespace of the store (a device agent's job queue,
+ * say), replacing what was there.  One namespace per store, separate from
+ * every plugin's and the core's; kept across restarts, removed by nothing
+ * but pdm_ctx_kv_del (a factory reset of the tree leaves it).  The store
+ * is a file of the device's owner (mode 0600) and not encrypted: keep
+ * secrets elsewhere.  Values are never logged, audited or exported.
+ * @key: 1 to PDM_KV_KEY_MAX bytes of [A-Za-z0-9._-].
+ * @val: may be NULL when @len is 0 (an empty value).
+ * Written at once (its own store transaction) unless a session's package
+ * is being applied (then PDM_EBUSY: call between session messages).
+ * Returns PDM_OK; PDM_EINVAL (NULL @ctx or @key, NULL @val with @len,
+ * a bad key); PDM_ETOOBIG (@len over PDM_KV_VALUE_MAX, or a new key when
+ * PDM_KV_KEYS_MAX are stored); PDM_ENOTSUP (a context without a store);
+ * PDM_EDENIED (a read-only context); PDM_EBUSY; PDM_EIO (store error, in
+ * pdm_ctx_last_error).
+ */
+PDM_API int pdm_ctx_kv_put(pdm_ctx *ctx, const char *key, const void *val,
+                           size_t len);
+
+/**
+ * pdm_ctx_kv_get() - the value stored under @key by pdm_ctx_kv_put.
+ * @out: (out) a copy, owned by the caller (free with pdm_free); at least
+ *       one byte is allocated, so an empty value is a non-NULL pointer
+ *       with *@len 0.  NULL on failure.
+ * @len: (out) its length.
+ * Returns PDM_OK; PDM_ENOTFOUND (no such key); PDM_EINVAL (NULL argument,
+ * bad key); PDM_ENOTSUP (no store); PDM_EIO; PDM_ENOMEM.
+ */
+PDM_API int pdm_ctx_kv_get(uint8_t **out, size_t *len, pdm_ctx *ctx,
+                           const char *key);
+
+/**
+ * pdm_ctx_kv_del() - remove @key from the integrator's storage.
+ * Returns PDM_OK; PDM_ENOTFOUND (no such key); otherwise as
+ * pdm_ctx_kv_put.
+ */
+PDM_API int pdm_ctx_kv_del(pdm_ctx *ctx, const char *key);
+
+/** Frees memory the library allocated for the caller where a function
+ *  says so (pdm_ctx_kv_get).  NULL is a no-op. */
+PDM_API void pdm_free(void *p);
+
+/** One audit row of the integrator's own (pdm_ctx_audit_append).  Set
+ *  struct_size = sizeof(pdm_audit_entry) and zero what you do not use.
+ *  Everything is copied. */
+typedef struct pdm_audit_entry {
+    uint32_t struct_size;   /**< sizeof(pdm_audit_entry) */
+    uint32_t reserved0;     /**< 0 */
+    /** What happened: [A-Za-z]{1,32}, e.g. "Push". */
+    const char *op;
+    /** The node concerned, or NULL: one line of text, at most 255 bytes
+     *  (not checked against the tree). */
+    const char *uri;
+    /** "allow", "deny", "error" or "info". */
+    const char *decision;
+    /** Who decided: [a-z0-9-]{1,32}, e.g. "agent"; not a name the core
+     *  writes ("core", "acl", "session", "user", "local", "factory",
+     *  "audit") and no "policy:"/"authority:" form, so an integrator
+     *  row can never be taken for a decision of the core or a plugin. */
+    const char *component;
+    /** One line for humans, at most 255 bytes, never a secret; or NULL. */
+    const char *reason;
+} pdm_audit_entry;
+
+/**
+ * pdm_ctx_audit_append() - write one row of the integrator to the audit
+ * log (pdm_ctx_audit_each; part of the hash chain like every row): e.g.
+ * a refused push no core call saw.  The row's principal is "unknown" (the
+ * integrator speaks about input nobody authenticated; rows of servers,
+ * the user, bootstrap and factory come from the core alone).  The row is
+ * also logged as the core logs its rows (component "audit", PDM_LOG_INFO
+ * for "deny" and "error", else PDM_LOG_DEBUG).  The integrator bounds its
+ * own rate: the core writes what it is given (the reference agent writes
+ * one row per source, kind and minute, then a count).  Texts are refused,
+ * not cut, when too long or not one line of text (control characters).
+ * Returns PDM_OK (without a store: only logged); PDM_EINVAL (NULL @ctx
+ * or @e, too small @e, reserved0 not 0, a field outside its syntax, a
+ * reserved component); PDM_EDENIED (a read-only context); PDM_EBUSY (a
+ * session's package is being applied: call between session messages).
+ */
+PDM_API int pdm_ctx_audit_append(pdm_ctx *ctx, const pdm_audit_entry *e);
+
+/**
+ * pdm_ctx_log() - write one line through the context's log sink
+ * (pdm_config::log, with its level filter) as @component (NULL: "core"),
+ * so that an integrator's lines and the core's go to one place.  @fmt is
+ * printf-style; the line is cut at 1023 bytes.  Never pass a secret.
+ * A NULL @ctx or @fmt is a no-op.
+ */
+PDM_API void pdm_ctx_log(pdm_ctx *ctx, int level, const char *component,
+                         const char *fmt, ...) PDM_PRINTF(4, 5);
+
+/**
+ * pdm_key_pin_check() - whether @pin is a valid TLS public-key pin in
+ * the syntax the profile's transport.pin.<ServerID> and
+ * pdm_transport_info::key_pin use: "sha256//<base64 of 32 bytes>", or
+ * several separated by ';' (what `certtool --pubkey-info` prints as
+ * pin-sha256:).  For a tool that checks a command-line pin before it
+ * opens anything.
+ * Returns PDM_OK or PDM_EINVAL (NULL or malformed).
+ */
+PDM_API int pdm_key_pin_check(const char *pin);
+
+/**
+ * The profile's `[transport]` settings for sessions with one server
+ * (pdm_ctx_transport_config): what the reference transport uses.
+ * Allocated by the library, owned by the caller
+ * (pdm_transport_config_free); the strings live as long as it.
+ */
+typedef struct pdm_transport_config {
+    uint32_t struct_size; /**< the library's; read members added after
+                               your header only when it covers them */
+    uint32_t flags;       /**< PDM_TRANSPORT_CONFIG_* */
+    /** transport.ca_file, client_cert, client_key: absolute paths (a
+     *  relative one is taken against the profile's directory), or NULL
+     *  when unset.  The key is a file name, never its contents. */
+    const char *ca_file;
+    const char *client_cert;
+    const char *client_key;
+    /** transport.pin.<ServerID> of the server asked for (syntax of
+     *  pdm_key_pin_check), or NULL. */
+    const char *pin;
+    /** transport.timeout_ms (0: the transport's default). */
+    long timeout_ms;
+    /** transport.retries (default 2). */
+    long retries;
+} pdm_transport_config;
+
+/** transport.allow_plain_http = true: http:// server addresses are
+ *  allowed (tests; default false) */
+#define PDM_TRANSPORT_CONFIG_ALLOW_PLAIN_HTTP 0x1u
+
+/**
+ * pdm_ctx_transport_config() - the profile's `[transport]` settings, with
+ * the key pin of @server_id (NULL: none asked).  The profile was checked
+ * at pdm_ctx_open, so the values have their syntax.
+ * @out: (out) owned by the caller; NULL on failure.
+ * Returns PDM_OK; PDM_EINVAL (NULL @out or @ctx); PDM_ENOMEM.
+ */
+PDM_API int pdm_ctx_transport_config(pdm_transport_config **out,
+                                     pdm_ctx *ctx, const char *server_id);
+
+/** Frees a pdm_ctx_transport_config answer.  NULL is a no-op. */
+PDM_API void pdm_transport_config_free(pdm_transport_config *tc);
+
+/**
+ * pdm_message_session_id() - the SessionID in the SyncHdr of a DM message
+ * (XML or WBXML, told apart by @content_type when it names one, else by
+ * the first byte), e.g. of a recorded server message to replay.  Decodes
+ * the message with the core's codec and its limits; validates nothing
+ * else.
+ * @out: (out) the SessionID, NUL-terminated, at most @size bytes.
+ * Returns PDM_OK; PDM_ENOTFOUND (a message without SyncHdr/SessionID);
+ * PDM_EPARSE / PDM_EFORMAT (not a DM message); PDM_ETOOLONG (@size too
+ * small); PDM_EINVAL (NULL argument, @size 0); PDM_ENOMEM.
+ */
+PDM_API int pdm_message_session_id(char *out, size_t size,
+                                   const uint8_t *body, size_t len,
+                                   const char *content_type);
+
 /* ---- reading the tree and the audit log (the local user) ---------------- */
 
 /*
@@ -1145,6 +1413,61 @@ PDM_API int pdm_session_set_transport(pdm_session *s,
 /** Tells the session the transport failed; it ends without committing the
  *  package in progress. */
 PDM_API void pdm_session_transport_failed(pdm_session *s, int rc);
+/**
+ * pdm_session_transport_error() - as pdm_session_transport_failed, with
+ * the transport's own words: @why (one line, never a secret, e.g. "SSL
+ * certificate problem: unable to get local issuer certificate") becomes
+ * the session's error ("transport: <why>", pdm_session_error) and goes
+ * into its audit row.  @why NULL or "" is pdm_session_transport_failed.
+ * PDM_ECANCELLED means the integrator stopped the session (shutdown).
+ */
+PDM_API void pdm_session_transport_error(pdm_session *s, int rc,
+                                         const char *why);
+/** The transport retried a request of this session and then got through:
+ *  @why (the first failure, e.g. "server answered HTTP 500") is kept as
+ *  the session's first cause, so that a later error names it first
+ *  ("<why> (retried); then: ...").  Only the first call counts; NULL or
+ *  "" is ignored. */
+PDM_API void pdm_session_transport_retried(pdm_session *s, const char *why);
+
+/** pdm_session_info::flags: the session is over (pdm_session_result says
+ *  how); a message pdm_session_next still gives is the session abort
+ *  (Alert 1223), sent without waiting for an answer. */
+#define PDM_SESSION_INFO_OVER 0x1u
+
+/** A session's identity and state (pdm_session_get_info).  The core
+ *  zeroes it (keeping struct_size, which the caller sets). */
+typedef struct pdm_session_info {
+    uint32_t struct_size;
+    uint32_t flags;          /**< PDM_SESSION_INFO_* */
+    /** The server's ServerID ("" when no account was found). */
+    char server_id[256];
+    /** The SessionID as sent ("1A2B"), "" before it was chosen. */
+    char session_id[8];
+} pdm_session_info;
+
+/**
+ * pdm_session_get_info() - who the session is with and whether it is over
+ * (for log lines and trace folders; the session's own outcome is
+ * pdm_session_result).
+ * Returns PDM_OK, PDM_EINVAL (NULL, too small @out).
+ */
+PDM_API int pdm_session_get_info(pdm_session_info *out,
+                                 const pdm_session *s);
+
+/**
+ * pdm_session_decline() - the integrator does not run a session it opened
+ * (a server-initiated one the user declined, asked because its package 0
+ * is in user-interaction mode: pdm_notification_parse): the session ends
+ * before its first message with result PDM_ECANCELLED and error @reason,
+ * audited as one row of the server's (op "Session", "deny", component
+ * "session", @reason).  Close it next.
+ * @reason: one line, at most 255 bytes, never a secret.
+ * Returns PDM_OK; PDM_EINVAL (NULL, a reason that is not one line of
+ * text or too long, a session that is over or whose first message
+ * pdm_session_next already gave).
+ */
+PDM_API int pdm_session_decline(pdm_session *s, const char *reason);
 /** Outcome: PDM_OK if the session ended normally, else why not. */
 PDM_API int pdm_session_result(const pdm_session *s);
 /** Message describing the outcome (borrowed). */

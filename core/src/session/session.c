@@ -1435,6 +1435,52 @@ PDM_API void pdm_session_transport_failed(pdm_session *s, int rc)
     pdm__session_transport_failed(s, rc, NULL);
 }
 
+PDM_API void pdm_session_transport_error(pdm_session *s, int rc,
+                                         const char *why)
+{
+    pdm__session_transport_failed(s, rc, why);
+}
+
+PDM_API void pdm_session_transport_retried(pdm_session *s, const char *why)
+{
+    pdm__session_transport_retried(s, why);
+}
+
+PDM_API int pdm_session_get_info(pdm_session_info *out, const pdm_session *s)
+{
+    uint32_t size;
+    if (!out || !s || out->struct_size < sizeof(*out))
+        return PDM_EINVAL;
+    size = out->struct_size;
+    memset(out, 0, sizeof(*out));
+    out->struct_size = size;
+    out->flags = s->state == PDM_SS_DONE ? PDM_SESSION_INFO_OVER : 0;
+    if (s->acc.server_id)
+        pdm__strlcpy(out->server_id, s->acc.server_id, sizeof out->server_id);
+    pdm__strlcpy(out->session_id, s->session_id, sizeof out->session_id);
+    return PDM_OK;
+}
+
+PDM_API int pdm_session_decline(pdm_session *s, const char *reason)
+{
+    size_t n;
+    /* Only before the first message: once the server has heard from the
+     * device, ending it is a transport failure or an abort, not a
+     * decline. */
+    if (!s || !reason || s->state == PDM_SS_DONE || s->msg_id != 0)
+        return PDM_EINVAL;
+    n = strlen(reason);
+    if (n == 0 || n > 255 || !pdm__text_line_ok(reason, n, NULL))
+        return PDM_EINVAL;
+    pdm__session_audit(s, "Session", "deny", reason); /* end_audited */
+    /* No pdm__session_fail: the integrator reports the decline itself;
+     * the audit row is the record. */
+    s->result = PDM_ECANCELLED;
+    pdm__strlcpy(s->err, reason, sizeof s->err);
+    s->state = PDM_SS_DONE;
+    return PDM_OK;
+}
+
 PDM_API int pdm_session_result(const pdm_session *s)
 {
     return s ? s->result : PDM_EINVAL;

@@ -151,6 +151,7 @@ enum stmt_id {
     ST_KV_PUT,
     ST_KV_DEL,
     ST_KV_DEL_PREFIX,
+    ST_KV_COUNT,
     ST_NONCE_CLEAR,
     ST__COUNT
 };
@@ -192,6 +193,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_KV_DEL_PREFIX] = "DELETE FROM kv WHERE plugin = ?1"
                          " AND substr(key, 1, length(?2)) = ?2",
     [ST_NONCE_CLEAR] = "DELETE FROM nonces",
+    [ST_KV_COUNT] = "SELECT count(*) FROM kv WHERE plugin = ?1",
 };
 
 struct pdm__store {
@@ -1563,6 +1565,24 @@ int pdm__store_kv_del_prefix(pdm__store *s, const char *plugin,
     sqlite3_bind_text(st, 1, plugin, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
     return run(s, st, "cannot delete plugin data");
+}
+
+int pdm__store_kv_count(pdm__store *s, const char *plugin, size_t *n)
+{
+    sqlite3_stmt *st = s->st[ST_KV_COUNT];
+    int src, rc = PDM_OK;
+
+    if (!plugin || !n)
+        return set_err(s, PDM_EINVAL, "kv_count: invalid arguments");
+    *n = 0;
+    sqlite3_bind_text(st, 1, plugin, -1, SQLITE_STATIC);
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *n = (size_t)sqlite3_column_int64(st, 0);
+    else
+        rc = fail(s, s->db, src, "cannot count plugin data");
+    done(st);
+    return rc;
 }
 
 int pdm__store_nonce_clear(pdm__store *s)

@@ -201,6 +201,8 @@ int pdm__store_kv_del(pdm__store *s, const char *plugin, const char *key);
  * PDM_OK.  Same transaction rules. */
 int pdm__store_kv_del_prefix(pdm__store *s, const char *plugin,
                              const char *prefix);
+/* How many keys @plugin has (*n). */
+int pdm__store_kv_count(pdm__store *s, const char *plugin, size_t *n);
 /* Deletes every stored nonce (a factory reset).  Same transaction
  * rules. */
 int pdm__store_nonce_clear(pdm__store *s);
