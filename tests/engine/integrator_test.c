@@ -21,6 +21,8 @@
 
 #include <polydm/polydm.h>
 
+#include "store/store.h" /* only to seed an older version's data */
+
 static const char *profile(const char *name, const char *extra)
 {
     return fx_profile(name,
@@ -396,6 +398,42 @@ typedef struct last_row {
     size_t n;
 } last_row;
 
+/* An older agent kept its job queue under the core's namespace "agent":
+ * the first open moves it to the integrator's storage, once. */
+static void test_integrator__kv_migrated(void)
+{
+    static const char Q[] = "Q1\nsession srv-a\n";
+    pdm__store *st = NULL;
+    char err[200];
+    uint8_t *v = NULL;
+    size_t n = 0;
+    pdm_ctx *ctx = open_ctx("kv-old", NULL, 0, true);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    pdm_ctx_close(ctx);
+    CU_ASSERT_EQUAL_FATAL(pdm__store_open(&st, fx_state("kv-old"), 0, err,
+                                          sizeof err),
+                          PDM_OK);
+    CU_ASSERT_EQUAL(pdm__store_kv_put(st, "agent", "queue",
+                                      (const uint8_t *)Q, sizeof Q - 1),
+                    PDM_OK);
+    pdm__store_close(st);
+
+    ctx = open_ctx("kv-old", NULL, 0, false);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    CU_ASSERT_EQUAL(pdm_ctx_kv_get(&v, &n, ctx, "queue"), PDM_OK);
+    CU_ASSERT_EQUAL(n, sizeof Q - 1);
+    CU_ASSERT(v && memcmp(v, Q, sizeof Q - 1) == 0);
+    pdm_free(v);
+    pdm_ctx_close(ctx);
+    CU_ASSERT_EQUAL_FATAL(pdm__store_open(&st, fx_state("kv-old"), 0, err,
+                                          sizeof err),
+                          PDM_OK);
+    v = NULL;
+    CU_ASSERT_EQUAL(pdm__store_kv_get(st, "agent", "queue", &v, &n),
+                    PDM_ENOTFOUND);
+    pdm__store_close(st);
+}
+
 static int keep_last(void *user, const pdm_audit_row *r)
 {
     last_row *l = user;
@@ -708,6 +746,7 @@ static const pdm_test tests[] = {
     {"notification", test_integrator__notification},
     {"pin_and_session_id", test_integrator__pin_and_session_id},
     {"kv", test_integrator__kv},
+    {"kv_migrated", test_integrator__kv_migrated},
     {"audit", test_integrator__audit},
     {"transport_config", test_integrator__transport_config},
     {"session", test_integrator__session},

@@ -103,6 +103,8 @@ static void test_loader__refusals(void)
     expect_refused(FX("fx-short-vtable"), "smaller than ABI 1.0");
     expect_refused(FX("fx-unknown-kind"), "unknown kind 99");
     expect_refused(FX("fx-misnamed"), "does not match the file name");
+    /* its key/value data would be the core's own */
+    expect_refused(FX("core"), "plugin name 'core' is reserved");
 }
 
 /* Reserved slots and unknown flag bits are refused at load, naming the

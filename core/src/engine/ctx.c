@@ -204,6 +204,7 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
     if (rc == PDM_OK) {
         pdm__alerts_load(ctx);
         pdm__lock_load(ctx);
+        pdm__integrator_migrate(ctx);
     }
     if (rc == PDM_OK && !(ctx->flags & PDM_CTX_NO_PLUGINS)) {
         rc = pdm__plugins_start(&ctx->plugins, ctx->profile,

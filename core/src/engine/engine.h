@@ -253,6 +253,8 @@ size_t pdm__alerts_forget(pdm_ctx *ctx, const char *server_id);
 /* Reads the lock and the scheduled reset at open (before plugins start).
  * A damaged lock record reads as PDM_LOCK_FULL (fail closed), logged. */
 void pdm__lock_load(pdm_ctx *ctx);
+/* Moves data of older versions into the integrator's storage (integrator.c). */
+void pdm__integrator_migrate(pdm_ctx *ctx);
 /* PDM_AUTH_INFO_DEVICE_LOCKED when locked, else 0. */
 uint32_t pdm__lock_auth_flags(const pdm_ctx *ctx);
 /* The host services behind pdm_host_api set_lock, get_lock,

@@ -30,6 +30,29 @@
         (out)->struct_size = size_;                                     \
     } while (0)
 
+/* Before polydm 0.4 the reference agent kept its job queue in the core's
+ * store under namespace "agent"; it uses the integrator's storage now.
+ * Moved once, at open, so that an upgraded device keeps its queued
+ * sessions.  Copy first, delete second: interrupted, the next open finds
+ * the new key and only deletes the old one. */
+void pdm__integrator_migrate(pdm_ctx *ctx)
+{
+    uint8_t *v = NULL, *cur = NULL;
+    size_t n = 0, m = 0;
+    if (!ctx->store || (ctx->flags & PDM_CTX_READONLY) ||
+        pdm__store_kv_get(ctx->store, "agent", "queue", &v, &n) != PDM_OK)
+        return;
+    if (pdm__store_kv_get(ctx->store, KV_NS, "queue", &cur, &m) == PDM_OK ||
+        pdm__store_kv_put(ctx->store, KV_NS, "queue", v, n) == PDM_OK) {
+        if (pdm__store_kv_del(ctx->store, "agent", "queue") == PDM_OK)
+            pdm__logf(&ctx->log, PDM_LOG_INFO, "core",
+                      "the agent's job queue moved to the integrator's "
+                      "storage");
+    }
+    pdm__free(cur);
+    pdm__free(v);
+}
+
 /* ---- WAP push, package 0 ------------------------------------------------ */
 
 int pdm_push_parse(pdm_push *out, const uint8_t *pdu, size_t len)

@@ -127,6 +127,13 @@ bool pdm__plugin_installed(const pdm__profile_plugin *pp, const char *search)
     return found != NULL;
 }
 
+bool pdm__reserved_plugin_id(const char *s)
+{
+    /* A plugin's key/value data lives under its id in the store: these
+     * are the core's own namespaces there. */
+    return s && (strcmp(s, "core") == 0 || strcmp(s, "agent") == 0);
+}
+
 bool pdm__valid_plugin_id(const char *s)
 {
     if (!s || !*s)
@@ -253,6 +260,9 @@ int pdm__plugin_validate(pdm__plugin *p, const pdm_plugin_desc *raw,
     if (!pdm__valid_plugin_id(p->desc.name))
         PROBLEM(PDM_EABI, "%s: invalid plugin name '%s' (expected [a-z0-9-]+)",
                 where, p->desc.name ? p->desc.name : "(null)");
+    if (pdm__reserved_plugin_id(p->desc.name))
+        PROBLEM(PDM_EABI, "%s: plugin name '%s' is reserved (the core's own "
+                "store namespace)", where, p->desc.name);
     if (!p->desc.components)
         PROBLEM(PDM_EABI, "%s: plugin '%s' has no component array", where,
                 p->desc.name);

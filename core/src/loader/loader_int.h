@@ -25,5 +25,7 @@ int pdm__plugin_read_isolated(pdm__plugin *p, const char *real,
 int pdm__module_check(const char *path, bool relaxed, char **real,
                       pdm__diag *d, const char *file, unsigned line);
 bool pdm__valid_plugin_id(const char *s);
+/* True for ids a plugin may not take: the core's store namespaces. */
+bool pdm__reserved_plugin_id(const char *s);
 
 #endif
