@@ -942,14 +942,18 @@ isolation() {
 # with a wildcard ACL; another server (hmac.server, a factory account) can
 # read it but not change or delete it (isolation, decided by operator-root),
 # and still adds its own node under root.  The user cannot take root over.
-operator_root() {
-  local urlb n
-  start_server srvb "$SCN/operator-root-b.scn" || return 1
-  PIDB=$SRV_PID; urlb=$SRV_URL
+# operator_pushed PROFILE B.scn: hmac.server (a factory account) on its own
+# test server running B.scn (PIDB, PORTB), and op.server's NETWPIN CP push
+# to the agent under PROFILE, whose first session creates ./OpData with a
+# wildcard ACL (operator-root-op.scn).
+operator_pushed() {
+  local urlb
+  start_server srvb "$SCN/$2" || return 1
+  PIDB=$SRV_PID; urlb=$SRV_URL; PORTB=$SRV_PORT
   SRV_URL=http://127.0.0.1:9/dm
   awk -v b="$urlb" '/<NodeName>hmac<\/NodeName>/ { h = 1 }
     h && /@URL@/ { sub("@URL@", b); h = 0 } { print }' "$TREE" >"$T/tree-b.xml"
-  BASE_PROFILE=gsm-operator make_profile "$T/dev" "$T/tree-b.xml"
+  BASE_PROFILE=$1 make_profile "$T/dev" "$T/tree-b.xml"
   device_line "$T/dev" "imsi = $BOOT_IMSI"
   # The test servers speak plain HTTP; the TLS rule has its own tests.
   profile_set "$T/dev" "plugin terminal-policy" option.secrets_tls_only false
@@ -957,6 +961,11 @@ operator_root() {
   start_server srva "$SCN/operator-root-op.scn" --push-to "$AGENT_UDP" || return 1
   wait_server srva
   wait "$AGENT_PID"
+}
+
+operator_root() {
+  local n
+  operator_pushed gsm-operator operator-root-b.scn || return 1
   "$PDM" "${P[@]}" owner >"$T/dev/owner.txt" 2>&1
   expect_in "$T/dev/owner.txt" "root owner: op.server" "the NETWPIN operator owns root (operator-root)"
   "$PDM" "${P[@]}" session --server hmac.server >"$T/dev/b.out" 2>&1 &&
@@ -988,19 +997,8 @@ operator_root() {
 # gsm-operator, enterprise and open-market: operator_root and
 # tests/cli/market_takeover_test.sh.
 cdma_takeover() {
-  local urlb portb nonce
-  start_server srvb "$SCN/cdma-takeover-b1.scn" || return 1
-  PIDB=$SRV_PID; urlb=$SRV_URL; portb=$SRV_PORT
-  SRV_URL=http://127.0.0.1:9/dm
-  awk -v b="$urlb" '/<NodeName>hmac<\/NodeName>/ { h = 1 }
-    h && /@URL@/ { sub("@URL@", b); h = 0 } { print }' "$TREE" >"$T/tree-b.xml"
-  BASE_PROFILE=cdma-3gpp2 make_profile "$T/dev" "$T/tree-b.xml"
-  device_line "$T/dev" "imsi = $BOOT_IMSI"
-  profile_set "$T/dev" "plugin terminal-policy" option.secrets_tls_only false
-  start_agent "$T/dev" --exit-after 1 || return 1
-  start_server srva "$SCN/operator-root-op.scn" --push-to "$AGENT_UDP" || return 1
-  wait_server srva
-  wait "$AGENT_PID"
+  local nonce
+  operator_pushed cdma-3gpp2 cdma-takeover-b1.scn || return 1
   "$PDM" "${P[@]}" owner >"$T/dev/owner.txt" 2>&1
   expect_in "$T/dev/owner.txt" "root owner: op.server" "the NETWPIN operator owns root (3gpp2-takeover)"
   "$PDM" "${P[@]}" session --server hmac.server --trace "$T/dev/trace" >"$T/dev/b1.out" 2>&1 &&
@@ -1031,7 +1029,7 @@ cdma_takeover() {
     { fail "no audit row for the takeover"; grep Takeover "$T/dev/audit.txt" >&2; }
   nonce=$(cat "$T/dev/trace"/*-client.* | grep -o '<NextNonce[^>]*>[^<]*' | tail -1 | sed 's/.*>//')
   sed "s#@NONCE@#$nonce#" "$SCN/cdma-takeover-b2.scn" >"$T/b2.scn"
-  SRV_FIXED_PORT=$portb start_server srvb2 "$T/b2.scn" || return 1
+  SRV_FIXED_PORT=$PORTB start_server srvb2 "$T/b2.scn" || return 1
   "$PDM" "${P[@]}" session --server hmac.server >"$T/dev/b2.out" 2>&1 &&
     ok "hmac.server's session as root owner" ||
     { fail "hmac.server's session as root owner"; show "$T/dev/b2.out"; }
