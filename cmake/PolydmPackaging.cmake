@@ -57,29 +57,38 @@ set(_exact "(= ${PDM_DEB_VERSION})")
 
 set(CPACK_DEBIAN_LIB_PACKAGE_NAME ${PDM_DEB_LIB})
 set(CPACK_DEBIAN_LIB_PACKAGE_SECTION libs)
+# ldconfig runs from a dpkg trigger (packaging/deb/lib/triggers), as
+# debhelper does today; the postinst and postrm given here keep CPack from
+# generating ones that call ldconfig themselves (lintian:
+# maintscript-calls-ldconfig).
+set(CPACK_DEBIAN_LIB_PACKAGE_CONTROL_EXTRA
+  ${PROJECT_SOURCE_DIR}/packaging/deb/lib/triggers
+  ${PROJECT_SOURCE_DIR}/packaging/deb/lib/postinst
+  ${PROJECT_SOURCE_DIR}/packaging/deb/lib/postrm)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_COMPONENT_LIB_DESCRIPTION
 "multi-authority OMA DM 1.2 client framework (library)
- polydm is a plugin-based OMA DM 1.2 (SyncML DM) client framework: a device
- links libpolydm, picks the plugins its market needs with a profile file
- and decides who controls the device (operator, enterprise or user)
- without market-specific code in the core.
- .
- This package contains the shared library, the shipped plugins (spec
- authority, operator root, 3GPP2 takeover, OMA CP and SIM bootstrap,
- enterprise whitelist, terminal policy, lost-device lock) and the market
- profiles.")
+polydm is a plugin-based OMA DM 1.2 (SyncML DM) client framework: a device
+links libpolydm, picks the plugins its market needs with a profile file
+and decides who controls the device (operator, enterprise or user)
+without market-specific code in the core.
+.
+This package contains the shared library, the shipped plugins (spec
+authority, operator root, 3GPP2 takeover, OMA CP and SIM bootstrap,
+enterprise whitelist, terminal policy, lost-device lock) and the market
+profiles.")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libpolydm-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "${PDM_DEB_LIB} ${_exact}")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
 "multi-authority OMA DM 1.2 client framework (development files)
- polydm is a plugin-based OMA DM 1.2 (SyncML DM) client framework.
- .
- This package contains the integrator API and the plugin SDK headers,
- the pkg-config files polydm and polydm-sdk, the CMake package
- (find_package(polydm), polydm_add_plugin()) and the SDK's fake host
- library for plugin unit tests.")
+polydm is a plugin-based OMA DM 1.2 (SyncML DM) client framework.
+.
+This package contains the integrator API and the plugin SDK headers,
+the pkg-config files polydm and polydm-sdk, the CMake package
+(find_package(polydm), polydm_add_plugin()) and the SDK's fake host
+library for plugin unit tests.")
 
 set(CPACK_DEBIAN_CLI_PACKAGE_NAME polydm)
 set(CPACK_DEBIAN_CLI_PACKAGE_SECTION admin)
@@ -88,10 +97,10 @@ set(CPACK_DEBIAN_CLI_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_CLI_PACKAGE_DEPENDS "${PDM_DEB_LIB} ${_exact}")
 set(CPACK_COMPONENT_CLI_DESCRIPTION
 "multi-authority OMA DM 1.2 client framework (command line and agent)
- polydm is a plugin-based OMA DM 1.2 (SyncML DM) client framework.
- .
- This package contains the polydm command (profiles, management tree,
- sessions, bootstrap, local user's operations, audit) and its reference
- device agent with the systemd unit polydm-agent.service.")
+polydm is a plugin-based OMA DM 1.2 (SyncML DM) client framework.
+.
+This package contains the polydm command (profiles, management tree,
+sessions, bootstrap, local user's operations, audit) and its reference
+device agent with the systemd unit polydm-agent.service.")
 
 include(CPack)
