@@ -10,7 +10,7 @@ The CLI runs with a scratch $HOME and state directory; it is only asked for
 help, which opens nothing.
 
 usage: gen-manpages.py --polydm BIN --source DIR --unit FILE --out DIR
-                       --version V [--date YYYY-MM-DD]
+                       --version V [--date YYYY-MM-DD] [--profile-dir DIR]
 """
 import argparse
 import os
@@ -208,7 +208,10 @@ def help_to_roff(text):
         if m:
             flush_prose()
             flush_opt()
-            opt = (m.group(1).strip(), [m.group(2) or ""])
+            tag, desc = m.group(1).strip(), m.group(2) or ""
+            if desc.startswith("-"):  # "--ca FILE  --cert FILE": all tag
+                tag, desc = re.sub(r"\s{2,}", "  ", l.strip()), ""
+            opt = (tag, [desc])
             continue
         if opt and re.match(r"^\s{4,}\S", l):
             opt[1].append(l.strip())
@@ -456,11 +459,11 @@ def page_agent(cli, src, unit, version, date):
     return r
 
 
-def page_profile(cli, src, version, date):
+def page_profile(cli, src, version, date, profile_dir):
     md = open(os.path.join(src, "profiles", "README.md"), encoding="utf-8").read()
     r = header("polydm.profile", "5", version, date, "File formats")
     r += [".SH NAME", "polydm.profile \\- polydm market profile file format"]
-    r += [".SH SYNOPSIS", ".I /usr/share/polydm/profiles/*.profile"]
+    r += [".SH SYNOPSIS", ".I %s/*.profile" % esc(profile_dir)]
     r += [".SH DESCRIPTION"]
     r += md_to_roff(md)
     r += [".SH \"SEE ALSO\"", ".BR polydm (1),", ".BR polydm\\-agent (8)"]
@@ -475,13 +478,15 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--version", required=True)
     ap.add_argument("--date", default="")
+    ap.add_argument("--profile-dir", default="/usr/share/polydm/profiles")
     a = ap.parse_args()
     cli = Cli(a.polydm)
     os.makedirs(a.out, exist_ok=True)
     pages = {
         "polydm.1": page_polydm(cli, a.source, a.version, a.date),
         "polydm-agent.8": page_agent(cli, a.source, a.unit, a.version, a.date),
-        "polydm.profile.5": page_profile(cli, a.source, a.version, a.date),
+        "polydm.profile.5": page_profile(cli, a.source, a.version, a.date,
+                                         a.profile_dir),
     }
     for name, lines in pages.items():
         with open(os.path.join(a.out, name), "w", encoding="ascii") as f:
