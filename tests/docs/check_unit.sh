@@ -29,7 +29,7 @@ for want in DynamicUser=yes StateDirectory=polydm ProtectSystem=strict \
     grep -qx "$want" "$work/polydm-agent.service" ||
         { echo "FAIL: the unit lacks '$want'" >&2; exit 1; }
 done
-grep -q '^ExecStart=.* --state /var/lib/polydm agent --syslog$' "$work/polydm-agent.service" ||
+grep -q '^ExecStart=.* --state /var/lib/polydm agent --syslog \$POLYDM_AGENT_ARGS$' "$work/polydm-agent.service" ||
     { echo "FAIL: ExecStart does not run the agent on /var/lib/polydm with --syslog" >&2; exit 1; }
 if ! out=$(MANPATH=$work/man systemd-analyze verify "$work/polydm-agent.service" 2>&1) ||
     [ -n "$out" ]; then
