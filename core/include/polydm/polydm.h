@@ -138,7 +138,7 @@ typedef enum pdm_network_id {
 
 /** What pdm_device_hooks::pin is asked for.  Borrowed for the call. */
 struct pdm_pin_request {
-    uint32_t struct_size;
+    uint32_t struct_size; /**< set by the core: sizeof as it knows it */
     uint32_t sec;        /**< pdm_sec: USERPIN, USERNETWPIN, USERPINMAC */
     uint32_t origin;     /**< pdm_bootstrap_origin of the document */
     uint32_t attempt;    /**< 1 for the first question about a document */
@@ -156,14 +156,14 @@ struct pdm_pin_request {
 /** A user-interaction alert from a server, passed to pdm_device_hooks::ui.
  *  Everything is borrowed for the call. */
 struct pdm_ui_request {
-    uint32_t struct_size;
+    uint32_t struct_size; /**< set by the core: sizeof as it knows it */
     int type;            /**< 1100 display, 1101 confirm, 1102 text input,
                               1103 single choice, 1104 multiple choice */
     const char *server_id; /**< who asks */
     const char *text;    /**< the message to show */
     const char *const *choices; /**< 1103/1104: choice texts, numbered from
                                      1 */
-    size_t nchoices;
+    size_t nchoices;     /**< number of choices (0 unless 1103/1104) */
     long mindt;          /**< MINDT seconds, or -1 */
     long maxdt;          /**< MAXDT seconds, or -1 */
     const char *dr;      /**< DR default response text, or NULL */
@@ -174,11 +174,11 @@ struct pdm_ui_request {
 
 /** The user's answer.  The core zeroes it before the call. */
 struct pdm_ui_response {
-    uint32_t struct_size;
+    uint32_t struct_size; /**< set by the core: sizeof as it knows it */
     int accepted;        /**< 1101: 1 = yes, 0 = no */
     char text[512];      /**< 1102: the text entered */
     int chosen[32];      /**< 1103: chosen[0]; 1104: all chosen numbers */
-    size_t nchosen;
+    size_t nchosen;      /**< 1104: entries of chosen[] used */
 };
 
 /** Options of pdm_ctx_open.  Set struct_size = sizeof(pdm_config) and
@@ -246,7 +246,7 @@ typedef struct pdm_plugin_info {
     const char *summary;  /**< one line, or "" */
     const char *path;     /**< module file, or "" for a static plugin */
     unsigned abi_major;   /**< ABI the plugin was built for */
-    unsigned abi_minor;
+    unsigned abi_minor;   /**< its ABI minor */
     size_t ncomponents;   /**< number of components */
 } pdm_plugin_info;
 
@@ -276,7 +276,7 @@ typedef struct pdm_bootstrap_input {
                                    come only from a loaded source
                                    component, pdm_ctx_bootstrap_scan) */
     const uint8_t *body;      /**< the exact document bytes */
-    size_t len;
+    size_t len;               /**< bytes in body */
     /** MIME type without parameters: "application/vnd.wap.connectivity-
      *  wbxml" or "text/vnd.wap.connectivity-xml" (OMA CP: needs a loaded
      *  bootstrap component that accepts it, e.g. cp-bootstrap), or
@@ -725,7 +725,7 @@ PDM_API int pdm_uri_canonical(char *out, size_t size, const char *uri);
  * a member added after your header only when struct_size covers it.
  */
 typedef struct pdm_tree_value {
-    uint32_t struct_size;
+    uint32_t struct_size; /**< the library's sizeof(pdm_tree_value) */
     /** pdm_format of data: the leaf's Format; PDM_FORMAT_NODE for an
      *  interior node, whose data is then its child names separated by
      *  '/' ("a/b/c", empty without children); PDM_FORMAT_CHR for a
@@ -733,7 +733,7 @@ typedef struct pdm_tree_value {
      *  export in XML). */
     uint32_t format;
     const uint8_t *data; /**< the bytes (not NUL-terminated), or NULL */
-    size_t len;
+    size_t len;          /**< bytes in data */
     /** The leaf's Type (MIME type or MO identifier), "text/plain" for a
      *  property, the TNDS MIME type for a document; or NULL. */
     const char *type;
@@ -752,7 +752,7 @@ typedef struct pdm_tree_item {
     /** StructData: a leaf's value; NULL for interior nodes, for secrets
      *  and for ?list=Struct. */
     const uint8_t *data;
-    size_t len;
+    size_t len;           /**< bytes in data */
 } pdm_tree_item;
 
 /**
@@ -795,7 +795,7 @@ PDM_API void pdm_tree_value_free(pdm_tree_value *v);
  *  Strings are never NULL and are borrowed: from pdm_ctx_node_info until
  *  the tree changes or the context closes; in a walk for the callback. */
 typedef struct pdm_node_info {
-    uint32_t struct_size;
+    uint32_t struct_size; /**< set by the caller */
     uint32_t format;     /**< pdm_format (PDM_FORMAT_NODE: interior) */
     uint32_t flags;      /**< PDM_NODE_IS_*, PDM_NODE_HAS_VALUE */
     uint32_t verno;      /**< VerNo (TND §7.7.5) */
@@ -816,8 +816,8 @@ typedef struct pdm_node_info {
      *  PDM_NODE_HAS_VALUE is set (borrowed for the callback); otherwise,
      *  for a leaf that is not a secret, @why says why there is none. */
     const uint8_t *value;
-    size_t len;
-    const char *why;
+    size_t len;          /**< bytes in value */
+    const char *why;     /**< see value: why a leaf has none, or NULL */
 } pdm_node_info;
 
 /**
@@ -911,7 +911,7 @@ PDM_API int pdm_ctx_tree_import(pdm_ctx *ctx, const char *target,
 /** What pdm_ctx_explain decided.  The core zeroes it (keeping
  *  struct_size, which the caller sets).  Never a secret. */
 typedef struct pdm_explanation {
-    uint32_t struct_size;
+    uint32_t struct_size; /**< set by the caller */
     /** PDM_OK: allowed; else the refusal (PDM_EDENIED for an ACL, the
      *  isolation rule or a policy; PDM_ENOTALLOWED for a structural rule;
      *  PDM_ENOTFOUND, PDM_EINVAL for a bad URI, ...). */
@@ -950,8 +950,8 @@ PDM_API int pdm_ctx_explain(pdm_explanation *out, pdm_ctx *ctx,
  *  (struct_size is its own) and borrowed for the callback.  Rows hold no
  *  secret. */
 typedef struct pdm_audit_row {
-    uint32_t struct_size;
-    uint32_t reserved0;
+    uint32_t struct_size;   /**< the library's sizeof(pdm_audit_row) */
+    uint32_t reserved0;     /**< 0 */
     int64_t seq;            /**< the row's number, increasing */
     int64_t time_ms;        /**< when (ms since the epoch, UTC) */
     const char *principal;  /**< "server:<ServerID>", "local", "factory",
@@ -983,10 +983,10 @@ PDM_API int pdm_ctx_audit_each(pdm_ctx *ctx, int64_t since_ms,
 /** The verdict of pdm_ctx_audit_verify.  The core zeroes it (keeping
  *  struct_size, which the caller sets). */
 typedef struct pdm_audit_check {
-    uint32_t struct_size;
+    uint32_t struct_size;      /**< set by the caller */
     uint32_t segments_kept;    /**< archived segment files checked */
     uint32_t segments_dropped; /**< older segments removed by retention */
-    uint32_t reserved0;
+    uint32_t reserved0;         /**< 0 */
     int64_t archived_rows;     /**< rows in the kept segment files */
     int64_t live_rows;         /**< rows in the store's audit table */
     /** PDM_ECORRUPT: what is wrong (the segment file or the rows). */
@@ -1044,8 +1044,8 @@ PDM_API int pdm_ctx_audit_verify(pdm_audit_check *out, pdm_ctx *ctx);
 /** What a local operation did.  The core zeroes it (keeping struct_size,
  *  which the caller sets to sizeof(pdm_local_result)). */
 typedef struct pdm_local_result {
-    uint32_t struct_size;
-    uint32_t reserved0;
+    uint32_t struct_size; /**< set by the caller */
+    uint32_t reserved0;   /**< 0 */
     /** Done: one line saying what changed; refused: why (as
      *  pdm_ctx_last_error).  Never a secret. */
     char summary[384];
@@ -1151,7 +1151,7 @@ PDM_API int pdm_ctx_account_delete(pdm_ctx *ctx, const char *server_id,
 /** The device's lock state (pdm_ctx_lock_info).  The core zeroes it,
  *  keeping struct_size (the caller sets it). */
 typedef struct pdm_lock_info {
-    uint32_t struct_size;
+    uint32_t struct_size;   /**< set by the caller */
     uint32_t level;         /**< a pdm_lock_level */
     /** Unix time (seconds) the level was last changed, 0 if never. */
     int64_t since;
@@ -1161,7 +1161,7 @@ typedef struct pdm_lock_info {
     char plugin[64];
     /** 1 when a factory reset is scheduled and has not run yet. */
     uint32_t reset_pending;
-    uint32_t reserved0;
+    uint32_t reserved0;     /**< 0 */
 } pdm_lock_info;
 
 /**
@@ -1177,7 +1177,7 @@ PDM_API int pdm_ctx_lock_info(pdm_ctx *ctx, pdm_lock_info *out);
  *  context. */
 typedef struct pdm_pending_exec {
     uint32_t struct_size;   /**< set by the caller */
-    uint32_t reserved0;
+    uint32_t reserved0;     /**< 0 */
     const char *server_id;  /**< the server that sent the Exec */
     const char *uri;        /**< the node it executed ("./LAWMO/...") */
     const char *correlator; /**< its Correlator, or NULL */
@@ -1232,6 +1232,8 @@ typedef struct pdm_session pdm_session;
  *  reported is refused (fail closed). */
 #define PDM_SESSION_TRANSPORT_FACTS 0x8u
 
+/** Options of pdm_session_open.  Set struct_size and zero every field
+ *  you do not use; borrowed for the call. */
 typedef struct pdm_session_opts {
     uint32_t struct_size;  /**< sizeof(pdm_session_opts) */
     uint32_t flags;        /**< PDM_SESSION_* */
@@ -1245,7 +1247,7 @@ typedef struct pdm_session_opts {
      *  replay (the store remembers them; a context without a store refuses
      *  every package 0).  NULL for client-initiated. */
     const uint8_t *pkg0;
-    size_t pkg0_len;
+    size_t pkg0_len;       /**< bytes in pkg0 */
     /** Without pkg0: the SessionID to use (1-4 hex digits or a decimal up
      *  to 65535), or NULL to pick one (for replaying recorded server
      *  packages); required with PDM_SESSION_SERVER_INITIATED. */
@@ -1256,7 +1258,7 @@ typedef struct pdm_session_opts {
  *  call on it. */
 typedef struct pdm_message {
     const uint8_t *body;      /**< NULL when the session is over */
-    size_t len;
+    size_t len;               /**< bytes in body */
     const char *content_type; /**< application/vnd.syncml.dm+xml|+wbxml */
     const char *url;          /**< where to POST (server address/RespURI) */
     const char *hmac;         /**< value of the x-syncml-hmac header, or
@@ -1314,8 +1316,8 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
 /** What pdm_ctx_notification_admit found.  The core zeroes it (keeping
  *  struct_size, which the caller sets).  Never a secret. */
 typedef struct pdm_notification {
-    uint32_t struct_size;
-    uint32_t reserved0;
+    uint32_t struct_size; /**< set by the caller */
+    uint32_t reserved0;   /**< 0 */
     /** Admitted or refused by a policy: the account's ServerID.  Refused
      *  before it was verified: the ServerID the package claims (not
      *  proven: do not blame that server), or "" when it did not parse. */

@@ -51,7 +51,7 @@ extern "C" {
 /** Facts about an authority, passed to the component.  Borrowed (rule 1).
  *  Growable: read only fields within struct_size. */
 typedef struct pdm_authority_info {
-    uint32_t struct_size;
+    uint32_t struct_size;     /**< set by the core */
     uint32_t origin;          /**< pdm_bootstrap_origin that created it */
     uint32_t sec;             /**< pdm_sec of its bootstrap (or NONE) */
     uint32_t flags;           /**< 0 in 1.0 */
@@ -80,7 +80,7 @@ typedef struct pdm_authority_info {
  * default.
  */
 typedef struct pdm_authority_defaults {
-    uint32_t struct_size;
+    uint32_t struct_size; /**< set by the core */
     uint32_t flags;   /**< PDM_DEFAULTS_* */
     /** ACL of the root of a new tree, and the value a root command falls
      *  back to when deleting a ServerID leaves it empty (TND §8.3.7.1.4);
@@ -102,7 +102,7 @@ typedef struct pdm_authority_defaults {
  * grant).  NULL fields mean "no change".
  */
 typedef struct pdm_authority_grant {
-    uint32_t struct_size;
+    uint32_t struct_size;  /**< set by the core */
     uint32_t flags;        /**< PDM_GRANT_* */
     char *account_acl;     /**< ACL for the account node (e.g.
                                 "Get=srv&Replace=srv&Delete=srv") */
@@ -115,7 +115,7 @@ typedef struct pdm_authority_grant {
 
 /** Authority vtable (kind PDM_KIND_AUTHORITY).  Growable. */
 typedef struct pdm_authority_ops {
-    pdm_ops_head head;
+    pdm_ops_head head; /**< sizeof this vtable and its kind */
     /**
      * on_bootstrap() - a bootstrap created or updated the account @who.
      * @out: (out) see pdm_authority_grant.

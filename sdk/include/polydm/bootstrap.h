@@ -68,7 +68,7 @@ typedef struct pdm_bootstrap_doc {
 /** Bootstrap-source vtable.  Starts with the common head (kind
  *  PDM_KIND_BOOTSTRAP).  Growable. */
 typedef struct pdm_bootstrap_ops {
-    pdm_ops_head head;
+    pdm_ops_head head; /**< sizeof this vtable and its kind */
     /**
      * probe() - is a document available now?
      * Returns PDM_OK (call read next), PDM_ENOTFOUND (nothing to offer), or

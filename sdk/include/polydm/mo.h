@@ -66,7 +66,7 @@ typedef struct pdm_mo_node {
 
 /** MO handler vtable (kind PDM_KIND_MO).  Growable. */
 typedef struct pdm_mo_ops {
-    pdm_ops_head head;
+    pdm_ops_head head; /**< sizeof this vtable and its kind */
     /** Default base URI, e.g. "./LAWMO"; a profile may override it with
      *  `mo.<component>.base = URI`.  Required. */
     const char *base_uri;
@@ -122,8 +122,8 @@ typedef struct pdm_mo_ops {
      * committed.  Nested begin() calls are savepoints.  Optional.
      */
     int (*begin)(void *inst);
-    int (*commit)(void *inst);
-    void (*rollback)(void *inst);
+    int (*commit)(void *inst);     /**< see begin(); optional */
+    void (*rollback)(void *inst);  /**< see begin(); optional */
 } pdm_mo_ops;
 
 /** Size of the ABI 1.0 vtable (fixed forever): the smallest the core

@@ -239,8 +239,8 @@ struct pdm_host_api {
      *  alloc returns NULL on failure; free(NULL) is a no-op; strdup(NULL)
      *  returns NULL.  (since 1.0) */
     void *(*alloc)(size_t n);
-    void (*free)(void *p);
-    char *(*strdup)(const char *s);
+    void (*free)(void *p);           /**< see alloc */
+    char *(*strdup)(const char *s);  /**< see alloc */
 
     /** Writes a log line attributed to the plugin.  @level is a
      *  pdm_log_level.  Never pass secrets.  (since 1.0) */
@@ -292,8 +292,8 @@ struct pdm_host_api {
      */
     int (*kv_get)(pdm_plugin_ctx *pc, const char *key, pdm_blob *out);
     int (*kv_put)(pdm_plugin_ctx *pc, const char *key, const void *val,
-                  size_t len);
-    int (*kv_del)(pdm_plugin_ctx *pc, const char *key);
+                  size_t len); /**< see kv_get */
+    int (*kv_del)(pdm_plugin_ctx *pc, const char *key); /**< see kv_get */
 
     /**
      * generic_alert() - queue a Generic Alert (1226) for one server: sent in

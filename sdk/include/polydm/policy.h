@@ -91,7 +91,7 @@ typedef struct pdm_policy_req {
 
 /** Policy vtable (kind PDM_KIND_POLICY).  Growable. */
 typedef struct pdm_policy_ops {
-    pdm_ops_head head;
+    pdm_ops_head head; /**< sizeof this vtable and its kind */
     /**
      * check() - decide on @req.
      * @out: (out) zeroed by the core; set out->decision and, for DENY, a

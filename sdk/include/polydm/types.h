@@ -232,7 +232,7 @@ typedef struct pdm_device_action {
     /** PDM_DEVACT_WIPE: the data class names (as pdm_device_hooks::
      *  wipe_classes gave them); else NULL. */
     const char *const *classes;
-    size_t nclasses;
+    size_t nclasses;  /**< entries in classes */
     /** PDM_DEVACT_CAPABILITY: "sms", "voice" (every call but emergency
      *  calls) or "data"; else NULL. */
     const char *capability;
