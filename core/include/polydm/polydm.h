@@ -437,15 +437,15 @@ typedef enum pdm_push_kind {
  *  (keeping struct_size, which the caller sets).  Nothing in it is
  *  verified: anyone who can reach the intake can send any of it. */
 typedef struct pdm_push {
-    uint32_t struct_size;
+    uint32_t struct_size;   /**< sizeof(pdm_push), set by the caller */
     uint32_t kind;          /**< a pdm_push_kind */
     uint32_t sec;           /**< the SEC parameter (pdm_sec), PDM_SEC_NONE
                                  when absent */
-    uint32_t reserved0;
+    uint32_t reserved0;     /**< 0 */
     /** The body: points into the datagram given to pdm_push_parse
      *  (borrowed from it). */
     const uint8_t *body;
-    size_t len;
+    size_t len;             /**< bytes at body */
     /** The content type: for the bootstrap kinds its canonical MIME name
      *  (what pdm_bootstrap_input::content_type takes); otherwise as
      *  received, "" for a well-known code polydm does not know. */
@@ -477,7 +477,8 @@ PDM_API int pdm_push_parse(pdm_push *out, const uint8_t *pdu, size_t len);
 /** The header of a package 0 (pdm_notification_parse).  The core zeroes
  *  it (keeping struct_size, which the caller sets). */
 typedef struct pdm_notification_info {
-    uint32_t struct_size;
+    uint32_t struct_size; /**< sizeof(pdm_notification_info), set by the
+                               caller */
     uint32_t version;    /**< 11 (DM 1.1) or 12 (DM 1.2) */
     /** 0 not specified, 1 background, 2 informative (show a message),
      *  3 user interaction (ask the user before the session) */
@@ -632,9 +633,9 @@ typedef struct pdm_transport_config {
      *  relative one is taken against the profile's directory), or NULL
      *  when unset.  The key is a file name, never its contents. */
     const char *ca_file;
-    const char *client_cert;
-    const char *client_key;
-    /** transport.pin.<ServerID> of the server asked for (syntax of
+    const char *client_cert; /**< see ca_file */
+    const char *client_key;  /**< see ca_file */
+    /** transport.pin.\<ServerID\> of the server asked for (syntax of
      *  pdm_key_pin_check), or NULL. */
     const char *pin;
     /** transport.timeout_ms (0: the transport's default). */
@@ -1440,7 +1441,8 @@ PDM_API void pdm_session_transport_retried(pdm_session *s, const char *why);
 /** A session's identity and state (pdm_session_get_info).  The core
  *  zeroes it (keeping struct_size, which the caller sets). */
 typedef struct pdm_session_info {
-    uint32_t struct_size;
+    uint32_t struct_size;    /**< sizeof(pdm_session_info), set by the
+                                  caller */
     uint32_t flags;          /**< PDM_SESSION_INFO_* */
     /** The server's ServerID ("" when no account was found). */
     char server_id[256];
