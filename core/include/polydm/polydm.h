@@ -635,7 +635,7 @@ typedef struct pdm_transport_config {
     const char *ca_file;
     const char *client_cert; /**< see ca_file */
     const char *client_key;  /**< see ca_file */
-    /** transport.pin.\<ServerID\> of the server asked for (syntax of
+    /** transport.pin.SERVERID of the server asked for (syntax of
      *  pdm_key_pin_check), or NULL. */
     const char *pin;
     /** transport.timeout_ms (0: the transport's default). */
