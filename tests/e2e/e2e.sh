@@ -1435,19 +1435,23 @@ lock_status() {
 # OperationComplete alert in the same session (lawmo-lock.scn, three
 # sessions); the device did each action (device-state), State and
 # `polydm lock status` follow the stored lock, the audit has each change.
-# lawmo_next NAME SCENARIO: test.server's next session on a new test
-# server (its port: LAWMO_PORT once set, else an ephemeral one, kept in
-# LAWMO_PORT).  After a session traced in $T/dev/trace, the scenario's
-# server nonce is the one the client issued there.
+# lawmo_next NAME SCENARIO [server options...]: the lock authority's
+# next session on a new test server (its port: LAWMO_PORT once set, else
+# an ephemeral one, kept in LAWMO_PORT).  After a session traced in
+# $T/dev/trace (by `session --trace` or the agent: one session), the
+# scenario's server nonce (text:srvnonce) is the one the client issued
+# there.
 lawmo_next() {
-  local scn=$SCN/$2 nonce
-  if ls "$T/dev/trace"/*-client.* >/dev/null 2>&1; then
-    nonce=$(cat "$T/dev/trace"/*-client.* | grep -o '<NextNonce[^>]*>[^<]*' | tail -1 | sed 's/.*>//')
-    sed "/^server-auth md5/s#nonce=text:srvnonce#nonce=b64:$nonce#" "$scn" >"$T/$1.scn"
-    scn=$T/$1.scn
+  local name=$1 scn=$SCN/$2 nonce
+  shift 2
+  if [ -n "$(find "$T/dev/trace" -name '*-client.*' 2>/dev/null)" ]; then
+    nonce=$(find "$T/dev/trace" -name '*-client.*' | sort | xargs cat |
+      grep -o '<NextNonce[^>]*>[^<]*' | tail -1 | sed 's/.*>//')
+    sed "/^server-auth md5/s#nonce=text:srvnonce#nonce=b64:$nonce#" "$scn" >"$T/$name.scn"
+    scn=$T/$name.scn
     rm -rf "$T/dev/trace"
   fi
-  SRV_FIXED_PORT=${LAWMO_PORT:-0} start_server "$1" "$scn" || return 1
+  SRV_FIXED_PORT=${LAWMO_PORT:-0} start_server "$name" "$scn" "$@" || return 1
   LAWMO_PORT=$SRV_PORT
 }
 
@@ -1734,6 +1738,81 @@ lawmo_reset() {
   expect_in "$T/dev/audit.txt" "FactoryReset" "the reset is audited"
 }
 
+# Issue 13's "done when": a server locks, wipes and unlocks a device
+# running the reference agent, end to end over HTTPS.  The shipped
+# enterprise profile (terminal-policy's secrets_tls_only stays true): its
+# whitelist's owner entry corp.example, with the test PKI's address and
+# key pin, enrols the device by a USERNETWPIN CP push to the agent and so
+# owns root, which makes it the lock authority (lock_authority =
+# root-owner).  Its first session, over verified TLS with a client
+# certificate (the test server requires one), locks the device
+# (lawmo-https-lock.scn).  The agent is restarted; a package 0 from the
+# test server starts session 2 (lawmo-https-wipe.scn): still locked, Wipe
+# of two classes (1201), UnLock (1200).  Between and after: `polydm lock
+# status`, the device's records, the root owner, the audit.
+lawmo_https() {
+  local pki=$T/pki pin
+  make_pki "$pki" || return
+  local tls=(--tls-cert "$pki/srv.pem" --tls-key "$pki/srv.key" --tls-ca "$pki/ca.pem"
+             --require-client-cert)
+  pin=$(certtool --pubkey-info --infile "$pki/srv.pem" 2>/dev/null |
+    grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -1 | sed 's#pin-sha256:#sha256//#')
+  [ -n "$pin" ] || { fail "certtool printed no pin"; return; }
+  lawmo_next lock lawmo-https-lock.scn "${tls[@]}" || return
+  BASE_PROFILE=enterprise make_profile "$T/dev" "$TREE" "ca_file = $pki/ca.pem" \
+    "client_cert = $pki/cli.pem" "client_key = $pki/cli.key"
+  device_line "$T/dev" "imsi = $BOOT_IMSI"
+  profile_set "$T/dev" "plugin enterprise-whitelist" option.entry.1 \
+    "corp.example ${SRV_URL%%\?*} $pin owner"
+  grep -q '^option.secrets_tls_only = true' "$T/dev/device.profile" &&
+    ok "the profile keeps secrets_tls_only = true" || fail "secrets_tls_only is not true"
+  lock_status "before" "30 (unlocked)" -
+  # Enrolment: the owner's account by push, the PIN typed by the user.
+  printf 'pin=2468\n' >"$T/pin.ui"
+  start_agent "$T/dev" --exit-after 1 --ui-script "$T/pin.ui" || return
+  "$SRV" --scenario "$SCN/lawmo-https-lock.scn" --push-bootstrap generate:cp \
+    --url "$SRV_URL" --account corp --sec USERNETWPIN --imsi $BOOT_IMSI --pin 2468 \
+    --push-to "$AGENT_UDP" >"$T/push.out" 2>&1 || { fail "the enrolment push"; show "$T/push.out"; }
+  wait_server lock
+  wait "$AGENT_PID"
+  expect_in "$T/lock.transcript" "https://" "session 1 ran over HTTPS"
+  expect_in "$T/dev/device.jsonl" "applied: ./DMAcc/corp.example for ServerID corp.example" "the enrolment was applied"
+  "$PDM" "${P[@]}" owner >"$T/owner.txt" 2>&1
+  expect_in "$T/owner.txt" "root owner: corp.example" "corp.example owns root"
+  expect_in "$T/dev/device.jsonl" '"action":"lock-full","detail":"server=corp.example; answer=ok"' \
+    "device: fully locked on corp.example's order"
+  # The lock holds with no agent running, and across its restart.
+  lock_status "locked, the agent stopped" "10 (fully locked)" corp.example
+  expect_in "$T/lock.txt" "pending execs: none" "locked: no Exec result owed"
+  expect_in "$T/lock.txt" "queued alerts: 0" "locked: the result was delivered"
+  start_agent "$T/dev" --exit-after 1 || return
+  lawmo_next wipe lawmo-https-wipe.scn "${tls[@]}" --push-to "$AGENT_UDP" || return
+  wait_server wipe
+  wait "$AGENT_PID"
+  expect_in "$T/wipe.transcript" "https://" "session 2 ran over HTTPS"
+  expect_in "$T/dev/agent.err" "session 5A1E started (server-initiated" "session 2 came from the package 0"
+  lock_status "after UnLock" "30 (unlocked)" corp.example
+  expect_in "$T/lock.txt" "pending execs: none" "unlocked: no Exec result owed"
+  expect_in "$T/lock.txt" "queued alerts: 0" "unlocked: every result was delivered"
+  expect_value ./LAWMO/State 30
+  local d=$T/dev/device.jsonl n
+  expect_in "$d" '"action":"wipe","detail":"contacts,media; server=corp.example; answer=ok"' \
+    "device: contacts and media wiped"
+  expect_in "$d" '"action":"unlock","detail":"server=corp.example; answer=ok"' "device: unlocked"
+  n=$(grep -c '"action":"lock-full"' "$d")
+  [ "$n" = 1 ] && ok "the device was asked to lock once (the restart redid nothing)" ||
+    fail "the device was asked to lock $n times"
+  "$PDM" "${P[@]}" audit >"$T/dev/audit.txt" 2>&1
+  expect_in "$T/dev/audit.txt" "lock level full (was none), ordered by corp.example" "the lock is audited"
+  expect_in "$T/dev/audit.txt" "lock level none (was full), ordered by corp.example" "the unlock is audited"
+  for n in FullyLock Wipe UnLock; do
+    expect_in "$T/dev/audit.txt" "Exec of ./LAWMO/Operations/$n accepted; result follows later" \
+      "the $n Exec is audited"
+  done
+  expect_not_in "$T/dev/audit.txt" "corpsrvpw" "no server secret in the audit"
+  expect_not_in "$T/dev/agent.err" "corpsrvpw" "no server secret in the agent log"
+}
+
 case_name=${1:-}
 case "$case_name" in
   commands_xml) commands xml ;;
@@ -1792,6 +1871,7 @@ case "$case_name" in
   lawmo_owner) lawmo_owner ;;
   lawmo_locked_local) lawmo_locked_local ;;
   lawmo_reset) lawmo_reset ;;
+  lawmo_https) lawmo_https ;;
   funambol_wbxml) funambol wbxml ;;
   *) echo "usage: e2e.sh CASE (see tests/e2e/README.md)"; exit 2 ;;
 esac

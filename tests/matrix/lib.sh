@@ -238,3 +238,104 @@ mx_session_refusal() {
   fi
   MX_SAW="refused by $comp"
 }
+
+# ---- S1 (lost-device-lock) -------------------------------------------------
+
+# mx_authority SCENARIO: makes boot.server the device's lock authority the
+# way the market decides it, and runs its first session (SCENARIO, on a
+# test server started here as `auth` over HTTPS, SRV_PID kept in
+# MX_AUTH_PID, its address in MX_AUTH_URL).  The market's way:
+#  - gsm-operator, cdma-3gpp2, enterprise (lock_authority = root-owner):
+#    the root owner locks.  boot.server enrols the device by an
+#    operator-grade CP push (USERNETWPIN, the PIN typed: operator-root and
+#    3gpp2-takeover's root_on_netwpin make it the root owner) and, where
+#    there is a whitelist, it is the whitelist's owner entry (mx_list
+#    owner), which owns root at its bootstrap;
+#  - open-market (nobody owns root) names the authority in
+#    option.lock_authority: demo.server in the shipped file, "which an OEM
+#    replaces" with its owners' service: the case names boot.server
+#    there, the same push enrols it.
+# The agent (started here, UI script pin=2468 then MX_UI's lines) applies
+# the push and runs the new account's first session, client-initiated.
+# Call after mx_https and mx_device; the agent keeps running.
+mx_authority() {
+  local scn=$1 la
+  start_server auth "$scn" "${TLS[@]}" || mx_outcome "no test server"
+  MX_AUTH_PID=$SRV_PID; MX_AUTH_URL=$SRV_URL
+  mx_list boot.server "${MX_AUTH_URL%%\?*}" owner
+  la=$(sed -n '/^\[plugin lost-device-lock\]/,/^\[/s/^option.lock_authority = //p' "$DEV/device.profile")
+  case ",$la," in
+  *,root-owner,*) ;;
+  *) profile_set "$DEV" "plugin lost-device-lock" option.lock_authority boot.server ;;
+  esac
+  printf 'pin=2468\n%s' "${MX_UI:-}" >"$T/agent.ui"
+  mx_agent --ui-script "$T/agent.ui" || mx_outcome "agent did not start"
+  mx_push boot.server --url "$MX_AUTH_URL" --sec USERNETWPIN --imsi "$MX_IMSI" --pin 2468
+  [ "$MX_SAW" = allowed ] || mx_outcome "error: boot.server's enrolment was $MX_SAW"
+  SRV_PID=$MX_AUTH_PID wait_server auth
+}
+
+# mx_wire NAME CORRELATOR: from test server NAME's transcript (XML), the
+# status codes the device gave the Execs ("exec CODE" lines) and the
+# result codes of the OperationComplete alerts with CORRELATOR ("alert
+# CODE" lines).
+mx_wire() {
+  python3 - "$T/$1.transcript" "$2" <<'PY'
+import re, sys
+t = open(sys.argv[1], errors="replace").read()
+for st in re.findall(r"<Status>(.*?)</Status>", t, re.S):
+    if re.search(r"<Cmd>\s*Exec\s*</Cmd>", st):
+        m = re.search(r"<Data>\s*(\d+)\s*</Data>", st)
+        print("exec", m.group(1) if m else "?")
+for al in re.findall(r"<Alert>(.*?)</Alert>", t, re.S):
+    if "OperationComplete" in al and re.search(r"<Correlator>\s*%s\s*</Correlator>" % re.escape(sys.argv[2]), al):
+        m = re.findall(r"<Data>\s*(\d+)\s*</Data>", al)
+        print("alert", m[-1] if m else "?")
+PY
+}
+
+# mx_lock_verdict SERVERID NAME CORRELATOR: the outcome of SERVERID's
+# FullyLock (Correlator CORRELATOR) in test server NAME's session.
+# Allowed: the device is fully locked by SERVERID (`lock status`), the
+# server got 202 and the OperationComplete alert 1200 with the Correlator.
+# Refused: still unlocked, the server got 425, no alert, and the audit's
+# deny row of the Exec names the component.  Sets MX_SAW.
+mx_lock_verdict() {
+  local id=$1 name=$2 corr=$3 codes comp alert
+  "$PDM" "${P[@]}" lock status >"$T/lock.txt" 2>&1 || { fail "polydm lock status"; show "$T/lock.txt"; }
+  sed 's/^/     lock status: /' "$T/lock.txt"
+  mx_wire "$name" "$corr" >"$T/$name.wire"
+  codes=$(sed -n 's/^exec //p' "$T/$name.wire" | tr '\n' ' ')
+  alert=$(sed -n 's/^alert //p' "$T/$name.wire" | tr '\n' ' ')
+  echo "     on the wire: Exec status $codes; OperationComplete ${alert:-none}"
+  "$PDM" "${P[@]}" audit >"$T/audit.txt" 2>&1
+  if grep -q '^state: 10 (fully locked)' "$T/lock.txt"; then
+    expect_in "$T/lock.txt" "set by: server $id, plugin lost-device-lock" "locked on $id's order"
+    [ "$codes" = "202 " ] && ok "the Exec got 202" || fail "the Exec got '$codes', expected 202"
+    [ "$alert" = "1200 " ] && ok "one OperationComplete 1200 with Correlator $corr reached $id" ||
+      fail "OperationComplete with Correlator $corr: '$alert', expected one 1200"
+    MX_SAW=allowed
+  else
+    expect_in "$T/lock.txt" "state: 30 (unlocked)" "not locked"
+    [ "$codes" = "425 " ] && ok "the Exec got 425" || fail "the Exec got '$codes', expected 425"
+    [ -z "$alert" ] && ok "no OperationComplete alert" || fail "OperationComplete $alert after a refusal"
+    comp=$(awk -v p="server:$id" '$2 == "deny" && $3 == p && $4 == "Exec" &&
+      $5 == "./LAWMO/Operations/FullyLock" { print $6; exit }' "$T/audit.txt")
+    [ -n "$comp" ] || { fail "the refused Exec is not audited"; comp=?; }
+    MX_SAW="refused by $comp"
+  fi
+}
+
+# mx_locked: the device under MX_PROFILE, fully locked by its authority
+# boot.server (mx_authority, S1-lost-device/lock.scn), or the case ends
+# with an error.  The agent keeps running.  A case that must change the
+# profile before the agent starts calls mx_https and mx_device first.
+mx_locked() {
+  if [ -z "$DEV" ]; then    # (a case may set up the device itself first)
+    mx_https || mx_outcome "no PKI"
+    mx_device "$T/dev" "$MX_TREE" "${MX_TLS_LINES[@]}"
+  fi
+  mx_authority "$MX_SCN/S1-lost-device/lock.scn"
+  mx_lock_verdict boot.server auth s1-lock
+  [ "$MX_SAW" = allowed ] || mx_outcome "error: the authority's lock was $MX_SAW"
+}
