@@ -9,24 +9,10 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 W7=$SRC/tests/data/transcripts/funambol_cp_w7_bootstrap.wbxml
 W7_MAC=AD7163230A2A4AE07605ECC3E4916ABA104B7211
 
-expect() {
-  local want=$1 name=$2; shift 2
-  out=$("$@" 2>&1); local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL $name: exit $got, expected $want"; echo "$out" | sed 's/^/    /'
-    fails=$((fails+1)); return 1
-  fi
-  echo "ok   $name"
-}
+. "$(dirname "$0")/lib.sh"
 contains() {
   if ! grep -qF -- "$2" <<<"$out"; then
     echo "FAIL $1: output lacks: $2"; echo "$out" | sed 's/^/    /'
-    fails=$((fails+1))
-  fi
-}
-lacks() {
-  if grep -qF -- "$2" <<<"$out"; then
-    echo "FAIL $1: output has: $2"; echo "$out" | sed 's/^/    /'
     fails=$((fails+1))
   fi
 }

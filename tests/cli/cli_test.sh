@@ -7,24 +7,10 @@ fails=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 # expect CODE NAME CMD... : runs CMD, checks exit code, keeps output in $out
-expect() {
-  local want=$1 name=$2; shift 2
-  out=$("$@" 2>&1); local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL $name: exit $got, expected $want"; echo "$out" | sed 's/^/    /'
-    fails=$((fails+1)); return 1
-  fi
-  echo "ok   $name"
-}
+. "$(dirname "$0")/lib.sh"
 contains() {
   if ! grep -qF -- "$2" <<<"$out"; then
     echo "FAIL $1: output lacks: $2"; echo "$out" | sed 's/^/    /'
-    fails=$((fails+1))
-  fi
-}
-lacks() {
-  if grep -qF -- "$2" <<<"$out"; then
-    echo "FAIL $1: output has: $2"; echo "$out" | sed 's/^/    /'
     fails=$((fails+1))
   fi
 }

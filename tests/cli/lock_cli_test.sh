@@ -10,24 +10,10 @@ PDM=$1 SRC=$2 FX=$3
 fails=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-expect() {
-  local want=$1 name=$2; shift 2
-  out=$("$@" 2>&1 </dev/null); local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL $name: exit $got, expected $want"; echo "$out" | sed 's/^/    /'
-    fails=$((fails+1)); return 1
-  fi
-  echo "ok   $name"
-}
+. "$(dirname "$0")/lib.sh"
 same() {
   if [ "$out" != "$2" ]; then
     echo "FAIL $1: output differs"; diff <(echo "$2") <(echo "$out") | sed 's/^/    /'
-    fails=$((fails+1))
-  fi
-}
-contains() {
-  if ! grep -qF -- "$2" <<<"$out"; then
-    echo "FAIL $1: output lacks: $2"; echo "$out" | sed 's/^/    /'
     fails=$((fails+1))
   fi
 }
