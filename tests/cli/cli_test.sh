@@ -102,7 +102,7 @@ if [ "${PDM_HAVE_SIM_BOOTSTRAP:-0}" = 1 ]; then
   lacks "gsm-operator sim not absent" "not installed"
 else
   expect 0 "gsm-operator plugins list (no sim-bootstrap)" "$PDM" --profile "$gsm" plugins list
-  contains "gsm-operator header" "profile gsm-operator: 3 plugins, 1 optional not installed"
+  contains "gsm-operator header" "profile gsm-operator: 4 plugins, 1 optional not installed"
   contains "gsm-operator sim absent" "2. sim-bootstrap  [optional, not installed]"
   expect 0 "gsm-operator plugins list --json (no sim-bootstrap)" "$PDM" --json --profile "$gsm" plugins list
   contains "gsm-operator json absent" '{"name":"sim-bootstrap","version":null,"summary":null,"path":null,"optional":true,"installed":false,"components":[]}'
