@@ -176,8 +176,10 @@ static void usage(FILE *f)
           "Global options:\n"
           "  --profile FILE      market profile (default: $POLYDM_PROFILE or\n"
           "                      the installed default.profile)\n"
-          "  --state DIR         state directory with the store (default:\n"
-          "                      $POLYDM_STATE_DIR or ~/.local/state/polydm)\n"
+          "  --state DIR         state directory with the store, created with\n"
+          "                      its parents (default: $POLYDM_STATE_DIR, else\n"
+          "                      $XDG_STATE_HOME/polydm, else\n"
+          "                      ~/.local/state/polydm)\n"
           "  --plugin-path DIRS  colon-separated plugin directories (default:\n"
           "                      $POLYDM_PLUGIN_PATH or the install dir)\n"
           "  --json              machine-readable output\n"
@@ -254,7 +256,17 @@ int main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
         switch (opt) {
         case 'P': c.profile = optarg; break;
-        case 'S': c.state_dir = optarg; break;
+        case 'S':
+            /* An empty option is a mistake (an unset variable in a
+             * script), never "the default": that would be another
+             * device's state. */
+            if (!*optarg) {
+                fprintf(stderr, "polydm: --state needs a directory (it is "
+                                "empty)\n");
+                return CLI_USAGE;
+            }
+            c.state_dir = optarg;
+            break;
         case 'L': c.plugin_path = optarg; break;
         case 'j': c.json = true; break;
         case 'v': c.verbosity++; break;

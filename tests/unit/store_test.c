@@ -661,14 +661,26 @@ static void test_store__permissions(void)
     put_commit(s, &root);
     pdm__store_close(s);
 
-    /* Only the last component is created. */
+    /* Missing parents are created too (a fresh account has no
+     * ~/.local/state), the last part 0700; a parent that is a file is a
+     * clear error. */
     {
-        char deep[600], err[512];
+        char deep[700], file[600], err[512];
+        FILE *f;
         snprintf(deep, sizeof deep, "%s/no/such", case_dir("perm2"));
+        s = open_ok(deep, 0);
+        CU_ASSERT_EQUAL(mode_of(deep), 0700);
+        pdm__store_close(s);
+        snprintf(file, sizeof file, "%s/afile", case_dir("perm3"));
+        snprintf(deep, sizeof deep, "%s/below/state", file);
+        mkdir(case_dir("perm3"), 0700);
+        f = fopen(file, "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fclose(f);
         CU_ASSERT_EQUAL(pdm__store_open(&s, deep, 0, err, sizeof err),
                         PDM_EIO);
         CU_ASSERT_PTR_NULL(s);
-        CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot create directory"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "Not a directory"));
     }
 }
 

@@ -188,7 +188,8 @@ typedef struct pdm_config {
     uint32_t flags;          /**< PDM_CTX_* */
     const char *profile;     /**< profile file (required) */
     const char *state_dir;   /**< directory of the store; created 0700 if
-                                  missing; NULL with PDM_CTX_NO_STORE */
+                                  missing (its missing parents as mkdir -p
+                                  makes them); NULL with PDM_CTX_NO_STORE */
     const char *plugin_path; /**< colon-separated plugin directories, or
                                   NULL for $POLYDM_PLUGIN_PATH / default */
     pdm_log_fn log;          /**< NULL: no logging */

@@ -358,9 +358,38 @@ static int make_path(pdm__store *s, const char *dir)
     return PDM_OK;
 }
 
-/* The state directory: created 0700 when missing; an existing one is never
- * chmod-ed but refused when group or others may write to it (they could
- * replace the database or plant links next to it). */
+/* The missing parents of @dir, as `mkdir -p` makes them (0777 through the
+ * umask): a fresh account has no ~/.local/state.  The caller makes @dir
+ * itself, 0700. */
+static int make_parents(pdm__store *s, const char *dir)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (n >= sizeof path)
+        return set_err(s, PDM_EINVAL, "directory name too long: %.80s...",
+                       dir);
+    memcpy(path, dir, n + 1);
+    while (n > 1 && path[n - 1] == '/')
+        path[--n] = '\0';
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            int e = errno;
+            *p = '/';
+            return set_err(s, PDM_EIO, "cannot create directory %s: %s",
+                           path, strerror(e));
+        }
+        *p = '/';
+    }
+    return PDM_OK;
+}
+
+/* The state directory: created 0700 when missing (with its missing
+ * parents); an existing one is never chmod-ed but refused when group or
+ * others may write to it (they could replace the database or plant links
+ * next to it). */
 static int prepare_dir(pdm__store *s, const char *dir, unsigned flags)
 {
     struct stat st;
@@ -371,6 +400,9 @@ static int prepare_dir(pdm__store *s, const char *dir, unsigned flags)
         if (flags & (PDM_STORE_READONLY | PDM_STORE_NO_CREATE))
             return set_err(s, PDM_ENOTFOUND, "no such file (directory %s is "
                            "missing)", dir);
+        int rc = make_parents(s, dir);
+        if (rc != PDM_OK)
+            return rc;
         if (mkdir(dir, 0700) != 0) {
             if (errno != EEXIST)
                 return set_err(s, PDM_EIO, "cannot create directory %s: %s",
