@@ -392,7 +392,7 @@ static void test_lock__device_action(void)
     /* A capability switch refused by the user: its reason comes back. */
     g_action_rc = PDM_ECANCELLED;
     CU_ASSERT_EQUAL(op(ctx, "srv-b", "action 6", NULL), PDM_OK);
-    CU_ASSERT_EQUAL(atoi(fx_kv(ctx, "rc")), PDM_ECANCELLED);
+    CU_ASSERT_EQUAL(strtol(fx_kv(ctx, "rc"), NULL, 10), PDM_ECANCELLED);
     PDM_ASSERT_STR(fx_kv(ctx, "reason"), "user said no");
     PDM_ASSERT_STR(g_act_cap, "sms");
     CU_ASSERT_EQUAL(g_act.enable, 0);

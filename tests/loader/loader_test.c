@@ -391,8 +391,7 @@ static int stub_alert(void *user, const char *plugin,
  * plugin) is read as far as the core knows it. */
 static void test_loader__alert_struct_size(void)
 {
-    pdm__services svc = {NULL, NULL, NULL, NULL, NULL, stub_alert, NULL, NULL,
-                         NULL, NULL, NULL, NULL, NULL};
+    pdm__services svc = {.generic_alert = stub_alert};
     pdm__logger lg = {rec_log, NULL, PDM_LOG_DEBUG};
     pdm__plugins set;
     pdm__diag d;
@@ -456,8 +455,7 @@ static int stub_pin(void *user, const char *plugin, const char *text,
  * engine's service the answer is PDM_ENOTSUP. */
 static void test_loader__ask_pin_arguments(void)
 {
-    pdm__services svc = {NULL, NULL, NULL, NULL, NULL, NULL, stub_pin, NULL,
-                         NULL, NULL, NULL, NULL, NULL};
+    pdm__services svc = {.ask_pin = stub_pin};
     pdm__logger lg = {rec_log, NULL, PDM_LOG_DEBUG};
     const pdm_host_api *h = pdm__host_table();
     pdm__plugins set;

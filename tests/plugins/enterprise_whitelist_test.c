@@ -425,7 +425,7 @@ static void test_wl__long_address(void)
     fx_new(&f);
     opt(&f, "entry.1", "s https://h.example/* " PIN_A);
     CU_ASSERT_EQUAL_FATAL(fx_start(&f), PDM_OK);
-    strcpy(addr, "https://h.example/");
+    memcpy(addr, "https://h.example/", 18);
     memset(addr + 18, 'a', 2500);
     addr[2518] = '\0';
     CU_ASSERT_EQUAL(ask(&f, PDM_OP_BOOTSTRAP, "s", addr, 0, NULL).decision,
