@@ -296,6 +296,36 @@ static void test_wbxml__cm_testget_delete(void)
     free(buf);
 }
 
+/* pdm__wbxml_decode_hdr stops after the root's SyncHdr: a message cut in
+ * its body still gives the header (pdm_message_session_id). */
+static void test_wbxml__header_only(void)
+{
+    size_t n;
+    unsigned char *buf = pdm_test_read("tests/data/vectors/cm_dm12_testget.wbxml", &n);
+    pdm__doc d;
+    pdm__codec_err e;
+    pdm__el *h;
+    CU_ASSERT_FATAL(n > 16);
+    /* the body cut short: a full decode fails, the header is there */
+    CU_ASSERT_EQUAL(decode(&d, buf, n - 8, NULL, &e), PDM_EPARSE);
+    pdm__doc_free(&d);
+    pdm__doc_init(&d);
+    CU_ASSERT_EQUAL_FATAL(pdm__wbxml_decode_hdr(&d, buf, n - 8, NULL, &e),
+                          PDM_OK);
+    h = pdm__el_child(d.root, PDM_TAG_SYNCHDR);
+    PDM_ASSERT_STR(h ? pdm__el_child_text(h, PDM_TAG_SESSIONID) : NULL,
+                   "22100");
+    PDM_ASSERT_STR(text_at(d.root, PATH(PDM_TAG_SYNCHDR, PDM_TAG_RESPURI)),
+                   "http://10.72.34.217/Scts?0JTIAA==");
+    CU_ASSERT_PTR_NULL(pdm__el_child(d.root, PDM_TAG_SYNCBODY));
+    pdm__doc_free(&d);
+    /* cut inside the header: still an error */
+    pdm__doc_init(&d);
+    CU_ASSERT_EQUAL(pdm__wbxml_decode_hdr(&d, buf, 12, NULL, &e), PDM_EPARSE);
+    pdm__doc_free(&d);
+    free(buf);
+}
+
 /* Client package 1: LocName, Alert 1201, Replace with nine DevInfo items. */
 static void test_wbxml__cm_testreplace(void)
 {
@@ -1602,6 +1632,7 @@ static const pdm_test decode_tests[] = {
     {"pages_and_literals", test_wbxml__pages_and_literals},
     {"pi_and_epilog", test_wbxml__pi_and_epilog},
     {"prov_attributes", test_wbxml__prov_attributes},
+    {"header_only", test_wbxml__header_only},
     {NULL, NULL},
 };
 

@@ -1360,6 +1360,60 @@ static void test_xml__alloc_failures(void)
     free(x);
 }
 
+/* pdm__xml_decode_hdr: stops after the root's SyncHdr, so a body that is
+ * malformed (or never read) does not matter; without SyncHdr the whole
+ * document is decoded as by pdm__xml_decode. */
+static void test_xml__header_only(void)
+{
+    static const char bad_body[] =
+        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD>"
+        "<SessionID>7A</SessionID><MsgID>1</MsgID></SyncHdr><SyncBody>"
+        "<Get><CmdID>2</Get></SyncBody></SyncML>";
+    static const char empty_hdr[] =
+        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr/><SyncBody><</SyncML>";
+    static const char no_hdr[] =
+        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncBody><Final/></SyncBody>"
+        "</SyncML>";
+    static const char bad_hdr[] =
+        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><SessionID>1</SyncHdr>";
+    pdm__doc d;
+    pdm__codec_err e;
+    pdm__el *h;
+
+    CU_ASSERT_EQUAL(decode_str(&d, bad_body, &e), PDM_EPARSE);
+    pdm__doc_free(&d);
+    pdm__doc_init(&d);
+    CU_ASSERT_EQUAL_FATAL(pdm__xml_decode_hdr(&d, (const uint8_t *)bad_body,
+                                              strlen(bad_body), NULL, &e),
+                          PDM_OK);
+    CU_ASSERT_EQUAL(d.lang, PDM_LANG_SYNCML12);
+    h = pdm__el_child(d.root, PDM_TAG_SYNCHDR);
+    PDM_ASSERT_STR(h ? pdm__el_child_text(h, PDM_TAG_SESSIONID) : NULL, "7A");
+    CU_ASSERT_PTR_NULL(pdm__el_child(d.root, PDM_TAG_SYNCBODY));
+    pdm__doc_free(&d);
+
+    pdm__doc_init(&d);
+    CU_ASSERT_EQUAL(pdm__xml_decode_hdr(&d, (const uint8_t *)empty_hdr,
+                                        strlen(empty_hdr), NULL, &e),
+                    PDM_OK);
+    CU_ASSERT_PTR_NOT_NULL(pdm__el_child(d.root, PDM_TAG_SYNCHDR));
+    pdm__doc_free(&d);
+
+    pdm__doc_init(&d);
+    CU_ASSERT_EQUAL(pdm__xml_decode_hdr(&d, (const uint8_t *)no_hdr,
+                                        strlen(no_hdr), NULL, &e),
+                    PDM_OK);
+    CU_ASSERT_PTR_NOT_NULL(pdm__el_child(d.root, PDM_TAG_SYNCBODY));
+    pdm__doc_free(&d);
+
+    /* An error inside the header is still an error. */
+    pdm__doc_init(&d);
+    CU_ASSERT_EQUAL(pdm__xml_decode_hdr(&d, (const uint8_t *)bad_hdr,
+                                        strlen(bad_hdr), NULL, &e),
+                    PDM_EPARSE);
+    pdm__doc_free(&d);
+}
+
 static const pdm_test tests[] = {
     {"scts9_reply", test_xml__scts9_reply},
     {"scts_commands", test_xml__scts_commands},
@@ -1385,6 +1439,7 @@ static const pdm_test tests[] = {
     {"encode_cdata_unknown", test_xml__encode_cdata_unknown},
     {"encode_errors", test_xml__encode_errors},
     {"alloc_failures", test_xml__alloc_failures},
+    {"header_only", test_xml__header_only},
     {NULL, NULL},
 };
 

@@ -666,8 +666,10 @@ PDM_API void pdm_transport_config_free(pdm_transport_config *tc);
  * pdm_message_session_id() - the SessionID in the SyncHdr of a DM message
  * (XML or WBXML, told apart by @content_type when it names one, else by
  * the first byte), e.g. of a recorded server message to replay.  Decodes
- * the message with the core's codec and its limits; validates nothing
- * else.
+ * the message with the core's codec and its limits up to the end of the
+ * SyncHdr only: what follows it is neither decoded nor validated (the
+ * session does that when it gets the message), so a message whose body is
+ * malformed still gives its SessionID.
  * @out: (out) the SessionID, NUL-terminated, at most @size bytes.
  * Returns PDM_OK; PDM_ENOTFOUND (a message without SyncHdr/SessionID);
  * PDM_EPARSE / PDM_EFORMAT (not a DM message); PDM_ETOOLONG (@size too

@@ -23,6 +23,12 @@ typedef struct pdm__wbxml_opts {
  * decoded with the 1.2 tables.  `out` must have been pdm__doc_init()ed. */
 int pdm__wbxml_decode(pdm__doc *out, const uint8_t *buf, size_t len,
                       const pdm__codec_limits *lim, pdm__codec_err *err);
+/* Same, but stops after the root's SyncHdr element (a SyncML header
+ * reader: pdm_message_session_id): the document then holds the root and
+ * the SyncHdr, nothing after it is decoded or checked.  A document whose
+ * root has no SyncHdr child is decoded whole. */
+int pdm__wbxml_decode_hdr(pdm__doc *out, const uint8_t *buf, size_t len,
+                          const pdm__codec_limits *lim, pdm__codec_err *err);
 /* Encodes doc (its lang decides public id and pages) and appends to out. */
 int pdm__wbxml_encode(pdm__buf *out, const pdm__doc *doc,
                       const pdm__wbxml_opts *opts, pdm__codec_err *err);
@@ -36,6 +42,9 @@ typedef struct pdm__xml_opts {
 /* Decodes XML (libxml2).  Entities are not loaded, no network, no DTD. */
 int pdm__xml_decode(pdm__doc *out, const uint8_t *buf, size_t len,
                     const pdm__codec_limits *lim, pdm__codec_err *err);
+/* Header-only decode, as pdm__wbxml_decode_hdr. */
+int pdm__xml_decode_hdr(pdm__doc *out, const uint8_t *buf, size_t len,
+                        const pdm__codec_limits *lim, pdm__codec_err *err);
 int pdm__xml_encode(pdm__buf *out, const pdm__doc *doc,
                     const pdm__xml_opts *opts, pdm__codec_err *err);
 /* True when p[0..n) is text that XML carries as it is: valid UTF-8 made

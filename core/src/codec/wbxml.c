@@ -156,6 +156,7 @@ typedef struct dec {
     /* bump region carved from the arena (saves a call per allocation) */
     uint8_t *bump;
     size_t bump_left;
+    bool header_only; /* stop after the root's SyncHdr (pdm__wbxml_decode_hdr) */
 } dec;
 
 static int fail(dec *d, int rc, const uint8_t *at, const char *fmt, ...)
@@ -755,6 +756,9 @@ static int parse_body(dec *d)
                 goto out;
             if (--depth == 0)
                 goto root_closed;
+            if (d->header_only && depth == 1 &&
+                top->el->tag == PDM_TAG_SYNCHDR)
+                goto out; /* the rest is not read (rc is PDM_OK) */
             top--;
             continue;
         case WB_STR_I:
@@ -866,6 +870,8 @@ static int parse_body(dec *d)
             el->flags |= PDM_EL_EMPTY_TAG;
             if (depth == 0)
                 goto root_closed;
+            if (d->header_only && depth == 1 && tag == PDM_TAG_SYNCHDR)
+                goto out;
             continue;
         }
         if (depth == cap) {
@@ -893,13 +899,15 @@ out:
     return rc;
 }
 
-int pdm__wbxml_decode(pdm__doc *out, const uint8_t *buf, size_t len,
-                      const pdm__codec_limits *lim, pdm__codec_err *err)
+static int decode(pdm__doc *out, const uint8_t *buf, size_t len,
+                  const pdm__codec_limits *lim, pdm__codec_err *err,
+                  bool header_only)
 {
     dec d;
     int rc;
 
     memset(&d, 0, sizeof d);
+    d.header_only = header_only;
     if (err)
         memset(err, 0, sizeof *err);
     d.buf = d.p = buf;
@@ -921,6 +929,18 @@ int pdm__wbxml_decode(pdm__doc *out, const uint8_t *buf, size_t len,
         rc = parse_body(&d);
     pdm__buf_free(&d.scratch);
     return rc;
+}
+
+int pdm__wbxml_decode(pdm__doc *out, const uint8_t *buf, size_t len,
+                      const pdm__codec_limits *lim, pdm__codec_err *err)
+{
+    return decode(out, buf, len, lim, err, false);
+}
+
+int pdm__wbxml_decode_hdr(pdm__doc *out, const uint8_t *buf, size_t len,
+                          const pdm__codec_limits *lim, pdm__codec_err *err)
+{
+    return decode(out, buf, len, lim, err, true);
 }
 
 /* ======================================================================== */

@@ -252,8 +252,10 @@ typedef struct xdec {
     size_t ws_len;
     pdm__buf text;
     bool text_cdata;       /* pending text includes a CDATA section */
-    bool stopped;          /* an error was recorded; ignore callbacks */
+    bool stopped;          /* an error was recorded, or the header is
+                              complete (header_only); ignore callbacks */
     bool halted;           /* xmlStopParser() was called */
+    bool header_only;      /* stop after the root's SyncHdr (rc stays 0) */
     int rc;                /* first error (0 = none) */
     int xml_code;          /* libxml2 code of that error (0 = ours) */
     size_t line;
@@ -647,6 +649,12 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
         el->flags |= PDM_EL_EMPTY_TAG;
     st->cur = el->parent;
     st->depth--;
+    if (st->header_only && st->depth == 1 && el->tag == PDM_TAG_SYNCHDR) {
+        /* Everything a header reader needs is there: stop without an
+         * error (rc stays 0; parse_once ignores libxml2's "stopped"). */
+        st->stopped = st->halted = true;
+        xmlStopParser(st->ctxt);
+    }
 }
 
 static void on_chars(void *ctx, const xmlChar *ch, int len)
@@ -917,7 +925,9 @@ static void dec_reset(xdec *st, pdm__doc *doc, const pdm__codec_limits *lim)
 {
     unsigned md = lim && lim->max_depth ? lim->max_depth : XML_DEFAULT_DEPTH;
     pdm__buf text = st->text;
+    bool header_only = st->header_only;
     memset(st, 0, sizeof(*st));
+    st->header_only = header_only;
     st->text = text;
     pdm__buf_reset(&st->text);
     st->doc = doc;
@@ -926,8 +936,9 @@ static void dec_reset(xdec *st, pdm__doc *doc, const pdm__codec_limits *lim)
         lim && lim->max_elements ? lim->max_elements : XML_DEFAULT_ELEMENTS;
 }
 
-int pdm__xml_decode(pdm__doc *out, const uint8_t *buf, size_t len,
-                    const pdm__codec_limits *lim, pdm__codec_err *err)
+static int decode(pdm__doc *out, const uint8_t *buf, size_t len,
+                  const pdm__codec_limits *lim, pdm__codec_err *err,
+                  bool header_only)
 {
     xdec st;
     int rc;
@@ -953,6 +964,7 @@ int pdm__xml_decode(pdm__doc *out, const uint8_t *buf, size_t len,
     out->public_id = 0;
 
     memset(&st, 0, sizeof(st));
+    st.header_only = header_only;
     pdm__buf_init(&st.text);
     dec_reset(&st, out, lim);
     rc = parse_once(&st, buf, len);
@@ -1005,6 +1017,18 @@ int pdm__xml_decode(pdm__doc *out, const uint8_t *buf, size_t len,
         break;
     }
     return PDM_OK;
+}
+
+int pdm__xml_decode(pdm__doc *out, const uint8_t *buf, size_t len,
+                    const pdm__codec_limits *lim, pdm__codec_err *err)
+{
+    return decode(out, buf, len, lim, err, false);
+}
+
+int pdm__xml_decode_hdr(pdm__doc *out, const uint8_t *buf, size_t len,
+                        const pdm__codec_limits *lim, pdm__codec_err *err)
+{
+    return decode(out, buf, len, lim, err, true);
 }
 
 /* ---- encoder ------------------------------------------------------------ */

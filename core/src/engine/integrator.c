@@ -138,8 +138,10 @@ int pdm_message_session_id(char *out, size_t size, const uint8_t *body,
     else
         xml = len && body[0] == '<';
     pdm__doc_init(&d);
-    rc = xml ? pdm__xml_decode(&d, body, len, NULL, &e)
-             : pdm__wbxml_decode(&d, body, len, NULL, &e);
+    /* Up to the end of the SyncHdr only: the caller (a replay) hands the
+     * whole message to the session, which decodes and checks it then. */
+    rc = xml ? pdm__xml_decode_hdr(&d, body, len, NULL, &e)
+             : pdm__wbxml_decode_hdr(&d, body, len, NULL, &e);
     if (rc == PDM_OK) {
         pdm__el *h = d.root ? pdm__el_child(d.root, PDM_TAG_SYNCHDR) : NULL;
         sid = h ? pdm__el_child_text(h, PDM_TAG_SESSIONID) : NULL;
