@@ -277,7 +277,7 @@ int main(int argc, char **argv)
         }
     }
     if (!c.profile || !*c.profile)
-        c.profile = PDM_DEFAULT_PROFILE_DIR "/default.profile";
+        c.profile = pdm_default_profile(); /* next to the install */
     if (!c.state_dir || !*c.state_dir) {
         const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
         if (xdg && *xdg)

@@ -32,6 +32,32 @@ extern "C" {
 /** Version of the polydm library as a string, e.g. "0.1.0".  Static. */
 PDM_API const char *pdm_version(void);
 
+/**
+ * pdm_default_plugin_path() - the plugin directories this libpolydm
+ * searches when neither pdm_config::plugin_path nor $POLYDM_PLUGIN_PATH
+ * is set: colon-separated, found relative to the installed library (or to
+ * the executable the core is linked into), so that a moved install still
+ * finds its plugins, then the directory configured at build time.  A
+ * binary of the build tree gets the build tree's plugin directory alone.
+ * The order is in docs/integrator-guide.md ("Where polydm finds its
+ * plugins and profiles"); pkg-config's `plugindir` of polydm-sdk is the
+ * relative one of an install.
+ * Returns a static string (computed once, thread-safe), "" when nothing is
+ * known; never NULL.  Directories are not checked to exist.
+ */
+PDM_API const char *pdm_default_plugin_path(void);
+
+/**
+ * pdm_default_profile() - the shipped default profile file
+ * (`<datadir>/polydm/profiles/default.profile`), found like
+ * pdm_default_plugin_path(): relative to the installed library or
+ * executable when the file exists there, else the configured one; in the
+ * build tree the build's copy of the default profile.  Returns a static
+ * string, "" when nothing is known; never NULL.  The file may be missing
+ * (pdm_ctx_open then fails with PDM_ENOTFOUND naming it).
+ */
+PDM_API const char *pdm_default_profile(void);
+
 /** A polydm context: profile, plugins, store, tree, audit log. */
 typedef struct pdm_ctx pdm_ctx;
 
@@ -191,7 +217,8 @@ typedef struct pdm_config {
                                   missing (its missing parents as mkdir -p
                                   makes them); NULL with PDM_CTX_NO_STORE */
     const char *plugin_path; /**< colon-separated plugin directories, or
-                                  NULL for $POLYDM_PLUGIN_PATH / default */
+                                  NULL for $POLYDM_PLUGIN_PATH, else
+                                  pdm_default_plugin_path() */
     pdm_log_fn log;          /**< NULL: no logging */
     void *log_user;          /**< passed to log */
     int log_level;           /**< highest pdm_log_level passed to log;

@@ -20,6 +20,8 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
+#include <polydm/polydm.h>
+
 #include "loader/loader_int.h"
 #include "loader/registry.h"
 #include "util/util.h"
@@ -66,11 +68,10 @@ const char *pdm__plugin_search_path(const char *explicit_path)
     env = getenv("POLYDM_PLUGIN_PATH");
     if (env && *env)
         return env;
-#ifdef PDM_DEFAULT_PLUGIN_DIR
-    return PDM_DEFAULT_PLUGIN_DIR;
-#else
-    return NULL;
-#endif
+    /* Relative to the installed library, then the configured directory
+     * (paths.c). */
+    env = pdm_default_plugin_path();
+    return *env ? env : NULL;
 }
 
 static bool file_exists(const char *p)

@@ -166,7 +166,9 @@ int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
 void pdm__plugin_close(pdm__plugin *p);
 
 /* The search path to use: @explicit_path, else $POLYDM_PLUGIN_PATH, else
- * the install directory.  Borrowed (explicit or environment or static). */
+ * pdm_default_plugin_path() (relative to the installed library, then the
+ * configured directory; paths.c), NULL when none is known.  Borrowed
+ * (explicit, environment or static). */
 const char *pdm__plugin_search_path(const char *explicit_path);
 
 /* Whether the module of a profile's plugin section can be found: its
