@@ -15,16 +15,6 @@
 /* GnuTLS datums carry an unsigned int size; stay far below it. */
 #define B64_MAX_IN ((size_t)1 << 30)
 
-void pdm__auth_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- base64 ------------------------------------------------------------ */
 
 static bool is_b64_alpha(unsigned char c)
@@ -395,8 +385,8 @@ static int hdr_value(const unsigned char *s, size_t len, size_t *i,
         for (;;) {
             unsigned char c;
             if (*i >= len) {
-                pdm__auth_err(err, errlen,
-                              "x-syncml-hmac: unterminated quoted string");
+                pdm__errf(err, errlen,
+                          "x-syncml-hmac: unterminated quoted string");
                 return PDM_EPARSE;
             }
             c = s[(*i)++];
@@ -404,15 +394,15 @@ static int hdr_value(const unsigned char *s, size_t len, size_t *i,
                 break;
             if (c == '\\') {
                 if (*i >= len) {
-                    pdm__auth_err(err, errlen, "x-syncml-hmac: "
-                                  "unterminated quoted string");
+                    pdm__errf(err, errlen, "x-syncml-hmac: "
+                              "unterminated quoted string");
                     return PDM_EPARSE;
                 }
                 c = s[(*i)++];
             }
             if (is_ctl(c)) {
-                pdm__auth_err(err, errlen,
-                              "x-syncml-hmac: control character in value");
+                pdm__errf(err, errlen,
+                          "x-syncml-hmac: control character in value");
                 return PDM_EPARSE;
             }
             if (n + 1 < valsz)
@@ -432,7 +422,7 @@ static int hdr_value(const unsigned char *s, size_t len, size_t *i,
             (*i)++;
         }
         if (*i == start) {
-            pdm__auth_err(err, errlen, "x-syncml-hmac: missing value");
+            pdm__errf(err, errlen, "x-syncml-hmac: missing value");
             return PDM_EPARSE;
         }
     }
@@ -452,7 +442,7 @@ int pdm__auth_hmac_header_parse(const char *value, size_t len,
     size_t i = 0;
 
     if (!value || !out) {
-        pdm__auth_err(err, errlen, "x-syncml-hmac: no value");
+        pdm__errf(err, errlen, "x-syncml-hmac: no value");
         return PDM_EINVAL;
     }
     memset(out, 0, sizeof *out); /* filled only on success */
@@ -469,9 +459,9 @@ int pdm__auth_hmac_header_parse(const char *value, size_t len,
             i++;
         klen = i - k0;
         if (klen == 0) {
-            pdm__auth_err(err, errlen, i < len && s[i] == ','
-                          ? "x-syncml-hmac: empty list element"
-                          : "x-syncml-hmac: parameter name expected");
+            pdm__errf(err, errlen, i < len && s[i] == ','
+                      ? "x-syncml-hmac: empty list element"
+                      : "x-syncml-hmac: parameter name expected");
             return PDM_EPARSE;
         }
         for (int k = HK_ALGORITHM; k <= HK_MAC; k++)
@@ -489,8 +479,8 @@ int pdm__auth_hmac_header_parse(const char *value, size_t len,
         while (i < len && (s[i] == ' ' || s[i] == '\t'))
             i++;
         if (i >= len || s[i] != '=') {
-            pdm__auth_err(err, errlen, "x-syncml-hmac: '=' expected after "
-                          "a parameter name");
+            pdm__errf(err, errlen, "x-syncml-hmac: '=' expected after "
+                      "a parameter name");
             return PDM_EPARSE;
         }
         i++;
@@ -501,8 +491,8 @@ int pdm__auth_hmac_header_parse(const char *value, size_t len,
             return rc;
         if (key != HK_OTHER) {
             if (seen[key]) {
-                pdm__auth_err(err, errlen, "x-syncml-hmac: parameter '%s' "
-                              "given twice", names[key]);
+                pdm__errf(err, errlen, "x-syncml-hmac: parameter '%s' "
+                          "given twice", names[key]);
                 return PDM_EPARSE;
             }
             seen[key] = true;
@@ -510,29 +500,29 @@ int pdm__auth_hmac_header_parse(const char *value, size_t len,
         switch (key) {
         case HK_ALGORITHM:
             if (over || !pdm__strcaseeq(val, "MD5")) {
-                pdm__auth_err(err, errlen, "x-syncml-hmac: unsupported "
-                              "algorithm (only MD5 is defined)");
+                pdm__errf(err, errlen, "x-syncml-hmac: unsupported "
+                          "algorithm (only MD5 is defined)");
                 return PDM_ENOTSUP;
             }
             break;
         case HK_USERNAME:
             if (over || !val[0] || strlen(val) > PDM__HMAC_USER_MAX) {
-                pdm__auth_err(err, errlen, "x-syncml-hmac: username must "
-                              "be 1..%d bytes", PDM__HMAC_USER_MAX);
+                pdm__errf(err, errlen, "x-syncml-hmac: username must "
+                          "be 1..%d bytes", PDM__HMAC_USER_MAX);
                 return PDM_EPARSE;
             }
             memcpy(h.username, val, strlen(val) + 1);
             break;
         case HK_MAC:
             if (over || !val[0] || strlen(val) > PDM__HMAC_MAC_MAX) {
-                pdm__auth_err(err, errlen, "x-syncml-hmac: mac must be "
-                              "1..%d base64 characters", PDM__HMAC_MAC_MAX);
+                pdm__errf(err, errlen, "x-syncml-hmac: mac must be "
+                          "1..%d base64 characters", PDM__HMAC_MAC_MAX);
                 return PDM_EPARSE;
             }
             for (const char *p = val; *p; p++)
                 if (!is_b64_alpha((unsigned char)*p) && *p != '=') {
-                    pdm__auth_err(err, errlen, "x-syncml-hmac: mac is not "
-                                  "base64 text");
+                    pdm__errf(err, errlen, "x-syncml-hmac: mac is not "
+                              "base64 text");
                     return PDM_EPARSE;
                 }
             memcpy(h.mac, val, strlen(val) + 1);
@@ -545,21 +535,21 @@ int pdm__auth_hmac_header_parse(const char *value, size_t len,
         if (i >= len)
             break;
         if (s[i] != ',') {
-            pdm__auth_err(err, errlen, "x-syncml-hmac: unexpected "
-                          "character after a parameter value");
+            pdm__errf(err, errlen, "x-syncml-hmac: unexpected "
+                      "character after a parameter value");
             return PDM_EPARSE;
         }
         i++;
         while (i < len && (s[i] == ' ' || s[i] == '\t'))
             i++;
         if (i >= len) {
-            pdm__auth_err(err, errlen, "x-syncml-hmac: trailing comma");
+            pdm__errf(err, errlen, "x-syncml-hmac: trailing comma");
             return PDM_EPARSE;
         }
     }
     if (!seen[HK_USERNAME] || !seen[HK_MAC]) {
-        pdm__auth_err(err, errlen, "x-syncml-hmac: missing '%s' parameter",
-                      seen[HK_USERNAME] ? "mac" : "username");
+        pdm__errf(err, errlen, "x-syncml-hmac: missing '%s' parameter",
+                  seen[HK_USERNAME] ? "mac" : "username");
         return PDM_EPARSE;
     }
     memcpy(h.algorithm, "MD5", 4);

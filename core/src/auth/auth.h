@@ -208,13 +208,6 @@ int pdm__auth_hmac_verify(const char *user, const char *pass,
  */
 int pdm__auth_nonce_new(uint8_t out[PDM__AUTH_NONCE_LEN]);
 
-/**
- * pdm__auth_err() - write a formatted error text into @err (may be NULL).
- * Shared by the files of this module; never pass secrets to it.
- */
-void pdm__auth_err(char *err, size_t errlen, const char *fmt, ...)
-    PDM_PRINTF(3, 4);
-
 /* ======================================================================
  * Package 0 (pkg0.c) — omadm-facts §4
  * ====================================================================== */

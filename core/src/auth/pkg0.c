@@ -21,13 +21,13 @@ int pdm__pkg0_parse(pdm__pkg0 *out, const uint8_t *buf, size_t len,
     size_t idlen;
 
     if (!out || (!buf && len)) {
-        pdm__auth_err(err, errlen, "pkg0: no input");
+        pdm__errf(err, errlen, "pkg0: no input");
         return PDM_EINVAL;
     }
     memset(out, 0, sizeof *out);
     if (len < PDM__PKG0_MIN_LEN) {
-        pdm__auth_err(err, errlen, "pkg0: too short (%zu bytes, the digest "
-                      "and header need %d)", len, PDM__PKG0_MIN_LEN);
+        pdm__errf(err, errlen, "pkg0: too short (%zu bytes, the digest "
+                  "and header need %d)", len, PDM__PKG0_MIN_LEN);
         return PDM_EPARSE;
     }
     h = buf + HDR_OFF;
@@ -41,34 +41,34 @@ int pdm__pkg0_parse(pdm__pkg0 *out, const uint8_t *buf, size_t len,
     idlen = h[7];
 
     if (out->version != 11 && out->version != 12) {
-        pdm__auth_err(err, errlen, "pkg0: unsupported notification version "
-                      "%u (accepted: 11 and 12)", out->version);
+        pdm__errf(err, errlen, "pkg0: unsupported notification version "
+                  "%u (accepted: 11 and 12)", out->version);
         memset(out, 0, sizeof *out);
         return PDM_ENOTSUP;
     }
     if (out->session_id == 0) {
-        pdm__auth_err(err, errlen, "pkg0: session id 0 is invalid (must be "
-                      "0x0001-0xFFFF)");
+        pdm__errf(err, errlen, "pkg0: session id 0 is invalid (must be "
+                  "0x0001-0xFFFF)");
         memset(out, 0, sizeof *out);
         return PDM_EPARSE;
     }
     if (idlen == 0) {
-        pdm__auth_err(err, errlen, "pkg0: empty server identifier");
+        pdm__errf(err, errlen, "pkg0: empty server identifier");
         memset(out, 0, sizeof *out);
         return PDM_EPARSE;
     }
     if (idlen > len - PDM__PKG0_MIN_LEN) {
-        pdm__auth_err(err, errlen, "pkg0: server identifier length %zu "
-                      "exceeds the packet (%zu bytes left)", idlen,
-                      len - PDM__PKG0_MIN_LEN);
+        pdm__errf(err, errlen, "pkg0: server identifier length %zu "
+                  "exceeds the packet (%zu bytes left)", idlen,
+                  len - PDM__PKG0_MIN_LEN);
         memset(out, 0, sizeof *out);
         return PDM_EPARSE;
     }
     for (size_t i = 0; i < idlen; i++) {
         uint8_t c = buf[PDM__PKG0_MIN_LEN + i];
         if (c < 0x21 || c > 0x7E) {
-            pdm__auth_err(err, errlen, "pkg0: server identifier has a "
-                          "non-printable byte at offset %zu", i);
+            pdm__errf(err, errlen, "pkg0: server identifier has a "
+                      "non-printable byte at offset %zu", i);
             memset(out, 0, sizeof *out);
             return PDM_EPARSE;
         }

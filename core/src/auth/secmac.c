@@ -30,13 +30,13 @@ int pdm__secmac_imsi_key(const char *imsi, uint8_t out[PDM__IMSI_KEY_MAX],
 {
     size_t n, k = 0;
     if (!imsi || !out || !outlen) {
-        pdm__auth_err(err, errlen, "IMSI missing");
+        pdm__errf(err, errlen, "IMSI missing");
         return PDM_EINVAL;
     }
     n = strnlen(imsi, 16);
     if (n < 6 || n > 15 || !all_digits(imsi, n)) {
-        pdm__auth_err(err, errlen,
-                      "IMSI must be 6 to 15 decimal digits");
+        pdm__errf(err, errlen,
+                  "IMSI must be 6 to 15 decimal digits");
         return PDM_EINVAL;
     }
     out[k++] = (uint8_t)((imsi[0] - '0') << 4 | 0x1 | (n % 2 ? 0x8 : 0));
@@ -87,13 +87,13 @@ static int check_pin(int sec, const char *pin, char *err, size_t errlen)
 {
     size_t n = pin ? strnlen(pin, PDM__SECMAC_PIN_MAX + 1) : 0;
     if (n == 0) {
-        pdm__auth_err(err, errlen, "SEC=%s needs a user PIN",
-                      pdm__secmac_sec_name(sec));
+        pdm__errf(err, errlen, "SEC=%s needs a user PIN",
+                  pdm__secmac_sec_name(sec));
         return PDM_EINVAL;
     }
     if (n > PDM__SECMAC_PIN_MAX) {
-        pdm__auth_err(err, errlen, "user PIN longer than %d characters",
-                      PDM__SECMAC_PIN_MAX);
+        pdm__errf(err, errlen, "user PIN longer than %d characters",
+                  PDM__SECMAC_PIN_MAX);
         return PDM_EINVAL;
     }
     return PDM_OK;
@@ -110,21 +110,21 @@ static int make_key(int sec, const char *imsi, const char *pin,
 
     *klen = 0;
     if (sec < PDM_SEC_NETWPIN || sec > PDM_SEC_USERNETWPIN) {
-        pdm__auth_err(err, errlen, "unknown or unsupported SEC method %d",
-                      sec);
+        pdm__errf(err, errlen, "unknown or unsupported SEC method %d",
+                  sec);
         return PDM_EINVAL;
     }
     if (variant != PDM__SECMAC_KEY_PRIMARY &&
         !(sec == PDM_SEC_USERNETWPIN &&
           variant == PDM__SECMAC_KEY_PIN_COLON_IMSI)) {
-        pdm__auth_err(err, errlen, "key variant %u does not exist for "
-                      "SEC=%s", variant, pdm__secmac_sec_name(sec));
+        pdm__errf(err, errlen, "key variant %u does not exist for "
+                  "SEC=%s", variant, pdm__secmac_sec_name(sec));
         return PDM_EINVAL;
     }
     if (sec != PDM_SEC_USERPIN) {
         if (!imsi || !*imsi) {
-            pdm__auth_err(err, errlen, "SEC=%s needs the subscriber IMSI",
-                          pdm__secmac_sec_name(sec));
+            pdm__errf(err, errlen, "SEC=%s needs the subscriber IMSI",
+                      pdm__secmac_sec_name(sec));
             return PDM_EINVAL;
         }
         rc = pdm__secmac_imsi_key(imsi, ik, &iklen, err, errlen);
@@ -194,13 +194,13 @@ static int verify_pinmac(const char *pin, const uint8_t *body, size_t len,
     int rc;
 
     if (n == 0) {
-        pdm__auth_err(err, errlen, "SEC=USERPINMAC needs a user PIN");
+        pdm__errf(err, errlen, "SEC=USERPINMAC needs a user PIN");
         return PDM_EINVAL;
     }
     if (n < PINMAC_MIN || n > PINMAC_MAX || n % 2 || !all_digits(pin, n)) {
-        pdm__auth_err(err, errlen, "SEC=USERPINMAC PIN must be an even "
-                      "number (%d to %d) of decimal digits", PINMAC_MIN,
-                      PINMAC_MAX);
+        pdm__errf(err, errlen, "SEC=USERPINMAC PIN must be an even "
+                  "number (%d to %d) of decimal digits", PINMAC_MIN,
+                  PINMAC_MAX);
         return PDM_EINVAL;
     }
     half = n / 2;
@@ -213,8 +213,8 @@ static int verify_pinmac(const char *pin, const uint8_t *body, size_t len,
     gnutls_memset(m, 0, sizeof m);
     gnutls_memset(expect, 0, sizeof expect);
     if (rc != PDM_OK)
-        pdm__auth_err(err, errlen, "SEC=USERPINMAC: the PIN does not match "
-                      "the document");
+        pdm__errf(err, errlen, "SEC=USERPINMAC: the PIN does not match "
+                  "the document");
     return rc;
 }
 
@@ -228,7 +228,7 @@ int pdm__secmac_verify(int sec, const char *imsi, const char *pin,
     int rc;
 
     if (!body && len) {
-        pdm__auth_err(err, errlen, "no document");
+        pdm__errf(err, errlen, "no document");
         return PDM_EINVAL;
     }
     if (sec == PDM_SEC_USERPINMAC) {
@@ -238,25 +238,25 @@ int pdm__secmac_verify(int sec, const char *imsi, const char *pin,
         return rc;
     }
     if (sec < PDM_SEC_NETWPIN || sec > PDM_SEC_USERNETWPIN) {
-        pdm__auth_err(err, errlen, "unknown or unsupported SEC method %d",
-                      sec);
+        pdm__errf(err, errlen, "unknown or unsupported SEC method %d",
+                  sec);
         return PDM_EINVAL;
     }
     if (!mac_hex || !*mac_hex) {
-        pdm__auth_err(err, errlen, "SEC=%s without a MAC parameter",
-                      pdm__secmac_sec_name(sec));
+        pdm__errf(err, errlen, "SEC=%s without a MAC parameter",
+                  pdm__secmac_sec_name(sec));
         return PDM_EPARSE;
     }
     if (strnlen(mac_hex, PDM__SECMAC_HEX_LEN + 1) != PDM__SECMAC_HEX_LEN) {
-        pdm__auth_err(err, errlen, "MAC must be exactly %d hex digits",
-                      PDM__SECMAC_HEX_LEN);
+        pdm__errf(err, errlen, "MAC must be exactly %d hex digits",
+                  PDM__SECMAC_HEX_LEN);
         return PDM_EPARSE;
     }
     for (size_t i = 0; i < SHA1_LEN; i++) {
         int hi = hexval(mac_hex[2 * i]), lo = hexval(mac_hex[2 * i + 1]);
         if (hi < 0 || lo < 0) {
-            pdm__auth_err(err, errlen, "MAC must be exactly %d hex digits",
-                          PDM__SECMAC_HEX_LEN);
+            pdm__errf(err, errlen, "MAC must be exactly %d hex digits",
+                      PDM__SECMAC_HEX_LEN);
             return PDM_EPARSE;
         }
         got[i] = (uint8_t)(hi << 4 | lo);
@@ -272,7 +272,7 @@ int pdm__secmac_verify(int sec, const char *imsi, const char *pin,
         rc = hmac_sha1(key, klen, body, len, want);
         gnutls_memset(key, 0, sizeof key);
         if (rc != PDM_OK) {
-            pdm__auth_err(err, errlen, "HMAC-SHA1 failed");
+            pdm__errf(err, errlen, "HMAC-SHA1 failed");
             return rc;
         }
         same = gnutls_memcmp(want, got, SHA1_LEN) == 0;
@@ -283,8 +283,8 @@ int pdm__secmac_verify(int sec, const char *imsi, const char *pin,
             return PDM_OK;
         }
     }
-    pdm__auth_err(err, errlen, "SEC=%s: MAC does not match the document",
-                  pdm__secmac_sec_name(sec));
+    pdm__errf(err, errlen, "SEC=%s: MAC does not match the document",
+              pdm__secmac_sec_name(sec));
     return PDM_EAUTH;
 }
 
@@ -299,13 +299,13 @@ int pdm__secmac_compute(int sec, const char *imsi, const char *pin,
     int rc;
 
     if (!out_hex || (!body && len)) {
-        pdm__auth_err(err, errlen, "no document or output");
+        pdm__errf(err, errlen, "no document or output");
         return PDM_EINVAL;
     }
     out_hex[0] = '\0';
     if (sec == PDM_SEC_USERPINMAC) {
-        pdm__auth_err(err, errlen, "SEC=USERPINMAC has no MAC parameter; "
-                      "use pdm__secmac_userpinmac_pin");
+        pdm__errf(err, errlen, "SEC=USERPINMAC has no MAC parameter; "
+                  "use pdm__secmac_userpinmac_pin");
         return PDM_EINVAL;
     }
     rc = make_key(sec, imsi, pin, variant, key, &klen, err, errlen);
@@ -314,7 +314,7 @@ int pdm__secmac_compute(int sec, const char *imsi, const char *pin,
     rc = hmac_sha1(key, klen, body, len, mac);
     gnutls_memset(key, 0, sizeof key);
     if (rc != PDM_OK) {
-        pdm__auth_err(err, errlen, "HMAC-SHA1 failed");
+        pdm__errf(err, errlen, "HMAC-SHA1 failed");
         return rc;
     }
     for (size_t i = 0; i < SHA1_LEN; i++) {
@@ -334,22 +334,22 @@ int pdm__secmac_userpinmac_pin(const char *key_digits, const uint8_t *body,
     int rc;
 
     if (!out || !outsz || (!body && len)) {
-        pdm__auth_err(err, errlen, "no document or output");
+        pdm__errf(err, errlen, "no document or output");
         return PDM_EINVAL;
     }
     out[0] = '\0';
     if (n < PINMAC_MIN / 2 || n > SHA1_LEN || !all_digits(key_digits, n)) {
-        pdm__auth_err(err, errlen, "USERPINMAC key must be %d to %d decimal "
-                      "digits", PINMAC_MIN / 2, SHA1_LEN);
+        pdm__errf(err, errlen, "USERPINMAC key must be %d to %d decimal "
+                  "digits", PINMAC_MIN / 2, SHA1_LEN);
         return PDM_EINVAL;
     }
     if (outsz < 2 * n + 1) {
-        pdm__auth_err(err, errlen, "output buffer too small");
+        pdm__errf(err, errlen, "output buffer too small");
         return PDM_ETOOBIG;
     }
     rc = hmac_sha1((const uint8_t *)key_digits, n, body, len, m);
     if (rc != PDM_OK) {
-        pdm__auth_err(err, errlen, "HMAC-SHA1 failed");
+        pdm__errf(err, errlen, "HMAC-SHA1 failed");
         return rc;
     }
     memcpy(out, key_digits, n);

@@ -59,7 +59,7 @@ typedef struct rd {
 
 #define FAIL(r, ...)                                                  \
     do {                                                              \
-        pdm__auth_err((r)->err, (r)->errlen, "WSP push: " __VA_ARGS__); \
+        pdm__errf((r)->err, (r)->errlen, "WSP push: " __VA_ARGS__); \
         return PDM_EPARSE;                                            \
     } while (0)
 
@@ -224,8 +224,8 @@ static int set_sec(rd *r, pdm__wsp_push *out, uint32_t wire)
     if (out->sec != PDM_SEC_NONE)
         FAIL(r, "SEC parameter given twice");
     if (wire > 3) {
-        pdm__auth_err(r->err, r->errlen, "WSP push: unsupported SEC value "
-                      "%u", (unsigned)wire);
+        pdm__errf(r->err, r->errlen, "WSP push: unsupported SEC value "
+                  "%u", (unsigned)wire);
         return PDM_ENOTSUP;
     }
     out->sec = (int)wire + PDM_SEC_NETWPIN;
@@ -291,8 +291,8 @@ static int parse_params(rd *r, pdm__wsp_push *out)
                     if (rc)
                         return rc;
                     if (pdm__secmac_sec_parse(txt, &sec) != PDM_OK) {
-                        pdm__auth_err(r->err, r->errlen, "WSP push: "
-                                      "unsupported SEC value");
+                        pdm__errf(r->err, r->errlen, "WSP push: "
+                                  "unsupported SEC value");
                         return PDM_ENOTSUP;
                     }
                     rc = set_sec(r, out, (uint32_t)(sec - PDM_SEC_NETWPIN));
@@ -455,7 +455,7 @@ int pdm__wsp_push_parse(const uint8_t *buf, size_t len, pdm__wsp_push *out,
     int rc;
 
     if (!out || (!buf && len)) {
-        pdm__auth_err(err, errlen, "WSP push: no input");
+        pdm__errf(err, errlen, "WSP push: no input");
         return PDM_EINVAL;
     }
     memset(out, 0, sizeof *out);
@@ -465,22 +465,22 @@ int pdm__wsp_push_parse(const uint8_t *buf, size_t len, pdm__wsp_push *out,
         (rc = get_byte(&r, &type, "PDU type")))
         goto fail;
     if (type != PDM__WSP_PDU_PUSH) {
-        pdm__auth_err(err, errlen, "WSP push: PDU type 0x%02X is not Push "
-                      "(0x06)", type);
+        pdm__errf(err, errlen, "WSP push: PDU type 0x%02X is not Push "
+                  "(0x06)", type);
         rc = PDM_EPARSE;
         goto fail;
     }
     if ((rc = get_uintvar(&r, &hlen, "headers length")))
         goto fail;
     if (hlen == 0) {
-        pdm__auth_err(err, errlen, "WSP push: no content type (headers "
-                      "length 0)");
+        pdm__errf(err, errlen, "WSP push: no content type (headers "
+                  "length 0)");
         rc = PDM_EPARSE;
         goto fail;
     }
     if (hlen > len - r.pos) {
-        pdm__auth_err(err, errlen, "WSP push: headers length %u exceeds the "
-                      "PDU (%zu bytes left)", (unsigned)hlen, len - r.pos);
+        pdm__errf(err, errlen, "WSP push: headers length %u exceeds the "
+                  "PDU (%zu bytes left)", (unsigned)hlen, len - r.pos);
         rc = PDM_EPARSE;
         goto fail;
     }
@@ -557,7 +557,7 @@ int pdm__wsp_push_build(const pdm__wsp_push *in, pdm__buf *out, char *err,
     bool general;
 
     if (!in || !out || (!in->body && in->body_len)) {
-        pdm__auth_err(err, errlen, "WSP push: no input");
+        pdm__errf(err, errlen, "WSP push: no input");
         return PDM_EINVAL;
     }
     if (in->ct_code > 127 ||
@@ -568,7 +568,7 @@ int pdm__wsp_push_build(const pdm__wsp_push *in, pdm__buf *out, char *err,
          !printable_text(in->app_id)) ||
         (in->app_id_code > 0 &&
          (unsigned long)in->app_id_code > 0xFFFFFFFFul)) {
-        pdm__auth_err(err, errlen, "WSP push: a field cannot be encoded");
+        pdm__errf(err, errlen, "WSP push: a field cannot be encoded");
         return PDM_EINVAL;
     }
     general = in->sec != PDM_SEC_NONE || in->mac[0];
@@ -617,7 +617,7 @@ int pdm__wsp_push_build(const pdm__wsp_push *in, pdm__buf *out, char *err,
             pdm__buf_append(out, in->body, in->body_len);
     }
     if (!pdm__buf_ok(&hdr) || !pdm__buf_ok(out)) {
-        pdm__auth_err(err, errlen, "WSP push: out of memory");
+        pdm__errf(err, errlen, "WSP push: out of memory");
         rc = PDM_ENOMEM;
     }
     pdm__buf_free(&ct);

@@ -93,10 +93,8 @@ int pdm__bs_frag_add(pdm__bs_frag *f, int op, const char *uri,
 int pdm__bs_err(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
     va_list ap;
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    pdm__verrf(err, errlen, fmt, ap);
+    va_end(ap);
     return rc;
 }

@@ -50,19 +50,9 @@ static int refuse(lop *o, int rc, const char *component, const char *fmt,
     o->rc = rc;
     pdm__strlcpy(o->component, component, sizeof o->component);
     va_start(ap, fmt);
-    vsnprintf(o->text, sizeof o->text, fmt, ap);
+    pdm__verrf(o->text, sizeof o->text, fmt, ap);
     va_end(ap);
     return rc;
-}
-
-/* Display text: cut where it does not fit (never a secret in it). */
-static void say(char *buf, size_t size, const char *fmt, ...) PDM_PRINTF(3, 4);
-static void say(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
 }
 
 /* Stage 0: what every operation needs before it looks at anything. */
@@ -422,7 +412,7 @@ PDM_API int pdm_ctx_takeover(pdm_ctx *ctx, const char *server_id,
         goto done;
     if ((ro = pdm__tree_root_owner(ctx->tree)))
         pdm__strlcpy(old, ro, sizeof old);
-    say(detail, sizeof detail, "root owner %s -> %s",
+    pdm__errf(detail, sizeof detail, "root owner %s -> %s",
              old[0] ? old : "(none)", to.sid);
     if (ask_authority(&o, &to) != PDM_OK)
         goto done;
@@ -438,12 +428,12 @@ PDM_API int pdm_ctx_takeover(pdm_ctx *ctx, const char *server_id,
     if (ask_policy(&o, &req) != PDM_OK)
         goto done;
     if (old[0] && strcmp(old, to.sid) != 0)
-        say(ask, sizeof ask,
+        pdm__errf(ask, sizeof ask,
                  "Make %s the owner of this device's management (the root "
                  "of the tree)? %s, the owner now, loses all its rights.",
                  to.sid, old);
     else
-        say(ask, sizeof ask,
+        pdm__errf(ask, sizeof ask,
                  "Make %s the owner of this device's management (the root "
                  "of the tree)?",
                  to.sid);
@@ -471,12 +461,12 @@ PDM_API int pdm_ctx_takeover(pdm_ctx *ctx, const char *server_id,
     o.rc = PDM_OK;
     if (!o.component[0])
         pdm__strlcpy(o.component, "core", sizeof o.component);
-    say(o.text, sizeof o.text, "%s; root ACL '%.150s'", detail,
-        (const char *)acl.data);
+    pdm__errf(o.text, sizeof o.text, "%s; root ACL '%.150s'", detail,
+              (const char *)acl.data);
     if (old[0] && strcmp(old, to.sid) != 0) {
         size_t n = strlen(o.text);
-        say(o.text + n, sizeof o.text - n, "; %s scrubbed from %zu ACL(s)",
-            old, scrubbed);
+        pdm__errf(o.text + n, sizeof o.text - n,
+                  "; %s scrubbed from %zu ACL(s)", old, scrubbed);
     }
 done:
     pdm__buf_free(&acl);
@@ -516,7 +506,7 @@ PDM_API int pdm_ctx_transfer(pdm_ctx *ctx, const char *from, const char *to,
     /* Root ownership moves too: the authority and PDM_OP_TAKEOVER. */
     if (root && ask_authority(&o, &b) != PDM_OK)
         goto done;
-    say(detail, sizeof detail, "%s -> %s, %s", a.sid, b.sid,
+    pdm__errf(detail, sizeof detail, "%s -> %s, %s", a.sid, b.sid,
              keep ? "keep" : "delete");
     memset(&req, 0, sizeof req);
     req.op = PDM_OP_TRANSFER;
@@ -530,7 +520,7 @@ PDM_API int pdm_ctx_transfer(pdm_ctx *ctx, const char *from, const char *to,
         goto done;
     if (root) {
         char tdetail[600];
-        say(tdetail, sizeof tdetail, "root owner %s -> %s", a.sid, b.sid);
+        pdm__errf(tdetail, sizeof tdetail, "root owner %s -> %s", a.sid, b.sid);
         memset(&req, 0, sizeof req);
         req.op = PDM_OP_TAKEOVER;
         req.server_id = b.sid;
@@ -543,7 +533,7 @@ PDM_API int pdm_ctx_transfer(pdm_ctx *ctx, const char *from, const char *to,
         if (ask_policy(&o, &req) != PDM_OK)
             goto done;
     }
-    say(ask, sizeof ask,
+    pdm__errf(ask, sizeof ask,
              "Move the management of this device from %s to %s? %s's rights "
              "go to %s%s, and %s's account is %s.",
              a.sid, b.sid, a.sid, b.sid,
@@ -574,7 +564,7 @@ PDM_API int pdm_ctx_transfer(pdm_ctx *ctx, const char *from, const char *to,
     o.rc = PDM_OK;
     if (!o.component[0])
         pdm__strlcpy(o.component, "core", sizeof o.component);
-    say(o.text, sizeof o.text,
+    pdm__errf(o.text, sizeof o.text,
              "management %s -> %s: %zu ACL(s) changed, %zu node(s) now %s's%s; "
              "%s %s",
              a.sid, b.sid, scrubbed, moved, b.sid,
@@ -694,7 +684,7 @@ PDM_API int pdm_ctx_acl_set(pdm_ctx *ctx, const char *uri, const char *acl,
         if (ask_policy(&o, &req) != PDM_OK)
             goto done;
     }
-    say(ask, sizeof ask,
+    pdm__errf(ask, sizeof ask,
              "Change who may manage %.*s? Its access rights (ACL) become "
              "'%.200s'%s (were '%.150s').",
              (int)(strlen(o.uri) - 9), o.uri, (const char *)canon.data,
@@ -713,8 +703,9 @@ PDM_API int pdm_ctx_acl_set(pdm_ctx *ctx, const char *uri, const char *acl,
     }
     o.rc = PDM_OK;
     pdm__strlcpy(o.component, "core", sizeof o.component);
-    say(o.text, sizeof o.text, "ACL of %.*s set to '%.150s' (was '%.150s')",
-             (int)(strlen(o.uri) - 9), o.uri, (const char *)canon.data, was);
+    pdm__errf(o.text, sizeof o.text,
+              "ACL of %.*s set to '%.150s' (was '%.150s')",
+              (int)(strlen(o.uri) - 9), o.uri, (const char *)canon.data, was);
 done:
     pdm__acl_free(&a);
     pdm__buf_free(&path);
@@ -746,7 +737,7 @@ PDM_API int pdm_ctx_account_delete(pdm_ctx *ctx, const char *server_id,
     pdm__strlcpy(o.uri, a.uri, sizeof o.uri);
     ro = pdm__tree_root_owner(ctx->tree);
     root = ro && strcmp(ro, a.sid) == 0;
-    say(detail, sizeof detail, "delete %s (ServerID %s)%s", a.uri, a.sid,
+    pdm__errf(detail, sizeof detail, "delete %s (ServerID %s)%s", a.uri, a.sid,
              root ? ", the root owner" : "");
     memset(&req, 0, sizeof req);
     req.op = PDM_OP_ACCOUNT_DELETE;
@@ -757,7 +748,7 @@ PDM_API int pdm_ctx_account_delete(pdm_ctx *ctx, const char *server_id,
     req.detail = detail;
     if (ask_policy(&o, &req) != PDM_OK)
         goto done;
-    say(ask, sizeof ask,
+    pdm__errf(ask, sizeof ask,
              "Delete the management account of %s (%s)? It loses every right "
              "on this device%s.",
              a.sid, a.uri, root ? ", and nobody owns the tree's root" : "");
@@ -775,7 +766,7 @@ PDM_API int pdm_ctx_account_delete(pdm_ctx *ctx, const char *server_id,
     }
     o.rc = PDM_OK;
     pdm__strlcpy(o.component, "core", sizeof o.component);
-    say(o.text, sizeof o.text,
+    pdm__errf(o.text, sizeof o.text,
              "%s (ServerID %s) deleted; scrubbed from %zu ACL(s); %zu node(s) "
              "it created are the local user's now%s", a.uri, a.sid, scrubbed,
              heired, root ? "; nobody owns root now" : "");

@@ -25,19 +25,9 @@ static int plugin_failure(int rc)
 
 /* ---- policies ------------------------------------------------------------- */
 
-static int deny(pdm__decision *dec, const char *component, const char *fmt,
-                ...) PDM_PRINTF(3, 4);
-static int deny(pdm__decision *dec, const char *component, const char *fmt,
-                ...)
-{
-    va_list ap;
-    snprintf(dec->component, sizeof dec->component, "%s", component);
-    snprintf(dec->rule, sizeof dec->rule, "policy");
-    va_start(ap, fmt);
-    vsnprintf(dec->reason, sizeof dec->reason, fmt, ap);
-    va_end(ap);
-    return PDM_EDENIED;
-}
+/* A policy refusal: rule "policy", decided by @component. */
+#define deny(dec, component, ...) \
+    pdm__decide(dec, PDM_EDENIED, "policy", component, __VA_ARGS__)
 
 static int policy_hook(void *user, const pdm_policy_req *in,
                        pdm__decision *dec)

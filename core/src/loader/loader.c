@@ -822,7 +822,7 @@ static void host_set_error(pdm_plugin_ctx *pc, int rc, const char *fmt, ...)
         return;
     p->err_rc = rc;
     va_start(ap, fmt);
-    vsnprintf(p->err, sizeof p->err, fmt, ap);
+    pdm__verrf(p->err, sizeof p->err, fmt, ap);
     va_end(ap);
 }
 

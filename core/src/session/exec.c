@@ -215,20 +215,9 @@ static bool inbox_target(const char *target, const char *type,
     return r;
 }
 
-static int inbox_fail(pdm__decision *d, int rc, const char *rule,
-                      const char *fmt, ...) PDM_PRINTF(4, 5);
-static int inbox_fail(pdm__decision *d, int rc, const char *rule,
-                      const char *fmt, ...)
-{
-    va_list ap;
-    d->rc = rc;
-    snprintf(d->rule, sizeof d->rule, "%s", rule);
-    snprintf(d->component, sizeof d->component, "core");
-    va_start(ap, fmt);
-    vsnprintf(d->reason, sizeof d->reason, fmt, ap);
-    va_end(ap);
-    return rc;
-}
+/* A refusal of Inbox placement, decided by the core. */
+#define inbox_fail(d, rc, rule, ...) \
+    pdm__decide(d, rc, rule, "core", __VA_ARGS__)
 
 /* d->reason = prefix ": " d->reason, cut to fit. */
 static void prefix_reason(pdm__decision *d, const char *prefix)

@@ -22,45 +22,6 @@ static const char *const cmd_names[PDM_ACL_NCMD] = {
 };
 static const uint8_t cmd_len[PDM_ACL_NCMD] = {3, 6, 4, 3, 7};
 
-/* ---- messages ------------------------------------------------------------ */
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    PDM_PRINTF(3, 4);
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* Up to 32 bytes of input for a message; non-printables as \xHH. */
-static const char *show(char *dst, size_t dstsz, const char *s, size_t n)
-{
-    static const char hx[] = "0123456789ABCDEF";
-    size_t o = 0, i;
-    for (i = 0; i < n && i < 32 && o + 5 < dstsz; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7F) {
-            dst[o++] = (char)c;
-        } else {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hx[c >> 4];
-            dst[o++] = hx[c & 15];
-        }
-    }
-    if (i < n && o + 4 < dstsz) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-    return dst;
-}
-
 /* ---- commands --------------------------------------------------------- */
 
 int pdm__acl_cmd_from_op(int op)
@@ -246,8 +207,8 @@ static int scan_servers(const char *s, size_t n, size_t i, int entry, int c,
     char tmp[160];
     r->pos[c] = i;
     if (i == n || s[i] == '&') {
-        seterr(err, errlen, "entry %d (%s): empty server list at offset %zu",
-               entry, cmd_names[c], i);
+        pdm__errf(err, errlen, "entry %d (%s): empty server list at offset %zu",
+                  entry, cmd_names[c], i);
         return PDM_EPARSE;
     }
     for (;;) {
@@ -255,8 +216,8 @@ static int scan_servers(const char *s, size_t n, size_t i, int entry, int c,
         if (k < n && s[k] == '*') {
             k++;
             if (k < n && s[k] != '+' && s[k] != '&') {
-                seterr(err, errlen, "entry %d (%s): '*' must be a server "
-                       "id on its own (offset %zu)", entry, cmd_names[c], i);
+                pdm__errf(err, errlen, "entry %d (%s): '*' must be a server "
+                          "id on its own (offset %zu)", entry, cmd_names[c], i);
                 return PDM_EPARSE;
             }
             star = true;
@@ -264,14 +225,14 @@ static int scan_servers(const char *s, size_t n, size_t i, int entry, int c,
             while (k < n && idchar((unsigned char)s[k]))
                 k++;
             if (k < n && s[k] != '+' && s[k] != '&') {
-                seterr(err, errlen, "entry %d (%s): invalid character '%s' "
-                       "in server id at offset %zu", entry, cmd_names[c],
-                       show(tmp, sizeof tmp, s + k, 1), k);
+                pdm__errf(err, errlen, "entry %d (%s): invalid character '%s' "
+                          "in server id at offset %zu", entry, cmd_names[c],
+                          pdm__show(tmp, sizeof tmp, s + k, 1), k);
                 return PDM_EPARSE;
             }
             if (k == i) {
-                seterr(err, errlen, "entry %d (%s): empty server id at "
-                       "offset %zu", entry, cmd_names[c], i);
+                pdm__errf(err, errlen, "entry %d (%s): empty server id at "
+                          "offset %zu", entry, cmd_names[c], i);
                 return PDM_EPARSE;
             }
             ids++;
@@ -292,8 +253,8 @@ static int scan_servers(const char *s, size_t n, size_t i, int entry, int c,
         r->bytes += bytes;
     }
     if (r->nids > PDM_ACL_MAX_IDS) {
-        seterr(err, errlen, "more than %d server ids in one ACL",
-               PDM_ACL_MAX_IDS);
+        pdm__errf(err, errlen, "more than %d server ids in one ACL",
+                  PDM_ACL_MAX_IDS);
         return PDM_ETOOBIG;
     }
     return PDM_OK;
@@ -314,39 +275,39 @@ static int scan_acl(const char *s, size_t n, scan *r, char *err,
             j++;
         if (j == i) {
             if (j < n && s[j] == '=')
-                seterr(err, errlen, "entry %d has no command before '=' "
-                       "(offset %zu)", entry, i);
+                pdm__errf(err, errlen, "entry %d has no command before '=' "
+                          "(offset %zu)", entry, i);
             else
-                seterr(err, errlen, "entry %d is empty (offset %zu%s)",
-                       entry, i,
-                       i == 0     ? ", leading '&'"
-                       : j == n   ? ", trailing '&'"
+                pdm__errf(err, errlen, "entry %d is empty (offset %zu%s)",
+                          entry, i,
+                          i == 0     ? ", leading '&'"
+                          : j == n   ? ", trailing '&'"
                                   : ", '&&'");
             return PDM_EPARSE;
         }
         if (j == n || s[j] == '&') {
-            seterr(err, errlen, "entry %d ('%s') has no '=' (offset %zu)",
-                   entry, show(tmp, sizeof tmp, s + i, j - i), i);
+            pdm__errf(err, errlen, "entry %d ('%s') has no '=' (offset %zu)",
+                      entry, pdm__show(tmp, sizeof tmp, s + i, j - i), i);
             return PDM_EPARSE;
         }
         int c = cmd_lookup(s + i, j - i, false);
         if (c < 0) {
             int ci = cmd_lookup(s + i, j - i, true);
             if (ci >= 0)
-                seterr(err, errlen, "entry %d: unknown command '%s' at "
-                       "offset %zu (commands are case-sensitive: '%s')",
-                       entry, show(tmp, sizeof tmp, s + i, j - i), i,
-                       cmd_names[ci]);
+                pdm__errf(err, errlen, "entry %d: unknown command '%s' at "
+                          "offset %zu (commands are case-sensitive: '%s')",
+                          entry, pdm__show(tmp, sizeof tmp, s + i, j - i), i,
+                          cmd_names[ci]);
             else
-                seterr(err, errlen, "entry %d: unknown command '%s' at "
-                       "offset %zu (Add, Delete, Exec, Get or Replace)",
-                       entry, show(tmp, sizeof tmp, s + i, j - i), i);
+                pdm__errf(err, errlen, "entry %d: unknown command '%s' at "
+                          "offset %zu (Add, Delete, Exec, Get or Replace)",
+                          entry, pdm__show(tmp, sizeof tmp, s + i, j - i), i);
             return PDM_EPARSE;
         }
         if (r->present >> c & 1u) {
-            seterr(err, errlen, "duplicate entry for '%s' (entries %d and "
-                   "%d, offset %zu)", cmd_names[c], r->entry_no[c], entry,
-                   i);
+            pdm__errf(err, errlen, "duplicate entry for '%s' (entries %d and "
+                      "%d, offset %zu)", cmd_names[c], r->entry_no[c], entry,
+                      i);
             return PDM_EPARSE;
         }
         r->entry_no[c] = entry;
@@ -424,7 +385,7 @@ int pdm__acl_parsen(const char *s, size_t n, pdm__acl *out, char *err,
     if (rc == PDM_OK)
         rc = build(s, &r, out);
     if (rc == PDM_ENOMEM)
-        seterr(err, errlen, "out of memory");
+        pdm__errf(err, errlen, "out of memory");
     return rc;
 }
 
@@ -566,7 +527,7 @@ int pdm__acl_set(pdm__acl *acl, int op, const char *servers, char *err,
     if (err && errlen)
         err[0] = '\0';
     if (c < 0) {
-        seterr(err, errlen, "operation %d has no ACL entry", op);
+        pdm__errf(err, errlen, "operation %d has no ACL entry", op);
         return PDM_EINVAL;
     }
     pdm__acl_init(&t);
@@ -578,8 +539,8 @@ int pdm__acl_set(pdm__acl *acl, int op, const char *servers, char *err,
         if (rc != PDM_OK)
             return rc;
         if (end != n) {
-            seterr(err, errlen, "'&' is not allowed in a server list "
-                   "(offset %zu)", end);
+            pdm__errf(err, errlen, "'&' is not allowed in a server list "
+                      "(offset %zu)", end);
             return PDM_EPARSE;
         }
         rc = build(servers, &sc, &t);
@@ -596,10 +557,10 @@ int pdm__acl_set(pdm__acl *acl, int op, const char *servers, char *err,
         replace_with(acl, &r);
 out:
     if (rc == PDM_ENOMEM)
-        seterr(err, errlen, "out of memory");
+        pdm__errf(err, errlen, "out of memory");
     else if (rc == PDM_ETOOBIG)
-        seterr(err, errlen, "more than %d server ids in one ACL",
-               PDM_ACL_MAX_IDS);
+        pdm__errf(err, errlen, "more than %d server ids in one ACL",
+                  PDM_ACL_MAX_IDS);
     pdm__acl_free(&t);
     return rc;
 }
@@ -721,11 +682,11 @@ int pdm__acl_check_root(const pdm__acl *acl, bool require_add_star,
     if (err && errlen)
         err[0] = '\0';
     if (pdm__acl_is_empty(acl)) {
-        seterr(err, errlen, "the root ACL must not be empty");
+        pdm__errf(err, errlen, "the root ACL must not be empty");
         return PDM_ENOTALLOWED;
     }
     if (require_add_star && !(acl->star >> PDM_ACL_ADD & 1u)) {
-        seterr(err, errlen, "the root ACL must grant Add to '*'");
+        pdm__errf(err, errlen, "the root ACL must grant Add to '*'");
         return PDM_ENOTALLOWED;
     }
     return PDM_OK;

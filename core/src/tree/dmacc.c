@@ -11,28 +11,10 @@
 
 static const char server_id_name[] = "ServerID";
 
-static int deny(pdm__decision *dec, int rc, const char *rule, const char *fmt,
-                ...) PDM_PRINTF(4, 5);
-
 /* The reason starts with the rule's name: the audit log keeps the reason,
- * not the rule field. */
-static int deny(pdm__decision *dec, int rc, const char *rule, const char *fmt,
-                ...)
-{
-    va_list ap;
-    int n;
-    if (!dec)
-        return rc;
-    dec->rc = rc;
-    pdm__strlcpy(dec->rule, rule, sizeof dec->rule);
-    pdm__strlcpy(dec->component, "core", sizeof dec->component);
-    n = snprintf(dec->reason, sizeof dec->reason, "%s: ", rule);
-    va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof dec->reason)
-        vsnprintf(dec->reason + n, sizeof dec->reason - (size_t)n, fmt, ap);
-    va_end(ap);
-    return rc;
-}
+ * not the rule field.  RULE is a string literal (joined to the format). */
+#define deny(dec, rc, rule, ...) \
+    pdm__decide(dec, rc, rule, "core", rule ": " __VA_ARGS__)
 
 pdm__node *pdm__dmacc_root(const pdm__tree *t)
 {

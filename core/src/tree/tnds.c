@@ -439,19 +439,8 @@ typedef struct walker {
     pdm__decision *dec;
 } walker;
 
-static int fail(pdm__decision *dec, int rc, const char *fmt, ...)
-    PDM_PRINTF(3, 4);
-static int fail(pdm__decision *dec, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    dec->rc = rc;
-    snprintf(dec->rule, sizeof dec->rule, "tnds");
-    snprintf(dec->component, sizeof dec->component, "core");
-    va_start(ap, fmt);
-    vsnprintf(dec->reason, sizeof dec->reason, fmt, ap);
-    va_end(ap);
-    return rc;
-}
+/* A refusal of the TNDS reader (rule "tnds", decided by the core). */
+#define fail(dec, rc, ...) pdm__decide(dec, rc, "tnds", "core", __VA_ARGS__)
 
 /* Text of a child element, or NULL; *len gets its length. */
 static const char *child_text(const pdm__el *e, pdm__tag tag, size_t *len)

@@ -99,6 +99,16 @@ typedef struct pdm__decision {
     char reason[256];    /* one line for humans; never a secret */
 } pdm__decision;
 
+/* Records a refusal (or any outcome) in @d: rc, rule, component and the
+ * reason formatted from @fmt (pdm__errf: cut to fit); node and entry are
+ * left as they are.  Returns @rc; a NULL @d only returns it (core-internal
+ * writes that need no explanation).  The one printf-style writer of
+ * decisions: the tree, DMAcc rules, TNDS, Inbox placement and the
+ * engine's policy hook use it.  Never a secret in the reason. */
+int pdm__decide(pdm__decision *d, int rc, const char *rule,
+                const char *component, const char *fmt, ...)
+    PDM_PRINTF(5, 6);
+
 /* Policy hook: returns PDM_OK to allow or a negative rc (usually
  * PDM_EDENIED) to deny, filling dec->component and dec->reason.  The
  * request is complete except that the tree fills uri/node_owner/

@@ -61,12 +61,8 @@ static void dec_clear(pdm__decision *d)
     d->reason[0] = '\0';
 }
 
-static int dec_set(pdm__decision *d, int rc, const char *rule,
-                   const char *component, const char *fmt, ...)
-    PDM_PRINTF(5, 6);
-
-static int dec_set(pdm__decision *d, int rc, const char *rule,
-                   const char *component, const char *fmt, ...)
+int pdm__decide(pdm__decision *d, int rc, const char *rule,
+                const char *component, const char *fmt, ...)
 {
     va_list ap;
     if (!d) /* core-internal writes need only the rc */
@@ -75,7 +71,7 @@ static int dec_set(pdm__decision *d, int rc, const char *rule,
     pdm__strlcpy(d->rule, rule, sizeof d->rule);
     pdm__strlcpy(d->component, component, sizeof d->component);
     va_start(ap, fmt);
-    vsnprintf(d->reason, sizeof d->reason, fmt, ap);
+    pdm__verrf(d->reason, sizeof d->reason, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -126,12 +122,12 @@ static int parse_uri(pdm__tree *t, const char *uri, pdm__uri *u,
     char err[200];
     int rc;
     if (!uri)
-        return dec_set(dec, PDM_EINVAL, "uri", "core", "no target URI");
+        return pdm__decide(dec, PDM_EINVAL, "uri", "core", "no target URI");
     rc = pdm__uri_parse(u, uri, strlen(uri), &t->cfg.limits, err, sizeof err);
     if (rc != PDM_OK) {
         if (rc == PDM_EPARSE)
             rc = PDM_EINVAL;
-        return dec_set(dec, rc, "uri", "core", "%s", err);
+        return pdm__decide(dec, rc, "uri", "core", "%s", err);
     }
     return PDM_OK;
 }
@@ -193,13 +189,13 @@ static int acl_grants(const pdm__who *w, int op, const pdm__node *n,
                  pdm__acl_op_name(op) ? pdm__acl_op_name(op) : "?");
     pdm__buf_free(&e);
     if (ok)
-        return dec_set(dec, PDM_OK, "acl", "acl",
-                       "%s granted to %s by %s of %s%s", what, w->server_id,
-                       dec->entry, nu, from == n ? "" : " (inherited)");
-    return dec_set(dec, PDM_EDENIED, "acl", "acl",
-                   "%s not granted to %s: the ACL of %s%s has %s", what,
-                   w->server_id ? w->server_id : "(unauthenticated)", nu,
-                   from == n ? "" : " (inherited)", dec->entry);
+        return pdm__decide(dec, PDM_OK, "acl", "acl",
+                           "%s granted to %s by %s of %s%s", what, w->server_id,
+                           dec->entry, nu, from == n ? "" : " (inherited)");
+    return pdm__decide(dec, PDM_EDENIED, "acl", "acl",
+                       "%s not granted to %s: the ACL of %s%s has %s", what,
+                       w->server_id ? w->server_id : "(unauthenticated)", nu,
+                       from == n ? "" : " (inherited)", dec->entry);
 }
 
 /* Step 2 for principals other than servers. */
@@ -324,11 +320,11 @@ static int iso_ask(pdm__tree *t, const pdm__who *w, int op, const char *what,
     }
     pdm__strlcpy(dec->node, nu, sizeof dec->node);
     dec->entry[0] = '\0';
-    return dec_set(dec, PDM_EDENIED, "isolation", comp,
-                   "isolation: %.64s may not %s %.100s: created by %.64s, "
-                   "another authority%s%.150s",
-                   actor, what, nu, owner[0] ? owner : "(unknown)",
-                   why[0] ? ": " : "", why);
+    return pdm__decide(dec, PDM_EDENIED, "isolation", comp,
+                       "isolation: %.64s may not %s %.100s: created by %.64s, "
+                       "another authority%s%.150s",
+                       actor, what, nu, owner[0] ? owner : "(unknown)",
+                       why[0] ? ": " : "", why);
 }
 
 /* Step 3 for a server: the isolation rule over every node op changes.
@@ -369,8 +365,8 @@ static int isolation(pdm__tree *t, const pdm__who *w, int op,
                     size_t nc = cap ? cap * 2 : 8;
                     const char **na = pdm__realloc(asked, nc * sizeof(*na));
                     if (!na) {
-                        rc = dec_set(dec, PDM_ENOMEM, "isolation", "core",
-                                     "out of memory");
+                        rc = pdm__decide(dec, PDM_ENOMEM, "isolation", "core",
+                                         "out of memory");
                         break;
                     }
                     asked = na;
@@ -424,54 +420,54 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
      * command is 405 there, for a missing node too (facts §7.4). */
     if (op != PDM_OP_ADD && !tg->node &&
         under_flag(tg->anc, PDM_NODE_ADD_ONLY))
-        return dec_set(dec, PDM_ENOTALLOWED, "inbox", "core",
-                       "%s is in the Inbox, which only accepts Add",
-                       dec->node);
+        return pdm__decide(dec, PDM_ENOTALLOWED, "inbox", "core",
+                           "%s is in the Inbox, which only accepts Add",
+                           dec->node);
     if (op != PDM_OP_ADD && !tg->node)
-        return dec_set(dec, PDM_ENOTFOUND, "missing", "core",
-                       "%s does not exist", dec->node);
+        return pdm__decide(dec, PDM_ENOTFOUND, "missing", "core",
+                           "%s does not exist", dec->node);
     switch (op) {
     case PDM_OP_GET:
         if (under_flag(tg->node, PDM_NODE_ADD_ONLY))
-            return dec_set(dec, PDM_ENOTALLOWED, "inbox", "core",
-                           "%s is in the Inbox, which only accepts Add",
-                           dec->node);
+            return pdm__decide(dec, PDM_ENOTALLOWED, "inbox", "core",
+                               "%s is in the Inbox, which only accepts Add",
+                               dec->node);
         if ((tg->node->flags & PDM_NODE_SECRET) &&
             (u->query == PDM_URI_Q_NONE ||
              (u->query == PDM_URI_Q_PROP && u->prop == PDM_URI_PROP_SIZE)))
-            return dec_set(dec, PDM_ENOTALLOWED, "secret", "core",
-                           "%s is a secret and never leaves the device",
-                           dec->node);
+            return pdm__decide(dec, PDM_ENOTALLOWED, "secret", "core",
+                               "%s is a secret and never leaves the device",
+                               dec->node);
         if ((tg->node->flags & PDM_NODE_NO_GET) && u->query == PDM_URI_Q_NONE)
-            return dec_set(dec, PDM_ENOTALLOWED, "access-type", "core",
-                           "Get is not supported on %s", dec->node);
+            return pdm__decide(dec, PDM_ENOTALLOWED, "access-type", "core",
+                               "Get is not supported on %s", dec->node);
         if (u->query == PDM_URI_Q_PROP && u->prop == PDM_URI_PROP_SIZE &&
             tg->node->format == PDM_FORMAT_NODE)
-            return dec_set(dec, PDM_ENOTSUP, "property", "core",
-                           "interior nodes have no Size property");
+            return pdm__decide(dec, PDM_ENOTSUP, "property", "core",
+                               "interior nodes have no Size property");
         break;
     case PDM_OP_ADD:
         if (u->query != PDM_URI_Q_NONE)
-            return dec_set(dec, PDM_ENOTALLOWED, "property", "core",
-                           "properties cannot be added");
+            return pdm__decide(dec, PDM_ENOTALLOWED, "property", "core",
+                               "properties cannot be added");
         if (tg->node)
-            return dec_set(dec, PDM_EEXISTS, "exists", "core",
-                           "%s already exists", dec->node);
+            return pdm__decide(dec, PDM_EEXISTS, "exists", "core",
+                               "%s already exists", dec->node);
         if (tg->anc->format != PDM_FORMAT_NODE) {
             char a[256];
             node_uri(tg->anc, a, sizeof a);
-            return dec_set(dec, PDM_ENOTALLOWED, "leaf-parent", "core",
-                           "%s is a leaf and cannot have children", a);
+            return pdm__decide(dec, PDM_ENOTALLOWED, "leaf-parent", "core",
+                               "%s is a leaf and cannot have children", a);
         }
         break;
     case PDM_OP_REPLACE:
         if (u->query == PDM_URI_Q_LIST)
-            return dec_set(dec, PDM_ENOTALLOWED, "property", "core",
-                           "?list= is only valid with Get");
+            return pdm__decide(dec, PDM_ENOTALLOWED, "property", "core",
+                               "?list= is only valid with Get");
         if (under_flag(tg->node, PDM_NODE_ADD_ONLY))
-            return dec_set(dec, PDM_ENOTALLOWED, "inbox", "core",
-                           "%s is in the Inbox, which only accepts Add",
-                           dec->node);
+            return pdm__decide(dec, PDM_ENOTALLOWED, "inbox", "core",
+                               "%s is in the Inbox, which only accepts Add",
+                               dec->node);
         if (u->query == PDM_URI_Q_PROP) {
             switch (u->prop) {
             case PDM_URI_PROP_ACL:
@@ -480,42 +476,43 @@ static int decide(pdm__tree *t, const pdm__who *w, int op, const char *uri,
             case PDM_URI_PROP_NAME:
                 if (!tg->node->parent ||
                     (tg->node->flags & PDM_NODE_PERMANENT))
-                    return dec_set(dec, PDM_ENOTALLOWED, "permanent", "core",
-                                   "%s is permanent and cannot be renamed",
-                                   dec->node);
+                    return pdm__decide(dec, PDM_ENOTALLOWED, "permanent",
+                                       "core",
+                                       "%s is permanent and cannot be renamed",
+                                       dec->node);
                 break;
             default:
-                return dec_set(dec, PDM_ENOTALLOWED, "property", "core",
-                               "the %s property cannot be replaced",
-                               pdm__uri_prop_name(u->prop));
+                return pdm__decide(dec, PDM_ENOTALLOWED, "property", "core",
+                                   "the %s property cannot be replaced",
+                                   pdm__uri_prop_name(u->prop));
             }
         } else if (tg->node->flags & PDM_NODE_NO_REPLACE) {
-            return dec_set(dec, PDM_ENOTALLOWED, "access-type", "core",
-                           "Replace is not supported on %s", dec->node);
+            return pdm__decide(dec, PDM_ENOTALLOWED, "access-type", "core",
+                               "Replace is not supported on %s", dec->node);
         }
         break;
     case PDM_OP_DELETE:
         if (u->query != PDM_URI_Q_NONE)
-            return dec_set(dec, PDM_ENOTALLOWED, "property", "core",
-                           "properties cannot be deleted");
+            return pdm__decide(dec, PDM_ENOTALLOWED, "property", "core",
+                               "properties cannot be deleted");
         if (!tg->node->parent)
-            return dec_set(dec, PDM_ENOTALLOWED, "root", "core",
-                           "the root node cannot be deleted");
+            return pdm__decide(dec, PDM_ENOTALLOWED, "root", "core",
+                               "the root node cannot be deleted");
         if (pdm__node_subtree_has(tg->node, PDM_NODE_PERMANENT))
-            return dec_set(dec, PDM_ENOTALLOWED, "permanent", "core",
-                           "%s is or contains a permanent node", dec->node);
+            return pdm__decide(dec, PDM_ENOTALLOWED, "permanent", "core",
+                               "%s is or contains a permanent node", dec->node);
         break;
     case PDM_OP_EXEC:
         if (u->query != PDM_URI_Q_NONE)
-            return dec_set(dec, PDM_ENOTALLOWED, "property", "core",
-                           "properties cannot be executed");
+            return pdm__decide(dec, PDM_ENOTALLOWED, "property", "core",
+                               "properties cannot be executed");
         if (!(tg->node->flags & PDM_NODE_EXEC))
-            return dec_set(dec, PDM_ENOTALLOWED, "not-executable", "core",
-                           "%s is not executable", dec->node);
+            return pdm__decide(dec, PDM_ENOTALLOWED, "not-executable", "core",
+                               "%s is not executable", dec->node);
         break;
     default:
-        return dec_set(dec, PDM_EINVAL, "op", "core", "unknown operation %d",
-                       op);
+        return pdm__decide(dec, PDM_EINVAL, "op", "core",
+                           "unknown operation %d", op);
     }
 
     /* 2. Who may do it.  Only a verbose ACL step rewrites dec->node (a
@@ -899,17 +896,18 @@ int pdm__tree_get_max(pdm__tree *t, const pdm__who *w, const char *uri,
                 rc = PDM_ENOMEM;
         } else {
             pdm__free(v.data);
-            dec_set(dec, rc, "handler", "mo", "the MO handler could not read "
-                                              "%s: %s",
-                    dec->node, pdm_strerror(rc));
+            pdm__decide(dec, rc, "handler", "mo",
+                        "the MO handler could not read %s: %s", dec->node,
+                        pdm_strerror(rc));
         }
     }
     if (rc == PDM_OK && out->len > max) {
         /* A value or child list: already built, but not handed on. */
         rc = PDM_ETOOBIG;
-        dec_set(dec, rc, "size", "core", "the answer to Get %s is %zu bytes, "
-                                         "more than the %zu allowed",
-                uri, out->len, max);
+        pdm__decide(dec, rc, "size", "core",
+                    "the answer to Get %s is %zu bytes, more than the %zu "
+                    "allowed",
+                    uri, out->len, max);
     }
     if (rc != PDM_OK)
         pdm__tree_result_free(out);
@@ -929,8 +927,8 @@ static int notify_handler(pdm__tree *t, pdm__node *n, int op, pdm__decision *dec
     node_uri(n, nu, sizeof nu);
     rc = t->cfg.mo.notify(t->cfg.mo.user, h, op, nu);
     if (rc != PDM_OK)
-        dec_set(dec, rc < 0 ? rc : PDM_ECOMMAND, "handler", "mo",
-                "the MO handler refused %s of %s", op_name(op), nu);
+        pdm__decide(dec, rc < 0 ? rc : PDM_ECOMMAND, "handler", "mo",
+                    "the MO handler refused %s of %s", op_name(op), nu);
     return rc < 0 ? rc : (rc ? PDM_ECOMMAND : PDM_OK);
 }
 
@@ -945,10 +943,11 @@ static int check_value(uint32_t format, const uint8_t *v, size_t len,
     if (format == PDM_FORMAT_BIN || format == PDM_FORMAT_NODE || !len ||
         pdm__xml_is_text(v, len))
         return PDM_OK;
-    return dec_set(dec, PDM_EINVAL, "value-text", "core",
-                   "value-text: a %s value must be UTF-8 text without NUL or "
-                   "control characters; binary data needs Format bin",
-                   pdm__format_name(format));
+    return pdm__decide(dec, PDM_EINVAL, "value-text", "core",
+                       "value-text: a %s value must be UTF-8 text without "
+                       "NUL or control characters; binary data needs Format "
+                       "bin",
+                       pdm__format_name(format));
 }
 
 /* Meta Type and Title are text as well (they go into XML as they are). */
@@ -956,10 +955,10 @@ static int check_text(const char *what, const char *s, pdm__decision *dec)
 {
     if (!s || pdm__xml_is_text(s, strlen(s)))
         return PDM_OK;
-    return dec_set(dec, PDM_EINVAL, "value-text", "core",
-                   "value-text: the %s must be UTF-8 text without control "
-                   "characters",
-                   what);
+    return pdm__decide(dec, PDM_EINVAL, "value-text", "core",
+                       "value-text: the %s must be UTF-8 text without control "
+                       "characters",
+                       what);
 }
 
 /* n (just written) is the ServerID leaf of an account: the identity rules
@@ -971,9 +970,9 @@ static int server_id_written(pdm__tree *t, pdm__node *n, pdm__decision *dec)
     if (!acc || n->parent != acc || strcmp(n->name, "ServerID") != 0)
         return PDM_OK;
     if (n->format != PDM_FORMAT_CHR)
-        return dec_set(dec, PDM_EINVAL, "server-id-invalid", "core",
-                       "server-id-invalid: a ServerID is a leaf of Format "
-                       "chr");
+        return pdm__decide(dec, PDM_EINVAL, "server-id-invalid", "core",
+                           "server-id-invalid: a ServerID is a leaf of Format "
+                           "chr");
     rc = pdm__dmacc_check_server_id(t, acc, n->value, n->value_len, dec);
     return rc == PDM_OK ? pdm__dmacc_set_account_acl(t, acc) : rc;
 }
@@ -1002,16 +1001,17 @@ static int add_nodes(pdm__tree *t, const pdm__who *w, target *tg,
                                        : NULL,
                                    &newacl);
         if (rc != PDM_OK)
-            return dec_set(dec, rc, "creator-rule", "core",
-                           "cannot build the creator ACL for %s",
-                           w->server_id ? w->server_id : "?");
+            return pdm__decide(dec, rc, "creator-rule", "core",
+                               "cannot build the creator ACL for %s",
+                               w->server_id ? w->server_id : "?");
         pdm__tree_touch(t, n); /* parent's child list changes */
         pdm__node_bump(n);
         c = pdm__tree_new_child(t, n, pdm__uri_seg_name(&tg->u, i),
                                 pdm__uri_seg_len(&tg->u, i), fmt, owner);
         if (!c) {
             pdm__acl_free(&newacl);
-            return dec_set(dec, PDM_ENOMEM, "memory", "core", "out of memory");
+            return pdm__decide(dec, PDM_ENOMEM, "memory", "core",
+                               "out of memory");
         }
         if (!pdm__acl_is_empty(&newacl)) {
             pdm__buf b;
@@ -1024,7 +1024,7 @@ static int add_nodes(pdm__tree *t, const pdm__who *w, target *tg,
         }
         pdm__acl_free(&newacl);
         if (rc != PDM_OK)
-            return dec_set(dec, rc, "creator-rule", "core", "%s", err);
+            return pdm__decide(dec, rc, "creator-rule", "core", "%s", err);
         if (last) {
             if (fmt != PDM_FORMAT_NODE)
                 rc = pdm__node_set_value(c, item->data ? item->data
@@ -1033,7 +1033,7 @@ static int add_nodes(pdm__tree *t, const pdm__who *w, target *tg,
             if (rc == PDM_OK && item->type && *item->type)
                 rc = pdm__node_set_str(&c->type, item->type);
             if (rc != PDM_OK)
-                return dec_set(dec, rc, "memory", "core", "out of memory");
+                return pdm__decide(dec, rc, "memory", "core", "out of memory");
         }
         if ((rc = server_id_written(t, c, dec)) != PDM_OK)
             return rc;
@@ -1074,10 +1074,10 @@ int pdm__tree_add(pdm__tree *t, const pdm__who *w, const char *uri,
     }
     rc = decide(t, w, PDM_OP_ADD, uri, &tg, NULL, false, dec);
     if (rc == PDM_OK && item->format == PDM_FORMAT_NODE && item->len)
-        rc = dec_set(dec, PDM_EINVAL, "format", "core",
-                     "an interior node (Format node) cannot have a value");
+        rc = pdm__decide(dec, PDM_EINVAL, "format", "core",
+                         "an interior node (Format node) cannot have a value");
     if (rc == PDM_OK && item->format > PDM_FORMAT_FLOAT)
-        rc = dec_set(dec, PDM_EFORMAT, "format", "core", "unknown Format");
+        rc = pdm__decide(dec, PDM_EFORMAT, "format", "core", "unknown Format");
     if (rc == PDM_OK)
         rc = check_value(item->format, item->data, item->len, dec);
     if (rc == PDM_OK)
@@ -1112,19 +1112,19 @@ static int replace_prop(pdm__tree *t, const pdm__who *w, target *tg,
 
     text = pdm__strndup(item->data ? (const char *)item->data : "", item->len);
     if (!text)
-        return dec_set(dec, PDM_ENOMEM, "memory", "core", "out of memory");
+        return pdm__decide(dec, PDM_ENOMEM, "memory", "core", "out of memory");
     if (memchr(item->data ? (const char *)item->data : "", 0, item->len)) {
         pdm__free(text);
-        return dec_set(dec, PDM_EINVAL, "property", "core",
-                       "property values are text without NUL bytes");
+        return pdm__decide(dec, PDM_EINVAL, "property", "core",
+                           "property values are text without NUL bytes");
     }
     switch (tg->u.prop) {
     case PDM_URI_PROP_ACL: {
         pdm__acl a;
         rc = pdm__acl_parse(text, &a, err, sizeof err);
         if (rc != PDM_OK) {
-            rc = dec_set(dec, rc == PDM_ENOMEM ? rc : PDM_EINVAL, "acl-syntax",
-                         "core", "malformed ACL: %s", err);
+            rc = pdm__decide(dec, rc == PDM_ENOMEM ? rc : PDM_EINVAL,
+                             "acl-syntax", "core", "malformed ACL: %s", err);
             break;
         }
         if (!n->parent) {
@@ -1133,7 +1133,7 @@ static int replace_prop(pdm__tree *t, const pdm__who *w, target *tg,
                                      err, sizeof err);
             if (rc != PDM_OK) {
                 pdm__acl_free(&a);
-                dec_set(dec, rc, "root", "core", "%s", err);
+                pdm__decide(dec, rc, "root", "core", "%s", err);
                 break;
             }
         }
@@ -1142,15 +1142,15 @@ static int replace_prop(pdm__tree *t, const pdm__who *w, target *tg,
         if (rc == PDM_OK)
             rc = pdm__node_set_acl(n, text, err, sizeof err);
         if (rc != PDM_OK)
-            dec_set(dec, rc, "acl-syntax", "core", "%s", err);
+            pdm__decide(dec, rc, "acl-syntax", "core", "%s", err);
         break;
     }
     case PDM_URI_PROP_NAME:
         rc = pdm__uri_check_name(text, strlen(text), &t->cfg.limits, err,
                                  sizeof err);
         if (rc != PDM_OK) {
-            dec_set(dec, rc == PDM_ETOOLONG ? rc : PDM_EINVAL, "name", "core",
-                    "invalid node name: %s", err);
+            pdm__decide(dec, rc == PDM_ETOOLONG ? rc : PDM_EINVAL, "name",
+                        "core", "invalid node name: %s", err);
             break;
         }
         if (strcmp(text, n->name) == 0) {
@@ -1158,8 +1158,8 @@ static int replace_prop(pdm__tree *t, const pdm__who *w, target *tg,
             break;
         }
         if (pdm__tree_child(t, n->parent, text, strlen(text))) {
-            rc = dec_set(dec, PDM_EEXISTS, "name", "core",
-                         "a sibling named '%s' already exists", text);
+            rc = pdm__decide(dec, PDM_EEXISTS, "name", "core",
+                             "a sibling named '%s' already exists", text);
             break;
         }
         rc = pdm__tree_touch(t, n);
@@ -1176,8 +1176,8 @@ static int replace_prop(pdm__tree *t, const pdm__who *w, target *tg,
         if ((rc = check_text("Title", text, dec)) != PDM_OK)
             break;
         if (strlen(text) > 255) {
-            rc = dec_set(dec, PDM_ETOOBIG, "title", "core",
-                         "Title is limited to 255 bytes");
+            rc = pdm__decide(dec, PDM_ETOOBIG, "title", "core",
+                             "Title is limited to 255 bytes");
             break;
         }
         rc = pdm__tree_touch(t, n);
@@ -1206,28 +1206,28 @@ int pdm__tree_replace(pdm__tree *t, const pdm__who *w, const char *uri,
         rc = replace_prop(t, w, &tg, item, dec);
     } else if (rc == PDM_OK && n->format == PDM_FORMAT_NODE) {
         rc = is_tnds(item->type)
-                 ? dec_set(dec, PDM_ENOTSUP, "tnds", "core",
-                           "Replace with a TNDS body is not supported; "
-                           "Delete and Add the subtree")
-                 : dec_set(dec, PDM_ENOTALLOWED, "interior", "core",
-                           "%s is an interior node and has no value",
-                           dec->node);
+                 ? pdm__decide(dec, PDM_ENOTSUP, "tnds", "core",
+                               "Replace with a TNDS body is not supported; "
+                               "Delete and Add the subtree")
+                 : pdm__decide(dec, PDM_ENOTALLOWED, "interior", "core",
+                               "%s is an interior node and has no value",
+                               dec->node);
     } else if (rc == PDM_OK) {
         bool fmt_change = item->has_format && item->format != n->format;
         bool type_change = item->type && *item->type &&
                            !pdm__streq(item->type, n->type);
         if (item->has_format && item->format == PDM_FORMAT_NODE)
-            rc = dec_set(dec, PDM_ENOTALLOWED, "format", "core",
-                         "a leaf cannot become an interior node");
+            rc = pdm__decide(dec, PDM_ENOTALLOWED, "format", "core",
+                             "a leaf cannot become an interior node");
         else if (item->has_format && item->format > PDM_FORMAT_FLOAT)
-            rc = dec_set(dec, PDM_EFORMAT, "format", "core",
-                         "unknown Format");
+            rc = pdm__decide(dec, PDM_EFORMAT, "format", "core",
+                             "unknown Format");
         else if ((fmt_change || type_change) &&
                  (n->flags & PDM_NODE_PERMANENT))
-            rc = dec_set(dec, PDM_ENOTALLOWED, "permanent", "core",
-                         "the Format and Type of permanent node %s cannot "
-                         "change",
-                         dec->node);
+            rc = pdm__decide(dec, PDM_ENOTALLOWED, "permanent", "core",
+                             "the Format and Type of permanent node %s cannot "
+                             "change",
+                             dec->node);
         if (rc == PDM_OK)
             rc = check_value(fmt_change ? item->format : n->format,
                              item->data, item->len, dec);
@@ -1239,12 +1239,12 @@ int pdm__tree_replace(pdm__tree *t, const pdm__who *w, const char *uri,
             char nu[256];
             node_uri(n, nu, sizeof nu);
             if (!h || !t->cfg.mo.replace)
-                rc = dec_set(dec, PDM_ENOTALLOWED, "handler", "mo",
-                             "%s cannot be replaced", nu);
+                rc = pdm__decide(dec, PDM_ENOTALLOWED, "handler", "mo",
+                                 "%s cannot be replaced", nu);
             else if ((rc = t->cfg.mo.replace(t->cfg.mo.user, h, nu, &v)) != PDM_OK)
-                dec_set(dec, rc < 0 ? rc : PDM_ECOMMAND, "handler", "mo",
-                        "the MO handler refused the value for %s: %s", nu,
-                        pdm_strerror(rc));
+                pdm__decide(dec, rc < 0 ? rc : PDM_ECOMMAND, "handler", "mo",
+                            "the MO handler refused the value for %s: %s", nu,
+                            pdm_strerror(rc));
             if (rc == PDM_OK && (rc = pdm__tree_touch(t, n)) == PDM_OK)
                 pdm__node_bump(n);
         } else if (rc == PDM_OK) {
@@ -1260,7 +1260,7 @@ int pdm__tree_replace(pdm__tree *t, const pdm__who *w, const char *uri,
             if (rc == PDM_OK)
                 pdm__node_bump(n);
             else
-                dec_set(dec, rc, "memory", "core", "out of memory");
+                pdm__decide(dec, rc, "memory", "core", "out of memory");
             if (rc == PDM_OK)
                 rc = server_id_written(t, n, dec);
         }
@@ -1384,7 +1384,7 @@ int pdm__tree_delete(pdm__tree *t, const pdm__who *w, const char *uri,
         pdm__buf_free(&gone);
         if (rc != PDM_OK) {
             if (!dec->rc)
-                dec_set(dec, rc, "memory", "core", "out of memory");
+                pdm__decide(dec, rc, "memory", "core", "out of memory");
             pdm__tree_rollback_to(t, sp);
         }
     }
@@ -1406,8 +1406,8 @@ int pdm__tree_exec(pdm__tree *t, const pdm__who *w, const char *uri,
         pdm_blob empty = {NULL, 0};
         node_uri(tg.node, nu, sizeof nu);
         if (!h || !t->cfg.mo.exec) {
-            rc = dec_set(dec, PDM_ENOTALLOWED, "handler", "mo",
-                         "no handler executes %s", nu);
+            rc = pdm__decide(dec, PDM_ENOTALLOWED, "handler", "mo",
+                             "no handler executes %s", nu);
         } else {
             rc = t->cfg.mo.exec(t->cfg.mo.user, h, nu, data ? data : &empty,
                                 correlator);
@@ -1415,8 +1415,8 @@ int pdm__tree_exec(pdm__tree *t, const pdm__who *w, const char *uri,
                                   ? t->cfg.mo.why(t->cfg.mo.user, h)
                                   : NULL;
             if (rc < 0)
-                dec_set(dec, rc, "handler", "mo", "Exec of %s failed: %s", nu,
-                        why ? why : pdm_strerror(rc));
+                pdm__decide(dec, rc, "handler", "mo", "Exec of %s failed: %s",
+                            nu, why ? why : pdm_strerror(rc));
             else if (rc == PDM_PENDING)
                 snprintf(dec->reason, sizeof dec->reason,
                          "Exec of %.200s accepted; result follows later", nu);
@@ -1443,8 +1443,8 @@ int pdm__tree_copy(pdm__tree *t, const pdm__who *w, const char *target_uri,
     sn = pdm__tree_lookup(t, source_uri);
     if (!sn || sn->format == PDM_FORMAT_NODE || src.format == PDM_FORMAT_NODE) {
         pdm__tree_result_free(&src);
-        rc = dec_set(dec, PDM_ENOTALLOWED, "copy", "core",
-                     "Copy works on leaf nodes only");
+        rc = pdm__decide(dec, PDM_ENOTALLOWED, "copy", "core",
+                         "Copy works on leaf nodes only");
         pdm__tree_audit(t, w, "Copy", target_uri, dec);
         return rc;
     }
@@ -1456,8 +1456,8 @@ int pdm__tree_copy(pdm__tree *t, const pdm__who *w, const char *target_uri,
     item.type = sn->type;
     tn = pdm__tree_lookup(t, target_uri);
     if (tn && tn->format == PDM_FORMAT_NODE)
-        rc = dec_set(dec, PDM_ENOTALLOWED, "copy", "core",
-                     "Copy works on leaf nodes only");
+        rc = pdm__decide(dec, PDM_ENOTALLOWED, "copy", "core",
+                         "Copy works on leaf nodes only");
     else if (tn)
         rc = pdm__tree_replace(t, w, target_uri, &item, dec);
     else

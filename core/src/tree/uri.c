@@ -8,46 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- messages ------------------------------------------------------------ */
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    PDM_PRINTF(3, 4);
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-/* Copies up to 32 input bytes into dst for a message: printable ASCII as
- * is, anything else as \xHH, "..." when cut. */
-static const char *show(char *dst, size_t dstsz, const char *s, size_t n)
-{
-    size_t o = 0, i;
-    static const char hx[] = "0123456789ABCDEF";
-    for (i = 0; i < n && i < 32 && o + 5 < dstsz; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7F) {
-            dst[o++] = (char)c;
-        } else {
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hx[c >> 4];
-            dst[o++] = hx[c & 15];
-        }
-    }
-    if (i < n && o + 4 < dstsz) {
-        memcpy(dst + o, "...", 3);
-        o += 3;
-    }
-    dst[o] = '\0';
-    return dst;
-}
-
 /* ---- names of properties and list types -------------------------------- */
 
 static const char *const prop_names[PDM_URI_PROP__COUNT] = {
@@ -264,21 +224,21 @@ static int parse_query(pdm__uri *u, const char *q, size_t qn, size_t qoff,
 {
     char tmp[160];
     if (qn == 0) {
-        seterr(err, errlen, "empty query after '?' at offset %zu",
-               qoff - 1);
+        pdm__errf(err, errlen, "empty query after '?' at offset %zu",
+                  qoff - 1);
         return PDM_EINVAL;
     }
     if (qn >= 5 && memcmp(q, "prop=", 5) == 0) {
         int p = pdm__uri_prop_from_name(q + 5, qn - 5);
         if (qn == 5) {
-            seterr(err, errlen, "empty property name after '?prop=' "
-                   "(offset %zu)", qoff + 5);
+            pdm__errf(err, errlen, "empty property name after '?prop=' "
+                      "(offset %zu)", qoff + 5);
             return PDM_EINVAL;
         }
         if (p < 0 || p == PDM_URI_PROP_VALUE) {
-            seterr(err, errlen, "property '%s' is not supported "
-                   "(?prop= at offset %zu)",
-                   show(tmp, sizeof tmp, q + 5, qn - 5), qoff - 1);
+            pdm__errf(err, errlen, "property '%s' is not supported "
+                      "(?prop= at offset %zu)",
+                      pdm__show(tmp, sizeof tmp, q + 5, qn - 5), qoff - 1);
             return PDM_ENOTSUP;
         }
         u->query = PDM_URI_Q_PROP;
@@ -290,15 +250,15 @@ static int parse_query(pdm__uri *u, const char *q, size_t qn, size_t qoff,
         while (i < qn && q[i] != '+' && q[i] != '-')
             i++;
         if (i == start) {
-            seterr(err, errlen, "empty list type after '?list=' "
-                   "(offset %zu)", qoff + 5);
+            pdm__errf(err, errlen, "empty list type after '?list=' "
+                      "(offset %zu)", qoff + 5);
             return PDM_EINVAL;
         }
         int l = pdm__uri_list_from_name(q + start, i - start);
         if (l < 0) {
-            seterr(err, errlen, "list type '%s' is not supported "
-                   "(Struct, StructData or TNDS)",
-                   show(tmp, sizeof tmp, q + start, i - start));
+            pdm__errf(err, errlen, "list type '%s' is not supported "
+                      "(Struct, StructData or TNDS)",
+                      pdm__show(tmp, sizeof tmp, q + start, i - start));
             return PDM_ENOTSUP;
         }
         u->query = PDM_URI_Q_LIST;
@@ -307,8 +267,8 @@ static int parse_query(pdm__uri *u, const char *q, size_t qn, size_t qoff,
             char sign = q[i];
             size_t at = i;
             if (u->list_sel && sign != u->list_sel) {
-                seterr(err, errlen, "'?list=' mixes '+' and '-' selectors "
-                       "(offset %zu)", qoff + at);
+                pdm__errf(err, errlen, "'?list=' mixes '+' and '-' selectors "
+                          "(offset %zu)", qoff + at);
                 return PDM_EINVAL;
             }
             u->list_sel = sign;
@@ -316,16 +276,16 @@ static int parse_query(pdm__uri *u, const char *q, size_t qn, size_t qoff,
             while (i < qn && q[i] != '+' && q[i] != '-')
                 i++;
             if (i == start) {
-                seterr(err, errlen, "empty list selector after '%c' at "
-                       "offset %zu", sign, qoff + at);
+                pdm__errf(err, errlen, "empty list selector after '%c' at "
+                          "offset %zu", sign, qoff + at);
                 return PDM_EINVAL;
             }
             int p = pdm__uri_prop_from_name(q + start, i - start);
             if (p < 0) {
-                seterr(err, errlen, "list selector '%s' at offset %zu is "
-                       "not a supported property",
-                       show(tmp, sizeof tmp, q + start, i - start),
-                       qoff + start);
+                pdm__errf(err, errlen, "list selector '%s' at offset %zu is "
+                          "not a supported property",
+                          pdm__show(tmp, sizeof tmp, q + start, i - start),
+                          qoff + start);
                 return PDM_ENOTSUP;
             }
             u->list_props |= PDM_URI_PROP_BIT(p);
@@ -335,9 +295,9 @@ static int parse_query(pdm__uri *u, const char *q, size_t qn, size_t qoff,
     {
         const char *eq = memchr(q, '=', qn);
         size_t kn = eq ? (size_t)(eq - q) : qn;
-        seterr(err, errlen, "query '%s' at offset %zu is not supported "
-               "(only ?prop= and ?list=)",
-               show(tmp, sizeof tmp, q, kn), qoff);
+        pdm__errf(err, errlen, "query '%s' at offset %zu is not supported "
+                  "(only ?prop= and ?list=)",
+                  pdm__show(tmp, sizeof tmp, q, kn), qoff);
         return PDM_ENOTSUP;
     }
 }
@@ -419,13 +379,13 @@ int pdm__uri_parse(pdm__uri *u, const char *s, size_t n,
     pn = qm ? (size_t)(qm - s) : n;
     chars = count_chars(s, n);
     if (lim && lim->max_tot_len && chars > lim->max_tot_len) {
-        seterr(err, errlen, "URI is %zu characters long, MaxTotLen is %u",
-               chars, (unsigned)lim->max_tot_len);
+        pdm__errf(err, errlen, "URI is %zu characters long, MaxTotLen is %u",
+                  chars, (unsigned)lim->max_tot_len);
         return PDM_ETOOLONG;
     }
 
     if (pn == 0) {
-        seterr(err, errlen, qm ? "URI has no path before '?'"
+        pdm__errf(err, errlen, qm ? "URI has no path before '?'"
                                : "empty URI");
         return PDM_EINVAL;
     }
@@ -434,8 +394,8 @@ int pdm__uri_parse(pdm__uri *u, const char *s, size_t n,
         if (pn >= 2 && s[0] == '.' && s[1] == '/') {
             off = 2;
             if (pn == 2) {
-                seterr(err, errlen,
-                       "'./' is not a valid URI (the root is '.')");
+                pdm__errf(err, errlen,
+                          "'./' is not a valid URI (the root is '.')");
                 return PDM_EINVAL;
             }
         }
@@ -455,7 +415,7 @@ int pdm__uri_parse(pdm__uri *u, const char *s, size_t n,
             size_t sb = need_segs * sizeof(pdm__uri_seg);
             u->heap_ = pdm__malloc(sb + need_bytes);
             if (!u->heap_) {
-                seterr(err, errlen, "out of memory");
+                pdm__errf(err, errlen, "out of memory");
                 return PDM_ENOMEM;
             }
             segs = u->heap_;
@@ -471,31 +431,31 @@ int pdm__uri_parse(pdm__uri *u, const char *s, size_t n,
             if (i == pn || s[i] == '/') {
                 size_t slen = o - seg_o;
                 if (st.need) {
-                    seterr(err, errlen, "incomplete UTF-8 sequence at "
-                           "offset %zu", seq_at);
+                    pdm__errf(err, errlen, "incomplete UTF-8 sequence at "
+                              "offset %zu", seq_at);
                     goto fail;
                 }
                 if (slen == 0) {
                     if (seg_raw == 0)
-                        seterr(err, errlen, "URI must not start with '/'");
+                        pdm__errf(err, errlen, "URI must not start with '/'");
                     else if (i == pn)
-                        seterr(err, errlen, "URI must not end with '/'");
+                        pdm__errf(err, errlen, "URI must not end with '/'");
                     else
-                        seterr(err, errlen, "segment %zu is empty "
-                               "(offset %zu)", seg + 1, seg_raw);
+                        pdm__errf(err, errlen, "segment %zu is empty "
+                                  "(offset %zu)", seg + 1, seg_raw);
                     goto fail;
                 }
                 if (P[seg_o] == '.' &&
                     (slen == 1 || (slen == 2 && P[seg_o + 1] == '.'))) {
-                    seterr(err, errlen, "segment %zu is '%s' (offset %zu): "
-                           "'.' and '..' segments are not allowed",
-                           seg + 1, slen == 1 ? "." : "..", seg_raw);
+                    pdm__errf(err, errlen, "segment %zu is '%s' (offset %zu): "
+                              "'.' and '..' segments are not allowed",
+                              seg + 1, slen == 1 ? "." : "..", seg_raw);
                     goto fail;
                 }
                 if (lim && lim->max_seg_len && seg_chars > lim->max_seg_len) {
-                    seterr(err, errlen, "segment %zu is %zu characters "
-                           "long, MaxSegLen is %u", seg + 1, seg_chars,
-                           (unsigned)lim->max_seg_len);
+                    pdm__errf(err, errlen, "segment %zu is %zu characters "
+                              "long, MaxSegLen is %u", seg + 1, seg_chars,
+                              (unsigned)lim->max_seg_len);
                     rc = PDM_ETOOLONG;
                     goto fail;
                 }
@@ -505,9 +465,9 @@ int pdm__uri_parse(pdm__uri *u, const char *s, size_t n,
                 if (i == pn)
                     break;
                 if (lim && lim->max_depth && seg >= lim->max_depth) {
-                    seterr(err, errlen, "URI is deeper than MaxDepth %u "
-                           "(segment %zu starts at offset %zu)",
-                           (unsigned)lim->max_depth, seg + 1, i + 1);
+                    pdm__errf(err, errlen, "URI is deeper than MaxDepth %u "
+                              "(segment %zu starts at offset %zu)",
+                              (unsigned)lim->max_depth, seg + 1, i + 1);
                     rc = PDM_ETOOLONG;
                     goto fail;
                 }
@@ -543,8 +503,8 @@ int pdm__uri_parse(pdm__uri *u, const char *s, size_t n,
                 int h, l;
                 if (pn - i < 3 || (h = hexval((unsigned char)s[i + 1])) < 0 ||
                     (l = hexval((unsigned char)s[i + 2])) < 0) {
-                    seterr(err, errlen, "invalid %%-escape at offset %zu",
-                           at);
+                    pdm__errf(err, errlen, "invalid %%-escape at offset %zu",
+                              at);
                     goto fail;
                 }
                 b = (unsigned char)(h << 4 | l);
@@ -557,23 +517,23 @@ int pdm__uri_parse(pdm__uri *u, const char *s, size_t n,
                 seq_at = at;
             int r = u8_feed(&st, b);
             if (r < 0) {
-                seterr(err, errlen, "%s at offset %zu (segment %zu)",
-                       u8_msg(r), r == U8_BADCONT || r == U8_BADLEAD ? at
+                pdm__errf(err, errlen, "%s at offset %zu (segment %zu)",
+                          u8_msg(r), r == U8_BADCONT || r == U8_BADLEAD ? at
                                                                     : seq_at,
-                       seg + 1);
+                          seg + 1);
                 goto fail;
             }
             if (r == U8_CHAR) {
                 const char *why = bad_name_char(st.cp);
                 if (why) {
                     if (st.cp < 0x80)
-                        seterr(err, errlen, "%s%s (0x%02X) at offset %zu "
-                               "(segment %zu)", esc ? "escaped " : "", why,
-                               (unsigned)st.cp, seq_at, seg + 1);
+                        pdm__errf(err, errlen, "%s%s (0x%02X) at offset %zu "
+                                  "(segment %zu)", esc ? "escaped " : "", why,
+                                  (unsigned)st.cp, seq_at, seg + 1);
                     else
-                        seterr(err, errlen, "%s U+%04X at offset %zu "
-                               "(segment %zu)", why, (unsigned)st.cp,
-                               seq_at, seg + 1);
+                        pdm__errf(err, errlen, "%s U+%04X at offset %zu "
+                                  "(segment %zu)", why, (unsigned)st.cp,
+                                  seq_at, seg + 1);
                     goto fail;
                 }
                 seg_chars++;
@@ -662,14 +622,14 @@ int pdm__uri_canon(pdm__buf *out, const char *s, size_t n,
     if (rc != PDM_OK)
         return rc;
     if (u.query != PDM_URI_Q_NONE) {
-        seterr(err, errlen, "a ?prop= or ?list= query is not allowed here");
+        pdm__errf(err, errlen, "a ?prop= or ?list= query is not allowed here");
         pdm__uri_free(&u);
         return PDM_EINVAL;
     }
     pdm__buf_append(out, u.path, u.len);
     pdm__uri_free(&u);
     if (!pdm__buf_ok(out)) {
-        seterr(err, errlen, "out of memory");
+        pdm__errf(err, errlen, "out of memory");
         return PDM_ENOMEM;
     }
     return PDM_OK;
@@ -742,12 +702,12 @@ int pdm__uri_check_name(const char *name, size_t n,
     if (err && errlen)
         err[0] = '\0';
     if (!name || n == 0) {
-        seterr(err, errlen, "empty node name");
+        pdm__errf(err, errlen, "empty node name");
         return PDM_EINVAL;
     }
     if (name[0] == '.' && (n == 1 || (n == 2 && name[1] == '.'))) {
-        seterr(err, errlen, "'%s' is not a valid node name",
-               n == 1 ? "." : "..");
+        pdm__errf(err, errlen, "'%s' is not a valid node name",
+                  n == 1 ? "." : "..");
         return PDM_EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
@@ -755,29 +715,29 @@ int pdm__uri_check_name(const char *name, size_t n,
             seq_at = i;
         int r = u8_feed(&st, (uint8_t)name[i]);
         if (r < 0) {
-            seterr(err, errlen, "%s at offset %zu of the node name",
-                   u8_msg(r), r == U8_BADCONT || r == U8_BADLEAD ? i
+            pdm__errf(err, errlen, "%s at offset %zu of the node name",
+                      u8_msg(r), r == U8_BADCONT || r == U8_BADLEAD ? i
                                                                 : seq_at);
             return PDM_EINVAL;
         }
         if (r == U8_CHAR) {
             const char *why = bad_name_char(st.cp);
             if (why) {
-                seterr(err, errlen, "%s (U+%04X) at offset %zu of the node "
-                       "name", why, (unsigned)st.cp, seq_at);
+                pdm__errf(err, errlen, "%s (U+%04X) at offset %zu of the node "
+                          "name", why, (unsigned)st.cp, seq_at);
                 return PDM_EINVAL;
             }
             chars++;
         }
     }
     if (st.need) {
-        seterr(err, errlen, "incomplete UTF-8 sequence at offset %zu of "
-               "the node name", seq_at);
+        pdm__errf(err, errlen, "incomplete UTF-8 sequence at offset %zu of "
+                  "the node name", seq_at);
         return PDM_EINVAL;
     }
     if (lim && lim->max_seg_len && chars > lim->max_seg_len) {
-        seterr(err, errlen, "node name is %zu characters long, MaxSegLen "
-               "is %u", chars, (unsigned)lim->max_seg_len);
+        pdm__errf(err, errlen, "node name is %zu characters long, MaxSegLen "
+                  "is %u", chars, (unsigned)lim->max_seg_len);
         return PDM_ETOOLONG;
     }
     return PDM_OK;
@@ -795,7 +755,7 @@ int pdm__uri_join(pdm__buf *out, const char *parent, size_t plen,
     }
     pdm__buf_append(out, name, nlen);
     if (!pdm__buf_ok(out)) {
-        seterr(err, errlen, "out of memory");
+        pdm__errf(err, errlen, "out of memory");
         return PDM_ENOMEM;
     }
     return PDM_OK;
@@ -813,8 +773,8 @@ int pdm__uri_check_limits(const char *path, size_t n,
     if (lim->max_tot_len) {
         size_t c = count_chars(path, n);
         if (c > lim->max_tot_len) {
-            seterr(err, errlen, "path is %zu characters long, MaxTotLen "
-                   "is %u", c, (unsigned)lim->max_tot_len);
+            pdm__errf(err, errlen, "path is %zu characters long, MaxTotLen "
+                      "is %u", c, (unsigned)lim->max_tot_len);
             return PDM_ETOOLONG;
         }
     }
@@ -825,16 +785,16 @@ int pdm__uri_check_limits(const char *path, size_t n,
             continue;
         depth++;
         if (lim->max_depth && depth > lim->max_depth) {
-            seterr(err, errlen, "path is deeper than MaxDepth %u",
-                   (unsigned)lim->max_depth);
+            pdm__errf(err, errlen, "path is deeper than MaxDepth %u",
+                      (unsigned)lim->max_depth);
             return PDM_ETOOLONG;
         }
         if (lim->max_seg_len) {
             size_t c = count_chars(path + start, i - start);
             if (c > lim->max_seg_len) {
-                seterr(err, errlen, "segment %zu is %zu characters long, "
-                       "MaxSegLen is %u", depth, c,
-                       (unsigned)lim->max_seg_len);
+                pdm__errf(err, errlen, "segment %zu is %zu characters long, "
+                          "MaxSegLen is %u", depth, c,
+                          (unsigned)lim->max_seg_len);
                 return PDM_ETOOLONG;
             }
         }

@@ -472,6 +472,44 @@ size_t pdm__utoa(unsigned long long v, char *buf)
     return n;
 }
 
+void pdm__verrf(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+    if (err && errlen)
+        vsnprintf(err, errlen, fmt, ap);
+}
+
+void pdm__errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pdm__verrf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+const char *pdm__show(char *dst, size_t dstsz, const void *s, size_t n)
+{
+    static const char hx[] = "0123456789ABCDEF";
+    const unsigned char *p = s;
+    size_t o = 0, i;
+    for (i = 0; i < n && i < 32 && o + 5 < dstsz; i++) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c < 0x7F) {
+            dst[o++] = (char)c;
+        } else {
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hx[c >> 4];
+            dst[o++] = hx[c & 15];
+        }
+    }
+    if (i < n && o + 4 < dstsz) {
+        memcpy(dst + o, "...", 3);
+        o += 3;
+    }
+    dst[o] = '\0';
+    return dst;
+}
+
 size_t pdm__strlcpy(char *dst, const char *src, size_t size)
 {
     size_t n = strlen(src);

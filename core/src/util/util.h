@@ -159,6 +159,22 @@ static inline void pdm__memcpy_small(void *dst, const void *src, size_t n)
     }
 }
 
+/* ---- error texts ------------------------------------------------------
+ * The core's one printf-style writer of an error text into a caller's
+ * buffer: the modules' error paths (auth, ACL, URI, bootstrap, the tree's
+ * decisions through pdm__decide, the local user's operations) all format
+ * through it.  Nothing when @err is NULL or @errlen is 0; cut to fit and
+ * always terminated otherwise.  Never pass a secret. */
+void pdm__errf(char *err, size_t errlen, const char *fmt, ...)
+    PDM_PRINTF(3, 4);
+void pdm__verrf(char *err, size_t errlen, const char *fmt, va_list ap)
+    PDM_PRINTF(3, 0);
+/* A printable excerpt of untrusted bytes for a message: up to 32 bytes of
+ * s[0..n), printable ASCII as is, every other byte as \xHH, "..." when
+ * cut (if it fits).  Writes at most @dstsz bytes (>= 1) including the
+ * NUL; returns @dst. */
+const char *pdm__show(char *dst, size_t dstsz, const void *s, size_t n);
+
 /* ---- strings -----------------------------------------------------------*/
 /* Writes v in decimal to buf (>= 21 bytes); returns the length.  For hot
  * paths where snprintf costs more than the rest of the work. */
