@@ -65,11 +65,36 @@ static void test_util__parse_long(void)
     CU_ASSERT_EQUAL(pdm__parse_long("1001", 0, 1000, &v), PDM_EINVAL);
 }
 
+/* pdm__errf writes nothing without a buffer and cuts to fit; pdm__show
+ * shows at most 32 bytes, non-printables as \xHH, "..." when cut, and
+ * never writes past its buffer. */
+static void test_util__errf_show(void)
+{
+    char b[8], big[160];
+    memset(b, 'Z', sizeof b);
+    pdm__errf(NULL, 10, "x%d", 1);
+    pdm__errf(b, 0, "x%d", 1);
+    CU_ASSERT_EQUAL(b[0], 'Z');
+    pdm__errf(b, sizeof b, "%s-%d", "abcdef", 42);
+    PDM_ASSERT_STR(b, "abcdef-");
+
+    PDM_ASSERT_STR(pdm__show(big, sizeof big, "a\x01\xff b", 5),
+                   "a\\x01\\xFF b");
+    PDM_ASSERT_STR(pdm__show(big, sizeof big,
+                             "0123456789abcdef0123456789abcdefXYZ", 35),
+                   "0123456789abcdef0123456789abcdef...");
+    PDM_ASSERT_STR(pdm__show(big, sizeof big, "", 0), "");
+    memset(b, 'Z', sizeof b);
+    PDM_ASSERT_STR(pdm__show(b, 6, "\x01\x02", 2), "\\x01");
+    CU_ASSERT_EQUAL(b[6], 'Z');
+}
+
 static const pdm_test tests[] = {
     {"arena", test_util__arena},
     {"buf", test_util__buf},
     {"buf_empty", test_util__buf_empty},
     {"parse_long", test_util__parse_long},
+    {"errf_show", test_util__errf_show},
     {NULL, NULL},
 };
 
