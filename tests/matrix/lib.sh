@@ -24,9 +24,10 @@ cleanup() {
 # The machine has one pcscd, shared with the SIM tests (which hold
 # /tmp/pcscd.lock): a case must not read whatever card is in its reader.
 # sim-bootstrap is optional in every profile that loads it (S14), so the
-# cases run on a plugin path without its module; a case about the card
-# sets MX_SIM=1 before sourcing this file (and runs under the lock).  A
-# static build that linked it in keeps it: run that under the lock.
+# cases run on a plugin path without its module; a card case sets
+# MX_SIM=1 before sourcing this file, keeps it and calls mx_sim (below;
+# the runner runs it under the lock).  A static build that linked it in
+# keeps it: run that under the lock.
 if [ -z "${MX_SIM:-}" ]; then
   mkdir -p "$T/plugins"
   IFS=: read -ra _mx_dirs <<<"$PLUGIN_PATH"
