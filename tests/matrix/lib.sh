@@ -403,12 +403,15 @@ mx_card() {
 }
 
 # mx_insert NAME: card NAME goes into the reader (its APDU trace in
-# $T/NAME.trace); mx_remove: the card in the reader comes out.  The
+# $T/NAME.trace; returns once vpcd has it); mx_remove: the card in the
+# reader comes out.  The
 # agent notices either through the plugin's reader watch.
 mx_insert() {
   "$MX_PY" "$MX_SIMDIR/vcard.py" --trace "$T/cards/$1.json" >"$T/$1.trace" 2>&1 &
   MX_CARD=$!
   pids+=("$MX_CARD")
+  wait_for "$T/$1.trace" "vcard: card" ||
+    { show "$T/$1.trace"; show "$T/pcscd.log"; mx_outcome "error: card $1 did not reach the reader"; }
   echo "     card $1 inserted"
 }
 mx_remove() {

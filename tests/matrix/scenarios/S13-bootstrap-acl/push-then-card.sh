@@ -4,9 +4,11 @@
 # bootstrapped push.server, then the operator's card (card.server) is
 # inserted while the agent runs.  `precedence = ota` refuses the card's
 # document while an over-the-air account exists; `smartcard` and
-# `first` take it (which rights it gets is the authority's decision,
-# S13/rights-on-root).  The outcome is the card's document's, from the
-# audit.  n/a where the profile reads no card.
+# `first` leave it to the other rules, and the authority decides whether
+# a second operator may come (operator-root: not while the push's
+# operator owns root, `replace_operator = false`).  The outcome is the
+# card's document's, from the audit.  n/a where the profile reads no
+# card.
 MX_SIM=1
 . "$SRC/tests/matrix/lib.sh"
 mx_sim

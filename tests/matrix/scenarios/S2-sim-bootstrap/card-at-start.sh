@@ -3,7 +3,8 @@
 # card.server's DM account (a DM-profile bootstrap, unsigned as card
 # files are) is in the reader when the agent starts, and the agent reads
 # it through pcscd with the profile's own sim-bootstrap (the virtual SIM,
-# lib.sh mx_sim).  Allowed: card.server's account is there, audited as a
+# lib.sh mx_sim): at the start-up scan, or by its reader watch when pcscd
+# reports the card a moment later.  Allowed: card.server's account is there, audited as a
 # Bootstrap from bootstrap:sim-bootstrap/sim with origin smartcard and
 # the deciding component (gsm-operator: operator-root makes card.server
 # the root owner).  A market whose profile does not load sim-bootstrap
