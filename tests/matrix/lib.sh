@@ -24,9 +24,10 @@ cleanup() {
 # The machine has one pcscd, shared with the SIM tests (which hold
 # /tmp/pcscd.lock): a case must not read whatever card is in its reader.
 # sim-bootstrap is optional in every profile that loads it (S14), so the
-# cases run on a plugin path without its module; a case about the card
-# sets MX_SIM=1 before sourcing this file (and runs under the lock).  A
-# static build that linked it in keeps it: run that under the lock.
+# cases run on a plugin path without its module; a card case sets
+# MX_SIM=1 before sourcing this file, keeps it and calls mx_sim (below;
+# the runner runs it under the lock).  A static build that linked it in
+# keeps it: run that under the lock.
 if [ -z "${MX_SIM:-}" ]; then
   mkdir -p "$T/plugins"
   IFS=: read -ra _mx_dirs <<<"$PLUGIN_PATH"
@@ -338,4 +339,155 @@ mx_locked() {
   mx_authority "$MX_SCN/S1-lost-device/lock.scn"
   mx_lock_verdict boot.server auth s1-lock
   [ "$MX_SAW" = allowed ] || mx_outcome "error: the authority's lock was $MX_SAW"
+}
+
+# ---- the virtual SIM (cases that set MX_SIM=1) ---------------------------
+# A card case runs the real sim-bootstrap plugin of the shipped profile
+# against an emulated UICC (tests/sim: vcard.py on vsmartcard's vpcd
+# reader, images from mkcard) through the machine's one pcscd, which the
+# case starts and stops itself.  The runner runs card cells one at a time
+# under /tmp/pcscd.lock, CTest with RESOURCE_LOCK pcscd (README.md).
+MX_SIMDIR=$SRC/tests/sim
+MX_PY=/usr/bin/python3     # Debian's python: the card library is there
+MX_CARD=                   # the inserted card's vcard.py
+
+# mx_sim: the SIM stack for a card case, or the case ends:
+#  - n/a where the shipped profile does not load sim-bootstrap: the
+#    market reads no card (its header, S2);
+#  - not built where this build has not got the plugin (no libpcsclite);
+#  - skipped when root, pcscd or vsmartcard is missing (tests/sim/lib.sh's
+#    sim_missing; the runner exits 77 when nothing else ran);
+#  - error when a pcscd runs already: only one can run per machine, and a
+#    card case must not read another test's card.
+# Then starts pcscd (a child of the case, stopped at its end) and waits
+# for its socket.
+mx_sim() {
+  local why pid i
+  grep -q '^\[plugin sim-bootstrap\]' "$SRC/profiles/$MX_PROFILE.profile" ||
+    mx_outcome "n/a ($MX_PROFILE reads no card: no sim-bootstrap)"
+  mx_need_plugin sim-bootstrap
+  why=$(. "$MX_SIMDIR/lib.sh"; sim_missing) || mx_outcome "skipped ($why)"
+  if pid=$(. "$MX_SIMDIR/lib.sh"; sim_pcscd_running && echo "$pid"); then
+    mx_outcome "error: a pcscd (pid $pid) runs already: card cells need the machine's only one (under /tmp/pcscd.lock)"
+  fi
+  pcscd --foreground >"$T/pcscd.log" 2>&1 &
+  pids+=("$!")
+  for i in $(seq 1 200); do
+    [ -S /run/pcscd/pcscd.comm ] && return 0
+    sleep 0.05
+  done
+  show "$T/pcscd.log"
+  mx_outcome "error: pcscd did not start"
+}
+
+# mx_card NAME SERVERID [a|b [URL]]: a card image $T/cards/NAME.json
+# carrying SERVERID's DM account: a DM-profile bootstrap (WBXML) the test
+# server generates from e2e's bootstrap-cp.scn credentials, address URL
+# (default https://127.0.0.1:9/SERVERID), unsigned as card files are, on
+# mkcard's `dm` layout (a: ICCID 89490200001234567890), or its `dm-b`
+# twin (b: ICCID 89490200009876543210, another card).  Sets MX_ICCID.
+mx_card() {
+  local name=$1 id=$2 img=dm url=${4:-https://127.0.0.1:9/$2}
+  [ "${3:-a}" = b ] && img=dm-b
+  mkdir -p "$T/cards"
+  "$SRV" --scenario "$E2E_SCN/bootstrap-cp.scn" --server-id "$id" \
+    --url "$url" --account "${id%%.*}" \
+    --push-bootstrap generate:dm --doc-out "$T/cards/$name.wbxml" --no-send \
+    >>"$T/cards/gen.out" 2>&1 &&
+    "$MX_PY" "$MX_SIMDIR/mkcard" "$T/cards/$name.set" --dm "$T/cards/$name.wbxml" \
+      >>"$T/cards/gen.out" 2>&1 ||
+    { show "$T/cards/gen.out"; mx_outcome "error: the card image for $id"; }
+  cp "$T/cards/$name.set/$img.json" "$T/cards/$name.json"
+  MX_ICCID=$(head -1 "$T/cards/$name.set/$img.expect")
+  echo "     card $name: $id's account on ICCID $MX_ICCID"
+}
+
+# mx_insert NAME: card NAME goes into the reader (its APDU trace in
+# $T/NAME.trace; returns once vpcd has it); mx_remove: the card in the
+# reader comes out.  The
+# agent notices either through the plugin's reader watch.
+mx_insert() {
+  "$MX_PY" "$MX_SIMDIR/vcard.py" --trace "$T/cards/$1.json" >"$T/$1.trace" 2>&1 &
+  MX_CARD=$!
+  pids+=("$MX_CARD")
+  wait_for "$T/$1.trace" "vcard: card" ||
+    { show "$T/$1.trace"; show "$T/pcscd.log"; mx_outcome "error: card $1 did not reach the reader"; }
+  echo "     card $1 inserted"
+}
+mx_remove() {
+  kill "$MX_CARD" 2>/dev/null
+  wait "$MX_CARD" 2>/dev/null
+  MX_CARD=
+  echo "     card removed"
+}
+
+# mx_until WHAT COMMAND...: until COMMAND succeeds (every 50 ms, 15 s at
+# most: the agent reacts to a card change through the plugin's reader
+# watch), or the case ends with an error naming WHAT.
+mx_until() {
+  local what=$1 i; shift
+  for i in $(seq 1 300); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  show "$DEV/agent.err"
+  mx_outcome "error: $what: not within 15 s"
+}
+
+# mx_audit_has TEXT: the device's audit has a row containing TEXT.
+mx_audit_has() {
+  "$PDM" "${P[@]}" audit >"$T/audit.txt" 2>&1 && grep -qF -- "$1" "$T/audit.txt"
+}
+
+# mx_card_rows: the audit's Bootstrap rows from the card (source
+# sim-bootstrap/sim), one a line.
+mx_card_rows() {
+  "$PDM" "${P[@]}" audit 2>/dev/null |
+    awk '$3 == "bootstrap:sim-bootstrap/sim" && $4 == "Bootstrap"'
+}
+mx_card_rows_over() { [ "$(mx_card_rows | wc -l)" -gt "$1" ]; }
+
+# mx_card_verdict SERVERID N: the pipeline's verdict on the card's
+# document, from the card source's first Bootstrap row after the first N
+# (waits for it).  allow: SERVERID's account must be there, from origin
+# smartcard -> allowed; deny: no account of SERVERID -> refused by the
+# row's component.  Sets MX_SAW.
+mx_card_verdict() {
+  local id=$1 n=$2 row
+  mx_until "no verdict on the card's document" mx_card_rows_over "$n"
+  row=$(mx_card_rows | sed -n "$((n + 1))p")
+  echo "     audit: $row"
+  "$PDM" "${P[@]}" audit >"$T/audit.txt" 2>&1
+  case $(printf '%s\n' "$row" | awk '{print $2}') in
+  allow)
+    account_of "$id" && ok "$id's account $ACC is there" || fail "allowed, yet no account of $id"
+    case $row in *"ServerID $id (origin smartcard,"*) ok "audited with origin smartcard" ;;
+    *) fail "the allow row names no ServerID $id from origin smartcard" ;; esac
+    MX_SAW=allowed ;;
+  deny | error)
+    account_of "$id" && fail "refused, yet $ACC exists for $id"
+    MX_SAW="refused by $(printf '%s\n' "$row" | awk '{print $6}')" ;;
+  *) fail "the card's Bootstrap row is not understood"; MX_SAW="?" ;;
+  esac
+}
+
+# mx_card_in NAME SERVERID: card NAME (made with mx_card for SERVERID)
+# goes into the reader of the running agent; its verdict (mx_card_verdict)
+# in MX_SAW.
+mx_card_in() {
+  local n
+  n=$(mx_card_rows | wc -l)
+  mx_insert "$1"
+  mx_card_verdict "$2" "$n"
+}
+
+# mx_card_gone ICCID: the running agent saw the card ICCID leave: waits
+# for the audit's BootstrapSourceGone row naming it, prints it and sets
+# MX_GONE to what the core did (its last word: removed / kept / ...).
+mx_card_gone() {
+  mx_until "no BootstrapSourceGone row for card $1" mx_audit_has "no longer has $1"
+  local row
+  row=$(grep -F "no longer has $1" "$T/audit.txt" | tail -1)
+  echo "     audit: $row"
+  MX_GONE=$(printf '%s\n' "$row" | sed 's/.*no longer has [^:]*: //; s/ .*//')
 }

@@ -9,16 +9,25 @@ READER="Virtual PCD 00 00"  # the vpcd slot that listens on 127.0.0.1:35963
 
 skip() { echo "$TEST: SKIPPED: $*" >&2; exit 77; }
 
+# sim_missing: prints what the stack lacks on this machine (root, a
+# package) and returns 1; returns 0 when everything is installed.  Also
+# used by the profile matrix's card cases (tests/matrix/lib.sh).
+sim_missing() {
+  [ "$(id -u)" -eq 0 ] || { echo "needs root (pcscd's /run/pcscd is fixed)"; return 1; }
+  command -v pcscd >/dev/null || { echo "pcscd missing (scripts/setup-deps.sh installs it)"; return 1; }
+  ls /usr/lib/pcsc/drivers/serial/libifdvpcd.so* >/dev/null 2>&1 ||
+    { echo "vsmartcard-vpcd missing (scripts/setup-deps.sh installs it)"; return 1; }
+  [ -x "$PY" ] || { echo "$PY missing"; return 1; }
+  [ -d /usr/lib/python3/site-packages/virtualsmartcard ] ||
+    { echo "python3-virtualsmartcard missing (vsmartcard-vpicc pulls it in)"; return 1; }
+  "$PY" -c 'import Cryptodome' 2>/dev/null || { echo "python3-pycryptodome missing"; return 1; }
+  return 0
+}
+
 # Exit 77 with the reason when the stack cannot run here.
 sim_check() {
-  [ "$(id -u)" -eq 0 ] || skip "needs root (pcscd's /run/pcscd is fixed)"
-  command -v pcscd >/dev/null || skip "pcscd missing (scripts/setup-deps.sh installs it)"
-  ls /usr/lib/pcsc/drivers/serial/libifdvpcd.so* >/dev/null 2>&1 ||
-    skip "vsmartcard-vpcd missing (scripts/setup-deps.sh installs it)"
-  [ -x "$PY" ] || skip "$PY missing"
-  [ -d /usr/lib/python3/site-packages/virtualsmartcard ] ||
-    skip "python3-virtualsmartcard missing (vsmartcard-vpicc pulls it in)"
-  "$PY" -c 'import Cryptodome' 2>/dev/null || skip "python3-pycryptodome missing"
+  local why
+  why=$(sim_missing) || skip "$why"
   [ -n "$READEF" ] && [ -x "$READEF" ] ||
     skip "readef not built (libpcsclite-dev was missing when CMake configured)"
   sim_pcscd_running && skip "a pcscd (pid $pid) is already running; only one can run per machine"

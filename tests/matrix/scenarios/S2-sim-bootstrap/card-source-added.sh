@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# A DM account document from the smart card.  Without a card in the loop
-# (the real card through pcscd and vsmartcard is tests/sim's sim_agent
-# test) a card-origin bootstrap source stands in for sim-bootstrap: the
-# engine's fixture fx-bootstrap, declaring origin smartcard and offering
-# an unsigned OMA CP document (as card files are), read by the start-up
-# scan (`polydm bootstrap --scan`).  Markets that disable smart-card
-# bootstrap never read it.
+# What the real card cannot show: a smart-card source the shipped profile
+# does not load, added by an integrator (a reader driver of its own).
+# The profile's own [bootstrap] keys must still decide: markets that
+# disable smart-card bootstrap (disabled_origins = smartcard) never read
+# it, and an unsigned card document from an origin unsigned_origins does
+# not list is refused.  The engine's fixture fx-bootstrap stands for the
+# driver: it declares origin smartcard and offers an unsigned OMA CP
+# document (as card files are), read by the start-up scan (`polydm
+# bootstrap --scan`).  gsm-operator, whose sim-bootstrap reads the real
+# card (S2/card-at-start), takes it.
 . "$SRC/tests/matrix/lib.sh"
 mx_plugin_built fx-bootstrap || mx_outcome "not built (the fx-bootstrap fixture is not on the plugin path)"
 "$SRV" --scenario "$E2E_SCN/bootstrap-cp.scn" --server-id card.server \
