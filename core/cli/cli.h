@@ -45,6 +45,11 @@ int cli_exit_for_rc(int rc);
 /* Opens a context on the profile (flags: PDM_CTX_*).  On failure prints
  * the error and returns the exit code; on success returns CLI_OK. */
 int cli_open(cli *c, pdm_ctx **out, unsigned flags);
+/* cli_open for a command that only reads: the store read-only
+ * (PDM_CTX_READONLY; a store the user may read but not write can be
+ * inspected), and without a store when there is none yet (nothing is
+ * created). */
+int cli_open_read(cli *c, pdm_ctx **out);
 /* Reads a whole file of at most @max bytes into *out (free() it).
  * Returns PDM_OK, PDM_ENOTFOUND, PDM_EIO, PDM_ETOOBIG, PDM_ENOMEM. */
 int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len);

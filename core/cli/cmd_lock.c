@@ -78,7 +78,7 @@ static int lock_status_cmd(cli *c, int argc, char **argv)
         return CLI_USAGE;
     }
     c->hooks = NULL;
-    if ((ex = cli_open(c, &ctx, 0)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     memset(&li, 0, sizeof li);
     li.struct_size = sizeof li;

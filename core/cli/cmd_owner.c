@@ -334,7 +334,7 @@ static int owner_cmd(cli *c, int argc, char **argv)
         return CLI_USAGE;
     }
     c->hooks = NULL;
-    if ((ex = cli_open(c, &ctx, 0)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     ro = pdm_ctx_root_owner(ctx);
     if (c->json) {
@@ -365,7 +365,7 @@ static int account_list_cmd(cli *c, int argc, char **argv)
         return CLI_USAGE;
     }
     c->hooks = NULL;
-    if ((ex = cli_open(c, &ctx, 0)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     if (c->json) {
         cli_json j;

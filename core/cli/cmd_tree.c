@@ -108,11 +108,6 @@ static int parse_opts(const cli_cmd *cmd, int argc, char **argv,
     return optind;
 }
 
-static int open_ctx(cli *c, pdm_ctx **ctx)
-{
-    return cli_open(c, ctx, 0);
-}
-
 static int exit_for_dec(int rc)
 {
     switch (rc) {
@@ -261,7 +256,7 @@ static int tree_get(cli *c, int argc, char **argv)
     }
     snprintf(uri, sizeof uri, "%s%s%s", argv[first], o.prop ? "?prop=" : "",
              o.prop ? o.prop : "");
-    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     rc = pdm_ctx_tree_get(&v, ctx, uri);
     if (rc != PDM_OK) {
@@ -299,7 +294,7 @@ static int open_one_node(cli *c, int which, int argc, char **argv,
         cli_err("tree %s: expected at most one URI", verb);
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, ctx)) != CLI_OK)
+    if ((ex = cli_open_read(c, ctx)) != CLI_OK)
         return ex;
     n.struct_size = sizeof n;
     if ((rc = pdm_ctx_node_info(&n, *ctx, *uri)) != PDM_OK) {
@@ -478,7 +473,7 @@ static int tree_export(cli *c, int argc, char **argv)
         cli_err("tree export: %s", path);
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     rc = pdm_ctx_tree_export(&v, ctx, uri,
                              o.list | (o.wbxml ? PDM_EXPORT_WBXML : 0));
@@ -543,7 +538,7 @@ static int tree_import(cli *c, int argc, char **argv)
         free(data);
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, &ctx)) == CLI_OK) {
+    if ((ex = cli_open(c, &ctx, 0)) == CLI_OK) {
         res.struct_size = sizeof res;
         rc = pdm_ctx_tree_import(ctx, target, data, len, &res);
         if (rc == PDM_OK) {
@@ -612,7 +607,7 @@ static int tree_explain(cli *c, int argc, char **argv)
         cli_err("tree explain: --op must be Get, Add, Replace, Delete or Exec");
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     d.struct_size = sizeof d;
     rc = pdm_ctx_explain(&d, ctx, o.server, op, argv[first]);
@@ -786,7 +781,7 @@ static int audit_cmd(cli *c, int argc, char **argv)
         cli_err("audit: unexpected argument '%s'", argv[first]);
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     if (o.verify) {
         ex = audit_verify(c, ctx);

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -139,6 +140,18 @@ int cli_open(cli *c, pdm_ctx **out, unsigned flags)
         return cli_exit_for_rc(rc);
     }
     return CLI_OK;
+}
+
+int cli_open_read(cli *c, pdm_ctx **out)
+{
+    char db[4096];
+    struct stat st;
+    /* No store yet: there is nothing to read but what a new one would
+     * start with (the factory tree, DevInfo); a read never creates one. */
+    snprintf(db, sizeof db, "%s/polydm.db", c->state_dir);
+    if (stat(db, &st) != 0 && errno == ENOENT)
+        return cli_open(c, out, PDM_CTX_READONLY | PDM_CTX_NO_STORE);
+    return cli_open(c, out, PDM_CTX_READONLY);
 }
 
 void cli_cmd_help(const cli_cmd *cmd, FILE *f)
