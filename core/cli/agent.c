@@ -83,11 +83,11 @@ const cli_cmd cli_agent_cmds[] = {
      "  --ca FILE  --cert FILE  --key FILE  --pin PIN\n"
      "                       TLS settings instead of the profile's\n"
      "                       [transport] (see polydm session --help)\n",
-     agent_cmd},
-    {"status", "", "show the state of the running agent", NULL, status_cmd},
+     agent_cmd, false},
+    {"status", "", "show the state of the running agent", NULL, status_cmd, false},
     {"trigger", "[--server ID]",
      "ask the running agent for a client-initiated session", NULL,
-     trigger_cmd},
+     trigger_cmd, false},
     {"alert", "--server ID --type URN --format FMT [--data TEXT] "
               "[--source URI] [--mark MARK] [--correlator C]",
      "queue a Generic Alert (1226) for a DM server",
@@ -97,8 +97,8 @@ const cli_cmd cli_agent_cmds[] = {
      "with another one).  It stays queued until a session that carried it\n"
      "ends normally.  Texts may not contain tabs or newlines (binary data:\n"
      "--format b64 and base64 text).\n",
-     alert_cmd},
-    {NULL, NULL, NULL, NULL, NULL},
+     alert_cmd, false},
+    {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 #define MAX_ATTEMPTS 5
@@ -1016,8 +1016,7 @@ static int agent_cmd(cli *c, int argc, char **argv)
             break;
         case 'h': cli_cmd_help(&cli_agent_cmds[0], stdout); return CLI_OK;
         default:
-            cli_err("agent: bad option '%s' (see polydm agent --help)",
-                    argv[optind - 1]);
+            cli_bad_option(&cli_agent_cmds[0], argv[optind - 1], lo);
             return CLI_USAGE;
         }
     }
@@ -1199,8 +1198,7 @@ static int alert_cmd(cli *c, int argc, char **argv)
         case 'd': v[6] = optarg; break;
         case 'h': cli_cmd_help(&cli_agent_cmds[3], stdout); return CLI_OK;
         default:
-            cli_err("alert: bad option '%s' (see polydm alert --help)",
-                    argv[optind - 1]);
+            cli_bad_option(&cli_agent_cmds[3], argv[optind - 1], lo);
             return CLI_USAGE;
         }
     }

@@ -1023,7 +1023,9 @@ int pdm_http_session_post(pdm_http_session *s, pdm_http_resp *out,
     }
     if (!https && !s->allow_plain_http) {
         set_err(err, errlen, "%s: plain http:// refused: this profile "
-                             "requires https:// for DM servers", origin);
+                             "requires https:// for DM servers (to allow "
+                             "http, set allow_plain_http = true in its "
+                             "[transport] section)", origin);
         return PDM_EFORBIDDEN;
     }
     if (!content_type || !*content_type || !header_value_ok(content_type) ||

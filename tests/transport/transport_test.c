@@ -1100,6 +1100,7 @@ static void test_plain_http(void)
     reset_counts(&mhd_plain);
     CU_ASSERT_EQUAL(post(&o, u, &r), PDM_EFORBIDDEN);
     ASSERT_ERR_HAS("plain http:// refused");
+    ASSERT_ERR_HAS("allow_plain_http = true in its [transport] section");
     ASSERT_ERR_HAS(url("http", mhd_plain.port, ""));
     CU_ASSERT_EQUAL(r.attempts, 0);
     CU_ASSERT_EQUAL(atomic_load(&mhd_plain.connections), 0);
