@@ -84,7 +84,13 @@ const cli_cmd cli_agent_cmds[] = {
      "                       TLS settings instead of the profile's\n"
      "                       [transport] (see polydm session --help)\n",
      agent_cmd, false},
-    {"status", "", "show the state of the running agent", NULL, status_cmd, true},
+    {"status", "", "show the state of the running agent",
+     "Prints one JSON document (with or without --json): the profile, the\n"
+     "push address, uptime, waiting alerts, sessions ended, each queued\n"
+     "session with its attempts, next_attempt (ISO 8601 UTC, null if not\n"
+     "tried yet) and last_error, and the last session's outcome.  Exit 1\n"
+     "when no agent runs for the state directory.\n",
+     status_cmd, true},
     {"trigger", "[--server ID]",
      "ask the running agent for a client-initiated session", NULL,
      trigger_cmd, false},

@@ -93,7 +93,7 @@ static int run_scan(cli *c, pdm_ctx *ctx)
         cj_obj(&j, NULL);
         cj_int(&j, "applied", (long long)applied);
         cj_int(&j, "refused", (long long)refused);
-        cj_str(&j, "error", rc == PDM_OK ? NULL : pdm_ctx_last_error(ctx));
+        cj_opt(&j, "error", rc == PDM_OK ? NULL : pdm_ctx_last_error(ctx));
         print_pending(c, ctx, &j);
         cj_end_obj(&j);
         cj_finish(&j);

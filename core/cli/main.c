@@ -218,8 +218,9 @@ static void usage(FILE *f)
           "  -v, --verbose       more log output (repeatable)\n"
           "  -q, --quiet         errors only\n"
           "  -h, --help          this help;  --version  print the version\n"
-          "Global options may also follow the command (polydm tree get --json\n"
-          "URI); `--` ends them.\n"
+          "\n"
+          "Global options may also follow the command (polydm tree get URI\n"
+          "--json); `--` ends them.\n"
           "\n"
           "Commands:\n",
           f);

@@ -630,6 +630,9 @@ agent_restart() {
   expect_in "$T/dev/agent.err" "retrying" "the unreachable server is retried"
   "$PDM" "${P[@]}" --json status >"$T/status1.json" 2>&1
   expect_in "$T/status1.json" '"server":"open.server"' "the session is queued"
+  expect_in "$T/status1.json" '"next_attempt":"20' "status shows when the retry is due"
+  expect_in "$T/status1.json" "\"last_error\":\"transport: http://127.0.0.1:$port: connection refused (server unreachable)" \
+    "status shows why the last attempt failed"
   "$PDM" "${P[@]}" audit >"$T/audit1.txt" 2>&1
   expect_in "$T/audit1.txt" "failed: transport: http://127.0.0.1:$port: connection refused" \
     "the failed attempt is audited with the transport's reason"
