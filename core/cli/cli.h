@@ -48,9 +48,10 @@ int cli_exit_for_rc(int rc);
 /* Opens a context on the profile (flags: PDM_CTX_*).  On failure prints
  * the error and returns the exit code; on success returns CLI_OK. */
 int cli_open(cli *c, pdm_ctx **out, unsigned flags);
-/* cli_open for a command that only reads: the store read-only
+/* cli_open for a command that only reads: an existing store read-only
  * (PDM_CTX_READONLY; a store the user may read but not write can be
- * inspected), and without a store when there is none yet (nothing is
+ * inspected).  No store yet: created as by any first command, or, in a
+ * state directory the user may not write, built in memory (nothing is
  * created). */
 int cli_open_read(cli *c, pdm_ctx **out);
 /* Reads a whole file of at most @max bytes into *out (free() it).

@@ -160,12 +160,17 @@ int cli_open_read(cli *c, pdm_ctx **out)
 {
     char db[4096];
     struct stat st;
-    /* No store yet: there is nothing to read but what a new one would
-     * start with (the factory tree, DevInfo), built in memory exactly as
-     * for a new store; a read never creates one. */
+    /* No store yet: the first command creates it, as any command does
+     * (later reads then see the same tree, timestamps included).  Where
+     * it cannot be created (a state directory this user may not write),
+     * what a new store would hold is built in memory instead. */
     snprintf(db, sizeof db, "%s/polydm.db", c->state_dir);
     if (stat(db, &st) != 0 && errno == ENOENT)
-        return cli_open(c, out, PDM_CTX_NO_STORE);
+        return cli_open(c, out,
+                        stat(c->state_dir, &st) == 0 &&
+                                access(c->state_dir, W_OK) != 0
+                            ? PDM_CTX_NO_STORE
+                            : 0);
     return cli_open(c, out, PDM_CTX_READONLY);
 }
 
