@@ -83,11 +83,17 @@ const cli_cmd cli_agent_cmds[] = {
      "  --ca FILE  --cert FILE  --key FILE  --pin PIN\n"
      "                       TLS settings instead of the profile's\n"
      "                       [transport] (see polydm session --help)\n",
-     agent_cmd},
-    {"status", "", "show the state of the running agent", NULL, status_cmd},
+     agent_cmd, false},
+    {"status", "", "show the state of the running agent",
+     "Prints one JSON document (with or without --json): the profile, the\n"
+     "push address, uptime, waiting alerts, sessions ended, each queued\n"
+     "session with its attempts, next_attempt (ISO 8601 UTC, null if not\n"
+     "tried yet) and last_error, and the last session's outcome.  Exit 1\n"
+     "when no agent runs for the state directory.\n",
+     status_cmd, true},
     {"trigger", "[--server ID]",
      "ask the running agent for a client-initiated session", NULL,
-     trigger_cmd},
+     trigger_cmd, false},
     {"alert", "--server ID --type URN --format FMT [--data TEXT] "
               "[--source URI] [--mark MARK] [--correlator C]",
      "queue a Generic Alert (1226) for a DM server",
@@ -97,8 +103,8 @@ const cli_cmd cli_agent_cmds[] = {
      "with another one).  It stays queued until a session that carried it\n"
      "ends normally.  Texts may not contain tabs or newlines (binary data:\n"
      "--format b64 and base64 text).\n",
-     alert_cmd},
-    {NULL, NULL, NULL, NULL, NULL},
+     alert_cmd, false},
+    {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 #define MAX_ATTEMPTS 5
@@ -112,6 +118,7 @@ typedef struct job {
     unsigned attempts;
     time_t not_before;
     char sid[8];      /* pkg0 already verified: its session id, else "" */
+    char last_error[256]; /* why the last attempt failed (status), or "" */
 } job;
 
 /* Refused pushes are unauthenticated input: the first one of a kind (for
@@ -198,6 +205,27 @@ static void job_free(job *j)
     free(j->server);
     free(j->pkg0);
     free(j);
+}
+
+/* A JSON string (or null) into @b: quotes, backslashes and control
+ * characters escaped (an error text may quote a server's words). */
+static void json_string(cli_buf *b, const char *s)
+{
+    if (!s) {
+        cli_buf_puts(b, "null");
+        return;
+    }
+    cli_buf_putc(b, '"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            cli_buf_printf(b, "\\%c", ch);
+        else if (ch < 0x20 || ch == 0x7f)
+            cli_buf_printf(b, "\\u%04x", ch);
+        else
+            cli_buf_putc(b, ch);
+    }
+    cli_buf_putc(b, '"');
 }
 
 /* ---- the queue, persisted in the store ------------------------------------------- */
@@ -460,14 +488,24 @@ static void run_job(agent *a, job *j)
     if ((rc == PDM_EIO || rc == PDM_ETIMEOUT || rc == PDM_EBUSY) &&
         !stop_flag && j->attempts < MAX_ATTEMPTS) {
         unsigned back = FIRST_BACKOFF_S << (j->attempts - 1);
+        time_t next = time(NULL) + back;
+        char at[32];
+        struct tm tm;
+        gmtime_r(&next, &tm);
+        strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        /* The failure itself was logged once (the session's error); the
+         * retry plan is for -v and `polydm status`. */
         pdm_ctx_log(a->ctx, PDM_LOG_INFO, "agent",
-                    "retrying in %u s (attempt %u of %d)", back,
+                    "retrying in %u s, at %s (attempt %u of %d)", back, at,
                     j->attempts + 1, MAX_ATTEMPTS);
         enqueue(a, j->server ? j->server : srv,
                 j->pkg0, j->pkg0_len, j->sid, j->attempts, true);
         for (job *q = a->queue; q; q = q->next)
-            if (cli_streq(q->server, j->server ? j->server : srv))
-                q->not_before = time(NULL) + back;
+            if (cli_streq(q->server, j->server ? j->server : srv)) {
+                q->not_before = next;
+                cli_strlcpy(q->last_error, pdm_session_error(s),
+                            sizeof q->last_error);
+            }
     } else if (stop_flag && rc != PDM_OK) {
         /* Interrupted by shutdown: keep it for the restart. */
         enqueue(a, j->server, j->pkg0, j->pkg0_len, j->sid, j->attempts - 1,
@@ -845,15 +883,28 @@ static void on_control(agent *a)
                         (long long)(time(NULL) - a->started),
                         pdm_ctx_pending_alerts(a->ctx, NULL),
                         a->sessions_ended);
-        for (job *j = a->queue; j; j = j->next, q++)
+        for (job *j = a->queue; j; j = j->next, q++) {
+            char at[32] = "";
+            struct tm tm;
+            /* A retry: when it is due and why the last attempt failed
+             * (null for a request not tried yet). */
+            if (j->not_before && gmtime_r(&j->not_before, &tm))
+                strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
             cli_buf_printf(&out, "%s{\"server\":\"%s\",\"initiated\":\"%s\","
-                                  "\"attempts\":%u}",
+                                  "\"attempts\":%u,\"next_attempt\":",
                             q ? "," : "", j->server ? j->server : "",
                             j->pkg0 ? "server" : "client", j->attempts);
-        cli_buf_printf(&out, "],\"last\":\"");
-        for (const char *c = a->last; *c; c++)
-            cli_buf_printf(&out, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
-        cli_buf_puts(&out, "\"}\n");
+            if (at[0])
+                cli_buf_printf(&out, "\"%s\"", at);
+            else
+                cli_buf_puts(&out, "null");
+            cli_buf_puts(&out, ",\"last_error\":");
+            json_string(&out, j->last_error[0] ? j->last_error : NULL);
+            cli_buf_puts(&out, "}");
+        }
+        cli_buf_puts(&out, "],\"last\":");
+        json_string(&out, a->last[0] ? a->last : NULL);
+        cli_buf_puts(&out, "}\n");
     } else if (strncmp(line, "alert\t", 6) == 0) {
         int rc = queue_alert_line(a->ctx, line + 6);
         if (rc == PDM_OK) {
@@ -1016,8 +1067,7 @@ static int agent_cmd(cli *c, int argc, char **argv)
             break;
         case 'h': cli_cmd_help(&cli_agent_cmds[0], stdout); return CLI_OK;
         default:
-            cli_err("agent: bad option '%s' (see polydm agent --help)",
-                    argv[optind - 1]);
+            cli_bad_option(&cli_agent_cmds[0], argv[optind - 1], lo);
             return CLI_USAGE;
         }
     }
@@ -1199,8 +1249,7 @@ static int alert_cmd(cli *c, int argc, char **argv)
         case 'd': v[6] = optarg; break;
         case 'h': cli_cmd_help(&cli_agent_cmds[3], stdout); return CLI_OK;
         default:
-            cli_err("alert: bad option '%s' (see polydm alert --help)",
-                    argv[optind - 1]);
+            cli_bad_option(&cli_agent_cmds[3], argv[optind - 1], lo);
             return CLI_USAGE;
         }
     }

@@ -38,6 +38,9 @@ typedef struct cli_cmd {
     const char *summary; /* one line */
     const char *help;    /* the --help text after the synopsis, or NULL */
     int (*run)(cli *c, int argc, char **argv); /* argv[0] = last word */
+    /* Prints its data as JSON under --json (schemas in docs/cli.md);
+     * false: --json is a usage error (exit 2) for this command. */
+    bool json;
 } cli_cmd;
 
 /* Maps a pdm_rc to an exit code (input errors → 3, store/IO → 4). */
@@ -45,6 +48,12 @@ int cli_exit_for_rc(int rc);
 /* Opens a context on the profile (flags: PDM_CTX_*).  On failure prints
  * the error and returns the exit code; on success returns CLI_OK. */
 int cli_open(cli *c, pdm_ctx **out, unsigned flags);
+/* cli_open for a command that only reads: an existing store read-only
+ * (PDM_CTX_READONLY; a store the user may read but not write can be
+ * inspected).  No store yet: created as by any first command, or, in a
+ * state directory the user may not write, built in memory (nothing is
+ * created). */
+int cli_open_read(cli *c, pdm_ctx **out);
 /* Reads a whole file of at most @max bytes into *out (free() it).
  * Returns PDM_OK, PDM_ENOTFOUND, PDM_EIO, PDM_ETOOBIG, PDM_ENOMEM. */
 int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
@@ -55,18 +64,35 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_simple_opts(const cli_cmd *cmd, int argc, char **argv);
 void cli_cmd_help(const cli_cmd *cmd, FILE *f);
 
+/* ---- "did you mean" (suggest.c) ---- */
+struct option;
+/* The candidate (NULL-terminated list) closest to a misspelt @word, or
+ * NULL when none is close enough to be a typo. */
+const char *cli_closest(const char *word, const char *const *cands);
+/* Reports an option @arg that @cmd does not take (getopt's '?'): a value
+ * missing, or unknown with the closest of @lo's names. */
+void cli_bad_option(const cli_cmd *cmd, const char *arg,
+                    const struct option *lo);
+
 /* ---- JSON output ---- */
 typedef struct cli_json {
     FILE *f;
     int depth;
     bool need_comma[32];
 } cli_json;
+/* Starts a document on @f; one on stdout sets cli_json_written (a failing
+ * command that wrote its own document gets no {"ok":false} after it). */
 void cj_begin(cli_json *j, FILE *f);
+extern bool cli_json_written;
 void cj_obj(cli_json *j, const char *key);   /* key NULL inside arrays */
 void cj_arr(cli_json *j, const char *key);
 void cj_end_obj(cli_json *j);
 void cj_end_arr(cli_json *j);
 void cj_str(cli_json *j, const char *key, const char *val); /* NULL → null */
+/* An optional field: NULL and "" (nothing there: no type, an inherited
+ * ACL, no deciding node) are both null.  cj_str is for values where ""
+ * is a value (a node's empty value). */
+void cj_opt(cli_json *j, const char *key, const char *val);
 void cj_strn(cli_json *j, const char *key, const char *val, size_t len);
 void cj_int(cli_json *j, const char *key, long long v);
 void cj_bool(cli_json *j, const char *key, bool v);

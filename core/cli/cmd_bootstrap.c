@@ -44,8 +44,8 @@ const cli_cmd cli_bootstrap_cmds[] = {
      "Exit 0 if applied (every offered document, for --scan), 1 if refused\n"
      "(the reason on stderr; audited), 2 usage, 3 unreadable FILE,\n"
      "4 store error.\n",
-     bootstrap_cmd},
-    {NULL, NULL, NULL, NULL, NULL},
+     bootstrap_cmd, true},
+    {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 static int parse_origin(const char *s, uint32_t *o)
@@ -93,7 +93,7 @@ static int run_scan(cli *c, pdm_ctx *ctx)
         cj_obj(&j, NULL);
         cj_int(&j, "applied", (long long)applied);
         cj_int(&j, "refused", (long long)refused);
-        cj_str(&j, "error", rc == PDM_OK ? NULL : pdm_ctx_last_error(ctx));
+        cj_opt(&j, "error", rc == PDM_OK ? NULL : pdm_ctx_last_error(ctx));
         print_pending(c, ctx, &j);
         cj_end_obj(&j);
         cj_finish(&j);
@@ -205,8 +205,7 @@ static int bootstrap_cmd(cli *c, int argc, char **argv)
         case 'd': state = optarg; break;
         case 'h': cli_cmd_help(cmd, stdout); return CLI_OK;
         default:
-            cli_err("bootstrap: bad option '%s' (see polydm bootstrap --help)",
-                    argv[optind - 1]);
+            cli_bad_option(cmd, argv[optind - 1], lo);
             return CLI_USAGE;
         }
     }

@@ -24,8 +24,8 @@ const cli_cmd cli_lock_cmds[] = {
      "server's authorised LAWMO UnLock or a\nfactory reset unlocks the "
      "device.  Opening the state runs a factory reset\nthat is due, as "
      "every command that opens it.\nExit 0, 4 store error.\n",
-     lock_status_cmd},
-    {NULL, NULL, NULL, NULL, NULL},
+     lock_status_cmd, true},
+    {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 /* LAWMO State (OMA-TS-LAWMO §5.4) and its word for a pdm_lock_level. */
@@ -78,7 +78,7 @@ static int lock_status_cmd(cli *c, int argc, char **argv)
         return CLI_USAGE;
     }
     c->hooks = NULL;
-    if ((ex = cli_open(c, &ctx, 0)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     memset(&li, 0, sizeof li);
     li.struct_size = sizeof li;

@@ -40,7 +40,7 @@ const cli_cmd cli_owner_cmds[] = {
                  "account's authority:\nhow its account came (origin, SEC, "
                  "bootstrap source), its server address\nand the top-most "
                  "nodes it created.\n",
-                 owner_cmd},
+                 owner_cmd, true},
     [C_TAKEOVER] = {"takeover", "SERVERID [--yes] [--ui-script F]",
                     "make a known server the root owner (S3)",
                     "The profile's authority decides first (none, or one "
@@ -48,7 +48,7 @@ const cli_cmd cli_owner_cmds[] = {
                     "(PDM_OP_TAKEOVER), then you.  The root ACL's Get, "
                     "Replace,\nDelete and Exec go to SERVERID (Add stays), "
                     "the old owner is scrubbed from\nevery ACL.\n" CONFIRM_HELP,
-                    takeover_cmd},
+                    takeover_cmd, true},
     [C_TRANSFER] = {"transfer",
                     "--from A --to B [--keep-account] [--yes] [--ui-script F]",
                     "move management from authority A to B (S12)",
@@ -59,19 +59,19 @@ const cli_cmd cli_owner_cmds[] = {
                     "rights).  Asked as PDM_OP_TRANSFER (and the authority's "
                     "takeover with\nPDM_OP_TAKEOVER when A owns root).\n"
                     CONFIRM_HELP,
-                    transfer_cmd},
+                    transfer_cmd, true},
     [C_ACL_SET] = {"acl set", "URI ACL [--yes] [--ui-script F]",
                    "replace a node's ACL as the local user (S4)",
                    "ACL in TND syntax, e.g. 'Get=*&Replace=srv-a'; '' makes "
                    "the node inherit\n(not the root).  Asked as "
                    "PDM_OP_ACL_EDIT; TStamp/VerNo are updated.\n" CONFIRM_HELP,
-                   acl_set_cmd},
+                   acl_set_cmd, true},
     [C_ACC_LIST] = {"account list", "",
                     "list the DM accounts and their authorities",
                     "One line per account: ServerID, account node, origin, "
                     "SEC, source, and\n\"root owner\" for the one that owns "
                     "root (the list of `polydm owner`).\n",
-                    account_list_cmd},
+                    account_list_cmd, true},
     [C_ACC_DELETE] = {"account delete", "SERVERID [--yes] [--ui-script F]",
                       "delete a DM account as the local user",
                       "Asked as PDM_OP_ACCOUNT_DELETE.  The account subtree "
@@ -79,8 +79,8 @@ const cli_cmd cli_owner_cmds[] = {
                       "ownership goes if it had it, and its pending\nfirst "
                       "session, queued alerts and bootstrap records go too.\n"
                       CONFIRM_HELP,
-                      account_delete_cmd},
-    {NULL, NULL, NULL, NULL, NULL},
+                      account_delete_cmd, true},
+    {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 /* ---- output ------------------------------------------------------------------ */
@@ -127,8 +127,8 @@ static int list_authorities(cli *c, pdm_ctx *ctx, cli_json *j, const char *key,
             cj_str(j, "account", e.account_uri);
             cj_str(j, "origin", origin_name(e.origin));
             cj_str(j, "sec", sec_name(e.sec));
-            cj_str(j, "source", e.source);
-            cj_str(j, "address", e.address);
+            cj_opt(j, "source", e.source);
+            cj_opt(j, "address", e.address);
             cj_bool(j, "owns_root", e.owns_root != 0);
             cj_arr(j, "subtrees");
             while (s && *s) {
@@ -219,8 +219,7 @@ static int op_parse(const cli_cmd *cmd, int argc, char **argv, op_opts *o,
     }
     return optind;
 bad:
-    cli_err("%s: bad option '%s' (see polydm %s --help)", cmd->name,
-            argv[optind - 1], cmd->name);
+    cli_bad_option(cmd, argv[optind - 1], lo);
     *ex = CLI_USAGE;
     return -1;
 }
@@ -334,7 +333,7 @@ static int owner_cmd(cli *c, int argc, char **argv)
         return CLI_USAGE;
     }
     c->hooks = NULL;
-    if ((ex = cli_open(c, &ctx, 0)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     ro = pdm_ctx_root_owner(ctx);
     if (c->json) {
@@ -365,7 +364,7 @@ static int account_list_cmd(cli *c, int argc, char **argv)
         return CLI_USAGE;
     }
     c->hooks = NULL;
-    if ((ex = cli_open(c, &ctx, 0)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     if (c->json) {
         cli_json j;

@@ -18,7 +18,7 @@ const cli_cmd cli_plugins_cmds[] = {
      "them and prints name, version, file and components.  An optional\n"
      "plugin (optional = true) whose module is not installed is listed as\n"
      "\"optional, not installed\" (JSON: \"installed\": false).\n",
-     plugins_list},
+     plugins_list, true},
     {"plugins inspect", "FILE.so",
      "show a plugin's descriptor without starting it",
      "Reads the descriptor of a plugin module: name, version, ABI it was\n"
@@ -28,8 +28,8 @@ const cli_cmd cli_plugins_cmds[] = {
      "init.  Like every load, it refuses a module that others than root\n"
      "and the current user can change (see profiles/README.md,\n"
      "plugin_strict_modes).  Exit 3 if the module is refused.\n",
-     plugins_inspect},
-    {NULL, NULL, NULL, NULL, NULL},
+     plugins_inspect, true},
+    {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 static int plugins_list(cli *c, int argc, char **argv)
@@ -94,8 +94,8 @@ static int plugins_list(cli *c, int argc, char **argv)
             cj_obj(&j, NULL);
             cj_str(&j, "name", pi.name);
             cj_str(&j, "version", pi.version);
-            cj_str(&j, "summary", pi.summary);
-            cj_str(&j, "path", *pi.path ? pi.path : NULL);
+            cj_opt(&j, "summary", pi.summary);
+            cj_opt(&j, "path", pi.path);
             cj_bool(&j, "optional", pp->optional);
             cj_bool(&j, "installed", true);
             cj_arr(&j, "components");

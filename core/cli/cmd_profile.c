@@ -22,10 +22,14 @@ const cli_cmd cli_profile_cmds[] = {
      "is no problem: it is reported as FILE:LINE: plugin NAME: optional,\n"
      "not installed (JSON: \"plugins\", \"installed\": false).\n"
      "Exit 0 if all files are valid, 3 otherwise.\n",
-     profile_check},
-    {"profile keys", "", "list the keys a profile may contain", NULL,
-     profile_keys},
-    {NULL, NULL, NULL, NULL, NULL},
+     profile_check, true},
+    {"profile keys", "", "list the keys a profile may contain",
+     "Every key of every section, with its type and meaning: the parser's\n"
+     "own table (profiles/README.md documents the same keys).  A part in\n"
+     "<> is a name of your choice: transport.pin.<ServerID>; plugin.* keys\n"
+     "go in a [plugin <name>] section without the \"plugin.\" prefix.\n",
+     profile_keys, true},
+    {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 static int profile_check(cli *c, int argc, char **argv)
@@ -118,21 +122,32 @@ static int profile_check(cli *c, int argc, char **argv)
 static int profile_keys(cli *c, int argc, char **argv)
 {
     int rc = cli_simple_opts(&cli_profile_cmds[1], argc, argv);
+    cli_json j;
     if (rc)
         return rc > 0 ? CLI_OK : CLI_USAGE;
-    for (const pdm__profile_key *k = pdm__profile_keys(); k->key; k++)
-        printf("%-24s %-20s %s\n", k->key, k->type, k->help);
-    printf("%-24s %-20s %s\n", "plugin.path", "path",
-           "[plugin <name>] explicit module file (relative to the profile)");
-    printf("%-24s %-20s %s\n", "plugin.option.<key>", "string",
-           "[plugin <name>] option declared by the plugin (values of "
-           "secret options are never printed)");
-    printf("%-24s %-20s %s\n", "plugin.mo.<comp>.base", "uri",
-           "[plugin <name>] base URI of an MO handler component");
-    printf("%-24s %-20s %s\n", "plugin.optional", "bool",
-           "[plugin <name>] leave the plugin out when its module is not "
-           "installed (bootstrap sources and MO handlers only; default "
-           "false)");
-    (void)c;
+    if (argc > 1) {
+        cli_err("profile keys: takes no arguments");
+        return CLI_USAGE;
+    }
+    /* The parser's own table: what is listed is what it takes. */
+    if (c->json) {
+        cj_begin(&j, stdout);
+        cj_arr(&j, NULL);
+    }
+    for (const pdm__profile_key *k = pdm__profile_keys(); k->key; k++) {
+        if (c->json) {
+            cj_obj(&j, NULL);
+            cj_str(&j, "key", k->key);
+            cj_str(&j, "type", k->type);
+            cj_str(&j, "help", k->help);
+            cj_end_obj(&j);
+        } else {
+            printf("%-28s %-20s %s\n", k->key, k->type, k->help);
+        }
+    }
+    if (c->json) {
+        cj_end_arr(&j);
+        cj_finish(&j);
+    }
     return CLI_OK;
 }

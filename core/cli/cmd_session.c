@@ -54,7 +54,7 @@ const cli_cmd cli_session_cmds[] = {
      "  --pkg0 FILE  start server-initiated from this package 0\n"
      DEVICE_HELP
      "Exit 0 if the session ended normally, 1 otherwise.\n",
-     replay_cmd},
+     replay_cmd, false},
     {"session", "[--server ID] [--wbxml] [transport options]",
      "run a client-initiated session with a DM server",
      "Connects to the account's server address (HTTP or HTTPS), sends\n"
@@ -63,7 +63,7 @@ const cli_cmd cli_session_cmds[] = {
      "  --server ID   the account (default: the only one)\n"
      "  --wbxml       use WBXML instead of XML\n" TRANSPORT_HELP
      "Exit 0 if the session ended normally, 1 if it was refused or failed.\n",
-     session_cmd},
+     session_cmd, false},
     {"notify", "FILE|- [--wbxml] [transport options]",
      "handle a package 0 (verify, then run the session)",
      "Reads a package 0 (the binary General Notification) from FILE or\n"
@@ -72,8 +72,8 @@ const cli_cmd cli_session_cmds[] = {
      "1200).  A bad digest, an unknown server or a repeated session id is\n"
      "refused (exit 1) and audited.\n"
      "  --wbxml       use WBXML instead of XML\n" TRANSPORT_HELP,
-     notify_cmd},
-    {NULL, NULL, NULL, NULL, NULL},
+     notify_cmd, false},
+    {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 static int parse_net(const cli_cmd *cmd, int argc, char **argv, cli_net_opts *o,
@@ -107,8 +107,7 @@ static int parse_net(const cli_cmd *cmd, int argc, char **argv, cli_net_opts *o,
         case 'd': o->device_state = optarg; break;
         case 'h': cli_cmd_help(cmd, stdout); *exit_code = CLI_OK; return -1;
         default:
-            cli_err("%s: bad option '%s' (see polydm %s --help)", cmd->name,
-                    argv[optind - 1], cmd->name);
+            cli_bad_option(cmd, argv[optind - 1], lo);
             *exit_code = CLI_USAGE;
             return -1;
         }
@@ -315,8 +314,7 @@ static int replay_cmd(cli *c, int argc, char **argv)
         case 'd': o.device_state = optarg; break;
         case 'h': cli_cmd_help(&cli_session_cmds[0], stdout); return CLI_OK;
         default:
-            cli_err("replay: bad option '%s' (see polydm replay --help)",
-                    argv[optind - 1]);
+            cli_bad_option(&cli_session_cmds[0], argv[optind - 1], lo);
             return CLI_USAGE;
         }
     }

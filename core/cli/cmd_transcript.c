@@ -30,8 +30,8 @@ const cli_cmd cli_transcript_cmds[] = {
      "with its commands; statuses name the command they answer; a client\n"
      "message with the transport it went over (NN-transport).\n"
      "Credentials are never printed.\n",
-     transcript_cmd},
-    {NULL, NULL, NULL, NULL, NULL},
+     transcript_cmd, false},
+    {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 /* Every command sent, by "<sender> msgid/cmdid", to name it in the other

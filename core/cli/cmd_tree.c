@@ -33,10 +33,10 @@ const cli_cmd cli_tree_cmds[] = {
                "  --prop NAME   a property: ACL, Format, Name, Size, Title, "
                "TStamp, Type, VerNo\n"
                "AAuthSecret and AAuthData are never shown (exit 1).\n",
-               tree_get},
+               tree_get, true},
     [C_LIST] = {"tree list", "[URI]",
                 "list a node's children with format, ACL and owner", NULL,
-                tree_list},
+                tree_list, true},
     [C_EXPORT] = {"tree export", "[URI] [--tnds|--struct|--structdata] "
                                  "[--wbxml] [-o FILE]",
                   "export a subtree as TNDS (secrets redacted)",
@@ -46,14 +46,14 @@ const cli_cmd cli_tree_cmds[] = {
                   "  --wbxml       WBXML instead of XML\n"
                   "  -o FILE       write to FILE instead of stdout\n"
                   "Secret values (AAuthSecret, AAuthData) appear as *****.\n",
-                  tree_export},
+                  tree_export, false},
     [C_IMPORT] = {"tree import", "FILE [--target URI]",
                   "add the nodes of a TNDS file (XML or WBXML)",
                   "Adds every node of the file below URI (default the root) "
                   "as the local user,\nall or nothing.  Existing interior "
                   "nodes are merged into; an existing leaf fails the import.\n"
                   "Exit 3 for a malformed file, 1 if refused.\n",
-                  tree_import},
+                  tree_import, false},
     [C_EXPLAIN] = {"tree explain", "--server ID --op OP URI",
                    "tell whether a server may do OP on URI, and why",
                    "OP is Get, Add, Replace, Delete or Exec; URI may carry "
@@ -61,7 +61,7 @@ const cli_cmd cli_tree_cmds[] = {
                    "allow or deny, the rule, and the node\nand ACL entry (or "
                    "the policy) that decided.  Exit 0 if allowed, 1 if "
                    "denied.\n",
-                   tree_explain},
+                   tree_explain, true},
     [C_AUDIT] = {"audit", "[--since TIME] [--verify]", "print the audit log",
                  "TIME: seconds since the epoch, YYYY-MM-DD[THH:MM[:SS]] (UTC),"
                  "\nor an age like 30m, 2h, 7d.  The log keeps the rows of "
@@ -71,15 +71,15 @@ const cli_cmd cli_tree_cmds[] = {
                  "  --verify  check the hash chain of the kept segments and "
                  "that no row is\n            missing; exit 0 if intact, 4 "
                  "naming what was changed\n",
-                 audit_cmd},
+                 audit_cmd, true},
     [C_SHOW] = {"tree show", "[URI]",
                 "print a subtree with its values, indented",
                 "One line per node: leaves with their value (cut at 60 "
                 "bytes; binary\nvalues as a size; AAuthSecret/AAuthData as "
                 "*****), interior nodes\nwith the authority that created "
                 "them.\n",
-                tree_show},
-    {NULL, NULL, NULL, NULL, NULL},
+                tree_show, true},
+    {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 /* Parses the options of a command; returns the index of the first operand,
@@ -99,18 +99,12 @@ static int parse_opts(const cli_cmd *cmd, int argc, char **argv,
             return -1;
         }
         if (opt == '?' || opt == ':' || set(opt, optarg, u) != 0) {
-            cli_err("%s: bad option '%s' (see polydm %s --help)", cmd->name,
-                    argv[optind - 1], cmd->name);
+            cli_bad_option(cmd, argv[optind - 1], lo);
             *exit_code = CLI_USAGE;
             return -1;
         }
     }
     return optind;
-}
-
-static int open_ctx(cli *c, pdm_ctx **ctx)
-{
-    return cli_open(c, ctx, 0);
 }
 
 static int exit_for_dec(int rc)
@@ -180,7 +174,7 @@ static void print_items(cli *c, const pdm_tree_value *v)
             cj_obj(&j, NULL);
             cj_str(&j, "uri", it.uri);
             cj_str(&j, "format", pdm_format_name(it.format));
-            cj_str(&j, "type", it.type);
+            cj_opt(&j, "type", it.type);
             if (it.data && show)
                 cj_strn(&j, "value", (const char *)it.data, it.len);
             cj_end_obj(&j);
@@ -208,7 +202,7 @@ static void print_value(cli *c, const char *uri, const pdm_tree_value *v)
         cj_obj(&j, NULL);
         cj_str(&j, "uri", uri);
         cj_str(&j, "format", pdm_format_name(v->format));
-        cj_str(&j, "type", v->type);
+        cj_opt(&j, "type", v->type);
         if (v->format == PDM_FORMAT_NODE) {
             /* the child names, "a/b/c" */
             cj_arr(&j, "children");
@@ -261,7 +255,7 @@ static int tree_get(cli *c, int argc, char **argv)
     }
     snprintf(uri, sizeof uri, "%s%s%s", argv[first], o.prop ? "?prop=" : "",
              o.prop ? o.prop : "");
-    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     rc = pdm_ctx_tree_get(&v, ctx, uri);
     if (rc != PDM_OK) {
@@ -299,7 +293,7 @@ static int open_one_node(cli *c, int which, int argc, char **argv,
         cli_err("tree %s: expected at most one URI", verb);
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, ctx)) != CLI_OK)
+    if ((ex = cli_open_read(c, ctx)) != CLI_OK)
         return ex;
     n.struct_size = sizeof n;
     if ((rc = pdm_ctx_node_info(&n, *ctx, *uri)) != PDM_OK) {
@@ -329,9 +323,10 @@ static int list_node(void *user, const char *uri, unsigned depth,
         cj_obj(&lw->j, NULL);
         cj_str(&lw->j, "name", n->name);
         cj_str(&lw->j, "format", pdm_format_name(n->format));
-        cj_str(&lw->j, "type", n->type);
-        cj_str(&lw->j, "acl", n->acl);
-        cj_str(&lw->j, "owner", n->owner);
+        /* null, not "": no type, an inherited ACL, no recorded creator */
+        cj_opt(&lw->j, "type", n->type);
+        cj_opt(&lw->j, "acl", n->acl);
+        cj_opt(&lw->j, "owner", n->owner);
         cj_int(&lw->j, "children", (long long)n->nchildren);
         cj_end_obj(&lw->j);
     } else {
@@ -367,6 +362,35 @@ static int tree_list(cli *c, int argc, char **argv)
     }
     pdm_ctx_close(ctx);
     return ex;
+}
+
+/* `tree show --json`: one object per node, in walk order (schema in
+ * docs/cli.md); the value only when it is text and not a secret. */
+static int show_node_json(void *user, const char *uri, unsigned depth,
+                          const pdm_node_info *n)
+{
+    cli_json *j = user;
+    bool interior = (n->flags & PDM_NODE_IS_INTERIOR) != 0;
+    bool secret = (n->flags & PDM_NODE_IS_SECRET) != 0;
+    bool has = (n->flags & PDM_NODE_HAS_VALUE) != 0;
+    cj_obj(j, NULL);
+    cj_str(j, "uri", uri);
+    cj_int(j, "depth", depth);
+    cj_bool(j, "interior", interior);
+    cj_str(j, "format", pdm_format_name(n->format));
+    cj_opt(j, "owner", n->owner);
+    if (!interior) {
+        cj_bool(j, "secret", secret);
+        cj_int(j, "size", secret || !has ? -1 : (long long)n->len);
+        if (!secret && has && n->value && printable(n->value, n->len))
+            cj_strn(j, "value", (const char *)n->value, n->len);
+        else
+            cj_str(j, "value", NULL);
+        cj_str(j, "unreadable", !secret && !has ? (n->why ? n->why : "")
+                                                : NULL);
+    }
+    cj_end_obj(j);
+    return 0;
 }
 
 /* `tree show`: one line per node, indented.  An interior start node is
@@ -421,8 +445,18 @@ static int tree_show(cli *c, int argc, char **argv)
 
     if (!ctx)
         return ex;
-    rc = pdm_ctx_tree_walk(ctx, uri, PDM_WALK_ALL_DEPTHS, PDM_WALK_VALUES,
-                           show_node, NULL);
+    if (c->json) {
+        cli_json j;
+        cj_begin(&j, stdout);
+        cj_arr(&j, NULL);
+        rc = pdm_ctx_tree_walk(ctx, uri, PDM_WALK_ALL_DEPTHS, PDM_WALK_VALUES,
+                               show_node_json, &j);
+        cj_end_arr(&j);
+        cj_finish(&j);
+    } else {
+        rc = pdm_ctx_tree_walk(ctx, uri, PDM_WALK_ALL_DEPTHS, PDM_WALK_VALUES,
+                               show_node, NULL);
+    }
     if (rc != PDM_OK) {
         print_refusal("show", uri, ctx, rc);
         ex = exit_for_dec(rc);
@@ -478,7 +512,7 @@ static int tree_export(cli *c, int argc, char **argv)
         cli_err("tree export: %s", path);
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     rc = pdm_ctx_tree_export(&v, ctx, uri,
                              o.list | (o.wbxml ? PDM_EXPORT_WBXML : 0));
@@ -543,7 +577,7 @@ static int tree_import(cli *c, int argc, char **argv)
         free(data);
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, &ctx)) == CLI_OK) {
+    if ((ex = cli_open(c, &ctx, 0)) == CLI_OK) {
         res.struct_size = sizeof res;
         rc = pdm_ctx_tree_import(ctx, target, data, len, &res);
         if (rc == PDM_OK) {
@@ -612,7 +646,7 @@ static int tree_explain(cli *c, int argc, char **argv)
         cli_err("tree explain: --op must be Get, Add, Replace, Delete or Exec");
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     d.struct_size = sizeof d;
     rc = pdm_ctx_explain(&d, ctx, o.server, op, argv[first]);
@@ -622,11 +656,11 @@ static int tree_explain(cli *c, int argc, char **argv)
         cj_obj(&j, NULL);
         cj_str(&j, "decision", rc == PDM_OK ? "allow" : "deny");
         cj_str(&j, "status", pdm_strerror(rc));
-        cj_str(&j, "rule", d.rule);
-        cj_str(&j, "node", d.node);
-        cj_str(&j, "entry", d.entry);
-        cj_str(&j, "component", d.component);
-        cj_str(&j, "reason", d.reason);
+        cj_opt(&j, "rule", d.rule);
+        cj_opt(&j, "node", d.node);
+        cj_opt(&j, "entry", d.entry);
+        cj_opt(&j, "component", d.component);
+        cj_opt(&j, "reason", d.reason);
         cj_end_obj(&j);
         cj_finish(&j);
     } else {
@@ -701,10 +735,10 @@ static int audit_row(void *user, const pdm_audit_row *a)
         cj_str(&ac->j, "time", ts);
         cj_str(&ac->j, "principal", a->principal);
         cj_str(&ac->j, "op", a->op);
-        cj_str(&ac->j, "uri", a->uri);
+        cj_opt(&ac->j, "uri", a->uri);
         cj_str(&ac->j, "decision", a->decision);
-        cj_str(&ac->j, "component", a->component);
-        cj_str(&ac->j, "reason", a->reason);
+        cj_opt(&ac->j, "component", a->component);
+        cj_opt(&ac->j, "reason", a->reason);
         cj_end_obj(&ac->j);
     } else {
         printf("%s %-5s %-22s %-8s %-28s %-22s %s\n", ts, a->decision,
@@ -786,7 +820,7 @@ static int audit_cmd(cli *c, int argc, char **argv)
         cli_err("audit: unexpected argument '%s'", argv[first]);
         return CLI_USAGE;
     }
-    if ((ex = open_ctx(c, &ctx)) != CLI_OK)
+    if ((ex = cli_open_read(c, &ctx)) != CLI_OK)
         return ex;
     if (o.verify) {
         ex = audit_verify(c, ctx);

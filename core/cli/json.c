@@ -7,10 +7,14 @@
 
 #include <string.h>
 
+bool cli_json_written;
+
 void cj_begin(cli_json *j, FILE *f)
 {
     memset(j, 0, sizeof(*j));
     j->f = f;
+    if (f == stdout)
+        cli_json_written = true;
 }
 
 static void raw_string(FILE *f, const char *s, size_t n);
@@ -75,6 +79,11 @@ void cj_str(cli_json *j, const char *key, const char *val)
         return;
     }
     cj_strn(j, key, val, strlen(val));
+}
+
+void cj_opt(cli_json *j, const char *key, const char *val)
+{
+    cj_str(j, key, val && *val ? val : NULL);
 }
 
 void cj_obj(cli_json *j, const char *key)

@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include <string.h>
+#include <time.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,11 +47,21 @@ typedef struct retries {
     char first[400];
 } retries;
 
-static void on_retry(void *user, unsigned attempt, const char *why)
+static void on_retry(void *user, unsigned attempt, const char *why,
+                     long delay_ms)
 {
     retries *r = user;
+    struct timespec now;
+    struct tm tm;
+    char at[32] = "";
+    time_t next;
+    clock_gettime(CLOCK_REALTIME, &now);
+    next = now.tv_sec + (time_t)((now.tv_nsec / 1000000 + delay_ms) / 1000);
+    if (gmtime_r(&next, &tm))
+        strftime(at, sizeof at, "%H:%M:%SZ", &tm);
     pdm_ctx_log(r->ctx, PDM_LOG_INFO, "transport",
-                "attempt %u failed (%s); retrying", attempt, why);
+                "attempt %u failed (%s); next attempt in %ld ms, at %s",
+                attempt, why, delay_ms, at);
     if (!r->first[0])
         snprintf(r->first, sizeof r->first, "%s", why);
 }
@@ -213,9 +224,10 @@ int cli_drive_session(pdm_ctx *ctx, pdm_session *s, const cli_net_opts *o,
         pdm_session_reply(s, r.body, r.len, r.content_type, r.hmac);
         pdm_http_resp_free(&r);
     }
+    /* The transport's words are in the session's error, logged once
+     * below: here only for -v. */
     if (rc != PDM_OK && err[0])
-        pdm_ctx_log(ctx, rc == PDM_ECANCELLED ? PDM_LOG_INFO : PDM_LOG_ERROR,
-                    "transport", "%s", err);
+        pdm_ctx_log(ctx, PDM_LOG_DEBUG, "transport", "%s", err);
     pdm_http_session_close(hs);
     pdm_transport_config_free(tc);
     pdm_session_get_info(&si, s);

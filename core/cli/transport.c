@@ -73,7 +73,8 @@ struct pdm_http_session {
     int retries;
     size_t max_response;
     volatile sig_atomic_t *cancel; /* borrowed (pdm_http_opts.cancel) */
-    void (*on_retry)(void *user, unsigned attempt, const char *why);
+    void (*on_retry)(void *user, unsigned attempt, const char *why,
+                     long delay_ms);
     void *retry_user;
     int (*on_connect)(void *user, const pdm_http_peer *peer);
     void *on_connect_user;
@@ -679,23 +680,27 @@ static void classify_curl(const pdm_http_session *s, const xfer *x,
 
     switch (cc) {
     case CURLE_COULDNT_CONNECT:
+        /* "(server unreachable)": no connection at all, as opposed to a
+         * server that answered badly */
         if (oserr == ECONNREFUSED)
-            why(v, PDM_EIO, true, "connection refused");
+            why(v, PDM_EIO, true, "connection refused (server unreachable)");
         else if (oserr)
-            why(v, PDM_EIO, true, "could not connect (%s)",
-                strerror((int)oserr));
+            why(v, PDM_EIO, true, "could not connect (%s; server "
+                                  "unreachable)", strerror((int)oserr));
         else
-            why(v, PDM_EIO, true, "could not connect");
+            why(v, PDM_EIO, true, "could not connect (server unreachable)");
         return;
     case CURLE_COULDNT_RESOLVE_HOST:
-        why(v, PDM_EIO, true, "host name not found");
+        why(v, PDM_EIO, true, "host name not found (server unreachable)");
         return;
     case CURLE_COULDNT_RESOLVE_PROXY:
-        why(v, PDM_EIO, true, "proxy host name not found");
+        why(v, PDM_EIO, true, "proxy host name not found (server "
+                              "unreachable)");
         return;
     case CURLE_OPERATION_TIMEDOUT:
         if (!x->reached_http)
-            why(v, PDM_ETIMEOUT, true, "could not connect within %ld ms",
+            why(v, PDM_ETIMEOUT, true, "could not connect within %ld ms "
+                "(server unreachable)",
                 s->connect_timeout_ms < s->timeout_ms ? s->connect_timeout_ms
                                                       : s->timeout_ms);
         else
@@ -1023,7 +1028,9 @@ int pdm_http_session_post(pdm_http_session *s, pdm_http_resp *out,
     }
     if (!https && !s->allow_plain_http) {
         set_err(err, errlen, "%s: plain http:// refused: this profile "
-                             "requires https:// for DM servers", origin);
+                             "requires https:// for DM servers (to allow "
+                             "http, set allow_plain_http = true in its "
+                             "[transport] section)", origin);
         return PDM_EFORBIDDEN;
     }
     if (!content_type || !*content_type || !header_value_ok(content_type) ||
@@ -1100,7 +1107,7 @@ int pdm_http_session_post(pdm_http_session *s, pdm_http_resp *out,
         if (s->on_retry) {
             char msg[700];
             snprintf(msg, sizeof msg, "%s: %s", origin, v.why);
-            s->on_retry(s->retry_user, out->attempts, msg);
+            s->on_retry(s->retry_user, out->attempts, msg, delay);
         }
         sleep_ms(delay, s->cancel);
         if (s->cancel && *s->cancel) {

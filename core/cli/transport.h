@@ -119,9 +119,11 @@ typedef struct pdm_http_opts {
     /** Told before each retry, or NULL: @attempt is the number of the
      *  attempt that failed (1 for the first), @why the reason with the
      *  server's scheme://host:port (the same words as the error text:
-     *  never a body, credential or URL path).  Called on the caller's
-     *  thread; must not call back into this session. */
-    void (*on_retry)(void *user, unsigned attempt, const char *why);
+     *  never a body, credential or URL path), @delay_ms the wait before
+     *  the next attempt.  Called on the caller's thread; must not call
+     *  back into this session. */
+    void (*on_retry)(void *user, unsigned attempt, const char *why,
+                     long delay_ms);
     void *retry_user; /**< passed to on_retry */
     /** Called for every attempt once its connection (new or reused) is up
      *  and before the request is sent, with what it verified.  A non-zero

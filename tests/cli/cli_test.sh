@@ -17,18 +17,19 @@ contains() {
 
 # The state directory is created with its missing parents (a fresh
 # account has no ~/.local/state), 0700 on the last part; XDG_STATE_HOME is
-# honoured; an empty --state is a mistake, not the default.
+# honoured; an empty --state is a mistake, not the default.  (A command
+# that writes creates it: `bootstrap --scan`; reads create nothing.)
 expect 0 "state dir with missing parents" "$PDM" --profile "$SRC/profiles/open-market.profile" \
-  --state "$tmp/fresh/a/b/state" tree get ./DevInfo/Man
+  --state "$tmp/fresh/a/b/state" bootstrap --scan
 [ "$(stat -c %a "$tmp/fresh/a/b/state")" = 700 ] && echo "ok   state dir 0700" ||
   { echo "FAIL state dir mode $(stat -c %a "$tmp/fresh/a/b/state")"; fails=$((fails+1)); }
 expect 0 "XDG_STATE_HOME" env -u POLYDM_STATE_DIR HOME="$tmp/nohome" \
   XDG_STATE_HOME="$tmp/xdg/state" "$PDM" --profile "$SRC/profiles/open-market.profile" \
-  tree get ./DevInfo/Man
+  bootstrap --scan
 [ -d "$tmp/xdg/state/polydm" ] && echo "ok   XDG_STATE_HOME/polydm made" ||
   { echo "FAIL no $tmp/xdg/state/polydm"; fails=$((fails+1)); }
 expect 0 "fresh HOME" env -u POLYDM_STATE_DIR -u XDG_STATE_HOME HOME="$tmp/home2" \
-  "$PDM" --profile "$SRC/profiles/open-market.profile" tree get ./DevInfo/Man
+  "$PDM" --profile "$SRC/profiles/open-market.profile" bootstrap --scan
 [ -d "$tmp/home2/.local/state/polydm" ] && echo "ok   ~/.local/state/polydm made" ||
   { echo "FAIL no ~/.local/state/polydm"; fails=$((fails+1)); }
 expect 2 "empty --state" "$PDM" --profile "$SRC/profiles/open-market.profile" --state "" tree get .

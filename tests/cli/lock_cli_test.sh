@@ -44,8 +44,10 @@ queued alerts: 0"
 expect 0 "fresh json" "$PDM" "${P[@]}" --json lock status
 same "fresh json" '{"state":30,"state_text":"unlocked","level":"none","server_id":null,"plugin":null,"since":null,"reset_pending":false,"pending_execs":[],"queued_alerts":0}'
 
-# The plugin sets the lock when the context opens; any later context reads it.
-expect 0 "locking open" "$PDM" "${L[@]}" lock status
+# The plugin sets the lock when a context opens the store read-write
+# (`lock status` only reads: a command that writes); any later context
+# reads it.
+expect 0 "locking open" "$PDM" "${L[@]}" bootstrap --scan
 expect 0 "locked text" "$PDM" "${P[@]}" lock status
 since=$(sed -n 's/^since: //p' <<<"$out")
 if ! [[ $since =~ ^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z$ ]]; then

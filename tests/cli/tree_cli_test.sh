@@ -95,5 +95,62 @@ expect 4 "foreign store" "$PDM" --profile "$tmp/q.profile" --state "$tmp/foreign
 sum2=$(sha256sum "$tmp/foreign/polydm.db")
 [ "$sum1" = "$sum2" ] || { echo "FAIL foreign store modified"; fails=$((fails+1)); }
 
+# Read commands open the store read-only (issue 15 item 3): a store the
+# user may read but not write can be inspected; a command that writes
+# fails with exit 4 and says why; nothing is created or changed.  Root
+# bypasses file modes, so as root the commands run as nobody (setpriv) on
+# a copy nobody owns with every write bit removed; without root the copy
+# is ours with the write bits removed.
+ro=$tmp/ro; mkdir -p "$ro"
+cp "$tmp/q.profile" "$ro/q.profile"
+"$PDM" "${P[@]}" audit >/dev/null 2>&1 # a store with rows
+cp -a "$tmp/state" "$ro/state"
+rm -f "$ro/state/agent.sock"
+RUN=()
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  chown -R nobody: "$ro/state"
+  chmod 755 "$tmp" "$ro"; chmod 644 "$ro/q.profile"
+  RUN=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+  "${RUN[@]}" "$PDM" --version >/dev/null 2>&1 || RUN=(skip)
+fi
+if [ "${RUN[0]:-}" = skip ]; then
+  echo "SKIP read-only store: nobody cannot run $PDM from here"
+else
+  chmod -R a-w "$ro/state"
+  R=(--profile "$ro/q.profile" --state "$ro/state")
+  before=$(cd "$ro/state" && ls -la --time-style=+%s . audit 2>/dev/null; sha256sum polydm.db)
+  expect 0 "ro: tree get" "${RUN[@]}" "$PDM" "${R[@]}" tree get ./Vendor/Color
+  same "ro: tree get value" "blue"
+  expect 0 "ro: tree list" "${RUN[@]}" "$PDM" "${R[@]}" tree list ./Vendor
+  contains "ro: tree list" "Color"
+  expect 0 "ro: tree show" "${RUN[@]}" "$PDM" "${R[@]}" tree show ./Vendor
+  contains "ro: tree show" "Color = blue"
+  expect 0 "ro: tree export" "${RUN[@]}" "$PDM" "${R[@]}" tree export ./Vendor
+  contains "ro: tree export" "<NodeName>Color</NodeName>"
+  expect 0 "ro: tree explain" "${RUN[@]}" "$PDM" "${R[@]}" tree explain --server test.server --op Replace ./Vendor/Color
+  expect 0 "ro: audit" "${RUN[@]}" "$PDM" "${R[@]}" audit
+  contains "ro: audit rows" "factory configuration"
+  expect 0 "ro: audit --verify" "${RUN[@]}" "$PDM" "${R[@]}" audit --verify
+  expect 0 "ro: lock status" "${RUN[@]}" "$PDM" "${R[@]}" lock status
+  contains "ro: lock status" "level: none"
+  expect 0 "ro: owner" "${RUN[@]}" "$PDM" "${R[@]}" owner
+  expect 0 "ro: account list" "${RUN[@]}" "$PDM" "${R[@]}" account list
+  contains "ro: account list" "test.server"
+  expect 4 "ro: import refused" "${RUN[@]}" "$PDM" "${R[@]}" tree import "$tmp/add.xml" --target ./Vendor
+  contains "ro: import says why" "the store is read-only for this user"
+  lacks "ro: no sqlite jargon" "attempt to write a readonly database"
+  after=$(cd "$ro/state" && ls -la --time-style=+%s . audit 2>/dev/null; sha256sum polydm.db)
+  [ "$before" = "$after" ] || { echo "FAIL ro: the read-only store changed"; diff <(echo "$before") <(echo "$after"); fails=$((fails+1)); }
+  # A state directory without a store that the user may not write: a
+  # read shows what a new store would hold and creates nothing.
+  mkdir "$ro/empty"
+  [ "${RUN[0]:-}" ] && chown nobody: "$ro/empty"
+  chmod 500 "$ro/empty"
+  expect 0 "ro, no store: tree get" "${RUN[@]}" "$PDM" --profile "$ro/q.profile" --state "$ro/empty" tree get ./Vendor/Color
+  same "ro, no store: value" "blue"
+  [ -z "$(ls -A "$ro/empty")" ] || { echo "FAIL a read created files in $ro/empty"; fails=$((fails+1)); }
+  chmod -R u+w "$ro/state" "$ro/empty"
+fi
+
 echo "tree cli: $fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -416,9 +416,10 @@ whitelist() {
 whitelist_bootstrap() {
   local pin=sha256//ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs= d rc
   SRV_URL=http://127.0.0.1:9/dm
-  make_profile "$T/dev" "$TREE" "[bootstrap]" "unsigned_origins = factory,file" \
-    "[plugin enterprise-whitelist]" \
+  make_profile "$T/dev" "$TREE" "[plugin enterprise-whitelist]" \
     "option.entry.1 = corp.example https://dm.corp.example/dm $pin owner"
+  # the profile has a [bootstrap] section: a second one is an error
+  profile_set "$T/dev" bootstrap unsigned_origins factory,file
   sed -i 's#^authority = .*#authority = enterprise-whitelist/authority#' "$T/dev/device.profile"
   wl_cp_doc "$T/rogue.xml" rogue.example https://rogue.example/dm
   wl_cp_doc "$T/spoof.xml" corp.example https://dm.corp.example.rogue.example/dm
@@ -495,7 +496,7 @@ pin_config() {
   local rc=$?
   [ $rc = 3 ] && ok "profile pin: exit 3" || { fail "profile pin: exit $rc, expected 3"; show "$T/dev/session.out"; }
   line=$(grep -n '^pin.test.server' "$T/dev/device.profile" | cut -d: -f1)
-  expect_in "$T/dev/session.out" "device.profile:$line: error: pin.test.server" "profile pin: file:line named"
+  expect_in "$T/dev/session.out" "device.profile:$line: pin.test.server: a pin is" "profile pin: file:line named"
   "$PDM" "${P[@]}" agent --listen 127.0.0.1:0 >"$T/dev/agent.out" 2>&1
   rc=$?
   [ $rc = 3 ] && ok "profile pin: agent exit 3" || fail "profile pin: agent exit $rc, expected 3"
@@ -630,6 +631,9 @@ agent_restart() {
   expect_in "$T/dev/agent.err" "retrying" "the unreachable server is retried"
   "$PDM" "${P[@]}" --json status >"$T/status1.json" 2>&1
   expect_in "$T/status1.json" '"server":"open.server"' "the session is queued"
+  expect_in "$T/status1.json" '"next_attempt":"20' "status shows when the retry is due"
+  expect_in "$T/status1.json" "\"last_error\":\"transport: http://127.0.0.1:$port: connection refused (server unreachable)" \
+    "status shows why the last attempt failed"
   "$PDM" "${P[@]}" audit >"$T/audit1.txt" 2>&1
   expect_in "$T/audit1.txt" "failed: transport: http://127.0.0.1:$port: connection refused" \
     "the failed attempt is audited with the transport's reason"
@@ -780,6 +784,8 @@ agent_push_flood() {
   SRV_URL=http://127.0.0.1:9/dm
   make_profile "$T/dev" "$TREE"
   local before after n port
+  # the store with its factory rows (reads such as audit create none)
+  "$PDM" "${P[@]}" bootstrap --scan >/dev/null 2>&1
   "$PDM" "${P[@]}" --json audit >"$T/audit0.json" 2>&1
   before=$(grep -o '"seq"' "$T/audit0.json" | wc -l)
   start_agent "$T/dev" || return
@@ -1714,7 +1720,8 @@ XML
 # the device recorded the reset (lawmo-reset.scn).
 lawmo_reset() {
   start_server srv "$SCN/lawmo-reset.scn" || return
-  lawmo_profile "$T/dev" "$TREE" "[bootstrap]" "unsigned_origins = factory,file"
+  lawmo_profile "$T/dev" "$TREE"
+  profile_set "$T/dev" bootstrap unsigned_origins factory,file
   wl_cp_doc "$T/extra.xml" extra.example https://dm.extra.example/dm
   "$PDM" "${P[@]}" bootstrap "$T/extra.xml" --origin file >"$T/extra.out" 2>&1 ||
     { fail "bootstrap of extra.example"; show "$T/extra.out"; }

@@ -524,9 +524,10 @@ static void test_authority__records(void)
     uint32_t o = 99, sec = 99;
     const char *src = "x";
     pdm__node *acc = NULL;
-    pdm_ctx *ctx = open_ctx(profile("rec", BS_PLUGINS
-                                    "[plugin fx-iso-authority]\n"
-                                    "[device]\nmnc_digits = 3\n"),
+    /* mnc_digits continues profile()'s [device]: a second [device]
+     * section is an error */
+    pdm_ctx *ctx = open_ctx(profile("rec", "mnc_digits = 3\n" BS_PLUGINS
+                                    "[plugin fx-iso-authority]\n"),
                             state("rec"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
     CU_ASSERT_EQUAL(pdm__authority_record(ctx, "srv-md5", &o, &sec, &src),

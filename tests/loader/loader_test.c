@@ -813,7 +813,8 @@ static void test_loader__required_missing(void)
         PDM_ASSERT_STR(d.head->msg,
                        "unknown plugin 'fx-nowhere': no fx-nowhere.so in "
                        "plugin path '" FX_DIR "' and not linked into this "
-                       "build");
+                       "build (--plugin-path DIR or POLYDM_PLUGIN_PATH names "
+                       "the directories to search)");
     /* Nothing was started: the load failed before any init. */
     PDM_ASSERT_STR(logbuf, "");
     pdm__diag_free(&d);

@@ -1100,6 +1100,7 @@ static void test_plain_http(void)
     reset_counts(&mhd_plain);
     CU_ASSERT_EQUAL(post(&o, u, &r), PDM_EFORBIDDEN);
     ASSERT_ERR_HAS("plain http:// refused");
+    ASSERT_ERR_HAS("allow_plain_http = true in its [transport] section");
     ASSERT_ERR_HAS(url("http", mhd_plain.port, ""));
     CU_ASSERT_EQUAL(r.attempts, 0);
     CU_ASSERT_EQUAL(atomic_load(&mhd_plain.connections), 0);
@@ -1135,7 +1136,7 @@ static void test_connection_refused_retried(void)
     o.retry_delay_ms = 100;
     CU_ASSERT_EQUAL(post(&o, url("https", refused_port, "/dm"), &r), PDM_EIO);
     dt = now_ms() - t0;
-    ASSERT_ERR_HAS("connection refused");
+    ASSERT_ERR_HAS("connection refused (server unreachable)");
     ASSERT_ERR_HAS("gave up after 3 attempts");
     CU_ASSERT_EQUAL(r.attempts, 3);
     CU_ASSERT(dt >= 295 && dt < 3000);
@@ -1167,14 +1168,17 @@ static void test_503_twice_then_200(void)
 /* on_retry hears each retry, with its attempt number and reason. */
 typedef struct retry_log {
     unsigned n, attempts[8];
+    long delay[8];
     char why[8][256];
 } retry_log;
 
-static void note_retry(void *user, unsigned attempt, const char *why)
+static void note_retry(void *user, unsigned attempt, const char *why,
+                       long delay_ms)
 {
     retry_log *l = user;
     if (l->n < 8) {
         l->attempts[l->n] = attempt;
+        l->delay[l->n] = delay_ms;
         snprintf(l->why[l->n], sizeof l->why[0], "%s", why);
     }
     l->n++;
@@ -1196,6 +1200,9 @@ static void test_retry_hook(void)
     CU_ASSERT_EQUAL(l.n, 2);
     CU_ASSERT_EQUAL(l.attempts[0], 1);
     CU_ASSERT_EQUAL(l.attempts[1], 2);
+    /* the wait before each next attempt: the delay, then doubled */
+    CU_ASSERT_EQUAL(l.delay[0], 20);
+    CU_ASSERT_EQUAL(l.delay[1], 40);
     CU_ASSERT_PTR_NOT_NULL(strstr(l.why[0], "HTTP 503"));
     CU_ASSERT_PTR_NOT_NULL(strstr(l.why[0], "https://"));
     pdm_http_resp_free(&r);

@@ -468,7 +468,134 @@ static void test_profile__shipped_sim(void)
     }
 }
 
+/* [transport]: timeout_ms is milliseconds in 100..600000, retries 0..5;
+ * transport.pin.<ServerID> is checked as a pin (issue 15 item 6). */
+static void test_profile__transport_keys(void)
+{
+    static const char *const bad[] = {"timeout_ms = 99", "timeout_ms = 600001",
+                                      "timeout_ms = 0", "timeout_ms = 1s",
+                                      "retries = 6", "retries = -1",
+                                      "retries = 65535", "pin.srv = x"};
+    pdm__diag d;
+    char text[200];
+    int rc;
+    pdm__profile *p = parse("[profile]\nid = a\n[transport]\n"
+                            "timeout_ms = 100\nretries = 5\n", &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    CU_ASSERT_EQUAL(pdm__profile_get_long(p, "transport.timeout_ms", 0), 100);
+    CU_ASSERT_EQUAL(pdm__profile_get_long(p, "transport.retries", 2), 5);
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+    p = parse("[profile]\nid = a\n[transport]\ntimeout_ms = 600000\n"
+              "retries = 0\n", &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+    for (size_t i = 0; i < PDM__ARRAY_LEN(bad); i++) {
+        snprintf(text, sizeof text, "[profile]\nid = a\n[transport]\n%s\n",
+                 bad[i]);
+        p = parse(text, &d, &rc);
+        CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+        CU_ASSERT_EQUAL(d.errors, 1);
+        CU_ASSERT(at_line(&d, 4) != NULL); /* the key's line */
+        CU_ASSERT(line_has(&d, 4, i < 4   ? "milliseconds (100..600000)"
+                                  : i < 7 ? "retries in 0..5"
+                                          : "a pin is sha256//"));
+        pdm__profile_free(p);
+        pdm__diag_free(&d);
+    }
+}
+
+/* A second [device] (or any core section) is an error naming both lines;
+ * its keys are not taken. */
+static void test_profile__duplicate_section(void)
+{
+    pdm__diag d;
+    int rc;
+    pdm__profile *p = parse("[profile]\nid = a\n[device]\nman = x\n"
+                            "[session]\n[device]\nmod = y\n", &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+    CU_ASSERT_EQUAL(d.errors, 1);
+    CU_ASSERT(line_has(&d, 6, "duplicate section [device] (first at line 3)"));
+    CU_ASSERT_PTR_NULL(pdm__profile_get(p, "device.mod"));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
+/* A UTF-8 byte order mark is skipped; line numbers are unchanged. */
+static void test_profile__bom(void)
+{
+    pdm__diag d;
+    int rc;
+    pdm__profile *p = parse("\xEF\xBB\xBF[profile]\nid = a\nbogus = 1\n",
+                            &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+    CU_ASSERT_EQUAL(d.errors, 1);
+    CU_ASSERT(line_has(&d, 3, "unknown key 'bogus' in [profile]"));
+    PDM_ASSERT_STR(p->id, "a");
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+    p = parse("\xEF\xBB\xBF[profile]\nid = a\n", &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_OK);
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
+/* Misspelt keys and sections: "did you mean", at the key's own line; a
+ * missing id at the [profile] header. */
+static void test_profile__did_you_mean(void)
+{
+    pdm__diag d;
+    int rc;
+    pdm__profile *p = parse("# x\n[profile]\ndescription = d\n"
+                            "[transport]\ntimout_ms = 100\n"
+                            "alow_plain_http = true\nzzz = 1\n[sesion]\n"
+                            "[plugin x]\noptionl = true\n",
+                            &d, &rc);
+    CU_ASSERT_EQUAL(rc, PDM_EPARSE);
+    CU_ASSERT(line_has(&d, 5, "did you mean 'timeout_ms'?"));
+    CU_ASSERT(line_has(&d, 6, "did you mean 'allow_plain_http'?"));
+    CU_ASSERT(line_has(&d, 7, "unknown key 'zzz' in [transport]"));
+    CU_ASSERT(!line_has(&d, 7, "did you mean"));
+    CU_ASSERT(line_has(&d, 8, "did you mean [session]?"));
+    CU_ASSERT(line_has(&d, 10, "did you mean 'optional'?"));
+    CU_ASSERT(line_has(&d, 2, "missing required key 'id'"));
+    pdm__profile_free(p);
+    pdm__diag_free(&d);
+}
+
+/* A directory is refused as a missing file is (same rc: same exit). */
+static void test_profile__directory(void)
+{
+    pdm__diag d;
+    pdm__profile *p = NULL;
+    pdm__diag_init(&d);
+    CU_ASSERT_EQUAL(pdm__profile_load(&p, "/", &d), PDM_ENOTFOUND);
+    CU_ASSERT_PTR_NULL(p);
+    CU_ASSERT_PTR_NOT_NULL(strstr(d.head->msg, "is a directory"));
+    pdm__diag_free(&d);
+}
+
+/* The key table lists the pattern keys too, and the parser takes every
+ * key it lists (one table: `profile keys` cannot drift from the parser). */
+static void test_profile__key_table(void)
+{
+    bool pin = false, opt = false;
+    for (const pdm__profile_key *k = pdm__profile_keys(); k->key; k++) {
+        pin |= strcmp(k->key, "transport.pin.<ServerID>") == 0;
+        opt |= strcmp(k->key, "plugin.option.<key>") == 0;
+        CU_ASSERT(k->type && k->help && *k->help);
+    }
+    CU_ASSERT(pin && opt);
+}
+
 static const pdm_test tests[] = {
+    {"transport_keys", test_profile__transport_keys},
+    {"duplicate_section", test_profile__duplicate_section},
+    {"bom", test_profile__bom},
+    {"did_you_mean", test_profile__did_you_mean},
+    {"directory", test_profile__directory},
+    {"key_table", test_profile__key_table},
     {"optional", test_profile__optional},
     {"authority_keys", test_profile__authority_keys},
     {"shipped_sim", test_profile__shipped_sim},

@@ -63,13 +63,23 @@ void pdm__diag_add(pdm__diag *d, const char *file, unsigned line, int rc,
     d->tail = it;
 }
 
+static void format(const pdm__diag_item *it, const char *kind, char *buf,
+                   size_t size)
+{
+    if (it->file && it->line)
+        snprintf(buf, size, "%s:%u: %s%s", it->file, it->line, kind, it->msg);
+    else if (it->file)
+        snprintf(buf, size, "%s: %s%s", it->file, kind, it->msg);
+    else
+        snprintf(buf, size, "%s%s", kind, it->msg);
+}
+
 void pdm__diag_format(const pdm__diag_item *it, char *buf, size_t size)
 {
-    const char *kind = it->warning ? "warning" : "error";
-    if (it->file && it->line)
-        snprintf(buf, size, "%s:%u: %s: %s", it->file, it->line, kind, it->msg);
-    else if (it->file)
-        snprintf(buf, size, "%s: %s: %s", it->file, kind, it->msg);
-    else
-        snprintf(buf, size, "%s: %s", kind, it->msg);
+    format(it, it->warning ? "warning: " : "error: ", buf, size);
+}
+
+void pdm__diag_format_log(const pdm__diag_item *it, char *buf, size_t size)
+{
+    format(it, "", buf, size);
 }

@@ -32,5 +32,8 @@ void pdm__diag_add(pdm__diag *d, const char *file, unsigned line, int rc,
                    const char *fmt, ...) PDM_PRINTF(5, 6);
 /* Formats item as "file:line: error: msg" into buf. */
 void pdm__diag_format(const pdm__diag_item *it, char *buf, size_t size);
+/* The same without "error: "/"warning: ": for a log line, whose level
+ * already says it. */
+void pdm__diag_format_log(const pdm__diag_item *it, char *buf, size_t size);
 
 #endif

@@ -31,10 +31,12 @@ static void report_diag(pdm_ctx *ctx, const pdm__diag *d)
     bool first = true;
     for (const pdm__diag_item *it = d->head; it; it = it->next) {
         char line[700];
-        pdm__diag_format(it, line, sizeof line);
+        /* The log level says error or warning: said once. */
+        pdm__diag_format_log(it, line, sizeof line);
         pdm__logf(&ctx->log, it->warning ? PDM_LOG_WARN : PDM_LOG_ERROR,
                   "profile", "%s", line);
         if (first && !it->warning) {
+            pdm__diag_format(it, line, sizeof line);
             pdm__strlcpy(ctx->err, line, sizeof ctx->err);
             first = false;
         }

@@ -375,7 +375,10 @@ int pdm__plugin_read_module(pdm__plugin *p, const char *real, pdm__diag *d,
         PROBLEM(PDM_EABI, "%s: cannot load: %s", p->path, dlerror());
     *(void **)&entry = dlsym(p->dl, PDM_PLUGIN_ENTRY_SYMBOL);
     if (!entry)
-        PROBLEM(PDM_EABI, "%s: no entry symbol '%s' (not a polydm plugin)",
+        PROBLEM(PDM_EABI, "%s: no entry symbol '%s' (not a polydm plugin, "
+                "or built without the SDK's flags, which export it: cc "
+                "$(pkg-config --cflags --libs polydm-sdk), or CMake "
+                "find_package(polydm) and polydm_add_plugin)",
                 p->path, PDM_PLUGIN_ENTRY_SYMBOL);
     return pdm__plugin_validate(p, entry(), p->path, d, file, line);
 fail:
@@ -412,7 +415,9 @@ int pdm__plugin_open(pdm__plugin **out, const char *name, const char *path,
             if (!found)
                 PROBLEM(PDM_ENOTFOUND,
                         "unknown plugin '%s': no %s.so in plugin path '%s' "
-                        "and not linked into this build",
+                        "and not linked into this build (--plugin-path DIR "
+                        "or POLYDM_PLUGIN_PATH names the directories to "
+                        "search)",
                         name, name, search ? search : "");
             path = found;
         }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <polydm/plugin.h>
 
@@ -21,16 +22,30 @@
 enum vtype {
     V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF, V_SIZE,
     V_PERCENT, V_RESPURI_HOST, V_IMSI, V_ORIGINS, V_BS_CTYPE, V_BS_REMOVED,
-    V_MNC_DIGITS, V_PKG0_RESYNC
+    V_MNC_DIGITS, V_PKG0_RESYNC, V_MS, V_RETRIES, V_PIN,
+    /* [plugin <name>] keys: parsed by plugin_key(), listed from here */
+    V_PLUGIN_PATH, V_PLUGIN_OPTION, V_PLUGIN_MO, V_PLUGIN_OPTIONAL,
+    V__COUNT
 };
 
+/* transport.timeout_ms and transport.retries: the bounds the HTTP
+ * transport enforces (core/cli/transport.h: PDM_HTTP_MAX_RETRIES). */
+#define TIMEOUT_MS_MIN 100L
+#define TIMEOUT_MS_MAX 600000L
+#define RETRIES_MAX 5L
+
 typedef struct keydef {
-    const char *key; /* "section.key" */
+    /* "section.key"; a part in <> stands for any non-empty name
+     * (transport.pin.<ServerID>, plugin.option.<key>) */
+    const char *key;
     enum vtype type;
     const char *help;
 } keydef;
 
-/* The core's keys.  Adding a key: add it here and to profiles/README.md. */
+/* Every key a profile may hold: the parser looks keys up here, `polydm
+ * profile keys` prints this table, and the cli test checks that
+ * profiles/README.md documents each one.  Adding a key: add it here and
+ * to profiles/README.md. */
 static const keydef keydefs[] = {
     {"profile.id", V_ID, "profile id, [a-z0-9-]+ (required)"},
     {"profile.description", V_STRING, "one line describing the market"},
@@ -134,8 +149,24 @@ static const keydef keydefs[] = {
     {"transport.client_key", V_PATH, "PEM key of the client certificate"},
     {"transport.allow_plain_http", V_BOOL,
      "allow http:// server addresses (default false)"},
-    {"transport.timeout_ms", V_SIZE, "timeout of one HTTP request (ms)"},
-    {"transport.retries", V_UINT16, "extra attempts on network errors (0-5)"},
+    {"transport.timeout_ms", V_MS,
+     "timeout of one HTTP request in milliseconds, 100..600000 (default "
+     "60000)"},
+    {"transport.retries", V_RETRIES,
+     "extra attempts after a network error, 0..5 (default 2)"},
+    {"transport.pin.<ServerID>", V_PIN,
+     "TLS public-key pin(s) of server ServerID: sha256//<base64>, entries "
+     "separated by ';'"},
+    {"plugin.path", V_PLUGIN_PATH,
+     "[plugin <name>] explicit module file (relative to the profile)"},
+    {"plugin.option.<key>", V_PLUGIN_OPTION,
+     "[plugin <name>] option declared by the plugin (values of secret "
+     "options are never printed)"},
+    {"plugin.mo.<component>.base", V_PLUGIN_MO,
+     "[plugin <name>] base URI of an MO handler component"},
+    {"plugin.optional", V_PLUGIN_OPTIONAL,
+     "[plugin <name>] leave the plugin out when its module is not "
+     "installed (bootstrap sources and MO handlers only; default false)"},
     {NULL, V_STRING, NULL},
 };
 
@@ -151,13 +182,50 @@ const pdm__profile_key *pdm__profile_keys(void)
                                      "size", "percent", "same|any",
                                      "imsi (secret)", "origin list",
                                      "content type", "remove|keep", "2|3",
-                                     "never|first-session|always"};
+                                     "never|first-session|always",
+                                     "milliseconds", "0..5", "key pin",
+                                     "path", "string", "uri", "bool"};
+    _Static_assert(PDM__ARRAY_LEN(tn) == V__COUNT, "a name per type");
     for (size_t i = 0; i < PDM__ARRAY_LEN(keydefs); i++) {
         keys[i].key = keydefs[i].key;
         keys[i].type = keydefs[i].key ? tn[keydefs[i].type] : NULL;
         keys[i].help = keydefs[i].help;
     }
     return keys;
+}
+
+/* Whether @full ("section.key") is the key of @k: equal, or for a key
+ * with a <name> part, the same text around a non-empty name. */
+static bool key_match(const keydef *k, const char *full)
+{
+    const char *lt = strchr(k->key, '<'), *gt;
+    size_t pre, suf, n = strlen(full);
+    if (!lt)
+        return strcmp(k->key, full) == 0;
+    gt = strchr(lt, '>');
+    pre = (size_t)(lt - k->key);
+    suf = strlen(gt + 1);
+    return n > pre + suf && strncmp(full, k->key, pre) == 0 &&
+           strcmp(full + n - suf, gt + 1) == 0;
+}
+
+/* "(did you mean 'x'?)" for a misspelt key of @section (its part after
+ * "section."), or "". */
+static const char *key_hint(const char *section, const char *key,
+                            char *buf, size_t size)
+{
+    pdm__suggest sg;
+    size_t sl = strlen(section);
+    const char *best;
+    pdm__suggest_init(&sg, key);
+    for (const keydef *k = keydefs; k->key; k++)
+        if (strncmp(k->key, section, sl) == 0 && k->key[sl] == '.')
+            pdm__suggest_add(&sg, k->key + sl + 1);
+    best = pdm__suggest_best(&sg);
+    if (!best)
+        return "";
+    snprintf(buf, size, "; did you mean '%s'?", best);
+    return buf;
 }
 
 static bool valid_id(const char *s)
@@ -261,6 +329,7 @@ typedef struct parser {
     bool bad_section;            /* current section header was invalid */
     int rc;                      /* PDM_ENOMEM if memory ran out */
     bool id_seen;                /* an "id" line was there (maybe bad) */
+    unsigned section_line[6];    /* first header line of each sections[] */
 } parser;
 
 #define ERR(ps, ...) pdm__diag_add((ps)->diag, (ps)->name, (ps)->line, \
@@ -309,13 +378,32 @@ static void section_header(parser *ps, char *s, char *end)
     }
     for (size_t i = 0; sections[i]; i++) {
         if (strcmp(name, sections[i]) == 0) {
+            /* Two [device] sections would make one device's settings
+             * depend on which half a reader looks at. */
+            if (ps->section_line[i]) {
+                ERR(ps, "duplicate section [%s] (first at line %u): keep "
+                        "one [%s] section", name, ps->section_line[i], name);
+                return;
+            }
+            ps->section_line[i] = ps->line;
             ps->section = sections[i];
             ps->bad_section = false;
             return;
         }
     }
-    ERR(ps, "unknown section [%s] (expected [profile], [device], [session], "
-            "[transport], [audit], [bootstrap] or [plugin <name>])", name);
+    {
+        pdm__suggest sg;
+        const char *best;
+        char hint[80] = "";
+        pdm__suggest_init(&sg, name);
+        for (size_t i = 0; sections[i]; i++)
+            pdm__suggest_add(&sg, sections[i]);
+        if ((best = pdm__suggest_best(&sg)))
+            snprintf(hint, sizeof hint, "did you mean [%s]? ", best);
+        ERR(ps, "unknown section [%s] (%sexpected [profile], [device], "
+                "[session], [transport], [audit], [bootstrap] or [plugin "
+                "<name>])", name, hint);
+    }
 }
 
 static void plugin_key(parser *ps, const char *key, const char *val)
@@ -386,8 +474,22 @@ static void plugin_key(parser *ps, const char *key, const char *val)
         pp->optional_line = ps->line;
         return;
     }
-    ERR(ps, "unknown key '%s' in [plugin %s] (expected path, optional, "
-            "option.<key> or mo.<component>.base)", key, pp->name);
+    {
+        char hint[96];
+        pdm__buf exp;
+        const char *sep = "";
+        /* the expected keys, from the table `profile keys` prints */
+        pdm__buf_init(&exp);
+        for (const keydef *k = keydefs; k->key; k++)
+            if (strncmp(k->key, "plugin.", 7) == 0) {
+                pdm__buf_printf(&exp, "%s%s", sep, k->key + 7);
+                sep = ", ";
+            }
+        ERR(ps, "unknown key '%s' in [plugin %s]%s (expected %s)", key,
+            pp->name, key_hint("plugin", key, hint, sizeof hint),
+            pdm__buf_ok(&exp) && exp.data ? (const char *)exp.data : "");
+        pdm__buf_free(&exp);
+    }
 }
 
 /* A core key: @full is "section.key", @key as written. */
@@ -402,23 +504,14 @@ static void core_setting(parser *ps, const char *full, const char *key,
 
     if (strcmp(full, "profile.id") == 0)
         ps->id_seen = true;
-    for (const keydef *k = keydefs; k->key; k++)
-        if (strcmp(k->key, full) == 0)
+    for (const keydef *k = keydefs; k->key && !kd; k++)
+        if (key_match(k, full))
             kd = k;
-    /* transport.pin.<ServerID> = sha256//...: a TLS key pin per server. */
-    if (!kd && strncmp(full, "transport.pin.", 14) == 0 && full[14]) {
-        static const keydef pin = {"transport.pin.*", V_STRING,
-                                   "TLS public-key pin of one server"};
-        if (!pdm__key_pin_valid(val)) {
-            ERR(ps, "%s: a pin is sha256//<base64 of the SHA-256 of the "
-                    "server's public key>, entries separated by ';' "
-                    "(certtool --pubkey-info prints it)", key);
-            return;
-        }
-        kd = &pin;
-    }
     if (!kd) {
-        ERR(ps, "unknown key '%s' in [%s]", key, ps->section);
+        char hint[96];
+        ERR(ps, "unknown key '%s' in [%s]%s (polydm profile keys lists "
+                "them)", key, ps->section,
+            key_hint(ps->section, key, hint, sizeof hint));
         return;
     }
     if ((old = kv_find(ps->p->settings, full))) {
@@ -452,6 +545,37 @@ static void core_setting(parser *ps, const char *full, const char *key,
             return;
         }
         break;
+    case V_MS:
+        if (pdm__parse_long(val, TIMEOUT_MS_MIN, TIMEOUT_MS_MAX, &l) !=
+            PDM_OK) {
+            ERR(ps, "%s: '%s' is not a time in milliseconds (%ld..%ld)", key,
+                val, TIMEOUT_MS_MIN, TIMEOUT_MS_MAX);
+            return;
+        }
+        break;
+    case V_RETRIES:
+        if (pdm__parse_long(val, 0, RETRIES_MAX, &l) != PDM_OK) {
+            ERR(ps, "%s: '%s' is not a number of retries in 0..%ld", key, val,
+                RETRIES_MAX);
+            return;
+        }
+        break;
+    case V_PIN:
+        /* transport.pin.<ServerID> = sha256//...: a TLS key pin per
+         * server. */
+        if (!pdm__key_pin_valid(val)) {
+            ERR(ps, "%s: a pin is sha256//<base64 of the SHA-256 of the "
+                    "server's public key>, entries separated by ';' "
+                    "(certtool --pubkey-info prints it)", key);
+            return;
+        }
+        break;
+    case V_PLUGIN_PATH:
+    case V_PLUGIN_OPTION:
+    case V_PLUGIN_MO:
+    case V_PLUGIN_OPTIONAL:
+    case V__COUNT:
+        return; /* [plugin] keys never get here (plugin_key) */
     case V_PERCENT:
         if (pdm__parse_long(val, 0, 100, &l) != PDM_OK) {
             ERR(ps, "%s: '%s' is not a percentage in 0..100", key, val);
@@ -678,7 +802,7 @@ int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,
 {
     parser ps;
     pdm__profile *p;
-    size_t errors_before = diag->errors;
+    size_t errors_before = diag->errors, bom;
     char *copy;
 
     *out = NULL;
@@ -708,7 +832,10 @@ int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,
         *out = p;
         return PDM_EPARSE;
     }
-    for (char *line = copy; line && ps.rc == PDM_OK;) {
+    /* A UTF-8 byte order mark (editors on Windows write one) is no part of
+     * the first line. */
+    bom = len >= 3 && memcmp(copy, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    for (char *line = copy + bom; line && ps.rc == PDM_OK;) {
         char *nl = strchr(line, '\n');
         char *end = nl ? nl : line + strlen(line);
         char *s;
@@ -740,8 +867,9 @@ int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,
         pdm__profile_free(p);
         return ps.rc;
     }
+    /* At the [profile] header when there is one: the id belongs there. */
     if (!p->id && !pdm__profile_get(p, "profile.id") && !ps.id_seen)
-        pdm__diag_add(diag, name, 0, PDM_EPARSE,
+        pdm__diag_add(diag, name, ps.section_line[0], PDM_EPARSE,
                       "missing required key 'id' in [profile]");
     check_optional_authority(&ps);
     check_pkg0_resync(&ps);
@@ -754,9 +882,17 @@ int pdm__profile_load(pdm__profile **out, const char *path, pdm__diag *diag)
     uint8_t *text;
     size_t len;
     char *dir, *slash;
+    struct stat st;
     int rc;
 
     *out = NULL;
+    /* A directory is "no profile file there", as a missing file is: the
+     * same error, the same exit code. */
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        pdm__diag_add(diag, path, 0, PDM_ENOTFOUND,
+                      "cannot read profile: it is a directory, not a file");
+        return PDM_ENOTFOUND;
+    }
     rc = pdm__read_file(path, 1u << 20, &text, &len);
     if (rc != PDM_OK) {
         pdm__diag_add(diag, path, 0, rc == PDM_ENOTFOUND ? PDM_ENOTFOUND : rc,

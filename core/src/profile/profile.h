@@ -56,8 +56,9 @@ typedef struct pdm__profile {
 
 /* Parses @path.  Every problem is added to @diag as file:line; returns
  * PDM_OK, PDM_EPARSE (bad content, *out is still set when the file was
- * readable so callers can report more), PDM_ENOTFOUND/PDM_EIO (unreadable),
- * PDM_ENOMEM. */
+ * readable so callers can report more), PDM_ENOTFOUND (missing, or a
+ * directory), PDM_EIO (unreadable), PDM_ENOMEM.  A UTF-8 byte order mark
+ * at the start is skipped. */
 int pdm__profile_load(pdm__profile **out, const char *path, pdm__diag *diag);
 /* Same from memory; @name is used in messages and @dir for relative paths. */
 int pdm__profile_parse(pdm__profile **out, const char *name, const char *dir,

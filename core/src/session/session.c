@@ -44,10 +44,11 @@ int pdm__session_fail(pdm_session *s, int rc, const char *fmt, ...)
         s->result = rc;
     }
     if (s->acc.server_id)
-        pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session", "%s: %s",
-                  s->acc.server_id, s->err);
+        pdm__logf(&s->ctx->log, s->fail_reported ? PDM_LOG_INFO : PDM_LOG_WARN,
+                  "session", "%s: %s", s->acc.server_id, s->err);
     else
-        pdm__logf(&s->ctx->log, PDM_LOG_WARN, "session", "%s", s->err);
+        pdm__logf(&s->ctx->log, s->fail_reported ? PDM_LOG_INFO : PDM_LOG_WARN,
+                  "session", "%s", s->err);
     return rc;
 }
 
@@ -1409,6 +1410,7 @@ void pdm__session_transport_failed(pdm_session *s, int rc, const char *why)
     pdm__out_sent(s);
     if (rc >= 0)
         rc = PDM_EIO;
+    s->fail_reported = true;
     /* PDM_EIO's generic text ("I/O or store error") would mislead here:
      * the transport's own words (@why) are the useful ones, in the log
      * and in the session's audit row. */

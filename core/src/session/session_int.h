@@ -166,6 +166,10 @@ struct pdm_session {
                                  text, so the string checks are skipped */
     bool msg_cred;            /* the message being built / in flight
                                  carries a client credential */
+    /* The failure was reported by the integrator (its transport): it
+     * has the words already, so the core logs it at INFO, not WARN (one
+     * message for one failure). */
+    bool fail_reported;
     char first_cause[200];    /* the transport's first failure (an HTTP
                                  500 it retried), told before the error
                                  it led to */

@@ -541,6 +541,60 @@ static int db_open(pdm__store *s, sqlite3 **db, int oflags)
     return PDM_OK;
 }
 
+/* A read-only open of a WAL database needs its -shm index: SQLite creates
+ * it when missing, which a directory we may not write to does not allow
+ * (every read then fails with "attempt to write a readonly database").
+ * When the writer has closed the store cleanly there is no -wal left and
+ * the database file holds everything: it is read as immutable (no -shm, no
+ * locks).  A -wal left over (an unclean shutdown, or a writer that is
+ * running: then the -shm exists) is never ignored: refused, since an
+ * immutable read would show a state older than the store's. */
+static int db_open_readonly(pdm__store *s, const char *dir, sqlite3 **db)
+{
+    char shm[4096], wal[4096];
+    struct stat st;
+    pdm__buf uri;
+    int rc;
+
+    snprintf(shm, sizeof shm, "%s-shm", s->path);
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    if (access(dir, W_OK) == 0 || stat(shm, &st) == 0)
+        return db_open(s, db, SQLITE_OPEN_READONLY);
+    if (stat(wal, &st) == 0 && st.st_size > 0)
+        return set_err(s, PDM_EBUSY, "a journal (%s) is left over and the "
+                       "directory is not writable: open the store once "
+                       "read-write (as its owner) to recover it", wal);
+    /* "file:" URI with the path percent-encoded (it may hold ?, # or %). */
+    pdm__buf_init(&uri);
+    pdm__buf_puts(&uri, "file:");
+    for (const unsigned char *c = (const unsigned char *)s->path; *c; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+            (*c >= '0' && *c <= '9') || strchr("/-_.~", *c))
+            pdm__buf_putc(&uri, *c);
+        else
+            pdm__buf_printf(&uri, "%%%02X", *c);
+    }
+    pdm__buf_puts(&uri, "?immutable=1");
+    if (!pdm__buf_ok(&uri)) {
+        pdm__buf_free(&uri);
+        return set_err(s, PDM_ENOMEM, "out of memory");
+    }
+    if (sqlite3_open_v2((const char *)uri.data, db,
+                        SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+                            SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        rc = *db ? fail(s, *db, sqlite3_errcode(*db), "cannot open")
+                 : set_err(s, PDM_ENOMEM, "out of memory");
+        sqlite3_close(*db);
+        *db = NULL;
+        pdm__buf_free(&uri);
+        return rc;
+    }
+    pdm__buf_free(&uri);
+    sqlite3_extended_result_codes(*db, 1);
+    return PDM_OK;
+}
+
 /* Identifies the database on db without writing to it.  *empty: a fresh
  * database (nothing to lose); otherwise *version is our schema version.
  * Anything else is PDM_ECORRUPT with a message saying what is wrong. */
@@ -710,7 +764,7 @@ static bool want_quick_check(const pdm__store *s)
     return stat(wal, &st) == 0 && st.st_size > 0;
 }
 
-static int open_db(pdm__store *s, unsigned flags)
+static int open_db(pdm__store *s, const char *dir, unsigned flags)
 {
     sqlite3 *ro = NULL;
     sqlite3_stmt *st = NULL;
@@ -719,8 +773,17 @@ static int open_db(pdm__store *s, unsigned flags)
 
     /* 1. Identify the file: its header, then a read-only connection. */
     rc = check_header(s);
+    /* A store we may read but not write: say so before SQLite fails on
+     * its first write with a less helpful message. */
+    if (rc == PDM_OK && !s->readonly &&
+        (access(s->path, W_OK) != 0 || access(dir, W_OK) != 0))
+        rc = set_err(s, PDM_EIO, "the store is read-only for this user "
+                     "(the file or its directory is not writable): "
+                     "commands that only read (tree get, audit, lock "
+                     "status...) work, this one writes");
     if (rc == PDM_OK)
-        rc = db_open(s, &ro, SQLITE_OPEN_READONLY);
+        rc = s->readonly ? db_open_readonly(s, dir, &ro)
+                         : db_open(s, &ro, SQLITE_OPEN_READONLY);
     if (rc == PDM_OK)
         rc = inspect(s, ro, want_quick_check(s), &empty, &version);
     if (rc == PDM_OK && empty &&
@@ -808,7 +871,7 @@ int pdm__store_open(pdm__store **out, const char *dir, unsigned flags,
     if (rc == PDM_OK)
         rc = prepare_file(s, dir, flags);
     if (rc == PDM_OK)
-        rc = open_db(s, flags);
+        rc = open_db(s, dir, flags);
     if (rc != PDM_OK) {
         if (err)
             pdm__strlcpy(err, s->err, errlen);

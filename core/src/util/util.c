@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -603,6 +604,68 @@ bool pdm__key_pin_valid(const char *pin)
             return true;
         p++; /* ';' (libcurl takes no spaces around it) */
     }
+}
+
+/* Optimal string alignment distance (Damerau-Levenshtein without
+ * repeated edits of a substring), ASCII case-insensitive; words longer
+ * than 63 bytes are never close. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+    enum { MAXW = 64 };
+    unsigned d[3][MAXW + 1]; /* rows i-2, i-1, i (rolling) */
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= MAXW || lb >= MAXW)
+        return UINT_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        unsigned *cur = d[i % 3], *prev = d[(i - 1) % 3], *pp = d[(i - 2) % 3];
+        cur[0] = (unsigned)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int ca = tolower((unsigned char)a[i - 1]);
+            int cb = tolower((unsigned char)b[j - 1]);
+            unsigned v = prev[j - 1] + (ca != cb);
+            if (prev[j] + 1 < v)
+                v = prev[j] + 1;
+            if (cur[j - 1] + 1 < v)
+                v = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb && pp[j - 2] + 1 < v)
+                v = pp[j - 2] + 1;
+            cur[j] = v;
+        }
+    }
+    return d[la % 3][lb];
+}
+
+void pdm__suggest_init(pdm__suggest *s, const char *word)
+{
+    s->word = word;
+    s->best = NULL;
+    s->dist = UINT_MAX;
+}
+
+void pdm__suggest_add(pdm__suggest *s, const char *candidate)
+{
+    unsigned d;
+    if (!candidate || !s->word)
+        return;
+    d = edit_distance(s->word, candidate);
+    if (d < s->dist) {
+        s->dist = d;
+        s->best = candidate;
+    }
+}
+
+const char *pdm__suggest_best(const pdm__suggest *s)
+{
+    size_t n = s->word ? strlen(s->word) : 0;
+    /* A third of the word, at least one edit and at most three: "tre"
+     * is "tree", "sesion" is "session", "xyz" is nothing. */
+    unsigned max = n < 6 ? 1 : n < 9 ? 2 : 3;
+    return s->best && s->dist <= max && strcmp(s->best, s->word) != 0
+               ? s->best
+               : NULL;
 }
 
 bool pdm__strcaseeq(const char *a, const char *b)

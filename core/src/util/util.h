@@ -196,6 +196,18 @@ bool pdm__key_pin_valid(const char *pin);
  * text in every message (DevInfo) may hold.  On false, *bad (may be NULL)
  * is the offset of the first offending byte. */
 bool pdm__text_line_ok(const void *p, size_t n, size_t *bad);
+/* "Did you mean": the candidate closest to a misspelt word.  Feed every
+ * candidate to pdm__suggest_add; pdm__suggest_best is the closest one
+ * within a few edits (insert, delete, replace, swap of neighbours; ASCII
+ * case ignored), or NULL when none is close enough to be a typo. */
+typedef struct pdm__suggest {
+    const char *word; /* borrowed */
+    const char *best; /* borrowed from the candidates */
+    unsigned dist;
+} pdm__suggest;
+void pdm__suggest_init(pdm__suggest *s, const char *word);
+void pdm__suggest_add(pdm__suggest *s, const char *candidate);
+const char *pdm__suggest_best(const pdm__suggest *s);
 /* Reads a whole file (binary).  Returns PDM_OK, PDM_ENOTFOUND, PDM_EIO,
  * PDM_ETOOBIG (over max bytes) or PDM_ENOMEM. */
 int pdm__read_file(const char *path, size_t max, uint8_t **out, size_t *len);
