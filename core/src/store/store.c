@@ -180,7 +180,8 @@ static const char *const stmt_sql[ST__COUNT] = {
         " owner = excluded.owner, tstamp = excluded.tstamp,"
         " verno = excluded.verno, value = excluded.value",
     /* Neither parent nor name: the (parent, name) index stays as it is. */
-    [ST_SET_VALUE] = "UPDATE nodes SET format = ?2, type = ?3, tstamp = ?4,"
+    [ST_SET_VALUE] = "UPDATE OR FAIL nodes SET format = ?2, type = ?3,"
+                     " tstamp = ?4,"
                      " verno = ?5, value = ?6 WHERE id = ?1",
     [ST_DEL_NODE] = "DELETE FROM nodes WHERE id = ?1",
     [ST_AUDIT_ADD] = "INSERT INTO audit(ts_ms, principal, op, uri, decision,"
@@ -1168,7 +1169,15 @@ int pdm__store_set_value(pdm__store *s, const pdm__node_rec *r)
         done(st);
         return fail(s, s->db, b, "cannot store node value");
     }
-    rc = run(s, st, "cannot store node value");
+    /* Every parameter is bound again before each step: a reset without
+     * sqlite3_clear_bindings is enough (a package steps this once per
+     * Replace). */
+    if (sqlite3_step(st) == SQLITE_DONE) {
+        sqlite3_reset(st);
+        rc = PDM_OK;
+    } else {
+        rc = fail(s, s->db, sqlite3_reset(st), "cannot store node value");
+    }
     if (rc == PDM_OK && sqlite3_changes(s->db) == 0)
         return set_err(s, PDM_ENOTFOUND, "set_value: no node %lld",
                        (long long)r->id);

@@ -81,9 +81,22 @@ pdm__node *pdm__tree_child(const pdm__tree *t, const pdm__node *parent,
 
 /* ---- nodes ------------------------------------------------------------------ */
 
+/* A node with its name in name_buf (NULL on out-of-memory). */
+static pdm__node *node_alloc(const char *name, size_t len)
+{
+    pdm__node *n = pdm__calloc(1, sizeof(*n) + len + 1);
+    if (!n)
+        return NULL;
+    memcpy(n->name_buf, name, len);
+    n->name_buf[len] = '\0';
+    n->name = n->name_buf;
+    return n;
+}
+
 static void node_free_fields(pdm__node *n)
 {
-    pdm__free(n->name);
+    if (n->name != n->name_buf)
+        pdm__free(n->name);
     pdm__free(n->type);
     pdm__free(n->title);
     pdm__free(n->acl_str);
@@ -214,14 +227,9 @@ pdm__node *pdm__tree_new_child(pdm__tree *t, pdm__node *parent,
     pdm__node *n;
     if (t->count + 1 > t->nbuckets && hash_grow(t) != PDM_OK)
         return NULL;
-    n = pdm__calloc(1, sizeof(*n));
+    n = node_alloc(name, len);
     if (!n)
         return NULL;
-    n->name = pdm__strndup(name, len);
-    if (!n->name) {
-        pdm__free(n);
-        return NULL;
-    }
     n->id = t->next_id++;
     n->format = format;
     if (pdm__tree_is_secret_name(n->name))
@@ -272,7 +280,9 @@ int pdm__tree_touch(pdm__tree *t, pdm__node *n)
                             : NULL;
     if (!s->name || (n->type && !s->type) || (n->title && !s->title) ||
         (n->acl_str && !s->acl_str) || (n->has_value && !s->value) ||
-        pdm__acl_copy(&s->acl, &n->acl) != PDM_OK) {
+        /* most nodes have no ACL of their own: nothing to copy */
+        (!pdm__acl_is_empty(&n->acl) &&
+         pdm__acl_copy(&s->acl, &n->acl) != PDM_OK)) {
         node_free(s);
         return PDM_ENOMEM;
     }
@@ -295,7 +305,12 @@ int pdm__tree_touch(pdm__tree *t, pdm__node *n)
 static void swap_fields(pdm__node *n, pdm__node *s)
 {
     pdm__node tmp = *n;
-    n->name = s->name;
+    /* A name still in name_buf was never changed since the snapshot (a
+     * rename moves it to its own allocation): it stays, and the snapshot
+     * keeps (and frees) its copy. */
+    bool keep_name = n->name == n->name_buf;
+    if (!keep_name)
+        n->name = s->name;
     n->type = s->type;
     n->title = s->title;
     n->acl_str = s->acl_str;
@@ -309,7 +324,8 @@ static void swap_fields(pdm__node *n, pdm__node *s)
     n->tstamp = s->tstamp;
     n->verno = s->verno;
     n->handler = s->handler;
-    s->name = tmp.name;
+    if (!keep_name)
+        s->name = tmp.name;
     s->type = tmp.type;
     s->title = tmp.title;
     s->acl_str = tmp.acl_str;
@@ -402,7 +418,8 @@ int pdm__node_rename(pdm__tree *t, pdm__node *n, const char *name, size_t len)
     if (pdm__tree_is_secret_name(nn))
         n->flags |= PDM_NODE_SECRET;
     hash_remove(t, n);
-    pdm__free(n->name);
+    if (n->name != n->name_buf)
+        pdm__free(n->name);
     n->name = nn;
     n->hash = node_hash(n->parent, name, len);
     hash_insert(t, n);
@@ -836,11 +853,10 @@ static int load_cb(void *user, const pdm__node_rec *r)
     }
     if (t->count + 1 > t->nbuckets && hash_grow(t) != PDM_OK)
         return PDM_ENOMEM;
-    n = pdm__calloc(1, sizeof(*n));
+    n = node_alloc(r->name, name_len);
     if (!n)
         return PDM_ENOMEM;
-    n->name = pdm__strndup(r->name, name_len);
-    if (!n->name || pdm__node_set_str(&n->type, r->type) != PDM_OK ||
+    if (pdm__node_set_str(&n->type, r->type) != PDM_OK ||
         pdm__node_set_str(&n->title, r->title) != PDM_OK ||
         (r->has_value && pdm__node_set_value(n, r->value ? r->value : (const uint8_t *)"",
                                               r->value_len) != PDM_OK)) {
@@ -884,11 +900,9 @@ static int load_cb(void *user, const pdm__node_rec *r)
 static int make_root(pdm__tree *t)
 {
     char err[128];
-    pdm__node *r = pdm__calloc(1, sizeof(*r));
-    if (!r || !(r->name = pdm__strdup("."))) {
-        pdm__free(r);
+    pdm__node *r = node_alloc(".", 1);
+    if (!r)
         return PDM_ENOMEM;
-    }
     r->id = 1;
     r->format = PDM_FORMAT_NODE;
     r->flags = PDM_NODE_PERMANENT;

@@ -12,7 +12,8 @@ struct pdm__node {
     pdm__node *first, *last;  /* children in creation order */
     pdm__node *next, *prev;   /* siblings */
     pdm__node *hnext;         /* (parent, name) hash chain */
-    char *name;               /* "." for the root */
+    char *name;               /* "." for the root; name_buf until the node
+                                 is renamed, then its own allocation */
     uint32_t hash;            /* hash of (parent, name) */
     uint32_t nchildren;
     int64_t id;               /* store row id; root = 1 */
@@ -31,6 +32,9 @@ struct pdm__node {
     uint16_t verno;
     void *handler;            /* MO handler bound at this node, or NULL */
     uint32_t mark;            /* commit bookkeeping */
+    char name_buf[];          /* the name given at creation, in the node's
+                                 own allocation (one malloc less per node;
+                                 empty in undo snapshots) */
 };
 
 /* Undo log entry. */
