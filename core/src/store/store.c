@@ -746,9 +746,9 @@ static int prepare_all(pdm__store *s)
  *
  *  - The marker "<db>-clean" is created only by a close that found itself
  *    the last connection (SQLite checkpointed the WAL into the file, synced
- *    it and removed the WAL), after that close; the file and the directory
- *    are synced.  A process killed, a crash or a power loss never creates
- *    it, nor does a close that saw SQLite report damage.
+ *    it and removed the WAL), after that close.  A process killed, a crash
+ *    or a power loss never creates it, nor does a close that saw SQLite
+ *    report damage.
  *  - A read-write open removes the marker (and syncs the directory) before
  *    it even reads the file, so from then until its own close the store
  *    counts as unclean for every other open, whatever happens to this one.
@@ -791,33 +791,21 @@ static bool wal_has_content(const pdm__store *s)
 
 /* Called by close after the connection is gone: marks a clean shutdown
  * when this was the last connection (SQLite removed the WAL after
- * checkpointing it). */
+ * checkpointing it and syncing the file).  Not synced: a marker lost to a
+ * power loss only costs the next open a check; only its removal
+ * (take_clean_marker) must be durable. */
 static void put_clean_marker(pdm__store *s)
 {
     char wal[4096];
     struct stat st;
     int fd;
-    char *slash = strrchr(s->clean_path, '/'); /* make_path put one in */
     snprintf(wal, sizeof wal, "%s-wal", s->path);
     if (lstat(wal, &st) == 0 || errno != ENOENT)
         return; /* another connection is open, or a reader kept the WAL */
     fd = open(s->clean_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
                                  O_CLOEXEC, 0600);
-    if (fd < 0)
-        return;
-    if (fsync(fd) != 0) {
+    if (fd >= 0)
         close(fd);
-        unlink(s->clean_path);
-        return;
-    }
-    close(fd);
-    if (slash == s->clean_path) {
-        sync_dir_fd(open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        return;
-    }
-    *slash = '\0';
-    sync_dir_fd(open(s->clean_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    *slash = '/';
 }
 
 static int open_db(pdm__store *s, const char *dir, unsigned flags)
