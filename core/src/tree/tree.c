@@ -95,7 +95,7 @@ static pdm__node *node_alloc(const char *name, size_t len)
 
 static void node_free_fields(pdm__node *n)
 {
-    if (n->name != n->name_buf)
+    if (n->name != n->name_buf && !n->name_borrowed)
         pdm__free(n->name);
     pdm__free(n->type);
     pdm__free(n->title);
@@ -262,44 +262,94 @@ int pdm__tree_detach(pdm__tree *t, pdm__node *n)
     return PDM_OK;
 }
 
-int pdm__tree_touch(pdm__tree *t, pdm__node *n)
+/* The undo snapshot of n: everything a change may alter, the value only
+ * when copy_value (pdm__tree_touch_value moves it over instead). */
+static pdm__node *snapshot(const pdm__node *n, bool copy_value)
 {
-    pdm__node *s;
-    int rc;
-    if (!t->in_tx)
-        return PDM_OK;
-    s = pdm__calloc(1, sizeof(*s));
+    pdm__node *s = pdm__calloc(1, sizeof(*s));
     if (!s)
-        return PDM_ENOMEM;
-    /* A deep copy of everything a change may alter. */
-    s->name = pdm__strdup(n->name);
+        return NULL;
+    /* A name still in the node's own allocation changes only by a rename,
+     * which moves it elsewhere: the snapshot borrows it (the node outlives
+     * its snapshots: undo runs LIFO, drop_undo frees snapshots first). */
+    if (n->name == n->name_buf) {
+        s->name = (char *)n->name_buf;
+        s->name_borrowed = true;
+    } else {
+        s->name = pdm__strdup(n->name);
+    }
     s->type = n->type ? pdm__strdup(n->type) : NULL;
     s->title = n->title ? pdm__strdup(n->title) : NULL;
     s->acl_str = n->acl_str ? pdm__strdup(n->acl_str) : NULL;
-    s->value = n->has_value ? pdm__malloc(n->value_len ? n->value_len : 1)
-                            : NULL;
+    s->value = copy_value && n->has_value
+                   ? pdm__malloc(n->value_len ? n->value_len : 1)
+                   : NULL;
     if (!s->name || (n->type && !s->type) || (n->title && !s->title) ||
-        (n->acl_str && !s->acl_str) || (n->has_value && !s->value) ||
+        (n->acl_str && !s->acl_str) ||
+        (copy_value && n->has_value && !s->value) ||
         /* most nodes have no ACL of their own: nothing to copy */
         (!pdm__acl_is_empty(&n->acl) &&
          pdm__acl_copy(&s->acl, &n->acl) != PDM_OK)) {
         node_free(s);
-        return PDM_ENOMEM;
+        return NULL;
     }
-    if (n->value_len)
-        memcpy(s->value, n->value, n->value_len);
-    s->value_len = n->value_len;
-    s->has_value = n->has_value;
+    if (copy_value) {
+        if (n->value_len)
+            memcpy(s->value, n->value, n->value_len);
+        s->value_len = n->value_len;
+        s->has_value = n->has_value;
+    }
     s->format = n->format;
     s->flags = n->flags;
     s->owner = n->owner;
     s->tstamp = n->tstamp;
     s->verno = n->verno;
     s->handler = n->handler;
+    return s;
+}
+
+int pdm__tree_touch(pdm__tree *t, pdm__node *n)
+{
+    pdm__node *s;
+    int rc;
+    if (!t->in_tx)
+        return PDM_OK;
+    s = snapshot(n, true);
+    if (!s)
+        return PDM_ENOMEM;
     rc = undo_push(t, U_MODIFY, n, NULL, s);
     if (rc != PDM_OK)
         node_free(s);
     return rc;
+}
+
+int pdm__tree_touch_value(pdm__tree *t, pdm__node *n, const uint8_t *v,
+                          size_t len)
+{
+    pdm__node *s;
+    uint8_t *nv;
+    int rc;
+    if (!t->in_tx)
+        return pdm__node_set_value(n, v, len);
+    nv = pdm__malloc(len ? len : 1);
+    s = nv ? snapshot(n, false) : NULL;
+    rc = s ? undo_push(t, U_MODIFY, n, NULL, s) : PDM_ENOMEM;
+    if (rc != PDM_OK) {
+        if (s)
+            node_free(s);
+        pdm__free(nv);
+        return rc;
+    }
+    if (len)
+        memcpy(nv, v, len);
+    /* The old value goes to the snapshot (wiped when it is freed). */
+    s->value = n->value;
+    s->value_len = n->value_len;
+    s->has_value = n->has_value;
+    n->value = nv;
+    n->value_len = len;
+    n->has_value = true;
+    return PDM_OK;
 }
 
 static void swap_fields(pdm__node *n, pdm__node *s)
@@ -309,7 +359,7 @@ static void swap_fields(pdm__node *n, pdm__node *s)
      * rename moves it to its own allocation): it stays, and the snapshot
      * keeps (and frees) its copy. */
     bool keep_name = n->name == n->name_buf;
-    if (!keep_name)
+    if (!keep_name) /* renamed: its name is heap, the snapshot's either */
         n->name = s->name;
     n->type = s->type;
     n->title = s->title;
@@ -324,8 +374,10 @@ static void swap_fields(pdm__node *n, pdm__node *s)
     n->tstamp = s->tstamp;
     n->verno = s->verno;
     n->handler = s->handler;
-    if (!keep_name)
+    if (!keep_name) {
         s->name = tmp.name;
+        s->name_borrowed = false;
+    }
     s->type = tmp.type;
     s->title = tmp.title;
     s->acl_str = tmp.acl_str;
