@@ -12,6 +12,11 @@
  *
  *   bench_wbxml [-n N] [--ours] FILE... default N = 2000; --ours: only
  *                                       our codec (for perf/callgrind)
+ *   bench_wbxml -n N --floor FILE       only libwbxml2's SAX parse with
+ *                                       no-op handlers, N times: the WBXML
+ *                                       floor of callgrind_session.sh
+ *                                       (--toggle-collect=
+ *                                       bench_wbxml_floor_once)
  *   bench_wbxml                         every .wbxml file in tests/bench/packages
  *
  * Times are thread CPU time (the wbxml2xml CLI fallback: wall-clock).
@@ -97,6 +102,30 @@ static void lw_chars(void *ctx, unsigned char *ch, unsigned long start,
     ((counts *)ctx)->chars++;
 }
 
+/* No-op handlers for the floor. */
+static void lw_nop_doc(void *ctx, int cs, const void *lang)
+{
+    (void)ctx;
+    (void)cs;
+    (void)lang;
+}
+static void lw_nop_end_doc(void *ctx) { (void)ctx; }
+static void lw_nop_start(void *ctx, void *tag, void **atts, int empty)
+{
+    (void)ctx;
+    (void)tag;
+    (void)atts;
+    (void)empty;
+}
+static void lw_nop_chars(void *ctx, unsigned char *ch, unsigned long start,
+                         unsigned long len)
+{
+    (void)ctx;
+    (void)ch;
+    (void)start;
+    (void)len;
+}
+
 #define LW_SYM(field, name)                                                  \
     do {                                                                     \
         *(void **)(&lw.field) = dlsym(lw.so, name);                          \
@@ -143,6 +172,44 @@ static double bench_lw_sax(unsigned char *buf, size_t len, long n,
         lw.parser_destroy(p);
     }
     return (now_ns() - t0) / (double)n;
+}
+
+static unsigned char *read_all(const char *path, size_t *len);
+
+/* One no-op SAX parse by libwbxml2 (the floor the session benchmark
+ * compares our WBXML rows with); the only function callgrind counts. */
+__attribute__((noinline)) int bench_wbxml_floor_once(unsigned char *buf,
+                                                     size_t len);
+__attribute__((noinline)) int bench_wbxml_floor_once(unsigned char *buf,
+                                                     size_t len)
+{
+    static lw_handler h = {lw_nop_doc, lw_nop_end_doc, lw_nop_start,
+                           lw_end, lw_nop_chars, NULL};
+    void *p = lw.parser_create();
+    int rc;
+    if (!p)
+        return -1;
+    lw.parser_set_content_handler(p, &h);
+    rc = lw.parser_parse(p, buf, len);
+    lw.parser_destroy(p);
+    return rc;
+}
+
+static int run_floor(const char *path, long n)
+{
+    size_t len;
+    unsigned char *buf = read_all(path, &len);
+    int rc = 0;
+    if (!buf) {
+        fprintf(stderr, "%s: cannot read\n", path);
+        return 1;
+    }
+    for (long i = 0; i < n && rc == 0; i++)
+        rc = bench_wbxml_floor_once(buf, len);
+    if (rc != 0)
+        fprintf(stderr, "%s: libwbxml2 parse failed (%d)\n", path, rc);
+    free(buf);
+    return rc != 0;
 }
 
 static double bench_lw_conv(unsigned char *buf, size_t len, long n)
@@ -301,7 +368,7 @@ int main(int argc, char **argv)
 {
     long n = 2000;
     int first = 1, fails = 0, have_lw;
-    int ours_only = 0;
+    int ours_only = 0, floor_only = 0;
     for (; first < argc; first++) {
         if (strcmp(argv[first], "-n") == 0 && first + 1 < argc) {
             n = strtol(argv[++first], NULL, 10);
@@ -309,11 +376,23 @@ int main(int argc, char **argv)
                 n = 1;
         } else if (strcmp(argv[first], "--ours") == 0) {
             ours_only = 1;
+        } else if (strcmp(argv[first], "--floor") == 0) {
+            floor_only = 1;
         } else {
             break;
         }
     }
     have_lw = ours_only ? -1 : lw_load();
+    if (floor_only) {
+        if (have_lw <= 0) {
+            fprintf(stderr, "bench_wbxml: --floor needs libwbxml2.so.1\n");
+            return 1;
+        }
+        for (int i = first; i < argc; i++)
+            fails += run_floor(argv[i], n);
+        dlclose(lw.so);
+        return fails ? 1 : 0;
+    }
     if (!have_lw)
         printf("libwbxml2.so.1 not loadable: comparing with the wbxml2xml "
                "CLI (process start included)\n");

@@ -13,6 +13,7 @@
 #include "tree/tree.h"
 #include "util/util.h"
 
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -830,6 +831,28 @@ static void make_store(const char *dir, int count)
     pdm__store_close(s);
 }
 
+/* "<dir>/polydm.db-clean": the clean-shutdown marker. */
+static const char *clean_marker(const char *dir)
+{
+    static char p[600];
+    snprintf(p, sizeof p, "%s-clean", db_path(dir));
+    return p;
+}
+
+/* Overwrites 3000 bytes in the middle page of the store in dir (node rows
+ * of make_store's stores). */
+static void garble(const char *dir)
+{
+    size_t n = 0;
+    unsigned char *bytes = slurp(db_path(dir), &n);
+    CU_ASSERT_FATAL(bytes && n >= 16 * 4096);
+    for (size_t i = (n / 4096 / 2) * 4096; i < (n / 4096 / 2) * 4096 + 3000;
+         i++)
+        bytes[i] = (unsigned char)(0xA5 ^ i);
+    write_file(db_path(dir), bytes, n, 0600);
+    free(bytes);
+}
+
 /* Text file, other application's database, newer schema, damaged and
  * truncated stores: PDM_ECORRUPT, clear message, file untouched. */
 static void test_store__refuse_files(void)
@@ -869,15 +892,14 @@ static void test_store__refuse_files(void)
                              0), SQLITE_OK);
     expect_refused(newer, "schema version 99 is newer than this polydm (2)", true);
 
-    /* Damage pages in the middle of a real store. */
+    /* Damage pages in the middle of a real store that was not closed
+     * cleanly (no marker: the integrity check runs; test_store__clean_
+     * shutdown has the other cases). */
     make_store(garbled, 600);
-    bytes = slurp(db_path(garbled), &n);
-    CU_ASSERT_FATAL(bytes && n >= 16 * 4096);
-    for (size_t i = (n / 4096 / 2) * 4096; i < (n / 4096 / 2) * 4096 + 3000;
-         i++)
-        bytes[i] = (unsigned char)(0xA5 ^ i);
-    write_file(db_path(garbled), bytes, n, 0600);
+    garble(garbled);
+    CU_ASSERT_EQUAL(unlink(clean_marker(garbled)), 0);
     expect_refused(garbled, "database is damaged: ", false);
+    bytes = NULL;
 
     free(bytes);
 
@@ -888,6 +910,121 @@ static void test_store__refuse_files(void)
     write_file(db_path(trunc), bytes, n / 2, 0600);
     free(bytes);
     expect_refused(trunc, "database is damaged: ", false);
+}
+
+/* The integrity check at open runs after an unclean shutdown and on
+ * request, not after a clean one; damage is found in every case that can
+ * see it. */
+static int count_cb(void *user, const pdm__node_rec *r)
+{
+    (void)r;
+    ++*(int *)user;
+    return 0;
+}
+
+static void test_store__clean_shutdown(void)
+{
+    const char *dir = case_dir("clean"), *killed = case_dir("killed");
+    const char *held = case_dir("held");
+    pdm__store *s, *s2;
+    char err[512];
+    int up[2], nodes = 0, status = 0;
+    pid_t pid;
+    char c;
+
+    /* A new store has no marker yet (its check costs nothing); a clean
+     * close leaves the marker (0600) and the next open takes it away
+     * again, before anything else. */
+    s = open_ok(dir, 0);
+    CU_ASSERT_TRUE(pdm__store_checked(s));
+    pdm__store_close(s);
+    make_store(dir, 600);
+    {
+        struct stat st;
+        CU_ASSERT_EQUAL_FATAL(lstat(clean_marker(dir), &st), 0);
+        CU_ASSERT(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
+    }
+    s = open_ok(dir, 0);
+    CU_ASSERT_FALSE(pdm__store_checked(s));
+    CU_ASSERT_FALSE(exists(clean_marker(dir)));
+    /* A second handle while the first is open: unclean for it. */
+    s2 = open_ok(dir, 0);
+    CU_ASSERT_TRUE(pdm__store_checked(s2));
+    pdm__store_close(s2);
+    CU_ASSERT_FALSE(exists(clean_marker(dir))); /* s is still open */
+    pdm__store_close(s);
+    CU_ASSERT_TRUE(exists(clean_marker(dir)));
+    /* On request; read-only opens look at the marker and keep it. */
+    s = open_ok(dir, PDM_STORE_CHECK);
+    CU_ASSERT_TRUE(pdm__store_checked(s));
+    pdm__store_close(s);
+    s = open_ok(dir, PDM_STORE_READONLY);
+    CU_ASSERT_FALSE(pdm__store_checked(s));
+    pdm__store_close(s);
+    CU_ASSERT_TRUE(exists(clean_marker(dir)));
+
+    /* Damage after a clean shutdown: open skips the check, the check on
+     * request finds it, and so does the load that reads the page; a close
+     * after SQLite reported damage leaves no marker, so the next open
+     * checks and refuses the store. */
+    garble(dir);
+    s = open_ok(dir, 0);
+    CU_ASSERT_FALSE(pdm__store_checked(s));
+    CU_ASSERT_EQUAL(pdm__store_load_nodes(s, count_cb, &nodes), PDM_ECORRUPT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pdm__store_error(s), db_path(dir)));
+    pdm__store_close(s);
+    CU_ASSERT_FALSE(exists(clean_marker(dir)));
+    s = (pdm__store *)1;
+    CU_ASSERT_EQUAL(pdm__store_open(&s, dir, 0, err, sizeof err),
+                    PDM_ECORRUPT);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "database is damaged: "));
+
+    /* kill -9 of a writer, then damage: the next open checks and refuses
+     * the store, read-write and read-only alike. */
+    make_store(killed, 600);
+    CU_ASSERT_TRUE_FATAL(exists(clean_marker(killed)));
+    CU_ASSERT_EQUAL_FATAL(pipe(up), 0);
+    pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        pdm__store *w = NULL;
+        c = pdm__store_open(&w, killed, 0, err, sizeof err) == PDM_OK ? 'o'
+                                                                      : 'x';
+        if (write(up[1], &c, 1) != 1)
+            _exit(3);
+        for (;;)
+            pause();
+    }
+    close(up[1]);
+    CU_ASSERT_EQUAL(read(up[0], &c, 1), 1);
+    CU_ASSERT_EQUAL(c, 'o');
+    close(up[0]);
+    kill(pid, SIGKILL);
+    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    CU_ASSERT_FALSE(exists(clean_marker(killed)));
+    garble(killed);
+    expect_refused(killed, "database is damaged: ", false);
+
+    /* Without damage a killed writer costs one check, nothing else. */
+    make_store(held, 20);
+    pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        pdm__store *w = NULL;
+        _exit(pdm__store_open(&w, held, 0, err, sizeof err) == PDM_OK ? 0 : 1);
+    }
+    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    s = open_ok(held, 0);
+    CU_ASSERT_TRUE(pdm__store_checked(s));
+    nodes = 0;
+    CU_ASSERT_EQUAL(pdm__store_load_nodes(s, count_cb, &nodes), PDM_OK);
+    CU_ASSERT_EQUAL(nodes, 20);
+    pdm__store_close(s);
+    s = open_ok(held, 0);
+    CU_ASSERT_FALSE(pdm__store_checked(s));
+    pdm__store_close(s);
 }
 
 /* ---- concurrency ---------------------------------------------------------- */
@@ -1341,6 +1478,7 @@ static const pdm_test tests[] = {
     {"refuse_paths", test_store__refuse_paths},
     {"empty_and_identity", test_store__empty_and_identity},
     {"refuse_files", test_store__refuse_files},
+    {"clean_shutdown", test_store__clean_shutdown},
     {"readonly_beside_writer", test_store__readonly_beside_writer},
     {"disk_full", test_store__disk_full},
     {"upgrade", test_store__upgrade},

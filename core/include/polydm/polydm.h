@@ -238,6 +238,11 @@ typedef struct pdm_config {
 #define PDM_CTX_NO_STORE 0x2u
 /** Open the store read-only (inspection while an agent runs). */
 #define PDM_CTX_READONLY 0x4u
+/** Run the store's integrity check (SQLite's quick_check, which reads every
+ *  page) at open even after a clean shutdown.  Without it the check runs
+ *  only when the last shutdown was not clean (a killed process, a crash, a
+ *  power loss); a damaged store is refused with PDM_ECORRUPT either way. */
+#define PDM_CTX_CHECK_STORE 0x8u
 
 /**
  * pdm_ctx_open() - load a profile, start its plugins, open the store.

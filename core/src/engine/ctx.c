@@ -79,9 +79,12 @@ static int open_store(pdm_ctx *ctx)
             return PDM_EINVAL;
         }
         rc = pdm__store_open(&ctx->store, ctx->state_dir,
-                             (ctx->flags & PDM_CTX_READONLY)
-                                 ? PDM_STORE_READONLY | PDM_STORE_NO_CREATE
-                                 : 0,
+                             ((ctx->flags & PDM_CTX_READONLY)
+                                  ? PDM_STORE_READONLY | PDM_STORE_NO_CREATE
+                                  : 0) |
+                                 ((ctx->flags & PDM_CTX_CHECK_STORE)
+                                      ? PDM_STORE_CHECK
+                                      : 0),
                              err, sizeof err);
         if (rc != PDM_OK) {
             pdm__ctx_error(ctx, rc, "%s", err);

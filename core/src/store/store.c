@@ -5,8 +5,9 @@
  *
  * Opening happens in two steps so that a file that is not ours is never
  * written to: a READ-ONLY connection first identifies the file (SQLite
- * header, application_id, user_version, PRAGMA quick_check); only when the
- * file is ours, or an empty database, is it reopened read-write.  A
+ * header, application_id, user_version, and PRAGMA quick_check when that
+ * is due: see take_clean_marker); only when the file is ours, or an empty
+ * database, is it reopened read-write.  A
  * read-write connection could otherwise roll back a foreign hot journal or
  * checkpoint a foreign WAL into the file when it is closed.
  *
@@ -54,6 +55,9 @@
 #define STORE_APP_ID 0x50444D31 /* "PDM1": PRAGMA application_id */
 #define STORE_BUSY_MS 2000      /* wait this long for another writer */
 #define STORE_WAL_LIMIT (4 * 1024 * 1024) /* WAL size kept after checkpoint */
+/* Clean-shutdown marker "<db>-clean" next to the database (see
+ * take_clean_marker). */
+#define STORE_CLEAN_SUFFIX "-clean"
 
 /* ---- schema ---------------------------------------------------------------
  * Version 1.  nodes.value is NULL for "no value" and a (possibly zero-
@@ -142,6 +146,7 @@ enum stmt_id {
     ST_LOAD_NODES,
     ST_MAX_ID,
     ST_PUT_NODE,
+    ST_SET_VALUE,
     ST_DEL_NODE,
     ST_AUDIT_ADD,
     ST_AUDIT_QUERY,
@@ -174,6 +179,10 @@ static const char *const stmt_sql[ST__COUNT] = {
         " title = excluded.title, acl = excluded.acl,"
         " owner = excluded.owner, tstamp = excluded.tstamp,"
         " verno = excluded.verno, value = excluded.value",
+    /* Neither parent nor name: the (parent, name) index stays as it is. */
+    [ST_SET_VALUE] = "UPDATE OR FAIL nodes SET format = ?2, type = ?3,"
+                     " tstamp = ?4,"
+                     " verno = ?5, value = ?6 WHERE id = ?1",
     [ST_DEL_NODE] = "DELETE FROM nodes WHERE id = ?1",
     [ST_AUDIT_ADD] = "INSERT INTO audit(ts_ms, principal, op, uri, decision,"
                      " component, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -199,12 +208,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 struct pdm__store {
     sqlite3 *db;
     char *path;                  /* "<dir>/polydm.db" */
+    char *clean_path;            /* "<dir>/polydm.db-clean": the marker */
     char *seg_dir;               /* "<dir>/audit": archived audit segments */
     unsigned seg_rows, seg_kept; /* audit retention (store.h) */
     bool rotating;               /* inside audit_rotate */
     bool readonly;               /* opened with PDM_STORE_READONLY */
     bool is_new;                 /* schema created by this open */
     bool in_tx;                  /* between begin and commit/rollback */
+    bool opened;                 /* open succeeded: close may mark clean */
+    bool checked;                /* quick_check ran at this open */
+    bool saw_corrupt;            /* SQLite reported damage: never mark
+                                    this store clean */
     sqlite3_stmt *st[ST__COUNT]; /* prepared at open, reset after each use */
     char err[512];               /* last failure; never holds a value */
 };
@@ -258,6 +272,8 @@ static int fail(pdm__store *s, sqlite3 *db, int src, const char *what)
 {
     const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(src);
     int rc = map_sqlite(src), e = 0;
+    if (rc == PDM_ECORRUPT)
+        s->saw_corrupt = true;
     if (db && (sqlite3_extended_errcode(db) & 0xff) != (src & 0xff))
         msg = sqlite3_errstr(src); /* db's message belongs to another error */
     if (db && (src & 0xff) == SQLITE_IOERR)
@@ -349,6 +365,12 @@ static int make_path(pdm__store *s, const char *dir)
     memcpy(s->path, dir, n);
     memcpy(s->path + n, &"/" STORE_FILE[slash ? 1 : 0],
            sizeof "/" STORE_FILE - (slash ? 1 : 0));
+    s->clean_path = pdm__malloc(strlen(s->path) + sizeof STORE_CLEAN_SUFFIX);
+    if (!s->clean_path)
+        return set_err(s, PDM_ENOMEM, "out of memory");
+    memcpy(s->clean_path, s->path, strlen(s->path));
+    memcpy(s->clean_path + strlen(s->path), STORE_CLEAN_SUFFIX,
+           sizeof STORE_CLEAN_SUFFIX);
     s->seg_dir = pdm__malloc(n + sizeof "/audit");
     if (!s->seg_dir)
         return set_err(s, PDM_ENOMEM, "out of memory");
@@ -487,16 +509,27 @@ static uint32_t be32(const uint8_t *p)
  * next to a WAL database, and a foreign file must not get them.  Decides
  * only what the header proves (a page 1 in a WAL can be newer than the
  * file's, but never turns a foreign file into ours or lowers a version);
- * everything else is left to inspect(). */
-static int check_header(pdm__store *s)
+ * everything else is left to inspect().
+ * After a clean shutdown (@clean: no WAL, so the file's header is the
+ * current one) it also proves what inspect() would: *ours is the schema
+ * version when the application_id is ours (0 otherwise); and the file must
+ * hold the pages its header counts (a copy cut short does not; the count
+ * is valid when its version-valid-for number matches the change
+ * counter). */
+static int check_header(pdm__store *s, bool clean, int *ours)
 {
     static const char magic[16] = "SQLite format 3";
     uint8_t h[100];
+    struct stat st;
     ssize_t n;
+    uint32_t psize;
     int fd = open(s->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    *ours = 0;
     if (fd < 0)
         return set_err(s, PDM_EIO, "cannot open: %s", strerror(errno));
     n = pread(fd, h, sizeof h, 0);
+    if (n >= 0 && fstat(fd, &st) != 0)
+        n = -1;
     close(fd);
     if (n < 0)
         return set_err(s, PDM_EIO, "cannot read: %s", strerror(errno));
@@ -513,6 +546,19 @@ static int check_header(pdm__store *s)
         return set_err(s, PDM_ECORRUPT,
                        "schema version %u is newer than this polydm (%d)",
                        (unsigned)be32(h + 60), schema_version);
+    if (!clean)
+        return PDM_OK;
+    psize = (uint32_t)h[16] << 8 | h[17];
+    if (psize == 1)
+        psize = 65536;
+    if (be32(h + 92) == be32(h + 24) && be32(h + 28) != 0 &&
+        (uint64_t)st.st_size < (uint64_t)be32(h + 28) * psize)
+        return set_err(s, PDM_ECORRUPT, "database is damaged: the file holds "
+                       "%lld bytes, its header counts %u pages of %u bytes",
+                       (long long)st.st_size, (unsigned)be32(h + 28),
+                       (unsigned)psize);
+    if (be32(h + 68) == STORE_APP_ID)
+        *ours = (int)be32(h + 60);
     return PDM_OK;
 }
 
@@ -745,47 +791,111 @@ static int prepare_all(pdm__store *s)
     return PDM_OK;
 }
 
-/* Whether to run PRAGMA quick_check at open.  It reads every page, which
- * for a 100,000-node store is a fifth of the open time, so it runs where it
- * is cheap or where it matters: small files, and files whose write-ahead
- * log is still there (the last writer did not close cleanly, or is still
- * running).  A cleanly closed large store is checked page by page as the
- * tree loads: SQLite reports a damaged node page as SQLITE_CORRUPT, which
- * becomes PDM_ECORRUPT just the same. */
-#define QUICK_CHECK_ALWAYS_BELOW (4u << 20)
+/* Whether PRAGMA quick_check runs at open.  It reads every page (for a
+ * 10,000-node store it cost more than loading the tree), and SQLite keeps
+ * the file consistent across a killed process by itself; what the check is
+ * for is damage from outside: a power loss on a disk that lies about its
+ * flushes, a broken copy, bit rot.  So it runs on request (PDM_STORE_CHECK)
+ * and whenever the last shutdown was not known to be clean:
+ *
+ *  - The marker "<db>-clean" is created only by a close that found itself
+ *    the last connection (SQLite checkpointed the WAL into the file, synced
+ *    it and removed the WAL), after that close.  A process killed, a crash
+ *    or a power loss never creates it, nor does a close that saw SQLite
+ *    report damage.
+ *  - A read-write open removes the marker (and syncs the directory) before
+ *    it even reads the file, so from then until its own close the store
+ *    counts as unclean for every other open, whatever happens to this one.
+ *  - A write-ahead log with content means a writer is running or died:
+ *    checked too.
+ * A read-only open cannot remove the marker and only looks at it.  A
+ * cleanly closed store is still checked page by page as it loads: SQLite
+ * reports a damaged node page as SQLITE_CORRUPT, which becomes
+ * PDM_ECORRUPT just the same; and a file shorter than its header says (a
+ * copy cut short) is refused at once (check_length). */
+static int take_clean_marker(pdm__store *s, const char *dir, bool *clean)
+{
+    struct stat st;
+    *clean = false;
+    if (s->readonly) {
+        *clean = lstat(s->clean_path, &st) == 0 && S_ISREG(st.st_mode);
+        return PDM_OK;
+    }
+    if (unlink(s->clean_path) == 0) {
+        *clean = true;
+        /* Durable before anything else happens: a power loss from here
+         * on must find the store unclean. */
+        sync_dir_fd(open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        return PDM_OK;
+    }
+    if (errno == ENOENT)
+        return PDM_OK;
+    /* A marker we cannot remove would vouch for a crash of this process. */
+    return set_err(s, PDM_EIO, "cannot remove the clean-shutdown marker %s: "
+                   "%s", s->clean_path, strerror(errno));
+}
 
-static bool want_quick_check(const pdm__store *s)
+static bool wal_has_content(const pdm__store *s)
 {
     struct stat st;
     char wal[4096];
-    if (stat(s->path, &st) != 0 || st.st_size < (off_t)QUICK_CHECK_ALWAYS_BELOW)
-        return true;
     snprintf(wal, sizeof wal, "%s-wal", s->path);
     return stat(wal, &st) == 0 && st.st_size > 0;
+}
+
+/* Called by close after the connection is gone: marks a clean shutdown
+ * when this was the last connection (SQLite removed the WAL after
+ * checkpointing it and syncing the file).  Not synced: a marker lost to a
+ * power loss only costs the next open a check; only its removal
+ * (take_clean_marker) must be durable. */
+static void put_clean_marker(pdm__store *s)
+{
+    char wal[4096];
+    struct stat st;
+    int fd;
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    if (lstat(wal, &st) == 0 || errno != ENOENT)
+        return; /* another connection is open, or a reader kept the WAL */
+    fd = open(s->clean_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+                                 O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
 }
 
 static int open_db(pdm__store *s, const char *dir, unsigned flags)
 {
     sqlite3 *ro = NULL;
     sqlite3_stmt *st = NULL;
-    bool empty;
-    int version, rc, src;
+    bool empty = false, clean;
+    int version = 0, rc, src;
 
-    /* 1. Identify the file: its header, then a read-only connection. */
-    rc = check_header(s);
-    /* A store we may read but not write: say so before SQLite fails on
-     * its first write with a less helpful message. */
-    if (rc == PDM_OK && !s->readonly &&
+    /* A store we may read but not write: say so before anything tries to
+     * write (the clean-shutdown marker, then SQLite's first write) and
+     * fails with a less helpful message. */
+    if (!s->readonly && access(s->path, F_OK) == 0 &&
         (access(s->path, W_OK) != 0 || access(dir, W_OK) != 0))
-        rc = set_err(s, PDM_EIO, "the store is read-only for this user "
-                     "(the file or its directory is not writable): "
-                     "commands that only read (tree get, audit, lock "
-                     "status...) work, this one writes");
+        return set_err(s, PDM_EIO, "the store is read-only for this user "
+                       "(the file or its directory is not writable): "
+                       "commands that only read (tree get, audit, lock "
+                       "status...) work, this one writes");
+
+    /* 0. Whether the last shutdown was clean; from now on it is not. */
+    rc = take_clean_marker(s, dir, &clean);
+    if (rc != PDM_OK)
+        return rc;
+    s->checked = (flags & PDM_STORE_CHECK) || !clean || wal_has_content(s);
+
+    /* 1. Identify the file: its header, then a read-only connection --
+     * unless the header of a cleanly closed store (no WAL) already proves
+     * it ours and current: a read-write open goes straight to step 2. */
+    rc = check_header(s, !s->checked, &version);
+    if (rc == PDM_OK && !s->readonly && version == schema_version)
+        goto read_write;
     if (rc == PDM_OK)
         rc = s->readonly ? db_open_readonly(s, dir, &ro)
                          : db_open(s, &ro, SQLITE_OPEN_READONLY);
     if (rc == PDM_OK)
-        rc = inspect(s, ro, want_quick_check(s), &empty, &version);
+        rc = inspect(s, ro, s->checked, &empty, &version);
     if (rc == PDM_OK && empty &&
         (flags & (PDM_STORE_READONLY | PDM_STORE_NO_CREATE)))
         rc = set_err(s, PDM_ENOTFOUND, "empty file (no polydm store yet)");
@@ -803,6 +913,7 @@ static int open_db(pdm__store *s, const char *dir, unsigned flags)
     sqlite3_close(ro);
 
     /* 2. Ours (or empty): reopen read-write and configure the journal. */
+read_write:
     rc = db_open(s, &s->db, SQLITE_OPEN_READWRITE);
     if (rc != PDM_OK)
         return rc;
@@ -872,6 +983,8 @@ int pdm__store_open(pdm__store **out, const char *dir, unsigned flags,
         rc = prepare_file(s, dir, flags);
     if (rc == PDM_OK)
         rc = open_db(s, dir, flags);
+    if (rc == PDM_OK)
+        s->opened = true;
     if (rc != PDM_OK) {
         if (err)
             pdm__strlcpy(err, s->err, errlen);
@@ -890,13 +1003,21 @@ void pdm__store_close(pdm__store *s)
         pdm__store_rollback(s);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
-    sqlite3_close_v2(s->db);
+    /* sqlite3_close, not _v2: every statement is finalized, and the marker
+     * must only follow a connection that is really gone. */
+    if (sqlite3_close(s->db) != SQLITE_OK)
+        sqlite3_close_v2(s->db); /* freed once SQLite lets go of it */
+    else if (s->db && s->opened && !s->readonly && !s->saw_corrupt)
+        put_clean_marker(s);
     pdm__free(s->path);
+    pdm__free(s->clean_path);
     pdm__free(s->seg_dir);
     pdm__free(s);
 }
 
 bool pdm__store_is_new(const pdm__store *s) { return s->is_new; }
+
+bool pdm__store_checked(const pdm__store *s) { return s->checked; }
 
 const char *pdm__store_path(const pdm__store *s) { return s->path; }
 
@@ -996,9 +1117,10 @@ int pdm__store_load_nodes(pdm__store *s,
         r.title = (const char *)sqlite3_column_text(st, 6);
         r.acl = (const char *)sqlite3_column_text(st, 7);
         r.owner = (const char *)sqlite3_column_text(st, 8);
-        r.has_value = sqlite3_column_type(st, 11) != SQLITE_NULL;
         r.value = sqlite3_column_blob(st, 11);
         r.value_len = (size_t)sqlite3_column_bytes(st, 11);
+        /* A zero-length blob reads as NULL too: only then ask the type. */
+        r.has_value = r.value || sqlite3_column_type(st, 11) != SQLITE_NULL;
         if (!r.name || (r.has_value && !r.value && r.value_len > 0)) {
             rc = set_err(s, PDM_ENOMEM, "load_nodes: out of memory");
             break;
@@ -1070,6 +1192,49 @@ int pdm__store_put_node(pdm__store *s, const pdm__node_rec *r)
         return fail(s, s->db, b, "cannot store node");
     }
     return run(s, st, "cannot store node");
+}
+
+int pdm__store_set_value(pdm__store *s, const pdm__node_rec *r)
+{
+    sqlite3_stmt *st = s->st[ST_SET_VALUE];
+    int b, rc;
+
+    if (!s->in_tx)
+        return set_err(s, PDM_EINVAL, "set_value outside a transaction");
+    if (!r || r->id <= 0 || (!r->value && r->value_len > 0))
+        return set_err(s, PDM_EINVAL, "set_value: invalid record");
+    rc = writable(s);
+    if (rc != PDM_OK)
+        return rc;
+    b = sqlite3_bind_int64(st, 1, r->id);
+    if (b == SQLITE_OK)
+        b = sqlite3_bind_int64(st, 2, r->format);
+    if (b == SQLITE_OK)
+        b = sqlite3_bind_text(st, 3, r->type, -1, SQLITE_STATIC);
+    if (b == SQLITE_OK)
+        b = sqlite3_bind_int64(st, 4, r->tstamp);
+    if (b == SQLITE_OK)
+        b = sqlite3_bind_int64(st, 5, r->verno);
+    if (b == SQLITE_OK)
+        b = r->has_value ? bind_value(st, 6, r->value, r->value_len)
+                         : sqlite3_bind_null(st, 6);
+    if (b != SQLITE_OK) {
+        done(st);
+        return fail(s, s->db, b, "cannot store node value");
+    }
+    /* Every parameter is bound again before each step: a reset without
+     * sqlite3_clear_bindings is enough (a package steps this once per
+     * Replace). */
+    if (sqlite3_step(st) == SQLITE_DONE) {
+        sqlite3_reset(st);
+        rc = PDM_OK;
+    } else {
+        rc = fail(s, s->db, sqlite3_reset(st), "cannot store node value");
+    }
+    if (rc == PDM_OK && sqlite3_changes(s->db) == 0)
+        return set_err(s, PDM_ENOTFOUND, "set_value: no node %lld",
+                       (long long)r->id);
+    return rc;
 }
 
 int pdm__store_del_node(pdm__store *s, int64_t id)

@@ -32,7 +32,9 @@ typedef struct pdm__store pdm__store;
 
 enum {
     PDM_STORE_READONLY = 1u << 0, /* open existing database read-only */
-    PDM_STORE_NO_CREATE = 1u << 1 /* fail with PDM_ENOTFOUND if missing */
+    PDM_STORE_NO_CREATE = 1u << 1, /* fail with PDM_ENOTFOUND if missing */
+    PDM_STORE_CHECK = 1u << 2      /* run the integrity check at open even
+                                      after a clean shutdown */
 };
 
 /* Opens (creating if needed) "<dir>/polydm.db".  Creates dir (0700) if
@@ -45,11 +47,19 @@ enum {
  * PDM_EBUSY (locked by another writer; READONLY on an older schema that
  * needs a read-write open to upgrade), PDM_ENOMEM.
  * A file is checked through a read-only connection (application_id,
- * user_version, PRAGMA quick_check) before anything is written to it.
+ * user_version) before anything is written to it; PRAGMA quick_check runs
+ * too when the last shutdown was not clean (no marker "polydm.db-clean",
+ * which only the close of the last connection writes and every read-write
+ * open removes first; or a write-ahead log with content) or when flags
+ * hold PDM_STORE_CHECK.  After a clean shutdown damage is found as the
+ * pages are read (PDM_ECORRUPT from the read that meets it), and a file
+ * shorter than its header says is refused at once.
  * An empty file, or an empty SQLite database, counts as new. */
 int pdm__store_open(pdm__store **out, const char *dir, unsigned flags,
                     char *err, size_t errlen);
 void pdm__store_close(pdm__store *s);
+/* True if this open ran the integrity check (PRAGMA quick_check). */
+bool pdm__store_checked(const pdm__store *s);
 /* True if the database was created by this open (empty tree). */
 bool pdm__store_is_new(const pdm__store *s);
 /* Path of the database file (borrowed). */
@@ -107,6 +117,12 @@ void pdm__store_rollback(pdm__store *s);
 int pdm__store_checkpoint(pdm__store *s);
 
 int pdm__store_put_node(pdm__store *s, const pdm__node_rec *r); /* upsert */
+/* Writes only format, type, tstamp, verno and the value (has_value,
+ * value, value_len) of the existing row r->id: what a Replace of a value
+ * changes; the other fields of r are not read.  Much cheaper than
+ * put_node, which rewrites the (parent, name) index.  PDM_ENOTFOUND if
+ * there is no such row (nothing written). */
+int pdm__store_set_value(pdm__store *s, const pdm__node_rec *r);
 /* Row only; PDM_ENOTFOUND if there is no such row. */
 int pdm__store_del_node(pdm__store *s, int64_t id);
 

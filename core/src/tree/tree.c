@@ -62,10 +62,10 @@ static int hash_grow(pdm__tree *t)
     return PDM_OK;
 }
 
-pdm__node *pdm__tree_child(const pdm__tree *t, const pdm__node *parent,
-                           const char *name, size_t len)
+/* The child of @parent named @name (@len bytes) whose hash is @h. */
+static pdm__node *child_hashed(const pdm__tree *t, const pdm__node *parent,
+                               const char *name, size_t len, uint32_t h)
 {
-    uint32_t h = node_hash(parent, name, len);
     for (pdm__node *n = t->buckets[h & (t->nbuckets - 1)]; n; n = n->hnext)
         if (n->hash == h && n->parent == parent &&
             strncmp(n->name, name, len) == 0 && n->name[len] == '\0')
@@ -73,11 +73,30 @@ pdm__node *pdm__tree_child(const pdm__tree *t, const pdm__node *parent,
     return NULL;
 }
 
+pdm__node *pdm__tree_child(const pdm__tree *t, const pdm__node *parent,
+                           const char *name, size_t len)
+{
+    return child_hashed(t, parent, name, len, node_hash(parent, name, len));
+}
+
 /* ---- nodes ------------------------------------------------------------------ */
+
+/* A node with its name in name_buf (NULL on out-of-memory). */
+static pdm__node *node_alloc(const char *name, size_t len)
+{
+    pdm__node *n = pdm__calloc(1, sizeof(*n) + len + 1);
+    if (!n)
+        return NULL;
+    memcpy(n->name_buf, name, len);
+    n->name_buf[len] = '\0';
+    n->name = n->name_buf;
+    return n;
+}
 
 static void node_free_fields(pdm__node *n)
 {
-    pdm__free(n->name);
+    if (n->name != n->name_buf && !n->name_borrowed)
+        pdm__free(n->name);
     pdm__free(n->type);
     pdm__free(n->title);
     pdm__free(n->acl_str);
@@ -208,14 +227,9 @@ pdm__node *pdm__tree_new_child(pdm__tree *t, pdm__node *parent,
     pdm__node *n;
     if (t->count + 1 > t->nbuckets && hash_grow(t) != PDM_OK)
         return NULL;
-    n = pdm__calloc(1, sizeof(*n));
+    n = node_alloc(name, len);
     if (!n)
         return NULL;
-    n->name = pdm__strndup(name, len);
-    if (!n->name) {
-        pdm__free(n);
-        return NULL;
-    }
     n->id = t->next_id++;
     n->format = format;
     if (pdm__tree_is_secret_name(n->name))
@@ -248,48 +262,105 @@ int pdm__tree_detach(pdm__tree *t, pdm__node *n)
     return PDM_OK;
 }
 
-int pdm__tree_touch(pdm__tree *t, pdm__node *n)
+/* The undo snapshot of n: everything a change may alter, the value only
+ * when copy_value (pdm__tree_touch_value moves it over instead). */
+static pdm__node *snapshot(const pdm__node *n, bool copy_value)
 {
-    pdm__node *s;
-    int rc;
-    if (!t->in_tx)
-        return PDM_OK;
-    s = pdm__calloc(1, sizeof(*s));
+    pdm__node *s = pdm__calloc(1, sizeof(*s));
     if (!s)
-        return PDM_ENOMEM;
-    /* A deep copy of everything a change may alter. */
-    s->name = pdm__strdup(n->name);
+        return NULL;
+    /* A name still in the node's own allocation changes only by a rename,
+     * which moves it elsewhere: the snapshot borrows it (the node outlives
+     * its snapshots: undo runs LIFO, drop_undo frees snapshots first). */
+    if (n->name == n->name_buf) {
+        s->name = (char *)n->name_buf;
+        s->name_borrowed = true;
+    } else {
+        s->name = pdm__strdup(n->name);
+    }
     s->type = n->type ? pdm__strdup(n->type) : NULL;
     s->title = n->title ? pdm__strdup(n->title) : NULL;
     s->acl_str = n->acl_str ? pdm__strdup(n->acl_str) : NULL;
-    s->value = n->has_value ? pdm__malloc(n->value_len ? n->value_len : 1)
-                            : NULL;
+    s->value = copy_value && n->has_value
+                   ? pdm__malloc(n->value_len ? n->value_len : 1)
+                   : NULL;
     if (!s->name || (n->type && !s->type) || (n->title && !s->title) ||
-        (n->acl_str && !s->acl_str) || (n->has_value && !s->value) ||
-        pdm__acl_copy(&s->acl, &n->acl) != PDM_OK) {
+        (n->acl_str && !s->acl_str) ||
+        (copy_value && n->has_value && !s->value) ||
+        /* most nodes have no ACL of their own: nothing to copy */
+        (!pdm__acl_is_empty(&n->acl) &&
+         pdm__acl_copy(&s->acl, &n->acl) != PDM_OK)) {
         node_free(s);
-        return PDM_ENOMEM;
+        return NULL;
     }
-    if (n->value_len)
-        memcpy(s->value, n->value, n->value_len);
-    s->value_len = n->value_len;
-    s->has_value = n->has_value;
+    if (copy_value) {
+        if (n->value_len)
+            memcpy(s->value, n->value, n->value_len);
+        s->value_len = n->value_len;
+        s->has_value = n->has_value;
+    }
     s->format = n->format;
     s->flags = n->flags;
     s->owner = n->owner;
     s->tstamp = n->tstamp;
     s->verno = n->verno;
     s->handler = n->handler;
+    return s;
+}
+
+int pdm__tree_touch(pdm__tree *t, pdm__node *n)
+{
+    pdm__node *s;
+    int rc;
+    if (!t->in_tx)
+        return PDM_OK;
+    s = snapshot(n, true);
+    if (!s)
+        return PDM_ENOMEM;
     rc = undo_push(t, U_MODIFY, n, NULL, s);
     if (rc != PDM_OK)
         node_free(s);
     return rc;
 }
 
+int pdm__tree_touch_value(pdm__tree *t, pdm__node *n, const uint8_t *v,
+                          size_t len)
+{
+    pdm__node *s;
+    uint8_t *nv;
+    int rc;
+    if (!t->in_tx)
+        return pdm__node_set_value(n, v, len);
+    nv = pdm__malloc(len ? len : 1);
+    s = nv ? snapshot(n, false) : NULL;
+    rc = s ? undo_push(t, U_MODIFY, n, NULL, s) : PDM_ENOMEM;
+    if (rc != PDM_OK) {
+        if (s)
+            node_free(s);
+        pdm__free(nv);
+        return rc;
+    }
+    if (len)
+        memcpy(nv, v, len);
+    /* The old value goes to the snapshot (wiped when it is freed). */
+    s->value = n->value;
+    s->value_len = n->value_len;
+    s->has_value = n->has_value;
+    n->value = nv;
+    n->value_len = len;
+    n->has_value = true;
+    return PDM_OK;
+}
+
 static void swap_fields(pdm__node *n, pdm__node *s)
 {
     pdm__node tmp = *n;
-    n->name = s->name;
+    /* A name still in name_buf was never changed since the snapshot (a
+     * rename moves it to its own allocation): it stays, and the snapshot
+     * keeps (and frees) its copy. */
+    bool keep_name = n->name == n->name_buf;
+    if (!keep_name) /* renamed: its name is heap, the snapshot's either */
+        n->name = s->name;
     n->type = s->type;
     n->title = s->title;
     n->acl_str = s->acl_str;
@@ -303,7 +374,10 @@ static void swap_fields(pdm__node *n, pdm__node *s)
     n->tstamp = s->tstamp;
     n->verno = s->verno;
     n->handler = s->handler;
-    s->name = tmp.name;
+    if (!keep_name) {
+        s->name = tmp.name;
+        s->name_borrowed = false;
+    }
     s->type = tmp.type;
     s->title = tmp.title;
     s->acl_str = tmp.acl_str;
@@ -344,7 +418,14 @@ int pdm__node_set_acl(pdm__node *n, const char *acl, char *err, size_t nerr)
     pdm__acl parsed;
     pdm__buf canon;
     char *str = NULL;
-    int rc = pdm__acl_parse(acl ? acl : "", &parsed, err, nerr);
+    int rc;
+    if (!acl || !*acl) { /* most nodes: nothing to parse or format */
+        pdm__acl_free(&n->acl);
+        pdm__free(n->acl_str);
+        n->acl_str = NULL;
+        return PDM_OK;
+    }
+    rc = pdm__acl_parse(acl, &parsed, err, nerr);
     if (rc != PDM_OK)
         return rc;
     if (!pdm__acl_is_empty(&parsed)) {
@@ -389,7 +470,8 @@ int pdm__node_rename(pdm__tree *t, pdm__node *n, const char *name, size_t len)
     if (pdm__tree_is_secret_name(nn))
         n->flags |= PDM_NODE_SECRET;
     hash_remove(t, n);
-    pdm__free(n->name);
+    if (n->name != n->name_buf)
+        pdm__free(n->name);
     n->name = nn;
     n->hash = node_hash(n->parent, name, len);
     hash_insert(t, n);
@@ -787,6 +869,8 @@ static int load_cb(void *user, const pdm__node_rec *r)
     loader *L = user;
     pdm__tree *t = L->t;
     pdm__node *n, *parent = NULL;
+    size_t name_len = strlen(r->name);
+    uint32_t h = 0;
     char aerr[160];
     int rc;
 
@@ -808,7 +892,8 @@ static int load_cb(void *user, const pdm__node_rec *r)
                      (long long)r->id);
             return PDM_ECORRUPT;
         }
-        if (pdm__tree_child(t, parent, r->name, strlen(r->name))) {
+        h = node_hash(parent, r->name, name_len);
+        if (child_hashed(t, parent, r->name, name_len, h)) {
             snprintf(L->err, L->errlen, "duplicate node name '%s'", r->name);
             return PDM_ECORRUPT;
         }
@@ -820,11 +905,10 @@ static int load_cb(void *user, const pdm__node_rec *r)
     }
     if (t->count + 1 > t->nbuckets && hash_grow(t) != PDM_OK)
         return PDM_ENOMEM;
-    n = pdm__calloc(1, sizeof(*n));
+    n = node_alloc(r->name, name_len);
     if (!n)
         return PDM_ENOMEM;
-    n->name = pdm__strdup(r->name);
-    if (!n->name || pdm__node_set_str(&n->type, r->type) != PDM_OK ||
+    if (pdm__node_set_str(&n->type, r->type) != PDM_OK ||
         pdm__node_set_str(&n->title, r->title) != PDM_OK ||
         (r->has_value && pdm__node_set_value(n, r->value ? r->value : (const uint8_t *)"",
                                               r->value_len) != PDM_OK)) {
@@ -854,11 +938,11 @@ static int load_cb(void *user, const pdm__node_rec *r)
     }
     if (!parent) {
         t->root = n;
-        n->hash = node_hash(NULL, n->name, strlen(n->name));
+        n->hash = node_hash(NULL, n->name, name_len);
         t->count++;
         return PDM_OK;
     }
-    n->hash = node_hash(parent, n->name, strlen(n->name));
+    n->hash = h;
     link_child(parent, n, parent->last);
     hash_insert(t, n);
     t->count++;
@@ -868,11 +952,9 @@ static int load_cb(void *user, const pdm__node_rec *r)
 static int make_root(pdm__tree *t)
 {
     char err[128];
-    pdm__node *r = pdm__calloc(1, sizeof(*r));
-    if (!r || !(r->name = pdm__strdup("."))) {
-        pdm__free(r);
+    pdm__node *r = node_alloc(".", 1);
+    if (!r)
         return PDM_ENOMEM;
-    }
     r->id = 1;
     r->format = PDM_FORMAT_NODE;
     r->flags = PDM_NODE_PERMANENT;
@@ -1069,6 +1151,25 @@ static void rec_from_node(pdm__node_rec *r, const pdm__node *n)
     r->has_value = n->has_value;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether only what pdm__store_set_value writes changed since @u, the
+ * node's first undo record of the package: its snapshot is the stored row
+ * (every change is logged before it is made), except for the root while a
+ * migration (meta_dirty) changed it in memory only.  Owners are interned,
+ * so equal owners are the same pointer. */
+static bool value_only(const pdm__tree *t, const pdm__undo *u)
+{
+    const pdm__node *n = u->node, *o = u->saved;
+    return u->kind == U_MODIFY && !(t->meta_dirty && n == t->root) &&
+           o->flags == n->flags && o->owner == n->owner &&
+           strcmp(o->name, n->name) == 0 && same_str(o->title, n->title) &&
+           same_str(o->acl_str, n->acl_str);
+}
+
 /* Deletes a node's row; a row that is not there (a node created and
  * deleted in the same package, or deleted twice) is fine. */
 static int del_row(pdm__store *s, int64_t id)
@@ -1169,7 +1270,11 @@ int pdm__tree_commit(pdm__tree *t)
             n->mark = t->mark_gen;
             pdm__node_rec r;
             rec_from_node(&r, n);
-            rc = pdm__store_put_node(s, &r);
+            /* A Replace of a value: a narrow UPDATE that leaves the
+             * (parent, name) index alone (a fifth of the cost). */
+            rc = value_only(t, u) ? pdm__store_set_value(s, &r) : PDM_ENOTFOUND;
+            if (rc == PDM_ENOTFOUND)
+                rc = pdm__store_put_node(s, &r);
         }
         if (rc == PDM_OK && t->meta_dirty && t->root->mark != t->mark_gen) {
             /* A migration changed the root row in memory only. */

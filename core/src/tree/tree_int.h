@@ -12,7 +12,8 @@ struct pdm__node {
     pdm__node *first, *last;  /* children in creation order */
     pdm__node *next, *prev;   /* siblings */
     pdm__node *hnext;         /* (parent, name) hash chain */
-    char *name;               /* "." for the root */
+    char *name;               /* "." for the root; name_buf until the node
+                                 is renamed, then its own allocation */
     uint32_t hash;            /* hash of (parent, name) */
     uint32_t nchildren;
     int64_t id;               /* store row id; root = 1 */
@@ -31,6 +32,11 @@ struct pdm__node {
     uint16_t verno;
     void *handler;            /* MO handler bound at this node, or NULL */
     uint32_t mark;            /* commit bookkeeping */
+    bool name_borrowed;       /* undo snapshot: name is its node's name_buf
+                                 (which outlives it), not its own */
+    char name_buf[];          /* the name given at creation, in the node's
+                                 own allocation (one malloc less per node;
+                                 empty in undo snapshots) */
 };
 
 /* Undo log entry. */
@@ -92,6 +98,11 @@ pdm__node *pdm__tree_new_child(pdm__tree *t, pdm__node *parent,
 int pdm__tree_detach(pdm__tree *t, pdm__node *n);
 /* Saves the node's fields before a change (undo-logged). */
 int pdm__tree_touch(pdm__tree *t, pdm__node *n);
+/* pdm__tree_touch, then pdm__node_set_value(n, v, len) (v non-NULL), in
+ * one step: the snapshot takes the old value over instead of a copy.  On
+ * failure nothing changed. */
+int pdm__tree_touch_value(pdm__tree *t, pdm__node *n, const uint8_t *v,
+                          size_t len);
 /* Sets fields of a touched node. */
 int pdm__node_set_value(pdm__node *n, const uint8_t *v, size_t len);
 int pdm__node_set_str(char **field, const char *s);

@@ -1248,11 +1248,9 @@ int pdm__tree_replace(pdm__tree *t, const pdm__who *w, const char *uri,
             if (rc == PDM_OK && (rc = pdm__tree_touch(t, n)) == PDM_OK)
                 pdm__node_bump(n);
         } else if (rc == PDM_OK) {
-            rc = pdm__tree_touch(t, n);
-            if (rc == PDM_OK)
-                rc = pdm__node_set_value(n, item->data ? item->data
-                                                       : (const uint8_t *)"",
-                                         item->len);
+            rc = pdm__tree_touch_value(t, n, item->data ? item->data
+                                                        : (const uint8_t *)"",
+                                       item->len);
             if (rc == PDM_OK && fmt_change)
                 n->format = item->format;
             if (rc == PDM_OK && type_change)
