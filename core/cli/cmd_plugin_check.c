@@ -153,6 +153,38 @@ typedef struct plan {
 /* How a case ended. */
 typedef enum { END_DONE, END_CRASH } case_end;
 
+/* Steps that crashed or hung at the current struct sizes, without any
+ * refused allocation: the same crash in a later case (ABI 1.0 sizes,
+ * refused allocations, option values) is that bug again, not a break of
+ * the later case's rule.  Keyed by the step without its struct_size. */
+typedef struct crashes {
+    char key[16][256];
+    size_t n;
+} crashes;
+
+static void step_key(const char *what, char *key, size_t size)
+{
+    size_t n = 0;
+    for (const char *s = what; *s && n + 1 < size;) {
+        if (!strncmp(s, ", struct_size ", 14) || !strncmp(s, "struct_size ", 12)) {
+            s += *s == ',' ? 14 : 12;
+            while (*s >= '0' && *s <= '9')
+                s++;
+            continue;
+        }
+        key[n++] = *s++;
+    }
+    key[n] = 0;
+}
+
+static bool crash_known(const crashes *k, const char *key)
+{
+    for (size_t i = 0; i < k->n; i++)
+        if (!strcmp(k->key[i], key))
+            return true;
+    return false;
+}
+
 static char *field(char **s)
 {
     char *f = *s, *t;
@@ -218,7 +250,7 @@ static long ms_since(const struct timespec *t0)
  * hang before its end fails the rule of the step it was in. */
 static case_end run_case(const pc_input *in, const pc_case *cs,
                          unsigned timeout_ms, bool quiet_child, rows *r,
-                         plan *pl)
+                         plan *pl, crashes *known)
 {
     int fds[2], st = 0;
     pid_t pid;
@@ -288,7 +320,22 @@ static case_end run_case(const pc_input *in, const pc_case *cs,
     if (done && !hung)
         return END_DONE;
     {
-        char detail[600];
+        char detail[600], key[256];
+        bool first = cs->type == PC_CASE_METHODS ||
+                     cs->type == PC_CASE_ODD_URIS;
+        step_key(cur.what, key, sizeof key);
+        if (!first && crash_known(known, key)) {
+            snprintf(detail, sizeof detail,
+                     "not judged: %s fails at the current struct sizes "
+                     "already (above)", cur.what);
+            add_row(r, cur.check,
+                    cs->type == PC_CASE_ALLOC_FAIL ? "mem.alloc-failure"
+                                                   : cur.rule,
+                    "skip", detail);
+            return END_CRASH;
+        }
+        if (first && known->n < CLI_ARRAY_LEN(known->key))
+            cli_strlcpy(known->key[known->n++], key, sizeof known->key[0]);
         if (hung)
             snprintf(detail, sizeof detail,
                      "no answer within %u ms, in %s", timeout_ms, cur.what);
@@ -416,6 +463,7 @@ static int plugin_check(cli *c, int argc, char **argv)
     pc_opt opts[MAX_OPTS], bases[64];
     pc_input in = {NULL, opts, 0, bases, 0};
     plan pl;
+    crashes known;
     rows r = {NULL, 0, 0, false};
     size_t nfail = 0;
     char *longval = NULL;
@@ -423,6 +471,7 @@ static int plugin_check(cli *c, int argc, char **argv)
     struct stat st;
 
     memset(&pl, 0, sizeof pl);
+    memset(&known, 0, sizeof known);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -489,7 +538,8 @@ static int plugin_check(cli *c, int argc, char **argv)
     /* 1. The descriptor (only the entry function runs). */
     {
         pc_case cs = {PC_CASE_DESC, 0, NULL, NULL, NULL, NULL, 0};
-        run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl);
+        run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl,
+                     &known);
     }
     /* 2. The core's own loader, in its isolated mode. */
     {
@@ -534,11 +584,12 @@ static int plugin_check(cli *c, int argc, char **argv)
     /* 3. Lifecycle, methods, struct sizes, odd URIs. */
     {
         static const pc_case_type types[] = {
-            PC_CASE_LIFECYCLE, PC_CASE_METHODS, PC_CASE_SIZES_1_0,
-            PC_CASE_ODD_URIS};
+            PC_CASE_LIFECYCLE, PC_CASE_METHODS, PC_CASE_ODD_URIS,
+            PC_CASE_SIZES_1_0};
         for (size_t i = 0; i < CLI_ARRAY_LEN(types); i++) {
             pc_case cs = {types[i], 0, NULL, NULL, NULL, NULL, 0};
-            run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl);
+            run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl,
+                     &known);
         }
     }
     /* 4. Every allocation refused in turn; the first crash ends it. */
@@ -546,7 +597,9 @@ static int plugin_check(cli *c, int argc, char **argv)
         pc_case cs = {PC_CASE_ALLOC_COUNT, 0, NULL, NULL, NULL, NULL, 0};
         long n;
         pl.nallocs = 0;
-        run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl);
+        if (run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl,
+                     &known) != END_DONE)
+            pl.nallocs = -1; /* the methods fail without it (above) */
         n = pl.nallocs < max_allocs ? pl.nallocs : max_allocs;
         if (pl.nallocs > 0) {
             char d[96];
@@ -557,10 +610,14 @@ static int plugin_check(cli *c, int argc, char **argv)
         }
         cs.type = PC_CASE_ALLOC_FAIL;
         for (cs.fail_at = 1; cs.fail_at <= n; cs.fail_at++)
-            if (run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl) !=
+            if (run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl,
+                     &known) !=
                 END_DONE)
                 break;
-        if (pl.nallocs == 0)
+        if (pl.nallocs < 0)
+            add_row(&r, "allocation failures", "mem.alloc-failure", "skip",
+                    "not run: the methods fail without refused allocations");
+        else if (pl.nallocs == 0)
             add_row(&r, "allocation failures", "mem.alloc-failure", "skip",
                     "the plugin allocates nothing from the host");
         else if (pl.nallocs > n)
@@ -575,6 +632,14 @@ static int plugin_check(cli *c, int argc, char **argv)
         longval[5000] = 0;
     }
     for (size_t k = 0; k <= pl.nopts; k++) {
+        if (k < pl.nopts) {
+            char chk[160], d[200];
+            snprintf(chk, sizeof chk, "option.%s: odd values", pl.opt_key[k]);
+            snprintf(d, sizeof d, "%zu odd values (declared: %s): no crash, "
+                     "refusals name it", CLI_ARRAY_LEN(odd_values),
+                     pl.opt_type[k]);
+            add_row(&r, chk, "options.malformed", "pass", d);
+        }
         for (size_t v = 0; v < CLI_ARRAY_LEN(odd_values); v++) {
             pc_case cs = {PC_CASE_OPTION, 0, NULL, NULL, NULL, NULL, 0};
             cs.opt_key = k < pl.nopts ? pl.opt_key[k] : "chk-undeclared";
@@ -585,7 +650,8 @@ static int plugin_check(cli *c, int argc, char **argv)
             cs.baseline_ok = pl.baseline_ok;
             if (!cs.opt_value)
                 continue;
-            run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl);
+            run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl,
+                     &known);
             if (k == pl.nopts)
                 break; /* the undeclared key: one value is enough */
         }
