@@ -29,6 +29,7 @@
 #include "profile/profile.h"
 
 static int plugin_check(cli *c, int argc, char **argv);
+static int plugins_check(cli *c, int argc, char **argv);
 
 #define CHECK_HELP                                                          \
     "Runs MODULE, in child processes, through the ABI and ownership rules\n" \
@@ -59,7 +60,7 @@ const cli_cmd cli_plugin_check_cmds[] = {
      "check a plugin module against the ABI and ownership rules",
      CHECK_HELP, plugin_check},
     {"plugins check", "MODULE.so [--profile P] [--json] [--timeout MS]",
-     "the same as 'plugin check'", CHECK_HELP, plugin_check},
+     "the same as 'plugin check'", CHECK_HELP, plugins_check},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -451,7 +452,20 @@ static bool profile_given(const cli *c, const char *own)
            strcmp(c->profile, PDM_DEFAULT_PROFILE_DIR "/default.profile");
 }
 
+static int check_main(const cli_cmd *self, cli *c, int argc, char **argv);
+
 static int plugin_check(cli *c, int argc, char **argv)
+{
+    return check_main(&cli_plugin_check_cmds[0], c, argc, argv);
+}
+
+/* The alias: its --help names it. */
+static int plugins_check(cli *c, int argc, char **argv)
+{
+    return check_main(&cli_plugin_check_cmds[1], c, argc, argv);
+}
+
+static int check_main(const cli_cmd *self, cli *c, int argc, char **argv)
 {
     const char *module = NULL, *prof_path = NULL;
     unsigned timeout_ms = 5000;
@@ -475,7 +489,7 @@ static int plugin_check(cli *c, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            cli_cmd_help(&cli_plugin_check_cmds[0], stdout);
+            cli_cmd_help(self, stdout);
             return CLI_OK;
         } else if (!strcmp(a, "--json")) {
             json = true;

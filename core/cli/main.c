@@ -13,12 +13,12 @@
 #include <syslog.h>
 #include <unistd.h>
 
-static const cli_cmd *const groups[] = {cli_plugins_cmds, cli_profile_cmds,
+static const cli_cmd *const groups[] = {cli_plugins_cmds,
+                                        cli_plugin_check_cmds, cli_profile_cmds,
                                         cli_tree_cmds, cli_session_cmds,
                                         cli_agent_cmds, cli_transcript_cmds,
                                         cli_bootstrap_cmds, cli_owner_cmds,
-                                        cli_lock_cmds, cli_plugin_check_cmds,
-                                        NULL};
+                                        cli_lock_cmds, NULL};
 
 void cli_err(const char *fmt, ...)
 {
