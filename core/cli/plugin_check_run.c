@@ -932,9 +932,11 @@ static bool load(const char *module, bool report)
                     res_ok = false;
                     if (report)
                         fail("abi.reserved",
-                             "component '%s', node '%s': flags 0x%x or a "
-                             "reserved slot set",
-                             cn, mn->path, (unsigned)mn->flags);
+                             "component '%s', node '%s': %s",
+                             cn, mn->path,
+                             (mn->flags & ~NODE_FLAGS)
+                                 ? "flags has bits ABI 1.x does not define"
+                                 : "a reserved slot is not NULL");
                 }
             }
             break;
@@ -960,9 +962,11 @@ static bool load(const char *module, bool report)
             o->reserved[1]) {
             res_ok = false;
             if (report)
-                fail("abi.reserved", "option '%s': flags 0x%x or a reserved "
-                                     "slot set",
-                     o->key, (unsigned)o->flags);
+                fail("abi.reserved", "option '%s': %s", o->key,
+                     (o->flags & ~OPTION_FLAGS)
+                         ? "flags has bits ABI 1.x does not define"
+                     : o->reserved0 ? "reserved0 is not 0"
+                                    : "a reserved slot is not NULL");
         }
         for (const pdm_option_desc *p = M.d.options; p < o; p++)
             if (!strcmp(p->key, o->key)) {
@@ -1610,6 +1614,7 @@ static void case_lifecycle(void)
     const char *unread;
     set_check("lifecycle: init, create, destroy, fini");
     if (!start("mem.leak")) {
+        failed_init_check(M.init_rc, "with the profile's options");
         skip("mem.leak", "init failed: %s (give the plugin's options with "
                          "--profile)",
              H.err_set ? H.err : "no error text");
