@@ -1232,6 +1232,34 @@ static void run_policy(comp *cp, int mode)
         after_call();
         ok = verdict_ok("policy.verdict", what, rc, v) && ok;
     }
+    /* A URI among the plugin's options (a prefix it protects, a base it
+     * guards) is where its DENY paths are: ask about a node below each. */
+    for (size_t i = 0; mode != MODE_ALLOC && i < H.in->nopts; i++) {
+        const char *u = H.in->opts[i].value;
+        pdm_policy_req q;
+        pdm_verdict *v;
+        char what[160], uri[512];
+        int rc;
+        if (strncmp(u, "./", 2) != 0 || strlen(u) > 400)
+            continue;
+        snprintf(uri, sizeof uri, "%s/Chk", u);
+        memset(&q, 0, sizeof q);
+        q.op = PDM_OP_DELETE;
+        q.principal = PDM_PRINCIPAL_SERVER;
+        q.flags = PDM_REQ_TLS | PDM_REQ_AUTHENTICATED;
+        q.server_id = "chk-server";
+        q.uri = uri;
+        q.node_owner = "chk-other";
+        q.struct_size = (uint32_t)size;
+        v = guarded(1, NULL, sizeof *v);
+        snprintf(what, sizeof what, "policy '%s': check(DELETE %.100s, "
+                 "struct_size %zu)", cp->name, uri, size);
+        step(rule, "%s", what);
+        rc = cp->ops.po.check(cp->inst, guarded(0, &q, size), v);
+        after_call();
+        ok = verdict_ok("policy.verdict", what, rc, v) && ok;
+        nreq++;
+    }
     if (ok)
         pass("policy.verdict", "%zu request(s) answered", nreq);
 }
