@@ -147,5 +147,6 @@ extern const cli_cmd cli_transcript_cmds[];
 extern const cli_cmd cli_bootstrap_cmds[];
 extern const cli_cmd cli_owner_cmds[];
 extern const cli_cmd cli_lock_cmds[];
+extern const cli_cmd cli_plugin_check_cmds[];
 
 #endif

@@ -14,7 +14,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
-static const cli_cmd *const groups[] = {cli_plugins_cmds, cli_profile_cmds,
+static const cli_cmd *const groups[] = {cli_plugins_cmds,
+                                        cli_plugin_check_cmds, cli_profile_cmds,
                                         cli_tree_cmds, cli_session_cmds,
                                         cli_agent_cmds, cli_transcript_cmds,
                                         cli_bootstrap_cmds, cli_owner_cmds,

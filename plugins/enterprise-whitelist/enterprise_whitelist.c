@@ -656,8 +656,10 @@ static int wl_init(pdm_plugin_ctx *pc, const pdm_host_api *h, void **data)
 {
     wl *w;
     host = h;
-    if (!(w = h->alloc(sizeof *w)))
+    if (!(w = h->alloc(sizeof *w))) {
+        h->set_error(pc, PDM_ENOMEM, "out of memory");
         return PDM_ENOMEM;
+    }
     memset(w, 0, sizeof *w);
     w->pc = pc;
     *data = w;
