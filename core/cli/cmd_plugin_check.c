@@ -61,7 +61,7 @@ const cli_cmd cli_plugin_check_cmds[] = {
      CHECK_HELP, plugin_check, true},
     {"plugins check", "MODULE.so [--profile P] [--json] [--timeout MS]",
      "the same as 'plugin check'", CHECK_HELP, plugins_check, true},
-    {NULL, NULL, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, false},
 };
 
 /* ---- rows --------------------------------------------------------------- */
@@ -449,7 +449,7 @@ static bool profile_given(const cli *c, const char *own)
     if (own)
         return true;
     return c->profile &&
-           strcmp(c->profile, PDM_DEFAULT_PROFILE_DIR "/default.profile");
+           strcmp(c->profile, pdm_default_profile());
 }
 
 static int check_main(const cli_cmd *self, cli *c, int argc, char **argv);
