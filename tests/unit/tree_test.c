@@ -23,14 +23,25 @@ static const pdm__who SB = {PDM_PRINCIPAL_SERVER, "ServerB", NULL, 0, NULL};
 static const pdm__who SC = {PDM_PRINCIPAL_SERVER, "ServerC", NULL, 0, NULL};
 static const pdm__who BOOT = {PDM_PRINCIPAL_BOOTSTRAP, NULL, "cp-bootstrap/cp", 0, NULL};
 
+/* A node the test needs (fatal when missing: under the allocation torture
+ * the operation that made it may have failed). */
+static pdm__node *must(pdm__node *n)
+{
+    if (!n)
+        CU_FAIL_FATAL("node missing");
+    return n;
+}
+
 static pdm__tree *new_tree(void)
 {
     pdm__tree_config cfg;
     pdm__tree *t = NULL;
     memset(&cfg, 0, sizeof cfg);
     cfg.root_add_star = true;
+    /* fatal, not abort(): the allocation torture fails it on purpose
+     * (only inside a test: CUnit asserts nothing in a suite's setup) */
     if (pdm__tree_open(&t, &cfg, NULL, 0) != PDM_OK)
-        abort();
+        CU_FAIL_FATAL("pdm__tree_open");
     return t;
 }
 
@@ -71,6 +82,7 @@ static const char *get(const pdm__who *w, const char *uri, int *rc)
 static void fresh(void)
 {
     pdm__tree_free(T);
+    T = NULL;
     T = new_tree();
 }
 
@@ -92,6 +104,7 @@ static void build_spec_tree(void)
 {
     char err[200];
     pdm__tree_free(T);
+    T = NULL;
     T = new_tree();
     CU_ASSERT_EQUAL(add_node(&FACTORY, "./NodeA"), PDM_OK);
     CU_ASSERT_EQUAL(add_leaf(&FACTORY, "./NodeA/Node1", "one"), PDM_OK);
@@ -200,8 +213,8 @@ static void test_tree__creator_rule(void)
     PDM_ASSERT_STR(get(&LOCAL, "./X/Y?prop=ACL", &rc), "");
     PDM_ASSERT_STR(get(&LOCAL, "./X/Y/leaf?prop=ACL", &rc), "");
     /* ownership recorded for every created node */
-    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./X/Y/leaf")), "ServerB");
-    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./X")), "ServerB");
+    PDM_ASSERT_STR(pdm__node_owner(must(pdm__tree_lookup(T, "./X/Y/leaf"))), "ServerB");
+    PDM_ASSERT_STR(pdm__node_owner(must(pdm__tree_lookup(T, "./X"))), "ServerB");
     /* ServerB now controls X; ServerA (root Add=* only) may add below X?
      * no: X's ACL has no Add for ServerA */
     CU_ASSERT_EQUAL(add_leaf(&SA, "./X/other", "v"), PDM_EDENIED);
@@ -212,9 +225,9 @@ static void test_tree__creator_rule(void)
     /* local/bootstrap additions never trigger the rule */
     CU_ASSERT_EQUAL(add_node(&LOCAL, "./LocalNode"), PDM_OK);
     PDM_ASSERT_STR(get(&LOCAL, "./LocalNode?prop=ACL", &rc), "");
-    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./LocalNode")), "local");
+    PDM_ASSERT_STR(pdm__node_owner(must(pdm__tree_lookup(T, "./LocalNode"))), "local");
     CU_ASSERT_EQUAL(add_node(&BOOT, "./Boot"), PDM_OK);
-    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./Boot")), "bootstrap:cp-bootstrap/cp");
+    PDM_ASSERT_STR(pdm__node_owner(must(pdm__tree_lookup(T, "./Boot"))), "bootstrap:cp-bootstrap/cp");
 }
 
 /* Add: exists 418, leaf parent 405, properties 405, format node w/ value. */
@@ -340,7 +353,7 @@ static void test_tree__properties(void)
     get(&LOCAL, ".?prop=Size", &rc);
     CU_ASSERT_EQUAL(rc, PDM_ENOTSUP);
     /* VerNo is 16-bit and wraps */
-    n = pdm__tree_lookup(T, "./p");
+    n = must(pdm__tree_lookup(T, "./p"));
     for (int i = 0; i < 65535; i++)
         pdm__node_bump(n);
     PDM_ASSERT_STR(get(&LOCAL, "./p?prop=VerNo", &rc), "0");
@@ -571,6 +584,8 @@ static int mo_get(void *u, void *h, const char *uri, pdm_blob *out)
     (void)uri;
     out->len = strlen(handler_value);
     out->data = pdm__malloc(out->len + 1);
+    if (!out->data)
+        return PDM_ENOMEM;
     memcpy(out->data, handler_value, out->len + 1);
     return PDM_OK;
 }
@@ -672,8 +687,7 @@ static void test_tree__alloc_failures(void)
 {
     for (long n = 0; n < 400; n++) {
         int rc, grc;
-        pdm__tree_free(T);
-        T = new_tree();
+        fresh();
         pdm__tree_begin(T);
         pdm__alloc_fail_after(n);
         rc = add_leaf(&SA, "./a/b/c", "v");
@@ -758,8 +772,8 @@ static void test_tree__put_durable(void)
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Data"), "new");
     pdm__tree_abort(t);
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Data"), "new");
-    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Auth/Data")->acl_str);
-    CU_ASSERT_EQUAL(pdm__tree_lookup(t, "./Acc/Auth/Data")->format, PDM_FORMAT_BIN);
+    CU_ASSERT_PTR_NULL(must(pdm__tree_lookup(t, "./Acc/Auth/Data"))->acl_str);
+    CU_ASSERT_EQUAL(must(pdm__tree_lookup(t, "./Acc/Auth/Data"))->format, PDM_FORMAT_BIN);
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Fresh"), "fr");
     CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg"));
     pdm__tree_free(t);
@@ -767,7 +781,7 @@ static void test_tree__put_durable(void)
     /* What the store holds: the new value, nothing else of the package. */
     open_stored(dir, &s, &t);
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Data"), "new");
-    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Auth/Data")->acl_str);
+    CU_ASSERT_PTR_NULL(must(pdm__tree_lookup(t, "./Acc/Auth/Data"))->acl_str);
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Fresh"), "fr");
     CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg"));
     CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg/Data"));
@@ -1102,7 +1116,7 @@ static void test_tree__dmacc_identity(void)
     /* account lookup refuses an ambiguous tree (a store from before the
      * rule): two accounts carrying one ServerID */
     two_accounts();
-    acc = pdm__tree_lookup(T, "./DMAcc/b/ServerID");
+    acc = must(pdm__tree_lookup(T, "./DMAcc/b/ServerID"));
     pdm__node_set_value(acc, (const uint8_t *)"ServerA", 7);
     CU_ASSERT_EQUAL(pdm__dmacc_find(T, "ServerA", &acc, NULL), PDM_EEXISTS);
     CU_ASSERT_EQUAL(pdm__dmacc_find(T, "ServerB", &acc, NULL), PDM_ENOTFOUND);

@@ -440,8 +440,10 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
      * decided on what the first connection verified. */
     if (!s->transport_reports && (rc = ask_session_policy(s)) != PDM_OK)
         goto fail;
-    if (devinfo_value(s, "DevId", &r) != PDM_OK) {
-        rc = pdm__session_fail(s, PDM_EINVAL, "no ./DevInfo/DevId");
+    if ((rc = devinfo_value(s, "DevId", &r)) != PDM_OK) {
+        /* out of memory is not a missing node */
+        rc = pdm__session_fail(s, rc == PDM_ENOMEM ? rc : PDM_EINVAL,
+                               "no ./DevInfo/DevId");
         goto fail;
     }
     s->devid = pdm__strndup((const char *)r.data, r.len);
@@ -1488,7 +1490,13 @@ PDM_API int pdm_session_result(const pdm_session *s)
 
 PDM_API const char *pdm_session_error(const pdm_session *s)
 {
-    return s ? s->err : "";
+    if (!s)
+        return "";
+    /* A failure with nothing more to say (out of memory where no message
+     * could be formatted) still has its code's text. */
+    if (!s->err[0] && s->result != PDM_OK)
+        return pdm_strerror(s->result);
+    return s->err;
 }
 
 PDM_API void pdm_session_close(pdm_session *s)

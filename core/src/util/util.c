@@ -16,6 +16,7 @@
 /* ---- allocator --------------------------------------------------------- */
 
 static long fail_after = -1; /* allocations left before failing, -1 = off */
+static bool fail_once;       /* only that one fails (pdm__alloc_fail_nth) */
 static long alloc_count;
 
 /* Test hooks (util.h): byte accounting and the search for a secret in
@@ -31,8 +32,11 @@ static bool alloc_should_fail(void)
     alloc_count++;
     if (fail_after < 0)
         return false;
-    if (fail_after == 0)
+    if (fail_after == 0) {
+        if (fail_once)
+            fail_after = -1;
         return true;
+    }
     fail_after--;
     return false;
 }
@@ -42,6 +46,14 @@ long pdm__alloc_fail_after(long n)
     long c = alloc_count;
     alloc_count = 0;
     fail_after = n;
+    fail_once = false;
+    return c;
+}
+
+long pdm__alloc_fail_nth(long n)
+{
+    long c = pdm__alloc_fail_after(n);
+    fail_once = n >= 0;
     return c;
 }
 
