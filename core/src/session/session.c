@@ -172,7 +172,11 @@ static int queue_pkg1(pdm_session *s, const pdm__el *hdr, int hdr_code)
         pdm__tree_result r;
         pdm__el *item, *src, *meta;
         char uri[64];
-        if (devinfo_value(s, leaves[i], &r) != PDM_OK)
+        int rc = devinfo_value(s, leaves[i], &r);
+        /* a leaf the device lacks is left out; memory is not a reason */
+        if (rc == PDM_ENOMEM)
+            return rc;
+        if (rc != PDM_OK)
             continue;
         snprintf(uri, sizeof uri, "./DevInfo/%s", leaves[i]);
         item = pdm__el_add(&s->out, rep, PDM_TAG_ITEM);
@@ -442,8 +446,9 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
         goto fail;
     if ((rc = devinfo_value(s, "DevId", &r)) != PDM_OK) {
         /* out of memory is not a missing node */
-        rc = pdm__session_fail(s, rc == PDM_ENOMEM ? rc : PDM_EINVAL,
-                               "no ./DevInfo/DevId");
+        rc = rc == PDM_ENOMEM
+                 ? pdm__session_fail(s, rc, "./DevInfo/DevId: out of memory")
+                 : pdm__session_fail(s, PDM_EINVAL, "no ./DevInfo/DevId");
         goto fail;
     }
     s->devid = pdm__strndup((const char *)r.data, r.len);
