@@ -1046,6 +1046,14 @@ static void test_session__cases(void)
  * limits it to the matching cases; PDM_TORTURE_FROM/TO to a window of N.
  */
 extern int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+extern void __sanitizer_print_stack_trace(void) __attribute__((weak));
+
+/* PDM_TORTURE_VERBOSE=2 (sanitizer builds): where each failure happened. */
+static void print_failure_site(void)
+{
+    if (__sanitizer_print_stack_trace)
+        __sanitizer_print_stack_trace();
+}
 
 static long env_long(const char *name, long def)
 {
@@ -1073,6 +1081,8 @@ static void test_session__torture(void)
     size_t n = list_cases(names, 512), runs = 0, unclean = 0, leaks = 0,
            swept = 0, absorbed = 0;
     bool verbose = getenv("PDM_TORTURE_VERBOSE") != NULL;
+    if (env_long("PDM_TORTURE_VERBOSE", 0) >= 2)
+        pdm__alloc_fail_hook = print_failure_site;
     long every = env_long("PDM_TORTURE_STEP", 1);
     long open_every = env_long("PDM_TORTURE_OPEN_STEP", every);
     size_t swept_open = 0;
@@ -1132,7 +1142,7 @@ static void test_session__torture(void)
                     if (run_case(&c, w == 1) && !persistent) {
                         absorbed++;
                         if (verbose)
-                            printf("\n  absorbed: %s (%s), allocation %ld",
+                            printf("  absorbed: %s (%s), allocation %ld\n",
                                    names[i], w ? "WBXML" : "XML", k);
                     }
                     pdm__alloc_fail_after(-1);

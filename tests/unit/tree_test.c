@@ -14,6 +14,10 @@
 #include "util/util.h"
 
 static pdm__tree *T;
+/* The stored tree a test opens (open_stored): also here, so that teardown
+ * closes what a fatal assertion (the allocation torture) left open. */
+static pdm__store *ST_S;
+static pdm__tree *ST_T;
 static pdm__decision D;
 
 static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
@@ -96,6 +100,10 @@ static int teardown(void)
 {
     pdm__tree_free(T);
     T = NULL;
+    pdm__tree_free(ST_T);
+    ST_T = NULL;
+    pdm__store_close(ST_S);
+    ST_S = NULL;
     return 0;
 }
 
@@ -722,11 +730,30 @@ static void open_stored(const char *dir, pdm__store **s, pdm__tree **t)
 {
     pdm__tree_config cfg;
     char err[256];
+    *t = NULL;
     CU_ASSERT_EQUAL_FATAL(pdm__store_open(s, dir, 0, err, sizeof err), PDM_OK);
+    ST_S = *s;
     memset(&cfg, 0, sizeof cfg);
     cfg.store = *s;
     cfg.root_add_star = true;
     CU_ASSERT_EQUAL_FATAL(pdm__tree_open(t, &cfg, err, sizeof err), PDM_OK);
+    ST_T = *t;
+}
+
+static void tree_done(pdm__tree **t)
+{
+    if (*t == ST_T)
+        ST_T = NULL;
+    pdm__tree_free(*t);
+    *t = NULL;
+}
+
+static void store_done(pdm__store **s)
+{
+    if (*s == ST_S)
+        ST_S = NULL;
+    pdm__store_close(*s);
+    *s = NULL;
 }
 
 static void test_tree__put_durable(void)
@@ -776,8 +803,8 @@ static void test_tree__put_durable(void)
     CU_ASSERT_EQUAL(must(pdm__tree_lookup(t, "./Acc/Auth/Data"))->format, PDM_FORMAT_BIN);
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Fresh"), "fr");
     CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg"));
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
     /* What the store holds: the new value, nothing else of the package. */
     open_stored(dir, &s, &t);
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Data"), "new");
@@ -785,8 +812,8 @@ static void test_tree__put_durable(void)
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Fresh"), "fr");
     CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg"));
     CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg/Data"));
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
 }
 
 /* Root ownership is a stored fact of its own: set in a transaction, undone
@@ -823,21 +850,21 @@ static void test_tree__root_owner(void)
     CU_ASSERT_EQUAL(pdm__tree_meta_set(t, "account:ServerA", "2 3 sim/card"), PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_commit(t), PDM_OK);
     PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(t)), "factory");
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
     open_stored(dir, &s, &t);
     PDM_ASSERT_STR(pdm__tree_root_owner(t), "ServerA");
     PDM_ASSERT_STR(pdm__tree_meta_get(t, "account:ServerA"), "2 3 sim/card");
     /* outside a transaction: its own, stored at once; NULL = nobody */
     CU_ASSERT_EQUAL(pdm__tree_set_root_owner(t, NULL), PDM_OK);
     CU_ASSERT_PTR_NULL(pdm__tree_root_owner(t));
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
     open_stored(dir, &s, &t);
     CU_ASSERT_PTR_NULL(pdm__tree_root_owner(t));
     PDM_ASSERT_STR(pdm__tree_meta_get(t, "account:ServerA"), "2 3 sim/card");
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
 }
 
 /* A store written before root ownership was its own fact: the old grant
@@ -852,22 +879,22 @@ static void test_tree__root_owner_migration(void)
     snprintf(dir, sizeof dir, "%s/rootmig", pdm_test_tmpdir());
     open_stored(dir, &s, &t);
     CU_ASSERT_EQUAL(pdm__tree_set_owner(t, ".", "ServerOld"), PDM_OK);
-    pdm__tree_free(t);
+    tree_done(&t);
     /* what an old build left: no facts row */
     CU_ASSERT_EQUAL(pdm__store_kv_del(s, "core", "tree-meta"), PDM_OK);
-    pdm__store_close(s);
+    store_done(&s);
     open_stored(dir, &s, &t);
     PDM_ASSERT_STR(pdm__tree_root_owner(t), "ServerOld");
     PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(t)), "factory");
     /* any commit that writes stores it */
     CU_ASSERT_EQUAL(pdm__tree_put(t, "./X", PDM_FORMAT_NODE, 0, NULL, NULL,
                                   NULL, 0, "factory"), PDM_OK);
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
     open_stored(dir, &s, &t);
     PDM_ASSERT_STR(pdm__tree_root_owner(t), "ServerOld");
     PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(t)), "factory");
-    pdm__tree_free(t);
+    tree_done(&t);
     /* damaged facts: refused, never read as "nobody" */
     CU_ASSERT_EQUAL(pdm__store_kv_put(s, "core", "tree-meta",
                                       (const uint8_t *)"M1\nroot-owner", 13),
@@ -880,7 +907,7 @@ static void test_tree__root_owner_migration(void)
         CU_ASSERT_EQUAL(pdm__tree_open(&t, &cfg, err, sizeof err), PDM_ECORRUPT);
         CU_ASSERT_PTR_NOT_NULL(strstr(err, "root owner"));
     }
-    pdm__store_close(s);
+    store_done(&s);
 }
 
 /* Isolation fixture: answers by mode, records every question. */

@@ -560,8 +560,13 @@ static int do_chunk(xctx *x, const pdm__el *cmd, const pdm__el *item,
                        : NULL;
         lo->declared = (size_t)declared;
         pdm__buf_init(&lo->data);
-        if (!lo->target)
+        /* out of memory: not an object stored without its Format/Type */
+        if (!lo->target ||
+            (meta_of(cmd, item, PDM_TAG_MI_FORMAT) && !lo->format) ||
+            (meta_of(cmd, item, PDM_TAG_MI_TYPE) && !lo->type)) {
+            lo_clear(lo);
             return PDM_SC_COMMAND_FAILED;
+        }
     }
     if (data && data->text)
         pdm__buf_append(&lo->data, data->text, data->len);
@@ -929,6 +934,12 @@ static outcome exec_ui(xctx *x, const pdm__el *cmd, int type)
             choices[rq.nchoices++] = d ? d : "";
     }
     rq.choices = choices;
+    if (n > 0 && !opts) {
+        /* out of memory: not an alert shown without its options */
+        o.code = PDM_SC_COMMAND_FAILED;
+        o.status = queue_status(x, cmd, o.code);
+        return o;
+    }
     ui_options(opts, &rq, dr, sizeof dr);
     if (n < 2 || (type >= 1103 && rq.nchoices == 0)) {
         pdm__free(opts);

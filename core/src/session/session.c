@@ -748,8 +748,13 @@ static int handle_hdr_status(pdm_session *s, const pdm__el *st, bool trusted)
         s->cl_nonce_len = nlen;
         /* TND/Security: a nonce from a server we have not authenticated
          * may be used for the next Cred but is not stored over ours. */
-        if (trusted && s->srv_authed)
-            pdm__account_store_nonce(s->ctx, &s->acc.cl, nonce, nlen);
+        if (trusted && s->srv_authed &&
+            (rc = pdm__account_store_nonce(s->ctx, &s->acc.cl, nonce,
+                                           nlen)) != PDM_OK)
+            /* not dropped quietly: the next session would use the old */
+            return pdm__session_fail(s, rc, "%s: cannot store the server's "
+                                     "next nonce: %s",
+                                     s->acc.server_id, pdm_strerror(rc));
     }
     switch (code) {
     case 212:
@@ -827,6 +832,7 @@ static int queue_hdr_status(pdm_session *s, const pdm__el *hdr,
     const pdm__el *sc = pdm__el_child(hdr, PDM_TAG_SOURCE);
     const char *tref = tg ? child_text(tg, PDM_TAG_LOCURI) : NULL;
     const char *sref = sc ? child_text(sc, PDM_TAG_LOCURI) : NULL;
+    int rc;
     if (!st)
         return PDM_ENOMEM;
     pdm__out_status_ref(s, st, tref ? tref : s->devid,
@@ -865,8 +871,13 @@ static int queue_hdr_status(pdm_session *s, const pdm__el *hdr,
                 chal->next = data;
             }
         }
-        /* We issued it: storing it is safe whoever the peer is. */
-        pdm__account_store_nonce(s->ctx, &s->acc.srv, n, sizeof n);
+        /* We issued it: storing it is safe whoever the peer is.  Unstored,
+         * the server's next credentials could not be checked. */
+        if ((rc = pdm__account_store_nonce(s->ctx, &s->acc.srv, n,
+                                           sizeof n)) != PDM_OK)
+            return pdm__session_fail(s, rc, "%s: cannot store the nonce "
+                                     "issued to the server: %s",
+                                     s->acc.server_id, pdm_strerror(rc));
         memcpy(s->srv_next_nonce, n, sizeof n);
         s->srv_nonce_issued = true;
     }

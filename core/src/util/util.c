@@ -27,6 +27,8 @@ static const unsigned char *watch_needle;
 static size_t watch_len;
 static unsigned long watch_hits;
 
+void (*pdm__alloc_fail_hook)(void);
+
 static bool alloc_should_fail(void)
 {
     alloc_count++;
@@ -35,6 +37,8 @@ static bool alloc_should_fail(void)
     if (fail_after == 0) {
         if (fail_once)
             fail_after = -1;
+        if (pdm__alloc_fail_hook)
+            pdm__alloc_fail_hook();
         return true;
     }
     fail_after--;

@@ -194,7 +194,6 @@ struct dms_engine {
     pend *pend;
 };
 
-
 /* The verdict on the client's credentials for one message. */
 typedef struct authres {
     int code;        /* status for the client's SyncHdr */
