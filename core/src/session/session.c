@@ -748,10 +748,12 @@ static int handle_hdr_status(pdm_session *s, const pdm__el *st, bool trusted)
         s->cl_nonce_len = nlen;
         /* TND/Security: a nonce from a server we have not authenticated
          * may be used for the next Cred but is not stored over ours. */
+        /* not dropped quietly: the next session would use the old (an
+         * account deleted meanwhile, ENOTFOUND, has nothing to keep) */
         if (trusted && s->srv_authed &&
             (rc = pdm__account_store_nonce(s->ctx, &s->acc.cl, nonce,
-                                           nlen)) != PDM_OK)
-            /* not dropped quietly: the next session would use the old */
+                                           nlen)) != PDM_OK &&
+            rc != PDM_ENOTFOUND)
             return pdm__session_fail(s, rc, "%s: cannot store the server's "
                                      "next nonce: %s",
                                      s->acc.server_id, pdm_strerror(rc));
@@ -874,7 +876,8 @@ static int queue_hdr_status(pdm_session *s, const pdm__el *hdr,
         /* We issued it: storing it is safe whoever the peer is.  Unstored,
          * the server's next credentials could not be checked. */
         if ((rc = pdm__account_store_nonce(s->ctx, &s->acc.srv, n,
-                                           sizeof n)) != PDM_OK)
+                                           sizeof n)) != PDM_OK &&
+            rc != PDM_ENOTFOUND)
             return pdm__session_fail(s, rc, "%s: cannot store the nonce "
                                      "issued to the server: %s",
                                      s->acc.server_id, pdm_strerror(rc));
