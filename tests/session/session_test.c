@@ -62,11 +62,16 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <malloc.h>
+#include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <polydm/polydm.h>
+#include <sqlite3.h>
 
 #include "auth/auth.h"
 #include "codec/codec.h"
@@ -117,6 +122,51 @@ typedef struct scase {
 } scase;
 
 static char failbuf[8192];
+
+/* Allocation-failure torture (test_session__torture): set while a run has
+ * an allocation failing; the first unclean outcome is kept here. */
+static bool g_torture;
+/* The counting run of the torture: allocations before the session opens
+ * (context, profile, plugins, store, factory tree) are counted apart. */
+static bool g_counting;
+static long g_open_count;
+static char g_last_dir[512]; /* the state directory of the last run */
+static char g_unclean[512];
+static void uncleanf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void uncleanf(const char *fmt, ...)
+{
+    va_list ap;
+    if (g_unclean[0])
+        return;
+    va_start(ap, fmt);
+    vsnprintf(g_unclean, sizeof g_unclean, fmt, ap);
+    va_end(ap);
+}
+
+/* Under torture a session may end anywhere, but with a result that says
+ * why: not PDM_OK (unless it ended where the case ends: !early), and an
+ * error text. */
+static void torture_over(pdm_session *s, int rc, size_t at, bool early)
+{
+    int res = pdm_session_result(s);
+    const char *err = pdm_session_error(s);
+    if (!g_torture)
+        return;
+    if (!s) {
+        /* no session object at all: only when it could not be allocated */
+        if (rc != PDM_ENOMEM)
+            uncleanf("step %zu: no session object, rc %d", at, rc);
+        return;
+    }
+    if (rc != PDM_OK && res == PDM_OK)
+        uncleanf("step %zu: a call failed (%d) but the session result is ok",
+                 at, rc);
+    else if (res == PDM_OK && rc == PDM_OK && early)
+        uncleanf("step %zu: the session ended early with result ok", at);
+    else if (res != PDM_OK && (!err || !err[0]))
+        uncleanf("step %zu: the session failed (%d) without an error text",
+                 at, res);
+}
 
 static void failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void failf(const char *fmt, ...)
@@ -549,6 +599,23 @@ static char *auto_hmac(const char *spec, const uint8_t *body, size_t len)
     }
 }
 
+/* After a run with a failing allocation: whatever it left in the state
+ * directory opens again, with the allocator working (a failure never
+ * damages the store).  Not under torture: true. */
+static bool torture_reopen(const pdm_config *cfg)
+{
+    pdm_ctx *ctx = NULL;
+    int rc;
+    if (!g_torture)
+        return true;
+    pdm__alloc_fail_after(-1);
+    if ((rc = pdm_ctx_open(&ctx, cfg)) != PDM_OK)
+        uncleanf("the store does not open after the run (%d): %s", rc,
+                 pdm_ctx_last_error(ctx));
+    pdm_ctx_close(ctx);
+    return rc == PDM_OK;
+}
+
 static bool run_case(scase *c, bool wbxml)
 {
     char dir[512], profile[700], tree[700], sid[32] = "1";
@@ -565,8 +632,10 @@ static bool run_case(scase *c, bool wbxml)
     FILE *f;
     uint8_t *pkg0 = NULL;
     size_t pkg0_len = 0;
+    int rc;
 
     snprintf(dir, sizeof dir, "%s/s%d", pdm_test_tmpdir(), seq++);
+    snprintf(g_last_dir, sizeof g_last_dir, "%s", dir);
     snprintf(tree, sizeof tree, "%s/tests/session/%s", PDM_SOURCE_DIR, c->tree);
     snprintf(profile, sizeof profile, "%s.profile", dir);
     f = fopen(profile, "w");
@@ -604,10 +673,12 @@ static bool run_case(scase *c, bool wbxml)
     ui_case = c;
     memset(&m, 0, sizeof m);
     c->uipos = 0;
-    if (pdm_ctx_open(&ctx, &cfg) != PDM_OK) {
+    if ((rc = pdm_ctx_open(&ctx, &cfg)) != PDM_OK) {
         failf("  ctx: %s\n", pdm_ctx_last_error(ctx));
+        if (g_torture && !(ctx ? pdm_ctx_last_error(ctx)[0] : rc == PDM_ENOMEM))
+            uncleanf("ctx open failed (%d) without an error text", rc);
         pdm_ctx_close(ctx);
-        return false;
+        return torture_reopen(&cfg) && false;
     }
     for (size_t i = 0; i < c->nraw; i++) {
         pdm__node *n = pdm__tree_lookup(ctx->tree, c->raw_uri[i]);
@@ -647,7 +718,10 @@ static bool run_case(scase *c, bool wbxml)
     so.session_id = pkg0 ? NULL : sid;
     so.pkg0 = pkg0;
     so.pkg0_len = pkg0_len;
-    if (pdm_session_open(&s, ctx, &so) != PDM_OK) {
+    if (g_counting)
+        g_open_count = pdm__alloc_fail_after(-1);
+    if ((rc = pdm_session_open(&s, ctx, &so)) != PDM_OK) {
+        torture_over(s, rc, 0, true);
         /* a refused open is compared with "--- end" */
         for (size_t i = 0; i < c->nsteps; i++)
             if (c->steps[i].kind == ST_END &&
@@ -662,7 +736,8 @@ static bool run_case(scase *c, bool wbxml)
         switch (st->kind) {
         case ST_CLIENT: {
             pdm__doc exp, got;
-            if (pdm_session_next(s, &m) != PDM_OK || !m.body) {
+            if ((rc = pdm_session_next(s, &m)) != PDM_OK || !m.body) {
+                torture_over(s, rc, i, true);
                 failf("  step %zu: expected a client message, session over "
                       "(%s)\n",
                       i, pdm_session_error(s));
@@ -772,7 +847,6 @@ static bool run_case(scase *c, bool wbxml)
             pdm_transport_info ti;
             char ver[32] = "", *pin = strstr(st->text, "sha256//"), pinb[80];
             const char *want = strstr(st->text, "=> ");
-            int rc;
             memset(&ti, 0, sizeof ti);
             ti.struct_size = sizeof ti;
             sscanf(st->text, "%31s", ver);
@@ -820,7 +894,10 @@ static bool run_case(scase *c, bool wbxml)
             s = NULL;
             pdm_ctx_close(ctx);
             ctx = NULL;
-            if (pdm_ctx_open(&ctx, &cfg) != PDM_OK) {
+            if ((rc = pdm_ctx_open(&ctx, &cfg)) != PDM_OK) {
+                if (g_torture && !(ctx ? pdm_ctx_last_error(ctx)[0]
+                                       : rc == PDM_ENOMEM))
+                    uncleanf("reload failed (%d) without an error text", rc);
                 failf("  reload: %s\n", pdm_ctx_last_error(ctx));
                 ok = false;
             }
@@ -839,6 +916,8 @@ static bool run_case(scase *c, bool wbxml)
                 if (pdm_session_set_transport(s, &ti) != PDM_OK)
                     memset(&m, 0, sizeof m);
             }
+            if (nrc != PDM_OK || !m.body)
+                torture_over(s, nrc, i, false);
             if (nrc != PDM_OK || m.body) {
                 failf("  step %zu: expected the session to be over, client "
                       "sent:\n%.*s\n",
@@ -878,32 +957,45 @@ done:
     pdm_ctx_close(ctx);
     free(pkg0);
     ui_case = NULL;
-    return ok;
+    return torture_reopen(&cfg) && ok;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The case files, sorted (readdir order differs between file systems). */
+static size_t list_cases(char **names, size_t max)
+{
+    DIR *d = opendir(CASE_DIR);
+    struct dirent *e;
+    size_t n = 0;
+    const char *only = getenv("PDM_CASE");
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) && n < max)
+        if (strlen(e->d_name) > 5 &&
+            strcmp(e->d_name + strlen(e->d_name) - 5, ".case") == 0 &&
+            (!only || strstr(e->d_name, only)))
+            names[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_names);
+    return n;
 }
 
 static void test_session__cases(void)
 {
-    DIR *d = opendir(CASE_DIR);
-    struct dirent *e;
     char *names[512];
-    size_t n = 0, failed = 0;
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    while ((e = readdir(d)) && n < 512)
-        if (strlen(e->d_name) > 5 &&
-            strcmp(e->d_name + strlen(e->d_name) - 5, ".case") == 0)
-            names[n++] = strdup(e->d_name);
-    closedir(d);
+    size_t n = list_cases(names, 512), failed = 0;
+    CU_ASSERT_FATAL(n > 0);
     for (size_t i = 0; i < n; i++) {
         char path[1024];
         scase c;
-        const char *only = getenv("PDM_CASE");
-        if (only && !strstr(names[i], only)) {
-            free(names[i]);
-            continue;
-        }
         snprintf(path, sizeof path, "%s/%s", CASE_DIR, names[i]);
         if (parse_case(&c, path) != 0) {
             failed++;
+            free(names[i]);
             continue;
         }
         for (int w = 0; w < 2; w++) {
@@ -923,8 +1015,296 @@ static void test_session__cases(void)
     CU_ASSERT_EQUAL(failed, 0);
 }
 
-static const pdm_test tests[] = {{"cases", test_session__cases}, {NULL, NULL}};
+/* ---- allocation-failure torture ----------------------------------------
+ * curl's and SQLite's method (issue 15 item 13): each case runs once to
+ * count the core's allocations (everything through pdm__malloc & co.:
+ * the context, profile, plugins' host side, tree, codec, session), then
+ * once per N with allocation N failing: only that one
+ * (pdm__alloc_fail_nth, curl's way: the recovery runs with a working
+ * allocator) or, with PDM_TORTURE_MODE=after or both, that one and every
+ * later one (pdm__alloc_fail_after, SQLite's persistent mode).  The case's
+ * own expectations do not hold then; what must hold: no crash, no abort,
+ * no sanitizer report (the asan preset turns each into a failed test), no
+ * leak (LeakSanitizer after each case, when built with it), every failure
+ * a clean one (a call returns an error and the session's result and error
+ * text say so; see torture_over), and the state directory the run leaves
+ * opens again (torture_reopen).
+ *
+ * SQLite's and libxml2's own allocations are not failed: they have their
+ * own OOM handling and tests, the core sees their failures as an error
+ * code of the call (SQLITE_NOMEM -> PDM_EIO/PDM_ENOMEM), a path the
+ * store's fault tests cover; routing them through the hook
+ * (SQLITE_CONFIG_MALLOC) would be process-wide configuration that a
+ * library must not make for its integrator.
+ *
+ * The allocations before the session opens (context, profile, plugins,
+ * store, factory tree: about 1,250 of a case's 1,300, and the same few
+ * configurations in every case) and those of the session are sampled
+ * apart: PDM_TORTURE_OPEN_STEP=K and PDM_TORTURE_STEP=K run every K-th N
+ * of each (each case at its own offset, so that the cases together cover
+ * every residue); the full sweep is 1 and 1 (the default).  PDM_CASE=text
+ * limits it to the matching cases; PDM_TORTURE_FROM/TO to a window of N.
+ */
+extern int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+extern void __sanitizer_print_stack_trace(void) __attribute__((weak));
+
+/* PDM_TORTURE_VERBOSE=2 (sanitizer builds): where each failure happened. */
+static void print_failure_site(void)
+{
+    if (__sanitizer_print_stack_trace)
+        __sanitizer_print_stack_trace();
+}
+
+static long env_long(const char *name, long def)
+{
+    const char *v = getenv(name);
+    long n;
+    char *end;
+    if (!v || !*v)
+        return def;
+    n = strtol(v, &end, 10);
+    return *end || n < 1 ? def : n;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void test_session__torture(void)
+{
+    char *names[512];
+    size_t n = list_cases(names, 512), runs = 0, unclean = 0, leaks = 0,
+           swept = 0, absorbed = 0;
+    bool verbose = getenv("PDM_TORTURE_VERBOSE") != NULL;
+    if (env_long("PDM_TORTURE_VERBOSE", 0) >= 2)
+        pdm__alloc_fail_hook = print_failure_site;
+    long every = env_long("PDM_TORTURE_STEP", 1);
+    long open_every = env_long("PDM_TORTURE_OPEN_STEP", every);
+    size_t swept_open = 0;
+    /* PDM_TORTURE_FROM/TO: a window of N, to look at one finding */
+    long from = env_long("PDM_TORTURE_FROM", 0), to = env_long("PDM_TORTURE_TO", 0);
+    const char *mode = getenv("PDM_TORTURE_MODE");
+    bool nth = !mode || strcmp(mode, "after") != 0;
+    bool after = mode && (strcmp(mode, "after") == 0 ||
+                          strcmp(mode, "both") == 0);
+    CU_ASSERT_FATAL(n > 0);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    for (size_t i = 0; i < n; i++) {
+        char path[1024];
+        scase c;
+        unsigned h = 0;
+        snprintf(path, sizeof path, "%s/%s", CASE_DIR, names[i]);
+        for (const char *p = names[i]; *p; p++)
+            h = h * 31u + (unsigned char)*p;
+        if (parse_case(&c, path) != 0) {
+            free(names[i]);
+            continue;
+        }
+        for (int w = 0; w < 2; w++) {
+            long total;
+            if ((c.only_enc == 1 && w == 1) || (c.only_enc == 2 && w == 0))
+                continue;
+            failbuf[0] = '\0';
+            pdm__alloc_fail_after(-1);
+            g_counting = true;
+            g_open_count = 0;
+            run_case(&c, w == 1); /* its outcome is session_cases' business */
+            g_counting = false;
+            total = g_open_count + pdm__alloc_fail_after(-1);
+            nftw(g_last_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+            if (to && total > to)
+                total = to;
+            for (long k = from; k < total; k++) {
+                /* the opening (the same few configurations in every case)
+                 * every open_every-th N, the session every every-th */
+                long e = k < g_open_count ? open_every : every;
+                if ((unsigned long)k % (unsigned long)e != h % (unsigned long)e)
+                    continue;
+                for (int persistent = 0; persistent < 2; persistent++) {
+                    if (persistent ? !after : !nth)
+                        continue;
+                    g_torture = true;
+                    g_unclean[0] = '\0';
+                    failbuf[0] = '\0';
+                    if (persistent)
+                        pdm__alloc_fail_after(k);
+                    else
+                        pdm__alloc_fail_nth(k);
+                    /* A run that still meets every expectation: the
+                     * failure was absorbed (a cache, a log line, or a bug
+                     * that loses something quietly); counted, and shown
+                     * with PDM_TORTURE_VERBOSE. */
+                    if (run_case(&c, w == 1) && !persistent) {
+                        absorbed++;
+                        if (verbose)
+                            printf("  absorbed: %s (%s), allocation %ld\n",
+                                   names[i], w ? "WBXML" : "XML", k);
+                    }
+                    pdm__alloc_fail_after(-1);
+                    g_torture = false;
+                    nftw(g_last_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+                    runs++;
+                    if (g_unclean[0]) {
+                        printf("\n  UNCLEAN %s (%s), allocation %ld%s: %s",
+                               names[i], w ? "WBXML" : "XML", k,
+                               persistent ? " and later" : "", g_unclean);
+                        unclean++;
+                    }
+                }
+                swept++;
+                swept_open += k < g_open_count;
+            }
+        }
+        if (__lsan_do_recoverable_leak_check &&
+            __lsan_do_recoverable_leak_check()) {
+            printf("\n  LEAK after the torture of %s (see the report above)",
+                   names[i]);
+            leaks++;
+        }
+        free_case(&c);
+        free(names[i]);
+    }
+    printf("\n  torture: %zu case files, %zu values of N (%zu in the "
+           "opening: every %ld; in the session: every %ld), %zu runs, %zu "
+           "unclean, %zu with leaks, %zu absorbed (the case passed)\n",
+           n, swept, swept_open, open_every, every, runs, unclean, leaks,
+           absorbed);
+    CU_ASSERT_EQUAL(unclean, 0);
+    CU_ASSERT_EQUAL(leaks, 0);
+}
+
+/* Out of memory in pdm_ctx_open and pdm_session_open, allocation by
+ * allocation: a failed open says so with a text (it once left
+ * pdm_ctx_last_error and pdm_session_error empty), and a DevId that could
+ * not be read for lack of memory is PDM_ENOMEM, not a missing node. */
+static void test_session__open_oom(void)
+{
+    char dir[600], profile[700];
+    pdm_config cfg;
+    FILE *f;
+    long nctx = 0, nsess = 0, ctx_ok = 0, sess_ok = 0;
+    snprintf(dir, sizeof dir, "%s/oom", pdm_test_tmpdir());
+    snprintf(profile, sizeof profile, "%s.profile", dir);
+    f = fopen(profile, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f, "[profile]\nid = oom\nfactory_tree = %s/tests/session/"
+               "tree.tnds.xml\n[device]\ndevid = IMEI:1\n[session]\n"
+               "server_auth = false\n", PDM_SOURCE_DIR);
+    fclose(f);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.struct_size = sizeof cfg;
+    cfg.profile = profile;
+    cfg.state_dir = dir;
+    cfg.flags = PDM_CTX_NO_PLUGINS;
+    cfg.log_level = PDM_LOG_ERROR;
+    /* The store exists (created once); then every allocation of an open
+     * and of a session open fails in turn. */
+    {
+        pdm_ctx *ctx = NULL;
+        pdm_session *s = NULL;
+        pdm_session_opts so;
+        CU_ASSERT_EQUAL_FATAL(pdm_ctx_open(&ctx, &cfg), PDM_OK);
+        pdm_ctx_close(ctx);
+        ctx = NULL;
+        pdm__alloc_fail_after(-1);
+        CU_ASSERT_EQUAL_FATAL(pdm_ctx_open(&ctx, &cfg), PDM_OK);
+        nctx = pdm__alloc_fail_after(-1);
+        memset(&so, 0, sizeof so);
+        so.struct_size = sizeof so;
+        so.server_id = "srv-md5";
+        CU_ASSERT_EQUAL(pdm_session_open(&s, ctx, &so), PDM_OK);
+        nsess = pdm__alloc_fail_after(-1);
+        pdm_session_close(s);
+        pdm_ctx_close(ctx);
+    }
+    CU_ASSERT(nctx > 100 && nsess > 5);
+    for (long n = 0; n < nctx; n++) {
+        pdm_ctx *ctx = NULL;
+        int rc;
+        pdm__alloc_fail_nth(n);
+        rc = pdm_ctx_open(&ctx, &cfg);
+        pdm__alloc_fail_after(-1);
+        if (rc == PDM_OK) {
+            ctx_ok++;
+        } else if (ctx) {
+            CU_ASSERT(pdm_ctx_last_error(ctx)[0] != '\0');
+        } else {
+            CU_ASSERT_EQUAL(rc, PDM_ENOMEM);
+        }
+        pdm_ctx_close(ctx);
+    }
+    for (long n = 0; n < nsess; n++) {
+        pdm_ctx *ctx = NULL;
+        pdm_session *s = NULL;
+        pdm_session_opts so;
+        int rc;
+        CU_ASSERT_EQUAL_FATAL(pdm_ctx_open(&ctx, &cfg), PDM_OK);
+        memset(&so, 0, sizeof so);
+        so.struct_size = sizeof so;
+        so.server_id = "srv-md5";
+        pdm__alloc_fail_nth(n);
+        rc = pdm_session_open(&s, ctx, &so);
+        pdm__alloc_fail_after(-1);
+        if (rc == PDM_OK) {
+            sess_ok++;
+        } else if (s) {
+            CU_ASSERT_NOT_EQUAL(pdm_session_result(s), PDM_OK);
+            CU_ASSERT(pdm_session_error(s)[0] != '\0');
+            /* memory, not a node the tree lacks */
+            CU_ASSERT_PTR_NULL(strstr(pdm_session_error(s), "no ./DevInfo"));
+        } else {
+            CU_ASSERT_EQUAL(rc, PDM_ENOMEM);
+        }
+        pdm_session_close(s);
+        pdm_ctx_close(ctx);
+    }
+    /* and none is lost without a trace: each one fails the open (they
+     * once left out a DevInfo leaf, an AAuthSecret, a nonce, a node's
+     * owner, the profile id) */
+    CU_ASSERT_EQUAL(ctx_ok, 0);
+    CU_ASSERT_EQUAL(sess_ok, 0);
+}
+
+static const pdm_test tests[] = {{"cases", test_session__cases},
+                                 {"open_oom", test_session__open_oom},
+                                 {NULL, NULL}};
 static const pdm_suite suites[] = {{"session", tests, NULL, NULL},
                                    {NULL, NULL, NULL, NULL}};
+/* Only on request (`session_cases torture`): it is its own CTest test. */
+static const pdm_test torture[] = {{"torture", test_session__torture},
+                                   {NULL, NULL}};
+static const pdm_suite torture_suites[] = {{"session", torture, NULL, NULL},
+                                           {NULL, NULL, NULL, NULL}};
 
-int main(int argc, char **argv) { return pdm_test_run(suites, argc, argv); }
+/* PDM_TORTURE_SQLITE=1: SQLite's own allocations go through the core's
+ * allocator too, so that its failures (SQLITE_NOMEM in the store) are
+ * tortured as well.  Configured by this test program before SQLite
+ * starts; the library never does (process-wide, the integrator's). */
+static void *sq_malloc(int n) { return pdm__malloc((size_t)n); }
+static void sq_free(void *p) { pdm__free(p); }
+static void *sq_realloc(void *p, int n) { return pdm__realloc(p, (size_t)n); }
+static int sq_size(void *p) { return p ? (int)malloc_usable_size(p) : 0; }
+static int sq_roundup(int n) { return (n + 7) & ~7; }
+static int sq_init(void *u) { (void)u; return SQLITE_OK; }
+static void sq_shutdown(void *u) { (void)u; }
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "torture") == 0) {
+        static const sqlite3_mem_methods mm = {
+            sq_malloc, sq_free, sq_realloc, sq_size, sq_roundup,
+            sq_init, sq_shutdown, NULL};
+        if (getenv("PDM_TORTURE_SQLITE") &&
+            sqlite3_config(SQLITE_CONFIG_MALLOC, &mm) != SQLITE_OK) {
+            fprintf(stderr, "SQLITE_CONFIG_MALLOC refused\n");
+            return 2;
+        }
+        return pdm_test_run(torture_suites, argc, argv);
+    }
+    return pdm_test_run(suites, argc, argv);
+}

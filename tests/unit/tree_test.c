@@ -14,6 +14,10 @@
 #include "util/util.h"
 
 static pdm__tree *T;
+/* The stored tree a test opens (open_stored): also here, so that teardown
+ * closes what a fatal assertion (the allocation torture) left open. */
+static pdm__store *ST_S;
+static pdm__tree *ST_T;
 static pdm__decision D;
 
 static const pdm__who LOCAL = {PDM_PRINCIPAL_LOCAL, NULL, NULL, 0, NULL};
@@ -23,14 +27,25 @@ static const pdm__who SB = {PDM_PRINCIPAL_SERVER, "ServerB", NULL, 0, NULL};
 static const pdm__who SC = {PDM_PRINCIPAL_SERVER, "ServerC", NULL, 0, NULL};
 static const pdm__who BOOT = {PDM_PRINCIPAL_BOOTSTRAP, NULL, "cp-bootstrap/cp", 0, NULL};
 
+/* A node the test needs (fatal when missing: under the allocation torture
+ * the operation that made it may have failed). */
+static pdm__node *must(pdm__node *n)
+{
+    if (!n)
+        CU_FAIL_FATAL("node missing");
+    return n;
+}
+
 static pdm__tree *new_tree(void)
 {
     pdm__tree_config cfg;
     pdm__tree *t = NULL;
     memset(&cfg, 0, sizeof cfg);
     cfg.root_add_star = true;
+    /* fatal, not abort(): the allocation torture fails it on purpose
+     * (only inside a test: CUnit asserts nothing in a suite's setup) */
     if (pdm__tree_open(&t, &cfg, NULL, 0) != PDM_OK)
-        abort();
+        CU_FAIL_FATAL("pdm__tree_open");
     return t;
 }
 
@@ -71,6 +86,7 @@ static const char *get(const pdm__who *w, const char *uri, int *rc)
 static void fresh(void)
 {
     pdm__tree_free(T);
+    T = NULL;
     T = new_tree();
 }
 
@@ -84,6 +100,10 @@ static int teardown(void)
 {
     pdm__tree_free(T);
     T = NULL;
+    pdm__tree_free(ST_T);
+    ST_T = NULL;
+    pdm__store_close(ST_S);
+    ST_S = NULL;
     return 0;
 }
 
@@ -92,6 +112,7 @@ static void build_spec_tree(void)
 {
     char err[200];
     pdm__tree_free(T);
+    T = NULL;
     T = new_tree();
     CU_ASSERT_EQUAL(add_node(&FACTORY, "./NodeA"), PDM_OK);
     CU_ASSERT_EQUAL(add_leaf(&FACTORY, "./NodeA/Node1", "one"), PDM_OK);
@@ -200,8 +221,8 @@ static void test_tree__creator_rule(void)
     PDM_ASSERT_STR(get(&LOCAL, "./X/Y?prop=ACL", &rc), "");
     PDM_ASSERT_STR(get(&LOCAL, "./X/Y/leaf?prop=ACL", &rc), "");
     /* ownership recorded for every created node */
-    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./X/Y/leaf")), "ServerB");
-    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./X")), "ServerB");
+    PDM_ASSERT_STR(pdm__node_owner(must(pdm__tree_lookup(T, "./X/Y/leaf"))), "ServerB");
+    PDM_ASSERT_STR(pdm__node_owner(must(pdm__tree_lookup(T, "./X"))), "ServerB");
     /* ServerB now controls X; ServerA (root Add=* only) may add below X?
      * no: X's ACL has no Add for ServerA */
     CU_ASSERT_EQUAL(add_leaf(&SA, "./X/other", "v"), PDM_EDENIED);
@@ -212,9 +233,9 @@ static void test_tree__creator_rule(void)
     /* local/bootstrap additions never trigger the rule */
     CU_ASSERT_EQUAL(add_node(&LOCAL, "./LocalNode"), PDM_OK);
     PDM_ASSERT_STR(get(&LOCAL, "./LocalNode?prop=ACL", &rc), "");
-    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./LocalNode")), "local");
+    PDM_ASSERT_STR(pdm__node_owner(must(pdm__tree_lookup(T, "./LocalNode"))), "local");
     CU_ASSERT_EQUAL(add_node(&BOOT, "./Boot"), PDM_OK);
-    PDM_ASSERT_STR(pdm__node_owner(pdm__tree_lookup(T, "./Boot")), "bootstrap:cp-bootstrap/cp");
+    PDM_ASSERT_STR(pdm__node_owner(must(pdm__tree_lookup(T, "./Boot"))), "bootstrap:cp-bootstrap/cp");
 }
 
 /* Add: exists 418, leaf parent 405, properties 405, format node w/ value. */
@@ -340,7 +361,7 @@ static void test_tree__properties(void)
     get(&LOCAL, ".?prop=Size", &rc);
     CU_ASSERT_EQUAL(rc, PDM_ENOTSUP);
     /* VerNo is 16-bit and wraps */
-    n = pdm__tree_lookup(T, "./p");
+    n = must(pdm__tree_lookup(T, "./p"));
     for (int i = 0; i < 65535; i++)
         pdm__node_bump(n);
     PDM_ASSERT_STR(get(&LOCAL, "./p?prop=VerNo", &rc), "0");
@@ -571,6 +592,8 @@ static int mo_get(void *u, void *h, const char *uri, pdm_blob *out)
     (void)uri;
     out->len = strlen(handler_value);
     out->data = pdm__malloc(out->len + 1);
+    if (!out->data)
+        return PDM_ENOMEM;
     memcpy(out->data, handler_value, out->len + 1);
     return PDM_OK;
 }
@@ -672,8 +695,7 @@ static void test_tree__alloc_failures(void)
 {
     for (long n = 0; n < 400; n++) {
         int rc, grc;
-        pdm__tree_free(T);
-        T = new_tree();
+        fresh();
         pdm__tree_begin(T);
         pdm__alloc_fail_after(n);
         rc = add_leaf(&SA, "./a/b/c", "v");
@@ -708,11 +730,30 @@ static void open_stored(const char *dir, pdm__store **s, pdm__tree **t)
 {
     pdm__tree_config cfg;
     char err[256];
+    *t = NULL;
     CU_ASSERT_EQUAL_FATAL(pdm__store_open(s, dir, 0, err, sizeof err), PDM_OK);
+    ST_S = *s;
     memset(&cfg, 0, sizeof cfg);
     cfg.store = *s;
     cfg.root_add_star = true;
     CU_ASSERT_EQUAL_FATAL(pdm__tree_open(t, &cfg, err, sizeof err), PDM_OK);
+    ST_T = *t;
+}
+
+static void tree_done(pdm__tree **t)
+{
+    if (*t == ST_T)
+        ST_T = NULL;
+    pdm__tree_free(*t);
+    *t = NULL;
+}
+
+static void store_done(pdm__store **s)
+{
+    if (*s == ST_S)
+        ST_S = NULL;
+    pdm__store_close(*s);
+    *s = NULL;
 }
 
 static void test_tree__put_durable(void)
@@ -758,21 +799,21 @@ static void test_tree__put_durable(void)
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Data"), "new");
     pdm__tree_abort(t);
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Data"), "new");
-    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Auth/Data")->acl_str);
-    CU_ASSERT_EQUAL(pdm__tree_lookup(t, "./Acc/Auth/Data")->format, PDM_FORMAT_BIN);
+    CU_ASSERT_PTR_NULL(must(pdm__tree_lookup(t, "./Acc/Auth/Data"))->acl_str);
+    CU_ASSERT_EQUAL(must(pdm__tree_lookup(t, "./Acc/Auth/Data"))->format, PDM_FORMAT_BIN);
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Fresh"), "fr");
     CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg"));
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
     /* What the store holds: the new value, nothing else of the package. */
     open_stored(dir, &s, &t);
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Data"), "new");
-    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Auth/Data")->acl_str);
+    CU_ASSERT_PTR_NULL(must(pdm__tree_lookup(t, "./Acc/Auth/Data"))->acl_str);
     PDM_ASSERT_STR(value_of(t, "./Acc/Auth/Fresh"), "fr");
     CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg"));
     CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./Acc/Pkg/Data"));
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
 }
 
 /* Root ownership is a stored fact of its own: set in a transaction, undone
@@ -809,21 +850,21 @@ static void test_tree__root_owner(void)
     CU_ASSERT_EQUAL(pdm__tree_meta_set(t, "account:ServerA", "2 3 sim/card"), PDM_OK);
     CU_ASSERT_EQUAL(pdm__tree_commit(t), PDM_OK);
     PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(t)), "factory");
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
     open_stored(dir, &s, &t);
     PDM_ASSERT_STR(pdm__tree_root_owner(t), "ServerA");
     PDM_ASSERT_STR(pdm__tree_meta_get(t, "account:ServerA"), "2 3 sim/card");
     /* outside a transaction: its own, stored at once; NULL = nobody */
     CU_ASSERT_EQUAL(pdm__tree_set_root_owner(t, NULL), PDM_OK);
     CU_ASSERT_PTR_NULL(pdm__tree_root_owner(t));
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
     open_stored(dir, &s, &t);
     CU_ASSERT_PTR_NULL(pdm__tree_root_owner(t));
     PDM_ASSERT_STR(pdm__tree_meta_get(t, "account:ServerA"), "2 3 sim/card");
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
 }
 
 /* A store written before root ownership was its own fact: the old grant
@@ -838,22 +879,22 @@ static void test_tree__root_owner_migration(void)
     snprintf(dir, sizeof dir, "%s/rootmig", pdm_test_tmpdir());
     open_stored(dir, &s, &t);
     CU_ASSERT_EQUAL(pdm__tree_set_owner(t, ".", "ServerOld"), PDM_OK);
-    pdm__tree_free(t);
+    tree_done(&t);
     /* what an old build left: no facts row */
     CU_ASSERT_EQUAL(pdm__store_kv_del(s, "core", "tree-meta"), PDM_OK);
-    pdm__store_close(s);
+    store_done(&s);
     open_stored(dir, &s, &t);
     PDM_ASSERT_STR(pdm__tree_root_owner(t), "ServerOld");
     PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(t)), "factory");
     /* any commit that writes stores it */
     CU_ASSERT_EQUAL(pdm__tree_put(t, "./X", PDM_FORMAT_NODE, 0, NULL, NULL,
                                   NULL, 0, "factory"), PDM_OK);
-    pdm__tree_free(t);
-    pdm__store_close(s);
+    tree_done(&t);
+    store_done(&s);
     open_stored(dir, &s, &t);
     PDM_ASSERT_STR(pdm__tree_root_owner(t), "ServerOld");
     PDM_ASSERT_STR(pdm__node_owner(pdm__tree_root(t)), "factory");
-    pdm__tree_free(t);
+    tree_done(&t);
     /* damaged facts: refused, never read as "nobody" */
     CU_ASSERT_EQUAL(pdm__store_kv_put(s, "core", "tree-meta",
                                       (const uint8_t *)"M1\nroot-owner", 13),
@@ -866,7 +907,7 @@ static void test_tree__root_owner_migration(void)
         CU_ASSERT_EQUAL(pdm__tree_open(&t, &cfg, err, sizeof err), PDM_ECORRUPT);
         CU_ASSERT_PTR_NOT_NULL(strstr(err, "root owner"));
     }
-    pdm__store_close(s);
+    store_done(&s);
 }
 
 /* Isolation fixture: answers by mode, records every question. */
@@ -1102,7 +1143,7 @@ static void test_tree__dmacc_identity(void)
     /* account lookup refuses an ambiguous tree (a store from before the
      * rule): two accounts carrying one ServerID */
     two_accounts();
-    acc = pdm__tree_lookup(T, "./DMAcc/b/ServerID");
+    acc = must(pdm__tree_lookup(T, "./DMAcc/b/ServerID"));
     pdm__node_set_value(acc, (const uint8_t *)"ServerA", 7);
     CU_ASSERT_EQUAL(pdm__dmacc_find(T, "ServerA", &acc, NULL), PDM_EEXISTS);
     CU_ASSERT_EQUAL(pdm__dmacc_find(T, "ServerB", &acc, NULL), PDM_ENOTFOUND);

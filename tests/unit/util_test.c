@@ -37,6 +37,36 @@ static void test_util__buf(void)
     pdm__buf_free(&b);
 }
 
+/* The torture's two modes: fail_nth fails that one allocation only,
+ * fail_after that one and every later one; both count what came before. */
+static void test_util__alloc_fail_modes(void)
+{
+    void *a, *b, *c;
+    pdm__alloc_fail_nth(1);
+    a = pdm__malloc(8);
+    b = pdm__malloc(8);
+    c = pdm__malloc(8);
+    CU_ASSERT_EQUAL(pdm__alloc_fail_after(-1), 3);
+    CU_ASSERT_PTR_NOT_NULL(a);
+    CU_ASSERT_PTR_NULL(b);
+    CU_ASSERT_PTR_NOT_NULL(c);
+    pdm__free(a);
+    pdm__free(c);
+    pdm__alloc_fail_after(1);
+    a = pdm__malloc(8);
+    b = pdm__strdup("x");
+    c = pdm__calloc(1, 8);
+    CU_ASSERT_EQUAL(pdm__alloc_fail_after(-1), 3);
+    CU_ASSERT_PTR_NOT_NULL(a);
+    CU_ASSERT_PTR_NULL(b);
+    CU_ASSERT_PTR_NULL(c);
+    pdm__free(a);
+    /* off again */
+    a = pdm__malloc(8);
+    CU_ASSERT_PTR_NOT_NULL(a);
+    pdm__free(a);
+}
+
 /* A buffer whose first allocation appends nothing is still a valid C
  * string (the base64 of empty input once was not). */
 static void test_util__buf_empty(void)
@@ -93,6 +123,7 @@ static const pdm_test tests[] = {
     {"arena", test_util__arena},
     {"buf", test_util__buf},
     {"buf_empty", test_util__buf_empty},
+    {"alloc_fail_modes", test_util__alloc_fail_modes},
     {"parse_long", test_util__parse_long},
     {"errf_show", test_util__errf_show},
     {NULL, NULL},

@@ -162,12 +162,12 @@ static int open_tree(pdm_ctx *ctx)
     return rc;
 }
 
+static int open_ctx(pdm_ctx *ctx, const pdm_config *cfg);
+
 PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
 {
     pdm_ctx *ctx;
     pdm_config c;
-    pdm__services svc;
-    pdm__diag d;
     int rc;
 
     if (!out)
@@ -181,6 +181,21 @@ PDM_API int pdm_ctx_open(pdm_ctx **out, const pdm_config *cfg)
     if (!ctx)
         return PDM_ENOMEM;
     *out = ctx;
+    rc = open_ctx(ctx, &c);
+    /* Every failure has a text (out of memory where no message could be
+     * formatted: its code's). */
+    if (rc != PDM_OK && !ctx->err[0])
+        pdm__ctx_error(ctx, rc, "%s", pdm_strerror(rc));
+    return rc;
+}
+
+static int open_ctx(pdm_ctx *ctx, const pdm_config *cfg)
+{
+    const pdm_config c = *cfg;
+    pdm__services svc;
+    pdm__diag d;
+    int rc;
+
     ctx->flags = c.flags;
     ctx->log.fn = c.log;
     ctx->log.user = c.log_user;

@@ -670,11 +670,14 @@ static void core_setting(parser *ps, const char *full, const char *key,
         return;
     }
     if (strcmp(full, "profile.id") == 0) {
-        ps->p->id = pdm__strdup(val);
+        if (!(ps->p->id = pdm__strdup(val)))
+            ps->rc = PDM_ENOMEM;
     } else if (strcmp(full, "profile.description") == 0) {
-        ps->p->description = pdm__strdup(val);
+        if (!(ps->p->description = pdm__strdup(val)))
+            ps->rc = PDM_ENOMEM;
     } else if (strcmp(full, "profile.authority") == 0) {
-        ps->p->authority = pdm__strdup(val);
+        if (!(ps->p->authority = pdm__strdup(val)))
+            ps->rc = PDM_ENOMEM;
         ps->p->authority_line = ps->line;
     } else if (strcmp(full, "profile.factory_tree") == 0) {
         ps->p->factory_tree = join_path(ps->p->dir, val);

@@ -23,16 +23,24 @@ static pdm__node *rel(pdm__tree *t, pdm__node *n, const char *path)
     return n;
 }
 
-/* Value of a leaf as a NUL-terminated copy, or NULL. */
-static char *leaf_str(pdm__tree *t, pdm__node *n, const char *path)
+/* Value of a leaf as a NUL-terminated copy, or NULL when there is none;
+ * a copy that could not be made sets *rc to PDM_ENOMEM (an account read
+ * without its AAuthSecret or AAuthLevel for lack of memory would
+ * authenticate differently, not fail). */
+static char *leaf_str(pdm__tree *t, pdm__node *n, const char *path, int *rc)
 {
     pdm__node *l = rel(t, n, path);
     size_t len;
     const uint8_t *v;
+    char *r;
     if (!l || pdm__node_is_interior(l))
         return NULL;
     v = pdm__node_value(l, &len);
-    return v ? pdm__strndup((const char *)v, len) : NULL;
+    if (!v)
+        return NULL;
+    if (!(r = pdm__strndup((const char *)v, len)))
+        *rc = PDM_ENOMEM;
+    return r;
 }
 
 const char *pdm__auth_type_meta(pdm__auth_type t)
@@ -94,10 +102,13 @@ static int read_nonce(pdm__tree *t, pdm__node *entry, pdm__cred *c)
     v = pdm__node_value(l, &len);
     if (!v || !len)
         return PDM_OK;
-    if (pdm__node_format(l) != PDM_FORMAT_BIN &&
-        pdm__b64_decode((const char *)v, len, &c->nonce, &c->nonce_len) ==
-            PDM_OK)
-        return PDM_OK;
+    if (pdm__node_format(l) != PDM_FORMAT_BIN) {
+        int rc = pdm__b64_decode((const char *)v, len, &c->nonce,
+                                 &c->nonce_len);
+        /* not base64: the bytes as they are; out of memory is not that */
+        if (rc == PDM_OK || rc == PDM_ENOMEM)
+            return rc;
+    }
     c->nonce = pdm__malloc(len);
     if (!c->nonce)
         return PDM_ENOMEM;
@@ -108,12 +119,13 @@ static int read_nonce(pdm__tree *t, pdm__node *entry, pdm__cred *c)
 
 static int read_cred(pdm__tree *t, pdm__node *entry, pdm__cred *c)
 {
-    char *type = leaf_str(t, entry, "AAuthType");
+    int rc = PDM_OK;
+    char *type = leaf_str(t, entry, "AAuthType", &rc);
     c->type = type_from_dmacc(type);
     pdm__free(type);
-    c->name = leaf_str(t, entry, "AAuthName");
-    c->secret = leaf_str(t, entry, "AAuthSecret");
-    return read_nonce(t, entry, c);
+    c->name = leaf_str(t, entry, "AAuthName", &rc);
+    c->secret = leaf_str(t, entry, "AAuthSecret", &rc);
+    return rc != PDM_OK ? rc : read_nonce(t, entry, c);
 }
 
 static void cred_free(pdm__cred *c)
@@ -189,18 +201,21 @@ int pdm__account_load(pdm__account *out, pdm_ctx *ctx, const char *server_id,
     {
         pdm__node *aa = rel(t, acc, "AppAddr");
         pdm__node *first = aa ? pdm__node_first_child(aa) : NULL;
-        out->addr = first ? leaf_str(t, first, "Addr") : NULL;
+        out->addr = first ? leaf_str(t, first, "Addr", &rc) : NULL;
     }
-    pref = leaf_str(t, acc, "AAuthPref");
+    pref = leaf_str(t, acc, "AAuthPref", &rc);
     out->pref = type_from_dmacc(pref);
     {
         pdm__node *auth = rel(t, acc, "AppAuth");
         pdm__node *cl = NULL;
         for (pdm__node *e = auth ? pdm__node_first_child(auth) : NULL;
              e && rc == PDM_OK; e = pdm__node_next_sibling(e)) {
-            char *level = leaf_str(t, e, "AAuthLevel");
-            char *type = leaf_str(t, e, "AAuthType");
-            if (level && pdm__strcaseeq(level, "SRVCRED") && !out->srv.type) {
+            char *level = leaf_str(t, e, "AAuthLevel", &rc);
+            char *type = leaf_str(t, e, "AAuthType", &rc);
+            if (rc != PDM_OK) {
+                /* out of memory: no entry is judged on a missing leaf */
+            } else if (level && pdm__strcaseeq(level, "SRVCRED") &&
+                       !out->srv.type) {
                 rc = read_cred(t, e, &out->srv);
             } else if (level && pdm__strcaseeq(level, "CLCRED")) {
                 /* AAuthPref picks the client entry to use first; else the

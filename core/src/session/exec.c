@@ -195,14 +195,16 @@ static int fill_item(const pdm__el *cmd, const pdm__el *item,
  *     Delete, Exec stay refused by the tree (405, also for a node that
  *     does not exist), a Copy into the Inbox by exec_item (405). */
 
-/* Is @target (an Add's) for the Inbox placement? */
-static bool inbox_target(const char *target, const char *type,
-                         const pdm__el *mt)
+/* Is @target (an Add's) for the Inbox placement?  1 yes, 0 no,
+ * PDM_ENOMEM when it cannot be told: the caller fails the command rather
+ * than let it reach the Inbox by another way (a Copy, a plain Add). */
+static int inbox_target(const char *target, const char *type,
+                        const pdm__el *mt)
 {
     pdm__buf b;
-    bool r = false;
+    int r = 0;
     if (!target)
-        return false;
+        return 0;
     pdm__buf_init(&b);
     if (pdm__uri_canon(&b, target, strlen(target), NULL, NULL, 0) == PDM_OK &&
         pdm__buf_ok(&b) && b.data) {
@@ -210,6 +212,8 @@ static bool inbox_target(const char *target, const char *type,
         bool tnds = mt || pdm__strcaseeq(type, PDM_MIME_TNDS_XML) ||
                     pdm__strcaseeq(type, PDM_MIME_TNDS_WBXML);
         r = !strncmp(p, "Inbox/", 6) || (!strcmp(p, "Inbox") && tnds);
+    } else if (!pdm__buf_ok(&b)) {
+        r = PDM_ENOMEM;
     }
     pdm__buf_free(&b);
     return r;
@@ -452,6 +456,7 @@ static int do_write(xctx *x, const pdm__el *cmd, const pdm__el *item,
     pdm_session *s = x->s;
     const char *target = item_uri(item, PDM_TAG_TARGET);
     bool add = cmd->tag == PDM_TAG_ADD;
+    int in = 0;
     pdm__el *data = pdm__el_child(item, PDM_TAG_DATA);
     pdm__el *mt = data ? pdm__el_child(data, PDM_TAG_DDF_MGMTTREE) : NULL;
 
@@ -459,7 +464,9 @@ static int do_write(xctx *x, const pdm__el *cmd, const pdm__el *item,
         snprintf(d->reason, sizeof d->reason, "item without Target");
         return PDM_EINVAL;
     }
-    if (add && inbox_target(target, ti->type, mt))
+    if (add && (in = inbox_target(target, ti->type, mt)) < 0)
+        return in;
+    if (add && in)
         return inbox_add(s, target, meta_of(cmd, item, PDM_TAG_MI_FORMAT),
                          ti->type, mt, data ? data->text : NULL,
                          data && data->text ? data->len : 0, data != NULL, d);
@@ -542,8 +549,13 @@ static int do_chunk(xctx *x, const pdm__el *cmd, const pdm__el *item,
                        : NULL;
         lo->declared = (size_t)declared;
         pdm__buf_init(&lo->data);
-        if (!lo->target)
+        /* out of memory: not an object stored without its Format/Type */
+        if (!lo->target ||
+            (meta_of(cmd, item, PDM_TAG_MI_FORMAT) && !lo->format) ||
+            (meta_of(cmd, item, PDM_TAG_MI_TYPE) && !lo->type)) {
+            lo_clear(lo);
             return PDM_SC_COMMAND_FAILED;
+        }
     }
     if (data && data->text)
         pdm__buf_append(&lo->data, data->text, data->len);
@@ -567,7 +579,7 @@ static int do_chunk(xctx *x, const pdm__el *cmd, const pdm__el *item,
     }
     {
         pdm__tree_item ti;
-        int rc, f;
+        int rc, f, in;
         memset(&ti, 0, sizeof ti);
         ti.data = lo->data.data;
         ti.len = lo->data.len;
@@ -576,9 +588,11 @@ static int do_chunk(xctx *x, const pdm__el *cmd, const pdm__el *item,
                        : PDM_FORMAT_CHR;
         ti.format = f < 0 ? PDM_FORMAT_CHR : (uint32_t)f;
         ti.has_format = lo->format != NULL;
-        rc = lo->cmd_tag == PDM_TAG_ADD &&
-                     inbox_target(lo->target, lo->type, NULL)
-                 ? inbox_add(s, lo->target, lo->format, lo->type, NULL,
+        in = lo->cmd_tag == PDM_TAG_ADD
+                 ? inbox_target(lo->target, lo->type, NULL)
+                 : 0;
+        rc = in < 0 ? in
+             : in ? inbox_add(s, lo->target, lo->format, lo->type, NULL,
                              lo->data.data, lo->data.len, true, d)
              : lo->cmd_tag == PDM_TAG_ADD
                  ? pdm__tree_add(s->ctx->tree, &s->who, lo->target, &ti, d)
@@ -650,7 +664,9 @@ static int exec_item(xctx *x, const pdm__el *cmd, const pdm__out_text *cmd_ref,
         const char *src = item_uri(item, PDM_TAG_SOURCE);
         if (!target || !src)
             return PDM_SC_BAD_REQUEST;
-        if (inbox_target(target, NULL, NULL)) {
+        if ((rc = inbox_target(target, NULL, NULL)) < 0)
+            return pdm__status_from_rc(rc);
+        if (rc) {
             /* a Copy would create a leaf there that nothing places */
             inbox_fail(d, PDM_ENOTALLOWED, "inbox", "%.200s is in the "
                        "Inbox, which only accepts Add", target);
@@ -907,6 +923,12 @@ static outcome exec_ui(xctx *x, const pdm__el *cmd, int type)
             choices[rq.nchoices++] = d ? d : "";
     }
     rq.choices = choices;
+    if (n > 0 && !opts) {
+        /* out of memory: not an alert shown without its options */
+        o.code = PDM_SC_COMMAND_FAILED;
+        o.status = queue_status(x, cmd, o.code);
+        return o;
+    }
     ui_options(opts, &rq, dr, sizeof dr);
     if (n < 2 || (type >= 1103 && rq.nchoices == 0)) {
         pdm__free(opts);

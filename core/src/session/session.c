@@ -173,7 +173,11 @@ static int queue_pkg1(pdm_session *s, const pdm__el *hdr, int hdr_code)
         pdm__tree_result r;
         pdm__el *item, *src, *meta;
         char uri[64];
-        if (devinfo_value(s, leaves[i], &r) != PDM_OK)
+        int rc = devinfo_value(s, leaves[i], &r);
+        /* a leaf the device lacks is left out; memory is not a reason */
+        if (rc == PDM_ENOMEM)
+            return rc;
+        if (rc != PDM_OK)
             continue;
         snprintf(uri, sizeof uri, "./DevInfo/%s", leaves[i]);
         item = pdm__el_add(&s->out, rep, PDM_TAG_ITEM);
@@ -441,8 +445,11 @@ PDM_API int pdm_session_open(pdm_session **out, pdm_ctx *ctx,
      * decided on what the first connection verified. */
     if (!s->transport_reports && (rc = ask_session_policy(s)) != PDM_OK)
         goto fail;
-    if (devinfo_value(s, "DevId", &r) != PDM_OK) {
-        rc = pdm__session_fail(s, PDM_EINVAL, "no ./DevInfo/DevId");
+    if ((rc = devinfo_value(s, "DevId", &r)) != PDM_OK) {
+        /* out of memory is not a missing node */
+        rc = rc == PDM_ENOMEM
+                 ? pdm__session_fail(s, rc, "./DevInfo/DevId: out of memory")
+                 : pdm__session_fail(s, PDM_EINVAL, "no ./DevInfo/DevId");
         goto fail;
     }
     s->devid = pdm__strndup((const char *)r.data, r.len);
@@ -742,8 +749,15 @@ static int handle_hdr_status(pdm_session *s, const pdm__el *st, bool trusted)
         s->cl_nonce_len = nlen;
         /* TND/Security: a nonce from a server we have not authenticated
          * may be used for the next Cred but is not stored over ours. */
-        if (trusted && s->srv_authed)
-            pdm__account_store_nonce(s->ctx, &s->acc.cl, nonce, nlen);
+        /* not dropped quietly: the next session would use the old (an
+         * account deleted meanwhile, ENOTFOUND, has nothing to keep) */
+        if (trusted && s->srv_authed &&
+            (rc = pdm__account_store_nonce(s->ctx, &s->acc.cl, nonce,
+                                           nlen)) != PDM_OK &&
+            rc != PDM_ENOTFOUND)
+            return pdm__session_fail(s, rc, "%s: cannot store the server's "
+                                     "next nonce: %s",
+                                     s->acc.server_id, pdm_strerror(rc));
     }
     switch (code) {
     case 212:
@@ -821,6 +835,7 @@ static int queue_hdr_status(pdm_session *s, const pdm__el *hdr,
     const pdm__el *sc = pdm__el_child(hdr, PDM_TAG_SOURCE);
     const char *tref = tg ? child_text(tg, PDM_TAG_LOCURI) : NULL;
     const char *sref = sc ? child_text(sc, PDM_TAG_LOCURI) : NULL;
+    int rc;
     if (!st)
         return PDM_ENOMEM;
     pdm__out_status_ref(s, st, tref ? tref : s->devid,
@@ -859,8 +874,14 @@ static int queue_hdr_status(pdm_session *s, const pdm__el *hdr,
                 chal->next = data;
             }
         }
-        /* We issued it: storing it is safe whoever the peer is. */
-        pdm__account_store_nonce(s->ctx, &s->acc.srv, n, sizeof n);
+        /* We issued it: storing it is safe whoever the peer is.  Unstored,
+         * the server's next credentials could not be checked. */
+        if ((rc = pdm__account_store_nonce(s->ctx, &s->acc.srv, n,
+                                           sizeof n)) != PDM_OK &&
+            rc != PDM_ENOTFOUND)
+            return pdm__session_fail(s, rc, "%s: cannot store the nonce "
+                                     "issued to the server: %s",
+                                     s->acc.server_id, pdm_strerror(rc));
         memcpy(s->srv_next_nonce, n, sizeof n);
         s->srv_nonce_issued = true;
     }
@@ -1490,7 +1511,13 @@ PDM_API int pdm_session_result(const pdm_session *s)
 
 PDM_API const char *pdm_session_error(const pdm_session *s)
 {
-    return s ? s->err : "";
+    if (!s)
+        return "";
+    /* A failure with nothing more to say (out of memory where no message
+     * could be formatted) still has its code's text. */
+    if (!s->err[0] && s->result != PDM_OK)
+        return pdm_strerror(s->result);
+    return s->err;
 }
 
 PDM_API void pdm_session_close(pdm_session *s)

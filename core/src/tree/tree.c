@@ -235,6 +235,11 @@ pdm__node *pdm__tree_new_child(pdm__tree *t, pdm__node *parent,
     if (pdm__tree_is_secret_name(n->name))
         n->flags |= PDM_NODE_SECRET;
     n->owner = pdm__tree_intern(t, owner);
+    if (owner && !n->owner) {
+        /* a node without its owner would change who may touch it */
+        node_free(n);
+        return NULL;
+    }
     n->tstamp = now_s();
     n->hash = node_hash(parent, name, len);
     if (undo_push(t, U_CREATE, n, NULL, NULL) != PDM_OK) {
@@ -831,8 +836,12 @@ static int meta_load(pdm__tree *t, char *err, size_t errlen)
         rc = meta_put(t, META_ROOT_OWNER, migrate ? ro : "");
         if (rc != PDM_OK)
             return rc;
-        if (migrate)
-            t->root->owner = pdm__tree_intern(t, "factory");
+        if (migrate) {
+            const char *f = pdm__tree_intern(t, "factory");
+            if (!f)
+                return PDM_ENOMEM;
+            t->root->owner = f;
+        }
         t->meta_dirty = true;
     }
     return PDM_OK;
@@ -928,6 +937,11 @@ static int load_cb(void *user, const pdm__node_rec *r)
     n->format = r->format;
     n->flags = r->flags;
     n->owner = pdm__tree_intern(t, r->owner);
+    if (r->owner && !n->owner) {
+        /* loaded without its owner, the node would change hands */
+        node_free(n);
+        return PDM_ENOMEM;
+    }
     n->tstamp = r->tstamp;
     n->verno = (uint16_t)r->verno;
     if (id_put(L, n) != PDM_OK) {
@@ -959,6 +973,10 @@ static int make_root(pdm__tree *t)
     r->format = PDM_FORMAT_NODE;
     r->flags = PDM_NODE_PERMANENT;
     r->owner = pdm__tree_intern(t, "factory");
+    if (!r->owner) {
+        node_free(r);
+        return PDM_ENOMEM;
+    }
     r->tstamp = now_s();
     if (pdm__node_set_acl(r, t->cfg.root_acl ? t->cfg.root_acl
                                              : PDM_ACL_ROOT_DEFAULT,
@@ -1494,7 +1512,7 @@ void pdm__tree_audit(pdm__tree *t, const pdm__who *w, const char *op,
         return;
     a = pdm__calloc(1, sizeof(*a));
     if (!a)
-        return;
+        goto lost;
     a->ts_ms = now_ms();
     a->principal = pdm__strdup(who);
     a->op = pdm__strdup(op);
@@ -1505,7 +1523,7 @@ void pdm__tree_audit(pdm__tree *t, const pdm__who *w, const char *op,
     if (!a->principal || !a->op || (uri && !a->uri) || !a->decision ||
         !a->component || !a->reason) {
         audit_free(a);
-        return;
+        goto lost;
     }
     if (!t->in_tx) {
         pdm__audit_rec r = {0, a->ts_ms, a->principal, a->op, a->uri,
@@ -1519,4 +1537,10 @@ void pdm__tree_audit(pdm__tree *t, const pdm__who *w, const char *op,
     else
         t->audit_head = a;
     t->audit_tail = a;
+    return;
+lost:
+    /* Not silently: the log (no allocation) says which row is missing. */
+    pdm__logf(&t->cfg.log, PDM_LOG_ERROR, "audit",
+              "out of memory: the audit row of %s %s %s (%s) was not "
+              "recorded", who, op, uri ? uri : "", decision);
 }

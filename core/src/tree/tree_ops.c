@@ -87,16 +87,29 @@ static int dec_text(pdm__decision *d, int rc, const char *rule,
     return rc;
 }
 
-/* Path of a node as "./A/B" (root ".") into a fixed buffer. */
+/* Path of a node as "./A/B" (root ".") into a fixed buffer, cut to fit.
+ * Without allocating: the URI a policy is asked about must not become
+ * "?" when memory is short (pdm__node_path's walk, 256 levels). */
 static void node_uri(const pdm__node *n, char *buf, size_t size)
 {
-    pdm__buf b;
-    pdm__buf_init(&b);
-    if (n->parent)
-        pdm__buf_puts(&b, "./");
-    pdm__node_path(n, &b);
-    pdm__strlcpy(buf, pdm__buf_ok(&b) ? (char *)b.data : "?", size);
-    pdm__buf_free(&b);
+    const pdm__node *chain[256];
+    size_t depth = 0, pos = 0;
+    if (size < 2) {
+        if (size)
+            buf[0] = '\0';
+        return;
+    }
+    for (const pdm__node *c = n; c->parent && depth < 256; c = c->parent)
+        chain[depth++] = c;
+    buf[pos++] = '.';
+    while (depth-- > 0) {
+        const char *p = chain[depth]->name;
+        if (pos < size - 1)
+            buf[pos++] = '/';
+        while (*p && pos < size - 1)
+            buf[pos++] = *p++;
+    }
+    buf[pos] = '\0';
 }
 
 /* "./path" of a parsed URI ("." for the root) into buf, cut to fit. */
@@ -1004,7 +1017,12 @@ static int add_nodes(pdm__tree *t, const pdm__who *w, target *tg,
             return pdm__decide(dec, rc, "creator-rule", "core",
                                "cannot build the creator ACL for %s",
                                w->server_id ? w->server_id : "?");
-        pdm__tree_touch(t, n); /* parent's child list changes */
+        /* parent's child list changes: undone with the package */
+        if (pdm__tree_touch(t, n) != PDM_OK) {
+            pdm__acl_free(&newacl);
+            return pdm__decide(dec, PDM_ENOMEM, "memory", "core",
+                               "out of memory");
+        }
         pdm__node_bump(n);
         c = pdm__tree_new_child(t, n, pdm__uri_seg_name(&tg->u, i),
                                 pdm__uri_seg_len(&tg->u, i), fmt, owner);
@@ -1167,10 +1185,9 @@ static int replace_prop(pdm__tree *t, const pdm__who *w, target *tg,
             rc = pdm__node_rename(t, n, text, strlen(text));
         if (rc == PDM_OK) /* a leaf renamed into an account's ServerID */
             rc = server_id_written(t, n, dec);
-        if (rc == PDM_OK && n->parent) {
-            pdm__tree_touch(t, n->parent);
+        if (rc == PDM_OK && n->parent &&
+            (rc = pdm__tree_touch(t, n->parent)) == PDM_OK)
             pdm__node_bump(n->parent);
-        }
         break;
     case PDM_URI_PROP_TITLE:
         if ((rc = check_text("Title", text, dec)) != PDM_OK)
@@ -1488,7 +1505,10 @@ int pdm__tree_put(pdm__tree *t, const char *path, uint32_t format,
             rc = PDM_ENOTALLOWED;
             break;
         }
-        pdm__tree_touch(t, n);
+        if (pdm__tree_touch(t, n) != PDM_OK) {
+            rc = PDM_ENOMEM;
+            break;
+        }
         c = pdm__tree_new_child(t, n, pdm__uri_seg_name(&u, i),
                                 pdm__uri_seg_len(&u, i),
                                 last ? format : PDM_FORMAT_NODE, owner);
@@ -1504,9 +1524,15 @@ int pdm__tree_put(pdm__tree *t, const char *path, uint32_t format,
     if (rc == PDM_OK) {
         n->format = format;
         n->flags = flags | (n->flags & PDM_NODE_SECRET);
-        if (owner && !missing)
-            n->owner = pdm__tree_intern(t, owner);
-        rc = pdm__node_set_str(&n->type, type);
+        if (owner && !missing) {
+            const char *o = pdm__tree_intern(t, owner);
+            if (o)
+                n->owner = o;
+            else
+                rc = PDM_ENOMEM;
+        }
+        if (rc == PDM_OK)
+            rc = pdm__node_set_str(&n->type, type);
         if (rc == PDM_OK && acl)
             rc = pdm__node_set_acl(n, acl, err, sizeof err);
         if (rc == PDM_OK && format != PDM_FORMAT_NODE &&

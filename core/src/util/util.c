@@ -17,6 +17,7 @@
 /* ---- allocator --------------------------------------------------------- */
 
 static long fail_after = -1; /* allocations left before failing, -1 = off */
+static bool fail_once;       /* only that one fails (pdm__alloc_fail_nth) */
 static long alloc_count;
 
 /* Test hooks (util.h): byte accounting and the search for a secret in
@@ -27,13 +28,20 @@ static const unsigned char *watch_needle;
 static size_t watch_len;
 static unsigned long watch_hits;
 
+void (*pdm__alloc_fail_hook)(void);
+
 static bool alloc_should_fail(void)
 {
     alloc_count++;
     if (fail_after < 0)
         return false;
-    if (fail_after == 0)
+    if (fail_after == 0) {
+        if (fail_once)
+            fail_after = -1;
+        if (pdm__alloc_fail_hook)
+            pdm__alloc_fail_hook();
         return true;
+    }
     fail_after--;
     return false;
 }
@@ -43,6 +51,14 @@ long pdm__alloc_fail_after(long n)
     long c = alloc_count;
     alloc_count = 0;
     fail_after = n;
+    fail_once = false;
+    return c;
+}
+
+long pdm__alloc_fail_nth(long n)
+{
+    long c = pdm__alloc_fail_after(n);
+    fail_once = n >= 0;
     return c;
 }
 

@@ -28,6 +28,12 @@ char *pdm__strndup(const char *s, size_t n);
  * n < 0 disables the hook.  Returns the number of allocations counted since
  * the last call (so a test can first count, then fail each in turn). */
 long pdm__alloc_fail_after(long n);
+/* The same, but only that one allocation fails (curl's torture): the
+ * caller's recovery runs with the allocator working again. */
+long pdm__alloc_fail_nth(long n);
+/* Test hook: called at each allocation the two above fail (a torture
+ * prints where with it).  NULL by default. */
+extern void (*pdm__alloc_fail_hook)(void);
 /* Test hooks for memory bounds and secret hygiene (off by default; one
  * branch per call when off).  pdm__alloc_track(true) starts counting the
  * bytes the core holds (malloc_usable_size of each block, so frees of

@@ -1,7 +1,8 @@
 /*
  * polydm-testserver: a scriptable OMA DM 1.2 server for tests and QA labs.
  * HTTP(S) with libmicrohttpd on loopback; the protocol and the scenario are
- * in engine.c; usage and the scenario format in tests/dmserver/README.md.
+ * in engine*.c (engine_int.h); usage and the scenario format in
+ * tests/dmserver/README.md.
  */
 #include <errno.h>
 #include <getopt.h>

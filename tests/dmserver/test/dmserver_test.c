@@ -306,7 +306,121 @@ static int count_str(const char *hay, const char *needle)
     return n;
 }
 
-static const char *const SRVPW_NONCE = "srvnonce";
+#define SRVPW_NONCE "srvnonce"
+
+/* ---- table-driven runs ------------------------------------------------------ */
+
+/* One run of a testdata scenario against the fake client and what must
+ * come of it.  Credentials: the client is "dev" with cpw (cauth), the
+ * server "test.server" with spw (sauth); nonces are text.  A skeleton
+ * ending in "..." is a prefix, otherwise the whole message. */
+typedef struct run_case {
+    const char *what;
+    const char *scn;             /* under testdata/ */
+    bool wbxml;
+    int cauth;
+    const char *cpw, *cnonce;
+    int sauth;
+    const char *spw, *snonce;
+    void (*tweak)(fc_config *c); /* misbehaviour, sizes, overrides */
+    int exit;                    /* the server's exit code */
+    bool client_ok;              /* the fake client found no problem */
+    bool refused;                /* the server refused the client for good */
+    const char *report[4];       /* in the server's report */
+    const char *skel[2];         /* messages 0 and 1 */
+    size_t nrx;                  /* number of server messages (0: any) */
+    const char *chal, *chal_nonce; /* message 0's Chal Meta Type, NextNonce */
+    void (*check)(const struct run_case *t, const fc_result *r);
+} run_case;
+
+static void chal_of(const fc_result *r, size_t i, char *type, size_t tl,
+                    char *nonce, size_t nl);
+
+static bool skel_matches(const char *want, const char *got)
+{
+    size_t n = strlen(want);
+    if (n >= 3 && strcmp(want + n - 3, "...") == 0)
+        return strncmp(got, want, n - 3) == 0;
+    return strcmp(got, want) == 0;
+}
+
+static void run_cases(const run_case *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const run_case *t = &v[i];
+        fc_config c;
+        fc_result r;
+        char *err = NULL, scn[300];
+        int code;
+        base_client(&c, &(srv){0});
+        c.wbxml = t->wbxml;
+        if (t->cauth) {
+            c.cauth = t->cauth;
+            c.cuser = "dev";
+            c.cpw = t->cpw;
+        }
+        if (t->cnonce) {
+            c.cnonce = (const uint8_t *)t->cnonce;
+            c.cnonce_len = strlen(t->cnonce);
+        }
+        if (t->sauth) {
+            c.sauth = t->sauth;
+            c.sname = "test.server";
+            c.spw = t->spw;
+        }
+        if (t->snonce) {
+            c.snonce = (const uint8_t *)t->snonce;
+            c.snonce_len = strlen(t->snonce);
+        }
+        if (t->tweak)
+            t->tweak(&c);
+        snprintf(scn, sizeof scn, "testdata/%s", t->scn);
+        code = session(path_of(scn), &c, &r, NULL, &err);
+        if (t->client_ok)
+            CHECK(r.rc == 0, "%s: fake client: %s", t->what, r.err);
+        CHECK(code == t->exit, "%s: server exit %d, expected %d:\n%s",
+              t->what, code, t->exit, err);
+        if (t->refused)
+            CHECK(r.auth_refused, "%s: the fake client was not refused",
+                  t->what);
+        for (size_t k = 0; k < 4 && t->report[k]; k++)
+            CHECK(err && strstr(err, t->report[k]),
+                  "%s: not in the report: \"%s\"\n%s", t->what, t->report[k],
+                  err);
+        for (size_t k = 0; k < 2; k++) {
+            char *got;
+            if (!t->skel[k])
+                continue;
+            CHECK(k < r.nrx, "%s: no server message %zu", t->what, k);
+            if (k >= r.nrx)
+                continue;
+            got = fc_skeleton(&r, k);
+            CHECK(skel_matches(t->skel[k], got),
+                  "%s: message %zu is\n  %s\nexpected\n  %s", t->what, k, got,
+                  t->skel[k]);
+            free(got);
+        }
+        if (t->nrx)
+            CHECK(r.nrx == t->nrx, "%s: %zu server messages, expected %zu",
+                  t->what, r.nrx, t->nrx);
+        if (t->chal || t->chal_nonce) {
+            char type[64], nonce[128];
+            chal_of(&r, 0, type, sizeof type, nonce, sizeof nonce);
+            if (t->chal)
+                CHECK(strcmp(type, t->chal) == 0, "%s: Chal type \"%s\"",
+                      t->what, type);
+            if (t->chal_nonce)
+                CHECK(strcmp(nonce, t->chal_nonce) == 0,
+                      "%s: Chal NextNonce \"%s\"", t->what, nonce);
+        }
+        if (t->check)
+            t->check(t, &r);
+        free(err);
+        fc_result_free(&r);
+    }
+}
+
+#define RUN_CASES(v) run_cases((v), sizeof(v) / sizeof(v)[0])
 
 /* ---- cases ------------------------------------------------------------------ */
 
@@ -474,86 +588,58 @@ static void t_basic(bool wbxml)
 static void t_basic_xml(void) { t_basic(false); }
 static void t_basic_wbxml(void) { t_basic(true); }
 
+static void tw_override_size_404(fc_config *c)
+{
+    c->overrides[0] = (fc_override){"./Vendor/Size", "Replace", 404};
+    c->noverrides = 1;
+}
+
 static void t_mismatch(void)
 {
-    fc_config c;
-    fc_result r;
-    char *err = NULL;
-    int code;
-    fc_config_init(&c);
-    base_client(&c, &(srv){0});
-    c.overrides[0] = (fc_override){"./Vendor/Size", "Replace", 404};
-    c.noverrides = 1;
-    code = session(path_of("testdata/mismatch.scn"), &c, &r, NULL, &err);
-    CHECK(r.rc == 0, "fake client: %s", r.err);
-    CHECK(code == 1, "server exit %d, expected 1", code);
-    CHECK(strstr(err, "mismatch.scn:9: session 1, package 3 (reply to "
-                      "package 2): Get 'g1' (./Vendor/Color): Results value: "
-                      "expected \"red\", got \"blue\""),
-          "value mismatch not reported:\n%s", err);
-    CHECK(strstr(err, "mismatch.scn:10: session 1, package 3 (reply to "
-                      "package 2): Replace 'r1' (./Vendor/Size): expected "
-                      "status 200, got 404"),
-          "status mismatch not reported:\n%s", err);
-    CHECK(strstr(err, "mismatch.scn:11:") &&
-              strstr(err, "Get 'g2' (./Vendor): children: expected exactly "
-                          "\"Color/Size\""),
-          "children mismatch not reported:\n%s", err);
-    CHECK(strstr(err, "FAILED (3 failures"), "summary:\n%s", err);
-    free(err);
-    fc_result_free(&r);
+    static const run_case v[] = {
+        {.what = "wrong status, value and children", .scn = "mismatch.scn",
+         .tweak = tw_override_size_404, .exit = 1, .client_ok = true,
+         .report = {"mismatch.scn:9: session 1, package 3 (reply to "
+                    "package 2): Get 'g1' (./Vendor/Color): Results value: "
+                    "expected \"red\", got \"blue\"",
+                    "mismatch.scn:10: session 1, package 3 (reply to "
+                    "package 2): Replace 'r1' (./Vendor/Size): expected "
+                    "status 200, got 404",
+                    "mismatch.scn:11: session 1, package 3 (reply to "
+                    "package 2): Get 'g2' (./Vendor): children: expected "
+                    "exactly \"Color/Size\"",
+                    "FAILED (3 failures"}},
+    };
+    RUN_CASES(v);
 }
+
+static void tw_answer_after_end(fc_config *c) { c->answer_after_end = true; }
+
+static void tw_no_1222(fc_config *c)
+{
+    c->max_msg_size = 1200;
+    c->no_1222 = true;
+}
+
+static void tw_drop_status(fc_config *c) { c->drop_status = true; }
 
 static void t_protocol(void)
 {
-    fc_config c;
-    fc_result r;
-    char *err = NULL;
-    int code;
-
-    /* the client answers the end package */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_BASIC;
-    c.cuser = "dev";
-    c.cpw = "devpw";
-    c.answer_after_end = true;
-    code = session(path_of("testdata/basic.scn"), &c, &r, NULL, &err);
-    CHECK(code == 1, "server exit %d", code);
-    CHECK(strstr(err, "after the server's final package"),
-          "late message not reported:\n%s", err);
-    free(err);
-    fc_result_free(&r);
-
-    /* no Alert 1222 for the next message */
-    base_client(&c, &(srv){0});
-    c.max_msg_size = 1200;
-    c.no_1222 = true;
-    code = session(path_of("testdata/multimsg.scn"), &c, &r, NULL, &err);
-    CHECK(code == 1, "server exit %d", code);
-    CHECK(strstr(err, "without Alert 1222"), "missing 1222 not reported:\n%s",
-          err);
-    free(err);
-    fc_result_free(&r);
-
-    /* a command without status */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_BASIC;
-    c.cuser = "dev";
-    c.cpw = "devpw";
-    c.drop_status = true;
-    c.sauth = SC_AUTH_MD5;
-    c.sname = "test.server";
-    c.spw = "srvpw";
-    c.snonce = (const uint8_t *)SRVPW_NONCE;
-    c.snonce_len = strlen(SRVPW_NONCE);
-    code = session(path_of("testdata/basic.scn"), &c, &r, NULL, &err);
-    CHECK(code == 1, "server exit %d", code);
-    CHECK(strstr(err, "basic.scn:14: session 1, package 3 (reply to package "
-                      "2): Get 'g1' (./Vendor/Color): no Status from the "
-                      "client"),
-          "missing status not reported:\n%s", err);
-    free(err);
-    fc_result_free(&r);
+    static const run_case v[] = {
+        {.what = "the client answers the end package", .scn = "basic.scn",
+         .cauth = SC_AUTH_BASIC, .cpw = "devpw", .tweak = tw_answer_after_end,
+         .exit = 1, .report = {"after the server's final package"}},
+        {.what = "no Alert 1222 for the next message", .scn = "multimsg.scn",
+         .tweak = tw_no_1222, .exit = 1, .report = {"without Alert 1222"}},
+        {.what = "a command without status", .scn = "basic.scn",
+         .cauth = SC_AUTH_BASIC, .cpw = "devpw", .sauth = SC_AUTH_MD5,
+         .spw = "srvpw", .snonce = SRVPW_NONCE, .tweak = tw_drop_status,
+         .exit = 1,
+         .report = {"basic.scn:14: session 1, package 3 (reply to package "
+                    "2): Get 'g1' (./Vendor/Color): no Status from the "
+                    "client"}},
+    };
+    RUN_CASES(v);
 }
 
 /* Returns the Chal Meta Type and NextNonce of message i's first status. */
@@ -582,290 +668,153 @@ static void chal_of(const fc_result *r, size_t i, char *type, size_t tl,
     pdm__doc_free(&d);
 }
 
+static void tw_no_initial_cred(fc_config *c) { c->no_initial_cred = true; }
+
 static void t_auth_basic(void)
 {
-    fc_config c;
-    fc_result r;
-    char *err = NULL, type[64], nonce[128];
-    int code;
+    static const run_case v[] = {
+        {.what = "scripted 407 challenge", .scn = "auth_basic.scn",
+         .cauth = SC_AUTH_BASIC, .cpw = "devpw", .client_ok = true,
+         .skel = {"Status:SyncHdr=407 Status:Alert=407 Status:Replace=407 "
+                  "Final",
+                  "Status:SyncHdr=212 ..."},
+         .chal = "syncml:auth-basic"},
+        /* a first message without Cred is a failure, even though the
+         * client recovers after the 407 */
+        {.what = "initial=required", .scn = "auth_required.scn",
+         .cauth = SC_AUTH_BASIC, .cpw = "devpw", .tweak = tw_no_initial_cred,
+         .exit = 1, .report = {"sent no credentials in its first message"}},
+        {.what = "no scripted challenge, no Cred at first",
+         .scn = "auth_basic_auto.scn", .cauth = SC_AUTH_BASIC, .cpw = "devpw",
+         .tweak = tw_no_initial_cred, .client_ok = true,
+         .skel = {"Status:SyncHdr=407 ..."}},
+    };
+    RUN_CASES(v);
+}
 
-    /* scripted 407 challenge */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_BASIC;
-    c.cuser = "dev";
-    c.cpw = "devpw";
-    code = session(path_of("testdata/auth_basic.scn"), &c, &r, NULL, &err);
-    CHECK(r.rc == 0, "fake client: %s", r.err);
-    CHECK(code == 0, "server exit %d:\n%s", code, err);
-    if (r.nrx) {
-        char *k = fc_skeleton(&r, 0);
-        CHECK(strcmp(k, "Status:SyncHdr=407 Status:Alert=407 "
-                        "Status:Replace=407 Final") == 0,
-              "challenge message: %s", k);
-        free(k);
-        chal_of(&r, 0, type, sizeof type, nonce, sizeof nonce);
-        CHECK(strcmp(type, "syncml:auth-basic") == 0, "Chal type %s", type);
-    }
-    if (r.nrx > 1) {
-        char *k = fc_skeleton(&r, 1);
-        CHECK(strncmp(k, "Status:SyncHdr=212 ", 19) == 0, "after retry: %s", k);
-        free(k);
-    }
-    free(err);
-    fc_result_free(&r);
+/* A stale nonce: the 401's fresh nonce is 16 bytes (24 in base64), and
+ * the 212 carries the next session's. */
+static void ck_md5_stale(const run_case *t, const fc_result *r)
+{
+    char type[64], nonce[128];
+    chal_of(r, 0, type, sizeof type, nonce, sizeof nonce);
+    CHECK(strlen(nonce) == 24, "%s: 401 NextNonce %s", t->what, nonce);
+    CHECK(strcmp(r->next_nonce, "bmV4dHNlc3Npb24=") == 0,
+          "%s: NextNonce for the next session: %s", t->what, r->next_nonce);
+}
 
-    /* initial=required: a first message without Cred is a failure, even
-     * though the client recovers after the 407 */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_BASIC;
-    c.cuser = "dev";
-    c.cpw = "devpw";
-    c.no_initial_cred = true;
-    code = session(path_of("testdata/auth_required.scn"), &c, &r, NULL, &err);
-    CHECK(code == 1, "server exit %d", code);
-    CHECK(strstr(err, "sent no credentials in its first message"),
-          "report:\n%s", err);
-    free(err);
-    fc_result_free(&r);
-
-    /* no scripted challenge: the client first sends no Cred */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_BASIC;
-    c.cuser = "dev";
-    c.cpw = "devpw";
-    c.no_initial_cred = true;
-    code = session(path_of("testdata/auth_basic_auto.scn"), &c, &r, NULL, &err);
-    CHECK(r.rc == 0, "fake client: %s", r.err);
-    CHECK(code == 0, "server exit %d:\n%s", code, err);
-    if (r.nrx) {
-        char *k = fc_skeleton(&r, 0);
-        CHECK(strncmp(k, "Status:SyncHdr=407 ", 19) == 0, "first answer: %s",
-              k);
+/* auth-accept message: 200 and a new nonce on every message */
+static void ck_md5_every_message(const run_case *t, const fc_result *r)
+{
+    char prev[128] = "";
+    for (size_t i = 0; i + 1 < r->nrx; i++) {
+        char *k = fc_skeleton(r, i), type[64], nonce[128];
+        CHECK(strncmp(k, "Status:SyncHdr=200 ", 19) == 0, "%s: message %zu: %s",
+              t->what, i, k);
+        chal_of(r, i, type, sizeof type, nonce, sizeof nonce);
+        CHECK(strcmp(type, "syncml:auth-md5") == 0 && strlen(nonce) == 24 &&
+                  strcmp(nonce, prev) != 0,
+              "%s: message %zu: Chal %s %s", t->what, i, type, nonce);
+        snprintf(prev, sizeof prev, "%s", nonce);
         free(k);
     }
-    free(err);
-    fc_result_free(&r);
 }
 
 static void t_auth_md5(void)
 {
-    fc_config c;
-    fc_result r;
-    char *err = NULL, type[64], nonce[128];
-    int code;
+    static const run_case v[] = {
+        {.what = "stale nonce", .scn = "auth_md5.scn", .cauth = SC_AUTH_MD5,
+         .cpw = "devpw", .cnonce = "stale", .client_ok = true,
+         .skel = {"Status:SyncHdr=401 ...", "Status:SyncHdr=212 ..."},
+         .chal = "syncml:auth-md5", .check = ck_md5_stale},
+        {.what = "the right nonce at once", .scn = "auth_md5.scn",
+         .cauth = SC_AUTH_MD5, .cpw = "devpw", .cnonce = "n0",
+         .client_ok = true, .skel = {"Status:SyncHdr=212 ..."}},
+        {.what = "auth-accept message", .scn = "auth_md5_msg.scn",
+         .cauth = SC_AUTH_MD5, .cpw = "devpw", .cnonce = "n0",
+         .client_ok = true, .check = ck_md5_every_message},
+        {.what = "scripted challenge with a given nonce",
+         .scn = "auth_md5_chal.scn", .cauth = SC_AUTH_MD5, .cpw = "devpw",
+         .cnonce = "n0", .client_ok = true, .chal_nonce = "ZnJlc2g="},
+    };
+    RUN_CASES(v);
+}
 
-    /* a stale nonce: 401 + fresh nonce, then 212 with the next-session
-     * nonce */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_MD5;
-    c.cuser = "dev";
-    c.cpw = "devpw";
-    c.cnonce = (const uint8_t *)"stale";
-    c.cnonce_len = 5;
-    code = session(path_of("testdata/auth_md5.scn"), &c, &r, NULL, &err);
-    CHECK(r.rc == 0, "fake client: %s", r.err);
-    CHECK(code == 0, "server exit %d:\n%s", code, err);
-    chal_of(&r, 0, type, sizeof type, nonce, sizeof nonce);
-    CHECK(strcmp(type, "syncml:auth-md5") == 0 && strlen(nonce) == 24,
-          "401 Chal: %s %s", type, nonce);
-    if (r.nrx > 1) {
-        char *k = fc_skeleton(&r, 0);
-        CHECK(strncmp(k, "Status:SyncHdr=401 ", 19) == 0, "first: %s", k);
-        free(k);
-        k = fc_skeleton(&r, 1);
-        CHECK(strncmp(k, "Status:SyncHdr=212 ", 19) == 0, "second: %s", k);
-        free(k);
-    }
-    CHECK(strcmp(r.next_nonce, "bmV4dHNlc3Npb24=") == 0,
-          "NextNonce for the next session: %s", r.next_nonce);
-    free(err);
-    fc_result_free(&r);
-
-    /* the right nonce at once: 212 */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_MD5;
-    c.cuser = "dev";
-    c.cpw = "devpw";
-    c.cnonce = (const uint8_t *)"n0";
-    c.cnonce_len = 2;
-    code = session(path_of("testdata/auth_md5.scn"), &c, &r, NULL, &err);
-    CHECK(code == 0 && r.rc == 0, "server exit %d:\n%s\nclient: %s", code, err,
-          r.err);
-    if (r.nrx) {
-        char *k = fc_skeleton(&r, 0);
-        CHECK(strncmp(k, "Status:SyncHdr=212 ", 19) == 0, "first: %s", k);
+/* HMAC: SyncHdr 200 on every message, the server's header verified and
+ * naming the server */
+static void ck_hmac(const run_case *t, const fc_result *r)
+{
+    CHECK(r->server_auth_ok == 3 && r->server_auth_bad == 0,
+          "%s: server HMAC ok %d bad %d", t->what, r->server_auth_ok,
+          r->server_auth_bad);
+    for (size_t i = 0; i < r->nrx; i++) {
+        char *k = fc_skeleton(r, i);
+        CHECK(strncmp(k, "Status:SyncHdr=200 ", 19) == 0,
+              "%s: HMAC SyncHdr status must be 200: %s", t->what, k);
+        CHECK(strstr(r->rx[i].hmac, "username=\"test.server\""),
+              "%s: header %s", t->what, r->rx[i].hmac);
         free(k);
     }
-    free(err);
-    fc_result_free(&r);
-
-    /* auth-accept message: 200 and a new nonce on every message */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_MD5;
-    c.cuser = "dev";
-    c.cpw = "devpw";
-    c.cnonce = (const uint8_t *)"n0";
-    c.cnonce_len = 2;
-    code = session(path_of("testdata/auth_md5_msg.scn"), &c, &r, NULL, &err);
-    CHECK(code == 0 && r.rc == 0, "server exit %d:\n%s\nclient: %s", code, err,
-          r.err);
-    for (size_t i = 0; i + 1 < r.nrx; i++) {
-        char *k = fc_skeleton(&r, i), prev[128];
-        snprintf(prev, sizeof prev, "%s", nonce);
-        CHECK(strncmp(k, "Status:SyncHdr=200 ", 19) == 0, "message %zu: %s", i,
-              k);
-        chal_of(&r, i, type, sizeof type, nonce, sizeof nonce);
-        CHECK(strcmp(type, "syncml:auth-md5") == 0 && strlen(nonce) == 24 &&
-                  strcmp(nonce, prev) != 0,
-              "message %zu: Chal %s %s", i, type, nonce);
-        free(k);
-    }
-    free(err);
-    fc_result_free(&r);
-
-    /* scripted challenge with a given nonce */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_MD5;
-    c.cuser = "dev";
-    c.cpw = "devpw";
-    c.cnonce = (const uint8_t *)"n0";
-    c.cnonce_len = 2;
-    code = session(path_of("testdata/auth_md5_chal.scn"), &c, &r, NULL, &err);
-    CHECK(code == 0 && r.rc == 0, "server exit %d:\n%s\nclient: %s", code, err,
-          r.err);
-    chal_of(&r, 0, type, sizeof type, nonce, sizeof nonce);
-    CHECK(strcmp(nonce, "ZnJlc2g=") == 0, "scripted nonce %s", nonce);
-    free(err);
-    fc_result_free(&r);
 }
 
 static void t_auth_hmac(void)
 {
-    fc_config c;
-    fc_result r;
-    char *err = NULL;
-    int code;
-    for (int w = 0; w < 2; w++) {
-        base_client(&c, &(srv){0});
-        c.wbxml = w;
-        c.cauth = SC_AUTH_HMAC;
-        c.cuser = "dev";
-        c.cpw = "devpw";
-        c.cnonce = (const uint8_t *)"cn0";
-        c.cnonce_len = 3;
-        c.sauth = SC_AUTH_HMAC;
-        c.sname = "test.server";
-        c.spw = "srvpw";
-        c.snonce = (const uint8_t *)"sn0";
-        c.snonce_len = 3;
-        code = session(path_of("testdata/auth_hmac.scn"), &c, &r, NULL, &err);
-        CHECK(r.rc == 0, "fake client (%s): %s", w ? "WBXML" : "XML", r.err);
-        CHECK(code == 0, "server exit %d:\n%s", code, err);
-        CHECK(r.nrx == 3 && r.server_auth_ok == 3 && r.server_auth_bad == 0,
-              "%zu messages, server HMAC ok %d bad %d", r.nrx,
-              r.server_auth_ok, r.server_auth_bad);
-        for (size_t i = 0; i < r.nrx; i++) {
-            char *k = fc_skeleton(&r, i);
-            CHECK(strncmp(k, "Status:SyncHdr=200 ", 19) == 0,
-                  "HMAC SyncHdr status must be 200: %s", k);
-            CHECK(strstr(r.rx[i].hmac, "username=\"test.server\""),
-                  "header %s", r.rx[i].hmac);
-            free(k);
-        }
-        free(err);
-        fc_result_free(&r);
-    }
+#define HMAC_RUN(name, w)                                                    \
+    {.what = name, .scn = "auth_hmac.scn", .wbxml = w,                       \
+     .cauth = SC_AUTH_HMAC, .cpw = "devpw", .cnonce = "cn0",                 \
+     .sauth = SC_AUTH_HMAC, .spw = "srvpw", .snonce = "sn0",                 \
+     .client_ok = true, .nrx = 3, .check = ck_hmac}
+    static const run_case v[] = {HMAC_RUN("HMAC, XML", false),
+                                 HMAC_RUN("HMAC, WBXML", true)};
+#undef HMAC_RUN
+    RUN_CASES(v);
 }
 
 static void t_auth_wrong_password(void)
 {
-    fc_config c;
-    fc_result r;
-    char *err = NULL;
-    int code;
+    static const run_case v[] = {
+        {.what = "auth-fails: 401, the session is refused",
+         .scn = "auth_fail.scn", .cauth = SC_AUTH_BASIC, .cpw = "wrong",
+         .refused = true,
+         .skel = {"Status:SyncHdr=401 Status:Alert=401 Status:Replace=401 "
+                  "Final"}},
+        {.what = "a refusal the scenario does not expect",
+         .scn = "auth_basic_auto.scn", .cauth = SC_AUTH_BASIC, .cpw = "wrong",
+         .exit = 1, .report = {"credentials were refused"}},
+        {.what = "md5 with a wrong password", .scn = "auth_md5.scn",
+         .cauth = SC_AUTH_MD5, .cpw = "wrong", .cnonce = "n0", .exit = 1,
+         .refused = true},
+    };
+    RUN_CASES(v);
+}
 
-    /* expected: 401, the session is refused */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_BASIC;
-    c.cuser = "dev";
-    c.cpw = "wrong";
-    code = session(path_of("testdata/auth_fail.scn"), &c, &r, NULL, &err);
-    CHECK(code == 0, "server exit %d:\n%s", code, err);
-    CHECK(r.auth_refused, "the fake client was not refused");
-    if (r.nrx) {
-        char *k = fc_skeleton(&r, 0);
-        CHECK(strcmp(k, "Status:SyncHdr=401 Status:Alert=401 "
-                        "Status:Replace=401 Final") == 0,
-              "refusal: %s", k);
-        free(k);
-    }
-    free(err);
-    fc_result_free(&r);
-
-    /* not expected by the scenario: a failure */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_BASIC;
-    c.cuser = "dev";
-    c.cpw = "wrong";
-    code = session(path_of("testdata/auth_basic_auto.scn"), &c, &r, NULL, &err);
-    CHECK(code == 1, "server exit %d", code);
-    CHECK(strstr(err, "credentials were refused"), "report:\n%s", err);
-    free(err);
-    fc_result_free(&r);
-
-    /* md5 with a wrong password */
-    base_client(&c, &(srv){0});
-    c.cauth = SC_AUTH_MD5;
-    c.cuser = "dev";
-    c.cpw = "wrong";
-    c.cnonce = (const uint8_t *)"n0";
-    c.cnonce_len = 2;
-    code = session(path_of("testdata/auth_md5.scn"), &c, &r, NULL, &err);
-    CHECK(code == 1 && r.auth_refused, "server exit %d, refused %d", code,
-          r.auth_refused);
-    free(err);
-    fc_result_free(&r);
+/* the wrong server credential refused once, then accepted */
+static void ck_refused_once(const run_case *t, const fc_result *r)
+{
+    CHECK(r->refused_server && r->server_auth_bad == 1 &&
+              r->server_auth_ok >= 1,
+          "%s: refused %d, bad %d, ok %d", t->what, r->refused_server,
+          r->server_auth_bad, r->server_auth_ok);
 }
 
 static void t_server_cred(void)
 {
-    fc_config c;
-    fc_result r;
-    char *err = NULL;
-    int code;
-    for (int w = 0; w < 2; w++) {
-        base_client(&c, &(srv){0});
-        c.wbxml = w;
-        c.sauth = SC_AUTH_MD5;
-        c.sname = "test.server";
-        c.spw = "srvpw";
-        c.snonce = (const uint8_t *)"sn0";
-        c.snonce_len = 3;
-        code = session(path_of("testdata/server_cred.scn"), &c, &r, NULL, &err);
-        CHECK(r.rc == 0, "fake client: %s", r.err);
-        CHECK(code == 0, "server exit %d:\n%s", code, err);
-        CHECK(r.refused_server && r.server_auth_bad == 1 &&
-                  r.server_auth_ok >= 1,
-              "refused %d, bad %d, ok %d", r.refused_server, r.server_auth_bad,
-              r.server_auth_ok);
-        free(err);
-        fc_result_free(&r);
-    }
-    /* a client that trusts another password refuses every server message */
-    base_client(&c, &(srv){0});
-    c.sauth = SC_AUTH_MD5;
-    c.sname = "test.server";
-    c.spw = "other";
-    c.snonce = (const uint8_t *)"sn0";
-    c.snonce_len = 3;
-    code = session(path_of("testdata/server_cred.scn"), &c, &r, NULL, &err);
-    CHECK(code == 1, "server exit %d", code);
-    CHECK(strstr(err, "server_cred.scn:14:") &&
-              strstr(err, "Get 'g1' (./Vendor/Color): expected status 200, got "
-                          "401"),
-          "report:\n%s", err);
-    free(err);
-    fc_result_free(&r);
+    static const run_case v[] = {
+        {.what = "wrong server credential, XML", .scn = "server_cred.scn",
+         .sauth = SC_AUTH_MD5, .spw = "srvpw", .snonce = "sn0",
+         .client_ok = true, .check = ck_refused_once},
+        {.what = "wrong server credential, WBXML", .scn = "server_cred.scn",
+         .wbxml = true, .sauth = SC_AUTH_MD5, .spw = "srvpw", .snonce = "sn0",
+         .client_ok = true, .check = ck_refused_once},
+        /* a client that trusts another password refuses every message */
+        {.what = "the client trusts another password",
+         .scn = "server_cred.scn", .sauth = SC_AUTH_MD5, .spw = "other",
+         .snonce = "sn0", .exit = 1,
+         .report = {"server_cred.scn:14:",
+                    "Get 'g1' (./Vendor/Color): expected status 200, got "
+                    "401"}},
+    };
+    RUN_CASES(v);
 }
 
 static void t_multimsg(void)
@@ -1701,39 +1650,21 @@ static void t_transcript(void)
 }
 
 
+static void tw_abort(fc_config *c) { c->abort_session = true; }
+
 static void t_abort(void)
 {
-    fc_config c;
-    fc_result r;
-    char *err = NULL;
-    int code;
-    base_client(&c, &(srv){0});
-    c.abort_session = true;
-    code = session(path_of("testdata/abort.scn"), &c, &r, NULL, &err);
-    CHECK(r.rc == 0, "fake client: %s", r.err);
-    CHECK(code == 0, "server exit %d:\n%s", code, err);
-    if (r.nrx == 2) {
-        char *k = fc_skeleton(&r, 1);
-        CHECK(strcmp(k, "Status:SyncHdr=200 Status:Alert=200 Final") == 0,
-              "answer to the abort: %s", k);
-        free(k);
-    } else {
-        CHECK(0, "%zu server messages", r.nrx);
-    }
-    free(err);
-    fc_result_free(&r);
-
-    /* not expected: reported */
-    base_client(&c, &(srv){0});
-    c.abort_session = true;
-    code = session(path_of("testdata/mismatch.scn"), &c, &r, NULL, &err);
-    CHECK(code == 1, "server exit %d", code);
-    CHECK(strstr(err, "mismatch.scn:8: session 1, package 3 (reply to "
-                      "package 2): the client aborted the session (Alert "
-                      "1223)"),
-          "report:\n%s", err);
-    free(err);
-    fc_result_free(&r);
+    static const run_case v[] = {
+        {.what = "an expected abort", .scn = "abort.scn", .tweak = tw_abort,
+         .client_ok = true, .nrx = 2,
+         .skel = {NULL, "Status:SyncHdr=200 Status:Alert=200 Final"}},
+        {.what = "an unexpected abort", .scn = "mismatch.scn",
+         .tweak = tw_abort, .exit = 1,
+         .report = {"mismatch.scn:8: session 1, package 3 (reply to "
+                    "package 2): the client aborted the session (Alert "
+                    "1223)"}},
+    };
+    RUN_CASES(v);
 }
 
 static void t_sessions(void)
