@@ -17,7 +17,8 @@ static const cli_cmd *const groups[] = {cli_plugins_cmds, cli_profile_cmds,
                                         cli_tree_cmds, cli_session_cmds,
                                         cli_agent_cmds, cli_transcript_cmds,
                                         cli_bootstrap_cmds, cli_owner_cmds,
-                                        cli_lock_cmds, NULL};
+                                        cli_lock_cmds, cli_plugin_new_cmds,
+                                        NULL};
 
 void cli_err(const char *fmt, ...)
 {
