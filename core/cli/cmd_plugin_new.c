@@ -139,6 +139,53 @@ static bool default_templates(char out[PATH_MAX])
            strcat(out, "/templates") != NULL;
 }
 
+/* The sample profile: the default profile, then @section.  For an
+ * authority, `authority = NAME` replaces the [profile] section's line (or
+ * is added to it), so the new plugin is the active authority. */
+static int write_profile(const char *path, const char *base, size_t blen,
+                         const char *section, const subst *v)
+{
+    FILE *f = fopen(path, "w");
+    bool in_profile = false, done = strcmp(v->kind, "authority") != 0;
+    size_t i = 0;
+    int ok = 1;
+    if (!f) {
+        cli_err("plugin new: cannot create %s: %s", path, strerror(errno));
+        return CLI_IOERR;
+    }
+    while (i < blen) {
+        const char *line = base + i, *nl = memchr(line, '\n', blen - i);
+        size_t len = nl ? (size_t)(nl - line) : blen - i;
+        const char *t = line;
+        i += len + (nl != NULL);
+        while (t < line + len && (*t == ' ' || *t == '\t'))
+            t++;
+        if (*t == '[') {
+            if (in_profile && !done) { /* [profile] had no authority line */
+                ok = ok && fprintf(f, "authority = %s\n", v->name) >= 0;
+                done = true;
+            }
+            in_profile = strncmp(t, "[profile]", 9) == 0;
+        } else if (in_profile && !done && strncmp(t, "authority", 9) == 0 &&
+                   strspn(t + 9, " \t") + t + 9 < line + len &&
+                   t[9 + strspn(t + 9, " \t")] == '=') {
+            ok = ok && fprintf(f, "authority = %s\n", v->name) >= 0;
+            done = true;
+            continue;
+        }
+        ok = ok && fwrite(line, 1, len, f) == len && fputc('\n', f) != EOF;
+    }
+    if (!done)
+        ok = ok && fprintf(f, "authority = %s\n", v->name) >= 0;
+    ok = ok && fprintf(f, "\n%s", section) >= 0;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok) {
+        cli_err("plugin new: cannot write %s", path);
+        return CLI_IOERR;
+    }
+    return CLI_OK;
+}
+
 /* Copies every file of @src into @dst, expanded.  The sample profile is
  * the default profile followed by the template's profile-section. */
 static int copy_templates(const char *src, const char *dst, const subst *v)
@@ -185,15 +232,7 @@ static int copy_templates(const char *src, const char *dst, const subst *v)
                         prof ? prof : "(none)");
                 rc = CLI_IOERR;
             } else {
-                char *b = realloc(base, blen + 2);
-                if (!b) {
-                    rc = CLI_REFUSED;
-                } else {
-                    base = (uint8_t *)b;
-                    b[blen] = '\n';
-                    b[blen + 1] = '\0';
-                    rc = write_file(out, b, text, 0644);
-                }
+                rc = write_profile(out, (const char *)base, blen, text, v);
             }
         } else {
             rc = write_file(out, text, NULL, st.st_mode & 0755);
