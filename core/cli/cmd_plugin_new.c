@@ -9,7 +9,10 @@
  * sibling templates/ the build fills), so a moved install finds its own.
  *
  * Every template file is copied with @NAME@ (the plugin id), @CNAME@ (the
- * C identifier: '-' → '_') and @KIND@ replaced, in its name as well.  The
+ * C identifier: '-' → '_'), @KIND@ and @DIR@ (the project's absolute
+ * directory) replaced, in its name as well; @SCAN_CMAKE@ and @SCAN_OPT@
+ * are " SCAN" / " --scan" for a bootstrap source (its session test scans
+ * first), else empty.  The
  * file `profile-section` is not copied: it is appended to the default
  * profile to make the sample profile @NAME@.profile.
  */
@@ -61,20 +64,24 @@ static bool valid_name(const char *n)
 }
 
 typedef struct subst {
-    const char *name, *cname, *kind;
+    const char *name, *cname, *kind, *dir;
+    const char *scan_cmake, *scan_opt; /* bootstrap: run a scan first */
 } subst;
 
 /* @s with the placeholders replaced, malloc'd; NULL on out of memory. */
 static char *expand(const char *s, size_t len, const subst *v)
 {
-    static const char *const keys[] = {"@NAME@", "@CNAME@", "@KIND@"};
-    const char *vals[] = {v->name, v->cname, v->kind};
+    static const char *const keys[] = {"@NAME@", "@CNAME@", "@KIND@",
+                                       "@DIR@", "@SCAN_CMAKE@",
+                                       "@SCAN_OPT@"};
+    const char *vals[] = {v->name, v->cname, v->kind, v->dir,
+                          v->scan_cmake, v->scan_opt};
     size_t cap = len + 1, n = 0;
     char *out = malloc(cap);
     for (size_t i = 0; out && i < len;) {
         const char *add = s + i;
         size_t alen = 1, skip = 1;
-        for (size_t k = 0; k < 3; k++) {
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             size_t kl = strlen(keys[k]);
             if (len - i >= kl && memcmp(s + i, keys[k], kl) == 0) {
                 add = vals[k];
@@ -250,7 +257,7 @@ static int plugin_new(cli *c, int argc, char **argv)
 {
     const char *name = NULL, *kind = NULL, *dir = NULL, *tdir = NULL;
     char cname[64], tmpl[PATH_MAX], kdir[PATH_MAX], cdir[PATH_MAX];
-    char dbuf[PATH_MAX];
+    char dbuf[PATH_MAX], absdir[PATH_MAX];
     bool force = false, known = false;
     struct stat st;
     subst v;
@@ -344,6 +351,13 @@ static int plugin_new(cli *c, int argc, char **argv)
     v.name = name;
     v.cname = cname;
     v.kind = kind;
+    if (!realpath(dir, absdir)) {
+        cli_err("plugin new: %s: %s", dir, strerror(errno));
+        return CLI_IOERR;
+    }
+    v.dir = absdir;
+    v.scan_cmake = strcmp(kind, "bootstrap") == 0 ? " SCAN" : "";
+    v.scan_opt = strcmp(kind, "bootstrap") == 0 ? " --scan" : "";
     /* common/ first: a kind's own file of the same name replaces it. */
     if (snprintf(cdir, sizeof cdir, "%s/common", tdir) >= (int)sizeof cdir) {
         cli_err("plugin new: path too long: %s", tdir);
