@@ -81,14 +81,19 @@ profiles.")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libpolydm-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "${PDM_DEB_LIB} ${_exact}")
+# polydm-plugin-test (a plugin's session test) runs the polydm CLI of the
+# same version; the headers and libraries are usable without it.
+set(CPACK_DEBIAN_DEV_PACKAGE_RECOMMENDS "polydm ${_exact}")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
 "multi-authority OMA DM 1.2 client framework (development files)
 polydm is a plugin-based OMA DM 1.2 (SyncML DM) client framework.
 .
 This package contains the integrator API and the plugin SDK headers,
 the pkg-config files polydm and polydm-sdk, the CMake package
-(find_package(polydm), polydm_add_plugin()) and the SDK's fake host
-library for plugin unit tests.")
+(find_package(polydm), polydm_add_plugin(), polydm_add_plugin_test()),
+the SDK's fake host library for plugin unit tests, the templates of
+`polydm plugin new`, and polydm-testserver with polydm-plugin-test for
+testing a plugin in real DM sessions over loopback.")
 
 set(CPACK_DEBIAN_CLI_PACKAGE_NAME polydm)
 set(CPACK_DEBIAN_CLI_PACKAGE_SECTION admin)

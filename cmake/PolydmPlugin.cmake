@@ -61,3 +61,49 @@ function(polydm_add_plugin name)
     POSITION_INDEPENDENT_CODE ON)
   target_link_libraries(${name} PRIVATE ${_sdk} ${P_LIBRARIES})
 endfunction()
+
+# polydm_add_plugin_test(<test> PLUGIN <target> PROFILE <file>
+#                        SCENARIO <scn>... [TREE <tnds>] [SCAN])
+#
+# Adds the CTest test <test>: the plugin <target> (a polydm_add_plugin()
+# module) loaded into a real polydm context with the profile <file>, and
+# polydm-testserver driving one real DM session over 127.0.0.1 per
+# scenario file, in order (the store is kept between them).  The test
+# passes when every session ends and the test server's assertions of every
+# scenario hold.  SCAN runs `polydm bootstrap --scan` before each session
+# (it must apply every offered document).  TREE replaces the default factory tree (one account,
+# ServerID plugin.test, MD5 both ways; see `polydm-plugin-test --help`).
+# Runs the installed polydm-plugin-test script, which is also the
+# pkg-config (make) way of running the same test.
+function(polydm_add_plugin_test name)
+  cmake_parse_arguments(T "SCAN" "PLUGIN;PROFILE;TREE" "SCENARIO" ${ARGN})
+  if(NOT T_PLUGIN OR NOT T_PROFILE OR NOT T_SCENARIO)
+    message(FATAL_ERROR
+      "polydm_add_plugin_test(${name}): PLUGIN, PROFILE and SCENARIO are required")
+  endif()
+  if(POLYDM_PLUGIN_TEST)
+    set(_runner "${POLYDM_PLUGIN_TEST}")          # an installed SDK
+  elseif(TARGET polydm_cli)
+    set(_runner "${PROJECT_BINARY_DIR}/bin/polydm-plugin-test") # in-tree
+  else()
+    message(FATAL_ERROR "polydm_add_plugin_test: no polydm-plugin-test")
+  endif()
+  # Relative files are relative to the calling CMakeLists.txt.
+  get_filename_component(T_PROFILE "${T_PROFILE}" ABSOLUTE)
+  set(_args --plugin "$<TARGET_FILE:${T_PLUGIN}>"
+            --profile "${T_PROFILE}"
+            --work "${CMAKE_CURRENT_BINARY_DIR}/${name}.work")
+  foreach(_s IN LISTS T_SCENARIO)
+    get_filename_component(_s "${_s}" ABSOLUTE)
+    list(APPEND _args --scenario "${_s}")
+  endforeach()
+  if(T_TREE)
+    get_filename_component(T_TREE "${T_TREE}" ABSOLUTE)
+    list(APPEND _args --tree "${T_TREE}")
+  endif()
+  if(T_SCAN)
+    list(APPEND _args --scan)
+  endif()
+  add_test(NAME ${name} COMMAND sh "${_runner}" ${_args})
+  set_tests_properties(${name} PROPERTIES LABELS plugin-session)
+endfunction()

@@ -148,5 +148,6 @@ extern const cli_cmd cli_bootstrap_cmds[];
 extern const cli_cmd cli_owner_cmds[];
 extern const cli_cmd cli_lock_cmds[];
 extern const cli_cmd cli_plugin_check_cmds[];
+extern const cli_cmd cli_plugin_new_cmds[]; /* cmd_plugin_new.c */
 
 #endif

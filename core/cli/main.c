@@ -19,7 +19,8 @@ static const cli_cmd *const groups[] = {cli_plugins_cmds,
                                         cli_tree_cmds, cli_session_cmds,
                                         cli_agent_cmds, cli_transcript_cmds,
                                         cli_bootstrap_cmds, cli_owner_cmds,
-                                        cli_lock_cmds, NULL};
+                                        cli_lock_cmds, cli_plugin_new_cmds,
+                                        NULL};
 
 /* --json: the first error of the run, for {"ok":false,"error":...} on
  * stdout when the command fails without a JSON document of its own. */

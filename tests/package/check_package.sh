@@ -169,6 +169,10 @@ expect libpolydm-dev "$ma/libpolydm_sdk_testing.a"
 expect libpolydm-dev "$ma/pkgconfig/polydm.pc"
 expect libpolydm-dev "$ma/pkgconfig/polydm-sdk.pc"
 expect libpolydm-dev "$ma/cmake/polydm/polydmConfig.cmake"
+expect libpolydm-dev /usr/bin/polydm-testserver
+expect libpolydm-dev /usr/bin/polydm-plugin-test
+expect libpolydm-dev /usr/share/polydm/testserver/README.md
+expect libpolydm-dev /usr/share/polydm/templates/mo/@CNAME@.c
 expect polydm /usr/bin/polydm
 expect polydm "*/systemd/system/polydm-agent.service"
 expect polydm /usr/share/man/man1/polydm.1.gz
