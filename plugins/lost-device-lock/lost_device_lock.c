@@ -1319,12 +1319,14 @@ static const pdm_option_desc options[] = {
         "device's wipe_classes hook names none (1 to 8, ','-separated)",
         DEFAULT_CLASSES),
     OPT("lock_authority", "who may Exec and Replace in the LAWMO: root-owner "
-        "and/or ServerIDs, ','-separated", "root-owner"),
+        "(while locked: the server that locked it) and/or ServerIDs, "
+        "','-separated", "root-owner"),
     OPT("locked_deny", "local changes refused while locked: all, none or a "
         "list of takeover, transfer, acl-edit, account-delete, "
         "userpin-bootstrap, cp-bootstrap, local-tree", "all"),
     OPT("locked_smartcard", "smart-card bootstrap while locked: "
-        "deny-other-operator (only the root owner's ServerID), allow or deny",
+        "deny-other-operator (only the root owner's or the locker's "
+        "ServerID), allow or deny",
         "deny-other-operator"),
     {NULL, NULL, NULL, 0, 0, {NULL, NULL}},
 };
