@@ -1132,6 +1132,14 @@ static int maybe_cp(const char *ct)
     return 0;
 }
 
+/* @uri is a DM account's root, "./DMAcc/<name>" (the core's account
+ * place, DESIGN.md), whatever the name. */
+static int dmacc_root(const char *uri)
+{
+    const char *n = uri && strncmp(uri, "./DMAcc/", 8) == 0 ? uri + 8 : NULL;
+    return n && *n && !strchr(n, '/');
+}
+
 /* Locked by the request's flag or by the stored level; a level that
  * cannot be read counts as locked. */
 static int locked(const lockpol *in, const pdm_policy_req *r)
@@ -1156,6 +1164,23 @@ static int locked_rules(const lockpol *in, const pdm_policy_req *r,
         bit = LD_ACCOUNT_DELETE;
         what = "deleting a DM account";
         break;
+    case PDM_OP_DELETE:
+        /* A bootstrap source that no longer has an account (a pulled
+         * card, bootstrap.removed_source = delete) removes it with the
+         * bootstrap principal.  While locked that is the thief's act, a
+         * local account deletion like any other: it took the lock
+         * authority's account and root with it, and left a lock nobody
+         * could lift (matrix finding 1). */
+        if (r->principal == PDM_PRINCIPAL_BOOTSTRAP && dmacc_root(r->uri)) {
+            local = 1;
+            bit = LD_ACCOUNT_DELETE;
+            what = "removing a DM account whose bootstrap source went "
+                   "(a pulled card)";
+        } else {
+            bit = LD_LOCAL_TREE;
+            what = "a local change of the management tree";
+        }
+        break;
     case PDM_OP_BOOTSTRAP:
         local = 1; /* whoever delivers it, a bootstrap is a local change */
         if (r->sec == PDM_SEC_USERPIN || r->sec == PDM_SEC_USERPINMAC) {
@@ -1167,12 +1192,20 @@ static int locked_rules(const lockpol *in, const pdm_policy_req *r,
             if (in->smartcard == SC_DENY)
                 return deny(out, "device locked: a smart-card bootstrap is "
                                  "refused (locked_smartcard = deny)");
+            /* The owner's card coming back: the root owner's, or the
+             * locker's when root moved or was cleared meanwhile (its card
+             * pulled where removals are allowed).  It brings back an
+             * account only; the LAWMO stays the locker's (lock_check). */
             if (in->smartcard == SC_DENY_OTHER &&
-                (!r->root_owner || strcmp(r->root_owner, sid) != 0))
+                (!r->root_owner || strcmp(r->root_owner, sid) != 0) &&
+                (!r->lock_server || strcmp(r->lock_server, sid) != 0))
                 return deny(out, "device locked: a smart-card bootstrap of "
-                                 "%.60s, not the root owner, is refused "
-                                 "(locked_smartcard = deny-other-operator)",
-                            sid);
+                                 "%.60s, not the root owner%s%.60s%s, is "
+                                 "refused (locked_smartcard = "
+                                 "deny-other-operator)", sid,
+                            r->lock_server ? " nor " : "",
+                            r->lock_server ? r->lock_server : "",
+                            r->lock_server ? " that locked it" : "");
             return PDM_OK;
         } else if (maybe_cp(r->content_type) && !r->account_exists) {
             bit = LD_CP;
@@ -1213,7 +1246,15 @@ static int lock_check(void *i, const pdm_policy_req *req, pdm_verdict *out)
      * back on). */
     rel = below(in->base, r.uri);
     if (rel && is_write(r.op) && r.principal != PDM_PRINCIPAL_FACTORY) {
-        match m = {r.server_id, r.root_owner, 0};
+        /* While locked, "root-owner" is the root owner of the moment the
+         * lock was set: the server the core's lock record names.  A
+         * pulled card or a cleared root owner must not strand the lock,
+         * and a new root owner must not gain it (docs/lawmo.md).  No
+         * record (a core before it, a lock set by no server): the root
+         * owner now, as before. */
+        const char *owner = r.lock_server && locked(in, &r) ? r.lock_server
+                                                            : r.root_owner;
+        match m = {r.server_id, owner, 0};
         if (r.principal != PDM_PRINCIPAL_SERVER || !r.server_id)
             return deny(out, "lost-device-lock: %s of %.80s is for the lock "
                              "authority only, never %s", op_name(r.op), r.uri,
@@ -1224,7 +1265,9 @@ static int lock_check(void *i, const pdm_policy_req *req, pdm_verdict *out)
             return deny(out, "lost-device-lock: %s of %.60s is for the lock "
                              "authority only (lock_authority = %.40s%s); "
                              "%.40s is not it", op_name(r.op), r.uri,
-                        in->authority, r.root_owner ? "" : ", nobody owns root",
+                        in->authority, owner != r.root_owner
+                            ? ", held by the server that locked it"
+                            : owner ? "" : ", nobody owns root",
                         r.server_id);
         out->decision = PDM_ALLOW;
         return PDM_OK;
@@ -1276,12 +1319,14 @@ static const pdm_option_desc options[] = {
         "device's wipe_classes hook names none (1 to 8, ','-separated)",
         DEFAULT_CLASSES),
     OPT("lock_authority", "who may Exec and Replace in the LAWMO: root-owner "
-        "and/or ServerIDs, ','-separated", "root-owner"),
+        "(while locked: the server that locked it) and/or ServerIDs, "
+        "','-separated", "root-owner"),
     OPT("locked_deny", "local changes refused while locked: all, none or a "
         "list of takeover, transfer, acl-edit, account-delete, "
         "userpin-bootstrap, cp-bootstrap, local-tree", "all"),
     OPT("locked_smartcard", "smart-card bootstrap while locked: "
-        "deny-other-operator (only the root owner's ServerID), allow or deny",
+        "deny-other-operator (only the root owner's or the locker's "
+        "ServerID), allow or deny",
         "deny-other-operator"),
     {NULL, NULL, NULL, 0, 0, {NULL, NULL}},
 };

@@ -193,6 +193,7 @@ static const row rows[] = {
     FIELD(pdm_policy_req, account_origins),
     FIELD(pdm_policy_req, account_exists),
     FIELD(pdm_policy_req, content_type),
+    FIELD(pdm_policy_req, lock_server),
     STRUCT(pdm_policy_ops),
     FIELD(pdm_policy_ops, head),
     FIELD(pdm_policy_ops, check),

@@ -331,13 +331,17 @@ static void test_lock__request_flags(void)
     CU_ASSERT_EQUAL(flags_of(ctx, PDM_OP_BOOTSTRAP) & PDM_REQ_DEVICE_LOCKED,
                     0);
     PDM_ASSERT_STR(fx_kv(ctx, "auth-flags:bootstrap"), "0");
+    PDM_ASSERT_STR(fx_kv(ctx, "lock-server:10"), "-"); /* takeover */
 
-    CU_ASSERT_EQUAL(H()->set_lock(pc_of(ctx), PDM_LOCK_PARTIAL, NULL), PDM_OK);
+    /* Locked on srv-lock's order: every request names it (policy.h). */
+    CU_ASSERT_EQUAL(H()->set_lock(pc_of(ctx), PDM_LOCK_PARTIAL, "srv-lock"),
+                    PDM_OK);
     /* Local: takeover (policy and authority), ACL edit, account delete. */
     CU_ASSERT_EQUAL(pdm_ctx_takeover(ctx, "srv-b", PDM_LOCAL_CONFIRMED, &lr),
                     PDM_OK);
     CU_ASSERT_EQUAL(flags_of(ctx, PDM_OP_TAKEOVER), PDM_REQ_DEVICE_LOCKED);
     PDM_ASSERT_STR(fx_kv(ctx, "auth-flags:takeover"), "1");
+    PDM_ASSERT_STR(fx_kv(ctx, "lock-server:10"), "srv-lock");
     CU_ASSERT_EQUAL(pdm_ctx_acl_set(ctx, "./Vendor", "Get=*",
                                     PDM_LOCAL_CONFIRMED, &lr),
                     PDM_OK);
@@ -364,6 +368,7 @@ static void test_lock__request_flags(void)
                     PDM_OK);
     pdm__tree_result_free(&r);
     CU_ASSERT_EQUAL(flags_of(ctx, PDM_OP_GET), PDM_REQ_TLS);
+    PDM_ASSERT_STR(fx_kv(ctx, "lock-server:1"), "-"); /* Get */
     pdm_ctx_close(ctx);
 }
 

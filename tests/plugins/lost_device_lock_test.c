@@ -996,6 +996,43 @@ static void test_ldl__locked_local(void)
     done(&f);
 }
 
+/* A pulled card while locked (matrix finding 1): the core removes the
+ * card's account with the bootstrap principal; the lock refuses it as an
+ * account deletion, so the lock authority keeps its account and root.
+ * Other bootstrap deletes, and the removal unlocked, are not its rule. */
+static void test_ldl__locked_source_gone(void)
+{
+    fx f = make0();
+    pdm_policy_req r = req(PDM_OP_DELETE, PDM_PRINCIPAL_BOOTSTRAP, NULL,
+                           "./DMAcc/boot", "boot.server");
+    r.source = "sim-bootstrap/card";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ABSTAIN); /* unlocked */
+    r.flags = PDM_REQ_DEVICE_LOCKED;
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_DENY);
+    PDM_ASSERT_STR(vd.reason, "device locked: removing a DM account whose "
+                              "bootstrap source went (a pulled card) is "
+                              "refused until the lock authority unlocks it "
+                              "(locked_deny has account-delete)");
+    r.flags = 0;
+    pdm_fake_host_set_lock_level(f.fh, PDM_LOCK_PARTIAL);
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_DENY);
+    /* Below an account, or outside ./DMAcc: not an account removal, and
+     * a bootstrap's tree change is not the local user's. */
+    r.uri = "./DMAcc/boot/AppAddr";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ABSTAIN);
+    r.uri = "./Vendor/x";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ABSTAIN);
+    r.uri = "./DMAcc/";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ABSTAIN);
+    done(&f);
+    /* A profile that lets accounts go while locked lets this one go. */
+    f = make1("locked_deny", "takeover");
+    r.uri = "./DMAcc/boot";
+    r.flags = PDM_REQ_DEVICE_LOCKED;
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ABSTAIN);
+    done(&f);
+}
+
 static pdm_policy_req boot(uint32_t sec, uint32_t origin, const char *ct,
                            uint32_t exists, const char *srv)
 {
@@ -1074,6 +1111,74 @@ static void test_ldl__locked_smartcard(void)
     CU_ASSERT_EQUAL(check(&f, &r), PDM_DENY);
     PDM_ASSERT_STR(vd.reason, "device locked: a smart-card bootstrap is "
                               "refused (locked_smartcard = deny)");
+    done(&f);
+}
+
+/* The recorded locker (matrix finding 1): while locked, root-owner is the
+ * server the core's lock record names, whatever root ownership does; its
+ * card may come back, another operator's may not. */
+static void test_ldl__locker(void)
+{
+    fx f = make0(); /* lock_authority = root-owner */
+    pdm_policy_req r = req(PDM_OP_EXEC, PDM_PRINCIPAL_SERVER, "srvL",
+                           "./LAWMO/Operations/UnLock", NULL);
+    r.flags = PDM_REQ_DEVICE_LOCKED;
+    r.lock_server = "srvL";
+    /* Its card pulled, nobody owns root: the locker still unlocks. */
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ALLOW);
+    /* A new root owner does not gain the lock. */
+    r.root_owner = "srvNew";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ALLOW);
+    r.server_id = "srvNew";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_DENY);
+    PDM_ASSERT_STR(vd.reason, "lost-device-lock: Exec of ./LAWMO/Operations/"
+                              "UnLock is for the lock authority only "
+                              "(lock_authority = root-owner, held by the "
+                              "server that locked it); srvNew is not it");
+    /* Locked by the stored level alone (no flag): the same. */
+    r.flags = 0;
+    pdm_fake_host_set_lock_level(f.fh, PDM_LOCK_PARTIAL);
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_DENY);
+    r.server_id = "srvL";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ALLOW);
+    /* Unlocked: the root owner of now (the record is not consulted). */
+    pdm_fake_host_set_lock_level(f.fh, PDM_LOCK_NONE);
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_DENY);
+    r.server_id = "srvNew";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ALLOW);
+    /* Locked with no server on record: the root owner, as before. */
+    pdm_fake_host_set_lock_level(f.fh, PDM_LOCK_FULL);
+    r.lock_server = NULL;
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ALLOW);
+    /* The locker's card comes back while nobody owns root: allowed (it
+     * brings the account back); another operator's card: refused. */
+    r = boot(PDM_SEC_NETWPIN, PDM_ORIGIN_SMARTCARD, CT_DM, 0, "srvL");
+    r.root_owner = NULL;
+    r.lock_server = "srvL";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ABSTAIN);
+    r.root_owner = "srvNew"; /* root moved meanwhile: still the locker's */
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_ABSTAIN);
+    r.server_id = "srvOther";
+    r.root_owner = NULL;
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_DENY);
+    PDM_ASSERT_STR(vd.reason, "device locked: a smart-card bootstrap of "
+                              "srvOther, not the root owner nor srvL that "
+                              "locked it, is refused (locked_smartcard = "
+                              "deny-other-operator)");
+    /* A plain OTA bootstrap naming the locker: the ordinary locked
+     * bootstrap rules, never the card's exception. */
+    r = boot(PDM_SEC_USERPIN, PDM_ORIGIN_PUSH, CT_CP, 1, "srvL");
+    r.lock_server = "srvL";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_DENY);
+    r = boot(PDM_SEC_NETWPIN, PDM_ORIGIN_PUSH, CT_CP, 0, "srvL");
+    r.lock_server = "srvL";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_DENY);
+    done(&f);
+    /* locked_smartcard = deny: not even the locker's card. */
+    f = make1("locked_smartcard", "deny");
+    r = boot(PDM_SEC_NETWPIN, PDM_ORIGIN_SMARTCARD, CT_DM, 0, "srvL");
+    r.lock_server = "srvL";
+    CU_ASSERT_EQUAL(check(&f, &r), PDM_DENY);
     done(&f);
 }
 
@@ -1253,8 +1358,10 @@ static const pdm_test tests[] = {
     {"authority_list", test_ldl__authority_list},
     {"not_servers", test_ldl__not_servers},
     {"locked_local", test_ldl__locked_local},
+    {"locked_source_gone", test_ldl__locked_source_gone},
     {"locked_bootstrap", test_ldl__locked_bootstrap},
     {"locked_smartcard", test_ldl__locked_smartcard},
+    {"locker", test_ldl__locker},
     {"locked_deny_option", test_ldl__locked_deny_option},
     {"bad_options", test_ldl__bad_options},
     {"moved_base", test_ldl__moved_base},

@@ -38,8 +38,13 @@ static int policy_hook(void *user, const pdm_policy_req *in,
      * flag is set (PDM_REQ_DEVICE_LOCKED, policy.h). */
     pdm_policy_req lreq = *in;
     const pdm_policy_req *req = &lreq;
-    if (ctx->lock_level != PDM_LOCK_NONE)
+    if (ctx->lock_level != PDM_LOCK_NONE) {
         lreq.flags |= PDM_REQ_DEVICE_LOCKED;
+        /* Who locked it, as the lock record says: the lock policy keeps
+         * the authority there while root ownership moves (policy.h). */
+        if (ctx->lock_server[0])
+            lreq.lock_server = ctx->lock_server;
+    }
     /* The factory tree is the device's own configuration: it is loaded
      * even by a context that runs no plugins. */
     if (ctx->plugins_absent && req->principal != PDM_PRINCIPAL_FACTORY)

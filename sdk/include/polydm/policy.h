@@ -87,6 +87,15 @@ typedef struct pdm_policy_req {
      *  "application/vnd.wap.connectivity-wbxml" (OMA CP) or
      *  "application/vnd.syncml.dm+wbxml" (DM profile); else NULL. */
     const char *content_type;
+    /* since 1.4 (the lost-device services) */
+    /** While the device is locked (PDM_REQ_DEVICE_LOCKED): the ServerID
+     *  the core's lock record names as the one that ordered the lock
+     *  (host set_lock's server_id, or the server whose command the
+     *  locking MO method handled: pdm_lock_info.server_id); NULL when
+     *  unlocked or when the record names no server.  It stays what it
+     *  was when the lock was set, whatever happens to root ownership or
+     *  to that server's account meanwhile. */
+    const char *lock_server;
 } pdm_policy_req;
 
 /** Policy vtable (kind PDM_KIND_POLICY).  Growable. */

@@ -19,7 +19,7 @@ expect_in "$T/lock.txt" "state: 10 (fully locked)" "still locked"
 "$PDM" "${P[@]}" owner >"$T/owner.txt" 2>&1
 expect_in "$T/owner.txt" "root owner: boot.server" "boot.server still owns root"
 case $MX_SAW in
-*lost-device-lock*) expect_in "$T/audit.txt" "not the root owner, is refused" "the refusal names the rule" ;;
+*lost-device-lock*) expect_in "$T/audit.txt" "is refused (locked_smartcard = deny-other-operator)" "the refusal names the rule" ;;
 esac
 stop_agent
 mx_outcome "$MX_SAW"
