@@ -20,6 +20,8 @@
 #       - `polydm plugins list` with the sample profile and the module's
 #         directory on the plugin path lists it; `polydm profile check` of
 #         the sample profile passes
+#       - `polydm plugin check` (the conformance checker, item 2) passes the
+#         module with its sample profile, in text and with --json
 #
 # Run by ctest (label "install", tests/install/CMakeLists.txt).
 set -eu
@@ -176,6 +178,20 @@ for kind in $kinds; do
         polydm profile check "$src/$name.profile" >"$work/$kind-check.log" 2>&1 ||
         { cat "$work/$kind-check.log" >&2; die "$kind: profile check"; }
     ok "plugins list loads $name; profile check of $name.profile passes"
+
+    # The conformance checker of the installed polydm, with the sample
+    # profile's options: every rule passes (exit 0), and --json says so.
+    POLYDM_PLUGIN_PATH=$work/$kind-gcc:$plugindir polydm plugin check \
+        "$work/$kind-gcc/$name.so" --profile "$src/$name.profile" \
+        >"$work/$kind-pcheck.log" 2>&1 ||
+        { cat "$work/$kind-pcheck.log" >&2; die "$kind: plugin check"; }
+    POLYDM_PLUGIN_PATH=$work/$kind-gcc:$plugindir polydm plugin check \
+        "$work/$kind-gcc/$name.so" --profile "$src/$name.profile" --json \
+        >"$work/$kind-pcheck.json" 2>&1 ||
+        { cat "$work/$kind-pcheck.json" >&2; die "$kind: plugin check --json"; }
+    grep -q '"failures": *0' "$work/$kind-pcheck.json" ||
+        { cat "$work/$kind-pcheck.json" >&2; die "$kind: plugin check --json: failures"; }
+    ok "plugin check passes $name.so (text and --json)"
 done
 
-step "PASS: scaffolded, built (CMake, make; GCC, Clang), unit- and session-tested and loaded: $kinds"
+step "PASS: scaffolded, built (CMake, make; GCC, Clang), unit-tested, conformance-checked, session-tested and loaded: $kinds"
