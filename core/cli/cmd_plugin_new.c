@@ -132,18 +132,18 @@ static int write_file(const char *path, const char *a, const char *b,
 static bool default_templates(char out[PATH_MAX])
 {
     const char *prof = pdm_default_profile();
-    char *slash;
-    if (!prof || strlen(prof) >= PATH_MAX)
-        return false;
-    strcpy(out, prof);
-    for (int up = 0; up < 2; up++) {
-        slash = strrchr(out, '/');
-        if (!slash)
-            return false;
-        *slash = '\0';
+    const char *end = prof ? prof + strlen(prof) : NULL;
+    int n;
+    /* <datadir>/polydm/profiles/default.profile -> <datadir>/polydm */
+    for (int up = 0; end && up < 2; up++) {
+        while (end > prof && end[-1] != '/')
+            end--;
+        end = end > prof ? end - 1 : NULL;
     }
-    return strlen(out) + sizeof "/templates" <= PATH_MAX &&
-           strcat(out, "/templates") != NULL;
+    if (!end)
+        return false;
+    n = snprintf(out, PATH_MAX, "%.*s/templates", (int)(end - prof), prof);
+    return n > 0 && n < PATH_MAX;
 }
 
 /* The sample profile: the default profile, then @section.  For an

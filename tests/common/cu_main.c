@@ -86,8 +86,10 @@ static unsigned run_one(const pdm_suite *s, const pdm_test *t, long arm)
 static int torture(const pdm_suite *suites, const char *only)
 {
     const char *e = getenv("PDM_TORTURE_STEP");
-    long every = e && atol(e) > 0 ? atol(e) : 1, swept = 0;
+    long every = e ? strtol(e, NULL, 10) : 1, swept = 0;
     size_t ntests = 0, skipped = 0, leaks = 0;
+    if (every < 1)
+        every = 1; /* unset, malformed or not positive: every N */
     if (!pdm__alloc_fail_after || !pdm__alloc_fail_nth) {
         fprintf(stderr, "torture: this program does not use the core\n");
         return 1;

@@ -59,8 +59,8 @@ static int override(fx *f, const char *actor, const char *owner, char *why)
     memset(&v, 0x5a, sizeof v);
     CU_ASSERT_EQUAL(f->ops->override(f->inst, actor, owner, "./X", &v), PDM_OK);
     CU_ASSERT_EQUAL(v.reserved, 0);
-    if (why)
-        strcpy(why, v.reason);
+    if (why) /* callers pass at least sizeof pdm_verdict.reason bytes */
+        snprintf(why, sizeof v.reason, "%s", v.reason);
     return (int)v.decision;
 }
 
