@@ -36,12 +36,16 @@ static int plugins_check(cli *c, int argc, char **argv);
     "of <polydm/plugin.h> and its kind's header: descriptor and vtable\n"   \
     "sizes and reserved fields; every method at the ABI 1.0 and the\n"      \
     "current struct sizes (structs end at a guard page: reading beyond\n"   \
-    "struct_size faults); every host allocation refused in turn; leaks\n"   \
-    "and ownership of what the plugin hands over; declared options given\n" \
-    "odd values; policy and authority verdicts; MO handlers on odd URIs;\n" \
-    "a bootstrap source's read() with nothing to offer.  A crash or a hang\n" \
-    "fails the rule being checked.  Prints one row per check and rule\n"    \
-    "(docs/plugin-guide.md, \"Conformance check\", lists the rules).\n"     \
+    "struct_size faults); host tables of the plugin's ABI minor's and of\n" \
+    "the ABI 1.0 size, also at a guard page (abi.host-size); every host\n"  \
+    "allocation refused in turn; leaks and ownership of what the plugin\n"  \
+    "hands over; declared options given odd values; policy and authority\n" \
+    "verdicts; MO handlers on odd URIs; a bootstrap source's read() with\n" \
+    "nothing to offer and its watch_fd() descriptor (open, kept until\n"   \
+    "destroy, none left open after fini: bootstrap.watch-fd).  A crash or\n" \
+    "a hang fails the rule being checked.  Prints one row per check and\n" \
+    "rule, then the text of each rule that appears (docs/plugin-guide.md,\n" \
+    "\"Conformance check\", and docs/cli.md list them).\n"                  \
     "\n"                                                                    \
     "  --profile P      the plugin's options (and MO bases) from P's\n"     \
     "                   [plugin NAME] section (also the global --profile\n" \
@@ -605,6 +609,20 @@ static int check_main(const cli_cmd *self, cli *c, int argc, char **argv)
             run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl,
                      &known);
         }
+    }
+    /* 3b. Shorter host tables: judged only where the full one works. */
+    if (pl.baseline_ok) {
+        static const pc_case_type types[] = {PC_CASE_HOST_MINOR,
+                                             PC_CASE_HOST_1_0};
+        for (size_t i = 0; i < CLI_ARRAY_LEN(types); i++) {
+            pc_case cs = {types[i], 0, NULL, NULL, NULL, NULL, 0};
+            run_case(&in, &cs, timeout_ms, c->verbosity <= 0, &r, &pl,
+                     &known);
+        }
+    } else {
+        add_row(&r, "host tables", "abi.host-size", "skip",
+                "not run: init or a create fails with the full host table "
+                "(above)");
     }
     /* 4. Every allocation refused in turn; the first crash ends it. */
     {

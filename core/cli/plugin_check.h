@@ -52,6 +52,9 @@ typedef enum pc_case_type {
     PC_CASE_ALLOC_COUNT,/* the methods' run, counting host allocations */
     PC_CASE_ALLOC_FAIL, /* the same with allocation number fail_at refused */
     PC_CASE_OPTION,     /* init with opt_key = opt_value added */
+    PC_CASE_HOST_MINOR, /* the methods with the host table of the plugin's
+                           ABI minor's size, at a guard page */
+    PC_CASE_HOST_1_0,   /* the same with the ABI 1.0 host table */
 } pc_case_type;
 
 typedef struct pc_case {

@@ -14,7 +14,9 @@
 #include "plugin_check.h"
 #include "cli_util.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,6 +53,10 @@ const pc_rule pc_rules[] = {
     {"abi.struct-size", "plugin.h: Versioning (struct_size)",
      "methods accept structs of the ABI 1.0 size and touch nothing beyond "
      "struct_size"},
+    {"abi.host-size", "plugin.h: pdm_host_api, PDM_HOST_HAS; Versioning",
+     "with a host table of the plugin's ABI minor's size, and of the ABI "
+     "1.0 size, nothing beyond its struct_size is read (members after 1.0 "
+     "tested with PDM_HOST_HAS): the plugin works or init refuses cleanly"},
     {"mem.alloc-failure", "plugin.h: pdm_host_api.alloc; rules 3, 8",
      "with any one host allocation refused: no crash, no hang, an error "
      "or a valid result"},
@@ -83,6 +89,10 @@ const pc_rule pc_rules[] = {
     {"bootstrap.empty", "bootstrap.h: probe(), read()",
      "read() with nothing to offer: no crash, PDM_ENOTFOUND or a negative "
      "pdm_rc, the document left empty"},
+    {"bootstrap.watch-fd", "bootstrap.h: watch_fd()",
+     "watch_fd() returns an open descriptor that stays open until destroy, "
+     "PDM_ENOTSUP, or a negative pdm_rc after host->set_error; no "
+     "descriptor is left open after fini"},
     {NULL, NULL, NULL},
 };
 
@@ -579,6 +589,64 @@ static const pdm_host_api host = {
     .factory_reset = h_factory_reset,
 };
 
+/* The table init gets: the full one, or a shorter copy ending at a guard
+ * page (case_host). */
+static const pdm_host_api *cur_host = &host;
+
+/* The host table's size at ABI 1.@minor (docs/abi.md, Minor versions):
+ * what the oldest core that loads a plugin of that minor offers. */
+static size_t host_at_minor(unsigned minor)
+{
+    return minor >= 4   ? sizeof(pdm_host_api)
+           : minor == 3 ? offsetof(pdm_host_api, set_lock)
+           : minor == 2 ? offsetof(pdm_host_api, root_owner)
+                        : offsetof(pdm_host_api, ask_pin);
+}
+
+/* ---- descriptors -------------------------------------------------------- */
+
+/* The open descriptors of this process (below FD_SNAP_MAX), from
+ * /proc/self/fd: taken before init, so that a watch descriptor that was
+ * open already is not the instance's own, and after fini, so that one
+ * left open is a leak. */
+#define FD_SNAP_MAX 1024
+typedef struct fd_snap {
+    uint8_t open[FD_SNAP_MAX / 8];
+    bool ok;
+} fd_snap;
+
+static fd_snap fds_before_init;
+
+static void fd_snapshot(fd_snap *s)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    memset(s, 0, sizeof *s);
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (end == e->d_name || *end || fd < 0 || fd >= FD_SNAP_MAX ||
+            fd == dirfd(d))
+            continue;
+        s->open[fd / 8] |= (uint8_t)(1u << (fd % 8));
+    }
+    closedir(d);
+    s->ok = true;
+}
+
+static bool fd_in(const fd_snap *s, int fd)
+{
+    return fd >= 0 && fd < FD_SNAP_MAX &&
+           (s->open[fd / 8] & (1u << (fd % 8)));
+}
+
+static bool fd_open(int fd)
+{
+    return fcntl(fd, F_GETFD) != -1;
+}
+
 /* A block the core may take: NULL (when allowed) or a live host block
  * starting exactly at @p. */
 static bool owned(const void *p)
@@ -634,6 +702,8 @@ typedef struct comp {
     bool usable;
     bool created;
     void *inst;
+    int wfd;          /* bootstrap: what watch_fd() returned (-1: none) */
+    bool watched;     /* watch_fd() was called */
     const char *base; /* MO: the effective base URI */
 } comp;
 
@@ -1007,10 +1077,15 @@ static bool start(const char *rule)
     int rc = PDM_OK;
     H.phase = PH_INIT;
     M.pdata = NULL;
+    fd_snapshot(&fds_before_init);
+    for (size_t i = 0; i < M.ncomps; i++) {
+        M.comps[i].wfd = -1;
+        M.comps[i].watched = false;
+    }
     if (M.d.init) {
         step(rule, "init()");
         H.err_set = false;
-        rc = M.d.init(&the_pc, &host, &M.pdata);
+        rc = M.d.init(&the_pc, cur_host, &M.pdata);
         after_call();
     }
     M.init_rc = rc;
@@ -1046,6 +1121,11 @@ static void stop(const char *rule)
         comp *cp = &M.comps[i];
         if (!cp->created)
             continue;
+        if (cp->wfd >= 0 && !fd_open(cp->wfd))
+            fail("bootstrap.watch-fd",
+                 "bootstrap '%s': descriptor %d from watch_fd() was closed "
+                 "before destroy (the host polls it until then)",
+                 cp->name, cp->wfd);
         if (cp->ops.head.destroy) {
             step(rule, "%s '%s': destroy()", kind_name(cp->kind), cp->name);
             cp->ops.head.destroy(cp->inst);
@@ -1133,12 +1213,13 @@ static void *guarded(int slot, const void *src, size_t size)
 
 /* ---- workloads ---------------------------------------------------------- */
 
-enum { MODE_CUR, MODE_1_0, MODE_ALLOC, MODE_ODD };
+enum { MODE_CUR, MODE_1_0, MODE_ALLOC, MODE_ODD, MODE_HOST };
 
 static const char *mode_rule(int mode, const char *own)
 {
     switch (mode) {
     case MODE_1_0: return "abi.struct-size";
+    case MODE_HOST: return "abi.host-size";
     case MODE_ALLOC: return "mem.alloc-failure";
     case MODE_ODD: return "mo.odd-uri";
     }
@@ -1371,6 +1452,88 @@ static void run_authority(comp *cp, int mode)
         pass("mem.ownership", "grants and defaults");
 }
 
+/* watch_fd(), as pdm_ctx_bootstrap_watch calls it: once per instance,
+ * before the scans.  The answer is judged at once; whether the
+ * descriptor stays open until destroy is judged in stop(), and whether
+ * it is closed after fini in case_methods(). */
+static void watch(comp *cp, int mode)
+{
+    char what[128];
+    int rc;
+    snprintf(what, sizeof what, "bootstrap '%s': watch_fd()", cp->name);
+    step(mode_rule(mode, "bootstrap.watch-fd"), "%s", what);
+    H.err_set = false;
+    rc = cp->ops.bs.watch_fd(cp->inst);
+    after_call();
+    cp->watched = true;
+    /* Judged once, at the current sizes; the other runs (refused
+     * allocations, the ABI 1.0 sizes, short host tables) only look for
+     * a crash, and an error without its reason. */
+    if (mode != MODE_CUR && (rc >= 0 || rc == PDM_ENOTSUP || H.err_set)) {
+        cp->wfd = rc >= 0 && fd_open(rc) ? rc : -1;
+        return;
+    }
+    if (rc >= 0) {
+        if (!fd_open(rc))
+            fail("bootstrap.watch-fd",
+                 "%s returned %d, which is not an open descriptor (closed "
+                 "already?): the host would poll nothing",
+                 what, rc);
+        else if (fd_in(&fds_before_init, rc))
+            fail("bootstrap.watch-fd",
+                 "%s returned %d, which was open before init: not a "
+                 "descriptor of the instance's own",
+                 what, rc);
+        else
+            cp->wfd = rc;
+        if (cp->wfd >= 0)
+            pass("bootstrap.watch-fd", "descriptor %d, open", rc);
+    } else if (rc == PDM_ENOTSUP) {
+        pass("bootstrap.watch-fd", "PDM_ENOTSUP: nothing to watch");
+    } else if (!H.err_set) {
+        fail("bootstrap.watch-fd",
+             "%s returned %d without host->set_error saying why", what, rc);
+    } else {
+        pass("bootstrap.watch-fd", "returned %d: %s", rc, H.err);
+    }
+}
+
+/* After fini: a descriptor opened since init and still open is a leak;
+ * judged for plugins with a watch_fd() (the descriptors bootstrap.h
+ * speaks of). */
+static void fd_leak_check(void)
+{
+    fd_snap now;
+    bool any = false;
+    char list[256] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < M.ncomps; i++)
+        any = any || M.comps[i].watched;
+    if (!any || !fds_before_init.ok)
+        return;
+    fd_snapshot(&now);
+    for (int fd = 0; now.ok && fd < FD_SNAP_MAX; fd++) {
+        char link[64], target[128];
+        ssize_t k;
+        if (!fd_in(&now, fd) || fd_in(&fds_before_init, fd))
+            continue;
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        k = readlink(link, target, sizeof target - 1);
+        target[k > 0 ? k : 0] = 0;
+        n++;
+        if (strlen(list) + strlen(target) + 16 < sizeof list)
+            snprintf(list + strlen(list), sizeof list - strlen(list),
+                     "%s%d (%s)", *list ? ", " : "", fd, target);
+    }
+    if (n)
+        fail("bootstrap.watch-fd",
+             "%zu descriptor(s) opened since init still open after destroy "
+             "and fini: %s",
+             n, list);
+    else
+        pass("bootstrap.watch-fd", "no descriptor left open after fini");
+}
+
 static void run_bootstrap(comp *cp, int mode)
 {
     static const char *const cts[] = {
@@ -1394,6 +1557,8 @@ static void run_bootstrap(comp *cp, int mode)
         (void)cp->ops.bs.origin(cp->inst);
         after_call();
     }
+    if (cp->ops.bs.watch_fd && !cp->watched)
+        watch(cp, mode);
     step(rule, "bootstrap '%s': probe()", cp->name);
     prc = cp->ops.bs.probe(cp->inst);
     after_call();
@@ -1592,7 +1757,7 @@ static void run_mo(comp *cp, int mode)
 static void run_comp(comp *cp, int mode)
 {
     if (!cp->created) {
-        if (mode != MODE_ALLOC)
+        if (mode != MODE_ALLOC && mode != MODE_HOST)
             skip(mode_rule(mode, "mem.ownership"),
                  "%s '%s' was not created here (%s)", kind_name(cp->kind),
                  cp->name, H.err_set ? H.err : "create failed");
@@ -1633,8 +1798,45 @@ static void case_methods(int mode, const char *label)
     }
     set_check("plugin: %s", label);
     stop(mode_rule(mode, "mem.leak"));
-    if (mode == MODE_CUR)
+    if (mode == MODE_CUR) {
         leak_check("fini");
+        fd_leak_check();
+    }
+}
+
+/*
+ * The plugin with a host table of ABI 1.@minor's size, ending at a guard
+ * page: reading a member beyond its struct_size faults.  At the plugin's
+ * own minor (the smallest table a core that loads it offers) it must
+ * work as with the full table; at 1.0 it must test every later member
+ * with PDM_HOST_HAS and either cope or refuse in init (cleanly, as
+ * lifecycle.failed-init says).  Runs only when init and every create
+ * succeed with the full table (the parent knows from the lifecycle case).
+ */
+static void case_host(unsigned minor)
+{
+    size_t size = host_at_minor(minor);
+    pdm_host_api *h = guarded(3, &host, size);
+    char label[96];
+    h->struct_size = (uint32_t)size;
+    h->abi_minor = (uint16_t)minor;
+    snprintf(label, sizeof label, "host table of ABI 1.%u (%zu bytes)", minor,
+             size);
+    set_check("plugin: %s", label);
+    cur_host = h;
+    quiet = true;
+    if (!start("abi.host-size")) {
+        quiet = false;
+        if (failed_init_check(M.init_rc, label))
+            pass("abi.host-size", "init refused it: %s", H.err);
+        return;
+    }
+    for (size_t i = 0; i < M.ncomps; i++)
+        if (M.comps[i].usable)
+            run_comp(&M.comps[i], MODE_HOST);
+    stop("abi.host-size");
+    quiet = false;
+    pass("abi.host-size", "nothing read beyond struct_size %zu", size);
 }
 
 static void case_lifecycle(void)
@@ -1811,6 +2013,12 @@ void pc_run_case(const pc_input *in, const pc_case *cs, int fd)
     case PC_CASE_ALLOC_COUNT: case_alloc(0); break;
     case PC_CASE_ALLOC_FAIL: case_alloc(cs->fail_at); break;
     case PC_CASE_OPTION: case_option(cs); break;
+    case PC_CASE_HOST_MINOR: case_host(M.d.abi_minor); break;
+    case PC_CASE_HOST_1_0:
+        /* A plugin of ABI 1.0 or 1.1 had that table in the case above. */
+        if (host_at_minor(M.d.abi_minor) != host_at_minor(0))
+            case_host(0);
+        break;
     }
     emit("D", (const char *)NULL);
 }

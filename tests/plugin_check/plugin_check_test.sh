@@ -51,6 +51,9 @@ fixture mo-foreign mem.ownership
 fixture mo-odd-uri mo.odd-uri
 fixture out-on-error mem.out-on-error
 fixture boot-empty bootstrap.empty
+fixture host-overread abi.host-size
+fixture watch-leak bootstrap.watch-fd
+fixture watch-closed bootstrap.watch-fd
 
 # The details name what happened.
 expect 1 "overread: the fault is named" "$polydm" plugin check --timeout $slow "$fx/pc-overread.so"
@@ -66,6 +69,13 @@ expect 1 "mo-foreign detail" "$polydm" plugin check --timeout $slow "$fx/pc-mo-f
 contains "mo-foreign detail" "is not a block from host->alloc/strdup"
 expect 1 "desc-size detail" "$polydm" plugin check --timeout $slow "$fx/pc-desc-size.so"
 contains "desc-size detail" "struct_size is 80 bytes; ABI 1.4 defines 64"
+expect 1 "host-overread detail" "$polydm" plugin check --timeout $slow "$fx/pc-host-overread.so"
+contains "host-overread: the 1.2 table" "host table of ABI 1.2 (136 bytes)"
+contains "host-overread: the fault" "crashed (signal"
+expect 1 "watch-leak detail" "$polydm" plugin check --timeout $slow "$fx/pc-watch-leak.so"
+contains "watch-leak: the descriptors named" "2 descriptor(s) opened since init still open after destroy and fini"
+expect 1 "watch-closed detail" "$polydm" plugin check --timeout $slow "$fx/pc-watch-closed.so"
+contains "watch-closed: named" "which is not an open descriptor"
 
 # The shipped plugins pass: each with the options of the first shipped
 # profile that configures it (enterprise-whitelist creates nothing
