@@ -63,7 +63,8 @@ function(polydm_add_plugin name)
 endfunction()
 
 # polydm_add_plugin_test(<test> PLUGIN <target> PROFILE <file>
-#                        SCENARIO <scn>... [TREE <tnds>] [SCAN])
+#                        SCENARIO <scn>... [TREE <tnds>] [SCAN]
+#                        [URL_FILES <file>...])
 #
 # Adds the CTest test <test>: the plugin <target> (a polydm_add_plugin()
 # module) loaded into a real polydm context with the profile <file>, and
@@ -73,10 +74,15 @@ endfunction()
 # scenario hold.  SCAN runs `polydm bootstrap --scan` before each session
 # (it must apply every offered document).  TREE replaces the default factory tree (one account,
 # ServerID plugin.test, MD5 both ways; see `polydm-plugin-test --help`).
+# URL_FILES: files the profile names that hold the server address as
+# %URL% (polydm-plugin-test --with-url).  Each session is with its
+# scenario's server-id; a scenario's `#@` lines run polydm commands on the
+# same device before and after it (see `polydm-plugin-test --help`).
 # Runs the installed polydm-plugin-test script, which is also the
 # pkg-config (make) way of running the same test.
 function(polydm_add_plugin_test name)
-  cmake_parse_arguments(T "SCAN" "PLUGIN;PROFILE;TREE" "SCENARIO" ${ARGN})
+  cmake_parse_arguments(T "SCAN" "PLUGIN;PROFILE;TREE" "SCENARIO;URL_FILES"
+    ${ARGN})
   if(NOT T_PLUGIN OR NOT T_PROFILE OR NOT T_SCENARIO)
     message(FATAL_ERROR
       "polydm_add_plugin_test(${name}): PLUGIN, PROFILE and SCENARIO are required")
@@ -104,6 +110,10 @@ function(polydm_add_plugin_test name)
   if(T_SCAN)
     list(APPEND _args --scan)
   endif()
+  foreach(_f IN LISTS T_URL_FILES)
+    get_filename_component(_f "${_f}" ABSOLUTE)
+    list(APPEND _args --with-url "${_f}")
+  endforeach()
   add_test(NAME ${name} COMMAND sh "${_runner}" ${_args})
   set_tests_properties(${name} PROPERTIES LABELS plugin-session)
 endfunction()

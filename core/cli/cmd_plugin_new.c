@@ -10,9 +10,10 @@
  *
  * Every template file is copied with @NAME@ (the plugin id), @CNAME@ (the
  * C identifier: '-' → '_'), @KIND@ and @DIR@ (the project's absolute
- * directory) replaced, in its name as well; @SCAN_CMAKE@ and @SCAN_OPT@
- * are " SCAN" / " --scan" for a bootstrap source (its session test scans
- * first), else empty.  The
+ * directory) replaced, in its name as well; @SESSION_CMAKE@ and
+ * @SESSION_OPT@ are the kind's session test, as arguments of
+ * polydm_add_plugin_test() and of polydm-plugin-test (session_args[]).
+ * The
  * file `profile-section` is not copied: it is appended to the default
  * profile to make the sample profile @NAME@.profile.
  */
@@ -65,17 +66,32 @@ static bool valid_name(const char *n)
 
 typedef struct subst {
     const char *name, *cname, *kind, *dir;
-    const char *scan_cmake, *scan_opt; /* bootstrap: run a scan first */
+    const char *session_cmake, *session_opt; /* session_args[] */
 } subst;
+
+/* Each kind's session test: its scenarios and what they need (the
+ * bootstrap source scans first and offers a document that carries the
+ * test server's address; the authority's device knows two servers). */
+static const struct {
+    const char *kind, *cmake, *opt;
+} session_args[] = {
+    {"bootstrap", " SCENARIO session.scn SCAN URL_FILES provisioning.xml",
+     " --scenario session.scn --scan --with-url provisioning.xml"},
+    {"authority",
+     " SCENARIO session.scn other.scn trusted.scn TREE tree.tnds.xml",
+     " --scenario session.scn --scenario other.scn --scenario trusted.scn"
+     " --tree tree.tnds.xml"},
+    {NULL, " SCENARIO session.scn", " --scenario session.scn"},
+};
 
 /* @s with the placeholders replaced, malloc'd; NULL on out of memory. */
 static char *expand(const char *s, size_t len, const subst *v)
 {
     static const char *const keys[] = {"@NAME@", "@CNAME@", "@KIND@",
-                                       "@DIR@", "@SCAN_CMAKE@",
-                                       "@SCAN_OPT@"};
+                                       "@DIR@", "@SESSION_CMAKE@",
+                                       "@SESSION_OPT@"};
     const char *vals[] = {v->name, v->cname, v->kind, v->dir,
-                          v->scan_cmake, v->scan_opt};
+                          v->session_cmake, v->session_opt};
     size_t cap = len + 1, n = 0;
     char *out = malloc(cap);
     for (size_t i = 0; out && i < len;) {
@@ -356,8 +372,12 @@ static int plugin_new(cli *c, int argc, char **argv)
         return CLI_IOERR;
     }
     v.dir = absdir;
-    v.scan_cmake = strcmp(kind, "bootstrap") == 0 ? " SCAN" : "";
-    v.scan_opt = strcmp(kind, "bootstrap") == 0 ? " --scan" : "";
+    for (size_t i = 0;; i++)
+        if (!session_args[i].kind || !strcmp(session_args[i].kind, kind)) {
+            v.session_cmake = session_args[i].cmake;
+            v.session_opt = session_args[i].opt;
+            break;
+        }
     /* common/ first: a kind's own file of the same name replaces it. */
     if (snprintf(cdir, sizeof cdir, "%s/common", tdir) >= (int)sizeof cdir) {
         cli_err("plugin new: path too long: %s", tdir);
