@@ -78,8 +78,8 @@ static const struct {
     {"bootstrap", " SCENARIO session.scn SCAN URL_FILES provisioning.xml",
      " --scenario session.scn --scan --with-url provisioning.xml"},
     {"authority",
-     " SCENARIO session.scn other.scn trusted.scn TREE tree.tnds.xml",
-     " --scenario session.scn --scenario other.scn --scenario trusted.scn"
+     " SCENARIO session.scn other.scn TREE tree.tnds.xml",
+     " --scenario session.scn --scenario other.scn"
      " --tree tree.tnds.xml"},
     {NULL, " SCENARIO session.scn", " --scenario session.scn"},
 };
