@@ -3,7 +3,8 @@
  *
  * Split in two: cmd_plugin_check.c is the parent (command line, the
  * core's loader and profile parser, one child process per case, the
- * table and JSON), plugin_check_run.c runs one case inside a child: it
+ * table and JSON), plugin_check_run.c (with each kind's methods in
+ * plugin_check_<kind>.c, plugin_check_int.h) runs one case inside a child: it
  * loads the module, plays the core through a host table of its own that
  * tracks every allocation it hands out, and reports on a pipe.  The
  * child side needs nothing of the core but the SDK headers, so a crash
