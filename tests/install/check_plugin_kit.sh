@@ -135,6 +135,22 @@ for kind in $kinds; do
     grep -q "${cname}_session .*Passed" "$work/$kind-ctest.log" ||
         { cat "$work/$kind-ctest.log" >&2; die "$kind: no passed session test"; }
     ok "CMake + GCC -Werror: unit test and session test pass"
+    # The authority's session test catches an authority that decides
+    # otherwise: one that trusts other.test too lets it take root, which
+    # the test's `#@ before-refused` line must report.
+    if [ "$kind" = authority ]; then
+        sed 's/^option\.trusted = .*/option.trusted = plugin.test,other.test/' \
+            "$src/$name.profile" >"$work/lax.profile"
+        if sh "$prefix/$bindir/polydm-plugin-test" --plugin "$work/$kind-gcc/$name.so" \
+            --profile "$work/lax.profile" --scenario "$src/session.scn" \
+            --tree "$src/tree.tnds.xml" >"$work/lax.log" 2>&1; then
+            cat "$work/lax.log" >&2
+            die "authority: the session test passed an authority that lets every server take root"
+        fi
+        grep -q "takeover other.test --yes' exited 0, expected a refusal (1)" "$work/lax.log" ||
+            { cat "$work/lax.log" >&2; die "authority: the lax authority's failure is not named"; }
+        ok "the session test fails for an authority that lets other.test take root"
+    fi
     [ "$(exported "$work/$kind-gcc/$name.so")" = pdm_plugin_entry ] ||
         die "$kind: $name.so exports more than pdm_plugin_entry"
 
