@@ -215,6 +215,17 @@ check_project() {
         polydm profile check "$src/$name.profile" >"$work/$tag-check.log" 2>&1 ||
         { cat "$work/$tag-check.log" >&2; die "$where: profile check"; }
     ok "plugins list loads $name; profile check of $name.profile passes"
+    # A bootstrap source's session test cannot tell an applied document
+    # from none offered (`bootstrap --scan` succeeds either way): the
+    # sample profile's source must offer one that the core applies.
+    if [ "$kind" = bootstrap ]; then
+        POLYDM_PLUGIN_PATH=$work/$tag-gcc:$plugindir polydm --state "$work/$tag-scan" \
+            --profile "$src/$name.profile" bootstrap --scan >"$work/$tag-scan.log" 2>&1 ||
+            { cat "$work/$tag-scan.log" >&2; die "$where: bootstrap --scan"; }
+        grep -q '^scan: 1 applied, 0 refused' "$work/$tag-scan.log" ||
+            { cat "$work/$tag-scan.log" >&2; die "$where: bootstrap --scan applied no document"; }
+        ok "bootstrap --scan with $name.profile on a new store: 1 applied"
+    fi
 
     # The conformance checker of the installed polydm, with the sample
     # profile's options: every rule passes (exit 0), and --json says so.
