@@ -49,6 +49,7 @@ want {
     sub(/^<!-- example: /, ""); sub(/ -->$/, ""); sub(/kind=/, ""); sub(/same-as=/, "")
     print $1, $2, NR, $3 >> (out "/examples")
     ex = $1
+    exs[ex] = 1
     system("mkdir -p \"" out "/" ex "\"")
     next
 }
@@ -56,6 +57,8 @@ want {
     name = $0
     sub(/^<!-- file: /, "", name); sub(/ -->$/, "", name)
     if (name !~ /^[a-z][a-z0-9-]*\/[A-Za-z0-9_.-]+$/) fail("bad file marker: " $0)
+    split(name, part, "/")
+    if (!(part[1] in exs)) fail("file " name " of no <!-- example: " part[1] " ... --> above it")
     want = 1
     next
 }
