@@ -1,103 +1,96 @@
 /*
- * hello-policy: an example third-party polydm plugin, built only against
- * the installed SDK (<polydm/policy.h> and friends; never a core header).
- *
- * It provides one policy component, "protect", that keeps DM servers from
- * changing or removing a vendor subtree:
- *
- *   - a server's Delete or Replace on the protected node or anywhere below
- *     it is DENIED, with a reason naming the prefix;
- *   - a server's Delete of an ancestor of the protected node (which would
- *     delete it too, e.g. Delete on ./Vendor) is DENIED as well;
- *   - everything else is ABSTAINED: other commands, other URIs, and
- *     requests from the local user, a bootstrap or the factory tree.
- *
- * A policy can only restrict (DESIGN.md §3): it never answers ALLOW,
- * because ALLOW would grant nothing the node's ACL did not already grant.
- *
- * Profile section:
+ * hello-policy: a policy plugin (the plugin guide's worked example, and
+ * examples/hello-plugin).  Component "window": DM servers may Replace,
+ * Exec or Delete under a protected subtree only inside a daily maintenance
+ * window (UTC); outside it those commands are DENIED with a reason.  A
+ * Delete of an ancestor (which would delete the subtree too) counts.
+ * Everything else is ABSTAINED: a policy only restricts what the ACLs
+ * already allow, so it never needs ALLOW.
  *
  *   [plugin hello-policy]
- *   option.protect = ./Vendor/Hello      # required
- *
- * Memory: the option is copied with host->strdup in init and released with
- * host->free in fini (ownership rules 1 and 2 of <polydm/plugin.h>).
+ *   option.protect = ./Vendor/Hello   # required
+ *   option.window = 02:00-04:00       # optional; without it: never
  */
+#define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #include <polydm/plugin.h>
 #include <polydm/policy.h>
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
-/* Plugin-wide state, made by init and shared by every instance. */
 typedef struct hello_data {
-    const pdm_host_api *host; /* the core's static table (rule 9) */
-    char *shown;              /* the option as configured, for reasons */
-    const char *path;         /* shown without "./" and trailing '/' */
-    size_t path_len;          /* 0: the protected node is the root */
+    const pdm_host_api *host; /* one static table: safe to keep (rule 9) */
+    char *shown;              /* option.protect, our copy (rule 1) */
+    const char *path;         /* inside it: without "./" and a final '/' */
+    size_t len;
+    int from, to;             /* the window in minutes; from == to: none */
 } hello_data;
 
-/* URIs reach policies normalised, without the "./" prefix ("Vendor/Hello",
- * root as "."); accept both spellings so the comparison does not depend on
- * it.  Returns the path part and its length in *len. */
-static const char *strip_uri(const char *uri, size_t *len)
+/* Policies get "./A/B" (root "."); the option may say "A/B/". */
+static const char *path_of(const char *uri, size_t *len)
 {
-    size_t n;
-    if (uri[0] == '.' && uri[1] == '/')
-        uri += 2;
-    else if (uri[0] == '.' && uri[1] == '\0')
-        uri++;
-    n = strlen(uri);
-    while (n > 0 && uri[n - 1] == '/')
-        n--;
-    *len = n;
+    if (uri[0] == '.' && (uri[1] == '/' || uri[1] == '\0'))
+        uri += uri[1] == '/' ? 2 : 1;
+    *len = strlen(uri);
+    while (*len > 0 && uri[*len - 1] == '/')
+        (*len)--;
     return uri;
 }
 
-/* True if @uri (length @n) is @base (length @bn) or lies below it. */
-static int is_within(const char *uri, size_t n, const char *base, size_t bn)
+/* @a (@an bytes) is @b (@bn bytes) or below it; all is below the root. */
+static int within(const char *a, size_t an, const char *b, size_t bn)
 {
-    if (bn == 0)
-        return 1; /* everything is below the root */
-    return n >= bn && memcmp(uri, base, bn) == 0 &&
-           (n == bn || uri[bn] == '/');
+    return bn == 0 || (an >= bn && memcmp(a, b, bn) == 0 &&
+                       (an == bn || a[bn] == '/'));
+}
+
+/* "HH:MM-HH:MM" (an end may be 24:00) into minutes; -1 if malformed. */
+static int parse_window(const char *s, int *from, int *to)
+{
+    unsigned h1, m1, h2, m2;
+    char extra;
+    if (sscanf(s, "%2u:%2u-%2u:%2u%c", &h1, &m1, &h2, &m2, &extra) != 4 ||
+        h1 > 23 || m1 > 59 || m2 > 59 || h2 * 60 + m2 > 24 * 60)
+        return -1;
+    *from = (int)(h1 * 60 + m1);
+    *to = (int)(h2 * 60 + m2);
+    return 0;
 }
 
 static int hello_init(pdm_plugin_ctx *pc, const pdm_host_api *host,
                       void **plugin_data)
 {
-    const char *opt = host->get_option(pc, "protect");
+    const char *protect = host->get_option(pc, "protect");
+    const char *window = host->get_option(pc, "window");
     hello_data *d;
+    int from = 0, to = 0;
     size_t n = 0;
 
-    if (opt != NULL)
-        strip_uri(opt, &n);
-    /* An empty prefix would protect the whole tree by accident; "." says
-     * so explicitly. */
-    if (opt == NULL || (n == 0 && strcmp(opt, ".") != 0)) {
-        host->set_error(pc, PDM_EINVAL,
-                        "option.protect is required: the URI prefix to "
-                        "protect, e.g. ./Vendor/Hello (got %s%s%s)",
-                        opt ? "'" : "", opt ? opt : "nothing",
-                        opt ? "'" : "");
+    if (protect != NULL)
+        path_of(protect, &n);
+    if (protect == NULL || (n == 0 && strcmp(protect, ".") != 0)) {
+        host->set_error(pc, PDM_EINVAL, "option.protect is required: the "
+                        "URI prefix to protect, e.g. ./Vendor/Hello");
+        return PDM_EINVAL;
+    }
+    if (window != NULL && parse_window(window, &from, &to) != 0) {
+        host->set_error(pc, PDM_EINVAL, "option.window is not HH:MM-HH:MM "
+                        "(UTC): '%.40s'", window);
         return PDM_EINVAL;
     }
     d = host->alloc(sizeof(*d));
-    if (d == NULL)
-        goto out_nomem;
+    if (d == NULL || (d->shown = host->strdup(protect)) == NULL) {
+        host->free(d); /* rule 3: nothing left behind on failure */
+        host->set_error(pc, PDM_ENOMEM, "out of memory");
+        return PDM_ENOMEM;
+    }
     d->host = host;
-    d->shown = host->strdup(opt);
-    if (d->shown == NULL)
-        goto out_free_d;
-    d->path = strip_uri(d->shown, &d->path_len);
+    d->path = path_of(d->shown, &d->len);
+    d->from = from;
+    d->to = to;
     *plugin_data = d;
     return PDM_OK;
-
-out_free_d:
-    host->free(d);
-out_nomem:
-    host->set_error(pc, PDM_ENOMEM, "out of memory");
-    return PDM_ENOMEM;
 }
 
 static void hello_fini(pdm_plugin_ctx *pc, void *plugin_data)
@@ -108,9 +101,7 @@ static void hello_fini(pdm_plugin_ctx *pc, void *plugin_data)
     d->host->free(d);
 }
 
-/* Instances are stateless: each one is the plugin-wide configuration.
- * (A component that needs per-instance state allocates it here with
- * host->alloc and frees it in destroy.) */
+/* Stateless instances: each one is the plugin-wide configuration. */
 static int hello_create(pdm_plugin_ctx *pc, void *plugin_data, void **inst)
 {
     (void)pc;
@@ -118,36 +109,41 @@ static int hello_create(pdm_plugin_ctx *pc, void *plugin_data, void **inst)
     return PDM_OK;
 }
 
+static int in_window(const hello_data *d)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    int m;
+    if (d->from == d->to || gmtime_r(&now, &tm) == NULL)
+        return 0; /* no window, or no clock: closed */
+    m = tm.tm_hour * 60 + tm.tm_min;
+    return d->from < d->to ? m >= d->from && m < d->to  /* 02:00-04:00 */
+                           : m >= d->from || m < d->to; /* 22:00-06:00 */
+}
+
 static int hello_check(void *inst, const pdm_policy_req *req,
                        pdm_verdict *out)
 {
     const hello_data *d = inst;
+    const char *what = req->op == PDM_OP_REPLACE ? "Replace"
+                       : req->op == PDM_OP_EXEC  ? "Exec"
+                       : req->op == PDM_OP_DELETE ? "Delete" : NULL;
     const char *uri;
     size_t n;
 
-    /* Every field used here is part of the ABI 1.0 request, which the core
-     * always supplies in full; fields added later would need a
-     * req->struct_size check first. */
+    /* Only ABI 1.0 request fields are read: no struct_size check. */
     out->decision = PDM_ABSTAIN;
-    if (req->principal != PDM_PRINCIPAL_SERVER || req->uri == NULL)
+    if (req->principal != PDM_PRINCIPAL_SERVER || req->uri == NULL ||
+        what == NULL || in_window(d))
         return PDM_OK;
-    if (req->op != PDM_OP_DELETE && req->op != PDM_OP_REPLACE)
-        return PDM_OK;
-
-    uri = strip_uri(req->uri, &n);
-    if (is_within(uri, n, d->path, d->path_len)) {
+    uri = path_of(req->uri, &n);
+    if (within(uri, n, d->path, d->len) ||
+        (req->op == PDM_OP_DELETE && within(d->path, d->len, uri, n))) {
         out->decision = PDM_DENY;
         snprintf(out->reason, sizeof out->reason,
-                 "%s is protected by hello-policy: servers may not %s "
-                 "anything under it",
-                 d->shown, req->op == PDM_OP_DELETE ? "Delete" : "Replace");
-    } else if (req->op == PDM_OP_DELETE &&
-               is_within(d->path, d->path_len, uri, n)) {
-        /* Deleting an ancestor deletes the protected subtree with it. */
-        out->decision = PDM_DENY;
-        snprintf(out->reason, sizeof out->reason,
-                 "%s is protected by hello-policy: deleting %s would "
-                 "delete it", d->shown, req->uri);
+                 "%s of %s: %s is changed only in its maintenance window%s",
+                 what, req->uri, d->shown,
+                 d->from == d->to ? " (none set)" : "");
     }
     return PDM_OK;
 }
@@ -158,27 +154,22 @@ static const pdm_policy_ops hello_ops = {
 };
 
 static const pdm_component hello_components[] = {
-    {PDM_KIND_POLICY, 0, "protect", &hello_ops.head, {NULL, NULL}},
+    {PDM_KIND_POLICY, 0, "window", &hello_ops.head, {NULL, NULL}},
     {PDM_KIND_END, 0, NULL, NULL, {NULL, NULL}},
 };
 
 static const pdm_option_desc hello_options[] = {
-    {"protect",
-     "URI prefix servers may not Delete or Replace under, e.g. "
-     "./Vendor/Hello",
-     NULL, PDM_OPTION_REQUIRED, 0, {NULL, NULL}},
+    {"protect", "URI prefix servers may Replace, Exec or Delete under only "
+     "in the window, e.g. ./Vendor/Hello", NULL, PDM_OPTION_REQUIRED, 0,
+     {NULL, NULL}},
+    {"window", "HH:MM-HH:MM, UTC; none: never", NULL, 0, 0, {NULL, NULL}},
     {NULL, NULL, NULL, 0, 0, {NULL, NULL}},
 };
 
 static const pdm_plugin_desc hello_desc = {
-    PDM_PLUGIN_DESC_HEAD,
-    "hello-policy",
-    "1.0.0",
-    "example policy: servers may not Delete or Replace under a prefix",
-    hello_components,
-    hello_options,
-    hello_init,
-    hello_fini,
+    PDM_PLUGIN_DESC_HEAD, "hello-policy", "2.0.0",
+    "servers change a subtree only in a maintenance window",
+    hello_components, hello_options, hello_init, hello_fini,
 };
 
 PDM_PLUGIN_DEFINE(hello_policy, hello_desc)
