@@ -24,7 +24,10 @@
  * touched, and a wrong PIN is not retried in the same scan.
  *
  * watch_fd() starts a thread with its own PC/SC context that waits for
- * card and reader changes and makes a pipe readable; probe() drains it.
+ * card and reader changes and makes a pipe readable; probe() drains it,
+ * and leaves it readable when a card may have left since the core last
+ * asked present_ids() (swap_pending()).  A swap counts even when both
+ * looks see a card: pcsclite's event counter moves, the ICCID differs.
  *
  * Options: reader (a substring of the reader name; default any reader),
  * pin_ref (hex byte, default 01), pin_spend_last_try (true/false).
