@@ -87,8 +87,8 @@ typedef struct inst {
     size_t nknown;
     uint64_t known_sig;
     bool known_valid;
-    uint64_t deferred_sig; /* swap_pending() deferred for it already */
-    char deferred_iccid[21];
+    uint64_t deferred_sig; /* swap_pending() deferred for this state */
+    char deferred_iccid[21]; /* and this card ("": any) already */
     uint64_t probe_sig;    /* the readers' signature at the last probe */
     uint64_t seen_sig;     /* the last signature this thread saw, the */
     bool seen_valid;       /* watch thread's starting point (watch_fd) */
@@ -1418,8 +1418,11 @@ static bool swap_pending(inst *in, const char *iccid)
         return false; /* no watch to wake the next scan; nothing to lose */
     if (in->probe_sig == in->known_sig && (!iccid || known_has(in, iccid)))
         return false;
+    /* Deferred for this reader state already: for any card (""), or
+     * for this one (a swap with no state change, caught by its ICCID). */
     if (in->deferred_sig == in->probe_sig &&
-        strcmp(in->deferred_iccid, id) == 0)
+        (!iccid || !in->deferred_iccid[0] ||
+         strcmp(in->deferred_iccid, iccid) == 0))
         return false;
     in->deferred_sig = in->probe_sig;
     snprintf(in->deferred_iccid, sizeof in->deferred_iccid, "%s", id);

@@ -157,6 +157,20 @@ swap dm $A
 t "swap before watch: watch" watch
 t "swap before watch: readable" readable 3000
 t "swap before watch: destroy" destroy 1000
+# A core that never asks present_ids() (it keeps no account of this
+# source): one deferred scan per change, then the new card is offered.
+t "no present_ids: create" new
+t "no present_ids: watch" watch
+t "no present_ids: probe" probe 0
+t "no present_ids: read" read
+swap dm-b $B
+t "no present_ids: readable" readable 3000
+t "no present_ids: probe" probe -4 pending
+t "no present_ids: next scan: probe" probe 0
+t "no present_ids: next scan: read" read
+answer_has "no present_ids: the new card's document" "from $B"
+t "no present_ids: quiet" quiet 1000
+t "no present_ids: destroy" destroy 1000
 remove
 
 # 5. The PIN card (AODF: PIN1 = reference 01; a local PIN 81 first).
