@@ -24,7 +24,10 @@
  * touched, and a wrong PIN is not retried in the same scan.
  *
  * watch_fd() starts a thread with its own PC/SC context that waits for
- * card and reader changes and makes a pipe readable; probe() drains it.
+ * card and reader changes and makes a pipe readable; probe() drains it,
+ * and leaves it readable when a card may have left since the core last
+ * asked present_ids() (swap_pending()).  A swap counts even when both
+ * looks see a card: pcsclite's event counter moves, the ICCID differs.
  *
  * Options: reader (a substring of the reader name; default any reader),
  * pin_ref (hex byte, default 01), pin_spend_last_try (true/false).
@@ -75,6 +78,20 @@ typedef struct inst {
     char skip_iccid[21]; /* offered by this process, not again until */
     uint8_t skip[32];    /* consumed(PDM_OK) records it for good */
     int have_skip;
+    /* What the core last learned about the cards present (see known_*
+     * below): the ICCIDs of present_ids()'s answer and of the documents
+     * it applied since, and the readers' signature (reader_sig) then.
+     * A probe that finds the readers changed since, or another card,
+     * first lets the core ask present_ids() again (swap_pending()). */
+    char known[16][21];
+    size_t nknown;
+    uint64_t known_sig;
+    bool known_valid;
+    uint64_t deferred_sig; /* swap_pending() deferred for this state */
+    char deferred_iccid[21]; /* and this card ("": any) already */
+    uint64_t probe_sig;    /* the readers' signature at the last probe */
+    uint64_t seen_sig;     /* the last signature this thread saw, the */
+    bool seen_valid;       /* watch thread's starting point (watch_fd) */
 } inst;
 
 /* ---- SHA-256: GnuTLS, the project's crypto library ---------------------- */
@@ -888,6 +905,27 @@ static int has_card(const SCARD_READERSTATE *s)
            !(s->dwEventState & SCARD_STATE_MUTE);
 }
 
+/* The readers' signature: FNV-1a over each matching reader's name, its
+ * PRESENT/EMPTY bits and pcsclite's event counter (the upper 16 bits of
+ * dwEventState: one step per insertion or removal).  A card pulled and
+ * another put in between two looks leaves PRESENT as it was but moves
+ * the counter; our own connections and resets do not move it. */
+static uint64_t reader_sig(const SCARD_READERSTATE *st, DWORD n)
+{
+    uint64_t h = 1469598103934665603u;
+    for (DWORD i = 0; i < n; i++) {
+        uint32_t s = (uint32_t)(st[i].dwEventState &
+                                (0xFFFF0000u | SCARD_STATE_PRESENT |
+                                 SCARD_STATE_EMPTY));
+        for (const char *p = st[i].szReader; *p; p++)
+            h = (h ^ (uint8_t)*p) * 1099511628211u;
+        for (int b = 0; b < 4; b++)
+            h = (h ^ (uint8_t)(s >> (8 * b))) * 1099511628211u;
+        h = (h ^ 0xFFu) * 1099511628211u; /* ends the reader's entry */
+    }
+    return h;
+}
+
 static int connect_card(card *c, SCARDCONTEXT ctx, const char *reader)
 {
     LONG rv = SCardConnect(ctx, reader, SCARD_SHARE_SHARED,
@@ -919,6 +957,8 @@ struct watch {
     const char *reader;  /* option.reader, borrowed until destroy */
     atomic_long problem; /* the last PC/SC failure (a LONG rv) */
     atomic_bool problem_new; /* not logged yet */
+    uint64_t base;       /* reader_sig() of the context thread's last look */
+    bool has_base;       /* (set before the thread starts, then read-only) */
 };
 
 #define PNP_READER "\\\\?PnP?\\Notification"
@@ -1021,6 +1061,11 @@ static LONG watch_ctx(watch *w, SCARDCONTEXT ctx)
             siglen[cur] = watch_sig(st, n, sig[cur], sizeof sig[cur]);
             if (!first && (siglen[0] != siglen[1] ||
                            memcmp(sig[0], sig[1], siglen[cur]) != 0))
+                watch_signal(w);
+            /* The first look starts from the last scan's, not from
+             * nothing: a card swapped between that scan and this thread's
+             * start is a change too. */
+            if (first && w->has_base && reader_sig(st, n) != w->base)
                 watch_signal(w);
             first = false;
             for (DWORD i = 0; i <= n; i++)
@@ -1150,6 +1195,8 @@ static int sim_watch_fd(void *i)
     w->rfd = p[0];
     w->wfd = p[1];
     w->reader = in->reader;
+    w->base = in->seen_sig;
+    w->has_base = in->seen_valid;
     atomic_init(&w->problem, 0);
     atomic_init(&w->problem_new, false);
     pthread_mutex_init(&w->mu, NULL);
@@ -1344,6 +1391,49 @@ static int applied_before(inst *in)
     return yes;
 }
 
+static bool known_has(const inst *in, const char *iccid)
+{
+    for (size_t k = 0; k < in->nknown; k++)
+        if (strcmp(in->known[k], iccid) == 0)
+            return true;
+    return false;
+}
+
+/* The core asks present_ids() at the start of a scan, before probe(), and
+ * probe() drains the watch: a card pulled (and maybe another put in)
+ * between the two, or during the scan that read the old card, is seen by
+ * probe() only, and the core would keep the old card's accounts until the
+ * next change.  So when the readers changed since the core last learned
+ * which cards are here (in->known*), or the card here is not one it
+ * knows (@iccid; NULL: not read yet), probe() offers nothing and leaves
+ * the watch fd readable: the next scan asks present_ids() first (the old
+ * card's accounts go, audited BootstrapSourceGone) and then reads the new
+ * card, whose document may reuse the old one's ServerID.  Once per change
+ * (deferred_*): a core that does not ask present_ids() (it keeps no
+ * account of this source) gets the document at the next scan. */
+static bool swap_pending(inst *in, const char *iccid)
+{
+    const char *id = iccid ? iccid : "";
+    if (!in->w || !in->known_valid || in->nknown == 0)
+        return false; /* no watch to wake the next scan; nothing to lose */
+    if (in->probe_sig == in->known_sig && (!iccid || known_has(in, iccid)))
+        return false;
+    /* Deferred for this reader state already: for any card (""), or
+     * for this one (a swap with no state change, caught by its ICCID). */
+    if (in->deferred_sig == in->probe_sig &&
+        (!iccid || !in->deferred_iccid[0] ||
+         strcmp(in->deferred_iccid, iccid) == 0))
+        return false;
+    in->deferred_sig = in->probe_sig;
+    snprintf(in->deferred_iccid, sizeof in->deferred_iccid, "%s", id);
+    watch_signal(in->w);
+    host->log(in->pc, PDM_LOG_INFO, "card watch: %s%s since the present "
+              "cards were last checked: nothing offered until the next scan "
+              "checks them", iccid ? "another card is in the reader: " :
+              "a card was inserted or removed", id);
+    return true;
+}
+
 static int sim_probe(void *i)
 {
     inst *in = i;
@@ -1359,6 +1449,12 @@ static int sim_probe(void *i)
         return PDM_ENOTFOUND;
     if ((rc = list_readers(in, ctx, names, st, &n)) != PDM_OK)
         goto out;
+    in->probe_sig = in->seen_sig = reader_sig(st, n);
+    in->seen_valid = true;
+    if (swap_pending(in, NULL)) {
+        rc = PDM_ENOTFOUND;
+        goto out;
+    }
     for (k = 0; k < n && !has_card(&st[k]); k++)
         ;
     if (k == n) {
@@ -1371,6 +1467,19 @@ static int sim_probe(void *i)
     c.in = in;
     if ((rc = connect_card(&c, ctx, st[k].szReader)) != PDM_OK)
         goto out;
+    /* The card's identity before anything else (a PIN): a swap PC/SC did
+     * not count (too fast for the reader's presence polling) is another
+     * ICCID. */
+    if (in->w && in->known_valid && in->nknown) {
+        char id[21];
+        rc = read_iccid(&c, id);
+        if (rc == PDM_OK && swap_pending(in, id))
+            rc = PDM_ENOTFOUND;
+        if (rc != PDM_OK) {
+            SCardDisconnect(c.h, SCARD_RESET_CARD);
+            goto out;
+        }
+    }
     in->doc = host->alloc(MAX_FILE);
     rc = in->doc ? walk(&c, in->iccid, in->doc, &in->len) : PDM_ENOMEM;
     SCardDisconnect(c.h, SCARD_RESET_CARD);
@@ -1529,6 +1638,15 @@ static void sim_consumed(void *i, int outcome)
                   in->skip_iccid, host->strerror(outcome));
         return;
     }
+    /* The core now holds this card's accounts: it knows the card is here
+     * as of this probe's look at the readers. */
+    if (!known_has(in, in->skip_iccid)) {
+        if (!in->known_valid || in->nknown == 16)
+            in->nknown = 0;
+        memcpy(in->known[in->nknown++], in->skip_iccid, 21);
+    }
+    in->known_sig = in->probe_sig;
+    in->known_valid = true;
     snprintf(key, sizeof key, KV_PREFIX "%s", in->skip_iccid);
     rc = host->kv_put(in->pc, key, in->skip, 32);
     if (rc == PDM_OK)
@@ -1556,6 +1674,7 @@ static int sim_present_ids(void *i, char ***out, size_t *nout)
     SCARD_READERSTATE st[16];
     char names[4096], **ids = NULL;
     size_t nids = 0;
+    uint64_t sig = 0;
     DWORD n;
     int rc;
     watch_report(in);
@@ -1563,6 +1682,7 @@ static int sim_present_ids(void *i, char ***out, size_t *nout)
         return PDM_EIO;
     if ((rc = list_readers(in, ctx, names, st, &n)) != PDM_OK)
         goto out;
+    sig = reader_sig(st, n);
     ids = host->alloc(16 * sizeof *ids + 1);
     if (!ids) {
         rc = PDM_ENOMEM;
@@ -1598,6 +1718,12 @@ out:
         return rc;
     }
     cards_forget_absent(in, ids, nids);
+    /* What the core learns now (swap_pending()) */
+    for (size_t k = 0; k < nids; k++)
+        snprintf(in->known[k], sizeof in->known[k], "%s", ids[k]);
+    in->nknown = nids;
+    in->known_sig = in->seen_sig = sig;
+    in->known_valid = in->seen_valid = true;
     *out = ids;
     *nout = nids;
     return PDM_OK;

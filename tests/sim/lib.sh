@@ -97,6 +97,18 @@ wait_card() {
   [ $? -ne 3 ] || { fail "$CUR: no card in the reader after 10 s"; show_logs; }
 }
 
+# wait_iccid ICCID: until readef reads card ICCID in the reader (10 s).
+# After a swap with no wait between, wait_card could still meet the old
+# card (pcscd notices a removal at its next presence poll).
+wait_iccid() {
+  local i
+  for i in $(seq 1 100); do
+    "$READEF" --reader "$READER" --wait 1000 read 2>/dev/null | grep -qx "iccid=$1" && return 0
+    sleep 0.1
+  done
+  fail "$CUR: card $1 not read in the reader within 10 s"; show_logs
+}
+
 # Stop pcscd and check it is gone; then the verdict.
 sim_finish() {
   kill "$P"; wait "$P"; local prc=$?; P=""

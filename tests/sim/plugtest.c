@@ -13,15 +13,19 @@
  *   watch                 watch_fd(): a descriptor, non-blocking, CLOEXEC
  *   readable MS           the fd becomes readable within MS ms
  *   quiet MS              the fd stays unreadable for MS ms
- *   probe RC              probe() returns RC (0, -4 ...), and afterwards
- *                         the fd is not readable; prints asks and tries
+ *   probe RC [pending]    probe() returns RC (0, -4 ...), and afterwards
+ *                         the fd is not readable (pending: is readable, a
+ *                         swap left for the next scan); prints asks and
+ *                         tries
  *   read                  read(): the document's length and content type,
  *                         then consumed(PDM_OK) (the core applied it)
- *   present N             present_ids() returns N ids
+ *   present N             present_ids() returns N ids (printed)
  *   log TEXT              a log line of this instance contains TEXT
  *   nolog TEXT            no log line contains TEXT
  *   destroy MS            destroy() returns within MS ms, the fd is
  *                         closed, no thread is left, nothing leaked
+ * A number out of range, a line over 511 bytes or a token over 63 is
+ * refused with a FAIL line naming it.
  * Usage: plugtest < commands
  */
 #define _GNU_SOURCE
@@ -31,7 +35,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +69,7 @@ static int ask_pin(pdm_plugin_ctx *pc, const char *text, int tries_left,
         return PDM_ECANCELLED;
     if (strlen(answer) >= size)
         return PDM_EINVAL;
-    strcpy(buf, answer);
+    snprintf(buf, size, "%s", answer);
     answer[0] = '\0'; /* one answer per question */
     return PDM_OK;
 }
@@ -73,6 +79,24 @@ static long now_ms(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return t.tv_sec * 1000L + t.tv_nsec / 1000000L;
+}
+
+/* A whole decimal number in [min, max] for @cmd, or a FAIL line naming
+ * the bad argument and false. */
+static bool num(const char *cmd, const char *arg, long min, long max,
+                int *out)
+{
+    char *end;
+    long v;
+    errno = 0;
+    v = strtol(arg, &end, 10);
+    if (end == arg || *end != '\0' || errno == ERANGE || v < min || v > max) {
+        printf("FAIL %s: '%.40s' is not a number from %ld to %ld\n", cmd, arg,
+               min, max);
+        return false;
+    }
+    *out = (int)v;
+    return true;
 }
 
 static int threads(void)
@@ -122,11 +146,19 @@ static void cmd_new(char *args)
     }
     fh = pdm_fake_host_new();
     api = *pdm_fake_host_api(fh);
-    for (char *t = strtok(args, " "); t; t = strtok(NULL, " ")) {
+    for (char *save = NULL, *t = strtok_r(args, " ", &save); t;
+         t = strtok_r(NULL, " ", &save)) {
         char *eq = strchr(t, '=');
-        if (strcmp(t, "noask") == 0) {
+        if (strlen(t) > 63 || (strcmp(t, "noask") != 0 && (!eq || eq == t))) {
+            printf("FAIL new: '%.40s' is not noask or KEY=VALUE (63 bytes "
+                   "at most)\n", t);
+            pdm_fake_host_free(fh);
+            fh = NULL;
+            return;
+        }
+        if (!eq) {
             noask = 1;
-        } else if (eq) {
+        } else {
             *eq = '\0';
             pdm_fake_host_set_option(fh, t, eq + 1);
         }
@@ -180,14 +212,14 @@ static void cmd_destroy(int ms)
     fd = -1;
 }
 
-static void cmd_probe(int want)
+static void cmd_probe(int want, bool pending)
 {
     int rc = ops->probe(inst);
     flush_logs();
     if (rc != want)
         printf("FAIL probe %d, expected %d\n", rc, want);
-    else if (fd >= 0 && readable(0))
-        puts("FAIL probe: the fd is still readable");
+    else if (fd >= 0 && readable(0) != pending)
+        printf("FAIL probe: the fd is %sreadable\n", pending ? "not " : "still ");
     else
         printf("ok probe %d asks=%d tries=%d text=%s\n", rc, asks,
                last_tries, asks ? last_text : "");
@@ -224,10 +256,14 @@ static void cmd_present(int want)
         printf("FAIL present_ids %d\n", rc);
         return;
     }
-    if ((int)n != want)
+    if ((int)n != want) {
         printf("FAIL present_ids gave %zu ids, expected %d\n", n, want);
-    else
-        printf("ok present %zu\n", n);
+    } else {
+        printf("ok present %zu", n);
+        for (size_t k = 0; k < n; k++)
+            printf(" %s", ids[k]);
+        putchar('\n');
+    }
     for (size_t k = 0; k < n; k++)
         api.free(ids[k]);
     api.free(ids);
@@ -238,7 +274,16 @@ int main(void)
     char line[512];
     setvbuf(stdout, NULL, _IOLBF, 0);
     while (fgets(line, sizeof line, stdin)) {
-        char *arg;
+        char *arg, *sp;
+        int v;
+        if (!strchr(line, '\n') && !feof(stdin)) {
+            int ch;
+            while ((ch = getchar()) != EOF && ch != '\n')
+                ;
+            printf("FAIL line over %zu bytes: '%.20s...'\n",
+                   sizeof line - 1, line);
+            continue;
+        }
         line[strcspn(line, "\n")] = '\0';
         arg = strchr(line, ' ');
         if (arg)
@@ -250,6 +295,10 @@ int main(void)
         } else if (!inst) {
             printf("FAIL %s: no instance\n", line);
         } else if (strcmp(line, "answer") == 0) {
+            if (strlen(arg) >= sizeof answer) {
+                printf("FAIL answer: over %zu bytes\n", sizeof answer - 1);
+                continue;
+            }
             snprintf(answer, sizeof answer, "%s", arg);
             puts("ok");
         } else if (strcmp(line, "watch") == 0) {
@@ -266,23 +315,37 @@ int main(void)
                 puts("ok watching");
         } else if (strcmp(line, "readable") == 0) {
             long t0 = now_ms();
-            int ms = atoi(arg);
-            if (readable(ms))
+            if (!num(line, arg, 0, 600000, &v))
+                continue;
+            if (readable(v))
                 printf("ok readable after %ld ms\n", now_ms() - t0);
             else
-                printf("FAIL not readable within %d ms\n", ms);
+                printf("FAIL not readable within %d ms\n", v);
         } else if (strcmp(line, "quiet") == 0) {
             long t0 = now_ms();
-            if (readable(atoi(arg)))
+            if (!num(line, arg, 0, 600000, &v))
+                continue;
+            if (readable(v))
                 printf("FAIL readable after %ld ms\n", now_ms() - t0);
             else
                 puts("ok quiet");
         } else if (strcmp(line, "probe") == 0) {
-            cmd_probe(atoi(arg));
+            bool pending = false;
+            if ((sp = strchr(arg, ' '))) {
+                *sp++ = '\0';
+                if (strcmp(sp, "pending") != 0) {
+                    printf("FAIL probe: '%.40s' is not 'pending'\n", sp);
+                    continue;
+                }
+                pending = true;
+            }
+            if (num(line, arg, INT_MIN, INT_MAX, &v))
+                cmd_probe(v, pending);
         } else if (strcmp(line, "read") == 0) {
             cmd_read();
         } else if (strcmp(line, "present") == 0) {
-            cmd_present(atoi(arg));
+            if (num(line, arg, 0, 16, &v))
+                cmd_present(v);
         } else if (strcmp(line, "log") == 0 || strcmp(line, "nolog") == 0) {
             int want = line[0] == 'l';
             flush_logs();
@@ -291,7 +354,8 @@ int main(void)
             else
                 printf("FAIL %s log line: %s\n", want ? "no" : "a", arg);
         } else if (strcmp(line, "destroy") == 0) {
-            cmd_destroy(atoi(arg));
+            if (num(line, arg, 0, 600000, &v))
+                cmd_destroy(v);
         } else {
             printf("FAIL unknown command %s\n", line);
         }

@@ -9,7 +9,8 @@
 #      reader;
 #   3. the card inserted again: applied again, and a new first session;
 #   4. card swapped for another ICCID: the old card's account goes, the new
-#      card's account comes;
+#      card's account comes; also with no wait between pulling one card
+#      and inserting the other, and while the agent is stopped (SIGSTOP);
 #   5. bootstrap.removed_source = keep: a removed card's account stays,
 #      audited as kept;
 #   6. bootstrap.disabled_origins = smartcard: the card is never read (no
@@ -213,6 +214,53 @@ audit "$WORK/a4"
 [ "$(count "$WORK/a4" "BootstrapSourceGone ./DMAcc/simop .*no longer has $ICCID_A")" = 2 ] &&
   ok "4: the old card's account was removed again" || fail "4: BootstrapSourceGone rows for $ICCID_A: $(count "$WORK/a4" "no longer has $ICCID_A")"
 grep -q "applied.*source $ICCID_B\|$ICCID_B.*applied\|Bootstrap ./DMAcc/simop" "$WORK/a4" || fail "4: no Bootstrap row"
+
+# 4b/4c. Swaps with no wait between: the card out and the other in at once
+# (both looks at the reader may see a card; pcsclite's event counter and
+# the ICCID tell them apart).  Each must remove the old card's account
+# (BootstrapSourceGone naming its ICCID) and apply the new card's
+# (a Bootstrap row), in that order, and start the new account's session.
+GONE="BootstrapSourceGone ./DMAcc/simop .*no longer has"
+BOOT="allow bootstrap:sim-bootstrap/sim Bootstrap ./DMAcc/simop"
+# swapped LABEL OLD_ICCID GONE_ROWS BOOT_ROWS SESSIONS: the audit reaches
+# GONE_ROWS rows for OLD_ICCID and BOOT_ROWS Bootstrap rows (15 s), the
+# Gone row before the last Bootstrap row, the account there, the session.
+swapped() {
+  local i
+  for i in $(seq 1 150); do
+    audit "$WORK/a-$1"
+    [ "$(count "$WORK/a-$1" "$GONE $2")" -ge "$3" ] &&
+      [ "$(count "$WORK/a-$1" "$BOOT")" -ge "$4" ] && break
+    sleep 0.1
+  done
+  [ "$(count "$WORK/a-$1" "$GONE $2: removed")" = "$3" ] &&
+    ok "$1: the old card's account was removed (audited)" ||
+    { fail "$1: $(count "$WORK/a-$1" "$GONE $2") BootstrapSourceGone rows for $2, expected $3"; cat "$WORK/a-$1" >&2; }
+  [ "$(count "$WORK/a-$1" "$BOOT")" = "$4" ] &&
+    ok "$1: the new card's account was applied (audited)" ||
+    { fail "$1: $(count "$WORK/a-$1" "$BOOT") Bootstrap rows, expected $4"; cat "$WORK/a-$1" >&2; }
+  [ "$(grep -n -- "$GONE $2\|$BOOT" "$WORK/a-$1" | tail -2 | head -1 | grep -c "$GONE")" = 1 ] ||
+    fail "$1: the new card's Bootstrap row is not after the old card's BootstrapSourceGone row"
+  has_account || fail "$1: no account after the swap"
+  wait_count "$D/device.jsonl" "sim.operator: ended" "$5"
+  [ "$(count "$D/device.jsonl" "sim.operator: ended normally")" = "$5" ] ||
+    fail "$1: the new card's first session did not end normally"
+}
+nboot=$(count "$WORK/a4" "$BOOT")
+server s4b
+kill "$V"; wait "$V" 2>/dev/null; V=""
+insert dm
+swapped "4b: fast swap" "$ICCID_B" 1 $((nboot + 1)) 4
+verdict s4b
+# The agent stopped (SIGSTOP: neither its loop nor its reader watch runs)
+# while the card is swapped: it must see the swap when it runs again.
+server s4c
+kill -STOP "$A"
+kill "$V"; wait "$V" 2>/dev/null; V=""
+insert dm-b; wait_iccid "$ICCID_B"
+kill -CONT "$A"
+swapped "4c: swap while the agent is stopped" "$ICCID_A" 3 $((nboot + 2)) 5
+verdict s4c
 remove
 wait_account no || fail "4: the account of $ICCID_B is still there after its removal"
 stop_agent

@@ -6,7 +6,11 @@
 #
 # watch_fd: readable after an insertion and a removal, quiet when nothing
 # changes (also after probe()'s own connect and reset), drained by
-# probe(), readable when pcscd comes back; destroy() within 1 s with
+# probe(), readable when pcscd comes back; card swaps with no wait
+# between (another ICCID, same ATR): seen when the watch is polled, when
+# the swap falls between present_ids() and probe() or after a read in the
+# same scan (the probe offers nothing and leaves the fd readable until
+# present_ids() is asked again), and before watch_fd() starts; destroy() within 1 s with
 # pcscd running, not running and killed under the thread.
 # PIN: right, wrong (counter -1, one VERIFY), cancelled, not digits, no
 # ask_pin in the host, the AODF's reference over option.pin_ref, the
@@ -85,10 +89,89 @@ answer_has "read" "1505 bytes application/vnd.syncml.dm+wbxml from 8949020000123
 t "insert: probe's own connect and reset do not signal" quiet 1000
 remove
 t "remove: readable" readable 3000
+# The core holds the card's account (read above) and learns that the card
+# left from present_ids(), which it asks before probe(): the probe leaves
+# the change signalled for the next scan.
+t "remove: probe leaves it for present_ids" probe -4 pending
+t "remove: logged" log "card watch: a card was inserted or removed since the present cards were last checked: nothing offered until the next scan checks them"
+t "remove: present_ids" present 0
 t "remove: probe" probe -4
 t "remove: quiet" quiet 1000
 # 4. destroy() while the thread waits in SCardGetStatusChange.
 t "pcscd running: destroy" destroy 1000
+
+# 4b. Swaps: a card pulled and another put in with no wait between, seen
+# however the scans fall.  Both cards have the same ATR and both looks
+# see a card present: only pcsclite's event counter and the ICCID differ.
+A=89490200001234567890 B=89490200009876543210
+# swap NAME ICCID: the card in the reader goes and NAME goes in at once;
+# returns when pcscd has NAME (its ICCID read).
+swap() { kill "$V"; wait "$V" 2>/dev/null; V=""; insert "$1"; wait_iccid "$2"; }
+insert dm; wait_card
+t "swap: create" new
+t "swap: watch" watch
+t "swap: startup scan: probe" probe 0
+t "swap: startup scan: read" read
+answer_has "swap: the first card" "from $A"
+t "swap: quiet" quiet 500
+# The fastest swap the emulator allows, the watch polled: readable, and
+# the next scan sees the old card gone and the new one there.
+swap dm-b $B
+t "fast swap: readable" readable 3000
+t "fast swap: present_ids" present 1
+answer_has "fast swap: the new card only" "present 1 $B"
+t "fast swap: probe" probe 0
+t "fast swap: read" read
+answer_has "fast swap: the new card's document" "from $B"
+t "fast swap: quiet" quiet 1000
+# A swap between the core's present_ids() and its probe() (the scan's
+# start): the probe drains the watch, yet must not offer the new card
+# before the core has seen the old one go.
+t "swap in a scan: present_ids" present 1
+answer_has "swap in a scan: before" "present 1 $B"
+swap dm $A
+t "swap in a scan: signalled (not polled: the core is in its scan)" readable 3000
+t "swap in a scan: probe" probe -4 pending
+t "swap in a scan: present_ids (next scan)" present 1
+answer_has "swap in a scan: the old card gone" "present 1 $A"
+t "swap in a scan: probe (next scan)" probe 0
+t "swap in a scan: read" read
+answer_has "swap in a scan: the new card's document" "from $A"
+t "swap in a scan: quiet" quiet 1000
+# A swap during the scan that read the old card (its next probe), with
+# the watch not polled meanwhile.
+swap dm-b $B
+t "swap after a read: signalled (not polled)" readable 3000
+t "swap after a read: probe" probe -4 pending
+t "swap after a read: present_ids" present 1
+answer_has "swap after a read: the old card gone" "present 1 $B"
+t "swap after a read: probe" probe 0
+t "swap after a read: read" read
+t "swap after a read: quiet" quiet 1000
+t "swap: destroy" destroy 1000
+# A swap before the watch starts (the agent scans at start-up, then asks
+# watch_fd()): the watch starts from the scan's look at the readers.
+t "swap before watch: create" new
+t "swap before watch: probe" probe 0
+swap dm $A
+t "swap before watch: watch" watch
+t "swap before watch: readable" readable 3000
+t "swap before watch: destroy" destroy 1000
+# A core that never asks present_ids() (it keeps no account of this
+# source): one deferred scan per change, then the new card is offered.
+t "no present_ids: create" new
+t "no present_ids: watch" watch
+t "no present_ids: probe" probe 0
+t "no present_ids: read" read
+swap dm-b $B
+t "no present_ids: readable" readable 3000
+t "no present_ids: probe" probe -4 pending
+t "no present_ids: next scan: probe" probe 0
+t "no present_ids: next scan: read" read
+answer_has "no present_ids: the new card's document" "from $B"
+t "no present_ids: quiet" quiet 1000
+t "no present_ids: destroy" destroy 1000
+remove
 
 # 5. The PIN card (AODF: PIN1 = reference 01; a local PIN 81 first).
 insert pin; wait_card
