@@ -125,7 +125,11 @@ typedef struct pdm_bootstrap_ops {
      * removed or swapped, a reader plugged in).  The host only polls it
      * (it never reads, writes or closes it) and then runs a scan, which
      * calls probe(): the source clears the readiness there (a change
-     * signalled after that probe makes the fd readable again).  Owned by
+     * signalled after that probe makes the fd readable again), or leaves
+     * it readable on purpose when it saw a change this scan cannot act on
+     * in order (a card swapped after present_ids(): probe() offers nothing
+     * so that the next scan first removes the old source's accounts); the
+     * host then scans again, as for any readiness.  Owned by
      * the instance, valid until destroy.  Called from the context's
      * thread, at most once per instance; the source starts watching (e.g.
      * a thread of its own that never calls host services) only then, so
