@@ -24,7 +24,7 @@ static bool g_print;
 
 typedef struct site {
     char key[400];
-    char example[200];
+    char example[400];
     size_t count;
 } site;
 static site *g_sites;
@@ -87,7 +87,8 @@ static bool allocator_frame(const char *name)
     static const char *const skip[] = {
         "on_failure", "alloc_should_fail", "pdm__malloc", "pdm__calloc",
         "pdm__realloc", "pdm__strdup", "pdm__strndup", "backtrace",
-        "util/util.c", "torture_site.c", NULL};
+        "pdm__buf_", "pdm__arena_", "util/util.c", "util/util.h",
+        "torture_site.c", NULL};
     for (int i = 0; skip[i]; i++)
         if (strstr(name, skip[i]))
             return true;
@@ -96,18 +97,27 @@ static bool allocator_frame(const char *name)
 
 void torture_site_absorbed(const char *example)
 {
-    char key[400] = "", f[200];
+    char key[400] = "", f[200], where[200] = "", ex[400];
     int used = 0;
     size_t i;
-    for (int k = 0; k < g_npc && used < 2; k++) {
+    for (int k = 0; k < g_npc && used < 3; k++) {
+        char *sp;
         frame_name(g_pc[k], f, sizeof f);
         if (!used && allocator_frame(f))
             continue;
-        /* the allocating function and its caller */
+        /* the allocating function and two callers, by name (one class
+         * whatever the line); the first one's line in the example */
+        if (!used)
+            snprintf(where, sizeof where, "%s", f);
+        if ((sp = strchr(f, ' ')))
+            *sp = '\0';
         snprintf(key + strlen(key), sizeof key - strlen(key), "%s%s",
-                 used ? "\n      < " : "", f);
+                 used ? " < " : "", f);
         used++;
     }
+    snprintf(ex, sizeof ex, "%s\n          at %s", example ? example : "",
+             where);
+    example = ex;
     if (!used)
         snprintf(key, sizeof key, "(no stack recorded)");
     for (i = 0; i < g_nsites; i++)

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "cu_main.h"
 #include "store/store.h"
 #include "tree/tree.h"
@@ -308,7 +310,55 @@ static void test_audit__many_rows_and_long_uri(void)
     pdm__store_close(s);
 }
 
+/* A row that the store refuses while the package is still open (the
+ * buffer filled up and was written early) makes the package's commit fail
+ * closed: its change is not stored without the rows of its decisions. */
+static void test_audit__lost_row_fails_commit(void)
+{
+    char dir[512];
+    pdm__store *s;
+    pdm__tree *t;
+    pdm__decision d;
+    sqlite3 *db;
+    const pdm__decision boom = {PDM_OK, "", "", "", "core", "refused"};
+    pdm__tree_item v = {(const uint8_t *)"v", 1, PDM_FORMAT_CHR, NULL, true};
+    snprintf(dir, sizeof dir, "%s/audit-lost", pdm_test_tmpdir());
+    open_all(dir, &s, &t);
+    /* the store refuses one row: as a disk error would */
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open(pdm__store_path(s), &db), SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT ON "
+                                     "audit WHEN NEW.op = 'Boom' BEGIN "
+                                     "SELECT RAISE(ABORT, 'boom'); END;",
+                                 NULL, NULL, NULL),
+                    SQLITE_OK);
+    CU_ASSERT_EQUAL(pdm__tree_begin(t), PDM_OK);
+    pdm__tree_audit(t, &LOCAL, "Boom", NULL, &boom);
+    CU_ASSERT_EQUAL(pdm__tree_add(t, &LOCAL, "./X", &v, &d), PDM_OK);
+    /* more rows than the buffer holds: it is written early, and fails
+     * (the rows after it find no room: lost) */
+    for (int i = 0; i < 100; i++)
+        CU_ASSERT_EQUAL(pdm__tree_replace(t, &SB, "./X", &v, &d), PDM_EDENIED);
+    /* the store works again by the commit: the queued rows could be
+     * written, the lost ones not */
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TRIGGER boom", NULL, NULL, NULL),
+                    SQLITE_OK);
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL(pdm__tree_commit(t), PDM_EIO);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./X"));
+    pdm__tree_free(t);
+    pdm__store_close(s);
+    open_all(dir, &s, &t);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./X"));
+    /* the rows that were queued are there (the package undone) */
+    CU_ASSERT_EQUAL(count_rows(s, "local|Add|./X|allow|"), 1);
+    CU_ASSERT_EQUAL(count_rows(s, "local|Boom||allow|"), 1);
+    CU_ASSERT(count_rows(s, "server:ServerB|Replace|./X|deny|") < 100);
+    pdm__tree_free(t);
+    pdm__store_close(s);
+}
+
 static const pdm_test tests[] = {
+    {"lost_row_fails_commit", test_audit__lost_row_fails_commit},
     {"no_effect_without_row_oom", test_audit__no_effect_without_row_oom},
     {"many_rows_and_long_uri", test_audit__many_rows_and_long_uri},
     {"create_delete_same_package", test_audit__create_delete_same_package},
