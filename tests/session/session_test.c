@@ -76,6 +76,7 @@
 #include "auth/auth.h"
 #include "codec/codec.h"
 #include "cu_main.h"
+#include "torture_site.h"
 #include "engine/engine.h"
 #include "session/session_int.h"
 #include "tree/tree.h"
@@ -1046,14 +1047,6 @@ static void test_session__cases(void)
  * limits it to the matching cases; PDM_TORTURE_FROM/TO to a window of N.
  */
 extern int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
-extern void __sanitizer_print_stack_trace(void) __attribute__((weak));
-
-/* PDM_TORTURE_VERBOSE=2 (sanitizer builds): where each failure happened. */
-static void print_failure_site(void)
-{
-    if (__sanitizer_print_stack_trace)
-        __sanitizer_print_stack_trace();
-}
 
 static long env_long(const char *name, long def)
 {
@@ -1081,8 +1074,9 @@ static void test_session__torture(void)
     size_t n = list_cases(names, 512), runs = 0, unclean = 0, leaks = 0,
            swept = 0, absorbed = 0;
     bool verbose = getenv("PDM_TORTURE_VERBOSE") != NULL;
-    if (env_long("PDM_TORTURE_VERBOSE", 0) >= 2)
-        pdm__alloc_fail_hook = print_failure_site;
+    /* where each failure happened: tallied for the absorbed ones, printed
+     * for all with PDM_TORTURE_VERBOSE=2 (sanitizer builds) */
+    torture_site_arm(env_long("PDM_TORTURE_VERBOSE", 0) >= 2);
     long every = env_long("PDM_TORTURE_STEP", 1);
     long open_every = env_long("PDM_TORTURE_OPEN_STEP", every);
     size_t swept_open = 0;
@@ -1139,11 +1133,16 @@ static void test_session__torture(void)
                      * failure was absorbed (a cache, a log line, or a bug
                      * that loses something quietly); counted, and shown
                      * with PDM_TORTURE_VERBOSE. */
-                    if (run_case(&c, w == 1) && !persistent) {
+                    torture_site_clear();
+                    if (run_case(&c, w == 1) && !persistent &&
+                        torture_site_hit()) {
+                        char ex[200];
+                        snprintf(ex, sizeof ex, "%s (%s), allocation %ld",
+                                 names[i], w ? "WBXML" : "XML", k);
                         absorbed++;
+                        torture_site_absorbed(ex);
                         if (verbose)
-                            printf("  absorbed: %s (%s), allocation %ld\n",
-                                   names[i], w ? "WBXML" : "XML", k);
+                            printf("  absorbed: %s\n", ex);
                     }
                     pdm__alloc_fail_after(-1);
                     g_torture = false;
@@ -1174,6 +1173,8 @@ static void test_session__torture(void)
            "unclean, %zu with leaks, %zu absorbed (the case passed)\n",
            n, swept, swept_open, open_every, every, runs, unclean, leaks,
            absorbed);
+    torture_site_report();
+    torture_site_disarm();
     CU_ASSERT_EQUAL(unclean, 0);
     CU_ASSERT_EQUAL(leaks, 0);
 }

@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "store/store.h"
 #include "tree/tree.h"
+#include "util/util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -700,7 +701,38 @@ static void test_alerts__orphans(void)
     pdm_ctx_close(ctx);
 }
 
+/* Out of memory for a pending-Exec record is reported (PDM_ENOMEM: the
+ * Exec is then not started, services.c mo_exec), never a success without
+ * the record: its result would be refused as nobody's. */
+static void test_alerts__pending_oom(void)
+{
+    pdm_ctx *ctx = open_ctx();
+    long total = -1;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    for (long n = 0; total < 0 && n < 100; n++) {
+        size_t before = npending(ctx);
+        char corr[32];
+        int rc;
+        snprintf(corr, sizeof corr, "oom-%ld", n);
+        pdm__alloc_fail_nth(n);
+        rc = pdm__alerts_exec_pending(ctx, "srv-a", "./Z", corr);
+        if (pdm__alloc_fail_after(-1) <= n)
+            total = n; /* none failed */
+        CU_ASSERT(rc == PDM_OK || rc == PDM_ENOMEM);
+        CU_ASSERT_EQUAL(npending(ctx), rc == PDM_OK ? before + 1 : before);
+    }
+    CU_ASSERT(total > 0);
+    for (long n = 0; n <= total; n++) { /* the next tests start empty */
+        char corr[32];
+        snprintf(corr, sizeof corr, "oom-%ld", n);
+        pdm__alerts_exec_settled(ctx, "srv-a", "./Z", corr);
+    }
+    CU_ASSERT_EQUAL(npending(ctx), 0);
+    pdm_ctx_close(ctx);
+}
+
 static const pdm_test tests[] = {
+    {"pending_oom", test_alerts__pending_oom},
     {"persist", test_alerts__persist},
     {"damaged", test_alerts__damaged},
     {"args", test_alerts__args},

@@ -5,7 +5,10 @@
  * and that the store survives reopening with the same committed tree.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "cu_main.h"
 #include "store/store.h"
@@ -159,7 +162,205 @@ static void test_audit__create_delete_same_package(void)
     pdm__store_close(s);
 }
 
+typedef struct count {
+    const char *needle;
+    size_t n;
+} count;
+
+static int count_cb(void *user, const pdm__audit_rec *a)
+{
+    count *c = user;
+    char row[8192];
+    snprintf(row, sizeof row, "%s|%s|%s|%s|", a->principal, a->op,
+             a->uri ? a->uri : "", a->decision);
+    c->n += strstr(row, c->needle) != NULL;
+    return 0;
+}
+
+static size_t count_rows(pdm__store *s, const char *needle)
+{
+    count c = {needle, 0};
+    CU_ASSERT_EQUAL(pdm__store_audit_query(s, 0, count_cb, &c), PDM_OK);
+    return c.n;
+}
+
+/* Out of memory at any allocation of a package never leaves the effect of
+ * a decision without its audit row (the row of an ACL refusal, of a local
+ * change): the allocation-failure torture found rows lost when the audit
+ * queue itself could not allocate, the package committed all the same.
+ * Each N fails the Nth allocation of the package (begin, a refused server
+ * Replace, a local Add, commit); what must hold every time: the refusal
+ * has its "deny" row, and the local node exists (committed) only with its
+ * "allow" row, in the store. */
+static void test_audit__no_effect_without_row_oom(void)
+{
+    char dir[512];
+    pdm__store *s;
+    pdm__tree *t;
+    pdm__decision d;
+    pdm__tree_item v = {(const uint8_t *)"v", 1, PDM_FORMAT_CHR, NULL, true};
+    pdm__tree_item acl = {(const uint8_t *)"Get=ServerA&Replace=ServerA", 27,
+                          PDM_FORMAT_CHR, NULL, false};
+    long total = -1, denies = 0;
+    snprintf(dir, sizeof dir, "%s/audit-oom", pdm_test_tmpdir());
+    open_all(dir, &s, &t);
+    CU_ASSERT_EQUAL(pdm__tree_add(t, &SA, "./Acc/Secret", &v, &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_replace(t, &SA, "./Acc?prop=ACL", &acl, &d),
+                    PDM_OK);
+    for (long n = 0; total < 0 || n <= total; n++) {
+        char uri[64], row[96];
+        int rrc, arc, crc;
+        size_t before = count_rows(s, "server:ServerB|Replace|./Acc/Secret|deny|");
+        snprintf(uri, sizeof uri, "./L%ld", n);
+        pdm__alloc_fail_nth(n);
+        crc = pdm__tree_begin(t);
+        rrc = pdm__tree_replace(t, &SB, "./Acc/Secret", &v, &d);
+        arc = pdm__tree_add(t, &LOCAL, uri, &v, &d);
+        if (crc == PDM_OK)
+            crc = pdm__tree_commit(t);
+        if (pdm__tree_in_transaction(t))
+            pdm__tree_abort(t);
+        if (pdm__alloc_fail_after(-1) <= n) /* none failed: the last N */
+            total = n;
+        snprintf(row, sizeof row, "local|Add|%s|allow|", uri);
+        if (rrc == PDM_EDENIED) {
+            denies++;
+            CU_ASSERT_EQUAL(count_rows(s, "server:ServerB|Replace|./Acc/"
+                                          "Secret|deny|"),
+                            before + 1);
+        }
+        if (pdm__tree_lookup(t, uri)) {
+            CU_ASSERT_EQUAL(arc, PDM_OK);
+            CU_ASSERT_EQUAL(crc, PDM_OK);
+            CU_ASSERT_EQUAL(count_rows(s, row), 1);
+        }
+        if (n > 5000)
+            break; /* a runaway loop, not a test */
+    }
+    CU_ASSERT(total >= 3); /* the package allocates: the sweep failed some */
+    CU_ASSERT(denies >= total);
+    pdm__tree_free(t);
+    pdm__store_close(s);
+    /* committed nodes are in the store too, each with its row */
+    open_all(dir, &s, &t);
+    for (long n = 0; n <= total; n++) {
+        char uri[64], row[96];
+        snprintf(uri, sizeof uri, "./L%ld", n);
+        snprintf(row, sizeof row, "local|Add|%s|allow|", uri);
+        if (pdm__tree_lookup(t, uri))
+            CU_ASSERT_EQUAL(count_rows(s, row), 1);
+    }
+    pdm__tree_free(t);
+    pdm__store_close(s);
+}
+
+/* Many audited decisions in one package (more than the tree's row
+ * buffer holds) and a URI longer than the whole buffer: every row is
+ * stored, whole and in order. */
+static void test_audit__many_rows_and_long_uri(void)
+{
+    char dir[512], *longuri;
+    pdm__store *s;
+    pdm__tree *t;
+    pdm__decision d;
+    rows r;
+    pdm__tree_item v = {(const uint8_t *)"v", 1, PDM_FORMAT_CHR, NULL, true};
+    pdm__tree_item acl = {(const uint8_t *)"Get=ServerA&Replace=ServerA", 27,
+                          PDM_FORMAT_CHR, NULL, false};
+    size_t refused = 0;
+    snprintf(dir, sizeof dir, "%s/audit-many", pdm_test_tmpdir());
+    open_all(dir, &s, &t);
+    CU_ASSERT_EQUAL(pdm__tree_add(t, &SA, "./Acc/Secret", &v, &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_replace(t, &SA, "./Acc?prop=ACL", &acl, &d),
+                    PDM_OK);
+    longuri = malloc(6002);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(longuri);
+    memcpy(longuri, "./Acc/", 6);
+    memset(longuri + 6, 'x', 5995);
+    longuri[6001] = '\0';
+    CU_ASSERT_EQUAL(pdm__tree_begin(t), PDM_OK);
+    for (int i = 0; i < 60; i++) {
+        CU_ASSERT_EQUAL(pdm__tree_replace(t, &SB, "./Acc/Secret", &v, &d),
+                        PDM_EDENIED);
+        refused++;
+        if (i == 30) {
+            CU_ASSERT_NOT_EQUAL(pdm__tree_replace(t, &SB, longuri, &v, &d),
+                                PDM_OK);
+            refused++;
+        }
+    }
+    CU_ASSERT_EQUAL(pdm__tree_add(t, &LOCAL, "./Last", &v, &d), PDM_OK);
+    CU_ASSERT_EQUAL(pdm__tree_commit(t), PDM_OK);
+    pdm__tree_free(t);
+    pdm__store_close(s);
+    open_all(dir, &s, &t);
+    CU_ASSERT_EQUAL(count_rows(s, "server:ServerB|Replace|./Acc/Secret|deny|"),
+                    60);
+    CU_ASSERT_EQUAL(count_rows(s, longuri), 1);
+    memset(&r, 0, sizeof r);
+    CU_ASSERT_EQUAL(pdm__store_audit_query(s, 0, collect, &r), PDM_OK);
+    /* the ACL change (a server's Add is not audited), 61 refusals, the
+     * local Add, in order */
+    CU_ASSERT_EQUAL(r.n, 63);
+    CU_ASSERT(strstr(r.text[0], "server:ServerA|Replace|./Acc?prop=ACL|allow") != NULL);
+    CU_ASSERT(strstr(r.text[32], "|Replace|./Acc/xxxx") != NULL);
+    CU_ASSERT(strstr(r.text[62], "local|Add|./Last|allow") != NULL);
+    free(longuri);
+    pdm__tree_free(t);
+    pdm__store_close(s);
+}
+
+/* A row that the store refuses while the package is still open (the
+ * buffer filled up and was written early) makes the package's commit fail
+ * closed: its change is not stored without the rows of its decisions. */
+static void test_audit__lost_row_fails_commit(void)
+{
+    char dir[512];
+    pdm__store *s;
+    pdm__tree *t;
+    pdm__decision d;
+    sqlite3 *db;
+    const pdm__decision boom = {PDM_OK, "", "", "", "core", "refused"};
+    pdm__tree_item v = {(const uint8_t *)"v", 1, PDM_FORMAT_CHR, NULL, true};
+    snprintf(dir, sizeof dir, "%s/audit-lost", pdm_test_tmpdir());
+    open_all(dir, &s, &t);
+    /* the store refuses one row: as a disk error would */
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open(pdm__store_path(s), &db), SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "CREATE TRIGGER boom BEFORE INSERT ON "
+                                     "audit WHEN NEW.op = 'Boom' BEGIN "
+                                     "SELECT RAISE(ABORT, 'boom'); END;",
+                                 NULL, NULL, NULL),
+                    SQLITE_OK);
+    CU_ASSERT_EQUAL(pdm__tree_begin(t), PDM_OK);
+    pdm__tree_audit(t, &LOCAL, "Boom", NULL, &boom);
+    CU_ASSERT_EQUAL(pdm__tree_add(t, &LOCAL, "./X", &v, &d), PDM_OK);
+    /* more rows than the buffer holds: it is written early, and fails
+     * (the rows after it find no room: lost) */
+    for (int i = 0; i < 100; i++)
+        CU_ASSERT_EQUAL(pdm__tree_replace(t, &SB, "./X", &v, &d), PDM_EDENIED);
+    /* the store works again by the commit: the queued rows could be
+     * written, the lost ones not */
+    CU_ASSERT_EQUAL(sqlite3_exec(db, "DROP TRIGGER boom", NULL, NULL, NULL),
+                    SQLITE_OK);
+    sqlite3_close(db);
+    CU_ASSERT_EQUAL(pdm__tree_commit(t), PDM_EIO);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./X"));
+    pdm__tree_free(t);
+    pdm__store_close(s);
+    open_all(dir, &s, &t);
+    CU_ASSERT_PTR_NULL(pdm__tree_lookup(t, "./X"));
+    /* the rows that were queued are there (the package undone) */
+    CU_ASSERT_EQUAL(count_rows(s, "local|Add|./X|allow|"), 1);
+    CU_ASSERT_EQUAL(count_rows(s, "local|Boom||allow|"), 1);
+    CU_ASSERT(count_rows(s, "server:ServerB|Replace|./X|deny|") < 100);
+    pdm__tree_free(t);
+    pdm__store_close(s);
+}
+
 static const pdm_test tests[] = {
+    {"lost_row_fails_commit", test_audit__lost_row_fails_commit},
+    {"no_effect_without_row_oom", test_audit__no_effect_without_row_oom},
+    {"many_rows_and_long_uri", test_audit__many_rows_and_long_uri},
     {"create_delete_same_package", test_audit__create_delete_same_package},
     {"what_is_recorded", test_audit__what_is_recorded},
     {"rename_chain_commits", test_audit__rename_chain_commits},

@@ -462,14 +462,14 @@ void pdm__alerts_exec_settled(pdm_ctx *ctx, const char *server_id,
         save_pending(ctx);
 }
 
-void pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
-                              const char *uri, const char *correlator)
+int pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
+                             const char *uri, const char *correlator)
 {
     pdm__pending_exec *p, **pp;
     size_t n;
     bool dropped = false;
     if (!server_id || !uri)
-        return;
+        return PDM_OK;
     /* The same Exec again (a server repeating it) replaces its record. */
     n = drop_exec(ctx, server_id, uri, correlator, &dropped);
     while (n >= PDM__PENDING_MAX && ctx->pending) {
@@ -491,15 +491,15 @@ void pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
         (correlator && !(p->correlator = pdm__strdup(correlator)))) {
         pdm__engine_free_pending(p);
         pdm__logf(&ctx->log, PDM_LOG_ERROR, "core",
-                  "cannot remember the pending Exec %s of %s: its result "
-                  "will be refused",
-                  uri, server_id);
-        return;
+                  "out of memory for the record of the Exec %s of %s: "
+                  "not started", uri, server_id);
+        return PDM_ENOMEM;
     }
     for (pp = &ctx->pending; *pp; pp = &(*pp)->next)
         ;
     *pp = p;
     save_pending(ctx);
+    return PDM_OK;
 }
 
 /* One field of a saved record: "-" (absent) or "<n>:<n bytes>". */

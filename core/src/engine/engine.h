@@ -194,9 +194,12 @@ void pdm__engine_free_pending(pdm__pending_exec *p);
  * accepted and its result follows later.  Saved at once on its own (kv
  * "core"/"exec-pending"): it outlives the package, a failed session and
  * a restart, like the alert queue.  At most PDM__PENDING_MAX records;
- * the oldest goes first (logged): its result is then refused. */
+ * the oldest goes first (logged): its result is then refused.  Returns
+ * PDM_ENOMEM (logged) when the record cannot be made: the Exec must not
+ * start then (its result would be refused); a record that could not be
+ * saved (logged) still holds in this process. */
 #define PDM__PENDING_MAX 32
-void pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
+int pdm__alerts_exec_pending(pdm_ctx *ctx, const char *server_id,
                               const char *uri, const char *correlator);
 /* The Exec of @uri (with @correlator) by @server_id needs no record (its
  * handler did not accept it as pending): its record goes, if the result

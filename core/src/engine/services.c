@@ -307,7 +307,11 @@ static int mo_exec(void *user, void *handler, const char *uri,
      * result queued during it left a record that no result would ever
      * consume, and a crash inside it left none: the result was refused
      * (issue 13, the lock's kill -9 test). */
-    pdm__alerts_exec_pending(ctx, ctx->mo_call_server, uri, correlator);
+    if (pdm__alerts_exec_pending(ctx, ctx->mo_call_server, uri,
+                                 correlator) != PDM_OK) {
+        mo_call_end(user, outer);
+        return PDM_ENOMEM; /* a result nobody could take: not started */
+    }
     ctx->mo_exec_uri = uri;
     ctx->mo_exec_corr = correlator;
     rc = b->comp->ops.mo.exec(b->comp->inst, uri, data, correlator);

@@ -256,6 +256,8 @@ int pdm__account_store_nonce(pdm_ctx *ctx, pdm__cred *c, const uint8_t *n,
     slash = strrchr(c->nonce_uri, '/');
     parent = slash ? pdm__strndup(c->nonce_uri, (size_t)(slash - c->nonce_uri))
                    : NULL;
+    if (slash && !parent)
+        return PDM_ENOMEM; /* not ENOTFOUND: the caller keeps that quiet */
     p = parent ? pdm__tree_lookup(ctx->tree, parent) : NULL;
     pdm__free(parent);
     if (!p)

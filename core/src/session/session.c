@@ -1231,10 +1231,14 @@ PDM_API int pdm_session_reply(pdm_session *s, const uint8_t *body, size_t len,
             pdm__session_audit(s, "Session", "deny", s->err);
             goto out_fail;
         }
-        if ((u = pdm__strdup(resp))) {
-            pdm__free(s->url);
-            s->url = u;
+        /* not kept quietly on the old URL: the server said where to go */
+        if (!(u = pdm__strdup(resp))) {
+            rc = pdm__session_fail(s, PDM_ENOMEM, "%s: out of memory for "
+                                   "the RespURI", s->acc.server_id);
+            goto out_fail;
         }
+        pdm__free(s->url);
+        s->url = u;
     }
     if (!srv_bad) {
         pdm__el *meta = pdm__el_child(hdr, PDM_TAG_META);

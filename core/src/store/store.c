@@ -1069,6 +1069,10 @@ int pdm__store_commit(pdm__store *s)
     return rc;
 }
 
+bool pdm__store_in_transaction(const pdm__store *s) { return s->in_tx; }
+
+bool pdm__store_readonly(const pdm__store *s) { return s->readonly; }
+
 int pdm__store_checkpoint(pdm__store *s)
 {
     int busy = 0, src;

@@ -109,6 +109,8 @@ int64_t pdm__store_max_node_id(pdm__store *s);
 int pdm__store_begin(pdm__store *s);
 int pdm__store_commit(pdm__store *s);
 void pdm__store_rollback(pdm__store *s);
+bool pdm__store_in_transaction(const pdm__store *s);
+bool pdm__store_readonly(const pdm__store *s);
 /* Copies the WAL into the database file and truncates the WAL, so that
  * pages holding replaced values (with secure_delete, zeroed in the file)
  * do not survive as old frames in the WAL.  For commits that changed a

@@ -170,6 +170,7 @@ static void audit_acl(pdm__tree *t, const pdm__node *n, const char *acl)
     static const pdm__who core = {PDM_PRINCIPAL_FACTORY, NULL, NULL, 0, NULL};
     pdm__decision d;
     pdm__buf b;
+    char fb[300];
     memset(&d, 0, sizeof d);
     pdm__strlcpy(d.rule, "dmacc-acl", sizeof d.rule);
     pdm__strlcpy(d.component, "core", sizeof d.component);
@@ -179,8 +180,13 @@ static void audit_acl(pdm__tree *t, const pdm__node *n, const char *acl)
     pdm__buf_puts(&b, "./");
     pdm__node_path(n, &b);
     pdm__buf_puts(&b, "?prop=ACL");
+    /* out of memory: the row still names the node, by its last two
+     * segments (an account: ".../DMAcc/<name>"), not "./DMAcc" */
+    if (!pdm__buf_ok(&b))
+        snprintf(fb, sizeof fb, ".../%.120s/%.120s?prop=ACL",
+                 n->parent ? n->parent->name : "", n->name);
     pdm__tree_audit(t, &core, "Replace",
-                    pdm__buf_ok(&b) ? (const char *)b.data : "./DMAcc", &d);
+                    pdm__buf_ok(&b) ? (const char *)b.data : fb, &d);
     pdm__buf_free(&b);
 }
 

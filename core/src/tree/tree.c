@@ -1046,21 +1046,6 @@ int pdm__tree_open(pdm__tree **out, const pdm__tree_config *cfg, char *err,
     return PDM_OK;
 }
 
-static void audit_free(pdm__audit_q *a)
-{
-    while (a) {
-        pdm__audit_q *n = a->next;
-        pdm__free(a->principal);
-        pdm__free(a->op);
-        pdm__free(a->uri);
-        pdm__free(a->decision);
-        pdm__free(a->component);
-        pdm__free(a->reason);
-        pdm__free(a);
-        a = n;
-    }
-}
-
 void pdm__tree_free(pdm__tree *t)
 {
     if (!t)
@@ -1071,7 +1056,6 @@ void pdm__tree_free(pdm__tree *t)
         subtree_free(t->root);
     pdm__free(t->buckets);
     pdm__free(t->undo);
-    audit_free(t->audit_head);
     for (size_t i = 0; i < t->nmeta; i++) {
         pdm__free(t->meta[i].key);
         pdm__free(t->meta[i].value);
@@ -1204,14 +1188,49 @@ static int del_subtree_rows(pdm__store *s, const pdm__node *n)
     return rc;
 }
 
+/* The queued rows (pdm__tree_audit's packing: the time, a byte saying
+ * whether there is a URI, then principal, op, [uri,] decision, component
+ * and reason, each NUL-terminated), in the store's open transaction. */
 static int write_audit(pdm__tree *t)
 {
     int rc = PDM_OK;
-    for (pdm__audit_q *a = t->audit_head; a && rc == PDM_OK; a = a->next) {
-        pdm__audit_rec r = {0, a->ts_ms, a->principal, a->op, a->uri,
-                            a->decision, a->component, a->reason};
+    const unsigned char *p = t->audit_buf, *end = p + t->audit_len;
+    while (p < end && rc == PDM_OK) {
+        pdm__audit_rec r = {0};
+        bool has_uri;
+        memcpy(&r.ts_ms, p, sizeof r.ts_ms);
+        has_uri = p[sizeof r.ts_ms];
+        p += sizeof r.ts_ms + 1;
+#define NEXT(f) (r.f = (const char *)p, p += strlen(r.f) + 1)
+        NEXT(principal);
+        NEXT(op);
+        if (has_uri)
+            NEXT(uri);
+        NEXT(decision);
+        NEXT(component);
+        NEXT(reason);
+#undef NEXT
         rc = pdm__store_audit_add(t->cfg.store, &r);
     }
+    return rc;
+}
+
+/* Writes the queued rows in a store transaction of their own (or the
+ * store's open one) and empties the queue; on failure they stay queued
+ * (the commit tries again). */
+static int flush_audit(pdm__tree *t)
+{
+    pdm__store *s = t->cfg.store;
+    bool own = !pdm__store_in_transaction(s);
+    int rc = own ? pdm__store_begin(s) : PDM_OK;
+    if (rc == PDM_OK)
+        rc = write_audit(t);
+    if (own && rc == PDM_OK)
+        rc = pdm__store_commit(s);
+    else if (own)
+        pdm__store_rollback(s);
+    if (rc == PDM_OK)
+        t->audit_len = 0;
     return rc;
 }
 
@@ -1259,7 +1278,7 @@ int pdm__tree_commit(pdm__tree *t)
     /* A migration (meta_dirty) rides with the next commit that writes
      * anything: a read-only context never writes it, and loads the same
      * migration again. */
-    if (s && (t->nundo || t->audit_head)) {
+    if (s && (t->nundo || t->audit_len)) {
         bool meta = t->meta_dirty;
         rc = pdm__store_begin(s);
         /* Renamed nodes lose their old row first, so that a rename chain
@@ -1304,6 +1323,11 @@ int pdm__tree_commit(pdm__tree *t)
             rc = meta_write(t);
         if (rc == PDM_OK)
             rc = write_audit(t);
+        /* Fail closed: no change of the package is stored without the
+         * audit rows of its decisions (a row that could not be written
+         * earlier, see flush_audit). */
+        if (rc == PDM_OK && t->audit_lost && t->nundo)
+            rc = PDM_EIO;
         if (rc == PDM_OK)
             rc = pdm__store_commit(s);
         else
@@ -1323,8 +1347,8 @@ int pdm__tree_commit(pdm__tree *t)
                 else
                     pdm__store_rollback(s);
             }
-            audit_free(t->audit_head);
-            t->audit_head = t->audit_tail = NULL;
+            t->audit_len = 0;
+            t->audit_lost = false;
             return rc == PDM_ENOSPC ? rc : PDM_EIO;
         }
         /* The old value of a secret is zeroed in the database pages
@@ -1336,8 +1360,8 @@ int pdm__tree_commit(pdm__tree *t)
                       pdm__store_error(s));
     }
     drop_undo(t);
-    audit_free(t->audit_head);
-    t->audit_head = t->audit_tail = NULL;
+    t->audit_len = 0;
+    t->audit_lost = false;
     t->in_tx = false;
     return PDM_OK;
 }
@@ -1348,14 +1372,12 @@ void pdm__tree_abort(pdm__tree *t)
         return;
     pdm__tree_rollback_to(t, 0);
     t->in_tx = false;
-    if (t->cfg.store && t->audit_head && pdm__store_begin(t->cfg.store) == PDM_OK) {
-        if (write_audit(t) == PDM_OK)
-            pdm__store_commit(t->cfg.store);
-        else
-            pdm__store_rollback(t->cfg.store);
-    }
-    audit_free(t->audit_head);
-    t->audit_head = t->audit_tail = NULL;
+    if (t->audit_len && flush_audit(t) != PDM_OK)
+        pdm__logf(&t->cfg.log, PDM_LOG_ERROR, "audit",
+                  "the audit rows of an undone package were not recorded: %s",
+                  pdm__store_error(t->cfg.store));
+    t->audit_len = 0;
+    t->audit_lost = false;
 }
 
 /* Was n, or one of its ancestors, created by the open transaction? */
@@ -1494,53 +1516,75 @@ static int64_t now_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* No heap allocation here (the allocation-failure torture once showed
+ * rows lost to out of memory): outside a transaction the row goes to the
+ * store at once from the caller's strings; inside one it is packed into
+ * the tree's buffer and written with the commit or abort, in the same
+ * store transaction as the package's changes.  A full buffer is written
+ * first in a transaction of its own (rows before their changes, as an
+ * abort writes them too); a row larger than the whole buffer (a very
+ * long URI) goes straight to the store after it.  Only a store failure
+ * can lose a row: it is logged, and inside a transaction the commit then
+ * fails closed (pdm__tree_commit), so that no change is stored without
+ * the rows of its decisions. */
 void pdm__tree_audit(pdm__tree *t, const pdm__who *w, const char *op,
                      const char *uri, const pdm__decision *dec)
 {
     char who[160];
-    pdm__audit_q *a;
     const char *decision = !dec ? "info" : dec->rc == PDM_OK ? "allow"
                            : dec->rc == PDM_EDENIED || dec->rc == PDM_ENOTALLOWED ||
                                    dec->rc == PDM_ELOCKED
                                ? "deny"
                                : "error";
+    pdm__audit_rec r = {0};
+    size_t need;
+    int rc = PDM_OK;
     pdm__who_format(w, who, sizeof who);
     pdm__logf(&t->cfg.log, dec && dec->rc ? PDM_LOG_INFO : PDM_LOG_DEBUG,
               "audit", "%s %s %s: %s (%s) %s", who, op, uri ? uri : "",
               decision, dec ? dec->component : "", dec ? dec->reason : "");
-    if (!t->cfg.store)
+    /* a read-only context changes nothing and can record nothing */
+    if (!t->cfg.store || pdm__store_readonly(t->cfg.store))
         return;
-    a = pdm__calloc(1, sizeof(*a));
-    if (!a)
-        goto lost;
-    a->ts_ms = now_ms();
-    a->principal = pdm__strdup(who);
-    a->op = pdm__strdup(op);
-    a->uri = uri ? pdm__strdup(uri) : NULL;
-    a->decision = pdm__strdup(decision);
-    a->component = pdm__strdup(dec && dec->component[0] ? dec->component : "core");
-    a->reason = pdm__strdup(dec ? dec->reason : "");
-    if (!a->principal || !a->op || (uri && !a->uri) || !a->decision ||
-        !a->component || !a->reason) {
-        audit_free(a);
-        goto lost;
-    }
-    if (!t->in_tx) {
-        pdm__audit_rec r = {0, a->ts_ms, a->principal, a->op, a->uri,
-                            a->decision, a->component, a->reason};
-        pdm__store_audit_add(t->cfg.store, &r);
-        audit_free(a);
+    r.ts_ms = now_ms();
+    r.principal = who;
+    r.op = op;
+    r.uri = uri;
+    r.decision = decision;
+    r.component = dec && dec->component[0] ? dec->component : "core";
+    r.reason = dec ? dec->reason : "";
+    need = sizeof r.ts_ms + 1 + strlen(r.principal) + 1 + strlen(r.op) + 1 +
+           (uri ? strlen(uri) + 1 : 0) + strlen(r.decision) + 1 +
+           strlen(r.component) + 1 + strlen(r.reason) + 1;
+    if (t->in_tx && need > sizeof t->audit_buf - t->audit_len &&
+        t->audit_len)
+        rc = flush_audit(t);
+    if (rc == PDM_OK && t->in_tx && need <= sizeof t->audit_buf - t->audit_len) {
+        unsigned char *p = t->audit_buf + t->audit_len;
+        memcpy(p, &r.ts_ms, sizeof r.ts_ms);
+        p[sizeof r.ts_ms] = uri != NULL;
+        p += sizeof r.ts_ms + 1;
+#define PUT(f) (memcpy(p, r.f, strlen(r.f) + 1), p += strlen(r.f) + 1)
+        PUT(principal);
+        PUT(op);
+        if (uri)
+            PUT(uri);
+        PUT(decision);
+        PUT(component);
+        PUT(reason);
+#undef PUT
+        t->audit_len += need;
         return;
     }
-    if (t->audit_tail)
-        t->audit_tail->next = a;
-    else
-        t->audit_head = a;
-    t->audit_tail = a;
-    return;
-lost:
-    /* Not silently: the log (no allocation) says which row is missing. */
+    if (rc == PDM_OK)
+        rc = pdm__store_audit_add(t->cfg.store, &r);
+    if (rc == PDM_OK)
+        return;
+    if (t->in_tx)
+        t->audit_lost = true;
     pdm__logf(&t->cfg.log, PDM_LOG_ERROR, "audit",
-              "out of memory: the audit row of %s %s %s (%s) was not "
-              "recorded", who, op, uri ? uri : "", decision);
+              "the audit row of %s %s %s (%s) was not recorded%s: %s", who,
+              op, uri ? uri : "", decision,
+              t->in_tx ? " (the package will not be committed)" : "",
+              pdm__store_error(t->cfg.store));
 }

@@ -424,15 +424,21 @@ size_t pdm__tree_savepoint(const pdm__tree *t);
 void pdm__tree_rollback_to(pdm__tree *t, size_t sp);
 /* Writes the package's changes and audit entries in one store transaction.
  * On failure the package is undone in memory and PDM_EIO/PDM_ENOSPC is
- * returned. */
+ * returned -- also when an audit row of the package could not be written
+ * earlier (pdm__tree_audit): no change is stored without its rows. */
 int pdm__tree_commit(pdm__tree *t);
 /* Undoes the whole package in memory; audit entries are still written. */
 void pdm__tree_abort(pdm__tree *t);
 bool pdm__tree_in_transaction(const pdm__tree *t);
 
 /* ---- audit ------------------------------------------------------------------ */
-/* Queues an audit entry (written with the next commit or abort, or at once
- * outside a transaction).  principal may be NULL (→ from w). */
+/* Records an audit entry: inside a transaction it is queued in a buffer of
+ * the tree and written with the commit or abort (the rows of a package too
+ * many for the buffer are written before it, in a transaction of their
+ * own, as an abort writes them too); outside a transaction at once.  It
+ * allocates nothing, so out of memory never loses a row; a store failure
+ * is logged and makes the package's commit fail.  Nothing is recorded on
+ * a read-only store.  principal may be NULL (→ from w). */
 void pdm__tree_audit(pdm__tree *t, const pdm__who *w, const char *op,
                      const char *uri, const pdm__decision *dec);
 /* "server:<id>", "local", "factory", "bootstrap:<source>" for w. */

@@ -57,11 +57,11 @@ typedef struct pdm__meta {
     char *value;
 } pdm__meta;
 
-typedef struct pdm__audit_q {
-    struct pdm__audit_q *next;
-    int64_t ts_ms;
-    char *principal, *op, *uri, *decision, *component, *reason;
-} pdm__audit_q;
+/* The audit rows of the open transaction, packed one after the other in
+ * a buffer of the tree (tree.c, "audit"): recording a row needs no heap
+ * allocation, so that running out of memory never loses the row of a
+ * security decision. */
+#define PDM__AUDIT_BUF 4096
 
 typedef struct pdm__intern {
     struct pdm__intern *next;
@@ -79,7 +79,10 @@ struct pdm__tree {
     pdm__undo *undo;
     size_t nundo, capundo;
     uint32_t mark_gen;
-    pdm__audit_q *audit_head, *audit_tail;
+    unsigned char audit_buf[PDM__AUDIT_BUF]; /* queued rows (tree.c) */
+    size_t audit_len;
+    bool audit_lost;     /* a row of the transaction could not be written:
+                            its commit fails closed */
     pdm__intern *interned;
     pdm__meta *meta;     /* the tree's facts, unordered */
     size_t nmeta, capmeta;

@@ -195,7 +195,11 @@ static int acl_grants(const pdm__who *w, int op, const pdm__node *n,
     pdm__buf_init(&e);
     if (eff)
         pdm__acl_format_entry(eff, op, &e);
-    if (e.len)
+    if (!pdm__buf_ok(&e)) /* the audit row says so, not "(no entry)" */
+        snprintf(dec->entry, sizeof dec->entry, "(the %s entry: out of "
+                 "memory to show it)",
+                 pdm__acl_op_name(op) ? pdm__acl_op_name(op) : "?");
+    else if (e.len)
         pdm__strlcpy(dec->entry, (char *)e.data, sizeof dec->entry);
     else
         snprintf(dec->entry, sizeof dec->entry, "(no %s entry)",
