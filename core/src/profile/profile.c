@@ -7,6 +7,7 @@
  * number and parsing goes on, so one run shows every problem of a file.
  */
 #include "profile/profile.h"
+#include "profile/keys.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -19,180 +20,31 @@
 
 #include "util/util.h"
 
-enum vtype {
-    V_STRING, V_ID, V_BOOL, V_UINT16, V_ABI, V_PATH, V_REF, V_SIZE,
-    V_PERCENT, V_RESPURI_HOST, V_IMSI, V_ORIGINS, V_BS_CTYPE, V_BS_REMOVED,
-    V_MNC_DIGITS, V_PKG0_RESYNC, V_MS, V_RETRIES, V_PIN,
-    /* [plugin <name>] keys: parsed by plugin_key(), listed from here */
-    V_PLUGIN_PATH, V_PLUGIN_OPTION, V_PLUGIN_MO, V_PLUGIN_OPTIONAL,
-    V__COUNT
-};
-
 /* transport.timeout_ms and transport.retries: the bounds the HTTP
  * transport enforces (core/cli/transport.h: PDM_HTTP_MAX_RETRIES). */
 #define TIMEOUT_MS_MIN 100L
 #define TIMEOUT_MS_MAX 600000L
 #define RETRIES_MAX 5L
 
+/* The keys a profile may hold: name and type from keys.def (its help
+ * texts are in keys.c, for `polydm profile keys`). */
 typedef struct keydef {
     /* "section.key"; a part in <> stands for any non-empty name
      * (transport.pin.<ServerID>, plugin.option.<key>) */
     const char *key;
     enum vtype type;
-    const char *help;
 } keydef;
 
-/* Every key a profile may hold: the parser looks keys up here, `polydm
- * profile keys` prints this table, and the cli test checks that
- * profiles/README.md documents each one.  Adding a key: add it here and
- * to profiles/README.md. */
 static const keydef keydefs[] = {
-    {"profile.id", V_ID, "profile id, [a-z0-9-]+ (required)"},
-    {"profile.description", V_STRING, "one line describing the market"},
-    {"profile.abi", V_ABI, "plugin ABI major the profile is written for"},
-    {"profile.authority", V_REF,
-     "active authority component: plugin or plugin/component"},
-    {"profile.factory_tree", V_PATH,
-     "TNDS file loaded into an empty store (relative to the profile)"},
-    /* issue 9 item 18 (plugin files) */
-    {"profile.plugin_strict_modes", V_BOOL,
-     "refuse plugin modules others can change (default true; false: "
-     "warn only, for development)"},
-    {"device.devid", V_STRING, "DevInfo/DevId, e.g. IMEI:493005100592800"},
-    {"device.man", V_STRING, "DevInfo/Man"},
-    {"device.mod", V_STRING, "DevInfo/Mod"},
-    {"device.dmv", V_STRING, "DevInfo/DmV (default: polydm version)"},
-    {"device.lang", V_STRING, "DevInfo/Lang (default en)"},
-    {"device.devtyp", V_STRING, "DevDetail/DevTyp"},
-    {"device.oem", V_STRING, "DevDetail/OEM"},
-    {"device.fwv", V_STRING, "DevDetail/FwV"},
-    {"device.swv", V_STRING, "DevDetail/SwV"},
-    {"device.hwv", V_STRING, "DevDetail/HwV"},
-    {"device.max_depth", V_UINT16, "DevDetail/URI/MaxDepth (0 = unlimited)"},
-    {"device.max_tot_len", V_UINT16,
-     "DevDetail/URI/MaxTotLen (0 = unlimited)"},
-    {"device.max_seg_len", V_UINT16,
-     "DevDetail/URI/MaxSegLen (0 = unlimited)"},
-    /* issue 10: a secret (the NETWPIN MAC key): never echoed. */
-    {"device.imsi", V_IMSI,
-     "IMSI (6-15 digits) for NETWPIN/USERNETWPIN bootstrap MACs when the "
-     "network_id hook has none; secret: never printed or logged"},
-    /* issue 12: the home network (pdm_authority_info.home_plmn) */
-    {"device.mnc_digits", V_MNC_DIGITS,
-     "digits of the MNC in the IMSI (2 or 3, default 2): gives authorities "
-     "the home network MCC-MNC, never the IMSI"},
-    {"session.max_msg_size", V_SIZE,
-     "MaxMsgSize the client advertises and accepts (bytes, default 1048576)"},
-    {"session.max_obj_size", V_SIZE,
-     "MaxObjSize the client advertises (bytes, default 4194304)"},
-    {"session.server_auth", V_BOOL,
-     "refuse servers without server credentials (SRVCRED) (default true)"},
-    /* Client credentials (issue 9 item 2). */
-    {"session.allow_auth_downgrade", V_BOOL,
-     "follow a server's challenge to a weaker credential type than the "
-     "account's AAuthPref/AAuthType (default false)"},
-    /* issue 12 item 1 */
-    {"session.adopt_challenge_type", V_BOOL,
-     "answer an authenticated server's challenge with the credential type "
-     "it names (default true); false: only the type in use, a challenge "
-     "for another ends the session"},
-    /* resource bounds (issue 9) */
-    {"session.response_budget", V_SIZE,
-     "bytes the answers of one server package may hold; past it commands "
-     "get 420, past twice it the session is aborted (default 8388608)"},
-    /* RespURI and message-size leniency (issue 9 items 3 and 19). */
-    {"session.respuri_downgrade", V_BOOL,
-     "let a RespURI move an https session to plain http (default false)"},
-    {"session.respuri_host", V_RESPURI_HOST,
-     "RespURI may go to: same (host and port, default) or any host"},
-    {"session.max_msg_overshoot", V_PERCENT,
-     "server messages up to this % over our MaxMsgSize are taken with a "
-     "warning (0-100, default 25)"},
-    /* package 0 replay (issue 9 item 5) */
-    {"session.pkg0_resync", V_PKG0_RESYNC,
-     "when a package 0 signed with the resynchronisation nonce is taken: "
-     "never, first-session (until a session with its server ended "
-     "normally; default) or always"},
-    {"session.pkg0_resync_always", V_BOOL,
-     "old spelling: true = session.pkg0_resync always, false = "
-     "first-session (both given: they must agree)"},
-    /* audit retention (issue 9 item 10) */
-    {"audit.segment_rows", V_UINT16,
-     "audit rows per archived segment; 0 = never rotate (default 10000)"},
-    {"audit.segments_kept", V_UINT16,
-     "archived audit segments kept, 1..65535 (default 8)"},
-    /* bootstrap (issue 10; docs/architecture.md "Bootstrap") */
-    {"bootstrap.max_bytes", V_SIZE,
-     "largest bootstrap document accepted (bytes, default 65536)"},
-    {"bootstrap.unsigned_origins", V_ORIGINS,
-     "origins whose documents may come without SEC/MAC: a comma list of "
-     "factory,smartcard,push,file,user, or none (default factory)"},
-    {"bootstrap.replace_existing", V_BOOL,
-     "a bootstrap for an existing ServerID replaces that account (default "
-     "false: refused)"},
-    {"bootstrap.factory_file", V_PATH,
-     "factory bootstrap document, applied once by a scan (relative to the "
-     "profile)"},
-    {"bootstrap.factory_content_type", V_BS_CTYPE,
-     "content type of factory_file (default: sniffed from its bytes)"},
-    /* issue 11: accounts from a source (a card) that is gone */
-    {"bootstrap.removed_source", V_BS_REMOVED,
-     "accounts bootstrapped from a source id (a card's ICCID) that its "
-     "component no longer reports: remove (default) or keep"},
-    /* issue 11: an origin switched off (seed S2) */
-    {"bootstrap.disabled_origins", V_ORIGINS,
-     "origins whose documents are never taken: a comma list of "
-     "factory,smartcard,push,file,user, or none (default none); a source "
-     "component declaring one of them is never asked"},
-    {"transport.ca_file", V_PATH, "PEM CA bundle to verify DM servers"},
-    {"transport.client_cert", V_PATH, "PEM client certificate (mutual TLS)"},
-    {"transport.client_key", V_PATH, "PEM key of the client certificate"},
-    {"transport.allow_plain_http", V_BOOL,
-     "allow http:// server addresses (default false)"},
-    {"transport.timeout_ms", V_MS,
-     "timeout of one HTTP request in milliseconds, 100..600000 (default "
-     "60000)"},
-    {"transport.retries", V_RETRIES,
-     "extra attempts after a network error, 0..5 (default 2)"},
-    {"transport.pin.<ServerID>", V_PIN,
-     "TLS public-key pin(s) of server ServerID: sha256//<base64>, entries "
-     "separated by ';'"},
-    {"plugin.path", V_PLUGIN_PATH,
-     "[plugin <name>] explicit module file (relative to the profile)"},
-    {"plugin.option.<key>", V_PLUGIN_OPTION,
-     "[plugin <name>] option declared by the plugin (values of secret "
-     "options are never printed)"},
-    {"plugin.mo.<component>.base", V_PLUGIN_MO,
-     "[plugin <name>] base URI of an MO handler component"},
-    {"plugin.optional", V_PLUGIN_OPTIONAL,
-     "[plugin <name>] leave the plugin out when its module is not "
-     "installed (bootstrap sources and MO handlers only; default false)"},
-    {NULL, V_STRING, NULL},
+#define PDM__KEY(name, type, help) {name, type},
+#include "profile/keys.def"
+#undef PDM__KEY
+    {NULL, V_STRING},
 };
 
 static const char *const sections[] = {"profile", "device", "session",
                                       "transport", "audit", "bootstrap",
                                       NULL};
-
-const pdm__profile_key *pdm__profile_keys(void)
-{
-    static pdm__profile_key keys[PDM__ARRAY_LEN(keydefs)];
-    static const char *const tn[] = {"string", "id", "bool", "uint16",
-                                     "abi", "path", "plugin[/component]",
-                                     "size", "percent", "same|any",
-                                     "imsi (secret)", "origin list",
-                                     "content type", "remove|keep", "2|3",
-                                     "never|first-session|always",
-                                     "milliseconds", "0..5", "key pin",
-                                     "path", "string", "uri", "bool"};
-    _Static_assert(PDM__ARRAY_LEN(tn) == V__COUNT, "a name per type");
-    for (size_t i = 0; i < PDM__ARRAY_LEN(keydefs); i++) {
-        keys[i].key = keydefs[i].key;
-        keys[i].type = keydefs[i].key ? tn[keydefs[i].type] : NULL;
-        keys[i].help = keydefs[i].help;
-    }
-    return keys;
-}
 
 /* Whether @full ("section.key") is the key of @k: equal, or for a key
  * with a <name> part, the same text around a non-empty name. */
