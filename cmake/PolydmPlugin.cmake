@@ -75,9 +75,14 @@ endfunction()
 # (it must apply every offered document).  TREE replaces the default factory tree (one account,
 # ServerID plugin.test, MD5 both ways; see `polydm-plugin-test --help`).
 # URL_FILES: files the profile names that hold the server address as
-# %URL% (polydm-plugin-test --with-url).  Each session is with its
-# scenario's server-id; a scenario's `#@` lines run polydm commands on the
-# same device before and after it (see `polydm-plugin-test --help`).
+# %URL% (polydm-plugin-test --with-url): the profile copy names copies
+# with the test server's address in them, and a profile value that is
+# exactly such a file's directory (a source reading a directory) names
+# the copies' directory.  Each session is with its scenario's server-id;
+# a scenario's `#@` lines run polydm commands on the same device before
+# and after it, check their output (`expect`, `expect-not`) and remove a
+# copy before the scan (`remove FILE`: a medium pulled out; see
+# `polydm-plugin-test --help`).
 # Runs the installed polydm-plugin-test script, which is also the
 # pkg-config (make) way of running the same test.
 function(polydm_add_plugin_test name)
