@@ -21,10 +21,8 @@ mx_agent || mx_outcome "agent did not start"
 mx_card_in op card.server
 [ "$MX_SAW" = allowed ] || mx_outcome "error: the first card's bootstrap was $MX_SAW"
 mx_remove
-# The agent must see the pull before the other card goes in: a swap
-# faster than the plugin's reader watch was missed once in CI (no scan
-# followed it: a card before, a card after), which is not what this case
-# is about; that is an open question for sim-bootstrap's watch.
+# The agent sees the pull before the other card goes in (two scans);
+# S2/card-fast-swap is the swap with no wait between.
 mx_card_gone "$iccid_a"
 mx_card_in other other.server
 [ "$MX_GONE" = removed ] && ok "the first card's account was removed" ||
