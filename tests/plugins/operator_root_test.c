@@ -402,9 +402,11 @@ static void test_operator_root__address_glob(void)
     }
     {
         /* an address longer than the plugin matches: refused, not cut */
+        static const char head[] = "https://dm.op.com/"; /* 18 bytes */
         char *addr = malloc(3000);
-        strcpy(addr, "https://dm.op.com/");
-        memset(addr + 18, 'a', 2980);
+        CU_ASSERT_FATAL(addr != NULL);
+        memcpy(addr, head, sizeof head - 1);
+        memset(addr + sizeof head - 1, 'a', 2980);
         addr[2998] = '\0';
         ASSERT_REFUSED(boot_at("https://dm.op.com/*", "001-01", addr, NULL));
         addr[2030] = '\0';

@@ -22,6 +22,7 @@
 #include "tree/tree.h"
 #include "util/util.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,12 +210,32 @@ static void setup_initial(const char *dir)
     pdm__store_close(s);
 }
 
+/* A whole non-negative number from the environment, or DEF; anything else
+ * (a typo such as "2OO") stops the test with its name rather than running
+ * it with a number the user did not ask for. */
+static long env_count(const char *name, long def)
+{
+    const char *v = getenv(name);
+    char *end;
+    long n;
+    if (v == NULL || *v == '\0')
+        return def;
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno != 0 || *end != '\0' || n < 0) {
+        fprintf(stderr, "tree_crash: %s='%s' is not a whole number >= 0\n",
+                name, v);
+        exit(2);
+    }
+    return n;
+}
+
 static void test_tree_crash__sigkill_loop(void)
 {
     char dir[512];
-    const char *ke = getenv("PDM_CRASH_KILLS"), *se = getenv("PDM_CRASH_SEED");
-    long kills = ke ? atol(ke) : 200, done = 0, last_committed = 0, last_g = 0;
-    unsigned seed = se ? (unsigned)atol(se) : (unsigned)time(NULL);
+    long kills = env_count("PDM_CRASH_KILLS", 200), done = 0,
+         last_committed = 0, last_g = 0;
+    unsigned seed = (unsigned)env_count("PDM_CRASH_SEED", (long)time(NULL));
     time_t start = time(NULL);
 
     snprintf(dir, sizeof dir, "%s/treecrash", pdm_test_tmpdir());
@@ -261,7 +282,7 @@ static void test_tree_crash__sigkill_loop(void)
     }
     printf("  %ld kills, %ld packages committed, state consistent after each\n",
            done, last_g);
-    CU_ASSERT(done >= (ke ? kills : 200));
+    CU_ASSERT(done >= kills);
     CU_ASSERT(last_g > 0);
 }
 
@@ -275,7 +296,14 @@ static const pdm_suite suites[] = {{"tree_crash", tests, NULL, NULL},
 
 int main(int argc, char **argv)
 {
-    if (argc == 4 && strcmp(argv[1], "writer") == 0)
-        return writer(argv[2], atoi(argv[3]));
+    if (argc == 4 && strcmp(argv[1], "writer") == 0) {
+        char *end;
+        long fd = strtol(argv[3], &end, 10);
+        if (*end != '\0' || fd < 0 || fd > 1023) {
+            fprintf(stderr, "tree_crash writer: bad descriptor '%s'\n", argv[3]);
+            return 2;
+        }
+        return writer(argv[2], (int)fd);
+    }
     return pdm_test_run(suites, argc, argv);
 }
